@@ -1,0 +1,258 @@
+/*
+ * bench_sqlite.c -- DAO against raw sqlite3 on the same table, same file,
+ * same process, interleaved rounds; reports ratios (DAO rate / raw rate).
+ *
+ *   build/bench/bench_sqlite [ROWS_PER_ROUND] [ROUNDS] [SELECT_SECONDS]
+ *
+ * Insert: raw = one prepared INSERT of all columns with pre-generated values,
+ * BEGIN/COMMIT every 1000 rows; DAO = daoc_dao_insert of {username, tags}
+ * (id, timestamps generated, full validation) inside daoc_db_begin/commit
+ * every 1000 rows.  Select: raw = prepared SELECT of every column by id,
+ * reading each column; DAO = daoc_dao_select({id}) returning a fresh
+ * entity, freed after each call.  Both sides use random existing ids.
+ * Then bench/lua_bench.lua runs the same two through kong.db in the same
+ * process (daoc_db_run_lua_file) and prints its own ratios.
+ */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daoc.h"
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_d);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static void die(const char *what, const char *why)
+{
+    fprintf(stderr, "bench_sqlite: %s: %s\n", what, why);
+    exit(1);
+}
+
+static void uuid(char out[37], unsigned long long *state)
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char b[16];
+    for (int i = 0; i < 16; i++) {
+        *state = *state * 6364136223846793005ULL + 1442695040888963407ULL;
+        b[i] = (unsigned char)(*state >> 56);
+    }
+    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+    int o = 0;
+    for (int i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            out[o++] = '-';
+        out[o++] = hex[b[i] >> 4];
+        out[o++] = hex[b[i] & 15];
+    }
+    out[o] = 0;
+}
+
+static char (*ids)[37];
+static size_t nids, capids;
+
+static void remember(const char *id)
+{
+    if (nids == capids) {
+        capids = capids ? capids * 2 : 4096;
+        ids = realloc(ids, capids * sizeof *ids);
+        if (!ids)
+            die("memory", "out of memory");
+    }
+    memcpy(ids[nids++], id, 37);
+}
+
+int main(int argc, char **argv)
+{
+    int rows = argc > 1 ? atoi(argv[1]) : 20000;
+    int rounds = argc > 2 ? atoi(argv[2]) : 5;
+    double secs = argc > 3 ? atof(argv[3]) : 2.0;
+    const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+    char path[512];
+    snprintf(path, sizeof path, "%s/daoc-bench-%d.db", tmp, (int)getpid());
+    unlink(path);
+
+    char why[512];
+    daoc_config *cfg = NULL;
+    if (daoc_config_load(&cfg, NULL, why, sizeof why) != DAOC_OK)
+        die("config", why);
+    if (daoc_config_set(cfg, "sqlite_path", path, why, sizeof why) != DAOC_OK)
+        die("config", why);
+    if (getenv("DAOC_BENCH_LUA_PATH") &&
+        daoc_config_set(cfg, "lua_package_path", getenv("DAOC_BENCH_LUA_PATH"), why,
+                        sizeof why) != DAOC_OK)
+        die("config", why);
+    daoc_db *db = NULL;
+    daoc_error *err = NULL;
+    if (daoc_db_open(&db, cfg, &err) != DAOC_OK)
+        die("open", err ? daoc_error_string(err) : "failed");
+    daoc_config_free(cfg);
+    daoc_dao *dao = daoc_db_dao(db, "consumers");
+
+    sqlite3 *raw;
+    if (sqlite3_open(path, &raw) != SQLITE_OK)
+        die("sqlite3_open", sqlite3_errmsg(raw));
+    sqlite3_exec(raw, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000",
+                 NULL, NULL, NULL);
+    sqlite3_stmt *ins, *sel;
+    if (sqlite3_prepare_v3(raw,
+                           "INSERT INTO consumers (id, created_at, updated_at, username, "
+                           "custom_id, tags) VALUES (?1, ?2, ?2, ?3, NULL, ?4)",
+                           -1, SQLITE_PREPARE_PERSISTENT, &ins, NULL) != SQLITE_OK)
+        die("prepare insert", sqlite3_errmsg(raw));
+    if (sqlite3_prepare_v3(raw,
+                           "SELECT id, created_at, updated_at, username, custom_id, tags "
+                           "FROM consumers WHERE id = ?1",
+                           -1, SQLITE_PREPARE_PERSISTENT, &sel, NULL) != SQLITE_OK)
+        die("prepare select", sqlite3_errmsg(raw));
+
+    unsigned long long seed = 42;
+    double raw_ins[64], dao_ins[64], raw_sel[64], dao_sel[64];
+    if (rounds > 64)
+        rounds = 64;
+    long serial = 0;
+    for (int r = 0; r < rounds; r++) {
+        /* raw insert */
+        char (*batch)[37] = malloc((size_t)rows * sizeof *batch);
+        for (int i = 0; i < rows; i++)
+            uuid(batch[i], &seed);
+        double t0 = now();
+        for (int i = 0; i < rows; i++) {
+            if (i % 1000 == 0)
+                sqlite3_exec(raw, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+            char name[32];
+            snprintf(name, sizeof name, "raw-%ld", serial++);
+            sqlite3_bind_text(ins, 1, batch[i], 36, SQLITE_STATIC);
+            sqlite3_bind_int64(ins, 2, (sqlite3_int64)time(NULL));
+            sqlite3_bind_text(ins, 3, name, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(ins, 4, "[\"bench\"]", -1, SQLITE_STATIC);
+            if (sqlite3_step(ins) != SQLITE_DONE)
+                die("raw insert", sqlite3_errmsg(raw));
+            sqlite3_reset(ins);
+            if (i % 1000 == 999 || i == rows - 1)
+                sqlite3_exec(raw, "COMMIT", NULL, NULL, NULL);
+        }
+        raw_ins[r] = rows / (now() - t0);
+        for (int i = 0; i < rows; i++)
+            remember(batch[i]);
+        free(batch);
+
+        /* DAO insert */
+        t0 = now();
+        for (int i = 0; i < rows; i++) {
+            if (i % 1000 == 0 && daoc_db_begin(db, &err) != DAOC_OK)
+                die("begin", err ? daoc_error_string(err) : "failed");
+            char name[32];
+            snprintf(name, sizeof name, "dao-%ld", serial++);
+            daoc_value *e = daoc_obj(), *tags = daoc_arr(), *out = NULL;
+            if (daoc_obj_set(e, "username", daoc_str(name)) != DAOC_OK ||
+                daoc_arr_push(tags, daoc_str("bench")) != DAOC_OK ||
+                daoc_obj_set(e, "tags", tags) != DAOC_OK)
+                die("build", "out of memory");
+            if (daoc_dao_insert(dao, e, NULL, &out, &err) != DAOC_OK)
+                die("dao insert", err ? daoc_error_string(err) : "failed");
+            remember(daoc_value_str(daoc_obj_get(out, "id"), NULL));
+            daoc_value_free(e);
+            daoc_value_free(out);
+            if ((i % 1000 == 999 || i == rows - 1) && daoc_db_commit(db, &err) != DAOC_OK)
+                die("commit", err ? daoc_error_string(err) : "failed");
+        }
+        dao_ins[r] = rows / (now() - t0);
+
+        /* raw select */
+        long n = 0;
+        t0 = now();
+        double end = t0 + secs / 2;
+        size_t touched = 0;
+        while (now() < end) {
+            for (int k = 0; k < 1000; k++, n++) {
+                seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+                const char *id = ids[(seed >> 33) % nids];
+                sqlite3_bind_text(sel, 1, id, 36, SQLITE_STATIC);
+                if (sqlite3_step(sel) != SQLITE_ROW)
+                    die("raw select", "row missing");
+                for (int c = 0; c < 6; c++) {
+                    const unsigned char *txt = sqlite3_column_text(sel, c);
+                    touched += txt ? (size_t)sqlite3_column_bytes(sel, c) : 0;
+                }
+                sqlite3_reset(sel);
+            }
+        }
+        raw_sel[r] = n / (now() - t0);
+
+        /* DAO select */
+        n = 0;
+        t0 = now();
+        end = t0 + secs / 2;
+        while (now() < end) {
+            for (int k = 0; k < 1000; k++, n++) {
+                seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+                const char *id = ids[(seed >> 33) % nids];
+                daoc_value *pk = daoc_obj(), *out = NULL;
+                if (daoc_obj_set(pk, "id", daoc_strn(id, 36)) != DAOC_OK)
+                    die("build", "out of memory");
+                if (daoc_dao_select(dao, pk, NULL, &out, &err) != DAOC_OK || !out)
+                    die("dao select", err ? daoc_error_string(err) : "row missing");
+                touched += daoc_value_len(out);
+                daoc_value_free(pk);
+                daoc_value_free(out);
+            }
+        }
+        dao_sel[r] = n / (now() - t0);
+        if (touched == 0)
+            die("select", "nothing read");
+        fprintf(stderr, "round %d: insert raw %.0f dao %.0f rows/s; select raw %.0f dao %.0f ops/s\n",
+                r + 1, raw_ins[r], dao_ins[r], raw_sel[r], dao_sel[r]);
+    }
+    double ri = median(raw_ins, rounds), di = median(dao_ins, rounds);
+    double rs = median(raw_sel, rounds), ds = median(dao_sel, rounds);
+    printf("C   insert (full validation, tx of 1000): raw %8.0f rows/s  dao %8.0f rows/s  "
+           "ratio %.2f (target >= 0.70)\n",
+           ri, di, di / ri);
+    printf("C   select by primary key:                raw %8.0f ops/s   dao %8.0f ops/s   "
+           "ratio %.2f (target >= 0.70)\n",
+           rs, ds, ds / rs);
+
+    /* Lua, same process and database: bench/lua_bench.lua prints its own lines */
+    const char *lua = getenv("DAOC_BENCH_LUA") ? getenv("DAOC_BENCH_LUA") : "bench/lua_bench.lua";
+    char a1[64], a2[64], a3[64];
+    snprintf(a1, sizeof a1, "%.0f", ri);
+    snprintf(a2, sizeof a2, "%.0f", rs);
+    snprintf(a3, sizeof a3, "%d", rows);
+    char *largv[] = {(char *)lua, a1, a2, a3, NULL};
+    fflush(stdout);
+    if (daoc_db_run_lua_file(db, lua, 4, largv, &err) != DAOC_OK)
+        die("lua bench", err ? daoc_error_string(err) : "failed");
+
+    sqlite3_finalize(ins);
+    sqlite3_finalize(sel);
+    sqlite3_close(raw);
+    daoc_db_close(db);
+    free(ids);
+    unlink(path);
+    char side[600];
+    snprintf(side, sizeof side, "%s-wal", path);
+    unlink(side);
+    snprintf(side, sizeof side, "%s-shm", path);
+    unlink(side);
+    return 0;
+}

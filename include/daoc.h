@@ -1,0 +1,377 @@
+/*
+ * daoc.h -- the public C API of daoc, the datastore layer for API-gateway
+ * plugins.
+ *
+ * This header is the contract. Everything a program can rely on is declared
+ * and documented here; everything else (src/) is internal and may change.
+ *
+ * Concepts
+ *   daoc_value   a JSON-like value tree: null, boolean, integer, number,
+ *                string, array, object.  Entities, primary keys, options and
+ *                error fields are all values.  "Absent" is a NULL pointer or a
+ *                missing object key; "null" is a value of type DAOC_TNULL
+ *                (Lua's ngx.null).
+ *   daoc_config  settings read from a kong.conf-style file plus DAOC_<KEY>
+ *                environment overrides.
+ *   daoc_db      an open database: a store (SQLite by default), the loaded
+ *                schemas (core entities and plugin daos.lua files) and one DAO
+ *                per entity.
+ *   daoc_dao     the generated data-access object of one entity.  Borrowed
+ *                from its daoc_db; valid until daoc_db_close().
+ *   daoc_error   Kong's error object {code, name, message, fields|options,
+ *                strategy}.  Returned by DAO calls that fail for a reason a
+ *                user can act on (validation, constraints, not found, ...).
+ *
+ * Status codes
+ *   Every function that can fail returns an int status from DAOC_STATUS_MAP:
+ *   DAOC_OK (0) or a negative DAOC_E* value.  daoc_strerror() names it.
+ *   DAO calls return DAOC_EDAO when they filled a daoc_error; the Kong error
+ *   code (DAOC_ERR_*) is then in daoc_error_code().
+ *
+ * Memory
+ *   Every pointer returned through an out-parameter is owned by the caller and
+ *   must be released with the matching *_free function, unless documented as
+ *   "borrowed".  Borrowed pointers stay valid as long as the object they were
+ *   borrowed from and are never freed by the caller.
+ *
+ * Threads
+ *   Values, configs and errors are plain data: distinct objects may be used
+ *   from distinct threads.  A daoc_db (and its DAOs) must be used by one
+ *   thread at a time; open one handle per thread to work in parallel.
+ *
+ * The library never prints and never exits.  Diagnostics go to the log
+ * callback set with daoc_config_set_log().
+ */
+#ifndef DAOC_H
+#define DAOC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define DAOC_EXPORT __attribute__((visibility("default")))
+#define DAOC_MUSTCHECK __attribute__((warn_unused_result))
+#else
+#define DAOC_EXPORT
+#define DAOC_MUSTCHECK
+#endif
+
+#define DAOC_VERSION_MAJOR 0
+#define DAOC_VERSION_MINOR 1
+#define DAOC_VERSION_PATCH 0
+#define DAOC_VERSION_STRING "0.1.0"
+
+/* ------------------------------------------------------------------------
+ * Status codes
+ * ---------------------------------------------------------------------- */
+
+/* XX(name, value, message) */
+#define DAOC_STATUS_MAP(XX)                                                  \
+    XX(OK, 0, "success")                                                     \
+    XX(ENOMEM, -1, "out of memory")                                          \
+    XX(EINVAL, -2, "invalid argument")                                       \
+    XX(EDAO, -3, "operation failed; see the error object")                   \
+    XX(ECONFIG, -4, "invalid configuration")                                 \
+    XX(ESCHEMA, -5, "invalid schema definition")                             \
+    XX(ELUA, -6, "Lua error")                                                \
+    XX(EIO, -7, "input/output error")                                        \
+    XX(ESTORE, -8, "store error")                                            \
+    XX(ENOTFOUND, -9, "not found")                                           \
+    XX(ECONSTRAINT, -10, "constraint violation")                             \
+    XX(ERANGE, -11, "value out of range")                                    \
+    XX(EPOISONED, -12, "handle refuses work after an earlier failure")
+
+enum daoc_status {
+#define DAOC_STATUS_GEN(name, value, msg) DAOC_##name = (value),
+    DAOC_STATUS_MAP(DAOC_STATUS_GEN)
+#undef DAOC_STATUS_GEN
+};
+
+/* Human text for a status code.  Never NULL; static storage. */
+DAOC_EXPORT const char *daoc_strerror(int status);
+/* The status code's name without prefix ("ENOMEM").  Never NULL; static. */
+DAOC_EXPORT const char *daoc_status_name(int status);
+
+/* ------------------------------------------------------------------------
+ * Kong's database error codes (kong/db/errors.lua).  They are data carried by
+ * a daoc_error, not status codes.  XX(constant, code, name)
+ * ---------------------------------------------------------------------- */
+#define DAOC_ERR_MAP(XX)                                                     \
+    XX(INVALID_PRIMARY_KEY, 1, "invalid primary key")                        \
+    XX(SCHEMA_VIOLATION, 2, "schema violation")                              \
+    XX(PRIMARY_KEY_VIOLATION, 3, "primary key violation")                    \
+    XX(FOREIGN_KEY_VIOLATION, 4, "foreign key violation")                    \
+    XX(UNIQUE_VIOLATION, 5, "unique constraint violation")                   \
+    XX(NOT_FOUND, 6, "not found")                                            \
+    XX(INVALID_OFFSET, 7, "invalid offset")                                  \
+    XX(DATABASE_ERROR, 8, "database error")                                  \
+    XX(INVALID_SIZE, 9, "invalid size")                                      \
+    XX(INVALID_UNIQUE, 10, "invalid unique %s")                              \
+    XX(INVALID_OPTIONS, 11, "invalid options")                               \
+    XX(OPERATION_UNSUPPORTED, 12, "operation unsupported")                   \
+    XX(FOREIGN_KEYS_UNRESOLVED, 13, "foreign keys unresolved")               \
+    XX(DECLARATIVE_CONFIG, 14, "invalid declarative configuration")          \
+    XX(TRANSFORMATION_ERROR, 15, "transformation error")                     \
+    XX(INVALID_FOREIGN_KEY, 16, "invalid foreign key")                       \
+    XX(INVALID_WORKSPACE, 17, "invalid workspace")                           \
+    XX(INVALID_UNIQUE_GLOBAL, 18, "invalid global query")                    \
+    XX(REFERENCED_BY_OTHERS, 19, "referenced by others")                     \
+    XX(INVALID_SEARCH_QUERY, 20, "invalid search query")                     \
+    XX(SYNC_DELTAS, 21, "invalid sync deltas")
+
+enum daoc_err_code {
+#define DAOC_ERR_GEN(name, code, text) DAOC_ERR_##name = (code),
+    DAOC_ERR_MAP(DAOC_ERR_GEN)
+#undef DAOC_ERR_GEN
+};
+
+/* ------------------------------------------------------------------------
+ * Values
+ * ---------------------------------------------------------------------- */
+
+typedef struct daoc_value daoc_value;
+
+typedef enum daoc_type {
+    DAOC_TNULL = 1, /* ngx.null */
+    DAOC_TBOOL,
+    DAOC_TINT, /* exact 64-bit integer */
+    DAOC_TNUM, /* double */
+    DAOC_TSTR, /* length-carrying byte string (may hold NUL bytes) */
+    DAOC_TARR,
+    DAOC_TOBJ, /* string keys, insertion ordered, unique */
+    DAOC_TFUNC /* an opaque callable (a Lua function in a definition) */
+} daoc_type;
+
+/* Constructors.  Each returns a new value owned by the caller (free with
+ * daoc_value_free), or NULL when memory is exhausted. */
+DAOC_EXPORT daoc_value *daoc_null(void);
+DAOC_EXPORT daoc_value *daoc_bool(bool b);
+DAOC_EXPORT daoc_value *daoc_int(int64_t i);
+DAOC_EXPORT daoc_value *daoc_num(double n);
+DAOC_EXPORT daoc_value *daoc_str(const char *s); /* NUL-terminated, copied */
+DAOC_EXPORT daoc_value *daoc_strn(const char *s, size_t len); /* copied */
+DAOC_EXPORT daoc_value *daoc_arr(void);
+DAOC_EXPORT daoc_value *daoc_obj(void);
+
+/* Deep copy; NULL on ENOMEM or when v is NULL. */
+DAOC_EXPORT daoc_value *daoc_value_copy(const daoc_value *v);
+/* Frees v and everything it owns.  Accepts NULL. */
+DAOC_EXPORT void daoc_value_free(daoc_value *v);
+
+/* Inspection.  v must not be NULL. */
+DAOC_EXPORT daoc_type daoc_value_type(const daoc_value *v);
+DAOC_EXPORT bool daoc_value_bool(const daoc_value *v);     /* false unless TBOOL */
+DAOC_EXPORT int64_t daoc_value_int(const daoc_value *v);   /* TINT, or TNUM truncated */
+DAOC_EXPORT double daoc_value_num(const daoc_value *v);    /* TNUM or TINT */
+/* Borrowed bytes of a TSTR (NUL-terminated for convenience); NULL otherwise.
+ * len receives the length when not NULL. */
+DAOC_EXPORT const char *daoc_value_str(const daoc_value *v, size_t *len);
+/* Number of elements (TARR) or keys (TOBJ); 0 otherwise. */
+DAOC_EXPORT size_t daoc_value_len(const daoc_value *v);
+/* Borrowed element i of an array; NULL when out of range. */
+DAOC_EXPORT const daoc_value *daoc_arr_get(const daoc_value *a, size_t i);
+/* Borrowed value of key in an object; NULL when absent. */
+DAOC_EXPORT const daoc_value *daoc_obj_get(const daoc_value *o, const char *key);
+/* Borrowed key/value of the i-th entry of an object, in insertion order. */
+DAOC_EXPORT const char *daoc_obj_key_at(const daoc_value *o, size_t i, const daoc_value **val);
+
+/* Mutation.  The container takes ownership of `item` even on failure (it is
+ * freed then).  Setting an existing object key replaces its value in place. */
+DAOC_MUSTCHECK DAOC_EXPORT int daoc_arr_push(daoc_value *a, daoc_value *item);
+DAOC_MUSTCHECK DAOC_EXPORT int daoc_obj_set(daoc_value *o, const char *key, daoc_value *item);
+/* Removes key; returns true when it was present. */
+DAOC_EXPORT bool daoc_obj_del(daoc_value *o, const char *key);
+
+/* JSON.  daoc_json_decode parses strict JSON (UTF-8 validated, duplicate keys
+ * rejected, integers exact) into a new value owned by the caller; on failure
+ * it returns DAOC_EINVAL and, when errbuf is given, a message.  Integers that
+ * do not fit in 64 bits are rejected. */
+DAOC_MUSTCHECK DAOC_EXPORT int daoc_json_decode(const char *text, size_t len, daoc_value **out,
+                                                char *errbuf, size_t errbuf_size);
+/* Compact JSON of v, NUL-terminated, owned by the caller (free with
+ * daoc_free).  Object keys keep insertion order.  Functions encode as null. */
+DAOC_MUSTCHECK DAOC_EXPORT int daoc_json_encode(const daoc_value *v, char **out, size_t *len);
+
+/* Frees memory the library handed to the caller as a plain buffer (JSON
+ * text, offsets).  Accepts NULL. */
+DAOC_EXPORT void daoc_free(void *p);
+
+/* ------------------------------------------------------------------------
+ * Errors (Kong's error object)
+ * ---------------------------------------------------------------------- */
+
+typedef struct daoc_error daoc_error;
+
+/* Kong error code (DAOC_ERR_*). */
+DAOC_EXPORT int daoc_error_code(const daoc_error *e);
+/* Kong error name ("schema violation", "invalid unique name", ...).
+ * Borrowed; valid until daoc_error_free. */
+DAOC_EXPORT const char *daoc_error_name(const daoc_error *e);
+/* Message without the strategy prefix; may be NULL (Kong's message = null).
+ * Borrowed. */
+DAOC_EXPORT const char *daoc_error_message(const daoc_error *e);
+/* "[sqlite] <message>" (or the name when there is no message), the `err`
+ * string DAO methods return to Lua.  Borrowed. */
+DAOC_EXPORT const char *daoc_error_string(const daoc_error *e);
+/* Strategy name ("sqlite", "postgres").  Borrowed. */
+DAOC_EXPORT const char *daoc_error_strategy(const daoc_error *e);
+/* Field errors (`fields`) or NULL.  Borrowed. */
+DAOC_EXPORT const daoc_value *daoc_error_fields(const daoc_error *e);
+/* Option errors (`options`, code 11) or NULL.  Borrowed. */
+DAOC_EXPORT const daoc_value *daoc_error_options(const daoc_error *e);
+/* The whole error object as a value {code, name, message, strategy,
+ * fields|options}, owned by the caller; NULL on ENOMEM. */
+DAOC_EXPORT daoc_value *daoc_error_to_value(const daoc_error *e);
+/* Accepts NULL. */
+DAOC_EXPORT void daoc_error_free(daoc_error *e);
+
+/* ------------------------------------------------------------------------
+ * Configuration
+ * ---------------------------------------------------------------------- */
+
+typedef struct daoc_config daoc_config;
+
+typedef enum daoc_log_level {
+    DAOC_LOG_DEBUG = 0,
+    DAOC_LOG_INFO,
+    DAOC_LOG_NOTICE,
+    DAOC_LOG_WARN,
+    DAOC_LOG_ERR
+} daoc_log_level;
+
+/* Receives every diagnostic the library emits.  msg is valid only during
+ * the call.  May be called from any thread that uses a handle. */
+typedef void (*daoc_log_fn)(void *ud, daoc_log_level level, const char *msg);
+
+/* Creates a configuration with defaults, then reads `path` when not NULL
+ * (kong.conf style: `key = value`, `#` comments), then applies DAOC_<KEY>
+ * environment variables.  Unknown keys and bad values fail with
+ * DAOC_ECONFIG; when errbuf is given it receives "<file>:<line>: <why>" or
+ * "DAOC_<KEY>: <why>".  On success *out is owned by the caller. */
+DAOC_MUSTCHECK DAOC_EXPORT int daoc_config_load(daoc_config **out, const char *path, char *errbuf,
+                                                size_t errbuf_size);
+/* Sets one key as the file would ("sqlite_path", "./x.db").  Same checks. */
+DAOC_MUSTCHECK DAOC_EXPORT int daoc_config_set(daoc_config *cfg, const char *key, const char *value,
+                                               char *errbuf, size_t errbuf_size);
+/* Current value of a key as text; borrowed, NULL for unknown keys. */
+DAOC_EXPORT const char *daoc_config_get(const daoc_config *cfg, const char *key);
+DAOC_EXPORT void daoc_config_set_log(daoc_config *cfg, daoc_log_fn fn, void *ud);
+DAOC_EXPORT void daoc_config_free(daoc_config *cfg);
+
+/* ------------------------------------------------------------------------
+ * Database handle
+ * ---------------------------------------------------------------------- */
+
+typedef struct daoc_db daoc_db;
+typedef struct daoc_dao daoc_dao;
+
+/* Opens the configured store, loads the core entities and the daos.lua of
+ * every plugin in `plugins`, and creates missing tables.  The config is
+ * copied; the caller keeps ownership of cfg.  On DAOC_EDAO, DAOC_ESCHEMA,
+ * DAOC_ELUA or DAOC_ESTORE, *err (when err is not NULL) receives an error
+ * object describing why (owned by the caller). */
+DAOC_MUSTCHECK DAOC_EXPORT int daoc_db_open(daoc_db **out, const daoc_config *cfg, daoc_error **err);
+/* Accepts NULL.  Invalidates every DAO and value borrowed from db. */
+DAOC_EXPORT void daoc_db_close(daoc_db *db);
+
+/* The DAO of entity `name` (e.g. "consumers"), or NULL.  Borrowed. */
+DAOC_EXPORT daoc_dao *daoc_db_dao(daoc_db *db, const char *name);
+/* Number of loaded entities and the name of the i-th (load order). */
+DAOC_EXPORT size_t daoc_db_dao_count(const daoc_db *db);
+DAOC_EXPORT const char *daoc_db_dao_name(const daoc_db *db, size_t i);
+
+/* Deletes expired rows of every TTL entity, spending at most budget_ms
+ * milliseconds; *deleted (optional) receives the number of rows removed. */
+DAOC_MUSTCHECK DAOC_EXPORT int daoc_db_cleanup_ttl(daoc_db *db, int budget_ms, int64_t *deleted);
+
+/* Groups DAO writes into one transaction: every write between begin and
+ * commit becomes visible at commit, or none does after rollback.  Calls
+ * nest (only the outermost pair reaches the database).  A failed DAO write
+ * inside a transaction leaves the transaction usable: the failed call itself
+ * changed nothing. */
+DAOC_MUSTCHECK DAOC_EXPORT int daoc_db_begin(daoc_db *db, daoc_error **err);
+DAOC_MUSTCHECK DAOC_EXPORT int daoc_db_commit(daoc_db *db, daoc_error **err);
+DAOC_EXPORT int daoc_db_rollback(daoc_db *db);
+
+/* Runs a Lua script with `kong.db`, `kong.log` and `ngx.null` ready.  An
+ * uncaught Lua error returns DAOC_ELUA with the message in *err. */
+DAOC_MUSTCHECK DAOC_EXPORT int daoc_db_run_lua_file(daoc_db *db, const char *path, int argc,
+                                                    char **argv, daoc_error **err);
+
+/* ------------------------------------------------------------------------
+ * DAO methods.  They mirror kong.db.<entity>:<method>.
+ *
+ * Common rules:
+ *   - `opts` may be NULL; otherwise an object of Kong options (nulls, ttl,
+ *     skip_ttl, tags, tags_cond, pagination, ...); invalid options give
+ *     code 11.
+ *   - `pk` is an object holding the primary-key fields ({"id": "..."}); an
+ *     entity may be passed, its non-key fields are ignored.
+ *   - On success *out receives a new value owned by the caller.
+ *   - On a user-visible failure the function returns DAOC_EDAO and *err
+ *     receives the error object (owned by the caller).  *out is NULL then.
+ *   - Other negative statuses (DAOC_ENOMEM, DAOC_EINVAL for misuse such as
+ *     a NULL entity) may come without an error object.
+ * ---------------------------------------------------------------------- */
+
+/* Entity by primary key; *out = NULL (and DAOC_OK) when there is none. */
+DAOC_MUSTCHECK DAOC_EXPORT int daoc_dao_select(daoc_dao *dao, const daoc_value *pk,
+                                               const daoc_value *opts, daoc_value **out,
+                                               daoc_error **err);
+/* Entity by a unique field or the endpoint key (`select_by_<field>`). */
+DAOC_MUSTCHECK DAOC_EXPORT int daoc_dao_select_by(daoc_dao *dao, const char *field,
+                                                  const daoc_value *value, const daoc_value *opts,
+                                                  daoc_value **out, daoc_error **err);
+/* One page.  size <= 0 means the default page size.  offset is NULL for the
+ * first page.  *rows receives an array; *next_offset a token owned by the
+ * caller (daoc_free), or NULL on the last page. */
+DAOC_MUSTCHECK DAOC_EXPORT int daoc_dao_page(daoc_dao *dao, int64_t size, const char *offset,
+                                             const daoc_value *opts, daoc_value **rows,
+                                             char **next_offset, daoc_error **err);
+/* page_for_<foreign_field>(fk, size, offset, opts). */
+DAOC_MUSTCHECK DAOC_EXPORT int daoc_dao_page_for(daoc_dao *dao, const char *foreign_field,
+                                                 const daoc_value *fk, int64_t size,
+                                                 const char *offset, const daoc_value *opts,
+                                                 daoc_value **rows, char **next_offset,
+                                                 daoc_error **err);
+DAOC_MUSTCHECK DAOC_EXPORT int daoc_dao_insert(daoc_dao *dao, const daoc_value *entity,
+                                               const daoc_value *opts, daoc_value **out,
+                                               daoc_error **err);
+/* Partial update (PATCH semantics).  Not found is code 6. */
+DAOC_MUSTCHECK DAOC_EXPORT int daoc_dao_update(daoc_dao *dao, const daoc_value *pk,
+                                               const daoc_value *entity, const daoc_value *opts,
+                                               daoc_value **out, daoc_error **err);
+DAOC_MUSTCHECK DAOC_EXPORT int daoc_dao_update_by(daoc_dao *dao, const char *field,
+                                                  const daoc_value *value, const daoc_value *entity,
+                                                  const daoc_value *opts, daoc_value **out,
+                                                  daoc_error **err);
+/* Full replace or create (PUT semantics). */
+DAOC_MUSTCHECK DAOC_EXPORT int daoc_dao_upsert(daoc_dao *dao, const daoc_value *pk,
+                                               const daoc_value *entity, const daoc_value *opts,
+                                               daoc_value **out, daoc_error **err);
+DAOC_MUSTCHECK DAOC_EXPORT int daoc_dao_upsert_by(daoc_dao *dao, const char *field,
+                                                  const daoc_value *value, const daoc_value *entity,
+                                                  const daoc_value *opts, daoc_value **out,
+                                                  daoc_error **err);
+/* Deletes; succeeds (DAOC_OK) also when the row does not exist. */
+DAOC_MUSTCHECK DAOC_EXPORT int daoc_dao_delete(daoc_dao *dao, const daoc_value *pk,
+                                               const daoc_value *opts, daoc_error **err);
+DAOC_MUSTCHECK DAOC_EXPORT int daoc_dao_delete_by(daoc_dao *dao, const char *field,
+                                                  const daoc_value *value, const daoc_value *opts,
+                                                  daoc_error **err);
+/* Kong's cache key string ("name:a:b:c:d:e:ws") of an entity, owned by the
+ * caller (daoc_free).  See DAO:cache_key in the Kong docs. */
+DAOC_MUSTCHECK DAOC_EXPORT int daoc_dao_cache_key(daoc_dao *dao, const daoc_value *entity,
+                                                  char **out);
+/* The entity name of a DAO.  Borrowed. */
+DAOC_EXPORT const char *daoc_dao_name(const daoc_dao *dao);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* DAOC_H */

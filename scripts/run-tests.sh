@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Runs every test suite against the sanitizer build in $1 (build/asan) and
+# ends with the line "N passed, N failed".
+#   unit suites:  $1/tests/test_*        (C, harness.h)
+#   Lua suites:   tests/lua/test_*.lua   (through `daoc runner`)
+#   CLI suites:   tests/cli/test_*.sh
+set -uo pipefail
+B="${1:-build/asan}"
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:halt_on_error=1"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+export LSAN_OPTIONS="suppressions=$ROOT/tests/lsan.supp:print_suppressions=0"
+WORK="$(mktemp -d /tmp/daoc-test.XXXXXX)"
+trap 'rm -rf "$WORK"' EXIT
+export DAOC_TEST_TMP="$WORK"
+export DAOC_SRC_DIR="$ROOT"
+export DAOC_BIN="$ROOT/$B/daoc"
+total_p=0; total_f=0; broken=()
+
+count() { # $1 = suite name, $2 = log file, $3 = exit code
+  local line p f
+  line=$(grep -E '^RESULT passed=[0-9]+ failed=[0-9]+$' "$2" | tail -n 1)
+  if [ -z "$line" ]; then
+    echo "  $1: no RESULT line (exit $3): counted as 1 failure"; sed 's/^/    /' "$2" | tail -n 30
+    total_f=$((total_f + 1)); broken+=("$1"); return
+  fi
+  p=${line#RESULT passed=}; p=${p%% *}; f=${line##*failed=}
+  if [ "$3" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; broken+=("$1 (exit $3)"); fi
+  total_p=$((total_p + p)); total_f=$((total_f + f))
+  if [ "$f" -ne 0 ]; then grep -E '^(FAIL|not ok)' "$2" | sed 's/^/    /'; sed -n '/^  /p' "$2" | head -n 40; fi
+  printf '  %-40s %4d passed, %d failed\n' "$1" "$p" "$f"
+}
+
+echo "== unit suites (ASan+UBSan)"
+for t in "$B"/tests/test_*; do
+  [ -x "$t" ] || continue
+  name=$(basename "$t")
+  (cd "$WORK" && "$ROOT/$t") > "$WORK/$name.log" 2>&1; rc=$?
+  count "$name" "$WORK/$name.log" $rc
+done
+
+echo "== Lua suites (daoc runner, ASan+UBSan)"
+for t in "$ROOT"/tests/lua/test_*.lua; do
+  [ -f "$t" ] || continue
+  name=$(basename "$t" .lua)
+  d="$WORK/lua-$name"; mkdir -p "$d"
+  (cd "$d" && DAOC_SQLITE_PATH="$d/test.db" DAOC_LUA_PACKAGE_PATH="$ROOT/tests/lua/?.lua;$ROOT/tests/fixtures/?.lua;$ROOT/tests/fixtures/?/init.lua" \
+     DAOC_PLUGINS="${DAOC_TEST_PLUGINS:-test-entities,legacy-keyauth}" "$ROOT/$B/daoc" runner "$t") > "$WORK/$name.log" 2>&1; rc=$?
+  count "$name" "$WORK/$name.log" $rc
+done
+
+echo "== CLI suites"
+for t in "$ROOT"/tests/cli/test_*.sh; do
+  [ -f "$t" ] || continue
+  name=$(basename "$t" .sh)
+  d="$WORK/cli-$name"; mkdir -p "$d"
+  (cd "$d" && bash "$t") > "$WORK/$name.log" 2>&1; rc=$?
+  count "$name" "$WORK/$name.log" $rc
+done
+
+[ ${#broken[@]} -gt 0 ] && echo "suites that did not finish cleanly: ${broken[*]}"
+echo "$total_p passed, $total_f failed"
+[ "$total_f" -eq 0 ]

@@ -1,0 +1,148 @@
+/*
+ * main.c -- the `daoc` command line.  It uses only the public API
+ * (include/daoc.h), like any program embedding the library.
+ *
+ *   daoc [-c FILE] [-v] runner SCRIPT [ARGS...]
+ *   daoc --version | --help
+ *
+ * Errors are printed as "daoc: <what failed>: <why>" on stderr with a
+ * non-zero exit.  Migrations and the Admin API commands come later.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daoc.h"
+
+static int verbosity = DAOC_LOG_NOTICE;
+
+static void log_to_stderr(void *ud, daoc_log_level level, const char *msg)
+{
+    (void)ud;
+    static const char *const names[] = {"debug", "info", "notice", "warn", "error"};
+    if ((int)level < verbosity)
+        return;
+    fprintf(stderr, "[%s] %s\n", names[level <= DAOC_LOG_ERR ? level : DAOC_LOG_ERR], msg);
+}
+
+static void usage(FILE *f)
+{
+    fputs("Usage: daoc [OPTIONS] COMMAND [ARGS...]\n"
+          "\n"
+          "Commands:\n"
+          "  runner SCRIPT [ARGS...]  run a Lua script with kong.db, kong.log and ngx.null\n"
+          "                           ready against the configured database\n"
+          "\n"
+          "Options:\n"
+          "  -c, --conf FILE   configuration file (kong.conf style); every key can be\n"
+          "                    overridden with DAOC_<KEY> in the environment\n"
+          "  -v, --verbose     also print info and debug messages\n"
+          "  -h, --help        this text (or: daoc COMMAND --help)\n"
+          "  -V, --version     print the version\n"
+          "\n"
+          "Configuration keys: database (sqlite), sqlite_path (./daoc.db),\n"
+          "plugins (comma list), lua_package_path (./?.lua;./?/init.lua), prefix (.)\n",
+          f);
+}
+
+static void runner_usage(FILE *f)
+{
+    fputs("Usage: daoc [-c FILE] runner SCRIPT [ARGS...]\n"
+          "\n"
+          "Runs SCRIPT (Lua source) with the globals `kong` (kong.db.<entity> for every\n"
+          "loaded entity, kong.log), `ngx` (ngx.null, ...) and `arg`.  An uncaught error\n"
+          "prints its message on stderr and exits with status 1.\n",
+          f);
+}
+
+static int open_db(const char *conf, daoc_db **db)
+{
+    char why[1024] = "";
+    daoc_config *cfg = NULL;
+    int rc = daoc_config_load(&cfg, conf, why, sizeof why);
+    if (rc != DAOC_OK) {
+        fprintf(stderr, "daoc: invalid configuration: %s\n", why[0] ? why : daoc_strerror(rc));
+        return 1;
+    }
+    daoc_config_set_log(cfg, log_to_stderr, NULL);
+    daoc_error *err = NULL;
+    rc = daoc_db_open(db, cfg, &err);
+    daoc_config_free(cfg);
+    if (rc != DAOC_OK) {
+        fprintf(stderr, "daoc: cannot open the database: %s\n",
+                err ? daoc_error_string(err) : daoc_strerror(rc));
+        daoc_error_free(err);
+        return 1;
+    }
+    return 0;
+}
+
+static int cmd_runner(const char *conf, int argc, char **argv)
+{
+    if (argc < 1) {
+        runner_usage(stderr);
+        return 2;
+    }
+    if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
+        runner_usage(stdout);
+        return 0;
+    }
+    daoc_db *db = NULL;
+    if (open_db(conf, &db) != 0)
+        return 1;
+    daoc_error *err = NULL;
+    int rc = daoc_db_run_lua_file(db, argv[0], argc, argv, &err);
+    int status = 0;
+    if (rc != DAOC_OK) {
+        /* Lua messages already start with "file:line:" */
+        if (err)
+            fprintf(stderr, "daoc: %s\n", daoc_error_string(err));
+        else
+            fprintf(stderr, "daoc: %s: %s\n", argv[0], daoc_strerror(rc));
+        status = 1;
+    }
+    daoc_error_free(err);
+    daoc_db_close(db);
+    fflush(stdout);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    const char *conf = NULL;
+    int i = 1;
+    for (; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-c") == 0 || strcmp(a, "--conf") == 0) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "daoc: %s: missing FILE\n", a);
+                return 2;
+            }
+            conf = argv[++i];
+        } else if (strncmp(a, "--conf=", 7) == 0) {
+            conf = a + 7;
+        } else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
+            verbosity = DAOC_LOG_DEBUG;
+        } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            usage(stdout);
+            return 0;
+        } else if (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0) {
+            printf("daoc %s\n", DAOC_VERSION_STRING);
+            return 0;
+        } else if (a[0] == '-') {
+            fprintf(stderr, "daoc: unknown option '%s' (see daoc --help)\n", a);
+            return 2;
+        } else {
+            break;
+        }
+    }
+    if (i >= argc) {
+        usage(stderr);
+        return 2;
+    }
+    const char *cmd = argv[i++];
+    if (strcmp(cmd, "runner") == 0)
+        return cmd_runner(conf, argc - i, argv + i);
+    fprintf(stderr, "daoc: unknown command '%s' (see daoc --help)\n", cmd);
+    return 2;
+}

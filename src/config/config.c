@@ -1,0 +1,390 @@
+/*
+ * config.c -- daoc.conf (kong.conf style) parsing and DAOC_<KEY> overrides.
+ *
+ * Format: one `key = value` per line; `#` starts a comment (a literal `#` is
+ * written `\#`, as in kong.conf); blank lines are ignored; surrounding spaces
+ * are trimmed.  Every key may be overridden by the environment variable
+ * DAOC_<KEY> (upper case).  Unknown keys and bad values are errors: a typo
+ * must not silently fall back to a default.
+ *
+ * It does not open databases or check that paths exist; the layers that use
+ * a setting report problems with it.
+ */
+#include "config/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/buf.h"
+
+typedef int (*setter_fn)(daoc_config *cfg, const char *value, char **why);
+
+static int set_str(char **slot, const char *value, char **why)
+{
+    (void)why;
+    char *v = daoc__strdup(value);
+    if (!v)
+        return DAOC_ENOMEM;
+    daoc__free(*slot);
+    *slot = v;
+    return DAOC_OK;
+}
+
+static int set_database(daoc_config *cfg, const char *value, char **why)
+{
+    if (strcmp(value, "sqlite") != 0 && strcmp(value, "postgres") != 0) {
+        *why = daoc__asprintf("expected one of: sqlite, postgres (got '%s')", value);
+        return DAOC_ECONFIG;
+    }
+    if (strcmp(value, "postgres") == 0) {
+        *why = daoc__strdup("the postgres store is not available yet in this build; use sqlite");
+        return DAOC_ECONFIG;
+    }
+    return set_str(&cfg->database, value, why);
+}
+
+static int set_sqlite_path(daoc_config *cfg, const char *value, char **why)
+{
+    if (!*value) {
+        *why = daoc__strdup("must not be empty");
+        return DAOC_ECONFIG;
+    }
+    return set_str(&cfg->sqlite_path, value, why);
+}
+
+static void free_plugins(daoc_config *cfg)
+{
+    for (size_t i = 0; i < cfg->nplugins; i++)
+        daoc__free(cfg->plugins[i]);
+    daoc__free(cfg->plugins);
+    cfg->plugins = NULL;
+    cfg->nplugins = 0;
+}
+
+static int valid_plugin_name(const char *s, size_t n)
+{
+    if (n == 0)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (!(isalnum(c) || c == '-' || c == '_'))
+            return 0;
+    }
+    return 1;
+}
+
+static int set_plugins(daoc_config *cfg, const char *value, char **why)
+{
+    char **list = NULL;
+    size_t n = 0;
+    const char *p = value;
+    while (*p) {
+        while (*p == ' ' || *p == '\t' || *p == ',')
+            p++;
+        if (!*p)
+            break;
+        const char *s = p;
+        while (*p && *p != ',')
+            p++;
+        const char *e = p;
+        while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+            e--;
+        if (!valid_plugin_name(s, (size_t)(e - s))) {
+            *why = daoc__asprintf("invalid plugin name '%.*s'", (int)(e - s), s);
+            goto fail;
+        }
+        /* "bundled" and "off" are Kong keywords: daoc bundles no plugins. */
+        if ((size_t)(e - s) == 3 && memcmp(s, "off", 3) == 0)
+            continue;
+        if ((size_t)(e - s) == 7 && memcmp(s, "bundled", 7) == 0)
+            continue;
+        char **nl = daoc__realloc(list, (n + 2) * sizeof *nl);
+        if (!nl)
+            goto nomem;
+        list = nl;
+        list[n] = daoc__strndup(s, (size_t)(e - s));
+        if (!list[n])
+            goto nomem;
+        bool dup = false;
+        for (size_t i = 0; i < n; i++)
+            dup = dup || strcmp(list[i], list[n]) == 0;
+        if (dup)
+            daoc__free(list[n]);
+        else
+            n++;
+        list[n] = NULL;
+    }
+    free_plugins(cfg);
+    cfg->plugins = list;
+    cfg->nplugins = n;
+    if (!cfg->plugins) {
+        cfg->plugins = daoc__calloc(1, sizeof *cfg->plugins);
+        if (!cfg->plugins)
+            return DAOC_ENOMEM;
+    }
+    return set_str(&cfg->plugins_raw, value, why);
+nomem:
+    for (size_t i = 0; i < n; i++)
+        daoc__free(list[i]);
+    daoc__free(list);
+    return DAOC_ENOMEM;
+fail:
+    for (size_t i = 0; i < n; i++)
+        daoc__free(list[i]);
+    daoc__free(list);
+    return DAOC_ECONFIG;
+}
+
+static int set_lua_package_path(daoc_config *cfg, const char *value, char **why)
+{
+    if (!strchr(value, '?')) {
+        *why = daoc__strdup("must contain at least one '?' template (e.g. ./?.lua)");
+        return DAOC_ECONFIG;
+    }
+    return set_str(&cfg->lua_package_path, value, why);
+}
+
+static int set_prefix(daoc_config *cfg, const char *value, char **why)
+{
+    if (!*value) {
+        *why = daoc__strdup("must not be empty");
+        return DAOC_ECONFIG;
+    }
+    return set_str(&cfg->prefix, value, why);
+}
+
+static const struct key_def {
+    const char *key;
+    setter_fn set;
+    const char *def;
+} KEYS[] = {
+    {"database", set_database, "sqlite"},
+    {"sqlite_path", set_sqlite_path, "./daoc.db"},
+    {"plugins", set_plugins, ""},
+    {"lua_package_path", set_lua_package_path, "./?.lua;./?/init.lua"},
+    {"prefix", set_prefix, "."},
+};
+#define NKEYS (sizeof KEYS / sizeof KEYS[0])
+
+static const struct key_def *find_key(const char *k)
+{
+    for (size_t i = 0; i < NKEYS; i++)
+        if (strcmp(KEYS[i].key, k) == 0)
+            return &KEYS[i];
+    return NULL;
+}
+
+static void put_err(char *errbuf, size_t size, const char *where, const char *why)
+{
+    if (errbuf && size)
+        snprintf(errbuf, size, "%s: %s", where, why ? why : "out of memory");
+}
+
+int daoc_config_set(daoc_config *cfg, const char *key, const char *value, char *errbuf,
+                    size_t errbuf_size)
+{
+    if (!cfg || !key || !value)
+        return DAOC_EINVAL;
+    const struct key_def *k = find_key(key);
+    if (!k) {
+        if (errbuf && errbuf_size)
+            snprintf(errbuf, errbuf_size, "unknown configuration key '%s'", key);
+        return DAOC_ECONFIG;
+    }
+    char *why = NULL;
+    int rc = k->set(cfg, value, &why);
+    if (rc != DAOC_OK)
+        put_err(errbuf, errbuf_size, key, why);
+    daoc__free(why);
+    return rc;
+}
+
+const char *daoc_config_get(const daoc_config *cfg, const char *key)
+{
+    if (!cfg || !key)
+        return NULL;
+    if (strcmp(key, "database") == 0)
+        return cfg->database;
+    if (strcmp(key, "sqlite_path") == 0)
+        return cfg->sqlite_path;
+    if (strcmp(key, "plugins") == 0)
+        return cfg->plugins_raw;
+    if (strcmp(key, "lua_package_path") == 0)
+        return cfg->lua_package_path;
+    if (strcmp(key, "prefix") == 0)
+        return cfg->prefix;
+    return NULL;
+}
+
+void daoc_config_set_log(daoc_config *cfg, daoc_log_fn fn, void *ud)
+{
+    cfg->log = fn;
+    cfg->log_ud = ud;
+}
+
+void daoc_config_free(daoc_config *cfg)
+{
+    if (!cfg)
+        return;
+    daoc__free(cfg->database);
+    daoc__free(cfg->sqlite_path);
+    free_plugins(cfg);
+    daoc__free(cfg->plugins_raw);
+    daoc__free(cfg->lua_package_path);
+    daoc__free(cfg->prefix);
+    daoc__free(cfg);
+}
+
+static char *trim(char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    char *e = s + strlen(s);
+    while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
+        *--e = '\0';
+    return s;
+}
+
+/* Strips an unescaped '#' comment and turns "\#" into "#", in place. */
+static void strip_comment(char *line)
+{
+    char *w = line;
+    for (char *r = line; *r; r++) {
+        if (r[0] == '\\' && r[1] == '#') {
+            *w++ = '#';
+            r++;
+        } else if (*r == '#') {
+            break;
+        } else {
+            *w++ = *r;
+        }
+    }
+    *w = '\0';
+}
+
+static int load_file(daoc_config *cfg, const char *path, char *errbuf, size_t errbuf_size)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        put_err(errbuf, errbuf_size, path, strerror(errno));
+        return DAOC_ECONFIG;
+    }
+    char line[8192];
+    int lineno = 0;
+    int rc = DAOC_OK;
+    while (fgets(line, sizeof line, f)) {
+        lineno++;
+        size_t ll = strlen(line);
+        if (ll == sizeof line - 1 && line[ll - 1] != '\n') {
+            char where[512];
+            snprintf(where, sizeof where, "%s:%d", path, lineno);
+            put_err(errbuf, errbuf_size, where, "line too long");
+            rc = DAOC_ECONFIG;
+            break;
+        }
+        strip_comment(line);
+        char *s = trim(line);
+        if (!*s)
+            continue;
+        char *eq = strchr(s, '=');
+        if (!eq) {
+            char where[512];
+            snprintf(where, sizeof where, "%s:%d", path, lineno);
+            put_err(errbuf, errbuf_size, where, "expected 'key = value'");
+            rc = DAOC_ECONFIG;
+            break;
+        }
+        *eq = '\0';
+        char *key = trim(s), *value = trim(eq + 1);
+        char why[512] = "";
+        rc = daoc_config_set(cfg, key, value, why, sizeof why);
+        if (rc != DAOC_OK) {
+            char where[512];
+            snprintf(where, sizeof where, "%s:%d", path, lineno);
+            put_err(errbuf, errbuf_size, where, why);
+            break;
+        }
+    }
+    if (rc == DAOC_OK && ferror(f)) {
+        put_err(errbuf, errbuf_size, path, "read error");
+        rc = DAOC_ECONFIG;
+    }
+    fclose(f);
+    return rc;
+}
+
+/* Applies DAOC_<KEY> for every known key.  As with Kong's KONG_* variables,
+ * other DAOC_* variables are not configuration and are left alone (the test
+ * and bench tools use a few). */
+static int load_env(daoc_config *cfg, char *errbuf, size_t errbuf_size)
+{
+    for (size_t k = 0; k < NKEYS; k++) {
+        char name[64] = "DAOC_";
+        size_t n = 5;
+        for (const char *p = KEYS[k].key; *p && n < sizeof name - 1; p++)
+            name[n++] = (char)toupper((unsigned char)*p);
+        name[n] = '\0';
+        const char *v = getenv(name);
+        if (!v)
+            continue;
+        char why[512] = "";
+        int rc = daoc_config_set(cfg, KEYS[k].key, v, why, sizeof why);
+        if (rc != DAOC_OK) {
+            const char *colon = strstr(why, ": ");
+            put_err(errbuf, errbuf_size, name, colon ? colon + 2 : why);
+            return rc;
+        }
+    }
+    return DAOC_OK;
+}
+
+int daoc_config_load(daoc_config **out, const char *path, char *errbuf, size_t errbuf_size)
+{
+    if (!out)
+        return DAOC_EINVAL;
+    *out = NULL;
+    daoc_config *cfg = daoc__calloc(1, sizeof *cfg);
+    if (!cfg)
+        return DAOC_ENOMEM;
+    int rc = DAOC_OK;
+    for (size_t i = 0; i < NKEYS && rc == DAOC_OK; i++) {
+        char *why = NULL;
+        rc = KEYS[i].set(cfg, KEYS[i].def, &why);
+        daoc__free(why);
+    }
+    if (rc == DAOC_OK && path)
+        rc = load_file(cfg, path, errbuf, errbuf_size);
+    if (rc == DAOC_OK)
+        rc = load_env(cfg, errbuf, errbuf_size);
+    if (rc != DAOC_OK) {
+        daoc_config_free(cfg);
+        return rc;
+    }
+    *out = cfg;
+    return DAOC_OK;
+}
+
+daoc_config *daoc__config_copy(const daoc_config *src)
+{
+    daoc_config *cfg = daoc__calloc(1, sizeof *cfg);
+    if (!cfg)
+        return NULL;
+    cfg->log = src->log;
+    cfg->log_ud = src->log_ud;
+    int rc = DAOC_OK;
+    for (size_t i = 0; i < NKEYS && rc == DAOC_OK; i++) {
+        const char *v = daoc_config_get(src, KEYS[i].key);
+        char *why = NULL;
+        rc = KEYS[i].set(cfg, v ? v : KEYS[i].def, &why);
+        daoc__free(why);
+    }
+    if (rc != DAOC_OK) {
+        daoc_config_free(cfg);
+        return NULL;
+    }
+    return cfg;
+}

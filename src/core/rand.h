@@ -1,0 +1,20 @@
+/*
+ * rand.h -- identifiers and clocks: UUIDv4, Kong's 32-character random
+ * strings for `auto` string fields, and wall-clock time.
+ */
+#ifndef DAOC_CORE_RAND_H
+#define DAOC_CORE_RAND_H
+
+#include <stddef.h>
+
+/* Writes a lowercase UUIDv4 (36 chars + NUL) into out[37]. */
+int daoc__uuid_v4(char out[37]);
+/* Writes n random characters from [A-Za-z0-9] plus NUL into out[n+1]. */
+int daoc__random_string(char *out, size_t n);
+/* Seconds since the epoch with sub-second precision. */
+double daoc__now(void);
+/* True when s[0..len) is a UUID in Kong's sense (8-4-4-4-12 hex digits,
+ * any case, version/variant not checked). */
+int daoc__is_uuid(const char *s, size_t len);
+
+#endif

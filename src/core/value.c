@@ -1,0 +1,578 @@
+/*
+ * value.c -- the daoc_value tree: construction, inspection, mutation, deep
+ * copy and equality, plus the Lua-compatible text renderings Kong's messages
+ * are built from (tostring and Penlight's pretty.write).
+ *
+ * It does not parse or print JSON (json.c) and knows nothing of schemas.
+ */
+#include "core/value.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/buf.h"
+
+static daoc_value *new_value(daoc_type t)
+{
+    daoc_value *v = daoc__calloc(1, sizeof *v);
+    if (v)
+        v->type = (uint8_t)t;
+    return v;
+}
+
+daoc_value *daoc_null(void) { return new_value(DAOC_TNULL); }
+
+daoc_value *daoc_bool(bool b)
+{
+    daoc_value *v = new_value(DAOC_TBOOL);
+    if (v)
+        v->u.b = b;
+    return v;
+}
+
+daoc_value *daoc_int(int64_t i)
+{
+    daoc_value *v = new_value(DAOC_TINT);
+    if (v)
+        v->u.i = i;
+    return v;
+}
+
+daoc_value *daoc_num(double n)
+{
+    daoc_value *v = new_value(DAOC_TNUM);
+    if (v)
+        v->u.n = n;
+    return v;
+}
+
+daoc_value *daoc_strn(const char *s, size_t len)
+{
+    daoc_value *v = new_value(DAOC_TSTR);
+    if (!v)
+        return NULL;
+    v->u.s = daoc__strndup(s ? s : "", s ? len : 0);
+    if (!v->u.s) {
+        daoc__free(v);
+        return NULL;
+    }
+    v->len = s ? len : 0;
+    return v;
+}
+
+daoc_value *daoc_str(const char *s) { return daoc_strn(s, s ? strlen(s) : 0); }
+
+daoc_value *daoc_arr(void) { return new_value(DAOC_TARR); }
+
+daoc_value *daoc_obj(void) { return new_value(DAOC_TOBJ); }
+
+void daoc__callable_ref(daoc__callable *c)
+{
+    if (c)
+        c->refs++;
+}
+
+void daoc__callable_unref(daoc__callable *c)
+{
+    if (c && --c->refs <= 0 && c->release)
+        c->release(c);
+}
+
+daoc_value *daoc__func(daoc__callable *c)
+{
+    daoc_value *v = new_value(DAOC_TFUNC);
+    if (!v) {
+        daoc__callable_unref(c);
+        return NULL;
+    }
+    v->u.f = c;
+    return v;
+}
+
+void daoc_value_free(daoc_value *v)
+{
+    if (!v)
+        return;
+    switch (v->type) {
+    case DAOC_TSTR:
+        daoc__free(v->u.s);
+        break;
+    case DAOC_TARR:
+        for (size_t i = 0; i < v->len; i++)
+            daoc_value_free(v->u.a[i]);
+        daoc__free(v->u.a);
+        break;
+    case DAOC_TOBJ:
+        for (size_t i = 0; i < v->len; i++) {
+            daoc__free(v->u.o[i].key);
+            daoc_value_free(v->u.o[i].val);
+        }
+        daoc__free(v->u.o);
+        break;
+    case DAOC_TFUNC:
+        daoc__callable_unref(v->u.f);
+        break;
+    default:
+        break;
+    }
+    daoc__free(v);
+}
+
+daoc_value *daoc_value_copy(const daoc_value *v)
+{
+    if (!v)
+        return NULL;
+    switch (v->type) {
+    case DAOC_TNULL:
+        return daoc_null();
+    case DAOC_TBOOL:
+        return daoc_bool(v->u.b);
+    case DAOC_TINT:
+        return daoc_int(v->u.i);
+    case DAOC_TNUM:
+        return daoc_num(v->u.n);
+    case DAOC_TSTR:
+        return daoc_strn(v->u.s, v->len);
+    case DAOC_TFUNC:
+        daoc__callable_ref(v->u.f);
+        return daoc__func(v->u.f);
+    case DAOC_TARR: {
+        daoc_value *c = daoc_arr();
+        if (!c)
+            return NULL;
+        c->flags = v->flags;
+        if (v->len) {
+            c->u.a = daoc__malloc(v->len * sizeof *c->u.a);
+            if (!c->u.a) {
+                daoc__free(c);
+                return NULL;
+            }
+            c->cap = v->len;
+        }
+        for (size_t i = 0; i < v->len; i++) {
+            c->u.a[i] = daoc_value_copy(v->u.a[i]);
+            if (!c->u.a[i]) {
+                daoc_value_free(c);
+                return NULL;
+            }
+            c->len++;
+        }
+        return c;
+    }
+    case DAOC_TOBJ: {
+        daoc_value *c = daoc_obj();
+        if (!c)
+            return NULL;
+        c->flags = v->flags;
+        if (v->len) {
+            c->u.o = daoc__malloc(v->len * sizeof *c->u.o);
+            if (!c->u.o) {
+                daoc__free(c);
+                return NULL;
+            }
+            c->cap = v->len;
+        }
+        for (size_t i = 0; i < v->len; i++) {
+            daoc__kv *kv = &c->u.o[i];
+            kv->key = daoc__strndup(v->u.o[i].key, v->u.o[i].klen);
+            kv->klen = v->u.o[i].klen;
+            kv->val = kv->key ? daoc_value_copy(v->u.o[i].val) : NULL;
+            if (!kv->val) {
+                daoc__free(kv->key);
+                daoc_value_free(c);
+                return NULL;
+            }
+            c->len++;
+        }
+        return c;
+    }
+    default:
+        return NULL;
+    }
+}
+
+daoc_type daoc_value_type(const daoc_value *v) { return (daoc_type)v->type; }
+
+bool daoc_value_bool(const daoc_value *v) { return v->type == DAOC_TBOOL && v->u.b; }
+
+int64_t daoc_value_int(const daoc_value *v)
+{
+    if (v->type == DAOC_TINT)
+        return v->u.i;
+    if (v->type == DAOC_TNUM && isfinite(v->u.n) && v->u.n > -9.2e18 && v->u.n < 9.2e18)
+        return (int64_t)v->u.n;
+    return 0;
+}
+
+double daoc_value_num(const daoc_value *v)
+{
+    if (v->type == DAOC_TNUM)
+        return v->u.n;
+    if (v->type == DAOC_TINT)
+        return (double)v->u.i;
+    return 0.0;
+}
+
+const char *daoc_value_str(const daoc_value *v, size_t *len)
+{
+    if (v->type != DAOC_TSTR)
+        return NULL;
+    if (len)
+        *len = v->len;
+    return v->u.s;
+}
+
+size_t daoc_value_len(const daoc_value *v)
+{
+    return (v->type == DAOC_TARR || v->type == DAOC_TOBJ) ? v->len : 0;
+}
+
+const daoc_value *daoc_arr_get(const daoc_value *a, size_t i)
+{
+    if (!a || a->type != DAOC_TARR || i >= a->len)
+        return NULL;
+    return a->u.a[i];
+}
+
+long daoc__obj_find(const daoc_value *o, const char *key, size_t klen)
+{
+    if (!o || o->type != DAOC_TOBJ)
+        return -1;
+    for (size_t i = 0; i < o->len; i++) {
+        const daoc__kv *kv = &o->u.o[i];
+        if (kv->klen == klen && memcmp(kv->key, key, klen) == 0)
+            return (long)i;
+    }
+    return -1;
+}
+
+daoc_value *daoc__obj_getn(const daoc_value *o, const char *key, size_t klen)
+{
+    long i = daoc__obj_find(o, key, klen);
+    return i < 0 ? NULL : o->u.o[i].val;
+}
+
+const daoc_value *daoc_obj_get(const daoc_value *o, const char *key)
+{
+    return daoc__obj_getn(o, key, strlen(key));
+}
+
+const char *daoc_obj_key_at(const daoc_value *o, size_t i, const daoc_value **val)
+{
+    if (!o || o->type != DAOC_TOBJ || i >= o->len)
+        return NULL;
+    if (val)
+        *val = o->u.o[i].val;
+    return o->u.o[i].key;
+}
+
+int daoc_arr_push(daoc_value *a, daoc_value *item)
+{
+    if (!a || a->type != DAOC_TARR || !item) {
+        daoc_value_free(item);
+        return DAOC_EINVAL;
+    }
+    if (a->len == a->cap) {
+        size_t cap = a->cap ? a->cap * 2 : 4;
+        daoc_value **p = daoc__realloc(a->u.a, cap * sizeof *p);
+        if (!p) {
+            daoc_value_free(item);
+            return DAOC_ENOMEM;
+        }
+        a->u.a = p;
+        a->cap = cap;
+    }
+    a->u.a[a->len++] = item;
+    return DAOC_OK;
+}
+
+int daoc__obj_setn(daoc_value *o, const char *key, size_t klen, daoc_value *item)
+{
+    if (!o || o->type != DAOC_TOBJ || !item || !key) {
+        daoc_value_free(item);
+        return DAOC_EINVAL;
+    }
+    long i = daoc__obj_find(o, key, klen);
+    if (i >= 0) {
+        daoc_value_free(o->u.o[i].val);
+        o->u.o[i].val = item;
+        return DAOC_OK;
+    }
+    if (o->len == o->cap) {
+        size_t cap = o->cap ? o->cap * 2 : 8;
+        daoc__kv *p = daoc__realloc(o->u.o, cap * sizeof *p);
+        if (!p) {
+            daoc_value_free(item);
+            return DAOC_ENOMEM;
+        }
+        o->u.o = p;
+        o->cap = cap;
+    }
+    char *k = daoc__strndup(key, klen);
+    if (!k) {
+        daoc_value_free(item);
+        return DAOC_ENOMEM;
+    }
+    o->u.o[o->len].key = k;
+    o->u.o[o->len].klen = klen;
+    o->u.o[o->len].val = item;
+    o->len++;
+    return DAOC_OK;
+}
+
+int daoc_obj_set(daoc_value *o, const char *key, daoc_value *item)
+{
+    if (!key) {
+        daoc_value_free(item);
+        return DAOC_EINVAL;
+    }
+    return daoc__obj_setn(o, key, strlen(key), item);
+}
+
+daoc_value *daoc__obj_take(daoc_value *o, const char *key, size_t klen)
+{
+    long i = daoc__obj_find(o, key, klen);
+    if (i < 0)
+        return NULL;
+    daoc_value *val = o->u.o[i].val;
+    daoc__free(o->u.o[i].key);
+    memmove(&o->u.o[i], &o->u.o[i + 1], (o->len - (size_t)i - 1) * sizeof *o->u.o);
+    o->len--;
+    return val;
+}
+
+bool daoc_obj_del(daoc_value *o, const char *key)
+{
+    if (daoc__obj_find(o, key, strlen(key)) < 0)
+        return false;
+    daoc_value_free(daoc__obj_take(o, key, strlen(key)));
+    return true;
+}
+
+daoc_value *daoc__arr_take(daoc_value *a, size_t i)
+{
+    if (!a || a->type != DAOC_TARR || i >= a->len)
+        return NULL;
+    daoc_value *v = a->u.a[i];
+    memmove(&a->u.a[i], &a->u.a[i + 1], (a->len - i - 1) * sizeof *a->u.a);
+    a->len--;
+    return v;
+}
+
+bool daoc__value_equal(const daoc_value *a, const daoc_value *b)
+{
+    if (!a || !b)
+        return a == b;
+    if (daoc__is_number(a) && daoc__is_number(b)) {
+        if (a->type == DAOC_TINT && b->type == DAOC_TINT)
+            return a->u.i == b->u.i;
+        return daoc_value_num(a) == daoc_value_num(b);
+    }
+    if (a->type != b->type)
+        return false;
+    switch (a->type) {
+    case DAOC_TNULL:
+        return true;
+    case DAOC_TBOOL:
+        return a->u.b == b->u.b;
+    case DAOC_TSTR:
+        return a->len == b->len && memcmp(a->u.s, b->u.s, a->len) == 0;
+    case DAOC_TFUNC:
+        return a->u.f == b->u.f;
+    case DAOC_TARR:
+        if (a->len != b->len)
+            return false;
+        for (size_t i = 0; i < a->len; i++)
+            if (!daoc__value_equal(a->u.a[i], b->u.a[i]))
+                return false;
+        return true;
+    case DAOC_TOBJ:
+        if (a->len != b->len)
+            return false;
+        for (size_t i = 0; i < a->len; i++) {
+            const daoc_value *bv = daoc__obj_getn(b, a->u.o[i].key, a->u.o[i].klen);
+            if (!bv || !daoc__value_equal(a->u.o[i].val, bv))
+                return false;
+        }
+        return true;
+    default:
+        return false;
+    }
+}
+
+bool daoc__value_is_empty(const daoc_value *v)
+{
+    if (!v || v->type == DAOC_TNULL)
+        return true;
+    if (v->type == DAOC_TSTR || v->type == DAOC_TARR || v->type == DAOC_TOBJ)
+        return v->len == 0;
+    return false;
+}
+
+/* Lua's tostring for numbers: "%.14g", integers without a fraction. */
+static void put_number(daoc__buf *b, const daoc_value *v)
+{
+    if (v->type == DAOC_TINT) {
+        daoc__buf_printf(b, "%lld", (long long)v->u.i);
+        return;
+    }
+    double n = v->u.n;
+    if (isnan(n))
+        daoc__buf_puts(b, n != n && signbit(n) ? "-nan" : "nan");
+    else if (isinf(n))
+        daoc__buf_puts(b, n > 0 ? "inf" : "-inf");
+    else
+        daoc__buf_printf(b, "%.14g", n);
+}
+
+void daoc__value_tostring(daoc__buf *b, const daoc_value *v)
+{
+    if (!v) {
+        daoc__buf_puts(b, "nil");
+        return;
+    }
+    switch (v->type) {
+    case DAOC_TNULL:
+        daoc__buf_puts(b, "userdata: NULL");
+        break;
+    case DAOC_TBOOL:
+        daoc__buf_puts(b, v->u.b ? "true" : "false");
+        break;
+    case DAOC_TINT:
+    case DAOC_TNUM:
+        put_number(b, v);
+        break;
+    case DAOC_TSTR:
+        daoc__buf_append(b, v->u.s, v->len);
+        break;
+    case DAOC_TFUNC:
+        daoc__buf_puts(b, "function");
+        break;
+    case DAOC_TARR:
+    case DAOC_TOBJ: {
+        char *p = daoc__value_pretty(v, NULL);
+        if (p)
+            daoc__buf_puts(b, p);
+        else
+            b->failed = true;
+        daoc__free(p);
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+/* Penlight quotes strings with %q-like escaping; Kong's messages only carry
+ * plain identifiers and values, so escape the characters that would make the
+ * rendering ambiguous. */
+static void put_quoted(daoc__buf *b, const char *s, size_t n)
+{
+    daoc__buf_putc(b, '"');
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\') {
+            daoc__buf_putc(b, '\\');
+            daoc__buf_putc(b, (char)c);
+        } else if (c == '\n') {
+            daoc__buf_puts(b, "\\n");
+        } else if (c == '\r') {
+            daoc__buf_puts(b, "\\r");
+        } else if (c == 0) {
+            daoc__buf_puts(b, "\\0");
+        } else {
+            daoc__buf_putc(b, (char)c);
+        }
+    }
+    daoc__buf_putc(b, '"');
+}
+
+static bool is_identifier(const char *k, size_t n)
+{
+    if (n == 0 || !((k[0] >= 'a' && k[0] <= 'z') || (k[0] >= 'A' && k[0] <= 'Z') || k[0] == '_'))
+        return false;
+    for (size_t i = 1; i < n; i++) {
+        char c = k[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'))
+            return false;
+    }
+    return true;
+}
+
+static int cmp_kv(const void *a, const void *b)
+{
+    const daoc__kv *x = *(const daoc__kv *const *)a, *y = *(const daoc__kv *const *)b;
+    size_t n = x->klen < y->klen ? x->klen : y->klen;
+    int c = memcmp(x->key, y->key, n);
+    if (c)
+        return c;
+    return x->klen < y->klen ? -1 : x->klen > y->klen;
+}
+
+static void pretty(daoc__buf *b, const daoc_value *v, const char *null_as)
+{
+    switch (v->type) {
+    case DAOC_TNULL:
+        if (null_as)
+            daoc__buf_puts(b, null_as);
+        else
+            put_quoted(b, "userdata: NULL", 14);
+        break;
+    case DAOC_TSTR:
+        put_quoted(b, v->u.s, v->len);
+        break;
+    case DAOC_TARR:
+        daoc__buf_putc(b, '{');
+        for (size_t i = 0; i < v->len; i++) {
+            if (i)
+                daoc__buf_putc(b, ',');
+            pretty(b, v->u.a[i], null_as);
+        }
+        daoc__buf_putc(b, '}');
+        break;
+    case DAOC_TOBJ: {
+        daoc__buf_putc(b, '{');
+        const daoc__kv **sorted = v->len ? daoc__malloc(v->len * sizeof *sorted) : NULL;
+        if (v->len && !sorted) {
+            b->failed = true;
+            return;
+        }
+        for (size_t i = 0; i < v->len; i++)
+            sorted[i] = &v->u.o[i];
+        if (v->len > 1)
+            qsort(sorted, v->len, sizeof *sorted, cmp_kv);
+        for (size_t i = 0; i < v->len; i++) {
+            if (i)
+                daoc__buf_putc(b, ',');
+            if (is_identifier(sorted[i]->key, sorted[i]->klen)) {
+                daoc__buf_append(b, sorted[i]->key, sorted[i]->klen);
+            } else {
+                daoc__buf_putc(b, '[');
+                put_quoted(b, sorted[i]->key, sorted[i]->klen);
+                daoc__buf_putc(b, ']');
+            }
+            daoc__buf_putc(b, '=');
+            pretty(b, sorted[i]->val, null_as);
+        }
+        daoc__free(sorted);
+        daoc__buf_putc(b, '}');
+        break;
+    }
+    default:
+        daoc__value_tostring(b, v);
+        break;
+    }
+}
+
+char *daoc__value_pretty(const daoc_value *v, const char *null_as)
+{
+    daoc__buf b = DAOC__BUF_INIT;
+    if (v)
+        pretty(&b, v, null_as);
+    else
+        daoc__buf_puts(&b, "nil");
+    return daoc__buf_take(&b, NULL);
+}

@@ -1,0 +1,106 @@
+/*
+ * value.h -- internal layout of daoc_value and helpers the library uses on
+ * hot paths (key lookups with explicit lengths, stealing children).
+ *
+ * A value tree has one owner: containers own their children.  Objects keep
+ * insertion order and unique keys; lookups are linear, which is the fastest
+ * option for entity-sized objects (a few dozen keys).
+ */
+#ifndef DAOC_CORE_VALUE_H
+#define DAOC_CORE_VALUE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "daoc.h"
+
+/* A callable carried by a DAOC_TFUNC value: a Lua function of a definition
+ * file, or a built-in C validator.  Reference counted: copies of the value
+ * share it.
+ *
+ * call(): invoked with `nargs` arguments.  Returns 1 when the callee
+ * answered truthy, 0 when it answered false/nil (then *msg, when the callee
+ * gave a message, receives a string owned by the caller, else NULL), or a
+ * negative status when the call itself failed (a Lua error: *msg receives
+ * the Lua message).  *ret (optional) receives the first return value as a
+ * new value, or NULL. */
+typedef struct daoc__callable daoc__callable;
+struct daoc__callable {
+    int refs;
+    int (*call)(daoc__callable *self, const daoc_value *const *args, size_t nargs,
+                daoc_value **ret, char **msg);
+    void (*release)(daoc__callable *self); /* frees self when refs drop to 0 */
+    const char *builtin;                   /* name of a built-in validator, or NULL */
+    void *ud;
+};
+
+typedef struct daoc__kv {
+    char *key;
+    size_t klen;
+    daoc_value *val;
+} daoc__kv;
+
+/* flags */
+#define DAOC__VF_SET 0x01     /* array produced for a `set` field (informational) */
+#define DAOC__VF_INTKEYS 0x02 /* object whose keys are 1-based array indices ("2"):
+                                 Kong's sparse error tables {[2] = "msg"}.  Lua
+                                 gets integer keys; JSON gets an array padded
+                                 with nulls, as cjson encodes it. */
+#define DAOC__VF_EMPTYTABLE 0x04 /* an empty Lua table `{}`: array or object */
+
+struct daoc_value {
+    uint8_t type; /* daoc_type */
+    uint8_t flags;
+    size_t len; /* string bytes, array elements, object keys */
+    size_t cap;
+    union {
+        bool b;
+        int64_t i;
+        double n;
+        char *s;
+        daoc_value **a;
+        daoc__kv *o;
+        daoc__callable *f;
+    } u;
+};
+
+daoc_value *daoc__func(daoc__callable *c); /* takes one reference */
+void daoc__callable_ref(daoc__callable *c);
+void daoc__callable_unref(daoc__callable *c);
+
+/* Object lookups with explicit key length; borrowed, NULL when absent. */
+daoc_value *daoc__obj_getn(const daoc_value *o, const char *key, size_t klen);
+/* Index of key or -1. */
+long daoc__obj_find(const daoc_value *o, const char *key, size_t klen);
+int daoc__obj_setn(daoc_value *o, const char *key, size_t klen, daoc_value *item);
+/* Removes and returns the value of key (caller owns it); NULL when absent. */
+daoc_value *daoc__obj_take(daoc_value *o, const char *key, size_t klen);
+/* Removes element i of an array and returns it (caller owns). */
+daoc_value *daoc__arr_take(daoc_value *a, size_t i);
+
+/* Deep equality (integers and numbers compare numerically; object key order
+ * is ignored; functions compare by identity). */
+bool daoc__value_equal(const daoc_value *a, const daoc_value *b);
+/* Kong's "empty": absent, null, "" or an empty array/object. */
+bool daoc__value_is_empty(const daoc_value *v);
+static inline bool daoc__is_null(const daoc_value *v) { return v && v->type == DAOC_TNULL; }
+static inline bool daoc__is_nil_or_null(const daoc_value *v) { return !v || v->type == DAOC_TNULL; }
+static inline bool daoc__is_number(const daoc_value *v)
+{
+    return v && (v->type == DAOC_TINT || v->type == DAOC_TNUM);
+}
+
+/* Penlight pretty.write(t, "") rendering used in Kong messages:
+ * {k="v",k2=1,sub={id="x"}} with sorted keys, arrays first, null as
+ * "userdata: NULL" unless null_as is given (the unique-violation formatter
+ * passes "null").  Appends to buf; returns a new string (caller frees with
+ * daoc__free) or NULL on ENOMEM. */
+char *daoc__value_pretty(const daoc_value *v, const char *null_as);
+
+/* Lua tostring() of a scalar: integers as "%d", numbers as "%.14g", booleans
+ * "true"/"false", strings verbatim, null "userdata: NULL".  Appends to buf. */
+struct daoc__buf;
+void daoc__value_tostring(struct daoc__buf *b, const daoc_value *v);
+
+#endif

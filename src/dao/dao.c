@@ -1,0 +1,81 @@
+/*
+ * dao.c -- the lifetime of a DAO (one per entity) and the small helpers the
+ * read and write pipelines share: row_to_entity and primary-key extraction.
+ *
+ * It holds no pipeline logic (read.c, write.c) and builds no messages
+ * (errors.c).  A DAO borrows its store and its owning db; it owns its
+ * compiled schema and the list of child entities that reference it.
+ */
+#include "dao/dao.h"
+
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/rand.h"
+#include "core/value.h"
+#include "db/db.h"
+
+int daoc__dao_new(struct daoc_db *db, daoc__schema *s, daoc_dao **out)
+{
+    *out = NULL;
+    daoc_dao *dao = daoc__calloc(1, sizeof *dao);
+    if (!dao) {
+        daoc__schema_free(s);
+        return DAOC_ENOMEM;
+    }
+    dao->db = db;
+    dao->schema = s;
+    dao->store = db ? db->store : NULL;
+    *out = dao;
+    return DAOC_OK;
+}
+
+void daoc__dao_free(daoc_dao *dao)
+{
+    if (!dao)
+        return;
+    daoc__schema_free(dao->schema);
+    daoc__free(dao->children);
+    daoc__free(dao);
+}
+
+int daoc__dao_add_child(daoc_dao *dao, const daoc__schema *child, size_t f,
+                        daoc__on_delete on_delete)
+{
+    struct daoc__child *c = daoc__realloc(dao->children, (dao->nchildren + 1) * sizeof *c);
+    if (!c)
+        return DAOC_ENOMEM;
+    dao->children = c;
+    c[dao->nchildren].schema = child;
+    c[dao->nchildren].field = f;
+    c[dao->nchildren].on_delete = on_delete;
+    dao->nchildren++;
+    return DAOC_OK;
+}
+
+const char *daoc_dao_name(const daoc_dao *dao) { return dao ? dao->schema->name : NULL; }
+
+int daoc__dao_row_to_entity(const daoc_dao *dao, daoc_value *row, bool nulls)
+{
+    return daoc__schema_process_auto_fields(dao->schema, row, DAOC__CTX_SELECT, nulls,
+                                            daoc__now());
+}
+
+daoc_value *daoc__dao_extract_pk(const daoc__schema *s, const daoc_value *entity)
+{
+    daoc_value *pk = daoc_obj();
+    if (!pk)
+        return NULL;
+    for (size_t i = 0; i < s->npk; i++) {
+        const daoc__field *f = &s->fields[s->pk[i]];
+        const daoc_value *v = entity ? daoc__obj_getn(entity, f->name, f->name_len) : NULL;
+        if (!v)
+            continue;
+        daoc_value *c = daoc_value_copy(v);
+        if (!c || daoc__obj_setn(pk, f->name, f->name_len, c) != DAOC_OK) {
+            daoc_value_free(pk);
+            return NULL;
+        }
+    }
+    return pk;
+}

@@ -1,0 +1,126 @@
+/*
+ * dao.h -- the generated DAO of one entity (kong/db/dao/init.lua): argument
+ * and option checks, the insert/update/upsert/delete pipelines, paging with
+ * offset tokens, cache keys and Kong's error objects.  The public daoc_dao_*
+ * functions in daoc.h are implemented on top of these.
+ */
+#ifndef DAOC_DAO_DAO_H
+#define DAOC_DAO_DAO_H
+
+#include "daoc.h"
+#include "schema/schema.h"
+#include "store/store.h"
+
+struct daoc_dao {
+    struct daoc_db *db;      /* borrowed owner */
+    daoc__schema *schema;    /* owned */
+    daoc__store *store;      /* borrowed from db */
+    /* children: entities whose foreign fields reference this one */
+    struct daoc__child {
+        const daoc__schema *schema;
+        size_t field;
+        daoc__on_delete on_delete;
+    } *children;
+    size_t nchildren;
+};
+
+/* Creates the DAO for a compiled schema (takes ownership of s). */
+int daoc__dao_new(struct daoc_db *db, daoc__schema *s, daoc_dao **out);
+void daoc__dao_free(daoc_dao *dao);
+
+/* Registers `child` (field index f, foreign to dao's entity). */
+int daoc__dao_add_child(daoc_dao *dao, const daoc__schema *child, size_t f,
+                        daoc__on_delete on_delete);
+
+/* Paging offsets: base64 (standard alphabet, no padding) of the JSON array
+ * of the last row's primary-key values.  decode returns DAOC_EDAO with an
+ * INVALID_OFFSET error for bad tokens. */
+int daoc__offset_encode(const daoc__schema *s, const daoc_value *row, char **out);
+int daoc__offset_decode(const char *strategy, const char *token, daoc_value **pk_values,
+                        daoc_error **err);
+
+/* ---- additions (DAO owner) ------------------------------------------ */
+
+/* Pagination defaults (Kong's connector defaults). */
+#define DAOC__PAGE_SIZE_DEFAULT 1000
+#define DAOC__MAX_PAGE_SIZE_DEFAULT 50000
+
+/* Parsed Kong options (section 5.3).  Zero-initialised = no options. */
+typedef struct daoc__dao_opts {
+    bool nulls, skip_ttl, show_ws_id, export_, no_broadcast;
+    bool transform;        /* default true */
+    bool has_ttl;
+    int64_t ttl;
+    const daoc_value *tags; /* borrowed array of strings, or NULL */
+    bool tags_or;
+    int64_t page_size;      /* pagination.page_size, 0 = unset */
+    int64_t max_page_size;  /* effective maximum (default 50000) */
+} daoc__dao_opts;
+
+/* Validates `opts` (may be NULL) like Kong's validate_options_value; fills
+ * *o.  Invalid options: DAOC_EDAO with code 11 in *err. */
+int daoc__dao_opts_parse(const daoc_dao *dao, const daoc_value *opts, daoc__dao_opts *o,
+                         daoc_error **err);
+
+/* Key-generic forms of the public methods: field = -1 means "by primary key"
+ * (key is the pk object), otherwise the index of a unique / endpoint_key
+ * field (key is its value).  The Lua layer binds select_by_<f> etc. to these. */
+int daoc__dao_select_key(daoc_dao *dao, long field, const daoc_value *key,
+                         const daoc_value *opts, daoc_value **out, daoc_error **err);
+int daoc__dao_update_key(daoc_dao *dao, long field, const daoc_value *key,
+                         const daoc_value *entity, const daoc_value *opts, daoc_value **out,
+                         daoc_error **err);
+int daoc__dao_upsert_key(daoc_dao *dao, long field, const daoc_value *key,
+                         const daoc_value *entity, const daoc_value *opts, daoc_value **out,
+                         daoc_error **err);
+int daoc__dao_delete_key(daoc_dao *dao, long field, const daoc_value *key,
+                         const daoc_value *opts, daoc_error **err);
+
+/* page / page_for with a Lua-style size: NULL = default (pagination.page_size
+ * or 1000), otherwise a number that must be an integer in 1..max_page_size
+ * (code 9).  fk_field = -1 for page().  Each: the Lua layer walks pages with
+ * this function. */
+int daoc__dao_page_v(daoc_dao *dao, long fk_field, const daoc_value *fk, const daoc_value *size,
+                     const char *offset, const daoc_value *opts, daoc_value **rows,
+                     char **next_offset, daoc_error **err);
+
+/* select_by_cache_key(key_or_entity): a cache-key string or an entity.
+ * Single-field cache_key => select_by that field; composite => code 12 until
+ * the store can look up its hidden cache_key column. */
+int daoc__dao_select_by_cache_key(daoc_dao *dao, const daoc_value *key_or_entity,
+                                  const daoc_value *opts, daoc_value **out, daoc_error **err);
+
+/* cache_key(a1..a5) with explicit arguments (NULL or null => ""); nargs <= 5.
+ * The last (workspace) part is empty. */
+int daoc__dao_cache_key_args(const daoc_dao *dao, const daoc_value *const *args, size_t nargs,
+                             char **out);
+
+/* Composite cache key of an entity (schema cache_key fields, falling back to
+ * the primary key); new string (daoc__free). */
+int daoc__dao_cache_key_of(const daoc_dao *dao, const daoc_value *entity, char **out);
+
+/* row_to_entity: process_auto_fields(select) in place. */
+int daoc__dao_row_to_entity(const daoc_dao *dao, daoc_value *row, bool nulls);
+
+/* ---- internal to src/dao (errors.c) -------------------------------- */
+
+/* A Kong error with a printf message; returns DAOC_EDAO (or DAOC_ENOMEM). */
+int daoc__dao_fail(const daoc_dao *dao, daoc_error **err, int code, daoc_value *fields,
+                   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Code 1 / 16: "invalid primary key: '%s'" with the pretty error tree
+ * (takes `errors`). */
+int daoc__dao_fail_tree(const daoc_dao *dao, daoc_error **err, int code, const char *prefix,
+                        daoc_value *errors);
+/* Maps a failed store call to Kong's error: DAOC_ECONSTRAINT (violation
+ * against `entity`, the row being written, and `key` for deletes), DAOC_ESTORE
+ * (code 8 with msg), DAOC_ENOMEM passes through.  Frees msg. */
+int daoc__dao_store_fail(const daoc_dao *dao, daoc_error **err, int rc,
+                         const daoc__violation *viol, const daoc_value *entity, char *msg);
+/* Argument checks shared by keyed methods: pk validation (code 1) or a
+ * unique / endpoint_key value (code 10, or 16 for foreign fields). */
+int daoc__dao_check_key(daoc_dao *dao, long field, const daoc_value *key, daoc_error **err);
+/* The primary-key object {pk fields} of an entity (foreign pk values copied
+ * as they are).  NULL on ENOMEM. */
+daoc_value *daoc__dao_extract_pk(const daoc__schema *s, const daoc_value *entity);
+
+#endif

@@ -1,0 +1,87 @@
+/*
+ * offset.c -- paging offset tokens (Kong section 5.5): the standard base64
+ * (no padding) of the JSON array of the last row's primary-key values.
+ *
+ * Tokens are opaque to callers and never trusted: decode rejects anything
+ * that is not base64 of a JSON array of scalars with code 7.  Matching the
+ * array against a schema's primary key is the pager's job (read.c).
+ */
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/b64.h"
+#include "core/buf.h"
+#include "core/error.h"
+#include "core/json.h"
+#include "core/value.h"
+#include "dao/dao.h"
+
+int daoc__offset_encode(const daoc__schema *s, const daoc_value *row, char **out)
+{
+    *out = NULL;
+    daoc__buf b = DAOC__BUF_INIT;
+    daoc__buf_putc(&b, '[');
+    for (size_t i = 0; i < s->npk; i++) {
+        const daoc__field *f = &s->fields[s->pk[i]];
+        const daoc_value *v = row ? daoc__obj_getn(row, f->name, f->name_len) : NULL;
+        if (v && v->type == DAOC_TOBJ && f->type == DAOC__F_FOREIGN)
+            v = v->len ? v->u.o[0].val : NULL; /* the referenced entity's key */
+        if (i)
+            daoc__buf_putc(&b, ',');
+        daoc__json_write(&b, v);
+    }
+    daoc__buf_putc(&b, ']');
+    size_t len = 0;
+    char *json = daoc__buf_take(&b, &len);
+    if (!json)
+        return DAOC_ENOMEM;
+    *out = daoc__b64_encode(json, len, 0);
+    daoc__free(json);
+    return *out ? DAOC_OK : DAOC_ENOMEM;
+}
+
+static int bad(const char *strategy, const char *token, const char *why, daoc_error **err)
+{
+    char *msg = daoc__asprintf("'%s' is not a valid offset: %s", token, why);
+    if (!msg)
+        return DAOC_ENOMEM;
+    daoc_error *e = daoc__err_new(DAOC_ERR_INVALID_OFFSET, strategy, msg, NULL, false);
+    if (!e)
+        return DAOC_ENOMEM;
+    if (err)
+        *err = e;
+    else
+        daoc_error_free(e);
+    return DAOC_EDAO;
+}
+
+int daoc__offset_decode(const char *strategy, const char *token, daoc_value **pk_values,
+                        daoc_error **err)
+{
+    *pk_values = NULL;
+    char *raw = NULL;
+    size_t rawlen = 0;
+    int r = daoc__b64_decode(token, strlen(token), &raw, &rawlen);
+    if (r == -2)
+        return DAOC_ENOMEM;
+    if (r != 0 || !raw) {
+        daoc__free(raw);
+        return bad(strategy, token, "bad base64 encoding", err);
+    }
+    daoc_value *v = NULL;
+    int rc = daoc_json_decode(raw, rawlen, &v, NULL, 0);
+    daoc__free(raw);
+    if (rc == DAOC_ENOMEM)
+        return rc;
+    bool ok = rc == DAOC_OK && v && v->type == DAOC_TARR && v->len > 0;
+    for (size_t i = 0; ok && i < v->len; i++) {
+        uint8_t t = v->u.a[i]->type;
+        ok = t == DAOC_TSTR || t == DAOC_TINT || t == DAOC_TNUM || t == DAOC_TBOOL;
+    }
+    if (!ok) {
+        daoc_value_free(v);
+        return bad(strategy, token, "bad json encoding", err);
+    }
+    *pk_values = v;
+    return DAOC_OK;
+}

@@ -1,0 +1,281 @@
+/*
+ * read.c -- the read side of the DAO: select by primary key or by a unique /
+ * endpoint_key field, and paging (page, page_for_<foreign>) with Kong's size
+ * rules and offset tokens.  Every returned row goes through row_to_entity
+ * in place; nothing is copied on the way out.
+ *
+ * Argument-type misuse (Kong's raised errors such as "primary_key must be a
+ * table") is DAOC_EINVAL without an error object.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/error.h"
+#include "core/value.h"
+#include "dao/dao.h"
+
+/* Is field f a valid *_by_ key: unique, or the endpoint key? */
+static bool by_field_ok(const daoc__schema *s, long f)
+{
+    return f >= 0 && (size_t)f < s->nfields && (s->fields[f].unique || s->endpoint_key == f);
+}
+
+/* Kong's validate_unique_type: the C type a unique value must have. */
+static bool unique_type_ok(const daoc__field *f, const daoc_value *v)
+{
+    switch (f->type) {
+    case DAOC__F_STRING:
+        return v->type == DAOC_TSTR;
+    case DAOC__F_INTEGER:
+    case DAOC__F_NUMBER:
+        return v->type == DAOC_TINT || v->type == DAOC_TNUM;
+    case DAOC__F_BOOLEAN:
+        return v->type == DAOC_TBOOL;
+    case DAOC__F_ARRAY:
+    case DAOC__F_SET:
+    case DAOC__F_MAP:
+    case DAOC__F_RECORD:
+    case DAOC__F_FOREIGN:
+        return v->type == DAOC_TOBJ || v->type == DAOC_TARR;
+    default:
+        return true;
+    }
+}
+
+/* Validates a *_by_ key value: code 16 for foreign fields, code 10 ("invalid
+ * unique <field>") otherwise. */
+static int check_by_value(daoc_dao *dao, long field, const daoc_value *v, daoc_error **err)
+{
+    const daoc__field *f = &dao->schema->fields[field];
+    if (!unique_type_ok(f, v))
+        return DAOC_EINVAL; /* "<field> must be a string" */
+    daoc_value *errors = NULL;
+    int rc = daoc__schema_validate_field(f, v, &errors);
+    if (rc != DAOC_OK || !errors)
+        return rc;
+    if (f->type == DAOC__F_FOREIGN)
+        return daoc__dao_fail_tree(dao, err, DAOC_ERR_INVALID_FOREIGN_KEY, "invalid foreign key",
+                                   errors);
+    char *msg = errors->type == DAOC_TSTR ? daoc__strndup(errors->u.s, errors->len)
+                                          : daoc__value_pretty(errors, NULL);
+    daoc_value_free(errors);
+    if (!msg)
+        return DAOC_ENOMEM;
+    rc = daoc__dao_fail(dao, err, DAOC_ERR_INVALID_UNIQUE, NULL, "%s", msg);
+    daoc__free(msg);
+    if (rc == DAOC_EDAO && err && *err) {
+        char *name = daoc__asprintf("invalid unique %s", f->name);
+        int r2 = name ? daoc__err_set_name(*err, name) : DAOC_ENOMEM;
+        daoc__free(name);
+        if (r2 != DAOC_OK) {
+            daoc_error_free(*err);
+            *err = NULL;
+            return r2;
+        }
+    }
+    return rc;
+}
+
+/* Shared argument checks of every keyed method (select/update/upsert/delete
+ * and their _by_ forms): pk validation (code 1) or unique value validation
+ * (code 10/16). */
+int daoc__dao_check_key(daoc_dao *dao, long field, const daoc_value *key, daoc_error **err)
+{
+    if (!dao || !key)
+        return DAOC_EINVAL;
+    if (field >= 0) {
+        if (!by_field_ok(dao->schema, field))
+            return DAOC_EINVAL;
+        return check_by_value(dao, field, key, err);
+    }
+    if (key->type != DAOC_TOBJ)
+        return DAOC_EINVAL; /* "primary_key must be a table" */
+    daoc_value *errors = NULL;
+    int rc = daoc__schema_validate_primary_key(dao->schema, key, true, &errors);
+    if (rc != DAOC_OK || !errors)
+        return rc;
+    return daoc__dao_fail_tree(dao, err, DAOC_ERR_INVALID_PRIMARY_KEY, "invalid primary key",
+                               errors);
+}
+
+int daoc__dao_select_key(daoc_dao *dao, long field, const daoc_value *key,
+                         const daoc_value *opts, daoc_value **out, daoc_error **err)
+{
+    if (!out)
+        return DAOC_EINVAL;
+    *out = NULL;
+    int rc = daoc__dao_check_key(dao, field, key, err);
+    if (rc != DAOC_OK)
+        return rc;
+    daoc__dao_opts o;
+    rc = daoc__dao_opts_parse(dao, opts, &o, err);
+    if (rc != DAOC_OK)
+        return rc;
+    daoc__key k = {field, key};
+    daoc__read_opts ro = {o.skip_ttl};
+    daoc_value *row = NULL;
+    char *msg = NULL;
+    rc = dao->store->ops->select(dao->store, dao->schema, &k, &ro, &row, &msg);
+    if (rc != DAOC_OK)
+        return daoc__dao_store_fail(dao, err, rc, NULL, NULL, msg);
+    if (!row)
+        return DAOC_OK;
+    rc = daoc__dao_row_to_entity(dao, row, o.nulls);
+    if (rc != DAOC_OK) {
+        daoc_value_free(row);
+        return rc;
+    }
+    *out = row;
+    return DAOC_OK;
+}
+
+/* Kong's validate_size_value. */
+static bool size_ok(const daoc_value *size, int64_t max, int64_t *out)
+{
+    double d;
+    if (size->type == DAOC_TINT)
+        d = (double)size->u.i;
+    else if (size->type == DAOC_TNUM)
+        d = size->u.n;
+    else
+        return false;
+    if (!isfinite(d) || floor(d) != d || d < 1 || d > (double)max)
+        return false;
+    *out = (int64_t)d;
+    return true;
+}
+
+int daoc__dao_page_v(daoc_dao *dao, long fk_field, const daoc_value *fk, const daoc_value *size,
+                     const char *offset, const daoc_value *opts, daoc_value **rows,
+                     char **next_offset, daoc_error **err)
+{
+    if (!rows || !next_offset || !dao)
+        return DAOC_EINVAL;
+    *rows = NULL;
+    *next_offset = NULL;
+    const daoc__schema *s = dao->schema;
+    if (size && !daoc__is_number(size))
+        return DAOC_EINVAL; /* "size must be a number" */
+    int rc;
+    if (fk_field >= 0) {
+        if ((size_t)fk_field >= s->nfields || s->fields[fk_field].type != DAOC__F_FOREIGN)
+            return DAOC_EINVAL;
+        if (!fk || fk->type != DAOC_TOBJ)
+            return DAOC_EINVAL; /* "foreign_key must be a table" */
+        daoc_value *errors = NULL;
+        rc = daoc__schema_validate_field(&s->fields[fk_field], fk, &errors);
+        if (rc != DAOC_OK)
+            return rc;
+        if (errors)
+            return daoc__dao_fail_tree(dao, err, DAOC_ERR_INVALID_FOREIGN_KEY,
+                                       "invalid foreign key", errors);
+    }
+
+    daoc__dao_opts o;
+    daoc_error *operr = NULL;
+    rc = daoc__dao_opts_parse(dao, opts, &o, &operr);
+    if (rc != DAOC_OK && rc != DAOC_EDAO)
+        return rc;
+    int64_t n = o.page_size ? o.page_size : DAOC__PAGE_SIZE_DEFAULT;
+    if (size && !size_ok(size, o.max_page_size, &n)) {
+        daoc_error_free(operr);
+        return daoc__dao_fail(dao, err, DAOC_ERR_INVALID_SIZE, NULL,
+                              "size must be an integer between 1 and %lld",
+                              (long long)o.max_page_size);
+    }
+    if (operr) {
+        if (err)
+            *err = operr;
+        else
+            daoc_error_free(operr);
+        return DAOC_EDAO;
+    }
+
+    daoc_value *after = NULL;
+    if (offset) {
+        rc = daoc__offset_decode(dao->store->ops->name, offset, &after, err);
+        if (rc != DAOC_OK)
+            return rc;
+        if (after->len != s->npk) {
+            daoc_value_free(after);
+            return daoc__dao_fail(dao, err, DAOC_ERR_INVALID_OFFSET, NULL,
+                                  "'%s' is not a valid offset: bad json encoding", offset);
+        }
+    }
+
+    daoc__page_req req = {fk_field, fk_field >= 0 ? fk : NULL, o.tags, o.tags_or, after, n,
+                          o.skip_ttl};
+    daoc_value *got = NULL;
+    bool more = false;
+    char *msg = NULL;
+    rc = dao->store->ops->page(dao->store, s, &req, &got, &more, &msg);
+    daoc_value_free(after);
+    if (rc != DAOC_OK)
+        return daoc__dao_store_fail(dao, err, rc, NULL, NULL, msg);
+    for (size_t i = 0; i < got->len && rc == DAOC_OK; i++)
+        rc = daoc__dao_row_to_entity(dao, got->u.a[i], o.nulls);
+    if (rc == DAOC_OK && more && got->len)
+        rc = daoc__offset_encode(s, got->u.a[got->len - 1], next_offset);
+    if (rc != DAOC_OK) {
+        daoc_value_free(got);
+        return rc;
+    }
+    *rows = got;
+    return DAOC_OK;
+}
+
+/* ---- public read API -------------------------------------------------- */
+
+int daoc_dao_select(daoc_dao *dao, const daoc_value *pk, const daoc_value *opts,
+                    daoc_value **out, daoc_error **err)
+{
+    return daoc__dao_select_key(dao, -1, pk, opts, out, err);
+}
+
+int daoc_dao_select_by(daoc_dao *dao, const char *field, const daoc_value *value,
+                       const daoc_value *opts, daoc_value **out, daoc_error **err)
+{
+    if (out)
+        *out = NULL;
+    if (!dao || !field)
+        return DAOC_EINVAL;
+    long f = daoc__schema_field_index(dao->schema, field, strlen(field));
+    if (f < 0)
+        return DAOC_EINVAL;
+    return daoc__dao_select_key(dao, f, value, opts, out, err);
+}
+
+static int page_common(daoc_dao *dao, long f, const daoc_value *fk, int64_t size,
+                       const char *offset, const daoc_value *opts, daoc_value **rows,
+                       char **next_offset, daoc_error **err)
+{
+    daoc_value sz;
+    memset(&sz, 0, sizeof sz);
+    sz.type = DAOC_TINT;
+    sz.u.i = size;
+    return daoc__dao_page_v(dao, f, fk, size > 0 ? &sz : NULL, offset, opts, rows, next_offset,
+                            err);
+}
+
+int daoc_dao_page(daoc_dao *dao, int64_t size, const char *offset, const daoc_value *opts,
+                  daoc_value **rows, char **next_offset, daoc_error **err)
+{
+    return page_common(dao, -1, NULL, size, offset, opts, rows, next_offset, err);
+}
+
+int daoc_dao_page_for(daoc_dao *dao, const char *foreign_field, const daoc_value *fk,
+                      int64_t size, const char *offset, const daoc_value *opts, daoc_value **rows,
+                      char **next_offset, daoc_error **err)
+{
+    if (rows)
+        *rows = NULL;
+    if (next_offset)
+        *next_offset = NULL;
+    if (!dao || !foreign_field)
+        return DAOC_EINVAL;
+    long f = daoc__schema_field_index(dao->schema, foreign_field, strlen(foreign_field));
+    if (f < 0)
+        return DAOC_EINVAL;
+    return page_common(dao, f, fk, size, offset, opts, rows, next_offset, err);
+}

@@ -1,0 +1,599 @@
+/*
+ * write.c -- the write pipelines of Kong's DAO (section 5.4): insert, update
+ * (PATCH: read-before-write, immutable check, merge), upsert (PUT: full
+ * replace or create) and delete, by primary key or by a unique field.
+ *
+ * Every step that can refuse the request runs before the store writes, and
+ * multi-statement work (update) runs in one store transaction that is rolled
+ * back on any failure, so nothing partial is ever written.  Store
+ * violations are worded in errors.c.
+ */
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/error.h"
+#include "core/rand.h"
+#include "core/value.h"
+#include "dao/dao.h"
+#include "db/db.h"
+
+static const char *strategy(const daoc_dao *dao) { return dao->store->ops->name; }
+
+static daoc_dao *dao_of(const daoc_dao *dao, const daoc__schema *s)
+{
+    struct daoc_db *db = dao->db;
+    if (!db)
+        return NULL;
+    for (size_t i = 0; i < db->ndaos; i++)
+        if (db->daos[i]->schema == s || strcmp(db->daos[i]->schema->name, s->name) == 0)
+            return db->daos[i];
+    return NULL;
+}
+
+/* resolve_foreign: a foreign value that is not a valid primary key but
+ * carries a unique field of the referenced entity is looked up with
+ * select_by_<unique> and replaced by the found entity's primary key. */
+static int resolve_foreign(daoc_dao *dao, daoc_value *e, daoc_error **err)
+{
+    const daoc__schema *s = dao->schema;
+    daoc_value *errors = NULL;
+    int rc = DAOC_OK;
+    for (size_t i = 0; i < s->nfields && rc == DAOC_OK; i++) {
+        const daoc__field *f = &s->fields[i];
+        if (f->type != DAOC__F_FOREIGN || !f->ref)
+            continue;
+        long at = daoc__obj_find(e, f->name, f->name_len);
+        if (at < 0 || e->u.o[at].val->type != DAOC_TOBJ)
+            continue;
+        const daoc_value *v = e->u.o[at].val;
+        const daoc__schema *rs = f->ref;
+        daoc_value *pkerr = NULL;
+        rc = daoc__schema_validate_primary_key(rs, v, true, &pkerr);
+        if (rc != DAOC_OK || !pkerr)
+            continue;
+        daoc_value_free(pkerr);
+        daoc_dao *rdao = dao_of(dao, rs);
+        daoc_value *ferr = NULL;
+        for (size_t j = 0; rdao && j < rs->nfields && rc == DAOC_OK; j++) {
+            const daoc__field *uf = &rs->fields[j];
+            if (!uf->unique && rs->endpoint_key != (long)j)
+                continue;
+            const daoc_value *uv = daoc__obj_getn(v, uf->name, uf->name_len);
+            if (daoc__is_nil_or_null(uv))
+                continue;
+            daoc_value *verr = NULL;
+            rc = daoc__schema_validate_field(uf, uv, &verr);
+            if (rc != DAOC_OK || verr) {
+                daoc_value_free(verr);
+                continue;
+            }
+            daoc_value *found = NULL;
+            rc = daoc__dao_select_key(rdao, (long)j, uv, NULL, &found, err);
+            if (rc != DAOC_OK)
+                break;
+            if (found) {
+                daoc_value *pk = daoc__dao_extract_pk(rs, found);
+                daoc_value_free(found);
+                if (!pk) {
+                    rc = DAOC_ENOMEM;
+                    break;
+                }
+                daoc_value_free(ferr);
+                ferr = NULL;
+                daoc_value_free(e->u.o[at].val);
+                e->u.o[at].val = pk;
+                break;
+            }
+            daoc_value *one = daoc_obj();
+            char *p = NULL;
+            if (one && daoc__obj_setn(one, uf->name, uf->name_len, daoc_value_copy(uv)) == DAOC_OK)
+                p = daoc__value_pretty(one, NULL);
+            daoc_value_free(one);
+            char *msg = p ? daoc__asprintf("the foreign key cannot be resolved with '%s' for an "
+                                           "existing '%s' entity",
+                                           p, rs->name)
+                          : NULL;
+            daoc__free(p);
+            if (!msg || (!ferr && !(ferr = daoc_obj())) ||
+                daoc__obj_setn(ferr, uf->name, uf->name_len, daoc_str(msg)) != DAOC_OK)
+                rc = DAOC_ENOMEM;
+            daoc__free(msg);
+        }
+        if (rc == DAOC_OK && ferr) {
+            if (!errors && !(errors = daoc_obj())) {
+                rc = DAOC_ENOMEM; /* ferr is freed below */
+            } else {
+                /* setn owns ferr from here on, even when it fails */
+                rc = daoc__obj_setn(errors, f->name, f->name_len, ferr);
+                ferr = NULL;
+            }
+        }
+        daoc_value_free(ferr);
+    }
+    if (rc != DAOC_OK || !errors) {
+        daoc_value_free(errors);
+        return rc;
+    }
+    daoc_error *x = daoc__err_foreign_keys_unresolved(strategy(dao), errors);
+    if (!x)
+        return DAOC_ENOMEM;
+    if (err)
+        *err = x;
+    else
+        daoc_error_free(x);
+    return DAOC_EDAO;
+}
+
+/* validate(full or update) => code 2. */
+static int validate(daoc_dao *dao, const daoc_value *e, bool full, bool update, daoc_error **err)
+{
+    daoc_value *errors = NULL;
+    int rc = daoc__schema_validate(dao->schema, e, full, update, &errors);
+    if (rc != DAOC_OK || !errors)
+        return rc;
+    daoc_error *x = daoc__err_schema_violation(strategy(dao), errors);
+    if (!x)
+        return DAOC_ENOMEM;
+    if (err)
+        *err = x;
+    else
+        daoc_error_free(x);
+    return DAOC_EDAO;
+}
+
+/* The composite cache_key column value, when the schema has one. */
+static int cache_key_column(const daoc_dao *dao, const daoc_value *e, char **ck)
+{
+    *ck = NULL;
+    if (dao->schema->ncache_key < 2)
+        return DAOC_OK;
+    return daoc__dao_cache_key_of(dao, e, ck);
+}
+
+/* Deep copy of the caller's entity, checked to be an object. */
+static int copy_entity(const daoc_value *entity, daoc_value **out)
+{
+    *out = NULL;
+    if (!entity || entity->type != DAOC_TOBJ) {
+        if (entity && entity->type == DAOC_TARR && entity->len == 0) {
+            *out = daoc_obj();
+            return *out ? DAOC_OK : DAOC_ENOMEM;
+        }
+        return DAOC_EINVAL; /* "entity must be a table" */
+    }
+    *out = daoc_value_copy(entity);
+    return *out ? DAOC_OK : DAOC_ENOMEM;
+}
+
+static int finish_row(daoc_dao *dao, daoc_value *row, bool nulls, daoc_value **out)
+{
+    int rc = daoc__dao_row_to_entity(dao, row, nulls);
+    if (rc != DAOC_OK) {
+        daoc_value_free(row);
+        return rc;
+    }
+    *out = row;
+    return DAOC_OK;
+}
+
+int daoc_dao_insert(daoc_dao *dao, const daoc_value *entity, const daoc_value *opts,
+                    daoc_value **out, daoc_error **err)
+{
+    if (!out || !dao)
+        return DAOC_EINVAL;
+    *out = NULL;
+    daoc__dao_opts o;
+    daoc_value *e = NULL, *row = NULL;
+    char *ck = NULL, *msg = NULL;
+    int rc = copy_entity(entity, &e);
+    if (rc != DAOC_OK)
+        return rc;
+    rc = daoc__dao_opts_parse(dao, opts, &o, err);
+    if (rc == DAOC_OK)
+        rc = daoc__schema_process_auto_fields(dao->schema, e, DAOC__CTX_INSERT, false,
+                                              daoc__now());
+    if (rc == DAOC_OK)
+        rc = resolve_foreign(dao, e, err);
+    if (rc == DAOC_OK)
+        rc = validate(dao, e, true, false, err);
+    if (rc == DAOC_OK)
+        rc = cache_key_column(dao, e, &ck);
+    if (rc != DAOC_OK)
+        goto fail;
+    daoc__write_opts wo = {o.has_ttl, o.ttl, ck};
+    daoc__violation viol = {0, -1, NULL};
+    rc = dao->store->ops->insert(dao->store, dao->schema, e, &wo, &row, &viol, &msg);
+    if (rc != DAOC_OK) {
+        rc = daoc__dao_store_fail(dao, err, rc, &viol, e, msg);
+        goto fail;
+    }
+    rc = finish_row(dao, row, o.nulls, out);
+fail:
+    daoc__free(ck);
+    daoc_value_free(e);
+    return rc;
+}
+
+/* Kong's validate_immutable_fields: a stored non-null value may not change
+ * (arrays compared order-insensitively). */
+static bool same_unordered(const daoc_value *a, const daoc_value *b)
+{
+    if (a->type != DAOC_TARR || b->type != DAOC_TARR)
+        return daoc__value_equal(a, b);
+    if (a->len != b->len)
+        return false;
+    for (size_t i = 0; i < a->len; i++) {
+        bool hit = false;
+        for (size_t j = 0; j < b->len && !hit; j++)
+            hit = daoc__value_equal(a->u.a[i], b->u.a[j]);
+        if (!hit)
+            return false;
+    }
+    return true;
+}
+
+static int check_immutable(daoc_dao *dao, const daoc_value *upd, const daoc_value *stored,
+                           daoc_error **err)
+{
+    const daoc__schema *s = dao->schema;
+    daoc_value *errors = NULL;
+    for (size_t i = 0; i < s->nfields; i++) {
+        const daoc__field *f = &s->fields[i];
+        if (!f->immutable)
+            continue;
+        const daoc_value *nv = daoc__obj_getn(upd, f->name, f->name_len);
+        const daoc_value *ov = daoc__obj_getn(stored, f->name, f->name_len);
+        if (!nv || daoc__is_nil_or_null(ov) || same_unordered(nv, ov))
+            continue;
+        if ((!errors && !(errors = daoc_obj())) ||
+            daoc__obj_setn(errors, f->name, f->name_len,
+                           daoc_str("immutable field cannot be updated")) != DAOC_OK) {
+            daoc_value_free(errors);
+            return DAOC_ENOMEM;
+        }
+    }
+    if (!errors)
+        return DAOC_OK;
+    daoc_error *x = daoc__err_schema_violation(strategy(dao), errors);
+    if (!x)
+        return DAOC_ENOMEM;
+    if (err)
+        *err = x;
+    else
+        daoc_error_free(x);
+    return DAOC_EDAO;
+}
+
+/* merge_values(top, bottom): moves every key of `top` into `bottom`;
+ * records (non-abstract) are merged field-wise, everything else replaced. */
+static int merge(const daoc__schema *s, daoc_value *top, daoc_value *bottom)
+{
+    while (top->len) {
+        daoc__kv kv = top->u.o[top->len - 1];
+        const daoc__field *f = s ? daoc__schema_field(s, kv.key, kv.klen) : NULL;
+        daoc_value *under = daoc__obj_getn(bottom, kv.key, kv.klen);
+        if (f && f->type == DAOC__F_RECORD && !f->abstract && f->record &&
+            kv.val->type == DAOC_TOBJ && under && under->type == DAOC_TOBJ) {
+            int rc = merge(f->record, kv.val, under);
+            if (rc != DAOC_OK)
+                return rc;
+            daoc_value_free(daoc__obj_take(top, kv.key, kv.klen));
+            continue;
+        }
+        char *key = daoc__strndup(kv.key, kv.klen);
+        if (!key)
+            return DAOC_ENOMEM;
+        daoc_value *v = daoc__obj_take(top, kv.key, kv.klen);
+        int rc = daoc__obj_setn(bottom, key, kv.klen, v);
+        daoc__free(key);
+        if (rc != DAOC_OK)
+            return rc;
+    }
+    return DAOC_OK;
+}
+
+static int not_found(daoc_dao *dao, long field, const daoc_value *key, daoc_error **err)
+{
+    daoc_value *fields = NULL;
+    if (field < 0) {
+        fields = daoc__dao_extract_pk(dao->schema, key);
+    } else {
+        const daoc__field *f = &dao->schema->fields[field];
+        fields = daoc_obj();
+        if (fields && daoc__obj_setn(fields, f->name, f->name_len, daoc_value_copy(key)) != DAOC_OK) {
+            daoc_value_free(fields);
+            fields = NULL;
+        }
+    }
+    char *p = fields ? daoc__value_pretty(fields, NULL) : NULL;
+    if (!p) {
+        daoc_value_free(fields);
+        return DAOC_ENOMEM;
+    }
+    int rc = field < 0 ? daoc__dao_fail(dao, err, DAOC_ERR_NOT_FOUND, fields,
+                                        "could not find the entity with primary key '%s'", p)
+                       : daoc__dao_fail(dao, err, DAOC_ERR_NOT_FOUND, fields,
+                                        "could not find the entity with '%s'", p);
+    daoc__free(p);
+    return rc;
+}
+
+int daoc__dao_update_key(daoc_dao *dao, long field, const daoc_value *key,
+                         const daoc_value *entity, const daoc_value *opts, daoc_value **out,
+                         daoc_error **err)
+{
+    if (!out)
+        return DAOC_EINVAL;
+    *out = NULL;
+    daoc__dao_opts o;
+    daoc_value *e = NULL, *stored = NULL, *row = NULL;
+    char *ck = NULL, *msg = NULL;
+    bool in_tx = false;
+    int rc = daoc__dao_check_key(dao, field, key, err);
+    if (rc == DAOC_OK)
+        rc = daoc__dao_opts_parse(dao, opts, &o, err);
+    if (rc == DAOC_OK)
+        rc = copy_entity(entity, &e);
+    if (rc == DAOC_OK)
+        rc = daoc__schema_process_auto_fields(dao->schema, e, DAOC__CTX_UPDATE, false,
+                                              daoc__now());
+    if (rc != DAOC_OK)
+        goto fail;
+
+    daoc__store *st = dao->store;
+    rc = st->ops->begin(st, &msg);
+    if (rc != DAOC_OK) {
+        rc = daoc__dao_store_fail(dao, err, rc, NULL, NULL, msg);
+        goto fail;
+    }
+    in_tx = true;
+    daoc__key k = {field, key};
+    daoc__read_opts ro = {o.skip_ttl};
+    rc = st->ops->select(st, dao->schema, &k, &ro, &stored, &msg);
+    if (rc != DAOC_OK) {
+        rc = daoc__dao_store_fail(dao, err, rc, NULL, NULL, msg);
+        goto fail;
+    }
+    if (!stored) {
+        rc = not_found(dao, field, key, err);
+        goto fail;
+    }
+    rc = daoc__dao_row_to_entity(dao, stored, true);
+    if (rc == DAOC_OK)
+        rc = check_immutable(dao, e, stored, err);
+    if (rc == DAOC_OK)
+        rc = merge(dao->schema, e, stored);
+    if (rc != DAOC_OK)
+        goto fail;
+    if (dao->schema->ttl)
+        daoc_value_free(daoc__obj_take(stored, "ttl", 3));
+    rc = resolve_foreign(dao, stored, err);
+    if (rc == DAOC_OK)
+        rc = validate(dao, stored, false, true, err);
+    if (rc == DAOC_OK)
+        rc = cache_key_column(dao, stored, &ck);
+    if (rc != DAOC_OK)
+        goto fail;
+    daoc__write_opts wo = {o.has_ttl, o.ttl, ck};
+    daoc__violation viol = {0, -1, NULL};
+    rc = st->ops->update(st, dao->schema, &k, stored, &wo, &row, &viol, &msg);
+    if (rc != DAOC_OK) {
+        rc = daoc__dao_store_fail(dao, err, rc, &viol, stored, msg);
+        goto fail;
+    }
+    if (!row) {
+        rc = not_found(dao, field, key, err);
+        goto fail;
+    }
+    msg = NULL;
+    rc = st->ops->commit(st, &msg);
+    in_tx = false;
+    if (rc != DAOC_OK) {
+        (void)st->ops->rollback(st);
+        rc = daoc__dao_store_fail(dao, err, rc, NULL, NULL, msg);
+        goto fail;
+    }
+    rc = finish_row(dao, row, o.nulls, out);
+    row = NULL;
+fail:
+    if (in_tx)
+        (void)dao->store->ops->rollback(dao->store);
+    daoc_value_free(row);
+    daoc__free(ck);
+    daoc_value_free(stored);
+    daoc_value_free(e);
+    return rc;
+}
+
+static bool has_immutable(const daoc__schema *s)
+{
+    for (size_t i = 0; i < s->nfields; i++)
+        if (s->fields[i].immutable)
+            return true;
+    return false;
+}
+
+/* Puts the key into the entity: pk fields (pk upsert) or the unique field. */
+static int inject_key(const daoc__schema *s, long field, const daoc_value *key, daoc_value *e)
+{
+    if (field >= 0) {
+        const daoc__field *f = &s->fields[field];
+        return daoc__obj_setn(e, f->name, f->name_len, daoc_value_copy(key));
+    }
+    for (size_t i = 0; i < s->npk; i++) {
+        const daoc__field *f = &s->fields[s->pk[i]];
+        const daoc_value *v = daoc__obj_getn(key, f->name, f->name_len);
+        if (!v)
+            continue;
+        int rc = daoc__obj_setn(e, f->name, f->name_len, daoc_value_copy(v));
+        if (rc != DAOC_OK)
+            return rc;
+    }
+    return DAOC_OK;
+}
+
+int daoc__dao_upsert_key(daoc_dao *dao, long field, const daoc_value *key,
+                         const daoc_value *entity, const daoc_value *opts, daoc_value **out,
+                         daoc_error **err)
+{
+    if (!out)
+        return DAOC_EINVAL;
+    *out = NULL;
+    daoc__dao_opts o;
+    daoc_value *e = NULL, *stored = NULL, *row = NULL;
+    char *ck = NULL, *msg = NULL;
+    bool in_tx = false;
+    int rc = daoc__dao_check_key(dao, field, key, err);
+    if (rc == DAOC_OK)
+        rc = daoc__dao_opts_parse(dao, opts, &o, err);
+    if (rc == DAOC_OK)
+        rc = copy_entity(entity, &e);
+    if (rc == DAOC_OK)
+        rc = daoc__schema_process_auto_fields(dao->schema, e, DAOC__CTX_UPSERT, false,
+                                              daoc__now());
+    if (rc == DAOC_OK)
+        rc = inject_key(dao->schema, field, key, e);
+    if (rc == DAOC_OK)
+        rc = resolve_foreign(dao, e, err);
+    if (rc == DAOC_OK)
+        rc = validate(dao, e, true, false, err);
+    if (rc == DAOC_OK)
+        rc = cache_key_column(dao, e, &ck);
+    if (rc != DAOC_OK)
+        goto fail;
+
+    daoc__store *st = dao->store;
+    daoc__key k = {field, key};
+    if (has_immutable(dao->schema)) {
+        rc = st->ops->begin(st, &msg);
+        if (rc != DAOC_OK) {
+            rc = daoc__dao_store_fail(dao, err, rc, NULL, NULL, msg);
+            goto fail;
+        }
+        in_tx = true;
+        daoc__read_opts ro = {true};
+        rc = st->ops->select(st, dao->schema, &k, &ro, &stored, &msg);
+        if (rc != DAOC_OK) {
+            rc = daoc__dao_store_fail(dao, err, rc, NULL, NULL, msg);
+            goto fail;
+        }
+        if (stored) {
+            rc = daoc__dao_row_to_entity(dao, stored, false);
+            if (rc == DAOC_OK)
+                rc = check_immutable(dao, e, stored, err);
+            if (rc != DAOC_OK)
+                goto fail;
+        }
+    }
+    daoc__write_opts wo = {o.has_ttl, o.ttl, ck};
+    daoc__violation viol = {0, -1, NULL};
+    rc = st->ops->upsert(st, dao->schema, &k, e, &wo, &row, &viol, &msg);
+    if (rc != DAOC_OK) {
+        rc = daoc__dao_store_fail(dao, err, rc, &viol, e, msg);
+        goto fail;
+    }
+    if (in_tx) {
+        msg = NULL;
+        in_tx = false;
+        rc = st->ops->commit(st, &msg);
+        if (rc != DAOC_OK) {
+            (void)st->ops->rollback(st);
+            rc = daoc__dao_store_fail(dao, err, rc, NULL, NULL, msg);
+            goto fail;
+        }
+    }
+    rc = finish_row(dao, row, o.nulls, out);
+    row = NULL;
+fail:
+    if (in_tx)
+        (void)dao->store->ops->rollback(dao->store);
+    daoc_value_free(row);
+    daoc_value_free(stored);
+    daoc__free(ck);
+    daoc_value_free(e);
+    return rc;
+}
+
+int daoc__dao_delete_key(daoc_dao *dao, long field, const daoc_value *key,
+                         const daoc_value *opts, daoc_error **err)
+{
+    int rc = daoc__dao_check_key(dao, field, key, err);
+    if (rc != DAOC_OK)
+        return rc;
+    daoc__dao_opts o;
+    rc = daoc__dao_opts_parse(dao, opts, &o, err);
+    if (rc != DAOC_OK)
+        return rc;
+    daoc__key k = {field, key};
+    daoc__read_opts ro = {o.skip_ttl};
+    daoc__violation viol = {0, -1, NULL};
+    bool deleted = false;
+    char *msg = NULL;
+    rc = dao->store->ops->delete(dao->store, dao->schema, &k, &ro, &deleted, &viol, &msg);
+    if (rc != DAOC_OK)
+        return daoc__dao_store_fail(dao, err, rc, &viol, NULL, msg);
+    return DAOC_OK;
+}
+
+/* ---- public write API ------------------------------------------------- */
+
+static long by_index(daoc_dao *dao, const char *field)
+{
+    if (!dao || !field)
+        return -2;
+    long f = daoc__schema_field_index(dao->schema, field, strlen(field));
+    return f < 0 ? -2 : f;
+}
+
+int daoc_dao_update(daoc_dao *dao, const daoc_value *pk, const daoc_value *entity,
+                    const daoc_value *opts, daoc_value **out, daoc_error **err)
+{
+    return daoc__dao_update_key(dao, -1, pk, entity, opts, out, err);
+}
+
+int daoc_dao_update_by(daoc_dao *dao, const char *field, const daoc_value *value,
+                       const daoc_value *entity, const daoc_value *opts, daoc_value **out,
+                       daoc_error **err)
+{
+    long f = by_index(dao, field);
+    if (f < 0) {
+        if (out)
+            *out = NULL;
+        return DAOC_EINVAL;
+    }
+    return daoc__dao_update_key(dao, f, value, entity, opts, out, err);
+}
+
+int daoc_dao_upsert(daoc_dao *dao, const daoc_value *pk, const daoc_value *entity,
+                    const daoc_value *opts, daoc_value **out, daoc_error **err)
+{
+    return daoc__dao_upsert_key(dao, -1, pk, entity, opts, out, err);
+}
+
+int daoc_dao_upsert_by(daoc_dao *dao, const char *field, const daoc_value *value,
+                       const daoc_value *entity, const daoc_value *opts, daoc_value **out,
+                       daoc_error **err)
+{
+    long f = by_index(dao, field);
+    if (f < 0) {
+        if (out)
+            *out = NULL;
+        return DAOC_EINVAL;
+    }
+    return daoc__dao_upsert_key(dao, f, value, entity, opts, out, err);
+}
+
+int daoc_dao_delete(daoc_dao *dao, const daoc_value *pk, const daoc_value *opts,
+                    daoc_error **err)
+{
+    return daoc__dao_delete_key(dao, -1, pk, opts, err);
+}
+
+int daoc_dao_delete_by(daoc_dao *dao, const char *field, const daoc_value *value,
+                       const daoc_value *opts, daoc_error **err)
+{
+    long f = by_index(dao, field);
+    if (f < 0)
+        return DAOC_EINVAL;
+    return daoc__dao_delete_key(dao, f, value, opts, err);
+}

@@ -1,0 +1,353 @@
+/*
+ * db.c -- daoc_db: opens the configured store, compiles the core entities
+ * and every plugin's daos.lua definitions, builds one DAO per entity, wires
+ * foreign-key children to their parents and makes sure the tables exist.
+ *
+ * It owns load order and lifetimes (schemas and DAOs are freed before the
+ * Lua state their callables live in), nothing else: validation, SQL and Lua
+ * semantics live in their own folders.
+ */
+#include "db/db.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/error.h"
+#include "core/value.h"
+#include "dao/dao.h"
+#include "db/core_entities.h"
+#include "lua/lua.h"
+#include "lua/lua_internal.h"
+
+void daoc__db_log(const daoc_db *db, daoc_log_level lvl, const char *fmt, ...)
+{
+    if (!db || !db->cfg || !db->cfg->log)
+        return;
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    db->cfg->log(db->cfg->log_ud, lvl, msg);
+}
+
+const daoc__schema *daoc__db_lookup_schema(void *ud, const char *name)
+{
+    daoc_db *db = ud;
+    daoc_dao *dao = daoc_db_dao(db, name);
+    return dao ? dao->schema : NULL;
+}
+
+daoc_dao *daoc_db_dao(daoc_db *db, const char *name)
+{
+    if (!db || !name)
+        return NULL;
+    for (size_t i = 0; i < db->ndaos; i++)
+        if (strcmp(db->daos[i]->schema->name, name) == 0)
+            return db->daos[i];
+    return NULL;
+}
+
+size_t daoc_db_dao_count(const daoc_db *db) { return db ? db->ndaos : 0; }
+
+const char *daoc_db_dao_name(const daoc_db *db, size_t i)
+{
+    return (db && i < db->ndaos) ? db->daos[i]->schema->name : NULL;
+}
+
+static int set_err(daoc_error **err, const char *name, char *msg)
+{
+    if (!msg)
+        return DAOC_ENOMEM;
+    if (err) {
+        *err = daoc__err_plain(name, msg);
+        if (!*err)
+            return DAOC_ENOMEM;
+    } else {
+        daoc__free(msg);
+    }
+    return DAOC_OK;
+}
+
+int daoc__db_add_entity(daoc_db *db, const daoc_value *def, const char *plugin, daoc_error **err)
+{
+    daoc__schema *s = NULL;
+    daoc_dao *dao = NULL;
+    char *why = NULL;
+    int rc = daoc__schema_compile(def, daoc__db_lookup_schema, db, &s, &why);
+    if (rc != DAOC_OK) {
+        if (rc == DAOC_ENOMEM)
+            goto fail;
+        const daoc_value *n = daoc_obj_get(def, "name");
+        const char *ename = (n && n->type == DAOC_TSTR) ? n->u.s : "?";
+        char *msg = plugin ? daoc__asprintf("schema of custom plugin entity '%s.%s' is invalid: %s",
+                                            plugin, ename, why ? why : "invalid definition")
+                           : daoc__asprintf("schema of core entity '%s' is invalid: %s", ename,
+                                            why ? why : "invalid definition");
+        int erc = set_err(err, "schema error", msg);
+        rc = erc == DAOC_OK ? DAOC_ESCHEMA : erc;
+        goto fail;
+    }
+    if (daoc_db_dao(db, s->name)) {
+        char *msg = daoc__asprintf("%s%s%sentity '%s' is defined twice", plugin ? "plugin '" : "",
+                                   plugin ? plugin : "", plugin ? "': " : "", s->name);
+        int erc = set_err(err, "schema error", msg);
+        rc = erc == DAOC_OK ? DAOC_ESCHEMA : erc;
+        goto fail;
+    }
+    if (plugin && !s->plugin) {
+        s->plugin = daoc__strdup(plugin);
+        if (!s->plugin) {
+            rc = DAOC_ENOMEM;
+            goto fail;
+        }
+    }
+    char *msg = NULL;
+    rc = db->store->ops->ensure_table(db->store, s, &msg);
+    if (rc != DAOC_OK) {
+        if (rc != DAOC_ENOMEM) {
+            char *m = daoc__asprintf("cannot create the table of '%s': %s", s->name,
+                                     msg ? msg : daoc_strerror(rc));
+            int erc = set_err(err, "store error", m);
+            if (erc != DAOC_OK)
+                rc = erc;
+        }
+        daoc__free(msg);
+        goto fail;
+    }
+    daoc_dao **grown = daoc__realloc(db->daos, (db->ndaos + 1) * sizeof *grown);
+    if (!grown) {
+        rc = DAOC_ENOMEM;
+        goto fail;
+    }
+    db->daos = grown;
+    rc = daoc__dao_new(db, s, &dao);
+    s = NULL; /* owned by the DAO now, even on failure */
+    if (rc != DAOC_OK)
+        goto fail;
+    for (size_t i = 0; i < dao->schema->nfields; i++) {
+        const daoc__field *f = &dao->schema->fields[i];
+        if (f->type != DAOC__F_FOREIGN || !f->ref)
+            continue;
+        daoc_dao *parent = daoc_db_dao(db, f->ref->name);
+        if (parent) {
+            rc = daoc__dao_add_child(parent, dao->schema, i, f->on_delete);
+            if (rc != DAOC_OK)
+                goto fail;
+        }
+    }
+    db->daos[db->ndaos++] = dao;
+    daoc__free(why);
+    return DAOC_OK;
+fail:
+    daoc__free(why);
+    daoc__schema_free(s);
+    daoc__dao_free(dao);
+    return rc;
+}
+
+static int add_core_entities(daoc_db *db, daoc_error **err)
+{
+    for (size_t i = 0; daoc__core_entities[i]; i++) {
+        daoc_value *def = NULL;
+        char why[256];
+        const char *text = daoc__core_entities[i];
+        int rc = daoc_json_decode(text, strlen(text), &def, why, sizeof why);
+        if (rc != DAOC_OK)
+            return rc == DAOC_ENOMEM ? rc : DAOC_ESCHEMA;
+        rc = daoc__db_add_entity(db, def, NULL, err);
+        daoc_value_free(def);
+        if (rc != DAOC_OK)
+            return rc;
+    }
+    return DAOC_OK;
+}
+
+static int ensure_lua(daoc_db *db, daoc_error **err)
+{
+    if (db->lua)
+        return DAOC_OK;
+    return daoc__lua_open(db, &db->lua, err);
+}
+
+static int add_plugin_entities(daoc_db *db, daoc_error **err)
+{
+    for (size_t p = 0; p < db->cfg->nplugins; p++) {
+        const char *plugin = db->cfg->plugins[p];
+        int rc = ensure_lua(db, err);
+        if (rc != DAOC_OK)
+            return rc;
+        daoc_value *defs = NULL;
+        bool found = false;
+        rc = daoc__lua_load_plugin_daos(db->lua, plugin, &defs, &found, err);
+        if (rc != DAOC_OK)
+            return rc;
+        if (!found) {
+            daoc__db_log(db, DAOC_LOG_DEBUG, "plugin '%s' has no daos.lua", plugin);
+            continue;
+        }
+        for (size_t i = 0; defs && i < defs->len && rc == DAOC_OK; i++)
+            rc = daoc__db_add_entity(db, defs->u.a[i], plugin, err);
+        daoc_value_free(defs);
+        if (rc != DAOC_OK)
+            return rc;
+        daoc__db_log(db, DAOC_LOG_DEBUG, "loaded the entities of plugin '%s'", plugin);
+    }
+    return DAOC_OK;
+}
+
+static int open_store(daoc_db *db, daoc_error **err)
+{
+    char *msg = NULL;
+    int rc;
+    if (strcmp(db->cfg->database, "sqlite") == 0) {
+        rc = daoc__sqlite_open(&db->store, db->cfg->sqlite_path, &msg);
+    } else {
+        msg = daoc__asprintf("unsupported database '%s'", db->cfg->database);
+        rc = DAOC_ECONFIG;
+    }
+    if (rc != DAOC_OK) {
+        if (rc != DAOC_ENOMEM) {
+            char *m = daoc__asprintf("cannot open the %s database: %s", db->cfg->database,
+                                     msg ? msg : daoc_strerror(rc));
+            int erc = set_err(err, "store error", m);
+            if (erc != DAOC_OK)
+                rc = erc;
+        }
+        daoc__free(msg);
+        return rc;
+    }
+    db->store->log = db->cfg->log;
+    db->store->log_ud = db->cfg->log_ud;
+    return DAOC_OK;
+}
+
+int daoc_db_open(daoc_db **out, const daoc_config *cfg, daoc_error **err)
+{
+    if (err)
+        *err = NULL;
+    if (!out || !cfg)
+        return DAOC_EINVAL;
+    *out = NULL;
+    daoc_db *db = daoc__calloc(1, sizeof *db);
+    if (!db)
+        return DAOC_ENOMEM;
+    int rc = DAOC_ENOMEM;
+    db->cfg = daoc__config_copy(cfg);
+    if (!db->cfg)
+        goto fail;
+    rc = open_store(db, err);
+    if (rc != DAOC_OK)
+        goto fail;
+    rc = add_core_entities(db, err);
+    if (rc != DAOC_OK)
+        goto fail;
+    rc = add_plugin_entities(db, err);
+    if (rc != DAOC_OK)
+        goto fail;
+    /* Plugin code (custom validators, custom DAO modules) may use kong.db. */
+    if (db->lua && (rc = daoc__lua_install_kong(db->lua, 0)) != DAOC_OK)
+        goto fail;
+    *out = db;
+    return DAOC_OK;
+fail:
+    daoc_db_close(db);
+    return rc;
+}
+
+void daoc_db_close(daoc_db *db)
+{
+    if (!db)
+        return;
+    /* DAOs (and the schemas they own, whose callables may live in Lua)
+     * go before the Lua state; the store outlives nothing. */
+    for (size_t i = db->ndaos; i-- > 0;)
+        daoc__dao_free(db->daos[i]);
+    daoc__free(db->daos);
+    if (db->lua)
+        daoc__lua_close(db->lua);
+    if (db->store)
+        db->store->ops->close(db->store);
+    daoc_config_free(db->cfg);
+    daoc__free(db);
+}
+
+int daoc_db_cleanup_ttl(daoc_db *db, int budget_ms, int64_t *deleted)
+{
+    if (!db)
+        return DAOC_EINVAL;
+    int64_t total = 0;
+    for (size_t i = 0; i < db->ndaos; i++) {
+        const daoc__schema *s = db->daos[i]->schema;
+        if (!s->ttl)
+            continue;
+        int64_t n = 0;
+        char *msg = NULL;
+        int rc = db->store->ops->cleanup_ttl(db->store, s, budget_ms, &n, &msg);
+        if (rc != DAOC_OK) {
+            daoc__db_log(db, DAOC_LOG_ERR, "cleaning up expired rows from table '%s' failed: %s",
+                         s->table_name, msg ? msg : daoc_strerror(rc));
+            daoc__free(msg);
+            return rc;
+        }
+        total += n;
+    }
+    if (deleted)
+        *deleted = total;
+    return DAOC_OK;
+}
+
+int daoc_db_run_lua_file(daoc_db *db, const char *path, int argc, char **argv, daoc_error **err)
+{
+    if (err)
+        *err = NULL;
+    if (!db || !path)
+        return DAOC_EINVAL;
+    int rc = ensure_lua(db, err);
+    if (rc != DAOC_OK)
+        return rc;
+    return daoc__lua_run_file(db->lua, path, argc, argv, err);
+}
+
+static int tx_error(daoc_db *db, int rc, char *msg, daoc_error **err)
+{
+    if (rc != DAOC_OK && rc != DAOC_ENOMEM && err) {
+        char *m = daoc__strdup(msg ? msg : daoc_strerror(rc));
+        *err = m ? daoc__err_new(DAOC_ERR_DATABASE_ERROR, db->store->ops->name, m, NULL, false)
+                 : NULL;
+        rc = DAOC_EDAO;
+    }
+    daoc__free(msg);
+    return rc;
+}
+
+int daoc_db_begin(daoc_db *db, daoc_error **err)
+{
+    if (err)
+        *err = NULL;
+    if (!db)
+        return DAOC_EINVAL;
+    char *msg = NULL;
+    int rc = db->store->ops->begin(db->store, &msg);
+    return tx_error(db, rc, msg, err);
+}
+
+int daoc_db_commit(daoc_db *db, daoc_error **err)
+{
+    if (err)
+        *err = NULL;
+    if (!db)
+        return DAOC_EINVAL;
+    char *msg = NULL;
+    int rc = db->store->ops->commit(db->store, &msg);
+    return tx_error(db, rc, msg, err);
+}
+
+int daoc_db_rollback(daoc_db *db)
+{
+    if (!db)
+        return DAOC_EINVAL;
+    return db->store->ops->rollback(db->store);
+}

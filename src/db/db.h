@@ -1,0 +1,34 @@
+/*
+ * db.h -- the daoc_db handle: configuration, store, loaded schemas and their
+ * DAOs, and the embedded Lua state that plugin definitions live in.
+ */
+#ifndef DAOC_DB_DB_H
+#define DAOC_DB_DB_H
+
+#include "config/config.h"
+#include "daoc.h"
+#include "schema/schema.h"
+#include "store/store.h"
+
+struct daoc__lua;
+
+struct daoc_db {
+    daoc_config *cfg;      /* owned copy */
+    daoc__store *store;    /* owned */
+    daoc_dao **daos;       /* owned, load order */
+    size_t ndaos;
+    struct daoc__lua *lua; /* owned, NULL until a plugin or a script needs Lua */
+};
+
+/* Logs through the configured callback (printf-style). */
+void daoc__db_log(const daoc_db *db, daoc_log_level lvl, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Schema of a loaded entity by name, or NULL (a daoc__schema_lookup_fn). */
+const daoc__schema *daoc__db_lookup_schema(void *db, const char *name);
+
+/* Compiles `def` and adds its DAO (and its table).  `plugin` is NULL for core
+ * entities.  On failure returns a negative status and *err describes it. */
+int daoc__db_add_entity(daoc_db *db, const daoc_value *def, const char *plugin, daoc_error **err);
+
+#endif

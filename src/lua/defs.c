@@ -1,0 +1,234 @@
+/*
+ * defs.c -- loading kong.plugins.<plugin>.daos: find the file on
+ * package.path, run it in the sandbox under the instruction budget, and
+ * turn what it returns into definition values.
+ *
+ * The current format (Kong 2.x/3.x) is a strict array of entity tables and
+ * is converted as is.  A map of names to schemas or to 0.x DAO classes is
+ * the legacy format: shims.lua's legacy_extract normalises it and legacy.c
+ * rewrites it.  Validation of the definitions is not done here
+ * (daoc__schema_compile does it).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/error.h"
+#include "core/value.h"
+#include "lua/lua_internal.h"
+
+struct load_ctx {
+    struct daoc__lua *ls;
+    const char *plugin;
+    const char *chunkname;
+    const char *buf;
+    size_t len;
+    daoc_value *defs;   /* current format, owned until handed out */
+    daoc_value *legacy; /* normalised legacy map */
+    int status;         /* non-Lua failure (ENOMEM, ESCHEMA) */
+    char *msg;          /* message for status */
+};
+
+static bool is_strict_array(lua_State *L, int idx)
+{
+    size_t count = 0;
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        lua_pop(L, 1);
+        count++;
+        if (lua_type(L, -1) != LUA_TNUMBER) {
+            lua_pop(L, 1);
+            return false;
+        }
+        lua_Number k = lua_tonumber(L, -1);
+        if (k < 1 || k != (lua_Number)(size_t)k) {
+            lua_pop(L, 1);
+            return false;
+        }
+    }
+    return lua_objlen(L, idx) == count;
+}
+
+static void fail_schema(struct load_ctx *cx, const char *what, const char *why)
+{
+    cx->status = DAOC_ESCHEMA;
+    cx->msg = daoc__asprintf("custom plugin '%s' %s%s%s", cx->plugin, what, why ? ": " : "",
+                             why ? why : "");
+    if (!cx->msg)
+        cx->status = DAOC_ENOMEM;
+}
+
+/* Runs under lua_cpcall with the budget installed. */
+static int load_protected(lua_State *L)
+{
+    struct load_ctx *cx = lua_touserdata(L, 1);
+    struct daoc__lua *ls = cx->ls;
+    const char *why = NULL;
+    lua_settop(L, 0);
+
+    daoc__lua_push_sandbox(ls);
+    if (daoc__lua_load_sandboxed(L, 1, cx->buf, cx->len, cx->chunkname) != 0)
+        return lua_error(L);
+    lua_pushfstring(L, "kong.plugins.%s.daos", cx->plugin);
+    lua_call(L, 1, 1);
+    int res = lua_gettop(L);
+
+    if (lua_type(L, res) == LUA_TTABLE && is_strict_array(L, res)) {
+        int rc = daoc__lua_to_value(ls, res, &cx->defs, &why);
+        if (rc == DAOC_OK && cx->defs->type == DAOC_TOBJ && cx->defs->len == 0) {
+            daoc_value_free(cx->defs); /* `return {}`: no entities */
+            cx->defs = daoc_arr();
+            rc = cx->defs ? DAOC_OK : DAOC_ENOMEM;
+        }
+        if (rc == DAOC_ENOMEM)
+            cx->status = rc;
+        else if (rc != DAOC_OK)
+            fail_schema(cx, "returned an unusable daos definition", why);
+        return 0;
+    }
+    if (lua_type(L, res) == LUA_TTABLE) {
+        lua_getfield(L, LUA_REGISTRYINDEX, "daoc.legacy_extract");
+        lua_pushvalue(L, res);
+        lua_newtable(L); /* DAO constructor properties */
+        lua_call(L, 2, 1);
+        if (lua_istable(L, -1)) {
+            int rc = daoc__lua_to_value(ls, -1, &cx->legacy, &why);
+            if (rc == DAOC_ENOMEM)
+                cx->status = rc;
+            else if (rc != DAOC_OK)
+                fail_schema(cx, "returned an unusable daos definition", why);
+            return 0;
+        }
+    }
+    cx->status = DAOC_ESCHEMA;
+    cx->msg =
+        daoc__asprintf("custom plugin '%s' returned non-array daos definition table", cx->plugin);
+    if (!cx->msg)
+        cx->status = DAOC_ENOMEM;
+    return 0;
+}
+
+static int make_error(int status, char *msg, daoc_error **err)
+{
+    if (err && msg) {
+        *err = status == DAOC_ELUA ? daoc__lua_error(msg) : daoc__err_plain("schema error", msg);
+        if (status == DAOC_ELUA)
+            daoc__free(msg);
+        msg = NULL;
+        if (!*err)
+            status = DAOC_ENOMEM;
+    }
+    daoc__free(msg);
+    return status;
+}
+
+int daoc__lua_load_daos_buffer(struct daoc__lua *ls, const char *plugin, const char *chunkname,
+                               const char *buf, size_t len, daoc_value **defs, daoc_error **err)
+{
+    struct load_ctx cx = {ls, plugin, chunkname, buf, len, NULL, NULL, DAOC_OK, NULL};
+    lua_State *L = ls->L;
+    int top = lua_gettop(L);
+
+    *defs = NULL;
+    if (err)
+        *err = NULL;
+    daoc__lua_budget_begin(ls);
+    int lrc = lua_cpcall(L, load_protected, &cx);
+    daoc__lua_budget_end(ls);
+    if (lrc != 0) {
+        size_t mlen = 0;
+        const char *m = lua_tolstring(L, -1, &mlen);
+        char *msg = m ? daoc__strndup(m, mlen) : daoc__strdup("(error object is not a string)");
+        lua_settop(L, top);
+        daoc_value_free(cx.defs);
+        daoc_value_free(cx.legacy);
+        daoc__free(cx.msg);
+        if (lrc == LUA_ERRMEM || !msg) {
+            daoc__free(msg);
+            return DAOC_ENOMEM;
+        }
+        return make_error(DAOC_ELUA, msg, err);
+    }
+    lua_settop(L, top);
+    if (cx.status == DAOC_OK && cx.legacy) {
+        int rc = daoc__lua_convert_legacy(ls, plugin, cx.legacy, &cx.defs, &cx.msg);
+        if (rc != DAOC_OK)
+            cx.status = rc;
+    }
+    daoc_value_free(cx.legacy);
+    if (cx.status != DAOC_OK) {
+        daoc_value_free(cx.defs);
+        return make_error(cx.status, cx.msg, err);
+    }
+    *defs = cx.defs;
+    return DAOC_OK;
+}
+
+static char *read_all(const char *path, size_t *len, bool *oom)
+{
+    FILE *f = fopen(path, "rb");
+    char *data = NULL;
+    size_t cap = 0, n = 0, got;
+    *oom = false;
+    if (!f)
+        return NULL;
+    do {
+        if (cap - n < 4096) {
+            size_t ncap = cap ? cap * 2 : 8192;
+            char *p = daoc__realloc(data, ncap + 1);
+            if (!p) {
+                *oom = true;
+                goto fail;
+            }
+            data = p;
+            cap = ncap;
+        }
+        got = fread(data + n, 1, cap - n, f);
+        n += got;
+    } while (got > 0);
+    if (ferror(f))
+        goto fail;
+    fclose(f);
+    data[n] = '\0';
+    *len = n;
+    return data;
+fail:
+    fclose(f);
+    daoc__free(data);
+    return NULL;
+}
+
+int daoc__lua_load_plugin_daos(struct daoc__lua *ls, const char *plugin, daoc_value **defs,
+                               bool *found, daoc_error **err)
+{
+    bool oom = false;
+    size_t len = 0;
+    char *name = NULL, *path = NULL, *text = NULL;
+    int rc = DAOC_ENOMEM;
+
+    *defs = NULL;
+    *found = false;
+    if (err)
+        *err = NULL;
+    name = daoc__asprintf("kong.plugins.%s.daos", plugin);
+    if (!name)
+        goto done;
+    path = daoc__lua_search_path(ls, name, &oom);
+    if (!path) {
+        rc = oom ? DAOC_ENOMEM : DAOC_OK;
+        goto done;
+    }
+    *found = true;
+    text = read_all(path, &len, &oom);
+    if (!text) {
+        rc = oom ? DAOC_ENOMEM
+                 : make_error(DAOC_ELUA, daoc__asprintf("cannot read %s", path), err);
+        goto done;
+    }
+    rc = daoc__lua_load_daos_buffer(ls, plugin, path, text, len, defs, err);
+done:
+    daoc__free(text);
+    daoc__free(path);
+    daoc__free(name);
+    return rc;
+}

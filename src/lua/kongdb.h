@@ -1,0 +1,66 @@
+/*
+ * kongdb.h -- shared between kongdb.c (the `kong` table, DAO objects,
+ * kong.log, error tables), kongdb_methods.c (the CRUD methods and their
+ * argument checks) and kongdb_iter.c (page, each and their _for_ forms).
+ *
+ * Every DAO method is a C closure with the upvalues
+ *   1  struct daoc__lua *   (light userdata)
+ *   2  daoc_dao *           (light userdata)
+ *   3  field index          (number; -1 = the primary key)
+ *   4  field name           (string; "" for the primary-key methods)
+ * and is called with `:`, so argument 1 is the DAO object and is ignored.
+ */
+#ifndef DAOC_LUA_KONGDB_H
+#define DAOC_LUA_KONGDB_H
+
+#include "dao/dao.h"
+#include "lua/lua_internal.h"
+
+typedef struct daoc__kdb_up {
+    struct daoc__lua *ls;
+    daoc_dao *dao;
+    long field;
+    const char *fname;
+} daoc__kdb_up;
+
+/* Reads the upvalues of the running method. */
+void daoc__kdb_up_get(lua_State *L, daoc__kdb_up *up);
+
+/* Programming-error checks of Kong's DAO (raise with the caller's position). */
+void daoc__kdb_check_table(lua_State *L, int idx, const char *what); /* "<what> must be a table" */
+void daoc__kdb_check_opts(lua_State *L, int idx);
+void daoc__kdb_check_unique(lua_State *L, int idx, const daoc_dao *dao, long field,
+                            const char *fname);
+
+/* Converts the arguments at the n stack indices idx[] (nil => NULL) into
+ * out[].  Raises on unsupported values or memory exhaustion, after freeing
+ * whatever it converted. */
+void daoc__kdb_args(lua_State *L, struct daoc__lua *ls, int n, const int *idx, daoc_value **out);
+/* Frees out[0..n). */
+void daoc__kdb_free(int n, daoc_value **v);
+
+/* Pushes an entity returned by a DAO (sets answer membership lookups).
+ * Takes v (freed before returning or raising). */
+void daoc__kdb_push_entity(lua_State *L, struct daoc__lua *ls, const daoc_dao *dao, daoc_value *v);
+/* Pushes rows (an array of entities) the same way; takes rows. */
+void daoc__kdb_push_rows(lua_State *L, struct daoc__lua *ls, const daoc_dao *dao,
+                         daoc_value *rows);
+
+/* Pushes `nil, err, err_t` for a failed DAO call and returns 3.  Takes err
+ * (may be NULL: a status-only failure becomes a code 8 database error). */
+int daoc__kdb_push_fail(lua_State *L, struct daoc__lua *ls, const daoc_dao *dao, int rc,
+                        daoc_error *err);
+/* Pushes only the err_t table (for the one failing each() iteration). */
+void daoc__kdb_push_err_t(lua_State *L, struct daoc__lua *ls, const daoc_dao *dao, int rc,
+                          daoc_error **err);
+
+/* Registers the method closures of one DAO into the table at the top of the
+ * stack (kongdb_methods.c / kongdb_iter.c). */
+void daoc__kdb_add_methods(lua_State *L, struct daoc__lua *ls, daoc_dao *dao);
+void daoc__kdb_add_iter_methods(lua_State *L, struct daoc__lua *ls, daoc_dao *dao);
+
+/* Pushes a method closure with the standard upvalues. */
+void daoc__kdb_push_method(lua_State *L, lua_CFunction fn, struct daoc__lua *ls, daoc_dao *dao,
+                           long field, const char *fname);
+
+#endif

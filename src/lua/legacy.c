@@ -1,0 +1,372 @@
+/*
+ * legacy.c -- rewrites the daos definitions of Kong 0.5-1.x into today's
+ * shape.
+ *
+ * Input (normalised by shims.lua's legacy_extract):
+ *   { dao_name = { table = "...", schema = { primary_key = {...},
+ *                                            fields = { name = {...} } } } }
+ * Output: an array of current definitions, one per DAO, sorted by name,
+ * fields ordered primary key first then alphabetically:
+ *   type "id"        -> string, uuid = true (auto when dao_insert_value)
+ *   type "timestamp" -> integer, timestamp = true (auto when dao_insert_value)
+ *   foreign = "consumers:id" -> the field keeps its name and stays a uuid
+ *                      string; the lost foreign key is reported
+ *   enum -> one_of; required, unique, immutable, default kept
+ *   queryable, regex, func, clustering_key, marshall_event: dropped, reported
+ * Reports go to the configured log callback (warn level).  It does not
+ * validate the result: daoc__schema_compile does.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/value.h"
+#include "db/db.h"
+#include "lua/lua_internal.h"
+
+struct lctx {
+    struct daoc__lua *ls;
+    const char *plugin;
+    const char *entity;
+    char *msg;
+};
+
+static void note(struct lctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note(struct lctx *c, const char *fmt, ...)
+{
+    const daoc_config *cfg = c->ls && c->ls->db ? c->ls->db->cfg : NULL;
+    char text[512];
+    va_list ap;
+    if (!cfg || !cfg->log)
+        return;
+    int n = snprintf(text, sizeof text, "plugin '%s': legacy DAO '%s': ", c->plugin, c->entity);
+    if (n < 0 || (size_t)n >= sizeof text)
+        n = 0;
+    va_start(ap, fmt);
+    vsnprintf(text + n, sizeof text - (size_t)n, fmt, ap);
+    va_end(ap);
+    cfg->log(cfg->log_ud, DAOC_LOG_WARN, text);
+}
+
+static int fail(struct lctx *c, const char *field, const char *why)
+{
+    daoc__free(c->msg);
+    c->msg = daoc__asprintf("custom plugin '%s' legacy DAO '%s': field '%s': %s", c->plugin,
+                            c->entity, field, why);
+    return c->msg ? DAOC_ESCHEMA : DAOC_ENOMEM;
+}
+
+static const char *str_of(const daoc_value *v)
+{
+    return v && v->type == DAOC_TSTR ? v->u.s : NULL;
+}
+
+static bool truthy(const daoc_value *v)
+{
+    return v && v->type != DAOC_TNULL && !(v->type == DAOC_TBOOL && !v->u.b);
+}
+
+static int set(daoc_value *o, const char *k, daoc_value *v)
+{
+    return v ? daoc_obj_set(o, k, v) : DAOC_ENOMEM;
+}
+
+static int cmp_kv_ptr(const void *a, const void *b)
+{
+    const daoc__kv *x = *(const daoc__kv *const *)a, *y = *(const daoc__kv *const *)b;
+    return strcmp(x->key, y->key);
+}
+
+static int convert_fields(struct lctx *c, const daoc_value *fields, const daoc_value *pk,
+                          daoc_value *out);
+
+/* Converts one legacy field definition into a new object in *out. */
+static int convert_field(struct lctx *c, const char *fname, const daoc_value *def,
+                         daoc_value **out)
+{
+    daoc_value *f = daoc_obj();
+    int rc = DAOC_ENOMEM;
+    *out = NULL;
+    if (!f)
+        return DAOC_ENOMEM;
+    if (!def || def->type != DAOC_TOBJ) {
+        rc = fail(c, fname, "field definition must be a table");
+        goto fail;
+    }
+    const char *type = str_of(daoc_obj_get(def, "type"));
+    bool insert_value = truthy(daoc_obj_get(def, "dao_insert_value"));
+    const char *ntype = NULL;
+
+    if (!type) {
+        note(c, "field '%s' has no type; using \"string\"", fname);
+        type = "string";
+    }
+    if (strcmp(type, "id") == 0) {
+        rc = set(f, "type", daoc_str("string"));
+        if (rc == DAOC_OK)
+            rc = set(f, "uuid", daoc_bool(true));
+    } else if (strcmp(type, "timestamp") == 0) {
+        rc = set(f, "type", daoc_str("integer"));
+        if (rc == DAOC_OK)
+            rc = set(f, "timestamp", daoc_bool(true));
+    } else if (strcmp(type, "string") == 0 || strcmp(type, "url") == 0) {
+        ntype = "string";
+    } else if (strcmp(type, "number") == 0 || strcmp(type, "integer") == 0 ||
+               strcmp(type, "boolean") == 0) {
+        ntype = type;
+    } else if (strcmp(type, "array") == 0) {
+        daoc_value *el = daoc_obj();
+        rc = set(f, "type", daoc_str("array"));
+        if (rc == DAOC_OK)
+            rc = el ? daoc_obj_set(el, "type", daoc_str("string")) : DAOC_ENOMEM;
+        if (rc == DAOC_OK)
+            rc = set(f, "elements", el);
+        else
+            daoc_value_free(el);
+    } else if (strcmp(type, "table") == 0) {
+        const daoc_value *sub = daoc_obj_get(def, "schema");
+        const daoc_value *sfields = sub && sub->type == DAOC_TOBJ ? daoc_obj_get(sub, "fields")
+                                                                  : NULL;
+        if (sfields && sfields->type == DAOC_TOBJ) {
+            daoc_value *arr = daoc_arr();
+            rc = set(f, "type", daoc_str("record"));
+            if (rc == DAOC_OK)
+                rc = arr ? convert_fields(c, sfields, NULL, arr) : DAOC_ENOMEM;
+            if (rc == DAOC_OK)
+                rc = set(f, "fields", arr);
+            else
+                daoc_value_free(arr);
+        } else {
+            daoc_value *k = daoc_obj(), *v = daoc_obj();
+            note(c, "field '%s': table without schema becomes a map of strings", fname);
+            rc = set(f, "type", daoc_str("map"));
+            if (rc == DAOC_OK && k && v) {
+                rc = daoc_obj_set(k, "type", daoc_str("string"));
+                if (rc == DAOC_OK)
+                    rc = daoc_obj_set(v, "type", daoc_str("string"));
+                if (rc == DAOC_OK) {
+                    rc = daoc_obj_set(f, "keys", k);
+                    k = NULL;
+                }
+                if (rc == DAOC_OK) {
+                    rc = daoc_obj_set(f, "values", v);
+                    v = NULL;
+                }
+            } else if (rc == DAOC_OK) {
+                rc = DAOC_ENOMEM;
+            }
+            daoc_value_free(k);
+            daoc_value_free(v);
+        }
+    } else {
+        char why[96];
+        snprintf(why, sizeof why, "unsupported legacy type '%.40s'", type);
+        rc = fail(c, fname, why);
+        goto fail;
+    }
+    if (ntype)
+        rc = set(f, "type", daoc_str(ntype));
+    if (rc != DAOC_OK)
+        goto fail;
+
+    for (size_t i = 0; i < def->len && rc == DAOC_OK; i++) {
+        const char *k = def->u.o[i].key;
+        const daoc_value *v = def->u.o[i].val;
+        if (strcmp(k, "type") == 0 || strcmp(k, "dao_insert_value") == 0 ||
+            strcmp(k, "schema") == 0)
+            continue;
+        if (strcmp(k, "required") == 0 || strcmp(k, "unique") == 0 ||
+            strcmp(k, "immutable") == 0) {
+            if (v->type == DAOC_TBOOL)
+                rc = set(f, k, daoc_bool(v->u.b));
+            else
+                note(c, "field '%s': non-boolean '%s' dropped", fname, k);
+        } else if (strcmp(k, "default") == 0) {
+            if (v->type == DAOC_TFUNC)
+                note(c, "field '%s': function default dropped", fname);
+            else
+                rc = set(f, "default", daoc_value_copy(v));
+        } else if (strcmp(k, "enum") == 0) {
+            if (v->type == DAOC_TARR)
+                rc = set(f, "one_of", daoc_value_copy(v));
+            else
+                note(c, "field '%s': non-array 'enum' dropped", fname);
+        } else if (strcmp(k, "foreign") == 0) {
+            const char *target = str_of(v);
+            note(c, "field '%s': foreign key to '%s' is not enforced; kept as a uuid string",
+                 fname, target ? target : "?");
+        } else {
+            note(c, "field '%s': attribute '%s' has no equivalent and is dropped", fname, k);
+        }
+    }
+    if (rc == DAOC_OK && insert_value) {
+        if (strcmp(type, "id") == 0 || strcmp(type, "timestamp") == 0)
+            rc = set(f, "auto", daoc_bool(true));
+        else
+            note(c, "field '%s': dao_insert_value on type '%s' dropped", fname, type);
+    }
+    if (rc != DAOC_OK)
+        goto fail;
+    *out = f;
+    return DAOC_OK;
+fail:
+    daoc_value_free(f);
+    return rc;
+}
+
+static bool in_pk(const daoc_value *pk, const char *name)
+{
+    for (size_t i = 0; pk && pk->type == DAOC_TARR && i < pk->len; i++) {
+        const char *s = str_of(pk->u.a[i]);
+        if (s && strcmp(s, name) == 0)
+            return true;
+    }
+    return false;
+}
+
+static int push_field(struct lctx *c, daoc_value *out, const char *name, const daoc_value *def)
+{
+    daoc_value *conv = NULL, *wrap = NULL;
+    int rc = convert_field(c, name, def, &conv);
+    if (rc != DAOC_OK)
+        return rc;
+    wrap = daoc_obj();
+    if (!wrap) {
+        daoc_value_free(conv);
+        return DAOC_ENOMEM;
+    }
+    rc = daoc_obj_set(wrap, name, conv);
+    if (rc == DAOC_OK)
+        rc = daoc_arr_push(out, wrap);
+    else
+        daoc_value_free(wrap);
+    return rc;
+}
+
+/* Appends {name = def} maps to the array `out`: primary-key fields first (in
+ * primary_key order), then the others alphabetically. */
+static int convert_fields(struct lctx *c, const daoc_value *fields, const daoc_value *pk,
+                          daoc_value *out)
+{
+    const daoc__kv **sorted = NULL;
+    int rc = DAOC_OK;
+    for (size_t i = 0; pk && pk->type == DAOC_TARR && i < pk->len; i++) {
+        const char *name = str_of(pk->u.a[i]);
+        const daoc_value *def = name ? daoc_obj_get(fields, name) : NULL;
+        if (!def)
+            return fail(c, name ? name : "?", "primary key field is not defined");
+        rc = push_field(c, out, name, def);
+        if (rc != DAOC_OK)
+            return rc;
+    }
+    sorted = daoc__malloc((fields->len ? fields->len : 1) * sizeof *sorted);
+    if (!sorted)
+        return DAOC_ENOMEM;
+    for (size_t i = 0; i < fields->len; i++)
+        sorted[i] = &fields->u.o[i];
+    qsort(sorted, fields->len, sizeof *sorted, cmp_kv_ptr);
+    for (size_t i = 0; i < fields->len && rc == DAOC_OK; i++) {
+        if (in_pk(pk, sorted[i]->key))
+            continue;
+        rc = push_field(c, out, sorted[i]->key, sorted[i]->val);
+    }
+    daoc__free(sorted);
+    return rc;
+}
+
+static int convert_entity(struct lctx *c, const char *name, const daoc_value *entry,
+                          daoc_value **out)
+{
+    daoc_value *def = daoc_obj(), *farr = daoc_arr();
+    const daoc_value *schema = entry && entry->type == DAOC_TOBJ ? daoc_obj_get(entry, "schema")
+                                                                 : NULL;
+    const char *table = str_of(entry ? daoc_obj_get(entry, "table") : NULL);
+    const daoc_value *fields = schema ? daoc_obj_get(schema, "fields") : NULL;
+    const daoc_value *pk = schema ? daoc_obj_get(schema, "primary_key") : NULL;
+    int rc = DAOC_ENOMEM;
+
+    *out = NULL;
+    if (!def || !farr)
+        goto fail;
+    if (!fields || fields->type != DAOC_TOBJ) {
+        rc = fail(c, "fields", "legacy schema needs a 'fields' map");
+        goto fail;
+    }
+    if (!pk || pk->type != DAOC_TARR || pk->len == 0) {
+        rc = fail(c, "primary_key", "legacy schema needs a 'primary_key' array");
+        goto fail;
+    }
+    rc = convert_fields(c, fields, pk, farr);
+    if (rc != DAOC_OK)
+        goto fail;
+    rc = set(def, "name", daoc_str(name));
+    if (rc == DAOC_OK)
+        rc = set(def, "primary_key", daoc_value_copy(pk));
+    if (rc == DAOC_OK && table && strcmp(table, name) != 0)
+        rc = set(def, "table_name", daoc_str(table));
+    if (rc != DAOC_OK)
+        goto fail;
+    for (size_t i = 0; i < schema->len && rc == DAOC_OK; i++) {
+        const char *k = schema->u.o[i].key;
+        const daoc_value *v = schema->u.o[i].val;
+        if (strcmp(k, "fields") == 0 || strcmp(k, "primary_key") == 0 ||
+            strcmp(k, "table") == 0 || strcmp(k, "name") == 0)
+            continue;
+        if (strcmp(k, "cache_key") == 0 && v->type == DAOC_TARR)
+            rc = set(def, "cache_key", daoc_value_copy(v));
+        else
+            note(c, "schema attribute '%s' has no equivalent and is dropped", k);
+    }
+    if (rc != DAOC_OK)
+        goto fail;
+    rc = daoc_obj_set(def, "fields", farr);
+    farr = NULL;
+    if (rc != DAOC_OK)
+        goto fail;
+    *out = def;
+    return DAOC_OK;
+fail:
+    daoc_value_free(farr);
+    daoc_value_free(def);
+    return rc;
+}
+
+int daoc__lua_convert_legacy(struct daoc__lua *ls, const char *plugin, const daoc_value *legacy,
+                             daoc_value **defs, char **msg)
+{
+    struct lctx c = {ls, plugin, "", NULL};
+    const daoc__kv **sorted = NULL;
+    daoc_value *arr = daoc_arr();
+    int rc = DAOC_ENOMEM;
+
+    *defs = NULL;
+    *msg = NULL;
+    if (!arr || legacy->type != DAOC_TOBJ)
+        goto fail;
+    sorted = daoc__malloc((legacy->len ? legacy->len : 1) * sizeof *sorted);
+    if (!sorted)
+        goto fail;
+    for (size_t i = 0; i < legacy->len; i++)
+        sorted[i] = &legacy->u.o[i];
+    qsort(sorted, legacy->len, sizeof *sorted, cmp_kv_ptr);
+    rc = DAOC_OK;
+    for (size_t i = 0; i < legacy->len && rc == DAOC_OK; i++) {
+        daoc_value *def = NULL;
+        c.entity = sorted[i]->key;
+        rc = convert_entity(&c, sorted[i]->key, sorted[i]->val, &def);
+        if (rc == DAOC_OK)
+            rc = daoc_arr_push(arr, def);
+    }
+    if (rc != DAOC_OK)
+        goto fail;
+    daoc__free(sorted);
+    *defs = arr;
+    return DAOC_OK;
+fail:
+    daoc__free(sorted);
+    daoc_value_free(arr);
+    *msg = c.msg;
+    return rc;
+}

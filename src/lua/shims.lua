@@ -1,0 +1,465 @@
+-- shims.lua -- the Lua side of daoc's embedded state (run once by state.c).
+--
+-- Receives `prim` (C primitives: json, base64, uuid, clock, log, builtin
+-- validators, module loading) and builds:
+--   * the modules a plugin file may require without Kong installed:
+--     kong.db.schema.typedefs, kong.db.schema (define only), kong.constants,
+--     cjson / cjson.safe, kong.tools.utils / uuid / table / string,
+--     kong.dao.cassandra.base_dao (0.x class base) and kong.singletons;
+--   * the `ngx` global (null, time, now, log, base64, ctx, config, ...);
+--   * the sandbox environment plugin files run in, with its own `require`.
+-- It returns { sandbox = env, array_mt = ..., empty_array_mt = ...,
+-- legacy_extract = fn } for state.c and defs.c.
+local prim = ...
+
+local null = prim.null
+local type, pairs, ipairs, setmetatable, getmetatable, tostring, select, error =
+  type, pairs, ipairs, setmetatable, getmetatable, tostring, select, error
+local rawget, rawset, pcall, xpcall, unpack = rawget, rawset, pcall, xpcall, unpack
+local floor, concat = math.floor, table.concat
+
+local preload = {}   -- shim modules by name (shared with the trusted require)
+local loaded = {}    -- modules required from the sandbox
+
+---------------------------------------------------------------------------
+-- ngx
+---------------------------------------------------------------------------
+local LOG = { [0] = 4, 4, 4, 4, 4, 3, 2, 1, 0 } -- ngx level -> daoc level
+
+local ngx = {
+  null = null,
+  OK = 0, ERROR = -1, AGAIN = -2, DONE = -4, DECLINED = -5,
+  STDERR = 0, EMERG = 1, ALERT = 2, CRIT = 3, ERR = 4, WARN = 5, NOTICE = 6,
+  INFO = 7, DEBUG = 8,
+  HTTP_OK = 200, HTTP_NOT_FOUND = 404, HTTP_INTERNAL_SERVER_ERROR = 500,
+  ctx = {},
+  var = {},
+  shared = {},
+  header = {},
+  arg = {},
+}
+
+function ngx.now() return floor(prim.now() * 1000) / 1000 end
+function ngx.time() return floor(prim.now()) end
+function ngx.update_time() end
+function ngx.sleep() end
+function ngx.localtime() return os.date("%Y-%m-%d %H:%M:%S") end
+function ngx.utctime() return os.date("!%Y-%m-%d %H:%M:%S") end
+function ngx.today() return os.date("%Y-%m-%d") end
+
+function ngx.log(level, ...)
+  local n = select("#", ...)
+  local parts = {}
+  for i = 1, n do
+    local v = select(i, ...)
+    parts[i] = v == null and "null" or tostring(v)
+  end
+  prim.log(LOG[level] or 1, concat(parts))
+end
+
+function ngx.encode_base64(s, no_padding)
+  if type(s) ~= "string" then
+    error("bad argument #1 to 'encode_base64' (string expected, got " .. type(s) .. ")", 2)
+  end
+  return prim.b64_encode(s, no_padding)
+end
+
+function ngx.decode_base64(s)
+  if type(s) ~= "string" then
+    error("bad argument #1 to 'decode_base64' (string expected, got " .. type(s) .. ")", 2)
+  end
+  return prim.b64_decode(s)
+end
+
+ngx.config = {
+  subsystem = "http",
+  is_console = true,
+  debug = false,
+  nginx_version = 1025003,
+  ngx_lua_version = 10026,
+  prefix = function() return prim.prefix end,
+  nginx_configure = function() return "" end,
+}
+
+ngx.worker = {
+  id = function() return 0 end,
+  count = function() return 1 end,
+  pid = function() return 0 end,
+  exiting = function() return false end,
+}
+
+_G.ngx = ngx
+
+---------------------------------------------------------------------------
+-- cjson
+---------------------------------------------------------------------------
+local array_mt = { __name = "array" }
+local empty_array_mt = { __name = "empty_array" }
+
+local function make_cjson(safe)
+  local cjson = {
+    null = null,
+    array_mt = array_mt,
+    empty_array_mt = empty_array_mt,
+    empty_array = setmetatable({}, empty_array_mt),
+    _NAME = "cjson",
+    _VERSION = "2.1.0",
+  }
+  function cjson.encode(v)
+    local s, err = prim.json_encode(v)
+    if s == nil and not safe then error(err, 2) end
+    return s, err
+  end
+  function cjson.decode(s)
+    if type(s) ~= "string" then
+      if safe then return nil, "expected a string" end
+      error("bad argument #1 to 'decode' (string expected, got " .. type(s) .. ")", 2)
+    end
+    local v, err = prim.json_decode(s)
+    if v == nil and err and not safe then error(err, 2) end
+    return v, err
+  end
+  local function noop() return cjson end
+  cjson.encode_empty_table_as_object = noop
+  cjson.decode_array_with_array_mt = noop
+  cjson.encode_escape_forward_slash = noop
+  cjson.encode_number_precision = noop
+  cjson.encode_sparse_array = noop
+  cjson.encode_max_depth = noop
+  cjson.decode_max_depth = noop
+  cjson.new = function() return make_cjson(safe) end
+  return cjson
+end
+
+local cjson = make_cjson(false)
+local cjson_safe = make_cjson(true)
+preload["cjson"] = function() return cjson end
+preload["cjson.safe"] = function() return cjson_safe end
+
+---------------------------------------------------------------------------
+-- kong.constants (the part definitions use)
+---------------------------------------------------------------------------
+local protocols_with_subsystem = {
+  http = "http", https = "http", grpc = "http", grpcs = "http",
+  tcp = "stream", tls = "stream", udp = "stream", tls_passthrough = "stream",
+}
+local protocols = {}
+for p in pairs(protocols_with_subsystem) do protocols[#protocols + 1] = p end
+table.sort(protocols)
+
+local constants = {
+  PROTOCOLS = protocols,
+  PROTOCOLS_WITH_SUBSYSTEM = protocols_with_subsystem,
+  DATABASE = { DAO_MAX_TTL = 1e8 },
+  CJSON_MAX_PRECISION = 16,
+  DECLARATIVE_DEFAULT_WORKSPACE_ID = "0dc6f45b-8f8d-40d2-a504-473544ee190b",
+  CORE_ENTITIES = { "workspaces", "consumers", "certificates", "services", "routes",
+                    "snis", "upstreams", "targets", "plugins", "tags",
+                    "ca_certificates", "clustering_data_planes", "parameters",
+                    "vaults", "key_sets", "keys", "filter_chains" },
+}
+preload["kong.constants"] = function() return constants end
+
+---------------------------------------------------------------------------
+-- kong.tools.*
+---------------------------------------------------------------------------
+local function is_array(t, mode)
+  if type(t) ~= "table" then return false end
+  if mode == "fast" or mode == "strict" or mode == nil then
+    local n = 0
+    for k in pairs(t) do
+      if type(k) ~= "number" or k < 1 or k ~= floor(k) then return false end
+      n = n + 1
+    end
+    if mode == "fast" then return true end
+    for i = 1, n do if t[i] == nil then return false end end
+    return true
+  end
+  return false
+end
+
+local function shallow_copy(t)
+  local c = {}
+  for k, v in pairs(t) do c[k] = v end
+  return setmetatable(c, getmetatable(t))
+end
+
+local function deep_copy(t, seen)
+  if type(t) ~= "table" then return t end
+  seen = seen or {}
+  if seen[t] then return seen[t] end
+  local c = {}
+  seen[t] = c
+  for k, v in pairs(t) do c[deep_copy(k, seen)] = deep_copy(v, seen) end
+  return setmetatable(c, getmetatable(t))
+end
+
+local function table_merge(a, b)
+  local r = {}
+  for k, v in pairs(a or {}) do r[k] = v end
+  for k, v in pairs(b or {}) do r[k] = v end
+  return r
+end
+
+local function strip(s)
+  return (s:gsub("^%s+", ""):gsub("%s+$", ""))
+end
+
+local function split(s, sep, max)
+  local out, i, n = {}, 1, 0
+  sep = sep or ","
+  while true do
+    local a, b = s:find(sep, i, true)
+    if not a or (max and n >= max - 1) then break end
+    n = n + 1
+    out[n] = s:sub(i, a - 1)
+    i = b + 1
+  end
+  out[n + 1] = s:sub(i)
+  return out, n + 1
+end
+
+local uuid_mod = { uuid = prim.uuid, is_valid_uuid = prim.is_uuid }
+local table_mod = { is_array = is_array, shallow_copy = shallow_copy, deep_copy = deep_copy,
+                    cycle_aware_deep_copy = deep_copy, table_merge = table_merge }
+local string_mod = { strip = strip, split = split, splitn = split }
+local utils = {
+  uuid = prim.uuid, is_valid_uuid = prim.is_uuid, random_string = prim.random_string,
+  is_array = is_array, shallow_copy = shallow_copy, deep_copy = deep_copy,
+  table_merge = table_merge, strip = strip, split = split,
+}
+preload["kong.tools.uuid"] = function() return uuid_mod end
+preload["kong.tools.table"] = function() return table_mod end
+preload["kong.tools.string"] = function() return string_mod end
+preload["kong.tools.utils"] = function() return utils end
+preload["kong.tools.rand"] = function()
+  return { random_string = prim.random_string }
+end
+
+---------------------------------------------------------------------------
+-- kong.db.schema (define only) and the typedefs
+---------------------------------------------------------------------------
+local function define(tbl)
+  return setmetatable(tbl, {
+    __call = function(t, arg)
+      arg = arg or {}
+      for k, v in pairs(t) do
+        if arg[k] == nil then arg[k] = v end
+      end
+      return arg
+    end,
+  })
+end
+
+local schema_mod = { define = define }
+preload["kong.db.schema"] = function() return schema_mod end
+
+local typedefs
+preload["kong.db.schema.typedefs"] = function()
+  if not typedefs then
+    typedefs = prim.typedefs_chunk({
+      define = define, builtin = prim.builtin, null = null,
+      protocols = protocols, protocols_with_subsystem = protocols_with_subsystem,
+      max_ttl = constants.DATABASE.DAO_MAX_TTL,
+    })
+  end
+  return typedefs
+end
+
+---------------------------------------------------------------------------
+-- Kong 0.x: kong.dao.cassandra.base_dao, a classic-style class
+---------------------------------------------------------------------------
+local Object = {}
+Object.__index = Object
+
+function Object:new() end
+
+function Object:extend()
+  local cls = {}
+  for k, v in pairs(self) do
+    if k:find("__", 1, true) == 1 then cls[k] = v end
+  end
+  cls.__index = cls
+  cls.super = self
+  return setmetatable(cls, self)
+end
+
+function Object:is(T)
+  local mt = getmetatable(self)
+  while mt do
+    if mt == T then return true end
+    mt = getmetatable(mt)
+  end
+  return false
+end
+
+function Object:__call(...)
+  local obj = setmetatable({}, self)
+  obj:new(...)
+  return obj
+end
+
+local BaseDao = Object:extend()
+BaseDao.__daoc_base_dao = true
+
+function BaseDao:new(properties)
+  self._properties = properties
+end
+
+preload["kong.dao.cassandra.base_dao"] = function() return BaseDao end
+preload["classic"] = function() return Object end
+
+---------------------------------------------------------------------------
+-- the sandbox
+---------------------------------------------------------------------------
+local sandbox = {}
+
+local kong = {}
+sandbox.kong = kong
+_G.kong = _G.kong or kong
+
+preload["kong.singletons"] = function()
+  return setmetatable({}, {
+    __index = function(_, k)
+      local k_ = rawget(sandbox, "kong")
+      if type(k_) ~= "table" then return nil end
+      if k == "db" or k == "dao" then return k_.db end
+      if k == "configuration" then return k_.configuration end
+      return nil
+    end,
+  })
+end
+
+local function copy(t)
+  local c = {}
+  for k, v in pairs(t) do c[k] = v end
+  return c
+end
+
+for _, k in ipairs { "assert", "error", "ipairs", "next", "pairs", "rawequal", "rawget",
+                     "rawset", "select", "setmetatable", "getmetatable", "tonumber",
+                     "tostring", "type", "unpack", "_VERSION" } do
+  sandbox[k] = _G[k]
+end
+
+-- pcall and friends must not swallow the instruction-budget error
+local budget_exhausted = prim.budget_exhausted
+local function pass(ok, ...)
+  if not ok and budget_exhausted() then error((...), 0) end
+  return ok, ...
+end
+sandbox.pcall = function(f, ...) return pass(pcall(f, ...)) end
+sandbox.xpcall = function(f, h, ...)
+  return pass(xpcall(f, h, ...))
+end
+
+sandbox.print = function(...)
+  local parts = {}
+  for i = 1, select("#", ...) do parts[i] = tostring((select(i, ...))) end
+  prim.log(1, concat(parts, "\t"))
+end
+
+sandbox.string = copy(string)
+sandbox.table = copy(table)
+sandbox.table.unpack = sandbox.table.unpack or unpack
+sandbox.math = copy(math)
+sandbox.bit = copy(bit)
+sandbox.coroutine = copy(coroutine)
+local co_resume = coroutine.resume
+sandbox.coroutine.resume = function(co, ...) return pass(co_resume(co, ...)) end
+sandbox.os = { time = os.time, date = os.date, clock = os.clock, getenv = os.getenv }
+sandbox.ngx = ngx
+sandbox._G = sandbox
+
+-- modules of LuaJIT/OpenResty that are safe to hand out as they are
+local passthrough = { ["table.new"] = true, ["table.clear"] = true, ["table.nkeys"] = true,
+                      ["table.isempty"] = true, ["table.isarray"] = true, ["bit"] = true,
+                      ["string"] = true, ["table"] = true, ["math"] = true }
+
+local LOADING = {}
+
+local function sandbox_require(name)
+  if type(name) ~= "string" then
+    error("bad argument #1 to 'require' (string expected, got " .. type(name) .. ")", 2)
+  end
+  local v = loaded[name]
+  if v == LOADING then
+    error("loop or previous error loading module '" .. name .. "'", 2)
+  end
+  if v ~= nil then return v end
+  if name == "string" or name == "table" or name == "math" or name == "bit" then
+    return sandbox[name]
+  end
+  local pre = preload[name]
+  if pre then
+    v = pre(name)
+  elseif passthrough[name] then
+    local ok, m = pcall(require, name)
+    if not ok then error(m, 2) end
+    v = m
+  else
+    local chunk, where = prim.load_module(name)
+    if not chunk then
+      error("module '" .. name .. "' not found:\n\tno field package.preload['" .. name .. "']"
+            .. (where or ""), 2)
+    end
+    loaded[name] = LOADING
+    local ok, r = pcall(chunk, name, where)
+    if not ok then
+      loaded[name] = nil
+      error(r, 0)
+    end
+    v = r
+  end
+  if v == nil then v = true end
+  loaded[name] = v
+  return v
+end
+sandbox.require = sandbox_require
+
+---------------------------------------------------------------------------
+-- trusted require: shims as package.preload, files through prim.searcher
+---------------------------------------------------------------------------
+for name, f in pairs(preload) do package.preload[name] = f end
+package.loaders[2] = prim.searcher
+for i = #package.loaders, 3, -1 do package.loaders[i] = nil end
+package.cpath = ""
+
+---------------------------------------------------------------------------
+-- legacy (0.x / 1.x) daos: { dao_name = Class | SCHEMA } -> { dao_name =
+-- { table = ..., schema = ... } }, or nil when the table is not legacy.
+---------------------------------------------------------------------------
+local function is_class(v)
+  if type(v) ~= "table" then return false end
+  local mt = getmetatable(v)
+  return type(mt) == "table" and rawget(v, "super") ~= nil and type(v.new) == "function"
+end
+
+local function legacy_extract(defs, props)
+  local out, count = {}, 0
+  for k, v in pairs(defs) do
+    if type(k) ~= "string" or type(v) ~= "table" then return nil end
+    count = count + 1
+    if is_class(v) then
+      local obj = v(props or {})
+      local schema = rawget(obj, "_schema") or obj._schema
+      if type(schema) ~= "table" then
+        error("legacy DAO '" .. k .. "' did not set self._schema in its new()", 0)
+      end
+      out[k] = { table = rawget(obj, "_table") or obj._table or k, schema = schema }
+    elseif type(v.fields) == "table" and not is_array(v.fields) then
+      out[k] = { table = v.table or k, schema = v }
+    else
+      return nil
+    end
+  end
+  if count == 0 then return nil end
+  return out
+end
+
+return {
+  sandbox = sandbox,
+  array_mt = array_mt,
+  empty_array_mt = empty_array_mt,
+  legacy_extract = legacy_extract,
+}

@@ -1,0 +1,117 @@
+/*
+ * state.c -- the life of a daoc__lua: creating the LuaJIT state of a
+ * daoc_db (standard libraries, package.path from the configuration, the
+ * shims and the sandbox that shims.lua builds), closing it, and the error
+ * object Lua failures turn into.
+ *
+ * What plugin files may see is decided by shims.lua and sandbox.c; this file
+ * only wires them together.  Every step runs inside lua_cpcall so that a Lua
+ * allocation failure is a status, never a panic.
+ */
+#include <string.h>
+
+#include <luajit.h>
+
+#include "core/alloc.h"
+#include "core/error.h"
+#include "db/db.h"
+#include "lua/lua_internal.h"
+
+#define DEFAULT_BUDGET 50000000L
+
+extern const unsigned char daoc__lua_src_shims[];
+extern const size_t daoc__lua_src_shims_len;
+extern const unsigned char daoc__lua_src_typedefs[];
+extern const size_t daoc__lua_src_typedefs_len;
+
+daoc_error *daoc__lua_error(const char *message)
+{
+    char *m = daoc__strdup(message ? message : "unknown Lua error");
+    if (!m)
+        return NULL;
+    return daoc__err_plain("lua error", m);
+}
+
+static void load_embedded(lua_State *L, const unsigned char *src, size_t len, const char *name)
+{
+    if (luaL_loadbuffer(L, (const char *)src, len, name) != 0)
+        lua_error(L);
+}
+
+/* Runs under lua_cpcall: libraries, package.path, shims, sandbox. */
+static int setup(lua_State *L)
+{
+    struct daoc__lua *ls = lua_touserdata(L, 1);
+    lua_settop(L, 0);
+
+    luaL_openlibs(L);
+    daoc__lua_sandbox_register(ls);
+    daoc__lua_convert_init(ls);
+
+    lua_getglobal(L, "package");
+    const char *ppath = ls->db && ls->db->cfg && ls->db->cfg->lua_package_path
+                            ? ls->db->cfg->lua_package_path
+                            : "./?.lua;./?/init.lua";
+    lua_pushstring(L, ppath);
+    lua_setfield(L, -2, "path");
+    lua_pop(L, 1);
+
+    load_embedded(L, daoc__lua_src_shims, daoc__lua_src_shims_len, "=[daoc shims]");
+    lua_newtable(L); /* prim */
+    daoc__lua_shim_prims(ls);
+    daoc__lua_sandbox_prims(L);
+    load_embedded(L, daoc__lua_src_typedefs, daoc__lua_src_typedefs_len, "=[daoc typedefs]");
+    lua_setfield(L, -2, "typedefs_chunk");
+    lua_call(L, 1, 1);
+
+    lua_getfield(L, -1, "array_mt");
+    lua_setfield(L, LUA_REGISTRYINDEX, DAOC__LUA_ARRAY_MT);
+    lua_getfield(L, -1, "empty_array_mt");
+    lua_setfield(L, LUA_REGISTRYINDEX, DAOC__LUA_EMPTY_ARRAY_MT);
+    lua_getfield(L, -1, "legacy_extract");
+    lua_setfield(L, LUA_REGISTRYINDEX, "daoc.legacy_extract");
+    lua_getfield(L, -1, "sandbox");
+    ls->sandbox_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_pop(L, 1);
+    return 0;
+}
+
+int daoc__lua_open(daoc_db *db, struct daoc__lua **out, daoc_error **err)
+{
+    struct daoc__lua *ls = NULL;
+    int rc = DAOC_ENOMEM;
+
+    *out = NULL;
+    if (err)
+        *err = NULL;
+    ls = daoc__calloc(1, sizeof *ls);
+    if (!ls)
+        goto fail;
+    ls->db = db;
+    ls->sandbox_ref = LUA_NOREF;
+    ls->budget = DEFAULT_BUDGET;
+    ls->L = luaL_newstate();
+    if (!ls->L)
+        goto fail;
+    if (lua_cpcall(ls->L, setup, ls) != 0) {
+        const char *msg = lua_tostring(ls->L, -1);
+        rc = msg && strstr(msg, "not enough memory") ? DAOC_ENOMEM : DAOC_ELUA;
+        if (err && rc == DAOC_ELUA)
+            *err = daoc__lua_error(msg);
+        goto fail;
+    }
+    *out = ls;
+    return DAOC_OK;
+fail:
+    daoc__lua_close(ls);
+    return rc;
+}
+
+void daoc__lua_close(struct daoc__lua *ls)
+{
+    if (!ls)
+        return;
+    if (ls->L)
+        lua_close(ls->L);
+    daoc__free(ls);
+}

@@ -1,0 +1,339 @@
+/*
+ * auto_fields.c -- Kong's Schema:process_auto_fields: shaping an entity for
+ * a context (insert, update, upsert, select) before validation or after a
+ * read.
+ *
+ * Writes: defaults (deep copies) fill absent fields on insert/upsert, `auto`
+ * fields get a UUIDv4, a 32-character random string or the current time
+ * (created_at when absent or null on insert/upsert, updated_at on every
+ * write), absent non-required fields become null, required records are
+ * expanded to their nested defaults, sets lose duplicates.  Select: null
+ * required fields get their default, integers are floored, empty strings
+ * and unknown keys are dropped, nulls are dropped unless `nulls`.
+ *
+ * It works in place on the caller's object and never validates: values of
+ * the wrong type are left for validate_field.c to report.  Shorthand fields
+ * and vault references are not handled here.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/rand.h"
+#include "schema/validate_internal.h"
+
+typedef struct actx {
+    daoc__ctx ctx;
+    bool nulls;
+    double now;
+} actx;
+
+static bool is_table(const daoc_value *v)
+{
+    return v && (v->type == DAOC_TARR || v->type == DAOC_TOBJ);
+}
+
+/* Lua's `{}` is an empty array or object: give it the field's shape. */
+static void reshape(daoc_value *v, daoc_type t)
+{
+    if (v->type == t || v->len != 0 || !is_table(v))
+        return;
+    daoc__free(v->u.a); /* same pointer as u.o */
+    v->u.a = NULL;
+    v->cap = 0;
+    v->type = (uint8_t)t;
+    v->flags &= (uint8_t)~DAOC__VF_EMPTYTABLE;
+}
+
+static void shape_for(const daoc__field *f, daoc_value *v)
+{
+    if (!v)
+        return;
+    if (f->type == DAOC__F_ARRAY || f->type == DAOC__F_SET)
+        reshape(v, DAOC_TARR);
+    else if (f->type == DAOC__F_MAP || f->type == DAOC__F_RECORD)
+        reshape(v, DAOC_TOBJ);
+    if (f->type == DAOC__F_SET && v->type == DAOC_TARR)
+        v->flags |= DAOC__VF_SET;
+}
+
+static bool name_is(const daoc__field *f, const char *lit)
+{
+    size_t n = strlen(lit);
+    return f->name && f->name_len == n && memcmp(f->name, lit, n) == 0;
+}
+
+/* Kong's handle_missing_field: replaces *pv (absent or null). */
+static int handle_missing(const daoc__field *f, daoc_value **pv, const actx *a)
+{
+    daoc_value *nv = NULL;
+    if (f->def) {
+        nv = daoc_value_copy(f->def);
+        if (!nv)
+            return DAOC_ENOMEM;
+        shape_for(f, nv);
+    } else if (!f->required) {
+        nv = daoc_null();
+        if (!nv)
+            return DAOC_ENOMEM;
+    } else if (!f->abstract && f->type == DAOC__F_RECORD && f->record) {
+        nv = daoc_obj();
+        if (!nv)
+            return DAOC_ENOMEM;
+        if (daoc__auto_fields(f->record, nv, DAOC__CTX_INSERT, false, a->now) != DAOC_OK) {
+            daoc_value_free(nv);
+            return DAOC_ENOMEM;
+        }
+    }
+    daoc_value_free(*pv);
+    *pv = nv;
+    return DAOC_OK;
+}
+
+/* Set de-duplication keeping the first occurrence; tables compare by
+ * identity in Lua, so only scalars are merged. */
+static void dedupe(daoc_value *set)
+{
+    size_t out = 0;
+    for (size_t i = 0; i < set->len; i++) {
+        daoc_value *e = set->u.a[i];
+        bool dup = false;
+        if (!is_table(e))
+            for (size_t k = 0; k < out && !dup; k++)
+                dup = !is_table(set->u.a[k]) && daoc__value_equal(set->u.a[k], e);
+        if (dup)
+            daoc_value_free(e);
+        else
+            set->u.a[out++] = e;
+    }
+    set->len = out;
+}
+
+static int adjust(const daoc__field *f, daoc_value **pv, const actx *a);
+
+static int adjust_children(const daoc__field *sub, daoc_value *v, const actx *a)
+{
+    size_t n = v->len;
+    for (size_t i = 0; i < n; i++) {
+        daoc_value **slot = v->type == DAOC_TARR ? &v->u.a[i] : &v->u.o[i].val;
+        int rc = adjust(sub, slot, a);
+        if (!*slot)
+            *slot = daoc_null(); /* an element never disappears */
+        if (rc != DAOC_OK || !*slot)
+            return DAOC_ENOMEM;
+    }
+    return DAOC_OK;
+}
+
+/* Kong's adjust_field_for_context. */
+static int adjust(const daoc__field *f, daoc_value **pv, const actx *a)
+{
+    daoc_value *v = *pv;
+    if (a->ctx == DAOC__CTX_SELECT && v && v->type == DAOC_TNULL && f->required)
+        return handle_missing(f, pv, a);
+    if (f->abstract)
+        return DAOC_OK;
+
+    if (f->type == DAOC__F_RECORD) {
+        bool recurse = a->ctx == DAOC__CTX_UPDATE ? !daoc__is_nil_or_null(v)
+                                                  : !daoc__is_null(v) && (v || f->required);
+        if (recurse) {
+            if (!v) {
+                int rc = handle_missing(f, pv, a);
+                if (rc != DAOC_OK)
+                    return rc;
+                v = *pv;
+            }
+            if (is_table(v) && f->record) {
+                reshape(v, DAOC_TOBJ);
+                if (v->type == DAOC_TOBJ)
+                    return daoc__auto_fields(f->record, v, a->ctx, a->nulls, a->now);
+                return DAOC_OK;
+            }
+        }
+    } else if (is_table(v)) {
+        const daoc__field *sub = NULL;
+        shape_for(f, v);
+        if (f->type == DAOC__F_ARRAY && v->type == DAOC_TARR) {
+            sub = f->elements;
+        } else if (f->type == DAOC__F_SET && v->type == DAOC_TARR) {
+            dedupe(v);
+            sub = f->elements;
+        } else if (f->type == DAOC__F_MAP && v->type == DAOC_TOBJ) {
+            sub = f->values;
+        }
+        if (sub) {
+            int rc = adjust_children(sub, v, a);
+            if (rc != DAOC_OK)
+                return rc;
+        }
+    }
+
+    if (!*pv && a->ctx != DAOC__CTX_UPDATE)
+        return handle_missing(f, pv, a);
+    return DAOC_OK;
+}
+
+/* The value an `auto` field gets in this context, or NULL (none). */
+static int auto_value(const daoc__field *f, const daoc_value *v, const actx *a, daoc_value **out)
+{
+    bool ins = a->ctx == DAOC__CTX_INSERT || a->ctx == DAOC__CTX_UPSERT;
+    *out = NULL;
+    if (f->uuid) {
+        if (ins && !v) {
+            char id[37];
+            if (daoc__uuid_v4(id) != DAOC_OK)
+                return DAOC_ENOMEM;
+            *out = daoc_strn(id, 36);
+            return *out ? DAOC_OK : DAOC_ENOMEM;
+        }
+    } else if (f->type == DAOC__F_STRING) {
+        if (ins && !v) {
+            char rnd[33];
+            if (daoc__random_string(rnd, 32) != DAOC_OK)
+                return DAOC_ENOMEM;
+            *out = daoc_strn(rnd, 32);
+            return *out ? DAOC_OK : DAOC_ENOMEM;
+        }
+    } else if ((name_is(f, "created_at") && ins && daoc__is_nil_or_null(v)) ||
+               (name_is(f, "updated_at") && (ins || a->ctx == DAOC__CTX_UPDATE))) {
+        if (f->type == DAOC__F_NUMBER)
+            *out = daoc_num(round(a->now * 1000.0) / 1000.0);
+        else if (f->type == DAOC__F_INTEGER)
+            *out = daoc_int((int64_t)floor(a->now));
+        else
+            return DAOC_OK;
+        return *out ? DAOC_OK : DAOC_ENOMEM;
+    }
+    return DAOC_OK;
+}
+
+static void remove_at(daoc_value *o, size_t i)
+{
+    daoc__free(o->u.o[i].key);
+    daoc_value_free(o->u.o[i].val);
+    memmove(&o->u.o[i], &o->u.o[i + 1], (o->len - i - 1) * sizeof *o->u.o);
+    o->len--;
+}
+
+/* Puts v back into slot idx (or appends it when idx < 0); NULL removes. */
+static int store(daoc_value *o, long idx, const daoc__field *f, daoc_value *v)
+{
+    if (idx >= 0) {
+        o->u.o[idx].val = v;
+        if (!v)
+            remove_at(o, (size_t)idx);
+        return DAOC_OK;
+    }
+    if (!v)
+        return DAOC_OK;
+    return daoc__obj_setn(o, f->name, f->name_len, v);
+}
+
+static void floor_integer(daoc_value *v)
+{
+    if (v->type != DAOC_TNUM)
+        return;
+    double n = floor(v->u.n);
+    if (isfinite(n) && n >= -9223372036854775808.0 && n < 9223372036854775808.0) {
+        v->type = DAOC_TINT;
+        v->u.i = (int64_t)n;
+    } else {
+        v->u.n = n;
+    }
+}
+
+static int process_field(const daoc__field *f, daoc_value *entity, const actx *a)
+{
+    long idx = daoc__obj_find(entity, f->name, f->name_len);
+    daoc_value *v = NULL;
+    if (idx >= 0) {
+        v = entity->u.o[idx].val;
+        entity->u.o[idx].val = NULL; /* detached while we work on it */
+    }
+    int rc = DAOC_OK;
+    if (a->ctx != DAOC__CTX_SELECT && f->auto_) {
+        daoc_value *gen = NULL;
+        rc = auto_value(f, v, a, &gen);
+        if (gen) {
+            daoc_value_free(v);
+            v = gen;
+        }
+    }
+    if (rc == DAOC_OK)
+        rc = adjust(f, &v, a);
+    if (rc == DAOC_OK && a->ctx == DAOC__CTX_SELECT && v) {
+        if (v->type == DAOC_TNULL && !a->nulls) {
+            daoc_value_free(v);
+            v = NULL;
+        } else if (f->type == DAOC__F_INTEGER) {
+            floor_integer(v);
+        }
+    }
+    int rc2 = store(entity, idx, f, v);
+    return rc != DAOC_OK ? rc : rc2;
+}
+
+static bool key_is(const daoc__kv *kv, const char *lit)
+{
+    size_t n = strlen(lit);
+    return kv->klen == n && memcmp(kv->key, lit, n) == 0;
+}
+
+/* Select only: empty strings, unknown keys and a null ttl go away. */
+static int select_cleanup(const daoc__schema *s, daoc_value *entity, bool nulls)
+{
+    for (size_t i = 0; i < entity->len;) {
+        daoc__kv *kv = &entity->u.o[i];
+        const daoc__field *f = daoc__schema_field(s, kv->key, kv->klen);
+        if (f) {
+            int64_t min = f->len_min < 0 ? 1 : f->len_min;
+            if (f->type == DAOC__F_STRING && min > 0 && kv->val->type == DAOC_TSTR &&
+                kv->val->len == 0) {
+                if (!nulls) {
+                    remove_at(entity, i);
+                    continue;
+                }
+                daoc_value *n = daoc_null();
+                if (!n)
+                    return DAOC_ENOMEM;
+                daoc_value_free(kv->val);
+                kv->val = n;
+            }
+        } else if (s->ttl && key_is(kv, "ttl")) {
+            if (kv->val->type == DAOC_TNULL && !nulls) {
+                remove_at(entity, i);
+                continue;
+            }
+        } else if (!key_is(kv, "ws_id")) {
+            remove_at(entity, i);
+            continue;
+        }
+        i++;
+    }
+    return DAOC_OK;
+}
+
+int daoc__auto_fields(const daoc__schema *s, daoc_value *entity, daoc__ctx ctx, bool nulls,
+                      double now)
+{
+    if (!entity || entity->type != DAOC_TOBJ)
+        return DAOC_OK;
+    actx a = {.ctx = ctx, .nulls = nulls, .now = now};
+    for (size_t i = 0; i < s->nfields; i++) {
+        int rc = process_field(&s->fields[i], entity, &a);
+        if (rc != DAOC_OK)
+            return rc;
+    }
+    if (ctx == DAOC__CTX_SELECT)
+        return select_cleanup(s, entity, nulls);
+    return DAOC_OK;
+}
+
+int daoc__schema_process_auto_fields(const daoc__schema *s, daoc_value *entity, daoc__ctx ctx,
+                                     bool nulls, double now)
+{
+    if (entity)
+        reshape(entity, DAOC_TOBJ);
+    return daoc__auto_fields(s, entity, ctx, nulls, now);
+}

@@ -1,0 +1,242 @@
+/*
+ * schema.h -- compiled entity schemas and the validation engine's entry
+ * points (Kong's kong/db/schema: metaschema, Schema, Entity).
+ *
+ * A definition arrives as a daoc_value tree shaped exactly like the Lua table
+ * of a daos.lua file (functions are DAOC_TFUNC values).  daoc__schema_compile()
+ * checks it the way Kong's MetaSchema does and produces an immutable
+ * daoc__schema.  Validation then runs on entity value trees.
+ *
+ * Files: compile.c (definition -> daoc__schema, metaschema messages),
+ * validate.c (field validators, process_auto_fields), checks.c (entity
+ * checks), builtins.c (typedef custom validators in C), luapat.c (Lua
+ * patterns in C).
+ */
+#ifndef DAOC_SCHEMA_SCHEMA_H
+#define DAOC_SCHEMA_SCHEMA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/value.h"
+#include "daoc.h"
+
+typedef enum daoc__ftype {
+    DAOC__F_STRING = 1,
+    DAOC__F_INTEGER,
+    DAOC__F_NUMBER,
+    DAOC__F_BOOLEAN,
+    DAOC__F_ARRAY,
+    DAOC__F_SET,
+    DAOC__F_MAP,
+    DAOC__F_RECORD,
+    DAOC__F_FOREIGN,
+    DAOC__F_JSON
+} daoc__ftype;
+
+typedef enum daoc__on_delete {
+    DAOC__ON_DELETE_RESTRICT = 0, /* absent = restrict */
+    DAOC__ON_DELETE_CASCADE,
+    DAOC__ON_DELETE_NULL
+} daoc__on_delete;
+
+typedef struct daoc__schema daoc__schema;
+typedef struct daoc__field daoc__field;
+
+/* {pattern, err} element of match_all / match_none. */
+typedef struct daoc__pattern_err {
+    char *pattern;
+    size_t pattern_len;
+    char *err;
+} daoc__pattern_err;
+
+/* A field definition, compiled.  Absent attributes are "unset" flags/NULLs. */
+struct daoc__field {
+    char *name; /* field name (NULL for elements/keys/values) */
+    size_t name_len;
+    daoc__ftype type;
+
+    /* plain attributes */
+    bool required, unique, unique_across_ws, immutable, auto_, uuid, timestamp;
+    bool transient, referenceable, encrypted, abstract, is_regex;
+    bool required_set; /* `required` was given explicitly (records default it) */
+    daoc_value *def;   /* default (owned, may be a null value), or NULL = none */
+    char *err;         /* custom message replacing validator messages */
+
+    /* validators, in Kong's execution order (schema.h does not run them) */
+    daoc_value *eq;  /* owned; NULL = unset (a null VALUE means eq = ngx.null) */
+    daoc_value *ne;  /* owned; NULL = unset */
+    daoc_value *not_one_of, *one_of; /* owned arrays of scalars, NULL = unset */
+    bool has_gt;
+    double gt;
+    bool has_between;
+    double between[2];
+    int64_t len_eq, len_min, len_max; /* -1 = unset */
+    char *starts_with;
+    size_t starts_with_len;
+    char *not_match, *match; /* Lua patterns */
+    size_t not_match_len, match_len;
+    daoc__pattern_err *match_none, *match_all;
+    size_t n_match_none, n_match_all;
+    char **match_any; /* patterns */
+    size_t *match_any_len;
+    size_t n_match_any;
+    char *match_any_err;
+    daoc_value *contains;               /* owned, NULL = unset */
+    daoc_value *mutually_exclusive_subsets; /* owned array of arrays, NULL = unset */
+    daoc__callable *custom_validator;   /* one reference held, NULL = unset */
+
+    /* composite types */
+    daoc__field *elements;  /* array/set element definition (owned) */
+    daoc__field *keys;      /* map keys (owned) */
+    daoc__field *values;    /* map values (owned) */
+    daoc__schema *record;   /* record: nested schema (owned; fields+checks) */
+
+    /* foreign */
+    char *reference;              /* referenced entity name */
+    const daoc__schema *ref;      /* resolved at compile time (borrowed) */
+    daoc__on_delete on_delete;
+    bool on_delete_set;
+
+    /* storage (filled by compile for top-level fields) */
+    char *column; /* SQL column: field name, or "<field>_<pk>" for foreign */
+};
+
+typedef enum daoc__check_kind {
+    DAOC__CHECK_AT_LEAST_ONE_OF = 1,
+    DAOC__CHECK_CONDITIONAL_AT_LEAST_ONE_OF,
+    DAOC__CHECK_ONLY_ONE_OF,
+    DAOC__CHECK_DISTINCT,
+    DAOC__CHECK_CONDITIONAL,
+    DAOC__CHECK_CUSTOM_ENTITY_CHECK,
+    DAOC__CHECK_MUTUALLY_REQUIRED,
+    DAOC__CHECK_MUTUALLY_EXCLUSIVE,
+    DAOC__CHECK_MUTUALLY_EXCLUSIVE_SETS
+} daoc__check_kind;
+
+/* A compiled entity check.  Field names may be dotted ("config.x"). */
+typedef struct daoc__check {
+    daoc__check_kind kind;
+    char **fields; /* involved field names (lists; for conditional: if, then) */
+    size_t nfields;
+    /* mutually_exclusive_sets: two sets of names */
+    char **set1, **set2;
+    size_t nset1, nset2;
+    /* conditional / conditional_at_least_one_of */
+    char *if_field;
+    daoc__field *if_match;   /* validator table over the if_field definition (owned) */
+    char *then_field;
+    daoc__field *then_match; /* conditional (owned) */
+    char **then_at_least_one_of;
+    size_t n_then;
+    char *then_err;
+    daoc__field *else_match; /* conditional_at_least_one_of (owned, optional) */
+    char **else_then_at_least_one_of;
+    size_t n_else_then;
+    char *else_then_err;
+    /* custom_entity_check */
+    daoc__callable *fn;
+    bool run_with_missing_fields, run_with_invalid_fields;
+} daoc__check;
+
+struct daoc__schema {
+    char *name;
+    char *table_name;
+    daoc__field *fields; /* in definition order */
+    size_t nfields;
+    size_t *pk; /* indices into fields */
+    size_t npk;
+    long endpoint_key; /* index or -1 */
+    size_t *cache_key; /* indices into fields */
+    size_t ncache_key;
+    bool ttl, workspaceable, generate_admin_api, db_export;
+    char *admin_api_name, *admin_api_nested_name;
+    char *dao_module; /* `dao` attribute (custom DAO module name), or NULL */
+    daoc__check *checks;
+    size_t nchecks;
+    bool is_record; /* nested record schema: no name, no pk */
+    bool has_tags;  /* has a `tags` field (set of strings) */
+    char *plugin;   /* plugin that defined it, NULL for core */
+};
+
+/* ---- compile (compile.c) --------------------------------------------- */
+
+/* Resolves `reference` names while compiling: returns the schema of a loaded
+ * entity or NULL. */
+typedef const daoc__schema *(*daoc__schema_lookup_fn)(void *ud, const char *name);
+
+/* Compiles an entity definition.  On a bad definition returns DAOC_ESCHEMA
+ * and *errmsg (caller frees with daoc__free) names the entity and the field,
+ * e.g. "schema of custom plugin entity 'p.foo' is invalid: ..." style text is
+ * built by the caller; this function produces
+ * "<entity>: <field>: field of type 'array' must declare 'elements'".
+ * The definition is not modified; values needed later are copied. */
+int daoc__schema_compile(const daoc_value *def, daoc__schema_lookup_fn lookup, void *ud,
+                         daoc__schema **out, char **errmsg);
+void daoc__schema_free(daoc__schema *s);
+
+/* Field by name (length given); NULL when absent. */
+const daoc__field *daoc__schema_field(const daoc__schema *s, const char *name, size_t len);
+long daoc__schema_field_index(const daoc__schema *s, const char *name, size_t len);
+
+/* ---- processing and validation (validate.c, checks.c) ------------------ */
+
+typedef enum daoc__ctx {
+    DAOC__CTX_INSERT = 1,
+    DAOC__CTX_UPDATE,
+    DAOC__CTX_UPSERT,
+    DAOC__CTX_SELECT
+} daoc__ctx;
+
+/* Kong's process_auto_fields(entity, ctx, nulls): defaults, auto values
+ * (uuid, random strings, created_at/updated_at with now_s), absent
+ * non-required fields become null on insert/upsert, set de-duplication,
+ * integer flooring and empty-string removal on select.  Works in place on
+ * `entity` (an object).  `now` is seconds since the epoch with sub-second
+ * precision.  Returns DAOC_OK or DAOC_ENOMEM. */
+int daoc__schema_process_auto_fields(const daoc__schema *s, daoc_value *entity, daoc__ctx ctx,
+                                     bool nulls, double now);
+
+/* Kong's validate(input, full_check): returns DAOC_OK and *errors = NULL when
+ * valid, DAOC_OK and *errors = the error tree (caller owns) when not, or a
+ * negative status (ENOMEM).  `update` selects the update-specific rules and
+ * message variants ("when updating, ..."). */
+int daoc__schema_validate(const daoc__schema *s, const daoc_value *entity, bool full_check,
+                          bool update, daoc_value **errors);
+
+/* validate_primary_key(pk, ignore_others). */
+int daoc__schema_validate_primary_key(const daoc__schema *s, const daoc_value *pk,
+                                      bool ignore_others, daoc_value **errors);
+
+/* Validates one value against one field definition (used for unique-key
+ * lookups: select_by_<field>).  *msg receives the field error tree or NULL. */
+int daoc__schema_validate_field(const daoc__field *f, const daoc_value *v, daoc_value **err);
+
+/* validate_immutable_fields(input, entity) for updates: every `immutable`
+ * field present in both `input` and the stored `entity` must be unchanged
+ * (arrays compared order-insensitively, else deeply), else
+ * "immutable field cannot be updated".  Fields absent from `input` are not
+ * compared.  *errors receives NULL or the error tree (caller owns). */
+int daoc__schema_validate_immutable(const daoc__schema *s, const daoc_value *input,
+                                    const daoc_value *entity, daoc_value **errors);
+
+/* ---- built-in validators (builtins.c) -------------------------------- */
+
+/* The callable of a built-in validator by name ("tag", "name", ...), with a
+ * new reference; NULL when unknown. */
+daoc__callable *daoc__builtin_validator(const char *name);
+
+/* ---- Lua patterns (luapat.c) ----------------------------------------- */
+
+/* string.find(s, p) semantics for patterns: returns 1 when p matches
+ * somewhere in s, 0 when not, DAOC_EINVAL for a malformed pattern (then
+ * *err, when given, receives a static description). */
+int daoc__luapat_match(const char *s, size_t slen, const char *p, size_t plen, const char **err);
+
+/* Load-time syntax check of a Lua pattern: DAOC_OK, or DAOC_EINVAL with a
+ * static description in *err (when given).  (Declared by the compiler's
+ * author; implemented in luapat.c.) */
+int daoc__luapat_check(const char *p, size_t plen, const char **err);
+
+#endif

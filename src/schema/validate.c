@@ -1,0 +1,180 @@
+/*
+ * validate.c -- entity-level validation (Kong's Schema:validate,
+ * validate_primary_key and validate_immutable_fields).
+ *
+ * validate walks the input keys (unknown ones get "unknown field"; `ttl` of
+ * TTL schemas and `updated_at` are never validated), then enforces
+ * `required` (full check: absent or null; partial/update: explicit null
+ * only), then runs the entity checks (checks.c).  Single values are checked
+ * by validate_field.c.  Subschemas, transformations and the legacy `check`
+ * function are not handled here.
+ */
+#include <string.h>
+
+#include "core/alloc.h"
+#include "schema/validate_internal.h"
+
+static bool key_is(const char *k, size_t klen, const char *lit)
+{
+    size_t n = strlen(lit);
+    return klen == n && memcmp(k, lit, n) == 0;
+}
+
+int daoc__ventity(const daoc__vctx *c, const daoc__schema *s, const daoc_value *in, bool full,
+                  daoc_value **errors)
+{
+    daoc_value *errs = NULL;
+    *errors = NULL;
+    bool obj = in && in->type == DAOC_TOBJ;
+
+    for (size_t i = 0; obj && i < in->len; i++) {
+        const daoc__kv *kv = &in->u.o[i];
+        if ((s->ttl && key_is(kv->key, kv->klen, "ttl")) || key_is(kv->key, kv->klen, "updated_at"))
+            continue;
+        const daoc__field *f = daoc__schema_field(s, kv->key, kv->klen);
+        daoc_value *e = NULL;
+        if (!f) {
+            e = daoc_str("unknown field");
+            if (!e)
+                goto fail;
+        } else if (daoc__vfield(c, f, kv->val, false, &e) != DAOC_OK) {
+            goto fail;
+        }
+        if (e && daoc__verr_set(&errs, kv->key, kv->klen, e) != DAOC_OK)
+            goto fail;
+    }
+
+    for (size_t i = 0; i < s->nfields; i++) {
+        const daoc__field *f = &s->fields[i];
+        if (!f->required)
+            continue;
+        const daoc_value *v = obj ? daoc__obj_getn(in, f->name, f->name_len) : NULL;
+        if ((v && v->type == DAOC_TNULL) || (full && !v)) {
+            if (daoc__verr_set(&errs, f->name, f->name_len, daoc_str("required field missing")) !=
+                DAOC_OK)
+                goto fail;
+        }
+    }
+
+    if (daoc__run_entity_checks(c, s, in, full, &errs) != DAOC_OK)
+        goto fail;
+    *errors = errs;
+    return DAOC_OK;
+fail:
+    daoc_value_free(errs);
+    return DAOC_ENOMEM;
+}
+
+int daoc__vpk(const daoc__vctx *c, const daoc__schema *s, const daoc_value *pk, bool ignore_others,
+              daoc_value **errors)
+{
+    daoc_value *errs = NULL;
+    *errors = NULL;
+    bool obj = pk && pk->type == DAOC_TOBJ;
+
+    for (size_t i = 0; i < s->npk; i++) {
+        const daoc__field *f = &s->fields[s->pk[i]];
+        const daoc_value *v = obj ? daoc__obj_getn(pk, f->name, f->name_len) : NULL;
+        daoc_value *e = NULL;
+        if (!v || (v->type == DAOC_TBOOL && !v->u.b)) {
+            e = daoc_str("missing primary key");
+        } else if ((f->required || f->auto_) && v->type == DAOC_TNULL) {
+            e = daoc_str("required field missing");
+        } else {
+            if (daoc__vfield(c, f, v, false, &e) != DAOC_OK)
+                goto fail;
+            if (!e)
+                continue;
+        }
+        if (daoc__verr_set(&errs, f->name, f->name_len, e) != DAOC_OK)
+            goto fail;
+    }
+
+    for (size_t i = 0; obj && !ignore_others && i < pk->len; i++) {
+        const daoc__kv *kv = &pk->u.o[i];
+        bool is_pk = false;
+        for (size_t k = 0; k < s->npk && !is_pk; k++) {
+            const daoc__field *f = &s->fields[s->pk[k]];
+            is_pk = f->name_len == kv->klen && memcmp(f->name, kv->key, kv->klen) == 0;
+        }
+        if (!is_pk &&
+            daoc__verr_set(&errs, kv->key, kv->klen, daoc_str("not a primary key")) != DAOC_OK)
+            goto fail;
+    }
+    *errors = errs;
+    return DAOC_OK;
+fail:
+    daoc_value_free(errs);
+    return DAOC_ENOMEM;
+}
+
+int daoc__schema_validate(const daoc__schema *s, const daoc_value *entity, bool full_check,
+                          bool update, daoc_value **errors)
+{
+    daoc__vctx c = {.update = update};
+    return daoc__ventity(&c, s, entity, full_check, errors);
+}
+
+int daoc__schema_validate_primary_key(const daoc__schema *s, const daoc_value *pk,
+                                      bool ignore_others, daoc_value **errors)
+{
+    daoc__vctx c = {.update = false};
+    return daoc__vpk(&c, s, pk, ignore_others, errors);
+}
+
+/* Penlight's compare_no_order: same length, every element of a matched by a
+ * distinct equal element of b. */
+static int compare_no_order(const daoc_value *a, const daoc_value *b, bool *same)
+{
+    *same = false;
+    if (b->type != DAOC_TARR || a->len != b->len)
+        return DAOC_OK;
+    bool *used = a->len ? daoc__calloc(a->len, sizeof *used) : NULL;
+    if (a->len && !used)
+        return DAOC_ENOMEM;
+    bool all = true;
+    for (size_t i = 0; i < a->len && all; i++) {
+        bool found = false;
+        for (size_t k = 0; k < b->len && !found; k++) {
+            if (!used[k] && daoc__value_equal(a->u.a[i], b->u.a[k])) {
+                used[k] = true;
+                found = true;
+            }
+        }
+        all = found;
+    }
+    daoc__free(used);
+    *same = all;
+    return DAOC_OK;
+}
+
+int daoc__schema_validate_immutable(const daoc__schema *s, const daoc_value *input,
+                                    const daoc_value *entity, daoc_value **errors)
+{
+    daoc_value *errs = NULL;
+    *errors = NULL;
+    for (size_t i = 0; i < s->nfields; i++) {
+        const daoc__field *f = &s->fields[i];
+        if (!f->immutable)
+            continue;
+        const daoc_value *nv = daoc__obj_getn(input, f->name, f->name_len);
+        const daoc_value *ov = daoc__obj_getn(entity, f->name, f->name_len);
+        if (!nv || !ov)
+            continue;
+        bool same;
+        if (nv->type == DAOC_TARR) {
+            if (compare_no_order(nv, ov, &same) != DAOC_OK)
+                goto fail;
+        } else {
+            same = daoc__value_equal(nv, ov);
+        }
+        if (!same && daoc__verr_set(&errs, f->name, f->name_len,
+                                    daoc_str("immutable field cannot be updated")) != DAOC_OK)
+            goto fail;
+    }
+    *errors = errs;
+    return DAOC_OK;
+fail:
+    daoc_value_free(errs);
+    return DAOC_ENOMEM;
+}

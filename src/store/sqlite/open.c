@@ -1,0 +1,249 @@
+/*
+ * open.c -- the SQLite store handle: opening the file with the pragmas the
+ * store relies on, the prepared-statement cache, nested transactions and
+ * error text.
+ *
+ * The cache maps (schema, statement code) to a statement prepared once with
+ * SQLITE_PREPARE_PERSISTENT; hot paths look it up in an open-addressing
+ * table and never build SQL.  Schemas must outlive the store (the DAOs own
+ * them and close the store first).  This file does not know any SQL text but
+ * the transaction verbs; sql.c writes the rest.
+ */
+#include <string.h>
+
+#include "core/alloc.h"
+#include "store/sqlite/sqlite_int.h"
+
+int daoc__sq_error(daoc__sqlite *q, int rc, char **msg)
+{
+    if ((rc & 0xff) == SQLITE_NOMEM)
+        return DAOC_ENOMEM;
+    if (msg) {
+        const char *t = q && q->db ? sqlite3_errmsg(q->db) : sqlite3_errstr(rc);
+        *msg = daoc__strdup(t ? t : "unknown SQLite error");
+        if (!*msg)
+            return DAOC_ENOMEM;
+    }
+    return DAOC_ESTORE;
+}
+
+int daoc__sq_exec(daoc__sqlite *q, const char *sql, char **msg)
+{
+    int rc = sqlite3_exec(q->db, sql, NULL, NULL, NULL);
+    return rc == SQLITE_OK ? DAOC_OK : daoc__sq_error(q, rc, msg);
+}
+
+void daoc__sq_done(sqlite3_stmt *st)
+{
+    if (st) {
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+    }
+}
+
+/* ---- statement cache ------------------------------------------------- */
+
+static size_t slot_of(const daoc__schema *s, uint32_t code, size_t cap)
+{
+    uint64_t h = (uint64_t)(uintptr_t)s * 0x9E3779B97F4A7C15ull;
+    h ^= (uint64_t)code * 0xC2B2AE3D27D4EB4Full;
+    h ^= h >> 29;
+    return (size_t)h & (cap - 1);
+}
+
+static int cache_grow(daoc__sqlite *q)
+{
+    size_t cap = q->cache_cap ? q->cache_cap * 2 : 64;
+    sq_stmt_ent *t = daoc__calloc(cap, sizeof *t);
+    if (!t)
+        return DAOC_ENOMEM;
+    for (size_t i = 0; i < q->cache_cap; i++) {
+        sq_stmt_ent *e = &q->cache[i];
+        if (!e->s)
+            continue;
+        size_t j = slot_of(e->s, e->code, cap);
+        while (t[j].s)
+            j = (j + 1) & (cap - 1);
+        t[j] = *e;
+    }
+    daoc__free(q->cache);
+    q->cache = t;
+    q->cache_cap = cap;
+    return DAOC_OK;
+}
+
+int daoc__sq_stmt(daoc__sqlite *q, const daoc__schema *s, uint32_t code, sqlite3_stmt **out,
+                  char **msg)
+{
+    if (q->cache_cap) {
+        size_t j = slot_of(s, code, q->cache_cap);
+        for (;;) {
+            sq_stmt_ent *e = &q->cache[j];
+            if (!e->s)
+                break;
+            if (e->s == s && e->code == code) {
+                *out = e->stmt;
+                return DAOC_OK;
+            }
+            j = (j + 1) & (q->cache_cap - 1);
+        }
+    }
+    if ((q->cache_len + 1) * 2 > q->cache_cap && cache_grow(q) != DAOC_OK)
+        return DAOC_ENOMEM;
+
+    daoc__buf b = DAOC__BUF_INIT;
+    daoc__sq_sql(&b, s, code);
+    if (b.failed) {
+        daoc__buf_free(&b);
+        return DAOC_ENOMEM;
+    }
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v3(q->db, b.data, (int)b.len, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+    daoc__buf_free(&b);
+    if (rc != SQLITE_OK) {
+        sqlite3_finalize(st);
+        return daoc__sq_error(q, rc, msg);
+    }
+    size_t j = slot_of(s, code, q->cache_cap);
+    while (q->cache[j].s)
+        j = (j + 1) & (q->cache_cap - 1);
+    q->cache[j].s = s;
+    q->cache[j].code = code;
+    q->cache[j].stmt = st;
+    q->cache_len++;
+    *out = st;
+    return DAOC_OK;
+}
+
+/* ---- transactions ------------------------------------------------------ */
+
+static int step_verb(daoc__sqlite *q, sqlite3_stmt *st, char **msg)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? DAOC_OK : daoc__sq_error(q, rc, msg);
+}
+
+int daoc__sq_begin(daoc__store *st, char **msg)
+{
+    daoc__sqlite *q = (daoc__sqlite *)st;
+    if (q->depth == 0) {
+        int rc = step_verb(q, q->st_begin, msg);
+        if (rc != DAOC_OK)
+            return rc;
+        q->poisoned = false;
+    }
+    q->depth++;
+    return DAOC_OK;
+}
+
+int daoc__sq_commit(daoc__store *st, char **msg)
+{
+    daoc__sqlite *q = (daoc__sqlite *)st;
+    if (q->depth <= 0)
+        return DAOC_EINVAL;
+    if (q->depth > 1) {
+        q->depth--;
+        return DAOC_OK;
+    }
+    if (q->poisoned) {
+        (void)daoc__sq_rollback(st);
+        if (msg && !(*msg = daoc__strdup("transaction rolled back by a nested rollback")))
+            return DAOC_ENOMEM;
+        return DAOC_ESTORE;
+    }
+    int rc = step_verb(q, q->st_commit, msg);
+    if (rc != DAOC_OK) {
+        /* COMMIT failed (e.g. busy): leave nothing half-open */
+        if (sqlite3_get_autocommit(q->db) == 0)
+            (void)step_verb(q, q->st_rollback, NULL);
+    }
+    q->depth = 0;
+    q->poisoned = false;
+    return rc;
+}
+
+int daoc__sq_rollback(daoc__store *st)
+{
+    daoc__sqlite *q = (daoc__sqlite *)st;
+    if (q->depth <= 0)
+        return DAOC_EINVAL;
+    if (q->depth > 1) {
+        q->depth--;
+        q->poisoned = true;
+        return DAOC_OK;
+    }
+    q->depth = 0;
+    q->poisoned = false;
+    if (sqlite3_get_autocommit(q->db))
+        return DAOC_OK; /* SQLite already rolled back (e.g. after SQLITE_FULL) */
+    return step_verb(q, q->st_rollback, NULL);
+}
+
+/* ---- open / close ------------------------------------------------------ */
+
+void daoc__sq_close(daoc__store *st)
+{
+    daoc__sqlite *q = (daoc__sqlite *)st;
+    if (!q)
+        return;
+    for (size_t i = 0; i < q->cache_cap; i++)
+        if (q->cache[i].s)
+            sqlite3_finalize(q->cache[i].stmt);
+    sqlite3_finalize(q->st_begin);
+    sqlite3_finalize(q->st_commit);
+    sqlite3_finalize(q->st_rollback);
+    sqlite3_close_v2(q->db);
+    daoc__free(q->cache);
+    daoc__free(q->refs);
+    daoc__free(q->tables);
+    daoc__free(q->pending);
+    daoc__buf_free(&q->scratch);
+    daoc__free(q);
+}
+
+static int prep(daoc__sqlite *q, const char *sql, sqlite3_stmt **st, char **msg)
+{
+    int rc = sqlite3_prepare_v3(q->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL);
+    return rc == SQLITE_OK ? DAOC_OK : daoc__sq_error(q, rc, msg);
+}
+
+int daoc__sqlite_open(daoc__store **out, const char *path, char **msg)
+{
+    int rc;
+    *out = NULL;
+    if (msg)
+        *msg = NULL;
+    if (!path)
+        return DAOC_EINVAL;
+    daoc__sqlite *q = daoc__calloc(1, sizeof *q);
+    if (!q)
+        return DAOC_ENOMEM;
+    q->base.ops = &daoc__sqlite_ops;
+
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    rc = sqlite3_open_v2(path, &q->db, flags, NULL);
+    if (rc != SQLITE_OK) {
+        rc = daoc__sq_error(q, rc, msg);
+        goto fail;
+    }
+    sqlite3_extended_result_codes(q->db, 1);
+    sqlite3_busy_timeout(q->db, 5000);
+    rc = daoc__sq_exec(q,
+                       "PRAGMA journal_mode=WAL;"
+                       "PRAGMA synchronous=NORMAL;"
+                       "PRAGMA foreign_keys=ON;"
+                       "PRAGMA cache_size=-65536;",
+                       msg);
+    if (rc != DAOC_OK)
+        goto fail;
+    if ((rc = prep(q, "BEGIN IMMEDIATE", &q->st_begin, msg)) != DAOC_OK ||
+        (rc = prep(q, "COMMIT", &q->st_commit, msg)) != DAOC_OK ||
+        (rc = prep(q, "ROLLBACK", &q->st_rollback, msg)) != DAOC_OK)
+        goto fail;
+    *out = &q->base;
+    return DAOC_OK;
+fail:
+    daoc__sq_close(&q->base);
+    return rc;
+}

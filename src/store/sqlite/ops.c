@@ -1,0 +1,507 @@
+/*
+ * ops.c -- the members of the SQLite store vtable: ensure_table, select,
+ * page, insert, update, upsert, delete, cleanup_ttl and truncate.
+ *
+ * Each member fetches its cached statement, binds parameters by the layout
+ * of sqlite_int.h, steps and resets.  Each write is one statement, so it is
+ * atomic on its own.  TTL expiry is computed here in C (created_at/updated_at
+ * + ttl, or now + ttl) and stored as REAL epoch seconds; reads pass "now" as
+ * a parameter.  Constraint errors are handed to viol.c.  No SQL text here.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/alloc.h"
+#include "core/rand.h"
+#include "core/value.h"
+#include "store/sqlite/sqlite_int.h"
+
+/* A bind failure: SQLITE_NOMEM, or a misuse with no connection error. */
+static int bind_error(daoc__sqlite *q, int rc, char **msg)
+{
+    if (rc == SQLITE_NOMEM)
+        return DAOC_ENOMEM;
+    if (msg && !(*msg = daoc__strdup(sqlite3_errstr(rc))))
+        return DAOC_ENOMEM;
+    (void)q;
+    return DAOC_ESTORE;
+}
+
+static void clear_msg(char **msg)
+{
+    if (msg)
+        *msg = NULL;
+}
+
+/* ---- ensure_table ------------------------------------------------------- */
+
+static bool ensured(const daoc__sqlite *q, const daoc__schema *s)
+{
+    for (size_t i = 0; i < q->ntables; i++)
+        if (q->tables[i] == s)
+            return true;
+    return false;
+}
+
+static int remember(daoc__sqlite *q, const daoc__schema *s)
+{
+    size_t nref = 0;
+    for (size_t i = 0; i < s->nfields; i++)
+        if (s->fields[i].type == DAOC__F_FOREIGN && s->fields[i].ref && !s->fields[i].transient)
+            nref++;
+    if (q->ntables == q->tables_cap) {
+        size_t cap = q->tables_cap ? q->tables_cap * 2 : 16;
+        const daoc__schema **t = daoc__realloc(q->tables, cap * sizeof *t);
+        if (!t)
+            return DAOC_ENOMEM;
+        q->tables = t;
+        q->tables_cap = cap;
+    }
+    if (q->nrefs + nref > q->refs_cap) {
+        size_t cap = q->refs_cap ? q->refs_cap * 2 : 16;
+        while (cap < q->nrefs + nref)
+            cap *= 2;
+        sq_ref *r = daoc__realloc(q->refs, cap * sizeof *r);
+        if (!r)
+            return DAOC_ENOMEM;
+        q->refs = r;
+        q->refs_cap = cap;
+    }
+    q->tables[q->ntables++] = s;
+    for (size_t i = 0; i < s->nfields; i++) {
+        const daoc__field *f = &s->fields[i];
+        if (f->type != DAOC__F_FOREIGN || !f->ref || f->transient)
+            continue;
+        sq_ref *r = &q->refs[q->nrefs++];
+        r->child = s;
+        r->field = i;
+        r->parent = f->ref;
+        r->on_delete = f->on_delete;
+    }
+    return DAOC_OK;
+}
+
+static int sq_ensure_table(daoc__store *st, const daoc__schema *s, char **msg)
+{
+    daoc__sqlite *q = (daoc__sqlite *)st;
+    clear_msg(msg);
+    if (!s || s->npk == 0 || s->is_record)
+        return DAOC_EINVAL;
+    if (ensured(q, s))
+        return DAOC_OK;
+    daoc__buf b = DAOC__BUF_INIT;
+    daoc__sq_ddl(&b, s);
+    if (b.failed) {
+        daoc__buf_free(&b);
+        return DAOC_ENOMEM;
+    }
+    int rc = daoc__sq_exec(q, b.data, msg);
+    daoc__buf_free(&b);
+    if (rc != DAOC_OK)
+        return rc;
+    return remember(q, s);
+}
+
+/* ---- shared step helpers ---------------------------------------------------- */
+
+/* Value of the auto timestamp field `name` in entity, or `now`. */
+static double ttl_base(const daoc__schema *s, const daoc_value *entity, const char *name,
+                       size_t nlen, double now)
+{
+    const daoc__field *f = daoc__schema_field(s, name, nlen);
+    if (!f || !f->auto_)
+        return now;
+    const daoc_value *v = daoc__obj_getn(entity, name, nlen);
+    return daoc__is_number(v) ? daoc_value_num(v) : now;
+}
+
+/* Binds cache_key and ttl of a write. `upd` = update semantics.  *expiry
+ * (optional) receives the stored expiry, or -1 for none. */
+static int bind_hidden(daoc__sqlite *q, sqlite3_stmt *stmt, const daoc__schema *s, size_t ncol,
+                       const daoc_value *entity, const daoc__write_opts *o, bool upd, double now,
+                       double *expiry)
+{
+    int rc = SQLITE_OK;
+    if (expiry)
+        *expiry = -1.0;
+    if (s->ncache_key > 1 && o && o->cache_key)
+        rc = sqlite3_bind_text(stmt, SQ_P_CK(ncol), o->cache_key, -1, SQLITE_STATIC);
+    if (rc == SQLITE_OK && s->ttl && o && o->has_ttl && o->ttl > 0) {
+        double base = upd ? ttl_base(s, entity, "updated_at", 10, now)
+                          : ttl_base(s, entity, "created_at", 10, now);
+        rc = sqlite3_bind_double(stmt, SQ_P_TTL(ncol), base + (double)o->ttl);
+        if (expiry)
+            *expiry = base + (double)o->ttl;
+    }
+    if (rc == SQLITE_OK && s->ttl && upd) /* only UPDATE filters on now */
+        rc = sqlite3_bind_double(stmt, SQ_P_NOW(ncol), now);
+    return rc;
+}
+
+/* Steps a write statement (with RETURNING) to completion.  *row receives
+ * the returned row or NULL. */
+static int step_write(daoc__sqlite *q, const daoc__schema *s, sqlite3_stmt *stmt, double now,
+                      const daoc_value *entity, const daoc__key *key, daoc_value **row,
+                      daoc__violation *viol, char **msg)
+{
+    int rc = sqlite3_step(stmt);
+    int st = DAOC_OK;
+    if (rc == SQLITE_ROW) {
+        st = daoc__sq_row(s, stmt, now, row, msg);
+        rc = sqlite3_step(stmt);
+        if (st != DAOC_OK) {
+            daoc__sq_done(stmt);
+            return st;
+        }
+    }
+    if (rc == SQLITE_DONE) {
+        daoc__sq_done(stmt);
+        return DAOC_OK;
+    }
+    daoc_value_free(*row);
+    *row = NULL;
+    char text[512];
+    snprintf(text, sizeof text, "%s", sqlite3_errmsg(q->db));
+    daoc__sq_done(stmt);
+    if ((rc & 0xff) == SQLITE_CONSTRAINT)
+        return daoc__sq_violation(q, s, rc, text, entity, key, viol, msg);
+    if ((rc & 0xff) == SQLITE_NOMEM)
+        return DAOC_ENOMEM;
+    if (msg && !(*msg = daoc__strdup(text)))
+        return DAOC_ENOMEM;
+    return DAOC_ESTORE;
+}
+
+/* ---- reads ---------------------------------------------------------------------- */
+
+static int sq_select(daoc__store *st, const daoc__schema *s, const daoc__key *key,
+                     const daoc__read_opts *o, daoc_value **row, char **msg)
+{
+    daoc__sqlite *q = (daoc__sqlite *)st;
+    bool skip = o && o->skip_ttl;
+    sqlite3_stmt *stmt;
+    *row = NULL;
+    clear_msg(msg);
+    int rc = daoc__sq_stmt(q, s, daoc__sq_code(SQ_OP_SELECT, key->field, skip ? SQ_V_SKIP_TTL : 0),
+                           &stmt, msg);
+    if (rc != DAOC_OK)
+        return rc;
+    size_t ncol = daoc__sq_ncol(s);
+    double now = s->ttl ? daoc__now() : 0.0;
+    daoc__sq_bind_begin(q);
+    int src = daoc__sq_bind_key(q, stmt, s, key, SQ_P_KEY(ncol, 0));
+    if (src == SQLITE_OK && s->ttl && !skip)
+        src = sqlite3_bind_double(stmt, SQ_P_NOW(ncol), now);
+    if (src == SQLITE_OK)
+        src = daoc__sq_bind_finish(q, stmt);
+    if (src != SQLITE_OK) {
+        daoc__sq_done(stmt);
+        return bind_error(q, src, msg);
+    }
+    src = sqlite3_step(stmt);
+    if (src == SQLITE_ROW)
+        rc = daoc__sq_row(s, stmt, now, row, msg);
+    else if (src != SQLITE_DONE)
+        rc = daoc__sq_error(q, src, msg);
+    daoc__sq_done(stmt);
+    return rc;
+}
+
+static int sq_page(daoc__store *st, const daoc__schema *s, const daoc__page_req *req,
+                   daoc_value **rows, bool *more, char **msg)
+{
+    daoc__sqlite *q = (daoc__sqlite *)st;
+    sqlite3_stmt *stmt;
+    *rows = NULL;
+    *more = false;
+    clear_msg(msg);
+    unsigned v = 0;
+    if (req->skip_ttl)
+        v |= SQ_PG_SKIP_TTL;
+    bool after = req->after && req->after->type == DAOC_TARR && req->after->len > 0;
+    if (after)
+        v |= SQ_PG_AFTER;
+    bool tags = req->tags && req->tags->type == DAOC_TARR && req->tags->len > 0 && s->has_tags;
+    if (tags)
+        v |= req->tags_or ? SQ_PG_TAGS_OR : SQ_PG_TAGS_AND;
+    long fk = req->fk_field >= 0 && (size_t)req->fk_field < s->nfields ? req->fk_field : -1;
+    int rc = daoc__sq_stmt(q, s, daoc__sq_code(SQ_OP_PAGE, fk, v), &stmt, msg);
+    if (rc != DAOC_OK)
+        return rc;
+
+    size_t ncol = daoc__sq_ncol(s);
+    double now = s->ttl ? daoc__now() : 0.0;
+    int64_t size = req->size > 0 ? req->size : 1;
+    daoc__sq_bind_begin(q);
+    int src = sqlite3_bind_int64(stmt, SQ_P_LIMIT(ncol), size + 1);
+    if (src == SQLITE_OK && fk >= 0)
+        src = daoc__sq_bind_field(q, stmt, SQ_P_FK(ncol), &s->fields[fk], req->fk);
+    if (src == SQLITE_OK && tags)
+        src = daoc__sq_bind_field(q, stmt, SQ_P_TAGS(ncol), NULL, req->tags);
+    for (size_t j = 0; after && src == SQLITE_OK && j < s->npk && j < req->after->len; j++)
+        src = daoc__sq_bind_field(q, stmt, SQ_P_AFTER(ncol, j), &s->fields[s->pk[j]],
+                                  req->after->u.a[j]);
+    if (src == SQLITE_OK && s->ttl && !req->skip_ttl)
+        src = sqlite3_bind_double(stmt, SQ_P_NOW(ncol), now);
+    if (src == SQLITE_OK)
+        src = daoc__sq_bind_finish(q, stmt);
+    if (src != SQLITE_OK) {
+        daoc__sq_done(stmt);
+        return bind_error(q, src, msg);
+    }
+
+    daoc_value *arr = daoc_arr();
+    if (!arr) {
+        daoc__sq_done(stmt);
+        return DAOC_ENOMEM;
+    }
+    int64_t n = 0;
+    while ((src = sqlite3_step(stmt)) == SQLITE_ROW) {
+        if (n == size) {
+            *more = true;
+            break;
+        }
+        daoc_value *row = NULL;
+        rc = daoc__sq_row(s, stmt, now, &row, msg);
+        if (rc == DAOC_OK)
+            rc = daoc_arr_push(arr, row);
+        if (rc != DAOC_OK)
+            goto fail;
+        n++;
+    }
+    if (src != SQLITE_ROW && src != SQLITE_DONE) {
+        rc = daoc__sq_error(q, src, msg);
+        goto fail;
+    }
+    daoc__sq_done(stmt);
+    *rows = arr;
+    return DAOC_OK;
+fail:
+    daoc__sq_done(stmt);
+    daoc_value_free(arr);
+    *more = false;
+    return rc;
+}
+
+/* ---- writes ------------------------------------------------------------- */
+
+static int sq_insert(daoc__store *st, const daoc__schema *s, const daoc_value *entity,
+                     const daoc__write_opts *o, daoc_value **row, daoc__violation *viol, char **msg)
+{
+    daoc__sqlite *q = (daoc__sqlite *)st;
+    sqlite3_stmt *stmt;
+    *row = NULL;
+    clear_msg(msg);
+    int rc = daoc__sq_stmt(q, s, daoc__sq_code(SQ_OP_INSERT, SQ_KEY_PK, 0), &stmt, msg);
+    if (rc != DAOC_OK)
+        return rc;
+    size_t ncol = daoc__sq_ncol(s);
+    double now = s->ttl ? daoc__now() : 0.0;
+    daoc__sq_bind_begin(q);
+    double expiry;
+    int src = daoc__sq_bind_entity(q, stmt, s, entity);
+    if (src == SQLITE_OK)
+        src = bind_hidden(q, stmt, s, ncol, entity, o, false, now, &expiry);
+    if (src == SQLITE_OK)
+        src = daoc__sq_bind_finish(q, stmt);
+    if (src != SQLITE_OK) {
+        daoc__sq_done(stmt);
+        return bind_error(q, src, msg);
+    }
+    rc = step_write(q, s, stmt, now, entity, NULL, row, viol, msg);
+    if (rc != DAOC_OK)
+        return rc;
+    /* what was stored is the entity as bound: rebuild it without a read */
+    return daoc__sq_row_from_entity(s, entity, expiry, now, row);
+}
+
+static int sq_update(daoc__store *st, const daoc__schema *s, const daoc__key *key,
+                     const daoc_value *entity, const daoc__write_opts *o, daoc_value **row,
+                     daoc__violation *viol, char **msg)
+{
+    daoc__sqlite *q = (daoc__sqlite *)st;
+    sqlite3_stmt *stmt;
+    *row = NULL;
+    clear_msg(msg);
+    bool set_ttl = s->ttl && o && o->has_ttl;
+    int rc = daoc__sq_stmt(
+        q, s, daoc__sq_code(SQ_OP_UPDATE, key->field, set_ttl ? SQ_V_SET_TTL : 0), &stmt, msg);
+    if (rc != DAOC_OK)
+        return rc;
+    size_t ncol = daoc__sq_ncol(s);
+    double now = s->ttl ? daoc__now() : 0.0;
+    daoc__sq_bind_begin(q);
+    int src = daoc__sq_bind_entity(q, stmt, s, entity);
+    if (src == SQLITE_OK)
+        src = bind_hidden(q, stmt, s, ncol, entity, o, true, now, NULL);
+    if (src == SQLITE_OK)
+        src = daoc__sq_bind_key(q, stmt, s, key, SQ_P_KEY(ncol, 0));
+    if (src == SQLITE_OK)
+        src = daoc__sq_bind_finish(q, stmt);
+    if (src != SQLITE_OK) {
+        daoc__sq_done(stmt);
+        return bind_error(q, src, msg);
+    }
+    return step_write(q, s, stmt, now, entity, key, row, viol, msg);
+}
+
+static int sq_upsert(daoc__store *st, const daoc__schema *s, const daoc__key *key,
+                     const daoc_value *entity, const daoc__write_opts *o, daoc_value **row,
+                     daoc__violation *viol, char **msg)
+{
+    daoc__sqlite *q = (daoc__sqlite *)st;
+    sqlite3_stmt *stmt;
+    *row = NULL;
+    clear_msg(msg);
+    long field = key ? key->field : SQ_KEY_PK;
+    int rc = daoc__sq_stmt(q, s, daoc__sq_code(SQ_OP_UPSERT, field, 0), &stmt, msg);
+    if (rc != DAOC_OK)
+        return rc;
+    size_t ncol = daoc__sq_ncol(s);
+    double now = s->ttl ? daoc__now() : 0.0;
+    daoc__sq_bind_begin(q);
+    int src = daoc__sq_bind_entity(q, stmt, s, entity);
+    if (src == SQLITE_OK)
+        src = bind_hidden(q, stmt, s, ncol, entity, o, false, now, NULL);
+    if (src == SQLITE_OK)
+        src = daoc__sq_bind_finish(q, stmt);
+    if (src != SQLITE_OK) {
+        daoc__sq_done(stmt);
+        return bind_error(q, src, msg);
+    }
+    return step_write(q, s, stmt, now, entity, key, row, viol, msg);
+}
+
+static int sq_delete(daoc__store *st, const daoc__schema *s, const daoc__key *key,
+                     const daoc__read_opts *o, bool *deleted, daoc__violation *viol, char **msg)
+{
+    daoc__sqlite *q = (daoc__sqlite *)st;
+    bool skip = o && o->skip_ttl;
+    sqlite3_stmt *stmt;
+    *deleted = false;
+    clear_msg(msg);
+    int rc = daoc__sq_stmt(q, s, daoc__sq_code(SQ_OP_DELETE, key->field, skip ? SQ_V_SKIP_TTL : 0),
+                           &stmt, msg);
+    if (rc != DAOC_OK)
+        return rc;
+    size_t ncol = daoc__sq_ncol(s);
+    daoc__sq_bind_begin(q);
+    int src = daoc__sq_bind_key(q, stmt, s, key, SQ_P_KEY(ncol, 0));
+    if (src == SQLITE_OK && s->ttl && !skip)
+        src = sqlite3_bind_double(stmt, SQ_P_NOW(ncol), daoc__now());
+    if (src == SQLITE_OK)
+        src = daoc__sq_bind_finish(q, stmt);
+    if (src != SQLITE_OK) {
+        daoc__sq_done(stmt);
+        return bind_error(q, src, msg);
+    }
+    daoc_value *none = NULL;
+    rc = step_write(q, s, stmt, 0.0, NULL, key, &none, viol, msg);
+    daoc_value_free(none);
+    if (rc == DAOC_OK)
+        *deleted = sqlite3_changes(q->db) > 0;
+    return rc;
+}
+
+/* ---- maintenance ---------------------------------------------------------- */
+
+static double mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static int sq_cleanup_ttl(daoc__store *st, const daoc__schema *s, int budget_ms, int64_t *deleted,
+                          char **msg)
+{
+    daoc__sqlite *q = (daoc__sqlite *)st;
+    sqlite3_stmt *stmt;
+    int64_t total = 0;
+    clear_msg(msg);
+    if (deleted)
+        *deleted = 0;
+    if (!s->ttl)
+        return DAOC_OK;
+    int rc = daoc__sq_stmt(q, s, daoc__sq_code(SQ_OP_CLEANUP, SQ_KEY_PK, 0), &stmt, msg);
+    if (rc != DAOC_OK)
+        return rc;
+    size_t ncol = daoc__sq_ncol(s);
+    double start = mono_ms();
+    double now = daoc__now();
+    for (;;) {
+        int src = sqlite3_bind_double(stmt, SQ_P_NOW(ncol), now);
+        if (src == SQLITE_OK)
+            src = sqlite3_step(stmt);
+        if (src != SQLITE_DONE) {
+            rc = daoc__sq_error(q, src, msg);
+            daoc__sq_done(stmt);
+            break;
+        }
+        daoc__sq_done(stmt);
+        int n = sqlite3_changes(q->db);
+        total += n;
+        if (n < SQ_CLEANUP_BATCH || mono_ms() - start >= (double)budget_ms)
+            break;
+    }
+    if (deleted)
+        *deleted = total;
+    return rc;
+}
+
+/* Deletes the rows of s and, first, of every table referencing it (Kong's
+ * TRUNCATE ... CASCADE). */
+static int truncate_rec(daoc__sqlite *q, const daoc__schema *s, int depth, char **msg)
+{
+    if (depth > 16)
+        return DAOC_OK;
+    for (size_t i = 0; i < q->nrefs; i++) {
+        if (q->refs[i].parent != s || q->refs[i].child == s)
+            continue;
+        int rc = truncate_rec(q, q->refs[i].child, depth + 1, msg);
+        if (rc != DAOC_OK)
+            return rc;
+    }
+    sqlite3_stmt *stmt;
+    int rc = daoc__sq_stmt(q, s, daoc__sq_code(SQ_OP_TRUNCATE, SQ_KEY_PK, 0), &stmt, msg);
+    if (rc != DAOC_OK)
+        return rc;
+    int src = sqlite3_step(stmt);
+    if (src != SQLITE_DONE)
+        rc = daoc__sq_error(q, src, msg);
+    daoc__sq_done(stmt);
+    return rc;
+}
+
+static int sq_truncate(daoc__store *st, const daoc__schema *s, char **msg)
+{
+    daoc__sqlite *q = (daoc__sqlite *)st;
+    clear_msg(msg);
+    int rc = daoc__sq_begin(st, msg);
+    if (rc != DAOC_OK)
+        return rc;
+    rc = truncate_rec(q, s, 0, msg);
+    if (rc != DAOC_OK) {
+        (void)daoc__sq_rollback(st);
+        return rc;
+    }
+    return daoc__sq_commit(st, msg);
+}
+
+const daoc__store_ops daoc__sqlite_ops = {
+    .name = "sqlite",
+    .close = daoc__sq_close,
+    .ensure_table = sq_ensure_table,
+    .begin = daoc__sq_begin,
+    .commit = daoc__sq_commit,
+    .rollback = daoc__sq_rollback,
+    .select = sq_select,
+    .page = sq_page,
+    .insert = sq_insert,
+    .update = sq_update,
+    .upsert = sq_upsert,
+    .delete = sq_delete,
+    .cleanup_ttl = sq_cleanup_ttl,
+    .truncate = sq_truncate,
+};

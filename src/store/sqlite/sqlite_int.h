@@ -1,0 +1,174 @@
+/*
+ * sqlite_int.h -- internals shared by the files of the SQLite store.
+ *
+ * Files: open.c (handle, pragmas, transactions, statement cache, error
+ * text), sql.c (SQL text of every statement and the DDL), rowio.c (binding
+ * entity values, building entity-shaped rows), ops.c (the vtable members),
+ * viol.c (constraint errors -> daoc__violation).
+ *
+ * Parameter layout.  Every statement of a schema numbers its parameters the
+ * same way, so one binder serves them all (ncol = stored columns):
+ *   ?1 .. ?ncol      stored columns, in schema order (SQ_P_COL)
+ *   ?ncol+1          the hidden cache_key column      (SQ_P_CK)
+ *   ?ncol+2          the hidden ttl column (expiry)   (SQ_P_TTL)
+ *   ?ncol+3          "now" for the ttl filter         (SQ_P_NOW)
+ *   ?ncol+4 ..       key values; for page: fk, tags, limit, after values
+ * Unused numbers are legal in SQLite and stay NULL.
+ */
+#ifndef DAOC_STORE_SQLITE_INT_H
+#define DAOC_STORE_SQLITE_INT_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/buf.h"
+#include "schema/schema.h"
+#include "store/store.h"
+
+/* statement kinds (low byte of a cache code) */
+enum {
+    SQ_OP_SELECT = 1, /* by key; variant bit 0 = skip_ttl */
+    SQ_OP_INSERT,
+    SQ_OP_UPDATE,   /* by key; variant bit 0 = write ttl */
+    SQ_OP_UPSERT,   /* conflict target = key */
+    SQ_OP_DELETE,   /* by key; variant bit 0 = skip_ttl */
+    SQ_OP_PAGE,     /* field = fk field; variant SQ_PG_* bits */
+    SQ_OP_PROBE_PK, /* SELECT 1 by primary key (no ttl filter) */
+    SQ_OP_PROBE_FK, /* SELECT 1 WHERE <foreign column of field> = ? LIMIT 1 */
+    SQ_OP_CLEANUP,  /* one batch of expired rows */
+    SQ_OP_TRUNCATE
+};
+
+#define SQ_V_SKIP_TTL 0x01
+#define SQ_V_SET_TTL 0x01
+#define SQ_PG_SKIP_TTL 0x01
+#define SQ_PG_AFTER 0x02
+#define SQ_PG_TAGS_AND 0x04
+#define SQ_PG_TAGS_OR 0x08
+
+/* key field pseudo-index of the primary key (see store.h) */
+#define SQ_KEY_PK (-1)
+
+#define SQ_CLEANUP_BATCH 1000
+
+static inline uint32_t daoc__sq_code(int op, long field, unsigned variant)
+{
+    return (uint32_t)op | ((uint32_t)(field + 2) & 0xffffu) << 8 |
+           (uint32_t)(variant & 0xffu) << 24;
+}
+
+/* parameter numbers */
+#define SQ_P_COL(k) ((int)(k) + 1)
+#define SQ_P_CK(ncol) ((int)(ncol) + 1)
+#define SQ_P_TTL(ncol) ((int)(ncol) + 2)
+#define SQ_P_NOW(ncol) ((int)(ncol) + 3)
+#define SQ_P_KEY(ncol, j) ((int)(ncol) + 4 + (int)(j))
+/* page parameters */
+#define SQ_P_FK(ncol) SQ_P_KEY(ncol, 0)
+#define SQ_P_TAGS(ncol) SQ_P_KEY(ncol, 1)
+#define SQ_P_LIMIT(ncol) SQ_P_KEY(ncol, 2)
+#define SQ_P_AFTER(ncol, j) SQ_P_KEY(ncol, 3 + (j))
+
+typedef struct sq_stmt_ent {
+    const daoc__schema *s; /* NULL = free slot */
+    uint32_t code;
+    sqlite3_stmt *stmt;
+} sq_stmt_ent;
+
+/* A foreign field of an ensured table: child.field references parent. */
+typedef struct sq_ref {
+    const daoc__schema *child;
+    size_t field;
+    const daoc__schema *parent;
+    daoc__on_delete on_delete;
+} sq_ref;
+
+/* A JSON parameter waiting for the scratch buffer to stop growing. */
+typedef struct sq_pending {
+    int idx;
+    size_t off, len;
+} sq_pending;
+
+typedef struct daoc__sqlite {
+    daoc__store base;
+    sqlite3 *db;
+    int depth;     /* transaction nesting */
+    bool poisoned; /* a nested rollback happened: the outer commit rolls back */
+    sq_stmt_ent *cache;
+    size_t cache_cap, cache_len; /* cap is a power of two */
+    sq_ref *refs;
+    size_t nrefs, refs_cap;
+    const daoc__schema **tables; /* ensured schemas */
+    size_t ntables, tables_cap;
+    daoc__buf scratch; /* JSON text of bound parameters */
+    sq_pending *pending;
+    size_t npending, pending_cap;
+    sqlite3_stmt *st_begin, *st_commit, *st_rollback;
+} daoc__sqlite;
+
+/* ---- ops.c ---- */
+extern const daoc__store_ops daoc__sqlite_ops;
+
+/* ---- open.c ---- */
+void daoc__sq_close(daoc__store *st);
+/* Cached statement for (s, code), preparing it on first use. */
+int daoc__sq_stmt(daoc__sqlite *q, const daoc__schema *s, uint32_t code, sqlite3_stmt **out,
+                  char **msg);
+/* Resets and clears a statement after use (accepts NULL). */
+void daoc__sq_done(sqlite3_stmt *st);
+/* Maps a SQLite result code to a status; sets *msg (when given) to a copy
+ * of the connection's error text for DAOC_ESTORE. */
+int daoc__sq_error(daoc__sqlite *q, int rc, char **msg);
+int daoc__sq_begin(daoc__store *st, char **msg);
+int daoc__sq_commit(daoc__store *st, char **msg);
+int daoc__sq_rollback(daoc__store *st);
+/* Runs SQL text without results (DDL). */
+int daoc__sq_exec(daoc__sqlite *q, const char *sql, char **msg);
+
+/* ---- sql.c ---- */
+/* Number of stored (non-transient) columns of s. */
+size_t daoc__sq_ncol(const daoc__schema *s);
+/* Appends the SQL of statement (s, code) to b. */
+void daoc__sq_sql(daoc__buf *b, const daoc__schema *s, uint32_t code);
+/* Appends the CREATE TABLE / CREATE INDEX statements of s. */
+void daoc__sq_ddl(daoc__buf *b, const daoc__schema *s);
+/* The primary-key field a foreign field stores (recursing through foreign
+ * primary keys), or NULL. */
+const daoc__field *daoc__sq_ref_pk(const daoc__field *f);
+
+/* ---- rowio.c ---- */
+/* Binds value v of field f to parameter idx.  JSON text goes to the scratch
+ * buffer and is bound by daoc__sq_bind_finish.  Returns a SQLite code. */
+int daoc__sq_bind_field(daoc__sqlite *q, sqlite3_stmt *st, int idx, const daoc__field *f,
+                        const daoc_value *v);
+/* Binds every stored column of entity (absent = NULL). */
+int daoc__sq_bind_entity(daoc__sqlite *q, sqlite3_stmt *st, const daoc__schema *s,
+                         const daoc_value *entity);
+/* Binds the key values starting at parameter `first`. */
+int daoc__sq_bind_key(daoc__sqlite *q, sqlite3_stmt *st, const daoc__schema *s,
+                      const daoc__key *key, int first);
+/* Binds pending JSON text; call after the last bind, before stepping. */
+int daoc__sq_bind_finish(daoc__sqlite *q, sqlite3_stmt *st);
+/* Starts a new bind round (empties the scratch buffer). */
+void daoc__sq_bind_begin(daoc__sqlite *q);
+/* Builds the entity-shaped row of the current result row (columns in the
+ * select-list order of sql.c).  Returns DAOC_OK, DAOC_ENOMEM or DAOC_ESTORE
+ * (stored JSON that does not parse: *msg). */
+int daoc__sq_row(const daoc__schema *s, sqlite3_stmt *st, double now, daoc_value **out, char **msg);
+
+/* Builds the row an insert stored from the entity it bound, normalised the
+ * way daoc__sq_row would read it back; expiry < 0 = no ttl. */
+int daoc__sq_row_from_entity(const daoc__schema *s, const daoc_value *entity, double expiry,
+                             double now, daoc_value **out);
+
+/* ---- viol.c ---- */
+/* Fills *viol for a constraint error `rc` of a write on s.  `entity` is the
+ * written entity (insert/update/upsert) or NULL (delete, then `key` names
+ * the row).  Returns DAOC_ECONSTRAINT, or another status when the error is
+ * not a mapped constraint (then *msg is set). */
+int daoc__sq_violation(daoc__sqlite *q, const daoc__schema *s, int rc, const char *errtext,
+                       const daoc_value *entity, const daoc__key *key, daoc__violation *viol,
+                       char **msg);
+
+#endif

@@ -1,0 +1,252 @@
+/*
+ * test_auto_fields.c -- golden tests of process_auto_fields: defaults, auto
+ * values (UUIDs, random strings, created_at / updated_at), nulls for absent
+ * fields per context, set de-duplication, select-time flooring, empty-string
+ * and unknown-key removal, nested required records.  Checklist items 9,
+ * 15-18.
+ */
+#include "test_validate_helpers.h"
+
+#include "core/rand.h"
+
+#define NOW 1700000000.4567
+
+#define INS(s, in) tv_auto((s), (in), DAOC__CTX_INSERT, false, NOW)
+#define UPD(s, in) tv_auto((s), (in), DAOC__CTX_UPDATE, false, NOW)
+#define UPS(s, in) tv_auto((s), (in), DAOC__CTX_UPSERT, false, NOW)
+#define SEL(s, in) tv_auto((s), (in), DAOC__CTX_SELECT, false, NOW)
+#define SELN(s, in) tv_auto((s), (in), DAOC__CTX_SELECT, true, NOW)
+
+TEST(defaults_on_insert)
+{
+    daoc__schema *s = tv_schema(
+        "{\"a\":{\"type\":\"array\",\"elements\":{\"type\":\"string\"},\"default\":[\"foo\","
+        "\"bar\"]}},"
+        "{\"c\":{\"type\":\"integer\",\"default\":1984}},"
+        "{\"e\":{\"type\":\"boolean\",\"default\":false}},"
+        "{\"g\":{\"type\":\"map\",\"keys\":{\"type\":\"string\"},\"values\":{\"type\":\"number\"},"
+        "\"default\":{\"foo\":1}}},"
+        "{\"h\":{\"type\":\"record\",\"fields\":[{\"f\":{\"type\":\"number\"}}],\"default\":{\"f\":"
+        "123}}},"
+        "{\"s\":{\"type\":\"set\",\"elements\":{\"type\":\"string\"},\"default\":{}}}");
+    ASSERT_NOT_NULL(s);
+    ASSERT_STR(INS(s, "{}"), "{\"id\":null,\"a\":[\"foo\",\"bar\"],\"c\":1984,\"e\":false,"
+                             "\"g\":{\"foo\":1},\"h\":{\"f\":123},\"s\":[]}");
+    /* present values are kept */
+    ASSERT_STR(INS(s, "{\"c\":5,\"e\":true}"),
+               "{\"c\":5,\"e\":true,\"id\":null,\"a\":[\"foo\",\"bar\"],\"g\":{\"foo\":1},"
+               "\"h\":{\"f\":123},\"s\":[]}");
+    /* update does not fill defaults */
+    ASSERT_STR(UPD(s, "{\"c\":5}"), "{\"c\":5}");
+}
+
+TEST(nulls_for_absent_fields_checklist15)
+{
+    daoc__schema *s = tv_schema(
+        "{\"s\":{\"type\":\"string\"}},{\"i\":{\"type\":\"integer\"}},{\"n\":{\"type\":"
+        "\"number\"}},{\"b\":{\"type\":\"boolean\"}},{\"a\":{\"type\":\"array\",\"elements\":"
+        "{\"type\":\"string\"}}},{\"t\":{\"type\":\"set\",\"elements\":{\"type\":\"string\"}}},"
+        "{\"m\":{\"type\":\"map\",\"keys\":{\"type\":\"string\"},\"values\":{\"type\":\"string\"}}}"
+        ","
+        "{\"r\":{\"type\":\"record\",\"required\":false,\"fields\":[{\"x\":{\"type\":"
+        "\"string\"}}]}}");
+    ASSERT_NOT_NULL(s);
+    ASSERT_STR(INS(s, "{}"), "{\"id\":null,\"s\":null,\"i\":null,\"n\":null,\"b\":null,\"a\":null,"
+                             "\"t\":null,\"m\":null,\"r\":null}");
+    ASSERT_STR(UPS(s, "{\"s\":\"x\"}"),
+               "{\"s\":\"x\",\"id\":null,\"i\":null,\"n\":null,\"b\":null,\"a\":null,\"t\":null,"
+               "\"m\":null,\"r\":null}");
+    ASSERT_STR(UPD(s, "{}"), "{}");
+}
+
+TEST(set_dedupe_checklist9)
+{
+    daoc__schema *s = tv_schema("{\"t\":{\"type\":\"set\",\"elements\":{\"type\":\"string\"}}},"
+                                "{\"n\":{\"type\":\"set\",\"elements\":{\"type\":\"integer\"},"
+                                "\"len_eq\":3}}");
+    ASSERT_STR(UPD(s, "{\"t\":[\"foo\",\"bar\",\"foo\"]}"), "{\"t\":[\"foo\",\"bar\"]}");
+    ASSERT_STR(UPD(s, "{\"n\":[4,4,4.0]}"), "{\"n\":[4]}");
+    /* after de-duplication the length check fails */
+    daoc_value *in = tv_json("{\"n\":[4,4,4]}"), *errs = NULL;
+    ASSERT_INT(daoc__schema_process_auto_fields(s, in, DAOC__CTX_INSERT, false, NOW), DAOC_OK);
+    ASSERT_INT(daoc__schema_validate(s, in, true, false, &errs), DAOC_OK);
+    char *j = tv_enc(errs);
+    ASSERT_STR(j, "{\"n\":\"length must be 3\"}");
+    daoc_free(j);
+    daoc_value_free(errs);
+    daoc_value_free(in);
+}
+
+TEST(select_floors_and_strips_checklist16)
+{
+    daoc__schema *s = tv_schema("{\"fingers\":{\"type\":\"integer\"}},"
+                                "{\"str\":{\"type\":\"string\"}},"
+                                "{\"keep\":{\"type\":\"string\",\"len_min\":0}}");
+    ASSERT_STR(SEL(s, "{\"fingers\":5.5}"), "{\"fingers\":5}");
+    ASSERT_STR(INS(s, "{\"fingers\":5.5}"),
+               "{\"fingers\":5.5,\"id\":null,\"str\":null,\"keep\":null}");
+    ASSERT_STR(SEL(s, "{\"str\":\"\",\"keep\":\"\"}"), "{\"keep\":\"\"}");
+    ASSERT_STR(SELN(s, "{\"str\":\"\",\"keep\":\"\"}"),
+               "{\"str\":null,\"keep\":\"\",\"id\":null,\"fingers\":null}");
+    /* fingers stays an integer value after flooring */
+    daoc_value *in = tv_json("{\"fingers\":-2.5}");
+    ASSERT_INT(daoc__schema_process_auto_fields(s, in, DAOC__CTX_SELECT, false, NOW), DAOC_OK);
+    ASSERT_INT(daoc_value_type(daoc_obj_get(in, "fingers")), DAOC_TINT);
+    ASSERT_INT(daoc_value_int(daoc_obj_get(in, "fingers")), -3);
+    daoc_value_free(in);
+}
+
+TEST(select_nulls_and_unknown_keys)
+{
+    daoc__schema *s = tv_schema("{\"a\":{\"type\":\"string\"}},{\"d\":{\"type\":\"integer\","
+                                "\"default\":7}},{\"q\":{\"type\":\"integer\",\"required\":true,"
+                                "\"default\":3}}");
+    ASSERT_STR(SEL(s, "{\"a\":null,\"zzz\":1,\"ws_id\":\"w\",\"q\":null}"),
+               "{\"ws_id\":\"w\",\"q\":3,\"d\":7}");
+    ASSERT_STR(SELN(s, "{\"a\":null,\"zzz\":1}"), "{\"a\":null,\"id\":null,\"d\":7,\"q\":3}");
+}
+
+TEST(select_ttl_key)
+{
+    daoc__schema *s = tv_schema_def("{\"name\":\"ttls\",\"ttl\":true,\"primary_key\":[\"id\"],"
+                                    "\"fields\":[{\"id\":{\"type\":\"integer\"}}]}");
+    ASSERT_NOT_NULL(s);
+    ASSERT_STR(SEL(s, "{\"id\":1,\"ttl\":null}"), "{\"id\":1}");
+    ASSERT_STR(SELN(s, "{\"id\":1,\"ttl\":null}"), "{\"id\":1,\"ttl\":null}");
+    ASSERT_STR(SEL(s, "{\"id\":1,\"ttl\":20}"), "{\"id\":1,\"ttl\":20}");
+}
+
+TEST(auto_values_checklist17)
+{
+    daoc__schema *s =
+        tv_schema_def("{\"name\":\"autos\",\"primary_key\":[\"id\"],\"fields\":["
+                      "{\"id\":{\"type\":\"string\",\"uuid\":true,\"auto\":true}},"
+                      "{\"key\":{\"type\":\"string\",\"auto\":true}},"
+                      "{\"created_at\":{\"type\":\"integer\",\"timestamp\":true,\"auto\":true}},"
+                      "{\"updated_at\":{\"type\":\"number\",\"timestamp\":true,\"auto\":true}}]}");
+    ASSERT_NOT_NULL(s);
+    daoc_value *e = tv_json("{}");
+    ASSERT_INT(daoc__schema_process_auto_fields(s, e, DAOC__CTX_INSERT, false, NOW), DAOC_OK);
+    size_t len;
+    const char *id = daoc_value_str(daoc_obj_get(e, "id"), &len);
+    ASSERT_NOT_NULL(id);
+    ASSERT_TRUE(len == 36 && daoc__is_uuid(id, len));
+    const char *key = daoc_value_str(daoc_obj_get(e, "key"), &len);
+    ASSERT_NOT_NULL(key);
+    ASSERT_INT(len, 32);
+    for (size_t i = 0; i < len; i++)
+        ASSERT_TRUE((key[i] >= 'a' && key[i] <= 'z') || (key[i] >= 'A' && key[i] <= 'Z') ||
+                    (key[i] >= '0' && key[i] <= '9'));
+    ASSERT_INT(daoc_value_type(daoc_obj_get(e, "created_at")), DAOC_TINT);
+    ASSERT_INT(daoc_value_int(daoc_obj_get(e, "created_at")), 1700000000);
+    ASSERT_INT(daoc_value_type(daoc_obj_get(e, "updated_at")), DAOC_TNUM);
+    ASSERT_TRUE(daoc_value_num(daoc_obj_get(e, "updated_at")) == 1700000000.457);
+    daoc_value *errs = NULL;
+    ASSERT_INT(daoc__schema_validate(s, e, true, false, &errs), DAOC_OK);
+    ASSERT_NULL(errs);
+    daoc_value_free(e);
+
+    /* update: created_at untouched, updated_at refreshed, no uuid/key */
+    ASSERT_STR(UPD(s, "{\"updated_at\":1}"), "{\"updated_at\":1700000000.457}");
+    ASSERT_STR(UPD(s, "{\"created_at\":null}"),
+               "{\"created_at\":null,\"updated_at\":1700000000.457}");
+    /* insert keeps supplied values, created_at null is replaced */
+    ASSERT_STR(INS(s, "{\"id\":\"x\",\"key\":\"k\",\"created_at\":null}"),
+               "{\"id\":\"x\",\"key\":\"k\",\"created_at\":1700000000,\"updated_at\":"
+               "1700000000.457}");
+    ASSERT_STR(UPS(s, "{\"id\":\"x\",\"key\":\"k\",\"created_at\":5}"),
+               "{\"id\":\"x\",\"key\":\"k\",\"created_at\":5,\"updated_at\":1700000000.457}");
+    /* select never changes auto fields */
+    ASSERT_STR(SEL(s, "{\"id\":\"x\"}"), "{\"id\":\"x\"}");
+}
+
+TEST(nested_required_record_defaults_checklist18)
+{
+    daoc__schema *s = tv_schema(
+        "{\"nested_record\":{\"type\":\"record\",\"required\":true,\"fields\":[{\"r\":{\"type\":"
+        "\"record\",\"required\":true,\"fields\":[{\"a\":{\"type\":\"string\",\"default\":\"nr\"}},"
+        "{\"b\":{\"type\":\"number\",\"default\":123}}]}}]}}");
+    ASSERT_NOT_NULL(s);
+    ASSERT_STR(INS(s, "{}"), "{\"id\":null,\"nested_record\":{\"r\":{\"a\":\"nr\",\"b\":123}}}");
+    ASSERT_STR(INS(s, "{\"nested_record\":null}"), "{\"nested_record\":null,\"id\":null}");
+    ASSERT_STR(UPD(s, "{\"nested_record\":null}"), "{\"nested_record\":null}");
+    ASSERT_STR(UPS(s, "{\"nested_record\":null}"), "{\"nested_record\":null,\"id\":null}");
+    ASSERT_STR(SEL(s, "{\"nested_record\":null}"),
+               "{\"nested_record\":{\"r\":{\"a\":\"nr\",\"b\":123}}}");
+    ASSERT_STR(TV_INSERT(s, "{\"nested_record\":null}"),
+               "{\"nested_record\":\"required field missing\"}");
+    ASSERT_STR(TV_UPDATE(s, "{\"nested_record\":null}"),
+               "{\"nested_record\":\"required field missing\"}");
+    /* update recurses into a given record without filling defaults */
+    ASSERT_STR(UPD(s, "{\"nested_record\":{\"r\":{\"a\":\"z\"}}}"),
+               "{\"nested_record\":{\"r\":{\"a\":\"z\"}}}");
+}
+
+TEST(record_default_record_shape)
+{
+    daoc__schema *s = tv_schema("{\"nested_record\":{\"type\":\"record\",\"default\":{\"r\":{"
+                                "\"a\":\"nr\",\"b\":123}},\"fields\":[{\"r\":{\"type\":\"record\","
+                                "\"fields\":[{\"a\":{\"type\":\"string\"}},{\"b\":{\"type\":"
+                                "\"number\"}},{\"c\":{\"type\":\"string\"}}]}}]}}");
+    ASSERT_NOT_NULL(s);
+    /* the default record is itself processed: c becomes null */
+    ASSERT_STR(INS(s, "{}"),
+               "{\"id\":null,\"nested_record\":{\"r\":{\"a\":\"nr\",\"b\":123,\"c\":null}}}");
+}
+
+TEST(records_inside_arrays_are_processed)
+{
+    daoc__schema *s = tv_schema("{\"l\":{\"type\":\"array\",\"elements\":{\"type\":\"record\","
+                                "\"fields\":[{\"p\":{\"type\":\"integer\",\"default\":80}},"
+                                "{\"h\":{\"type\":\"string\"}}]}}}");
+    ASSERT_STR(UPD(s, "{\"l\":[{\"h\":\"x\"},{\"p\":1}]}"), "{\"l\":[{\"h\":\"x\"},{\"p\":1}]}");
+    ASSERT_STR(INS(s, "{\"l\":[{\"h\":\"x\"},{\"p\":1}]}"),
+               "{\"l\":[{\"h\":\"x\",\"p\":80},{\"p\":1,\"h\":null}],\"id\":null}");
+    ASSERT_STR(SEL(s, "{\"l\":[{\"h\":\"x\",\"p\":null,\"zz\":1}]}"), "{\"l\":[{\"h\":\"x\"}]}");
+}
+
+TEST(empty_table_normalized)
+{
+    daoc__schema *s = tv_schema("{\"a\":{\"type\":\"array\",\"elements\":{\"type\":\"string\"}}},"
+                                "{\"m\":{\"type\":\"map\",\"keys\":{\"type\":\"string\"},"
+                                "\"values\":{\"type\":\"string\"}}}");
+    ASSERT_STR(UPD(s, "{\"a\":{},\"m\":[]}"), "{\"a\":[],\"m\":{}}");
+}
+
+TEST(foreign_values_untouched)
+{
+    daoc__schema *p = tv_schema_def("{\"name\":\"fparents\",\"primary_key\":[\"id\"],\"fields\":"
+                                    "[{\"id\":{\"type\":\"string\",\"uuid\":true}}]}");
+    ASSERT_NOT_NULL(p);
+    daoc__schema *s =
+        tv_schema_def("{\"name\":\"fkids\",\"primary_key\":[\"id\"],\"fields\":[{\"id\":{\"type\":"
+                      "\"integer\"}},{\"p\":{\"type\":\"foreign\",\"reference\":\"fparents\"}}]}");
+    ASSERT_NOT_NULL(s);
+    ASSERT_STR(SEL(s, "{\"id\":1,\"p\":{\"id\":\"u\"}}"), "{\"id\":1,\"p\":{\"id\":\"u\"}}");
+    ASSERT_STR(INS(s, "{\"id\":1}"), "{\"id\":1,\"p\":null}");
+}
+
+TEST(auto_fields_enomem)
+{
+    daoc__schema *s = tv_schema_def(
+        "{\"name\":\"autos2\",\"primary_key\":[\"id\"],\"fields\":["
+        "{\"id\":{\"type\":\"string\",\"uuid\":true,\"auto\":true}},"
+        "{\"t\":{\"type\":\"set\",\"elements\":{\"type\":\"string\"},\"default\":[\"a\"]}},"
+        "{\"r\":{\"type\":\"record\",\"required\":true,\"fields\":[{\"x\":{\"type\":\"string\","
+        "\"default\":\"d\"}}]}}]}");
+    ASSERT_NOT_NULL(s);
+    int saw_ok = 0;
+    for (long n = 0; n < 200 && !saw_ok; n++) {
+        daoc_value *e = tv_json("{\"z\":\"\"}");
+        ASSERT_NOT_NULL(e);
+        daoc__alloc_fail_after(n);
+        int rc = daoc__schema_process_auto_fields(s, e, DAOC__CTX_INSERT, false, NOW);
+        daoc__alloc_fail_after(-1);
+        if (rc == DAOC_OK)
+            saw_ok = 1;
+        else
+            ASSERT_INT(rc, DAOC_ENOMEM);
+        daoc_value_free(e);
+    }
+    ASSERT_TRUE(saw_ok);
+}

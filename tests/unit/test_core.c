@@ -1,0 +1,181 @@
+/* test_core.c -- values, JSON, base64, error objects and message assembly. */
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/b64.h"
+#include "core/error.h"
+#include "core/rand.h"
+#include "core/value.h"
+#include "daoc.h"
+#include "harness.h"
+
+static daoc_value *J(const char *text)
+{
+    daoc_value *v = NULL;
+    if (daoc_json_decode(text, strlen(text), &v, NULL, 0) != DAOC_OK)
+        return NULL;
+    return v;
+}
+
+static char *enc(const daoc_value *v)
+{
+    char *s = NULL;
+    if (daoc_json_encode(v, &s, NULL) != DAOC_OK)
+        return NULL;
+    return s;
+}
+
+TEST(json_round_trip_keeps_order_and_exact_integers)
+{
+    daoc_value *v = J("{\"b\":1,\"a\":[true,null,9007199254740993,-5,0.5,\"x\\u0001\\\"\"]}");
+    ASSERT_NOT_NULL(v);
+    char *s = enc(v);
+    ASSERT_STR(s, "{\"b\":1,\"a\":[true,null,9007199254740993,-5,0.5,\"x\\u0001\\\"\"]}");
+    daoc_free(s);
+    daoc_value_free(v);
+}
+
+TEST(json_rejects_duplicates_bad_utf8_and_huge_integers)
+{
+    daoc_value *v = NULL;
+    char why[200];
+    ASSERT_INT(daoc_json_decode("{\"a\":1,\"a\":2}", 13, &v, why, sizeof why), DAOC_EINVAL);
+    ASSERT_INT(daoc_json_decode("\"\xff\"", 3, &v, why, sizeof why), DAOC_EINVAL);
+    ASSERT_INT(daoc_json_decode("18446744073709551616", 20, &v, why, sizeof why), DAOC_EINVAL);
+    ASSERT_NULL(v);
+}
+
+TEST(pretty_sorts_keys_like_penlight)
+{
+    daoc_value *v = J("{\"name\":\"key-auth\",\"route\":{\"id\":\"r\"},\"consumer\":null,\"b\":2}");
+    char *p = daoc__value_pretty(v, "null");
+    ASSERT_STR(p, "{b=2,consumer=null,name=\"key-auth\",route={id=\"r\"}}");
+    daoc__free(p);
+    p = daoc__value_pretty(v, NULL);
+    ASSERT_STR(p, "{b=2,consumer=\"userdata: NULL\",name=\"key-auth\",route={id=\"r\"}}");
+    daoc__free(p);
+    daoc_value_free(v);
+}
+
+TEST(schema_violation_message_assembly)
+{
+    /* reference checklist 27 */
+    daoc_value *e = J("{\"foo\":\"expected an integer\",\"bar\":\"length must be 5\","
+                      "\"baz\":\"unknown field\",\"@entity\":[\"at least one of plim or plum is "
+                      "needed\",\"the check function errored out\",\"an extra error\"],"
+                      "\"external_entity\":{\"id\":\"missing primary key\"}}");
+    ASSERT_NOT_NULL(e);
+    daoc_error *err = daoc__err_schema_violation("postgres", e);
+    ASSERT_NOT_NULL(err);
+    ASSERT_INT(daoc_error_code(err), 2);
+    ASSERT_STR(daoc_error_name(err), "schema violation");
+    ASSERT_STR(daoc_error_message(err),
+               "7 schema violations (at least one of plim or plum is needed; the check function "
+               "errored out; an extra error; bar: length must be 5; baz: unknown field; "
+               "external_entity.id: missing primary key; foo: expected an integer)");
+    ASSERT_STR(daoc_error_string(err),
+               "[postgres] 7 schema violations (at least one of plim or plum is needed; the check "
+               "function errored out; an extra error; bar: length must be 5; baz: unknown field; "
+               "external_entity.id: missing primary key; foo: expected an integer)");
+    daoc_error_free(err);
+}
+
+TEST(single_violation_and_sparse_array_errors)
+{
+    daoc_value *e = daoc_obj();
+    daoc_value *arr = daoc_obj();
+    arr->flags |= DAOC__VF_INTKEYS;
+    ASSERT_INT(daoc_obj_set(arr, "2", daoc_str("expected a string")), DAOC_OK);
+    ASSERT_INT(daoc_obj_set(e, "protocols", arr), DAOC_OK);
+    daoc_error *err = daoc__err_schema_violation("sqlite", e);
+    ASSERT_STR(daoc_error_message(err), "schema violation (protocols.2: expected a string)");
+    char *s = enc(daoc_error_fields(err));
+    ASSERT_STR(s, "{\"protocols\":[null,\"expected a string\"]}");
+    daoc_free(s);
+    daoc_value *whole = daoc_error_to_value(err);
+    s = enc(whole);
+    ASSERT_STR(s, "{\"code\":2,\"name\":\"schema violation\",\"message\":\"schema violation "
+                  "(protocols.2: expected a string)\",\"strategy\":\"sqlite\",\"fields\":"
+                  "{\"protocols\":[null,\"expected a string\"]}}");
+    daoc_free(s);
+    daoc_value_free(whole);
+    daoc_error_free(err);
+}
+
+TEST(invalid_options_message_uses_options_payload)
+{
+    /* reference checklist 30 */
+    daoc_value *e = J("{\"pagination\":{\"page_size\":\"must be an integer between 1 and 50000\","
+                      "\"max_page_size\":\"must be an integer greater than 0\"}}");
+    daoc_error *err = daoc__err_invalid_options("postgres", e);
+    ASSERT_INT(daoc_error_code(err), 11);
+    ASSERT_STR(daoc_error_string(err),
+               "[postgres] 2 option violations (pagination.max_page_size: must be an integer "
+               "greater than 0; pagination.page_size: must be an integer between 1 and 50000)");
+    ASSERT_NULL(daoc_error_fields(err));
+    ASSERT_NOT_NULL(daoc_error_options(err));
+    daoc_error_free(err);
+}
+
+TEST(base64_like_ngx_encode_base64_no_padding)
+{
+    char *s = daoc__b64_encode("[\"a\"]", 5, 0);
+    ASSERT_STR(s, "WyJhIl0");
+    char *out = NULL;
+    size_t n = 0;
+    ASSERT_INT(daoc__b64_decode(s, strlen(s), &out, &n), 0);
+    ASSERT_INT(n, 5);
+    ASSERT_STR(out, "[\"a\"]");
+    daoc__free(out);
+    ASSERT_INT(daoc__b64_decode("WyJhIl0=", 8, &out, &n), 0);
+    daoc__free(out);
+    ASSERT_INT(daoc__b64_decode("hello", 5, &out, &n), -1);
+    ASSERT_INT(daoc__b64_decode("ab$d", 4, &out, &n), -1);
+    daoc__free(s);
+}
+
+TEST(uuid_and_random_strings)
+{
+    char u[37], r[33];
+    ASSERT_INT(daoc__uuid_v4(u), DAOC_OK);
+    ASSERT_TRUE(daoc__is_uuid(u, strlen(u)));
+    ASSERT_TRUE(u[14] == '4');
+    ASSERT_INT(daoc__random_string(r, 32), DAOC_OK);
+    ASSERT_INT(strlen(r), 32);
+    ASSERT_TRUE(!daoc__is_uuid("cbb297c0a956486dad1df9b42df9465a", 32));
+    ASSERT_TRUE(daoc__is_uuid("00000000-0000-0000-0000-000000000000", 36));
+}
+
+TEST(allocation_failures_are_reported_not_crashes)
+{
+    const char *text = "{\"a\":[1,2,{\"b\":\"c\"}],\"d\":null}";
+    for (long n = 0; n < 200; n++) {
+        daoc_value *v = NULL;
+        daoc__alloc_fail_after(n);
+        int rc = daoc_json_decode(text, strlen(text), &v, NULL, 0);
+        daoc__alloc_fail_after(-1);
+        if (rc == DAOC_OK) {
+            char *s = enc(v);
+            ASSERT_STR(s, text);
+            daoc_free(s);
+            daoc_value_free(v);
+            return;
+        }
+        ASSERT_NULL(v);
+    }
+    ASSERT_TRUE(!"decode never succeeded");
+}
+
+TEST(value_equality_and_copy)
+{
+    daoc_value *a = J("{\"x\":[1,2.0,\"s\"],\"y\":{\"z\":null}}");
+    daoc_value *b = J("{\"y\":{\"z\":null},\"x\":[1.0,2,\"s\"]}");
+    ASSERT_TRUE(daoc__value_equal(a, b));
+    daoc_value *c = daoc_value_copy(a);
+    ASSERT_TRUE(daoc__value_equal(a, c));
+    ASSERT_TRUE(daoc_obj_del(c, "y"));
+    ASSERT_TRUE(!daoc__value_equal(a, c));
+    daoc_value_free(a);
+    daoc_value_free(b);
+    daoc_value_free(c);
+}

@@ -1,0 +1,1146 @@
+/*
+ * test_dao_conformance.c -- the DAO conformance suite: Kong's DAO behaviour
+ * and exact messages (reference kong-schema-dao.md sections 4-5, checklist
+ * 27-50) through the public daoc_dao_* API.
+ *
+ * Store-agnostic: the store comes from the environment (DAOC_DATABASE,
+ * DAOC_SQLITE_PATH); with SQLite every test gets a fresh database file under
+ * DAOC_TEST_TMP.  Test entities are added from JSON definitions.  Messages
+ * are compared without the "[strategy] " prefix, which is checked against
+ * daoc_error_strategy().
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dao/dao.h"
+#include "db/db.h"
+#include "harness.h"
+
+/* ---- fixtures -------------------------------------------------------- */
+
+#define UUID_F "{'type':'string','uuid':true,'auto':true}"
+#define TAGS_F "{'type':'set','elements':{'type':'string','required':true,'custom_validator':'tag'}}"
+
+static const char *const DEFS[] = {
+    "{'name':'parents','primary_key':['id'],'endpoint_key':'name','cache_key':['name'],"
+    "'fields':[{'id':" UUID_F "},{'name':{'type':'string','unique':true,'required':true}},"
+    "{'tags':" TAGS_F "}]}",
+
+    "{'name':'items','primary_key':['id'],'endpoint_key':'name','fields':["
+    "{'id':" UUID_F "},{'created_at':{'type':'integer','timestamp':true,'auto':true}},"
+    "{'name':{'type':'string','unique':true,'required':true}},"
+    "{'count':{'type':'integer','default':0}},{'note':{'type':'string'}},"
+    "{'code':{'type':'string','immutable':true}},"
+    "{'hosts':{'type':'array','elements':{'type':'string'}}},"
+    "{'conf':{'type':'record','fields':[{'a':{'type':'string','default':'x'}},"
+    "{'b':{'type':'integer'}}]}},{'tags':" TAGS_F "}]}",
+
+    "{'name':'kids_r','primary_key':['id'],'fields':[{'id':" UUID_F "},"
+    "{'parent':{'type':'foreign','reference':'parents'}},{'label':{'type':'string'}}]}",
+
+    "{'name':'kids_c','primary_key':['id'],'fields':[{'id':" UUID_F "},"
+    "{'parent':{'type':'foreign','reference':'parents','on_delete':'cascade'}},"
+    "{'label':{'type':'string'}}]}",
+
+    "{'name':'kids_n','primary_key':['id'],'fields':[{'id':" UUID_F "},"
+    "{'parent':{'type':'foreign','reference':'parents','on_delete':'null'}},"
+    "{'label':{'type':'string'}}]}",
+
+    "{'name':'things','primary_key':['id'],'cache_key':['parent','kind'],'fields':["
+    "{'id':" UUID_F "},{'parent':{'type':'foreign','reference':'parents','on_delete':'cascade'}},"
+    "{'kind':{'type':'string','required':true}}]}",
+
+    "{'name':'tokens','primary_key':['id'],'ttl':true,'endpoint_key':'key','fields':["
+    "{'id':" UUID_F "},{'created_at':{'type':'integer','timestamp':true,'auto':true}},"
+    "{'key':{'type':'string','unique':true,'auto':true}}]}",
+    NULL};
+
+/* JSON with single quotes for readability (no quotes inside strings). */
+static daoc_value *J(const char *text)
+{
+    size_t n = strlen(text);
+    char *t = malloc(n + 1);
+    for (size_t i = 0; i <= n; i++)
+        t[i] = text[i] == '\'' ? '"' : text[i];
+    daoc_value *v = NULL;
+    char why[200];
+    if (daoc_json_decode(t, n, &v, why, sizeof why) != DAOC_OK) {
+        fprintf(stderr, "bad test JSON: %s: %s\n", why, t);
+        abort();
+    }
+    free(t);
+    return v;
+}
+
+static char *enc(const daoc_value *v)
+{
+    char *s = NULL;
+    size_t n;
+    if (daoc_json_encode(v, &s, &n) != DAOC_OK)
+        abort();
+    return s;
+}
+
+static daoc_db *open_db(void)
+{
+    static int seq;
+    daoc_config *cfg = NULL;
+    char why[300];
+    if (daoc_config_load(&cfg, NULL, why, sizeof why) != DAOC_OK) {
+        fprintf(stderr, "config: %s\n", why);
+        return NULL;
+    }
+    const char *kind = getenv("DAOC_DATABASE");
+    if (!kind || strcmp(kind, "sqlite") == 0) {
+        const char *tmp = getenv("DAOC_TEST_TMP");
+        char path[512];
+        snprintf(path, sizeof path, "%s/dao_conf_%d_%d.db", tmp ? tmp : "/tmp", (int)getpid(),
+                 seq++);
+        unlink(path);
+        if (daoc_config_set(cfg, "sqlite_path", path, why, sizeof why) != DAOC_OK) {
+            daoc_config_free(cfg);
+            return NULL;
+        }
+    }
+    daoc_db *db = NULL;
+    daoc_error *err = NULL;
+    int rc = daoc_db_open(&db, cfg, &err);
+    daoc_config_free(cfg);
+    if (rc != DAOC_OK) {
+        fprintf(stderr, "open: %s: %s\n", daoc_strerror(rc), err ? daoc_error_string(err) : "");
+        daoc_error_free(err);
+        return NULL;
+    }
+    for (size_t i = 0; DEFS[i]; i++) {
+        daoc_value *def = J(DEFS[i]);
+        rc = daoc__db_add_entity(db, def, NULL, &err);
+        daoc_value_free(def);
+        if (rc != DAOC_OK) {
+            fprintf(stderr, "add entity %zu: %s: %s\n", i, daoc_strerror(rc),
+                    err ? daoc_error_string(err) : "");
+            daoc_error_free(err);
+            daoc_db_close(db);
+            return NULL;
+        }
+    }
+    return db;
+}
+
+/* Error check: status EDAO, Kong code, message, and "[strategy] message". */
+#define ASSERT_ERR(rc, err, want_code, want_msg)                                                   \
+    do {                                                                                           \
+        ASSERT_INT(rc, DAOC_EDAO);                                                                 \
+        ASSERT_NOT_NULL(err);                                                                      \
+        ASSERT_INT(daoc_error_code(err), want_code);                                               \
+        ASSERT_STR(daoc_error_message(err), want_msg);                                             \
+        char t_full[1024];                                                                         \
+        snprintf(t_full, sizeof t_full, "[%s] %s", daoc_error_strategy(err), want_msg);            \
+        ASSERT_STR(daoc_error_string(err), t_full);                                                \
+    } while (0)
+
+/* 'x' -> "x"; \' -> ' */
+static void unquote(char *w)
+{
+    char *o = w;
+    for (char *p = w; *p; p++) {
+        if (p[0] == '\\' && p[1] == '\'')
+            *o++ = *++p;
+        else
+            *o++ = *p == '\'' ? '"' : *p;
+    }
+    *o = 0;
+}
+
+#define ASSERT_JSON(v, want)                                                                       \
+    do {                                                                                           \
+        char *t_j = enc(v);                                                                        \
+        char t_w[2048];                                                                            \
+        snprintf(t_w, sizeof t_w, "%s", want);                                                     \
+        unquote(t_w);                                                                              \
+        int t_eq = strcmp(t_j, t_w) == 0;                                                          \
+        if (!t_eq)                                                                                 \
+            T_FAIL_AT("json %s:\n      got      %s\n      expected %s", #v, t_j, t_w);            \
+        daoc_free(t_j);                                                                            \
+        if (!t_eq)                                                                                 \
+            return;                                                                                \
+    } while (0)
+
+static const char *sget(const daoc_value *o, const char *k)
+{
+    const daoc_value *v = o ? daoc_obj_get(o, k) : NULL;
+    return v ? daoc_value_str(v, NULL) : NULL;
+}
+
+/* Inserts `json` into `dao` and returns the new entity (NULL on failure). */
+static daoc_value *ins(daoc_db *db, const char *entity, const char *json)
+{
+    daoc_value *in = J(json), *out = NULL;
+    daoc_error *err = NULL;
+    int rc = daoc_dao_insert(daoc_db_dao(db, entity), in, NULL, &out, &err);
+    if (rc != DAOC_OK)
+        fprintf(stderr, "    insert %s %s: %s\n", entity, json, err ? daoc_error_string(err) : "");
+    daoc_error_free(err);
+    daoc_value_free(in);
+    return out;
+}
+
+static daoc_value *pk_of(const daoc_value *e)
+{
+    daoc_value *pk = daoc_obj();
+    if (daoc_obj_set(pk, "id", daoc_value_copy(daoc_obj_get(e, "id"))) != DAOC_OK)
+        abort();
+    return pk;
+}
+
+static size_t count_rows(daoc_db *db, const char *entity, const char *optjson)
+{
+    daoc_value *opts = optjson ? J(optjson) : NULL, *rows = NULL;
+    char *next = NULL;
+    daoc_error *err = NULL;
+    size_t n = (size_t)-1;
+    if (daoc_dao_page(daoc_db_dao(db, entity), 0, NULL, opts, &rows, &next, &err) == DAOC_OK)
+        n = daoc_value_len(rows);
+    daoc_value_free(rows);
+    daoc_free(next);
+    daoc_error_free(err);
+    daoc_value_free(opts);
+    return n;
+}
+
+#define OPEN(db)                                                                                   \
+    daoc_db *db = open_db();                                                                       \
+    ASSERT_NOT_NULL(db)
+
+/* ---- insert / select --------------------------------------------------- */
+
+TEST(insert_then_select)
+{
+    OPEN(db);
+    daoc_dao *dao = daoc_db_dao(db, "items");
+    ASSERT_NOT_NULL(dao);
+    ASSERT_STR(daoc_dao_name(dao), "items");
+    daoc_value *e = ins(db, "items", "{'name':'a','count':3}");
+    ASSERT_NOT_NULL(e);
+    ASSERT_INT(strlen(sget(e, "id")), 36);
+    ASSERT_STR(sget(e, "name"), "a");
+    ASSERT_INT(daoc_value_int(daoc_obj_get(e, "count")), 3);
+    ASSERT_NULL(daoc_obj_get(e, "note")); /* nulls dropped without `nulls` */
+    ASSERT_STR(sget(daoc_obj_get(e, "conf"), "a"), "x"); /* record defaults */
+
+    daoc_value *pk = pk_of(e), *got = NULL, *opts = J("{'nulls':true}");
+    daoc_error *err = NULL;
+    ASSERT_INT(daoc_dao_select(dao, pk, NULL, &got, &err), DAOC_OK);
+    ASSERT_NOT_NULL(got);
+    ASSERT_STR(sget(got, "id"), sget(e, "id"));
+    ASSERT_INT(daoc_value_int(daoc_obj_get(got, "count")), 3);
+    daoc_value_free(got);
+    ASSERT_INT(daoc_dao_select(dao, pk, opts, &got, &err), DAOC_OK);
+    ASSERT_NOT_NULL(daoc_obj_get(got, "note"));
+    ASSERT_INT(daoc_value_type(daoc_obj_get(got, "note")), DAOC_TNULL);
+    daoc_value_free(got);
+    daoc_value_free(opts);
+    daoc_value_free(pk);
+    daoc_value_free(e);
+    daoc_db_close(db);
+}
+
+TEST(select_missing_and_invalid_pk)
+{
+    OPEN(db);
+    daoc_dao *dao = daoc_db_dao(db, "items");
+    daoc_value *pk = J("{'id':'6a0c2a4e-7b29-4f35-9b57-27b1b3a5d001'}"), *got = NULL;
+    daoc_error *err = NULL;
+    ASSERT_INT(daoc_dao_select(dao, pk, NULL, &got, &err), DAOC_OK);
+    ASSERT_NULL(got);
+    ASSERT_NULL(err);
+    daoc_value_free(pk);
+
+    pk = J("{'id':'nope'}");
+    int rc = daoc_dao_select(dao, pk, NULL, &got, &err);
+    ASSERT_ERR(rc, err, DAOC_ERR_INVALID_PRIMARY_KEY,
+               "invalid primary key: '{id=\"expected a valid UUID\"}'");
+    ASSERT_STR(daoc_error_name(err), "invalid primary key");
+    ASSERT_STR(sget(daoc_error_fields(err), "id"), "expected a valid UUID");
+    ASSERT_NULL(got);
+    daoc_error_free(err);
+    err = NULL;
+    rc = daoc_dao_delete(dao, pk, NULL, &err);
+    ASSERT_ERR(rc, err, DAOC_ERR_INVALID_PRIMARY_KEY,
+               "invalid primary key: '{id=\"expected a valid UUID\"}'");
+    daoc_error_free(err);
+    daoc_value_free(pk);
+
+    daoc_value *notobj = J("'x'");
+    ASSERT_INT(daoc_dao_select(dao, notobj, NULL, &got, &err), DAOC_EINVAL);
+    ASSERT_INT(daoc_dao_insert(dao, notobj, NULL, &got, &err), DAOC_EINVAL);
+    daoc_value_free(notobj);
+    daoc_db_close(db);
+}
+
+TEST(schema_violation_writes_nothing)
+{
+    OPEN(db);
+    daoc_dao *dao = daoc_db_dao(db, "items");
+    daoc_value *in = J("{'count':'x'}"), *out = NULL;
+    daoc_error *err = NULL;
+    int rc = daoc_dao_insert(dao, in, NULL, &out, &err);
+    ASSERT_ERR(rc, err, DAOC_ERR_SCHEMA_VIOLATION,
+               "2 schema violations (count: expected an integer; name: required field missing)");
+    ASSERT_STR(sget(daoc_error_fields(err), "name"), "required field missing");
+    ASSERT_NULL(out);
+    daoc_error_free(err);
+    daoc_value_free(in);
+    ASSERT_INT(count_rows(db, "items", NULL), 0);
+
+    in = J("{'name':'n','bogus':1}");
+    err = NULL;
+    rc = daoc_dao_insert(dao, in, NULL, &out, &err);
+    ASSERT_ERR(rc, err, DAOC_ERR_SCHEMA_VIOLATION, "schema violation (bogus: unknown field)");
+    daoc_error_free(err);
+    daoc_value_free(in);
+    ASSERT_INT(count_rows(db, "items", NULL), 0);
+    daoc_db_close(db);
+}
+
+/* ---- paging ------------------------------------------------------------ */
+
+TEST(page_walks_50_rows_with_offsets)
+{
+    OPEN(db);
+    daoc_dao *dao = daoc_db_dao(db, "items");
+    for (int i = 0; i < 50; i++) {
+        char j[64];
+        snprintf(j, sizeof j, "{'name':'row%02d'}", i);
+        daoc_value *e = ins(db, "items", j);
+        ASSERT_NOT_NULL(e);
+        daoc_value_free(e);
+    }
+    char *offset = NULL;
+    size_t total = 0;
+    int pages = 0;
+    char last_id[64] = "";
+    do {
+        daoc_value *rows = NULL;
+        char *next = NULL;
+        daoc_error *err = NULL;
+        ASSERT_INT(daoc_dao_page(dao, 10, offset, NULL, &rows, &next, &err), DAOC_OK);
+        daoc_free(offset);
+        offset = next;
+        pages++;
+        ASSERT_INT(daoc_value_len(rows), 10);
+        for (size_t i = 0; i < daoc_value_len(rows); i++) {
+            const char *id = sget(daoc_arr_get(rows, i), "id");
+            ASSERT_TRUE(strcmp(id, last_id) > 0); /* ordered by primary key */
+            snprintf(last_id, sizeof last_id, "%s", id);
+        }
+        total += daoc_value_len(rows);
+        daoc_value_free(rows);
+        if (offset)
+            ASSERT_NULL(strchr(offset, '=')); /* no padding */
+    } while (offset && pages < 10);
+    ASSERT_INT(pages, 5);
+    ASSERT_INT(total, 50);
+
+    /* default size: everything on one page, no offset */
+    daoc_value *rows = NULL;
+    char *next = NULL;
+    daoc_error *err = NULL;
+    ASSERT_INT(daoc_dao_page(dao, 0, NULL, NULL, &rows, &next, &err), DAOC_OK);
+    ASSERT_INT(daoc_value_len(rows), 50);
+    ASSERT_NULL(next);
+    daoc_value_free(rows);
+    /* exactly size rows left: no offset */
+    ASSERT_INT(daoc_dao_page(dao, 50, NULL, NULL, &rows, &next, &err), DAOC_OK);
+    ASSERT_INT(daoc_value_len(rows), 50);
+    ASSERT_NULL(next);
+    daoc_value_free(rows);
+    /* pagination.page_size option */
+    daoc_value *opts = J("{'pagination':{'page_size':7}}");
+    ASSERT_INT(daoc_dao_page(dao, 0, NULL, opts, &rows, &next, &err), DAOC_OK);
+    ASSERT_INT(daoc_value_len(rows), 7);
+    ASSERT_NOT_NULL(next);
+    daoc_free(next);
+    daoc_value_free(rows);
+    daoc_value_free(opts);
+    daoc_db_close(db);
+}
+
+TEST(page_empty_table)
+{
+    OPEN(db);
+    daoc_value *rows = NULL;
+    char *next = NULL;
+    daoc_error *err = NULL;
+    ASSERT_INT(daoc_dao_page(daoc_db_dao(db, "items"), 0, NULL, NULL, &rows, &next, &err),
+               DAOC_OK);
+    ASSERT_NOT_NULL(rows);
+    ASSERT_JSON(rows, "[]");
+    ASSERT_NULL(next);
+    daoc_value_free(rows);
+    daoc_db_close(db);
+}
+
+TEST(page_size_errors)
+{
+    OPEN(db);
+    daoc_dao *dao = daoc_db_dao(db, "items");
+    daoc_value *rows = NULL, *size = J("5.5");
+    char *next = NULL;
+    daoc_error *err = NULL;
+    int rc = daoc__dao_page_v(dao, -1, NULL, size, NULL, NULL, &rows, &next, &err);
+    ASSERT_ERR(rc, err, DAOC_ERR_INVALID_SIZE, "size must be an integer between 1 and 50000");
+    ASSERT_NULL(daoc_error_fields(err));
+    daoc_error_free(err);
+    daoc_value_free(size);
+    err = NULL;
+    rc = daoc_dao_page(dao, 50001, NULL, NULL, &rows, &next, &err);
+    ASSERT_ERR(rc, err, DAOC_ERR_INVALID_SIZE, "size must be an integer between 1 and 50000");
+    daoc_error_free(err);
+    err = NULL;
+    daoc_value *opts = J("{'pagination':{'max_page_size':10}}");
+    rc = daoc_dao_page(dao, 11, NULL, opts, &rows, &next, &err);
+    ASSERT_ERR(rc, err, DAOC_ERR_INVALID_SIZE, "size must be an integer between 1 and 10");
+    daoc_error_free(err);
+    daoc_value_free(opts);
+    err = NULL;
+    opts = J("{'pagination':{'page_size':0,'max_page_size':0}}");
+    rc = daoc_dao_page(dao, 0, NULL, opts, &rows, &next, &err);
+    ASSERT_ERR(rc, err, DAOC_ERR_INVALID_OPTIONS,
+               "2 option violations (pagination.max_page_size: must be an integer greater than 0; "
+               "pagination.page_size: must be an integer between 1 and 50000)");
+    ASSERT_NULL(daoc_error_fields(err));
+    ASSERT_NOT_NULL(daoc_error_options(err));
+    daoc_error_free(err);
+    daoc_value_free(opts);
+    ASSERT_NULL(rows);
+    daoc_db_close(db);
+}
+
+TEST(page_bad_offsets)
+{
+    OPEN(db);
+    daoc_dao *dao = daoc_db_dao(db, "items");
+    daoc_value *rows = NULL;
+    char *next = NULL;
+    daoc_error *err = NULL;
+    int rc = daoc_dao_page(dao, 3, "hello", NULL, &rows, &next, &err);
+    ASSERT_ERR(rc, err, DAOC_ERR_INVALID_OFFSET,
+               "'hello' is not a valid offset: bad base64 encoding");
+    ASSERT_NULL(daoc_error_fields(err));
+    daoc_error_free(err);
+    err = NULL;
+    /* base64("not json") */
+    rc = daoc_dao_page(dao, 3, "bm90IGpzb24", NULL, &rows, &next, &err);
+    ASSERT_ERR(rc, err, DAOC_ERR_INVALID_OFFSET,
+               "'bm90IGpzb24' is not a valid offset: bad json encoding");
+    daoc_error_free(err);
+    err = NULL;
+    /* base64("{}"): JSON, but not a key array */
+    rc = daoc_dao_page(dao, 3, "e30", NULL, &rows, &next, &err);
+    ASSERT_ERR(rc, err, DAOC_ERR_INVALID_OFFSET, "'e30' is not a valid offset: bad json encoding");
+    daoc_error_free(err);
+    ASSERT_NULL(rows);
+    daoc_db_close(db);
+}
+
+/* ---- update ------------------------------------------------------------ */
+
+TEST(update_is_partial)
+{
+    OPEN(db);
+    daoc_dao *dao = daoc_db_dao(db, "items");
+    daoc_value *e = ins(db, "items", "{'name':'u1','count':1,'note':'n','conf':{'b':2},'hosts':['a','b']}");
+    ASSERT_NOT_NULL(e);
+    daoc_value *pk = pk_of(e), *patch = J("{'count':5,'conf':{'a':'y'},'hosts':['c']}"), *out = NULL;
+    daoc_error *err = NULL;
+    ASSERT_INT(daoc_dao_update(dao, pk, patch, NULL, &out, &err), DAOC_OK);
+    ASSERT_STR(sget(out, "name"), "u1");
+    ASSERT_STR(sget(out, "note"), "n");
+    ASSERT_INT(daoc_value_int(daoc_obj_get(out, "count")), 5);
+    ASSERT_STR(sget(daoc_obj_get(out, "conf"), "a"), "y"); /* records merged */
+    ASSERT_INT(daoc_value_int(daoc_obj_get(daoc_obj_get(out, "conf"), "b")), 2);
+    ASSERT_JSON(daoc_obj_get(out, "hosts"), "['c']");          /* arrays replaced */
+    daoc_value_free(out);
+    daoc_value_free(patch);
+
+    patch = J("{'note':null}"); /* explicit null clears */
+    ASSERT_INT(daoc_dao_update(dao, pk, patch, NULL, &out, &err), DAOC_OK);
+    ASSERT_NULL(daoc_obj_get(out, "note"));
+    daoc_value_free(out);
+    daoc_value_free(patch);
+
+    patch = J("{'count':'x'}"); /* invalid: nothing written */
+    int rc = daoc_dao_update(dao, pk, patch, NULL, &out, &err);
+    ASSERT_ERR(rc, err, DAOC_ERR_SCHEMA_VIOLATION, "schema violation (count: expected an integer)");
+    daoc_error_free(err);
+    err = NULL;
+    daoc_value_free(patch);
+    ASSERT_INT(daoc_dao_select(dao, pk, NULL, &out, &err), DAOC_OK);
+    ASSERT_INT(daoc_value_int(daoc_obj_get(out, "count")), 5);
+    daoc_value_free(out);
+    daoc_value_free(pk);
+    daoc_value_free(e);
+    daoc_db_close(db);
+}
+
+TEST(update_not_found)
+{
+    OPEN(db);
+    daoc_dao *dao = daoc_db_dao(db, "items");
+    daoc_value *pk = J("{'id':'6a0c2a4e-7b29-4f35-9b57-27b1b3a5d001'}"), *patch = J("{'count':1}");
+    daoc_value *out = NULL, *name = J("'inexisting'");
+    daoc_error *err = NULL;
+    int rc = daoc_dao_update(dao, pk, patch, NULL, &out, &err);
+    ASSERT_ERR(rc, err, DAOC_ERR_NOT_FOUND,
+               "could not find the entity with primary key "
+               "'{id=\"6a0c2a4e-7b29-4f35-9b57-27b1b3a5d001\"}'");
+    ASSERT_JSON(daoc_error_fields(err), "{'id':'6a0c2a4e-7b29-4f35-9b57-27b1b3a5d001'}");
+    daoc_error_free(err);
+    err = NULL;
+    rc = daoc_dao_update_by(dao, "name", name, patch, NULL, &out, &err);
+    ASSERT_ERR(rc, err, DAOC_ERR_NOT_FOUND, "could not find the entity with '{name=\"inexisting\"}'");
+    ASSERT_JSON(daoc_error_fields(err), "{'name':'inexisting'}");
+    daoc_error_free(err);
+    ASSERT_INT(count_rows(db, "items", NULL), 0);
+    daoc_value_free(name);
+    daoc_value_free(patch);
+    daoc_value_free(pk);
+    daoc_db_close(db);
+}
+
+TEST(update_immutable_field)
+{
+    OPEN(db);
+    daoc_dao *dao = daoc_db_dao(db, "items");
+    daoc_value *e = ins(db, "items", "{'name':'im','code':'c1'}");
+    ASSERT_NOT_NULL(e);
+    daoc_value *pk = pk_of(e), *patch = J("{'code':'c2'}"), *out = NULL;
+    daoc_error *err = NULL;
+    int rc = daoc_dao_update(dao, pk, patch, NULL, &out, &err);
+    ASSERT_ERR(rc, err, DAOC_ERR_SCHEMA_VIOLATION,
+               "schema violation (code: immutable field cannot be updated)");
+    daoc_error_free(err);
+    daoc_value_free(patch);
+    patch = J("{'code':'c1','count':2}"); /* same value is fine */
+    ASSERT_INT(daoc_dao_update(dao, pk, patch, NULL, &out, NULL), DAOC_OK);
+    ASSERT_INT(daoc_value_int(daoc_obj_get(out, "count")), 2);
+    daoc_value_free(out);
+    daoc_value_free(patch);
+    daoc_value_free(pk);
+    daoc_value_free(e);
+    daoc_db_close(db);
+}
+
+TEST(update_by_unique_and_endpoint_key)
+{
+    OPEN(db);
+    daoc_dao *dao = daoc_db_dao(db, "items");
+    daoc_value *e = ins(db, "items", "{'name':'ub','count':1}");
+    ASSERT_NOT_NULL(e);
+    daoc_value *name = J("'ub'"), *patch = J("{'count':9}"), *out = NULL;
+    ASSERT_INT(daoc_dao_update_by(dao, "name", name, patch, NULL, &out, NULL), DAOC_OK);
+    ASSERT_INT(daoc_value_int(daoc_obj_get(out, "count")), 9);
+    ASSERT_STR(sget(out, "id"), sget(e, "id"));
+    daoc_value_free(out);
+    ASSERT_INT(daoc_dao_update_by(dao, "note", name, patch, NULL, &out, NULL), DAOC_EINVAL);
+    daoc_value_free(patch);
+    daoc_value_free(name);
+    daoc_value_free(e);
+    daoc_db_close(db);
+}
+
+/* ---- upsert ------------------------------------------------------------ */
+
+TEST(upsert_creates_then_replaces)
+{
+    OPEN(db);
+    daoc_dao *dao = daoc_db_dao(db, "items");
+    daoc_value *pk = J("{'id':'6a0c2a4e-7b29-4f35-9b57-27b1b3a5d0aa'}");
+    daoc_value *body = J("{'id':'11111111-1111-4111-8111-111111111111','name':'p1','count':2,'note':'n'}");
+    daoc_value *out = NULL;
+    daoc_error *err = NULL;
+    ASSERT_INT(daoc_dao_upsert(dao, pk, body, NULL, &out, &err), DAOC_OK);
+    ASSERT_STR(sget(out, "id"), "6a0c2a4e-7b29-4f35-9b57-27b1b3a5d0aa"); /* pk wins */
+    ASSERT_INT(daoc_value_int(daoc_obj_get(out, "count")), 2);
+    daoc_value_free(out);
+    daoc_value_free(body);
+    body = J("{'name':'p1'}");
+    ASSERT_INT(daoc_dao_upsert(dao, pk, body, NULL, &out, &err), DAOC_OK);
+    ASSERT_INT(daoc_value_int(daoc_obj_get(out, "count")), 0); /* default again */
+    ASSERT_NULL(daoc_obj_get(out, "note"));                    /* replaced */
+    daoc_value_free(out);
+    daoc_value_free(body);
+    ASSERT_INT(count_rows(db, "items", NULL), 1);
+
+    body = J("{'count':1}"); /* full validation */
+    int rc = daoc_dao_upsert(dao, pk, body, NULL, &out, &err);
+    ASSERT_ERR(rc, err, DAOC_ERR_SCHEMA_VIOLATION, "schema violation (name: required field missing)");
+    daoc_error_free(err);
+    daoc_value_free(body);
+    daoc_value_free(pk);
+    daoc_db_close(db);
+}
+
+TEST(upsert_by_injects_the_key)
+{
+    OPEN(db);
+    daoc_dao *dao = daoc_db_dao(db, "items");
+    daoc_value *name = J("'ub'"), *body = J("{'count':4}"), *out = NULL;
+    ASSERT_INT(daoc_dao_upsert_by(dao, "name", name, body, NULL, &out, NULL), DAOC_OK);
+    ASSERT_STR(sget(out, "name"), "ub");
+    char id[64];
+    snprintf(id, sizeof id, "%s", sget(out, "id"));
+    daoc_value_free(out);
+    daoc_value_free(body);
+    body = J("{'name':'other','count':5}");
+    ASSERT_INT(daoc_dao_upsert_by(dao, "name", name, body, NULL, &out, NULL), DAOC_OK);
+    ASSERT_STR(sget(out, "name"), "ub");
+    ASSERT_STR(sget(out, "id"), id);
+    ASSERT_INT(daoc_value_int(daoc_obj_get(out, "count")), 5);
+    daoc_value_free(out);
+    daoc_value_free(body);
+    daoc_value_free(name);
+    ASSERT_INT(count_rows(db, "items", NULL), 1);
+    daoc_db_close(db);
+}
+
+/* ---- delete ------------------------------------------------------------ */
+
+TEST(delete_and_delete_by)
+{
+    OPEN(db);
+    daoc_dao *dao = daoc_db_dao(db, "items");
+    daoc_value *e = ins(db, "items", "{'name':'d1'}"), *e2 = ins(db, "items", "{'name':'d2'}");
+    ASSERT_NOT_NULL(e);
+    ASSERT_NOT_NULL(e2);
+    daoc_value *pk = pk_of(e), *out = NULL;
+    daoc_error *err = NULL;
+    ASSERT_INT(daoc_dao_delete(dao, pk, NULL, &err), DAOC_OK);
+    ASSERT_INT(daoc_dao_select(dao, pk, NULL, &out, &err), DAOC_OK);
+    ASSERT_NULL(out);
+    ASSERT_INT(daoc_dao_delete(dao, pk, NULL, &err), DAOC_OK); /* missing row: ok */
+    daoc_value *name = J("'d2'"), *missing = J("'nope'");
+    ASSERT_INT(daoc_dao_delete_by(dao, "name", name, NULL, &err), DAOC_OK);
+    ASSERT_INT(daoc_dao_delete_by(dao, "name", missing, NULL, &err), DAOC_OK);
+    ASSERT_NULL(err);
+    ASSERT_INT(count_rows(db, "items", NULL), 0);
+    daoc_value_free(name);
+    daoc_value_free(missing);
+    daoc_value_free(pk);
+    daoc_value_free(e);
+    daoc_value_free(e2);
+    daoc_db_close(db);
+}
+
+/* ---- select_by ---------------------------------------------------------- */
+
+TEST(select_by_unique_field)
+{
+    OPEN(db);
+    daoc_dao *dao = daoc_db_dao(db, "items");
+    daoc_value *e = ins(db, "items", "{'name':'sb'}");
+    ASSERT_NOT_NULL(e);
+    daoc_value *v = J("'sb'"), *out = NULL;
+    daoc_error *err = NULL;
+    ASSERT_INT(daoc_dao_select_by(dao, "name", v, NULL, &out, &err), DAOC_OK);
+    ASSERT_STR(sget(out, "id"), sget(e, "id"));
+    daoc_value_free(out);
+    daoc_value_free(v);
+    v = J("''");
+    int rc = daoc_dao_select_by(dao, "name", v, NULL, &out, &err);
+    ASSERT_ERR(rc, err, DAOC_ERR_INVALID_UNIQUE, "length must be at least 1");
+    ASSERT_STR(daoc_error_name(err), "invalid unique name");
+    daoc_error_free(err);
+    daoc_value_free(v);
+    v = J("123");
+    ASSERT_INT(daoc_dao_select_by(dao, "name", v, NULL, &out, NULL), DAOC_EINVAL); /* type */
+    ASSERT_INT(daoc_dao_select_by(dao, "count", v, NULL, &out, NULL), DAOC_EINVAL); /* not unique */
+    ASSERT_INT(daoc_dao_select_by(dao, "nope", v, NULL, &out, NULL), DAOC_EINVAL);
+    daoc_value_free(v);
+    daoc_value_free(e);
+    daoc_db_close(db);
+}
+
+/* ---- constraints --------------------------------------------------------- */
+
+TEST(unique_violation)
+{
+    OPEN(db);
+    daoc_dao *dao = daoc_db_dao(db, "items");
+    daoc_value *a = ins(db, "items", "{'name':'dup'}"), *b = ins(db, "items", "{'name':'other'}");
+    ASSERT_NOT_NULL(a);
+    ASSERT_NOT_NULL(b);
+    daoc_value *in = J("{'name':'dup'}"), *out = NULL;
+    daoc_error *err = NULL;
+    int rc = daoc_dao_insert(dao, in, NULL, &out, &err);
+    ASSERT_ERR(rc, err, DAOC_ERR_UNIQUE_VIOLATION, "UNIQUE violation detected on '{name=\"dup\"}'");
+    ASSERT_JSON(daoc_error_fields(err), "{'name':'dup'}");
+    daoc_error_free(err);
+    err = NULL;
+    daoc_value *pk = pk_of(b);
+    rc = daoc_dao_update(dao, pk, in, NULL, &out, &err);
+    ASSERT_ERR(rc, err, DAOC_ERR_UNIQUE_VIOLATION, "UNIQUE violation detected on '{name=\"dup\"}'");
+    daoc_error_free(err);
+    ASSERT_INT(count_rows(db, "items", NULL), 2);
+    daoc_value_free(pk);
+    daoc_value_free(in);
+    daoc_value_free(a);
+    daoc_value_free(b);
+    daoc_db_close(db);
+}
+
+TEST(primary_key_violation)
+{
+    OPEN(db);
+    daoc_dao *dao = daoc_db_dao(db, "items");
+    daoc_value *a = ins(db, "items", "{'id':'6a0c2a4e-7b29-4f35-9b57-27b1b3a5d0bb','name':'a'}");
+    ASSERT_NOT_NULL(a);
+    daoc_value *in = J("{'id':'6a0c2a4e-7b29-4f35-9b57-27b1b3a5d0bb','name':'b'}"), *out = NULL;
+    daoc_error *err = NULL;
+    int rc = daoc_dao_insert(dao, in, NULL, &out, &err);
+    ASSERT_ERR(rc, err, DAOC_ERR_PRIMARY_KEY_VIOLATION,
+               "primary key violation on key '{id=\"6a0c2a4e-7b29-4f35-9b57-27b1b3a5d0bb\"}'");
+    ASSERT_JSON(daoc_error_fields(err), "{'id':'6a0c2a4e-7b29-4f35-9b57-27b1b3a5d0bb'}");
+    daoc_error_free(err);
+    daoc_value_free(in);
+    daoc_value_free(a);
+    daoc_db_close(db);
+}
+
+TEST(foreign_key_violation_and_restrict)
+{
+    OPEN(db);
+    daoc_value *in = J("{'parent':{'id':'6a0c2a4e-7b29-4f35-9b57-27b1b3a5d0cc'}}"), *out = NULL;
+    daoc_error *err = NULL;
+    int rc = daoc_dao_insert(daoc_db_dao(db, "kids_r"), in, NULL, &out, &err);
+    ASSERT_ERR(rc, err, DAOC_ERR_FOREIGN_KEY_VIOLATION,
+               "the foreign key '{id=\"6a0c2a4e-7b29-4f35-9b57-27b1b3a5d0cc\"}' does not "
+               "reference an existing 'parents' entity.");
+    ASSERT_JSON(daoc_error_fields(err), "{'parent':{'id':'6a0c2a4e-7b29-4f35-9b57-27b1b3a5d0cc'}}");
+    daoc_error_free(err);
+    err = NULL;
+    daoc_value_free(in);
+
+    daoc_value *p = ins(db, "parents", "{'name':'p'}");
+    ASSERT_NOT_NULL(p);
+    char j[200];
+    snprintf(j, sizeof j, "{'parent':{'id':'%s'},'label':'k'}", sget(p, "id"));
+    daoc_value *k = ins(db, "kids_r", j);
+    ASSERT_NOT_NULL(k);
+    daoc_value *pk = pk_of(p);
+    rc = daoc_dao_delete(daoc_db_dao(db, "parents"), pk, NULL, &err);
+    if (err && daoc_error_code(err) != DAOC_ERR_FOREIGN_KEY_VIOLATION)
+        fprintf(stderr, "    %s\n", daoc_error_string(err));
+    ASSERT_ERR(rc, err, DAOC_ERR_FOREIGN_KEY_VIOLATION,
+               "an existing 'kids_r' entity references this 'parents' entity");
+    ASSERT_JSON(daoc_error_fields(err), "{'@referenced_by':'kids_r'}");
+    daoc_error_free(err);
+    ASSERT_INT(count_rows(db, "parents", NULL), 1);
+    daoc_value_free(pk);
+    daoc_value_free(k);
+    daoc_value_free(p);
+    daoc_db_close(db);
+}
+
+TEST(on_delete_cascade_and_null)
+{
+    OPEN(db);
+    daoc_value *p = ins(db, "parents", "{'name':'p'}");
+    ASSERT_NOT_NULL(p);
+    char j[200];
+    snprintf(j, sizeof j, "{'parent':{'id':'%s'}}", sget(p, "id"));
+    daoc_value *c = ins(db, "kids_c", j), *n = ins(db, "kids_n", j);
+    ASSERT_NOT_NULL(c);
+    ASSERT_NOT_NULL(n);
+    daoc_value *pk = pk_of(p), *npk = pk_of(n), *out = NULL;
+    daoc_error *err = NULL;
+    ASSERT_INT(daoc_dao_delete(daoc_db_dao(db, "parents"), pk, NULL, &err), DAOC_OK);
+    ASSERT_INT(count_rows(db, "kids_c", NULL), 0);
+    ASSERT_INT(daoc_dao_select(daoc_db_dao(db, "kids_n"), npk, NULL, &out, &err), DAOC_OK);
+    ASSERT_NOT_NULL(out);
+    ASSERT_NULL(daoc_obj_get(out, "parent"));
+    daoc_value_free(out);
+    daoc_value_free(npk);
+    daoc_value_free(pk);
+    daoc_value_free(c);
+    daoc_value_free(n);
+    daoc_value_free(p);
+    daoc_db_close(db);
+}
+
+TEST(page_for_foreign)
+{
+    OPEN(db);
+    daoc_value *p1 = ins(db, "parents", "{'name':'p1'}"), *p2 = ins(db, "parents", "{'name':'p2'}");
+    ASSERT_NOT_NULL(p1);
+    ASSERT_NOT_NULL(p2);
+    char j[200];
+    for (int i = 0; i < 5; i++) {
+        snprintf(j, sizeof j, "{'parent':{'id':'%s'}}", sget(i < 3 ? p1 : p2, "id"));
+        daoc_value *k = ins(db, "kids_c", j);
+        ASSERT_NOT_NULL(k);
+        daoc_value_free(k);
+    }
+    daoc_dao *dao = daoc_db_dao(db, "kids_c");
+    daoc_value *fk = pk_of(p1), *rows = NULL;
+    char *next = NULL;
+    daoc_error *err = NULL;
+    ASSERT_INT(daoc_dao_page_for(dao, "parent", fk, 2, NULL, NULL, &rows, &next, &err), DAOC_OK);
+    ASSERT_INT(daoc_value_len(rows), 2);
+    ASSERT_NOT_NULL(next);
+    ASSERT_STR(sget(daoc_obj_get(daoc_arr_get(rows, 0), "parent"), "id"), sget(p1, "id"));
+    daoc_value_free(rows);
+    char *next2 = NULL;
+    ASSERT_INT(daoc_dao_page_for(dao, "parent", fk, 2, next, NULL, &rows, &next2, &err), DAOC_OK);
+    daoc_free(next);
+    ASSERT_INT(daoc_value_len(rows), 1);
+    ASSERT_NULL(next2);
+    daoc_value_free(rows);
+    daoc_value_free(fk);
+
+    fk = J("{'id':'x'}");
+    int rc = daoc_dao_page_for(dao, "parent", fk, 0, NULL, NULL, &rows, &next, &err);
+    ASSERT_ERR(rc, err, DAOC_ERR_INVALID_FOREIGN_KEY,
+               "invalid foreign key: '{id=\"expected a valid UUID\"}'");
+    daoc_error_free(err);
+    ASSERT_INT(daoc_dao_page_for(dao, "label", fk, 0, NULL, NULL, &rows, &next, NULL), DAOC_EINVAL);
+    daoc_value_free(fk);
+    daoc_value_free(p1);
+    daoc_value_free(p2);
+    daoc_db_close(db);
+}
+
+TEST(resolve_foreign_by_unique_field)
+{
+    OPEN(db);
+    daoc_value *p = ins(db, "parents", "{'name':'pp'}");
+    ASSERT_NOT_NULL(p);
+    daoc_value *k = ins(db, "kids_c", "{'parent':{'name':'pp'}}");
+    ASSERT_NOT_NULL(k);
+    ASSERT_STR(sget(daoc_obj_get(k, "parent"), "id"), sget(p, "id"));
+    daoc_value *in = J("{'parent':{'name':'missing'}}"), *out = NULL;
+    daoc_error *err = NULL;
+    int rc = daoc_dao_insert(daoc_db_dao(db, "kids_c"), in, NULL, &out, &err);
+    ASSERT_ERR(rc, err, DAOC_ERR_FOREIGN_KEYS_UNRESOLVED,
+               "foreign key unresolved (parent.name: the foreign key cannot be resolved with "
+               "'{name=\"missing\"}' for an existing 'parents' entity)");
+    daoc_error_free(err);
+    ASSERT_INT(count_rows(db, "kids_c", NULL), 1);
+    daoc_value_free(in);
+    daoc_value_free(k);
+    daoc_value_free(p);
+    daoc_db_close(db);
+}
+
+/* ---- TTL ---------------------------------------------------------------- */
+
+TEST(ttl_rows_expire)
+{
+    OPEN(db);
+    daoc_dao *dao = daoc_db_dao(db, "tokens");
+    daoc_value *in = J("{}"), *opts = J("{'ttl':1}"), *out = NULL, *live = NULL;
+    daoc_value *skip = J("{'skip_ttl':true}"), *longer = J("{'ttl':100}");
+    daoc_error *err = NULL;
+    int rc = daoc_dao_insert(dao, in, opts, &out, &err);
+    if (rc != DAOC_OK)
+        fprintf(stderr, "    %s\n", err ? daoc_error_string(err) : "");
+    ASSERT_INT(rc, DAOC_OK);
+    ASSERT_INT(daoc_dao_insert(dao, in, longer, &live, &err), DAOC_OK);
+    int64_t ttl = daoc_value_int(daoc_obj_get(live, "ttl"));
+    ASSERT_TRUE(ttl >= 98 && ttl <= 100);
+    ASSERT_INT(strlen(sget(out, "key")), 32);
+    daoc_value *pk = pk_of(out), *key = daoc_value_copy(daoc_obj_get(out, "key")), *got = NULL;
+    ASSERT_INT(daoc_dao_select(dao, pk, NULL, &got, &err), DAOC_OK);
+    ASSERT_NOT_NULL(got);
+    daoc_value_free(got);
+    sleep(2);
+    ASSERT_INT(daoc_dao_select(dao, pk, NULL, &got, &err), DAOC_OK);
+    ASSERT_NULL(got);
+    ASSERT_INT(daoc_dao_select_by(dao, "key", key, NULL, &got, &err), DAOC_OK);
+    ASSERT_NULL(got);
+    ASSERT_INT(daoc_dao_select_by(dao, "key", key, skip, &got, &err), DAOC_OK);
+    ASSERT_NOT_NULL(got);
+    daoc_value_free(got);
+    ASSERT_INT(count_rows(db, "tokens", NULL), 1);
+    ASSERT_INT(count_rows(db, "tokens", "{'skip_ttl':true}"), 2);
+    int64_t deleted = -1;
+    ASSERT_INT(daoc_db_cleanup_ttl(db, 1000, &deleted), DAOC_OK);
+    ASSERT_INT(deleted, 1);
+    ASSERT_INT(daoc_dao_select(dao, pk, skip, &got, &err), DAOC_OK);
+    ASSERT_NULL(got);
+    ASSERT_INT(count_rows(db, "tokens", NULL), 1);
+    daoc_value_free(pk);
+    daoc_value_free(key);
+    daoc_value_free(out);
+    daoc_value_free(live);
+    daoc_value_free(in);
+    daoc_value_free(opts);
+    daoc_value_free(skip);
+    daoc_value_free(longer);
+    daoc_db_close(db);
+}
+
+TEST(ttl_option_errors)
+{
+    OPEN(db);
+    daoc_value *in = J("{'name':'t'}"), *opts = J("{'ttl':100}"), *out = NULL;
+    daoc_error *err = NULL;
+    int rc = daoc_dao_insert(daoc_db_dao(db, "items"), in, opts, &out, &err);
+    ASSERT_ERR(rc, err, DAOC_ERR_INVALID_OPTIONS, "invalid option (ttl: cannot be used with 'items')");
+    ASSERT_JSON(daoc_error_options(err), "{'ttl':'cannot be used with \\'items\\''}");
+    daoc_error_free(err);
+    err = NULL;
+    daoc_value_free(opts);
+    daoc_value_free(in);
+    in = J("{}");
+    const char *bad[] = {"{'ttl':-1}", "{'ttl':1.5}", "{'ttl':100000001}", "{'ttl':'10'}"};
+    for (size_t i = 0; i < 4; i++) {
+        opts = J(bad[i]);
+        rc = daoc_dao_insert(daoc_db_dao(db, "tokens"), in, opts, &out, &err);
+        ASSERT_ERR(rc, err, DAOC_ERR_INVALID_OPTIONS,
+                   "invalid option (ttl: must be an integer between 0 and 100000000)");
+        daoc_error_free(err);
+        err = NULL;
+        daoc_value_free(opts);
+    }
+    daoc_value_free(in);
+    ASSERT_INT(count_rows(db, "items", NULL), 0);
+    ASSERT_INT(count_rows(db, "tokens", "{'skip_ttl':true}"), 0);
+    daoc_db_close(db);
+}
+
+/* ---- tags and option errors -------------------------------------------------- */
+
+TEST(tags_filters)
+{
+    OPEN(db);
+    const char *rows[] = {"{'name':'t1','tags':['a']}", "{'name':'t2','tags':['a','b']}",
+                          "{'name':'t3','tags':['b']}", "{'name':'t4'}"};
+    for (size_t i = 0; i < 4; i++) {
+        daoc_value *e = ins(db, "items", rows[i]);
+        ASSERT_NOT_NULL(e);
+        daoc_value_free(e);
+    }
+    ASSERT_INT(count_rows(db, "items", "{'tags':['a']}"), 2);
+    ASSERT_INT(count_rows(db, "items", "{'tags':['a','b'],'tags_cond':'and'}"), 1);
+    ASSERT_INT(count_rows(db, "items", "{'tags':['a','b'],'tags_cond':'or'}"), 3);
+    ASSERT_INT(count_rows(db, "items", "{'tags':['zzz']}"), 0);
+    daoc_db_close(db);
+}
+
+static void expect_option_error(daoc_db *db, const char *entity, const char *optjson,
+                                const char *msg)
+{
+    daoc_value *opts = J(optjson), *rows = NULL;
+    char *next = NULL;
+    daoc_error *err = NULL;
+    int rc = daoc_dao_page(daoc_db_dao(db, entity), 0, NULL, opts, &rows, &next, &err);
+    daoc_value_free(opts);
+    ASSERT_ERR(rc, err, DAOC_ERR_INVALID_OPTIONS, msg);
+    ASSERT_NULL(rows);
+    daoc_error_free(err);
+}
+
+TEST(option_errors)
+{
+    OPEN(db);
+    expect_option_error(db, "items", "{'tags':'oops'}", "invalid option (tags: invalid filter syntax)");
+    expect_option_error(db, "items", "{'tags':'oops','tags_cond':'and'}",
+                        "invalid option (tags: must be a table)");
+    expect_option_error(db, "items", "{'tags':['a','b','c','d','e','f'],'tags_cond':'or'}",
+                        "invalid option (tags: cannot query more than 5 tags)");
+    expect_option_error(db, "items", "{'tags':['a','b']}",
+                        "invalid option (tags_cond: must be a either 'and' or 'or' when more "
+                        "than one tag is specified)");
+    expect_option_error(db, "items", "{'tags':['tag,with,commas']}",
+                        "invalid option (tags: must only contain printable ascii (except `,` and "
+                        "`/`) or valid utf-8)");
+    expect_option_error(db, "tokens", "{'tags':['a']}",
+                        "invalid option (tags: cannot be used with 'tokens')");
+    expect_option_error(db, "items", "{'pagination':5}",
+                        "invalid option (pagination: must be a table)");
+    expect_option_error(db, "items", "{'pagination':{'page_size':'x'}}",
+                        "invalid option (pagination.page_size: must be a number)");
+    expect_option_error(db, "items", "{'show_ws_id':'x'}",
+                        "invalid option (show_ws_id: must be a boolean)");
+    expect_option_error(db, "items", "{'workspace':1}",
+                        "invalid option (workspace: must be a string or null)");
+    expect_option_error(db, "items", "{'ttl':5,'transform':1,'export':'no'}",
+                        "3 option violations (export: must be a boolean; transform: must be a "
+                        "boolean; ttl: cannot be used with 'items')");
+    /* accepted: workspace string/null, unknown keys */
+    ASSERT_INT(count_rows(db, "items", "{'workspace':'default','whatever':1,'nulls':true}"), 0);
+    ASSERT_INT(count_rows(db, "items", "{'workspace':null}"), 0);
+
+    /* options are checked on every method */
+    daoc_value *opts = J("{'ttl':5}"), *pk = J("{'id':'6a0c2a4e-7b29-4f35-9b57-27b1b3a5d001'}");
+    daoc_value *out = NULL;
+    daoc_error *err = NULL;
+    int rc = daoc_dao_select(daoc_db_dao(db, "items"), pk, opts, &out, &err);
+    ASSERT_ERR(rc, err, DAOC_ERR_INVALID_OPTIONS, "invalid option (ttl: cannot be used with 'items')");
+    daoc_error_free(err);
+    err = NULL;
+    rc = daoc_dao_delete(daoc_db_dao(db, "items"), pk, opts, &err);
+    ASSERT_ERR(rc, err, DAOC_ERR_INVALID_OPTIONS, "invalid option (ttl: cannot be used with 'items')");
+    daoc_error_free(err);
+    daoc_value_free(opts);
+    daoc_value_free(pk);
+    daoc_db_close(db);
+}
+
+/* ---- cache keys ------------------------------------------------------------- */
+
+TEST(cache_key_strings)
+{
+    OPEN(db);
+    char *ck = NULL;
+    daoc_value *e = J("{'parent':{'id':'6a0c2a4e-7b29-4f35-9b57-27b1b3a5d0dd'},'kind':'k'}");
+    ASSERT_INT(daoc_dao_cache_key(daoc_db_dao(db, "things"), e, &ck), DAOC_OK);
+    ASSERT_STR(ck, "things:6a0c2a4e-7b29-4f35-9b57-27b1b3a5d0dd:k::::");
+    daoc_free(ck);
+    daoc_value_free(e);
+    e = J("{'id':'6a0c2a4e-7b29-4f35-9b57-27b1b3a5d0dd','kind':null}");
+    ASSERT_INT(daoc_dao_cache_key(daoc_db_dao(db, "things"), e, &ck), DAOC_OK);
+    ASSERT_STR(ck, "things:6a0c2a4e-7b29-4f35-9b57-27b1b3a5d0dd:::::"); /* pk fallback */
+    daoc_free(ck);
+    daoc_value_free(e);
+    e = J("{'name':'foo','id':'x'}");
+    ASSERT_INT(daoc_dao_cache_key(daoc_db_dao(db, "parents"), e, &ck), DAOC_OK);
+    ASSERT_STR(ck, "parents:foo:::::");
+    daoc_free(ck);
+    daoc_value_free(e);
+    daoc_db_close(db);
+}
+
+TEST(composite_cache_key_is_unique)
+{
+    OPEN(db);
+    daoc_value *p = ins(db, "parents", "{'name':'p'}");
+    ASSERT_NOT_NULL(p);
+    char j[200];
+    snprintf(j, sizeof j, "{'parent':{'id':'%s'},'kind':'k'}", sget(p, "id"));
+    daoc_value *t = ins(db, "things", j);
+    ASSERT_NOT_NULL(t);
+    daoc_value *in = J(j), *out = NULL;
+    daoc_error *err = NULL;
+    int rc = daoc_dao_insert(daoc_db_dao(db, "things"), in, NULL, &out, &err);
+    char want[300];
+    snprintf(want, sizeof want, "UNIQUE violation detected on '{kind=\"k\",parent={id=\"%s\"}}'",
+             sget(p, "id"));
+    ASSERT_ERR(rc, err, DAOC_ERR_UNIQUE_VIOLATION, want);
+    daoc_error_free(err);
+    daoc_value_free(in);
+
+    /* select_by_cache_key with a single-field cache key */
+    daoc_value *key = J("'parents:p:::::'");
+    ASSERT_INT(daoc__dao_select_by_cache_key(daoc_db_dao(db, "parents"), key, NULL, &out, NULL),
+               DAOC_OK);
+    ASSERT_NOT_NULL(out);
+    ASSERT_STR(sget(out, "id"), sget(p, "id"));
+    daoc_value_free(out);
+    daoc_value_free(key);
+    daoc_value_free(t);
+    daoc_value_free(p);
+    daoc_db_close(db);
+}
+
+/* ---- the core consumers entity ---------------------------------------------- */
+
+TEST(consumers_entity)
+{
+    OPEN(db);
+    daoc_dao *dao = daoc_db_dao(db, "consumers");
+    ASSERT_NOT_NULL(dao);
+    daoc_value *in = J("{}"), *out = NULL;
+    daoc_error *err = NULL;
+    int rc = daoc_dao_insert(dao, in, NULL, &out, &err);
+    ASSERT_ERR(rc, err, DAOC_ERR_SCHEMA_VIOLATION,
+               "schema violation (at least one of these fields must be non-empty: 'custom_id', "
+               "'username')");
+    ASSERT_JSON(daoc_error_fields(err),
+                "{'@entity':['at least one of these fields must be non-empty: \\'custom_id\\', "
+                "\\'username\\'']}");
+    daoc_error_free(err);
+    err = NULL;
+    daoc_value_free(in);
+    daoc_value *bob = ins(db, "consumers", "{'username':'bob'}");
+    ASSERT_NOT_NULL(bob);
+    ASSERT_TRUE(daoc_value_int(daoc_obj_get(bob, "created_at")) > 1600000000);
+    daoc_value *c = ins(db, "consumers", "{'custom_id':'c-1'}");
+    ASSERT_NOT_NULL(c);
+    in = J("{'username':'bob'}");
+    rc = daoc_dao_insert(dao, in, NULL, &out, &err);
+    ASSERT_ERR(rc, err, DAOC_ERR_UNIQUE_VIOLATION, "UNIQUE violation detected on '{username=\"bob\"}'");
+    daoc_error_free(err);
+    daoc_value_free(in);
+    daoc_value *name = J("'bob'");
+    ASSERT_INT(daoc_dao_select_by(dao, "username", name, NULL, &out, NULL), DAOC_OK);
+    ASSERT_STR(sget(out, "id"), sget(bob, "id"));
+    daoc_value_free(out);
+    daoc_value_free(name);
+    ASSERT_INT(count_rows(db, "consumers", NULL), 2);
+    daoc_value_free(bob);
+    daoc_value_free(c);
+    daoc_db_close(db);
+}
+
+/* ---- allocation failures ------------------------------------------------------ */
+
+void daoc__alloc_fail_after(long n);
+
+/* Every allocation of the DAO pipelines may fail: the status is then
+ * ENOMEM (or, when a Kong error could not be built, ENOMEM too) and nothing
+ * leaks (LeakSanitizer checks at exit). */
+TEST(allocation_failures_are_reported)
+{
+    OPEN(db);
+    daoc_value *p = ins(db, "parents", "{'name':'p'}");
+    ASSERT_NOT_NULL(p);
+    daoc_value *in = J("{'parent':{'name':'p'},'label':'x'}"), *patch = J("{'label':'y'}"), *bad = J("{'parent':{'name':'zz'}}");
+    daoc_value *opts = J("{'tags':['a','b'],'tags_cond':'or','nulls':true}");
+    int oks = 0;
+    for (long n = 0; n < 400; n++) {
+        daoc_value *out = NULL, *rows = NULL, *upd = NULL;
+        daoc_error *err = NULL;
+        char *next = NULL;
+        daoc__alloc_fail_after(n);
+        int rc = daoc_dao_insert(daoc_db_dao(db, "kids_c"), in, NULL, &out, &err);
+        int rc2 = DAOC_ENOMEM, rc3 = DAOC_ENOMEM;
+        if (rc == DAOC_OK) {
+            daoc_value *pk = daoc_obj();
+            if (pk && daoc_obj_set(pk, "id", daoc_value_copy(daoc_obj_get(out, "id"))) == DAOC_OK)
+                rc2 = daoc_dao_update(daoc_db_dao(db, "kids_c"), pk, patch, NULL, &upd, &err);
+            daoc_value_free(pk);
+        }
+        daoc_error_free(err);
+        err = NULL;
+        rc3 = daoc_dao_page(daoc_db_dao(db, "parents"), 1, NULL, opts, &rows, &next, &err);
+        daoc_error_free(err);
+        err = NULL;
+        daoc_value *never = NULL;
+        int rc4 = daoc_dao_insert(daoc_db_dao(db, "kids_c"), bad, NULL, &never, &err);
+        daoc_value_free(never);
+        daoc__alloc_fail_after(-1);
+        ASSERT_TRUE(rc == DAOC_OK || rc == DAOC_ENOMEM || rc == DAOC_EDAO);
+        ASSERT_TRUE(rc2 == DAOC_OK || rc2 == DAOC_ENOMEM || rc2 == DAOC_EDAO);
+        ASSERT_TRUE(rc3 == DAOC_OK || rc3 == DAOC_ENOMEM || rc3 == DAOC_EDAO);
+        ASSERT_TRUE(rc4 == DAOC_ENOMEM || rc4 == DAOC_EDAO);
+        if (rc4 == DAOC_EDAO)
+            ASSERT_TRUE(err != NULL);
+        oks += rc == DAOC_OK && rc2 == DAOC_OK && rc3 == DAOC_OK && rc4 == DAOC_EDAO;
+        daoc_error_free(err);
+        daoc_value_free(out);
+        daoc_value_free(upd);
+        daoc_value_free(rows);
+        daoc_free(next);
+    }
+    ASSERT_TRUE(oks > 0); /* the budget was large enough to succeed */
+    daoc_value_free(in);
+    daoc_value_free(patch);
+    daoc_value_free(bad);
+    daoc_value_free(opts);
+    daoc_value_free(p);
+    daoc_db_close(db);
+}
