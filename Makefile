@@ -45,7 +45,7 @@ ALIB_OBJ := $(patsubst %.c,$(A)/%.o,$(LIB_SRC)) $(patsubst build/gen/%.c,$(A)/ge
 ACLI_OBJ := $(patsubst %.c,$(A)/%.o,$(CLI_SRC))
 ATESTS := $(patsubst tests/unit/%.c,$(A)/tests/%,$(TEST_SRC))
 
-.PHONY: all run test test-build bench fuzz valgrind install clean deps deps-test format check
+.PHONY: all run test test-build vg-build bench fuzz valgrind install clean deps deps-test format check
 all: build/daoc build/libdaoc.so build/libdaoc.a build/daoc.pc
 
 deps:
@@ -100,8 +100,8 @@ $(A)/tests/%: tests/unit/%.c tests/harness.h $(A)/libdaoc.a
 
 test-build: $(ATESTS) $(A)/daoc
 test: deps-test
-	@$(MAKE) --no-print-directory test-build
-	@scripts/run-tests.sh $(A)
+	@$(MAKE) --no-print-directory test-build vg-build
+	@scripts/run-tests.sh $(A) $(V)
 
 # --- valgrind: release-style build (no ASan), leak check -------------------
 V := build/vg
@@ -119,7 +119,11 @@ $(V)/libdaoc.a: $(VLIB_OBJ)
 $(V)/tests/%: tests/unit/%.c tests/harness.h $(V)/libdaoc.a
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) -Itests -O1 -g $(PKG_CFLAGS) -DDAOC_TESTING -o $@ $< $(V)/libdaoc.a $(PKG_LIBS)
-valgrind: deps-test $(VTESTS)
+VCLI_OBJ := $(patsubst %.c,$(V)/%.o,$(CLI_SRC))
+$(V)/daoc: $(VCLI_OBJ) $(V)/libdaoc.a
+	$(CC) -o $@ $(VCLI_OBJ) $(V)/libdaoc.a $(PKG_LIBS) -Wl,-E
+vg-build: $(VTESTS) $(V)/daoc
+valgrind: deps-test vg-build
 	@scripts/run-valgrind.sh $(V)
 
 # --- fuzzing (clang + libFuzzer) --------------------------------------------

@@ -286,7 +286,10 @@ DAOC_EXPORT size_t daoc_db_dao_count(const daoc_db *db);
 DAOC_EXPORT const char *daoc_db_dao_name(const daoc_db *db, size_t i);
 
 /* Deletes expired rows of every TTL entity, spending at most budget_ms
- * milliseconds; *deleted (optional) receives the number of rows removed. */
+ * milliseconds per entity; *deleted (optional) receives the number of rows
+ * removed.  Reads never return expired rows whether or not this ran;
+ * daoc_db_open runs it once with a small budget, and long-running programs
+ * should call it periodically (Kong's default interval is 300 s). */
 DAOC_MUSTCHECK DAOC_EXPORT int daoc_db_cleanup_ttl(daoc_db *db, int budget_ms, int64_t *deleted);
 
 /* Groups DAO writes into one transaction: every write between begin and

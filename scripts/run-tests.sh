@@ -6,6 +6,9 @@
 #   CLI suites:   tests/cli/test_*.sh
 set -uo pipefail
 B="${1:-build/asan}"
+VG="${2:-}"   # optional non-sanitized build for the valgrind pass
+# Fixture plugins (tests/fixtures/kong/plugins/<name>) loaded by the Lua suites.
+PLUGINS="${DAOC_TEST_PLUGINS:-test-entities,legacy-keyauth}"
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:halt_on_error=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
@@ -45,7 +48,7 @@ for t in "$ROOT"/tests/lua/test_*.lua; do
   name=$(basename "$t" .lua)
   d="$WORK/lua-$name"; mkdir -p "$d"
   (cd "$d" && DAOC_SQLITE_PATH="$d/test.db" DAOC_LUA_PACKAGE_PATH="$ROOT/tests/lua/?.lua;$ROOT/tests/fixtures/?.lua;$ROOT/tests/fixtures/?/init.lua" \
-     DAOC_PLUGINS="${DAOC_TEST_PLUGINS:-test-entities,legacy-keyauth}" "$ROOT/$B/daoc" runner "$t") > "$WORK/$name.log" 2>&1; rc=$?
+     DAOC_PLUGINS="$PLUGINS" "$ROOT/$B/daoc" runner "$t") > "$WORK/$name.log" 2>&1; rc=$?
   count "$name" "$WORK/$name.log" $rc
 done
 
@@ -57,6 +60,27 @@ for t in "$ROOT"/tests/cli/test_*.sh; do
   (cd "$d" && bash "$t") > "$WORK/$name.log" 2>&1; rc=$?
   count "$name" "$WORK/$name.log" $rc
 done
+
+if [ -n "$VG" ] && command -v valgrind >/dev/null; then
+  echo "== valgrind (leak check, non-sanitized build)"
+  vg() { valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect "$@"; }
+  for t in "$VG"/tests/test_*; do
+    [ -x "$t" ] || continue
+    name="valgrind:$(basename "$t")"
+    (cd "$WORK" && vg "$ROOT/$t") > "$WORK/vg.log" 2>&1; rc=$?
+    if [ $rc -eq 0 ]; then total_p=$((total_p + 1)); printf '  %-40s ok\n' "$name"
+    else total_f=$((total_f + 1)); broken+=("$name"); printf '  %-40s FAIL (exit %d)\n' "$name" $rc; tail -n 30 "$WORK/vg.log"; fi
+  done
+  for t in "$ROOT"/tests/lua/test_seeds004.lua "$ROOT"/tests/lua/test_paging.lua; do
+    [ -f "$t" ] || continue
+    name="valgrind:$(basename "$t" .lua)"
+    d="$WORK/vg-$(basename "$t" .lua)"; mkdir -p "$d"
+    (cd "$d" && DAOC_SQLITE_PATH="$d/test.db" DAOC_LUA_PACKAGE_PATH="$ROOT/tests/lua/?.lua;$ROOT/tests/fixtures/?.lua;$ROOT/tests/fixtures/?/init.lua" \
+       DAOC_PLUGINS="$PLUGINS" vg "$ROOT/$VG/daoc" runner "$t") > "$WORK/vg.log" 2>&1; rc=$?
+    if [ $rc -eq 0 ]; then total_p=$((total_p + 1)); printf '  %-40s ok\n' "$name"
+    else total_f=$((total_f + 1)); broken+=("$name"); printf '  %-40s FAIL (exit %d)\n' "$name" $rc; tail -n 30 "$WORK/vg.log"; fi
+  done
+fi
 
 [ ${#broken[@]} -gt 0 ] && echo "suites that did not finish cleanly: ${broken[*]}"
 echo "$total_p passed, $total_f failed"

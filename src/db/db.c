@@ -82,10 +82,15 @@ int daoc__db_add_entity(daoc_db *db, const daoc_value *def, const char *plugin, 
             goto fail;
         const daoc_value *n = daoc_obj_get(def, "name");
         const char *ename = (n && n->type == DAOC_TSTR) ? n->u.s : "?";
+        /* the compiler's text starts with "<entity>: "; the wrapper names it */
+        const char *detail = why ? why : "invalid definition";
+        size_t el = strlen(ename);
+        if (strncmp(detail, ename, el) == 0 && strncmp(detail + el, ": ", 2) == 0)
+            detail += el + 2;
         char *msg = plugin ? daoc__asprintf("schema of custom plugin entity '%s.%s' is invalid: %s",
-                                            plugin, ename, why ? why : "invalid definition")
+                                            plugin, ename, detail)
                            : daoc__asprintf("schema of core entity '%s' is invalid: %s", ename,
-                                            why ? why : "invalid definition");
+                                            detail);
         int erc = set_err(err, "schema error", msg);
         rc = erc == DAOC_OK ? DAOC_ESCHEMA : erc;
         goto fail;
@@ -247,6 +252,14 @@ int daoc_db_open(daoc_db **out, const daoc_config *cfg, daoc_error **err)
     rc = add_plugin_entities(db, err);
     if (rc != DAOC_OK)
         goto fail;
+    /* Expired rows are invisible to reads already; removing them at open keeps
+     * short-lived processes (daoc runner, CLI) from letting them pile up.
+     * Long-running embedders call daoc_db_cleanup_ttl periodically. */
+    {
+        int64_t n = 0;
+        if (daoc_db_cleanup_ttl(db, 50, &n) == DAOC_OK && n > 0)
+            daoc__db_log(db, DAOC_LOG_INFO, "removed %lld expired rows", (long long)n);
+    }
     /* Plugin code (custom validators, custom DAO modules) may use kong.db. */
     if (db->lua && (rc = daoc__lua_install_kong(db->lua, 0)) != DAOC_OK)
         goto fail;
