@@ -289,18 +289,10 @@ int daoc_arr_push(daoc_value *a, daoc_value *item)
     return DAOC_OK;
 }
 
-int daoc__obj_setn(daoc_value *o, const char *key, size_t klen, daoc_value *item)
+int daoc__obj_append(daoc_value *o, const char *key, size_t klen, daoc_value *item)
 {
-    if (!o || o->type != DAOC_TOBJ || !item || !key) {
-        daoc_value_free(item);
-        return DAOC_EINVAL;
-    }
-    long i = daoc__obj_find(o, key, klen);
-    if (i >= 0) {
-        daoc_value_free(o->u.o[i].val);
-        o->u.o[i].val = item;
-        return DAOC_OK;
-    }
+    if (!item)
+        return DAOC_ENOMEM;
     if (o->len == o->cap) {
         size_t cap = o->cap ? o->cap * 2 : 8;
         daoc__kv *p = daoc__realloc(o->u.o, cap * sizeof *p);
@@ -321,6 +313,21 @@ int daoc__obj_setn(daoc_value *o, const char *key, size_t klen, daoc_value *item
     o->u.o[o->len].val = item;
     o->len++;
     return DAOC_OK;
+}
+
+int daoc__obj_setn(daoc_value *o, const char *key, size_t klen, daoc_value *item)
+{
+    if (!o || o->type != DAOC_TOBJ || !item || !key) {
+        daoc_value_free(item);
+        return DAOC_EINVAL;
+    }
+    long i = daoc__obj_find(o, key, klen);
+    if (i >= 0) {
+        daoc_value_free(o->u.o[i].val);
+        o->u.o[i].val = item;
+        return DAOC_OK;
+    }
+    return daoc__obj_append(o, key, klen, item);
 }
 
 int daoc_obj_set(daoc_value *o, const char *key, daoc_value *item)

@@ -74,6 +74,10 @@ daoc_value *daoc__obj_getn(const daoc_value *o, const char *key, size_t klen);
 /* Index of key or -1. */
 long daoc__obj_find(const daoc_value *o, const char *key, size_t klen);
 int daoc__obj_setn(daoc_value *o, const char *key, size_t klen, daoc_value *item);
+/* Appends key without looking for it first: the caller guarantees the key is
+ * not present (building rows column by column).  Takes item; a NULL item
+ * returns DAOC_ENOMEM (the result of a failed constructor). */
+int daoc__obj_append(daoc_value *o, const char *key, size_t klen, daoc_value *item);
 /* Removes and returns the value of key (caller owns it); NULL when absent. */
 daoc_value *daoc__obj_take(daoc_value *o, const char *key, size_t klen);
 /* Removes element i of an array and returns it (caller owns). */

@@ -276,32 +276,6 @@ static daoc_value *column_value(const daoc__field *f, sqlite3_stmt *st, int c, b
     }
 }
 
-/* Appends a key known to be new (no lookup); takes item. */
-static int append_kv(daoc_value *o, const char *key, size_t klen, daoc_value *item)
-{
-    if (!item)
-        return DAOC_ENOMEM;
-    if (o->len == o->cap) {
-        size_t cap = o->cap ? o->cap * 2 : 8;
-        daoc__kv *p = daoc__realloc(o->u.o, cap * sizeof *p);
-        if (!p) {
-            daoc_value_free(item);
-            return DAOC_ENOMEM;
-        }
-        o->u.o = p;
-        o->cap = cap;
-    }
-    char *k = daoc__strndup(key, klen);
-    if (!k) {
-        daoc_value_free(item);
-        return DAOC_ENOMEM;
-    }
-    o->u.o[o->len].key = k;
-    o->u.o[o->len].klen = klen;
-    o->u.o[o->len].val = item;
-    o->len++;
-    return DAOC_OK;
-}
 
 int daoc__sq_row(const daoc__schema *s, sqlite3_stmt *st, double now, daoc_value **out, char **msg)
 {
@@ -329,7 +303,7 @@ int daoc__sq_row(const daoc__schema *s, sqlite3_stmt *st, double now, daoc_value
                 rc = DAOC_ENOMEM;
             goto fail;
         }
-        if (append_kv(o, f->name, f->name_len, v) != DAOC_OK)
+        if (daoc__obj_append(o, f->name, f->name_len, v) != DAOC_OK)
             goto fail;
         c++;
     }
@@ -339,7 +313,7 @@ int daoc__sq_row(const daoc__schema *s, sqlite3_stmt *st, double now, daoc_value
             v = daoc_null();
         else
             v = daoc_int((int64_t)floor(sqlite3_column_double(st, c) - now));
-        if (append_kv(o, "ttl", 3, v) != DAOC_OK)
+        if (daoc__obj_append(o, "ttl", 3, v) != DAOC_OK)
             goto fail;
     }
     *out = o;
@@ -382,7 +356,7 @@ static daoc_value *stored_copy(const daoc__field *f, const daoc_value *v)
         if (!inner || inner->type == DAOC_TNULL)
             return daoc_null();
         daoc_value *o = daoc_obj();
-        if (!o || append_kv(o, pkf->name, pkf->name_len, stored_copy(pkf, inner)) != DAOC_OK) {
+        if (!o || daoc__obj_append(o, pkf->name, pkf->name_len, stored_copy(pkf, inner)) != DAOC_OK) {
             daoc_value_free(o);
             return NULL;
         }
@@ -409,12 +383,12 @@ int daoc__sq_row_from_entity(const daoc__schema *s, const daoc_value *entity, do
         if (f->transient)
             continue;
         const daoc_value *v = daoc__obj_getn(entity, f->name, f->name_len);
-        if (append_kv(o, f->name, f->name_len, stored_copy(f, v)) != DAOC_OK)
+        if (daoc__obj_append(o, f->name, f->name_len, stored_copy(f, v)) != DAOC_OK)
             goto fail;
     }
     if (s->ttl) {
         daoc_value *v = expiry < 0 ? daoc_null() : daoc_int((int64_t)floor(expiry - now));
-        if (append_kv(o, "ttl", 3, v) != DAOC_OK)
+        if (daoc__obj_append(o, "ttl", 3, v) != DAOC_OK)
             goto fail;
     }
     *out = o;
