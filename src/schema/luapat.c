@@ -10,7 +10,8 @@
  * %f[set] exist, malformed parts are reported only when the matcher reaches
  * them, a successful match with an unclosed capture is an error, and more
  * than 200 nested matcher calls are "pattern too complex".  On top of that, a
- * step budget stops exponential backtracking (LuaJIT would just spin).
+ * step budget (2^20 steps plus 64 per subject byte, milliseconds of CPU)
+ * stops runaway backtracking with the same error where LuaJIT would spin.
  * daoc__luapat_check() is the strict, subject-free counterpart used when a
  * definition loads: it refuses every pattern that could raise an error.
  *
@@ -26,7 +27,7 @@
 
 #define MAX_CAPTURES 32 /* LuaJIT's LUA_MAXCAPTURES */
 #define MAX_DEPTH 200   /* LuaJIT's limit on nested matcher calls */
-#define STEP_BASE (1ul << 24)
+#define STEP_BASE (1ul << 20)
 #define STEP_PER_BYTE 64ul
 
 /* Results of the matcher: an end offset in the subject, or one of these. */
@@ -66,15 +67,42 @@ struct mstate {
 
 /* ---- character classes (C locale, independent of setlocale) --------- */
 
-static bool is_upper(int c) { return c >= 'A' && c <= 'Z'; }
-static bool is_lower(int c) { return c >= 'a' && c <= 'z'; }
-static bool is_alpha(int c) { return is_upper(c) || is_lower(c); }
-static bool is_digit(int c) { return c >= '0' && c <= '9'; }
-static bool is_alnum(int c) { return is_alpha(c) || is_digit(c); }
-static bool is_space(int c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
-static bool is_cntrl(int c) { return c < 32 || c == 127; }
-static bool is_graph(int c) { return c > 32 && c < 127; }
-static bool is_punct(int c) { return is_graph(c) && !is_alnum(c); }
+static bool is_upper(int c)
+{
+    return c >= 'A' && c <= 'Z';
+}
+static bool is_lower(int c)
+{
+    return c >= 'a' && c <= 'z';
+}
+static bool is_alpha(int c)
+{
+    return is_upper(c) || is_lower(c);
+}
+static bool is_digit(int c)
+{
+    return c >= '0' && c <= '9';
+}
+static bool is_alnum(int c)
+{
+    return is_alpha(c) || is_digit(c);
+}
+static bool is_space(int c)
+{
+    return c == ' ' || (c >= '\t' && c <= '\r');
+}
+static bool is_cntrl(int c)
+{
+    return c < 32 || c == 127;
+}
+static bool is_graph(int c)
+{
+    return c > 32 && c < 127;
+}
+static bool is_punct(int c)
+{
+    return is_graph(c) && !is_alnum(c);
+}
 static bool is_xdigit(int c)
 {
     return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
@@ -86,18 +114,41 @@ static bool class_has(int c, int letter)
 {
     bool in;
     switch (is_upper(letter) ? letter + ('a' - 'A') : letter) {
-    case 'a': in = is_alpha(c); break;
-    case 'c': in = is_cntrl(c); break;
-    case 'd': in = is_digit(c); break;
-    case 'g': in = is_graph(c); break;
-    case 'l': in = is_lower(c); break;
-    case 'p': in = is_punct(c); break;
-    case 's': in = is_space(c); break;
-    case 'u': in = is_upper(c); break;
-    case 'w': in = is_alnum(c); break;
-    case 'x': in = is_xdigit(c); break;
-    case 'z': in = c == 0; break;
-    default: return c == letter;
+    case 'a':
+        in = is_alpha(c);
+        break;
+    case 'c':
+        in = is_cntrl(c);
+        break;
+    case 'd':
+        in = is_digit(c);
+        break;
+    case 'g':
+        in = is_graph(c);
+        break;
+    case 'l':
+        in = is_lower(c);
+        break;
+    case 'p':
+        in = is_punct(c);
+        break;
+    case 's':
+        in = is_space(c);
+        break;
+    case 'u':
+        in = is_upper(c);
+        break;
+    case 'w':
+        in = is_alnum(c);
+        break;
+    case 'x':
+        in = is_xdigit(c);
+        break;
+    case 'z':
+        in = c == 0;
+        break;
+    default:
+        return c == letter;
     }
     return is_upper(letter) ? !in : in;
 }
@@ -174,10 +225,14 @@ static bool set_has(const struct mstate *ms, int c, size_t lb, size_t rb)
 static bool item_has(const struct mstate *ms, int c, size_t p, size_t ep)
 {
     switch (ms->pat[p]) {
-    case '.': return true;
-    case '%': return class_has(c, ms->pat[p + 1]);
-    case '[': return set_has(ms, c, p, ep - 1);
-    default: return ms->pat[p] == c;
+    case '.':
+        return true;
+    case '%':
+        return class_has(c, ms->pat[p + 1]);
+    case '[':
+        return set_has(ms, c, p, ep - 1);
+    default:
+        return ms->pat[p] == c;
     }
 }
 
@@ -419,9 +474,8 @@ int daoc__luapat_match(const char *s, size_t slen, const char *p, size_t plen, c
     ms.slen = slen;
     ms.pat = (const unsigned char *)(p ? p : "");
     ms.plen = pattern_length((const char *)ms.pat, plen);
-    ms.max_steps = STEP_BASE + (slen > (~0ul - STEP_BASE) / STEP_PER_BYTE
-                                    ? ~0ul - STEP_BASE
-                                    : slen * STEP_PER_BYTE);
+    ms.max_steps = STEP_BASE + (slen > (~0ul - STEP_BASE) / STEP_PER_BYTE ? ~0ul - STEP_BASE
+                                                                          : slen * STEP_PER_BYTE);
     anchored = pat_at(&ms, 0) == '^';
     if (anchored)
         from = 1;

@@ -229,7 +229,7 @@ daoc__callable *daoc__builtin_validator(const char *name);
 
 /* ---- Lua patterns (luapat.c) ----------------------------------------- */
 
-/* string.find(s, p) semantics for patterns: returns 1 when p matches
+/* string.match(s, p) semantics (what Kong's validators call): returns 1 when p matches
  * somewhere in s, 0 when not, DAOC_EINVAL for a malformed pattern (then
  * *err, when given, receives a static description). */
 int daoc__luapat_match(const char *s, size_t slen, const char *p, size_t plen, const char **err);
