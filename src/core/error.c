@@ -7,6 +7,7 @@
  */
 #include "core/error.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -145,16 +146,142 @@ static void item_sep(daoc__buf *b, size_t *count)
         daoc__buf_puts(b, "; ");
 }
 
-static void put_leaf(daoc__buf *b, const daoc_value *v)
+/* ---- Penlight pretty.write(t) with its default two-space indent -------
+ * kong/db/errors.lua renders a table nested two levels deep in a schema
+ * violation with pl.pretty.write(value): one item per line, `key = value`,
+ * the array part first without keys, a comma after every item but the last
+ * of each table.  Keys are sorted (numerically for Kong's sparse error
+ * arrays), as in the one-line rendering. */
+
+static bool lua_keyword(const char *k, size_t n)
 {
-    if (v->type == DAOC_TOBJ || v->type == DAOC_TARR) {
-        char *p = daoc__value_pretty(v, NULL);
-        if (!p) {
+    static const char *const kw[] = {"and",   "break", "do",       "else", "elseif", "end",
+                                     "false", "for",   "function", "goto", "if",     "in",
+                                     "local", "nil",   "not",      "or",   "repeat", "return",
+                                     "then",  "true",  "until",    "while"};
+    for (size_t i = 0; i < sizeof kw / sizeof kw[0]; i++)
+        if (strlen(kw[i]) == n && memcmp(kw[i], k, n) == 0)
+            return true;
+    return false;
+}
+
+static bool lua_identifier(const char *k, size_t n)
+{
+    if (n == 0 || !((k[0] >= 'a' && k[0] <= 'z') || (k[0] >= 'A' && k[0] <= 'Z') || k[0] == '_'))
+        return false;
+    for (size_t i = 1; i < n; i++) {
+        char c = k[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_'))
+            return false;
+    }
+    return !lua_keyword(k, n);
+}
+
+static void pl_indent(daoc__buf *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        daoc__buf_putc(b, ' ');
+}
+
+/* Removes the comma ending the last complete line (eat_last_comma). */
+static void pl_eat_comma(daoc__buf *b)
+{
+    if (b->len >= 2 && b->data[b->len - 1] == '\n' && b->data[b->len - 2] == ',') {
+        b->data[b->len - 2] = '\n';
+        b->len--;
+    }
+}
+
+static void pl_quoted(daoc__buf *b, const daoc_value *s)
+{
+    char *p = daoc__value_pretty(s, NULL); /* a string renders as "..." */
+    if (!p) {
+        b->failed = true;
+        return;
+    }
+    daoc__buf_puts(b, p);
+    daoc__free(p);
+}
+
+static void pl_write(daoc__buf *b, const daoc_value *v, size_t oldindent, size_t indent, int depth)
+{
+    if (depth > 32) {
+        daoc__buf_puts(b, "<cycle>,\n");
+        return;
+    }
+    if (v->type == DAOC_TSTR) {
+        pl_quoted(b, v);
+        daoc__buf_puts(b, ",\n");
+        return;
+    }
+    if (v->type == DAOC_TNULL) { /* tostring(ngx.null) has a space: quoted */
+        daoc__buf_puts(b, "\"userdata: NULL\",\n");
+        return;
+    }
+    if (v->type != DAOC_TOBJ && v->type != DAOC_TARR) {
+        daoc__value_tostring(b, v);
+        daoc__buf_puts(b, ",\n");
+        return;
+    }
+    daoc__buf_puts(b, "{\n");
+    if (v->type == DAOC_TARR) {
+        for (size_t i = 0; i < v->len; i++) {
+            pl_indent(b, indent);
+            pl_write(b, v->u.a[i], indent, indent + 2, depth + 1);
+        }
+    } else {
+        const daoc__kv **s = sorted_entries(v);
+        if (!s) {
             b->failed = true;
             return;
         }
-        daoc__buf_puts(b, p);
-        daoc__free(p);
+        bool ints = (v->flags & DAOC__VF_INTKEYS) != 0;
+        long next = 1; /* ipairs: the array part is written without keys */
+        for (size_t i = 0; i < v->len; i++) {
+            const daoc__kv *kv = s[i];
+            pl_indent(b, indent);
+            if (ints && strtol(kv->key, NULL, 10) == next) {
+                next++;
+            } else if (ints) {
+                daoc__buf_putc(b, '[');
+                daoc__buf_append(b, kv->key, kv->klen);
+                daoc__buf_puts(b, "] = ");
+            } else if (lua_identifier(kv->key, kv->klen)) {
+                daoc__buf_append(b, kv->key, kv->klen);
+                daoc__buf_puts(b, " = ");
+            } else {
+                daoc_value k;
+                memset(&k, 0, sizeof k);
+                k.type = DAOC_TSTR;
+                k.u.s = (char *)(uintptr_t)kv->key;
+                k.len = kv->klen;
+                daoc__buf_putc(b, '[');
+                pl_quoted(b, &k);
+                daoc__buf_puts(b, "] = ");
+            }
+            pl_write(b, kv->val, indent, indent + 2, depth + 1);
+        }
+        daoc__free(s);
+    }
+    pl_eat_comma(b);
+    pl_indent(b, oldindent);
+    daoc__buf_puts(b, "},\n");
+}
+
+static void put_leaf(daoc__buf *b, const daoc_value *v)
+{
+    if (v->type == DAOC_TOBJ || v->type == DAOC_TARR) {
+        daoc__buf t = DAOC__BUF_INIT;
+        pl_write(&t, v, 0, 2, 0);
+        pl_eat_comma(&t);
+        if (t.len && t.data[t.len - 1] == '\n')
+            t.len--;
+        if (t.failed)
+            b->failed = true;
+        else
+            daoc__buf_append(b, t.data, t.len);
+        daoc__buf_free(&t);
     } else {
         daoc__value_tostring(b, v);
     }

@@ -519,6 +519,13 @@ static int cmp_kv(const void *a, const void *b)
     return x->klen < y->klen ? -1 : x->klen > y->klen;
 }
 
+static int cmp_kv_int(const void *a, const void *b)
+{
+    const daoc__kv *x = *(const daoc__kv *const *)a, *y = *(const daoc__kv *const *)b;
+    long xi = strtol(x->key, NULL, 10), yi = strtol(y->key, NULL, 10);
+    return (xi > yi) - (xi < yi);
+}
+
 static void pretty(daoc__buf *b, const daoc_value *v, const char *null_as)
 {
     switch (v->type) {
@@ -550,11 +557,16 @@ static void pretty(daoc__buf *b, const daoc_value *v, const char *null_as)
         for (size_t i = 0; i < v->len; i++)
             sorted[i] = &v->u.o[i];
         if (v->len > 1)
-            qsort(sorted, v->len, sizeof *sorted, cmp_kv);
+            qsort(sorted, v->len, sizeof *sorted,
+                  (v->flags & DAOC__VF_INTKEYS) ? cmp_kv_int : cmp_kv);
         for (size_t i = 0; i < v->len; i++) {
             if (i)
                 daoc__buf_putc(b, ',');
-            if (is_identifier(sorted[i]->key, sorted[i]->klen)) {
+            if (v->flags & DAOC__VF_INTKEYS) { /* sparse array: integer keys */
+                daoc__buf_putc(b, '[');
+                daoc__buf_append(b, sorted[i]->key, sorted[i]->klen);
+                daoc__buf_putc(b, ']');
+            } else if (is_identifier(sorted[i]->key, sorted[i]->klen)) {
                 daoc__buf_append(b, sorted[i]->key, sorted[i]->klen);
             } else {
                 daoc__buf_putc(b, '[');

@@ -16,12 +16,12 @@
 #include "dao/dao.h"
 
 /* Appends one part: tostring of a scalar, "" for absent/null; a foreign
- * value contributes its first (only) key value. */
+ * value contributes its `id` (Kong's get_cache_key_value reads value.id
+ * only, "" when absent). */
 static void put_part(daoc__buf *b, const daoc_value *v)
 {
     if (v && v->type == DAOC_TOBJ)
-        v = daoc__obj_getn(v, "id", 2) ? daoc__obj_getn(v, "id", 2)
-                                       : (v->len ? v->u.o[0].val : NULL);
+        v = daoc__obj_getn(v, "id", 2);
     if (!v || v->type == DAOC_TNULL || v->type == DAOC_TOBJ || v->type == DAOC_TARR)
         return;
     daoc__value_tostring(b, v);

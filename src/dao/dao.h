@@ -55,12 +55,21 @@ typedef struct daoc__dao_opts {
     bool tags_or;
     int64_t page_size;      /* pagination.page_size, 0 = unset */
     int64_t max_page_size;  /* effective maximum (default 50000) */
+    double size_max;        /* the maximum a page() size is checked against:
+                               pagination.max_page_size as given (valid or
+                               not, as Kong does), else max_page_size */
+    bool size_max_set;
 } daoc__dao_opts;
 
 /* Validates `opts` (may be NULL) like Kong's validate_options_value; fills
  * *o.  Invalid options: DAOC_EDAO with code 11 in *err. */
 int daoc__dao_opts_parse(const daoc_dao *dao, const daoc_value *opts, daoc__dao_opts *o,
                          daoc_error **err);
+/* The same for page, each, page_for_<f> and each_for_<f>: `pagination` as
+ * Kong's get_pagination_options leaves it (non-table ignored, a table merged
+ * over the defaults, so its default page_size is validated too). */
+int daoc__dao_opts_parse_paging(const daoc_dao *dao, const daoc_value *opts, daoc__dao_opts *o,
+                                daoc_error **err);
 
 /* Key-generic forms of the public methods: field = -1 means "by primary key"
  * (key is the pk object), otherwise the index of a unique / endpoint_key
@@ -75,6 +84,10 @@ int daoc__dao_upsert_key(daoc_dao *dao, long field, const daoc_value *key,
                          daoc_error **err);
 int daoc__dao_delete_key(daoc_dao *dao, long field, const daoc_value *key,
                          const daoc_value *opts, daoc_error **err);
+
+/* truncate(): every row of the entity and of the entities referencing it
+ * (Kong's TRUNCATE ... CASCADE). */
+int daoc__dao_truncate(daoc_dao *dao, daoc_error **err);
 
 /* page / page_for with a Lua-style size: NULL = default (pagination.page_size
  * or 1000), otherwise a number that must be an integer in 1..max_page_size
@@ -119,6 +132,10 @@ int daoc__dao_store_fail(const daoc_dao *dao, daoc_error **err, int rc,
 /* Argument checks shared by keyed methods: pk validation (code 1) or a
  * unique / endpoint_key value (code 10, or 16 for foreign fields). */
 int daoc__dao_check_key(daoc_dao *dao, long field, const daoc_value *key, daoc_error **err);
+/* The option check *_by_<f> methods run before validating their value:
+ * `workspace = null` on a field without unique_across_ws is code 18
+ * ("unique key %s is invalid for global query").  DAOC_OK for field < 0. */
+int daoc__dao_check_by_opts(daoc_dao *dao, long field, const daoc_value *opts, daoc_error **err);
 /* The primary-key object {pk fields} of an entity (foreign pk values copied
  * as they are).  NULL on ENOMEM. */
 daoc_value *daoc__dao_extract_pk(const daoc__schema *s, const daoc_value *entity);

@@ -4,8 +4,15 @@
  * Kong's texts (code 11, payload in `options`) and parsing into the flat
  * daoc__dao_opts the pipelines read.
  *
- * Unknown keys are ignored, as Kong does.  Workspaces do not exist yet: a
- * `workspace` string or null is accepted and ignored.
+ * Unknown keys are ignored, as Kong does.  Workspaces do not exist yet: only
+ * Kong's always-present "default" workspace is known, so a `workspace` that
+ * is null, a UUID or "default" is accepted (and ignored) and any other name
+ * is "invalid workspace", as Kong's lookup by name would answer.
+ *
+ * Paging methods (page, each, page_for_*, each_for_*) see `pagination` the
+ * way Kong's get_pagination_options leaves it: a non-table value is replaced
+ * by the defaults, a table is merged over them (so the default page_size is
+ * validated against a smaller max_page_size).
  */
 #include <math.h>
 #include <stdio.h>
@@ -91,10 +98,11 @@ static const char *check_tags(const daoc_value *tags, const daoc_value *cond, bo
     return NULL;
 }
 
-static int check_pagination(const daoc_value *pg, daoc__dao_opts *o, daoc_value **errors)
+static int check_pagination(const daoc_value *pg, bool paging, daoc__dao_opts *o,
+                            daoc_value **errors)
 {
     if (pg->type != DAOC_TOBJ && !(pg->type == DAOC_TARR && pg->len == 0))
-        return seterr(errors, "pagination", "must be a table");
+        return paging ? DAOC_OK : seterr(errors, "pagination", "must be a table");
     const daoc_value *ps = pg->type == DAOC_TOBJ ? daoc__obj_getn(pg, "page_size", 9) : NULL;
     const daoc_value *mps = pg->type == DAOC_TOBJ ? daoc__obj_getn(pg, "max_page_size", 13) : NULL;
     daoc_value *perr = NULL;
@@ -108,6 +116,18 @@ static int check_pagination(const daoc_value *pg, daoc__dao_opts *o, daoc_value 
             rc = seterr(&perr, "max_page_size", "must be an integer greater than 0");
         else
             max = d > 9.2e18 ? INT64_MAX : (int64_t)d;
+        /* Kong checks a page() size against the raw merged value */
+        if (daoc__is_number(mps)) {
+            o->size_max = mps->type == DAOC_TINT ? (double)mps->u.i : mps->u.n;
+            o->size_max_set = true;
+        }
+    }
+    daoc_value dflt;
+    if (!ps && paging) { /* merged over the default page_size */
+        memset(&dflt, 0, sizeof dflt);
+        dflt.type = DAOC_TINT;
+        dflt.u.i = DAOC__PAGE_SIZE_DEFAULT;
+        ps = &dflt;
     }
     if (rc == DAOC_OK && ps) {
         if (!daoc__is_number(ps)) {
@@ -121,6 +141,8 @@ static int check_pagination(const daoc_value *pg, daoc__dao_opts *o, daoc_value 
         }
     }
     o->max_page_size = max;
+    if (!o->size_max_set)
+        o->size_max = (double)max;
     if (rc == DAOC_OK && perr) {
         if (!*errors && !(*errors = daoc_obj()))
             rc = DAOC_ENOMEM;
@@ -129,6 +151,35 @@ static int check_pagination(const daoc_value *pg, daoc__dao_opts *o, daoc_value 
     }
     daoc_value_free(perr);
     return rc;
+}
+
+/* Kong's is_valid_uuid: 36 characters, 8-4-4-4-12 hex digits. */
+static bool is_uuid(const char *s, size_t n)
+{
+    if (n != 36)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+        if (dash ? c != '-'
+                 : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
+            return false;
+    }
+    return true;
+}
+
+/* Kong: a truthy `workspace` must be a string (a UUID, or the name of an
+ * existing workspace) or null; false is ignored. */
+static const char *check_workspace(const daoc_value *ws)
+{
+    if (!truthy(ws) && !(ws && ws->type == DAOC_TNULL))
+        return NULL;
+    if (ws->type == DAOC_TSTR) {
+        if (is_uuid(ws->u.s, ws->len) || (ws->len == 7 && memcmp(ws->u.s, "default", 7) == 0))
+            return NULL;
+        return "invalid workspace";
+    }
+    return ws->type == DAOC_TNULL ? NULL : "must be a string or null";
 }
 
 static int check_bool(const daoc_value *opts, const char *key, bool *out, daoc_value **errors)
@@ -142,13 +193,14 @@ static int check_bool(const daoc_value *opts, const char *key, bool *out, daoc_v
     return DAOC_OK;
 }
 
-int daoc__dao_opts_parse(const daoc_dao *dao, const daoc_value *opts, daoc__dao_opts *o,
-                         daoc_error **err)
+static int parse(const daoc_dao *dao, const daoc_value *opts, bool paging, daoc__dao_opts *o,
+                 daoc_error **err)
 {
     const daoc__schema *s = dao->schema;
     memset(o, 0, sizeof *o);
     o->transform = true;
     o->max_page_size = DAOC__MAX_PAGE_SIZE_DEFAULT;
+    o->size_max = (double)DAOC__MAX_PAGE_SIZE_DEFAULT;
     if (!opts)
         return DAOC_OK;
     if (opts->type != DAOC_TOBJ && !(opts->type == DAOC_TARR && opts->len == 0))
@@ -159,13 +211,14 @@ int daoc__dao_opts_parse(const daoc_dao *dao, const daoc_value *opts, daoc__dao_
     daoc_value *errors = NULL;
     int rc = DAOC_OK;
     o->nulls = truthy(daoc__obj_getn(opts, "nulls", 5));
-    o->skip_ttl = truthy(daoc__obj_getn(opts, "skip_ttl", 8));
     o->no_broadcast = truthy(daoc__obj_getn(opts, "no_broadcast_crud_event", 23));
 
-    const daoc_value *ws = daoc__obj_getn(opts, "workspace", 9);
-    if (ws && ws->type != DAOC_TSTR && ws->type != DAOC_TNULL)
-        rc = seterr(&errors, "workspace", "must be a string or null");
-    if (rc == DAOC_OK)
+    const char *wserr = check_workspace(daoc__obj_getn(opts, "workspace", 9));
+    if (wserr)
+        rc = seterr(&errors, "workspace", wserr);
+    /* show_ws_id is only checked when truthy (false/absent are fine) */
+    const daoc_value *sw = daoc__obj_getn(opts, "show_ws_id", 10);
+    if (rc == DAOC_OK && truthy(sw))
         rc = check_bool(opts, "show_ws_id", &o->show_ws_id, &errors);
 
     const daoc_value *ttl = daoc__obj_getn(opts, "ttl", 3);
@@ -205,11 +258,13 @@ int daoc__dao_opts_parse(const daoc_dao *dao, const daoc_value *opts, daoc__dao_
 
     const daoc_value *pg = daoc__obj_getn(opts, "pagination", 10);
     if (rc == DAOC_OK && pg)
-        rc = check_pagination(pg, o, &errors);
+        rc = check_pagination(pg, paging, o, &errors);
     if (rc == DAOC_OK)
         rc = check_bool(opts, "transform", &o->transform, &errors);
     if (rc == DAOC_OK)
         rc = check_bool(opts, "export", &o->export_, &errors);
+    if (rc == DAOC_OK)
+        rc = check_bool(opts, "skip_ttl", &o->skip_ttl, &errors);
 
     if (rc != DAOC_OK) {
         daoc_value_free(errors);
@@ -225,4 +280,16 @@ int daoc__dao_opts_parse(const daoc_dao *dao, const daoc_value *opts, daoc__dao_
     else
         daoc_error_free(e);
     return DAOC_EDAO;
+}
+
+int daoc__dao_opts_parse(const daoc_dao *dao, const daoc_value *opts, daoc__dao_opts *o,
+                         daoc_error **err)
+{
+    return parse(dao, opts, false, o, err);
+}
+
+int daoc__dao_opts_parse_paging(const daoc_dao *dao, const daoc_value *opts, daoc__dao_opts *o,
+                                daoc_error **err)
+{
+    return parse(dao, opts, true, o, err);
 }

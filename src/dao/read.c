@@ -99,13 +99,27 @@ int daoc__dao_check_key(daoc_dao *dao, long field, const daoc_value *key, daoc_e
                                errors);
 }
 
+int daoc__dao_check_by_opts(daoc_dao *dao, long field, const daoc_value *opts, daoc_error **err)
+{
+    if (!dao || field < 0 || !opts || opts->type != DAOC_TOBJ || !by_field_ok(dao->schema, field))
+        return DAOC_OK;
+    const daoc_value *ws = daoc__obj_getn(opts, "workspace", 9);
+    const daoc__field *f = &dao->schema->fields[field];
+    if (!ws || ws->type != DAOC_TNULL || f->unique_across_ws)
+        return DAOC_OK;
+    return daoc__dao_fail(dao, err, DAOC_ERR_INVALID_UNIQUE_GLOBAL, NULL,
+                          "unique key %s is invalid for global query", f->name);
+}
+
 int daoc__dao_select_key(daoc_dao *dao, long field, const daoc_value *key,
                          const daoc_value *opts, daoc_value **out, daoc_error **err)
 {
     if (!out)
         return DAOC_EINVAL;
     *out = NULL;
-    int rc = daoc__dao_check_key(dao, field, key, err);
+    int rc = daoc__dao_check_by_opts(dao, field, opts, err);
+    if (rc == DAOC_OK)
+        rc = daoc__dao_check_key(dao, field, key, err);
     if (rc != DAOC_OK)
         return rc;
     daoc__dao_opts o;
@@ -131,7 +145,7 @@ int daoc__dao_select_key(daoc_dao *dao, long field, const daoc_value *key,
 }
 
 /* Kong's validate_size_value. */
-static bool size_ok(const daoc_value *size, int64_t max, int64_t *out)
+static bool size_ok(const daoc_value *size, double max, int64_t *out)
 {
     double d;
     if (size->type == DAOC_TINT)
@@ -140,7 +154,7 @@ static bool size_ok(const daoc_value *size, int64_t max, int64_t *out)
         d = size->u.n;
     else
         return false;
-    if (!isfinite(d) || floor(d) != d || d < 1 || d > (double)max)
+    if (!isfinite(d) || floor(d) != d || d < 1 || d > max)
         return false;
     *out = (int64_t)d;
     return true;
@@ -163,26 +177,27 @@ int daoc__dao_page_v(daoc_dao *dao, long fk_field, const daoc_value *fk, const d
             return DAOC_EINVAL;
         if (!fk || fk->type != DAOC_TOBJ)
             return DAOC_EINVAL; /* "foreign_key must be a table" */
+        /* Kong's validate_pagination_method reports a bad foreign key with
+         * errors:invalid_primary_key (code 1), unlike select_by_<f> (16) */
         daoc_value *errors = NULL;
         rc = daoc__schema_validate_field(&s->fields[fk_field], fk, &errors);
         if (rc != DAOC_OK)
             return rc;
         if (errors)
-            return daoc__dao_fail_tree(dao, err, DAOC_ERR_INVALID_FOREIGN_KEY,
-                                       "invalid foreign key", errors);
+            return daoc__dao_fail_tree(dao, err, DAOC_ERR_INVALID_PRIMARY_KEY,
+                                       "invalid primary key", errors);
     }
 
     daoc__dao_opts o;
     daoc_error *operr = NULL;
-    rc = daoc__dao_opts_parse(dao, opts, &o, &operr);
+    rc = daoc__dao_opts_parse_paging(dao, opts, &o, &operr);
     if (rc != DAOC_OK && rc != DAOC_EDAO)
         return rc;
     int64_t n = o.page_size ? o.page_size : DAOC__PAGE_SIZE_DEFAULT;
-    if (size && !size_ok(size, o.max_page_size, &n)) {
+    if (size && !size_ok(size, o.size_max, &n)) {
         daoc_error_free(operr);
         return daoc__dao_fail(dao, err, DAOC_ERR_INVALID_SIZE, NULL,
-                              "size must be an integer between 1 and %lld",
-                              (long long)o.max_page_size);
+                              "size must be an integer between 1 and %.14g", o.size_max);
     }
     if (operr) {
         if (err)

@@ -32,7 +32,9 @@ static daoc_dao *dao_of(const daoc_dao *dao, const daoc__schema *s)
 
 /* resolve_foreign: a foreign value that is not a valid primary key but
  * carries a unique field of the referenced entity is looked up with
- * select_by_<unique> and replaced by the found entity's primary key. */
+ * select_by_<unique> (fields in schema order, stopping at the first hit)
+ * and replaced by the found entity's primary key; every miss is a code 13
+ * item. */
 static int resolve_foreign(daoc_dao *dao, daoc_value *e, daoc_error **err)
 {
     const daoc__schema *s = dao->schema;
@@ -56,7 +58,10 @@ static int resolve_foreign(daoc_dao *dao, daoc_value *e, daoc_error **err)
         daoc_value *ferr = NULL;
         for (size_t j = 0; rdao && j < rs->nfields && rc == DAOC_OK; j++) {
             const daoc__field *uf = &rs->fields[j];
-            if (!uf->unique && rs->endpoint_key != (long)j)
+            /* Kong tests `unique_field.unique or unique_field.endpoint_key`;
+             * no field carries an endpoint_key attribute, so only unique
+             * fields resolve */
+            if (!uf->unique)
                 continue;
             const daoc_value *uv = daoc__obj_getn(v, uf->name, uf->name_len);
             if (daoc__is_nil_or_null(uv))
@@ -78,8 +83,8 @@ static int resolve_foreign(daoc_dao *dao, daoc_value *e, daoc_error **err)
                     rc = DAOC_ENOMEM;
                     break;
                 }
-                daoc_value_free(ferr);
-                ferr = NULL;
+                /* as Kong does, misses on earlier unique fields are still
+                 * reported (its resolve_errors survive the break) */
                 daoc_value_free(e->u.o[at].val);
                 e->u.o[at].val = pk;
                 break;
@@ -329,7 +334,9 @@ int daoc__dao_update_key(daoc_dao *dao, long field, const daoc_value *key,
     daoc_value *e = NULL, *stored = NULL, *row = NULL;
     char *ck = NULL, *msg = NULL;
     bool in_tx = false;
-    int rc = daoc__dao_check_key(dao, field, key, err);
+    int rc = daoc__dao_check_by_opts(dao, field, opts, err);
+    if (rc == DAOC_OK)
+        rc = daoc__dao_check_key(dao, field, key, err);
     if (rc == DAOC_OK)
         rc = daoc__dao_opts_parse(dao, opts, &o, err);
     if (rc == DAOC_OK)
@@ -443,7 +450,9 @@ int daoc__dao_upsert_key(daoc_dao *dao, long field, const daoc_value *key,
     daoc_value *e = NULL, *stored = NULL, *row = NULL;
     char *ck = NULL, *msg = NULL;
     bool in_tx = false;
-    int rc = daoc__dao_check_key(dao, field, key, err);
+    int rc = daoc__dao_check_by_opts(dao, field, opts, err);
+    if (rc == DAOC_OK)
+        rc = daoc__dao_check_key(dao, field, key, err);
     if (rc == DAOC_OK)
         rc = daoc__dao_opts_parse(dao, opts, &o, err);
     if (rc == DAOC_OK)
@@ -517,7 +526,9 @@ fail:
 int daoc__dao_delete_key(daoc_dao *dao, long field, const daoc_value *key,
                          const daoc_value *opts, daoc_error **err)
 {
-    int rc = daoc__dao_check_key(dao, field, key, err);
+    int rc = daoc__dao_check_by_opts(dao, field, opts, err);
+    if (rc == DAOC_OK)
+        rc = daoc__dao_check_key(dao, field, key, err);
     if (rc != DAOC_OK)
         return rc;
     daoc__dao_opts o;
@@ -532,6 +543,18 @@ int daoc__dao_delete_key(daoc_dao *dao, long field, const daoc_value *key,
     rc = dao->store->ops->delete(dao->store, dao->schema, &k, &ro, &deleted, &viol, &msg);
     if (rc != DAOC_OK)
         return daoc__dao_store_fail(dao, err, rc, &viol, NULL, msg);
+    return DAOC_OK;
+}
+
+int daoc__dao_truncate(daoc_dao *dao, daoc_error **err)
+{
+    if (!dao || !dao->store->ops->truncate)
+        return DAOC_EINVAL;
+    char *msg = NULL;
+    int rc = dao->store->ops->truncate(dao->store, dao->schema, &msg);
+    if (rc != DAOC_OK)
+        return daoc__dao_store_fail(dao, err, rc, NULL, NULL, msg);
+    daoc__free(msg);
     return DAOC_OK;
 }
 

@@ -229,6 +229,22 @@ static int err_tostring(lua_State *L)
     return 1;
 }
 
+/* err_t's __concat: tostring(a) .. tostring(b), so `"failed: " .. err_t`
+ * works as with Kong's error tables. */
+static int err_concat(lua_State *L)
+{
+    lua_settop(L, 2);
+    for (int i = 1; i <= 2; i++) {
+        lua_getglobal(L, "tostring");
+        lua_pushvalue(L, i);
+        lua_call(L, 1, 1);
+        if (!lua_isstring(L, -1))
+            return luaL_error(L, "attempt to concatenate a non-string value");
+    }
+    lua_concat(L, 2);
+    return 1;
+}
+
 /* The set metatable's __index: a string key answers whether the set holds
  * it. */
 static int set_index(lua_State *L)
@@ -252,6 +268,8 @@ static void init_metatables(lua_State *L)
     lua_newtable(L);
     lua_pushcfunction(L, err_tostring);
     lua_setfield(L, -2, "__tostring");
+    lua_pushcfunction(L, err_concat);
+    lua_setfield(L, -2, "__concat");
     lua_setfield(L, LUA_REGISTRYINDEX, ERR_MT_KEY);
 
     /* the set metatable carries whatever the array metatable carries (its
@@ -420,6 +438,13 @@ static void push_dao_object(lua_State *L, struct daoc__lua *ls, daoc_dao *dao)
     lua_pushstring(L, strategy_name(dao));
     lua_setfield(L, -2, "name");
     lua_setfield(L, -2, "strategy");
+    /* the connector's pagination defaults, as Kong's DAO carries them */
+    lua_createtable(L, 0, 2);
+    lua_pushinteger(L, DAOC__PAGE_SIZE_DEFAULT);
+    lua_setfield(L, -2, "page_size");
+    lua_pushinteger(L, DAOC__MAX_PAGE_SIZE_DEFAULT);
+    lua_setfield(L, -2, "max_page_size");
+    lua_setfield(L, -2, "pagination");
     lua_getfield(L, LUA_REGISTRYINDEX, KONG_KEY);
     lua_getfield(L, -1, "db");
     lua_setfield(L, -3, "db");

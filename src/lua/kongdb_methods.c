@@ -206,6 +206,21 @@ static int m_select_by_cache_key(lua_State *L)
     return 1;
 }
 
+/* truncate(): removes every row (and, as Kong's TRUNCATE ... CASCADE does,
+ * the rows of entities referencing them); true or nil, err, err_t. */
+static int m_truncate(lua_State *L)
+{
+    daoc__kdb_up up;
+    daoc__kdb_up_get(L, &up);
+    daoc_error *err = NULL;
+    int rc = daoc__dao_truncate(up.dao, &err);
+    if (rc != DAOC_OK)
+        return daoc__kdb_push_fail(L, up.ls, up.dao, rc, err);
+    daoc_error_free(err);
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
 static void set_method(lua_State *L, const char *name, lua_CFunction fn, struct daoc__lua *ls,
                        daoc_dao *dao, long field, const char *fname)
 {
@@ -222,6 +237,7 @@ void daoc__kdb_add_methods(lua_State *L, struct daoc__lua *ls, daoc_dao *dao)
     set_method(L, "delete", m_delete, ls, dao, -1, NULL);
     set_method(L, "cache_key", m_cache_key, ls, dao, -1, NULL);
     set_method(L, "select_by_cache_key", m_select_by_cache_key, ls, dao, -1, NULL);
+    set_method(L, "truncate", m_truncate, ls, dao, -1, NULL);
 
     const daoc__schema *s = dao->schema;
     for (size_t i = 0; i < s->nfields; i++) {

@@ -179,3 +179,15 @@ TEST(value_equality_and_copy)
     daoc_value_free(b);
     daoc_value_free(c);
 }
+
+TEST(pretty_renders_sparse_error_arrays_with_integer_keys)
+{
+    daoc_value *o = daoc_obj();
+    o->flags |= DAOC__VF_INTKEYS;
+    ASSERT_INT(daoc_obj_set(o, "10", daoc_str("b")), DAOC_OK);
+    ASSERT_INT(daoc_obj_set(o, "2", daoc_str("a")), DAOC_OK);
+    char *p = daoc__value_pretty(o, NULL);
+    ASSERT_STR(p, "{[2]=\"a\",[10]=\"b\"}");
+    daoc__free(p);
+    daoc_value_free(o);
+}

@@ -800,10 +800,12 @@ TEST(page_for_foreign)
     daoc_value_free(rows);
     daoc_value_free(fk);
 
+    /* Kong's validate_pagination_method words a bad foreign key with
+     * errors:invalid_primary_key (code 1); code 16 is for *_by_<foreign> */
     fk = J("{'id':'x'}");
     int rc = daoc_dao_page_for(dao, "parent", fk, 0, NULL, NULL, &rows, &next, &err);
-    ASSERT_ERR(rc, err, DAOC_ERR_INVALID_FOREIGN_KEY,
-               "invalid foreign key: '{id=\"expected a valid UUID\"}'");
+    ASSERT_ERR(rc, err, DAOC_ERR_INVALID_PRIMARY_KEY,
+               "invalid primary key: '{id=\"expected a valid UUID\"}'");
     daoc_error_free(err);
     ASSERT_INT(daoc_dao_page_for(dao, "label", fk, 0, NULL, NULL, &rows, &next, NULL), DAOC_EINVAL);
     daoc_value_free(fk);
@@ -959,8 +961,12 @@ TEST(option_errors)
                         "`/`) or valid utf-8)");
     expect_option_error(db, "tokens", "{'tags':['a']}",
                         "invalid option (tags: cannot be used with 'tokens')");
-    expect_option_error(db, "items", "{'pagination':5}",
-                        "invalid option (pagination: must be a table)");
+    /* page() replaces a non-table pagination by the defaults (Kong's
+     * get_pagination_options); other methods refuse it */
+    ASSERT_INT(count_rows(db, "items", "{'pagination':5}"), 0);
+    expect_option_error(db, "items", "{'pagination':{'max_page_size':3}}",
+                        "invalid option (pagination.page_size: must be an integer between 1 "
+                        "and 3)");
     expect_option_error(db, "items", "{'pagination':{'page_size':'x'}}",
                         "invalid option (pagination.page_size: must be a number)");
     expect_option_error(db, "items", "{'show_ws_id':'x'}",
@@ -984,6 +990,12 @@ TEST(option_errors)
     err = NULL;
     rc = daoc_dao_delete(daoc_db_dao(db, "items"), pk, opts, &err);
     ASSERT_ERR(rc, err, DAOC_ERR_INVALID_OPTIONS, "invalid option (ttl: cannot be used with 'items')");
+    daoc_error_free(err);
+    daoc_value_free(opts);
+    opts = J("{'pagination':5}");
+    err = NULL;
+    rc = daoc_dao_select(daoc_db_dao(db, "items"), pk, opts, &out, &err);
+    ASSERT_ERR(rc, err, DAOC_ERR_INVALID_OPTIONS, "invalid option (pagination: must be a table)");
     daoc_error_free(err);
     daoc_value_free(opts);
     daoc_value_free(pk);
