@@ -240,18 +240,44 @@ int daoc_db_open(daoc_db **out, const daoc_config *cfg, daoc_error **err)
     if (!db)
         return DAOC_ENOMEM;
     int rc = DAOC_ENOMEM;
+    bool in_tx = false;
     db->cfg = daoc__config_copy(cfg);
     if (!db->cfg)
         goto fail;
     rc = open_store(db, err);
     if (rc != DAOC_OK)
         goto fail;
+    /* Tables are created in one transaction: a definition refused half-way
+     * through leaves the database as it was. */
+    char *msg = NULL;
+    rc = db->store->ops->begin(db->store, &msg);
+    if (rc != DAOC_OK) {
+        int erc = set_err(err, "store error",
+                          daoc__asprintf("cannot start a transaction: %s",
+                                         msg ? msg : daoc_strerror(rc)));
+        daoc__free(msg);
+        if (erc != DAOC_OK)
+            rc = erc;
+        goto fail;
+    }
+    in_tx = true;
     rc = add_core_entities(db, err);
     if (rc != DAOC_OK)
         goto fail;
     rc = add_plugin_entities(db, err);
     if (rc != DAOC_OK)
         goto fail;
+    in_tx = false;
+    rc = db->store->ops->commit(db->store, &msg);
+    if (rc != DAOC_OK) {
+        int erc = set_err(err, "store error",
+                          daoc__asprintf("cannot create the tables: %s",
+                                         msg ? msg : daoc_strerror(rc)));
+        daoc__free(msg);
+        if (erc != DAOC_OK)
+            rc = erc;
+        goto fail;
+    }
     /* Expired rows are invisible to reads already; removing them at open keeps
      * short-lived processes (daoc runner, CLI) from letting them pile up.
      * Long-running embedders call daoc_db_cleanup_ttl periodically. */
@@ -266,6 +292,8 @@ int daoc_db_open(daoc_db **out, const daoc_config *cfg, daoc_error **err)
     *out = db;
     return DAOC_OK;
 fail:
+    if (in_tx)
+        db->store->ops->rollback(db->store);
     daoc_db_close(db);
     return rc;
 }

@@ -10,6 +10,13 @@
  * (a C closure made by daoc__lua_push_builtin) converts straight back to
  * its C callable so validation never enters Lua for it.
  *
+ * daoc__lua_to_input is the variant for data a script hands to kong.db:
+ * where the strict conversion fails on a value daoc cannot represent (a
+ * coroutine, a userdata, a table that contains itself, nesting deeper than
+ * 100), it keeps a reference to the Lua value as an opaque DAOC_TFUNC, so
+ * validation answers with Kong's per-field type error ("expected a string")
+ * instead of the whole call failing.
+ *
  * It does not decide what a definition means (defs.c, legacy.c) and never
  * runs with the instruction budget (sandbox.c sets it around loads).
  */
@@ -217,7 +224,10 @@ static int lua_callable_call(daoc__callable *self, const daoc_value *const *args
     return rc;
 }
 
-/* Wraps the Lua function at idx as a new callable (one reference). */
+/* Wraps the Lua function at idx as a new callable (one reference).  Also
+ * used for the opaque values of daoc__lua_to_input: calling one of those
+ * fails with Lua's "attempt to call" message, pushing it gives the original
+ * Lua value back. */
 static daoc__callable *wrap_function(struct daoc__lua *ls, int idx)
 {
     lua_callable *lc = daoc__calloc(1, sizeof *lc);
@@ -354,9 +364,25 @@ struct conv {
     int depth;
     size_t nodes;
     const char *why;
+    bool opaque; /* keep unrepresentable values as opaque references */
 };
 
 static int conv_value(struct conv *cv, int idx, daoc_value **out);
+
+/* The value at idx cannot be represented (why): an error, or with
+ * cv->opaque an opaque reference to it. */
+static int unrepresentable(struct conv *cv, int idx, const char *why, daoc_value **out)
+{
+    if (!cv->opaque) {
+        cv->why = why;
+        return DAOC_EINVAL;
+    }
+    daoc__callable *c = wrap_function(cv->ls, idx);
+    if (!c)
+        return DAOC_ENOMEM;
+    *out = daoc__func(c);
+    return *out ? DAOC_OK : DAOC_ENOMEM;
+}
 
 static bool is_integral(lua_Number n)
 {
@@ -518,15 +544,11 @@ static int conv_table(struct conv *cv, int idx, daoc_value **out)
     lua_Number maxk = 0;
     int rc;
 
-    if (cv->depth >= MAX_DEPTH) {
-        cv->why = "table nesting deeper than 100";
-        return DAOC_EINVAL;
-    }
+    if (cv->depth >= MAX_DEPTH)
+        return unrepresentable(cv, idx, "table nesting deeper than 100", out);
     for (int i = 0; i < cv->depth; i++) {
-        if (cv->path[i] == p) {
-            cv->why = "table contains a cycle";
-            return DAOC_EINVAL;
-        }
+        if (cv->path[i] == p)
+            return unrepresentable(cv, idx, "table contains a cycle", out);
     }
     if (!lua_checkstack(L, 8))
         return DAOC_ENOMEM;
@@ -589,10 +611,8 @@ static int conv_value(struct conv *cv, int idx, daoc_value **out)
         break;
     }
     case LUA_TLIGHTUSERDATA:
-        if (lua_touserdata(L, idx) != NULL) {
-            cv->why = "light userdata other than ngx.null";
-            return DAOC_EINVAL;
-        }
+        if (lua_touserdata(L, idx) != NULL)
+            return unrepresentable(cv, idx, "light userdata other than ngx.null", out);
         *out = daoc_null();
         break;
     case LUA_TTABLE:
@@ -610,24 +630,36 @@ static int conv_value(struct conv *cv, int idx, daoc_value **out)
         break;
     }
     default:
-        cv->why = lua_type(L, idx) == LUA_TTHREAD ? "coroutines cannot be converted"
-                                                  : "userdata cannot be converted";
-        return DAOC_EINVAL;
+        return unrepresentable(cv, idx,
+                               lua_type(L, idx) == LUA_TTHREAD ? "coroutines cannot be converted"
+                                                               : "userdata cannot be converted",
+                               out);
     }
     return *out ? DAOC_OK : DAOC_ENOMEM;
 }
 
-int daoc__lua_to_value(struct daoc__lua *ls, int idx, daoc_value **out, const char **why)
+static int convert(struct daoc__lua *ls, int idx, bool opaque, daoc_value **out, const char **why)
 {
     struct conv cv;
     cv.ls = ls;
     cv.depth = 0;
     cv.nodes = 0;
     cv.why = NULL;
+    cv.opaque = opaque;
     if (idx < 0 && idx > LUA_REGISTRYINDEX)
         idx = lua_gettop(ls->L) + idx + 1;
     int rc = conv_value(&cv, idx, out);
     if (why)
         *why = rc == DAOC_ENOMEM ? "out of memory" : cv.why;
     return rc;
+}
+
+int daoc__lua_to_value(struct daoc__lua *ls, int idx, daoc_value **out, const char **why)
+{
+    return convert(ls, idx, false, out, why);
+}
+
+int daoc__lua_to_input(struct daoc__lua *ls, int idx, daoc_value **out, const char **why)
+{
+    return convert(ls, idx, true, out, why);
 }

@@ -103,7 +103,7 @@ void daoc__kdb_args(lua_State *L, struct daoc__lua *ls, int n, const int *idx, d
         const char *why = NULL;
         if (lua_isnoneornil(L, idx[i]))
             continue;
-        int rc = daoc__lua_to_value(ls, idx[i], &out[i], &why);
+        int rc = daoc__lua_to_input(ls, idx[i], &out[i], &why);
         if (rc != DAOC_OK) {
             daoc__kdb_free(i, out);
             out[i] = NULL;

@@ -48,6 +48,14 @@ int daoc__lua_push_value(struct daoc__lua *ls, const daoc_value *v);
  * *why (static text) set. */
 int daoc__lua_to_value(struct daoc__lua *ls, int idx, daoc_value **out, const char **why);
 
+/* The same for data given to kong.db (entities, primary keys, options):
+ * threads, userdata, the table closing a cycle and tables nested deeper than
+ * 100 become opaque DAOC_TFUNC values referencing the Lua value, which
+ * validation refuses with the field's type error (Kong's code 2) instead of
+ * the call raising.  Still fails (DAOC_EINVAL, *why) for table keys that
+ * are neither strings nor numbers and for more than 2,000,000 values. */
+int daoc__lua_to_input(struct daoc__lua *ls, int idx, daoc_value **out, const char **why);
+
 /* Installs `kong` (kong.db with every DAO of ls->db, kong.log, kong.dao and
  * kong.db aliases used by older plugin generations) into the table at the
  * top of the stack (an environment), or as globals when env_idx is 0. */

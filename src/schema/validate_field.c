@@ -3,8 +3,10 @@
  * compiled field definition.
  *
  * Order, as in kong/db/schema/init.lua: null handling (only ne/eq/required
- * apply), eq = null, abstract fields, the type check (plus daoc's own UTF-8
- * rule for strings), composite recursion (array/set elements, map keys and
+ * apply), eq = null, abstract fields, the type check (plus daoc's own rules
+ * for what its store cannot keep unchanged: invalid UTF-8 in strings, NaN in
+ * numbers, infinities below composite fields, which are stored as JSON),
+ * composite recursion (array/set elements, map keys and
  * values, records as nested schemas, foreign keys through the referenced
  * primary key), then the validators in Kong's fixed order where the first
  * failure wins and the field's `err` replaces the validator's message.
@@ -16,6 +18,7 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/alloc.h"
@@ -70,6 +73,14 @@ static bool is_integral(const daoc_value *v)
     return isfinite(n) && floor(n) == n && n >= -9223372036854775808.0 && n < 9223372036854775808.0;
 }
 
+/* The context for values below a composite field (stored as JSON). */
+static daoc__vctx nested(const daoc__vctx *c)
+{
+    daoc__vctx n = *c;
+    n.in_json = true;
+    return n;
+}
+
 /* ---- composite values ------------------------------------------------- */
 
 static int v_elements(const daoc__vctx *c, const daoc__field *f, const daoc_value *v,
@@ -78,9 +89,10 @@ static int v_elements(const daoc__vctx *c, const daoc__field *f, const daoc_valu
     daoc_value *errs = NULL;
     if (v->type != DAOC_TARR || !f->elements)
         return DAOC_OK;
+    daoc__vctx nc = nested(c);
     for (size_t i = 0; i < v->len; i++) {
         daoc_value *e = NULL;
-        int rc = daoc__vfield(c, f->elements, v->u.a[i], true, &e);
+        int rc = daoc__vfield(&nc, f->elements, v->u.a[i], true, &e);
         if (rc != DAOC_OK)
             goto fail;
         if (!e)
@@ -98,23 +110,42 @@ fail:
     return DAOC_ENOMEM;
 }
 
+/* One map entry: Kong validates the key, then the value; the first error
+ * is the field's (a plain string or table, not keyed). */
+static int v_map_entry(const daoc__vctx *c, const daoc__field *f, const daoc_value *key,
+                       const daoc_value *val, daoc_value **err)
+{
+    if (f->keys) {
+        int rc = daoc__vfield(c, f->keys, key, true, err);
+        if (rc != DAOC_OK || *err)
+            return rc;
+    }
+    if (f->values)
+        return daoc__vfield(c, f->values, val, true, err);
+    return DAOC_OK;
+}
+
+/* Map entries in Kong's order.  A Lua table with sparse integer keys
+ * ({[3] = "v"}) arrives as an object flagged DAOC__VF_INTKEYS: its keys are
+ * numbers, which a string `keys` definition refuses ("expected a string"),
+ * as Kong's pairs() walk does.  (A sequence arrives as an array and is
+ * refused by the type check.) */
 static int v_map(const daoc__vctx *c, const daoc__field *f, const daoc_value *v, daoc_value **err)
 {
     if (v->type != DAOC_TOBJ)
         return DAOC_OK;
+    daoc__vctx nc = nested(c);
+    bool intkeys = (v->flags & DAOC__VF_INTKEYS) != 0;
     for (size_t i = 0; i < v->len; i++) {
         const daoc__kv *kv = &v->u.o[i];
-        if (f->keys) {
-            daoc_value key = {.type = DAOC_TSTR, .len = kv->klen, .u.s = kv->key};
-            int rc = daoc__vfield(c, f->keys, &key, true, err);
-            if (rc != DAOC_OK || *err)
-                return rc;
+        daoc_value key = {.type = DAOC_TSTR, .len = kv->klen, .u.s = kv->key};
+        if (intkeys) {
+            key.type = DAOC_TINT;
+            key.u.i = strtoll(kv->key, NULL, 10);
         }
-        if (f->values) {
-            int rc = daoc__vfield(c, f->values, kv->val, true, err);
-            if (rc != DAOC_OK || *err)
-                return rc;
-        }
+        int rc = v_map_entry(&nc, f, &key, kv->val, err);
+        if (rc != DAOC_OK || *err)
+            return rc;
     }
     return DAOC_OK;
 }
@@ -169,14 +200,15 @@ static int v_record(const daoc__vctx *c, const daoc__field *f, const daoc_value 
     const daoc__schema *rs = f->record;
     if (!rs)
         return DAOC_OK;
+    daoc__vctx nc = nested(c);
     if (!needs_processing(rs, v))
-        return daoc__ventity(c, rs, v, true, err);
+        return daoc__ventity(&nc, rs, v, true, err);
     daoc_value *copy = v->type == DAOC_TOBJ ? daoc_value_copy(v) : daoc_obj();
     if (!copy)
         return DAOC_ENOMEM;
     int rc = daoc__auto_fields(rs, copy, DAOC__CTX_INSERT, false, daoc__now());
     if (rc == DAOC_OK)
-        rc = daoc__ventity(c, rs, copy, true, err);
+        rc = daoc__ventity(&nc, rs, copy, true, err);
     daoc_value_free(copy);
     return rc;
 }
@@ -441,6 +473,32 @@ static int run_validators(const daoc__field *f, const daoc_value *v, daoc_value 
 
 /* ---- entry point -------------------------------------------------------- */
 
+/* Can v be stored as JSON text unchanged?  Not a function (or another Lua
+ * value daoc cannot represent), not NaN or an infinity, not absurdly deep. */
+static bool json_value(const daoc_value *v, int depth)
+{
+    if (depth > 1000)
+        return false;
+    switch (v->type) {
+    case DAOC_TFUNC:
+        return false;
+    case DAOC_TNUM:
+        return isfinite(v->u.n);
+    case DAOC_TARR:
+        for (size_t i = 0; i < v->len; i++)
+            if (!json_value(v->u.a[i], depth + 1))
+                return false;
+        return true;
+    case DAOC_TOBJ:
+        for (size_t i = 0; i < v->len; i++)
+            if (!json_value(v->u.o[i].val, depth + 1))
+                return false;
+        return true;
+    default:
+        return true;
+    }
+}
+
 int daoc__vfield(const daoc__vctx *c, const daoc__field *f, const daoc_value *v,
                  bool force_required, daoc_value **err)
 {
@@ -488,8 +546,13 @@ int daoc__vfield(const daoc__vctx *c, const daoc__field *f, const daoc_value *v,
             return set_static(err, "expected an integer");
         break;
     case DAOC__F_NUMBER:
-        if (!daoc__is_number(v))
+        /* Kong accepts NaN and infinities (Lua numbers); SQLite stores NaN
+         * as NULL and JSON text has neither, so daoc refuses what it would
+         * silently change. */
+        if (!daoc__is_number(v) || (v->type == DAOC_TNUM && isnan(v->u.n)))
             return set_static(err, "expected a number");
+        if (c->in_json && v->type == DAOC_TNUM && isinf(v->u.n))
+            return set_static(err, "expected a finite number");
         break;
     case DAOC__F_BOOLEAN:
         if (v->type != DAOC_TBOOL)
@@ -523,7 +586,8 @@ int daoc__vfield(const daoc__vctx *c, const daoc__field *f, const daoc_value *v,
             return rc;
         break;
     case DAOC__F_JSON:
-        return DAOC_OK; /* no JSON-schema support: any value is accepted */
+        /* no JSON-schema support: any value JSON can carry is accepted */
+        return json_value(v, 0) ? DAOC_OK : set_static(err, "expected a JSON value");
     default:
         break; /* a matcher without a type ("any"): validators only */
     }

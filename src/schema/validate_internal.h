@@ -19,9 +19,13 @@
 #include "schema/schema.h"
 
 /* One validation run: `update` selects the update message variants
- * ("when updating, ..."), which Kong applies to nested records too. */
+ * ("when updating, ..."), which Kong applies to nested records too.
+ * `in_json` is set below the top level of array, set, map, record and json
+ * fields: their values are stored as JSON text, which has no NaN or
+ * infinity, so a non-finite number there would silently become null. */
 typedef struct daoc__vctx {
     bool update;
+    bool in_json;
 } daoc__vctx;
 
 /* Kong's Schema:validate_field.  `force_required` is the `required = true`

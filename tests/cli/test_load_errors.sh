@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# Definition files that cannot be loaded stop `daoc runner` before the script
+# runs: a non-zero exit, nothing on stdout, and one line on stderr naming the
+# file and line (Lua errors) or the plugin, entity and field (definitions the
+# metaschema refuses).  Run by scripts/run-tests.sh from an empty temp dir:
+#   DAOC_BIN      the CLI under test
+#   DAOC_SRC_DIR  the repository root (for tests/fixtures)
+set -u
+BIN="${DAOC_BIN:?DAOC_BIN not set}"
+SRC="${DAOC_SRC_DIR:?DAOC_SRC_DIR not set}"
+HERE="$PWD"
+passed=0; failed=0
+
+plugin() { # $1 = name; daos.lua from stdin
+  mkdir -p "$HERE/kong/plugins/$1"
+  cat > "$HERE/kong/plugins/$1/daos.lua"
+}
+
+echo 'print("script ran")' > "$HERE/script.lua"
+
+# Plugins are found through the relative package path ./?.lua from $4 (the
+# temp dir by default), so chunk names stay short: Lua abbreviates long ones
+# to "...<tail>".
+# $1 = test name, $2 = plugins, $3 = expected stderr (exact), [$4 = plugin root]
+n=0
+expect_refused() {
+  local out err rc root="${4:-$HERE}"
+  n=$((n + 1))
+  out=$(cd "$root" && DAOC_SQLITE_PATH="$HERE/t$n.db" DAOC_LUA_PACKAGE_PATH="./?.lua" \
+        DAOC_PLUGINS="$2" "$BIN" runner "$HERE/script.lua" 2>"$HERE/err.txt"); rc=$?
+  err=$(cat "$HERE/err.txt")
+  if [ $rc -ne 0 ] && [ -z "$out" ] && [ "$err" = "$3" ]; then
+    passed=$((passed + 1)); echo "ok - $1"
+  else
+    failed=$((failed + 1)); echo "FAIL $1"
+    echo "  exit:     $rc (expected non-zero)"
+    echo "  stdout:   $out"
+    echo "  expected: $3"
+    echo "  stderr:   $err"
+  fi
+}
+
+# ---- Lua errors: file and line ------------------------------------------
+plugin syn <<'LUA'
+local typedefs = require "kong.db.schema.typedefs"
+
+return {
+  { name = "broken" fields = {} },
+}
+LUA
+expect_refused "syntax error names daos.lua and the line" syn \
+  "daoc: cannot open the database: ./kong/plugins/syn/daos.lua:4: '}' expected near 'fields'"
+
+expect_refused "syntax error in the repository fixture" defs-syntax \
+  "daoc: cannot open the database: ./kong/plugins/defs-syntax/daos.lua:4: '}' expected near 'fields'" \
+  "$SRC/tests/fixtures"
+
+plugin runtime <<'LUA'
+local x = nil
+
+return x.y
+LUA
+expect_refused "runtime error names daos.lua and the line" runtime \
+  "daoc: cannot open the database: ./kong/plugins/runtime/daos.lua:3: attempt to index local 'x' (a nil value)"
+
+plugin helper <<'LUA'
+local util = require "kong.plugins.helper.util"
+return {}
+LUA
+printf 'return {\n  x = = 1\n}\n' > "$HERE/kong/plugins/helper/util.lua"
+expect_refused "syntax error in a module daos.lua requires names that module" helper \
+  "daoc: cannot open the database: error loading module 'kong.plugins.helper.util' from file './kong/plugins/helper/util.lua':
+	./kong/plugins/helper/util.lua:2: unexpected symbol near '='"
+
+plugin nontable <<'LUA'
+return 42
+LUA
+expect_refused "a daos.lua that returns no table" nontable \
+  "daoc: cannot open the database: custom plugin 'nontable' returned non-array daos definition table"
+
+plugin coro <<'LUA'
+return { { name = "co", primary_key = { "id" }, fields = {
+  { id = { type = "string", uuid = true, auto = true } },
+  { n = { type = "integer", default = coroutine.create(print) } } } } }
+LUA
+expect_refused "a value no definition can hold" coro \
+  "daoc: cannot open the database: custom plugin 'coro' returned an unusable daos definition: coroutines cannot be converted"
+
+# ---- bad definitions: plugin, entity and field named ----------------------
+def() { # $1 = plugin, $2 = entity, $3 = extra field definition
+  plugin "$1" <<LUA
+return {
+  {
+    name = "$2",
+    primary_key = { "id" },
+    fields = {
+      { id = { type = "string", uuid = true, auto = true } },
+      $3,
+    },
+  },
+}
+LUA
+}
+invalid() { echo "daoc: cannot open the database: schema of custom plugin entity '$1' is invalid: $2"; }
+
+def badtype bt_things '{ label = { type = "strnig" } }'
+expect_refused "misspelled type" badtype "$(invalid badtype.bt_things 'label: invalid type: strnig')"
+
+def nested nb '{ conf = { type = "record", fields = { { size = { type = "integr" } } } } }'
+expect_refused "misspelled type in a record" nested "$(invalid nested.nb 'conf.size: invalid type: integr')"
+
+def notype nt '{ label = { required = true } }'
+expect_refused "missing type" notype "$(invalid notype.nt 'label: missing type declaration')"
+
+def unkattr ua '{ label = { type = "string", lenght = 5 } }'
+expect_refused "misspelled attribute" unkattr "$(invalid unkattr.ua 'label: lenght: unknown field')"
+
+def noelems ne '{ list = { type = "array" } }'
+expect_refused "array without elements" noelems \
+  "$(invalid noelems.ne "list: field of type 'array' must declare 'elements'")"
+
+def between bb '{ n = { type = "string", between = { 1, 2 } } }'
+expect_refused "attribute not allowed for the type" between \
+  "$(invalid between.bb "n: field of type 'string' cannot have attribute 'between'")"
+
+def baddefault bd '{ n = { type = "integer", default = "ten" } }'
+expect_refused "default of the wrong type" baddefault "$(invalid baddefault.bd 'n: default: expected an integer')"
+
+def badref br '{ owner = { type = "foreign", reference = "nosuch" } }'
+expect_refused "foreign key to an unknown entity" badref \
+  "$(invalid badref.br 'owner: schema refers to an invalid foreign entity: nosuch')"
+
+# ---- a good plugin next to a bad one: still refused, nothing ran ----------
+def good gd '{ label = { type = "string" } }'
+expect_refused "one bad plugin among good ones" good,badtype "$(invalid badtype.bt_things 'label: invalid type: strnig')"
+
+# ---- the refused open created nothing: the good plugin's table is absent ---
+# (expect_refused above used $HERE/t$n.db for that run)
+tables=$(sqlite3 "$HERE/t$n.db" "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name" 2>&1)
+if [ -z "$tables" ]; then
+  passed=$((passed + 1)); echo "ok - a refused open leaves no tables behind"
+else
+  failed=$((failed + 1)); echo "FAIL a refused open leaves no tables behind: $tables"
+fi
+
+# ---- and a good one loads and runs -----------------------------------------
+out=$(DAOC_SQLITE_PATH="$HERE/ok.db" DAOC_LUA_PACKAGE_PATH="./?.lua" DAOC_PLUGINS=good \
+      "$BIN" runner "$HERE/script.lua" 2>&1); rc=$?
+if [ $rc -eq 0 ] && [ "$out" = "script ran" ]; then
+  passed=$((passed + 1)); echo "ok - a valid definition loads"
+else
+  failed=$((failed + 1)); echo "FAIL a valid definition loads (exit $rc): $out"
+fi
+
+echo "RESULT passed=$passed failed=$failed"
+[ $failed -eq 0 ]
