@@ -34,7 +34,8 @@ static void usage(FILE *f)
           "                           ready against the configured database\n"
           "\n"
           "Options:\n"
-          "  -c, --conf FILE   configuration file (kong.conf style); every key can be\n"
+          "  -c, --conf FILE   configuration file (kong.conf style); default: ./daoc.conf\n"
+          "                    or /etc/daoc/daoc.conf when present.  Every key can be\n"
           "                    overridden with DAOC_<KEY> in the environment\n"
           "  -v, --verbose     also print info and debug messages\n"
           "  -h, --help        this text (or: daoc COMMAND --help)\n"
@@ -55,8 +56,25 @@ static void runner_usage(FILE *f)
           f);
 }
 
+/* Without -c, the first of these that exists is read (as Kong looks for
+ * /etc/kong/kong.conf); none at all means defaults plus DAOC_* variables. */
+static const char *default_conf(void)
+{
+    static const char *const candidates[] = {"./daoc.conf", "/etc/daoc/daoc.conf", NULL};
+    for (size_t i = 0; candidates[i]; i++) {
+        FILE *f = fopen(candidates[i], "r");
+        if (f) {
+            fclose(f);
+            return candidates[i];
+        }
+    }
+    return NULL;
+}
+
 static int open_db(const char *conf, daoc_db **db)
 {
+    if (!conf)
+        conf = default_conf();
     char why[1024] = "";
     daoc_config *cfg = NULL;
     int rc = daoc_config_load(&cfg, conf, why, sizeof why);
