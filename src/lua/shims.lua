@@ -105,10 +105,15 @@ local function make_cjson(safe)
     _NAME = "cjson",
     _VERSION = "2.1.0",
   }
+  -- like lua-cjson: one result on success (print(cjson.encode(t)) shows
+  -- only the text); cjson.safe returns nil, err on failure
   function cjson.encode(v)
     local s, err = prim.json_encode(v)
-    if s == nil and not safe then error(err, 2) end
-    return s, err
+    if s == nil then
+      if not safe then error(err, 2) end
+      return nil, err
+    end
+    return s
   end
   function cjson.decode(s)
     if type(s) ~= "string" then
@@ -116,8 +121,11 @@ local function make_cjson(safe)
       error("bad argument #1 to 'decode' (string expected, got " .. type(s) .. ")", 2)
     end
     local v, err = prim.json_decode(s)
-    if v == nil and err and not safe then error(err, 2) end
-    return v, err
+    if err then
+      if not safe then error(err, 2) end
+      return nil, err
+    end
+    return v
   end
   local function noop() return cjson end
   cjson.encode_empty_table_as_object = noop

@@ -110,4 +110,17 @@ if bin then
   end)
 end
 
+t.test("cjson shim returns what lua-cjson returns", function()
+  local cjson = require "cjson"
+  t.eq(select("#", cjson.encode({ a = 1 })), 1)
+  t.eq(cjson.encode({ a = 1 }), '{"a":1}')
+  t.eq(select("#", cjson.decode("[1]")), 1)
+  t.eq(cjson.decode("null"), ngx.null)
+  local safe = require "cjson.safe"
+  local v, err = safe.decode("{bad")
+  t.eq(v, nil)
+  t.eq(type(err), "string")
+  t.eq(pcall(cjson.decode, "{bad"), false)
+end)
+
 t.done()
