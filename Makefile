@@ -109,7 +109,7 @@ VLIB_OBJ := $(patsubst %.c,$(V)/%.o,$(LIB_SRC)) $(patsubst build/gen/%.c,$(V)/ge
 VTESTS := $(patsubst tests/unit/%.c,$(V)/tests/%,$(TEST_SRC))
 $(V)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) -O1 -g $(PKG_CFLAGS) -DDAOC_TESTING -c -o $@ $<
+	$(CC) $(BASE_CFLAGS) -O1 -g $(PKG_CFLAGS) -DDAOC_TESTING -MMD -MP -c -o $@ $<
 $(V)/gen/%.o: build/gen/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c17 -fPIC -O1 -c -o $@ $<
@@ -133,7 +133,7 @@ FLIB_OBJ := $(patsubst %.c,$(F)/%.o,$(LIB_SRC)) $(patsubst build/gen/%.c,$(F)/ge
 FUZZERS := $(patsubst fuzz/%.c,$(F)/bin/%,$(FUZZ_SRC))
 $(F)/%.o: %.c
 	@mkdir -p $(dir $@)
-	clang $(BASE_CFLAGS) -Wno-unknown-warning-option -O1 -g $(FSAN) $(PKG_CFLAGS) -DDAOC_TESTING -c -o $@ $<
+	clang $(BASE_CFLAGS) -Wno-unknown-warning-option -O1 -g $(FSAN) $(PKG_CFLAGS) -DDAOC_TESTING -MMD -MP -c -o $@ $<
 $(F)/gen/%.o: build/gen/%.c
 	@mkdir -p $(dir $@)
 	clang -std=c17 -fPIC -O1 -c -o $@ $<

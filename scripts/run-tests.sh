@@ -38,6 +38,7 @@ echo "== unit suites (ASan+UBSan)"
 for t in "$B"/tests/test_*; do
   [ -x "$t" ] || continue
   name=$(basename "$t")
+  [ "$name" = test_pg_store ] && continue   # needs a server: PostgreSQL section
   (cd "$WORK" && "$ROOT/$t") > "$WORK/$name.log" 2>&1; rc=$?
   count "$name" "$WORK/$name.log" $rc
 done
@@ -67,6 +68,7 @@ if [ -n "$VG" ] && command -v valgrind >/dev/null; then
   for t in "$VG"/tests/test_*; do
     [ -x "$t" ] || continue
     name="valgrind:$(basename "$t")"
+    [ "$name" = valgrind:test_pg_store ] && continue
     (cd "$WORK" && vg "$ROOT/$t") > "$WORK/vg.log" 2>&1; rc=$?
     if [ $rc -eq 0 ]; then total_p=$((total_p + 1)); printf '  %-40s ok\n' "$name"
     else total_f=$((total_f + 1)); broken+=("$name"); printf '  %-40s FAIL (exit %d)\n' "$name" $rc; tail -n 30 "$WORK/vg.log"; fi
@@ -80,6 +82,40 @@ if [ -n "$VG" ] && command -v valgrind >/dev/null; then
     if [ $rc -eq 0 ]; then total_p=$((total_p + 1)); printf '  %-40s ok\n' "$name"
     else total_f=$((total_f + 1)); broken+=("$name"); printf '  %-40s FAIL (exit %d)\n' "$name" $rc; tail -n 30 "$WORK/vg.log"; fi
   done
+fi
+
+# ---- PostgreSQL: the same suites against a private server ----------------
+# scripts/pg-start.sh starts a throwaway cluster on a unix socket; the trap
+# stops it on every exit path.  Each suite gets its own database.
+echo "== PostgreSQL (private cluster, unix socket)"
+PG_DIR=""
+trap '[ -n "$PG_DIR" ] && "$ROOT/scripts/pg-stop.sh" "$PG_DIR"; rm -rf "$WORK"' EXIT
+if PG_ENV="$("$ROOT/scripts/pg-start.sh" 2>"$WORK/pg-start.log")"; then
+  eval "$PG_ENV"
+  PSQL="${PGBIN:-/usr/lib/postgresql/15/bin}/psql"
+  pg_db() { # $1 = database name: created empty for one suite
+    "$PSQL" -h "$DAOC_PG_HOST" -p "$DAOC_PG_PORT" -U "$DAOC_PG_USER" -d "$DAOC_PG_DATABASE" -qAt \
+      -c "CREATE DATABASE \"$1\"" >/dev/null
+  }
+  pg_run() { # $1 = database, rest = command (run in $WORK)
+    local db="$1"; shift
+    (cd "$WORK" && DAOC_DATABASE=postgres DAOC_PG_HOST="$DAOC_PG_HOST" DAOC_PG_PORT="$DAOC_PG_PORT" \
+       DAOC_PG_USER="$DAOC_PG_USER" DAOC_PG_DATABASE="$db" "$@")
+  }
+  for name in test_dao_conformance test_pg_store; do
+    pg_db "$name" && pg_run "$name" "$ROOT/$B/tests/$name" > "$WORK/$name-pg.log" 2>&1; rc=$?
+    count "$name[postgres]" "$WORK/$name-pg.log" $rc
+  done
+  for name in test_seeds004 test_paging; do
+    d="$WORK/pg-$name"; mkdir -p "$d"
+    pg_db "$name" && pg_run "$name" env DAOC_LUA_PACKAGE_PATH="$ROOT/tests/lua/?.lua;$ROOT/tests/fixtures/?.lua;$ROOT/tests/fixtures/?/init.lua" \
+      DAOC_PLUGINS="$PLUGINS" DAOC_PREFIX="$d" "$ROOT/$B/daoc" runner "$ROOT/tests/lua/$name.lua" \
+      > "$WORK/$name-pg.log" 2>&1; rc=$?
+    count "$name[postgres]" "$WORK/$name-pg.log" $rc
+  done
+else
+  echo "  could not start PostgreSQL: counted as 1 failure"; sed 's/^/    /' "$WORK/pg-start.log"
+  total_f=$((total_f + 1)); broken+=("postgres")
 fi
 
 [ ${#broken[@]} -gt 0 ] && echo "suites that did not finish cleanly: ${broken[*]}"

@@ -7,13 +7,16 @@
  * DAOC_<KEY> (upper case).  Unknown keys and bad values are errors: a typo
  * must not silently fall back to a default.
  *
- * It does not open databases or check that paths exist; the layers that use
- * a setting report problems with it.
+ * Keys are Kong's where Kong has them (pg_host, pg_port, ... with Kong's
+ * defaults).  It does not open databases or check that paths exist; the
+ * layers that use a setting report problems with it.
  */
 #include "config/config.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,10 +41,6 @@ static int set_database(daoc_config *cfg, const char *value, char **why)
 {
     if (strcmp(value, "sqlite") != 0 && strcmp(value, "postgres") != 0) {
         *why = daoc__asprintf("expected one of: sqlite, postgres (got '%s')", value);
-        return DAOC_ECONFIG;
-    }
-    if (strcmp(value, "postgres") == 0) {
-        *why = daoc__strdup("the postgres store is not available yet in this build; use sqlite");
         return DAOC_ECONFIG;
     }
     return set_str(&cfg->database, value, why);
@@ -157,18 +156,155 @@ static int set_prefix(daoc_config *cfg, const char *value, char **why)
     return set_str(&cfg->prefix, value, why);
 }
 
+/* ---- PostgreSQL keys ------------------------------------------------- */
+
+/* Parses a whole decimal integer in [lo, hi]; "" only when allow_empty. */
+static int parse_int(const char *value, long lo, long hi, bool allow_empty, int *out,
+                     char **why)
+{
+    if (!*value && allow_empty) {
+        *out = 0;
+        return DAOC_OK;
+    }
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(value, &end, 10);
+    if (!*value || *end || errno || v < lo || v > hi || !isdigit((unsigned char)value[0])) {
+        *why = daoc__asprintf("expected an integer between %ld and %ld (got '%s')", lo, hi, value);
+        return DAOC_ECONFIG;
+    }
+    *out = (int)v;
+    return DAOC_OK;
+}
+
+/* Kong's booleans: on/off, true/false. */
+static int parse_bool(const char *value, bool *out, char **why)
+{
+    if (strcmp(value, "on") == 0 || strcmp(value, "true") == 0) {
+        *out = true;
+        return DAOC_OK;
+    }
+    if (strcmp(value, "off") == 0 || strcmp(value, "false") == 0) {
+        *out = false;
+        return DAOC_OK;
+    }
+    *why = daoc__asprintf("expected on or off (got '%s')", value);
+    return DAOC_ECONFIG;
+}
+
+static int set_nonempty(char **slot, const char *value, char **why)
+{
+    if (!*value) {
+        *why = daoc__strdup("must not be empty");
+        return DAOC_ECONFIG;
+    }
+    return set_str(slot, value, why);
+}
+
+static int set_pg_host(daoc_config *cfg, const char *value, char **why)
+{
+    return set_nonempty(&cfg->pg.host, value, why);
+}
+static int set_pg_port(daoc_config *cfg, const char *value, char **why)
+{
+    int rc = parse_int(value, 1, 65535, false, &cfg->pg.port, why);
+    return rc == DAOC_OK ? set_str(&cfg->pg.port_raw, value, why) : rc;
+}
+static int set_pg_user(daoc_config *cfg, const char *value, char **why)
+{
+    return set_nonempty(&cfg->pg.user, value, why);
+}
+static int set_pg_password(daoc_config *cfg, const char *value, char **why)
+{
+    return set_str(&cfg->pg.password, value, why);
+}
+static int set_pg_database(daoc_config *cfg, const char *value, char **why)
+{
+    return set_nonempty(&cfg->pg.database, value, why);
+}
+static int set_pg_schema(daoc_config *cfg, const char *value, char **why)
+{
+    return set_str(&cfg->pg_schema, value, why);
+}
+static int set_pg_ssl(daoc_config *cfg, const char *value, char **why)
+{
+    int rc = parse_bool(value, &cfg->pg_ssl, why);
+    return rc == DAOC_OK ? set_str(&cfg->pg_ssl_raw, value, why) : rc;
+}
+static int set_pg_ssl_verify(daoc_config *cfg, const char *value, char **why)
+{
+    int rc = parse_bool(value, &cfg->pg_ssl_verify, why);
+    return rc == DAOC_OK ? set_str(&cfg->pg_ssl_verify_raw, value, why) : rc;
+}
+static int set_pg_timeout(daoc_config *cfg, const char *value, char **why)
+{
+    int rc = parse_int(value, 1, 2147483647, false, &cfg->pg_timeout, why);
+    return rc == DAOC_OK ? set_str(&cfg->pg_timeout_raw, value, why) : rc;
+}
+static int set_pg_pool_size(daoc_config *cfg, const char *value, char **why)
+{
+    int rc = parse_int(value, 1, 10000, false, &cfg->pg_pool_size, why);
+    return rc == DAOC_OK ? set_str(&cfg->pg_pool_size_raw, value, why) : rc;
+}
+/* Replica keys: "" means "not set" (host: no replica; others: as pg_*). */
+static int set_pg_ro_host(daoc_config *cfg, const char *value, char **why)
+{
+    return set_str(&cfg->pg_ro.host, value, why);
+}
+static int set_pg_ro_port(daoc_config *cfg, const char *value, char **why)
+{
+    int rc = parse_int(value, 1, 65535, true, &cfg->pg_ro.port, why);
+    return rc == DAOC_OK ? set_str(&cfg->pg_ro.port_raw, value, why) : rc;
+}
+static int set_pg_ro_user(daoc_config *cfg, const char *value, char **why)
+{
+    return set_str(&cfg->pg_ro.user, value, why);
+}
+static int set_pg_ro_password(daoc_config *cfg, const char *value, char **why)
+{
+    return set_str(&cfg->pg_ro.password, value, why);
+}
+static int set_pg_ro_database(daoc_config *cfg, const char *value, char **why)
+{
+    return set_str(&cfg->pg_ro.database, value, why);
+}
+
+#define SLOT(member) offsetof(daoc_config, member)
+
+/* Every key: its setter, Kong's default, and where its text is kept. */
 static const struct key_def {
     const char *key;
     setter_fn set;
     const char *def;
+    size_t raw; /* offset of the char * holding the text as set */
 } KEYS[] = {
-    {"database", set_database, "sqlite"},
-    {"sqlite_path", set_sqlite_path, "./daoc.db"},
-    {"plugins", set_plugins, ""},
-    {"lua_package_path", set_lua_package_path, "./?.lua;./?/init.lua"},
-    {"prefix", set_prefix, "."},
+    {"database", set_database, "sqlite", SLOT(database)},
+    {"sqlite_path", set_sqlite_path, "./daoc.db", SLOT(sqlite_path)},
+    {"plugins", set_plugins, "", SLOT(plugins_raw)},
+    {"lua_package_path", set_lua_package_path, "./?.lua;./?/init.lua", SLOT(lua_package_path)},
+    {"prefix", set_prefix, ".", SLOT(prefix)},
+    {"pg_host", set_pg_host, "127.0.0.1", SLOT(pg.host)},
+    {"pg_port", set_pg_port, "5432", SLOT(pg.port_raw)},
+    {"pg_user", set_pg_user, "kong", SLOT(pg.user)},
+    {"pg_password", set_pg_password, "", SLOT(pg.password)},
+    {"pg_database", set_pg_database, "kong", SLOT(pg.database)},
+    {"pg_schema", set_pg_schema, "", SLOT(pg_schema)},
+    {"pg_ssl", set_pg_ssl, "off", SLOT(pg_ssl_raw)},
+    {"pg_ssl_verify", set_pg_ssl_verify, "off", SLOT(pg_ssl_verify_raw)},
+    {"pg_timeout", set_pg_timeout, "5000", SLOT(pg_timeout_raw)},
+    {"pg_pool_size", set_pg_pool_size, "4", SLOT(pg_pool_size_raw)},
+    {"pg_ro_host", set_pg_ro_host, "", SLOT(pg_ro.host)},
+    {"pg_ro_port", set_pg_ro_port, "", SLOT(pg_ro.port_raw)},
+    {"pg_ro_user", set_pg_ro_user, "", SLOT(pg_ro.user)},
+    {"pg_ro_password", set_pg_ro_password, "", SLOT(pg_ro.password)},
+    {"pg_ro_database", set_pg_ro_database, "", SLOT(pg_ro.database)},
 };
 #define NKEYS (sizeof KEYS / sizeof KEYS[0])
+
+static char **raw_slot(const daoc_config *cfg, const struct key_def *k)
+{
+    return (char **)(void *)((char *)(uintptr_t)cfg + k->raw); /* offsetof a char * */
+}
 
 static const struct key_def *find_key(const char *k)
 {
@@ -207,17 +343,8 @@ const char *daoc_config_get(const daoc_config *cfg, const char *key)
 {
     if (!cfg || !key)
         return NULL;
-    if (strcmp(key, "database") == 0)
-        return cfg->database;
-    if (strcmp(key, "sqlite_path") == 0)
-        return cfg->sqlite_path;
-    if (strcmp(key, "plugins") == 0)
-        return cfg->plugins_raw;
-    if (strcmp(key, "lua_package_path") == 0)
-        return cfg->lua_package_path;
-    if (strcmp(key, "prefix") == 0)
-        return cfg->prefix;
-    return NULL;
+    const struct key_def *k = find_key(key);
+    return k ? *raw_slot(cfg, k) : NULL;
 }
 
 void daoc_config_set_log(daoc_config *cfg, daoc_log_fn fn, void *ud)
@@ -230,12 +357,9 @@ void daoc_config_free(daoc_config *cfg)
 {
     if (!cfg)
         return;
-    daoc__free(cfg->database);
-    daoc__free(cfg->sqlite_path);
     free_plugins(cfg);
-    daoc__free(cfg->plugins_raw);
-    daoc__free(cfg->lua_package_path);
-    daoc__free(cfg->prefix);
+    for (size_t i = 0; i < NKEYS; i++)
+        daoc__free(*raw_slot(cfg, &KEYS[i]));
     daoc__free(cfg);
 }
 

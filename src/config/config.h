@@ -1,10 +1,26 @@
 /*
  * config.h -- internal layout of daoc_config.
+ *
+ * Every key keeps the text it was set from (daoc_config_get returns it, and
+ * daoc__config_copy re-applies it); numeric and boolean keys also keep their
+ * parsed value.
  */
 #ifndef DAOC_CONFIG_CONFIG_H
 #define DAOC_CONFIG_CONFIG_H
 
+#include <stdbool.h>
+
 #include "daoc.h"
+
+/* Connection settings of one PostgreSQL server (primary or read replica). */
+typedef struct daoc__pg_conn_cfg {
+    char *host;     /* host name, address, or unix-socket directory (starts with '/') */
+    char *port_raw; /* text as given; "" on the replica = same as the primary */
+    int port;       /* parsed (replica: resolved against the primary at use) */
+    char *user;
+    char *password;
+    char *database;
+} daoc__pg_conn_cfg;
 
 struct daoc_config {
     char *database;         /* "sqlite" (default) or "postgres" */
@@ -14,6 +30,19 @@ struct daoc_config {
     char *plugins_raw;      /* the text as given ("a, b") */
     char *lua_package_path; /* default "./?.lua;./?/init.lua" */
     char *prefix;           /* default "." */
+
+    /* PostgreSQL (Kong's keys and defaults) */
+    daoc__pg_conn_cfg pg;    /* pg_host 127.0.0.1, pg_port 5432, pg_user kong,
+                                pg_password "", pg_database kong */
+    daoc__pg_conn_cfg pg_ro; /* pg_ro_*: host "" = no replica; other "" = as pg_* */
+    char *pg_schema;         /* "" = the server's default search_path */
+    char *pg_ssl_raw, *pg_ssl_verify_raw;
+    bool pg_ssl, pg_ssl_verify; /* on/off (default off) */
+    char *pg_timeout_raw;
+    int pg_timeout;          /* milliseconds, default 5000 */
+    char *pg_pool_size_raw;
+    int pg_pool_size;        /* default 4 */
+
     daoc_log_fn log;
     void *log_ud;
 };

@@ -209,6 +209,8 @@ static int open_store(daoc_db *db, daoc_error **err)
     int rc;
     if (strcmp(db->cfg->database, "sqlite") == 0) {
         rc = daoc__sqlite_open(&db->store, db->cfg->sqlite_path, &msg);
+    } else if (strcmp(db->cfg->database, "postgres") == 0) {
+        rc = daoc__pg_open(&db->store, db->cfg, &msg);
     } else {
         msg = daoc__asprintf("unsupported database '%s'", db->cfg->database);
         rc = DAOC_ECONFIG;

@@ -146,5 +146,8 @@ struct daoc__store {
 /* Constructors (one per store). */
 struct daoc__config;
 int daoc__sqlite_open(daoc__store **out, const char *path, char **msg);
+/* PostgreSQL (src/store/postgres/): connects with cfg's pg_* keys.  On
+ * failure returns DAOC_ESTORE with *msg naming the server and the reason. */
+int daoc__pg_open(daoc__store **out, const daoc_config *cfg, char **msg);
 
 #endif

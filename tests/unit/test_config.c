@@ -26,6 +26,14 @@ static void clear_env(void)
     unsetenv("DAOC_PLUGINS");
     unsetenv("DAOC_LUA_PACKAGE_PATH");
     unsetenv("DAOC_PREFIX");
+    static const char *const pg[] = {"HOST", "PORT", "USER", "PASSWORD", "DATABASE", "SCHEMA",
+                                     "SSL", "SSL_VERIFY", "TIMEOUT", "POOL_SIZE", "RO_HOST",
+                                     "RO_PORT", "RO_USER", "RO_PASSWORD", "RO_DATABASE"};
+    for (size_t i = 0; i < sizeof pg / sizeof pg[0]; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "DAOC_PG_%s", pg[i]);
+        unsetenv(name);
+    }
 }
 
 TEST(defaults)
@@ -85,6 +93,104 @@ TEST(bad_value_is_an_error)
     snprintf(want, sizeof want, "%s:1: database: expected one of: sqlite, postgres (got 'cassandra')", p);
     ASSERT_STR(why, want);
     unlink(p);
+}
+
+TEST(postgres_is_accepted_with_kong_defaults)
+{
+    clear_env();
+    const char *p = write_conf("database = postgres\n");
+    daoc_config *c = NULL;
+    char why[512] = "";
+    ASSERT_INT(daoc_config_load(&c, p, why, sizeof why), DAOC_OK);
+    ASSERT_STR(daoc_config_get(c, "database"), "postgres");
+    ASSERT_STR(daoc_config_get(c, "pg_host"), "127.0.0.1");
+    ASSERT_STR(daoc_config_get(c, "pg_port"), "5432");
+    ASSERT_STR(daoc_config_get(c, "pg_user"), "kong");
+    ASSERT_STR(daoc_config_get(c, "pg_password"), "");
+    ASSERT_STR(daoc_config_get(c, "pg_database"), "kong");
+    ASSERT_STR(daoc_config_get(c, "pg_schema"), "");
+    ASSERT_STR(daoc_config_get(c, "pg_ssl"), "off");
+    ASSERT_STR(daoc_config_get(c, "pg_ssl_verify"), "off");
+    ASSERT_STR(daoc_config_get(c, "pg_timeout"), "5000");
+    ASSERT_STR(daoc_config_get(c, "pg_pool_size"), "4");
+    ASSERT_STR(daoc_config_get(c, "pg_ro_host"), "");
+    ASSERT_STR(daoc_config_get(c, "pg_ro_port"), "");
+    ASSERT_STR(daoc_config_get(c, "pg_ro_user"), "");
+    ASSERT_STR(daoc_config_get(c, "pg_ro_database"), "");
+    daoc_config_free(c);
+    unlink(p);
+}
+
+TEST(postgres_keys_from_file_and_environment)
+{
+    clear_env();
+    const char *p = write_conf("database = postgres\n"
+                               "pg_host = /var/run/postgresql\n"
+                               "pg_port = 6543\n"
+                               "pg_user = daoc\n"
+                               "pg_password = s3cr\\#t\n"
+                               "pg_database = gw\n"
+                               "pg_schema = daoc_test\n"
+                               "pg_ssl = on\n"
+                               "pg_ssl_verify = true\n"
+                               "pg_timeout = 250\n"
+                               "pg_pool_size = 16\n"
+                               "pg_ro_host = replica.local\n"
+                               "pg_ro_port = 5433\n");
+    setenv("DAOC_PG_DATABASE", "from_env", 1);
+    daoc_config *c = NULL;
+    char why[512] = "";
+    ASSERT_INT(daoc_config_load(&c, p, why, sizeof why), DAOC_OK);
+    ASSERT_STR(daoc_config_get(c, "pg_host"), "/var/run/postgresql");
+    ASSERT_STR(daoc_config_get(c, "pg_port"), "6543");
+    ASSERT_STR(daoc_config_get(c, "pg_password"), "s3cr#t");
+    ASSERT_STR(daoc_config_get(c, "pg_database"), "from_env");
+    ASSERT_STR(daoc_config_get(c, "pg_ssl"), "on");
+    ASSERT_STR(daoc_config_get(c, "pg_timeout"), "250");
+    ASSERT_STR(daoc_config_get(c, "pg_ro_host"), "replica.local");
+    ASSERT_STR(daoc_config_get(c, "pg_ro_port"), "5433");
+    daoc_config_free(c);
+    clear_env();
+    unlink(p);
+}
+
+TEST(postgres_bad_values)
+{
+    clear_env();
+    daoc_config *c = NULL;
+    ASSERT_INT(daoc_config_load(&c, NULL, NULL, 0), DAOC_OK);
+    static const struct {
+        const char *key, *value, *why;
+    } bad[] = {
+        {"pg_port", "0", "pg_port: expected an integer between 1 and 65535 (got '0')"},
+        {"pg_port", "65536", "pg_port: expected an integer between 1 and 65535 (got '65536')"},
+        {"pg_port", "54x", "pg_port: expected an integer between 1 and 65535 (got '54x')"},
+        {"pg_port", "", "pg_port: expected an integer between 1 and 65535 (got '')"},
+        {"pg_ro_port", "-1", "pg_ro_port: expected an integer between 1 and 65535 (got '-1')"},
+        {"pg_timeout", "0", "pg_timeout: expected an integer between 1 and 2147483647 (got '0')"},
+        {"pg_timeout", "1.5", "pg_timeout: expected an integer between 1 and 2147483647 (got '1.5')"},
+        {"pg_pool_size", "0", "pg_pool_size: expected an integer between 1 and 10000 (got '0')"},
+        {"pg_ssl", "yes", "pg_ssl: expected on or off (got 'yes')"},
+        {"pg_ssl_verify", "1", "pg_ssl_verify: expected on or off (got '1')"},
+        {"pg_host", "", "pg_host: must not be empty"},
+        {"pg_user", "", "pg_user: must not be empty"},
+        {"pg_database", "", "pg_database: must not be empty"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char why[256] = "";
+        ASSERT_INT(daoc_config_set(c, bad[i].key, bad[i].value, why, sizeof why), DAOC_ECONFIG);
+        ASSERT_STR(why, bad[i].why);
+    }
+    /* a refused value leaves the previous one */
+    ASSERT_STR(daoc_config_get(c, "pg_port"), "5432");
+    ASSERT_INT(daoc_config_set(c, "pg_ro_port", "", NULL, 0), DAOC_OK);
+    daoc_config_free(c);
+
+    setenv("DAOC_PG_PORT", "http", 1);
+    char why[256] = "";
+    ASSERT_INT(daoc_config_load(&c, NULL, why, sizeof why), DAOC_ECONFIG);
+    ASSERT_STR(why, "DAOC_PG_PORT: expected an integer between 1 and 65535 (got 'http')");
+    clear_env();
 }
 
 TEST(line_without_equals)

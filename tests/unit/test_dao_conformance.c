@@ -4,8 +4,10 @@
  * 27-50) through the public daoc_dao_* API.
  *
  * Store-agnostic: the store comes from the environment (DAOC_DATABASE,
- * DAOC_SQLITE_PATH); with SQLite every test gets a fresh database file under
- * DAOC_TEST_TMP.  Test entities are added from JSON definitions.  Messages
+ * DAOC_SQLITE_PATH, DAOC_PG_*); with SQLite every test gets a fresh database
+ * file under DAOC_TEST_TMP, and every test starts by truncating the tables of
+ * all loaded entities, so a shared server database (PostgreSQL) starts
+ * empty too.  Test entities are added from JSON definitions.  Messages
  * are compared without the "[strategy] " prefix, which is checked against
  * daoc_error_strategy().
  */
@@ -119,6 +121,16 @@ static daoc_db *open_db(void)
         daoc_value_free(def);
         if (rc != DAOC_OK) {
             fprintf(stderr, "add entity %zu: %s: %s\n", i, daoc_strerror(rc),
+                    err ? daoc_error_string(err) : "");
+            daoc_error_free(err);
+            daoc_db_close(db);
+            return NULL;
+        }
+    }
+    for (size_t i = 0; i < daoc_db_dao_count(db); i++) {
+        daoc_dao *dao = daoc_db_dao(db, daoc_db_dao_name(db, i));
+        if (daoc__dao_truncate(dao, &err) != DAOC_OK) {
+            fprintf(stderr, "truncate %s: %s\n", daoc_db_dao_name(db, i),
                     err ? daoc_error_string(err) : "");
             daoc_error_free(err);
             daoc_db_close(db);

@@ -1,0 +1,395 @@
+/*
+ * ops.c -- the members of the PostgreSQL store vtable: ensure_table,
+ * select, page, insert, update, upsert, delete, cleanup_ttl and truncate.
+ *
+ * Each member fetches its cached prepared statement, binds by the
+ * statement's parameter plan, runs it and turns the result into rows.
+ * Writes return the stored row with RETURNING.  TTL expiry is computed here
+ * (created_at/updated_at + ttl, or now + ttl) and stored as TIMESTAMP WITH
+ * TIME ZONE; reads filter with the server's CURRENT_TIMESTAMP.
+ *
+ * Inside a transaction every write runs under a savepoint, so a refused
+ * write (a constraint error) leaves the transaction usable, as the SQLite
+ * store does; outside one a statement is its own transaction.  Constraint
+ * errors go to viol.c.  No SQL text here but the savepoint verbs.
+ */
+#include <stdlib.h>
+#include <time.h>
+
+#include "core/alloc.h"
+#include "core/rand.h"
+#include "core/value.h"
+#include "store/postgres/pg_int.h"
+
+static void clear_msg(char **msg)
+{
+    if (msg)
+        *msg = NULL;
+}
+
+/* ---- ensure_table ------------------------------------------------------- */
+
+static bool ensured(const daoc__pg *q, const daoc__schema *s)
+{
+    for (size_t i = 0; i < q->ntables; i++)
+        if (q->tables[i] == s)
+            return true;
+    return false;
+}
+
+static int remember(daoc__pg *q, const daoc__schema *s)
+{
+    size_t nref = 0;
+    for (size_t i = 0; i < s->nfields; i++)
+        if (s->fields[i].type == DAOC__F_FOREIGN && s->fields[i].ref && !s->fields[i].transient)
+            nref++;
+    if (q->ntables == q->tables_cap) {
+        size_t cap = q->tables_cap ? q->tables_cap * 2 : 16;
+        const daoc__schema **t = daoc__realloc(q->tables, cap * sizeof *t);
+        if (!t)
+            return DAOC_ENOMEM;
+        q->tables = t;
+        q->tables_cap = cap;
+    }
+    if (q->nrefs + nref > q->refs_cap) {
+        size_t cap = q->refs_cap ? q->refs_cap * 2 : 16;
+        while (cap < q->nrefs + nref)
+            cap *= 2;
+        pg_ref *r = daoc__realloc(q->refs, cap * sizeof *r);
+        if (!r)
+            return DAOC_ENOMEM;
+        q->refs = r;
+        q->refs_cap = cap;
+    }
+    q->tables[q->ntables++] = s;
+    for (size_t i = 0; i < s->nfields; i++) {
+        const daoc__field *f = &s->fields[i];
+        if (f->type != DAOC__F_FOREIGN || !f->ref || f->transient)
+            continue;
+        pg_ref *r = &q->refs[q->nrefs++];
+        r->child = s;
+        r->field = i;
+        r->parent = f->ref;
+    }
+    return DAOC_OK;
+}
+
+static int pg_ensure_table(daoc__store *st, const daoc__schema *s, char **msg)
+{
+    daoc__pg *q = (daoc__pg *)st;
+    clear_msg(msg);
+    if (!s || s->npk == 0 || s->is_record)
+        return DAOC_EINVAL;
+    if (ensured(q, s))
+        return DAOC_OK;
+    daoc__buf b = DAOC__BUF_INIT;
+    daoc__pg_ddl(&b, s);
+    if (b.failed) {
+        daoc__buf_free(&b);
+        return DAOC_ENOMEM;
+    }
+    int rc = daoc__pg_exec(q, b.data, msg);
+    daoc__buf_free(&b);
+    if (rc != DAOC_OK)
+        return rc;
+    return remember(q, s);
+}
+
+/* ---- shared helpers ------------------------------------------------------------ */
+
+/* Value of the auto timestamp field `name` in entity, or `now`. */
+static double ttl_base(const daoc__schema *s, const daoc_value *entity, const char *name,
+                       size_t nlen, double now)
+{
+    const daoc__field *f = daoc__schema_field(s, name, nlen);
+    if (!f || !f->auto_)
+        return now;
+    const daoc_value *v = daoc__obj_getn(entity, name, nlen);
+    return daoc__is_number(v) ? daoc_value_num(v) : now;
+}
+
+/* The hidden columns of a write: cache_key, and the expiry (kong-schema-dao
+ * 6.3: ttl 0 = never expires). */
+static void hidden(pg_bind *b, const daoc__schema *s, const daoc_value *entity,
+                   const daoc__write_opts *o, bool upd)
+{
+    b->cache_key = s->ncache_key > 1 && o ? o->cache_key : NULL;
+    b->has_expiry = false;
+    if (s->ttl && o && o->has_ttl && o->ttl > 0) {
+        double now = daoc__now();
+        double base = upd ? ttl_base(s, entity, "updated_at", 10, now)
+                          : ttl_base(s, entity, "created_at", 10, now);
+        b->has_expiry = true;
+        b->expiry = base + (double)o->ttl;
+    }
+}
+
+static int savepoint(daoc__pg *q, char **msg)
+{
+    return q->depth > 0 ? daoc__pg_exec(q, "SAVEPOINT daoc_write", msg) : DAOC_OK;
+}
+
+static void savepoint_end(daoc__pg *q, bool ok)
+{
+    if (q->depth <= 0 || q->tx_lost)
+        return;
+    (void)daoc__pg_exec(q, ok ? "RELEASE SAVEPOINT daoc_write"
+                              : "ROLLBACK TO SAVEPOINT daoc_write; RELEASE SAVEPOINT daoc_write",
+                        NULL);
+}
+
+/* Runs a write statement; *row receives the RETURNING row (or NULL when no
+ * row matched).  `entity` NULL = delete (for violation mapping). */
+static int run_write(daoc__pg *q, const daoc__schema *s, pg_stmt *stmt,
+                     const daoc_value *entity, daoc_value **row, int64_t *changed,
+                     daoc__violation *viol, char **msg)
+{
+    PGresult *res = NULL;
+    int rc = savepoint(q, msg);
+    if (rc != DAOC_OK)
+        return rc;
+    rc = daoc__pg_run(q, stmt, &res, msg);
+    if (rc == DAOC_OK) {
+        if (changed) {
+            const char *n = PQcmdTuples(res);
+            *changed = n && *n ? strtoll(n, NULL, 10) : 0;
+        }
+        if (row && PQntuples(res) > 0)
+            rc = daoc__pg_row(s, res, 0, row, msg);
+    } else if (res) {
+        rc = daoc__pg_violation(q, s, res, entity, viol, msg);
+    }
+    PQclear(res);
+    savepoint_end(q, rc == DAOC_OK);
+    return rc;
+}
+
+/* ---- reads ---------------------------------------------------------------------- */
+
+static int pg_select(daoc__store *st, const daoc__schema *s, const daoc__key *key,
+                     const daoc__read_opts *o, daoc_value **row, char **msg)
+{
+    daoc__pg *q = (daoc__pg *)st;
+    bool skip = o && o->skip_ttl;
+    pg_stmt *stmt;
+    *row = NULL;
+    clear_msg(msg);
+    int rc = daoc__pg_stmt(q, s, daoc__pg_code(PG_OP_SELECT, key->field, skip ? PG_V_SKIP_TTL : 0),
+                           &stmt, msg);
+    if (rc != DAOC_OK)
+        return rc;
+    pg_bind b = {.key = key};
+    if ((rc = daoc__pg_bind(q, s, stmt, &b, msg)) != DAOC_OK)
+        return rc;
+    PGresult *res = NULL;
+    rc = daoc__pg_run(q, stmt, &res, msg);
+    if (rc == DAOC_OK && PQntuples(res) > 0)
+        rc = daoc__pg_row(s, res, 0, row, msg);
+    else if (rc != DAOC_OK && res)
+        rc = daoc__pg_error(q, res, msg);
+    PQclear(res);
+    return rc;
+}
+
+static int pg_page(daoc__store *st, const daoc__schema *s, const daoc__page_req *req,
+                   daoc_value **rows, bool *more, char **msg)
+{
+    daoc__pg *q = (daoc__pg *)st;
+    pg_stmt *stmt;
+    *rows = NULL;
+    *more = false;
+    clear_msg(msg);
+    unsigned v = 0;
+    if (req->skip_ttl)
+        v |= PG_PG_SKIP_TTL;
+    if (req->after && req->after->type == DAOC_TARR && req->after->len > 0)
+        v |= PG_PG_AFTER;
+    if (req->tags && req->tags->type == DAOC_TARR && req->tags->len > 0 && s->has_tags)
+        v |= req->tags_or ? PG_PG_TAGS_OR : PG_PG_TAGS_AND;
+    long fk = req->fk_field >= 0 && (size_t)req->fk_field < s->nfields ? req->fk_field : -1;
+    int rc = daoc__pg_stmt(q, s, daoc__pg_code(PG_OP_PAGE, fk, v), &stmt, msg);
+    if (rc != DAOC_OK)
+        return rc;
+    int64_t size = req->size > 0 ? req->size : 1;
+    pg_bind b = {.page = req, .limit = size + 1};
+    if ((rc = daoc__pg_bind(q, s, stmt, &b, msg)) != DAOC_OK)
+        return rc;
+    PGresult *res = NULL;
+    rc = daoc__pg_run(q, stmt, &res, msg);
+    if (rc != DAOC_OK) {
+        if (res)
+            rc = daoc__pg_error(q, res, msg);
+        PQclear(res);
+        return rc;
+    }
+    daoc_value *arr = daoc_arr();
+    int n = PQntuples(res);
+    for (int r = 0; arr && r < n && rc == DAOC_OK; r++) {
+        if (r == size) {
+            *more = true;
+            break;
+        }
+        daoc_value *row = NULL;
+        rc = daoc__pg_row(s, res, r, &row, msg);
+        if (rc == DAOC_OK)
+            rc = daoc_arr_push(arr, row);
+    }
+    PQclear(res);
+    if (!arr || rc != DAOC_OK) {
+        daoc_value_free(arr);
+        *more = false;
+        return arr ? rc : DAOC_ENOMEM;
+    }
+    *rows = arr;
+    return DAOC_OK;
+}
+
+/* ---- writes ------------------------------------------------------------- */
+
+static int pg_insert(daoc__store *st, const daoc__schema *s, const daoc_value *entity,
+                     const daoc__write_opts *o, daoc_value **row, daoc__violation *viol, char **msg)
+{
+    daoc__pg *q = (daoc__pg *)st;
+    pg_stmt *stmt;
+    *row = NULL;
+    clear_msg(msg);
+    int rc = daoc__pg_stmt(q, s, daoc__pg_code(PG_OP_INSERT, PG_KEY_PK, 0), &stmt, msg);
+    if (rc != DAOC_OK)
+        return rc;
+    pg_bind b = {.entity = entity};
+    hidden(&b, s, entity, o, false);
+    if ((rc = daoc__pg_bind(q, s, stmt, &b, msg)) != DAOC_OK)
+        return rc;
+    return run_write(q, s, stmt, entity, row, NULL, viol, msg);
+}
+
+static int pg_update(daoc__store *st, const daoc__schema *s, const daoc__key *key,
+                     const daoc_value *entity, const daoc__write_opts *o, daoc_value **row,
+                     daoc__violation *viol, char **msg)
+{
+    daoc__pg *q = (daoc__pg *)st;
+    pg_stmt *stmt;
+    *row = NULL;
+    clear_msg(msg);
+    bool set_ttl = s->ttl && o && o->has_ttl;
+    int rc = daoc__pg_stmt(
+        q, s, daoc__pg_code(PG_OP_UPDATE, key->field, set_ttl ? PG_V_SET_TTL : 0), &stmt, msg);
+    if (rc != DAOC_OK)
+        return rc;
+    pg_bind b = {.entity = entity, .key = key};
+    hidden(&b, s, entity, o, true);
+    if ((rc = daoc__pg_bind(q, s, stmt, &b, msg)) != DAOC_OK)
+        return rc;
+    return run_write(q, s, stmt, entity, row, NULL, viol, msg);
+}
+
+static int pg_upsert(daoc__store *st, const daoc__schema *s, const daoc__key *key,
+                     const daoc_value *entity, const daoc__write_opts *o, daoc_value **row,
+                     daoc__violation *viol, char **msg)
+{
+    daoc__pg *q = (daoc__pg *)st;
+    pg_stmt *stmt;
+    *row = NULL;
+    clear_msg(msg);
+    long field = key ? key->field : PG_KEY_PK;
+    int rc = daoc__pg_stmt(q, s, daoc__pg_code(PG_OP_UPSERT, field, 0), &stmt, msg);
+    if (rc != DAOC_OK)
+        return rc;
+    pg_bind b = {.entity = entity};
+    hidden(&b, s, entity, o, false);
+    if ((rc = daoc__pg_bind(q, s, stmt, &b, msg)) != DAOC_OK)
+        return rc;
+    return run_write(q, s, stmt, entity, row, NULL, viol, msg);
+}
+
+static int pg_delete(daoc__store *st, const daoc__schema *s, const daoc__key *key,
+                     const daoc__read_opts *o, bool *deleted, daoc__violation *viol, char **msg)
+{
+    daoc__pg *q = (daoc__pg *)st;
+    bool skip = o && o->skip_ttl;
+    pg_stmt *stmt;
+    *deleted = false;
+    clear_msg(msg);
+    int rc = daoc__pg_stmt(q, s, daoc__pg_code(PG_OP_DELETE, key->field, skip ? PG_V_SKIP_TTL : 0),
+                           &stmt, msg);
+    if (rc != DAOC_OK)
+        return rc;
+    pg_bind b = {.key = key};
+    if ((rc = daoc__pg_bind(q, s, stmt, &b, msg)) != DAOC_OK)
+        return rc;
+    int64_t n = 0;
+    rc = run_write(q, s, stmt, NULL, NULL, &n, viol, msg);
+    if (rc == DAOC_OK)
+        *deleted = n > 0;
+    return rc;
+}
+
+/* ---- maintenance ---------------------------------------------------------- */
+
+static double mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static int pg_cleanup_ttl(daoc__store *st, const daoc__schema *s, int budget_ms, int64_t *deleted,
+                          char **msg)
+{
+    daoc__pg *q = (daoc__pg *)st;
+    pg_stmt *stmt;
+    int64_t total = 0;
+    clear_msg(msg);
+    if (deleted)
+        *deleted = 0;
+    if (!s->ttl)
+        return DAOC_OK;
+    int rc = daoc__pg_stmt(q, s, daoc__pg_code(PG_OP_CLEANUP, PG_KEY_PK, 0), &stmt, msg);
+    if (rc != DAOC_OK)
+        return rc;
+    double start = mono_ms();
+    for (;;) {
+        int64_t n = 0;
+        rc = run_write(q, s, stmt, NULL, NULL, &n, NULL, msg);
+        if (rc == DAOC_ECONSTRAINT) { /* a restricting child: leave those rows */
+            rc = DAOC_OK;
+            break;
+        }
+        if (rc != DAOC_OK)
+            break;
+        total += n;
+        if (n < PG_CLEANUP_BATCH || mono_ms() - start >= (double)budget_ms)
+            break;
+    }
+    if (deleted)
+        *deleted = total;
+    return rc;
+}
+
+static int pg_truncate(daoc__store *st, const daoc__schema *s, char **msg)
+{
+    daoc__pg *q = (daoc__pg *)st;
+    pg_stmt *stmt;
+    clear_msg(msg);
+    int rc = daoc__pg_stmt(q, s, daoc__pg_code(PG_OP_TRUNCATE, PG_KEY_PK, 0), &stmt, msg);
+    if (rc != DAOC_OK)
+        return rc;
+    return run_write(q, s, stmt, NULL, NULL, NULL, NULL, msg);
+}
+
+const daoc__store_ops daoc__pg_ops = {
+    .name = "postgres",
+    .close = daoc__pg_close,
+    .ensure_table = pg_ensure_table,
+    .begin = daoc__pg_begin,
+    .commit = daoc__pg_commit,
+    .rollback = daoc__pg_rollback,
+    .select = pg_select,
+    .page = pg_page,
+    .insert = pg_insert,
+    .update = pg_update,
+    .upsert = pg_upsert,
+    .delete = pg_delete,
+    .cleanup_ttl = pg_cleanup_ttl,
+    .truncate = pg_truncate,
+};

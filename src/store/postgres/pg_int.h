@@ -1,0 +1,206 @@
+/*
+ * pg_int.h -- internals shared by the files of the PostgreSQL store.
+ *
+ * Files: conn.c (connection, session settings, reconnecting, the
+ * prepared-statement cache, transactions, running statements), sql.c (SQL
+ * text of every statement with its parameter plan, and the DDL), text.c
+ * (PostgreSQL text formats: array literals, timestamps, numbers), rowio.c
+ * (entity values -> parameters, result rows -> entity-shaped rows), ops.c
+ * (the vtable members), viol.c (SQLSTATE + constraint name -> violation).
+ *
+ * Parameters.  Each statement numbers its parameters $1..$n compactly and
+ * carries a plan: one pg_param per number saying where the value comes from
+ * (a stored column of the entity, the hidden cache_key or ttl, a key value,
+ * a page argument).  One binder (rowio.c) fills any statement from a
+ * pg_bind context, always in text format.
+ */
+#ifndef DAOC_STORE_PG_INT_H
+#define DAOC_STORE_PG_INT_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config/config.h"
+#include "core/buf.h"
+#include "schema/schema.h"
+#include "store/store.h"
+
+/* statement kinds (low byte of a cache code), as in the SQLite store */
+enum {
+    PG_OP_SELECT = 1, /* by key; variant bit 0 = skip_ttl */
+    PG_OP_INSERT,
+    PG_OP_UPDATE, /* by key; variant bit 0 = write ttl */
+    PG_OP_UPSERT, /* conflict target = key */
+    PG_OP_DELETE, /* by key; variant bit 0 = skip_ttl */
+    PG_OP_PAGE,   /* field = fk field; variant PG_PG_* bits */
+    PG_OP_CLEANUP,
+    PG_OP_TRUNCATE
+};
+
+#define PG_V_SKIP_TTL 0x01
+#define PG_V_SET_TTL 0x01
+#define PG_PG_SKIP_TTL 0x01
+#define PG_PG_AFTER 0x02
+#define PG_PG_TAGS_AND 0x04
+#define PG_PG_TAGS_OR 0x08
+
+#define PG_KEY_PK (-1)
+#define PG_CLEANUP_BATCH 1000
+#define PG_NAMEDATALEN 64 /* identifiers are cut to 63 bytes by the server */
+
+static inline uint32_t daoc__pg_code(int op, long field, unsigned variant)
+{
+    return (uint32_t)op | ((uint32_t)(field + 2) & 0xffffu) << 8 |
+           (uint32_t)(variant & 0xffu) << 24;
+}
+
+/* Where parameter $n of a statement takes its value from. */
+typedef enum pg_pkind {
+    PGP_COL = 1, /* entity field `idx` */
+    PGP_CK,      /* write option cache_key */
+    PGP_TTL,     /* expiry (epoch seconds) or NULL */
+    PGP_KEY,     /* key value j = idx (pk part j, or the unique value) */
+    PGP_FK,      /* page: the foreign key value of field idx */
+    PGP_TAGS,    /* page: tags (TEXT[] literal) */
+    PGP_LIMIT,   /* page: size + 1 */
+    PGP_AFTER    /* page: pk part idx of the previous page's last row */
+} pg_pkind;
+
+typedef struct pg_param {
+    uint8_t kind;
+    uint32_t idx;
+} pg_param;
+
+/* A cached statement of one connection. */
+typedef struct pg_stmt {
+    const daoc__schema *s;
+    uint32_t code;
+    char name[24];     /* server-side name, unique for the store's lifetime */
+    char *sql;         /* kept to re-prepare after a reconnect */
+    pg_param *params;
+    int nparams;
+    uint64_t prepared_gen; /* connection generation it was prepared on (0 = never) */
+} pg_stmt;
+
+typedef struct pg_stmt_ent {
+    const daoc__schema *s; /* NULL = free slot */
+    uint32_t code;
+    pg_stmt *st;
+} pg_stmt_ent;
+
+/* SQL text under construction with its parameter plan. */
+typedef struct pg_sqlb {
+    daoc__buf b;
+    pg_param *params;
+    int nparams, cap;
+    bool failed;
+} pg_sqlb;
+
+/* Everything a binder may need to fill a statement's parameters. */
+typedef struct pg_bind {
+    const daoc_value *entity;   /* PGP_COL */
+    const char *cache_key;      /* PGP_CK */
+    bool has_expiry;            /* PGP_TTL (else NULL) */
+    double expiry;
+    const daoc__key *key;       /* PGP_KEY */
+    const daoc__page_req *page; /* PGP_FK, PGP_TAGS, PGP_AFTER */
+    int64_t limit;              /* PGP_LIMIT */
+} pg_bind;
+
+/* A foreign field of an ensured table: child.field references parent. */
+typedef struct pg_ref {
+    const daoc__schema *child;
+    size_t field;
+    const daoc__schema *parent;
+} pg_ref;
+
+typedef struct daoc__pg {
+    daoc__store base;
+    PGconn *conn;
+    char *where;       /* "host:port" / "socket dir" for messages */
+    char *schema;      /* pg_schema or NULL */
+    int timeout_ms;
+    uint64_t gen;      /* bumped on every (re)connect: statements re-prepare */
+    uint64_t next_id;  /* statement names */
+    int depth;         /* transaction nesting */
+    bool poisoned;     /* a nested rollback happened: the outer commit rolls back */
+    bool tx_lost;      /* the connection dropped inside a transaction */
+    pg_stmt_ent *cache;
+    size_t cache_cap, cache_len;
+    pg_ref *refs;
+    size_t nrefs, refs_cap;
+    const daoc__schema **tables;
+    size_t ntables, tables_cap;
+    daoc__buf scratch;  /* text of bound parameters */
+    size_t *offs;       /* per parameter: offset into scratch, or SIZE_MAX */
+    const char **vals;  /* per parameter: the value pointer passed to libpq */
+    int vals_cap;
+} daoc__pg;
+
+/* ---- conn.c ---- */
+extern const daoc__store_ops daoc__pg_ops;
+void daoc__pg_close(daoc__store *st);
+/* Makes sure the connection is usable, reconnecting (and re-running the
+ * session settings) when it was lost.  DAOC_ESTORE with *msg when not. */
+int daoc__pg_ready(daoc__pg *q, char **msg);
+/* Cached statement for (s, code), built (sql.c) and prepared on first use
+ * on the current connection. */
+int daoc__pg_stmt(daoc__pg *q, const daoc__schema *s, uint32_t code, pg_stmt **out, char **msg);
+/* Runs a prepared statement with the values in q->vals.  Returns DAOC_OK
+ * with *res (PGRES_TUPLES_OK / COMMAND_OK), or DAOC_ESTORE with *res set
+ * to the error result (caller PQclear()s) when the server refused it,
+ * or with *res NULL and *msg set when the connection failed. */
+int daoc__pg_run(daoc__pg *q, pg_stmt *st, PGresult **res, char **msg);
+/* Runs SQL text without parameters or results (DDL, transaction verbs). */
+int daoc__pg_exec(daoc__pg *q, const char *sql, char **msg);
+/* Copies the error of res (or of the connection when res is NULL) into
+ * *msg; returns DAOC_ESTORE (DAOC_ENOMEM when the copy fails). */
+int daoc__pg_error(daoc__pg *q, const PGresult *res, char **msg);
+int daoc__pg_begin(daoc__store *st, char **msg);
+int daoc__pg_commit(daoc__store *st, char **msg);
+int daoc__pg_rollback(daoc__store *st);
+
+/* ---- sql.c ---- */
+/* Builds the SQL and the parameter plan of statement (s, code). */
+void daoc__pg_sql(pg_sqlb *sb, const daoc__schema *s, uint32_t code);
+/* Appends the CREATE TABLE / CREATE INDEX statements of s. */
+void daoc__pg_ddl(daoc__buf *b, const daoc__schema *s);
+/* The constraint/index name the DDL gives: "<table>_<col>_<suffix>" or,
+ * with col NULL, "<table>_<suffix>"; too long names are shortened the way
+ * PostgreSQL shortens its default names (so they match Kong's tables). */
+void daoc__pg_cname(char out[PG_NAMEDATALEN], const char *table, const char *col,
+                    const char *suffix);
+const char *daoc__pg_table(const daoc__schema *s);
+const char *daoc__pg_col(const daoc__field *f);
+/* The primary-key field a foreign field stores (recursing), or NULL. */
+const daoc__field *daoc__pg_ref_pk(const daoc__field *f);
+
+/* ---- text.c ---- */
+/* Appends v as PostgreSQL text for a value of field f (f NULL: plain
+ * scalar / array of strings).  Arrays become array literals, records, maps
+ * and json JSON text.  Sets b->failed on ENOMEM. */
+void daoc__pg_put_value(daoc__buf *b, const daoc__field *f, const daoc_value *v);
+/* Parses array-literal text ("{a,\"b c\",NULL}") into an array of values
+ * typed by the element definition el.  DAOC_OK, DAOC_ENOMEM or DAOC_ESTORE
+ * (malformed text). */
+int daoc__pg_parse_array(const char *s, size_t n, const daoc__field *el, daoc_value **out);
+/* Converts text of one scalar/JSON column to the value of field f. */
+int daoc__pg_parse_value(const char *s, size_t n, const daoc__field *f, daoc_value **out);
+
+/* ---- rowio.c ---- */
+/* Fills q->vals for statement st from ctx.  DAOC_OK, DAOC_ENOMEM, or
+ * DAOC_ESTORE with *msg for a value PostgreSQL cannot hold (NUL bytes). */
+int daoc__pg_bind(daoc__pg *q, const daoc__schema *s, const pg_stmt *st, const pg_bind *ctx,
+                  char **msg);
+/* Builds the entity-shaped row `r` of res (columns in the select-list
+ * order of sql.c). */
+int daoc__pg_row(const daoc__schema *s, const PGresult *res, int r, daoc_value **out, char **msg);
+
+/* ---- viol.c ---- */
+/* Maps the error result of a write on s to *viol (DAOC_ECONSTRAINT), or
+ * returns DAOC_ESTORE with *msg.  `entity` is NULL for deletes. */
+int daoc__pg_violation(daoc__pg *q, const daoc__schema *s, const PGresult *res,
+                       const daoc_value *entity, daoc__violation *viol, char **msg);
+
+#endif

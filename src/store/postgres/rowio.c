@@ -1,0 +1,247 @@
+/*
+ * rowio.c -- moving values between entity trees and PostgreSQL statements.
+ *
+ * Binding follows a statement's parameter plan (pg_int.h): each parameter
+ * names where its value comes from.  Values travel in text format; plain
+ * strings are passed by pointer (the caller's entity outlives the call),
+ * everything else is written into the store's scratch buffer (numbers,
+ * booleans, array literals, JSON) and pointed at once the buffer has
+ * stopped growing.  A NULL pointer is SQL NULL.
+ *
+ * Reading builds an entity-shaped row from one result row: foreign columns
+ * re-nested as {"<pk>": value}, arrays and JSONB decoded, the computed ttl
+ * column as whole remaining seconds.  This file knows no SQL text.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/value.h"
+#include "store/postgres/pg_int.h"
+
+#define NO_OFF SIZE_MAX
+
+static int grow_vals(daoc__pg *q, int n)
+{
+    if (n <= q->vals_cap)
+        return DAOC_OK;
+    int cap = q->vals_cap ? q->vals_cap : 16;
+    while (cap < n)
+        cap *= 2;
+    const char **v = daoc__malloc((size_t)cap * sizeof *v);
+    size_t *o = daoc__malloc((size_t)cap * sizeof *o);
+    if (!v || !o) {
+        daoc__free(v);
+        daoc__free(o);
+        return DAOC_ENOMEM;
+    }
+    daoc__free(q->vals);
+    daoc__free(q->offs);
+    q->vals = v;
+    q->offs = o;
+    q->vals_cap = cap;
+    return DAOC_OK;
+}
+
+/* The field and value parameter p takes from ctx (*f may be NULL). */
+static void source(const daoc__schema *s, const pg_param *p, const pg_bind *ctx,
+                   const daoc__field **f, const daoc_value **v)
+{
+    *f = NULL;
+    *v = NULL;
+    switch (p->kind) {
+    case PGP_COL:
+        *f = &s->fields[p->idx];
+        *v = ctx->entity ? daoc__obj_getn(ctx->entity, (*f)->name, (*f)->name_len) : NULL;
+        break;
+    case PGP_KEY: {
+        const daoc__key *k = ctx->key;
+        if (!k || !k->key)
+            break;
+        if (k->field == DAOC__KEY_CACHE_KEY) {
+            *v = k->key;
+        } else if (k->field >= 0) {
+            *f = &s->fields[k->field];
+            *v = k->key;
+        } else {
+            *f = &s->fields[s->pk[p->idx]];
+            if (k->key->type == DAOC_TOBJ)
+                *v = daoc__obj_getn(k->key, (*f)->name, (*f)->name_len);
+            else if (s->npk == 1)
+                *v = k->key;
+        }
+        break;
+    }
+    case PGP_FK:
+        *f = &s->fields[p->idx];
+        *v = ctx->page ? ctx->page->fk : NULL;
+        break;
+    case PGP_TAGS:
+        *v = ctx->page ? ctx->page->tags : NULL;
+        break;
+    case PGP_AFTER: {
+        const daoc_value *a = ctx->page ? ctx->page->after : NULL;
+        *f = &s->fields[s->pk[p->idx]];
+        if (a && a->type == DAOC_TARR && p->idx < a->len)
+            *v = a->u.a[p->idx];
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+/* PostgreSQL text cannot hold NUL bytes: refuse rather than cut. */
+static int nul_byte(const daoc__schema *s, const pg_param *p, char **msg)
+{
+    const char *what = p->kind == PGP_COL || p->kind == PGP_FK ? s->fields[p->idx].name : "key";
+    if (msg && !(*msg = daoc__asprintf("cannot store a string containing a NUL byte in "
+                                       "PostgreSQL (%s.%s)",
+                                       s->name, what)))
+        return DAOC_ENOMEM;
+    return DAOC_ESTORE;
+}
+
+int daoc__pg_bind(daoc__pg *q, const daoc__schema *s, const pg_stmt *st, const pg_bind *ctx,
+                  char **msg)
+{
+    if (grow_vals(q, st->nparams) != DAOC_OK)
+        return DAOC_ENOMEM;
+    daoc__buf *b = &q->scratch;
+    b->len = 0;
+    b->failed = false;
+    for (int i = 0; i < st->nparams; i++) {
+        const pg_param *p = &st->params[i];
+        q->vals[i] = NULL;
+        q->offs[i] = NO_OFF;
+        size_t off = b->len;
+        switch (p->kind) {
+        case PGP_CK:
+            q->vals[i] = ctx->cache_key;
+            continue;
+        case PGP_TTL:
+            if (!ctx->has_expiry)
+                continue;
+            daoc__buf_printf(b, "%.6f", ctx->expiry);
+            break;
+        case PGP_LIMIT:
+            daoc__buf_printf(b, "%lld", (long long)ctx->limit);
+            break;
+        default: {
+            const daoc__field *f;
+            const daoc_value *v;
+            source(s, p, ctx, &f, &v);
+            if (daoc__is_nil_or_null(v) || v->type == DAOC_TFUNC)
+                continue;
+            if (v->type == DAOC_TSTR && (!f || f->type == DAOC__F_STRING)) {
+                if (memchr(v->u.s, '\0', v->len))
+                    return nul_byte(s, p, msg);
+                q->vals[i] = v->u.s; /* NUL-terminated, outlives the call */
+                continue;
+            }
+            daoc__pg_put_value(b, f, v);
+            if (!b->failed && memchr(b->data + off, '\0', b->len - off))
+                return nul_byte(s, p, msg);
+            break;
+        }
+        }
+        daoc__buf_putc(b, '\0');
+        q->offs[i] = off;
+    }
+    if (b->failed)
+        return DAOC_ENOMEM;
+    for (int i = 0; i < st->nparams; i++)
+        if (q->offs[i] != NO_OFF)
+            q->vals[i] = b->data + q->offs[i];
+    return DAOC_OK;
+}
+
+/* ---- reading ------------------------------------------------------------ */
+
+static int col_value(const daoc__field *f, const char *text, size_t len, daoc_value **out)
+{
+    if (f->type != DAOC__F_FOREIGN)
+        return daoc__pg_parse_value(text, len, f, out);
+    *out = NULL;
+    if (!f->ref || f->ref->npk == 0)
+        return daoc__pg_parse_value(text, len, NULL, out);
+    const daoc__field *pkf = &f->ref->fields[f->ref->pk[0]];
+    daoc_value *o = daoc_obj(), *inner = NULL;
+    if (!o)
+        return DAOC_ENOMEM;
+    int rc = col_value(pkf, text, len, &inner);
+    if (rc == DAOC_OK)
+        rc = daoc__obj_append(o, pkf->name, pkf->name_len, inner);
+    if (rc != DAOC_OK) {
+        daoc_value_free(o);
+        return rc;
+    }
+    *out = o;
+    return DAOC_OK;
+}
+
+int daoc__pg_row(const daoc__schema *s, const PGresult *res, int r, daoc_value **out, char **msg)
+{
+    int rc = DAOC_ENOMEM;
+    size_t want = (size_t)PQnfields(res);
+    daoc_value *o = daoc_obj();
+    if (!o)
+        return DAOC_ENOMEM;
+    o->u.o = daoc__malloc((want ? want : 1) * sizeof(daoc__kv));
+    if (!o->u.o)
+        goto fail;
+    o->cap = want ? want : 1;
+
+    int c = 0;
+    for (size_t i = 0; i < s->nfields; i++) {
+        const daoc__field *f = &s->fields[i];
+        if (f->transient)
+            continue;
+        daoc_value *v = NULL;
+        if (c >= PQnfields(res)) {
+            rc = DAOC_ESTORE;
+            goto bad;
+        }
+        if (PQgetisnull(res, r, c)) {
+            v = daoc_null();
+        } else {
+            rc = col_value(f, PQgetvalue(res, r, c), (size_t)PQgetlength(res, r, c), &v);
+            if (rc == DAOC_ESTORE) {
+                if (msg && !(*msg = daoc__asprintf("unexpected value stored in column '%s' of '%s'",
+                                                   daoc__pg_col(f), s->name)))
+                    rc = DAOC_ENOMEM;
+                goto fail;
+            }
+            if (rc != DAOC_OK)
+                goto fail;
+        }
+        rc = daoc__obj_append(o, f->name, f->name_len, v);
+        if (rc != DAOC_OK)
+            goto fail;
+        c++;
+    }
+    if (s->ttl) {
+        daoc_value *v;
+        if (c >= PQnfields(res)) {
+            rc = DAOC_ESTORE;
+            goto bad;
+        }
+        if (PQgetisnull(res, r, c))
+            v = daoc_null();
+        else
+            v = daoc_int((int64_t)floor(strtod(PQgetvalue(res, r, c), NULL)));
+        rc = daoc__obj_append(o, "ttl", 3, v);
+        if (rc != DAOC_OK)
+            goto fail;
+    }
+    *out = o;
+    return DAOC_OK;
+bad:
+    if (msg && !(*msg = daoc__asprintf("unexpected result shape for '%s'", s->name)))
+        rc = DAOC_ENOMEM;
+fail:
+    daoc_value_free(o);
+    return rc;
+}

@@ -1,0 +1,301 @@
+/*
+ * text.c -- PostgreSQL's text formats for the values daoc stores: scalars,
+ * array literals ({"a","b \"c\"",NULL}) and JSON for JSONB columns.
+ *
+ * Writing always quotes array elements, escaping `"` and `\`, so commas,
+ * braces, spaces and the word NULL inside strings survive; a null element
+ * is the bare word NULL.  Reading accepts what the server prints (quoted
+ * or bare elements, NULL in any case).  Multi-dimensional arrays are not
+ * produced and are refused when read.  This file knows no SQL and no
+ * connections.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/alloc.h"
+#include "core/json.h"
+#include "core/value.h"
+#include "store/postgres/pg_int.h"
+
+static void put_double(daoc__buf *b, double d)
+{
+    if (isnan(d))
+        daoc__buf_puts(b, "NaN");
+    else if (isinf(d))
+        daoc__buf_puts(b, d > 0 ? "Infinity" : "-Infinity");
+    else
+        daoc__buf_printf(b, "%.17g", d);
+}
+
+static void put_scalar(daoc__buf *b, const daoc_value *v)
+{
+    switch (v->type) {
+    case DAOC_TBOOL:
+        daoc__buf_puts(b, v->u.b ? "t" : "f");
+        break;
+    case DAOC_TINT:
+        daoc__buf_printf(b, "%lld", (long long)v->u.i);
+        break;
+    case DAOC_TNUM:
+        put_double(b, v->u.n);
+        break;
+    case DAOC_TSTR:
+        daoc__buf_append(b, v->u.s, v->len);
+        break;
+    default:
+        daoc__json_write(b, v);
+        break;
+    }
+}
+
+static void put_array(daoc__buf *b, const daoc__field *el, const daoc_value *v)
+{
+    daoc__buf tmp = DAOC__BUF_INIT;
+    daoc__buf_putc(b, '{');
+    for (size_t i = 0; v->type == DAOC_TARR && i < v->len; i++) {
+        const daoc_value *e = v->u.a[i];
+        if (i)
+            daoc__buf_putc(b, ',');
+        if (daoc__is_nil_or_null(e)) {
+            daoc__buf_puts(b, "NULL");
+            continue;
+        }
+        tmp.len = 0;
+        daoc__pg_put_value(&tmp, el, e);
+        if (tmp.failed) {
+            b->failed = true;
+            break;
+        }
+        daoc__buf_putc(b, '"');
+        for (size_t k = 0; k < tmp.len; k++) {
+            if (tmp.data[k] == '"' || tmp.data[k] == '\\')
+                daoc__buf_putc(b, '\\');
+            daoc__buf_putc(b, tmp.data[k]);
+        }
+        daoc__buf_putc(b, '"');
+    }
+    daoc__buf_putc(b, '}');
+    daoc__buf_free(&tmp);
+}
+
+void daoc__pg_put_value(daoc__buf *b, const daoc__field *f, const daoc_value *v)
+{
+    if (!f) {
+        if (v->type == DAOC_TARR)
+            put_array(b, NULL, v);
+        else
+            put_scalar(b, v);
+        return;
+    }
+    switch (f->type) {
+    case DAOC__F_INTEGER:
+        /* integral doubles in int64 range (-2^63 included) print as integers */
+        if (v->type == DAOC_TNUM && !f->timestamp && v->u.n == floor(v->u.n) &&
+            v->u.n >= -9223372036854775808.0 && v->u.n < 9223372036854775808.0)
+            daoc__buf_printf(b, "%lld", (long long)v->u.n);
+        else if (v->type == DAOC_TBOOL)
+            daoc__buf_puts(b, v->u.b ? "1" : "0");
+        else
+            put_scalar(b, v);
+        break;
+    case DAOC__F_NUMBER:
+        if (v->type == DAOC_TINT)
+            put_double(b, (double)v->u.i);
+        else
+            put_scalar(b, v);
+        break;
+    case DAOC__F_ARRAY:
+    case DAOC__F_SET:
+        if (v->type == DAOC_TARR) {
+            put_array(b, f->elements, v);
+        } else if (v->type == DAOC_TOBJ && v->len == 0) {
+            daoc__buf_puts(b, "{}"); /* an empty Lua table */
+        } else {
+            put_scalar(b, v);
+        }
+        break;
+    case DAOC__F_MAP:
+    case DAOC__F_RECORD:
+    case DAOC__F_JSON:
+        daoc__json_write(b, v);
+        break;
+    case DAOC__F_FOREIGN: {
+        const daoc__field *pkf = f->ref && f->ref->npk ? &f->ref->fields[f->ref->pk[0]] : NULL;
+        if (v->type == DAOC_TOBJ && pkf) {
+            const daoc_value *inner = daoc__obj_getn(v, pkf->name, pkf->name_len);
+            if (inner)
+                daoc__pg_put_value(b, pkf, inner);
+        } else {
+            daoc__pg_put_value(b, pkf, v);
+        }
+        break;
+    }
+    default:
+        put_scalar(b, v);
+        break;
+    }
+}
+
+/* ---- reading ------------------------------------------------------------ */
+
+static int parse_json(const char *s, size_t n, daoc_value **out)
+{
+    int rc = daoc_json_decode(s, n, out, NULL, 0);
+    return rc == DAOC_OK || rc == DAOC_ENOMEM ? rc : DAOC_ESTORE;
+}
+
+int daoc__pg_parse_value(const char *s, size_t n, const daoc__field *f, daoc_value **out)
+{
+    *out = NULL;
+    if (!f) {
+        *out = daoc_strn(s, n);
+        return *out ? DAOC_OK : DAOC_ENOMEM;
+    }
+    switch (f->type) {
+    case DAOC__F_INTEGER: {
+        char *end = NULL;
+        long long i = strtoll(s, &end, 10);
+        if (end == s + n) {
+            *out = daoc_int(i);
+        } else { /* EXTRACT(EPOCH ...) of a timestamp: fractional seconds */
+            double d = strtod(s, &end);
+            if (end != s + n)
+                return DAOC_ESTORE;
+            *out = daoc_int((int64_t)floor(d));
+        }
+        break;
+    }
+    case DAOC__F_NUMBER: {
+        char *end = NULL;
+        double d = strtod(s, &end);
+        if (end != s + n)
+            return DAOC_ESTORE;
+        *out = daoc_num(d);
+        break;
+    }
+    case DAOC__F_BOOLEAN:
+        *out = daoc_bool(n > 0 && (s[0] == 't' || s[0] == 'T'));
+        break;
+    case DAOC__F_ARRAY:
+    case DAOC__F_SET: {
+        int rc = daoc__pg_parse_array(s, n, f->elements, out);
+        if (rc != DAOC_OK)
+            return rc;
+        if (f->type == DAOC__F_SET)
+            (*out)->flags |= DAOC__VF_SET;
+        return DAOC_OK;
+    }
+    case DAOC__F_MAP:
+    case DAOC__F_RECORD:
+    case DAOC__F_JSON:
+        return parse_json(s, n, out);
+    default:
+        *out = daoc_strn(s, n);
+        break;
+    }
+    return *out ? DAOC_OK : DAOC_ENOMEM;
+}
+
+/* One element's text: quoted (unescaped into tmp) or bare. */
+static int element(const daoc__field *el, const char *s, size_t len, bool quoted,
+                   daoc_value **out)
+{
+    if (!quoted && len == 4 && strncasecmp(s, "NULL", 4) == 0) {
+        *out = daoc_null();
+        return *out ? DAOC_OK : DAOC_ENOMEM;
+    }
+    if (el && (el->type == DAOC__F_ARRAY || el->type == DAOC__F_SET || el->type == DAOC__F_MAP ||
+               el->type == DAOC__F_RECORD || el->type == DAOC__F_JSON))
+        return parse_json(s, len, out); /* JSONB[] element */
+    return daoc__pg_parse_value(s, len, el, out);
+}
+
+int daoc__pg_parse_array(const char *s, size_t n, const daoc__field *el, daoc_value **out)
+{
+    *out = NULL;
+    if (n < 2 || s[0] != '{' || s[n - 1] != '}')
+        return DAOC_ESTORE;
+    daoc_value *a = daoc_arr();
+    if (!a)
+        return DAOC_ENOMEM;
+    daoc__buf tmp = DAOC__BUF_INIT;
+    int rc = DAOC_OK;
+    size_t i = 1;
+    if (n == 2)
+        goto done;
+    for (;;) {
+        while (i < n - 1 && (s[i] == ' ' || s[i] == '\t'))
+            i++;
+        const char *text;
+        size_t len;
+        bool quoted = s[i] == '"';
+        if (quoted) {
+            tmp.len = 0;
+            for (i++; i < n - 1 && s[i] != '"'; i++) {
+                if (s[i] == '\\' && i + 1 < n - 1)
+                    i++;
+                daoc__buf_putc(&tmp, s[i]);
+            }
+            if (i >= n - 1) {
+                rc = DAOC_ESTORE;
+                break;
+            }
+            i++;
+            daoc__buf_putc(&tmp, '\0'); /* a terminated copy for strto* */
+            if (tmp.failed) {
+                rc = DAOC_ENOMEM;
+                break;
+            }
+            text = tmp.data;
+            len = tmp.len - 1;
+        } else {
+            if (s[i] == '{') { /* multi-dimensional: not a daoc layout */
+                rc = DAOC_ESTORE;
+                break;
+            }
+            size_t start = i;
+            while (i < n - 1 && s[i] != ',')
+                i++;
+            size_t end = i;
+            while (end > start && (s[end - 1] == ' ' || s[end - 1] == '\t'))
+                end--;
+            tmp.len = 0;
+            daoc__buf_append(&tmp, s + start, end - start);
+            daoc__buf_putc(&tmp, '\0');
+            if (tmp.failed) {
+                rc = DAOC_ENOMEM;
+                break;
+            }
+            text = tmp.data;
+            len = end - start;
+        }
+        daoc_value *e = NULL;
+        rc = element(el, text, len, quoted, &e);
+        if (rc == DAOC_OK)
+            rc = daoc_arr_push(a, e);
+        else
+            daoc_value_free(e);
+        if (rc != DAOC_OK)
+            break;
+        while (i < n - 1 && (s[i] == ' ' || s[i] == '\t'))
+            i++;
+        if (i >= n - 1)
+            break;
+        if (s[i] != ',') {
+            rc = DAOC_ESTORE;
+            break;
+        }
+        i++;
+    }
+done:
+    daoc__buf_free(&tmp);
+    if (rc != DAOC_OK) {
+        daoc_value_free(a);
+        return rc;
+    }
+    *out = a;
+    return DAOC_OK;
+}

@@ -1,0 +1,582 @@
+/*
+ * test_pg_store.c -- what only the PostgreSQL store does: Kong's column
+ * layout (UUID, TEXT[], JSONB, TIMESTAMP WITH TIME ZONE, named
+ * constraints), TEXT[] literal escaping both ways, JSONB and timestamp
+ * round trips, SQLSTATE + constraint-name mapping, savepoints inside
+ * transactions, TTL cleanup, connection errors and reconnecting.
+ *
+ * Needs a server: DAOC_PG_HOST/PORT/USER/DATABASE (scripts/run-tests.sh
+ * starts a private cluster and runs this suite only in its PostgreSQL
+ * section).  Without one every test fails, saying so.  The store-agnostic
+ * DAO behaviour is test_dao_conformance's job.
+ */
+#include <libpq-fe.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config/config.h"
+#include "core/alloc.h"
+#include "core/buf.h"
+#include "core/value.h"
+#include "harness.h"
+#include "schema/schema.h"
+#include "store/postgres/pg_int.h"
+#include "store/store.h"
+
+/* ---- fixtures ---------------------------------------------------------- */
+
+static daoc__schema *g_schemas[16];
+static int g_nschemas;
+
+static const daoc__schema *lookup(void *ud, const char *name)
+{
+    (void)ud;
+    for (int i = 0; i < g_nschemas; i++)
+        if (strcmp(g_schemas[i]->name, name) == 0)
+            return g_schemas[i];
+    return NULL;
+}
+
+/* JSON with single quotes (no quotes inside strings). */
+static daoc_value *J(const char *text)
+{
+    size_t n = strlen(text);
+    char *t = malloc(n + 1);
+    for (size_t i = 0; i <= n; i++)
+        t[i] = text[i] == '\'' ? '"' : text[i];
+    daoc_value *v = NULL;
+    char err[200];
+    if (daoc_json_decode(t, n, &v, err, sizeof err) != DAOC_OK)
+        fprintf(stderr, "bad test JSON: %s: %s\n", err, t);
+    free(t);
+    return v;
+}
+
+static const daoc__schema *schema(const char *def_json)
+{
+    daoc_value *def = J(def_json);
+    daoc__schema *s = NULL;
+    char *err = NULL;
+    if (!def)
+        return NULL;
+    if (daoc__schema_compile(def, lookup, NULL, &s, &err) != DAOC_OK) {
+        fprintf(stderr, "compile failed: %s\n", err ? err : "?");
+        daoc__free(err);
+        daoc_value_free(def);
+        return NULL;
+    }
+    daoc_value_free(def);
+    g_schemas[g_nschemas++] = s;
+    return s;
+}
+
+#define ID "{'id':{'type':'string','uuid':true}}"
+#define LONG_NAME "a_rather_long_entity_name_that_pushes_constraint_names_past_63"
+
+static const daoc__schema *S_owners, *S_things, *S_pins, *S_long, *S_exp;
+
+__attribute__((constructor(200))) static void load_schemas(void)
+{
+    S_owners = schema("{'name':'pg_owners','primary_key':['id'],'fields':[" ID ","
+                      "{'name':{'type':'string','unique':true}}]}");
+    S_things = schema(
+        "{'name':'pg_things','primary_key':['id'],'cache_key':['owner','kind'],'fields':[" ID ","
+        "{'created_at':{'type':'integer','timestamp':true,'auto':true}},"
+        "{'seen_at':{'type':'number','timestamp':true}},"
+        "{'owner':{'type':'foreign','reference':'pg_owners','on_delete':'cascade'}},"
+        "{'kind':{'type':'string'}},{'code':{'type':'string','unique':true}},"
+        "{'n':{'type':'integer'}},{'ratio':{'type':'number'}},{'on':{'type':'boolean'}},"
+        "{'words':{'type':'array','elements':{'type':'string'}}},"
+        "{'refs':{'type':'set','elements':{'type':'string','uuid':true}}},"
+        "{'ports':{'type':'array','elements':{'type':'integer'}}},"
+        "{'conf':{'type':'record','fields':[{'a':{'type':'string'}},{'b':{'type':'integer'}},"
+        "{'deep':{'type':'map','keys':{'type':'string'},'values':{'type':'string'}}}]}},"
+        "{'tags':{'type':'set','elements':{'type':'string'}}}]}");
+    S_pins = schema("{'name':'pg_pins','primary_key':['id'],'fields':[" ID ","
+                    "{'owner':{'type':'foreign','reference':'pg_owners'}}]}");
+    S_long = schema("{'name':'" LONG_NAME "','primary_key':['id'],'fields':[" ID ","
+                    "{'another_fairly_long_column_name':{'type':'string','unique':true}}]}");
+    S_exp = schema("{'name':'pg_expiring','primary_key':['id'],'ttl':true,'fields':[" ID ","
+                   "{'v':{'type':'string'}}]}");
+}
+
+__attribute__((destructor)) static void free_schemas(void)
+{
+    for (int i = g_nschemas; i-- > 0;)
+        daoc__schema_free(g_schemas[i]);
+    g_nschemas = 0;
+}
+
+static daoc_config *config(void)
+{
+    daoc_config *cfg = NULL;
+    char why[300];
+    if (daoc_config_load(&cfg, NULL, why, sizeof why) != DAOC_OK) {
+        fprintf(stderr, "config: %s\n", why);
+        return NULL;
+    }
+    if (!getenv("DAOC_PG_HOST"))
+        fprintf(stderr, "  test_pg_store needs a server: set DAOC_PG_HOST, DAOC_PG_PORT, "
+                        "DAOC_PG_USER, DAOC_PG_DATABASE (scripts/run-tests.sh does)\n");
+    return cfg;
+}
+
+/* A store with every fixture table created and emptied. */
+static daoc__store *open_store(void)
+{
+    daoc_config *cfg = config();
+    if (!cfg)
+        return NULL;
+    daoc__store *st = NULL;
+    char *msg = NULL;
+    int rc = daoc__pg_open(&st, cfg, &msg);
+    daoc_config_free(cfg);
+    if (rc != DAOC_OK) {
+        fprintf(stderr, "  open: %s\n", msg ? msg : "?");
+        daoc__free(msg);
+        return NULL;
+    }
+    const daoc__schema *all[] = {S_owners, S_things, S_pins, S_long, S_exp};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+        if (!all[i] || st->ops->ensure_table(st, all[i], &msg) != DAOC_OK ||
+            st->ops->truncate(st, all[i], &msg) != DAOC_OK) {
+            fprintf(stderr, "  ensure/truncate: %s\n", msg ? msg : "?");
+            daoc__free(msg);
+            st->ops->close(st);
+            return NULL;
+        }
+    }
+    return st;
+}
+
+/* A raw libpq connection to the same database, for looking behind the store. */
+static PGconn *raw(void)
+{
+    const char *keys[] = {"host", "port", "user", "dbname", NULL};
+    const char *vals[] = {getenv("DAOC_PG_HOST"), getenv("DAOC_PG_PORT"), getenv("DAOC_PG_USER"),
+                          getenv("DAOC_PG_DATABASE"), NULL};
+    PGconn *c = PQconnectdbParams(keys, vals, 0);
+    if (PQstatus(c) != CONNECTION_OK) {
+        fprintf(stderr, "  raw connection: %s", PQerrorMessage(c));
+        PQfinish(c);
+        return NULL;
+    }
+    return c;
+}
+
+/* First column of the first row of sql, copied into out ("" when none). */
+static void query1(PGconn *c, const char *sql, char *out, size_t n)
+{
+    PGresult *r = PQexec(c, sql);
+    out[0] = '\0';
+    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0)
+        snprintf(out, n, "%s", PQgetisnull(r, 0, 0) ? "NULL" : PQgetvalue(r, 0, 0));
+    else if (PQresultStatus(r) != PGRES_TUPLES_OK)
+        snprintf(out, n, "ERROR: %s", PQresultErrorMessage(r));
+    PQclear(r);
+}
+
+static int ins(daoc__store *st, const daoc__schema *s, daoc_value *e, const char *ck,
+               daoc_value **row, daoc__violation *viol)
+{
+    daoc__write_opts o = {false, 0, ck};
+    daoc__violation dummy;
+    char *msg = NULL;
+    daoc_value *got = NULL;
+    int rc = st->ops->insert(st, s, e, &o, &got, viol ? viol : &dummy, &msg);
+    if (rc != DAOC_OK && rc != DAOC_ECONSTRAINT)
+        fprintf(stderr, "  insert: %s\n", msg ? msg : "?");
+    daoc__free(msg);
+    if (row)
+        *row = got;
+    else
+        daoc_value_free(got);
+    return rc;
+}
+
+static int insj(daoc__store *st, const daoc__schema *s, const char *json, daoc__violation *viol)
+{
+    daoc_value *e = J(json);
+    int rc = ins(st, s, e, NULL, NULL, viol);
+    daoc_value_free(e);
+    return rc;
+}
+
+static daoc_value *sel(daoc__store *st, const daoc__schema *s, const char *id)
+{
+    daoc_value *k = daoc_obj(), *row = NULL;
+    if (daoc_obj_set(k, "id", daoc_str(id)) != DAOC_OK)
+        return NULL;
+    daoc__key key = {-1, k};
+    daoc__read_opts o = {false};
+    char *msg = NULL;
+    if (st->ops->select(st, s, &key, &o, &row, &msg) != DAOC_OK)
+        fprintf(stderr, "  select: %s\n", msg ? msg : "?");
+    daoc__free(msg);
+    daoc_value_free(k);
+    return row;
+}
+
+static char *enc(const daoc_value *v)
+{
+    char *s = NULL;
+    size_t n;
+    return daoc_json_encode(v, &s, &n) == DAOC_OK ? s : NULL;
+}
+
+#define U1 "6a0c2a4e-7b29-4f35-9b57-27b1b3a5d001"
+#define U2 "6a0c2a4e-7b29-4f35-9b57-27b1b3a5d002"
+#define U3 "6a0c2a4e-7b29-4f35-9b57-27b1b3a5d003"
+
+/* ---- literals (no server needed, but part of the PG suite) -------------- */
+
+TEST(text_array_literals_escape_and_parse)
+{
+    daoc_value *v = J("['plain','a,b','say hi','{braces}','NULL','','  spaced  ',"
+                      "'back\\\\slash','quote\\\"d','\u00e9t\u00e9']");
+    ASSERT_NOT_NULL(v);
+    daoc__buf b = DAOC__BUF_INIT;
+    daoc__pg_put_value(&b, NULL, v);
+    ASSERT_TRUE(!b.failed);
+    ASSERT_STR(b.data, "{\"plain\",\"a,b\",\"say hi\",\"{braces}\",\"NULL\",\"\",\"  spaced  \","
+                       "\"back\\\\slash\",\"quote\\\"d\",\"\u00e9t\u00e9\"}");
+    daoc_value *back = NULL;
+    ASSERT_INT(daoc__pg_parse_array(b.data, b.len, NULL, &back), DAOC_OK);
+    ASSERT_TRUE(daoc__value_equal(v, back));
+    daoc_value_free(back);
+    /* what the server prints: bare words, NULL, quoted words */
+    const char *srv = "{abc,NULL,\"NULL\",\"x y\",null}";
+    ASSERT_INT(daoc__pg_parse_array(srv, strlen(srv), NULL, &back), DAOC_OK);
+    char *j = enc(back);
+    ASSERT_STR(j, "[\"abc\",null,\"NULL\",\"x y\",null]");
+    daoc_free(j);
+    daoc_value_free(back);
+    ASSERT_INT(daoc__pg_parse_array("{}", 2, NULL, &back), DAOC_OK);
+    ASSERT_INT(daoc_value_len(back), 0);
+    daoc_value_free(back);
+    /* malformed / multi-dimensional */
+    ASSERT_INT(daoc__pg_parse_array("{\"open}", 7, NULL, &back), DAOC_ESTORE);
+    ASSERT_INT(daoc__pg_parse_array("{{1,2}}", 7, NULL, &back), DAOC_ESTORE);
+    ASSERT_INT(daoc__pg_parse_array("abc", 3, NULL, &back), DAOC_ESTORE);
+    daoc__buf_free(&b);
+    daoc_value_free(v);
+}
+
+/* ---- layout ---------------------------------------------------------------- */
+
+TEST(kong_layout_types_and_constraint_names)
+{
+    daoc__store *st = open_store();
+    ASSERT_NOT_NULL(st);
+    PGconn *c = raw();
+    ASSERT_NOT_NULL(c);
+    static const char *const want[][2] = {
+        {"id", "uuid"},
+        {"created_at", "timestamp with time zone"},
+        {"seen_at", "timestamp with time zone"},
+        {"owner_id", "uuid"},
+        {"n", "bigint"},
+        {"ratio", "double precision"},
+        {"on", "boolean"},
+        {"words", "_text"},
+        {"refs", "_uuid"},
+        {"ports", "_int8"},
+        {"conf", "jsonb"},
+        {"tags", "_text"},
+        {"cache_key", "text"},
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        char sql[300], got[200];
+        snprintf(sql, sizeof sql,
+                 "SELECT CASE WHEN data_type = 'ARRAY' THEN udt_name ELSE data_type END "
+                 "FROM information_schema.columns WHERE table_name = 'pg_things' AND "
+                 "column_name = '%s'",
+                 want[i][0]);
+        query1(c, sql, got, sizeof got);
+        if (strcmp(got, want[i][1]) != 0)
+            fprintf(stderr, "  column %s\n", want[i][0]);
+        ASSERT_STR(got, want[i][1]);
+    }
+    char got[512];
+    query1(c,
+           "SELECT string_agg(conname, ',' ORDER BY conname) FROM pg_constraint "
+           "WHERE conrelid = 'pg_things'::regclass",
+           got, sizeof got);
+    ASSERT_STR(got, "pg_things_cache_key_key,pg_things_code_key,pg_things_owner_id_fkey,"
+                    "pg_things_pkey");
+    query1(c, "SELECT data_type FROM information_schema.columns WHERE table_name = "
+              "'pg_expiring' AND column_name = 'ttl'",
+           got, sizeof got);
+    ASSERT_STR(got, "timestamp with time zone");
+    query1(c, "SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes WHERE "
+              "tablename = 'pg_things' AND indexname LIKE '%idx'",
+           got, sizeof got);
+    ASSERT_STR(got, "pg_things_owner_id_idx,pg_things_tags_idx");
+    /* idempotent */
+    char *msg = NULL;
+    ASSERT_INT(st->ops->ensure_table(st, S_things, &msg), DAOC_OK);
+    PQfinish(c);
+    st->ops->close(st);
+}
+
+/* ---- round trips --------------------------------------------------------------- */
+
+TEST(arrays_json_and_timestamps_round_trip)
+{
+    daoc__store *st = open_store();
+    ASSERT_NOT_NULL(st);
+    ASSERT_INT(insj(st, S_owners, "{'id':'" U1 "','name':'o'}", NULL), DAOC_OK);
+    daoc_value *e =
+        J("{'id':'" U2 "','created_at':1700000000,'seen_at':1700000000.25,'owner':{'id':'" U1 "'},"
+          "'kind':'k','code':'c','n':-9007199254740993,'ratio':0.1,'on':true,"
+          "'words':['a,b','{x}','NULL','q\\\"uote','back\\\\slash',''],"
+          "'refs':['" U3 "'],'ports':[80,443],"
+          "'conf':{'a':'x \\\"y\\\"','b':2,'deep':{'k':'v','z':''}},'tags':['t1','t2']}");
+    ASSERT_NOT_NULL(e);
+    daoc_value *row = NULL;
+    ASSERT_INT(ins(st, S_things, e, "pg_things:" U1 ":k::::", &row, NULL), DAOC_OK);
+    ASSERT_NOT_NULL(row); /* RETURNING */
+    daoc_value *got = sel(st, S_things, U2);
+    ASSERT_NOT_NULL(got);
+    const char *keys[] = {"id", "owner", "kind", "code", "n", "ratio", "on",
+                          "words", "refs", "ports", "conf", "tags"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        const daoc_value *a = daoc_obj_get(e, keys[i]), *b = daoc_obj_get(got, keys[i]);
+        if (!daoc__value_equal(a, b)) {
+            char *ja = enc(a), *jb = enc(b);
+            T_FAIL_AT("field %s: wrote %s, read %s", keys[i], ja, jb);
+            daoc_free(ja);
+            daoc_free(jb);
+        }
+        if (!daoc__value_equal(a, daoc_obj_get(row, keys[i])))
+            T_FAIL_AT("field %s differs in the RETURNING row", keys[i]);
+    }
+    ASSERT_INT(daoc_value_type(daoc_obj_get(got, "created_at")), DAOC_TINT);
+    ASSERT_INT(daoc_value_int(daoc_obj_get(got, "created_at")), 1700000000);
+    ASSERT_TRUE(fabs(daoc_value_num(daoc_obj_get(got, "seen_at")) - 1700000000.25) < 1e-6);
+
+    /* behind the store: real arrays, real JSONB, real timestamps */
+    PGconn *c = raw();
+    ASSERT_NOT_NULL(c);
+    char v[256];
+    query1(c, "SELECT words = ARRAY['a,b','{x}','NULL','q\"uote','back\\slash','']::TEXT[] "
+              "FROM pg_things",
+           v, sizeof v);
+    ASSERT_STR(v, "t");
+    query1(c, "SELECT conf->'deep'->>'k' || '|' || jsonb_typeof(conf->'b') FROM pg_things", v,
+           sizeof v);
+    ASSERT_STR(v, "v|number");
+    query1(c, "SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') FROM "
+              "pg_things",
+           v, sizeof v);
+    ASSERT_STR(v, "2023-11-14 22:13:20");
+    query1(c, "SELECT tags @> ARRAY['t2'] AND NOT tags && ARRAY['zz'] FROM pg_things", v,
+           sizeof v);
+    ASSERT_STR(v, "t");
+    PQfinish(c);
+    daoc_value_free(got);
+    daoc_value_free(row);
+    daoc_value_free(e);
+    st->ops->close(st);
+}
+
+TEST(nul_bytes_are_refused_not_cut)
+{
+    daoc__store *st = open_store();
+    ASSERT_NOT_NULL(st);
+    daoc_value *e = daoc_obj();
+    ASSERT_INT(daoc_obj_set(e, "id", daoc_str(U1)), DAOC_OK);
+    ASSERT_INT(daoc_obj_set(e, "name", daoc_strn("a\0b", 3)), DAOC_OK);
+    daoc__write_opts o = {false, 0, NULL};
+    daoc__violation viol;
+    daoc_value *row = NULL;
+    char *msg = NULL;
+    ASSERT_INT(st->ops->insert(st, S_owners, e, &o, &row, &viol, &msg), DAOC_ESTORE);
+    ASSERT_STR(msg, "cannot store a string containing a NUL byte in PostgreSQL (pg_owners.name)");
+    daoc__free(msg);
+    daoc_value_free(e);
+    st->ops->close(st);
+}
+
+/* ---- constraint errors ------------------------------------------------------------ */
+
+TEST(sqlstate_and_constraint_names_map_to_violations)
+{
+    daoc__store *st = open_store();
+    ASSERT_NOT_NULL(st);
+    daoc__violation viol;
+    ASSERT_INT(insj(st, S_owners, "{'id':'" U1 "','name':'o'}", NULL), DAOC_OK);
+    /* primary key */
+    ASSERT_INT(insj(st, S_owners, "{'id':'" U1 "','name':'p'}", &viol), DAOC_ECONSTRAINT);
+    ASSERT_INT(viol.kind, DAOC__VIOL_PRIMARY_KEY);
+    /* unique field */
+    ASSERT_INT(insj(st, S_owners, "{'id':'" U2 "','name':'o'}", &viol), DAOC_ECONSTRAINT);
+    ASSERT_INT(viol.kind, DAOC__VIOL_UNIQUE);
+    ASSERT_INT(viol.field, daoc__schema_field_index(S_owners, "name", 4));
+    /* foreign key on insert */
+    ASSERT_INT(insj(st, S_pins, "{'id':'" U2 "','owner':{'id':'" U3 "'}}", &viol),
+               DAOC_ECONSTRAINT);
+    ASSERT_INT(viol.kind, DAOC__VIOL_FOREIGN_KEY);
+    ASSERT_INT(viol.field, daoc__schema_field_index(S_pins, "owner", 5));
+    /* cache_key column */
+    daoc_value *t1 = J("{'id':'" U2 "','owner':{'id':'" U1 "'},'kind':'k'}");
+    daoc_value *t2 = J("{'id':'" U3 "','owner':{'id':'" U1 "'},'kind':'k'}");
+    ASSERT_INT(ins(st, S_things, t1, "ck", NULL, NULL), DAOC_OK);
+    ASSERT_INT(ins(st, S_things, t2, "ck", NULL, &viol), DAOC_ECONSTRAINT);
+    ASSERT_INT(viol.kind, DAOC__VIOL_UNIQUE);
+    ASSERT_INT(viol.field, -1);
+    daoc_value_free(t1);
+    daoc_value_free(t2);
+    /* delete restricted by a child: named by the server's table name */
+    ASSERT_INT(insj(st, S_pins, "{'id':'" U2 "','owner':{'id':'" U1 "'}}", NULL), DAOC_OK);
+    daoc_value *k = J("{'id':'" U1 "'}");
+    daoc__key key = {-1, k};
+    bool deleted = true;
+    char *msg = NULL;
+    ASSERT_INT(st->ops->delete(st, S_owners, &key, NULL, &deleted, &viol, &msg), DAOC_ECONSTRAINT);
+    ASSERT_INT(viol.kind, DAOC__VIOL_RESTRICT);
+    ASSERT_STR(viol.child, "pg_pins");
+    ASSERT_TRUE(!deleted);
+    daoc_value_free(k);
+    /* names longer than 63 bytes are shortened exactly like the server's own
+     * default names (checked against PostgreSQL 15) */
+    char cname[PG_NAMEDATALEN];
+    daoc__pg_cname(cname, LONG_NAME, "another_fairly_long_column_name", "key");
+    ASSERT_STR(cname, "a_rather_long_entity_name_tha_another_fairly_long_column_na_key");
+    daoc__pg_cname(cname, LONG_NAME, NULL, "pkey");
+    ASSERT_STR(cname, "a_rather_long_entity_name_that_pushes_constraint_names_pas_pkey");
+    ASSERT_INT(insj(st, S_long, "{'id':'" U1 "','another_fairly_long_column_name':'x'}", NULL),
+               DAOC_OK);
+    ASSERT_INT(insj(st, S_long, "{'id':'" U2 "','another_fairly_long_column_name':'x'}", &viol),
+               DAOC_ECONSTRAINT);
+    ASSERT_INT(viol.kind, DAOC__VIOL_UNIQUE);
+    ASSERT_INT(viol.field, 1);
+    ASSERT_INT(insj(st, S_long, "{'id':'" U1 "','another_fairly_long_column_name':'y'}", &viol),
+               DAOC_ECONSTRAINT);
+    ASSERT_INT(viol.kind, DAOC__VIOL_PRIMARY_KEY);
+    st->ops->close(st);
+}
+
+TEST(failed_write_inside_a_transaction_keeps_it_usable)
+{
+    daoc__store *st = open_store();
+    ASSERT_NOT_NULL(st);
+    char *msg = NULL;
+    daoc__violation viol;
+    ASSERT_INT(st->ops->begin(st, &msg), DAOC_OK);
+    ASSERT_INT(insj(st, S_owners, "{'id':'" U1 "','name':'a'}", NULL), DAOC_OK);
+    ASSERT_INT(insj(st, S_owners, "{'id':'" U2 "','name':'a'}", &viol), DAOC_ECONSTRAINT);
+    ASSERT_INT(insj(st, S_owners, "{'id':'" U3 "','name':'c'}", NULL), DAOC_OK);
+    ASSERT_INT(st->ops->commit(st, &msg), DAOC_OK);
+    daoc_value *r = sel(st, S_owners, U1);
+    ASSERT_NOT_NULL(r);
+    daoc_value_free(r);
+    r = sel(st, S_owners, U3);
+    ASSERT_NOT_NULL(r);
+    daoc_value_free(r);
+    /* nested rollback poisons the outer commit */
+    ASSERT_INT(st->ops->begin(st, &msg), DAOC_OK);
+    ASSERT_INT(st->ops->begin(st, &msg), DAOC_OK);
+    ASSERT_INT(st->ops->rollback(st), DAOC_OK);
+    ASSERT_INT(st->ops->commit(st, &msg), DAOC_ESTORE);
+    ASSERT_STR(msg, "transaction rolled back by a nested rollback");
+    daoc__free(msg);
+    msg = NULL;
+    ASSERT_INT(st->ops->commit(st, &msg), DAOC_EINVAL);
+    st->ops->close(st);
+}
+
+TEST(ttl_cleanup_in_batches)
+{
+    daoc__store *st = open_store();
+    ASSERT_NOT_NULL(st);
+    PGconn *c = raw();
+    ASSERT_NOT_NULL(c);
+    char v[128];
+    /* 2500 rows already expired, 1 live, 1 without ttl */
+    query1(c, "WITH i AS (INSERT INTO pg_expiring (id, v, ttl) SELECT gen_random_uuid(), 'x', "
+              "now() - interval '1 minute' FROM generate_series(1, 2500) RETURNING 1) "
+              "SELECT count(*) FROM i",
+           v, sizeof v);
+    ASSERT_STR(v, "2500");
+    daoc_value *e = J("{'id':'" U1 "','v':'live'}");
+    daoc__write_opts o = {true, 100, NULL};
+    daoc__violation viol;
+    daoc_value *row = NULL;
+    char *msg = NULL;
+    ASSERT_INT(st->ops->insert(st, S_exp, e, &o, &row, &viol, &msg), DAOC_OK);
+    int64_t ttl = daoc_value_int(daoc_obj_get(row, "ttl"));
+    ASSERT_TRUE(ttl >= 98 && ttl <= 100);
+    daoc_value_free(row);
+    daoc_value_free(e);
+    ASSERT_INT(insj(st, S_exp, "{'id':'" U2 "','v':'forever'}", NULL), DAOC_OK);
+    int64_t n = -1;
+    ASSERT_INT(st->ops->cleanup_ttl(st, S_exp, 5000, &n, &msg), DAOC_OK);
+    ASSERT_INT(n, 2500);
+    query1(c, "SELECT count(*) FROM pg_expiring", v, sizeof v);
+    ASSERT_STR(v, "2");
+    PQfinish(c);
+    st->ops->close(st);
+}
+
+/* ---- connections -------------------------------------------------------------- */
+
+TEST(connection_refused_is_a_clear_store_error)
+{
+    daoc_config *cfg = config();
+    ASSERT_NOT_NULL(cfg);
+    ASSERT_INT(daoc_config_set(cfg, "pg_port", "1", NULL, 0), DAOC_OK);
+    ASSERT_INT(daoc_config_set(cfg, "pg_timeout", "2000", NULL, 0), DAOC_OK);
+    daoc__store *st = NULL;
+    char *msg = NULL;
+    ASSERT_INT(daoc__pg_open(&st, cfg, &msg), DAOC_ESTORE);
+    ASSERT_NULL(st);
+    ASSERT_NOT_NULL(msg);
+    char want[600];
+    snprintf(want, sizeof want, "cannot connect to PostgreSQL at %s", getenv("DAOC_PG_HOST"));
+    if (strncmp(msg, want, strlen(want)) != 0)
+        T_FAIL_AT("message: %s", msg);
+    daoc__free(msg);
+    daoc_config_free(cfg);
+}
+
+TEST(lost_connection_fails_once_then_reconnects_and_reprepares)
+{
+    daoc__store *st = open_store();
+    ASSERT_NOT_NULL(st);
+    ASSERT_INT(insj(st, S_owners, "{'id':'" U1 "','name':'a'}", NULL), DAOC_OK);
+    daoc_value *r = sel(st, S_owners, U1); /* prepares the select */
+    ASSERT_NOT_NULL(r);
+    daoc_value_free(r);
+    PGconn *c = raw();
+    ASSERT_NOT_NULL(c);
+    char v[64], sql[128];
+    snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%d)",
+             PQbackendPID(((daoc__pg *)st)->conn));
+    query1(c, sql, v, sizeof v);
+    ASSERT_STR(v, "t");
+    usleep(100 * 1000);
+    daoc_value *k = J("{'id':'" U1 "'}");
+    daoc__key key = {-1, k};
+    daoc_value *row = NULL;
+    char *msg = NULL;
+    int rc = st->ops->select(st, S_owners, &key, NULL, &row, &msg);
+    ASSERT_INT(rc, DAOC_ESTORE);
+    ASSERT_NOT_NULL(msg);
+    ASSERT_TRUE(strstr(msg, "lost the connection to PostgreSQL at") == msg);
+    daoc__free(msg);
+    msg = NULL;
+    /* the next call reconnects and prepares again */
+    rc = st->ops->select(st, S_owners, &key, NULL, &row, &msg);
+    if (rc != DAOC_OK)
+        fprintf(stderr, "  %s\n", msg ? msg : "?");
+    ASSERT_INT(rc, DAOC_OK);
+    ASSERT_NOT_NULL(row);
+    daoc_value_free(row);
+    daoc_value_free(k);
+    PQfinish(c);
+    st->ops->close(st);
+}
