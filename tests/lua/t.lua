@@ -12,9 +12,15 @@
 --   raises(fn, msg)               fn must raise msg (the "file:line: " prefix
 --                                 of the caller is ignored, as luassert does)
 --   truthy(v) / is_nil(v) / is_table(v)
+-- t.STRATEGY is the store's name and t.P the "[<store>] " prefix of err.
 local null = ngx.null
 
 local T = { passed = 0, failed = 0 }
+
+-- The store the suite runs against ("sqlite", "postgres"): error strings
+-- carry it as a prefix, so the same suite runs on every store.
+T.STRATEGY = kong.db.strategy
+T.P = "[" .. T.STRATEGY .. "] "
 
 local function show(v, depth)
   depth = depth or 0

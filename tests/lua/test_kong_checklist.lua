@@ -24,8 +24,8 @@ local function nvals(...) return select("#", ...) end
 t.test("err_t: code, name, message, strategy, fields; tostring(err_t) == err", function()
   local v, err, err_t = services:insert({})
   t.is_nil(v)
-  t.eq(err, "[sqlite] schema violation (host: required field missing)")
-  t.same(err_t, { code = 2, name = "schema violation", strategy = "sqlite",
+  t.eq(err, t.P .. "schema violation (host: required field missing)")
+  t.same(err_t, { code = 2, name = "schema violation", strategy = t.STRATEGY,
                   message = "schema violation (host: required field missing)",
                   fields = { host = "required field missing" } })
   t.eq(tostring(err_t), err)
@@ -40,21 +40,21 @@ t.test("27: several schema violations: @entity first, then sorted fields, sub-ke
     count = 1.5, ratio = "x", label = 1, rec = { b = "x" }, consumer = { id = "bad" },
   })
   t.eq(err_t.code, 2)
-  t.eq(err, "[sqlite] 5 schema violations (consumer.id: expected a valid UUID; "
+  t.eq(err, t.P .. "5 schema violations (consumer.id: expected a valid UUID; "
             .. "count: expected an integer; label: expected a string; "
             .. "ratio: expected a number; rec.b: expected an integer)")
   t.same(err_t.fields, { consumer = { id = "expected a valid UUID" },
                          count = "expected an integer", label = "expected a string",
                          ratio = "expected a number", rec = { b = "expected an integer" } })
   local _, err2 = routes:insert({ paths = null, service = { id = "bad" } })
-  t.eq(err2, "[sqlite] 2 schema violations (at least one of these fields must be non-empty: "
+  t.eq(err2, t.P .. "2 schema violations (at least one of these fields must be non-empty: "
              .. "'paths', 'name'; service.id: expected a valid UUID)")
 end)
 
 t.test("27: invalid offset has no fields key", function()
   local _, err, err_t = services:page(1, "bad offset")
-  t.eq(err, "[sqlite] 'bad offset' is not a valid offset: bad base64 encoding")
-  t.same(err_t, { code = 7, name = "invalid offset", strategy = "sqlite",
+  t.eq(err, t.P .. "'bad offset' is not a valid offset: bad base64 encoding")
+  t.same(err_t, { code = 7, name = "invalid offset", strategy = t.STRATEGY,
                   message = "'bad offset' is not a valid offset: bad base64 encoding" })
 end)
 
@@ -63,7 +63,7 @@ t.test("27: errors nested two levels deep are rendered by pl.pretty.write(value)
   -- pl_pretty(value), Penlight's multi-line default (two-space indent)
   local _, err, err_t = db.audit_nested:insert({
     nested = { inner = { x = 1, y = "a" }, items = { "a", 2 } } })
-  t.eq(err, "[sqlite] 2 schema violations (nested.inner: {\n  x = \"expected a string\",\n"
+  t.eq(err, t.P .. "2 schema violations (nested.inner: {\n  x = \"expected a string\",\n"
             .. "  y = \"expected an integer\"\n}; nested.items: {\n  [2] = \"expected a string\"\n})")
   t.eq(err_t.fields.nested.items[2], "expected a string")
 end)
@@ -108,7 +108,7 @@ end)
 
 t.test("30: pagination option violations", function()
   local _, err, err_t = services:page(nil, nil, { pagination = { page_size = 0, max_page_size = 0 } })
-  t.eq(err, "[sqlite] 2 option violations (pagination.max_page_size: must be an integer "
+  t.eq(err, t.P .. "2 option violations (pagination.max_page_size: must be an integer "
             .. "greater than 0; pagination.page_size: must be an integer between 1 and 50000)")
   t.eq(err_t.code, 11)
   t.eq(err_t.name, "invalid options")
@@ -129,14 +129,14 @@ t.test("31: empty page, 10 rows, bad size, bad offset", function()
   t.eq(#p2, 5); t.is_nil(e2); t.is_nil(et2); t.is_nil(off2)
   t.eq(nvals(foos:page(5, off1)), 4)
   local _, err3, err_t3 = foos:page(5.5)
-  t.eq(err3, "[sqlite] size must be an integer between 1 and 50000")
-  t.same(err_t3, { code = 9, name = "invalid size", strategy = "sqlite",
+  t.eq(err3, t.P .. "size must be an integer between 1 and 50000")
+  t.same(err_t3, { code = 9, name = "invalid size", strategy = t.STRATEGY,
                    message = "size must be an integer between 1 and 50000" })
   local _, err4, err_t4 = foos:page(3, "hello")
-  t.eq(err4, "[sqlite] 'hello' is not a valid offset: bad base64 encoding")
+  t.eq(err4, t.P .. "'hello' is not a valid offset: bad base64 encoding")
   t.eq(err_t4.code, 7)
   local _, err5 = foos:page(3, ngx.encode_base64("not json", true))
-  t.eq(err5, "[sqlite] '" .. ngx.encode_base64("not json", true)
+  t.eq(err5, t.P .. "'" .. ngx.encode_base64("not json", true)
              .. "' is not a valid offset: bad json encoding")
 end)
 
@@ -161,11 +161,11 @@ end)
 t.test("5.2: each with bad size/options returns nil, err, err_t", function()
   local it, err, err_t = foos:each(0)
   t.is_nil(it)
-  t.eq(err, "[sqlite] size must be an integer between 1 and 50000")
+  t.eq(err, t.P .. "size must be an integer between 1 and 50000")
   t.eq(err_t.code, 9)
   local it2, err2 = foos:each(10, { skip_ttl = "yes" })
   t.is_nil(it2)
-  t.eq(err2, "[sqlite] invalid option (skip_ttl: must be a boolean)")
+  t.eq(err2, t.P .. "invalid option (skip_ttl: must be a boolean)")
 end)
 
 t.test("5.2: each_for_<f> with an invalid foreign key fails once (code 1)", function()
@@ -174,7 +174,7 @@ t.test("5.2: each_for_<f> with an invalid foreign key fails once (code 1)", func
   local iter = routes:each_for_service({ id = "bad" })
   local ok, err, err_t = iter()
   t.eq(ok, false)
-  t.eq(err, "[sqlite] invalid primary key: '{id=\"expected a valid UUID\"}'")
+  t.eq(err, t.P .. "invalid primary key: '{id=\"expected a valid UUID\"}'")
   t.eq(err_t.code, 1)
   t.is_nil(iter())
 end)
@@ -182,7 +182,7 @@ end)
 t.test("page_for_<f> with an invalid foreign key: code 1", function()
   local rows, err, err_t = routes:page_for_service({ id = "bad" })
   t.is_nil(rows)
-  t.eq(err, "[sqlite] invalid primary key: '{id=\"expected a valid UUID\"}'")
+  t.eq(err, t.P .. "invalid primary key: '{id=\"expected a valid UUID\"}'")
   t.same(err_t.fields, { id = "expected a valid UUID" })
   t.eq(err_t.name, "invalid primary key")
   -- the foreign key is checked before the size
@@ -197,7 +197,7 @@ end)
 t.test("33: insert({}) with an entity check", function()
   local _, err, err_t = routes:insert({})
   t.eq(err_t.code, 2)
-  t.eq(err, "[sqlite] schema violation (at least one of these fields must be non-empty: "
+  t.eq(err, t.P .. "schema violation (at least one of these fields must be non-empty: "
             .. "'paths', 'name')")
   t.same(err_t.fields, { ["@entity"] = {
     "at least one of these fields must be non-empty: 'paths', 'name'" } })
@@ -207,12 +207,12 @@ local svc
 t.test("34: foreign without its primary key; unknown foreign id", function()
   svc = assert(services:insert({ name = "my_service_name", host = "example.com" }))
   local _, err, err_t = routes:insert({ name = "r0", service = { host = "x" } })
-  t.eq(err, "[sqlite] schema violation (service.id: missing primary key)")
+  t.eq(err, t.P .. "schema violation (service.id: missing primary key)")
   t.same(err_t.fields, { service = { id = "missing primary key" } })
   local _, err2, err_t2 = routes:insert({ name = "r0", service = { id = U } })
-  t.eq(err2, "[sqlite] the foreign key '{id=\"" .. U
+  t.eq(err2, t.P .. "the foreign key '{id=\"" .. U
              .. "\"}' does not reference an existing 'audit_services' entity.")
-  t.same(err_t2, { code = 4, name = "foreign key violation", strategy = "sqlite",
+  t.same(err_t2, { code = 4, name = "foreign key violation", strategy = t.STRATEGY,
                    message = "the foreign key '{id=\"" .. U
                              .. "\"}' does not reference an existing 'audit_services' entity.",
                    fields = { service = { id = U } } })
@@ -223,29 +223,29 @@ t.test("37: null fields are absent without nulls; required field missing", funct
   t.is_nil(svc.tags)
   t.eq(svc.port, 80)
   local _, err = services:insert({ name = "nohost" })
-  t.eq(err, "[sqlite] schema violation (host: required field missing)")
+  t.eq(err, t.P .. "schema violation (host: required field missing)")
 end)
 
 -- ---- 38, 39, 40: updates -----------------------------------------------------
 
 t.test("38: element errors, not found by pk and by field", function()
   local _, err, err_t = services:update(svc, { protocols = { "http", 123 } })
-  t.eq(err, "[sqlite] schema violation (protocols.2: expected a string)")
+  t.eq(err, t.P .. "schema violation (protocols.2: expected a string)")
   t.same(err_t.fields, { protocols = { [2] = "expected a string" } })
   local _, err2, err_t2 = services:update({ id = U }, { host = "h" })
-  t.eq(err2, "[sqlite] could not find the entity with primary key '{id=\"" .. U .. "\"}'")
-  t.same(err_t2, { code = 6, name = "not found", strategy = "sqlite",
+  t.eq(err2, t.P .. "could not find the entity with primary key '{id=\"" .. U .. "\"}'")
+  t.same(err_t2, { code = 6, name = "not found", strategy = t.STRATEGY,
                    message = "could not find the entity with primary key '{id=\"" .. U .. "\"}'",
                    fields = { id = U } })
   local _, err3, err_t3 = services:update_by_name("inexisting-service", { host = "h" })
-  t.eq(err3, "[sqlite] could not find the entity with '{name=\"inexisting-service\"}'")
+  t.eq(err3, t.P .. "could not find the entity with '{name=\"inexisting-service\"}'")
   t.same(err_t3.fields, { name = "inexisting-service" })
 end)
 
 t.test("39: update: entity check wording and several violations", function()
   local r = assert(routes:insert({ name = "r39", paths = { "/" } }))
   local _, err, err_t = routes:update(r, { paths = null, name = null, service = { id = "bad" } })
-  t.eq(err, "[sqlite] 2 schema violations (when updating, at least one of these fields must "
+  t.eq(err, t.P .. "2 schema violations (when updating, at least one of these fields must "
             .. "be non-empty: 'paths', 'name'; service.id: expected a valid UUID)")
   t.same(err_t.fields["@entity"], {
     "when updating, at least one of these fields must be non-empty: 'paths', 'name'" })
@@ -253,13 +253,13 @@ end)
 
 t.test("40: unique violation on insert and update", function()
   local _, err, err_t = services:insert({ name = "my_service_name", host = "h" })
-  t.eq(err, "[sqlite] UNIQUE violation detected on '{name=\"my_service_name\"}'")
-  t.same(err_t, { code = 5, name = "unique constraint violation", strategy = "sqlite",
+  t.eq(err, t.P .. "UNIQUE violation detected on '{name=\"my_service_name\"}'")
+  t.same(err_t, { code = 5, name = "unique constraint violation", strategy = t.STRATEGY,
                   message = "UNIQUE violation detected on '{name=\"my_service_name\"}'",
                   fields = { name = "my_service_name" } })
   local other = assert(services:insert({ name = "other", host = "h" }))
   local _, err2, err_t2 = services:update(other, { name = "my_service_name" })
-  t.eq(err2, "[sqlite] UNIQUE violation detected on '{name=\"my_service_name\"}'")
+  t.eq(err2, t.P .. "UNIQUE violation detected on '{name=\"my_service_name\"}'")
   t.eq(err_t2.code, 5)
 end)
 
@@ -273,7 +273,7 @@ t.test("42: delete of a missing row is true, nil, nil; restrict", function()
   local s = assert(services:insert({ name = "restricted", host = "h" }))
   assert(routes:insert({ name = "r42", service = { id = s.id } }))
   local _, err2, err_t2 = services:delete(s)
-  t.eq(err2, "[sqlite] an existing 'audit_routes' entity references this 'audit_services' entity")
+  t.eq(err2, t.P .. "an existing 'audit_routes' entity references this 'audit_services' entity")
   t.same(err_t2.fields, { ["@referenced_by"] = "audit_routes" })
   t.eq(err_t2.code, 4)
   local _, err3 = services:delete_by_name("restricted")
@@ -296,14 +296,14 @@ end)
 
 t.test("select_by_<unique>: invalid values (code 10), global query (code 18)", function()
   local _, err, err_t = services:select_by_name("")
-  t.eq(err, "[sqlite] length must be at least 1")
-  t.same(err_t, { code = 10, name = "invalid unique name", strategy = "sqlite",
+  t.eq(err, t.P .. "length must be at least 1")
+  t.same(err_t, { code = 10, name = "invalid unique name", strategy = t.STRATEGY,
                   message = "length must be at least 1" })
   -- Kong code: validate_unique_row_method refuses workspace = null for a
   -- field that is not unique_across_ws, before validating the value
   local _, err2, err_t2 = db.consumers:select_by_username("x", { workspace = null })
-  t.eq(err2, "[sqlite] unique key username is invalid for global query")
-  t.same(err_t2, { code = 18, name = "invalid global query", strategy = "sqlite",
+  t.eq(err2, t.P .. "unique key username is invalid for global query")
+  t.same(err_t2, { code = 18, name = "invalid global query", strategy = t.STRATEGY,
                    message = "unique key username is invalid for global query" })
   local _, _, err_t3 = db.consumers:delete_by_username("", { workspace = null })
   t.eq(err_t3.code, 18)
@@ -325,16 +325,16 @@ t.test("44: unique foreign fields", function()
   t.same(urefs:select_by_unique_foreign(f[1]), r[1])
   t.is_nil(urefs:select_by_unique_foreign({ id = U }))
   local _, err, err_t = urefs:update_by_unique_foreign(f[1], { note = 123 })
-  t.eq(err, "[sqlite] schema violation (note: expected a string)")
+  t.eq(err, t.P .. "schema violation (note: expected a string)")
   t.same(err_t.fields, { note = "expected a string" })
   local _, err2, err_t2 = urefs:update_by_unique_foreign({ id = U }, { note = "hello" })
-  t.eq(err2, "[sqlite] could not find the entity with '{unique_foreign={id=\"" .. U .. "\"}}'")
+  t.eq(err2, t.P .. "could not find the entity with '{unique_foreign={id=\"" .. U .. "\"}}'")
   t.eq(err_t2.code, 6)
   local _, err3, err_t3 = urefs:update_by_unique_foreign(f[1], { unique_foreign = { id = f[2].id } })
-  t.eq(err3, "[sqlite] UNIQUE violation detected on '{unique_foreign={id=\"" .. f[2].id .. "\"}}'")
+  t.eq(err3, t.P .. "UNIQUE violation detected on '{unique_foreign={id=\"" .. f[2].id .. "\"}}'")
   t.same(err_t3.fields, { unique_foreign = { id = f[2].id } })
   local _, err4, err_t4 = urefs:upsert_by_unique_foreign({ id = U }, { note = "hello" })
-  t.eq(err4, "[sqlite] the foreign key '{id=\"" .. U
+  t.eq(err4, t.P .. "the foreign key '{id=\"" .. U
              .. "\"}' does not reference an existing 'unique_foreigns' entity.")
   t.eq(err_t4.code, 4)
   local up = assert(urefs:upsert_by_unique_foreign(f[1], { unique_foreign = { id = f[2].id } }))
@@ -366,14 +366,14 @@ t.test("46: tags filters", function()
   t.same(names(services:page(nil, nil, { tags = { "paging", "team_paging_1" }, tags_cond = "or" })),
          { "p1", "p2", "p3" })
   local _, err = services:page(nil, nil, { tags = "oops", tags_cond = "and" })
-  t.eq(err, "[sqlite] invalid option (tags: must be a table)")
+  t.eq(err, t.P .. "invalid option (tags: must be a table)")
   local _, err2 = services:page(nil, nil, { tags = { "1", "2", "3", "4", "5", "6" }, tags_cond = "or" })
-  t.eq(err2, "[sqlite] invalid option (tags: cannot query more than 5 tags)")
+  t.eq(err2, t.P .. "invalid option (tags: cannot query more than 5 tags)")
   local _, err3 = services:page(nil, nil, { tags = { "a", "b" } })
-  t.eq(err3, "[sqlite] invalid option (tags_cond: must be a either 'and' or 'or' when more "
+  t.eq(err3, t.P .. "invalid option (tags_cond: must be a either 'and' or 'or' when more "
              .. "than one tag is specified)")
   local _, err4 = services:page(nil, nil, { tags = { "tag,with,commas" } })
-  t.eq(err4, "[sqlite] invalid option (tags: must only contain printable ascii (except `,` "
+  t.eq(err4, t.P .. "invalid option (tags: must only contain printable ascii (except `,` "
              .. "and `/`) or valid utf-8)")
   local _, err5, err_t5 = services:insert({ name = "p4", host = "h", tags = { "tag,with,commas" } })
   t.eq(err_t5.code, 2)
@@ -414,22 +414,22 @@ t.test("5.3: option value errors", function()
     t.eq(err_t and err_t.code, 11, "code for " .. t.show(opts))
     return err
   end
-  t.eq(opt_err({ skip_ttl = "x" }), "[sqlite] invalid option (skip_ttl: must be a boolean)")
-  t.eq(opt_err({ show_ws_id = "x" }), "[sqlite] invalid option (show_ws_id: must be a boolean)")
-  t.eq(opt_err({ transform = 1 }), "[sqlite] invalid option (transform: must be a boolean)")
-  t.eq(opt_err({ export = "x" }), "[sqlite] invalid option (export: must be a boolean)")
-  t.eq(opt_err({ workspace = 1 }), "[sqlite] invalid option (workspace: must be a string or null)")
+  t.eq(opt_err({ skip_ttl = "x" }), t.P .. "invalid option (skip_ttl: must be a boolean)")
+  t.eq(opt_err({ show_ws_id = "x" }), t.P .. "invalid option (show_ws_id: must be a boolean)")
+  t.eq(opt_err({ transform = 1 }), t.P .. "invalid option (transform: must be a boolean)")
+  t.eq(opt_err({ export = "x" }), t.P .. "invalid option (export: must be a boolean)")
+  t.eq(opt_err({ workspace = 1 }), t.P .. "invalid option (workspace: must be a string or null)")
   t.eq(opt_err({ workspace = "no-such-workspace" }),
-       "[sqlite] invalid option (workspace: invalid workspace)")
-  t.eq(opt_err({ ttl = 5 }), "[sqlite] invalid option (ttl: cannot be used with 'audit_foos')")
-  t.eq(opt_err({ tags = { "a" } }), "[sqlite] invalid option (tags: cannot be used with 'audit_foos')")
-  t.eq(opt_err({ pagination = "x" }), "[sqlite] invalid option (pagination: must be a table)")
+       t.P .. "invalid option (workspace: invalid workspace)")
+  t.eq(opt_err({ ttl = 5 }), t.P .. "invalid option (ttl: cannot be used with 'audit_foos')")
+  t.eq(opt_err({ tags = { "a" } }), t.P .. "invalid option (tags: cannot be used with 'audit_foos')")
+  t.eq(opt_err({ pagination = "x" }), t.P .. "invalid option (pagination: must be a table)")
   t.eq(opt_err({ pagination = { page_size = "x" } }),
-       "[sqlite] invalid option (pagination.page_size: must be a number)")
+       t.P .. "invalid option (pagination.page_size: must be a number)")
   t.eq(opt_err({ pagination = { max_page_size = "x" } }),
-       "[sqlite] invalid option (pagination.max_page_size: must be a number)")
+       t.P .. "invalid option (pagination.max_page_size: must be a number)")
   t.eq(opt_err({ skip_ttl = 1, export = 1 }),
-       "[sqlite] 2 option violations (export: must be a boolean; skip_ttl: must be a boolean)")
+       t.P .. "2 option violations (export: must be a boolean; skip_ttl: must be a boolean)")
   local _, _, err_t = ttls:insert({ a = 5 }, { ttl = 1.5 })
   t.same(err_t.options, { ttl = "must be an integer between 0 and 100000000" })
   -- false booleans and unknown keys are fine
@@ -447,9 +447,9 @@ t.test("5.3: page merges pagination with the defaults", function()
   t.is_nil(err)
   t.eq(#rows, 2)
   local _, err2 = foos:page(2, nil, { pagination = { max_page_size = 3 } })
-  t.eq(err2, "[sqlite] invalid option (pagination.page_size: must be an integer between 1 and 3)")
+  t.eq(err2, t.P .. "invalid option (pagination.page_size: must be an integer between 1 and 3)")
   local _, err3 = foos:page(5, nil, { pagination = { max_page_size = 3 } })
-  t.eq(err3, "[sqlite] size must be an integer between 1 and 3")
+  t.eq(err3, t.P .. "size must be an integer between 1 and 3")
   local rows4, err4 = foos:page(nil, nil, { pagination = { page_size = 3, max_page_size = 3 } })
   t.is_nil(err4)
   t.eq(#rows4, 3)
@@ -460,9 +460,9 @@ end)
 t.test("5.5: page size 1..50000, default 1000", function()
   t.eq(#foos:page(50000), 50)
   local _, err = foos:page(50001)
-  t.eq(err, "[sqlite] size must be an integer between 1 and 50000")
+  t.eq(err, t.P .. "size must be an integer between 1 and 50000")
   local _, err2 = foos:page(-1)
-  t.eq(err2, "[sqlite] size must be an integer between 1 and 50000")
+  t.eq(err2, t.P .. "size must be an integer between 1 and 50000")
   local counters = db.te_counters
   for i = 1, 1001 do assert(counters:insert({ bucket = "d", period = i })) end
   local rows, _, _, offset = counters:page()
@@ -522,7 +522,7 @@ end)
 
 t.test("empty strings: rejected by default, kept with len_min = 0", function()
   local _, err = shapes:insert({ name = "" })
-  t.eq(err, "[sqlite] schema violation (name: length must be at least 1)")
+  t.eq(err, t.P .. "schema violation (name: length must be at least 1)")
   local e = assert(shapes:insert({ name = "empty", maybe_empty = "" }))
   t.eq(e.maybe_empty, "")
   t.eq(shapes:select(e).maybe_empty, "")
@@ -560,26 +560,26 @@ t.test("foreign key not resolved: code 13", function()
   local msg = "the foreign key cannot be resolved with '{username=\"nobody\"}' for an "
               .. "existing 'consumers' entity"
   local _, err, err_t = shapes:insert({ name = "unresolved", consumer = { username = "nobody" } })
-  t.eq(err, "[sqlite] foreign key unresolved (consumer.username: " .. msg .. ")")
-  t.same(err_t, { code = 13, name = "foreign keys unresolved", strategy = "sqlite",
+  t.eq(err, t.P .. "foreign key unresolved (consumer.username: " .. msg .. ")")
+  t.same(err_t, { code = 13, name = "foreign keys unresolved", strategy = t.STRATEGY,
                   message = "foreign key unresolved (consumer.username: " .. msg .. ")",
                   fields = { consumer = { username = msg } } })
   -- Kong code: a miss on an earlier unique field is reported even when a
   -- later one resolves (resolve_errors are kept after the `break`)
   local _, err2, err_t2 = shapes:insert({ name = "unresolved2",
                                           consumer = { username = "nobody", custom_id = "bob-cid" } })
-  t.eq(err2, "[sqlite] foreign key unresolved (consumer.username: " .. msg .. ")")
+  t.eq(err2, t.P .. "foreign key unresolved (consumer.username: " .. msg .. ")")
   t.eq(err_t2.code, 13)
   local _, err3, err_t3 = shapes:insert({ name = "unresolved3",
                                           consumer = { username = "nobody", custom_id = "nope" } })
   t.eq(err_t3.code, 13)
-  t.eq(err3, "[sqlite] 2 foreign keys unresolved (consumer.custom_id: the foreign key cannot be "
+  t.eq(err3, t.P .. "2 foreign keys unresolved (consumer.custom_id: the foreign key cannot be "
              .. "resolved with '{custom_id=\"nope\"}' for an existing 'consumers' entity; "
              .. "consumer.username: " .. msg .. ")")
   -- a value failing the unique field's validation is not looked up
   local _, err4, err_t4 = shapes:insert({ name = "unresolved4", consumer = { username = 123 } })
   t.eq(err_t4.code, 2)
-  t.eq(err4, "[sqlite] schema violation (consumer.username: expected a string)")
+  t.eq(err4, t.P .. "schema violation (consumer.username: expected a string)")
 end)
 
 t.test("5.2: select/insert/update/upsert return one value on success", function()
@@ -596,8 +596,8 @@ end)
 
 t.test("err_t concatenates like a string (errors.lua __concat)", function()
   local _, _, err_t = services:insert({})
-  t.eq("failed: " .. err_t, "failed: [sqlite] schema violation (host: required field missing)")
-  t.eq(err_t .. "!", "[sqlite] schema violation (host: required field missing)!")
+  t.eq("failed: " .. err_t, "failed: " .. t.P .. "schema violation (host: required field missing)")
+  t.eq(err_t .. "!", t.P .. "schema violation (host: required field missing)!")
 end)
 
 t.test("dao.pagination holds the connector defaults", function()

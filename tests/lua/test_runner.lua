@@ -71,7 +71,7 @@ if bin then
     local rc, _, err = run_child("errt.lua",
       "local _, _, err_t = kong.db.consumers:insert({})\nerror(err_t)\n")
     t.truthy(rc ~= 0)
-    t.match_plain(err, "[sqlite] schema violation")
+    t.match_plain(err, t.P .. "schema violation")
   end)
 
   t.test("a syntax error names the file and line", function()
