@@ -143,22 +143,9 @@ static int select_composite(daoc_dao *dao, const daoc_value *key_or_entity,
     if (!key)
         return DAOC_ENOMEM;
     daoc__key k = {DAOC__KEY_CACHE_KEY, key};
-    daoc__read_opts ro = {o.skip_ttl};
-    daoc_value *row = NULL;
-    char *msg = NULL;
-    rc = dao->store->ops->select(dao->store, dao->schema, &k, &ro, &row, &msg);
+    rc = daoc__dao_fetch(dao, &k, &o, out, err);
     daoc_value_free(key);
-    if (rc != DAOC_OK)
-        return daoc__dao_store_fail(dao, err, rc, NULL, NULL, msg);
-    if (!row)
-        return DAOC_OK;
-    rc = daoc__dao_row_to_entity(dao, row, o.nulls);
-    if (rc != DAOC_OK) {
-        daoc_value_free(row);
-        return rc;
-    }
-    *out = row;
-    return DAOC_OK;
+    return rc;
 }
 
 int daoc__dao_select_by_cache_key(daoc_dao *dao, const daoc_value *key_or_entity,

@@ -71,6 +71,12 @@ int daoc__dao_opts_parse(const daoc_dao *dao, const daoc_value *opts, daoc__dao_
 int daoc__dao_opts_parse_paging(const daoc_dao *dao, const daoc_value *opts, daoc__dao_opts *o,
                                 daoc_error **err);
 
+/* One row through store->select and row_to_entity, with already parsed
+ * options; *out = NULL when there is none.  The shared tail of every
+ * single-row read (by primary key, unique field or cache key). */
+int daoc__dao_fetch(daoc_dao *dao, const daoc__key *k, const daoc__dao_opts *o,
+                    daoc_value **out, daoc_error **err);
+
 /* Key-generic forms of the public methods: field = -1 means "by primary key"
  * (key is the pk object), otherwise the index of a unique / endpoint_key
  * field (key is its value).  The Lua layer binds select_by_<f> etc. to these. */

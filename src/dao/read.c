@@ -127,15 +127,22 @@ int daoc__dao_select_key(daoc_dao *dao, long field, const daoc_value *key,
     if (rc != DAOC_OK)
         return rc;
     daoc__key k = {field, key};
-    daoc__read_opts ro = {o.skip_ttl};
+    return daoc__dao_fetch(dao, &k, &o, out, err);
+}
+
+int daoc__dao_fetch(daoc_dao *dao, const daoc__key *k, const daoc__dao_opts *o,
+                    daoc_value **out, daoc_error **err)
+{
+    *out = NULL;
+    daoc__read_opts ro = {o->skip_ttl};
     daoc_value *row = NULL;
     char *msg = NULL;
-    rc = dao->store->ops->select(dao->store, dao->schema, &k, &ro, &row, &msg);
+    int rc = dao->store->ops->select(dao->store, dao->schema, k, &ro, &row, &msg);
     if (rc != DAOC_OK)
         return daoc__dao_store_fail(dao, err, rc, NULL, NULL, msg);
     if (!row)
         return DAOC_OK;
-    rc = daoc__dao_row_to_entity(dao, row, o.nulls);
+    rc = daoc__dao_row_to_entity(dao, row, o->nulls);
     if (rc != DAOC_OK) {
         daoc_value_free(row);
         return rc;
