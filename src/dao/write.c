@@ -323,6 +323,25 @@ static int not_found(daoc_dao *dao, long field, const daoc_value *key, daoc_erro
     return rc;
 }
 
+/* The common start of update/upsert by key: the by-field options rule, the
+ * key's validity, options, a private copy of the input and its auto fields
+ * for the context.  *e is owned by the caller whatever the outcome. */
+static int prepare_keyed_write(daoc_dao *dao, long field, const daoc_value *key,
+                               const daoc_value *entity, const daoc_value *opts, daoc__ctx ctx,
+                               daoc__dao_opts *o, daoc_value **e, daoc_error **err)
+{
+    int rc = daoc__dao_check_by_opts(dao, field, opts, err);
+    if (rc == DAOC_OK)
+        rc = daoc__dao_check_key(dao, field, key, err);
+    if (rc == DAOC_OK)
+        rc = daoc__dao_opts_parse(dao, opts, o, err);
+    if (rc == DAOC_OK)
+        rc = copy_entity(entity, e);
+    if (rc == DAOC_OK)
+        rc = daoc__schema_process_auto_fields(dao->schema, *e, ctx, false, daoc__now());
+    return rc;
+}
+
 int daoc__dao_update_key(daoc_dao *dao, long field, const daoc_value *key,
                          const daoc_value *entity, const daoc_value *opts, daoc_value **out,
                          daoc_error **err)
@@ -334,16 +353,7 @@ int daoc__dao_update_key(daoc_dao *dao, long field, const daoc_value *key,
     daoc_value *e = NULL, *stored = NULL, *row = NULL;
     char *ck = NULL, *msg = NULL;
     bool in_tx = false;
-    int rc = daoc__dao_check_by_opts(dao, field, opts, err);
-    if (rc == DAOC_OK)
-        rc = daoc__dao_check_key(dao, field, key, err);
-    if (rc == DAOC_OK)
-        rc = daoc__dao_opts_parse(dao, opts, &o, err);
-    if (rc == DAOC_OK)
-        rc = copy_entity(entity, &e);
-    if (rc == DAOC_OK)
-        rc = daoc__schema_process_auto_fields(dao->schema, e, DAOC__CTX_UPDATE, false,
-                                              daoc__now());
+    int rc = prepare_keyed_write(dao, field, key, entity, opts, DAOC__CTX_UPDATE, &o, &e, err);
     if (rc != DAOC_OK)
         goto fail;
 
@@ -450,16 +460,7 @@ int daoc__dao_upsert_key(daoc_dao *dao, long field, const daoc_value *key,
     daoc_value *e = NULL, *stored = NULL, *row = NULL;
     char *ck = NULL, *msg = NULL;
     bool in_tx = false;
-    int rc = daoc__dao_check_by_opts(dao, field, opts, err);
-    if (rc == DAOC_OK)
-        rc = daoc__dao_check_key(dao, field, key, err);
-    if (rc == DAOC_OK)
-        rc = daoc__dao_opts_parse(dao, opts, &o, err);
-    if (rc == DAOC_OK)
-        rc = copy_entity(entity, &e);
-    if (rc == DAOC_OK)
-        rc = daoc__schema_process_auto_fields(dao->schema, e, DAOC__CTX_UPSERT, false,
-                                              daoc__now());
+    int rc = prepare_keyed_write(dao, field, key, entity, opts, DAOC__CTX_UPSERT, &o, &e, err);
     if (rc == DAOC_OK)
         rc = inject_key(dao->schema, field, key, e);
     if (rc == DAOC_OK)
