@@ -195,8 +195,7 @@ void daoc__sq_close(daoc__store *st)
     sqlite3_finalize(q->st_rollback);
     sqlite3_close_v2(q->db);
     daoc__free(q->cache);
-    daoc__free(q->refs);
-    daoc__free(q->tables);
+    daoc__registry_free(&q->reg);
     daoc__free(q->pending);
     daoc__buf_free(&q->scratch);
     daoc__free(q);

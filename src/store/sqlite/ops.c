@@ -36,59 +36,13 @@ static void clear_msg(char **msg)
 
 /* ---- ensure_table ------------------------------------------------------- */
 
-static bool ensured(const daoc__sqlite *q, const daoc__schema *s)
-{
-    for (size_t i = 0; i < q->ntables; i++)
-        if (q->tables[i] == s)
-            return true;
-    return false;
-}
-
-static int remember(daoc__sqlite *q, const daoc__schema *s)
-{
-    size_t nref = 0;
-    for (size_t i = 0; i < s->nfields; i++)
-        if (s->fields[i].type == DAOC__F_FOREIGN && s->fields[i].ref && !s->fields[i].transient)
-            nref++;
-    if (q->ntables == q->tables_cap) {
-        size_t cap = q->tables_cap ? q->tables_cap * 2 : 16;
-        const daoc__schema **t = daoc__realloc(q->tables, cap * sizeof *t);
-        if (!t)
-            return DAOC_ENOMEM;
-        q->tables = t;
-        q->tables_cap = cap;
-    }
-    if (q->nrefs + nref > q->refs_cap) {
-        size_t cap = q->refs_cap ? q->refs_cap * 2 : 16;
-        while (cap < q->nrefs + nref)
-            cap *= 2;
-        sq_ref *r = daoc__realloc(q->refs, cap * sizeof *r);
-        if (!r)
-            return DAOC_ENOMEM;
-        q->refs = r;
-        q->refs_cap = cap;
-    }
-    q->tables[q->ntables++] = s;
-    for (size_t i = 0; i < s->nfields; i++) {
-        const daoc__field *f = &s->fields[i];
-        if (f->type != DAOC__F_FOREIGN || !f->ref || f->transient)
-            continue;
-        sq_ref *r = &q->refs[q->nrefs++];
-        r->child = s;
-        r->field = i;
-        r->parent = f->ref;
-        r->on_delete = f->on_delete;
-    }
-    return DAOC_OK;
-}
-
 static int sq_ensure_table(daoc__store *st, const daoc__schema *s, char **msg)
 {
     daoc__sqlite *q = (daoc__sqlite *)st;
     clear_msg(msg);
     if (!s || s->npk == 0 || s->is_record)
         return DAOC_EINVAL;
-    if (ensured(q, s))
+    if (daoc__registry_has(&q->reg, s))
         return DAOC_OK;
     daoc__buf b = DAOC__BUF_INIT;
     daoc__sq_ddl(&b, s);
@@ -100,21 +54,10 @@ static int sq_ensure_table(daoc__store *st, const daoc__schema *s, char **msg)
     daoc__buf_free(&b);
     if (rc != DAOC_OK)
         return rc;
-    return remember(q, s);
+    return daoc__registry_add(&q->reg, s);
 }
 
 /* ---- shared step helpers ---------------------------------------------------- */
-
-/* Value of the auto timestamp field `name` in entity, or `now`. */
-static double ttl_base(const daoc__schema *s, const daoc_value *entity, const char *name,
-                       size_t nlen, double now)
-{
-    const daoc__field *f = daoc__schema_field(s, name, nlen);
-    if (!f || !f->auto_)
-        return now;
-    const daoc_value *v = daoc__obj_getn(entity, name, nlen);
-    return daoc__is_number(v) ? daoc_value_num(v) : now;
-}
 
 /* Binds cache_key and ttl of a write. `upd` = update semantics.  *expiry
  * (optional) receives the stored expiry, or -1 for none. */
@@ -128,8 +71,8 @@ static int bind_hidden(daoc__sqlite *q, sqlite3_stmt *stmt, const daoc__schema *
     if (s->ncache_key > 1 && o && o->cache_key)
         rc = sqlite3_bind_text(stmt, SQ_P_CK(ncol), o->cache_key, -1, SQLITE_STATIC);
     if (rc == SQLITE_OK && s->ttl && o && o->has_ttl && o->ttl > 0) {
-        double base = upd ? ttl_base(s, entity, "updated_at", 10, now)
-                          : ttl_base(s, entity, "created_at", 10, now);
+        double base = upd ? daoc__store_ttl_base(s, entity, "updated_at", 10, now)
+                          : daoc__store_ttl_base(s, entity, "created_at", 10, now);
         rc = sqlite3_bind_double(stmt, SQ_P_TTL(ncol), base + (double)o->ttl);
         if (expiry)
             *expiry = base + (double)o->ttl;
@@ -456,10 +399,10 @@ static int truncate_rec(daoc__sqlite *q, const daoc__schema *s, int depth, char 
 {
     if (depth > 16)
         return DAOC_OK;
-    for (size_t i = 0; i < q->nrefs; i++) {
-        if (q->refs[i].parent != s || q->refs[i].child == s)
+    for (size_t i = 0; i < q->reg.nrefs; i++) {
+        if (q->reg.refs[i].parent != s || q->reg.refs[i].child == s)
             continue;
-        int rc = truncate_rec(q, q->refs[i].child, depth + 1, msg);
+        int rc = truncate_rec(q, q->reg.refs[i].child, depth + 1, msg);
         if (rc != DAOC_OK)
             return rc;
     }

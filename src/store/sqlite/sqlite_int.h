@@ -24,6 +24,7 @@
 
 #include "core/buf.h"
 #include "schema/schema.h"
+#include "store/registry.h"
 #include "store/store.h"
 
 /* statement kinds (low byte of a cache code) */
@@ -76,13 +77,6 @@ typedef struct sq_stmt_ent {
     sqlite3_stmt *stmt;
 } sq_stmt_ent;
 
-/* A foreign field of an ensured table: child.field references parent. */
-typedef struct sq_ref {
-    const daoc__schema *child;
-    size_t field;
-    const daoc__schema *parent;
-    daoc__on_delete on_delete;
-} sq_ref;
 
 /* A JSON parameter waiting for the scratch buffer to stop growing. */
 typedef struct sq_pending {
@@ -97,10 +91,7 @@ typedef struct daoc__sqlite {
     bool poisoned; /* a nested rollback happened: the outer commit rolls back */
     sq_stmt_ent *cache;
     size_t cache_cap, cache_len; /* cap is a power of two */
-    sq_ref *refs;
-    size_t nrefs, refs_cap;
-    const daoc__schema **tables; /* ensured schemas */
-    size_t ntables, tables_cap;
+    daoc__store_registry reg; /* ensured tables and their foreign fields */
     daoc__buf scratch; /* JSON text of bound parameters */
     sq_pending *pending;
     size_t npending, pending_cap;

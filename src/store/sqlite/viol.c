@@ -124,7 +124,7 @@ static int foreign_viol(daoc__sqlite *q, const daoc__schema *s, const daoc_value
 }
 
 /* 1 when a row of ref->child points at parent key `pkv`. */
-static int child_exists(daoc__sqlite *q, const sq_ref *ref, sqlite3_value *pkv, char **msg)
+static int child_exists(daoc__sqlite *q, const daoc__store_ref *ref, sqlite3_value *pkv, char **msg)
 {
     sqlite3_stmt *stmt;
     const daoc__schema *c = ref->child;
@@ -144,14 +144,14 @@ static const daoc__schema *restrict_child(const daoc__sqlite *q, const daoc__sch
 {
     if (depth > 16)
         return NULL;
-    for (size_t i = 0; i < q->nrefs; i++)
-        if (q->refs[i].parent == s && q->refs[i].on_delete == DAOC__ON_DELETE_RESTRICT)
-            return q->refs[i].child;
-    for (size_t i = 0; i < q->nrefs; i++) {
-        if (q->refs[i].parent != s || q->refs[i].on_delete != DAOC__ON_DELETE_CASCADE ||
-            q->refs[i].child == s)
+    for (size_t i = 0; i < q->reg.nrefs; i++)
+        if (q->reg.refs[i].parent == s && q->reg.refs[i].on_delete == DAOC__ON_DELETE_RESTRICT)
+            return q->reg.refs[i].child;
+    for (size_t i = 0; i < q->reg.nrefs; i++) {
+        if (q->reg.refs[i].parent != s || q->reg.refs[i].on_delete != DAOC__ON_DELETE_CASCADE ||
+            q->reg.refs[i].child == s)
             continue;
-        const daoc__schema *c = restrict_child(q, q->refs[i].child, depth + 1);
+        const daoc__schema *c = restrict_child(q, q->reg.refs[i].child, depth + 1);
         if (c)
             return c;
     }
@@ -182,8 +182,8 @@ static int restrict_viol(daoc__sqlite *q, const daoc__schema *s, const daoc__key
         src = sqlite3_step(sel);
     if (src == SQLITE_ROW) {
         sqlite3_value *pkv = sqlite3_column_value(sel, pkcol);
-        for (size_t i = 0; i < q->nrefs && !viol->child; i++) {
-            const sq_ref *r = &q->refs[i];
+        for (size_t i = 0; i < q->reg.nrefs && !viol->child; i++) {
+            const daoc__store_ref *r = &q->reg.refs[i];
             if (r->parent != s || r->on_delete != DAOC__ON_DELETE_RESTRICT)
                 continue;
             int found = child_exists(q, r, pkv, msg);
