@@ -8,6 +8,7 @@
  * back on any failure, so nothing partial is ever written.  Store
  * violations are worded in errors.c.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "core/alloc.h"
@@ -155,19 +156,33 @@ static int cache_key_column(const daoc_dao *dao, const daoc_value *e, char **ck)
     return daoc__dao_cache_key_of(dao, e, ck);
 }
 
-/* Deep copy of the caller's entity, checked to be an object. */
+/* Deep copy of the caller's entity as an object.  A Lua sequence ({"a"})
+ * becomes an object keyed "1", "2", ... so validation reports each index
+ * as an unknown field (code 2), as Kong's validator does. */
 static int copy_entity(const daoc_value *entity, daoc_value **out)
 {
     *out = NULL;
-    if (!entity || entity->type != DAOC_TOBJ) {
-        if (entity && entity->type == DAOC_TARR && entity->len == 0) {
-            *out = daoc_obj();
-            return *out ? DAOC_OK : DAOC_ENOMEM;
-        }
+    if (!entity || (entity->type != DAOC_TOBJ && entity->type != DAOC_TARR))
         return DAOC_EINVAL; /* "entity must be a table" */
+    if (entity->type == DAOC_TOBJ) {
+        *out = daoc_value_copy(entity);
+        return *out ? DAOC_OK : DAOC_ENOMEM;
     }
-    *out = daoc_value_copy(entity);
-    return *out ? DAOC_OK : DAOC_ENOMEM;
+    daoc_value *o = daoc_obj();
+    if (!o)
+        return DAOC_ENOMEM;
+    if (entity->len)
+        o->flags |= DAOC__VF_INTKEYS;
+    for (size_t i = 0; i < entity->len; i++) {
+        char key[24];
+        int kl = snprintf(key, sizeof key, "%zu", i + 1);
+        if (daoc__obj_append(o, key, (size_t)kl, daoc_value_copy(entity->u.a[i])) != DAOC_OK) {
+            daoc_value_free(o);
+            return DAOC_ENOMEM;
+        }
+    }
+    *out = o;
+    return DAOC_OK;
 }
 
 static int finish_row(daoc_dao *dao, daoc_value *row, bool nulls, daoc_value **out)
