@@ -22,6 +22,7 @@
 
 #include "core/value.h"
 #include "db/db.h"
+#include "fixture.h"
 #include "harness.h"
 #include "lua/lua.h"
 #include "lua/lua_internal.h"
@@ -46,68 +47,7 @@ static const char *const DEFS[] = {
 #define KEEP_ID "c77c50d2-5947-4904-9f37-fa36182a71a9"
 #define UTF8 "invalid utf-8 character sequence detected at position "
 
-/* JSON with single quotes for readability (no quotes inside strings). */
-static daoc_value *J(const char *text)
-{
-    size_t n = strlen(text);
-    char *t = malloc(n + 1);
-    for (size_t i = 0; i <= n; i++)
-        t[i] = text[i] == '\'' ? '"' : text[i];
-    daoc_value *v = NULL;
-    char why[200];
-    if (daoc_json_decode(t, n, &v, why, sizeof why) != DAOC_OK) {
-        fprintf(stderr, "bad test JSON: %s: %s\n", why, t);
-        abort();
-    }
-    free(t);
-    return v;
-}
-
-static char *enc(const daoc_value *v)
-{
-    char *s = NULL;
-    size_t n;
-    if (daoc_json_encode(v, &s, &n) != DAOC_OK)
-        abort();
-    return s;
-}
-
-static daoc_db *open_db(void)
-{
-    static int seq;
-    daoc_config *cfg = NULL;
-    char why[300], path[512];
-    if (daoc_config_load(&cfg, NULL, why, sizeof why) != DAOC_OK)
-        return NULL;
-    const char *tmp = getenv("DAOC_TEST_TMP");
-    snprintf(path, sizeof path, "%s/bad_input_%d_%d.db", tmp ? tmp : "/tmp", (int)getpid(), seq++);
-    unlink(path);
-    if (daoc_config_set(cfg, "sqlite_path", path, why, sizeof why) != DAOC_OK) {
-        daoc_config_free(cfg);
-        return NULL;
-    }
-    daoc_db *db = NULL;
-    daoc_error *err = NULL;
-    int rc = daoc_db_open(&db, cfg, &err);
-    daoc_config_free(cfg);
-    if (rc != DAOC_OK) {
-        fprintf(stderr, "open: %s: %s\n", daoc_strerror(rc), err ? daoc_error_string(err) : "");
-        daoc_error_free(err);
-        return NULL;
-    }
-    for (size_t i = 0; DEFS[i]; i++) {
-        daoc_value *def = J(DEFS[i]);
-        rc = daoc__db_add_entity(db, def, NULL, &err);
-        daoc_value_free(def);
-        if (rc != DAOC_OK) {
-            fprintf(stderr, "add entity: %s\n", err ? daoc_error_string(err) : daoc_strerror(rc));
-            daoc_error_free(err);
-            daoc_db_close(db);
-            return NULL;
-        }
-    }
-    return db;
-}
+static daoc_db *open_db(void) { return fixture_open(DEFS, "bad_input"); }
 
 /* The whole table as JSON (rows ordered by primary key). */
 static char *table_json(daoc_db *db)

@@ -18,6 +18,7 @@
 
 #include "dao/dao.h"
 #include "db/db.h"
+#include "fixture.h"
 #include "harness.h"
 
 /* ---- fixtures -------------------------------------------------------- */
@@ -59,86 +60,7 @@ static const char *const DEFS[] = {
     "{'key':{'type':'string','unique':true,'auto':true}}]}",
     NULL};
 
-/* JSON with single quotes for readability (no quotes inside strings). */
-static daoc_value *J(const char *text)
-{
-    size_t n = strlen(text);
-    char *t = malloc(n + 1);
-    for (size_t i = 0; i <= n; i++)
-        t[i] = text[i] == '\'' ? '"' : text[i];
-    daoc_value *v = NULL;
-    char why[200];
-    if (daoc_json_decode(t, n, &v, why, sizeof why) != DAOC_OK) {
-        fprintf(stderr, "bad test JSON: %s: %s\n", why, t);
-        abort();
-    }
-    free(t);
-    return v;
-}
-
-static char *enc(const daoc_value *v)
-{
-    char *s = NULL;
-    size_t n;
-    if (daoc_json_encode(v, &s, &n) != DAOC_OK)
-        abort();
-    return s;
-}
-
-static daoc_db *open_db(void)
-{
-    static int seq;
-    daoc_config *cfg = NULL;
-    char why[300];
-    if (daoc_config_load(&cfg, NULL, why, sizeof why) != DAOC_OK) {
-        fprintf(stderr, "config: %s\n", why);
-        return NULL;
-    }
-    const char *kind = getenv("DAOC_DATABASE");
-    if (!kind || strcmp(kind, "sqlite") == 0) {
-        const char *tmp = getenv("DAOC_TEST_TMP");
-        char path[512];
-        snprintf(path, sizeof path, "%s/dao_conf_%d_%d.db", tmp ? tmp : "/tmp", (int)getpid(),
-                 seq++);
-        unlink(path);
-        if (daoc_config_set(cfg, "sqlite_path", path, why, sizeof why) != DAOC_OK) {
-            daoc_config_free(cfg);
-            return NULL;
-        }
-    }
-    daoc_db *db = NULL;
-    daoc_error *err = NULL;
-    int rc = daoc_db_open(&db, cfg, &err);
-    daoc_config_free(cfg);
-    if (rc != DAOC_OK) {
-        fprintf(stderr, "open: %s: %s\n", daoc_strerror(rc), err ? daoc_error_string(err) : "");
-        daoc_error_free(err);
-        return NULL;
-    }
-    for (size_t i = 0; DEFS[i]; i++) {
-        daoc_value *def = J(DEFS[i]);
-        rc = daoc__db_add_entity(db, def, NULL, &err);
-        daoc_value_free(def);
-        if (rc != DAOC_OK) {
-            fprintf(stderr, "add entity %zu: %s: %s\n", i, daoc_strerror(rc),
-                    err ? daoc_error_string(err) : "");
-            daoc_error_free(err);
-            daoc_db_close(db);
-            return NULL;
-        }
-    }
-    for (size_t i = 0; i < daoc_db_dao_count(db); i++) {
-        daoc_dao *dao = daoc_db_dao(db, daoc_db_dao_name(db, i));
-        if (daoc__dao_truncate(dao, &err) != DAOC_OK) {
-            fprintf(stderr, "truncate %s: %s\n", daoc_db_dao_name(db, i),
-                    err ? daoc_error_string(err) : "");
-            daoc_error_free(err);
-            daoc_db_close(db);
-            return NULL;
-        }
-    }
-    return db;
-}
+static daoc_db *open_db(void) { return fixture_open(DEFS, "dao_conf"); }
 
 /* Error check: status EDAO, Kong code, message, and "[strategy] message". */
 #define ASSERT_ERR(rc, err, want_code, want_msg)                                                   \
