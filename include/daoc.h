@@ -37,7 +37,9 @@
  * Threads
  *   Values, configs and errors are plain data: distinct objects may be used
  *   from distinct threads.  A daoc_db (and its DAOs) must be used by one
- *   thread at a time; open one handle per thread to work in parallel.
+ *   thread at a time; open one handle per thread to work in parallel.  On
+ *   PostgreSQL, handles opened with the same connection settings in one
+ *   process share one bounded connection pool (pg_pool_size).
  *
  * The library never prints and never exits.  Diagnostics go to the log
  * callback set with daoc_config_set_log().

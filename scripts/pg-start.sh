@@ -11,6 +11,12 @@
 # directory, with fsync off (test data only).  As root the server runs as the
 # `postgres` system user of the Debian package (PostgreSQL refuses to run as
 # root); otherwise as the calling user.  PGBIN overrides the binaries' folder.
+#
+# Several clusters can run at once (test_pg_pool's read replica is a second
+# one): each call makes its own directory, and DAOC_TEST_PG_PORT (default
+# 55432) gives each its own port, which names the socket and the shared
+# memory:
+#   eval "$(DAOC_TEST_PG_PORT=55433 scripts/pg-start.sh)"
 set -euo pipefail
 PGBIN="${PGBIN:-/usr/lib/postgresql/15/bin}"
 PORT="${DAOC_TEST_PG_PORT:-55432}"

@@ -1,7 +1,25 @@
 #!/usr/bin/env bash
 # Runs every benchmark and prints its figures (ratios to raw baselines
 # measured in the same run).  Copy the output into docs/PERFORMANCE.md.
+#   BENCH_ROWS, BENCH_ROUNDS, BENCH_SECONDS      bench_sqlite
+#   BENCH_PG_ROWS (1000000), BENCH_PG_ROUNDS (3), BENCH_PG_SECONDS (2)   bench_pg
+#   DAOC_BENCH_PG   libpq connection string of a server to use; when unset, a
+#                   private cluster is started with scripts/pg-start.sh and
+#                   stopped afterwards (on every exit path).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "== bench_sqlite ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores)"
 build/bench/bench_sqlite "${BENCH_ROWS:-20000}" "${BENCH_ROUNDS:-5}" "${BENCH_SECONDS:-2}"
+
+PG_DIR=""
+trap '[ -n "$PG_DIR" ] && scripts/pg-stop.sh "$PG_DIR"' EXIT
+if [ -z "${DAOC_BENCH_PG:-}" ]; then
+  eval "$(scripts/pg-start.sh)"
+  DAOC_BENCH_PG="host=$DAOC_PG_HOST port=$DAOC_PG_PORT user=$DAOC_PG_USER dbname=$DAOC_PG_DATABASE"
+  where="private cluster, unix socket, fsync off"
+else
+  where="DAOC_BENCH_PG"
+fi
+echo "== bench_pg ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $where)"
+DAOC_BENCH_PG="$DAOC_BENCH_PG" build/bench/bench_pg "${BENCH_PG_ROWS:-1000000}" \
+  "${BENCH_PG_ROUNDS:-3}" "${BENCH_PG_SECONDS:-2}"

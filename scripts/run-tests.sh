@@ -28,6 +28,7 @@ count() { # $1 = suite name, $2 = log file, $3 = exit code
     total_f=$((total_f + 1)); broken+=("$1"); return
   fi
   p=${line#RESULT passed=}; p=${p%% *}; f=${line##*failed=}
+  # TEST_PENDING cases that fail (harness.h): shown, counted apart, never as passed
   if [ "$3" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; broken+=("$1 (exit $3)"); fi
   total_p=$((total_p + p)); total_f=$((total_f + f))
   if [ "$f" -ne 0 ]; then grep -E '^(FAIL|not ok)' "$2" | sed 's/^/    /'; sed -n '/^  /p' "$2" | head -n 40; fi
@@ -38,7 +39,7 @@ echo "== unit suites (ASan+UBSan)"
 for t in "$B"/tests/test_*; do
   [ -x "$t" ] || continue
   name=$(basename "$t")
-  [ "$name" = test_pg_store ] && continue   # needs a server: PostgreSQL section
+  case "$name" in test_pg_store|test_pg_faults|test_pg_pool) continue ;; esac   # need a server: PostgreSQL section
   (cd "$WORK" && "$ROOT/$t") > "$WORK/$name.log" 2>&1; rc=$?
   count "$name" "$WORK/$name.log" $rc
 done
@@ -68,7 +69,7 @@ if [ -n "$VG" ] && command -v valgrind >/dev/null; then
   for t in "$VG"/tests/test_*; do
     [ -x "$t" ] || continue
     name="valgrind:$(basename "$t")"
-    [ "$name" = valgrind:test_pg_store ] && continue
+    case "$name" in valgrind:test_pg_store|valgrind:test_pg_faults|valgrind:test_pg_pool) continue ;; esac
     (cd "$WORK" && vg "$ROOT/$t") > "$WORK/vg.log" 2>&1; rc=$?
     if [ $rc -eq 0 ]; then total_p=$((total_p + 1)); printf '  %-40s ok\n' "$name"
     else total_f=$((total_f + 1)); broken+=("$name"); printf '  %-40s FAIL (exit %d)\n' "$name" $rc; tail -n 30 "$WORK/vg.log"; fi
@@ -86,33 +87,54 @@ fi
 
 # ---- PostgreSQL: the same suites against a private server ----------------
 # scripts/pg-start.sh starts a throwaway cluster on a unix socket; the trap
-# stops it on every exit path.  Each suite gets its own database.
+# stops it on every exit path.  Each suite gets its own database.  A second
+# cluster plays the read replica for test_pg_pool (same database name on
+# both; the suite writes its marker rows into each directly).
 echo "== PostgreSQL (private cluster, unix socket)"
-PG_DIR=""
-trap '[ -n "$PG_DIR" ] && "$ROOT/scripts/pg-stop.sh" "$PG_DIR"; rm -rf "$WORK"' EXIT
+PG_DIR=""; RO_DIR=""
+trap '[ -n "$PG_DIR" ] && "$ROOT/scripts/pg-stop.sh" "$PG_DIR"; [ -n "$RO_DIR" ] && "$ROOT/scripts/pg-stop.sh" "$RO_DIR"; rm -rf "$WORK"' EXIT
 if PG_ENV="$("$ROOT/scripts/pg-start.sh" 2>"$WORK/pg-start.log")"; then
   eval "$PG_ENV"
   PSQL="${PGBIN:-/usr/lib/postgresql/15/bin}/psql"
-  pg_db() { # $1 = database name: created empty for one suite
+  RO_HOST=""; RO_PORT=""
+  if RO_ENV="$(DAOC_TEST_PG_PORT=$((DAOC_PG_PORT + 1)) "$ROOT/scripts/pg-start.sh" 2>"$WORK/pg-start-ro.log")"; then
+    RO_DIR="$(eval "$RO_ENV"; echo "$PG_DIR")"
+    RO_HOST="$(eval "$RO_ENV"; echo "$DAOC_PG_HOST")"
+    RO_PORT="$(eval "$RO_ENV"; echo "$DAOC_PG_PORT")"
+  else
+    echo "  could not start the replica cluster (test_pg_pool's replica test will fail):"
+    sed 's/^/    /' "$WORK/pg-start-ro.log"
+  fi
+  pg_db() { # $1 = database name: created empty for one suite (on the replica too)
     "$PSQL" -h "$DAOC_PG_HOST" -p "$DAOC_PG_PORT" -U "$DAOC_PG_USER" -d "$DAOC_PG_DATABASE" -qAt \
-      -c "CREATE DATABASE \"$1\"" >/dev/null
+      -c "CREATE DATABASE \"$1\"" >/dev/null || return 1
+    [ -z "$RO_HOST" ] || "$PSQL" -h "$RO_HOST" -p "$RO_PORT" -U "$DAOC_PG_USER" -d "$DAOC_PG_DATABASE" \
+      -qAt -c "CREATE DATABASE \"$1\"" >/dev/null
   }
   pg_run() { # $1 = database, rest = command (run in $WORK)
     local db="$1"; shift
     (cd "$WORK" && DAOC_DATABASE=postgres DAOC_PG_HOST="$DAOC_PG_HOST" DAOC_PG_PORT="$DAOC_PG_PORT" \
-       DAOC_PG_USER="$DAOC_PG_USER" DAOC_PG_DATABASE="$db" "$@")
+       DAOC_PG_USER="$DAOC_PG_USER" DAOC_PG_DATABASE="$db" \
+       DAOC_TEST_RO_HOST="$RO_HOST" DAOC_TEST_RO_PORT="$RO_PORT" "$@")
   }
-  for name in test_dao_conformance test_pg_store; do
+  for name in test_dao_conformance test_bad_input test_pg_store test_pg_pool; do
     pg_db "$name" && pg_run "$name" "$ROOT/$B/tests/$name" > "$WORK/$name-pg.log" 2>&1; rc=$?
     count "$name[postgres]" "$WORK/$name-pg.log" $rc
   done
-  for name in test_seeds004 test_paging; do
+  for t in "$ROOT"/tests/lua/test_*.lua; do
+    name=$(basename "$t" .lua)
     d="$WORK/pg-$name"; mkdir -p "$d"
-    pg_db "$name" && pg_run "$name" env DAOC_LUA_PACKAGE_PATH="$ROOT/tests/lua/?.lua;$ROOT/tests/fixtures/?.lua;$ROOT/tests/fixtures/?/init.lua" \
+    # "lua_" keeps the database and log apart from a C suite of the same name
+    pg_db "lua_$name" && pg_run "lua_$name" env DAOC_LUA_PACKAGE_PATH="$ROOT/tests/lua/?.lua;$ROOT/tests/fixtures/?.lua;$ROOT/tests/fixtures/?/init.lua" \
       DAOC_PLUGINS="$PLUGINS" DAOC_PREFIX="$d" "$ROOT/$B/daoc" runner "$ROOT/tests/lua/$name.lua" \
-      > "$WORK/$name-pg.log" 2>&1; rc=$?
-    count "$name[postgres]" "$WORK/$name-pg.log" $rc
+      > "$WORK/lua_$name-pg.log" 2>&1; rc=$?
+    count "$name.lua[postgres]" "$WORK/lua_$name-pg.log" $rc
   done
+  # Last, because it stops and restarts the server (scripts/pg-restart.sh).
+  name=test_pg_faults
+  pg_db "$name" && pg_run "$name" env DAOC_TEST_PG_DIR="$PG_DIR" "$ROOT/$B/tests/$name" \
+    > "$WORK/$name-pg.log" 2>&1; rc=$?
+  count "$name[postgres]" "$WORK/$name-pg.log" $rc
 else
   echo "  could not start PostgreSQL: counted as 1 failure"; sed 's/^/    /' "$WORK/pg-start.log"
   total_f=$((total_f + 1)); broken+=("postgres")

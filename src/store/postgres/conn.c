@@ -1,20 +1,28 @@
 /*
- * conn.c -- the PostgreSQL store handle: connecting with libpq, the session
- * settings Kong uses (UTC time zone, search_path from pg_schema, a
- * statement timeout from pg_timeout), reconnecting after a lost connection,
- * the prepared-statement cache, nested transactions and error text.
+ * conn.c -- the PostgreSQL store handle: which connection an operation
+ * runs on, the statement caches, running statements, nested transactions,
+ * error text, open and close.
  *
- * The cache maps (schema, statement code) to a statement whose SQL and
- * parameter plan sql.c built once; it is PQprepare()d on first use on each
- * connection (a reconnect bumps `gen`, and statements prepare again lazily).
- * Statement names are never reused, so a failure halfway cannot collide
- * with a name the server already knows.
+ * Connections come from the per-process pools of pool.c.  An operation
+ * borrows one (daoc__pg_acquire) and gives it back when it is done
+ * (daoc__pg_release); `begin` borrows one from the primary and pins it to
+ * the handle until the outermost commit or rollback, so every statement of
+ * the transaction -- reads included -- runs on it.  Outside a transaction,
+ * reads go to the read replica's pool when pg_ro_host is set.
  *
- * One connection per store (phase 1): no pool, no read replica yet.  A
- * lost connection fails the call with DAOC_ESTORE and a clear message; the
- * next call reconnects (PQreset).  Inside a transaction a lost connection
- * fails every call until the caller rolls back.  This file knows no SQL
- * but the transaction verbs and SET search_path.
+ * Two statement caches.  The handle maps (schema, statement code) to the
+ * SQL text and parameter plan sql.c built once.  Each connection maps SQL
+ * text to the name it prepared it under, so a handle whose operations land
+ * on different connections prepares on each exactly once, and handles
+ * sharing a connection share its prepared statements.  Names (daoc_<n>) are
+ * per connection and never reused.
+ *
+ * Lost connections.  A failure that leaves the connection unusable marks it
+ * broken (the pool discards it when it comes back) and fails the call with
+ * "lost the connection to PostgreSQL at <where>: <reason>"; the next call
+ * borrows or opens another.  Inside a transaction every later call fails
+ * until the caller rolls back.  This file knows no SQL but the transaction
+ * verbs.
  */
 #include <stdio.h>
 #include <string.h>
@@ -24,42 +32,38 @@
 
 /* ---- error text ---------------------------------------------------------- */
 
-static char *trimmed(const char *t)
-{
-    if (!t || !*t)
-        t = "unknown PostgreSQL error";
-    size_t n = strlen(t);
-    while (n > 0 && (t[n - 1] == '\n' || t[n - 1] == ' '))
-        n--;
-    return daoc__strndup(t, n);
-}
-
 int daoc__pg_error(daoc__pg *q, const PGresult *res, char **msg)
 {
     if (msg) {
         const char *t = res ? PQresultErrorMessage(res) : NULL;
         if (!t || !*t)
-            t = q && q->conn ? PQerrorMessage(q->conn) : NULL;
+            t = q && q->cur ? PQerrorMessage(q->cur->pg) : NULL;
         /* "ERROR:  text" -> "text" */
         if (t && strncmp(t, "ERROR:  ", 8) == 0)
             t += 8;
-        *msg = trimmed(t);
+        *msg = daoc__pg_trim(t);
         if (!*msg)
             return DAOC_ENOMEM;
     }
     return DAOC_ESTORE;
 }
 
-static int conn_error(daoc__pg *q, const char *what, char **msg)
+/* "lost the connection to PostgreSQL at <where>: <libpq's reason>";
+ * marks q->cur broken. */
+static int lost(daoc__pg *q, char **msg)
 {
-    if (msg) {
-        char *t = trimmed(q->conn ? PQerrorMessage(q->conn) : NULL);
-        *msg = t ? daoc__asprintf("%s PostgreSQL at %s: %s", what, q->where, t) : NULL;
-        daoc__free(t);
-        if (!*msg)
-            return DAOC_ENOMEM;
-    }
-    return DAOC_ESTORE;
+    pg_conn *c = q->cur;
+    c->broken = true;
+    if (q->depth > 0)
+        q->tx_lost = true;
+    if (!msg)
+        return DAOC_ESTORE;
+    char *t = daoc__pg_trim(PQerrorMessage(c->pg));
+    *msg = t ? daoc__asprintf("lost the connection to PostgreSQL at %s: %s",
+                              daoc__pg_pool_where(c->pool), t)
+             : NULL;
+    daoc__free(t);
+    return *msg ? DAOC_ESTORE : DAOC_ENOMEM;
 }
 
 static int lost_in_tx(char **msg)
@@ -83,62 +87,47 @@ static void notice(void *ud, const char *text)
     }
 }
 
-/* ---- session ------------------------------------------------------------ */
+/* ---- which connection ----------------------------------------------------- */
 
-static int raw_exec(daoc__pg *q, const char *sql, char **msg)
+static int raw_exec(PGconn *pg, const char *sql)
 {
-    PGresult *r = PQexec(q->conn, sql);
-    ExecStatusType t = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
-    int rc = DAOC_OK;
-    if (t != PGRES_COMMAND_OK && t != PGRES_TUPLES_OK)
-        rc = daoc__pg_error(q, r, msg);
+    PGresult *r = PQexec(pg, sql);
+    int ok = r && (PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK);
     PQclear(r);
-    return rc;
+    return ok ? DAOC_OK : DAOC_ESTORE;
 }
 
-/* Settings not carried by the connection options: the schema. */
-static int session_setup(daoc__pg *q, char **msg)
+int daoc__pg_acquire(daoc__pg *q, bool read, char **msg)
 {
-    PQsetNoticeProcessor(q->conn, notice, q);
-    if (!q->schema)
-        return DAOC_OK;
-    char *id = PQescapeIdentifier(q->conn, q->schema, strlen(q->schema));
-    if (!id)
-        return conn_error(q, "cannot set the schema on", msg);
-    char *sql = daoc__asprintf("SET search_path TO %s", id);
-    PQfreemem(id);
-    if (!sql)
-        return DAOC_ENOMEM;
-    int rc = raw_exec(q, sql, msg);
-    daoc__free(sql);
-    return rc;
-}
-
-int daoc__pg_ready(daoc__pg *q, char **msg)
-{
-    if (q->tx_lost)
-        return lost_in_tx(msg);
-    if (PQstatus(q->conn) == CONNECTION_OK)
-        return DAOC_OK;
+    q->unsent = false;
     if (q->depth > 0) {
-        q->tx_lost = true;
-        return lost_in_tx(msg);
+        if (q->tx_lost || !q->cur)
+            return lost_in_tx(msg);
+        return DAOC_OK;
     }
-    PQreset(q->conn);
-    q->gen++;
-    if (PQstatus(q->conn) != CONNECTION_OK)
-        return conn_error(q, "cannot reconnect to", msg);
-    return session_setup(q, msg);
+    pg_conn *c = NULL;
+    int rc = daoc__pg_pool_get(read && q->ro ? q->ro : q->rw, &c, msg);
+    if (rc != DAOC_OK)
+        return rc;
+    PQsetNoticeProcessor(c->pg, notice, q);
+    q->cur = c;
+    return DAOC_OK;
+}
+
+void daoc__pg_release(daoc__pg *q)
+{
+    if (q->depth > 0 || !q->cur)
+        return;
+    daoc__pg_pool_put(q->cur);
+    q->cur = NULL;
 }
 
 /* A failed exec: tells a refused statement from a lost connection. */
 static int exec_failed(daoc__pg *q, PGresult *r, PGresult **res, char **msg)
 {
-    if (PQstatus(q->conn) != CONNECTION_OK || !r) {
+    if (PQstatus(q->cur->pg) != CONNECTION_OK || !r) {
         PQclear(r);
-        if (q->depth > 0)
-            q->tx_lost = true;
-        return conn_error(q, "lost the connection to", msg);
+        return lost(q, msg);
     }
     if (res) {
         *res = r;
@@ -151,10 +140,7 @@ static int exec_failed(daoc__pg *q, PGresult *r, PGresult **res, char **msg)
 
 int daoc__pg_exec(daoc__pg *q, const char *sql, char **msg)
 {
-    int rc = daoc__pg_ready(q, msg);
-    if (rc != DAOC_OK)
-        return rc;
-    PGresult *r = PQexec(q->conn, sql);
+    PGresult *r = PQexec(q->cur->pg, sql);
     ExecStatusType t = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
     if (t == PGRES_COMMAND_OK || t == PGRES_TUPLES_OK) {
         PQclear(r);
@@ -166,7 +152,7 @@ int daoc__pg_exec(daoc__pg *q, const char *sql, char **msg)
 int daoc__pg_run(daoc__pg *q, pg_stmt *st, PGresult **res, char **msg)
 {
     *res = NULL;
-    PGresult *r = PQexecPrepared(q->conn, st->name, st->nparams, q->vals, NULL, NULL, 0);
+    PGresult *r = PQexecPrepared(q->cur->pg, st->name, st->nparams, q->vals, NULL, NULL, 0);
     ExecStatusType t = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
     if (t == PGRES_COMMAND_OK || t == PGRES_TUPLES_OK) {
         *res = r;
@@ -175,7 +161,7 @@ int daoc__pg_run(daoc__pg *q, pg_stmt *st, PGresult **res, char **msg)
     return exec_failed(q, r, res, msg);
 }
 
-/* ---- statement cache ------------------------------------------------- */
+/* ---- the handle's statement cache ------------------------------------------ */
 
 static size_t slot_of(const daoc__schema *s, uint32_t code, size_t cap)
 {
@@ -230,6 +216,15 @@ static pg_stmt *lookup(daoc__pg *q, const daoc__schema *s, uint32_t code)
     }
 }
 
+/* FNV-1a, 64 bits. */
+static uint64_t text_hash(const char *t, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)t[i]) * 0x100000001b3ull;
+    return h;
+}
+
 static int build(daoc__pg *q, const daoc__schema *s, uint32_t code, pg_stmt **out)
 {
     if ((q->cache_len + 1) * 2 > q->cache_cap && cache_grow(q) != DAOC_OK)
@@ -245,10 +240,10 @@ static int build(daoc__pg *q, const daoc__schema *s, uint32_t code, pg_stmt **ou
     }
     st->s = s;
     st->code = code;
-    st->sql = daoc__buf_take(&sb.b, NULL);
+    st->sql = daoc__buf_take(&sb.b, &st->sql_len);
+    st->hash = text_hash(st->sql, st->sql_len);
     st->params = sb.params;
     st->nparams = sb.nparams;
-    snprintf(st->name, sizeof st->name, "daoc_%llu", (unsigned long long)++q->next_id);
     size_t j = slot_of(s, code, q->cache_cap);
     while (q->cache[j].s)
         j = (j + 1) & (q->cache_cap - 1);
@@ -260,21 +255,71 @@ static int build(daoc__pg *q, const daoc__schema *s, uint32_t code, pg_stmt **ou
     return DAOC_OK;
 }
 
+/* ---- the connection's prepared statements ----------------------------------- */
+
+/* The slot of st's text in c's table: its entry, or the free slot it goes to. */
+static pg_prep *prep_slot(pg_conn *c, const pg_stmt *st)
+{
+    size_t j = (size_t)st->hash & (c->prep_cap - 1);
+    for (;;) {
+        pg_prep *e = &c->prep[j];
+        if (!e->sql || (e->hash == st->hash && strcmp(e->sql, st->sql) == 0))
+            return e;
+        j = (j + 1) & (c->prep_cap - 1);
+    }
+}
+
+static int prep_grow(pg_conn *c)
+{
+    size_t cap = c->prep_cap ? c->prep_cap * 2 : 64;
+    pg_prep *t = daoc__calloc(cap, sizeof *t);
+    if (!t)
+        return DAOC_ENOMEM;
+    for (size_t i = 0; i < c->prep_cap; i++) {
+        if (!c->prep[i].sql)
+            continue;
+        size_t j = (size_t)c->prep[i].hash & (cap - 1);
+        while (t[j].sql)
+            j = (j + 1) & (cap - 1);
+        t[j] = c->prep[i];
+    }
+    daoc__free(c->prep);
+    c->prep = t;
+    c->prep_cap = cap;
+    return DAOC_OK;
+}
+
 int daoc__pg_stmt(daoc__pg *q, const daoc__schema *s, uint32_t code, pg_stmt **out, char **msg)
 {
-    int rc = daoc__pg_ready(q, msg);
-    if (rc != DAOC_OK)
-        return rc;
+    pg_conn *c = q->cur;
     pg_stmt *st = lookup(q, s, code);
+    int rc;
     if (!st && (rc = build(q, s, code, &st)) != DAOC_OK)
         return rc;
-    if (st->prepared_gen != q->gen) {
-        PGresult *r = PQprepare(q->conn, st->name, st->sql, st->nparams, NULL);
-        if (!r || PQresultStatus(r) != PGRES_COMMAND_OK)
-            return exec_failed(q, r, NULL, msg);
+    if ((c->prep_len + 1) * 2 > c->prep_cap && prep_grow(c) != DAOC_OK)
+        return DAOC_ENOMEM;
+    pg_prep *e = prep_slot(c, st);
+    if (!e->sql) {
+        char name[sizeof e->name];
+        snprintf(name, sizeof name, "daoc_%u", ++c->next_id);
+        char *copy = daoc__strndup(st->sql, st->sql_len);
+        if (!copy)
+            return DAOC_ENOMEM;
+        PGresult *r = PQprepare(c->pg, name, st->sql, st->nparams, NULL);
+        if (!r || PQresultStatus(r) != PGRES_COMMAND_OK) {
+            daoc__free(copy);
+            rc = exec_failed(q, r, NULL, msg);
+            if (c->broken && q->depth == 0)
+                q->unsent = true; /* the operation's statement never left */
+            return rc;
+        }
         PQclear(r);
-        st->prepared_gen = q->gen;
+        e->sql = copy;
+        e->hash = st->hash;
+        memcpy(e->name, name, sizeof name);
+        c->prep_len++;
     }
+    memcpy(st->name, e->name, sizeof st->name);
     *out = st;
     return DAOC_OK;
 }
@@ -284,15 +329,31 @@ int daoc__pg_stmt(daoc__pg *q, const daoc__schema *s, uint32_t code, pg_stmt **o
 int daoc__pg_begin(daoc__store *st, char **msg)
 {
     daoc__pg *q = (daoc__pg *)st;
+    if (msg)
+        *msg = NULL;
     if (q->depth == 0) {
-        int rc = daoc__pg_exec(q, "BEGIN", msg);
+        int rc = daoc__pg_acquire(q, false, msg);
         if (rc != DAOC_OK)
             return rc;
+        rc = daoc__pg_exec(q, "BEGIN", msg);
+        if (rc != DAOC_OK) {
+            daoc__pg_release(q);
+            return rc;
+        }
         q->poisoned = false;
         q->tx_lost = false;
     }
-    q->depth++;
+    q->depth++; /* the connection stays pinned in q->cur */
     return DAOC_OK;
+}
+
+/* Ends the outermost transaction: unpins the connection. */
+static void tx_end(daoc__pg *q)
+{
+    q->depth = 0;
+    q->poisoned = false;
+    q->tx_lost = false;
+    daoc__pg_release(q);
 }
 
 int daoc__pg_rollback(daoc__store *st)
@@ -305,36 +366,40 @@ int daoc__pg_rollback(daoc__store *st)
         q->poisoned = true;
         return DAOC_OK;
     }
-    q->depth = 0;
-    q->poisoned = false;
-    bool lost = q->tx_lost;
-    q->tx_lost = false;
-    if (lost || PQstatus(q->conn) != CONNECTION_OK)
-        return DAOC_OK; /* the server rolled back when the connection went */
-    return raw_exec(q, "ROLLBACK", NULL);
+    pg_conn *c = q->cur;
+    /* when the connection went, the server rolled back */
+    if (c && !q->tx_lost && !c->broken && PQstatus(c->pg) == CONNECTION_OK &&
+        raw_exec(c->pg, "ROLLBACK") != DAOC_OK)
+        c->broken = true;
+    tx_end(q);
+    return DAOC_OK;
 }
 
 int daoc__pg_commit(daoc__store *st, char **msg)
 {
     daoc__pg *q = (daoc__pg *)st;
+    if (msg)
+        *msg = NULL;
     if (q->depth <= 0)
         return DAOC_EINVAL;
     if (q->depth > 1) {
         q->depth--;
         return DAOC_OK;
     }
-    if (q->tx_lost || q->poisoned) {
-        bool lost = q->tx_lost;
+    if (q->tx_lost || q->poisoned || !q->cur) {
+        bool was_lost = q->tx_lost || !q->cur;
         (void)daoc__pg_rollback(st);
-        if (lost)
+        if (was_lost)
             return lost_in_tx(msg);
         if (msg && !(*msg = daoc__strdup("transaction rolled back by a nested rollback")))
             return DAOC_ENOMEM;
         return DAOC_ESTORE;
     }
-    PGresult *r = PQexec(q->conn, "COMMIT");
+    pg_conn *c = q->cur;
+    PGresult *r = PQexec(c->pg, "COMMIT");
     int rc = DAOC_OK;
     if (!r || PQresultStatus(r) != PGRES_COMMAND_OK) {
+        /* a lost COMMIT: the outcome is unknown, and reported as an error */
         rc = exec_failed(q, r, NULL, msg);
         r = NULL;
     } else if (strcmp(PQcmdStatus(r), "COMMIT") != 0) {
@@ -345,12 +410,10 @@ int daoc__pg_commit(daoc__store *st, char **msg)
             rc = DAOC_ESTORE;
     }
     PQclear(r);
-    if (rc != DAOC_OK && PQstatus(q->conn) == CONNECTION_OK &&
-        PQtransactionStatus(q->conn) != PQTRANS_IDLE)
-        (void)raw_exec(q, "ROLLBACK", NULL);
-    q->depth = 0;
-    q->poisoned = false;
-    q->tx_lost = false;
+    if (rc != DAOC_OK && !c->broken && PQstatus(c->pg) == CONNECTION_OK &&
+        PQtransactionStatus(c->pg) != PQTRANS_IDLE && raw_exec(c->pg, "ROLLBACK") != DAOC_OK)
+        c->broken = true;
+    tx_end(q);
     return rc;
 }
 
@@ -361,18 +424,20 @@ void daoc__pg_close(daoc__store *st)
     daoc__pg *q = (daoc__pg *)st;
     if (!q)
         return;
+    if (q->cur) { /* a transaction left open: the pool discards its connection */
+        q->depth = 0;
+        daoc__pg_release(q);
+    }
     for (size_t i = 0; i < q->cache_cap; i++)
         if (q->cache[i].s)
             stmt_free(q->cache[i].st);
-    if (q->conn)
-        PQfinish(q->conn);
+    daoc__pg_pool_unref(q->ro);
+    daoc__pg_pool_unref(q->rw);
     daoc__free(q->cache);
     daoc__free(q->refs);
     daoc__free(q->tables);
     daoc__free(q->vals);
     daoc__free(q->offs);
-    daoc__free(q->where);
-    daoc__free(q->schema);
     daoc__buf_free(&q->scratch);
     daoc__free(q);
 }
@@ -388,49 +453,18 @@ int daoc__pg_open(daoc__store **out, const daoc_config *cfg, char **msg)
     if (!q)
         return DAOC_ENOMEM;
     q->base.ops = &daoc__pg_ops;
-    q->gen = 1;
-    q->timeout_ms = cfg->pg_timeout > 0 ? cfg->pg_timeout : 5000;
-    int rc = DAOC_ENOMEM;
-    const daoc__pg_conn_cfg *c = &cfg->pg;
-    q->where = c->host && c->host[0] == '/'
-                   ? daoc__asprintf("%s/.s.PGSQL.%d", c->host, c->port)
-                   : daoc__asprintf("%s:%d", c->host ? c->host : "127.0.0.1", c->port);
-    if (!q->where)
-        goto fail;
-    if (cfg->pg_schema && cfg->pg_schema[0] && !(q->schema = daoc__strdup(cfg->pg_schema)))
-        goto fail;
-
-    char port[16], ctimeout[16], options[96];
-    snprintf(port, sizeof port, "%d", c->port);
-    snprintf(ctimeout, sizeof ctimeout, "%d", (q->timeout_ms + 999) / 1000);
-    snprintf(options, sizeof options, "-c TimeZone=UTC -c statement_timeout=%d", q->timeout_ms);
-    const char *sslmode = !cfg->pg_ssl ? "disable" : cfg->pg_ssl_verify ? "verify-full" : "require";
-    const char *keys[12], *vals[12];
-    int n = 0;
-#define KV(k, v) (keys[n] = (k), vals[n] = (v), n++)
-    KV("host", c->host);
-    KV("port", port);
-    KV("user", c->user);
-    KV("dbname", c->database);
-    if (c->password && c->password[0])
-        KV("password", c->password);
-    KV("connect_timeout", ctimeout);
-    KV("options", options);
-    KV("application_name", "daoc");
-    KV("client_encoding", "UTF8");
-    KV("sslmode", sslmode);
-#undef KV
-    keys[n] = vals[n] = NULL;
-    q->conn = PQconnectdbParams(keys, vals, 0);
-    if (!q->conn)
-        goto fail;
-    if (PQstatus(q->conn) != CONNECTION_OK) {
-        rc = conn_error(q, "cannot connect to", msg);
-        goto fail;
-    }
-    rc = session_setup(q, msg);
+    int rc = daoc__pg_pool_ref(cfg, false, &q->rw);
+    if (rc == DAOC_OK && cfg->pg_ro.host && cfg->pg_ro.host[0])
+        rc = daoc__pg_pool_ref(cfg, true, &q->ro);
     if (rc != DAOC_OK)
         goto fail;
+    /* Fail early and clearly when the primary cannot be reached; the
+     * connection stays in the pool for the first operation.  The replica
+     * is connected lazily: a replica down is a failed read, not a failed open. */
+    rc = daoc__pg_acquire(q, false, msg);
+    if (rc != DAOC_OK)
+        goto fail;
+    daoc__pg_release(q);
     *out = &q->base;
     return DAOC_OK;
 fail:

@@ -2,7 +2,9 @@
  * ops.c -- the members of the PostgreSQL store vtable: ensure_table,
  * select, page, insert, update, upsert, delete, cleanup_ttl and truncate.
  *
- * Each member fetches its cached prepared statement, binds by the
+ * Each member borrows a connection for its duration (conn.c: the pinned
+ * one inside a transaction; reads outside one go to the replica when
+ * there is one), fetches its cached prepared statement, binds by the
  * statement's parameter plan, runs it and turns the result into rows.
  * Writes return the stored row with RETURNING.  TTL expiry is computed here
  * (created_at/updated_at + ttl, or now + ttl) and stored as TIMESTAMP WITH
@@ -11,7 +13,15 @@
  * Inside a transaction every write runs under a savepoint, so a refused
  * write (a constraint error) leaves the transaction usable, as the SQLite
  * store does; outside one a statement is its own transaction.  Constraint
- * errors go to viol.c.  No SQL text here but the savepoint verbs.
+ * errors go to viol.c.
+ *
+ * Retries.  A read outside a transaction whose connection turned out to be
+ * lost before its statement was sent (conn.c sets q->unsent) runs once more
+ * on a fresh connection.  Writes are never retried: a write whose
+ * connection broke after it was sent has an unknown outcome and fails.
+ * (A pooled connection that died while idle is replaced before anything is
+ * sent -- pool.c -- which is not a retry.)  No SQL text here but the
+ * savepoint verbs.
  */
 #include <stdlib.h>
 #include <time.h>
@@ -74,7 +84,7 @@ static int remember(daoc__pg *q, const daoc__schema *s)
     return DAOC_OK;
 }
 
-static int pg_ensure_table(daoc__store *st, const daoc__schema *s, char **msg)
+static int ensure_table_on(daoc__store *st, const daoc__schema *s, char **msg)
 {
     daoc__pg *q = (daoc__pg *)st;
     clear_msg(msg);
@@ -166,7 +176,7 @@ static int run_write(daoc__pg *q, const daoc__schema *s, pg_stmt *stmt,
 
 /* ---- reads ---------------------------------------------------------------------- */
 
-static int pg_select(daoc__store *st, const daoc__schema *s, const daoc__key *key,
+static int select_on(daoc__store *st, const daoc__schema *s, const daoc__key *key,
                      const daoc__read_opts *o, daoc_value **row, char **msg)
 {
     daoc__pg *q = (daoc__pg *)st;
@@ -191,7 +201,7 @@ static int pg_select(daoc__store *st, const daoc__schema *s, const daoc__key *ke
     return rc;
 }
 
-static int pg_page(daoc__store *st, const daoc__schema *s, const daoc__page_req *req,
+static int page_on(daoc__store *st, const daoc__schema *s, const daoc__page_req *req,
                    daoc_value **rows, bool *more, char **msg)
 {
     daoc__pg *q = (daoc__pg *)st;
@@ -246,7 +256,7 @@ static int pg_page(daoc__store *st, const daoc__schema *s, const daoc__page_req 
 
 /* ---- writes ------------------------------------------------------------- */
 
-static int pg_insert(daoc__store *st, const daoc__schema *s, const daoc_value *entity,
+static int insert_on(daoc__store *st, const daoc__schema *s, const daoc_value *entity,
                      const daoc__write_opts *o, daoc_value **row, daoc__violation *viol, char **msg)
 {
     daoc__pg *q = (daoc__pg *)st;
@@ -263,7 +273,7 @@ static int pg_insert(daoc__store *st, const daoc__schema *s, const daoc_value *e
     return run_write(q, s, stmt, entity, row, NULL, viol, msg);
 }
 
-static int pg_update(daoc__store *st, const daoc__schema *s, const daoc__key *key,
+static int update_on(daoc__store *st, const daoc__schema *s, const daoc__key *key,
                      const daoc_value *entity, const daoc__write_opts *o, daoc_value **row,
                      daoc__violation *viol, char **msg)
 {
@@ -283,7 +293,7 @@ static int pg_update(daoc__store *st, const daoc__schema *s, const daoc__key *ke
     return run_write(q, s, stmt, entity, row, NULL, viol, msg);
 }
 
-static int pg_upsert(daoc__store *st, const daoc__schema *s, const daoc__key *key,
+static int upsert_on(daoc__store *st, const daoc__schema *s, const daoc__key *key,
                      const daoc_value *entity, const daoc__write_opts *o, daoc_value **row,
                      daoc__violation *viol, char **msg)
 {
@@ -302,7 +312,7 @@ static int pg_upsert(daoc__store *st, const daoc__schema *s, const daoc__key *ke
     return run_write(q, s, stmt, entity, row, NULL, viol, msg);
 }
 
-static int pg_delete(daoc__store *st, const daoc__schema *s, const daoc__key *key,
+static int delete_on(daoc__store *st, const daoc__schema *s, const daoc__key *key,
                      const daoc__read_opts *o, bool *deleted, daoc__violation *viol, char **msg)
 {
     daoc__pg *q = (daoc__pg *)st;
@@ -333,7 +343,7 @@ static double mono_ms(void)
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-static int pg_cleanup_ttl(daoc__store *st, const daoc__schema *s, int budget_ms, int64_t *deleted,
+static int cleanup_ttl_on(daoc__store *st, const daoc__schema *s, int budget_ms, int64_t *deleted,
                           char **msg)
 {
     daoc__pg *q = (daoc__pg *)st;
@@ -366,7 +376,7 @@ static int pg_cleanup_ttl(daoc__store *st, const daoc__schema *s, int budget_ms,
     return rc;
 }
 
-static int pg_truncate(daoc__store *st, const daoc__schema *s, char **msg)
+static int truncate_on(daoc__store *st, const daoc__schema *s, char **msg)
 {
     daoc__pg *q = (daoc__pg *)st;
     pg_stmt *stmt;
@@ -375,6 +385,120 @@ static int pg_truncate(daoc__store *st, const daoc__schema *s, char **msg)
     if (rc != DAOC_OK)
         return rc;
     return run_write(q, s, stmt, NULL, NULL, NULL, NULL, msg);
+}
+
+/* ---- the members: a connection for the duration of each ----------------------- */
+
+/* One attempt, or two for a read whose connection was lost unsent. */
+#define ON_CONN(q, read, msg, call)                                                                \
+    do {                                                                                           \
+        for (int attempt_ = 0;; attempt_++) {                                                      \
+            rc = daoc__pg_acquire(q, read, msg);                                                   \
+            if (rc == DAOC_OK) {                                                                   \
+                rc = (call);                                                                       \
+                daoc__pg_release(q);                                                               \
+            }                                                                                      \
+            if (!(read) || rc != DAOC_ESTORE || !(q)->unsent || attempt_ > 0)                      \
+                break;                                                                             \
+            if (msg) {                                                                             \
+                daoc__free(*(msg));                                                                \
+                *(msg) = NULL;                                                                     \
+            }                                                                                      \
+        }                                                                                          \
+    } while (0)
+
+static int pg_ensure_table(daoc__store *st, const daoc__schema *s, char **msg)
+{
+    int rc;
+    clear_msg(msg);
+    if (s && ensured((daoc__pg *)st, s))
+        return DAOC_OK;
+    ON_CONN((daoc__pg *)st, false, msg, ensure_table_on(st, s, msg));
+    return rc;
+}
+
+static int pg_select(daoc__store *st, const daoc__schema *s, const daoc__key *key,
+                     const daoc__read_opts *o, daoc_value **row, char **msg)
+{
+    int rc;
+    *row = NULL;
+    clear_msg(msg);
+    ON_CONN((daoc__pg *)st, true, msg, select_on(st, s, key, o, row, msg));
+    return rc;
+}
+
+static int pg_page(daoc__store *st, const daoc__schema *s, const daoc__page_req *req,
+                   daoc_value **rows, bool *more, char **msg)
+{
+    int rc;
+    *rows = NULL;
+    *more = false;
+    clear_msg(msg);
+    ON_CONN((daoc__pg *)st, true, msg, page_on(st, s, req, rows, more, msg));
+    return rc;
+}
+
+static int pg_insert(daoc__store *st, const daoc__schema *s, const daoc_value *entity,
+                     const daoc__write_opts *o, daoc_value **row, daoc__violation *viol, char **msg)
+{
+    int rc;
+    *row = NULL;
+    clear_msg(msg);
+    ON_CONN((daoc__pg *)st, false, msg, insert_on(st, s, entity, o, row, viol, msg));
+    return rc;
+}
+
+static int pg_update(daoc__store *st, const daoc__schema *s, const daoc__key *key,
+                     const daoc_value *entity, const daoc__write_opts *o, daoc_value **row,
+                     daoc__violation *viol, char **msg)
+{
+    int rc;
+    *row = NULL;
+    clear_msg(msg);
+    ON_CONN((daoc__pg *)st, false, msg, update_on(st, s, key, entity, o, row, viol, msg));
+    return rc;
+}
+
+static int pg_upsert(daoc__store *st, const daoc__schema *s, const daoc__key *key,
+                     const daoc_value *entity, const daoc__write_opts *o, daoc_value **row,
+                     daoc__violation *viol, char **msg)
+{
+    int rc;
+    *row = NULL;
+    clear_msg(msg);
+    ON_CONN((daoc__pg *)st, false, msg, upsert_on(st, s, key, entity, o, row, viol, msg));
+    return rc;
+}
+
+static int pg_delete(daoc__store *st, const daoc__schema *s, const daoc__key *key,
+                     const daoc__read_opts *o, bool *deleted, daoc__violation *viol, char **msg)
+{
+    int rc;
+    *deleted = false;
+    clear_msg(msg);
+    ON_CONN((daoc__pg *)st, false, msg, delete_on(st, s, key, o, deleted, viol, msg));
+    return rc;
+}
+
+static int pg_cleanup_ttl(daoc__store *st, const daoc__schema *s, int budget_ms, int64_t *deleted,
+                          char **msg)
+{
+    int rc;
+    if (deleted)
+        *deleted = 0;
+    clear_msg(msg);
+    if (!s->ttl)
+        return DAOC_OK;
+    ON_CONN((daoc__pg *)st, false, msg, cleanup_ttl_on(st, s, budget_ms, deleted, msg));
+    return rc;
+}
+
+static int pg_truncate(daoc__store *st, const daoc__schema *s, char **msg)
+{
+    int rc;
+    clear_msg(msg);
+    ON_CONN((daoc__pg *)st, false, msg, truncate_on(st, s, msg));
+    return rc;
 }
 
 const daoc__store_ops daoc__pg_ops = {

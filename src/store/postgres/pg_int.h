@@ -1,8 +1,10 @@
 /*
  * pg_int.h -- internals shared by the files of the PostgreSQL store.
  *
- * Files: conn.c (connection, session settings, reconnecting, the
- * prepared-statement cache, transactions, running statements), sql.c (SQL
+ * Files: pool.c (the per-process connection pools: borrowing, returning,
+ * opening and checking connections), conn.c (borrowing for an operation,
+ * pinning for a transaction, the statement caches, running statements,
+ * transactions, open/close), sql.c (SQL
  * text of every statement with its parameter plan, and the DDL), text.c
  * (PostgreSQL text formats: array literals, timestamps, numbers), rowio.c
  * (entity values -> parameters, result rows -> entity-shaped rows), ops.c
@@ -72,15 +74,17 @@ typedef struct pg_param {
     uint32_t idx;
 } pg_param;
 
-/* A cached statement of one connection. */
+/* A statement of a store handle: SQL text and parameter plan, built once
+ * per (schema, code).  Connections prepare it lazily, keyed by its text. */
 typedef struct pg_stmt {
     const daoc__schema *s;
     uint32_t code;
-    char name[24];     /* server-side name, unique for the store's lifetime */
-    char *sql;         /* kept to re-prepare after a reconnect */
+    char *sql;
+    size_t sql_len;
+    uint64_t hash; /* of sql: the connections' cache key */
     pg_param *params;
     int nparams;
-    uint64_t prepared_gen; /* connection generation it was prepared on (0 = never) */
+    char name[16]; /* its name on q->cur, set by daoc__pg_stmt */
 } pg_stmt;
 
 typedef struct pg_stmt_ent {
@@ -88,6 +92,27 @@ typedef struct pg_stmt_ent {
     uint32_t code;
     pg_stmt *st;
 } pg_stmt_ent;
+
+/* A statement prepared on one connection, found by its SQL text (every
+ * handle sharing the connection reuses it). */
+typedef struct pg_prep {
+    uint64_t hash;
+    char *sql; /* owned copy; NULL = free slot */
+    char name[16];
+} pg_prep;
+
+typedef struct pg_pool pg_pool; /* pool.c */
+
+/* One pooled connection. */
+typedef struct pg_conn {
+    PGconn *pg;
+    struct pg_conn *next; /* idle list */
+    pg_pool *pool;
+    pg_prep *prep;        /* open addressing, power-of-two capacity */
+    size_t prep_cap, prep_len;
+    uint32_t next_id;     /* statement names daoc_<n>, never reused */
+    bool broken;          /* lost: discarded when returned */
+} pg_conn;
 
 /* SQL text under construction with its parameter plan. */
 typedef struct pg_sqlb {
@@ -117,15 +142,14 @@ typedef struct pg_ref {
 
 typedef struct daoc__pg {
     daoc__store base;
-    PGconn *conn;
-    char *where;       /* "host:port" / "socket dir" for messages */
-    char *schema;      /* pg_schema or NULL */
-    int timeout_ms;
-    uint64_t gen;      /* bumped on every (re)connect: statements re-prepare */
-    uint64_t next_id;  /* statement names */
+    pg_pool *rw;       /* the primary's pool */
+    pg_pool *ro;       /* the read replica's (pg_ro_host), or NULL */
+    pg_conn *cur;      /* borrowed for the running operation, or pinned by a transaction */
     int depth;         /* transaction nesting */
     bool poisoned;     /* a nested rollback happened: the outer commit rolls back */
     bool tx_lost;      /* the connection dropped inside a transaction */
+    bool unsent;       /* the last failure lost the connection before the operation's
+                          statement was sent (a read may be retried) */
     pg_stmt_ent *cache;
     size_t cache_cap, cache_len;
     pg_ref *refs;
@@ -138,21 +162,46 @@ typedef struct daoc__pg {
     int vals_cap;
 } daoc__pg;
 
+/* ---- pool.c ---- */
+/* The pool of cfg's primary (replica false) or read replica target, created
+ * or shared (reference counted).  DAOC_OK or DAOC_ENOMEM. */
+int daoc__pg_pool_ref(const daoc_config *cfg, bool replica, pg_pool **out);
+void daoc__pg_pool_unref(pg_pool *p);
+/* Borrows a connection: an idle one that passes the check, a new one while
+ * fewer than the cap exist, else waits.  Bounded by pg_timeout as a whole.
+ * DAOC_ESTORE with *msg: "timeout waiting for a free connection from the
+ * pool (pg_pool_size = N)" or "could not connect to PostgreSQL at <where>:
+ * <reason>". */
+int daoc__pg_pool_get(pg_pool *p, pg_conn **out, char **msg);
+/* Returns c to its pool, or discards it when it broke or is inside a
+ * transaction.  Thread-safe; wakes one waiter. */
+void daoc__pg_pool_put(pg_conn *c);
+const char *daoc__pg_pool_where(const pg_pool *p);
+/* Counts for tests and diagnostics (any may be NULL). */
+void daoc__pg_pool_stats(pg_pool *p, int *open, int *idle, int *cap);
+/* Copy of t without trailing newlines/blanks ("unknown PostgreSQL error"
+ * for NULL/empty); NULL on ENOMEM. */
+char *daoc__pg_trim(const char *t);
+
 /* ---- conn.c ---- */
 extern const daoc__store_ops daoc__pg_ops;
 void daoc__pg_close(daoc__store *st);
-/* Makes sure the connection is usable, reconnecting (and re-running the
- * session settings) when it was lost.  DAOC_ESTORE with *msg when not. */
-int daoc__pg_ready(daoc__pg *q, char **msg);
-/* Cached statement for (s, code), built (sql.c) and prepared on first use
- * on the current connection. */
+/* Gives the operation a connection in q->cur: the pinned one inside a
+ * transaction (DAOC_ESTORE once it was lost), else one borrowed from the
+ * replica's pool for a read when there is a replica, from the primary's
+ * otherwise.  Pair with daoc__pg_release. */
+int daoc__pg_acquire(daoc__pg *q, bool read, char **msg);
+/* Ends the operation: returns q->cur to its pool unless a transaction pins it. */
+void daoc__pg_release(daoc__pg *q);
+/* Cached statement for (s, code), built (sql.c) on first use and prepared
+ * on q->cur when that connection has not prepared its text yet. */
 int daoc__pg_stmt(daoc__pg *q, const daoc__schema *s, uint32_t code, pg_stmt **out, char **msg);
 /* Runs a prepared statement with the values in q->vals.  Returns DAOC_OK
  * with *res (PGRES_TUPLES_OK / COMMAND_OK), or DAOC_ESTORE with *res set
  * to the error result (caller PQclear()s) when the server refused it,
  * or with *res NULL and *msg set when the connection failed. */
 int daoc__pg_run(daoc__pg *q, pg_stmt *st, PGresult **res, char **msg);
-/* Runs SQL text without parameters or results (DDL, transaction verbs). */
+/* Runs SQL text without parameters or results (DDL, savepoints) on q->cur. */
 int daoc__pg_exec(daoc__pg *q, const char *sql, char **msg);
 /* Copies the error of res (or of the connection when res is NULL) into
  * *msg; returns DAOC_ESTORE (DAOC_ENOMEM when the copy fails). */

@@ -1,0 +1,489 @@
+/*
+ * bench_pg.c -- the DAO on PostgreSQL against raw libpq on the same table, in
+ * the same process and run, 2 threads with 2 connections (one daoc_db per
+ * thread; raw = one PGconn per thread, PQprepare once + PQexecPrepared, text
+ * format).  Raw and DAO phases alternate within each round (the side that
+ * goes first alternates too); the figure is the median of per-round ratios
+ * (DAO rate / raw rate).
+ *
+ *   DAOC_BENCH_PG="host=... port=... user=... dbname=..." \
+ *     build/bench/bench_pg [SCAN_ROWS] [ROUNDS] [PHASE_SECONDS]
+ *
+ * Everything happens in its own schema, daoc_bench (dropped and created
+ * again at start, dropped at the end); the DAO creates its `consumers` table
+ * there (pg_schema = daoc_bench), and the raw side uses the same table.
+ *   select: random existing ids; raw = SELECT of every column by id, every
+ *           value read; DAO = daoc_dao_select({id}), entity built and freed.
+ *   insert: autocommit, one row per statement on both sides; raw = prepared
+ *           INSERT of all columns with pre-generated values; DAO =
+ *           daoc_dao_insert({username, tags}) with full validation (uuid and
+ *           timestamps generated, tags validated) and the row returned.
+ *   scan:   SCAN_ROWS rows (default 1M, loaded with COPY) paged 1000 at a
+ *           time, each thread scanning the whole table; raw = keyset
+ *           `WHERE id > $1 ORDER BY id LIMIT 1000`, every value read; DAO =
+ *           daoc_dao_page(size 1000, offset) until there is no next offset,
+ *           as kong.db.<entity>:each does.  Memory: max RSS (getrusage) before
+ *           and after a DAO scan of a quarter of the rows and of all of them.
+ * It measures; it does not judge correctness (the test suites do).
+ */
+#include <libpq-fe.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "daoc.h"
+
+#define NTHREADS 2
+#define PAGE 1000
+#define SCHEMA "daoc_bench"
+
+static const char *g_conninfo;
+static long g_scan_rows;
+static double g_secs;
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_d);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static void die(const char *what, const char *why)
+{
+    fprintf(stderr, "bench_pg: %s: %s\n", what, why);
+    exit(1);
+}
+
+static long max_rss_kb(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss;
+}
+
+/* The id of loaded row i: a fixed permutation of uuids, so selects can pick
+ * random existing ids without keeping a million of them in memory. */
+static void id_of(unsigned long long i, char out[37])
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned long long a = i * 0x9E3779B97F4A7C15ULL + 0x1234567ULL, b = ~i * 0xC2B2AE3D27D4EB4FULL;
+    a ^= a >> 31;
+    b ^= b >> 29;
+    unsigned char x[16];
+    for (int k = 0; k < 8; k++) {
+        x[k] = (unsigned char)(a >> (8 * k));
+        x[8 + k] = (unsigned char)(b >> (8 * k));
+    }
+    /* the row number itself in the last 4 bytes: unique by construction */
+    x[12] = (unsigned char)(i >> 24), x[13] = (unsigned char)(i >> 16);
+    x[14] = (unsigned char)(i >> 8), x[15] = (unsigned char)i;
+    x[6] = (unsigned char)((x[6] & 0x0f) | 0x40);
+    x[8] = (unsigned char)((x[8] & 0x3f) | 0x80);
+    int o = 0;
+    for (int k = 0; k < 16; k++) {
+        if (k == 4 || k == 6 || k == 8 || k == 10)
+            out[o++] = '-';
+        out[o++] = hex[x[k] >> 4];
+        out[o++] = hex[x[k] & 15];
+    }
+    out[o] = 0;
+}
+
+static unsigned long long rnd(unsigned long long *s)
+{
+    *s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
+    return *s >> 33;
+}
+
+/* ---- raw libpq ------------------------------------------------------------ */
+
+static PGconn *raw_connect(void)
+{
+    PGconn *c = PQconnectdb(g_conninfo);
+    if (PQstatus(c) != CONNECTION_OK)
+        die("connect", PQerrorMessage(c));
+    return c;
+}
+
+static void raw_exec(PGconn *c, const char *sql)
+{
+    PGresult *r = PQexec(c, sql);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
+        die(sql, PQerrorMessage(c));
+    PQclear(r);
+}
+
+static void raw_prepare(PGconn *c, const char *name, const char *sql, int n)
+{
+    PGresult *r = PQprepare(c, name, sql, n, NULL);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK)
+        die(name, PQerrorMessage(c));
+    PQclear(r);
+}
+
+/* COPY of g_scan_rows rows into daoc_bench.consumers in 64 KiB chunks. */
+static void load_rows(PGconn *c)
+{
+    PGresult *r = PQexec(c, "COPY consumers (id, created_at, updated_at, username, custom_id, "
+                            "tags) FROM STDIN");
+    if (PQresultStatus(r) != PGRES_COPY_IN)
+        die("copy", PQerrorMessage(c));
+    PQclear(r);
+    char buf[65536 + 256];
+    size_t n = 0;
+    for (long i = 0; i < g_scan_rows; i++) {
+        char id[37];
+        id_of((unsigned long long)i, id);
+        n += (size_t)snprintf(buf + n, sizeof buf - n,
+                              "%s\t2024-01-01 00:00:00+00\t2024-01-01 00:00:00+00\tuser-%ld\t\\N\t"
+                              "{bench,loaded}\n",
+                              id, i);
+        if (n > 65536) {
+            if (PQputCopyData(c, buf, (int)n) != 1)
+                die("copy", PQerrorMessage(c));
+            n = 0;
+        }
+    }
+    if ((n && PQputCopyData(c, buf, (int)n) != 1) || PQputCopyEnd(c, NULL) != 1)
+        die("copy", PQerrorMessage(c));
+    r = PQgetResult(c);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK)
+        die("copy", PQerrorMessage(c));
+    PQclear(r);
+    while ((r = PQgetResult(c)))
+        PQclear(r);
+}
+
+/* ---- the DAO ---------------------------------------------------------- */
+
+static daoc_db *open_db(void)
+{
+    char why[512];
+    daoc_config *cfg = NULL;
+    if (daoc_config_load(&cfg, NULL, why, sizeof why) != DAOC_OK)
+        die("config", why);
+    PQconninfoOption *opts = PQconninfoParse(g_conninfo, NULL);
+    if (!opts)
+        die("DAOC_BENCH_PG", "not a libpq connection string");
+    static const char *const map[][2] = {{"host", "pg_host"},       {"port", "pg_port"},
+                                         {"user", "pg_user"},       {"password", "pg_password"},
+                                         {"dbname", "pg_database"}, {NULL, NULL}};
+    for (PQconninfoOption *o = opts; o->keyword; o++)
+        for (int k = 0; map[k][0]; k++)
+            if (o->val && *o->val && strcmp(o->keyword, map[k][0]) == 0 &&
+                daoc_config_set(cfg, map[k][1], o->val, why, sizeof why) != DAOC_OK)
+                die("config", why);
+    PQconninfoFree(opts);
+    if (daoc_config_set(cfg, "database", "postgres", why, sizeof why) != DAOC_OK ||
+        daoc_config_set(cfg, "pg_schema", SCHEMA, why, sizeof why) != DAOC_OK ||
+        daoc_config_set(cfg, "pg_timeout", "60000", why, sizeof why) != DAOC_OK)
+        die("config", why);
+    daoc_db *db = NULL;
+    daoc_error *err = NULL;
+    if (daoc_db_open(&db, cfg, &err) != DAOC_OK)
+        die("open", err ? daoc_error_string(err) : "failed");
+    daoc_config_free(cfg);
+    return db;
+}
+
+/* ---- one worker per thread ------------------------------------------------ */
+
+enum { SEL_RAW, SEL_DAO, INS_RAW, INS_DAO, SCAN_RAW, SCAN_DAO, NPHASES };
+static const char *const PHASE_NAMES[] = {"select raw", "select dao", "insert raw",
+                                          "insert dao", "scan raw",   "scan dao"};
+
+typedef struct worker {
+    int no;
+    PGconn *raw;
+    daoc_db *db;
+    daoc_dao *dao;
+    unsigned long long seed;
+    long serial;
+    /* per phase */
+    int phase;
+    long scan_limit; /* rows to scan (scan phases) */
+    long ops;
+    double secs;
+    size_t touched;
+} worker;
+
+static void raw_select(worker *w, double end)
+{
+    while (now() < end) {
+        for (int k = 0; k < 100; k++, w->ops++) {
+            char id[37];
+            id_of(rnd(&w->seed) % (unsigned long long)g_scan_rows, id);
+            const char *p[1] = {id};
+            PGresult *r = PQexecPrepared(w->raw, "sel", 1, p, NULL, NULL, 0);
+            if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1)
+                die("raw select", PQerrorMessage(w->raw));
+            for (int c = 0; c < PQnfields(r); c++)
+                w->touched += (size_t)PQgetlength(r, 0, c) + (PQgetisnull(r, 0, c) ? 0 : 1);
+            PQclear(r);
+        }
+    }
+}
+
+static void dao_select(worker *w, double end)
+{
+    daoc_error *err = NULL;
+    while (now() < end) {
+        for (int k = 0; k < 100; k++, w->ops++) {
+            char id[37];
+            id_of(rnd(&w->seed) % (unsigned long long)g_scan_rows, id);
+            daoc_value *pk = daoc_obj(), *out = NULL;
+            if (daoc_obj_set(pk, "id", daoc_strn(id, 36)) != DAOC_OK)
+                die("build", "out of memory");
+            if (daoc_dao_select(w->dao, pk, NULL, &out, &err) != DAOC_OK || !out)
+                die("dao select", err ? daoc_error_string(err) : "row missing");
+            w->touched += daoc_value_len(out);
+            daoc_value_free(pk);
+            daoc_value_free(out);
+        }
+    }
+}
+
+static void raw_insert(worker *w, double end)
+{
+    while (now() < end) {
+        for (int k = 0; k < 20; k++, w->ops++) {
+            char id[37], name[48], ts[40];
+            /* ids far above the loaded range: the thread number in the top bits */
+            id_of(((unsigned long long)(w->no + 1) << 40) + (unsigned long long)w->serial, id);
+            snprintf(name, sizeof name, "raw-%d-%ld", w->no, w->serial++);
+            time_t t = time(NULL);
+            struct tm tm;
+            gmtime_r(&t, &tm);
+            strftime(ts, sizeof ts, "%Y-%m-%d %H:%M:%S+00", &tm);
+            const char *p[4] = {id, ts, name, "{bench}"};
+            PGresult *r = PQexecPrepared(w->raw, "ins", 4, p, NULL, NULL, 0);
+            if (PQresultStatus(r) != PGRES_COMMAND_OK)
+                die("raw insert", PQerrorMessage(w->raw));
+            PQclear(r);
+        }
+    }
+}
+
+static void dao_insert(worker *w, double end)
+{
+    daoc_error *err = NULL;
+    while (now() < end) {
+        for (int k = 0; k < 20; k++, w->ops++) {
+            char name[48];
+            snprintf(name, sizeof name, "dao-%d-%ld", w->no, w->serial++);
+            daoc_value *e = daoc_obj(), *tags = daoc_arr(), *out = NULL;
+            if (daoc_obj_set(e, "username", daoc_str(name)) != DAOC_OK ||
+                daoc_arr_push(tags, daoc_str("bench")) != DAOC_OK ||
+                daoc_obj_set(e, "tags", tags) != DAOC_OK)
+                die("build", "out of memory");
+            if (daoc_dao_insert(w->dao, e, NULL, &out, &err) != DAOC_OK)
+                die("dao insert", err ? daoc_error_string(err) : "failed");
+            w->touched += daoc_value_len(out);
+            daoc_value_free(e);
+            daoc_value_free(out);
+        }
+    }
+}
+
+static void raw_scan(worker *w)
+{
+    char last[37] = "00000000-0000-0000-0000-000000000000";
+    while (w->ops < w->scan_limit) {
+        const char *p[1] = {last};
+        PGresult *r = PQexecPrepared(w->raw, "scan", 1, p, NULL, NULL, 0);
+        if (PQresultStatus(r) != PGRES_TUPLES_OK)
+            die("raw scan", PQerrorMessage(w->raw));
+        int n = PQntuples(r), nf = PQnfields(r);
+        for (int i = 0; i < n; i++)
+            for (int c = 0; c < nf; c++)
+                w->touched += (size_t)PQgetlength(r, i, c) + (PQgetisnull(r, i, c) ? 0 : 1);
+        if (n > 0)
+            snprintf(last, sizeof last, "%s", PQgetvalue(r, n - 1, 0));
+        PQclear(r);
+        w->ops += n;
+        if (n < PAGE)
+            break;
+    }
+}
+
+static void dao_scan(worker *w)
+{
+    daoc_error *err = NULL;
+    char *offset = NULL;
+    while (w->ops < w->scan_limit) {
+        daoc_value *rows = NULL;
+        char *next = NULL;
+        if (daoc_dao_page(w->dao, PAGE, offset, NULL, &rows, &next, &err) != DAOC_OK)
+            die("dao page", err ? daoc_error_string(err) : "failed");
+        size_t n = daoc_value_len(rows);
+        for (size_t i = 0; i < n; i++)
+            w->touched += daoc_value_len(daoc_arr_get(rows, i));
+        daoc_value_free(rows);
+        daoc_free(offset);
+        offset = next;
+        w->ops += (long)n;
+        if (!offset)
+            break;
+    }
+    daoc_free(offset);
+}
+
+static void *run_phase(void *arg)
+{
+    worker *w = arg;
+    w->ops = 0;
+    double t0 = now(), end = t0 + g_secs;
+    switch (w->phase) {
+    case SEL_RAW: raw_select(w, end); break;
+    case SEL_DAO: dao_select(w, end); break;
+    case INS_RAW: raw_insert(w, end); break;
+    case INS_DAO: dao_insert(w, end); break;
+    case SCAN_RAW: raw_scan(w); break;
+    case SCAN_DAO: dao_scan(w); break;
+    }
+    w->secs = now() - t0;
+    return NULL;
+}
+
+static worker g_w[NTHREADS];
+
+/* Runs one phase on every thread at once; returns the total rate (ops/s:
+ * operations of all threads over the longest thread's time). */
+static double phase(int ph, long scan_limit)
+{
+    pthread_t th[NTHREADS];
+    for (int i = 0; i < NTHREADS; i++) {
+        g_w[i].phase = ph;
+        g_w[i].scan_limit = scan_limit;
+        if (pthread_create(&th[i], NULL, run_phase, &g_w[i]) != 0)
+            die("pthread_create", "failed");
+    }
+    long ops = 0;
+    double secs = 0;
+    for (int i = 0; i < NTHREADS; i++) {
+        pthread_join(th[i], NULL);
+        ops += g_w[i].ops;
+        if (g_w[i].secs > secs)
+            secs = g_w[i].secs;
+    }
+    return (double)ops / secs;
+}
+
+int main(int argc, char **argv)
+{
+    g_scan_rows = argc > 1 ? atol(argv[1]) : 1000000;
+    int rounds = argc > 2 ? atoi(argv[2]) : 3;
+    g_secs = argc > 3 ? atof(argv[3]) : 2.0;
+    if (rounds < 1 || rounds > 31 || g_scan_rows < 4 * PAGE || g_secs <= 0)
+        die("usage", "bench_pg [SCAN_ROWS >= 4000] [ROUNDS 1..31] [PHASE_SECONDS]");
+    g_conninfo = getenv("DAOC_BENCH_PG");
+    if (!g_conninfo || !*g_conninfo)
+        die("DAOC_BENCH_PG", "not set (a libpq connection string; scripts/run-bench.sh sets it)");
+
+    /* a schema of our own, then the DAO creates its table in it */
+    PGconn *setup = raw_connect();
+    raw_exec(setup, "SET client_min_messages = warning");
+    raw_exec(setup, "DROP SCHEMA IF EXISTS " SCHEMA " CASCADE");
+    raw_exec(setup, "CREATE SCHEMA " SCHEMA);
+    for (int i = 0; i < NTHREADS; i++) {
+        g_w[i].no = i;
+        g_w[i].seed = 42 + (unsigned long long)i * 7919;
+        g_w[i].db = open_db();
+        g_w[i].dao = daoc_db_dao(g_w[i].db, "consumers");
+        g_w[i].raw = raw_connect();
+        raw_exec(g_w[i].raw, "SET search_path TO " SCHEMA);
+        raw_prepare(g_w[i].raw, "sel",
+                    "SELECT id, created_at, updated_at, username, custom_id, tags "
+                    "FROM consumers WHERE id = $1",
+                    1);
+        raw_prepare(g_w[i].raw, "ins",
+                    "INSERT INTO consumers (id, created_at, updated_at, username, custom_id, "
+                    "tags) VALUES ($1, $2, $2, $3, NULL, $4)",
+                    4);
+        raw_prepare(g_w[i].raw, "scan",
+                    "SELECT id, created_at, updated_at, username, custom_id, tags "
+                    "FROM consumers WHERE id > $1 ORDER BY id LIMIT 1000",
+                    1);
+    }
+    raw_exec(setup, "SET search_path TO " SCHEMA);
+    double t0 = now();
+    load_rows(setup);
+    raw_exec(setup, "VACUUM ANALYZE consumers");
+    fprintf(stderr, "loaded %ld rows with COPY in %.1f s\n", g_scan_rows, now() - t0);
+
+    /* memory: DAO scans of a quarter of the rows, then of all of them */
+    long rss0 = max_rss_kb();
+    double r_quarter = phase(SCAN_DAO, g_scan_rows / 4);
+    long rss1 = max_rss_kb();
+    double r_full = phase(SCAN_DAO, g_scan_rows);
+    long rss2 = max_rss_kb();
+    fprintf(stderr, "memory: max RSS %ld KiB before, %ld after scanning %ld rows (%.0f rows/s), "
+                    "%ld after %ld rows (%.0f rows/s)\n",
+            rss0, rss1, g_scan_rows / 4, r_quarter, rss2, g_scan_rows, r_full);
+
+    double rate[NPHASES][32], q_sel[32], q_ins[32], q_scan[32];
+    for (int r = 0; r < rounds; r++) {
+        int dao_first = r % 2;
+        for (int pair = 0; pair < 3; pair++) {
+            int raw_ph = pair * 2, dao_ph = raw_ph + 1;
+            long lim = pair == 2 ? g_scan_rows + 1000000000L : 0;
+            if (dao_first) {
+                rate[dao_ph][r] = phase(dao_ph, lim);
+                rate[raw_ph][r] = phase(raw_ph, lim);
+            } else {
+                rate[raw_ph][r] = phase(raw_ph, lim);
+                rate[dao_ph][r] = phase(dao_ph, lim);
+            }
+        }
+        q_sel[r] = rate[SEL_DAO][r] / rate[SEL_RAW][r];
+        q_ins[r] = rate[INS_DAO][r] / rate[INS_RAW][r];
+        q_scan[r] = rate[SCAN_DAO][r] / rate[SCAN_RAW][r];
+        fprintf(stderr, "round %d (%s first):", r, dao_first ? "dao" : "raw");
+        for (int p = 0; p < NPHASES; p++)
+            fprintf(stderr, " %s %.0f;", PHASE_NAMES[p], rate[p][r]);
+        fprintf(stderr, " ratios select %.2f insert %.2f scan %.2f\n", q_sel[r], q_ins[r],
+                q_scan[r]);
+    }
+    double med[NPHASES];
+    for (int p = 0; p < NPHASES; p++)
+        med[p] = median(rate[p], rounds);
+    printf("PG  select by primary key (2 threads):      raw %8.0f ops/s   dao %8.0f ops/s   "
+           "ratio %.2f (target >= 0.90)\n",
+           med[SEL_RAW], med[SEL_DAO], median(q_sel, rounds));
+    printf("PG  insert, full validation, autocommit:    raw %8.0f rows/s  dao %8.0f rows/s  "
+           "ratio %.2f (target >= 0.85)\n",
+           med[INS_RAW], med[INS_DAO], median(q_ins, rounds));
+    printf("PG  paging %ld rows by 1000 (each thread):  raw %8.0f rows/s  dao %8.0f rows/s  "
+           "ratio %.2f (target >= 0.80)\n",
+           g_scan_rows, med[SCAN_RAW], med[SCAN_DAO], median(q_scan, rounds));
+    printf("PG  memory while paging (max RSS): %ld KiB before, %ld KiB after %ld rows, "
+           "%ld KiB after %ld rows (%+ld KiB)\n",
+           rss0, rss1, g_scan_rows / 4, rss2, g_scan_rows, rss2 - rss1);
+
+    size_t touched = 0;
+    for (int i = 0; i < NTHREADS; i++) {
+        touched += g_w[i].touched;
+        PQfinish(g_w[i].raw);
+        daoc_db_close(g_w[i].db);
+    }
+    if (touched == 0)
+        die("bench", "nothing read");
+    raw_exec(setup, "DROP SCHEMA " SCHEMA " CASCADE");
+    PQfinish(setup);
+    return 0;
+}
