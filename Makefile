@@ -45,7 +45,7 @@ ALIB_OBJ := $(patsubst %.c,$(A)/%.o,$(LIB_SRC)) $(patsubst build/gen/%.c,$(A)/ge
 ACLI_OBJ := $(patsubst %.c,$(A)/%.o,$(CLI_SRC))
 ATESTS := $(patsubst tests/unit/%.c,$(A)/tests/%,$(TEST_SRC))
 
-.PHONY: all run test test-build vg-build bench fuzz valgrind install clean deps deps-test format check
+.PHONY: all run test test-build vg-build tsan-build bench fuzz valgrind install clean deps deps-test format check
 all: build/daoc build/libdaoc.so build/libdaoc.a build/daoc.pc
 
 deps:
@@ -100,8 +100,8 @@ $(A)/tests/%: tests/unit/%.c tests/harness.h tests/unit/fixture.h $(A)/libdaoc.a
 
 test-build: $(ATESTS) $(A)/daoc
 test: deps-test
-	@$(MAKE) --no-print-directory test-build vg-build
-	@scripts/run-tests.sh $(A) $(V)
+	@$(MAKE) --no-print-directory test-build vg-build tsan-build
+	@DAOC_TSAN_DIR=$(TS) scripts/run-tests.sh $(A) $(V)
 
 # --- valgrind: release-style build (no ASan), leak check -------------------
 V := build/vg
@@ -125,6 +125,24 @@ $(V)/daoc: $(VCLI_OBJ) $(V)/libdaoc.a
 vg-build: $(VTESTS) $(V)/daoc
 valgrind: deps-test vg-build
 	@scripts/run-valgrind.sh $(V)
+
+# --- thread sanitizer: the suites that share state across threads ------------
+TS := build/tsan
+TLIB_OBJ := $(patsubst %.c,$(TS)/%.o,$(LIB_SRC)) $(patsubst build/gen/%.c,$(TS)/gen/%.o,$(GEN_SRC))
+TTESTS := $(TS)/tests/test_pg_pool
+$(TS)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) -O1 -g -fsanitize=thread $(PKG_CFLAGS) -DDAOC_TESTING -MMD -MP -c -o $@ $<
+$(TS)/gen/%.o: build/gen/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c17 -fPIC -O1 -c -o $@ $<
+$(TS)/libdaoc.a: $(TLIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+$(TS)/tests/%: tests/unit/%.c tests/harness.h tests/unit/fixture.h $(TS)/libdaoc.a
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) -Itests -O1 -g -fsanitize=thread $(PKG_CFLAGS) -DDAOC_TESTING -o $@ $< $(TS)/libdaoc.a $(PKG_LIBS)
+tsan-build: $(TTESTS)
 
 # --- fuzzing (clang + libFuzzer) --------------------------------------------
 F := build/fuzz

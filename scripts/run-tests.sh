@@ -130,6 +130,13 @@ if PG_ENV="$("$ROOT/scripts/pg-start.sh" 2>"$WORK/pg-start.log")"; then
       > "$WORK/lua_$name-pg.log" 2>&1; rc=$?
     count "$name.lua[postgres]" "$WORK/lua_$name-pg.log" $rc
   done
+  # The pool under ThreadSanitizer (built by make test as $DAOC_TSAN_DIR).
+  if [ -n "${DAOC_TSAN_DIR:-}" ] && [ -x "$ROOT/$DAOC_TSAN_DIR/tests/test_pg_pool" ]; then
+    name=test_pg_pool
+    pg_db "tsan_$name" && pg_run "tsan_$name" env TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1" \
+      "$ROOT/$DAOC_TSAN_DIR/tests/$name" > "$WORK/tsan_$name-pg.log" 2>&1; rc=$?
+    count "$name[postgres,tsan]" "$WORK/tsan_$name-pg.log" $rc
+  fi
   # Last, because it stops and restarts the server (scripts/pg-restart.sh).
   name=test_pg_faults
   pg_db "$name" && pg_run "$name" env DAOC_TEST_PG_DIR="$PG_DIR" "$ROOT/$B/tests/$name" \
