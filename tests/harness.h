@@ -106,6 +106,9 @@ int main(int argc, char **argv)
         fflush(stdout);
     }
     printf("RESULT passed=%d failed=%d\n", passed, failed);
+    /* LeakSanitizer exits with _exit() when it finds leaks: flush first so
+     * the counts are never lost with the buffer. */
+    fflush(stdout);
     return failed ? 1 : 0;
 }
 
