@@ -434,8 +434,7 @@ void daoc__pg_close(daoc__store *st)
     daoc__pg_pool_unref(q->ro);
     daoc__pg_pool_unref(q->rw);
     daoc__free(q->cache);
-    daoc__free(q->refs);
-    daoc__free(q->tables);
+    daoc__registry_free(&q->reg);
     daoc__free(q->vals);
     daoc__free(q->offs);
     daoc__buf_free(&q->scratch);

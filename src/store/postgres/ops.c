@@ -6,7 +6,9 @@
  * one inside a transaction; reads outside one go to the replica when
  * there is one), fetches its cached prepared statement, binds by the
  * statement's parameter plan, runs it and turns the result into rows.
- * Writes return the stored row with RETURNING.  TTL expiry is computed here
+ * Updates and upserts return the stored row with RETURNING; an insert whose
+ * values all read back as themselves (rowio.c) rebuilds it from the entity
+ * instead, with the ttl column computed here.  TTL expiry is computed here
  * (created_at/updated_at + ttl, or now + ttl) and stored as TIMESTAMP WITH
  * TIME ZONE; reads filter with the server's CURRENT_TIMESTAMP.
  *
@@ -23,6 +25,7 @@
  * sent -- pool.c -- which is not a retry.)  No SQL text here but the
  * savepoint verbs.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -39,58 +42,13 @@ static void clear_msg(char **msg)
 
 /* ---- ensure_table ------------------------------------------------------- */
 
-static bool ensured(const daoc__pg *q, const daoc__schema *s)
-{
-    for (size_t i = 0; i < q->ntables; i++)
-        if (q->tables[i] == s)
-            return true;
-    return false;
-}
-
-static int remember(daoc__pg *q, const daoc__schema *s)
-{
-    size_t nref = 0;
-    for (size_t i = 0; i < s->nfields; i++)
-        if (s->fields[i].type == DAOC__F_FOREIGN && s->fields[i].ref && !s->fields[i].transient)
-            nref++;
-    if (q->ntables == q->tables_cap) {
-        size_t cap = q->tables_cap ? q->tables_cap * 2 : 16;
-        const daoc__schema **t = daoc__realloc(q->tables, cap * sizeof *t);
-        if (!t)
-            return DAOC_ENOMEM;
-        q->tables = t;
-        q->tables_cap = cap;
-    }
-    if (q->nrefs + nref > q->refs_cap) {
-        size_t cap = q->refs_cap ? q->refs_cap * 2 : 16;
-        while (cap < q->nrefs + nref)
-            cap *= 2;
-        pg_ref *r = daoc__realloc(q->refs, cap * sizeof *r);
-        if (!r)
-            return DAOC_ENOMEM;
-        q->refs = r;
-        q->refs_cap = cap;
-    }
-    q->tables[q->ntables++] = s;
-    for (size_t i = 0; i < s->nfields; i++) {
-        const daoc__field *f = &s->fields[i];
-        if (f->type != DAOC__F_FOREIGN || !f->ref || f->transient)
-            continue;
-        pg_ref *r = &q->refs[q->nrefs++];
-        r->child = s;
-        r->field = i;
-        r->parent = f->ref;
-    }
-    return DAOC_OK;
-}
-
 static int ensure_table_on(daoc__store *st, const daoc__schema *s, char **msg)
 {
     daoc__pg *q = (daoc__pg *)st;
     clear_msg(msg);
     if (!s || s->npk == 0 || s->is_record)
         return DAOC_EINVAL;
-    if (ensured(q, s))
+    if (daoc__registry_has(&q->reg, s))
         return DAOC_OK;
     daoc__buf b = DAOC__BUF_INIT;
     daoc__pg_ddl(&b, s);
@@ -102,33 +60,21 @@ static int ensure_table_on(daoc__store *st, const daoc__schema *s, char **msg)
     daoc__buf_free(&b);
     if (rc != DAOC_OK)
         return rc;
-    return remember(q, s);
+    return daoc__registry_add(&q->reg, s);
 }
 
 /* ---- shared helpers ------------------------------------------------------------ */
 
-/* Value of the auto timestamp field `name` in entity, or `now`. */
-static double ttl_base(const daoc__schema *s, const daoc_value *entity, const char *name,
-                       size_t nlen, double now)
-{
-    const daoc__field *f = daoc__schema_field(s, name, nlen);
-    if (!f || !f->auto_)
-        return now;
-    const daoc_value *v = daoc__obj_getn(entity, name, nlen);
-    return daoc__is_number(v) ? daoc_value_num(v) : now;
-}
-
 /* The hidden columns of a write: cache_key, and the expiry (kong-schema-dao
  * 6.3: ttl 0 = never expires). */
 static void hidden(pg_bind *b, const daoc__schema *s, const daoc_value *entity,
-                   const daoc__write_opts *o, bool upd)
+                   const daoc__write_opts *o, bool upd, double now)
 {
     b->cache_key = s->ncache_key > 1 && o ? o->cache_key : NULL;
     b->has_expiry = false;
     if (s->ttl && o && o->has_ttl && o->ttl > 0) {
-        double now = daoc__now();
-        double base = upd ? ttl_base(s, entity, "updated_at", 10, now)
-                          : ttl_base(s, entity, "created_at", 10, now);
+        double base = upd ? daoc__store_ttl_base(s, entity, "updated_at", 10, now)
+                          : daoc__store_ttl_base(s, entity, "created_at", 10, now);
         b->has_expiry = true;
         b->expiry = base + (double)o->ttl;
     }
@@ -263,14 +209,24 @@ static int insert_on(daoc__store *st, const daoc__schema *s, const daoc_value *e
     pg_stmt *stmt;
     *row = NULL;
     clear_msg(msg);
-    int rc = daoc__pg_stmt(q, s, daoc__pg_code(PG_OP_INSERT, PG_KEY_PK, 0), &stmt, msg);
+    /* when every value reads back as itself, the row is rebuilt here
+     * rather than sent back by the server (RETURNING) and parsed */
+    bool exact = daoc__pg_row_exact(s, entity);
+    int rc = daoc__pg_stmt(q, s,
+                           daoc__pg_code(PG_OP_INSERT, PG_KEY_PK, exact ? PG_V_NO_RETURNING : 0),
+                           &stmt, msg);
     if (rc != DAOC_OK)
         return rc;
+    double now = daoc__now();
     pg_bind b = {.entity = entity};
-    hidden(&b, s, entity, o, false);
+    hidden(&b, s, entity, o, false, now);
     if ((rc = daoc__pg_bind(q, s, stmt, &b, msg)) != DAOC_OK)
         return rc;
-    return run_write(q, s, stmt, entity, row, NULL, viol, msg);
+    rc = run_write(q, s, stmt, entity, exact ? NULL : row, NULL, viol, msg);
+    if (rc != DAOC_OK || !exact)
+        return rc;
+    return daoc__pg_row_from_entity(s, entity, b.has_expiry,
+                                    b.has_expiry ? (int64_t)floor(b.expiry - now) : 0, row);
 }
 
 static int update_on(daoc__store *st, const daoc__schema *s, const daoc__key *key,
@@ -287,7 +243,7 @@ static int update_on(daoc__store *st, const daoc__schema *s, const daoc__key *ke
     if (rc != DAOC_OK)
         return rc;
     pg_bind b = {.entity = entity, .key = key};
-    hidden(&b, s, entity, o, true);
+    hidden(&b, s, entity, o, true, daoc__now());
     if ((rc = daoc__pg_bind(q, s, stmt, &b, msg)) != DAOC_OK)
         return rc;
     return run_write(q, s, stmt, entity, row, NULL, viol, msg);
@@ -306,7 +262,7 @@ static int upsert_on(daoc__store *st, const daoc__schema *s, const daoc__key *ke
     if (rc != DAOC_OK)
         return rc;
     pg_bind b = {.entity = entity};
-    hidden(&b, s, entity, o, false);
+    hidden(&b, s, entity, o, false, daoc__now());
     if ((rc = daoc__pg_bind(q, s, stmt, &b, msg)) != DAOC_OK)
         return rc;
     return run_write(q, s, stmt, entity, row, NULL, viol, msg);
@@ -411,7 +367,7 @@ static int pg_ensure_table(daoc__store *st, const daoc__schema *s, char **msg)
 {
     int rc;
     clear_msg(msg);
-    if (s && ensured((daoc__pg *)st, s))
+    if (s && daoc__registry_has(&((daoc__pg *)st)->reg, s))
         return DAOC_OK;
     ON_CONN((daoc__pg *)st, false, msg, ensure_table_on(st, s, msg));
     return rc;

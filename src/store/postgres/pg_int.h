@@ -26,6 +26,7 @@
 #include "config/config.h"
 #include "core/buf.h"
 #include "schema/schema.h"
+#include "store/registry.h"
 #include "store/store.h"
 
 /* statement kinds (low byte of a cache code), as in the SQLite store */
@@ -42,6 +43,7 @@ enum {
 
 #define PG_V_SKIP_TTL 0x01
 #define PG_V_SET_TTL 0x01
+#define PG_V_NO_RETURNING 0x01 /* insert: the row is rebuilt from the entity */
 #define PG_PG_SKIP_TTL 0x01
 #define PG_PG_AFTER 0x02
 #define PG_PG_TAGS_AND 0x04
@@ -133,13 +135,6 @@ typedef struct pg_bind {
     int64_t limit;              /* PGP_LIMIT */
 } pg_bind;
 
-/* A foreign field of an ensured table: child.field references parent. */
-typedef struct pg_ref {
-    const daoc__schema *child;
-    size_t field;
-    const daoc__schema *parent;
-} pg_ref;
-
 typedef struct daoc__pg {
     daoc__store base;
     pg_pool *rw;       /* the primary's pool */
@@ -152,10 +147,7 @@ typedef struct daoc__pg {
                           statement was sent (a read may be retried) */
     pg_stmt_ent *cache;
     size_t cache_cap, cache_len;
-    pg_ref *refs;
-    size_t nrefs, refs_cap;
-    const daoc__schema **tables;
-    size_t ntables, tables_cap;
+    daoc__store_registry reg; /* ensured tables and their foreign fields */
     daoc__buf scratch;  /* text of bound parameters */
     size_t *offs;       /* per parameter: offset into scratch, or SIZE_MAX */
     const char **vals;  /* per parameter: the value pointer passed to libpq */
@@ -245,6 +237,16 @@ int daoc__pg_bind(daoc__pg *q, const daoc__schema *s, const pg_stmt *st, const p
 /* Builds the entity-shaped row `r` of res (columns in the select-list
  * order of sql.c). */
 int daoc__pg_row(const daoc__schema *s, const PGresult *res, int r, daoc_value **out, char **msg);
+/* True when reading back what binding `entity` stores would give exactly
+ * the entity's own values (canonical uuids, whole-second timestamps,
+ * strings, integers, booleans and arrays of those; no JSONB, no doubles),
+ * so an insert needs no RETURNING. */
+bool daoc__pg_row_exact(const daoc__schema *s, const daoc_value *entity);
+/* The row reading back an exact (daoc__pg_row_exact) entity would give;
+ * the ttl column (schemas with ttl) is `remaining` seconds, or null when
+ * has_ttl is false.  DAOC_OK or DAOC_ENOMEM. */
+int daoc__pg_row_from_entity(const daoc__schema *s, const daoc_value *entity, bool has_ttl,
+                             int64_t remaining, daoc_value **out);
 
 /* ---- viol.c ---- */
 /* Maps the error result of a write on s to *viol (DAOC_ECONSTRAINT), or

@@ -10,7 +10,9 @@
  *
  * Reading builds an entity-shaped row from one result row: foreign columns
  * re-nested as {"<pk>": value}, arrays and JSONB decoded, the computed ttl
- * column as whole remaining seconds.  This file knows no SQL text.
+ * column as whole remaining seconds.  An insert whose every value reads
+ * back as itself (daoc__pg_row_exact) skips RETURNING and gets the same
+ * row rebuilt from the bound entity.  This file knows no SQL text.
  */
 #include <math.h>
 #include <stdint.h>
@@ -185,14 +187,15 @@ static int col_value(const daoc__field *f, const char *text, size_t len, daoc_va
 int daoc__pg_row(const daoc__schema *s, const PGresult *res, int r, daoc_value **out, char **msg)
 {
     int rc = DAOC_ENOMEM;
-    size_t want = (size_t)PQnfields(res);
+    int nf = PQnfields(res);
+    size_t want = nf > 0 ? (size_t)nf : 1;
     daoc_value *o = daoc_obj();
     if (!o)
         return DAOC_ENOMEM;
-    o->u.o = daoc__malloc((want ? want : 1) * sizeof(daoc__kv));
+    o->u.o = daoc__malloc(want * sizeof(daoc__kv));
     if (!o->u.o)
         goto fail;
-    o->cap = want ? want : 1;
+    o->cap = want;
 
     int c = 0;
     for (size_t i = 0; i < s->nfields; i++) {
@@ -200,7 +203,7 @@ int daoc__pg_row(const daoc__schema *s, const PGresult *res, int r, daoc_value *
         if (f->transient)
             continue;
         daoc_value *v = NULL;
-        if (c >= PQnfields(res)) {
+        if (c >= nf) {
             rc = DAOC_ESTORE;
             goto bad;
         }
@@ -224,14 +227,19 @@ int daoc__pg_row(const daoc__schema *s, const PGresult *res, int r, daoc_value *
     }
     if (s->ttl) {
         daoc_value *v;
-        if (c >= PQnfields(res)) {
+        if (c >= nf) {
             rc = DAOC_ESTORE;
             goto bad;
         }
-        if (PQgetisnull(res, r, c))
+        if (PQgetisnull(res, r, c)) {
             v = daoc_null();
-        else
-            v = daoc_int((int64_t)floor(strtod(PQgetvalue(res, r, c), NULL)));
+        } else {
+            /* a BIGINT (sql.c); anything else is read as a number of seconds */
+            const char *t = PQgetvalue(res, r, c);
+            char *end = NULL;
+            long long n = strtoll(t, &end, 10);
+            v = daoc_int(*end ? (int64_t)floor(strtod(t, NULL)) : (int64_t)n);
+        }
         rc = daoc__obj_append(o, "ttl", 3, v);
         if (rc != DAOC_OK)
             goto fail;
@@ -244,4 +252,163 @@ bad:
 fail:
     daoc_value_free(o);
     return rc;
+}
+
+/* ---- rows rebuilt from inserted entities -------------------------------- */
+
+/* What PostgreSQL prints for a uuid: lowercase, 8-4-4-4-12. */
+static bool canonical_uuid(const daoc_value *v)
+{
+    if (v->type != DAOC_TSTR || v->len != 36)
+        return false;
+    for (size_t i = 0; i < 36; i++) {
+        char ch = v->u.s[i];
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (ch != '-')
+                return false;
+        } else if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'))) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Does a non-null v of scalar field f read back as itself? */
+static bool scalar_exact(const daoc__field *f, const daoc_value *v)
+{
+    switch (f->type) {
+    case DAOC__F_STRING:
+        return f->uuid ? canonical_uuid(v) : v->type == DAOC_TSTR;
+    case DAOC__F_INTEGER:
+        /* whole-second timestamps well inside the range a double holds in
+         * microseconds */
+        return v->type == DAOC_TINT && (!f->timestamp || (v->u.i > -100000000000LL &&
+                                                          v->u.i < 100000000000LL));
+    case DAOC__F_BOOLEAN:
+        return v->type == DAOC_TBOOL;
+    default:
+        return false; /* doubles, JSONB: the server's text may differ */
+    }
+}
+
+static bool value_exact(const daoc__field *f, const daoc_value *v, int depth)
+{
+    if (daoc__is_nil_or_null(v) || v->type == DAOC_TFUNC)
+        return true; /* bound as NULL, read back as null */
+    switch (f->type) {
+    case DAOC__F_ARRAY:
+    case DAOC__F_SET:
+        if (v->type == DAOC_TOBJ)
+            return v->len == 0;
+        if (v->type != DAOC_TARR || !f->elements || f->elements->type == DAOC__F_ARRAY ||
+            f->elements->type == DAOC__F_SET)
+            return false;
+        for (size_t i = 0; i < v->len; i++) {
+            const daoc_value *e = v->u.a[i];
+            if (!daoc__is_null(e) && !scalar_exact(f->elements, e))
+                return false;
+        }
+        return true;
+    case DAOC__F_FOREIGN: {
+        if (!f->ref || f->ref->npk == 0 || v->type != DAOC_TOBJ || depth > 8)
+            return false;
+        const daoc__field *pkf = &f->ref->fields[f->ref->pk[0]];
+        const daoc_value *inner = daoc__obj_getn(v, pkf->name, pkf->name_len);
+        return inner && !daoc__is_null(inner) && inner->type != DAOC_TFUNC &&
+               value_exact(pkf, inner, depth + 1);
+    }
+    default:
+        return scalar_exact(f, v);
+    }
+}
+
+bool daoc__pg_row_exact(const daoc__schema *s, const daoc_value *entity)
+{
+    if (!entity || entity->type != DAOC_TOBJ)
+        return false;
+    for (size_t i = 0; i < s->nfields; i++) {
+        const daoc__field *f = &s->fields[i];
+        if (!f->transient && !value_exact(f, daoc__obj_getn(entity, f->name, f->name_len), 0))
+            return false;
+    }
+    return true;
+}
+
+/* The value col_value would build for an exact v of field f. */
+static daoc_value *stored_copy(const daoc__field *f, const daoc_value *v)
+{
+    if (daoc__is_nil_or_null(v) || v->type == DAOC_TFUNC)
+        return daoc_null();
+    switch (f->type) {
+    case DAOC__F_ARRAY:
+    case DAOC__F_SET: {
+        daoc_value *a = daoc_arr();
+        if (!a)
+            return NULL;
+        if (f->type == DAOC__F_SET)
+            a->flags |= DAOC__VF_SET;
+        if (v->type != DAOC_TARR || v->len == 0)
+            return a;
+        a->u.a = daoc__malloc(v->len * sizeof *a->u.a);
+        if (!a->u.a) {
+            daoc__free(a);
+            return NULL;
+        }
+        a->cap = v->len;
+        for (size_t i = 0; i < v->len; i++) {
+            daoc_value *e = daoc_value_copy(v->u.a[i]);
+            if (!e) {
+                daoc_value_free(a);
+                return NULL;
+            }
+            a->u.a[a->len++] = e;
+        }
+        return a;
+    }
+    case DAOC__F_FOREIGN: {
+        const daoc__field *pkf = &f->ref->fields[f->ref->pk[0]];
+        daoc_value *o = daoc_obj();
+        if (!o || daoc__obj_append(o, pkf->name, pkf->name_len,
+                                   stored_copy(pkf, daoc__obj_getn(v, pkf->name, pkf->name_len))) !=
+                      DAOC_OK) {
+            daoc_value_free(o);
+            return NULL;
+        }
+        return o;
+    }
+    default:
+        return daoc_value_copy(v);
+    }
+}
+
+int daoc__pg_row_from_entity(const daoc__schema *s, const daoc_value *entity, bool has_ttl,
+                             int64_t remaining, daoc_value **out)
+{
+    *out = NULL;
+    size_t want = (s->ttl ? 1 : 0);
+    for (size_t i = 0; i < s->nfields; i++)
+        want += !s->fields[i].transient;
+    daoc_value *o = daoc_obj();
+    if (!o)
+        return DAOC_ENOMEM;
+    o->u.o = daoc__malloc((want ? want : 1) * sizeof(daoc__kv));
+    if (!o->u.o)
+        goto fail;
+    o->cap = want ? want : 1;
+    for (size_t i = 0; i < s->nfields; i++) {
+        const daoc__field *f = &s->fields[i];
+        if (f->transient)
+            continue;
+        const daoc_value *v = daoc__obj_getn(entity, f->name, f->name_len);
+        if (daoc__obj_append(o, f->name, f->name_len, stored_copy(f, v)) != DAOC_OK)
+            goto fail;
+    }
+    if (s->ttl &&
+        daoc__obj_append(o, "ttl", 3, has_ttl ? daoc_int(remaining) : daoc_null()) != DAOC_OK)
+        goto fail;
+    *out = o;
+    return DAOC_OK;
+fail:
+    daoc_value_free(o);
+    return DAOC_ENOMEM;
 }

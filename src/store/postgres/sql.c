@@ -5,7 +5,8 @@
  *
  * Identifiers come only from compiled schemas and are always double-quoted;
  * every value is a $n parameter.  Timestamp fields are TIMESTAMP WITH TIME
- * ZONE, written with to_timestamp($n) and read as EXTRACT(EPOCH FROM ...).
+ * ZONE, written with to_timestamp($n) and read back as epoch seconds: a
+ * BIGINT for integer fields, EXTRACT(EPOCH FROM ...) for number fields.
  * Constraints get explicit, predictable names (<table>_pkey,
  * <table>_<col>_key, <table>_<col>_fkey: PostgreSQL's own defaults, as in
  * Kong's migrations) so viol.c maps errors by name.  This file runs no SQL.
@@ -169,7 +170,7 @@ static void value_expr(pg_sqlb *sb, const daoc__field *f, pg_pkind kind, size_t 
     }
 }
 
-/* "c1", EXTRACT(EPOCH FROM "ts"), ..., remaining ttl seconds */
+/* "c1", FLOOR(date_part('epoch', "ts"))::BIGINT, ..., remaining ttl seconds */
 static void select_list(pg_sqlb *sb, const daoc__schema *s)
 {
     bool first = true;
@@ -180,7 +181,15 @@ static void select_list(pg_sqlb *sb, const daoc__schema *s)
         if (!first)
             puts_(sb, ", ");
         first = false;
-        if (is_ts(f)) {
+        if (is_ts(f) && f->type == DAOC__F_INTEGER) {
+            /* whole seconds: a double and a bigint are far cheaper for the
+             * server to compute and print than EXTRACT's numeric */
+            puts_(sb, "FLOOR(date_part('epoch', ");
+            ident(&sb->b, daoc__pg_col(f));
+            puts_(sb, "))::BIGINT");
+        } else if (is_ts(f)) {
+            /* exact microseconds (numeric): date_part's double may be off
+             * by one unit in the last place */
             puts_(sb, "EXTRACT(EPOCH FROM ");
             ident(&sb->b, daoc__pg_col(f));
             puts_(sb, ")");
@@ -191,7 +200,7 @@ static void select_list(pg_sqlb *sb, const daoc__schema *s)
     if (s->ttl) {
         if (!first)
             puts_(sb, ", ");
-        puts_(sb, "FLOOR(EXTRACT(EPOCH FROM (\"ttl\" - CURRENT_TIMESTAMP)))");
+        puts_(sb, "FLOOR(date_part('epoch', \"ttl\" - CURRENT_TIMESTAMP))::BIGINT");
     }
 }
 
@@ -384,8 +393,10 @@ void daoc__pg_sql(pg_sqlb *sb, const daoc__schema *s, uint32_t code)
         break;
     case PG_OP_INSERT:
         insert_head(sb, s);
-        puts_(sb, " RETURNING ");
-        select_list(sb, s);
+        if (!(v & PG_V_NO_RETURNING)) {
+            puts_(sb, " RETURNING ");
+            select_list(sb, s);
+        }
         break;
     case PG_OP_UPDATE:
         puts_(sb, "UPDATE ");

@@ -147,6 +147,23 @@ static int parse_json(const char *s, size_t n, daoc_value **out)
     return rc == DAOC_OK || rc == DAOC_ENOMEM ? rc : DAOC_ESTORE;
 }
 
+/* Plain decimal text of at most 18 digits (no overflow possible); false
+ * for anything else, which strtoll/strtod then read. */
+static bool small_int(const char *s, size_t n, int64_t *out)
+{
+    size_t i = n > 0 && s[0] == '-' ? 1 : 0;
+    if (n == i || n - i > 18)
+        return false;
+    int64_t v = 0;
+    for (; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = s[0] == '-' ? -v : v;
+    return true;
+}
+
 int daoc__pg_parse_value(const char *s, size_t n, const daoc__field *f, daoc_value **out)
 {
     *out = NULL;
@@ -156,11 +173,13 @@ int daoc__pg_parse_value(const char *s, size_t n, const daoc__field *f, daoc_val
     }
     switch (f->type) {
     case DAOC__F_INTEGER: {
+        int64_t i;
         char *end = NULL;
-        long long i = strtoll(s, &end, 10);
-        if (end == s + n) {
+        if (small_int(s, n, &i)) {
             *out = daoc_int(i);
-        } else { /* EXTRACT(EPOCH ...) of a timestamp: fractional seconds */
+        } else if ((i = strtoll(s, &end, 10)), end == s + n) {
+            *out = daoc_int(i);
+        } else { /* a number where an integer was expected: floored */
             double d = strtod(s, &end);
             if (end != s + n)
                 return DAOC_ESTORE;
@@ -213,6 +232,12 @@ static int element(const daoc__field *el, const char *s, size_t len, bool quoted
     return daoc__pg_parse_value(s, len, el, out);
 }
 
+/* A bare element of a string array that element() would take verbatim. */
+static bool direct(const daoc__field *el, const char *t, size_t len)
+{
+    return (!el || el->type == DAOC__F_STRING) && !(len == 4 && strncasecmp(t, "NULL", 4) == 0);
+}
+
 int daoc__pg_parse_array(const char *s, size_t n, const daoc__field *el, daoc_value **out)
 {
     *out = NULL;
@@ -221,6 +246,17 @@ int daoc__pg_parse_array(const char *s, size_t n, const daoc__field *el, daoc_va
     daoc_value *a = daoc_arr();
     if (!a)
         return DAOC_ENOMEM;
+    if (n > 2) { /* room for every element at once: commas + 1 at most */
+        size_t cap = 1;
+        for (size_t k = 1; k < n - 1; k++)
+            cap += s[k] == ',';
+        a->u.a = daoc__malloc(cap * sizeof *a->u.a);
+        if (!a->u.a) {
+            daoc__free(a);
+            return DAOC_ENOMEM;
+        }
+        a->cap = cap;
+    }
     daoc__buf tmp = DAOC__BUF_INIT;
     int rc = DAOC_OK;
     size_t i = 1;
@@ -232,6 +268,20 @@ int daoc__pg_parse_array(const char *s, size_t n, const daoc__field *el, daoc_va
         const char *text;
         size_t len;
         bool quoted = s[i] == '"';
+        if (quoted && (!el || el->type == DAOC__F_STRING)) {
+            /* a quoted string element without escapes: taken as it is */
+            size_t k = i + 1;
+            while (k < n - 1 && s[k] != '"' && s[k] != '\\')
+                k++;
+            if (k < n - 1 && s[k] == '"') {
+                daoc_value *e = daoc_strn(s + i + 1, k - i - 1);
+                rc = e ? daoc_arr_push(a, e) : DAOC_ENOMEM;
+                if (rc != DAOC_OK)
+                    break;
+                i = k + 1;
+                goto next;
+            }
+        }
         if (quoted) {
             tmp.len = 0;
             for (i++; i < n - 1 && s[i] != '"'; i++) {
@@ -262,6 +312,14 @@ int daoc__pg_parse_array(const char *s, size_t n, const daoc__field *el, daoc_va
             size_t end = i;
             while (end > start && (s[end - 1] == ' ' || s[end - 1] == '\t'))
                 end--;
+            if (direct(el, s + start, end - start)) {
+                /* a bare string element: no terminated copy needed */
+                daoc_value *e = daoc_strn(s + start, end - start);
+                rc = e ? daoc_arr_push(a, e) : DAOC_ENOMEM;
+                if (rc != DAOC_OK)
+                    break;
+                goto next;
+            }
             tmp.len = 0;
             daoc__buf_append(&tmp, s + start, end - start);
             daoc__buf_putc(&tmp, '\0');
@@ -280,6 +338,7 @@ int daoc__pg_parse_array(const char *s, size_t n, const daoc__field *el, daoc_va
             daoc_value_free(e);
         if (rc != DAOC_OK)
             break;
+    next:
         while (i < n - 1 && (s[i] == ' ' || s[i] == '\t'))
             i++;
         if (i >= n - 1)

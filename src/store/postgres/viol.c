@@ -72,9 +72,9 @@ static long fk_field(const daoc__schema *s, const char *cons)
 
 static const daoc__schema *schema_of_table(const daoc__pg *q, const char *table)
 {
-    for (size_t i = 0; table && i < q->ntables; i++)
-        if (strcmp(daoc__pg_table(q->tables[i]), table) == 0)
-            return q->tables[i];
+    for (size_t i = 0; table && i < q->reg.ntables; i++)
+        if (strcmp(daoc__pg_table(q->reg.tables[i]), table) == 0)
+            return q->reg.tables[i];
     return NULL;
 }
 
