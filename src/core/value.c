@@ -8,6 +8,7 @@
 #include "core/value.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,17 +50,25 @@ daoc_value *daoc_num(double n)
     return v;
 }
 
+/* A string value and its bytes are one allocation: the bytes follow the
+ * struct (rows are mostly strings, and allocation dominates building them).
+ * Nothing may free or replace u.s of a TSTR on its own. */
 daoc_value *daoc_strn(const char *s, size_t len)
 {
-    daoc_value *v = new_value(DAOC_TSTR);
+    if (!s)
+        len = 0;
+    if (len > SIZE_MAX - sizeof(daoc_value) - 1)
+        return NULL;
+    daoc_value *v = daoc__malloc(sizeof(daoc_value) + len + 1);
     if (!v)
         return NULL;
-    v->u.s = daoc__strndup(s ? s : "", s ? len : 0);
-    if (!v->u.s) {
-        daoc__free(v);
-        return NULL;
-    }
-    v->len = s ? len : 0;
+    memset(v, 0, sizeof *v);
+    v->type = DAOC_TSTR;
+    v->u.s = (char *)(v + 1);
+    if (len)
+        memcpy(v->u.s, s, len);
+    v->u.s[len] = '\0';
+    v->len = len;
     return v;
 }
 
@@ -97,8 +106,7 @@ void daoc_value_free(daoc_value *v)
     if (!v)
         return;
     switch (v->type) {
-    case DAOC_TSTR:
-        daoc__free(v->u.s);
+    case DAOC_TSTR: /* bytes live in the same block (daoc_strn) */
         break;
     case DAOC_TARR:
         for (size_t i = 0; i < v->len; i++)
