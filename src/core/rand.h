@@ -1,6 +1,6 @@
 /*
  * rand.h -- identifiers and clocks: UUIDv4, Kong's 32-character random
- * strings for `auto` string fields, and wall-clock time.
+ * strings for `auto` string fields, the wall clock and a monotonic clock.
  */
 #ifndef DAOC_CORE_RAND_H
 #define DAOC_CORE_RAND_H
@@ -13,6 +13,8 @@ int daoc__uuid_v4(char out[37]);
 int daoc__random_string(char *out, size_t n);
 /* Seconds since the epoch with sub-second precision. */
 double daoc__now(void);
+/* Milliseconds of a monotonic clock (time budgets and deadlines). */
+double daoc__mono_ms(void);
 /* True when s[0..len) is a UUID in Kong's sense (8-4-4-4-12 hex digits,
  * any case, version/variant not checked). */
 int daoc__is_uuid(const char *s, size_t len);

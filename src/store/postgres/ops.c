@@ -292,13 +292,6 @@ static int delete_on(daoc__store *st, const daoc__schema *s, const daoc__key *ke
 
 /* ---- maintenance ---------------------------------------------------------- */
 
-static double mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 static int cleanup_ttl_on(daoc__store *st, const daoc__schema *s, int budget_ms, int64_t *deleted,
                           char **msg)
 {
@@ -313,7 +306,7 @@ static int cleanup_ttl_on(daoc__store *st, const daoc__schema *s, int budget_ms,
     int rc = daoc__pg_stmt(q, s, daoc__pg_code(PG_OP_CLEANUP, PG_KEY_PK, 0), &stmt, msg);
     if (rc != DAOC_OK)
         return rc;
-    double start = mono_ms();
+    double start = daoc__mono_ms();
     for (;;) {
         int64_t n = 0;
         rc = run_write(q, s, stmt, NULL, NULL, &n, NULL, msg);
@@ -324,7 +317,7 @@ static int cleanup_ttl_on(daoc__store *st, const daoc__schema *s, int budget_ms,
         if (rc != DAOC_OK)
             break;
         total += n;
-        if (n < PG_CLEANUP_BATCH || mono_ms() - start >= (double)budget_ms)
+        if (n < PG_CLEANUP_BATCH || daoc__mono_ms() - start >= (double)budget_ms)
             break;
     }
     if (deleted)

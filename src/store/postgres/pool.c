@@ -33,6 +33,7 @@
 #include <time.h>
 
 #include "core/alloc.h"
+#include "core/rand.h"
 #include "store/postgres/pg_int.h"
 
 #define NKEYS 16
@@ -59,12 +60,7 @@ static pg_pool *g_pools;
 
 /* ---- time ----------------------------------------------------------------- */
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+static int64_t now_ms(void) { return (int64_t)daoc__mono_ms(); }
 
 /* ---- messages ------------------------------------------------------------- */
 

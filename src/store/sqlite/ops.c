@@ -349,13 +349,6 @@ static int sq_delete(daoc__store *st, const daoc__schema *s, const daoc__key *ke
 
 /* ---- maintenance ---------------------------------------------------------- */
 
-static double mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 static int sq_cleanup_ttl(daoc__store *st, const daoc__schema *s, int budget_ms, int64_t *deleted,
                           char **msg)
 {
@@ -371,7 +364,7 @@ static int sq_cleanup_ttl(daoc__store *st, const daoc__schema *s, int budget_ms,
     if (rc != DAOC_OK)
         return rc;
     size_t ncol = daoc__sq_ncol(s);
-    double start = mono_ms();
+    double start = daoc__mono_ms();
     double now = daoc__now();
     for (;;) {
         int src = sqlite3_bind_double(stmt, SQ_P_NOW(ncol), now);
@@ -385,7 +378,7 @@ static int sq_cleanup_ttl(daoc__store *st, const daoc__schema *s, int budget_ms,
         daoc__sq_done(stmt);
         int n = sqlite3_changes(q->db);
         total += n;
-        if (n < SQ_CLEANUP_BATCH || mono_ms() - start >= (double)budget_ms)
+        if (n < SQ_CLEANUP_BATCH || daoc__mono_ms() - start >= (double)budget_ms)
             break;
     }
     if (deleted)
