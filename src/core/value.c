@@ -78,6 +78,31 @@ daoc_value *daoc_arr(void) { return new_value(DAOC_TARR); }
 
 daoc_value *daoc_obj(void) { return new_value(DAOC_TOBJ); }
 
+static daoc_value *new_sized(daoc_type t, size_t cap, size_t elem)
+{
+    daoc_value *v = new_value(t);
+    if (!v || !cap)
+        return v;
+    void *p = daoc__malloc(cap * elem);
+    if (!p) {
+        daoc__free(v);
+        return NULL;
+    }
+    if (t == DAOC_TOBJ)
+        v->u.o = p;
+    else
+        v->u.a = p;
+    v->cap = cap;
+    return v;
+}
+
+daoc_value *daoc__obj_sized(size_t cap) { return new_sized(DAOC_TOBJ, cap, sizeof(daoc__kv)); }
+
+daoc_value *daoc__arr_sized(size_t cap)
+{
+    return new_sized(DAOC_TARR, cap, sizeof(daoc_value *));
+}
+
 void daoc__callable_ref(daoc__callable *c)
 {
     if (c)
@@ -148,18 +173,10 @@ daoc_value *daoc_value_copy(const daoc_value *v)
         daoc__callable_ref(v->u.f);
         return daoc__func(v->u.f);
     case DAOC_TARR: {
-        daoc_value *c = daoc_arr();
+        daoc_value *c = daoc__arr_sized(v->len);
         if (!c)
             return NULL;
         c->flags = v->flags;
-        if (v->len) {
-            c->u.a = daoc__malloc(v->len * sizeof *c->u.a);
-            if (!c->u.a) {
-                daoc__free(c);
-                return NULL;
-            }
-            c->cap = v->len;
-        }
         for (size_t i = 0; i < v->len; i++) {
             c->u.a[i] = daoc_value_copy(v->u.a[i]);
             if (!c->u.a[i]) {
@@ -171,18 +188,10 @@ daoc_value *daoc_value_copy(const daoc_value *v)
         return c;
     }
     case DAOC_TOBJ: {
-        daoc_value *c = daoc_obj();
+        daoc_value *c = daoc__obj_sized(v->len);
         if (!c)
             return NULL;
         c->flags = v->flags;
-        if (v->len) {
-            c->u.o = daoc__malloc(v->len * sizeof *c->u.o);
-            if (!c->u.o) {
-                daoc__free(c);
-                return NULL;
-            }
-            c->cap = v->len;
-        }
         for (size_t i = 0; i < v->len; i++) {
             daoc__kv *kv = &c->u.o[i];
             kv->key = daoc__strndup(v->u.o[i].key, v->u.o[i].klen);

@@ -69,6 +69,11 @@ daoc_value *daoc__func(daoc__callable *c); /* takes one reference */
 void daoc__callable_ref(daoc__callable *c);
 void daoc__callable_unref(daoc__callable *c);
 
+/* A new empty object / array with room for `cap` entries (rows whose size
+ * is known); NULL on ENOMEM. */
+daoc_value *daoc__obj_sized(size_t cap);
+daoc_value *daoc__arr_sized(size_t cap);
+
 /* Object lookups with explicit key length; borrowed, NULL when absent. */
 daoc_value *daoc__obj_getn(const daoc_value *o, const char *key, size_t klen);
 /* Index of key or -1. */

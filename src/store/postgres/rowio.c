@@ -189,13 +189,9 @@ int daoc__pg_row(const daoc__schema *s, const PGresult *res, int r, daoc_value *
     int rc = DAOC_ENOMEM;
     int nf = PQnfields(res);
     size_t want = nf > 0 ? (size_t)nf : 1;
-    daoc_value *o = daoc_obj();
+    daoc_value *o = daoc__obj_sized(want);
     if (!o)
         return DAOC_ENOMEM;
-    o->u.o = daoc__malloc(want * sizeof(daoc__kv));
-    if (!o->u.o)
-        goto fail;
-    o->cap = want;
 
     int c = 0;
     for (size_t i = 0; i < s->nfields; i++) {
@@ -342,19 +338,13 @@ static daoc_value *stored_copy(const daoc__field *f, const daoc_value *v)
     switch (f->type) {
     case DAOC__F_ARRAY:
     case DAOC__F_SET: {
-        daoc_value *a = daoc_arr();
+        daoc_value *a = daoc__arr_sized(v->type == DAOC_TARR ? v->len : 0);
         if (!a)
             return NULL;
         if (f->type == DAOC__F_SET)
             a->flags |= DAOC__VF_SET;
-        if (v->type != DAOC_TARR || v->len == 0)
+        if (v->type != DAOC_TARR)
             return a;
-        a->u.a = daoc__malloc(v->len * sizeof *a->u.a);
-        if (!a->u.a) {
-            daoc__free(a);
-            return NULL;
-        }
-        a->cap = v->len;
         for (size_t i = 0; i < v->len; i++) {
             daoc_value *e = daoc_value_copy(v->u.a[i]);
             if (!e) {
@@ -388,13 +378,9 @@ int daoc__pg_row_from_entity(const daoc__schema *s, const daoc_value *entity, bo
     size_t want = (s->ttl ? 1 : 0);
     for (size_t i = 0; i < s->nfields; i++)
         want += !s->fields[i].transient;
-    daoc_value *o = daoc_obj();
+    daoc_value *o = daoc__obj_sized(want);
     if (!o)
         return DAOC_ENOMEM;
-    o->u.o = daoc__malloc((want ? want : 1) * sizeof(daoc__kv));
-    if (!o->u.o)
-        goto fail;
-    o->cap = want ? want : 1;
     for (size_t i = 0; i < s->nfields; i++) {
         const daoc__field *f = &s->fields[i];
         if (f->transient)

@@ -243,20 +243,15 @@ int daoc__pg_parse_array(const char *s, size_t n, const daoc__field *el, daoc_va
     *out = NULL;
     if (n < 2 || s[0] != '{' || s[n - 1] != '}')
         return DAOC_ESTORE;
-    daoc_value *a = daoc_arr();
-    if (!a)
-        return DAOC_ENOMEM;
-    if (n > 2) { /* room for every element at once: commas + 1 at most */
-        size_t cap = 1;
+    size_t cap = 0; /* room for every element at once: commas + 1 at most */
+    if (n > 2) {
+        cap = 1;
         for (size_t k = 1; k < n - 1; k++)
             cap += s[k] == ',';
-        a->u.a = daoc__malloc(cap * sizeof *a->u.a);
-        if (!a->u.a) {
-            daoc__free(a);
-            return DAOC_ENOMEM;
-        }
-        a->cap = cap;
     }
+    daoc_value *a = daoc__arr_sized(cap);
+    if (!a)
+        return DAOC_ENOMEM;
     daoc__buf tmp = DAOC__BUF_INIT;
     int rc = DAOC_OK;
     size_t i = 1;

@@ -281,13 +281,9 @@ int daoc__sq_row(const daoc__schema *s, sqlite3_stmt *st, double now, daoc_value
 {
     int rc = DAOC_ENOMEM;
     size_t want = daoc__sq_ncol(s) + (s->ttl ? 1 : 0);
-    daoc_value *o = daoc_obj();
+    daoc_value *o = daoc__obj_sized(want);
     if (!o)
         return DAOC_ENOMEM;
-    o->u.o = daoc__malloc(want * sizeof(daoc__kv));
-    if (!o->u.o)
-        goto fail;
-    o->cap = want;
 
     int c = 0;
     for (size_t i = 0; i < s->nfields; i++) {
@@ -371,13 +367,9 @@ int daoc__sq_row_from_entity(const daoc__schema *s, const daoc_value *entity, do
                              double now, daoc_value **out)
 {
     size_t want = daoc__sq_ncol(s) + (s->ttl ? 1 : 0);
-    daoc_value *o = daoc_obj();
+    daoc_value *o = daoc__obj_sized(want);
     if (!o)
         return DAOC_ENOMEM;
-    o->u.o = daoc__malloc(want * sizeof(daoc__kv));
-    if (!o->u.o)
-        goto fail;
-    o->cap = want;
     for (size_t i = 0; i < s->nfields; i++) {
         const daoc__field *f = &s->fields[i];
         if (f->transient)
