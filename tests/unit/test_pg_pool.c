@@ -362,8 +362,15 @@ TEST(a_handle_prepares_on_each_connection_its_operations_land_on)
     ASSERT_INT(sel(a, U1, &found, &msg), DAOC_OK);
     ASSERT_TRUE(found);
     ASSERT_INT(b->ops->commit(b, &msg), DAOC_OK);
-    /* now a's select lands on the connection b returned last, which has
-     * never seen it: prepared there on first use */
+    /* affinity: a gets its own last connection back while it is idle */
+    const pg_conn *mine = ((daoc__pg *)a)->last_rw;
+    ASSERT_TRUE(mine != NULL && mine != held);
+    ASSERT_INT(a->ops->begin(a, &msg), DAOC_OK);
+    ASSERT_TRUE(((daoc__pg *)a)->cur == mine);
+    ASSERT_INT(a->ops->commit(a, &msg), DAOC_OK);
+    /* steered to the connection b used, which has never seen a's select:
+     * prepared there on first use */
+    ((daoc__pg *)a)->last_rw = held;
     size_t before = held->prep_len;
     ASSERT_INT(a->ops->begin(a, &msg), DAOC_OK);
     ASSERT_TRUE(((daoc__pg *)a)->cur == held);

@@ -106,7 +106,8 @@ int daoc__pg_acquire(daoc__pg *q, bool read, char **msg)
         return DAOC_OK;
     }
     pg_conn *c = NULL;
-    int rc = daoc__pg_pool_get(read && q->ro ? q->ro : q->rw, &c, msg);
+    bool ro = read && q->ro;
+    int rc = daoc__pg_pool_get_pref(ro ? q->ro : q->rw, ro ? q->last_ro : q->last_rw, &c, msg);
     if (rc != DAOC_OK)
         return rc;
     PQsetNoticeProcessor(c->pg, notice, q);
@@ -118,6 +119,10 @@ void daoc__pg_release(daoc__pg *q)
 {
     if (q->depth > 0 || !q->cur)
         return;
+    if (q->cur->pool == q->ro)
+        q->last_ro = q->cur;
+    else
+        q->last_rw = q->cur;
     daoc__pg_pool_put(q->cur);
     q->cur = NULL;
 }

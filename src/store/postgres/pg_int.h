@@ -140,6 +140,8 @@ typedef struct daoc__pg {
     pg_pool *rw;       /* the primary's pool */
     pg_pool *ro;       /* the read replica's (pg_ro_host), or NULL */
     pg_conn *cur;      /* borrowed for the running operation, or pinned by a transaction */
+    const pg_conn *last_rw, *last_ro; /* returned last: asked for again (affinity); never
+                                         dereferenced, only compared */
     int depth;         /* transaction nesting */
     bool poisoned;     /* a nested rollback happened: the outer commit rolls back */
     bool tx_lost;      /* the connection dropped inside a transaction */
@@ -165,6 +167,13 @@ void daoc__pg_pool_unref(pg_pool *p);
  * pool (pg_pool_size = N)" or "could not connect to PostgreSQL at <where>:
  * <reason>". */
 int daoc__pg_pool_get(pg_pool *p, pg_conn **out, char **msg);
+/* The same, preferring `pref` (the connection this handle returned last)
+ * when it is idle: a handle keeps its backend and prepared statements, and
+ * threads sharing a pool do not bounce connections between them (measured:
+ * 2 threads on one pool ran selects at 0.52-0.65x of raw libpq with
+ * most-recent-first handout, 0.87-0.95x with their own connections).
+ * `pref` is only compared with idle entries, never dereferenced. */
+int daoc__pg_pool_get_pref(pg_pool *p, const pg_conn *pref, pg_conn **out, char **msg);
 /* Returns c to its pool, or discards it when it broke or is inside a
  * transaction.  Thread-safe; wakes one waiter. */
 void daoc__pg_pool_put(pg_conn *c);

@@ -12,7 +12,8 @@
  * connections.  The cap is the largest pg_pool_size among the handles that
  * asked for the pool.
  *
- * Borrowing (daoc__pg_pool_get) takes the most recently returned idle
+ * Borrowing (daoc__pg_pool_get) takes the caller's own last connection when
+ * it is idle (affinity), else the most recently returned idle
  * connection (its statement cache is the warmest), checks it without a
  * round trip (an idle connection with unexpected input -- the FATAL a
  * terminated backend sends, or end-of-file -- is discarded), opens a new
@@ -190,16 +191,39 @@ static bool conn_alive(pg_conn *c)
 
 /* ---- the pool ------------------------------------------------------------- */
 
+/* Unlinks and returns the idle connection to hand out: `pref` when it is
+ * idle, else the most recently returned one.  Called with the lock held and
+ * a non-empty idle list. */
+static pg_conn *take_idle(pg_pool *p, const pg_conn *pref)
+{
+    pg_conn **link = &p->idle;
+    if (pref) {
+        for (pg_conn **l = &p->idle; *l; l = &(*l)->next) {
+            if (*l == pref) {
+                link = l;
+                break;
+            }
+        }
+    }
+    pg_conn *c = *link;
+    *link = c->next;
+    p->nidle--;
+    return c;
+}
+
 int daoc__pg_pool_get(pg_pool *p, pg_conn **out, char **msg)
+{
+    return daoc__pg_pool_get_pref(p, NULL, out, msg);
+}
+
+int daoc__pg_pool_get_pref(pg_pool *p, const pg_conn *pref, pg_conn **out, char **msg)
 {
     *out = NULL;
     int64_t deadline = now_ms() + p->timeout_ms;
     pthread_mutex_lock(&p->mu);
     for (;;) {
         if (p->idle) {
-            pg_conn *c = p->idle;
-            p->idle = c->next;
-            p->nidle--;
+            pg_conn *c = take_idle(p, pref);
             pthread_mutex_unlock(&p->mu);
             c->next = NULL;
             if (conn_alive(c)) {
