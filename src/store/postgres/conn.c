@@ -168,35 +168,6 @@ int daoc__pg_run(daoc__pg *q, pg_stmt *st, PGresult **res, char **msg)
 
 /* ---- the handle's statement cache ------------------------------------------ */
 
-static size_t slot_of(const daoc__schema *s, uint32_t code, size_t cap)
-{
-    uint64_t h = (uint64_t)(uintptr_t)s * 0x9E3779B97F4A7C15ull;
-    h ^= (uint64_t)code * 0xC2B2AE3D27D4EB4Full;
-    h ^= h >> 29;
-    return (size_t)h & (cap - 1);
-}
-
-static int cache_grow(daoc__pg *q)
-{
-    size_t cap = q->cache_cap ? q->cache_cap * 2 : 64;
-    pg_stmt_ent *t = daoc__calloc(cap, sizeof *t);
-    if (!t)
-        return DAOC_ENOMEM;
-    for (size_t i = 0; i < q->cache_cap; i++) {
-        pg_stmt_ent *e = &q->cache[i];
-        if (!e->s)
-            continue;
-        size_t j = slot_of(e->s, e->code, cap);
-        while (t[j].s)
-            j = (j + 1) & (cap - 1);
-        t[j] = *e;
-    }
-    daoc__free(q->cache);
-    q->cache = t;
-    q->cache_cap = cap;
-    return DAOC_OK;
-}
-
 static void stmt_free(pg_stmt *st)
 {
     if (!st)
@@ -206,19 +177,11 @@ static void stmt_free(pg_stmt *st)
     daoc__free(st);
 }
 
+static void stmt_free_v(void *st) { stmt_free(st); }
+
 static pg_stmt *lookup(daoc__pg *q, const daoc__schema *s, uint32_t code)
 {
-    if (!q->cache_cap)
-        return NULL;
-    size_t j = slot_of(s, code, q->cache_cap);
-    for (;;) {
-        pg_stmt_ent *e = &q->cache[j];
-        if (!e->s)
-            return NULL;
-        if (e->s == s && e->code == code)
-            return e->st;
-        j = (j + 1) & (q->cache_cap - 1);
-    }
+    return daoc__stmt_cache_get(&q->stmts, s, code);
 }
 
 /* FNV-1a, 64 bits. */
@@ -232,7 +195,7 @@ static uint64_t text_hash(const char *t, size_t n)
 
 static int build(daoc__pg *q, const daoc__schema *s, uint32_t code, pg_stmt **out)
 {
-    if ((q->cache_len + 1) * 2 > q->cache_cap && cache_grow(q) != DAOC_OK)
+    if (daoc__stmt_cache_reserve(&q->stmts) != DAOC_OK)
         return DAOC_ENOMEM;
     pg_sqlb sb = {DAOC__BUF_INIT, NULL, 0, 0, false};
     daoc__pg_sql(&sb, s, code);
@@ -249,13 +212,7 @@ static int build(daoc__pg *q, const daoc__schema *s, uint32_t code, pg_stmt **ou
     st->hash = text_hash(st->sql, st->sql_len);
     st->params = sb.params;
     st->nparams = sb.nparams;
-    size_t j = slot_of(s, code, q->cache_cap);
-    while (q->cache[j].s)
-        j = (j + 1) & (q->cache_cap - 1);
-    q->cache[j].s = s;
-    q->cache[j].code = code;
-    q->cache[j].st = st;
-    q->cache_len++;
+    daoc__stmt_cache_put(&q->stmts, s, code, st);
     *out = st;
     return DAOC_OK;
 }
@@ -433,12 +390,9 @@ void daoc__pg_close(daoc__store *st)
         q->depth = 0;
         daoc__pg_release(q);
     }
-    for (size_t i = 0; i < q->cache_cap; i++)
-        if (q->cache[i].s)
-            stmt_free(q->cache[i].st);
+    daoc__stmt_cache_free(&q->stmts, stmt_free_v);
     daoc__pg_pool_unref(q->ro);
     daoc__pg_pool_unref(q->rw);
-    daoc__free(q->cache);
     daoc__registry_free(&q->reg);
     daoc__free(q->vals);
     daoc__free(q->offs);

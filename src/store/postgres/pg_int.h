@@ -27,6 +27,7 @@
 #include "core/buf.h"
 #include "schema/schema.h"
 #include "store/registry.h"
+#include "store/stmt_cache.h"
 #include "store/store.h"
 
 /* statement kinds (low byte of a cache code), as in the SQLite store */
@@ -89,12 +90,6 @@ typedef struct pg_stmt {
     char name[16]; /* its name on q->cur, set by daoc__pg_stmt */
 } pg_stmt;
 
-typedef struct pg_stmt_ent {
-    const daoc__schema *s; /* NULL = free slot */
-    uint32_t code;
-    pg_stmt *st;
-} pg_stmt_ent;
-
 /* A statement prepared on one connection, found by its SQL text (every
  * handle sharing the connection reuses it). */
 typedef struct pg_prep {
@@ -147,8 +142,7 @@ typedef struct daoc__pg {
     bool tx_lost;      /* the connection dropped inside a transaction */
     bool unsent;       /* the last failure lost the connection before the operation's
                           statement was sent (a read may be retried) */
-    pg_stmt_ent *cache;
-    size_t cache_cap, cache_len;
+    daoc__stmt_cache stmts; /* (schema, code) -> pg_stmt */
     daoc__store_registry reg; /* ensured tables and their foreign fields */
     daoc__buf scratch;  /* text of bound parameters */
     size_t *offs;       /* per parameter: offset into scratch, or SIZE_MAX */

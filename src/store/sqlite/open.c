@@ -43,52 +43,15 @@ void daoc__sq_done(sqlite3_stmt *st)
 
 /* ---- statement cache ------------------------------------------------- */
 
-static size_t slot_of(const daoc__schema *s, uint32_t code, size_t cap)
-{
-    uint64_t h = (uint64_t)(uintptr_t)s * 0x9E3779B97F4A7C15ull;
-    h ^= (uint64_t)code * 0xC2B2AE3D27D4EB4Full;
-    h ^= h >> 29;
-    return (size_t)h & (cap - 1);
-}
-
-static int cache_grow(daoc__sqlite *q)
-{
-    size_t cap = q->cache_cap ? q->cache_cap * 2 : 64;
-    sq_stmt_ent *t = daoc__calloc(cap, sizeof *t);
-    if (!t)
-        return DAOC_ENOMEM;
-    for (size_t i = 0; i < q->cache_cap; i++) {
-        sq_stmt_ent *e = &q->cache[i];
-        if (!e->s)
-            continue;
-        size_t j = slot_of(e->s, e->code, cap);
-        while (t[j].s)
-            j = (j + 1) & (cap - 1);
-        t[j] = *e;
-    }
-    daoc__free(q->cache);
-    q->cache = t;
-    q->cache_cap = cap;
-    return DAOC_OK;
-}
-
 int daoc__sq_stmt(daoc__sqlite *q, const daoc__schema *s, uint32_t code, sqlite3_stmt **out,
                   char **msg)
 {
-    if (q->cache_cap) {
-        size_t j = slot_of(s, code, q->cache_cap);
-        for (;;) {
-            sq_stmt_ent *e = &q->cache[j];
-            if (!e->s)
-                break;
-            if (e->s == s && e->code == code) {
-                *out = e->stmt;
-                return DAOC_OK;
-            }
-            j = (j + 1) & (q->cache_cap - 1);
-        }
+    sqlite3_stmt *hit = daoc__stmt_cache_get(&q->stmts, s, code);
+    if (hit) {
+        *out = hit;
+        return DAOC_OK;
     }
-    if ((q->cache_len + 1) * 2 > q->cache_cap && cache_grow(q) != DAOC_OK)
+    if (daoc__stmt_cache_reserve(&q->stmts) != DAOC_OK)
         return DAOC_ENOMEM;
 
     daoc__buf b = DAOC__BUF_INIT;
@@ -104,13 +67,7 @@ int daoc__sq_stmt(daoc__sqlite *q, const daoc__schema *s, uint32_t code, sqlite3
         sqlite3_finalize(st);
         return daoc__sq_error(q, rc, msg);
     }
-    size_t j = slot_of(s, code, q->cache_cap);
-    while (q->cache[j].s)
-        j = (j + 1) & (q->cache_cap - 1);
-    q->cache[j].s = s;
-    q->cache[j].code = code;
-    q->cache[j].stmt = st;
-    q->cache_len++;
+    daoc__stmt_cache_put(&q->stmts, s, code, st);
     *out = st;
     return DAOC_OK;
 }
@@ -182,19 +139,18 @@ int daoc__sq_rollback(daoc__store *st)
 
 /* ---- open / close ------------------------------------------------------ */
 
+static void finalize_stmt(void *stmt) { sqlite3_finalize(stmt); }
+
 void daoc__sq_close(daoc__store *st)
 {
     daoc__sqlite *q = (daoc__sqlite *)st;
     if (!q)
         return;
-    for (size_t i = 0; i < q->cache_cap; i++)
-        if (q->cache[i].s)
-            sqlite3_finalize(q->cache[i].stmt);
+    daoc__stmt_cache_free(&q->stmts, finalize_stmt);
     sqlite3_finalize(q->st_begin);
     sqlite3_finalize(q->st_commit);
     sqlite3_finalize(q->st_rollback);
     sqlite3_close_v2(q->db);
-    daoc__free(q->cache);
     daoc__registry_free(&q->reg);
     daoc__free(q->pending);
     daoc__buf_free(&q->scratch);

@@ -25,6 +25,7 @@
 #include "core/buf.h"
 #include "schema/schema.h"
 #include "store/registry.h"
+#include "store/stmt_cache.h"
 #include "store/store.h"
 
 /* statement kinds (low byte of a cache code) */
@@ -71,12 +72,6 @@ static inline uint32_t daoc__sq_code(int op, long field, unsigned variant)
 #define SQ_P_LIMIT(ncol) SQ_P_KEY(ncol, 2)
 #define SQ_P_AFTER(ncol, j) SQ_P_KEY(ncol, 3 + (j))
 
-typedef struct sq_stmt_ent {
-    const daoc__schema *s; /* NULL = free slot */
-    uint32_t code;
-    sqlite3_stmt *stmt;
-} sq_stmt_ent;
-
 
 /* A JSON parameter waiting for the scratch buffer to stop growing. */
 typedef struct sq_pending {
@@ -89,8 +84,7 @@ typedef struct daoc__sqlite {
     sqlite3 *db;
     int depth;     /* transaction nesting */
     bool poisoned; /* a nested rollback happened: the outer commit rolls back */
-    sq_stmt_ent *cache;
-    size_t cache_cap, cache_len; /* cap is a power of two */
+    daoc__stmt_cache stmts; /* (schema, code) -> sqlite3_stmt */
     daoc__store_registry reg; /* ensured tables and their foreign fields */
     daoc__buf scratch; /* JSON text of bound parameters */
     sq_pending *pending;
