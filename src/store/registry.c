@@ -76,3 +76,15 @@ double daoc__store_ttl_base(const daoc__schema *s, const daoc_value *entity, con
     const daoc_value *v = daoc__obj_getn(entity, name, nlen);
     return daoc__is_number(v) ? daoc_value_num(v) : now;
 }
+
+const char *daoc__on_delete_sql(daoc__on_delete d)
+{
+    switch (d) {
+    case DAOC__ON_DELETE_CASCADE:
+        return "CASCADE";
+    case DAOC__ON_DELETE_NULL:
+        return "SET NULL";
+    default:
+        return "RESTRICT";
+    }
+}

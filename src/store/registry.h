@@ -2,7 +2,7 @@
  * registry.h -- what every store remembers about the tables it ensured:
  * which schemas have a table, and every foreign field between them (so a
  * delete refused by RESTRICT can name the referencing entity), plus the TTL
- * base rule Kong's strategies share.  Store-neutral: no SQL here.
+ * base rule and the on_delete keywords every SQL store shares.
  */
 #ifndef DAOC_STORE_REGISTRY_H
 #define DAOC_STORE_REGISTRY_H
@@ -33,6 +33,10 @@ bool daoc__registry_has(const daoc__store_registry *r, const daoc__schema *s);
  * DAOC_ENOMEM (nothing added then). */
 int daoc__registry_add(daoc__store_registry *r, const daoc__schema *s);
 void daoc__registry_free(daoc__store_registry *r);
+
+/* The SQL action of an on_delete rule: "CASCADE", "SET NULL", "RESTRICT"
+ * (absent = restrict).  Static strings. */
+const char *daoc__on_delete_sql(daoc__on_delete d);
 
 /* Kong's TTL base: the value of the auto timestamp field `name`
  * ("created_at" on insert/upsert, "updated_at" on update) in entity when the

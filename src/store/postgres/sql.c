@@ -456,18 +456,6 @@ void daoc__pg_sql(pg_sqlb *sb, const daoc__schema *s, uint32_t code)
     }
 }
 
-static const char *on_delete_sql(daoc__on_delete d)
-{
-    switch (d) {
-    case DAOC__ON_DELETE_CASCADE:
-        return "CASCADE";
-    case DAOC__ON_DELETE_NULL:
-        return "SET NULL";
-    default:
-        return "RESTRICT";
-    }
-}
-
 static void index_stmt(daoc__buf *b, const char *table, const char *col, const char *using)
 {
     char name[PG_NAMEDATALEN];
@@ -516,7 +504,7 @@ void daoc__pg_ddl(daoc__buf *b, const daoc__schema *s)
             daoc__buf_putc(b, '(');
             ident(b, daoc__pg_col(&f->ref->fields[f->ref->pk[0]]));
             daoc__buf_puts(b, ") ON DELETE ");
-            daoc__buf_puts(b, on_delete_sql(f->on_delete));
+            daoc__buf_puts(b, daoc__on_delete_sql(f->on_delete));
         }
         daoc__buf_puts(b, ",\n");
     }
