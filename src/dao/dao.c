@@ -61,6 +61,17 @@ int daoc__dao_row_to_entity(const daoc_dao *dao, daoc_value *row, bool nulls)
                                             daoc__now());
 }
 
+int daoc__dao_fix_ws(const daoc_dao *dao, daoc_value *row, const daoc__dao_opts *o)
+{
+    if (!o->show_ws_id || !dao->schema->workspaceable || !row || !dao->db)
+        return DAOC_OK;
+    const daoc_value *ws = daoc__obj_getn(row, "ws_id", 5);
+    if (ws && ws->type != DAOC_TNULL)
+        return DAOC_OK;
+    daoc_value *v = daoc_str(dao->db->default_ws);
+    return v ? daoc__obj_setn(row, "ws_id", 5, v) : DAOC_ENOMEM;
+}
+
 daoc_value *daoc__dao_extract_pk(const daoc__schema *s, const daoc_value *entity)
 {
     daoc_value *pk = daoc_obj();

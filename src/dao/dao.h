@@ -59,7 +59,22 @@ typedef struct daoc__dao_opts {
                                pagination.max_page_size as given (valid or
                                not, as Kong does), else max_page_size */
     bool size_max_set;
+    /* the effective workspace: `workspace` resolved to an id (a name looked
+     * up), the default workspace when absent; ws_global for `workspace =
+     * null`.  Use daoc__dao_ws(). */
+    bool ws_global;
+    char ws[37];
 } daoc__dao_opts;
+
+/* The workspace id an operation is scoped to, or NULL (global). */
+static inline const char *daoc__dao_ws(const daoc__dao_opts *o)
+{
+    return o->ws_global || !o->ws[0] ? NULL : o->ws;
+}
+
+/* Puts the default workspace id in place of a null "ws_id" of row (shown
+ * with show_ws_id), as Kong's row_to_entity does.  DAOC_OK or DAOC_ENOMEM. */
+int daoc__dao_fix_ws(const daoc_dao *dao, daoc_value *row, const daoc__dao_opts *o);
 
 /* Validates `opts` (may be NULL) like Kong's validate_options_value; fills
  * *o.  Invalid options: DAOC_EDAO with code 11 in *err. */

@@ -176,6 +176,9 @@ int daoc__dao_store_fail(const daoc_dao *dao, daoc_error **err, int rc,
             return fk_violation(dao, err, viol->field, entity);
         case DAOC__VIOL_RESTRICT:
             return restrict_violation(dao, err, viol->child);
+        case DAOC__VIOL_WORKSPACE:
+            return daoc__dao_fail(dao, err, DAOC_ERR_INVALID_WORKSPACE, NULL,
+                                  "invalid workspace '%s'", viol->ws_id ? viol->ws_id : "");
         }
         return daoc__dao_fail(dao, err, DAOC_ERR_DATABASE_ERROR, NULL, "database error");
     }

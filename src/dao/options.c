@@ -4,10 +4,11 @@
  * Kong's texts (code 11, payload in `options`) and parsing into the flat
  * daoc__dao_opts the pipelines read.
  *
- * Unknown keys are ignored, as Kong does.  Workspaces do not exist yet: only
- * Kong's always-present "default" workspace is known, so a `workspace` that
- * is null, a UUID or "default" is accepted (and ignored) and any other name
- * is "invalid workspace", as Kong's lookup by name would answer.
+ * Unknown keys are ignored, as Kong does.  `workspace` is resolved here: a
+ * UUID is taken as it is (a write to a workspace that does not exist fails
+ * with code 17 at the store), a name is looked up in the workspaces table
+ * ("invalid workspace" when absent), null means global; without it the
+ * default workspace applies.
  *
  * Paging methods (page, each, page_for_*, each_for_*) see `pagination` the
  * way Kong's get_pagination_options leaves it: a non-table value is replaced
@@ -23,6 +24,7 @@
 #include "core/error.h"
 #include "core/value.h"
 #include "dao/dao.h"
+#include "db/db.h"
 
 /* Lua truthiness: anything but absent, null and false. */
 static bool truthy(const daoc_value *v)
@@ -168,18 +170,37 @@ static bool is_uuid(const char *s, size_t n)
     return true;
 }
 
-/* Kong: a truthy `workspace` must be a string (a UUID, or the name of an
- * existing workspace) or null; false is ignored. */
-static const char *check_workspace(const daoc_value *ws)
+/* Kong: a truthy `workspace` must be a string -- a UUID, or the name of an
+ * existing workspace, looked up -- or null (global); false is ignored.
+ * Fills o->ws / o->ws_global; a failed lookup is the store's error. */
+static int check_workspace(const daoc_dao *dao, const daoc_value *ws, daoc__dao_opts *o,
+                           daoc_value **errors, daoc_error **err)
 {
-    if (!truthy(ws) && !(ws && ws->type == DAOC_TNULL))
-        return NULL;
-    if (ws->type == DAOC_TSTR) {
-        if (is_uuid(ws->u.s, ws->len) || (ws->len == 7 && memcmp(ws->u.s, "default", 7) == 0))
-            return NULL;
-        return "invalid workspace";
+    if (!ws || (ws->type == DAOC_TBOOL && !ws->u.b))
+        return DAOC_OK;
+    if (ws->type == DAOC_TNULL) {
+        o->ws_global = true;
+        return DAOC_OK;
     }
-    return ws->type == DAOC_TNULL ? NULL : "must be a string or null";
+    if (ws->type != DAOC_TSTR)
+        return seterr(errors, "workspace", "must be a string or null");
+    if (is_uuid(ws->u.s, ws->len)) {
+        /* lowercase: the text form both stores compare with */
+        for (size_t i = 0; i < 36; i++) {
+            char c = ws->u.s[i];
+            o->ws[i] = (char)(c >= 'A' && c <= 'F' ? c - 'A' + 'a' : c);
+        }
+        o->ws[36] = '\0';
+        return DAOC_OK;
+    }
+    char *msg = NULL;
+    int rc = dao->db ? daoc__db_workspace_by_name(dao->db, ws->u.s, ws->len, o->ws, &msg)
+                     : DAOC_ENOTFOUND;
+    if (rc == DAOC_ENOTFOUND)
+        return seterr(errors, "workspace", "invalid workspace");
+    if (rc != DAOC_OK)
+        return daoc__dao_store_fail(dao, err, rc, NULL, NULL, msg);
+    return DAOC_OK;
 }
 
 static int check_bool(const daoc_value *opts, const char *key, bool *out, daoc_value **errors)
@@ -199,6 +220,8 @@ static int parse(const daoc_dao *dao, const daoc_value *opts, bool paging, daoc_
     const daoc__schema *s = dao->schema;
     memset(o, 0, sizeof *o);
     o->transform = true;
+    if (dao->db)
+        memcpy(o->ws, dao->db->default_ws, sizeof o->ws);
     o->max_page_size = DAOC__MAX_PAGE_SIZE_DEFAULT;
     o->size_max = (double)DAOC__MAX_PAGE_SIZE_DEFAULT;
     if (!opts)
@@ -213,9 +236,7 @@ static int parse(const daoc_dao *dao, const daoc_value *opts, bool paging, daoc_
     o->nulls = truthy(daoc__obj_getn(opts, "nulls", 5));
     o->no_broadcast = truthy(daoc__obj_getn(opts, "no_broadcast_crud_event", 23));
 
-    const char *wserr = check_workspace(daoc__obj_getn(opts, "workspace", 9));
-    if (wserr)
-        rc = seterr(&errors, "workspace", wserr);
+    rc = check_workspace(dao, daoc__obj_getn(opts, "workspace", 9), o, &errors, err);
     /* show_ws_id is only checked when truthy (false/absent are fine) */
     const daoc_value *sw = daoc__obj_getn(opts, "show_ws_id", 10);
     if (rc == DAOC_OK && truthy(sw))

@@ -134,7 +134,7 @@ int daoc__dao_fetch(daoc_dao *dao, const daoc__key *k, const daoc__dao_opts *o,
                     daoc_value **out, daoc_error **err)
 {
     *out = NULL;
-    daoc__read_opts ro = {o->skip_ttl};
+    daoc__read_opts ro = {o->skip_ttl, o->show_ws_id, daoc__dao_ws(o)};
     daoc_value *row = NULL;
     char *msg = NULL;
     int rc = dao->store->ops->select(dao->store, dao->schema, k, &ro, &row, &msg);
@@ -143,6 +143,8 @@ int daoc__dao_fetch(daoc_dao *dao, const daoc__key *k, const daoc__dao_opts *o,
     if (!row)
         return DAOC_OK;
     rc = daoc__dao_row_to_entity(dao, row, o->nulls);
+    if (rc == DAOC_OK)
+        rc = daoc__dao_fix_ws(dao, row, o);
     if (rc != DAOC_OK) {
         daoc_value_free(row);
         return rc;
@@ -227,7 +229,7 @@ int daoc__dao_page_v(daoc_dao *dao, long fk_field, const daoc_value *fk, const d
     }
 
     daoc__page_req req = {fk_field, fk_field >= 0 ? fk : NULL, o.tags, o.tags_or, after, n,
-                          o.skip_ttl};
+                          o.skip_ttl, o.show_ws_id, daoc__dao_ws(&o)};
     daoc_value *got = NULL;
     bool more = false;
     char *msg = NULL;
@@ -235,8 +237,11 @@ int daoc__dao_page_v(daoc_dao *dao, long fk_field, const daoc_value *fk, const d
     daoc_value_free(after);
     if (rc != DAOC_OK)
         return daoc__dao_store_fail(dao, err, rc, NULL, NULL, msg);
-    for (size_t i = 0; i < got->len && rc == DAOC_OK; i++)
+    for (size_t i = 0; i < got->len && rc == DAOC_OK; i++) {
         rc = daoc__dao_row_to_entity(dao, got->u.a[i], o.nulls);
+        if (rc == DAOC_OK)
+            rc = daoc__dao_fix_ws(dao, got->u.a[i], &o);
+    }
     if (rc == DAOC_OK && more && got->len)
         rc = daoc__offset_encode(s, got->u.a[got->len - 1], next_offset);
     if (rc != DAOC_OK) {

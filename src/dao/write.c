@@ -185,9 +185,11 @@ static int copy_entity(const daoc_value *entity, daoc_value **out)
     return DAOC_OK;
 }
 
-static int finish_row(daoc_dao *dao, daoc_value *row, bool nulls, daoc_value **out)
+static int finish_row(daoc_dao *dao, daoc_value *row, const daoc__dao_opts *o, daoc_value **out)
 {
-    int rc = daoc__dao_row_to_entity(dao, row, nulls);
+    int rc = daoc__dao_row_to_entity(dao, row, o->nulls);
+    if (rc == DAOC_OK)
+        rc = daoc__dao_fix_ws(dao, row, o);
     if (rc != DAOC_OK) {
         daoc_value_free(row);
         return rc;
@@ -220,14 +222,15 @@ int daoc_dao_insert(daoc_dao *dao, const daoc_value *entity, const daoc_value *o
         rc = cache_key_column(dao, e, &ck);
     if (rc != DAOC_OK)
         goto fail;
-    daoc__write_opts wo = {o.has_ttl, o.ttl, ck};
-    daoc__violation viol = {0, -1, NULL};
+    daoc__write_opts wo = {o.has_ttl, o.ttl, ck, daoc__dao_ws(&o), o.show_ws_id};
+    daoc__violation viol = {0, -1, NULL, NULL};
     rc = dao->store->ops->insert(dao->store, dao->schema, e, &wo, &row, &viol, &msg);
     if (rc != DAOC_OK) {
+        viol.ws_id = wo.ws_id;
         rc = daoc__dao_store_fail(dao, err, rc, &viol, e, msg);
         goto fail;
     }
-    rc = finish_row(dao, row, o.nulls, out);
+    rc = finish_row(dao, row, &o, out);
 fail:
     daoc__free(ck);
     daoc_value_free(e);
@@ -380,7 +383,7 @@ int daoc__dao_update_key(daoc_dao *dao, long field, const daoc_value *key,
     }
     in_tx = true;
     daoc__key k = {field, key};
-    daoc__read_opts ro = {o.skip_ttl};
+    daoc__read_opts ro = {o.skip_ttl, false, daoc__dao_ws(&o)};
     rc = st->ops->select(st, dao->schema, &k, &ro, &stored, &msg);
     if (rc != DAOC_OK) {
         rc = daoc__dao_store_fail(dao, err, rc, NULL, NULL, msg);
@@ -406,10 +409,11 @@ int daoc__dao_update_key(daoc_dao *dao, long field, const daoc_value *key,
         rc = cache_key_column(dao, stored, &ck);
     if (rc != DAOC_OK)
         goto fail;
-    daoc__write_opts wo = {o.has_ttl, o.ttl, ck};
-    daoc__violation viol = {0, -1, NULL};
+    daoc__write_opts wo = {o.has_ttl, o.ttl, ck, daoc__dao_ws(&o), o.show_ws_id};
+    daoc__violation viol = {0, -1, NULL, NULL};
     rc = st->ops->update(st, dao->schema, &k, stored, &wo, &row, &viol, &msg);
     if (rc != DAOC_OK) {
+        viol.ws_id = wo.ws_id;
         rc = daoc__dao_store_fail(dao, err, rc, &viol, stored, msg);
         goto fail;
     }
@@ -425,7 +429,7 @@ int daoc__dao_update_key(daoc_dao *dao, long field, const daoc_value *key,
         rc = daoc__dao_store_fail(dao, err, rc, NULL, NULL, msg);
         goto fail;
     }
-    rc = finish_row(dao, row, o.nulls, out);
+    rc = finish_row(dao, row, &o, out);
     row = NULL;
 fail:
     if (in_tx)
@@ -496,7 +500,7 @@ int daoc__dao_upsert_key(daoc_dao *dao, long field, const daoc_value *key,
             goto fail;
         }
         in_tx = true;
-        daoc__read_opts ro = {true};
+        daoc__read_opts ro = {true, false, daoc__dao_ws(&o)};
         rc = st->ops->select(st, dao->schema, &k, &ro, &stored, &msg);
         if (rc != DAOC_OK) {
             rc = daoc__dao_store_fail(dao, err, rc, NULL, NULL, msg);
@@ -510,10 +514,11 @@ int daoc__dao_upsert_key(daoc_dao *dao, long field, const daoc_value *key,
                 goto fail;
         }
     }
-    daoc__write_opts wo = {o.has_ttl, o.ttl, ck};
-    daoc__violation viol = {0, -1, NULL};
+    daoc__write_opts wo = {o.has_ttl, o.ttl, ck, daoc__dao_ws(&o), o.show_ws_id};
+    daoc__violation viol = {0, -1, NULL, NULL};
     rc = st->ops->upsert(st, dao->schema, &k, e, &wo, &row, &viol, &msg);
     if (rc != DAOC_OK) {
+        viol.ws_id = wo.ws_id;
         rc = daoc__dao_store_fail(dao, err, rc, &viol, e, msg);
         goto fail;
     }
@@ -527,7 +532,7 @@ int daoc__dao_upsert_key(daoc_dao *dao, long field, const daoc_value *key,
             goto fail;
         }
     }
-    rc = finish_row(dao, row, o.nulls, out);
+    rc = finish_row(dao, row, &o, out);
     row = NULL;
 fail:
     if (in_tx)
@@ -552,8 +557,8 @@ int daoc__dao_delete_key(daoc_dao *dao, long field, const daoc_value *key,
     if (rc != DAOC_OK)
         return rc;
     daoc__key k = {field, key};
-    daoc__read_opts ro = {o.skip_ttl};
-    daoc__violation viol = {0, -1, NULL};
+    daoc__read_opts ro = {o.skip_ttl, false, daoc__dao_ws(&o)};
+    daoc__violation viol = {0, -1, NULL, NULL};
     bool deleted = false;
     char *msg = NULL;
     rc = dao->store->ops->delete(dao->store, dao->schema, &k, &ro, &deleted, &viol, &msg);
@@ -571,6 +576,9 @@ int daoc__dao_truncate(daoc_dao *dao, daoc_error **err)
     if (rc != DAOC_OK)
         return daoc__dao_store_fail(dao, err, rc, NULL, NULL, msg);
     daoc__free(msg);
+    /* Kong: a "default" workspace always exists */
+    if (strcmp(dao->schema->name, "workspaces") == 0 && dao->db)
+        return daoc__db_ensure_default_ws(dao->db, err);
     return DAOC_OK;
 }
 

@@ -2,9 +2,12 @@
  * core_entities.c -- the definitions of daoc's core entities, in the same
  * shape a daos.lua table has, as JSON text compiled at open time.
  *
- * Only `consumers` exists so far (Kong's kong/db/schema/entities/consumers.lua:
- * username and custom_id unique, at least one of the two, tags).  Services,
- * routes, plugins and workspaces come with later work.
+ * `workspaces` comes first (every workspaceable table references it), as
+ * Kong's kong/db/schema/entities/workspaces.lua has it: a unique utf8 name
+ * that is not a core entity name, comment, timestamps, meta and config
+ * records; not workspaceable itself.  `consumers` follows Kong's
+ * consumers.lua (username and custom_id unique per workspace, at least one
+ * of the two, tags).  Services, routes and plugins come with later work.
  */
 #include "db/core_entities.h"
 
@@ -22,4 +25,20 @@ static const char CONSUMERS[] =
     "\"custom_validator\":\"tag\"}}}"
     "],\"entity_checks\":[{\"at_least_one_of\":[\"custom_id\",\"username\"]}]}";
 
-const char *const daoc__core_entities[] = {CONSUMERS, NULL};
+static const char WORKSPACES[] =
+    "{\"name\":\"workspaces\",\"primary_key\":[\"id\"],\"cache_key\":[\"name\"],"
+    "\"endpoint_key\":\"name\",\"generate_admin_api\":false,\"fields\":["
+    "{\"id\":{\"type\":\"string\",\"uuid\":true,\"auto\":true}},"
+    "{\"name\":{\"type\":\"string\",\"required\":true,\"unique\":true,"
+    "\"custom_validator\":\"utf8_name\",\"not_one_of\":[\"workspaces\",\"consumers\","
+    "\"certificates\",\"services\",\"routes\",\"snis\",\"upstreams\",\"targets\","
+    "\"plugins\",\"tags\",\"ca_certificates\",\"clustering_data_planes\",\"parameters\","
+    "\"vaults\",\"key_sets\",\"keys\",\"filter_chains\"]}},"
+    "{\"comment\":{\"type\":\"string\"}},"
+    "{\"created_at\":{\"type\":\"integer\",\"timestamp\":true,\"auto\":true}},"
+    "{\"updated_at\":{\"type\":\"integer\",\"timestamp\":true,\"auto\":true}},"
+    "{\"meta\":{\"type\":\"record\",\"fields\":[]}},"
+    "{\"config\":{\"type\":\"record\",\"fields\":[]}}"
+    "]}";
+
+const char *const daoc__core_entities[] = {WORKSPACES, CONSUMERS, NULL};

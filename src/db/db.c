@@ -20,6 +20,7 @@
 #include "db/core_entities.h"
 #include "lua/lua.h"
 #include "lua/lua_internal.h"
+#include "store/store.h"
 
 void daoc__db_log(const daoc_db *db, daoc_log_level lvl, const char *fmt, ...)
 {
@@ -170,6 +171,83 @@ static int add_core_entities(daoc_db *db, daoc_error **err)
     return DAOC_OK;
 }
 
+int daoc__db_workspace_by_name(daoc_db *db, const char *name, size_t n, char out[37],
+                               char **msg)
+{
+    daoc_dao *w = daoc_db_dao(db, "workspaces");
+    const daoc__schema *s = w ? w->schema : NULL;
+    const daoc__field *f = s ? daoc__schema_field(s, "name", 4) : NULL;
+    if (!f)
+        return DAOC_ENOTFOUND;
+    daoc_value *key = daoc_strn(name, n);
+    if (!key)
+        return DAOC_ENOMEM;
+    daoc__key k = {(long)(f - s->fields), key};
+    daoc__read_opts ro = {0};
+    daoc_value *row = NULL;
+    int rc = db->store->ops->select(db->store, s, &k, &ro, &row, msg);
+    daoc_value_free(key);
+    if (rc != DAOC_OK)
+        return rc;
+    const daoc_value *id = row ? daoc_obj_get(row, "id") : NULL;
+    rc = DAOC_ENOTFOUND;
+    if (id && id->type == DAOC_TSTR && id->len == 36) {
+        memcpy(out, id->u.s, 37);
+        rc = DAOC_OK;
+    }
+    daoc_value_free(row);
+    return rc;
+}
+
+/* At open it runs inside the open's transaction, so it reads the primary;
+ * two nodes opening a new database at once may both try: the loser's insert
+ * waits for the winner, fails on the unique name (a savepoint keeps the
+ * transaction usable) and reads the winner's. */
+int daoc__db_ensure_default_ws(daoc_db *db, daoc_error **err)
+{
+    for (int attempt = 0; attempt < 3; attempt++) {
+        char *msg = NULL;
+        int rc = daoc__db_workspace_by_name(db, "default", 7, db->default_ws, &msg);
+        if (rc == DAOC_OK)
+            return DAOC_OK;
+        if (rc != DAOC_ENOTFOUND) {
+            if (rc != DAOC_ENOMEM) {
+                int erc = set_err(err, "store error",
+                                  daoc__asprintf("cannot read the workspaces: %s",
+                                                 msg ? msg : daoc_strerror(rc)));
+                rc = erc == DAOC_OK ? rc : erc;
+            }
+            daoc__free(msg);
+            return rc;
+        }
+        daoc_value *ws = daoc_obj(), *out = NULL;
+        if (!ws || daoc_obj_set(ws, "name", daoc_str("default")) != DAOC_OK ||
+            (db->default_ws[0] && daoc_obj_set(ws, "id", daoc_str(db->default_ws)) != DAOC_OK)) {
+            daoc_value_free(ws);
+            return DAOC_ENOMEM;
+        }
+        daoc_error *e = NULL;
+        rc = daoc_dao_insert(daoc_db_dao(db, "workspaces"), ws, NULL, &out, &e);
+        daoc_value_free(ws);
+        daoc_value_free(out);
+        if (rc == DAOC_EDAO && daoc_error_code(e) == DAOC_ERR_UNIQUE_VIOLATION) {
+            daoc_error_free(e);
+            continue; /* another node created it: read it again */
+        }
+        if (rc != DAOC_OK) {
+            if (err)
+                *err = e;
+            else
+                daoc_error_free(e);
+            return rc;
+        }
+    }
+    return set_err(err, "store error", daoc__strdup("cannot create the default workspace"))
+               == DAOC_OK
+               ? DAOC_ESTORE
+               : DAOC_ENOMEM;
+}
+
 static int ensure_lua(daoc_db *db, daoc_error **err)
 {
     if (db->lua)
@@ -267,6 +345,9 @@ int daoc_db_open(daoc_db **out, const daoc_config *cfg, daoc_error **err)
     if (rc != DAOC_OK)
         goto fail;
     rc = add_plugin_entities(db, err);
+    if (rc != DAOC_OK)
+        goto fail;
+    rc = daoc__db_ensure_default_ws(db, err);
     if (rc != DAOC_OK)
         goto fail;
     in_tx = false;

@@ -18,7 +18,18 @@ struct daoc_db {
     daoc_dao **daos;       /* owned, load order */
     size_t ndaos;
     struct daoc__lua *lua; /* owned, NULL until a plugin or a script needs Lua */
+    char default_ws[37];   /* id of the "default" workspace (found or created at open) */
 };
+
+/* Finds the "default" workspace (db->default_ws), creating it when the
+ * database has none, as Kong's migrations do -- with the id it had, after a
+ * truncate of the workspaces.  DAOC_OK, or a status with *err. */
+int daoc__db_ensure_default_ws(daoc_db *db, daoc_error **err);
+
+/* The id of the workspace named name[0..n) into out: DAOC_OK, DAOC_ENOTFOUND,
+ * or a store failure (DAOC_ESTORE with *msg, DAOC_ENOMEM). */
+int daoc__db_workspace_by_name(daoc_db *db, const char *name, size_t n, char out[37],
+                               char **msg);
 
 /* Logs through the configured callback (printf-style). */
 void daoc__db_log(const daoc_db *db, daoc_log_level lvl, const char *fmt, ...)

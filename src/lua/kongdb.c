@@ -586,6 +586,10 @@ static void push_kong(lua_State *L, struct daoc__lua *ls)
 
     push_log(L, ls);
     lua_setfield(L, -2, "log");
+    if (ls->db->default_ws[0]) { /* Kong's id of the "default" workspace */
+        lua_pushstring(L, ls->db->default_ws);
+        lua_setfield(L, -2, "default_workspace");
+    }
 }
 
 /* Protected body of daoc__lua_install_kong: (ls, env or nil). */

@@ -5,6 +5,8 @@
  */
 #include "store/registry.h"
 
+#include <string.h>
+
 #include "core/alloc.h"
 #include "core/value.h"
 
@@ -87,4 +89,33 @@ const char *daoc__on_delete_sql(daoc__on_delete d)
     default:
         return "RESTRICT";
     }
+}
+
+bool daoc__store_unique_ws(const daoc__schema *s, const daoc__field *f)
+{
+    return s->workspaceable && f->unique && !f->unique_across_ws;
+}
+
+bool daoc__store_fk_ws(const daoc__schema *s, const daoc__field *f)
+{
+    return s->workspaceable && f->type == DAOC__F_FOREIGN && f->ref && f->ref->workspaceable &&
+           f->ref->npk == 1 && f->on_delete != DAOC__ON_DELETE_NULL;
+}
+
+const daoc__schema *daoc__registry_find(const daoc__store_registry *r, const char *name)
+{
+    for (size_t i = 0; i < r->ntables; i++)
+        if (strcmp(r->tables[i]->name, name) == 0)
+            return r->tables[i];
+    return NULL;
+}
+
+int daoc__store_put_ws(daoc_value *row, const char *ws, size_t n)
+{
+    if (!row)
+        return DAOC_OK;
+    daoc_value *v = ws ? daoc_strn(ws, n) : daoc_null();
+    if (!v)
+        return DAOC_ENOMEM;
+    return daoc__obj_setn(row, "ws_id", 5, v);
 }

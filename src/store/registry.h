@@ -44,4 +44,16 @@ const char *daoc__on_delete_sql(daoc__on_delete d);
 double daoc__store_ttl_base(const daoc__schema *s, const daoc_value *entity, const char *name,
                             size_t nlen, double now);
 
+/* Workspaces (store.h, "Table layout"): true when unique field f of s is
+ * unique per workspace (UNIQUE ("ws_id", col)). */
+bool daoc__store_unique_ws(const daoc__schema *s, const daoc__field *f);
+/* True when foreign field f of s is the two-column key ("<f>_id", "ws_id")
+ * -> parent ("id", "ws_id"). */
+bool daoc__store_fk_ws(const daoc__schema *s, const daoc__field *f);
+/* Sets row["ws_id"] to the n bytes at ws, or null when ws is NULL (row
+ * NULL: nothing).  DAOC_OK or DAOC_ENOMEM. */
+int daoc__store_put_ws(daoc_value *row, const char *ws, size_t n);
+/* The ensured schema named `name`, or NULL. */
+const daoc__schema *daoc__registry_find(const daoc__store_registry *r, const char *name);
+
 #endif

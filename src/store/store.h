@@ -9,8 +9,19 @@
  * field `consumer` is {"id": ...} (or null) although the column is
  * consumer_id; records/maps are nested objects; arrays/sets are arrays.
  * Returned rows contain every stored field (null when NULL in the database),
- * plus "ttl" (remaining whole seconds, or null) for TTL schemas.  They never
+ * plus "ttl" (remaining whole seconds, or null) for TTL schemas, plus
+ * "ws_id" when the options ask for it (workspaceable schemas).  They never
  * contain the hidden cache_key column.
+ *
+ * Table layout of workspaceable schemas (both stores, Kong's layout after
+ * its 2.1 migrations): "ws_id" references workspaces(id) (constraint
+ * <t>_ws_id_fkey); a unique field is unique per workspace, UNIQUE ("ws_id",
+ * "<col>") named <t>_ws_id_<col>_unique, unless it is unique_across_ws;
+ * (pk, "ws_id") is unique (<t>_id_ws_id_unique) so that a foreign key between
+ * two workspaceable tables is ("<f>_id", "ws_id") -> parent ("id", "ws_id"):
+ * a row can only reference a parent of its own workspace.  (A foreign field
+ * with on_delete = "null" keeps a one-column key: SET NULL must not clear
+ * ws_id.)
  *
  * Errors.  Members return DAOC_OK, DAOC_ENOMEM, DAOC_ECONSTRAINT (with *viol
  * filled so the DAO can word Kong's message) or DAOC_ESTORE (with *msg, the
@@ -34,25 +45,40 @@ typedef enum daoc__viol_kind {
     DAOC__VIOL_UNIQUE = 1,   /* field = the unique field (or -1: cache_key column) */
     DAOC__VIOL_PRIMARY_KEY,  /* duplicate primary key */
     DAOC__VIOL_FOREIGN_KEY,  /* insert/update: field = the foreign field whose parent is missing */
-    DAOC__VIOL_RESTRICT      /* delete: `child` names the referencing entity (schema name) */
+    DAOC__VIOL_RESTRICT,     /* delete: `child` names the referencing entity (schema name) */
+    DAOC__VIOL_WORKSPACE     /* insert/upsert: the write options' ws_id names no workspace */
 } daoc__viol_kind;
 
 typedef struct daoc__violation {
     daoc__viol_kind kind;
     long field;        /* index into schema->fields, or -1 */
     const char *child; /* DAOC__VIOL_RESTRICT: borrowed schema name */
+    const char *ws_id; /* DAOC__VIOL_WORKSPACE: the DAO sets it (the id it wrote) */
 } daoc__violation;
 
-/* Read options every read member honours. */
+/* Read options every read member honours.
+ *
+ * Workspaces (schemas with `workspaceable`; ignored for the others): the
+ * table has a hidden "ws_id" column.  ws_id non-NULL scopes the operation
+ * to that workspace ("ws_id" = ws_id); NULL is a global operation (no
+ * workspace condition).  show_ws_id adds "ws_id" (a string, or null when
+ * the column is NULL) to every returned row. */
 typedef struct daoc__read_opts {
-    bool skip_ttl; /* return expired rows too */
+    bool skip_ttl;      /* return expired rows too */
+    bool show_ws_id;
+    const char *ws_id;  /* canonical UUID text, or NULL = global */
 } daoc__read_opts;
 
-/* Write options. */
+/* Write options.  Workspaces: insert and upsert store ws_id in the row
+ * (NULL stores NULL); update and delete only touch a row of workspace
+ * ws_id (NULL: any).  A ws_id naming no workspace is a
+ * DAOC__VIOL_WORKSPACE violation.  show_ws_id as for reads. */
 typedef struct daoc__write_opts {
     bool has_ttl;      /* `ttl` option given (TTL schemas only) */
     int64_t ttl;       /* seconds; 0 = never expires */
     const char *cache_key; /* composite cache key string to store, or NULL */
+    const char *ws_id;
+    bool show_ws_id;
 } daoc__write_opts;
 
 /* A lookup key: by primary key (field = -1, key = object holding the pk
@@ -77,6 +103,8 @@ typedef struct daoc__page_req {
                                     last row (keyset), or NULL for the first page */
     int64_t size;                /* rows wanted (the store fetches size + 1) */
     bool skip_ttl;
+    bool show_ws_id;             /* as in daoc__read_opts */
+    const char *ws_id;
 } daoc__page_req;
 
 typedef struct daoc__store_ops {

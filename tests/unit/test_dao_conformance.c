@@ -58,6 +58,15 @@ static const char *const DEFS[] = {
     "{'name':'tokens','primary_key':['id'],'ttl':true,'endpoint_key':'key','fields':["
     "{'id':" UUID_F "},{'created_at':{'type':'integer','timestamp':true,'auto':true}},"
     "{'key':{'type':'string','unique':true,'auto':true}}]}",
+
+    /* workspaceable: name unique per workspace, code unique across them */
+    "{'name':'wparents','primary_key':['id'],'endpoint_key':'name','workspaceable':true,"
+    "'fields':[{'id':" UUID_F "},{'name':{'type':'string','unique':true,'required':true}},"
+    "{'code':{'type':'string','unique':true,'unique_across_ws':true}}]}",
+
+    "{'name':'wkids','primary_key':['id'],'workspaceable':true,'fields':[{'id':" UUID_F "},"
+    "{'parent':{'type':'foreign','reference':'wparents','on_delete':'cascade'}},"
+    "{'label':{'type':'string'}}]}",
     NULL};
 
 static daoc_db *open_db(void) { return fixture_open(DEFS, "dao_conf"); }
@@ -1089,5 +1098,172 @@ TEST(allocation_failures_are_reported)
     daoc_value_free(bad);
     daoc_value_free(opts);
     daoc_value_free(p);
+    daoc_db_close(db);
+}
+
+/* ---- workspaces (kong-schema-dao.md 5.3 `workspace`, 6.1 ws_id) --------------- */
+
+/* daoc_dao_<op> with options; returns the status, *out the entity. */
+static int ins_opts(daoc_db *db, const char *entity, const char *json, const char *optjson,
+                    daoc_value **out, daoc_error **err)
+{
+    daoc_value *in = J(json), *opts = optjson ? J(optjson) : NULL;
+    int rc = daoc_dao_insert(daoc_db_dao(db, entity), in, opts, out, err);
+    daoc_value_free(in);
+    daoc_value_free(opts);
+    return rc;
+}
+
+TEST(workspaces)
+{
+    OPEN(db);
+    daoc_error *err = NULL;
+    daoc_value *out = NULL;
+    /* the default workspace exists, and is what the entities are scoped to */
+    daoc_value *def = NULL, *key = daoc_str("default");
+    ASSERT_INT(daoc_dao_select_by(daoc_db_dao(db, "workspaces"), "name", key, NULL, &def, &err),
+               DAOC_OK);
+    daoc_value_free(key);
+    ASSERT_NOT_NULL(def);
+    char defid[37];
+    snprintf(defid, sizeof defid, "%s", sget(def, "id"));
+    ASSERT_STR(defid, db->default_ws);
+    daoc_value *w2 = ins(db, "workspaces", "{'name':'team2'}");
+    ASSERT_NOT_NULL(w2);
+    char w2id[37], w2opt[80];
+    snprintf(w2id, sizeof w2id, "%s", sget(w2, "id"));
+    snprintf(w2opt, sizeof w2opt, "{'workspace':'%s'}", w2id);
+
+    /* unique per workspace: the same name in two workspaces */
+    daoc_value *a = ins(db, "wparents", "{'name':'p','code':'c1'}");
+    ASSERT_NOT_NULL(a);
+    ASSERT_TRUE(daoc_obj_get(a, "ws_id") == NULL); /* hidden without show_ws_id */
+    daoc_value *b = NULL;
+    ASSERT_INT(ins_opts(db, "wparents", "{'name':'p'}", "{'workspace':'team2','show_ws_id':true}",
+                        &b, &err),
+               DAOC_OK);
+    ASSERT_STR(sget(b, "ws_id"), w2id);
+    ASSERT_INT(ins_opts(db, "wparents", "{'name':'p'}", NULL, &out, &err), DAOC_EDAO);
+    ASSERT_INT(daoc_error_code(err), DAOC_ERR_UNIQUE_VIOLATION);
+    ASSERT_STR(daoc_error_message(err), "UNIQUE violation detected on '{name=\"p\"}'");
+    daoc_error_free(err);
+    err = NULL;
+    /* unique_across_ws: refused in another workspace too */
+    ASSERT_INT(ins_opts(db, "wparents", "{'name':'q','code':'c1'}", w2opt, &out, &err), DAOC_EDAO);
+    ASSERT_INT(daoc_error_code(err), DAOC_ERR_UNIQUE_VIOLATION);
+    ASSERT_STR(daoc_error_message(err), "UNIQUE violation detected on '{code=\"c1\"}'");
+    daoc_error_free(err);
+    err = NULL;
+
+    /* reads are scoped: by key, by unique field, pages */
+    daoc_value *pk = pk_of(b), *got = NULL;
+    ASSERT_INT(daoc_dao_select(daoc_db_dao(db, "wparents"), pk, NULL, &got, &err), DAOC_OK);
+    ASSERT_TRUE(got == NULL); /* team2's row is not in the default workspace */
+    daoc_value *o2 = J(w2opt);
+    ASSERT_INT(daoc_dao_select(daoc_db_dao(db, "wparents"), pk, o2, &got, &err), DAOC_OK);
+    ASSERT_NOT_NULL(got);
+    daoc_value_free(got);
+    got = NULL;
+    key = daoc_str("p");
+    ASSERT_INT(daoc_dao_select_by(daoc_db_dao(db, "wparents"), "name", key, o2, &got, &err),
+               DAOC_OK);
+    ASSERT_STR(sget(got, "id"), sget(b, "id"));
+    daoc_value_free(got);
+    got = NULL;
+    daoc_value *gl = J("{'workspace':null}");
+    ASSERT_INT(daoc_dao_select_by(daoc_db_dao(db, "wparents"), "name", key, gl, &got, &err),
+               DAOC_EDAO);
+    ASSERT_INT(daoc_error_code(err), DAOC_ERR_INVALID_UNIQUE_GLOBAL);
+    daoc_error_free(err);
+    err = NULL;
+    daoc_value_free(key);
+    ASSERT_INT(count_rows(db, "wparents", NULL), 1);
+    ASSERT_INT(count_rows(db, "wparents", w2opt), 1);
+    ASSERT_INT(count_rows(db, "wparents", "{'workspace':null}"), 2);
+    /* show_ws_id on a global page names each row's workspace */
+    daoc_value *rows = NULL;
+    char *next = NULL;
+    daoc_value *gs = J("{'workspace':null,'show_ws_id':true}");
+    ASSERT_INT(daoc_dao_page(daoc_db_dao(db, "wparents"), 0, NULL, gs, &rows, &next, &err),
+               DAOC_OK);
+    ASSERT_INT(daoc_value_len(rows), 2);
+    for (size_t i = 0; i < daoc_value_len(rows); i++) {
+        const daoc_value *r = daoc_arr_get(rows, i);
+        const char *want = strcmp(sget(r, "id"), sget(a, "id")) == 0 ? defid : w2id;
+        ASSERT_STR(sget(r, "ws_id"), want);
+    }
+    daoc_value_free(rows);
+    daoc_value_free(gs);
+    daoc_free(next);
+
+    /* update and delete only reach the row in their workspace */
+    daoc_value *patch = J("{'code':'c9'}");
+    ASSERT_INT(daoc_dao_update(daoc_db_dao(db, "wparents"), pk, patch, NULL, &got, &err),
+               DAOC_EDAO);
+    ASSERT_INT(daoc_error_code(err), DAOC_ERR_NOT_FOUND);
+    daoc_error_free(err);
+    err = NULL;
+    ASSERT_INT(daoc_dao_update(daoc_db_dao(db, "wparents"), pk, patch, o2, &got, &err), DAOC_OK);
+    ASSERT_STR(sget(got, "code"), "c9");
+    daoc_value_free(got);
+    got = NULL;
+    daoc_value_free(patch);
+    ASSERT_INT(daoc_dao_delete(daoc_db_dao(db, "wparents"), pk, NULL, &err), DAOC_OK);
+    ASSERT_INT(count_rows(db, "wparents", w2opt), 1); /* still there */
+
+    /* a foreign key reaches parents of its own workspace only */
+    char kid[200];
+    snprintf(kid, sizeof kid, "{'parent':{'id':'%s'}}", sget(b, "id"));
+    ASSERT_INT(ins_opts(db, "wkids", kid, NULL, &out, &err), DAOC_EDAO);
+    ASSERT_INT(daoc_error_code(err), DAOC_ERR_FOREIGN_KEY_VIOLATION);
+    daoc_error_free(err);
+    err = NULL;
+    ASSERT_INT(ins_opts(db, "wkids", kid, w2opt, &out, &err), DAOC_OK);
+    daoc_value_free(out);
+    out = NULL;
+
+    /* a workspace that does not exist: code 17 on writes, nothing on reads */
+    const char *nows = "{'workspace':'00000000-0000-4000-8000-000000000000'}";
+    ASSERT_INT(ins_opts(db, "wparents", "{'name':'z'}", nows, &out, &err), DAOC_EDAO);
+    ASSERT_INT(daoc_error_code(err), DAOC_ERR_INVALID_WORKSPACE);
+    ASSERT_STR(daoc_error_message(err),
+               "invalid workspace '00000000-0000-4000-8000-000000000000'");
+    daoc_error_free(err);
+    err = NULL;
+    ASSERT_INT(count_rows(db, "wparents", nows), 0);
+    /* an unknown name is an invalid option */
+    ASSERT_INT(ins_opts(db, "wparents", "{'name':'z'}", "{'workspace':'nope'}", &out, &err),
+               DAOC_EDAO);
+    ASSERT_INT(daoc_error_code(err), DAOC_ERR_INVALID_OPTIONS);
+    ASSERT_STR(daoc_error_message(err), "invalid option (workspace: invalid workspace)");
+    daoc_error_free(err);
+    err = NULL;
+
+    /* a workspace in use cannot be deleted */
+    daoc_value *w2pk = pk_of(w2);
+    ASSERT_INT(daoc_dao_delete(daoc_db_dao(db, "workspaces"), w2pk, NULL, &err), DAOC_EDAO);
+    ASSERT_INT(daoc_error_code(err), DAOC_ERR_FOREIGN_KEY_VIOLATION);
+    ASSERT_STR(daoc_error_message(err),
+               "an existing 'wparents' entity references this 'workspaces' entity");
+    daoc_error_free(err);
+    err = NULL;
+
+    /* truncating the workspaces empties every workspaceable table and
+     * brings "default" back with its id */
+    ASSERT_INT(daoc__dao_truncate(daoc_db_dao(db, "workspaces"), &err), DAOC_OK);
+    ASSERT_INT(count_rows(db, "wparents", "{'workspace':null}"), 0);
+    ASSERT_INT(count_rows(db, "workspaces", NULL), 1);
+    daoc_value *again = ins(db, "wparents", "{'name':'p'}");
+    ASSERT_NOT_NULL(again);
+    daoc_value_free(again);
+
+    daoc_value_free(w2pk);
+    daoc_value_free(o2);
+    daoc_value_free(gl);
+    daoc_value_free(pk);
+    daoc_value_free(a);
+    daoc_value_free(b);
+    daoc_value_free(w2);
+    daoc_value_free(def);
     daoc_db_close(db);
 }

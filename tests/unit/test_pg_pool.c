@@ -155,7 +155,7 @@ static int ins(daoc__store *st, const char *id, const char *name, char **msg)
     daoc_value *e = daoc_obj();
     daoc_value *row = NULL;
     daoc__violation viol;
-    daoc__write_opts o = {false, 0, NULL};
+    daoc__write_opts o = {.has_ttl = false};
     if (daoc_obj_set(e, "id", daoc_str(id)) != DAOC_OK ||
         daoc_obj_set(e, "name", daoc_str(name)) != DAOC_OK)
         return DAOC_ENOMEM;
@@ -474,7 +474,7 @@ TEST(reads_go_to_the_replica_and_writes_to_the_primary)
     ASSERT_INT(sel(st, U1, &found, &msg), DAOC_OK);
     ASSERT_TRUE(found); /* served by the replica */
     /* a page too */
-    daoc__page_req req = {-1, NULL, NULL, false, NULL, 10, false};
+    daoc__page_req req = {.fk_field = -1, .size = 10};
     daoc_value *rows = NULL;
     bool more = true;
     ASSERT_INT(st->ops->page(st, g_owners, &req, &rows, &more, &msg), DAOC_OK);

@@ -182,7 +182,7 @@ static void query1(PGconn *c, const char *sql, char *out, size_t n)
 static int ins(daoc__store *st, const daoc__schema *s, daoc_value *e, const char *ck,
                daoc_value **row, daoc__violation *viol)
 {
-    daoc__write_opts o = {false, 0, ck};
+    daoc__write_opts o = {.cache_key = ck};
     daoc__violation dummy;
     char *msg = NULL;
     daoc_value *got = NULL;
@@ -211,7 +211,7 @@ static daoc_value *sel(daoc__store *st, const daoc__schema *s, const char *id)
     if (daoc_obj_set(k, "id", daoc_str(id)) != DAOC_OK)
         return NULL;
     daoc__key key = {-1, k};
-    daoc__read_opts o = {false};
+    daoc__read_opts o = {.skip_ttl = false};
     char *msg = NULL;
     if (st->ops->select(st, s, &key, &o, &row, &msg) != DAOC_OK)
         fprintf(stderr, "  select: %s\n", msg ? msg : "?");
@@ -390,7 +390,7 @@ TEST(nul_bytes_are_refused_not_cut)
     daoc_value *e = daoc_obj();
     ASSERT_INT(daoc_obj_set(e, "id", daoc_str(U1)), DAOC_OK);
     ASSERT_INT(daoc_obj_set(e, "name", daoc_strn("a\0b", 3)), DAOC_OK);
-    daoc__write_opts o = {false, 0, NULL};
+    daoc__write_opts o = {.has_ttl = false};
     daoc__violation viol;
     daoc_value *row = NULL;
     char *msg = NULL;
@@ -503,7 +503,7 @@ TEST(ttl_cleanup_in_batches)
            v, sizeof v);
     ASSERT_STR(v, "2500");
     daoc_value *e = J("{'id':'" U1 "','v':'live'}");
-    daoc__write_opts o = {true, 100, NULL};
+    daoc__write_opts o = {.has_ttl = true, .ttl = 100};
     daoc__violation viol;
     daoc_value *row = NULL;
     char *msg = NULL;

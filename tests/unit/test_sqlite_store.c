@@ -153,7 +153,7 @@ static void close_store(daoc__store *st)
     unlink(p);
 }
 
-static const daoc__write_opts NOOPTS = {false, 0, NULL};
+static const daoc__write_opts NOOPTS = {.has_ttl = false};
 
 static int ins(daoc__store *st, const daoc__schema *s, const char *json, daoc__violation *viol)
 {
@@ -174,7 +174,7 @@ static daoc_value *sel(daoc__store *st, const daoc__schema *s, long field, const
 {
     daoc_value *k = J(keyjson), *row = NULL;
     daoc__key key = {field, k};
-    daoc__read_opts o = {skip_ttl};
+    daoc__read_opts o = {.skip_ttl = skip_ttl};
     char *msg = NULL;
     int rc = st->ops->select(st, s, &key, &o, &row, &msg);
     if (rc != DAOC_OK)
@@ -684,9 +684,8 @@ TEST(unique_pk_and_cache_key_violations)
     daoc_value_free(e);
 
     /* composite cache key column */
-    daoc__write_opts o = {false, 0,
-                          "plugins:acl:"
-                          "x"};
+    daoc__write_opts o = {.cache_key = "plugins:acl:"
+                                       "x"};
     e = J("{\"id\": " U("31") ", \"name\": \"acl\", \"service\": null}");
     ASSERT_INT(st->ops->insert(st, S_plugins, e, &o, &row, &viol, &msg), DAOC_OK);
     ASSERT_NULL(daoc_obj_get(row, "cache_key"));
@@ -811,7 +810,7 @@ TEST(on_delete_cascade_null_restrict)
 static int ins_ttl(daoc__store *st, const char *json, int64_t ttl, daoc_value **row)
 {
     daoc_value *e = J(json);
-    daoc__write_opts o = {true, ttl, NULL};
+    daoc__write_opts o = {.has_ttl = true, .ttl = ttl};
     daoc__violation viol;
     char *msg = NULL;
     int rc = st->ops->insert(st, S_keyauth, e, &o, row, &viol, &msg);
@@ -883,12 +882,12 @@ TEST(ttl_expiry_filters_and_cleanup)
     ASSERT_TRUE(left >= 98 && left <= 100);
     daoc_value_free(row);
     /* update with ttl = 0 clears it */
-    daoc__write_opts o0 = {true, 0, NULL};
+    daoc__write_opts o0 = {.has_ttl = true, .ttl = 0};
     ASSERT_INT(st->ops->update(st, S_keyauth, &key, e, &o0, &row, &viol, &msg), DAOC_OK);
     ASSERT_TRUE(daoc__is_null(daoc_obj_get(row, "ttl")));
     daoc_value_free(row);
     /* upsert without ttl clears an existing one */
-    daoc__write_opts o50 = {true, 50, NULL};
+    daoc__write_opts o50 = {.has_ttl = true, .ttl = 50};
     ASSERT_INT(st->ops->update(st, S_keyauth, &key, e, &o50, &row, &viol, &msg), DAOC_OK);
     left = daoc_value_int(daoc_obj_get(row, "ttl"));
     ASSERT_TRUE(left >= 48 && left <= 50);

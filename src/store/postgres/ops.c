@@ -27,6 +27,7 @@
  */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "core/alloc.h"
@@ -38,6 +39,18 @@ static void clear_msg(char **msg)
 {
     if (msg)
         *msg = NULL;
+}
+
+/* Adds "ws_id" -- the last column of the select list -- to a row built from
+ * row r of res, when the caller asked for it. */
+static int put_ws(const daoc__schema *s, const PGresult *res, int r, bool show, daoc_value *row)
+{
+    if (!show || !s->workspaceable || !row)
+        return DAOC_OK;
+    int c = PQnfields(res) - 1;
+    if (PQgetisnull(res, r, c))
+        return daoc__store_put_ws(row, NULL, 0);
+    return daoc__store_put_ws(row, PQgetvalue(res, r, c), (size_t)PQgetlength(res, r, c));
 }
 
 /* ---- ensure_table ------------------------------------------------------- */
@@ -65,12 +78,13 @@ static int ensure_table_on(daoc__store *st, const daoc__schema *s, char **msg)
 
 /* ---- shared helpers ------------------------------------------------------------ */
 
-/* The hidden columns of a write: cache_key, and the expiry (kong-schema-dao
+/* The hidden columns of a write: cache_key, ws_id, and the expiry (kong-schema-dao
  * 6.3: ttl 0 = never expires). */
 static void hidden(pg_bind *b, const daoc__schema *s, const daoc_value *entity,
                    const daoc__write_opts *o, bool upd, double now)
 {
     b->cache_key = s->ncache_key > 1 && o ? o->cache_key : NULL;
+    b->ws_id = s->workspaceable && o ? o->ws_id : NULL;
     b->has_expiry = false;
     if (s->ttl && o && o->has_ttl && o->ttl > 0) {
         double base = upd ? daoc__store_ttl_base(s, entity, "updated_at", 10, now)
@@ -97,7 +111,7 @@ static void savepoint_end(daoc__pg *q, bool ok)
 /* Runs a write statement; *row receives the RETURNING row (or NULL when no
  * row matched).  `entity` NULL = delete (for violation mapping). */
 static int run_write(daoc__pg *q, const daoc__schema *s, pg_stmt *stmt,
-                     const daoc_value *entity, daoc_value **row, int64_t *changed,
+                     const daoc_value *entity, bool show_ws, daoc_value **row, int64_t *changed,
                      daoc__violation *viol, char **msg)
 {
     PGresult *res = NULL;
@@ -110,8 +124,11 @@ static int run_write(daoc__pg *q, const daoc__schema *s, pg_stmt *stmt,
             const char *n = PQcmdTuples(res);
             *changed = n && *n ? strtoll(n, NULL, 10) : 0;
         }
-        if (row && PQntuples(res) > 0)
+        if (row && PQntuples(res) > 0) {
             rc = daoc__pg_row(s, res, 0, row, msg);
+            if (rc == DAOC_OK)
+                rc = put_ws(s, res, 0, show_ws, *row);
+        }
     } else if (res) {
         rc = daoc__pg_violation(q, s, res, entity, viol, msg);
     }
@@ -130,18 +147,21 @@ static int select_on(daoc__store *st, const daoc__schema *s, const daoc__key *ke
     pg_stmt *stmt;
     *row = NULL;
     clear_msg(msg);
-    int rc = daoc__pg_stmt(q, s, daoc__pg_code(PG_OP_SELECT, key->field, skip ? PG_V_SKIP_TTL : 0),
-                           &stmt, msg);
+    const char *ws = o && s->workspaceable ? o->ws_id : NULL;
+    unsigned v = (skip ? PG_V_SKIP_TTL : 0) | (ws ? PG_V_WS : 0);
+    int rc = daoc__pg_stmt(q, s, daoc__pg_code(PG_OP_SELECT, key->field, v), &stmt, msg);
     if (rc != DAOC_OK)
         return rc;
-    pg_bind b = {.key = key};
+    pg_bind b = {.key = key, .ws_id = ws};
     if ((rc = daoc__pg_bind(q, s, stmt, &b, msg)) != DAOC_OK)
         return rc;
     PGresult *res = NULL;
     rc = daoc__pg_run(q, stmt, &res, msg);
-    if (rc == DAOC_OK && PQntuples(res) > 0)
+    if (rc == DAOC_OK && PQntuples(res) > 0) {
         rc = daoc__pg_row(s, res, 0, row, msg);
-    else if (rc != DAOC_OK && res)
+        if (rc == DAOC_OK)
+            rc = put_ws(s, res, 0, o && o->show_ws_id, *row);
+    } else if (rc != DAOC_OK && res)
         rc = daoc__pg_error(q, res, msg);
     PQclear(res);
     return rc;
@@ -162,12 +182,15 @@ static int page_on(daoc__store *st, const daoc__schema *s, const daoc__page_req 
         v |= PG_PG_AFTER;
     if (req->tags && req->tags->type == DAOC_TARR && req->tags->len > 0 && s->has_tags)
         v |= req->tags_or ? PG_PG_TAGS_OR : PG_PG_TAGS_AND;
+    const char *ws = s->workspaceable ? req->ws_id : NULL;
+    if (ws)
+        v |= PG_PG_WS;
     long fk = req->fk_field >= 0 && (size_t)req->fk_field < s->nfields ? req->fk_field : -1;
     int rc = daoc__pg_stmt(q, s, daoc__pg_code(PG_OP_PAGE, fk, v), &stmt, msg);
     if (rc != DAOC_OK)
         return rc;
     int64_t size = req->size > 0 ? req->size : 1;
-    pg_bind b = {.page = req, .limit = size + 1};
+    pg_bind b = {.page = req, .limit = size + 1, .ws_id = ws};
     if ((rc = daoc__pg_bind(q, s, stmt, &b, msg)) != DAOC_OK)
         return rc;
     PGresult *res = NULL;
@@ -188,7 +211,11 @@ static int page_on(daoc__store *st, const daoc__schema *s, const daoc__page_req 
         daoc_value *row = NULL;
         rc = daoc__pg_row(s, res, r, &row, msg);
         if (rc == DAOC_OK)
+            rc = put_ws(s, res, r, req->show_ws_id, row);
+        if (rc == DAOC_OK)
             rc = daoc_arr_push(arr, row);
+        else
+            daoc_value_free(row);
     }
     PQclear(res);
     if (!arr || rc != DAOC_OK) {
@@ -222,11 +249,15 @@ static int insert_on(daoc__store *st, const daoc__schema *s, const daoc_value *e
     hidden(&b, s, entity, o, false, now);
     if ((rc = daoc__pg_bind(q, s, stmt, &b, msg)) != DAOC_OK)
         return rc;
-    rc = run_write(q, s, stmt, entity, exact ? NULL : row, NULL, viol, msg);
+    bool show = o && o->show_ws_id;
+    rc = run_write(q, s, stmt, entity, show, exact ? NULL : row, NULL, viol, msg);
     if (rc != DAOC_OK || !exact)
         return rc;
-    return daoc__pg_row_from_entity(s, entity, b.has_expiry,
-                                    b.has_expiry ? (int64_t)floor(b.expiry - now) : 0, row);
+    rc = daoc__pg_row_from_entity(s, entity, b.has_expiry,
+                                  b.has_expiry ? (int64_t)floor(b.expiry - now) : 0, row);
+    if (rc == DAOC_OK && show && s->workspaceable)
+        rc = daoc__store_put_ws(*row, b.ws_id, b.ws_id ? strlen(b.ws_id) : 0);
+    return rc;
 }
 
 static int update_on(daoc__store *st, const daoc__schema *s, const daoc__key *key,
@@ -238,15 +269,15 @@ static int update_on(daoc__store *st, const daoc__schema *s, const daoc__key *ke
     *row = NULL;
     clear_msg(msg);
     bool set_ttl = s->ttl && o && o->has_ttl;
-    int rc = daoc__pg_stmt(
-        q, s, daoc__pg_code(PG_OP_UPDATE, key->field, set_ttl ? PG_V_SET_TTL : 0), &stmt, msg);
-    if (rc != DAOC_OK)
-        return rc;
     pg_bind b = {.entity = entity, .key = key};
     hidden(&b, s, entity, o, true, daoc__now());
+    unsigned v = (set_ttl ? PG_V_SET_TTL : 0) | (b.ws_id ? PG_V_WS : 0);
+    int rc = daoc__pg_stmt(q, s, daoc__pg_code(PG_OP_UPDATE, key->field, v), &stmt, msg);
+    if (rc != DAOC_OK)
+        return rc;
     if ((rc = daoc__pg_bind(q, s, stmt, &b, msg)) != DAOC_OK)
         return rc;
-    return run_write(q, s, stmt, entity, row, NULL, viol, msg);
+    return run_write(q, s, stmt, entity, o && o->show_ws_id, row, NULL, viol, msg);
 }
 
 static int upsert_on(daoc__store *st, const daoc__schema *s, const daoc__key *key,
@@ -265,7 +296,7 @@ static int upsert_on(daoc__store *st, const daoc__schema *s, const daoc__key *ke
     hidden(&b, s, entity, o, false, daoc__now());
     if ((rc = daoc__pg_bind(q, s, stmt, &b, msg)) != DAOC_OK)
         return rc;
-    return run_write(q, s, stmt, entity, row, NULL, viol, msg);
+    return run_write(q, s, stmt, entity, o && o->show_ws_id, row, NULL, viol, msg);
 }
 
 static int delete_on(daoc__store *st, const daoc__schema *s, const daoc__key *key,
@@ -276,15 +307,16 @@ static int delete_on(daoc__store *st, const daoc__schema *s, const daoc__key *ke
     pg_stmt *stmt;
     *deleted = false;
     clear_msg(msg);
-    int rc = daoc__pg_stmt(q, s, daoc__pg_code(PG_OP_DELETE, key->field, skip ? PG_V_SKIP_TTL : 0),
-                           &stmt, msg);
+    const char *ws = o && s->workspaceable ? o->ws_id : NULL;
+    unsigned v = (skip ? PG_V_SKIP_TTL : 0) | (ws ? PG_V_WS : 0);
+    int rc = daoc__pg_stmt(q, s, daoc__pg_code(PG_OP_DELETE, key->field, v), &stmt, msg);
     if (rc != DAOC_OK)
         return rc;
-    pg_bind b = {.key = key};
+    pg_bind b = {.key = key, .ws_id = ws};
     if ((rc = daoc__pg_bind(q, s, stmt, &b, msg)) != DAOC_OK)
         return rc;
     int64_t n = 0;
-    rc = run_write(q, s, stmt, NULL, NULL, &n, viol, msg);
+    rc = run_write(q, s, stmt, NULL, false, NULL, &n, viol, msg);
     if (rc == DAOC_OK)
         *deleted = n > 0;
     return rc;
@@ -309,7 +341,7 @@ static int cleanup_ttl_on(daoc__store *st, const daoc__schema *s, int budget_ms,
     double start = daoc__mono_ms();
     for (;;) {
         int64_t n = 0;
-        rc = run_write(q, s, stmt, NULL, NULL, &n, NULL, msg);
+        rc = run_write(q, s, stmt, NULL, false, NULL, &n, NULL, msg);
         if (rc == DAOC_ECONSTRAINT) { /* a restricting child: leave those rows */
             rc = DAOC_OK;
             break;
@@ -333,7 +365,7 @@ static int truncate_on(daoc__store *st, const daoc__schema *s, char **msg)
     int rc = daoc__pg_stmt(q, s, daoc__pg_code(PG_OP_TRUNCATE, PG_KEY_PK, 0), &stmt, msg);
     if (rc != DAOC_OK)
         return rc;
-    return run_write(q, s, stmt, NULL, NULL, NULL, NULL, msg);
+    return run_write(q, s, stmt, NULL, false, NULL, NULL, NULL, msg);
 }
 
 /* ---- the members: a connection for the duration of each ----------------------- */

@@ -45,10 +45,12 @@ enum {
 #define PG_V_SKIP_TTL 0x01
 #define PG_V_SET_TTL 0x01
 #define PG_V_NO_RETURNING 0x01 /* insert: the row is rebuilt from the entity */
+#define PG_V_WS 0x02 /* select, update, delete: AND "ws_id" = <ws> */
 #define PG_PG_SKIP_TTL 0x01
 #define PG_PG_AFTER 0x02
 #define PG_PG_TAGS_AND 0x04
 #define PG_PG_TAGS_OR 0x08
+#define PG_PG_WS 0x10
 
 #define PG_KEY_PK (-1)
 #define PG_CLEANUP_BATCH 1000
@@ -69,7 +71,8 @@ typedef enum pg_pkind {
     PGP_FK,      /* page: the foreign key value of field idx */
     PGP_TAGS,    /* page: tags (TEXT[] literal) */
     PGP_LIMIT,   /* page: size + 1 */
-    PGP_AFTER    /* page: pk part idx of the previous page's last row */
+    PGP_AFTER,   /* page: pk part idx of the previous page's last row */
+    PGP_WS       /* the workspace id (pg_bind.ws_id), or NULL */
 } pg_pkind;
 
 typedef struct pg_param {
@@ -128,6 +131,7 @@ typedef struct pg_bind {
     const daoc__key *key;       /* PGP_KEY */
     const daoc__page_req *page; /* PGP_FK, PGP_TAGS, PGP_AFTER */
     int64_t limit;              /* PGP_LIMIT */
+    const char *ws_id;          /* PGP_WS */
 } pg_bind;
 
 typedef struct daoc__pg {

@@ -123,6 +123,9 @@ int daoc__pg_bind(daoc__pg *q, const daoc__schema *s, const pg_stmt *st, const p
         case PGP_CK:
             q->vals[i] = ctx->cache_key;
             continue;
+        case PGP_WS:
+            q->vals[i] = ctx->ws_id;
+            continue;
         case PGP_TTL:
             if (!ctx->has_expiry)
                 continue;

@@ -200,8 +200,18 @@ static void select_list(pg_sqlb *sb, const daoc__schema *s)
     if (s->ttl) {
         if (!first)
             puts_(sb, ", ");
+        first = false;
         puts_(sb, "FLOOR(date_part('epoch', \"ttl\" - CURRENT_TIMESTAMP))::BIGINT");
     }
+    if (s->workspaceable) /* always last: ops.c reads it by position */
+        puts_(sb, first ? "\"ws_id\"" : ", \"ws_id\"");
+}
+
+/* The workspace condition of a scoped statement. */
+static void ws_cond(pg_sqlb *sb)
+{
+    puts_(sb, " AND \"ws_id\" = ");
+    param(sb, PGP_WS, 0);
 }
 
 static void pk_cols(daoc__buf *b, const daoc__schema *s)
@@ -255,8 +265,12 @@ static void insert_head(pg_sqlb *sb, const daoc__schema *s)
         puts_(sb, first ? "\"ttl\"" : ", \"ttl\"");
         first = false;
     }
-    if (s->ncache_key > 1)
+    if (s->ncache_key > 1) {
         puts_(sb, first ? "\"cache_key\"" : ", \"cache_key\"");
+        first = false;
+    }
+    if (s->workspaceable)
+        puts_(sb, first ? "\"ws_id\"" : ", \"ws_id\"");
     puts_(sb, ") VALUES (");
     first = true;
     for (size_t i = 0; i < s->nfields; i++) {
@@ -279,7 +293,13 @@ static void insert_head(pg_sqlb *sb, const daoc__schema *s)
     if (s->ncache_key > 1) {
         if (!first)
             puts_(sb, ", ");
+        first = false;
         param(sb, PGP_CK, 0);
+    }
+    if (s->workspaceable) {
+        if (!first)
+            puts_(sb, ", ");
+        param(sb, PGP_WS, 0);
     }
     puts_(sb, ")");
 }
@@ -313,6 +333,12 @@ static void set_list(pg_sqlb *sb, const daoc__schema *s, bool excl, bool set_ttl
             puts_(sb, "EXCLUDED.\"cache_key\"");
         else
             param(sb, PGP_CK, 0);
+    }
+    if (s->workspaceable && excl) { /* an upsert writes the row's workspace */
+        if (!first)
+            puts_(sb, ", ");
+        first = false;
+        puts_(sb, "\"ws_id\" = EXCLUDED.\"ws_id\"");
     }
     if (s->ttl && set_ttl) {
         if (!first)
@@ -366,6 +392,8 @@ static void page_sql(pg_sqlb *sb, const daoc__schema *s, long fk, unsigned v)
     }
     if (s->ttl && !(v & PG_PG_SKIP_TTL))
         puts_(sb, TTL_FILTER);
+    if (s->workspaceable && (v & PG_PG_WS))
+        ws_cond(sb);
     puts_(sb, " ORDER BY ");
     pk_cols(&sb->b, s);
     puts_(sb, " LIMIT ");
@@ -389,6 +417,8 @@ void daoc__pg_sql(pg_sqlb *sb, const daoc__schema *s, uint32_t code)
         key_cond(sb, s, field);
         if (s->ttl && !(v & PG_V_SKIP_TTL))
             puts_(sb, TTL_FILTER);
+        if (s->workspaceable && (v & PG_V_WS))
+            ws_cond(sb);
         puts_(sb, " LIMIT 1");
         break;
     case PG_OP_INSERT:
@@ -407,18 +437,23 @@ void daoc__pg_sql(pg_sqlb *sb, const daoc__schema *s, uint32_t code)
         key_cond(sb, s, field);
         if (s->ttl)
             puts_(sb, TTL_FILTER);
+        if (s->workspaceable && (v & PG_V_WS))
+            ws_cond(sb);
         puts_(sb, " RETURNING ");
         select_list(sb, s);
         break;
     case PG_OP_UPSERT:
         insert_head(sb, s);
         puts_(sb, " ON CONFLICT (");
-        if (field == DAOC__KEY_CACHE_KEY)
+        if (field == DAOC__KEY_CACHE_KEY) {
             puts_(sb, "\"cache_key\"");
-        else if (field >= 0)
+        } else if (field >= 0) {
+            if (daoc__store_unique_ws(s, &s->fields[field]))
+                puts_(sb, "\"ws_id\", ");
             ident(&sb->b, daoc__pg_col(&s->fields[field]));
-        else
+        } else {
             pk_cols(&sb->b, s);
+        }
         puts_(sb, ") DO UPDATE SET ");
         set_list(sb, s, true, true);
         puts_(sb, " RETURNING ");
@@ -431,6 +466,8 @@ void daoc__pg_sql(pg_sqlb *sb, const daoc__schema *s, uint32_t code)
         key_cond(sb, s, field);
         if (s->ttl && !(v & PG_V_SKIP_TTL))
             puts_(sb, TTL_FILTER);
+        if (s->workspaceable && (v & PG_V_WS))
+            ws_cond(sb);
         break;
     case PG_OP_PAGE:
         page_sql(sb, s, field, v);
@@ -478,9 +515,16 @@ static void constraint(daoc__buf *b, const char *table, const char *col, const c
     ident(b, name);
 }
 
+/* The parent's referenced column of foreign field f. */
+static const char *ref_col(const daoc__field *f)
+{
+    return daoc__pg_col(&f->ref->fields[f->ref->pk[0]]);
+}
+
 void daoc__pg_ddl(daoc__buf *b, const daoc__schema *s)
 {
     const char *t = daoc__pg_table(s);
+    char name[PG_NAMEDATALEN * 2];
     daoc__buf_puts(b, "CREATE TABLE IF NOT EXISTS ");
     ident(b, t);
     daoc__buf_puts(b, " (\n");
@@ -493,16 +537,17 @@ void daoc__pg_ddl(daoc__buf *b, const daoc__schema *s)
         ident(b, c);
         daoc__buf_putc(b, ' ');
         daoc__buf_puts(b, sql_type(f));
-        if (f->unique && !(s->npk == 1 && s->pk[0] == i)) {
+        if (f->unique && !(s->npk == 1 && s->pk[0] == i) && !daoc__store_unique_ws(s, f)) {
             constraint(b, t, c, "key");
             daoc__buf_puts(b, " UNIQUE");
         }
-        if (f->type == DAOC__F_FOREIGN && f->ref && f->ref->npk > 0) {
+        if (f->type == DAOC__F_FOREIGN && f->ref && f->ref->npk > 0 &&
+            !daoc__store_fk_ws(s, f)) {
             constraint(b, t, c, "fkey");
             daoc__buf_puts(b, " REFERENCES ");
             ident(b, daoc__pg_table(f->ref));
             daoc__buf_putc(b, '(');
-            ident(b, daoc__pg_col(&f->ref->fields[f->ref->pk[0]]));
+            ident(b, ref_col(f));
             daoc__buf_puts(b, ") ON DELETE ");
             daoc__buf_puts(b, daoc__on_delete_sql(f->on_delete));
         }
@@ -514,6 +559,45 @@ void daoc__pg_ddl(daoc__buf *b, const daoc__schema *s)
         daoc__buf_puts(b, "  \"cache_key\" TEXT");
         constraint(b, t, "cache_key", "key");
         daoc__buf_puts(b, " UNIQUE,\n");
+    }
+    if (s->workspaceable) {
+        daoc__buf_puts(b, "  \"ws_id\" UUID");
+        constraint(b, t, "ws_id", "fkey");
+        daoc__buf_puts(b, " REFERENCES \"workspaces\" (\"id\"),\n");
+        /* (pk, ws_id): what the two-column foreign keys of children reference */
+        snprintf(name, sizeof name, "%s_ws_id", daoc__pg_col(&s->fields[s->pk[0]]));
+        daoc__buf_puts(b, " ");
+        constraint(b, t, name, "unique");
+        daoc__buf_puts(b, " UNIQUE (");
+        pk_cols(b, s);
+        daoc__buf_puts(b, ", \"ws_id\"),\n");
+        for (size_t i = 0; i < s->nfields; i++) {
+            const daoc__field *f = &s->fields[i];
+            if (f->transient || !daoc__store_unique_ws(s, f) || (s->npk == 1 && s->pk[0] == i))
+                continue;
+            snprintf(name, sizeof name, "ws_id_%s", daoc__pg_col(f));
+            daoc__buf_puts(b, " ");
+            constraint(b, t, name, "unique");
+            daoc__buf_puts(b, " UNIQUE (\"ws_id\", ");
+            ident(b, daoc__pg_col(f));
+            daoc__buf_puts(b, "),\n");
+        }
+        for (size_t i = 0; i < s->nfields; i++) {
+            const daoc__field *f = &s->fields[i];
+            if (f->transient || !daoc__store_fk_ws(s, f))
+                continue;
+            daoc__buf_puts(b, " ");
+            constraint(b, t, daoc__pg_col(f), "fkey");
+            daoc__buf_puts(b, " FOREIGN KEY (");
+            ident(b, daoc__pg_col(f));
+            daoc__buf_puts(b, ", \"ws_id\") REFERENCES ");
+            ident(b, daoc__pg_table(f->ref));
+            daoc__buf_puts(b, " (");
+            ident(b, ref_col(f));
+            daoc__buf_puts(b, ", \"ws_id\") ON DELETE ");
+            daoc__buf_puts(b, daoc__on_delete_sql(f->on_delete));
+            daoc__buf_puts(b, ",\n");
+        }
     }
     daoc__buf_puts(b, " ");
     constraint(b, t, NULL, "pkey");

@@ -3,10 +3,12 @@
  * SQLSTATE and constraint name, never by message text.
  *
  *   23505 unique_violation       <t>_pkey -> primary key; <t>_cache_key_key
- *                                -> the cache_key column; <t>_<col>_key ->
- *                                that unique field
+ *                                -> the cache_key column; <t>_<col>_key or
+ *                                <t>_ws_id_<col>_unique/_key -> that unique
+ *                                field
  *   23502 not_null_violation     -> primary key (Kong's mapping)
- *   23503 foreign_key_violation  on the written table: the foreign field
+ *   23503 foreign_key_violation  on the written table: <t>_ws_id_fkey -> no
+ *                                such workspace; else the foreign field
  *                                whose <t>_<col>_fkey failed; else (a delete
  *                                blocked by ON DELETE RESTRICT) the entity
  *                                whose table the server names
@@ -16,6 +18,7 @@
  * created map the same way.  This file does not word Kong's messages; the
  * DAO does.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "core/alloc.h"
@@ -36,6 +39,17 @@ static bool named(const char *cons, const char *table, const char *col, const ch
     return strcmp(cons, want) == 0;
 }
 
+/* Per-workspace unique constraint of column col: "<t>_ws_id_<col>_unique"
+ * (sql.c and Kong's 2.1 migrations) or "<t>_ws_id_<col>_key" (PostgreSQL's
+ * default for an unnamed UNIQUE ("ws_id", col), as in Kong's fresh 3.x
+ * schema). */
+static bool ws_named(const char *cons, const char *table, const char *col)
+{
+    char c[PG_NAMEDATALEN * 2];
+    snprintf(c, sizeof c, "ws_id_%s", col);
+    return named(cons, table, c, "unique") || named(cons, table, c, "key");
+}
+
 static void unique_viol(const daoc__schema *s, const char *cons, daoc__violation *viol)
 {
     const char *t = daoc__pg_table(s);
@@ -51,7 +65,7 @@ static void unique_viol(const daoc__schema *s, const char *cons, daoc__violation
         const daoc__field *f = &s->fields[i];
         if (f->transient || is_pk_field(s, i))
             continue;
-        if (named(cons, t, daoc__pg_col(f), "key")) {
+        if (named(cons, t, daoc__pg_col(f), "key") || ws_named(cons, t, daoc__pg_col(f))) {
             viol->kind = DAOC__VIOL_UNIQUE;
             viol->field = (long)i;
             return;
@@ -64,7 +78,13 @@ static long fk_field(const daoc__schema *s, const char *cons)
     const char *t = daoc__pg_table(s);
     for (size_t i = 0; cons && i < s->nfields; i++) {
         const daoc__field *f = &s->fields[i];
-        if (f->type == DAOC__F_FOREIGN && !f->transient && named(cons, t, daoc__pg_col(f), "fkey"))
+        if (f->type != DAOC__F_FOREIGN || f->transient)
+            continue;
+        /* "<t>_<col>_fkey"; a two-column key named by PostgreSQL's default
+         * is "<t>_<col>_ws_id_fkey" */
+        char c[PG_NAMEDATALEN * 2];
+        snprintf(c, sizeof c, "%s_ws_id", daoc__pg_col(f));
+        if (named(cons, t, daoc__pg_col(f), "fkey") || named(cons, t, c, "fkey"))
             return (long)i;
     }
     return -1;
@@ -101,6 +121,10 @@ int daoc__pg_violation(daoc__pg *q, const daoc__schema *s, const PGresult *res,
     }
     if (strcmp(state, "23503") == 0) {
         if (entity && table && strcmp(table, daoc__pg_table(s)) == 0) {
+            if (s->workspaceable && cons && named(cons, daoc__pg_table(s), "ws_id", "fkey")) {
+                viol->kind = DAOC__VIOL_WORKSPACE;
+                return DAOC_ECONSTRAINT;
+            }
             viol->kind = DAOC__VIOL_FOREIGN_KEY;
             viol->field = fk_field(s, cons);
             return DAOC_ECONSTRAINT;

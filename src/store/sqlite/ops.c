@@ -34,6 +34,25 @@ static void clear_msg(char **msg)
         *msg = NULL;
 }
 
+/* Adds "ws_id" -- the last column of the select list -- of the current
+ * result row to row, when the caller asked for it. */
+static int put_ws(const daoc__schema *s, sqlite3_stmt *st, bool show, daoc_value *row)
+{
+    if (!show || !s->workspaceable || !row)
+        return DAOC_OK;
+    int c = sqlite3_column_count(st) - 1;
+    const char *t = (const char *)sqlite3_column_text(st, c);
+    return daoc__store_put_ws(row, t, t ? (size_t)sqlite3_column_bytes(st, c) : 0);
+}
+
+/* Binds the workspace parameter when the statement uses it. */
+static int bind_ws(sqlite3_stmt *st, const daoc__schema *s, size_t ncol, const char *ws)
+{
+    if (!s->workspaceable || !ws)
+        return SQLITE_OK;
+    return sqlite3_bind_text(st, SQ_P_WS(ncol), ws, -1, SQLITE_STATIC);
+}
+
 /* ---- ensure_table ------------------------------------------------------- */
 
 static int sq_ensure_table(daoc__store *st, const daoc__schema *s, char **msg)
@@ -59,7 +78,7 @@ static int sq_ensure_table(daoc__store *st, const daoc__schema *s, char **msg)
 
 /* ---- shared step helpers ---------------------------------------------------- */
 
-/* Binds cache_key and ttl of a write. `upd` = update semantics.  *expiry
+/* Binds cache_key, ttl and ws_id of a write. `upd` = update semantics.  *expiry
  * (optional) receives the stored expiry, or -1 for none. */
 static int bind_hidden(daoc__sqlite *q, sqlite3_stmt *stmt, const daoc__schema *s, size_t ncol,
                        const daoc_value *entity, const daoc__write_opts *o, bool upd, double now,
@@ -79,19 +98,23 @@ static int bind_hidden(daoc__sqlite *q, sqlite3_stmt *stmt, const daoc__schema *
     }
     if (rc == SQLITE_OK && s->ttl && upd) /* only UPDATE filters on now */
         rc = sqlite3_bind_double(stmt, SQ_P_NOW(ncol), now);
+    if (rc == SQLITE_OK && o)
+        rc = bind_ws(stmt, s, ncol, o->ws_id);
     return rc;
 }
 
 /* Steps a write statement (with RETURNING) to completion.  *row receives
  * the returned row or NULL. */
 static int step_write(daoc__sqlite *q, const daoc__schema *s, sqlite3_stmt *stmt, double now,
-                      const daoc_value *entity, const daoc__key *key, daoc_value **row,
-                      daoc__violation *viol, char **msg)
+                      const daoc_value *entity, const daoc__key *key, const daoc__write_opts *o,
+                      daoc_value **row, daoc__violation *viol, char **msg)
 {
     int rc = sqlite3_step(stmt);
     int st = DAOC_OK;
     if (rc == SQLITE_ROW) {
         st = daoc__sq_row(s, stmt, now, row, msg);
+        if (st == DAOC_OK)
+            st = put_ws(s, stmt, o && o->show_ws_id, *row);
         rc = sqlite3_step(stmt);
         if (st != DAOC_OK) {
             daoc__sq_done(stmt);
@@ -108,7 +131,7 @@ static int step_write(daoc__sqlite *q, const daoc__schema *s, sqlite3_stmt *stmt
     snprintf(text, sizeof text, "%s", sqlite3_errmsg(q->db));
     daoc__sq_done(stmt);
     if ((rc & 0xff) == SQLITE_CONSTRAINT)
-        return daoc__sq_violation(q, s, rc, text, entity, key, viol, msg);
+        return daoc__sq_violation(q, s, rc, text, entity, key, o ? o->ws_id : NULL, viol, msg);
     if ((rc & 0xff) == SQLITE_NOMEM)
         return DAOC_ENOMEM;
     if (msg && !(*msg = daoc__strdup(text)))
@@ -126,8 +149,9 @@ static int sq_select(daoc__store *st, const daoc__schema *s, const daoc__key *ke
     sqlite3_stmt *stmt;
     *row = NULL;
     clear_msg(msg);
-    int rc = daoc__sq_stmt(q, s, daoc__sq_code(SQ_OP_SELECT, key->field, skip ? SQ_V_SKIP_TTL : 0),
-                           &stmt, msg);
+    const char *ws = o && s->workspaceable ? o->ws_id : NULL;
+    unsigned v = (skip ? SQ_V_SKIP_TTL : 0) | (ws ? SQ_V_WS : 0);
+    int rc = daoc__sq_stmt(q, s, daoc__sq_code(SQ_OP_SELECT, key->field, v), &stmt, msg);
     if (rc != DAOC_OK)
         return rc;
     size_t ncol = daoc__sq_ncol(s);
@@ -137,15 +161,19 @@ static int sq_select(daoc__store *st, const daoc__schema *s, const daoc__key *ke
     if (src == SQLITE_OK && s->ttl && !skip)
         src = sqlite3_bind_double(stmt, SQ_P_NOW(ncol), now);
     if (src == SQLITE_OK)
+        src = bind_ws(stmt, s, ncol, ws);
+    if (src == SQLITE_OK)
         src = daoc__sq_bind_finish(q, stmt);
     if (src != SQLITE_OK) {
         daoc__sq_done(stmt);
         return bind_error(q, src, msg);
     }
     src = sqlite3_step(stmt);
-    if (src == SQLITE_ROW)
+    if (src == SQLITE_ROW) {
         rc = daoc__sq_row(s, stmt, now, row, msg);
-    else if (src != SQLITE_DONE)
+        if (rc == DAOC_OK)
+            rc = put_ws(s, stmt, o && o->show_ws_id, *row);
+    } else if (src != SQLITE_DONE)
         rc = daoc__sq_error(q, src, msg);
     daoc__sq_done(stmt);
     return rc;
@@ -168,6 +196,9 @@ static int sq_page(daoc__store *st, const daoc__schema *s, const daoc__page_req 
     bool tags = req->tags && req->tags->type == DAOC_TARR && req->tags->len > 0 && s->has_tags;
     if (tags)
         v |= req->tags_or ? SQ_PG_TAGS_OR : SQ_PG_TAGS_AND;
+    const char *ws = s->workspaceable ? req->ws_id : NULL;
+    if (ws)
+        v |= SQ_PG_WS;
     long fk = req->fk_field >= 0 && (size_t)req->fk_field < s->nfields ? req->fk_field : -1;
     int rc = daoc__sq_stmt(q, s, daoc__sq_code(SQ_OP_PAGE, fk, v), &stmt, msg);
     if (rc != DAOC_OK)
@@ -187,6 +218,8 @@ static int sq_page(daoc__store *st, const daoc__schema *s, const daoc__page_req 
                                   req->after->u.a[j]);
     if (src == SQLITE_OK && s->ttl && !req->skip_ttl)
         src = sqlite3_bind_double(stmt, SQ_P_NOW(ncol), now);
+    if (src == SQLITE_OK)
+        src = bind_ws(stmt, s, ncol, ws);
     if (src == SQLITE_OK)
         src = daoc__sq_bind_finish(q, stmt);
     if (src != SQLITE_OK) {
@@ -208,7 +241,11 @@ static int sq_page(daoc__store *st, const daoc__schema *s, const daoc__page_req 
         daoc_value *row = NULL;
         rc = daoc__sq_row(s, stmt, now, &row, msg);
         if (rc == DAOC_OK)
+            rc = put_ws(s, stmt, req->show_ws_id, row);
+        if (rc == DAOC_OK)
             rc = daoc_arr_push(arr, row);
+        else
+            daoc_value_free(row);
         if (rc != DAOC_OK)
             goto fail;
         n++;
@@ -252,11 +289,14 @@ static int sq_insert(daoc__store *st, const daoc__schema *s, const daoc_value *e
         daoc__sq_done(stmt);
         return bind_error(q, src, msg);
     }
-    rc = step_write(q, s, stmt, now, entity, NULL, row, viol, msg);
+    rc = step_write(q, s, stmt, now, entity, NULL, o, row, viol, msg);
     if (rc != DAOC_OK)
         return rc;
     /* what was stored is the entity as bound: rebuild it without a read */
-    return daoc__sq_row_from_entity(s, entity, expiry, now, row);
+    rc = daoc__sq_row_from_entity(s, entity, expiry, now, row);
+    if (rc == DAOC_OK && o && o->show_ws_id && s->workspaceable)
+        rc = daoc__store_put_ws(*row, o->ws_id, o->ws_id ? strlen(o->ws_id) : 0);
+    return rc;
 }
 
 static int sq_update(daoc__store *st, const daoc__schema *s, const daoc__key *key,
@@ -268,8 +308,11 @@ static int sq_update(daoc__store *st, const daoc__schema *s, const daoc__key *ke
     *row = NULL;
     clear_msg(msg);
     bool set_ttl = s->ttl && o && o->has_ttl;
+    bool ws = s->workspaceable && o && o->ws_id;
     int rc = daoc__sq_stmt(
-        q, s, daoc__sq_code(SQ_OP_UPDATE, key->field, set_ttl ? SQ_V_SET_TTL : 0), &stmt, msg);
+        q, s,
+        daoc__sq_code(SQ_OP_UPDATE, key->field, (set_ttl ? SQ_V_SET_TTL : 0) | (ws ? SQ_V_WS : 0)),
+        &stmt, msg);
     if (rc != DAOC_OK)
         return rc;
     size_t ncol = daoc__sq_ncol(s);
@@ -286,7 +329,7 @@ static int sq_update(daoc__store *st, const daoc__schema *s, const daoc__key *ke
         daoc__sq_done(stmt);
         return bind_error(q, src, msg);
     }
-    return step_write(q, s, stmt, now, entity, key, row, viol, msg);
+    return step_write(q, s, stmt, now, entity, key, o, row, viol, msg);
 }
 
 static int sq_upsert(daoc__store *st, const daoc__schema *s, const daoc__key *key,
@@ -313,7 +356,7 @@ static int sq_upsert(daoc__store *st, const daoc__schema *s, const daoc__key *ke
         daoc__sq_done(stmt);
         return bind_error(q, src, msg);
     }
-    return step_write(q, s, stmt, now, entity, key, row, viol, msg);
+    return step_write(q, s, stmt, now, entity, key, o, row, viol, msg);
 }
 
 static int sq_delete(daoc__store *st, const daoc__schema *s, const daoc__key *key,
@@ -324,8 +367,9 @@ static int sq_delete(daoc__store *st, const daoc__schema *s, const daoc__key *ke
     sqlite3_stmt *stmt;
     *deleted = false;
     clear_msg(msg);
-    int rc = daoc__sq_stmt(q, s, daoc__sq_code(SQ_OP_DELETE, key->field, skip ? SQ_V_SKIP_TTL : 0),
-                           &stmt, msg);
+    const char *ws = o && s->workspaceable ? o->ws_id : NULL;
+    unsigned v = (skip ? SQ_V_SKIP_TTL : 0) | (ws ? SQ_V_WS : 0);
+    int rc = daoc__sq_stmt(q, s, daoc__sq_code(SQ_OP_DELETE, key->field, v), &stmt, msg);
     if (rc != DAOC_OK)
         return rc;
     size_t ncol = daoc__sq_ncol(s);
@@ -334,13 +378,15 @@ static int sq_delete(daoc__store *st, const daoc__schema *s, const daoc__key *ke
     if (src == SQLITE_OK && s->ttl && !skip)
         src = sqlite3_bind_double(stmt, SQ_P_NOW(ncol), daoc__now());
     if (src == SQLITE_OK)
+        src = bind_ws(stmt, s, ncol, ws);
+    if (src == SQLITE_OK)
         src = daoc__sq_bind_finish(q, stmt);
     if (src != SQLITE_OK) {
         daoc__sq_done(stmt);
         return bind_error(q, src, msg);
     }
     daoc_value *none = NULL;
-    rc = step_write(q, s, stmt, 0.0, NULL, key, &none, viol, msg);
+    rc = step_write(q, s, stmt, 0.0, NULL, key, NULL, &none, viol, msg);
     daoc_value_free(none);
     if (rc == DAOC_OK)
         *deleted = sqlite3_changes(q->db) > 0;
@@ -387,7 +433,7 @@ static int sq_cleanup_ttl(daoc__store *st, const daoc__schema *s, int budget_ms,
 }
 
 /* Deletes the rows of s and, first, of every table referencing it (Kong's
- * TRUNCATE ... CASCADE). */
+ * TRUNCATE ... CASCADE), including the workspaceable tables' ws_id. */
 static int truncate_rec(daoc__sqlite *q, const daoc__schema *s, int depth, char **msg)
 {
     if (depth > 16)
@@ -396,6 +442,14 @@ static int truncate_rec(daoc__sqlite *q, const daoc__schema *s, int depth, char 
         if (q->reg.refs[i].parent != s || q->reg.refs[i].child == s)
             continue;
         int rc = truncate_rec(q, q->reg.refs[i].child, depth + 1, msg);
+        if (rc != DAOC_OK)
+            return rc;
+    }
+    /* every workspaceable table references the workspaces */
+    for (size_t i = 0; strcmp(s->name, "workspaces") == 0 && i < q->reg.ntables; i++) {
+        if (!q->reg.tables[i]->workspaceable)
+            continue;
+        int rc = truncate_rec(q, q->reg.tables[i], depth + 1, msg);
         if (rc != DAOC_OK)
             return rc;
     }

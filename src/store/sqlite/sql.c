@@ -83,7 +83,7 @@ static const char *sql_type(const daoc__field *f)
     }
 }
 
-/* "c1", "c2", ..., "ttl" */
+/* "c1", "c2", ..., "ttl", "ws_id" (ops.c reads ws_id by position: last) */
 static void select_list(daoc__buf *b, const daoc__schema *s)
 {
     bool first = true;
@@ -98,8 +98,18 @@ static void select_list(daoc__buf *b, const daoc__schema *s)
     if (s->ttl) {
         if (!first)
             daoc__buf_puts(b, ", ");
+        first = false;
         daoc__buf_puts(b, "\"ttl\"");
     }
+    if (s->workspaceable)
+        daoc__buf_puts(b, first ? "\"ws_id\"" : ", \"ws_id\"");
+}
+
+/* The workspace condition of a scoped statement. */
+static void ws_cond(daoc__buf *b, size_t ncol)
+{
+    daoc__buf_puts(b, " AND \"ws_id\" = ");
+    param(b, SQ_P_WS(ncol));
 }
 
 static void pk_cols(daoc__buf *b, const daoc__schema *s)
@@ -139,28 +149,38 @@ static void ttl_filter(daoc__buf *b, size_t ncol)
     daoc__buf_putc(b, ')');
 }
 
-/* INSERT INTO "t" (cols) VALUES (params) */
+/* INSERT INTO "t" (cols, ttl, ws_id, cache_key) VALUES (params) */
 static void insert_head(daoc__buf *b, const daoc__schema *s, size_t ncol)
 {
     daoc__buf_puts(b, "INSERT INTO ");
     ident(b, table_name(s));
     daoc__buf_puts(b, " (");
-    select_list(b, s); /* the ttl column is last, as in the select list */
+    select_list(b, s); /* ttl and ws_id last, as in the select list */
+    bool any = ncol || s->ttl || s->workspaceable;
     if (s->ncache_key > 1)
-        daoc__buf_puts(b, ncol || s->ttl ? ", \"cache_key\"" : "\"cache_key\"");
+        daoc__buf_puts(b, any ? ", \"cache_key\"" : "\"cache_key\"");
     daoc__buf_puts(b, ") VALUES (");
+    bool first = true;
     for (size_t k = 0; k < ncol; k++) {
-        if (k)
+        if (!first)
             daoc__buf_puts(b, ", ");
+        first = false;
         param(b, SQ_P_COL(k));
     }
     if (s->ttl) {
-        if (ncol)
+        if (!first)
             daoc__buf_puts(b, ", ");
+        first = false;
         param(b, SQ_P_TTL(ncol));
     }
+    if (s->workspaceable) {
+        if (!first)
+            daoc__buf_puts(b, ", ");
+        first = false;
+        param(b, SQ_P_WS(ncol));
+    }
     if (s->ncache_key > 1) {
-        if (ncol || s->ttl)
+        if (!first)
             daoc__buf_puts(b, ", ");
         param(b, SQ_P_CK(ncol));
     }
@@ -201,6 +221,12 @@ static void set_list(daoc__buf *b, const daoc__schema *s, size_t ncol, bool excl
             daoc__buf_puts(b, "excluded.\"cache_key\"");
         else
             param(b, SQ_P_CK(ncol));
+    }
+    if (s->workspaceable && excl) { /* an upsert writes the row's workspace */
+        if (!first)
+            daoc__buf_puts(b, ", ");
+        first = false;
+        daoc__buf_puts(b, "\"ws_id\" = excluded.\"ws_id\"");
     }
     if (s->ttl && set_ttl) {
         if (!first)
@@ -257,6 +283,8 @@ static void page_sql(daoc__buf *b, const daoc__schema *s, long fk, unsigned v, s
     }
     if (s->ttl && !(v & SQ_PG_SKIP_TTL))
         ttl_filter(b, ncol);
+    if (s->workspaceable && (v & SQ_PG_WS))
+        ws_cond(b, ncol);
     daoc__buf_puts(b, " ORDER BY ");
     pk_cols(b, s);
     daoc__buf_puts(b, " LIMIT ");
@@ -281,6 +309,8 @@ void daoc__sq_sql(daoc__buf *b, const daoc__schema *s, uint32_t code)
         key_cond(b, s, field, ncol);
         if (s->ttl && !(v & SQ_V_SKIP_TTL))
             ttl_filter(b, ncol);
+        if (s->workspaceable && (v & SQ_V_WS))
+            ws_cond(b, ncol);
         daoc__buf_puts(b, " LIMIT 1");
         break;
     case SQ_OP_INSERT: /* the row is rebuilt from the entity: no RETURNING */
@@ -295,18 +325,23 @@ void daoc__sq_sql(daoc__buf *b, const daoc__schema *s, uint32_t code)
         key_cond(b, s, field, ncol);
         if (s->ttl)
             ttl_filter(b, ncol);
+        if (s->workspaceable && (v & SQ_V_WS))
+            ws_cond(b, ncol);
         daoc__buf_puts(b, " RETURNING ");
         select_list(b, s);
         break;
     case SQ_OP_UPSERT:
         insert_head(b, s, ncol);
         daoc__buf_puts(b, " ON CONFLICT (");
-        if (field == DAOC__KEY_CACHE_KEY)
+        if (field == DAOC__KEY_CACHE_KEY) {
             daoc__buf_puts(b, "\"cache_key\"");
-        else if (field >= 0)
+        } else if (field >= 0) {
+            if (daoc__store_unique_ws(s, &s->fields[field]))
+                daoc__buf_puts(b, "\"ws_id\", ");
             ident(b, col_name(&s->fields[field]));
-        else
+        } else {
             pk_cols(b, s);
+        }
         daoc__buf_puts(b, ") DO UPDATE SET ");
         set_list(b, s, ncol, true, true);
         daoc__buf_puts(b, " RETURNING ");
@@ -319,6 +354,8 @@ void daoc__sq_sql(daoc__buf *b, const daoc__schema *s, uint32_t code)
         key_cond(b, s, field, ncol);
         if (s->ttl && !(v & SQ_V_SKIP_TTL))
             ttl_filter(b, ncol);
+        if (s->workspaceable && (v & SQ_V_WS))
+            ws_cond(b, ncol);
         break;
     case SQ_OP_PAGE:
         page_sql(b, s, field, v, ncol);
@@ -328,13 +365,20 @@ void daoc__sq_sql(daoc__buf *b, const daoc__schema *s, uint32_t code)
         ident(b, t);
         daoc__buf_puts(b, " WHERE ");
         key_cond(b, s, SQ_KEY_PK, ncol);
+        if (s->workspaceable && (v & SQ_V_WS))
+            ws_cond(b, ncol);
         daoc__buf_puts(b, " LIMIT 1");
         break;
-    case SQ_OP_PROBE_FK:
+    case SQ_OP_PROBE_FK: /* SQ_V_WS: the rows of the workspace ?key */
         daoc__buf_puts(b, "SELECT 1 FROM ");
         ident(b, t);
         daoc__buf_puts(b, " WHERE ");
-        key_cond(b, s, field, ncol);
+        if (v & SQ_V_WS) {
+            daoc__buf_puts(b, "\"ws_id\" = ");
+            param(b, SQ_P_KEY(ncol, 0));
+        } else {
+            key_cond(b, s, field, ncol);
+        }
         daoc__buf_puts(b, " LIMIT 1");
         break;
     case SQ_OP_CLEANUP:
@@ -373,6 +417,11 @@ static void index_stmt(daoc__buf *b, const char *table, const char *col)
     daoc__buf_puts(b, ");\n");
 }
 
+static const char *ref_col(const daoc__field *f)
+{
+    return col_name(&f->ref->fields[f->ref->pk[0]]);
+}
+
 void daoc__sq_ddl(daoc__buf *b, const daoc__schema *s)
 {
     const char *t = table_name(s);
@@ -389,13 +438,14 @@ void daoc__sq_ddl(daoc__buf *b, const daoc__schema *s)
         daoc__buf_puts(b, sql_type(f));
         if (is_pk(s, i))
             daoc__buf_puts(b, " NOT NULL");
-        if (f->unique && !(s->npk == 1 && s->pk[0] == i))
+        if (f->unique && !(s->npk == 1 && s->pk[0] == i) && !daoc__store_unique_ws(s, f))
             daoc__buf_puts(b, " UNIQUE");
-        if (f->type == DAOC__F_FOREIGN && f->ref && f->ref->npk > 0) {
+        if (f->type == DAOC__F_FOREIGN && f->ref && f->ref->npk > 0 &&
+            !daoc__store_fk_ws(s, f)) {
             daoc__buf_puts(b, " REFERENCES ");
             ident(b, table_name(f->ref));
             daoc__buf_putc(b, '(');
-            ident(b, col_name(&f->ref->fields[f->ref->pk[0]]));
+            ident(b, ref_col(f));
             daoc__buf_puts(b, ") ON DELETE ");
             daoc__buf_puts(b, daoc__on_delete_sql(f->on_delete));
         }
@@ -405,6 +455,34 @@ void daoc__sq_ddl(daoc__buf *b, const daoc__schema *s)
         daoc__buf_puts(b, "  \"cache_key\" TEXT UNIQUE,\n");
     if (s->ttl)
         daoc__buf_puts(b, "  \"ttl\" REAL,\n");
+    if (s->workspaceable) {
+        /* store.h, "Table layout": the same constraints as PostgreSQL's */
+        daoc__buf_puts(b, "  \"ws_id\" TEXT REFERENCES \"workspaces\" (\"id\"),\n  UNIQUE (");
+        pk_cols(b, s);
+        daoc__buf_puts(b, ", \"ws_id\"),\n");
+        for (size_t i = 0; i < s->nfields; i++) {
+            const daoc__field *f = &s->fields[i];
+            if (f->transient || !daoc__store_unique_ws(s, f) || (s->npk == 1 && s->pk[0] == i))
+                continue;
+            daoc__buf_puts(b, "  UNIQUE (\"ws_id\", ");
+            ident(b, col_name(f));
+            daoc__buf_puts(b, "),\n");
+        }
+        for (size_t i = 0; i < s->nfields; i++) {
+            const daoc__field *f = &s->fields[i];
+            if (f->transient || !daoc__store_fk_ws(s, f))
+                continue;
+            daoc__buf_puts(b, "  FOREIGN KEY (");
+            ident(b, col_name(f));
+            daoc__buf_puts(b, ", \"ws_id\") REFERENCES ");
+            ident(b, table_name(f->ref));
+            daoc__buf_puts(b, " (");
+            ident(b, ref_col(f));
+            daoc__buf_puts(b, ", \"ws_id\") ON DELETE ");
+            daoc__buf_puts(b, daoc__on_delete_sql(f->on_delete));
+            daoc__buf_puts(b, ",\n");
+        }
+    }
     daoc__buf_puts(b, "  PRIMARY KEY (");
     pk_cols(b, s);
     daoc__buf_puts(b, ")\n) WITHOUT ROWID;\n");

@@ -12,7 +12,8 @@
  *   ?ncol+1          the hidden cache_key column      (SQ_P_CK)
  *   ?ncol+2          the hidden ttl column (expiry)   (SQ_P_TTL)
  *   ?ncol+3          "now" for the ttl filter         (SQ_P_NOW)
- *   ?ncol+4 ..       key values; for page: fk, tags, limit, after values
+ *   ?ncol+4          the workspace id (ws_id column / condition) (SQ_P_WS)
+ *   ?ncol+5 ..       key values; for page: fk, tags, limit, after values
  * Unused numbers are legal in SQLite and stay NULL.
  */
 #ifndef DAOC_STORE_SQLITE_INT_H
@@ -37,17 +38,20 @@ enum {
     SQ_OP_DELETE,   /* by key; variant bit 0 = skip_ttl */
     SQ_OP_PAGE,     /* field = fk field; variant SQ_PG_* bits */
     SQ_OP_PROBE_PK, /* SELECT 1 by primary key (no ttl filter) */
-    SQ_OP_PROBE_FK, /* SELECT 1 WHERE <foreign column of field> = ? LIMIT 1 */
+    SQ_OP_PROBE_FK, /* SELECT 1 WHERE <foreign column of field> = ? LIMIT 1; SQ_V_WS:
+                       WHERE "ws_id" = ? */
     SQ_OP_CLEANUP,  /* one batch of expired rows */
     SQ_OP_TRUNCATE
 };
 
 #define SQ_V_SKIP_TTL 0x01
 #define SQ_V_SET_TTL 0x01
+#define SQ_V_WS 0x02 /* select, update, delete, probe_pk: AND "ws_id" = ?ws */
 #define SQ_PG_SKIP_TTL 0x01
 #define SQ_PG_AFTER 0x02
 #define SQ_PG_TAGS_AND 0x04
 #define SQ_PG_TAGS_OR 0x08
+#define SQ_PG_WS 0x10
 
 /* key field pseudo-index of the primary key (see store.h) */
 #define SQ_KEY_PK (-1)
@@ -65,7 +69,8 @@ static inline uint32_t daoc__sq_code(int op, long field, unsigned variant)
 #define SQ_P_CK(ncol) ((int)(ncol) + 1)
 #define SQ_P_TTL(ncol) ((int)(ncol) + 2)
 #define SQ_P_NOW(ncol) ((int)(ncol) + 3)
-#define SQ_P_KEY(ncol, j) ((int)(ncol) + 4 + (int)(j))
+#define SQ_P_WS(ncol) ((int)(ncol) + 4)
+#define SQ_P_KEY(ncol, j) ((int)(ncol) + 5 + (int)(j))
 /* page parameters */
 #define SQ_P_FK(ncol) SQ_P_KEY(ncol, 0)
 #define SQ_P_TAGS(ncol) SQ_P_KEY(ncol, 1)
@@ -153,7 +158,7 @@ int daoc__sq_row_from_entity(const daoc__schema *s, const daoc_value *entity, do
  * the row).  Returns DAOC_ECONSTRAINT, or another status when the error is
  * not a mapped constraint (then *msg is set). */
 int daoc__sq_violation(daoc__sqlite *q, const daoc__schema *s, int rc, const char *errtext,
-                       const daoc_value *entity, const daoc__key *key, daoc__violation *viol,
-                       char **msg);
+                       const daoc_value *entity, const daoc__key *key, const char *ws_id,
+                       daoc__violation *viol, char **msg);
 
 #endif

@@ -4,7 +4,9 @@
  * UNIQUE errors name their columns ("UNIQUE constraint failed: t.a, t.b"),
  * so the field is found by column.  FOREIGN KEY errors name nothing, so the
  * store probes: on insert/update each non-null foreign value's parent row is
- * looked up until the missing one is found; on delete the referencing tables
+ * looked up until the missing one is found (first the workspace the row is
+ * written to, then each parent in that workspace when the key has two
+ * columns); on delete the referencing tables
  * recorded by ensure_table are searched for a row pointing at the deleted
  * one.  Probing runs only on the error path.  This file does not word Kong's
  * messages; the DAO does.
@@ -55,6 +57,11 @@ static void unique_viol(const daoc__schema *s, const char *text, daoc__violation
         const char *dot = memchr(p, '.', len);
         const char *col = dot ? dot + 1 : p;
         size_t clen = len - (size_t)(col - p);
+        if (s->workspaceable && clen == 5 && memcmp(col, "ws_id", 5) == 0) {
+            /* UNIQUE ("ws_id", col): the field is the other column */
+            p = end ? end + 2 : p + len;
+            continue;
+        }
         long idx = field_by_column(s, col, clen);
         if (ncols == 0) {
             first = idx;
@@ -80,17 +87,23 @@ static void unique_viol(const daoc__schema *s, const char *text, daoc__violation
     }
 }
 
-/* 1 when the parent row of foreign field f with value v exists, 0 when not,
- * or a negative status. */
-static int parent_exists(daoc__sqlite *q, const daoc__field *f, const daoc_value *v, char **msg)
+/* 1 when the parent row (in workspace ws, when not NULL) of foreign field f
+ * with value v exists, 0 when not, or a negative status.  f NULL probes
+ * table p (the workspaces) for the row whose id is ws. */
+static int parent_exists(daoc__sqlite *q, const daoc__field *f, const daoc__schema *p,
+                         const daoc_value *v, const char *ws, char **msg)
 {
-    const daoc__schema *p = f->ref;
     sqlite3_stmt *stmt;
-    int rc = daoc__sq_stmt(q, p, daoc__sq_code(SQ_OP_PROBE_PK, SQ_KEY_PK, 0), &stmt, msg);
+    int rc = daoc__sq_stmt(q, p, daoc__sq_code(SQ_OP_PROBE_PK, SQ_KEY_PK, f && ws ? SQ_V_WS : 0),
+                           &stmt, msg);
     if (rc != DAOC_OK)
         return rc;
+    size_t ncol = daoc__sq_ncol(p);
     daoc__sq_bind_begin(q);
-    int src = daoc__sq_bind_field(q, stmt, SQ_P_KEY(daoc__sq_ncol(p), 0), f, v);
+    int src = f ? daoc__sq_bind_field(q, stmt, SQ_P_KEY(ncol, 0), f, v)
+                : sqlite3_bind_text(stmt, SQ_P_KEY(ncol, 0), ws, -1, SQLITE_STATIC);
+    if (src == SQLITE_OK && f && ws)
+        src = sqlite3_bind_text(stmt, SQ_P_WS(ncol), ws, -1, SQLITE_STATIC);
     if (src == SQLITE_OK)
         src = daoc__sq_bind_finish(q, stmt);
     if (src == SQLITE_OK)
@@ -101,10 +114,20 @@ static int parent_exists(daoc__sqlite *q, const daoc__field *f, const daoc_value
 }
 
 static int foreign_viol(daoc__sqlite *q, const daoc__schema *s, const daoc_value *entity,
-                        daoc__violation *viol, char **msg)
+                        const char *ws, daoc__violation *viol, char **msg)
 {
     viol->kind = DAOC__VIOL_FOREIGN_KEY;
     viol->field = -1;
+    const daoc__schema *wss = daoc__registry_find(&q->reg, "workspaces");
+    if (s->workspaceable && ws && wss) {
+        int rc = parent_exists(q, NULL, wss, NULL, ws, msg);
+        if (rc < 0)
+            return rc;
+        if (rc == 0) {
+            viol->kind = DAOC__VIOL_WORKSPACE;
+            return DAOC_ECONSTRAINT;
+        }
+    }
     for (size_t i = 0; i < s->nfields; i++) {
         const daoc__field *f = &s->fields[i];
         if (f->type != DAOC__F_FOREIGN || f->transient || !f->ref || f->ref->npk == 0)
@@ -112,7 +135,7 @@ static int foreign_viol(daoc__sqlite *q, const daoc__schema *s, const daoc_value
         const daoc_value *v = daoc__obj_getn(entity, f->name, f->name_len);
         if (daoc__is_nil_or_null(v))
             continue;
-        int rc = parent_exists(q, f, v, msg);
+        int rc = parent_exists(q, f, f->ref, v, daoc__store_fk_ws(s, f) ? ws : NULL, msg);
         if (rc < 0)
             return rc;
         if (rc == 0) {
@@ -123,12 +146,15 @@ static int foreign_viol(daoc__sqlite *q, const daoc__schema *s, const daoc_value
     return DAOC_ECONSTRAINT;
 }
 
-/* 1 when a row of ref->child points at parent key `pkv`. */
-static int child_exists(daoc__sqlite *q, const daoc__store_ref *ref, sqlite3_value *pkv, char **msg)
+/* 1 when a row of c points at parent key `pkv` through foreign field
+ * `field` (-1: through ws_id). */
+static int child_exists(daoc__sqlite *q, const daoc__schema *c, long field, sqlite3_value *pkv,
+                        char **msg)
 {
     sqlite3_stmt *stmt;
-    const daoc__schema *c = ref->child;
-    int rc = daoc__sq_stmt(q, c, daoc__sq_code(SQ_OP_PROBE_FK, (long)ref->field, 0), &stmt, msg);
+    unsigned v = field < 0 ? SQ_V_WS : 0; /* -1: a row of workspace pkv */
+    int rc = daoc__sq_stmt(q, c, daoc__sq_code(SQ_OP_PROBE_FK, field < 0 ? 0 : field, v), &stmt,
+                           msg);
     if (rc != DAOC_OK)
         return rc;
     int src = sqlite3_bind_value(stmt, SQ_P_KEY(daoc__sq_ncol(c), 0), pkv);
@@ -186,13 +212,25 @@ static int restrict_viol(daoc__sqlite *q, const daoc__schema *s, const daoc__key
             const daoc__store_ref *r = &q->reg.refs[i];
             if (r->parent != s || r->on_delete != DAOC__ON_DELETE_RESTRICT)
                 continue;
-            int found = child_exists(q, r, pkv, msg);
+            int found = child_exists(q, r->child, (long)r->field, pkv, msg);
             if (found < 0) {
                 daoc__sq_done(sel);
                 return found;
             }
             if (found)
                 viol->child = r->child->name;
+        }
+        /* every workspaceable table references the workspaces */
+        for (size_t i = 0; strcmp(s->name, "workspaces") == 0 && i < q->reg.ntables && !viol->child;
+             i++) {
+            const daoc__schema *c = q->reg.tables[i];
+            int found = c->workspaceable ? child_exists(q, c, -1, pkv, msg) : 0;
+            if (found < 0) {
+                daoc__sq_done(sel);
+                return found;
+            }
+            if (found)
+                viol->child = c->name;
         }
     }
     daoc__sq_done(sel);
@@ -204,8 +242,8 @@ static int restrict_viol(daoc__sqlite *q, const daoc__schema *s, const daoc__key
 }
 
 int daoc__sq_violation(daoc__sqlite *q, const daoc__schema *s, int rc, const char *errtext,
-                       const daoc_value *entity, const daoc__key *key, daoc__violation *viol,
-                       char **msg)
+                       const daoc_value *entity, const daoc__key *key, const char *ws_id,
+                       daoc__violation *viol, char **msg)
 {
     daoc__violation dummy;
     if (!viol)
@@ -225,7 +263,7 @@ int daoc__sq_violation(daoc__sqlite *q, const daoc__schema *s, int rc, const cha
         return DAOC_ECONSTRAINT;
     case SQLITE_CONSTRAINT_FOREIGNKEY:
         if (entity)
-            return foreign_viol(q, s, entity, viol, msg);
+            return foreign_viol(q, s, entity, ws_id, viol, msg);
         if (key)
             return restrict_viol(q, s, key, viol, msg);
         viol->kind = DAOC__VIOL_RESTRICT;
