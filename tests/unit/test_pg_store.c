@@ -21,6 +21,7 @@
 #include "core/alloc.h"
 #include "core/buf.h"
 #include "core/value.h"
+#include "db/db.h"
 #include "harness.h"
 #include "schema/schema.h"
 #include "store/postgres/pg_int.h"
@@ -597,4 +598,149 @@ TEST(terminated_idle_connection_is_replaced_before_use_and_reprepares)
     daoc_value_free(k);
     PQfinish(c);
     st->ops->close(st);
+}
+
+/* ---- a database Kong created ------------------------------------------------ */
+
+/* Tables in the layout Kong's migrations leave (workspaces, consumers, and a
+ * plugin's credentials table with a two-column foreign key), written here by
+ * hand in a schema of their own, with one row Kong "wrote" in its default
+ * workspace.  The unique constraints carry PostgreSQL's default names for
+ * UNIQUE ("ws_id", col) (<t>_ws_id_<col>_key), the foreign keys the names
+ * Kong's workspace migration gives them. */
+static const char KONG_DDL[] =
+    "SET client_min_messages TO WARNING;"
+    "DROP SCHEMA IF EXISTS kongdb CASCADE; CREATE SCHEMA kongdb; SET search_path TO kongdb;"
+    "CREATE TABLE workspaces (id UUID PRIMARY KEY, name TEXT UNIQUE, comment TEXT,"
+    "  created_at TIMESTAMP WITH TIME ZONE DEFAULT (CURRENT_TIMESTAMP(0) AT TIME ZONE 'UTC'),"
+    "  updated_at TIMESTAMP WITH TIME ZONE, meta JSONB, config JSONB);"
+    "INSERT INTO workspaces (id, name) VALUES ('" U3 "', 'default');"
+    "CREATE TABLE consumers (id UUID PRIMARY KEY, created_at TIMESTAMP WITH TIME ZONE,"
+    "  updated_at TIMESTAMP WITH TIME ZONE, username TEXT, custom_id TEXT, tags TEXT[],"
+    "  ws_id UUID REFERENCES workspaces (id), UNIQUE (ws_id, username),"
+    "  UNIQUE (ws_id, custom_id), UNIQUE (id, ws_id));"
+    "CREATE TABLE creds (id UUID PRIMARY KEY, consumer_id UUID, key TEXT,"
+    "  ws_id UUID REFERENCES workspaces (id), UNIQUE (ws_id, key), UNIQUE (id, ws_id),"
+    "  CONSTRAINT creds_consumer_id_fkey FOREIGN KEY (consumer_id, ws_id)"
+    "  REFERENCES consumers (id, ws_id) ON DELETE CASCADE);"
+    "INSERT INTO consumers (id, created_at, username, ws_id) VALUES"
+    "  ('" U1 "', '2024-01-02 03:04:05+00', 'kong-made', '" U3 "');";
+
+TEST(a_database_kong_created_is_read_and_written)
+{
+    PGconn *c = raw();
+    ASSERT_NOT_NULL(c);
+    PGresult *r = PQexec(c, KONG_DDL);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK)
+        fprintf(stderr, "  %s", PQresultErrorMessage(r));
+    ASSERT_INT(PQresultStatus(r), PGRES_COMMAND_OK);
+    PQclear(r);
+
+    daoc_config *cfg = config();
+    ASSERT_NOT_NULL(cfg);
+    char why[200];
+    ASSERT_INT(daoc_config_set(cfg, "pg_schema", "kongdb", why, sizeof why), DAOC_OK);
+    daoc_db *db = NULL;
+    daoc_error *err = NULL;
+    int rc = daoc_db_open(&db, cfg, &err);
+    daoc_config_free(cfg);
+    if (rc != DAOC_OK)
+        fprintf(stderr, "  open: %s\n", err ? daoc_error_string(err) : "?");
+    ASSERT_INT(rc, DAOC_OK);
+    /* Kong's default workspace is found, not made again */
+    char got[200];
+    query1(c, "SELECT count(*) FROM kongdb.workspaces", got, sizeof got);
+    ASSERT_STR(got, "1");
+    daoc_value *def = J("{'name':'creds','primary_key':['id'],'workspaceable':true,'fields':["
+                        "{'id':{'type':'string','uuid':true,'auto':true}},"
+                        "{'consumer':{'type':'foreign','reference':'consumers',"
+                        "'on_delete':'cascade'}},{'key':{'type':'string','unique':true}}]}");
+    ASSERT_INT(daoc__db_add_entity(db, def, "kongplugin", &err), DAOC_OK);
+    daoc_value_free(def);
+    daoc_dao *consumers = daoc_db_dao(db, "consumers"), *creds = daoc_db_dao(db, "creds");
+
+    /* the row Kong wrote reads as Kong would return it */
+    daoc_value *key = daoc_str("kong-made"), *row = NULL;
+    ASSERT_INT(daoc_dao_select_by(consumers, "username", key, NULL, &row, &err), DAOC_OK);
+    ASSERT_NOT_NULL(row);
+    ASSERT_STR(daoc_value_str(daoc_obj_get(row, "id"), NULL), U1);
+    ASSERT_INT(daoc_value_int(daoc_obj_get(row, "created_at")), 1704164645);
+    daoc_value_free(row);
+    row = NULL;
+    /* the unique constraint under its default name maps to the field */
+    daoc_value *dup = J("{'username':'kong-made'}");
+    ASSERT_INT(daoc_dao_insert(consumers, dup, NULL, &row, &err), DAOC_EDAO);
+    ASSERT_INT(daoc_error_code(err), DAOC_ERR_UNIQUE_VIOLATION);
+    ASSERT_STR(daoc_error_message(err), "UNIQUE violation detected on '{username=\"kong-made\"}'");
+    daoc_error_free(err);
+    err = NULL;
+    daoc_value_free(dup);
+
+    /* what daoc writes lands in Kong's default workspace, where Kong reads */
+    daoc_value *cred = J("{'consumer':{'id':'" U1 "'},'key':'k1'}");
+    ASSERT_INT(daoc_dao_insert(creds, cred, NULL, &row, &err), DAOC_OK);
+    daoc_value_free(row);
+    row = NULL;
+    daoc_value_free(cred);
+    query1(c, "SELECT ws_id FROM kongdb.creds WHERE key = 'k1'", got, sizeof got);
+    ASSERT_STR(got, U3);
+    /* the two-column foreign key under its Kong name maps to the field */
+    cred = J("{'consumer':{'id':'" U2 "'},'key':'k2'}");
+    ASSERT_INT(daoc_dao_insert(creds, cred, NULL, &row, &err), DAOC_EDAO);
+    ASSERT_INT(daoc_error_code(err), DAOC_ERR_FOREIGN_KEY_VIOLATION);
+    ASSERT_STR(daoc_error_message(err), "the foreign key '{id=\"" U2 "\"}' does not reference an "
+                                        "existing 'consumers' entity.");
+    daoc_error_free(err);
+    err = NULL;
+    daoc_value_free(cred);
+    /* and Kong's cascade removes the credential with its consumer */
+    daoc_value *pk = J("{'id':'" U1 "'}");
+    ASSERT_INT(daoc_dao_delete(consumers, pk, NULL, &err), DAOC_OK);
+    daoc_value_free(pk);
+    query1(c, "SELECT count(*) FROM kongdb.creds", got, sizeof got);
+    ASSERT_STR(got, "0");
+    daoc_value_free(key);
+    daoc_db_close(db);
+    r = PQexec(c, "DROP SCHEMA kongdb CASCADE");
+    PQclear(r);
+    PQfinish(c);
+}
+
+/* The layout daoc derives for workspaceable entities is the one Kong's
+ * workspace migration leaves (names included). */
+TEST(workspaceable_tables_get_kongs_ws_id_layout)
+{
+    PGconn *c = raw();
+    ASSERT_NOT_NULL(c);
+    PQclear(PQexec(c, "SET client_min_messages TO WARNING; DROP SCHEMA IF EXISTS daocws CASCADE;"
+                      "CREATE SCHEMA daocws"));
+    daoc_config *cfg = config();
+    ASSERT_NOT_NULL(cfg);
+    char why[200], got[600];
+    ASSERT_INT(daoc_config_set(cfg, "pg_schema", "daocws", why, sizeof why), DAOC_OK);
+    daoc_db *db = NULL;
+    daoc_error *err = NULL;
+    ASSERT_INT(daoc_db_open(&db, cfg, &err), DAOC_OK);
+    daoc_config_free(cfg);
+    daoc_value *def = J("{'name':'creds','primary_key':['id'],'workspaceable':true,'fields':["
+                        "{'id':{'type':'string','uuid':true,'auto':true}},"
+                        "{'consumer':{'type':'foreign','reference':'consumers',"
+                        "'on_delete':'cascade'}},{'key':{'type':'string','unique':true}}]}");
+    ASSERT_INT(daoc__db_add_entity(db, def, "kongplugin", &err), DAOC_OK);
+    daoc_value_free(def);
+    query1(c,
+           "SELECT string_agg(conname || ':' || pg_get_constraintdef(oid), ' | ' ORDER BY conname) "
+           "FROM pg_constraint WHERE conrelid = 'daocws.creds'::regclass",
+           got, sizeof got);
+    ASSERT_STR(got, "creds_consumer_id_fkey:FOREIGN KEY (consumer_id, ws_id) REFERENCES "
+                    "daocws.consumers(id, ws_id) ON DELETE CASCADE | "
+                    "creds_id_ws_id_unique:UNIQUE (id, ws_id) | "
+                    "creds_pkey:PRIMARY KEY (id) | "
+                    "creds_ws_id_fkey:FOREIGN KEY (ws_id) REFERENCES daocws.workspaces(id) | "
+                    "creds_ws_id_key_unique:UNIQUE (ws_id, key)");
+    query1(c, "SELECT name FROM daocws.workspaces", got, sizeof got);
+    ASSERT_STR(got, "default");
+    daoc_db_close(db);
+    PQclear(PQexec(c, "SET client_min_messages TO WARNING; DROP SCHEMA daocws CASCADE"));
+    PQfinish(c);
 }
