@@ -130,6 +130,45 @@ static int resolve_foreign(daoc_dao *dao, daoc_value *e, daoc_error **err)
     return DAOC_EDAO;
 }
 
+/* True when a string anywhere in v (object keys included) holds a NUL. */
+static bool has_nul(const daoc_value *v, int depth)
+{
+    if (!v || depth > 64)
+        return false;
+    switch (v->type) {
+    case DAOC_TSTR:
+        return memchr(v->u.s, '\0', v->len) != NULL;
+    case DAOC_TARR:
+        for (size_t i = 0; i < v->len; i++)
+            if (has_nul(v->u.a[i], depth + 1))
+                return true;
+        return false;
+    case DAOC_TOBJ:
+        for (size_t i = 0; i < v->len; i++)
+            if (memchr(v->u.o[i].key, '\0', v->u.o[i].klen) || has_nul(v->u.o[i].val, depth + 1))
+                return true;
+        return false;
+    default:
+        return false;
+    }
+}
+
+/* PostgreSQL text and JSONB cannot hold a NUL byte; Kong there fails with
+ * a database error.  Both stores refuse such an entity the same way, before
+ * anything is written, so a script gives the same answer on either. */
+static int check_nul(daoc_dao *dao, const daoc_value *e, daoc_error **err)
+{
+    const daoc__schema *s = dao->schema;
+    for (size_t i = 0; i < s->nfields; i++) {
+        const daoc__field *f = &s->fields[i];
+        if (!f->transient && has_nul(daoc__obj_getn(e, f->name, f->name_len), 0))
+            return daoc__dao_fail(dao, err, DAOC_ERR_DATABASE_ERROR, NULL,
+                                  "cannot store a string containing a NUL byte (%s.%s)", s->name,
+                                  f->name);
+    }
+    return DAOC_OK;
+}
+
 /* validate(full or update) => code 2. */
 static int validate(daoc_dao *dao, const daoc_value *e, bool full, bool update, daoc_error **err)
 {
@@ -218,6 +257,8 @@ int daoc_dao_insert(daoc_dao *dao, const daoc_value *entity, const daoc_value *o
         rc = resolve_foreign(dao, e, err);
     if (rc == DAOC_OK)
         rc = validate(dao, e, true, false, err);
+    if (rc == DAOC_OK)
+        rc = check_nul(dao, e, err);
     if (rc == DAOC_OK)
         rc = cache_key_column(dao, e, &ck);
     if (rc != DAOC_OK)
@@ -406,6 +447,8 @@ int daoc__dao_update_key(daoc_dao *dao, long field, const daoc_value *key,
     if (rc == DAOC_OK)
         rc = validate(dao, stored, false, true, err);
     if (rc == DAOC_OK)
+        rc = check_nul(dao, stored, err);
+    if (rc == DAOC_OK)
         rc = cache_key_column(dao, stored, &ck);
     if (rc != DAOC_OK)
         goto fail;
@@ -486,6 +529,8 @@ int daoc__dao_upsert_key(daoc_dao *dao, long field, const daoc_value *key,
         rc = resolve_foreign(dao, e, err);
     if (rc == DAOC_OK)
         rc = validate(dao, e, true, false, err);
+    if (rc == DAOC_OK)
+        rc = check_nul(dao, e, err);
     if (rc == DAOC_OK)
         rc = cache_key_column(dao, e, &ck);
     if (rc != DAOC_OK)

@@ -1267,3 +1267,30 @@ TEST(workspaces)
     daoc_value_free(def);
     daoc_db_close(db);
 }
+
+/* Both stores keep UUIDs in PostgreSQL's canonical (lowercase) text, so the
+ * same script reads the same ids on either. */
+TEST(uuids_read_back_lowercase_on_every_store)
+{
+    OPEN(db);
+    daoc_value *p = ins(db, "parents", "{'id':'6A0C2A4E-7B29-4F35-9B57-27B1B3A5D0AA','name':'up'}");
+    ASSERT_NOT_NULL(p);
+    ASSERT_STR(sget(p, "id"), "6a0c2a4e-7b29-4f35-9b57-27b1b3a5d0aa");
+    daoc_value *k = ins(db, "kids_c", "{'parent':{'id':'6A0C2A4E-7B29-4F35-9B57-27B1B3A5D0AA'}}");
+    ASSERT_NOT_NULL(k);
+    ASSERT_STR(sget(daoc_obj_get(k, "parent"), "id"), "6a0c2a4e-7b29-4f35-9b57-27b1b3a5d0aa");
+    const char *const keys[] = {"{'id':'6a0c2a4e-7b29-4f35-9b57-27b1b3a5d0aa'}",
+                                "{'id':'6A0C2A4E-7B29-4F35-9B57-27B1B3A5D0AA'}"};
+    for (size_t i = 0; i < 2; i++) {
+        daoc_value *pk = J(keys[i]), *got = NULL;
+        daoc_error *err = NULL;
+        ASSERT_INT(daoc_dao_select(daoc_db_dao(db, "parents"), pk, NULL, &got, &err), DAOC_OK);
+        ASSERT_NOT_NULL(got);
+        ASSERT_STR(sget(got, "id"), "6a0c2a4e-7b29-4f35-9b57-27b1b3a5d0aa");
+        daoc_value_free(got);
+        daoc_value_free(pk);
+    }
+    daoc_value_free(k);
+    daoc_value_free(p);
+    daoc_db_close(db);
+}

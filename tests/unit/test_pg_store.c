@@ -396,8 +396,17 @@ TEST(nul_bytes_are_refused_not_cut)
     daoc_value *row = NULL;
     char *msg = NULL;
     ASSERT_INT(st->ops->insert(st, S_owners, e, &o, &row, &viol, &msg), DAOC_ESTORE);
-    ASSERT_STR(msg, "cannot store a string containing a NUL byte in PostgreSQL (pg_owners.name)");
+    ASSERT_STR(msg, "cannot store a string containing a NUL byte (pg_owners.name)");
     daoc__free(msg);
+    msg = NULL;
+    /* a key holding one matches nothing, without asking the server */
+    daoc__key k = {1, daoc__obj_getn(e, "name", 4)};
+    daoc__read_opts ro = {.skip_ttl = false};
+    ASSERT_INT(st->ops->select(st, S_owners, &k, &ro, &row, &msg), DAOC_OK);
+    ASSERT_TRUE(row == NULL);
+    bool deleted = true;
+    ASSERT_INT(st->ops->delete(st, S_owners, &k, &ro, &deleted, &viol, &msg), DAOC_OK);
+    ASSERT_TRUE(!deleted);
     daoc_value_free(e);
     st->ops->close(st);
 }

@@ -154,7 +154,7 @@ static int select_on(daoc__store *st, const daoc__schema *s, const daoc__key *ke
         return rc;
     pg_bind b = {.key = key, .ws_id = ws};
     if ((rc = daoc__pg_bind(q, s, stmt, &b, msg)) != DAOC_OK)
-        return rc;
+        return rc == DAOC_ENOTFOUND ? DAOC_OK : rc;
     PGresult *res = NULL;
     rc = daoc__pg_run(q, stmt, &res, msg);
     if (rc == DAOC_OK && PQntuples(res) > 0) {
@@ -191,8 +191,12 @@ static int page_on(daoc__store *st, const daoc__schema *s, const daoc__page_req 
         return rc;
     int64_t size = req->size > 0 ? req->size : 1;
     pg_bind b = {.page = req, .limit = size + 1, .ws_id = ws};
-    if ((rc = daoc__pg_bind(q, s, stmt, &b, msg)) != DAOC_OK)
-        return rc;
+    if ((rc = daoc__pg_bind(q, s, stmt, &b, msg)) != DAOC_OK) {
+        if (rc != DAOC_ENOTFOUND)
+            return rc;
+        *rows = daoc_arr();
+        return *rows ? DAOC_OK : DAOC_ENOMEM;
+    }
     PGresult *res = NULL;
     rc = daoc__pg_run(q, stmt, &res, msg);
     if (rc != DAOC_OK) {
@@ -276,7 +280,7 @@ static int update_on(daoc__store *st, const daoc__schema *s, const daoc__key *ke
     if (rc != DAOC_OK)
         return rc;
     if ((rc = daoc__pg_bind(q, s, stmt, &b, msg)) != DAOC_OK)
-        return rc;
+        return rc == DAOC_ENOTFOUND ? DAOC_OK : rc; /* no row matched */
     return run_write(q, s, stmt, entity, o && o->show_ws_id, row, NULL, viol, msg);
 }
 
@@ -314,7 +318,7 @@ static int delete_on(daoc__store *st, const daoc__schema *s, const daoc__key *ke
         return rc;
     pg_bind b = {.key = key, .ws_id = ws};
     if ((rc = daoc__pg_bind(q, s, stmt, &b, msg)) != DAOC_OK)
-        return rc;
+        return rc == DAOC_ENOTFOUND ? DAOC_OK : rc; /* nothing to delete */
     int64_t n = 0;
     rc = run_write(q, s, stmt, NULL, false, NULL, &n, viol, msg);
     if (rc == DAOC_OK)

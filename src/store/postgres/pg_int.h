@@ -237,8 +237,10 @@ int daoc__pg_parse_array(const char *s, size_t n, const daoc__field *el, daoc_va
 int daoc__pg_parse_value(const char *s, size_t n, const daoc__field *f, daoc_value **out);
 
 /* ---- rowio.c ---- */
-/* Fills q->vals for statement st from ctx.  DAOC_OK, DAOC_ENOMEM, or
- * DAOC_ESTORE with *msg for a value PostgreSQL cannot hold (NUL bytes). */
+/* Fills q->vals for statement st from ctx.  DAOC_OK, DAOC_ENOMEM,
+ * DAOC_ESTORE with *msg for a column value PostgreSQL cannot hold (NUL
+ * bytes), or DAOC_ENOTFOUND when a key or filter value holds one (no stored
+ * row can match it: the caller answers "none" without a query). */
 int daoc__pg_bind(daoc__pg *q, const daoc__schema *s, const pg_stmt *st, const pg_bind *ctx,
                   char **msg);
 /* Builds the entity-shaped row `r` of res (columns in the select-list

@@ -95,13 +95,16 @@ static void source(const daoc__schema *s, const pg_param *p, const pg_bind *ctx,
     }
 }
 
-/* PostgreSQL text cannot hold NUL bytes: refuse rather than cut. */
+/* PostgreSQL text cannot hold NUL bytes.  A column value is refused rather
+ * than cut (the DAO refuses such entities before they get here, for both
+ * stores alike; this is the backstop); a key, page argument or filter
+ * holding one can match no stored row: DAOC_ENOTFOUND. */
 static int nul_byte(const daoc__schema *s, const pg_param *p, char **msg)
 {
-    const char *what = p->kind == PGP_COL || p->kind == PGP_FK ? s->fields[p->idx].name : "key";
-    if (msg && !(*msg = daoc__asprintf("cannot store a string containing a NUL byte in "
-                                       "PostgreSQL (%s.%s)",
-                                       s->name, what)))
+    if (p->kind != PGP_COL)
+        return DAOC_ENOTFOUND;
+    if (msg && !(*msg = daoc__asprintf("cannot store a string containing a NUL byte (%s.%s)",
+                                       s->name, s->fields[p->idx].name)))
         return DAOC_ENOMEM;
     return DAOC_ESTORE;
 }

@@ -27,8 +27,11 @@ void daoc__sq_bind_begin(daoc__sqlite *q)
     q->npending = 0;
 }
 
-static int bind_json(daoc__sqlite *q, int idx, const daoc_value *v)
+/* Records that parameter idx is the scratch text written since `off`. */
+static int pending_push(daoc__sqlite *q, int idx, size_t off)
 {
+    if (q->scratch.failed)
+        return SQLITE_NOMEM;
     if (q->npending == q->pending_cap) {
         size_t cap = q->pending_cap ? q->pending_cap * 2 : 16;
         sq_pending *p = daoc__realloc(q->pending, cap * sizeof *p);
@@ -37,15 +40,57 @@ static int bind_json(daoc__sqlite *q, int idx, const daoc_value *v)
         q->pending = p;
         q->pending_cap = cap;
     }
-    size_t off = q->scratch.len;
-    daoc__json_write(&q->scratch, v);
-    if (q->scratch.failed)
-        return SQLITE_NOMEM;
     q->pending[q->npending].idx = idx;
     q->pending[q->npending].off = off;
     q->pending[q->npending].len = q->scratch.len - off;
     q->npending++;
     return SQLITE_OK;
+}
+
+static int bind_json(daoc__sqlite *q, int idx, const daoc_value *v)
+{
+    size_t off = q->scratch.len;
+    daoc__json_write(&q->scratch, v);
+    return pending_push(q, idx, off);
+}
+
+/* UUIDs are stored in PostgreSQL's canonical text form, lowercase, so that
+ * both stores find and return the same text whatever case was given. */
+static bool has_upper_hex(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] >= 'A' && s[i] <= 'F')
+            return true;
+    return false;
+}
+
+static void lower_hex(char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] >= 'A' && s[i] <= 'F')
+            s[i] = (char)(s[i] - 'A' + 'a');
+}
+
+/* An element definition that holds uuid strings. */
+static bool uuid_elements(const daoc__field *f)
+{
+    return f && (f->type == DAOC__F_ARRAY || f->type == DAOC__F_SET) && f->elements &&
+           f->elements->type == DAOC__F_STRING && f->elements->uuid;
+}
+
+/* Binds v (a uuid string, or the JSON of an array of validated uuid
+ * strings: nothing but hex digits, dashes and JSON punctuation) lowercased,
+ * through the scratch buffer. */
+static int bind_lowered(daoc__sqlite *q, int idx, const daoc_value *v)
+{
+    size_t off = q->scratch.len;
+    if (v->type == DAOC_TSTR)
+        daoc__buf_append(&q->scratch, v->u.s, v->len);
+    else
+        daoc__json_write(&q->scratch, v);
+    if (!q->scratch.failed)
+        lower_hex(q->scratch.data + off, q->scratch.len - off);
+    return pending_push(q, idx, off);
 }
 
 int daoc__sq_bind_finish(daoc__sqlite *q, sqlite3_stmt *st)
@@ -96,8 +141,15 @@ int daoc__sq_bind_field(daoc__sqlite *q, sqlite3_stmt *st, int idx, const daoc__
         if (v->type == DAOC_TINT)
             return sqlite3_bind_double(st, idx, (double)v->u.i);
         return bind_plain(q, st, idx, v);
+    case DAOC__F_STRING:
+        if (f->uuid && v->type == DAOC_TSTR && has_upper_hex(v->u.s, v->len))
+            return bind_lowered(q, idx, v);
+        return bind_plain(q, st, idx, v);
     case DAOC__F_ARRAY:
     case DAOC__F_SET:
+        if (uuid_elements(f))
+            return bind_lowered(q, idx, v);
+        return bind_json(q, idx, v);
     case DAOC__F_MAP:
     case DAOC__F_RECORD:
     case DAOC__F_JSON:
@@ -337,10 +389,22 @@ static daoc_value *stored_copy(const daoc__field *f, const daoc_value *v)
         if (v->type == DAOC_TINT)
             return daoc_num((double)v->u.i);
         return daoc_value_copy(v);
+    case DAOC__F_STRING: {
+        daoc_value *c = daoc_value_copy(v);
+        if (c && f->uuid && c->type == DAOC_TSTR)
+            lower_hex(c->u.s, c->len);
+        return c;
+    }
+    case DAOC__F_ARRAY:
     case DAOC__F_SET: {
         daoc_value *c = daoc_value_copy(v);
-        if (c && c->type == DAOC_TARR)
-            c->flags |= DAOC__VF_SET;
+        if (c && c->type == DAOC_TARR) {
+            if (f->type == DAOC__F_SET)
+                c->flags |= DAOC__VF_SET;
+            for (size_t i = 0; uuid_elements(f) && i < c->len; i++)
+                if (c->u.a[i]->type == DAOC_TSTR)
+                    lower_hex(c->u.a[i]->u.s, c->u.a[i]->len);
+        }
         return c;
     }
     case DAOC__F_FOREIGN: {
