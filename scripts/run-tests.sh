@@ -130,6 +130,22 @@ if PG_ENV="$("$ROOT/scripts/pg-start.sh" 2>"$WORK/pg-start.log")"; then
       > "$WORK/lua_$name-pg.log" 2>&1; rc=$?
     count "$name.lua[postgres]" "$WORK/lua_$name-pg.log" $rc
   done
+  # One script on both stores: the outputs must be the same, line for line.
+  name=differential_stores
+  d="$WORK/diff"; mkdir -p "$d"
+  dlp="$ROOT/tests/fixtures/?.lua;$ROOT/tests/fixtures/?/init.lua"
+  (cd "$d" && DAOC_SQLITE_PATH="$d/stores.db" DAOC_LUA_PACKAGE_PATH="$dlp" DAOC_PLUGINS=test-entities \
+     "$ROOT/$B/daoc" runner "$ROOT/tests/differential/stores.lua") > "$d/sqlite.out" 2>&1
+  pg_db "$name" && pg_run "$name" env DAOC_LUA_PACKAGE_PATH="$dlp" DAOC_PLUGINS=test-entities \
+    "$ROOT/$B/daoc" runner "$ROOT/tests/differential/stores.lua" > "$d/pg.out" 2>&1
+  if [ "$(tail -n 1 "$d/sqlite.out")" = END ] && diff -u "$d/sqlite.out" "$d/pg.out" > "$d/diff"; then
+    echo "RESULT passed=1 failed=0" > "$d/result"
+  else
+    { echo "FAIL sqlite and postgres answered differently (or the script stopped):";
+      head -n 60 "$d/diff" | sed 's/^/  /'; tail -n 5 "$d/sqlite.out" | sed 's/^/  sqlite: /';
+      echo "RESULT passed=0 failed=1"; } > "$d/result"
+  fi
+  count "$name[sqlite=postgres]" "$d/result" 0
   # The pool under ThreadSanitizer (built by make test as $DAOC_TSAN_DIR).
   if [ -n "${DAOC_TSAN_DIR:-}" ] && [ -x "$ROOT/$DAOC_TSAN_DIR/tests/test_pg_pool" ]; then
     name=test_pg_pool

@@ -537,6 +537,10 @@ void daoc__pg_ddl(daoc__buf *b, const daoc__schema *s)
         ident(b, c);
         daoc__buf_putc(b, ' ');
         daoc__buf_puts(b, sql_type(f));
+        /* pages are ordered by the primary key: byte order, as on SQLite,
+         * whatever the database's default collation */
+        if (is_pk(s, i) && strcmp(sql_type(f), "TEXT") == 0)
+            daoc__buf_puts(b, " COLLATE \"C\"");
         if (f->unique && !(s->npk == 1 && s->pk[0] == i) && !daoc__store_unique_ws(s, f)) {
             constraint(b, t, c, "key");
             daoc__buf_puts(b, " UNIQUE");
