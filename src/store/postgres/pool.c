@@ -37,7 +37,7 @@
 #include "core/rand.h"
 #include "store/postgres/pg_int.h"
 
-#define NKEYS 16
+#define NKEYS 20
 
 struct pg_pool {
     char *key; /* identity in the registry */
@@ -386,6 +386,14 @@ static pg_pool *pool_new(const daoc_config *cfg, const char *host, int port, con
     KV("sslmode", sslmode);
     if (host[0] != '/' && PQlibVersion() >= 120000)
         KV("tcp_user_timeout", utimeout); /* unacknowledged data: give up */
+    if (host[0] != '/') {
+        /* an idle pooled connection whose server or path vanished without a
+         * word is found by the kernel, not by the next caller's timeout */
+        KV("keepalives", "1");
+        KV("keepalives_idle", "30");
+        KV("keepalives_interval", "10");
+        KV("keepalives_count", "3");
+    }
 #undef KV
     p->keys[n] = NULL;
     p->vals[n] = NULL;
