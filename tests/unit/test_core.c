@@ -144,6 +144,17 @@ TEST(uuid_and_random_strings)
     ASSERT_INT(strlen(r), 32);
     ASSERT_TRUE(!daoc__is_uuid("cbb297c0a956486dad1df9b42df9465a", 32));
     ASSERT_TRUE(daoc__is_uuid("00000000-0000-0000-0000-000000000000", 36));
+    ASSERT_TRUE(daoc__is_uuid("ABCDEF01-2345-6789-abcd-ef0123456789", 36));
+    /* every position: a non-hex character, or a dash out of place */
+    for (size_t i = 0; i < 36; i++) {
+        char t[37] = "0123abcd-ef01-4567-89ab-cdefABCDEF01";
+        t[i] = (i == 8 || i == 13 || i == 18 || i == 23) ? '0' : 'g';
+        ASSERT_TRUE(!daoc__is_uuid(t, 36));
+        t[i] = '-';
+        if (!(i == 8 || i == 13 || i == 18 || i == 23))
+            ASSERT_TRUE(!daoc__is_uuid(t, 36));
+    }
+    ASSERT_TRUE(!daoc__is_uuid("0123abcd-ef01-4567-89ab-cdefABCDEF0", 35));
 }
 
 TEST(allocation_failures_are_reported_not_crashes)
