@@ -140,7 +140,8 @@ void daoc_value_free(daoc_value *v)
         break;
     case DAOC_TOBJ:
         for (size_t i = 0; i < v->len; i++) {
-            daoc__free(v->u.o[i].key);
+            if (!v->u.o[i].borrowed)
+                daoc__free(v->u.o[i].key);
             daoc_value_free(v->u.o[i].val);
         }
         daoc__free(v->u.o);
@@ -194,11 +195,13 @@ daoc_value *daoc_value_copy(const daoc_value *v)
         c->flags = v->flags;
         for (size_t i = 0; i < v->len; i++) {
             daoc__kv *kv = &c->u.o[i];
-            kv->key = daoc__strndup(v->u.o[i].key, v->u.o[i].klen);
+            kv->borrowed = v->u.o[i].borrowed;
+            kv->key = kv->borrowed ? v->u.o[i].key : daoc__strndup(v->u.o[i].key, v->u.o[i].klen);
             kv->klen = v->u.o[i].klen;
             kv->val = kv->key ? daoc_value_copy(v->u.o[i].val) : NULL;
             if (!kv->val) {
-                daoc__free(kv->key);
+                if (!kv->borrowed)
+                    daoc__free(kv->key);
                 daoc_value_free(c);
                 return NULL;
             }
@@ -306,7 +309,8 @@ int daoc_arr_push(daoc_value *a, daoc_value *item)
     return DAOC_OK;
 }
 
-int daoc__obj_append(daoc_value *o, const char *key, size_t klen, daoc_value *item)
+/* Appends key (copied, or pointed at when `interned`). */
+static int append(daoc_value *o, const char *key, size_t klen, daoc_value *item, bool interned)
 {
     if (!item)
         return DAOC_ENOMEM;
@@ -320,7 +324,7 @@ int daoc__obj_append(daoc_value *o, const char *key, size_t klen, daoc_value *it
         o->u.o = p;
         o->cap = cap;
     }
-    char *k = daoc__strndup(key, klen);
+    char *k = interned ? (char *)key : daoc__strndup(key, klen);
     if (!k) {
         daoc_value_free(item);
         return DAOC_ENOMEM;
@@ -328,8 +332,19 @@ int daoc__obj_append(daoc_value *o, const char *key, size_t klen, daoc_value *it
     o->u.o[o->len].key = k;
     o->u.o[o->len].klen = klen;
     o->u.o[o->len].val = item;
+    o->u.o[o->len].borrowed = interned;
     o->len++;
     return DAOC_OK;
+}
+
+int daoc__obj_append(daoc_value *o, const char *key, size_t klen, daoc_value *item)
+{
+    return append(o, key, klen, item, false);
+}
+
+int daoc__obj_append_interned(daoc_value *o, const char *ikey, size_t klen, daoc_value *item)
+{
+    return append(o, ikey, klen, item, true);
 }
 
 int daoc__obj_setn(daoc_value *o, const char *key, size_t klen, daoc_value *item)
@@ -362,7 +377,8 @@ daoc_value *daoc__obj_take(daoc_value *o, const char *key, size_t klen)
     if (i < 0)
         return NULL;
     daoc_value *val = o->u.o[i].val;
-    daoc__free(o->u.o[i].key);
+    if (!o->u.o[i].borrowed)
+        daoc__free(o->u.o[i].key);
     memmove(&o->u.o[i], &o->u.o[i + 1], (o->len - (size_t)i - 1) * sizeof *o->u.o);
     o->len--;
     return val;

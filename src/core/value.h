@@ -39,6 +39,7 @@ typedef struct daoc__kv {
     char *key;
     size_t klen;
     daoc_value *val;
+    bool borrowed; /* key is interned (daoc__key_intern): never freed, shared by copies */
 } daoc__kv;
 
 /* flags */
@@ -83,6 +84,12 @@ int daoc__obj_setn(daoc_value *o, const char *key, size_t klen, daoc_value *item
  * not present (building rows column by column).  Takes item; a NULL item
  * returns DAOC_ENOMEM (the result of a failed constructor). */
 int daoc__obj_append(daoc_value *o, const char *key, size_t klen, daoc_value *item);
+/* daoc__obj_append with an interned key (a non-NULL daoc__key_intern
+ * result), which the object points at instead of copying. */
+int daoc__obj_append_interned(daoc_value *o, const char *ikey, size_t klen, daoc_value *item);
+/* The process-lifetime copy of key (intern.c), made on first use; NULL when
+ * key is NULL, on ENOMEM, or once the table is full (callers then copy). */
+const char *daoc__key_intern(const char *key, size_t klen);
 /* Removes and returns the value of key (caller owns it); NULL when absent. */
 daoc_value *daoc__obj_take(daoc_value *o, const char *key, size_t klen);
 /* Removes element i of an array and returns it (caller owns). */

@@ -468,6 +468,7 @@ static int obj_append(daoc_value *o, const char *key, size_t klen, daoc_value *i
     o->u.o[o->len].key = k;
     o->u.o[o->len].klen = klen;
     o->u.o[o->len].val = item;
+    o->u.o[o->len].borrowed = false;
     o->len++;
     return DAOC_OK;
 fail:

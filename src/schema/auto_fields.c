@@ -210,7 +210,8 @@ static int auto_value(const daoc__field *f, const daoc_value *v, const actx *a, 
 
 static void remove_at(daoc_value *o, size_t i)
 {
-    daoc__free(o->u.o[i].key);
+    if (!o->u.o[i].borrowed)
+        daoc__free(o->u.o[i].key);
     daoc_value_free(o->u.o[i].val);
     memmove(&o->u.o[i], &o->u.o[i + 1], (o->len - i - 1) * sizeof *o->u.o);
     o->len--;
@@ -227,7 +228,7 @@ static int store(daoc_value *o, long idx, const daoc__field *f, daoc_value *v)
     }
     if (!v)
         return DAOC_OK;
-    return daoc__obj_setn(o, f->name, f->name_len, v);
+    return daoc__obj_append_field(o, f, v); /* idx < 0: the key is absent */
 }
 
 static void floor_integer(daoc_value *v)

@@ -191,6 +191,34 @@ TEST(value_equality_and_copy)
     daoc_value_free(c);
 }
 
+TEST(interned_keys_are_shared_and_never_freed_by_objects)
+{
+    const char *a = daoc__key_intern("username", 8), *b = daoc__key_intern("username", 8);
+    const char *c = daoc__key_intern("user", 4);
+    ASSERT_NOT_NULL(a);
+    ASSERT_TRUE(a == b);
+    ASSERT_TRUE(a != c);
+    ASSERT_STR(a, "username");
+    ASSERT_STR(c, "user");
+    /* an object mixing interned and copied keys: copies, removals and frees
+     * leave interned keys alone (ASan/LSan/valgrind watch the rest) */
+    daoc_value *o = daoc_obj();
+    ASSERT_INT(daoc__obj_append_interned(o, a, 8, daoc_str("x")), DAOC_OK);
+    ASSERT_INT(daoc_obj_set(o, "plain", daoc_int(1)), DAOC_OK);
+    ASSERT_INT(daoc__obj_append_interned(o, c, 4, daoc_int(2)), DAOC_OK);
+    ASSERT_STR(daoc_value_str(daoc_obj_get(o, "username"), NULL), "x");
+    daoc_value *k = daoc_value_copy(o);
+    ASSERT_TRUE(daoc__value_equal(o, k));
+    ASSERT_TRUE(daoc_obj_key_at(k, 0, NULL) == a); /* shared, not copied */
+    ASSERT_TRUE(daoc_obj_del(o, "username"));
+    daoc_value_free(daoc__obj_take(k, "user", 4));
+    ASSERT_INT(daoc_obj_set(k, "username", daoc_str("y")), DAOC_OK); /* replaced in place */
+    ASSERT_STR(daoc_value_str(daoc_obj_get(k, "username"), NULL), "y");
+    daoc_value_free(o);
+    daoc_value_free(k);
+    ASSERT_STR(a, "username"); /* still there */
+}
+
 TEST(pretty_renders_sparse_error_arrays_with_integer_keys)
 {
     daoc_value *o = daoc_obj();
