@@ -78,22 +78,41 @@ daoc_value *daoc_arr(void) { return new_value(DAOC_TARR); }
 
 daoc_value *daoc_obj(void) { return new_value(DAOC_TOBJ); }
 
+/* The value and its `cap` entries in one block (DAOC__VF_INLINE): one
+ * allocation per row or array instead of two. */
 static daoc_value *new_sized(daoc_type t, size_t cap, size_t elem)
 {
-    daoc_value *v = new_value(t);
-    if (!v || !cap)
-        return v;
-    void *p = daoc__malloc(cap * elem);
-    if (!p) {
-        daoc__free(v);
+    if (!cap)
+        return new_value(t);
+    if (cap > (SIZE_MAX - sizeof(daoc_value)) / elem)
         return NULL;
-    }
+    daoc_value *v = daoc__malloc(sizeof(daoc_value) + cap * elem);
+    if (!v)
+        return NULL;
+    memset(v, 0, sizeof *v);
+    v->type = (uint8_t)t;
+    v->flags = DAOC__VF_INLINE;
     if (t == DAOC_TOBJ)
-        v->u.o = p;
+        v->u.o = (daoc__kv *)(void *)(v + 1);
     else
-        v->u.a = p;
+        v->u.a = (daoc_value **)(void *)(v + 1);
     v->cap = cap;
     return v;
+}
+
+/* Room for `cap` entries of `elem` bytes in container v (array or object):
+ * realloc, or a first block of its own when the entries were inline. */
+static void *grow_entries(daoc_value *v, void *cur, size_t cap, size_t elem)
+{
+    if (!(v->flags & DAOC__VF_INLINE))
+        return daoc__realloc(cur, cap * elem);
+    void *p = daoc__malloc(cap * elem);
+    if (p) {
+        if (v->len)
+            memcpy(p, cur, v->len * elem);
+        v->flags &= (uint8_t)~DAOC__VF_INLINE;
+    }
+    return p;
 }
 
 daoc_value *daoc__obj_sized(size_t cap) { return new_sized(DAOC_TOBJ, cap, sizeof(daoc__kv)); }
@@ -136,7 +155,8 @@ void daoc_value_free(daoc_value *v)
     case DAOC_TARR:
         for (size_t i = 0; i < v->len; i++)
             daoc_value_free(v->u.a[i]);
-        daoc__free(v->u.a);
+        if (!(v->flags & DAOC__VF_INLINE))
+            daoc__free(v->u.a);
         break;
     case DAOC_TOBJ:
         for (size_t i = 0; i < v->len; i++) {
@@ -144,7 +164,8 @@ void daoc_value_free(daoc_value *v)
                 daoc__free(v->u.o[i].key);
             daoc_value_free(v->u.o[i].val);
         }
-        daoc__free(v->u.o);
+        if (!(v->flags & DAOC__VF_INLINE))
+            daoc__free(v->u.o);
         break;
     case DAOC_TFUNC:
         daoc__callable_unref(v->u.f);
@@ -177,7 +198,7 @@ daoc_value *daoc_value_copy(const daoc_value *v)
         daoc_value *c = daoc__arr_sized(v->len);
         if (!c)
             return NULL;
-        c->flags = v->flags;
+        c->flags = (uint8_t)((v->flags & ~DAOC__VF_INLINE) | (c->flags & DAOC__VF_INLINE));
         for (size_t i = 0; i < v->len; i++) {
             c->u.a[i] = daoc_value_copy(v->u.a[i]);
             if (!c->u.a[i]) {
@@ -192,7 +213,7 @@ daoc_value *daoc_value_copy(const daoc_value *v)
         daoc_value *c = daoc__obj_sized(v->len);
         if (!c)
             return NULL;
-        c->flags = v->flags;
+        c->flags = (uint8_t)((v->flags & ~DAOC__VF_INLINE) | (c->flags & DAOC__VF_INLINE));
         for (size_t i = 0; i < v->len; i++) {
             daoc__kv *kv = &c->u.o[i];
             kv->borrowed = v->u.o[i].borrowed;
@@ -297,7 +318,7 @@ int daoc_arr_push(daoc_value *a, daoc_value *item)
     }
     if (a->len == a->cap) {
         size_t cap = a->cap ? a->cap * 2 : 4;
-        daoc_value **p = daoc__realloc(a->u.a, cap * sizeof *p);
+        daoc_value **p = grow_entries(a, a->u.a, cap, sizeof *p);
         if (!p) {
             daoc_value_free(item);
             return DAOC_ENOMEM;
@@ -316,7 +337,7 @@ static int append(daoc_value *o, const char *key, size_t klen, daoc_value *item,
         return DAOC_ENOMEM;
     if (o->len == o->cap) {
         size_t cap = o->cap ? o->cap * 2 : 8;
-        daoc__kv *p = daoc__realloc(o->u.o, cap * sizeof *p);
+        daoc__kv *p = grow_entries(o, o->u.o, cap, sizeof *p);
         if (!p) {
             daoc_value_free(item);
             return DAOC_ENOMEM;

@@ -49,6 +49,10 @@ typedef struct daoc__kv {
                                  gets integer keys; JSON gets an array padded
                                  with nulls, as cjson encodes it. */
 #define DAOC__VF_EMPTYTABLE 0x04 /* an empty Lua table `{}`: array or object */
+#define DAOC__VF_INLINE 0x08     /* the elements / key-value array lives in the value's own
+                                    allocation (daoc__arr_sized, daoc__obj_sized): it is
+                                    never freed or reallocated on its own; growing moves it
+                                    out and clears the flag */
 
 struct daoc_value {
     uint8_t type; /* daoc_type */
@@ -71,7 +75,8 @@ void daoc__callable_ref(daoc__callable *c);
 void daoc__callable_unref(daoc__callable *c);
 
 /* A new empty object / array with room for `cap` entries (rows whose size
- * is known); NULL on ENOMEM. */
+ * is known), in one allocation with the value (DAOC__VF_INLINE); NULL on
+ * ENOMEM. */
 daoc_value *daoc__obj_sized(size_t cap);
 daoc_value *daoc__arr_sized(size_t cap);
 

@@ -38,11 +38,12 @@ static void reshape(daoc_value *v, daoc_type t)
 {
     if (v->type == t || v->len != 0 || !is_table(v))
         return;
-    daoc__free(v->u.a); /* same pointer as u.o */
+    if (!(v->flags & DAOC__VF_INLINE))
+        daoc__free(v->u.a); /* same pointer as u.o */
     v->u.a = NULL;
     v->cap = 0;
     v->type = (uint8_t)t;
-    v->flags &= (uint8_t)~DAOC__VF_EMPTYTABLE;
+    v->flags &= (uint8_t) ~(DAOC__VF_EMPTYTABLE | DAOC__VF_INLINE);
 }
 
 static void shape_for(const daoc__field *f, daoc_value *v)
