@@ -284,7 +284,9 @@ long daoc__obj_find(const daoc_value *o, const char *key, size_t klen)
         return -1;
     for (size_t i = 0; i < o->len; i++) {
         const daoc__kv *kv = &o->u.o[i];
-        if (kv->klen == klen && memcmp(kv->key, key, klen) == 0)
+        /* the first byte before a memcmp call: most keys differ there */
+        if (kv->klen == klen && (klen == 0 || (kv->key[0] == key[0] &&
+                                               memcmp(kv->key, key, klen) == 0)))
             return (long)i;
     }
     return -1;
