@@ -5,6 +5,7 @@
 #include "core/rand.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
@@ -80,22 +81,27 @@ double daoc__mono_ms(void)
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-static int is_hex(char c)
+/* Hex digits of a uuid: a table lookup per character (uuid primary keys
+ * are checked on every keyed call). */
+static bool is_hex(unsigned char c)
 {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    static const bool hex[256] = {
+        ['0'] = true, ['1'] = true, ['2'] = true, ['3'] = true, ['4'] = true, ['5'] = true,
+        ['6'] = true, ['7'] = true, ['8'] = true, ['9'] = true, ['a'] = true, ['b'] = true,
+        ['c'] = true, ['d'] = true, ['e'] = true, ['f'] = true, ['A'] = true, ['B'] = true,
+        ['C'] = true, ['D'] = true, ['E'] = true, ['F'] = true};
+    return hex[c];
 }
 
 int daoc__is_uuid(const char *s, size_t len)
 {
-    if (len != 36)
+    if (len != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-')
         return 0;
-    for (size_t i = 0; i < 36; i++) {
-        if (i == 8 || i == 13 || i == 18 || i == 23) {
-            if (s[i] != '-')
-                return 0;
-        } else if (!is_hex(s[i])) {
-            return 0;
-        }
-    }
-    return 1;
+    const unsigned char *u = (const unsigned char *)s;
+    bool ok = true;
+    for (size_t i = 0; i < 8; i++)
+        ok &= is_hex(u[i]) & is_hex(u[28 + i]);
+    for (size_t i = 0; i < 4; i++)
+        ok &= is_hex(u[9 + i]) & is_hex(u[14 + i]) & is_hex(u[19 + i]) & is_hex(u[24 + i]);
+    return ok;
 }

@@ -78,22 +78,41 @@ daoc_value *daoc_arr(void) { return new_value(DAOC_TARR); }
 
 daoc_value *daoc_obj(void) { return new_value(DAOC_TOBJ); }
 
+/* The value and its `cap` entries in one block (DAOC__VF_INLINE): one
+ * allocation per row or array instead of two. */
 static daoc_value *new_sized(daoc_type t, size_t cap, size_t elem)
 {
-    daoc_value *v = new_value(t);
-    if (!v || !cap)
-        return v;
-    void *p = daoc__malloc(cap * elem);
-    if (!p) {
-        daoc__free(v);
+    if (!cap)
+        return new_value(t);
+    if (cap > (SIZE_MAX - sizeof(daoc_value)) / elem)
         return NULL;
-    }
+    daoc_value *v = daoc__malloc(sizeof(daoc_value) + cap * elem);
+    if (!v)
+        return NULL;
+    memset(v, 0, sizeof *v);
+    v->type = (uint8_t)t;
+    v->flags = DAOC__VF_INLINE;
     if (t == DAOC_TOBJ)
-        v->u.o = p;
+        v->u.o = (daoc__kv *)(void *)(v + 1);
     else
-        v->u.a = p;
+        v->u.a = (daoc_value **)(void *)(v + 1);
     v->cap = cap;
     return v;
+}
+
+/* Room for `cap` entries of `elem` bytes in container v (array or object):
+ * realloc, or a first block of its own when the entries were inline. */
+static void *grow_entries(daoc_value *v, void *cur, size_t cap, size_t elem)
+{
+    if (!(v->flags & DAOC__VF_INLINE))
+        return daoc__realloc(cur, cap * elem);
+    void *p = daoc__malloc(cap * elem);
+    if (p) {
+        if (v->len)
+            memcpy(p, cur, v->len * elem);
+        v->flags &= (uint8_t)~DAOC__VF_INLINE;
+    }
+    return p;
 }
 
 daoc_value *daoc__obj_sized(size_t cap) { return new_sized(DAOC_TOBJ, cap, sizeof(daoc__kv)); }
@@ -136,14 +155,17 @@ void daoc_value_free(daoc_value *v)
     case DAOC_TARR:
         for (size_t i = 0; i < v->len; i++)
             daoc_value_free(v->u.a[i]);
-        daoc__free(v->u.a);
+        if (!(v->flags & DAOC__VF_INLINE))
+            daoc__free(v->u.a);
         break;
     case DAOC_TOBJ:
         for (size_t i = 0; i < v->len; i++) {
-            daoc__free(v->u.o[i].key);
+            if (!v->u.o[i].borrowed)
+                daoc__free(v->u.o[i].key);
             daoc_value_free(v->u.o[i].val);
         }
-        daoc__free(v->u.o);
+        if (!(v->flags & DAOC__VF_INLINE))
+            daoc__free(v->u.o);
         break;
     case DAOC_TFUNC:
         daoc__callable_unref(v->u.f);
@@ -176,7 +198,7 @@ daoc_value *daoc_value_copy(const daoc_value *v)
         daoc_value *c = daoc__arr_sized(v->len);
         if (!c)
             return NULL;
-        c->flags = v->flags;
+        c->flags = (uint8_t)((v->flags & ~DAOC__VF_INLINE) | (c->flags & DAOC__VF_INLINE));
         for (size_t i = 0; i < v->len; i++) {
             c->u.a[i] = daoc_value_copy(v->u.a[i]);
             if (!c->u.a[i]) {
@@ -191,14 +213,16 @@ daoc_value *daoc_value_copy(const daoc_value *v)
         daoc_value *c = daoc__obj_sized(v->len);
         if (!c)
             return NULL;
-        c->flags = v->flags;
+        c->flags = (uint8_t)((v->flags & ~DAOC__VF_INLINE) | (c->flags & DAOC__VF_INLINE));
         for (size_t i = 0; i < v->len; i++) {
             daoc__kv *kv = &c->u.o[i];
-            kv->key = daoc__strndup(v->u.o[i].key, v->u.o[i].klen);
+            kv->borrowed = v->u.o[i].borrowed;
+            kv->key = kv->borrowed ? v->u.o[i].key : daoc__strndup(v->u.o[i].key, v->u.o[i].klen);
             kv->klen = v->u.o[i].klen;
             kv->val = kv->key ? daoc_value_copy(v->u.o[i].val) : NULL;
             if (!kv->val) {
-                daoc__free(kv->key);
+                if (!kv->borrowed)
+                    daoc__free(kv->key);
                 daoc_value_free(c);
                 return NULL;
             }
@@ -260,7 +284,9 @@ long daoc__obj_find(const daoc_value *o, const char *key, size_t klen)
         return -1;
     for (size_t i = 0; i < o->len; i++) {
         const daoc__kv *kv = &o->u.o[i];
-        if (kv->klen == klen && memcmp(kv->key, key, klen) == 0)
+        /* the first byte before a memcmp call: most keys differ there */
+        if (kv->klen == klen && (klen == 0 || (kv->key[0] == key[0] &&
+                                               memcmp(kv->key, key, klen) == 0)))
             return (long)i;
     }
     return -1;
@@ -294,7 +320,7 @@ int daoc_arr_push(daoc_value *a, daoc_value *item)
     }
     if (a->len == a->cap) {
         size_t cap = a->cap ? a->cap * 2 : 4;
-        daoc_value **p = daoc__realloc(a->u.a, cap * sizeof *p);
+        daoc_value **p = grow_entries(a, a->u.a, cap, sizeof *p);
         if (!p) {
             daoc_value_free(item);
             return DAOC_ENOMEM;
@@ -306,13 +332,14 @@ int daoc_arr_push(daoc_value *a, daoc_value *item)
     return DAOC_OK;
 }
 
-int daoc__obj_append(daoc_value *o, const char *key, size_t klen, daoc_value *item)
+/* Appends key (copied, or pointed at when `interned`). */
+static int append(daoc_value *o, const char *key, size_t klen, daoc_value *item, bool interned)
 {
     if (!item)
         return DAOC_ENOMEM;
     if (o->len == o->cap) {
         size_t cap = o->cap ? o->cap * 2 : 8;
-        daoc__kv *p = daoc__realloc(o->u.o, cap * sizeof *p);
+        daoc__kv *p = grow_entries(o, o->u.o, cap, sizeof *p);
         if (!p) {
             daoc_value_free(item);
             return DAOC_ENOMEM;
@@ -320,7 +347,7 @@ int daoc__obj_append(daoc_value *o, const char *key, size_t klen, daoc_value *it
         o->u.o = p;
         o->cap = cap;
     }
-    char *k = daoc__strndup(key, klen);
+    char *k = interned ? (char *)key : daoc__strndup(key, klen);
     if (!k) {
         daoc_value_free(item);
         return DAOC_ENOMEM;
@@ -328,8 +355,19 @@ int daoc__obj_append(daoc_value *o, const char *key, size_t klen, daoc_value *it
     o->u.o[o->len].key = k;
     o->u.o[o->len].klen = klen;
     o->u.o[o->len].val = item;
+    o->u.o[o->len].borrowed = interned;
     o->len++;
     return DAOC_OK;
+}
+
+int daoc__obj_append(daoc_value *o, const char *key, size_t klen, daoc_value *item)
+{
+    return append(o, key, klen, item, false);
+}
+
+int daoc__obj_append_interned(daoc_value *o, const char *ikey, size_t klen, daoc_value *item)
+{
+    return append(o, ikey, klen, item, true);
 }
 
 int daoc__obj_setn(daoc_value *o, const char *key, size_t klen, daoc_value *item)
@@ -362,7 +400,8 @@ daoc_value *daoc__obj_take(daoc_value *o, const char *key, size_t klen)
     if (i < 0)
         return NULL;
     daoc_value *val = o->u.o[i].val;
-    daoc__free(o->u.o[i].key);
+    if (!o->u.o[i].borrowed)
+        daoc__free(o->u.o[i].key);
     memmove(&o->u.o[i], &o->u.o[i + 1], (o->len - (size_t)i - 1) * sizeof *o->u.o);
     o->len--;
     return val;

@@ -39,6 +39,7 @@ typedef struct daoc__kv {
     char *key;
     size_t klen;
     daoc_value *val;
+    bool borrowed; /* key is interned (daoc__key_intern): never freed, shared by copies */
 } daoc__kv;
 
 /* flags */
@@ -48,6 +49,10 @@ typedef struct daoc__kv {
                                  gets integer keys; JSON gets an array padded
                                  with nulls, as cjson encodes it. */
 #define DAOC__VF_EMPTYTABLE 0x04 /* an empty Lua table `{}`: array or object */
+#define DAOC__VF_INLINE 0x08     /* the elements / key-value array lives in the value's own
+                                    allocation (daoc__arr_sized, daoc__obj_sized): it is
+                                    never freed or reallocated on its own; growing moves it
+                                    out and clears the flag */
 
 struct daoc_value {
     uint8_t type; /* daoc_type */
@@ -70,7 +75,8 @@ void daoc__callable_ref(daoc__callable *c);
 void daoc__callable_unref(daoc__callable *c);
 
 /* A new empty object / array with room for `cap` entries (rows whose size
- * is known); NULL on ENOMEM. */
+ * is known), in one allocation with the value (DAOC__VF_INLINE); NULL on
+ * ENOMEM. */
 daoc_value *daoc__obj_sized(size_t cap);
 daoc_value *daoc__arr_sized(size_t cap);
 
@@ -83,6 +89,12 @@ int daoc__obj_setn(daoc_value *o, const char *key, size_t klen, daoc_value *item
  * not present (building rows column by column).  Takes item; a NULL item
  * returns DAOC_ENOMEM (the result of a failed constructor). */
 int daoc__obj_append(daoc_value *o, const char *key, size_t klen, daoc_value *item);
+/* daoc__obj_append with an interned key (a non-NULL daoc__key_intern
+ * result), which the object points at instead of copying. */
+int daoc__obj_append_interned(daoc_value *o, const char *ikey, size_t klen, daoc_value *item);
+/* The process-lifetime copy of key (intern.c), made on first use; NULL when
+ * key is NULL, on ENOMEM, or once the table is full (callers then copy). */
+const char *daoc__key_intern(const char *key, size_t klen);
 /* Removes and returns the value of key (caller owns it); NULL when absent. */
 daoc_value *daoc__obj_take(daoc_value *o, const char *key, size_t klen);
 /* Removes element i of an array and returns it (caller owns). */

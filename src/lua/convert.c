@@ -454,25 +454,7 @@ static size_t number_key(lua_State *L, char *buf, size_t size)
  * caller). */
 static int obj_append(daoc_value *o, const char *key, size_t klen, daoc_value *item)
 {
-    if (o->len == o->cap) {
-        size_t cap = o->cap ? o->cap * 2 : 8;
-        daoc__kv *p = daoc__realloc(o->u.o, cap * sizeof *p);
-        if (!p)
-            goto fail;
-        o->u.o = p;
-        o->cap = cap;
-    }
-    char *k = daoc__strndup(key, klen);
-    if (!k)
-        goto fail;
-    o->u.o[o->len].key = k;
-    o->u.o[o->len].klen = klen;
-    o->u.o[o->len].val = item;
-    o->len++;
-    return DAOC_OK;
-fail:
-    daoc_value_free(item);
-    return DAOC_ENOMEM;
+    return daoc__obj_append(o, key, klen, item);
 }
 
 static int cmp_intkey(const void *a, const void *b)

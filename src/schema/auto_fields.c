@@ -38,11 +38,12 @@ static void reshape(daoc_value *v, daoc_type t)
 {
     if (v->type == t || v->len != 0 || !is_table(v))
         return;
-    daoc__free(v->u.a); /* same pointer as u.o */
+    if (!(v->flags & DAOC__VF_INLINE))
+        daoc__free(v->u.a); /* same pointer as u.o */
     v->u.a = NULL;
     v->cap = 0;
     v->type = (uint8_t)t;
-    v->flags &= (uint8_t)~DAOC__VF_EMPTYTABLE;
+    v->flags &= (uint8_t) ~(DAOC__VF_EMPTYTABLE | DAOC__VF_INLINE);
 }
 
 static void shape_for(const daoc__field *f, daoc_value *v)
@@ -210,7 +211,8 @@ static int auto_value(const daoc__field *f, const daoc_value *v, const actx *a, 
 
 static void remove_at(daoc_value *o, size_t i)
 {
-    daoc__free(o->u.o[i].key);
+    if (!o->u.o[i].borrowed)
+        daoc__free(o->u.o[i].key);
     daoc_value_free(o->u.o[i].val);
     memmove(&o->u.o[i], &o->u.o[i + 1], (o->len - i - 1) * sizeof *o->u.o);
     o->len--;
@@ -227,7 +229,7 @@ static int store(daoc_value *o, long idx, const daoc__field *f, daoc_value *v)
     }
     if (!v)
         return DAOC_OK;
-    return daoc__obj_setn(o, f->name, f->name_len, v);
+    return daoc__obj_append_field(o, f, v); /* idx < 0: the key is absent */
 }
 
 static void floor_integer(daoc_value *v)
@@ -243,9 +245,33 @@ static void floor_integer(daoc_value *v)
     }
 }
 
-static int process_field(const daoc__field *f, daoc_value *entity, const actx *a)
+/* Does kv carry field f's name?  Rows built by the stores point at the
+ * interned name, so a pointer comparison usually answers. */
+static bool kv_is(const daoc__kv *kv, const daoc__field *f)
 {
-    long idx = daoc__obj_find(entity, f->name, f->name_len);
+    return (f->iname && kv->key == f->iname) ||
+           (kv->klen == f->name_len && memcmp(kv->key, f->name, f->name_len) == 0);
+}
+
+/* Index of f's key in entity or -1, looking from `from` on first: rows come
+ * in schema order, so the next field is usually the next key. */
+static long find_from(const daoc_value *entity, const daoc__field *f, size_t from)
+{
+    size_t n = entity->len;
+    if (from > n)
+        from = 0;
+    for (size_t k = 0; k < n; k++) {
+        size_t i = from + k < n ? from + k : from + k - n;
+        if (kv_is(&entity->u.o[i], f))
+            return (long)i;
+    }
+    return -1;
+}
+
+/* *hint: where the next field's key probably is (updated). */
+static int process_field(const daoc__field *f, daoc_value *entity, const actx *a, size_t *hint)
+{
+    long idx = find_from(entity, f, *hint);
     daoc_value *v = NULL;
     if (idx >= 0) {
         v = entity->u.o[idx].val;
@@ -271,6 +297,8 @@ static int process_field(const daoc__field *f, daoc_value *entity, const actx *a
         }
     }
     int rc2 = store(entity, idx, f, v);
+    if (idx >= 0)
+        *hint = (size_t)idx + (v ? 1 : 0); /* a removed key's successor moved into idx */
     return rc != DAOC_OK ? rc : rc2;
 }
 
@@ -283,9 +311,18 @@ static bool key_is(const daoc__kv *kv, const char *lit)
 /* Select only: empty strings, unknown keys and a null ttl go away. */
 static int select_cleanup(const daoc__schema *s, daoc_value *entity, bool nulls)
 {
+    size_t next = 0; /* keys in schema order: the field after the last one found */
     for (size_t i = 0; i < entity->len;) {
         daoc__kv *kv = &entity->u.o[i];
-        const daoc__field *f = daoc__schema_field(s, kv->key, kv->klen);
+        const daoc__field *f = NULL;
+        for (size_t j = next; j < s->nfields && !f; j++) {
+            if (kv_is(kv, &s->fields[j])) {
+                f = &s->fields[j];
+                next = j + 1;
+            }
+        }
+        if (!f)
+            f = daoc__schema_field(s, kv->key, kv->klen);
         if (f) {
             int64_t min = f->len_min < 0 ? 1 : f->len_min;
             if (f->type == DAOC__F_STRING && min > 0 && kv->val->type == DAOC_TSTR &&
@@ -320,8 +357,9 @@ int daoc__auto_fields(const daoc__schema *s, daoc_value *entity, daoc__ctx ctx, 
     if (!entity || entity->type != DAOC_TOBJ)
         return DAOC_OK;
     actx a = {.ctx = ctx, .nulls = nulls, .now = now};
+    size_t hint = 0;
     for (size_t i = 0; i < s->nfields; i++) {
-        int rc = process_field(&s->fields[i], entity, &a);
+        int rc = process_field(&s->fields[i], entity, &a, &hint);
         if (rc != DAOC_OK)
             return rc;
     }

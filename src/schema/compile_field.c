@@ -588,6 +588,7 @@ int daoc__compile_field(daoc__cctx *c, const char *path, const char *name, const
         f->name = daoc__strndup(name, f->name_len);
         if (!f->name)
             return DAOC_ENOMEM;
+        f->iname = daoc__key_intern(f->name, f->name_len);
     }
     tv = daoc__obj_getn(def, "type", 4);
     if (!tv)

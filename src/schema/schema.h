@@ -55,6 +55,8 @@ typedef struct daoc__pattern_err {
 struct daoc__field {
     char *name; /* field name (NULL for elements/keys/values) */
     size_t name_len;
+    const char *iname; /* interned copy of name (daoc__key_intern) for the keys of
+                          rows and entities, or NULL: copy name then */
     daoc__ftype type;
 
     /* plain attributes */
@@ -178,6 +180,13 @@ void daoc__schema_free(daoc__schema *s);
 
 /* Field by name (length given); NULL when absent. */
 const daoc__field *daoc__schema_field(const daoc__schema *s, const char *name, size_t len);
+/* Appends item under field f's name (daoc__obj_append: the caller knows the
+ * key is absent), pointing at the interned name when there is one. */
+static inline int daoc__obj_append_field(daoc_value *o, const daoc__field *f, daoc_value *item)
+{
+    return f->iname ? daoc__obj_append_interned(o, f->iname, f->name_len, item)
+                    : daoc__obj_append(o, f->name, f->name_len, item);
+}
 long daoc__schema_field_index(const daoc__schema *s, const char *name, size_t len);
 
 /* ---- processing and validation (validate.c, checks.c) ------------------ */

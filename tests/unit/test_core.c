@@ -144,6 +144,17 @@ TEST(uuid_and_random_strings)
     ASSERT_INT(strlen(r), 32);
     ASSERT_TRUE(!daoc__is_uuid("cbb297c0a956486dad1df9b42df9465a", 32));
     ASSERT_TRUE(daoc__is_uuid("00000000-0000-0000-0000-000000000000", 36));
+    ASSERT_TRUE(daoc__is_uuid("ABCDEF01-2345-6789-abcd-ef0123456789", 36));
+    /* every position: a non-hex character, or a dash out of place */
+    for (size_t i = 0; i < 36; i++) {
+        char t[37] = "0123abcd-ef01-4567-89ab-cdefABCDEF01";
+        t[i] = (i == 8 || i == 13 || i == 18 || i == 23) ? '0' : 'g';
+        ASSERT_TRUE(!daoc__is_uuid(t, 36));
+        t[i] = '-';
+        if (!(i == 8 || i == 13 || i == 18 || i == 23))
+            ASSERT_TRUE(!daoc__is_uuid(t, 36));
+    }
+    ASSERT_TRUE(!daoc__is_uuid("0123abcd-ef01-4567-89ab-cdefABCDEF0", 35));
 }
 
 TEST(allocation_failures_are_reported_not_crashes)
@@ -178,6 +189,34 @@ TEST(value_equality_and_copy)
     daoc_value_free(a);
     daoc_value_free(b);
     daoc_value_free(c);
+}
+
+TEST(interned_keys_are_shared_and_never_freed_by_objects)
+{
+    const char *a = daoc__key_intern("username", 8), *b = daoc__key_intern("username", 8);
+    const char *c = daoc__key_intern("user", 4);
+    ASSERT_NOT_NULL(a);
+    ASSERT_TRUE(a == b);
+    ASSERT_TRUE(a != c);
+    ASSERT_STR(a, "username");
+    ASSERT_STR(c, "user");
+    /* an object mixing interned and copied keys: copies, removals and frees
+     * leave interned keys alone (ASan/LSan/valgrind watch the rest) */
+    daoc_value *o = daoc_obj();
+    ASSERT_INT(daoc__obj_append_interned(o, a, 8, daoc_str("x")), DAOC_OK);
+    ASSERT_INT(daoc_obj_set(o, "plain", daoc_int(1)), DAOC_OK);
+    ASSERT_INT(daoc__obj_append_interned(o, c, 4, daoc_int(2)), DAOC_OK);
+    ASSERT_STR(daoc_value_str(daoc_obj_get(o, "username"), NULL), "x");
+    daoc_value *k = daoc_value_copy(o);
+    ASSERT_TRUE(daoc__value_equal(o, k));
+    ASSERT_TRUE(daoc_obj_key_at(k, 0, NULL) == a); /* shared, not copied */
+    ASSERT_TRUE(daoc_obj_del(o, "username"));
+    daoc_value_free(daoc__obj_take(k, "user", 4));
+    ASSERT_INT(daoc_obj_set(k, "username", daoc_str("y")), DAOC_OK); /* replaced in place */
+    ASSERT_STR(daoc_value_str(daoc_obj_get(k, "username"), NULL), "y");
+    daoc_value_free(o);
+    daoc_value_free(k);
+    ASSERT_STR(a, "username"); /* still there */
 }
 
 TEST(pretty_renders_sparse_error_arrays_with_integer_keys)

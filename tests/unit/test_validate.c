@@ -494,6 +494,11 @@ TEST(utf8_rule)
         {"xy\xed\xa0\x80", 5, "invalid utf-8 character sequence detected at position 3"},
         {"\xf4\x90\x80\x80", 4, "invalid utf-8 character sequence detected at position 1"},
         {"abc\xe2\x82", 5, "invalid utf-8 character sequence detected at position 4"},
+        /* past the eight-byte ASCII fast path, and a good sequence between */
+        {"0123456789abcdef\xc3\xa9 0123456", 26, NULL},
+        {"0123456789abcdefg\xff", 18, "invalid utf-8 character sequence detected at position 18"},
+        {"01234567\xc3\xa9" "89abcdef\x80", 19,
+         "invalid utf-8 character sequence detected at position 19"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         daoc_value *v = daoc_strn(cases[i].bytes, cases[i].len), *err = NULL;

@@ -112,6 +112,7 @@ typedef struct pg_conn {
     size_t prep_cap, prep_len;
     uint32_t next_id;     /* statement names daoc_<n>, never reused */
     bool broken;          /* lost: discarded when returned */
+    double idle_since;    /* daoc__mono_ms() when last returned in good order (pool.c) */
 } pg_conn;
 
 /* SQL text under construction with its parameter plan. */

@@ -15,6 +15,7 @@
  * row rebuilt from the bound entity.  This file knows no SQL text.
  */
 #include <math.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,6 +169,16 @@ int daoc__pg_bind(daoc__pg *q, const daoc__schema *s, const pg_stmt *st, const p
 
 /* ---- reading ------------------------------------------------------------ */
 
+/* Appends the computed "ttl" column under an interned key (looked up once). */
+static int append_ttl(daoc_value *o, daoc_value *v)
+{
+    static _Atomic(const char *) key;
+    const char *k = atomic_load_explicit(&key, memory_order_acquire);
+    if (!k && (k = daoc__key_intern("ttl", 3)))
+        atomic_store_explicit(&key, k, memory_order_release);
+    return k ? daoc__obj_append_interned(o, k, 3, v) : daoc__obj_append(o, "ttl", 3, v);
+}
+
 static int col_value(const daoc__field *f, const char *text, size_t len, daoc_value **out)
 {
     if (f->type != DAOC__F_FOREIGN)
@@ -181,7 +192,7 @@ static int col_value(const daoc__field *f, const char *text, size_t len, daoc_va
         return DAOC_ENOMEM;
     int rc = col_value(pkf, text, len, &inner);
     if (rc == DAOC_OK)
-        rc = daoc__obj_append(o, pkf->name, pkf->name_len, inner);
+        rc = daoc__obj_append_field(o, pkf, inner);
     if (rc != DAOC_OK) {
         daoc_value_free(o);
         return rc;
@@ -222,7 +233,7 @@ int daoc__pg_row(const daoc__schema *s, const PGresult *res, int r, daoc_value *
             if (rc != DAOC_OK)
                 goto fail;
         }
-        rc = daoc__obj_append(o, f->name, f->name_len, v);
+        rc = daoc__obj_append_field(o, f, v);
         if (rc != DAOC_OK)
             goto fail;
         c++;
@@ -242,7 +253,7 @@ int daoc__pg_row(const daoc__schema *s, const PGresult *res, int r, daoc_value *
             long long n = strtoll(t, &end, 10);
             v = daoc_int(*end ? (int64_t)floor(strtod(t, NULL)) : (int64_t)n);
         }
-        rc = daoc__obj_append(o, "ttl", 3, v);
+        rc = append_ttl(o, v);
         if (rc != DAOC_OK)
             goto fail;
     }
@@ -364,9 +375,9 @@ static daoc_value *stored_copy(const daoc__field *f, const daoc_value *v)
     case DAOC__F_FOREIGN: {
         const daoc__field *pkf = &f->ref->fields[f->ref->pk[0]];
         daoc_value *o = daoc_obj();
-        if (!o || daoc__obj_append(o, pkf->name, pkf->name_len,
-                                   stored_copy(pkf, daoc__obj_getn(v, pkf->name, pkf->name_len))) !=
-                      DAOC_OK) {
+        if (!o || daoc__obj_append_field(o, pkf,
+                                         stored_copy(pkf, daoc__obj_getn(v, pkf->name,
+                                                                         pkf->name_len))) != DAOC_OK) {
             daoc_value_free(o);
             return NULL;
         }
@@ -392,11 +403,10 @@ int daoc__pg_row_from_entity(const daoc__schema *s, const daoc_value *entity, bo
         if (f->transient)
             continue;
         const daoc_value *v = daoc__obj_getn(entity, f->name, f->name_len);
-        if (daoc__obj_append(o, f->name, f->name_len, stored_copy(f, v)) != DAOC_OK)
+        if (daoc__obj_append_field(o, f, stored_copy(f, v)) != DAOC_OK)
             goto fail;
     }
-    if (s->ttl &&
-        daoc__obj_append(o, "ttl", 3, has_ttl ? daoc_int(remaining) : daoc_null()) != DAOC_OK)
+    if (s->ttl && append_ttl(o, has_ttl ? daoc_int(remaining) : daoc_null()) != DAOC_OK)
         goto fail;
     *out = o;
     return DAOC_OK;

@@ -30,6 +30,22 @@ static void put_double(daoc__buf *b, double d)
         daoc__buf_printf(b, "%.17g", d);
 }
 
+/* Decimal text of i (what "%lld" prints), without printf's machinery:
+ * bound integers and timestamps are on every write. */
+static void put_int(daoc__buf *b, int64_t i)
+{
+    char t[24];
+    size_t n = sizeof t;
+    uint64_t u = i < 0 ? 0 - (uint64_t)i : (uint64_t)i;
+    do {
+        t[--n] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (i < 0)
+        t[--n] = '-';
+    daoc__buf_append(b, t + n, sizeof t - n);
+}
+
 static void put_scalar(daoc__buf *b, const daoc_value *v)
 {
     switch (v->type) {
@@ -37,7 +53,7 @@ static void put_scalar(daoc__buf *b, const daoc_value *v)
         daoc__buf_puts(b, v->u.b ? "t" : "f");
         break;
     case DAOC_TINT:
-        daoc__buf_printf(b, "%lld", (long long)v->u.i);
+        put_int(b, v->u.i);
         break;
     case DAOC_TNUM:
         put_double(b, v->u.n);
