@@ -12,6 +12,9 @@
  * Everything happens in its own schema, daoc_bench (dropped and created
  * again at start, dropped at the end); the DAO creates its `consumers` table
  * there (pg_schema = daoc_bench), and the raw side uses the same table.
+ * The rows are in the default workspace, and the raw statements carry the
+ * same workspace condition the DAO's do (consumers are workspaceable in
+ * Kong: every statement is scoped with "ws_id" = $n, every insert writes it).
  *   select: random existing ids; raw = SELECT of every column by id, every
  *           value read; DAO = daoc_dao_select({id}), entity built and freed.
  *   insert: autocommit, one row per statement on both sides; raw = prepared
@@ -20,7 +23,7 @@
  *           timestamps generated, tags validated) and the row returned.
  *   scan:   SCAN_ROWS rows (default 1M, loaded with COPY) paged 1000 at a
  *           time, each thread scanning the whole table; raw = keyset
- *           `WHERE id > $1 ORDER BY id LIMIT 1000`, every value read; DAO =
+ *           `WHERE id > $1 AND ws_id = $2 ORDER BY id LIMIT 1000`, every value read; DAO =
  *           daoc_dao_page(size 1000, offset) until there is no next offset,
  *           as kong.db.<entity>:each does.  Memory: max RSS (getrusage) before
  *           and after a DAO scan of a quarter of the rows and of all of them.
@@ -43,6 +46,8 @@
 static const char *g_conninfo;
 static long g_scan_rows;
 static double g_secs;
+
+static char g_ws[37]; /* the default workspace's id */
 
 static double now(void)
 {
@@ -140,7 +145,7 @@ static void raw_prepare(PGconn *c, const char *name, const char *sql, int n)
 static void load_rows(PGconn *c)
 {
     PGresult *r = PQexec(c, "COPY consumers (id, created_at, updated_at, username, custom_id, "
-                            "tags) FROM STDIN");
+                            "tags, ws_id) FROM STDIN");
     if (PQresultStatus(r) != PGRES_COPY_IN)
         die("copy", PQerrorMessage(c));
     PQclear(r);
@@ -151,8 +156,8 @@ static void load_rows(PGconn *c)
         id_of((unsigned long long)i, id);
         n += (size_t)snprintf(buf + n, sizeof buf - n,
                               "%s\t2024-01-01 00:00:00+00\t2024-01-01 00:00:00+00\tuser-%ld\t\\N\t"
-                              "{bench,loaded}\n",
-                              id, i);
+                              "{bench,loaded}\t%s\n",
+                              id, i, g_ws);
         if (n > 65536) {
             if (PQputCopyData(c, buf, (int)n) != 1)
                 die("copy", PQerrorMessage(c));
@@ -228,8 +233,8 @@ static void raw_select(worker *w, double end)
         for (int k = 0; k < 100; k++, w->ops++) {
             char id[37];
             id_of(rnd(&w->seed) % (unsigned long long)g_scan_rows, id);
-            const char *p[1] = {id};
-            PGresult *r = PQexecPrepared(w->raw, "sel", 1, p, NULL, NULL, 0);
+            const char *p[2] = {id, g_ws};
+            PGresult *r = PQexecPrepared(w->raw, "sel", 2, p, NULL, NULL, 0);
             if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1)
                 die("raw select", PQerrorMessage(w->raw));
             for (int c = 0; c < PQnfields(r); c++)
@@ -270,8 +275,8 @@ static void raw_insert(worker *w, double end)
             struct tm tm;
             gmtime_r(&t, &tm);
             strftime(ts, sizeof ts, "%Y-%m-%d %H:%M:%S+00", &tm);
-            const char *p[4] = {id, ts, name, "{bench}"};
-            PGresult *r = PQexecPrepared(w->raw, "ins", 4, p, NULL, NULL, 0);
+            const char *p[5] = {id, ts, name, "{bench}", g_ws};
+            PGresult *r = PQexecPrepared(w->raw, "ins", 5, p, NULL, NULL, 0);
             if (PQresultStatus(r) != PGRES_COMMAND_OK)
                 die("raw insert", PQerrorMessage(w->raw));
             PQclear(r);
@@ -304,8 +309,8 @@ static void raw_scan(worker *w)
 {
     char last[37] = "00000000-0000-0000-0000-000000000000";
     while (w->ops < w->scan_limit) {
-        const char *p[1] = {last};
-        PGresult *r = PQexecPrepared(w->raw, "scan", 1, p, NULL, NULL, 0);
+        const char *p[2] = {last, g_ws};
+        PGresult *r = PQexecPrepared(w->raw, "scan", 2, p, NULL, NULL, 0);
         if (PQresultStatus(r) != PGRES_TUPLES_OK)
             die("raw scan", PQerrorMessage(w->raw));
         int n = PQntuples(r), nf = PQnfields(r);
@@ -407,18 +412,29 @@ int main(int argc, char **argv)
         g_w[i].dao = daoc_db_dao(g_w[i].db, "consumers");
         g_w[i].raw = raw_connect();
         raw_exec(g_w[i].raw, "SET search_path TO " SCHEMA);
+    }
+    /* the same rows the DAO reads: those of the default workspace (Kong's
+     * consumers are workspaceable; the DAO scopes every statement to it) */
+    {
+        PGresult *r = PQexec(g_w[0].raw, "SELECT id FROM workspaces WHERE name = 'default'");
+        if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1)
+            die("default workspace", PQerrorMessage(g_w[0].raw));
+        snprintf(g_ws, sizeof g_ws, "%s", PQgetvalue(r, 0, 0));
+        PQclear(r);
+    }
+    for (int i = 0; i < NTHREADS; i++) {
         raw_prepare(g_w[i].raw, "sel",
                     "SELECT id, created_at, updated_at, username, custom_id, tags "
-                    "FROM consumers WHERE id = $1",
-                    1);
+                    "FROM consumers WHERE id = $1 AND ws_id = $2",
+                    2);
         raw_prepare(g_w[i].raw, "ins",
                     "INSERT INTO consumers (id, created_at, updated_at, username, custom_id, "
-                    "tags) VALUES ($1, $2, $2, $3, NULL, $4)",
-                    4);
+                    "tags, ws_id) VALUES ($1, $2, $2, $3, NULL, $4, $5)",
+                    5);
         raw_prepare(g_w[i].raw, "scan",
                     "SELECT id, created_at, updated_at, username, custom_id, tags "
-                    "FROM consumers WHERE id > $1 ORDER BY id LIMIT 1000",
-                    1);
+                    "FROM consumers WHERE id > $1 AND ws_id = $2 ORDER BY id LIMIT 1000",
+                    2);
     }
     raw_exec(setup, "SET search_path TO " SCHEMA);
     double t0 = now();

@@ -83,13 +83,12 @@ double daoc__mono_ms(void)
 
 /* Hex digits of a uuid: a table lookup per character (uuid primary keys
  * are checked on every keyed call). */
-static bool is_hex(unsigned char c)
+static unsigned is_hex(unsigned char c)
 {
-    static const bool hex[256] = {
-        ['0'] = true, ['1'] = true, ['2'] = true, ['3'] = true, ['4'] = true, ['5'] = true,
-        ['6'] = true, ['7'] = true, ['8'] = true, ['9'] = true, ['a'] = true, ['b'] = true,
-        ['c'] = true, ['d'] = true, ['e'] = true, ['f'] = true, ['A'] = true, ['B'] = true,
-        ['C'] = true, ['D'] = true, ['E'] = true, ['F'] = true};
+    static const unsigned char hex[256] = {
+        ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1,
+        ['8'] = 1, ['9'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
+        ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1};
     return hex[c];
 }
 
@@ -98,10 +97,10 @@ int daoc__is_uuid(const char *s, size_t len)
     if (len != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-')
         return 0;
     const unsigned char *u = (const unsigned char *)s;
-    bool ok = true;
+    unsigned ok = 1; /* branch-free: & of 0/1 digits */
     for (size_t i = 0; i < 8; i++)
         ok &= is_hex(u[i]) & is_hex(u[28 + i]);
     for (size_t i = 0; i < 4; i++)
         ok &= is_hex(u[9 + i]) & is_hex(u[14 + i]) & is_hex(u[19 + i]) & is_hex(u[24 + i]);
-    return ok;
+    return (int)ok;
 }

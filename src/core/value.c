@@ -117,6 +117,125 @@ static void *grow_entries(daoc_value *v, void *cur, size_t cap, size_t elem)
 
 daoc_value *daoc__obj_sized(size_t cap) { return new_sized(DAOC_TOBJ, cap, sizeof(daoc__kv)); }
 
+/* ---- rows in one block (value.h) ---- */
+
+static size_t round8(size_t n) { return (n + 7) & ~(size_t)7; }
+
+daoc_value *daoc__obj_block(size_t cap, size_t extra, daoc__bump *b)
+{
+    b->p = b->end = NULL;
+    if (cap > (SIZE_MAX / 2) / sizeof(daoc__kv) || extra > SIZE_MAX / 4)
+        return NULL;
+    size_t head = round8(sizeof(daoc_value) + cap * sizeof(daoc__kv));
+    daoc_value *v = daoc__malloc(head + extra);
+    if (!v)
+        return NULL;
+    memset(v, 0, sizeof *v);
+    v->type = DAOC_TOBJ;
+    if (cap) {
+        v->flags = DAOC__VF_INLINE;
+        v->u.o = (daoc__kv *)(void *)(v + 1);
+        v->cap = cap;
+    }
+    b->p = (char *)v + head;
+    b->end = b->p + extra;
+    return v;
+}
+
+/* n bytes (rounded up to 8) from b, or NULL when there is no room. */
+static void *bump_take(daoc__bump *b, size_t n)
+{
+    n = round8(n);
+    if (!b || !b->p || (size_t)(b->end - b->p) < n)
+        return NULL;
+    void *p = b->p;
+    b->p += n;
+    return p;
+}
+
+static daoc_value *bump_value(daoc__bump *b, daoc_type t, size_t extra)
+{
+    daoc_value *v = bump_take(b, sizeof *v + extra);
+    if (v) {
+        memset(v, 0, sizeof *v);
+        v->type = (uint8_t)t;
+        v->flags = DAOC__VF_EMBEDDED;
+    }
+    return v;
+}
+
+daoc_value *daoc__bump_strn(daoc__bump *b, const char *s, size_t n)
+{
+    daoc_value *v = n < SIZE_MAX / 2 ? bump_value(b, DAOC_TSTR, n + 1) : NULL;
+    if (!v)
+        return daoc_strn(s, n);
+    v->u.s = (char *)(v + 1);
+    if (n)
+        memcpy(v->u.s, s, n);
+    v->u.s[n] = '\0';
+    v->len = n;
+    return v;
+}
+
+daoc_value *daoc__bump_int(daoc__bump *b, int64_t i)
+{
+    daoc_value *v = bump_value(b, DAOC_TINT, 0);
+    if (!v)
+        return daoc_int(i);
+    v->u.i = i;
+    return v;
+}
+
+daoc_value *daoc__bump_num(daoc__bump *b, double n)
+{
+    daoc_value *v = bump_value(b, DAOC_TNUM, 0);
+    if (!v)
+        return daoc_num(n);
+    v->u.n = n;
+    return v;
+}
+
+daoc_value *daoc__bump_bool(daoc__bump *b, bool x)
+{
+    daoc_value *v = bump_value(b, DAOC_TBOOL, 0);
+    if (!v)
+        return daoc_bool(x);
+    v->u.b = x;
+    return v;
+}
+
+daoc_value *daoc__bump_null(daoc__bump *b)
+{
+    daoc_value *v = bump_value(b, DAOC_TNULL, 0);
+    return v ? v : daoc_null();
+}
+
+static daoc_value *bump_container(daoc__bump *b, daoc_type t, size_t cap, size_t elem)
+{
+    daoc_value *v = cap < SIZE_MAX / 64 ? bump_value(b, t, cap * elem) : NULL;
+    if (!v)
+        return new_sized(t, cap, elem);
+    if (cap) {
+        v->flags |= DAOC__VF_INLINE;
+        if (t == DAOC_TOBJ)
+            v->u.o = (daoc__kv *)(void *)(v + 1);
+        else
+            v->u.a = (daoc_value **)(void *)(v + 1);
+        v->cap = cap;
+    }
+    return v;
+}
+
+daoc_value *daoc__bump_arr(daoc__bump *b, size_t cap)
+{
+    return bump_container(b, DAOC_TARR, cap, sizeof(daoc_value *));
+}
+
+daoc_value *daoc__bump_obj(daoc__bump *b, size_t cap)
+{
+    return bump_container(b, DAOC_TOBJ, cap, sizeof(daoc__kv));
+}
+
 daoc_value *daoc__arr_sized(size_t cap)
 {
     return new_sized(DAOC_TARR, cap, sizeof(daoc_value *));
@@ -173,7 +292,8 @@ void daoc_value_free(daoc_value *v)
     default:
         break;
     }
-    daoc__free(v);
+    if (!(v->flags & DAOC__VF_EMBEDDED)) /* else it goes with its block */
+        daoc__free(v);
 }
 
 daoc_value *daoc_value_copy(const daoc_value *v)
@@ -198,7 +318,8 @@ daoc_value *daoc_value_copy(const daoc_value *v)
         daoc_value *c = daoc__arr_sized(v->len);
         if (!c)
             return NULL;
-        c->flags = (uint8_t)((v->flags & ~DAOC__VF_INLINE) | (c->flags & DAOC__VF_INLINE));
+        c->flags = (uint8_t)((v->flags & ~(DAOC__VF_INLINE | DAOC__VF_EMBEDDED)) |
+                             (c->flags & DAOC__VF_INLINE));
         for (size_t i = 0; i < v->len; i++) {
             c->u.a[i] = daoc_value_copy(v->u.a[i]);
             if (!c->u.a[i]) {
@@ -213,7 +334,8 @@ daoc_value *daoc_value_copy(const daoc_value *v)
         daoc_value *c = daoc__obj_sized(v->len);
         if (!c)
             return NULL;
-        c->flags = (uint8_t)((v->flags & ~DAOC__VF_INLINE) | (c->flags & DAOC__VF_INLINE));
+        c->flags = (uint8_t)((v->flags & ~(DAOC__VF_INLINE | DAOC__VF_EMBEDDED)) |
+                             (c->flags & DAOC__VF_INLINE));
         for (size_t i = 0; i < v->len; i++) {
             daoc__kv *kv = &c->u.o[i];
             kv->borrowed = v->u.o[i].borrowed;
@@ -394,6 +516,17 @@ int daoc_obj_set(daoc_value *o, const char *key, daoc_value *item)
     return daoc__obj_setn(o, key, strlen(key), item);
 }
 
+/* A value leaving its container for good: an embedded one cannot outlive
+ * its block, so the caller gets a copy (NULL on ENOMEM). */
+static daoc_value *detached(daoc_value *v)
+{
+    if (!v || !(v->flags & DAOC__VF_EMBEDDED))
+        return v;
+    daoc_value *c = daoc_value_copy(v);
+    daoc_value_free(v);
+    return c;
+}
+
 daoc_value *daoc__obj_take(daoc_value *o, const char *key, size_t klen)
 {
     long i = daoc__obj_find(o, key, klen);
@@ -404,7 +537,7 @@ daoc_value *daoc__obj_take(daoc_value *o, const char *key, size_t klen)
         daoc__free(o->u.o[i].key);
     memmove(&o->u.o[i], &o->u.o[i + 1], (o->len - (size_t)i - 1) * sizeof *o->u.o);
     o->len--;
-    return val;
+    return detached(val);
 }
 
 bool daoc_obj_del(daoc_value *o, const char *key)
@@ -422,7 +555,7 @@ daoc_value *daoc__arr_take(daoc_value *a, size_t i)
     daoc_value *v = a->u.a[i];
     memmove(&a->u.a[i], &a->u.a[i + 1], (a->len - i - 1) * sizeof *a->u.a);
     a->len--;
-    return v;
+    return detached(v);
 }
 
 bool daoc__value_equal(const daoc_value *a, const daoc_value *b)

@@ -53,6 +53,12 @@ typedef struct daoc__kv {
                                     allocation (daoc__arr_sized, daoc__obj_sized): it is
                                     never freed or reallocated on its own; growing moves it
                                     out and clears the flag */
+#define DAOC__VF_EMBEDDED 0x10   /* the value was carved from another value's block (a row a
+                                    store built in one allocation, daoc__obj_block): freeing
+                                    it releases what it owns but not the value itself, which
+                                    goes with the block; taking it out of its container
+                                    (daoc__obj_take, daoc__arr_take) hands out a copy.  Copies
+                                    never carry the flag. */
 
 struct daoc_value {
     uint8_t type; /* daoc_type */
@@ -79,6 +85,32 @@ void daoc__callable_unref(daoc__callable *c);
  * ENOMEM. */
 daoc_value *daoc__obj_sized(size_t cap);
 daoc_value *daoc__arr_sized(size_t cap);
+
+/* Rows in one allocation.  daoc__obj_block returns an object with room for
+ * `cap` entries (as daoc__obj_sized) and `extra` more bytes in the same
+ * block, and points *b at them; the daoc__bump_* constructors carve values
+ * (DAOC__VF_EMBEDDED) out of that room, each falling back to its ordinary
+ * constructor when b is NULL or the room is used up, so a short estimate
+ * costs allocations, never correctness.  A row of n leaves costs one
+ * allocation instead of n + 1, and freeing it one free.  The object owns
+ * the block: free it with daoc_value_free as usual. */
+typedef struct daoc__bump {
+    char *p, *end;
+} daoc__bump;
+daoc_value *daoc__obj_block(size_t cap, size_t extra, daoc__bump *b);
+/* Bytes a bump needs for a string of n bytes / a scalar / an array of cap
+ * elements (the array value and its entry slots; not the elements). */
+#define DAOC__BUMP_STR(n) ((sizeof(daoc_value) + (n) + 1 + 7) & ~(size_t)7)
+#define DAOC__BUMP_SCALAR sizeof(daoc_value)
+#define DAOC__BUMP_ARR(cap) (sizeof(daoc_value) + (cap) * sizeof(daoc_value *))
+daoc_value *daoc__bump_strn(daoc__bump *b, const char *s, size_t n);
+daoc_value *daoc__bump_int(daoc__bump *b, int64_t i);
+daoc_value *daoc__bump_num(daoc__bump *b, double n);
+daoc_value *daoc__bump_bool(daoc__bump *b, bool v);
+daoc_value *daoc__bump_null(daoc__bump *b);
+daoc_value *daoc__bump_arr(daoc__bump *b, size_t cap);
+/* An object with `cap` entries carved from b (a foreign key {id = ...}). */
+daoc_value *daoc__bump_obj(daoc__bump *b, size_t cap);
 
 /* Object lookups with explicit key length; borrowed, NULL when absent. */
 daoc_value *daoc__obj_getn(const daoc_value *o, const char *key, size_t klen);

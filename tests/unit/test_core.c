@@ -230,3 +230,57 @@ TEST(pretty_renders_sparse_error_arrays_with_integer_keys)
     daoc__free(p);
     daoc_value_free(o);
 }
+
+/* Rows in one block (value.h, daoc__obj_block): carved values behave like
+ * any other, leave their block as copies, and a short block only costs
+ * ordinary allocations.  ASan/valgrind check that nothing is freed twice,
+ * leaked or used after its block is gone. */
+TEST(rows_in_one_block_free_once_and_detach_as_copies)
+{
+    daoc__bump b;
+    daoc_value *row = daoc__obj_block(4, 4 * DAOC__BUMP_STR(16) + DAOC__BUMP_ARR(2), &b);
+    ASSERT_NOT_NULL(row);
+    ASSERT_INT(daoc_obj_set(row, "id", daoc__bump_strn(&b, "abc", 3)), DAOC_OK);
+    ASSERT_INT(daoc_obj_set(row, "n", daoc__bump_int(&b, 42)), DAOC_OK);
+    daoc_value *tags = daoc__bump_arr(&b, 2);
+    ASSERT_TRUE((tags->flags & DAOC__VF_EMBEDDED) != 0);
+    ASSERT_INT(daoc_arr_push(tags, daoc__bump_strn(&b, "t1", 2)), DAOC_OK);
+    ASSERT_INT(daoc_arr_push(tags, daoc__bump_strn(&b, "t2", 2)), DAOC_OK);
+    /* growing past the carved room moves the entries out; an ordinary
+     * element joins carved ones */
+    ASSERT_INT(daoc_arr_push(tags, daoc_str("t3")), DAOC_OK);
+    ASSERT_INT(daoc_obj_set(row, "tags", tags), DAOC_OK);
+    /* more than was reserved: ordinary allocations, same behaviour */
+    daoc_value *big = daoc__bump_strn(&b, "a string longer than the room that is left", 43);
+    ASSERT_TRUE((big->flags & DAOC__VF_EMBEDDED) == 0);
+    ASSERT_INT(daoc_obj_set(row, "big", big), DAOC_OK); /* the object grows too */
+    /* replacing a carved value frees what it owns, not the block */
+    ASSERT_INT(daoc_obj_set(row, "n", daoc_int(7)), DAOC_OK);
+    /* taking values out hands copies that outlive the block */
+    daoc_value *id = daoc__obj_take(row, "id", 2);
+    daoc_value *t = daoc__obj_take(row, "tags", 4);
+    ASSERT_TRUE((id->flags & DAOC__VF_EMBEDDED) == 0);
+    ASSERT_TRUE((t->flags & DAOC__VF_EMBEDDED) == 0);
+    daoc_value *first = daoc__arr_take(t, 0);
+    daoc_value *copy = daoc_value_copy(row);
+    ASSERT_TRUE((copy->flags & DAOC__VF_EMBEDDED) == 0);
+    daoc_value_free(row);
+    ASSERT_STR(daoc_value_str(id, NULL), "abc");
+    ASSERT_INT((int)daoc_value_len(t), 2);
+    ASSERT_STR(daoc_value_str(daoc_arr_get(t, 1), NULL), "t3");
+    ASSERT_STR(daoc_value_str(first, NULL), "t1");
+    ASSERT_INT((int)daoc_value_int(daoc_obj_get(copy, "n")), 7);
+    daoc_value_free(id);
+    daoc_value_free(t);
+    daoc_value_free(first);
+    daoc_value_free(copy);
+    /* no room at all, or no bump: every constructor still works */
+    daoc__bump none = {NULL, NULL};
+    daoc_value *v[] = {daoc__bump_null(&none), daoc__bump_bool(NULL, true),
+                       daoc__bump_num(NULL, 1.5), daoc__bump_obj(&none, 1)};
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        ASSERT_NOT_NULL(v[i]);
+        ASSERT_TRUE((v[i]->flags & DAOC__VF_EMBEDDED) == 0);
+        daoc_value_free(v[i]);
+    }
+}

@@ -245,23 +245,23 @@ TEST(text_array_literals_escape_and_parse)
     ASSERT_STR(b.data, "{\"plain\",\"a,b\",\"say hi\",\"{braces}\",\"NULL\",\"\",\"  spaced  \","
                        "\"back\\\\slash\",\"quote\\\"d\",\"\u00e9t\u00e9\"}");
     daoc_value *back = NULL;
-    ASSERT_INT(daoc__pg_parse_array(b.data, b.len, NULL, &back), DAOC_OK);
+    ASSERT_INT(daoc__pg_parse_array(b.data, b.len, NULL, NULL, &back), DAOC_OK);
     ASSERT_TRUE(daoc__value_equal(v, back));
     daoc_value_free(back);
     /* what the server prints: bare words, NULL, quoted words */
     const char *srv = "{abc,NULL,\"NULL\",\"x y\",null}";
-    ASSERT_INT(daoc__pg_parse_array(srv, strlen(srv), NULL, &back), DAOC_OK);
+    ASSERT_INT(daoc__pg_parse_array(srv, strlen(srv), NULL, NULL, &back), DAOC_OK);
     char *j = enc(back);
     ASSERT_STR(j, "[\"abc\",null,\"NULL\",\"x y\",null]");
     daoc_free(j);
     daoc_value_free(back);
-    ASSERT_INT(daoc__pg_parse_array("{}", 2, NULL, &back), DAOC_OK);
+    ASSERT_INT(daoc__pg_parse_array("{}", 2, NULL, NULL, &back), DAOC_OK);
     ASSERT_INT(daoc_value_len(back), 0);
     daoc_value_free(back);
     /* malformed / multi-dimensional */
-    ASSERT_INT(daoc__pg_parse_array("{\"open}", 7, NULL, &back), DAOC_ESTORE);
-    ASSERT_INT(daoc__pg_parse_array("{{1,2}}", 7, NULL, &back), DAOC_ESTORE);
-    ASSERT_INT(daoc__pg_parse_array("abc", 3, NULL, &back), DAOC_ESTORE);
+    ASSERT_INT(daoc__pg_parse_array("{\"open}", 7, NULL, NULL, &back), DAOC_ESTORE);
+    ASSERT_INT(daoc__pg_parse_array("{{1,2}}", 7, NULL, NULL, &back), DAOC_ESTORE);
+    ASSERT_INT(daoc__pg_parse_array("abc", 3, NULL, NULL, &back), DAOC_ESTORE);
     daoc__buf_free(&b);
     daoc_value_free(v);
 }

@@ -232,10 +232,14 @@ const daoc__field *daoc__pg_ref_pk(const daoc__field *f);
 void daoc__pg_put_value(daoc__buf *b, const daoc__field *f, const daoc_value *v);
 /* Parses array-literal text ("{a,\"b c\",NULL}") into an array of values
  * typed by the element definition el.  DAOC_OK, DAOC_ENOMEM or DAOC_ESTORE
- * (malformed text). */
-int daoc__pg_parse_array(const char *s, size_t n, const daoc__field *el, daoc_value **out);
-/* Converts text of one scalar/JSON column to the value of field f. */
-int daoc__pg_parse_value(const char *s, size_t n, const daoc__field *f, daoc_value **out);
+ * (malformed text).  Values are carved from b (value.h) when it has room;
+ * b NULL: ordinary allocations.  JSON values always are ordinary. */
+int daoc__pg_parse_array(const char *s, size_t n, const daoc__field *el, daoc__bump *b,
+                         daoc_value **out);
+/* Converts text of one scalar/JSON column to the value of field f (b as
+ * for daoc__pg_parse_array). */
+int daoc__pg_parse_value(const char *s, size_t n, const daoc__field *f, daoc__bump *b,
+                         daoc_value **out);
 
 /* ---- rowio.c ---- */
 /* Fills q->vals for statement st from ctx.  DAOC_OK, DAOC_ENOMEM,

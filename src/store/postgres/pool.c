@@ -380,7 +380,7 @@ static pg_pool *pool_new(const daoc_config *cfg, const char *host, int port, con
     snprintf(ctimeout, sizeof ctimeout, "%d",
              (p->timeout_ms + 999) / 1000 < 1 ? 1 : (p->timeout_ms + 999) / 1000);
     snprintf(utimeout, sizeof utimeout, "%d", p->timeout_ms);
-    snprintf(options, sizeof options, "-c TimeZone=UTC -c statement_timeout=%d", p->timeout_ms);
+    snprintf(options, sizeof options, "-c TimeZone=UTC -c statement_timeout=%d -c plan_cache_mode=force_generic_plan", p->timeout_ms);
     const char *sslmode = !cfg->pg_ssl ? "disable" : cfg->pg_ssl_verify ? "verify-full" : "require";
     int n = 0;
     bool failed = false;

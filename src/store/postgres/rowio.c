@@ -179,18 +179,19 @@ static int append_ttl(daoc_value *o, daoc_value *v)
     return k ? daoc__obj_append_interned(o, k, 3, v) : daoc__obj_append(o, "ttl", 3, v);
 }
 
-static int col_value(const daoc__field *f, const char *text, size_t len, daoc_value **out)
+static int col_value(const daoc__field *f, const char *text, size_t len, daoc__bump *b,
+                     daoc_value **out)
 {
     if (f->type != DAOC__F_FOREIGN)
-        return daoc__pg_parse_value(text, len, f, out);
+        return daoc__pg_parse_value(text, len, f, b, out);
     *out = NULL;
     if (!f->ref || f->ref->npk == 0)
-        return daoc__pg_parse_value(text, len, NULL, out);
+        return daoc__pg_parse_value(text, len, NULL, b, out);
     const daoc__field *pkf = &f->ref->fields[f->ref->pk[0]];
-    daoc_value *o = daoc_obj(), *inner = NULL;
+    daoc_value *o = daoc__bump_obj(b, 1), *inner = NULL;
     if (!o)
         return DAOC_ENOMEM;
-    int rc = col_value(pkf, text, len, &inner);
+    int rc = col_value(pkf, text, len, b, &inner);
     if (rc == DAOC_OK)
         rc = daoc__obj_append_field(o, pkf, inner);
     if (rc != DAOC_OK) {
@@ -201,12 +202,65 @@ static int col_value(const daoc__field *f, const char *text, size_t len, daoc_va
     return DAOC_OK;
 }
 
+/* Column c of row r: its text and length, or NULL for SQL NULL (asked of
+ * libpq once per column). */
+typedef struct pg_cell {
+    const char *text;
+    size_t len;
+} pg_cell;
+
+#define PG_ROW_CELLS 64 /* wider rows ask libpq column by column */
+
+static pg_cell cell(const PGresult *res, int r, int c)
+{
+    pg_cell x = {PQgetvalue(res, r, c), (size_t)PQgetlength(res, r, c)};
+    if (x.len == 0 && PQgetisnull(res, r, c))
+        x.text = NULL;
+    return x;
+}
+
+/* Bytes the values of a row need when carved from one block: an upper
+ * bound (a string's bytes, an array's elements counted by its commas);
+ * JSON columns are parsed into ordinary allocations and need none. */
+static size_t row_bytes(const daoc__schema *s, const pg_cell *cells, int nc)
+{
+    size_t n = 0;
+    int c = 0;
+    for (size_t i = 0; i < s->nfields && c < nc; i++) {
+        const daoc__field *f = &s->fields[i];
+        if (f->transient)
+            continue;
+        const pg_cell *x = &cells[c++];
+        if (!x->text) {
+            n += DAOC__BUMP_SCALAR;
+        } else if (f->type == DAOC__F_FOREIGN) {
+            n += sizeof(daoc_value) + sizeof(daoc__kv) + DAOC__BUMP_STR(x->len);
+        } else if (f->type == DAOC__F_ARRAY || f->type == DAOC__F_SET) {
+            size_t elems = x->len > 2 ? 1 : 0;
+            for (size_t k = 1; k + 1 < x->len; k++)
+                elems += x->text[k] == ',';
+            n += DAOC__BUMP_ARR(elems) + elems * DAOC__BUMP_STR(0) + x->len;
+        } else if (f->type != DAOC__F_MAP && f->type != DAOC__F_RECORD &&
+                   f->type != DAOC__F_JSON) {
+            n += DAOC__BUMP_STR(x->len);
+        }
+    }
+    return n + (s->ttl ? DAOC__BUMP_SCALAR : 0);
+}
+
 int daoc__pg_row(const daoc__schema *s, const PGresult *res, int r, daoc_value **out, char **msg)
 {
     int rc = DAOC_ENOMEM;
     int nf = PQnfields(res);
     size_t want = nf > 0 ? (size_t)nf : 1;
-    daoc_value *o = daoc__obj_sized(want);
+    pg_cell cells[PG_ROW_CELLS];
+    int nc = nf < PG_ROW_CELLS ? nf : PG_ROW_CELLS;
+    for (int c = 0; c < nc; c++)
+        cells[c] = cell(res, r, c);
+    /* the row and its values in one allocation (value.h, daoc__obj_block);
+     * columns past PG_ROW_CELLS get ordinary allocations */
+    daoc__bump b;
+    daoc_value *o = daoc__obj_block(want, row_bytes(s, cells, nc), &b);
     if (!o)
         return DAOC_ENOMEM;
 
@@ -220,10 +274,11 @@ int daoc__pg_row(const daoc__schema *s, const PGresult *res, int r, daoc_value *
             rc = DAOC_ESTORE;
             goto bad;
         }
-        if (PQgetisnull(res, r, c)) {
-            v = daoc_null();
+        pg_cell x = c < nc ? cells[c] : cell(res, r, c);
+        if (!x.text) {
+            v = daoc__bump_null(&b);
         } else {
-            rc = col_value(f, PQgetvalue(res, r, c), (size_t)PQgetlength(res, r, c), &v);
+            rc = col_value(f, x.text, x.len, &b, &v);
             if (rc == DAOC_ESTORE) {
                 if (msg && !(*msg = daoc__asprintf("unexpected value stored in column '%s' of '%s'",
                                                    daoc__pg_col(f), s->name)))
@@ -244,14 +299,14 @@ int daoc__pg_row(const daoc__schema *s, const PGresult *res, int r, daoc_value *
             rc = DAOC_ESTORE;
             goto bad;
         }
-        if (PQgetisnull(res, r, c)) {
-            v = daoc_null();
+        pg_cell x = c < nc ? cells[c] : cell(res, r, c);
+        if (!x.text) {
+            v = daoc__bump_null(&b);
         } else {
             /* a BIGINT (sql.c); anything else is read as a number of seconds */
-            const char *t = PQgetvalue(res, r, c);
             char *end = NULL;
-            long long n = strtoll(t, &end, 10);
-            v = daoc_int(*end ? (int64_t)floor(strtod(t, NULL)) : (int64_t)n);
+            long long n = strtoll(x.text, &end, 10);
+            v = daoc__bump_int(&b, *end ? (int64_t)floor(strtod(x.text, NULL)) : (int64_t)n);
         }
         rc = append_ttl(o, v);
         if (rc != DAOC_OK)

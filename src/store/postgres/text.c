@@ -180,11 +180,12 @@ static bool small_int(const char *s, size_t n, int64_t *out)
     return true;
 }
 
-int daoc__pg_parse_value(const char *s, size_t n, const daoc__field *f, daoc_value **out)
+int daoc__pg_parse_value(const char *s, size_t n, const daoc__field *f, daoc__bump *b,
+                         daoc_value **out)
 {
     *out = NULL;
     if (!f) {
-        *out = daoc_strn(s, n);
+        *out = daoc__bump_strn(b, s, n);
         return *out ? DAOC_OK : DAOC_ENOMEM;
     }
     switch (f->type) {
@@ -192,14 +193,17 @@ int daoc__pg_parse_value(const char *s, size_t n, const daoc__field *f, daoc_val
         int64_t i;
         char *end = NULL;
         if (small_int(s, n, &i)) {
-            *out = daoc_int(i);
+            *out = daoc__bump_int(b, i);
         } else if ((i = strtoll(s, &end, 10)), end == s + n) {
-            *out = daoc_int(i);
+            *out = daoc__bump_int(b, i);
         } else { /* a number where an integer was expected: floored */
             double d = strtod(s, &end);
             if (end != s + n)
                 return DAOC_ESTORE;
-            *out = daoc_int((int64_t)floor(d));
+            d = floor(d);
+            if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0))
+                return DAOC_ESTORE; /* no integer holds it (nor NaN) */
+            *out = daoc__bump_int(b, (int64_t)d);
         }
         break;
     }
@@ -208,15 +212,15 @@ int daoc__pg_parse_value(const char *s, size_t n, const daoc__field *f, daoc_val
         double d = strtod(s, &end);
         if (end != s + n)
             return DAOC_ESTORE;
-        *out = daoc_num(d);
+        *out = daoc__bump_num(b, d);
         break;
     }
     case DAOC__F_BOOLEAN:
-        *out = daoc_bool(n > 0 && (s[0] == 't' || s[0] == 'T'));
+        *out = daoc__bump_bool(b, n > 0 && (s[0] == 't' || s[0] == 'T'));
         break;
     case DAOC__F_ARRAY:
     case DAOC__F_SET: {
-        int rc = daoc__pg_parse_array(s, n, f->elements, out);
+        int rc = daoc__pg_parse_array(s, n, f->elements, b, out);
         if (rc != DAOC_OK)
             return rc;
         if (f->type == DAOC__F_SET)
@@ -228,24 +232,24 @@ int daoc__pg_parse_value(const char *s, size_t n, const daoc__field *f, daoc_val
     case DAOC__F_JSON:
         return parse_json(s, n, out);
     default:
-        *out = daoc_strn(s, n);
+        *out = daoc__bump_strn(b, s, n);
         break;
     }
     return *out ? DAOC_OK : DAOC_ENOMEM;
 }
 
 /* One element's text: quoted (unescaped into tmp) or bare. */
-static int element(const daoc__field *el, const char *s, size_t len, bool quoted,
+static int element(const daoc__field *el, const char *s, size_t len, bool quoted, daoc__bump *b,
                    daoc_value **out)
 {
     if (!quoted && len == 4 && strncasecmp(s, "NULL", 4) == 0) {
-        *out = daoc_null();
+        *out = daoc__bump_null(b);
         return *out ? DAOC_OK : DAOC_ENOMEM;
     }
     if (el && (el->type == DAOC__F_ARRAY || el->type == DAOC__F_SET || el->type == DAOC__F_MAP ||
                el->type == DAOC__F_RECORD || el->type == DAOC__F_JSON))
         return parse_json(s, len, out); /* JSONB[] element */
-    return daoc__pg_parse_value(s, len, el, out);
+    return daoc__pg_parse_value(s, len, el, b, out);
 }
 
 /* A bare element of a string array that element() would take verbatim. */
@@ -254,7 +258,8 @@ static bool direct(const daoc__field *el, const char *t, size_t len)
     return (!el || el->type == DAOC__F_STRING) && !(len == 4 && strncasecmp(t, "NULL", 4) == 0);
 }
 
-int daoc__pg_parse_array(const char *s, size_t n, const daoc__field *el, daoc_value **out)
+int daoc__pg_parse_array(const char *s, size_t n, const daoc__field *el, daoc__bump *b,
+                         daoc_value **out)
 {
     *out = NULL;
     if (n < 2 || s[0] != '{' || s[n - 1] != '}')
@@ -265,7 +270,7 @@ int daoc__pg_parse_array(const char *s, size_t n, const daoc__field *el, daoc_va
         for (size_t k = 1; k < n - 1; k++)
             cap += s[k] == ',';
     }
-    daoc_value *a = daoc__arr_sized(cap);
+    daoc_value *a = daoc__bump_arr(b, cap);
     if (!a)
         return DAOC_ENOMEM;
     daoc__buf tmp = DAOC__BUF_INIT;
@@ -285,7 +290,7 @@ int daoc__pg_parse_array(const char *s, size_t n, const daoc__field *el, daoc_va
             while (k < n - 1 && s[k] != '"' && s[k] != '\\')
                 k++;
             if (k < n - 1 && s[k] == '"') {
-                daoc_value *e = daoc_strn(s + i + 1, k - i - 1);
+                daoc_value *e = daoc__bump_strn(b, s + i + 1, k - i - 1);
                 rc = e ? daoc_arr_push(a, e) : DAOC_ENOMEM;
                 if (rc != DAOC_OK)
                     break;
@@ -325,7 +330,7 @@ int daoc__pg_parse_array(const char *s, size_t n, const daoc__field *el, daoc_va
                 end--;
             if (direct(el, s + start, end - start)) {
                 /* a bare string element: no terminated copy needed */
-                daoc_value *e = daoc_strn(s + start, end - start);
+                daoc_value *e = daoc__bump_strn(b, s + start, end - start);
                 rc = e ? daoc_arr_push(a, e) : DAOC_ENOMEM;
                 if (rc != DAOC_OK)
                     break;
@@ -342,7 +347,7 @@ int daoc__pg_parse_array(const char *s, size_t n, const daoc__field *el, daoc_va
             len = end - start;
         }
         daoc_value *e = NULL;
-        rc = element(el, text, len, quoted, &e);
+        rc = element(el, text, len, quoted, b, &e);
         if (rc == DAOC_OK)
             rc = daoc_arr_push(a, e);
         else
