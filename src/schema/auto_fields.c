@@ -368,9 +368,130 @@ int daoc__auto_fields(const daoc__schema *s, daoc_value *entity, daoc__ctx ctx, 
     return DAOC_OK;
 }
 
+/* ---- select over rows the stores built ------------------------------------
+
+ * A store's row has one key per stored field, pointing at the field's
+ * interned name, in schema order, then "ttl" and "ws_id" when present, and
+ * values of the field's own kind.  For such a row Kong's select pipeline
+ * comes down to: nulls and empty strings go (or stay, with `nulls`), sets
+ * lose duplicates, numbers in integer fields are floored.  fast_ok() checks
+ * that the row has that shape and that no field needs more (a default for a
+ * required field that is null, records, maps, JSON, arrays of tables or
+ * with nulls); only then does fast_select() run, else the general path does.
+ * Both give the same result; the fast one skips the per-field searches,
+ * detaching and re-attaching. */
+
+static bool scalar_kind(const daoc__field *f)
+{
+    return f && (f->type == DAOC__F_STRING || f->type == DAOC__F_INTEGER ||
+                 f->type == DAOC__F_NUMBER || f->type == DAOC__F_BOOLEAN);
+}
+
+static bool fast_ok(const daoc__schema *s, const daoc_value *row)
+{
+    size_t k = 0;
+    for (size_t j = 0; j < s->nfields; j++) {
+        const daoc__field *f = &s->fields[j];
+        if (f->transient)
+            continue;
+        if (!f->iname || k >= row->len || row->u.o[k].key != f->iname || f->abstract)
+            return false;
+        const daoc_value *v = row->u.o[k++].val;
+        if (v->type == DAOC_TNULL) {
+            if (f->required || f->def)
+                return false;
+            continue;
+        }
+        switch (f->type) {
+        case DAOC__F_STRING:
+            if (v->type != DAOC_TSTR)
+                return false;
+            break;
+        case DAOC__F_INTEGER:
+        case DAOC__F_NUMBER:
+            if (v->type != DAOC_TINT && v->type != DAOC_TNUM)
+                return false;
+            break;
+        case DAOC__F_BOOLEAN:
+            if (v->type != DAOC_TBOOL)
+                return false;
+            break;
+        case DAOC__F_FOREIGN:
+            if (v->type != DAOC_TOBJ)
+                return false;
+            break;
+        case DAOC__F_ARRAY:
+        case DAOC__F_SET:
+            if (v->type != DAOC_TARR || !scalar_kind(f->elements))
+                return false;
+            for (size_t i = 0; i < v->len; i++)
+                if (v->u.a[i]->type == DAOC_TNULL || is_table(v->u.a[i]))
+                    return false;
+            break;
+        default:
+            return false;
+        }
+    }
+    for (; k < row->len; k++) {
+        const daoc__kv *kv = &row->u.o[k];
+        if (!(s->ttl && key_is(kv, "ttl")) && !key_is(kv, "ws_id"))
+            return false;
+    }
+    return true;
+}
+
+static void fast_select(const daoc__schema *s, daoc_value *row, bool nulls)
+{
+    size_t out = 0, k = 0;
+    for (size_t j = 0; j < s->nfields; j++) {
+        const daoc__field *f = &s->fields[j];
+        if (f->transient)
+            continue;
+        daoc__kv kv = row->u.o[k++];
+        daoc_value *v = kv.val;
+        bool drop = false;
+        if (v->type == DAOC_TNULL) {
+            drop = !nulls;
+        } else if (f->type == DAOC__F_STRING) {
+            int64_t min = f->len_min < 0 ? 1 : f->len_min;
+            if (min > 0 && v->len == 0) { /* "" reads as null */
+                drop = !nulls;
+                v->type = DAOC_TNULL;
+            }
+        } else if (f->type == DAOC__F_INTEGER) {
+            floor_integer(v);
+        } else if (f->type == DAOC__F_SET) {
+            dedupe(v);
+            v->flags |= DAOC__VF_SET;
+        }
+        if (drop) {
+            if (!kv.borrowed)
+                daoc__free(kv.key);
+            daoc_value_free(v);
+            continue;
+        }
+        row->u.o[out++] = kv;
+    }
+    for (; k < row->len; k++) { /* ttl, ws_id */
+        daoc__kv kv = row->u.o[k];
+        if (kv.val->type == DAOC_TNULL && !nulls && key_is(&kv, "ttl")) {
+            if (!kv.borrowed)
+                daoc__free(kv.key);
+            daoc_value_free(kv.val);
+            continue;
+        }
+        row->u.o[out++] = kv;
+    }
+    row->len = out;
+}
+
 int daoc__schema_process_auto_fields(const daoc__schema *s, daoc_value *entity, daoc__ctx ctx,
                                      bool nulls, double now)
 {
+    if (ctx == DAOC__CTX_SELECT && entity && entity->type == DAOC_TOBJ && fast_ok(s, entity)) {
+        fast_select(s, entity, nulls);
+        return DAOC_OK;
+    }
     if (entity)
         reshape(entity, DAOC_TOBJ);
     return daoc__auto_fields(s, entity, ctx, nulls, now);

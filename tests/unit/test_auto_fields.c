@@ -250,3 +250,93 @@ TEST(auto_fields_enomem)
     }
     ASSERT_TRUE(saw_ok);
 }
+
+/* The select fast path (rows built by a store: interned keys in schema
+ * order) must give exactly what the general path gives for the same row
+ * with ordinary keys. */
+static daoc_value *as_store_row(const daoc__schema *s, const daoc_value *in)
+{
+    daoc_value *row = daoc__obj_sized(s->nfields + 2);
+    for (size_t i = 0; row && i < s->nfields; i++) {
+        const daoc__field *f = &s->fields[i];
+        if (f->transient)
+            continue;
+        const daoc_value *v = daoc__obj_getn(in, f->name, f->name_len);
+        if (daoc__obj_append_field(row, f, v ? daoc_value_copy(v) : daoc_null()) != DAOC_OK)
+            return NULL;
+    }
+    const char *const extra[] = {"ttl", "ws_id"};
+    for (size_t i = 0; row && i < 2; i++) {
+        const daoc_value *v = daoc__obj_getn(in, extra[i], strlen(extra[i]));
+        if (v && daoc__obj_append(row, extra[i], strlen(extra[i]), daoc_value_copy(v)) != DAOC_OK)
+            return NULL;
+    }
+    return row;
+}
+
+static void fast_equals_general(const daoc__schema *s, const char *json, bool nulls)
+{
+    daoc_value *in = tv_json(json), *plain = NULL;
+    ASSERT_NOT_NULL(in);
+    plain = as_store_row(s, in);
+    ASSERT_NOT_NULL(plain);
+    /* the same content with keys that are not the interned names */
+    daoc_value *general = daoc_obj();
+    for (size_t i = 0; i < plain->len; i++)
+        ASSERT_INT(daoc__obj_append(general, plain->u.o[i].key, plain->u.o[i].klen,
+                                    daoc_value_copy(plain->u.o[i].val)),
+                   DAOC_OK);
+    ASSERT_INT(daoc__schema_process_auto_fields(s, plain, DAOC__CTX_SELECT, nulls, NOW), DAOC_OK);
+    ASSERT_INT(daoc__schema_process_auto_fields(s, general, DAOC__CTX_SELECT, nulls, NOW),
+               DAOC_OK);
+    char *a = tv_enc(plain), *b = tv_enc(general);
+    if (strcmp(a, b) != 0)
+        T_FAIL_AT("%s (nulls %d):\n      fast    %s\n      general %s", json, nulls, a, b);
+    daoc_free(a);
+    daoc_free(b);
+    daoc_value_free(plain);
+    daoc_value_free(general);
+    daoc_value_free(in);
+}
+
+TEST(select_fast_path_matches_the_general_path)
+{
+    daoc__schema *s = tv_schema2(
+        "{\"s\":{\"type\":\"string\"}},{\"e\":{\"type\":\"string\",\"len_min\":0}},"
+        "{\"i\":{\"type\":\"integer\"}},{\"n\":{\"type\":\"number\"}},{\"b\":{\"type\":\"boolean\"}},"
+        "{\"a\":{\"type\":\"array\",\"elements\":{\"type\":\"string\"}}},"
+        "{\"t\":{\"type\":\"set\",\"elements\":{\"type\":\"integer\"}}},"
+        "{\"d\":{\"type\":\"string\",\"default\":\"x\"}},"
+        "{\"q\":{\"type\":\"integer\",\"required\":true,\"default\":3}},"
+        "{\"r\":{\"type\":\"record\",\"fields\":[{\"x\":{\"type\":\"string\",\"default\":\"y\"}}]}}",
+        ",\"ttl\":true");
+    ASSERT_NOT_NULL(s);
+    const char *const rows[] = {
+        "{\"id\":1,\"s\":\"v\",\"e\":\"\",\"i\":2.7,\"n\":2.5,\"b\":false,\"a\":[\"x\",\"x\"],"
+        "\"t\":[1,2,1,3,2],\"d\":\"z\",\"q\":4,\"r\":{\"x\":\"k\"},\"ttl\":5,\"ws_id\":\"w\"}",
+        "{\"id\":1,\"s\":\"\",\"e\":\"\",\"i\":-2.5,\"n\":null,\"b\":null,\"a\":[],\"t\":[],"
+        "\"d\":null,\"q\":4,\"r\":null,\"ttl\":null}",
+        "{\"id\":1,\"q\":null,\"r\":{}}",
+        "{\"id\":1,\"q\":5,\"ttl\":null,\"ws_id\":null}",
+        "{\"id\":1,\"q\":5,\"a\":[\"p\",null],\"t\":[7]}",
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        fast_equals_general(s, rows[i], false);
+        fast_equals_general(s, rows[i], true);
+    }
+    /* a schema every row of which takes the fast path */
+    daoc__schema *simple = tv_schema2(
+        "{\"s\":{\"type\":\"string\"}},{\"i\":{\"type\":\"integer\"}},"
+        "{\"t\":{\"type\":\"set\",\"elements\":{\"type\":\"string\"}}}",
+        NULL);
+    ASSERT_NOT_NULL(simple);
+    const char *const rows2[] = {
+        "{\"id\":1,\"s\":\"\",\"i\":1.5,\"t\":[\"a\",\"b\",\"a\"]}",
+        "{\"id\":null,\"s\":null,\"i\":null,\"t\":null}",
+        "{\"id\":2,\"s\":\"x\",\"i\":9007199254740993,\"t\":[],\"ws_id\":\"w\"}",
+    };
+    for (size_t i = 0; i < sizeof rows2 / sizeof rows2[0]; i++) {
+        fast_equals_general(simple, rows2[i], false);
+        fast_equals_general(simple, rows2[i], true);
+    }
+}

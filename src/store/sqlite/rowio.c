@@ -317,7 +317,7 @@ static daoc_value *column_value(const daoc__field *f, sqlite3_stmt *st, int c, b
         const daoc__field *pkf = &f->ref->fields[f->ref->pk[0]];
         daoc_value *o = daoc_obj();
         daoc_value *inner = o ? column_value(pkf, st, c, bad_json) : NULL;
-        if (!inner || daoc__obj_setn(o, pkf->name, pkf->name_len, inner) != DAOC_OK) {
+        if (!inner || daoc__obj_append_field(o, pkf, inner) != DAOC_OK) {
             daoc_value_free(o);
             return NULL;
         }
@@ -351,7 +351,7 @@ int daoc__sq_row(const daoc__schema *s, sqlite3_stmt *st, double now, daoc_value
                 rc = DAOC_ENOMEM;
             goto fail;
         }
-        if (daoc__obj_append(o, f->name, f->name_len, v) != DAOC_OK)
+        if (daoc__obj_append_field(o, f, v) != DAOC_OK)
             goto fail;
         c++;
     }
@@ -416,7 +416,7 @@ static daoc_value *stored_copy(const daoc__field *f, const daoc_value *v)
         if (!inner || inner->type == DAOC_TNULL)
             return daoc_null();
         daoc_value *o = daoc_obj();
-        if (!o || daoc__obj_append(o, pkf->name, pkf->name_len, stored_copy(pkf, inner)) != DAOC_OK) {
+        if (!o || daoc__obj_append_field(o, pkf, stored_copy(pkf, inner)) != DAOC_OK) {
             daoc_value_free(o);
             return NULL;
         }
@@ -439,7 +439,7 @@ int daoc__sq_row_from_entity(const daoc__schema *s, const daoc_value *entity, do
         if (f->transient)
             continue;
         const daoc_value *v = daoc__obj_getn(entity, f->name, f->name_len);
-        if (daoc__obj_append(o, f->name, f->name_len, stored_copy(f, v)) != DAOC_OK)
+        if (daoc__obj_append_field(o, f, stored_copy(f, v)) != DAOC_OK)
             goto fail;
     }
     if (s->ttl) {
