@@ -2,9 +2,10 @@
  * bench_pg.c -- the DAO on PostgreSQL against raw libpq on the same table, in
  * the same process and run, 2 threads with 2 connections (one daoc_db per
  * thread; raw = one PGconn per thread, PQprepare once + PQexecPrepared, text
- * format).  Raw and DAO phases alternate within each round (the side that
- * goes first alternates too); the figure is the median of per-round ratios
- * (DAO rate / raw rate).
+ * format).  Within each round raw and DAO alternate in 8 short slices per
+ * operation (the side that goes first alternating too), so both meet the
+ * same machine; a round's ratio is DAO rate / raw rate over its slices, the
+ * figure the median of the rounds' ratios.
  *
  *   DAOC_BENCH_PG="host=... port=... user=... dbname=..." \
  *     build/bench/bench_pg [SCAN_ROWS] [ROUNDS] [PHASE_SECONDS]
@@ -46,6 +47,7 @@
 static const char *g_conninfo;
 static long g_scan_rows;
 static double g_secs;
+static double g_secs_now; /* length of the running time-based slice */
 
 static char g_ws[37]; /* the default workspace's id */
 
@@ -221,7 +223,10 @@ typedef struct worker {
     long serial;
     /* per phase */
     int phase;
-    long scan_limit; /* rows to scan (scan phases) */
+    long scan_limit; /* rows to scan in this slice (scan phases) */
+    char raw_last[37]; /* scan cursors, kept between slices */
+    char *dao_offset;
+    bool raw_done, dao_done;
     long ops;
     double secs;
     size_t touched;
@@ -305,11 +310,11 @@ static void dao_insert(worker *w, double end)
     }
 }
 
+/* Scans continue where the previous slice of the same side stopped. */
 static void raw_scan(worker *w)
 {
-    char last[37] = "00000000-0000-0000-0000-000000000000";
-    while (w->ops < w->scan_limit) {
-        const char *p[2] = {last, g_ws};
+    while (!w->raw_done && w->ops < w->scan_limit) {
+        const char *p[2] = {w->raw_last, g_ws};
         PGresult *r = PQexecPrepared(w->raw, "scan", 2, p, NULL, NULL, 0);
         if (PQresultStatus(r) != PGRES_TUPLES_OK)
             die("raw scan", PQerrorMessage(w->raw));
@@ -318,41 +323,45 @@ static void raw_scan(worker *w)
             for (int c = 0; c < nf; c++)
                 w->touched += (size_t)PQgetlength(r, i, c) + (PQgetisnull(r, i, c) ? 0 : 1);
         if (n > 0)
-            snprintf(last, sizeof last, "%s", PQgetvalue(r, n - 1, 0));
+            snprintf(w->raw_last, sizeof w->raw_last, "%s", PQgetvalue(r, n - 1, 0));
         PQclear(r);
         w->ops += n;
-        if (n < PAGE)
-            break;
+        w->raw_done = n < PAGE;
     }
 }
 
 static void dao_scan(worker *w)
 {
     daoc_error *err = NULL;
-    char *offset = NULL;
-    while (w->ops < w->scan_limit) {
+    while (!w->dao_done && w->ops < w->scan_limit) {
         daoc_value *rows = NULL;
         char *next = NULL;
-        if (daoc_dao_page(w->dao, PAGE, offset, NULL, &rows, &next, &err) != DAOC_OK)
+        if (daoc_dao_page(w->dao, PAGE, w->dao_offset, NULL, &rows, &next, &err) != DAOC_OK)
             die("dao page", err ? daoc_error_string(err) : "failed");
         size_t n = daoc_value_len(rows);
         for (size_t i = 0; i < n; i++)
             w->touched += daoc_value_len(daoc_arr_get(rows, i));
         daoc_value_free(rows);
-        daoc_free(offset);
-        offset = next;
+        daoc_free(w->dao_offset);
+        w->dao_offset = next;
         w->ops += (long)n;
-        if (!offset)
-            break;
+        w->dao_done = !next;
     }
-    daoc_free(offset);
+}
+
+static void scan_reset(worker *w)
+{
+    snprintf(w->raw_last, sizeof w->raw_last, "00000000-0000-0000-0000-000000000000");
+    daoc_free(w->dao_offset);
+    w->dao_offset = NULL;
+    w->raw_done = w->dao_done = false;
 }
 
 static void *run_phase(void *arg)
 {
     worker *w = arg;
     w->ops = 0;
-    double t0 = now(), end = t0 + g_secs;
+    double t0 = now(), end = t0 + g_secs_now;
     switch (w->phase) {
     case SEL_RAW: raw_select(w, end); break;
     case SEL_DAO: dao_select(w, end); break;
@@ -367,26 +376,58 @@ static void *run_phase(void *arg)
 
 static worker g_w[NTHREADS];
 
-/* Runs one phase on every thread at once; returns the total rate (ops/s:
- * operations of all threads over the longest thread's time). */
-static double phase(int ph, long scan_limit)
+/* Runs one phase (or slice of one) on every thread at once; adds the
+ * operations of all threads to *ops and the longest thread's time to *secs. */
+static void phase(int ph, long scan_limit, double secs_each, long *ops, double *secs)
 {
     pthread_t th[NTHREADS];
+    g_secs_now = secs_each;
     for (int i = 0; i < NTHREADS; i++) {
         g_w[i].phase = ph;
         g_w[i].scan_limit = scan_limit;
         if (pthread_create(&th[i], NULL, run_phase, &g_w[i]) != 0)
             die("pthread_create", "failed");
     }
-    long ops = 0;
-    double secs = 0;
+    double longest = 0;
     for (int i = 0; i < NTHREADS; i++) {
         pthread_join(th[i], NULL);
-        ops += g_w[i].ops;
-        if (g_w[i].secs > secs)
-            secs = g_w[i].secs;
+        *ops += g_w[i].ops;
+        if (g_w[i].secs > longest)
+            longest = g_w[i].secs;
     }
-    return (double)ops / secs;
+    *secs += longest;
+}
+
+/* One round of a raw/DAO pair, interleaved in SLICES short slices that
+ * alternate which side goes first, so both sides see the same machine
+ * (this 2-vCPU guest's speed drifts by tens of percent within seconds).
+ * Rates in rate[raw_ph], rate[dao_ph]. */
+#define SLICES 8
+static bool scans_done(void)
+{
+    for (int i = 0; i < NTHREADS; i++)
+        if (!g_w[i].raw_done || !g_w[i].dao_done)
+            return false;
+    return true;
+}
+
+static void pair_round(int raw_ph, int dao_ph, bool scan, double *rate_raw, double *rate_dao)
+{
+    long ops[2] = {0, 0};
+    double secs[2] = {0, 0};
+    if (scan)
+        for (int i = 0; i < NTHREADS; i++)
+            scan_reset(&g_w[i]);
+    long slice_rows = g_scan_rows / SLICES + PAGE;
+    for (int k = 0; k < SLICES || (scan && !scans_done()); k++) {
+        for (int j = 0; j < 2; j++) {
+            int side = (k + j) % 2; /* 0 = raw, 1 = dao */
+            phase(side ? dao_ph : raw_ph, scan ? slice_rows : 0, g_secs / SLICES, &ops[side],
+                  &secs[side]);
+        }
+    }
+    *rate_raw = (double)ops[0] / secs[0];
+    *rate_dao = (double)ops[1] / secs[1];
 }
 
 int main(int argc, char **argv)
@@ -444,32 +485,30 @@ int main(int argc, char **argv)
 
     /* memory: DAO scans of a quarter of the rows, then of all of them */
     long rss0 = max_rss_kb();
-    double r_quarter = phase(SCAN_DAO, g_scan_rows / 4);
+    long n_q = 0, n_f = 0;
+    double s_q = 0, s_f = 0;
+    for (int i = 0; i < NTHREADS; i++)
+        scan_reset(&g_w[i]);
+    phase(SCAN_DAO, g_scan_rows / 4, 0, &n_q, &s_q);
     long rss1 = max_rss_kb();
-    double r_full = phase(SCAN_DAO, g_scan_rows);
+    for (int i = 0; i < NTHREADS; i++)
+        scan_reset(&g_w[i]);
+    phase(SCAN_DAO, g_scan_rows + PAGE, 0, &n_f, &s_f);
     long rss2 = max_rss_kb();
     fprintf(stderr, "memory: max RSS %ld KiB before, %ld after scanning %ld rows (%.0f rows/s), "
                     "%ld after %ld rows (%.0f rows/s)\n",
-            rss0, rss1, g_scan_rows / 4, r_quarter, rss2, g_scan_rows, r_full);
+            rss0, rss1, g_scan_rows / 4, (double)n_q / s_q, rss2, g_scan_rows,
+            (double)n_f / s_f);
 
     double rate[NPHASES][32], q_sel[32], q_ins[32], q_scan[32];
     for (int r = 0; r < rounds; r++) {
-        int dao_first = r % 2;
-        for (int pair = 0; pair < 3; pair++) {
-            int raw_ph = pair * 2, dao_ph = raw_ph + 1;
-            long lim = pair == 2 ? g_scan_rows + 1000000000L : 0;
-            if (dao_first) {
-                rate[dao_ph][r] = phase(dao_ph, lim);
-                rate[raw_ph][r] = phase(raw_ph, lim);
-            } else {
-                rate[raw_ph][r] = phase(raw_ph, lim);
-                rate[dao_ph][r] = phase(dao_ph, lim);
-            }
-        }
+        for (int pair = 0; pair < 3; pair++)
+            pair_round(pair * 2, pair * 2 + 1, pair == 2, &rate[pair * 2][r],
+                       &rate[pair * 2 + 1][r]);
         q_sel[r] = rate[SEL_DAO][r] / rate[SEL_RAW][r];
         q_ins[r] = rate[INS_DAO][r] / rate[INS_RAW][r];
         q_scan[r] = rate[SCAN_DAO][r] / rate[SCAN_RAW][r];
-        fprintf(stderr, "round %d (%s first):", r, dao_first ? "dao" : "raw");
+        fprintf(stderr, "round %d:", r);
         for (int p = 0; p < NPHASES; p++)
             fprintf(stderr, " %s %.0f;", PHASE_NAMES[p], rate[p][r]);
         fprintf(stderr, " ratios select %.2f insert %.2f scan %.2f\n", q_sel[r], q_ins[r],
@@ -493,6 +532,7 @@ int main(int argc, char **argv)
 
     size_t touched = 0;
     for (int i = 0; i < NTHREADS; i++) {
+        scan_reset(&g_w[i]);
         touched += g_w[i].touched;
         PQfinish(g_w[i].raw);
         daoc_db_close(g_w[i].db);

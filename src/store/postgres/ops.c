@@ -148,7 +148,8 @@ static int select_on(daoc__store *st, const daoc__schema *s, const daoc__key *ke
     *row = NULL;
     clear_msg(msg);
     const char *ws = o && s->workspaceable ? o->ws_id : NULL;
-    unsigned v = (skip ? PG_V_SKIP_TTL : 0) | (ws ? PG_V_WS : 0);
+    bool show = o && o->show_ws_id && s->workspaceable;
+    unsigned v = (skip ? PG_V_SKIP_TTL : 0) | (ws ? PG_V_WS : 0) | (show ? PG_V_SHOW_WS : 0);
     int rc = daoc__pg_stmt(q, s, daoc__pg_code(PG_OP_SELECT, key->field, v), &stmt, msg);
     if (rc != DAOC_OK)
         return rc;
@@ -185,6 +186,8 @@ static int page_on(daoc__store *st, const daoc__schema *s, const daoc__page_req 
     const char *ws = s->workspaceable ? req->ws_id : NULL;
     if (ws)
         v |= PG_PG_WS;
+    if (req->show_ws_id && s->workspaceable)
+        v |= PG_PG_SHOW_WS;
     long fk = req->fk_field >= 0 && (size_t)req->fk_field < s->nfields ? req->fk_field : -1;
     int rc = daoc__pg_stmt(q, s, daoc__pg_code(PG_OP_PAGE, fk, v), &stmt, msg);
     if (rc != DAOC_OK)
@@ -243,9 +246,9 @@ static int insert_on(daoc__store *st, const daoc__schema *s, const daoc_value *e
     /* when every value reads back as itself, the row is rebuilt here
      * rather than sent back by the server (RETURNING) and parsed */
     bool exact = daoc__pg_row_exact(s, entity);
-    int rc = daoc__pg_stmt(q, s,
-                           daoc__pg_code(PG_OP_INSERT, PG_KEY_PK, exact ? PG_V_NO_RETURNING : 0),
-                           &stmt, msg);
+    bool show = o && o->show_ws_id && s->workspaceable;
+    unsigned v = exact ? PG_V_NO_RETURNING : show ? PG_V_SHOW_WS : 0;
+    int rc = daoc__pg_stmt(q, s, daoc__pg_code(PG_OP_INSERT, PG_KEY_PK, v), &stmt, msg);
     if (rc != DAOC_OK)
         return rc;
     double now = daoc__now();
@@ -253,13 +256,12 @@ static int insert_on(daoc__store *st, const daoc__schema *s, const daoc_value *e
     hidden(&b, s, entity, o, false, now);
     if ((rc = daoc__pg_bind(q, s, stmt, &b, msg)) != DAOC_OK)
         return rc;
-    bool show = o && o->show_ws_id;
     rc = run_write(q, s, stmt, entity, show, exact ? NULL : row, NULL, viol, msg);
     if (rc != DAOC_OK || !exact)
         return rc;
     rc = daoc__pg_row_from_entity(s, entity, b.has_expiry,
                                   b.has_expiry ? (int64_t)floor(b.expiry - now) : 0, row);
-    if (rc == DAOC_OK && show && s->workspaceable)
+    if (rc == DAOC_OK && show)
         rc = daoc__store_put_ws(*row, b.ws_id, b.ws_id ? strlen(b.ws_id) : 0);
     return rc;
 }
@@ -275,13 +277,15 @@ static int update_on(daoc__store *st, const daoc__schema *s, const daoc__key *ke
     bool set_ttl = s->ttl && o && o->has_ttl;
     pg_bind b = {.entity = entity, .key = key};
     hidden(&b, s, entity, o, true, daoc__now());
-    unsigned v = (set_ttl ? PG_V_SET_TTL : 0) | (b.ws_id ? PG_V_WS : 0);
+    bool show = o && o->show_ws_id && s->workspaceable;
+    unsigned v = (set_ttl ? PG_V_SET_TTL : 0) | (b.ws_id ? PG_V_WS : 0) |
+                 (show ? PG_V_SHOW_WS : 0);
     int rc = daoc__pg_stmt(q, s, daoc__pg_code(PG_OP_UPDATE, key->field, v), &stmt, msg);
     if (rc != DAOC_OK)
         return rc;
     if ((rc = daoc__pg_bind(q, s, stmt, &b, msg)) != DAOC_OK)
         return rc == DAOC_ENOTFOUND ? DAOC_OK : rc; /* no row matched */
-    return run_write(q, s, stmt, entity, o && o->show_ws_id, row, NULL, viol, msg);
+    return run_write(q, s, stmt, entity, show, row, NULL, viol, msg);
 }
 
 static int upsert_on(daoc__store *st, const daoc__schema *s, const daoc__key *key,
@@ -293,14 +297,16 @@ static int upsert_on(daoc__store *st, const daoc__schema *s, const daoc__key *ke
     *row = NULL;
     clear_msg(msg);
     long field = key ? key->field : PG_KEY_PK;
-    int rc = daoc__pg_stmt(q, s, daoc__pg_code(PG_OP_UPSERT, field, 0), &stmt, msg);
+    bool show = o && o->show_ws_id && s->workspaceable;
+    int rc = daoc__pg_stmt(q, s, daoc__pg_code(PG_OP_UPSERT, field, show ? PG_V_SHOW_WS : 0),
+                           &stmt, msg);
     if (rc != DAOC_OK)
         return rc;
     pg_bind b = {.entity = entity};
     hidden(&b, s, entity, o, false, daoc__now());
     if ((rc = daoc__pg_bind(q, s, stmt, &b, msg)) != DAOC_OK)
         return rc;
-    return run_write(q, s, stmt, entity, o && o->show_ws_id, row, NULL, viol, msg);
+    return run_write(q, s, stmt, entity, show, row, NULL, viol, msg);
 }
 
 static int delete_on(daoc__store *st, const daoc__schema *s, const daoc__key *key,

@@ -46,11 +46,13 @@ enum {
 #define PG_V_SET_TTL 0x01
 #define PG_V_NO_RETURNING 0x01 /* insert: the row is rebuilt from the entity */
 #define PG_V_WS 0x02 /* select, update, delete: AND "ws_id" = <ws> */
+#define PG_V_SHOW_WS 0x04 /* select, insert, update, upsert: "ws_id" ends the select list */
 #define PG_PG_SKIP_TTL 0x01
 #define PG_PG_AFTER 0x02
 #define PG_PG_TAGS_AND 0x04
 #define PG_PG_TAGS_OR 0x08
 #define PG_PG_WS 0x10
+#define PG_PG_SHOW_WS 0x20
 
 #define PG_KEY_PK (-1)
 #define PG_CLEANUP_BATCH 1000

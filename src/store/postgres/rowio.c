@@ -303,10 +303,13 @@ int daoc__pg_row(const daoc__schema *s, const PGresult *res, int r, daoc_value *
         if (!x.text) {
             v = daoc__bump_null(&b);
         } else {
-            /* a BIGINT (sql.c); anything else is read as a number of seconds */
-            char *end = NULL;
-            long long n = strtoll(x.text, &end, 10);
-            v = daoc__bump_int(&b, *end ? (int64_t)floor(strtod(x.text, NULL)) : (int64_t)n);
+            /* seconds (a double, sql.c), floored to whole ones */
+            double d = floor(strtod(x.text, NULL));
+            if (!(d > -9.0e18 && d < 9.0e18)) {
+                rc = DAOC_ESTORE;
+                goto bad;
+            }
+            v = daoc__bump_int(&b, (int64_t)d);
         }
         rc = append_ttl(o, v);
         if (rc != DAOC_OK)
