@@ -236,6 +236,61 @@ daoc_value *daoc__bump_obj(daoc__bump *b, size_t cap)
     return bump_container(b, DAOC_TOBJ, cap, sizeof(daoc__kv));
 }
 
+size_t daoc__bump_size(const daoc_value *v)
+{
+    if (!v)
+        return 0;
+    switch (v->type) {
+    case DAOC_TSTR:
+        return DAOC__BUMP_STR(v->len);
+    case DAOC_TARR: {
+        size_t n = round8(DAOC__BUMP_ARR(v->len));
+        for (size_t i = 0; i < v->len; i++)
+            n += daoc__bump_size(v->u.a[i]);
+        return n;
+    }
+    case DAOC_TOBJ:
+    case DAOC_TFUNC:
+        return 0;
+    default:
+        return DAOC__BUMP_SCALAR;
+    }
+}
+
+daoc_value *daoc__bump_copy(daoc__bump *b, const daoc_value *v)
+{
+    if (!v)
+        return NULL;
+    switch (v->type) {
+    case DAOC_TNULL:
+        return daoc__bump_null(b);
+    case DAOC_TBOOL:
+        return daoc__bump_bool(b, v->u.b);
+    case DAOC_TINT:
+        return daoc__bump_int(b, v->u.i);
+    case DAOC_TNUM:
+        return daoc__bump_num(b, v->u.n);
+    case DAOC_TSTR:
+        return daoc__bump_strn(b, v->u.s, v->len);
+    case DAOC_TARR: {
+        daoc_value *a = daoc__bump_arr(b, v->len);
+        if (!a)
+            return NULL;
+        a->flags |= (uint8_t)(v->flags & (DAOC__VF_SET | DAOC__VF_EMPTYTABLE));
+        for (size_t i = 0; i < v->len; i++) {
+            daoc_value *e = daoc__bump_copy(b, v->u.a[i]);
+            if (!e || daoc_arr_push(a, e) != DAOC_OK) {
+                daoc_value_free(a);
+                return NULL;
+            }
+        }
+        return a;
+    }
+    default:
+        return daoc_value_copy(v);
+    }
+}
+
 daoc_value *daoc__arr_sized(size_t cap)
 {
     return new_sized(DAOC_TARR, cap, sizeof(daoc_value *));

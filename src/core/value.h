@@ -111,6 +111,11 @@ daoc_value *daoc__bump_null(daoc__bump *b);
 daoc_value *daoc__bump_arr(daoc__bump *b, size_t cap);
 /* An object with `cap` entries carved from b (a foreign key {id = ...}). */
 daoc_value *daoc__bump_obj(daoc__bump *b, size_t cap);
+/* Bytes daoc__bump_copy needs for v, and the copy itself: scalars, strings
+ * and arrays are carved from b (room permitting), objects and functions
+ * are ordinary copies. */
+size_t daoc__bump_size(const daoc_value *v);
+daoc_value *daoc__bump_copy(daoc__bump *b, const daoc_value *v);
 
 /* Object lookups with explicit key length; borrowed, NULL when absent. */
 daoc_value *daoc__obj_getn(const daoc_value *o, const char *key, size_t klen);

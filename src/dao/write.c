@@ -158,13 +158,15 @@ static bool has_nul(const daoc_value *v, int depth)
  * anything is written, so a script gives the same answer on either. */
 static int check_nul(daoc_dao *dao, const daoc_value *e, daoc_error **err)
 {
-    const daoc__schema *s = dao->schema;
-    for (size_t i = 0; i < s->nfields; i++) {
-        const daoc__field *f = &s->fields[i];
-        if (!f->transient && has_nul(daoc__obj_getn(e, f->name, f->name_len), 0))
+    /* a validated entity holds only its schema's fields: walk its keys */
+    for (size_t i = 0; e && e->type == DAOC_TOBJ && i < e->len; i++) {
+        const daoc__kv *kv = &e->u.o[i];
+        const daoc__field *f = NULL;
+        if (has_nul(kv->val, 0) &&
+            !((f = daoc__schema_field(dao->schema, kv->key, kv->klen)) && f->transient))
             return daoc__dao_fail(dao, err, DAOC_ERR_DATABASE_ERROR, NULL,
-                                  "cannot store a string containing a NUL byte (%s.%s)", s->name,
-                                  f->name);
+                                  "cannot store a string containing a NUL byte (%s.%.*s)",
+                                  dao->schema->name, (int)kv->klen, kv->key);
     }
     return DAOC_OK;
 }

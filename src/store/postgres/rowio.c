@@ -406,54 +406,71 @@ bool daoc__pg_row_exact(const daoc__schema *s, const daoc_value *entity)
 }
 
 /* The value col_value would build for an exact v of field f. */
-static daoc_value *stored_copy(const daoc__field *f, const daoc_value *v)
+static daoc_value *stored_copy(const daoc__field *f, const daoc_value *v, daoc__bump *b)
 {
     if (daoc__is_nil_or_null(v) || v->type == DAOC_TFUNC)
-        return daoc_null();
+        return daoc__bump_null(b);
     switch (f->type) {
     case DAOC__F_ARRAY:
     case DAOC__F_SET: {
-        daoc_value *a = daoc__arr_sized(v->type == DAOC_TARR ? v->len : 0);
-        if (!a)
-            return NULL;
-        if (f->type == DAOC__F_SET)
-            a->flags |= DAOC__VF_SET;
-        if (v->type != DAOC_TARR)
+        if (v->type != DAOC_TARR) {
+            daoc_value *a = daoc__bump_arr(b, 0);
+            if (a && f->type == DAOC__F_SET)
+                a->flags |= DAOC__VF_SET;
             return a;
-        for (size_t i = 0; i < v->len; i++) {
-            daoc_value *e = daoc_value_copy(v->u.a[i]);
-            if (!e) {
-                daoc_value_free(a);
-                return NULL;
-            }
-            a->u.a[a->len++] = e;
         }
+        daoc_value *a = daoc__bump_copy(b, v);
+        if (a && f->type == DAOC__F_SET)
+            a->flags |= DAOC__VF_SET;
         return a;
     }
     case DAOC__F_FOREIGN: {
         const daoc__field *pkf = &f->ref->fields[f->ref->pk[0]];
-        daoc_value *o = daoc_obj();
-        if (!o || daoc__obj_append_field(o, pkf,
-                                         stored_copy(pkf, daoc__obj_getn(v, pkf->name,
-                                                                         pkf->name_len))) != DAOC_OK) {
+        daoc_value *o = daoc__bump_obj(b, 1);
+        if (!o ||
+            daoc__obj_append_field(o, pkf,
+                                   stored_copy(pkf, daoc__obj_getn(v, pkf->name, pkf->name_len),
+                                               b)) != DAOC_OK) {
             daoc_value_free(o);
             return NULL;
         }
         return o;
     }
     default:
-        return daoc_value_copy(v);
+        return daoc__bump_copy(b, v);
     }
+}
+
+/* Bytes stored_copy carves for v of field f. */
+static size_t stored_size(const daoc__field *f, const daoc_value *v)
+{
+    if (daoc__is_nil_or_null(v) || v->type == DAOC_TFUNC)
+        return DAOC__BUMP_SCALAR;
+    if (f->type == DAOC__F_FOREIGN) {
+        const daoc__field *pkf = &f->ref->fields[f->ref->pk[0]];
+        return sizeof(daoc_value) + sizeof(daoc__kv) +
+               stored_size(pkf, daoc__obj_getn(v, pkf->name, pkf->name_len));
+    }
+    if ((f->type == DAOC__F_ARRAY || f->type == DAOC__F_SET) && v->type != DAOC_TARR)
+        return DAOC__BUMP_ARR(0);
+    return daoc__bump_size(v);
 }
 
 int daoc__pg_row_from_entity(const daoc__schema *s, const daoc_value *entity, bool has_ttl,
                              int64_t remaining, daoc_value **out)
 {
     *out = NULL;
-    size_t want = (s->ttl ? 1 : 0);
-    for (size_t i = 0; i < s->nfields; i++)
-        want += !s->fields[i].transient;
-    daoc_value *o = daoc__obj_sized(want);
+    size_t want = (s->ttl ? 1 : 0), extra = s->ttl ? DAOC__BUMP_SCALAR : 0;
+    for (size_t i = 0; i < s->nfields; i++) {
+        const daoc__field *f = &s->fields[i];
+        if (f->transient)
+            continue;
+        want++;
+        extra += stored_size(f, daoc__obj_getn(entity, f->name, f->name_len));
+    }
+    /* one allocation, as the rows read back from the server (daoc__pg_row) */
+    daoc__bump b;
+    daoc_value *o = daoc__obj_block(want, extra, &b);
     if (!o)
         return DAOC_ENOMEM;
     for (size_t i = 0; i < s->nfields; i++) {
@@ -461,10 +478,11 @@ int daoc__pg_row_from_entity(const daoc__schema *s, const daoc_value *entity, bo
         if (f->transient)
             continue;
         const daoc_value *v = daoc__obj_getn(entity, f->name, f->name_len);
-        if (daoc__obj_append_field(o, f, stored_copy(f, v)) != DAOC_OK)
+        if (daoc__obj_append_field(o, f, stored_copy(f, v, &b)) != DAOC_OK)
             goto fail;
     }
-    if (s->ttl && append_ttl(o, has_ttl ? daoc_int(remaining) : daoc_null()) != DAOC_OK)
+    if (s->ttl &&
+        append_ttl(o, has_ttl ? daoc__bump_int(&b, remaining) : daoc__bump_null(&b)) != DAOC_OK)
         goto fail;
     *out = o;
     return DAOC_OK;
