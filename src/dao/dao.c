@@ -57,8 +57,8 @@ const char *daoc_dao_name(const daoc_dao *dao) { return dao ? dao->schema->name 
 
 int daoc__dao_row_to_entity(const daoc_dao *dao, daoc_value *row, bool nulls)
 {
-    return daoc__schema_process_auto_fields(dao->schema, row, DAOC__CTX_SELECT, nulls,
-                                            daoc__now());
+    /* now < 0: read the clock only if a row needs it (the fast path never) */
+    return daoc__schema_process_auto_fields(dao->schema, row, DAOC__CTX_SELECT, nulls, -1.0);
 }
 
 int daoc__dao_fix_ws(const daoc_dao *dao, daoc_value *row, const daoc__dao_opts *o)

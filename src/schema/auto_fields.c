@@ -492,6 +492,8 @@ int daoc__schema_process_auto_fields(const daoc__schema *s, daoc_value *entity, 
         fast_select(s, entity, nulls);
         return DAOC_OK;
     }
+    if (now < 0)
+        now = daoc__now();
     if (entity)
         reshape(entity, DAOC_TOBJ);
     return daoc__auto_fields(s, entity, ctx, nulls, now);

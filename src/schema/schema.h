@@ -203,7 +203,8 @@ typedef enum daoc__ctx {
  * non-required fields become null on insert/upsert, set de-duplication,
  * integer flooring and empty-string removal on select.  Works in place on
  * `entity` (an object).  `now` is seconds since the epoch with sub-second
- * precision.  Returns DAOC_OK or DAOC_ENOMEM. */
+ * precision; a negative `now` reads the clock when it is needed.  Returns
+ * DAOC_OK or DAOC_ENOMEM. */
 int daoc__schema_process_auto_fields(const daoc__schema *s, daoc_value *entity, daoc__ctx ctx,
                                      bool nulls, double now);
 

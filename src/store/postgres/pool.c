@@ -186,11 +186,11 @@ fail:
  * takes a moment to arrive either way. */
 #define PG_FRESH_MS 2.0
 
-static bool conn_alive(pg_conn *c)
+static bool conn_alive(pg_conn *c, double now)
 {
     if (c->broken || PQstatus(c->pg) != CONNECTION_OK || PQtransactionStatus(c->pg) != PQTRANS_IDLE)
         return false;
-    if (daoc__mono_ms() - c->idle_since < PG_FRESH_MS)
+    if (now - c->idle_since < PG_FRESH_MS)
         return true;
     struct pollfd pf = {PQsocket(c->pg), POLLIN, 0};
     int n;
@@ -230,14 +230,15 @@ int daoc__pg_pool_get(pg_pool *p, pg_conn **out, char **msg)
 int daoc__pg_pool_get_pref(pg_pool *p, const pg_conn *pref, pg_conn **out, char **msg)
 {
     *out = NULL;
-    int64_t deadline = now_ms() + p->timeout_ms;
+    double t0 = daoc__mono_ms(); /* one clock read for the deadline and the idle check */
+    int64_t deadline = (int64_t)t0 + p->timeout_ms;
     pthread_mutex_lock(&p->mu);
     for (;;) {
         if (p->idle) {
             pg_conn *c = take_idle(p, pref);
             pthread_mutex_unlock(&p->mu);
             c->next = NULL;
-            if (conn_alive(c)) {
+            if (conn_alive(c, t0)) {
                 *out = c;
                 return DAOC_OK;
             }
