@@ -9,6 +9,8 @@
  *
  *   DAOC_BENCH_PG="host=... port=... user=... dbname=..." \
  *     build/bench/bench_pg [SCAN_ROWS] [ROUNDS] [PHASE_SECONDS]
+ * (BENCH_PG_THREADS=1..8 changes the thread count, for diagnostics only:
+ * the targets are stated for 2.)
  *
  * Everything happens in its own schema, daoc_bench (dropped and created
  * again at start, dropped at the end); the DAO creates its `consumers` table
@@ -40,7 +42,8 @@
 
 #include "daoc.h"
 
-#define NTHREADS 2
+#define MAXTHREADS 8
+static int NTHREADS = 2; /* BENCH_PG_THREADS (diagnostics); the targets are for 2 */
 #define PAGE 1000
 #define SCHEMA "daoc_bench"
 
@@ -374,13 +377,13 @@ static void *run_phase(void *arg)
     return NULL;
 }
 
-static worker g_w[NTHREADS];
+static worker g_w[MAXTHREADS];
 
 /* Runs one phase (or slice of one) on every thread at once; adds the
  * operations of all threads to *ops and the longest thread's time to *secs. */
 static void phase(int ph, long scan_limit, double secs_each, long *ops, double *secs)
 {
-    pthread_t th[NTHREADS];
+    pthread_t th[MAXTHREADS];
     g_secs_now = secs_each;
     for (int i = 0; i < NTHREADS; i++) {
         g_w[i].phase = ph;
@@ -437,6 +440,11 @@ int main(int argc, char **argv)
     g_secs = argc > 3 ? atof(argv[3]) : 2.0;
     if (rounds < 1 || rounds > 31 || g_scan_rows < 4 * PAGE || g_secs <= 0)
         die("usage", "bench_pg [SCAN_ROWS >= 4000] [ROUNDS 1..31] [PHASE_SECONDS]");
+    if (getenv("BENCH_PG_THREADS")) {
+        NTHREADS = atoi(getenv("BENCH_PG_THREADS"));
+        if (NTHREADS < 1 || NTHREADS > MAXTHREADS)
+            die("BENCH_PG_THREADS", "1..8");
+    }
     g_conninfo = getenv("DAOC_BENCH_PG");
     if (!g_conninfo || !*g_conninfo)
         die("DAOC_BENCH_PG", "not set (a libpq connection string; scripts/run-bench.sh sets it)");

@@ -74,9 +74,16 @@ daoc_value *daoc_strn(const char *s, size_t len)
 
 daoc_value *daoc_str(const char *s) { return daoc_strn(s, s ? strlen(s) : 0); }
 
-daoc_value *daoc_arr(void) { return new_value(DAOC_TARR); }
+static daoc_value *new_sized(daoc_type t, size_t cap, size_t elem);
 
-daoc_value *daoc_obj(void) { return new_value(DAOC_TOBJ); }
+/* New arrays and objects come with room for a few entries in the same
+ * allocation (DAOC__VF_INLINE): most hold few (a primary key, a foreign
+ * key, tags), and growing past them moves the entries out as usual. */
+#define SMALL_CAP 4
+
+daoc_value *daoc_arr(void) { return new_sized(DAOC_TARR, SMALL_CAP, sizeof(daoc_value *)); }
+
+daoc_value *daoc_obj(void) { return new_sized(DAOC_TOBJ, SMALL_CAP, sizeof(daoc__kv)); }
 
 /* The value and its `cap` entries in one block (DAOC__VF_INLINE): one
  * allocation per row or array instead of two. */
