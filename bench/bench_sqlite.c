@@ -9,7 +9,8 @@
  * (id, timestamps generated, full validation) inside daoc_db_begin/commit
  * every 1000 rows.  Select: raw = prepared SELECT of every column by id,
  * reading each column; DAO = daoc_dao_select({id}) returning a fresh
- * entity, freed after each call.  Both sides use random existing ids.
+ * entity, freed after each call.  Both sides use random existing ids, rows
+ * of the default workspace (the raw statements carry "ws_id" as the DAO's).
  * Then bench/lua_bench.lua runs the same two through kong.db in the same
  * process (daoc_db_run_lua_file) and prints its own ratios; Lua inserts
  * (no transaction API in kong.db) are compared with raw autocommit inserts.
@@ -114,15 +115,24 @@ int main(int argc, char **argv)
         die("sqlite3_open", sqlite3_errmsg(raw));
     sqlite3_exec(raw, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000",
                  NULL, NULL, NULL);
-    sqlite3_stmt *ins, *sel;
+    /* consumers are workspaceable: the raw side writes and reads the default
+     * workspace's rows, as the DAO does (its statements carry "ws_id") */
+    sqlite3_stmt *ins, *sel, *wsq;
+    char ws[37] = "";
+    if (sqlite3_prepare_v2(raw, "SELECT id FROM workspaces WHERE name = 'default'", -1, &wsq,
+                           NULL) != SQLITE_OK ||
+        sqlite3_step(wsq) != SQLITE_ROW)
+        die("default workspace", sqlite3_errmsg(raw));
+    snprintf(ws, sizeof ws, "%s", (const char *)sqlite3_column_text(wsq, 0));
+    sqlite3_finalize(wsq);
     if (sqlite3_prepare_v3(raw,
                            "INSERT INTO consumers (id, created_at, updated_at, username, "
-                           "custom_id, tags) VALUES (?1, ?2, ?2, ?3, NULL, ?4)",
+                           "custom_id, tags, ws_id) VALUES (?1, ?2, ?2, ?3, NULL, ?4, ?5)",
                            -1, SQLITE_PREPARE_PERSISTENT, &ins, NULL) != SQLITE_OK)
         die("prepare insert", sqlite3_errmsg(raw));
     if (sqlite3_prepare_v3(raw,
                            "SELECT id, created_at, updated_at, username, custom_id, tags "
-                           "FROM consumers WHERE id = ?1",
+                           "FROM consumers WHERE id = ?1 AND ws_id = ?2",
                            -1, SQLITE_PREPARE_PERSISTENT, &sel, NULL) != SQLITE_OK)
         die("prepare select", sqlite3_errmsg(raw));
 
@@ -147,6 +157,7 @@ int main(int argc, char **argv)
             sqlite3_bind_int64(ins, 2, (sqlite3_int64)time(NULL));
             sqlite3_bind_text(ins, 3, name, -1, SQLITE_TRANSIENT);
             sqlite3_bind_text(ins, 4, "[\"bench\"]", -1, SQLITE_STATIC);
+            sqlite3_bind_text(ins, 5, ws, 36, SQLITE_STATIC);
             if (sqlite3_step(ins) != SQLITE_DONE)
                 die("raw insert", sqlite3_errmsg(raw));
             sqlite3_reset(ins);
@@ -190,6 +201,7 @@ int main(int argc, char **argv)
                 seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
                 const char *id = ids[(seed >> 33) % nids];
                 sqlite3_bind_text(sel, 1, id, 36, SQLITE_STATIC);
+                sqlite3_bind_text(sel, 2, ws, 36, SQLITE_STATIC);
                 if (sqlite3_step(sel) != SQLITE_ROW)
                     die("raw select", "row missing");
                 for (int c = 0; c < 6; c++) {
@@ -254,6 +266,7 @@ int main(int argc, char **argv)
         sqlite3_bind_int64(ins, 2, (sqlite3_int64)time(NULL));
         sqlite3_bind_text(ins, 3, name, -1, SQLITE_STATIC);
         sqlite3_bind_text(ins, 4, "[\"bench\"]", -1, SQLITE_STATIC);
+        sqlite3_bind_text(ins, 5, ws, 36, SQLITE_STATIC);
         if (sqlite3_step(ins) != SQLITE_DONE)
             die("raw autocommit insert", sqlite3_errmsg(raw));
         sqlite3_reset(ins);
