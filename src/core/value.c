@@ -24,52 +24,18 @@ static daoc_value *new_value(daoc_type t)
     return v;
 }
 
-daoc_value *daoc_null(void) { return new_value(DAOC_TNULL); }
-
-daoc_value *daoc_bool(bool b)
-{
-    daoc_value *v = new_value(DAOC_TBOOL);
-    if (v)
-        v->u.b = b;
-    return v;
-}
-
-daoc_value *daoc_int(int64_t i)
-{
-    daoc_value *v = new_value(DAOC_TINT);
-    if (v)
-        v->u.i = i;
-    return v;
-}
-
-daoc_value *daoc_num(double n)
-{
-    daoc_value *v = new_value(DAOC_TNUM);
-    if (v)
-        v->u.n = n;
-    return v;
-}
+/* The plain constructors are the carved ones (below) without a block. */
+daoc_value *daoc_null(void) { return daoc__bump_null(NULL); }
+daoc_value *daoc_bool(bool b) { return daoc__bump_bool(NULL, b); }
+daoc_value *daoc_int(int64_t i) { return daoc__bump_int(NULL, i); }
+daoc_value *daoc_num(double n) { return daoc__bump_num(NULL, n); }
 
 /* A string value and its bytes are one allocation: the bytes follow the
  * struct (rows are mostly strings, and allocation dominates building them).
  * Nothing may free or replace u.s of a TSTR on its own. */
 daoc_value *daoc_strn(const char *s, size_t len)
 {
-    if (!s)
-        len = 0;
-    if (len > SIZE_MAX - sizeof(daoc_value) - 1)
-        return NULL;
-    daoc_value *v = daoc__malloc(sizeof(daoc_value) + len + 1);
-    if (!v)
-        return NULL;
-    memset(v, 0, sizeof *v);
-    v->type = DAOC_TSTR;
-    v->u.s = (char *)(v + 1);
-    if (len)
-        memcpy(v->u.s, s, len);
-    v->u.s[len] = '\0';
-    v->len = len;
-    return v;
+    return daoc__bump_strn(NULL, s ? s : "", s ? len : 0);
 }
 
 daoc_value *daoc_str(const char *s) { return daoc_strn(s, s ? strlen(s) : 0); }
@@ -87,24 +53,11 @@ daoc_value *daoc_obj(void) { return new_sized(DAOC_TOBJ, SMALL_CAP, sizeof(daoc_
 
 /* The value and its `cap` entries in one block (DAOC__VF_INLINE): one
  * allocation per row or array instead of two. */
+static daoc_value *bump_container(daoc__bump *b, daoc_type t, size_t cap, size_t elem);
+
 static daoc_value *new_sized(daoc_type t, size_t cap, size_t elem)
 {
-    if (!cap)
-        return new_value(t);
-    if (cap > (SIZE_MAX - sizeof(daoc_value)) / elem)
-        return NULL;
-    daoc_value *v = daoc__malloc(sizeof(daoc_value) + cap * elem);
-    if (!v)
-        return NULL;
-    memset(v, 0, sizeof *v);
-    v->type = (uint8_t)t;
-    v->flags = DAOC__VF_INLINE;
-    if (t == DAOC_TOBJ)
-        v->u.o = (daoc__kv *)(void *)(v + 1);
-    else
-        v->u.a = (daoc_value **)(void *)(v + 1);
-    v->cap = cap;
-    return v;
+    return bump_container(NULL, t, cap, elem);
 }
 
 /* Room for `cap` entries of `elem` bytes in container v (array or object):
@@ -160,22 +113,31 @@ static void *bump_take(daoc__bump *b, size_t n)
     return p;
 }
 
+/* A value of type t with `extra` bytes after it: carved from b when it has
+ * room (DAOC__VF_EMBEDDED), else allocated on its own.  Zeroed header. */
 static daoc_value *bump_value(daoc__bump *b, daoc_type t, size_t extra)
 {
     daoc_value *v = bump_take(b, sizeof *v + extra);
+    uint8_t flags = DAOC__VF_EMBEDDED;
+    if (!v) {
+        v = extra ? daoc__malloc(sizeof *v + extra) : daoc__calloc(1, sizeof *v);
+        flags = 0;
+    }
     if (v) {
         memset(v, 0, sizeof *v);
         v->type = (uint8_t)t;
-        v->flags = DAOC__VF_EMBEDDED;
+        v->flags = flags;
     }
     return v;
 }
 
 daoc_value *daoc__bump_strn(daoc__bump *b, const char *s, size_t n)
 {
-    daoc_value *v = n < SIZE_MAX / 2 ? bump_value(b, DAOC_TSTR, n + 1) : NULL;
+    if (n > SIZE_MAX - sizeof(daoc_value) - 16)
+        return NULL;
+    daoc_value *v = bump_value(b, DAOC_TSTR, n + 1);
     if (!v)
-        return daoc_strn(s, n);
+        return NULL;
     v->u.s = (char *)(v + 1);
     if (n)
         memcpy(v->u.s, s, n);
@@ -187,42 +149,37 @@ daoc_value *daoc__bump_strn(daoc__bump *b, const char *s, size_t n)
 daoc_value *daoc__bump_int(daoc__bump *b, int64_t i)
 {
     daoc_value *v = bump_value(b, DAOC_TINT, 0);
-    if (!v)
-        return daoc_int(i);
-    v->u.i = i;
+    if (v)
+        v->u.i = i;
     return v;
 }
 
 daoc_value *daoc__bump_num(daoc__bump *b, double n)
 {
     daoc_value *v = bump_value(b, DAOC_TNUM, 0);
-    if (!v)
-        return daoc_num(n);
-    v->u.n = n;
+    if (v)
+        v->u.n = n;
     return v;
 }
 
 daoc_value *daoc__bump_bool(daoc__bump *b, bool x)
 {
     daoc_value *v = bump_value(b, DAOC_TBOOL, 0);
-    if (!v)
-        return daoc_bool(x);
-    v->u.b = x;
+    if (v)
+        v->u.b = x;
     return v;
 }
 
-daoc_value *daoc__bump_null(daoc__bump *b)
-{
-    daoc_value *v = bump_value(b, DAOC_TNULL, 0);
-    return v ? v : daoc_null();
-}
+daoc_value *daoc__bump_null(daoc__bump *b) { return bump_value(b, DAOC_TNULL, 0); }
 
+/* An array or object with room for `cap` entries after it (inline),
+ * carved from b or allocated on its own. */
 static daoc_value *bump_container(daoc__bump *b, daoc_type t, size_t cap, size_t elem)
 {
-    daoc_value *v = cap < SIZE_MAX / 64 ? bump_value(b, t, cap * elem) : NULL;
-    if (!v)
-        return new_sized(t, cap, elem);
-    if (cap) {
+    if (cap > (SIZE_MAX / 2) / elem)
+        return NULL;
+    daoc_value *v = bump_value(b, t, cap * elem);
+    if (v && cap) {
         v->flags |= DAOC__VF_INLINE;
         if (t == DAOC_TOBJ)
             v->u.o = (daoc__kv *)(void *)(v + 1);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "store/ddl.h"
 #include "store/postgres/pg_int.h"
 
 const char *daoc__pg_table(const daoc__schema *s)
@@ -69,16 +70,7 @@ void daoc__pg_cname(char out[PG_NAMEDATALEN], const char *table, const char *col
         snprintf(out, PG_NAMEDATALEN, "%.*s_%s", (int)n1, table, suffix);
 }
 
-static void ident(daoc__buf *b, const char *name)
-{
-    daoc__buf_putc(b, '"');
-    for (const char *p = name; *p; p++) {
-        if (*p == '"')
-            daoc__buf_putc(b, '"');
-        daoc__buf_putc(b, *p);
-    }
-    daoc__buf_putc(b, '"');
-}
+#define ident daoc__sql_ident
 
 static void puts_(pg_sqlb *sb, const char *s) { daoc__buf_puts(&sb->b, s); }
 
@@ -528,10 +520,18 @@ static const char *ref_col(const daoc__field *f)
     return daoc__pg_col(&f->ref->fields[f->ref->pk[0]]);
 }
 
+/* daoc__ddl_namer: "CONSTRAINT <name>" without the leading blank */
+static void named(daoc__buf *b, const char *table, const char *col, const char *suffix)
+{
+    char name[PG_NAMEDATALEN];
+    daoc__pg_cname(name, table, col, suffix);
+    daoc__buf_puts(b, "CONSTRAINT ");
+    ident(b, name);
+}
+
 void daoc__pg_ddl(daoc__buf *b, const daoc__schema *s)
 {
     const char *t = daoc__pg_table(s);
-    char name[PG_NAMEDATALEN * 2];
     daoc__buf_puts(b, "CREATE TABLE IF NOT EXISTS ");
     ident(b, t);
     daoc__buf_puts(b, " (\n");
@@ -571,45 +571,7 @@ void daoc__pg_ddl(daoc__buf *b, const daoc__schema *s)
         constraint(b, t, "cache_key", "key");
         daoc__buf_puts(b, " UNIQUE,\n");
     }
-    if (s->workspaceable) {
-        daoc__buf_puts(b, "  \"ws_id\" UUID");
-        constraint(b, t, "ws_id", "fkey");
-        daoc__buf_puts(b, " REFERENCES \"workspaces\" (\"id\"),\n");
-        /* (pk, ws_id): what the two-column foreign keys of children reference */
-        snprintf(name, sizeof name, "%s_ws_id", daoc__pg_col(&s->fields[s->pk[0]]));
-        daoc__buf_puts(b, " ");
-        constraint(b, t, name, "unique");
-        daoc__buf_puts(b, " UNIQUE (");
-        pk_cols(b, s);
-        daoc__buf_puts(b, ", \"ws_id\"),\n");
-        for (size_t i = 0; i < s->nfields; i++) {
-            const daoc__field *f = &s->fields[i];
-            if (f->transient || !daoc__store_unique_ws(s, f) || (s->npk == 1 && s->pk[0] == i))
-                continue;
-            snprintf(name, sizeof name, "ws_id_%s", daoc__pg_col(f));
-            daoc__buf_puts(b, " ");
-            constraint(b, t, name, "unique");
-            daoc__buf_puts(b, " UNIQUE (\"ws_id\", ");
-            ident(b, daoc__pg_col(f));
-            daoc__buf_puts(b, "),\n");
-        }
-        for (size_t i = 0; i < s->nfields; i++) {
-            const daoc__field *f = &s->fields[i];
-            if (f->transient || !daoc__store_fk_ws(s, f))
-                continue;
-            daoc__buf_puts(b, " ");
-            constraint(b, t, daoc__pg_col(f), "fkey");
-            daoc__buf_puts(b, " FOREIGN KEY (");
-            ident(b, daoc__pg_col(f));
-            daoc__buf_puts(b, ", \"ws_id\") REFERENCES ");
-            ident(b, daoc__pg_table(f->ref));
-            daoc__buf_puts(b, " (");
-            ident(b, ref_col(f));
-            daoc__buf_puts(b, ", \"ws_id\") ON DELETE ");
-            daoc__buf_puts(b, daoc__on_delete_sql(f->on_delete));
-            daoc__buf_puts(b, ",\n");
-        }
-    }
+    daoc__ddl_ws(b, s, "UUID", named);
     daoc__buf_puts(b, " ");
     constraint(b, t, NULL, "pkey");
     daoc__buf_puts(b, " PRIMARY KEY (");

@@ -11,18 +11,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "store/ddl.h"
 #include "store/sqlite/sqlite_int.h"
 
-static void ident(daoc__buf *b, const char *name)
-{
-    daoc__buf_putc(b, '"');
-    for (const char *p = name; *p; p++) {
-        if (*p == '"')
-            daoc__buf_putc(b, '"');
-        daoc__buf_putc(b, *p);
-    }
-    daoc__buf_putc(b, '"');
-}
+#define ident daoc__sql_ident
 
 static const char *col_name(const daoc__field *f)
 {
@@ -455,34 +447,7 @@ void daoc__sq_ddl(daoc__buf *b, const daoc__schema *s)
         daoc__buf_puts(b, "  \"cache_key\" TEXT UNIQUE,\n");
     if (s->ttl)
         daoc__buf_puts(b, "  \"ttl\" REAL,\n");
-    if (s->workspaceable) {
-        /* store.h, "Table layout": the same constraints as PostgreSQL's */
-        daoc__buf_puts(b, "  \"ws_id\" TEXT REFERENCES \"workspaces\" (\"id\"),\n  UNIQUE (");
-        pk_cols(b, s);
-        daoc__buf_puts(b, ", \"ws_id\"),\n");
-        for (size_t i = 0; i < s->nfields; i++) {
-            const daoc__field *f = &s->fields[i];
-            if (f->transient || !daoc__store_unique_ws(s, f) || (s->npk == 1 && s->pk[0] == i))
-                continue;
-            daoc__buf_puts(b, "  UNIQUE (\"ws_id\", ");
-            ident(b, col_name(f));
-            daoc__buf_puts(b, "),\n");
-        }
-        for (size_t i = 0; i < s->nfields; i++) {
-            const daoc__field *f = &s->fields[i];
-            if (f->transient || !daoc__store_fk_ws(s, f))
-                continue;
-            daoc__buf_puts(b, "  FOREIGN KEY (");
-            ident(b, col_name(f));
-            daoc__buf_puts(b, ", \"ws_id\") REFERENCES ");
-            ident(b, table_name(f->ref));
-            daoc__buf_puts(b, " (");
-            ident(b, ref_col(f));
-            daoc__buf_puts(b, ", \"ws_id\") ON DELETE ");
-            daoc__buf_puts(b, daoc__on_delete_sql(f->on_delete));
-            daoc__buf_puts(b, ",\n");
-        }
-    }
+    daoc__ddl_ws(b, s, "TEXT", NULL); /* store.h, "Table layout" */
     daoc__buf_puts(b, "  PRIMARY KEY (");
     pk_cols(b, s);
     daoc__buf_puts(b, ")\n) WITHOUT ROWID;\n");
