@@ -635,6 +635,23 @@ static const char KONG_DDL[] =
     "INSERT INTO consumers (id, created_at, username, ws_id) VALUES"
     "  ('" U1 "', '2024-01-02 03:04:05+00', 'kong-made', '" U3 "');";
 
+/* A plugin entity like key-auth's credentials: workspaceable, a foreign key
+ * to consumers (cascade), a unique key. */
+static int add_creds(daoc_db *db)
+{
+    daoc_value *def = J("{'name':'creds','primary_key':['id'],'workspaceable':true,'fields':["
+                        "{'id':{'type':'string','uuid':true,'auto':true}},"
+                        "{'consumer':{'type':'foreign','reference':'consumers',"
+                        "'on_delete':'cascade'}},{'key':{'type':'string','unique':true}}]}");
+    daoc_error *err = NULL;
+    int rc = daoc__db_add_entity(db, def, "kongplugin", &err);
+    if (rc != DAOC_OK)
+        fprintf(stderr, "  add creds: %s\n", err ? daoc_error_string(err) : "?");
+    daoc_error_free(err);
+    daoc_value_free(def);
+    return rc;
+}
+
 TEST(a_database_kong_created_is_read_and_written)
 {
     PGconn *c = raw();
@@ -660,12 +677,7 @@ TEST(a_database_kong_created_is_read_and_written)
     char got[200];
     query1(c, "SELECT count(*) FROM kongdb.workspaces", got, sizeof got);
     ASSERT_STR(got, "1");
-    daoc_value *def = J("{'name':'creds','primary_key':['id'],'workspaceable':true,'fields':["
-                        "{'id':{'type':'string','uuid':true,'auto':true}},"
-                        "{'consumer':{'type':'foreign','reference':'consumers',"
-                        "'on_delete':'cascade'}},{'key':{'type':'string','unique':true}}]}");
-    ASSERT_INT(daoc__db_add_entity(db, def, "kongplugin", &err), DAOC_OK);
-    daoc_value_free(def);
+    ASSERT_INT(add_creds(db), DAOC_OK);
     daoc_dao *consumers = daoc_db_dao(db, "consumers"), *creds = daoc_db_dao(db, "creds");
 
     /* the row Kong wrote reads as Kong would return it */
@@ -731,12 +743,7 @@ TEST(workspaceable_tables_get_kongs_ws_id_layout)
     daoc_error *err = NULL;
     ASSERT_INT(daoc_db_open(&db, cfg, &err), DAOC_OK);
     daoc_config_free(cfg);
-    daoc_value *def = J("{'name':'creds','primary_key':['id'],'workspaceable':true,'fields':["
-                        "{'id':{'type':'string','uuid':true,'auto':true}},"
-                        "{'consumer':{'type':'foreign','reference':'consumers',"
-                        "'on_delete':'cascade'}},{'key':{'type':'string','unique':true}}]}");
-    ASSERT_INT(daoc__db_add_entity(db, def, "kongplugin", &err), DAOC_OK);
-    daoc_value_free(def);
+    ASSERT_INT(add_creds(db), DAOC_OK);
     query1(c,
            "SELECT string_agg(conname || ':' || pg_get_constraintdef(oid), ' | ' ORDER BY conname) "
            "FROM pg_constraint WHERE conrelid = 'daocws.creds'::regclass",
