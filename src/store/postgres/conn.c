@@ -225,7 +225,8 @@ static pg_prep *prep_slot(pg_conn *c, const pg_stmt *st)
     size_t j = (size_t)st->hash & (c->prep_cap - 1);
     for (;;) {
         pg_prep *e = &c->prep[j];
-        if (!e->sql || (e->hash == st->hash && strcmp(e->sql, st->sql) == 0))
+        if (!e->sql || (e->hash == st->hash && e->sql_len == st->sql_len &&
+                        memcmp(e->sql, st->sql, st->sql_len) == 0))
             return e;
         j = (j + 1) & (c->prep_cap - 1);
     }
@@ -277,6 +278,7 @@ int daoc__pg_stmt(daoc__pg *q, const daoc__schema *s, uint32_t code, pg_stmt **o
         }
         PQclear(r);
         e->sql = copy;
+        e->sql_len = st->sql_len;
         e->hash = st->hash;
         memcpy(e->name, name, sizeof name);
         c->prep_len++;

@@ -100,6 +100,7 @@ typedef struct pg_stmt {
 typedef struct pg_prep {
     uint64_t hash;
     char *sql; /* owned copy; NULL = free slot */
+    size_t sql_len;
     char name[16];
 } pg_prep;
 
