@@ -1,10 +1,12 @@
 /*
- * rand.c -- random identifiers from the kernel's CSPRNG (getrandom) and the
- * wall clock.  No user-space PRNG: ids must not be predictable.
+ * rand.c -- random identifiers from the kernel's CSPRNG (getrandom, fetched
+ * in per-thread batches) and the wall clock.  No user-space PRNG: ids must
+ * not be predictable.
  */
 #include "core/rand.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <string.h>
 #include <sys/random.h>
@@ -12,17 +14,60 @@
 
 #include "daoc.h"
 
-static int fill(unsigned char *p, size_t n)
+/* Kernel randomness fetched in batches: one getrandom() call serves many
+ * ids (a system call per UUID cost about 1 us on the benchmark machine,
+ * against a 25-40 us insert).  Each thread has its own batch; bytes are
+ * handed out once and wiped; a forked child drops the batch it inherited
+ * (pthread_atfork), so parent and child never hand out the same bytes. */
+#define BATCH 256
+
+static _Thread_local struct {
+    unsigned char b[BATCH];
+    size_t left; /* unused bytes at the front of b */
+} g_batch;
+
+static pthread_once_t g_once = PTHREAD_ONCE_INIT;
+
+static void forget_batch(void)
 {
-    while (n) {
-        ssize_t r = getrandom(p, n, 0);
+    memset(g_batch.b, 0, sizeof g_batch.b);
+    g_batch.left = 0;
+}
+
+static void register_fork_handler(void) { (void)pthread_atfork(NULL, NULL, forget_batch); }
+
+static int refill(void)
+{
+    size_t got = 0;
+    while (got < BATCH) {
+        ssize_t r = getrandom(g_batch.b + got, BATCH - got, 0);
         if (r < 0) {
             if (errno == EINTR)
                 continue;
             return DAOC_EIO;
         }
-        p += r;
-        n -= (size_t)r;
+        got += (size_t)r;
+    }
+    g_batch.left = BATCH;
+    return DAOC_OK;
+}
+
+static int fill(unsigned char *p, size_t n)
+{
+    (void)pthread_once(&g_once, register_fork_handler);
+    while (n) {
+        if (g_batch.left == 0) {
+            int rc = refill();
+            if (rc != DAOC_OK)
+                return rc;
+        }
+        size_t k = n < g_batch.left ? n : g_batch.left;
+        unsigned char *src = g_batch.b + g_batch.left - k;
+        memcpy(p, src, k);
+        memset(src, 0, k); /* handed out once */
+        g_batch.left -= k;
+        p += k;
+        n -= k;
     }
     return DAOC_OK;
 }

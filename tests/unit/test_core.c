@@ -1,5 +1,7 @@
 /* test_core.c -- values, JSON, base64, error objects and message assembly. */
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "core/alloc.h"
 #include "core/b64.h"
@@ -283,4 +285,31 @@ TEST(rows_in_one_block_free_once_and_detach_as_copies)
         ASSERT_TRUE((v[i]->flags & DAOC__VF_EMBEDDED) == 0);
         daoc_value_free(v[i]);
     }
+}
+
+/* Randomness comes in per-thread batches (rand.c); a forked child must not
+ * hand out the bytes its parent will: the next UUID of each differs. */
+TEST(uuids_differ_across_fork)
+{
+    char a[37], b[37], c[37];
+    ASSERT_INT(daoc__uuid_v4(a), DAOC_OK); /* the batch is filled */
+    int fds[2];
+    ASSERT_INT(pipe(fds), 0);
+    pid_t pid = fork();
+    ASSERT_TRUE(pid >= 0);
+    if (pid == 0) {
+        char mine[37] = "";
+        (void)daoc__uuid_v4(mine);
+        ssize_t w = write(fds[1], mine, 36);
+        _exit(w == 36 ? 0 : 1);
+    }
+    ASSERT_INT(daoc__uuid_v4(b), DAOC_OK);
+    close(fds[1]);
+    ASSERT_INT((int)read(fds[0], c, 36), 36);
+    c[36] = '\0';
+    close(fds[0]);
+    int st = 0;
+    ASSERT_INT((int)waitpid(pid, &st, 0), (int)pid);
+    ASSERT_TRUE(strcmp(a, b) != 0);
+    ASSERT_TRUE(strcmp(b, c) != 0); /* without the fork handler they were equal */
 }
