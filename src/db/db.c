@@ -167,6 +167,10 @@ static int add_core_entities(daoc_db *db, daoc_error **err)
         daoc_value_free(def);
         if (rc != DAOC_OK)
             return rc;
+        /* workspaces come first: every workspaceable table after them may
+         * need the default one (store.h, default_ws) */
+        if (i == 0 && (rc = daoc__db_ensure_default_ws(db, err)) != DAOC_OK)
+            return rc;
     }
     return DAOC_OK;
 }
@@ -208,8 +212,10 @@ int daoc__db_ensure_default_ws(daoc_db *db, daoc_error **err)
     for (int attempt = 0; attempt < 3; attempt++) {
         char *msg = NULL;
         int rc = daoc__db_workspace_by_name(db, "default", 7, db->default_ws, &msg);
-        if (rc == DAOC_OK)
+        if (rc == DAOC_OK) {
+            memcpy(db->store->default_ws, db->default_ws, sizeof db->default_ws);
             return DAOC_OK;
+        }
         if (rc != DAOC_ENOTFOUND) {
             if (rc != DAOC_ENOMEM) {
                 int erc = set_err(err, "store error",
@@ -345,9 +351,6 @@ int daoc_db_open(daoc_db **out, const daoc_config *cfg, daoc_error **err)
     if (rc != DAOC_OK)
         goto fail;
     rc = add_plugin_entities(db, err);
-    if (rc != DAOC_OK)
-        goto fail;
-    rc = daoc__db_ensure_default_ws(db, err);
     if (rc != DAOC_OK)
         goto fail;
     in_tx = false;

@@ -169,6 +169,13 @@ struct daoc__store {
     const daoc__store_ops *ops;
     daoc_log_fn log;
     void *log_ud;
+    /* The default workspace's id, set by the db layer as soon as it is known
+     * (before any workspaceable table is ensured).  ensure_table of a
+     * workspaceable schema whose table predates workspaces (no ws_id column:
+     * a database an earlier daoc made) adds the column and puts the rows it
+     * holds in this workspace, as Kong's 2.1 migration did; its unique
+     * constraints stay global (stricter) until migrations rebuild them. */
+    char default_ws[37];
 };
 
 /* Constructors (one per store). */

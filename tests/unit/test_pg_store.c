@@ -760,3 +760,44 @@ TEST(workspaceable_tables_get_kongs_ws_id_layout)
     PQclear(PQexec(c, "SET client_min_messages TO WARNING; DROP SCHEMA daocws CASCADE"));
     PQfinish(c);
 }
+
+/* A database an earlier daoc made (consumers without ws_id): opening it
+ * adds the column and puts its rows in the default workspace (store.h,
+ * default_ws). */
+TEST(tables_from_before_workspaces_are_upgraded_at_open)
+{
+    PGconn *c = raw();
+    ASSERT_NOT_NULL(c);
+    PGresult *r = PQexec(c, "SET client_min_messages TO WARNING;"
+                            "DROP SCHEMA IF EXISTS oldws CASCADE; CREATE SCHEMA oldws;"
+                            "CREATE TABLE oldws.consumers (id UUID PRIMARY KEY, "
+                            "created_at TIMESTAMP WITH TIME ZONE, updated_at TIMESTAMP WITH TIME "
+                            "ZONE, username TEXT UNIQUE, custom_id TEXT UNIQUE, tags TEXT[]);"
+                            "INSERT INTO oldws.consumers (id, username) VALUES ('" U1 "', 'old');");
+    ASSERT_INT(PQresultStatus(r), PGRES_COMMAND_OK);
+    PQclear(r);
+    daoc_config *cfg = config();
+    ASSERT_NOT_NULL(cfg);
+    char why[200], got[200];
+    ASSERT_INT(daoc_config_set(cfg, "pg_schema", "oldws", why, sizeof why), DAOC_OK);
+    daoc_db *db = NULL;
+    daoc_error *err = NULL;
+    int rc = daoc_db_open(&db, cfg, &err);
+    if (rc != DAOC_OK)
+        fprintf(stderr, "  open: %s\n", err ? daoc_error_string(err) : "?");
+    ASSERT_INT(rc, DAOC_OK);
+    daoc_config_free(cfg);
+    daoc_value *key = daoc_str("old"), *row = NULL;
+    ASSERT_INT(daoc_dao_select_by(daoc_db_dao(db, "consumers"), "username", key, NULL, &row, &err),
+               DAOC_OK);
+    ASSERT_NOT_NULL(row);
+    daoc_value_free(row);
+    daoc_value_free(key);
+    query1(c, "SELECT count(*) FROM oldws.consumers c JOIN oldws.workspaces w ON w.id = c.ws_id "
+              "AND w.name = 'default'",
+           got, sizeof got);
+    ASSERT_STR(got, "1");
+    daoc_db_close(db);
+    PQclear(PQexec(c, "SET client_min_messages TO WARNING; DROP SCHEMA oldws CASCADE"));
+    PQfinish(c);
+}

@@ -1123,3 +1123,59 @@ TEST(allocation_failures_report_enomem)
     daoc_value_free(tags);
     close_store(st);
 }
+
+/* A database an earlier daoc made (consumers without ws_id): opening it
+ * adds the column and puts its rows in the default workspace, so they stay
+ * visible and writable (store.h, default_ws). */
+TEST(tables_from_before_workspaces_are_upgraded_at_open)
+{
+    char path[] = "/tmp/daoc_old_layout_XXXXXX";
+    int fd = mkstemp(path);
+    ASSERT_TRUE(fd >= 0);
+    close(fd);
+    sqlite3 *raw = NULL;
+    ASSERT_INT(sqlite3_open(path, &raw), SQLITE_OK);
+    ASSERT_INT(sqlite3_exec(raw,
+                            "CREATE TABLE consumers (id TEXT NOT NULL, created_at INTEGER, "
+                            "updated_at INTEGER, username TEXT UNIQUE, custom_id TEXT UNIQUE, "
+                            "tags TEXT, PRIMARY KEY (id)) WITHOUT ROWID;"
+                            "INSERT INTO consumers (id, created_at, username) VALUES "
+                            "('6a0c2a4e-7b29-4f35-9b57-27b1b3a5d0c1', 1700000000, 'old');",
+                            NULL, NULL, NULL),
+               SQLITE_OK);
+    sqlite3_close(raw);
+    daoc_config *cfg = NULL;
+    char why[200];
+    ASSERT_INT(daoc_config_load(&cfg, NULL, why, sizeof why), DAOC_OK);
+    ASSERT_INT(daoc_config_set(cfg, "database", "sqlite", why, sizeof why), DAOC_OK);
+    ASSERT_INT(daoc_config_set(cfg, "sqlite_path", path, why, sizeof why), DAOC_OK);
+    daoc_db *db = NULL;
+    daoc_error *err = NULL;
+    ASSERT_INT(daoc_db_open(&db, cfg, &err), DAOC_OK);
+    daoc_config_free(cfg);
+    daoc_dao *consumers = daoc_db_dao(db, "consumers");
+    daoc_value *key = daoc_str("old"), *row = NULL;
+    ASSERT_INT(daoc_dao_select_by(consumers, "username", key, NULL, &row, &err), DAOC_OK);
+    ASSERT_NOT_NULL(row);
+    daoc_value_free(row);
+    row = NULL;
+    daoc_value_free(key);
+    daoc_value *in = J("{\"username\":\"new\"}");
+    ASSERT_INT(daoc_dao_insert(consumers, in, NULL, &row, &err), DAOC_OK);
+    daoc_value_free(row);
+    daoc_value_free(in);
+    daoc_db_close(db);
+    /* opening again finds the column and changes nothing */
+    ASSERT_INT(daoc_config_load(&cfg, NULL, why, sizeof why), DAOC_OK);
+    ASSERT_INT(daoc_config_set(cfg, "sqlite_path", path, why, sizeof why), DAOC_OK);
+    ASSERT_INT(daoc_db_open(&db, cfg, &err), DAOC_OK);
+    daoc_config_free(cfg);
+    daoc_value *rows = NULL;
+    char *next = NULL;
+    ASSERT_INT(daoc_dao_page(daoc_db_dao(db, "consumers"), 0, NULL, NULL, &rows, &next, &err),
+               DAOC_OK);
+    ASSERT_INT((int)daoc_value_len(rows), 2);
+    daoc_value_free(rows);
+    daoc_db_close(db);
+    unlink(path);
+}

@@ -33,6 +33,7 @@
 #include "core/alloc.h"
 #include "core/rand.h"
 #include "core/value.h"
+#include "store/ddl.h"
 #include "store/postgres/pg_int.h"
 
 static void clear_msg(char **msg)
@@ -55,6 +56,56 @@ static int put_ws(const daoc__schema *s, const PGresult *res, int r, bool show, 
 
 /* ---- ensure_table ------------------------------------------------------- */
 
+/* Runs sql with $1 = text on the operation's connection; *rows (optional)
+ * receives the number of rows returned. */
+static int run1(daoc__pg *q, const char *sql, const char *text, int *rows, char **msg)
+{
+    const char *p[1] = {text};
+    PGresult *r = PQexecParams(q->cur->pg, sql, 1, NULL, p, NULL, NULL, 0);
+    ExecStatusType t = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+    int rc = DAOC_OK;
+    if (t == PGRES_TUPLES_OK || t == PGRES_COMMAND_OK) {
+        if (rows)
+            *rows = PQntuples(r);
+    } else {
+        rc = daoc__pg_error(q, r, msg);
+    }
+    PQclear(r);
+    return rc;
+}
+
+/* A workspaceable table an earlier daoc created without ws_id gets the
+ * column, its rows the default workspace (store.h, default_ws). */
+static int ws_upgrade(daoc__pg *q, const daoc__schema *s, char **msg)
+{
+    const char *t = daoc__pg_table(s);
+    int n = 0;
+    int rc = run1(q,
+                  "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() "
+                  "AND table_name = $1 AND column_name = 'ws_id'",
+                  t, &n, msg);
+    if (rc != DAOC_OK || n > 0)
+        return rc;
+    daoc__buf b = DAOC__BUF_INIT;
+    daoc__buf_puts(&b, "ALTER TABLE ");
+    daoc__sql_ident(&b, t);
+    daoc__buf_puts(&b, " ADD COLUMN IF NOT EXISTS \"ws_id\" UUID REFERENCES \"workspaces\" (\"id\")");
+    daoc__buf_putc(&b, '\0'); /* "ALTER ...\0UPDATE ...": two statements in one buffer */
+    size_t upd = b.len;
+    daoc__buf_puts(&b, "UPDATE ");
+    daoc__sql_ident(&b, t);
+    daoc__buf_puts(&b, " SET \"ws_id\" = $1 WHERE \"ws_id\" IS NULL");
+    if (b.failed) {
+        daoc__buf_free(&b);
+        return DAOC_ENOMEM;
+    }
+    rc = daoc__pg_exec(q, b.data, msg);
+    if (rc == DAOC_OK && q->base.default_ws[0])
+        rc = run1(q, b.data + upd, q->base.default_ws, NULL, msg);
+    daoc__buf_free(&b);
+    return rc;
+}
+
 static int ensure_table_on(daoc__store *st, const daoc__schema *s, char **msg)
 {
     daoc__pg *q = (daoc__pg *)st;
@@ -71,6 +122,8 @@ static int ensure_table_on(daoc__store *st, const daoc__schema *s, char **msg)
     }
     int rc = daoc__pg_exec(q, b.data, msg);
     daoc__buf_free(&b);
+    if (rc == DAOC_OK && s->workspaceable)
+        rc = ws_upgrade(q, s, msg);
     if (rc != DAOC_OK)
         return rc;
     return daoc__registry_add(&q->reg, s);

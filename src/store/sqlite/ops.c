@@ -15,6 +15,7 @@
 #include "core/alloc.h"
 #include "core/rand.h"
 #include "core/value.h"
+#include "store/ddl.h"
 #include "store/sqlite/sqlite_int.h"
 
 /* A bind failure: SQLITE_NOMEM, or a misuse with no connection error. */
@@ -55,6 +56,53 @@ static int bind_ws(sqlite3_stmt *st, const daoc__schema *s, size_t ncol, const c
 
 /* ---- ensure_table ------------------------------------------------------- */
 
+/* Runs sql with parameter ?1 = text (may be NULL); *row tells whether it
+ * returned a row. */
+static int run1(daoc__sqlite *q, const char *sql, const char *text, bool *row, char **msg)
+{
+    sqlite3_stmt *st = NULL;
+    int src = sqlite3_prepare_v2(q->db, sql, -1, &st, NULL);
+    if (src == SQLITE_OK && text)
+        src = sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
+    if (src == SQLITE_OK)
+        src = sqlite3_step(st);
+    if (row)
+        *row = src == SQLITE_ROW;
+    int rc = src == SQLITE_ROW || src == SQLITE_DONE ? DAOC_OK : daoc__sq_error(q, src, msg);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* A workspaceable table an earlier daoc created without ws_id gets the
+ * column, its rows the default workspace (store.h, default_ws). */
+static int ws_upgrade(daoc__sqlite *q, const daoc__schema *s, char **msg)
+{
+    const char *t = s->table_name ? s->table_name : s->name;
+    bool has = false;
+    int rc = run1(q, "SELECT 1 FROM pragma_table_info(?1) WHERE name = 'ws_id'", t, &has, msg);
+    if (rc != DAOC_OK || has)
+        return rc;
+    /* "ALTER ...\0UPDATE ...": two statements in one buffer */
+    daoc__buf b = DAOC__BUF_INIT;
+    daoc__buf_puts(&b, "ALTER TABLE ");
+    daoc__sql_ident(&b, t);
+    daoc__buf_puts(&b, " ADD COLUMN \"ws_id\" TEXT REFERENCES \"workspaces\" (\"id\")");
+    daoc__buf_putc(&b, '\0');
+    size_t upd = b.len;
+    daoc__buf_puts(&b, "UPDATE ");
+    daoc__sql_ident(&b, t);
+    daoc__buf_puts(&b, " SET \"ws_id\" = ?1 WHERE \"ws_id\" IS NULL");
+    if (b.failed) {
+        daoc__buf_free(&b);
+        return DAOC_ENOMEM;
+    }
+    rc = daoc__sq_exec(q, b.data, msg);
+    if (rc == DAOC_OK && q->base.default_ws[0])
+        rc = run1(q, b.data + upd, q->base.default_ws, NULL, msg);
+    daoc__buf_free(&b);
+    return rc;
+}
+
 static int sq_ensure_table(daoc__store *st, const daoc__schema *s, char **msg)
 {
     daoc__sqlite *q = (daoc__sqlite *)st;
@@ -71,6 +119,8 @@ static int sq_ensure_table(daoc__store *st, const daoc__schema *s, char **msg)
     }
     int rc = daoc__sq_exec(q, b.data, msg);
     daoc__buf_free(&b);
+    if (rc == DAOC_OK && s->workspaceable)
+        rc = ws_upgrade(q, s, msg);
     if (rc != DAOC_OK)
         return rc;
     return daoc__registry_add(&q->reg, s);
