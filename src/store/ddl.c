@@ -91,3 +91,21 @@ void daoc__ddl_ws(daoc__buf *b, const daoc__schema *s, const char *ws_type, daoc
         daoc__buf_puts(b, ",\n");
     }
 }
+
+size_t daoc__ddl_ws_upgrade(daoc__buf *b, const daoc__schema *s, const char *ws_type,
+                            const char *param)
+{
+    daoc__buf_puts(b, "ALTER TABLE ");
+    daoc__sql_ident(b, table(s));
+    daoc__buf_puts(b, " ADD COLUMN \"ws_id\" ");
+    daoc__buf_puts(b, ws_type);
+    daoc__buf_puts(b, " REFERENCES \"workspaces\" (\"id\")");
+    daoc__buf_putc(b, '\0');
+    size_t update = b->len;
+    daoc__buf_puts(b, "UPDATE ");
+    daoc__sql_ident(b, table(s));
+    daoc__buf_puts(b, " SET \"ws_id\" = ");
+    daoc__buf_puts(b, param);
+    daoc__buf_puts(b, " WHERE \"ws_id\" IS NULL");
+    return update;
+}

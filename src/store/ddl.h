@@ -21,4 +21,11 @@ typedef void (*daoc__ddl_namer)(daoc__buf *b, const char *table, const char *col
  * tables (store.h, "Table layout").  namer NULL: unnamed constraints. */
 void daoc__ddl_ws(daoc__buf *b, const daoc__schema *s, const char *ws_type, daoc__ddl_namer namer);
 
+/* The upgrade of a workspaceable table made before workspaces (store.h,
+ * default_ws): "ALTER TABLE ... ADD COLUMN ws_id" and, after a NUL, "UPDATE
+ * ... SET ws_id = <param> WHERE ws_id IS NULL" (param: the store's
+ * placeholder).  Returns the offset of the UPDATE in b. */
+size_t daoc__ddl_ws_upgrade(daoc__buf *b, const daoc__schema *s, const char *ws_type,
+                            const char *param);
+
 #endif

@@ -87,14 +87,7 @@ static int ws_upgrade(daoc__pg *q, const daoc__schema *s, char **msg)
     if (rc != DAOC_OK || n > 0)
         return rc;
     daoc__buf b = DAOC__BUF_INIT;
-    daoc__buf_puts(&b, "ALTER TABLE ");
-    daoc__sql_ident(&b, t);
-    daoc__buf_puts(&b, " ADD COLUMN IF NOT EXISTS \"ws_id\" UUID REFERENCES \"workspaces\" (\"id\")");
-    daoc__buf_putc(&b, '\0'); /* "ALTER ...\0UPDATE ...": two statements in one buffer */
-    size_t upd = b.len;
-    daoc__buf_puts(&b, "UPDATE ");
-    daoc__sql_ident(&b, t);
-    daoc__buf_puts(&b, " SET \"ws_id\" = $1 WHERE \"ws_id\" IS NULL");
+    size_t upd = daoc__ddl_ws_upgrade(&b, s, "UUID", "$1");
     if (b.failed) {
         daoc__buf_free(&b);
         return DAOC_ENOMEM;

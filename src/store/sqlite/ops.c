@@ -82,16 +82,8 @@ static int ws_upgrade(daoc__sqlite *q, const daoc__schema *s, char **msg)
     int rc = run1(q, "SELECT 1 FROM pragma_table_info(?1) WHERE name = 'ws_id'", t, &has, msg);
     if (rc != DAOC_OK || has)
         return rc;
-    /* "ALTER ...\0UPDATE ...": two statements in one buffer */
     daoc__buf b = DAOC__BUF_INIT;
-    daoc__buf_puts(&b, "ALTER TABLE ");
-    daoc__sql_ident(&b, t);
-    daoc__buf_puts(&b, " ADD COLUMN \"ws_id\" TEXT REFERENCES \"workspaces\" (\"id\")");
-    daoc__buf_putc(&b, '\0');
-    size_t upd = b.len;
-    daoc__buf_puts(&b, "UPDATE ");
-    daoc__sql_ident(&b, t);
-    daoc__buf_puts(&b, " SET \"ws_id\" = ?1 WHERE \"ws_id\" IS NULL");
+    size_t upd = daoc__ddl_ws_upgrade(&b, s, "TEXT", "?1");
     if (b.failed) {
         daoc__buf_free(&b);
         return DAOC_ENOMEM;
