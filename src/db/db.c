@@ -207,7 +207,7 @@ int daoc__db_workspace_by_name(daoc_db *db, const char *name, size_t n, char out
  * two nodes opening a new database at once may both try: the loser's insert
  * waits for the winner, fails on the unique name (a savepoint keeps the
  * transaction usable) and reads the winner's. */
-int daoc__db_ensure_default_ws(daoc_db *db, daoc_error **err)
+static int find_or_create_default(daoc_db *db, daoc_error **err)
 {
     for (int attempt = 0; attempt < 3; attempt++) {
         char *msg = NULL;
@@ -236,7 +236,8 @@ int daoc__db_ensure_default_ws(daoc_db *db, daoc_error **err)
         rc = daoc_dao_insert(daoc_db_dao(db, "workspaces"), ws, NULL, &out, &e);
         daoc_value_free(ws);
         daoc_value_free(out);
-        if (rc == DAOC_EDAO && daoc_error_code(e) == DAOC_ERR_UNIQUE_VIOLATION) {
+        if (rc == DAOC_EDAO && (daoc_error_code(e) == DAOC_ERR_UNIQUE_VIOLATION ||
+                                daoc_error_code(e) == DAOC_ERR_PRIMARY_KEY_VIOLATION)) {
             daoc_error_free(e);
             continue; /* another node created it: read it again */
         }
@@ -252,6 +253,30 @@ int daoc__db_ensure_default_ws(daoc_db *db, daoc_error **err)
                == DAOC_OK
                ? DAOC_ESTORE
                : DAOC_ENOMEM;
+}
+
+int daoc__db_ensure_default_ws(daoc_db *db, daoc_error **err)
+{
+    /* in a transaction (nested in the open's, or its own after a truncate):
+     * reads go to the primary, never to a replica that may lag */
+    char *msg = NULL;
+    int rc = db->store->ops->begin(db->store, &msg);
+    if (rc == DAOC_OK) {
+        rc = find_or_create_default(db, err);
+        if (rc != DAOC_OK) {
+            (void)db->store->ops->rollback(db->store);
+            return rc;
+        }
+        rc = db->store->ops->commit(db->store, &msg);
+    }
+    if (rc != DAOC_OK && rc != DAOC_ENOMEM) {
+        int erc = set_err(err, "store error",
+                          daoc__asprintf("cannot find the default workspace: %s",
+                                         msg ? msg : daoc_strerror(rc)));
+        rc = erc == DAOC_OK ? rc : erc;
+    }
+    daoc__free(msg);
+    return rc;
 }
 
 static int ensure_lua(daoc_db *db, daoc_error **err)
