@@ -22,6 +22,7 @@
 #include "core/alloc.h"
 #include "core/buf.h"
 #include "core/error.h"
+#include "core/rand.h"
 #include "core/value.h"
 #include "dao/dao.h"
 #include "db/db.h"
@@ -155,21 +156,6 @@ static int check_pagination(const daoc_value *pg, bool paging, daoc__dao_opts *o
     return rc;
 }
 
-/* Kong's is_valid_uuid: 36 characters, 8-4-4-4-12 hex digits. */
-static bool is_uuid(const char *s, size_t n)
-{
-    if (n != 36)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-        if (dash ? c != '-'
-                 : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
-            return false;
-    }
-    return true;
-}
-
 /* Kong: a truthy `workspace` must be a string -- a UUID, or the name of an
  * existing workspace, looked up -- or null (global); false is ignored.
  * Fills o->ws / o->ws_global; a failed lookup is the store's error. */
@@ -184,7 +170,7 @@ static int check_workspace(const daoc_dao *dao, const daoc_value *ws, daoc__dao_
     }
     if (ws->type != DAOC_TSTR)
         return seterr(errors, "workspace", "must be a string or null");
-    if (is_uuid(ws->u.s, ws->len)) {
+    if (daoc__is_uuid(ws->u.s, ws->len)) { /* Kong's is_valid_uuid */
         /* lowercase: the text form both stores compare with */
         for (size_t i = 0; i < 36; i++) {
             char c = ws->u.s[i];
