@@ -61,10 +61,11 @@ int daoc__dao_row_to_entity(const daoc_dao *dao, daoc_value *row, bool nulls)
     return daoc__schema_process_auto_fields(dao->schema, row, DAOC__CTX_SELECT, nulls, -1.0);
 }
 
-int daoc__dao_fix_ws(const daoc_dao *dao, daoc_value *row, const daoc__dao_opts *o)
+int daoc__dao_row_out(const daoc_dao *dao, daoc_value *row, const daoc__dao_opts *o)
 {
-    if (!o->show_ws_id || !dao->schema->workspaceable || !row || !dao->db)
-        return DAOC_OK;
+    int rc = daoc__dao_row_to_entity(dao, row, o->nulls);
+    if (rc != DAOC_OK || !o->show_ws_id || !dao->schema->workspaceable || !row || !dao->db)
+        return rc;
     const daoc_value *ws = daoc__obj_getn(row, "ws_id", 5);
     if (ws && ws->type != DAOC_TNULL)
         return DAOC_OK;

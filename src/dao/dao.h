@@ -72,9 +72,10 @@ static inline const char *daoc__dao_ws(const daoc__dao_opts *o)
     return o->ws_global || !o->ws[0] ? NULL : o->ws;
 }
 
-/* Puts the default workspace id in place of a null "ws_id" of row (shown
- * with show_ws_id), as Kong's row_to_entity does.  DAOC_OK or DAOC_ENOMEM. */
-int daoc__dao_fix_ws(const daoc_dao *dao, daoc_value *row, const daoc__dao_opts *o);
+/* row_to_entity for a row returned to the caller, with its options: nulls,
+ * and show_ws_id (a null "ws_id" shows as the default workspace's id, as
+ * Kong's row_to_entity does).  DAOC_OK or DAOC_ENOMEM. */
+int daoc__dao_row_out(const daoc_dao *dao, daoc_value *row, const daoc__dao_opts *o);
 
 /* Validates `opts` (may be NULL) like Kong's validate_options_value; fills
  * *o.  Invalid options: DAOC_EDAO with code 11 in *err. */

@@ -142,9 +142,7 @@ int daoc__dao_fetch(daoc_dao *dao, const daoc__key *k, const daoc__dao_opts *o,
         return daoc__dao_store_fail(dao, err, rc, NULL, NULL, msg);
     if (!row)
         return DAOC_OK;
-    rc = daoc__dao_row_to_entity(dao, row, o->nulls);
-    if (rc == DAOC_OK)
-        rc = daoc__dao_fix_ws(dao, row, o);
+    rc = daoc__dao_row_out(dao, row, o);
     if (rc != DAOC_OK) {
         daoc_value_free(row);
         return rc;
@@ -237,11 +235,8 @@ int daoc__dao_page_v(daoc_dao *dao, long fk_field, const daoc_value *fk, const d
     daoc_value_free(after);
     if (rc != DAOC_OK)
         return daoc__dao_store_fail(dao, err, rc, NULL, NULL, msg);
-    for (size_t i = 0; i < got->len && rc == DAOC_OK; i++) {
-        rc = daoc__dao_row_to_entity(dao, got->u.a[i], o.nulls);
-        if (rc == DAOC_OK)
-            rc = daoc__dao_fix_ws(dao, got->u.a[i], &o);
-    }
+    for (size_t i = 0; i < got->len && rc == DAOC_OK; i++)
+        rc = daoc__dao_row_out(dao, got->u.a[i], &o);
     if (rc == DAOC_OK && more && got->len)
         rc = daoc__offset_encode(s, got->u.a[got->len - 1], next_offset);
     if (rc != DAOC_OK) {

@@ -228,9 +228,7 @@ static int copy_entity(const daoc_value *entity, daoc_value **out)
 
 static int finish_row(daoc_dao *dao, daoc_value *row, const daoc__dao_opts *o, daoc_value **out)
 {
-    int rc = daoc__dao_row_to_entity(dao, row, o->nulls);
-    if (rc == DAOC_OK)
-        rc = daoc__dao_fix_ws(dao, row, o);
+    int rc = daoc__dao_row_out(dao, row, o);
     if (rc != DAOC_OK) {
         daoc_value_free(row);
         return rc;
