@@ -324,7 +324,7 @@ static void push_schema(lua_State *L, struct daoc__lua *ls, const daoc__schema *
     lua_newtable(L);
     lua_pushstring(L, s->name);
     lua_setfield(L, -2, "name");
-    lua_pushstring(L, s->table_name ? s->table_name : s->name);
+    lua_pushstring(L, daoc__schema_table(s));
     lua_setfield(L, -2, "table_name");
     push_name_list(L, s, s->pk, s->npk);
     lua_setfield(L, -2, "primary_key");

@@ -249,4 +249,16 @@ int daoc__luapat_match(const char *s, size_t slen, const char *p, size_t plen, c
  * author; implemented in luapat.c.) */
 int daoc__luapat_check(const char *p, size_t plen, const char **err);
 
+/* The SQL names every store uses: the table (table_name, else the entity
+ * name) and a field's column (column, else the field name). */
+static inline const char *daoc__schema_table(const daoc__schema *s)
+{
+    return s->table_name ? s->table_name : s->name;
+}
+
+static inline const char *daoc__field_column(const daoc__field *f)
+{
+    return f->column ? f->column : f->name;
+}
+
 #endif

@@ -23,16 +23,12 @@ void daoc__sql_ident(daoc__buf *b, const char *name)
     daoc__buf_putc(b, '"');
 }
 
-static const char *col(const daoc__field *f) { return f->column ? f->column : f->name; }
-
-static const char *table(const daoc__schema *s) { return s->table_name ? s->table_name : s->name; }
-
 static void pk_cols(daoc__buf *b, const daoc__schema *s)
 {
     for (size_t j = 0; j < s->npk; j++) {
         if (j)
             daoc__buf_puts(b, ", ");
-        daoc__sql_ident(b, col(&s->fields[s->pk[j]]));
+        daoc__sql_ident(b, daoc__field_column(&s->fields[s->pk[j]]));
     }
 }
 
@@ -42,7 +38,7 @@ static void lead(daoc__buf *b, const daoc__schema *s, const char *c, const char 
 {
     daoc__buf_puts(b, "  ");
     if (namer) {
-        namer(b, table(s), c, suffix);
+        namer(b, daoc__schema_table(s), c, suffix);
         daoc__buf_putc(b, ' ');
     }
 }
@@ -56,11 +52,11 @@ void daoc__ddl_ws(daoc__buf *b, const daoc__schema *s, const char *ws_type, daoc
     daoc__buf_puts(b, ws_type);
     if (namer) {
         daoc__buf_putc(b, ' ');
-        namer(b, table(s), "ws_id", "fkey");
+        namer(b, daoc__schema_table(s), "ws_id", "fkey");
     }
     daoc__buf_puts(b, " REFERENCES \"workspaces\" (\"id\"),\n");
     /* (pk, ws_id): what the two-column foreign keys of children reference */
-    snprintf(name, sizeof name, "%s_ws_id", col(&s->fields[s->pk[0]]));
+    snprintf(name, sizeof name, "%s_ws_id", daoc__field_column(&s->fields[s->pk[0]]));
     lead(b, s, name, "unique", namer);
     daoc__buf_puts(b, "UNIQUE (");
     pk_cols(b, s);
@@ -69,23 +65,23 @@ void daoc__ddl_ws(daoc__buf *b, const daoc__schema *s, const char *ws_type, daoc
         const daoc__field *f = &s->fields[i];
         if (f->transient || !daoc__store_unique_ws(s, f) || (s->npk == 1 && s->pk[0] == i))
             continue;
-        snprintf(name, sizeof name, "ws_id_%s", col(f));
+        snprintf(name, sizeof name, "ws_id_%s", daoc__field_column(f));
         lead(b, s, name, "unique", namer);
         daoc__buf_puts(b, "UNIQUE (\"ws_id\", ");
-        daoc__sql_ident(b, col(f));
+        daoc__sql_ident(b, daoc__field_column(f));
         daoc__buf_puts(b, "),\n");
     }
     for (size_t i = 0; i < s->nfields; i++) {
         const daoc__field *f = &s->fields[i];
         if (f->transient || !daoc__store_fk_ws(s, f))
             continue;
-        lead(b, s, col(f), "fkey", namer);
+        lead(b, s, daoc__field_column(f), "fkey", namer);
         daoc__buf_puts(b, "FOREIGN KEY (");
-        daoc__sql_ident(b, col(f));
+        daoc__sql_ident(b, daoc__field_column(f));
         daoc__buf_puts(b, ", \"ws_id\") REFERENCES ");
-        daoc__sql_ident(b, table(f->ref));
+        daoc__sql_ident(b, daoc__schema_table(f->ref));
         daoc__buf_puts(b, " (");
-        daoc__sql_ident(b, col(&f->ref->fields[f->ref->pk[0]]));
+        daoc__sql_ident(b, daoc__field_column(&f->ref->fields[f->ref->pk[0]]));
         daoc__buf_puts(b, ", \"ws_id\") ON DELETE ");
         daoc__buf_puts(b, daoc__on_delete_sql(f->on_delete));
         daoc__buf_puts(b, ",\n");
@@ -96,14 +92,14 @@ size_t daoc__ddl_ws_upgrade(daoc__buf *b, const daoc__schema *s, const char *ws_
                             const char *param)
 {
     daoc__buf_puts(b, "ALTER TABLE ");
-    daoc__sql_ident(b, table(s));
+    daoc__sql_ident(b, daoc__schema_table(s));
     daoc__buf_puts(b, " ADD COLUMN \"ws_id\" ");
     daoc__buf_puts(b, ws_type);
     daoc__buf_puts(b, " REFERENCES \"workspaces\" (\"id\")");
     daoc__buf_putc(b, '\0');
     size_t update = b->len;
     daoc__buf_puts(b, "UPDATE ");
-    daoc__sql_ident(b, table(s));
+    daoc__sql_ident(b, daoc__schema_table(s));
     daoc__buf_puts(b, " SET \"ws_id\" = ");
     daoc__buf_puts(b, param);
     daoc__buf_puts(b, " WHERE \"ws_id\" IS NULL");

@@ -20,12 +20,12 @@
 
 const char *daoc__pg_table(const daoc__schema *s)
 {
-    return s->table_name ? s->table_name : s->name;
+    return daoc__schema_table(s);
 }
 
 const char *daoc__pg_col(const daoc__field *f)
 {
-    return f->column ? f->column : f->name;
+    return daoc__field_column(f);
 }
 
 const daoc__field *daoc__pg_ref_pk(const daoc__field *f)

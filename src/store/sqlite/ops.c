@@ -77,7 +77,7 @@ static int run1(daoc__sqlite *q, const char *sql, const char *text, bool *row, c
  * column, its rows the default workspace (store.h, default_ws). */
 static int ws_upgrade(daoc__sqlite *q, const daoc__schema *s, char **msg)
 {
-    const char *t = s->table_name ? s->table_name : s->name;
+    const char *t = daoc__schema_table(s);
     bool has = false;
     int rc = run1(q, "SELECT 1 FROM pragma_table_info(?1) WHERE name = 'ws_id'", t, &has, msg);
     if (rc != DAOC_OK || has)

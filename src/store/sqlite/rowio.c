@@ -347,7 +347,7 @@ int daoc__sq_row(const daoc__schema *s, sqlite3_stmt *st, double now, daoc_value
         if (bad_json) {
             rc = DAOC_ESTORE;
             if (msg && !(*msg = daoc__asprintf("invalid JSON stored in column '%s' of '%s'",
-                                               f->column ? f->column : f->name, s->name)))
+                                               daoc__field_column(f), s->name)))
                 rc = DAOC_ENOMEM;
             goto fail;
         }

@@ -18,12 +18,12 @@
 
 static const char *col_name(const daoc__field *f)
 {
-    return f->column ? f->column : f->name;
+    return daoc__field_column(f);
 }
 
 static const char *table_name(const daoc__schema *s)
 {
-    return s->table_name ? s->table_name : s->name;
+    return daoc__schema_table(s);
 }
 
 static void param(daoc__buf *b, int n)

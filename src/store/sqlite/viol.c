@@ -36,7 +36,7 @@ static long field_by_column(const daoc__schema *s, const char *col, size_t n)
 {
     for (size_t i = 0; i < s->nfields; i++) {
         const daoc__field *f = &s->fields[i];
-        const char *c = f->column ? f->column : f->name;
+        const char *c = daoc__field_column(f);
         if (!f->transient && strlen(c) == n && memcmp(c, col, n) == 0)
             return (long)i;
     }
