@@ -32,6 +32,7 @@
  *           a DAO scan of all rows, and after three more (4x the rows).
  * It measures; it does not judge correctness (the test suites do).
  */
+#include <dirent.h>
 #include <libpq-fe.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -39,6 +40,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "daoc.h"
 
@@ -379,12 +381,62 @@ static void *run_phase(void *arg)
 
 static worker g_w[MAXTHREADS];
 
+/* CPU seconds (user + system) of this process so far. */
+static double cpu_self(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+/* CPU seconds of every process on this machine named "postgres" (the
+ * server, when it is local: how much server work a side costs); 0 when
+ * /proc cannot be read. */
+static double cpu_server(void)
+{
+    static long hz;
+    if (!hz)
+        hz = sysconf(_SC_CLK_TCK);
+    DIR *d = opendir("/proc");
+    if (!d)
+        return 0;
+    double sum = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] < '1' || e->d_name[0] > '9')
+            continue;
+        char path[300], buf[512];
+        snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            continue;
+        size_t n = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        buf[n] = 0;
+        char *open = strchr(buf, '('), *close = strrchr(buf, ')');
+        if (!open || !close || strncmp(open + 1, "postgres", 8) != 0)
+            continue;
+        unsigned long ut = 0, st = 0;
+        /* after "(comm) ": state and 10 more fields, then utime stime */
+        if (sscanf(close + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) == 2)
+            sum += (double)(ut + st) / (double)hz;
+    }
+    closedir(d);
+    return sum;
+}
+
+/* CPU seconds spent by each phase, this process and the server's. */
+static double g_cpu_client[NPHASES], g_cpu_server[NPHASES];
+static long g_cpu_ops[NPHASES];
+
 /* Runs one phase (or slice of one) on every thread at once; adds the
  * operations of all threads to *ops and the longest thread's time to *secs. */
 static void phase(int ph, long scan_limit, double secs_each, long *ops, double *secs)
 {
     pthread_t th[MAXTHREADS];
     g_secs_now = secs_each;
+    double c0 = cpu_self(), s0 = cpu_server();
     for (int i = 0; i < NTHREADS; i++) {
         g_w[i].phase = ph;
         g_w[i].scan_limit = scan_limit;
@@ -395,9 +447,12 @@ static void phase(int ph, long scan_limit, double secs_each, long *ops, double *
     for (int i = 0; i < NTHREADS; i++) {
         pthread_join(th[i], NULL);
         *ops += g_w[i].ops;
+        g_cpu_ops[ph] += g_w[i].ops;
         if (g_w[i].secs > longest)
             longest = g_w[i].secs;
     }
+    g_cpu_client[ph] += cpu_self() - c0;
+    g_cpu_server[ph] += cpu_server() - s0;
     *secs += longest;
 }
 
@@ -511,6 +566,9 @@ int main(int argc, char **argv)
             rss0, rss1, g_scan_rows, (double)n_1 / s_1, rss2, 3 * g_scan_rows);
 
     double rate[NPHASES][32], q_sel[32], q_ins[32], q_scan[32];
+    memset(g_cpu_client, 0, sizeof g_cpu_client);
+    memset(g_cpu_server, 0, sizeof g_cpu_server);
+    memset(g_cpu_ops, 0, sizeof g_cpu_ops);
     for (int r = 0; r < rounds; r++) {
         for (int pair = 0; pair < 3; pair++)
             pair_round(pair * 2, pair * 2 + 1, pair == 2, &rate[pair * 2][r],
@@ -524,6 +582,15 @@ int main(int argc, char **argv)
         fprintf(stderr, " ratios select %.2f insert %.2f scan %.2f\n", q_sel[r], q_ins[r],
                 q_scan[r]);
     }
+    /* where the time goes: CPU per operation of this process (both
+     * threads) and of the local server's processes, over every round */
+    fprintf(stderr, "cpu per op (us, client + server):");
+    for (int p = 0; p < NPHASES; p++)
+        if (g_cpu_ops[p])
+            fprintf(stderr, " %s %.2f + %.2f;", PHASE_NAMES[p],
+                    1e6 * g_cpu_client[p] / (double)g_cpu_ops[p],
+                    1e6 * g_cpu_server[p] / (double)g_cpu_ops[p]);
+    fprintf(stderr, "\n");
     double med[NPHASES];
     for (int p = 0; p < NPHASES; p++)
         med[p] = median(rate[p], rounds);
