@@ -362,15 +362,18 @@ TEST(a_handle_prepares_on_each_connection_its_operations_land_on)
     ASSERT_INT(sel(a, U1, &found, &msg), DAOC_OK);
     ASSERT_TRUE(found);
     ASSERT_INT(b->ops->commit(b, &msg), DAOC_OK);
-    /* affinity: a gets its own last connection back while it is idle */
-    const pg_conn *mine = ((daoc__pg *)a)->last_rw;
+    /* affinity: a's connection waits in a's slot and a gets it back */
+    daoc__pg *qa = (daoc__pg *)a, *qb = (daoc__pg *)b;
+    pg_conn *mine = atomic_load(&qa->slot_rw.conn);
     ASSERT_TRUE(mine != NULL && mine != held);
+    ASSERT_TRUE(atomic_load(&qb->slot_rw.conn) == held);
     ASSERT_INT(a->ops->begin(a, &msg), DAOC_OK);
-    ASSERT_TRUE(((daoc__pg *)a)->cur == mine);
+    ASSERT_TRUE(qa->cur == mine);
     ASSERT_INT(a->ops->commit(a, &msg), DAOC_OK);
-    /* steered to the connection b used, which has never seen a's select:
-     * prepared there on first use */
-    ((daoc__pg *)a)->last_rw = held;
+    /* steered to the connection b used (the two parked connections
+     * swapped), which has never seen a's select: prepared there on first use */
+    ASSERT_TRUE(atomic_exchange(&qa->slot_rw.conn, held) == mine);
+    ASSERT_TRUE(atomic_exchange(&qb->slot_rw.conn, mine) == held);
     size_t before = held->prep_len;
     ASSERT_INT(a->ops->begin(a, &msg), DAOC_OK);
     ASSERT_TRUE(((daoc__pg *)a)->cur == held);

@@ -15,7 +15,10 @@
  * text to the name it prepared it under, so a handle whose operations land
  * on different connections prepares on each exactly once, and handles
  * sharing a connection share its prepared statements.  Names (daoc_<n>) are
- * per connection and never reused.
+ * per connection and never reused, and connections are numbered for the
+ * life of the process, so a statement remembers the connection it last
+ * found its name on and skips the text lookup while its handle keeps that
+ * connection (pool.c parks it in the handle's slot between operations).
  *
  * Lost connections.  A failure that leaves the connection unusable marks it
  * broken (the pool discards it when it comes back) and fails the call with
@@ -107,10 +110,11 @@ int daoc__pg_acquire(daoc__pg *q, bool read, char **msg)
     }
     pg_conn *c = NULL;
     bool ro = read && q->ro;
-    int rc = daoc__pg_pool_get_pref(ro ? q->ro : q->rw, ro ? q->last_ro : q->last_rw, &c, msg);
+    int rc = daoc__pg_pool_get(ro ? q->ro : q->rw, ro ? &q->slot_ro : &q->slot_rw, &c, msg);
     if (rc != DAOC_OK)
         return rc;
-    PQsetNoticeProcessor(c->pg, notice, q);
+    c->notice = notice;
+    c->notice_ud = q;
     q->cur = c;
     return DAOC_OK;
 }
@@ -119,11 +123,7 @@ void daoc__pg_release(daoc__pg *q)
 {
     if (q->depth > 0 || !q->cur)
         return;
-    if (q->cur->pool == q->ro)
-        q->last_ro = q->cur;
-    else
-        q->last_rw = q->cur;
-    daoc__pg_pool_put(q->cur);
+    daoc__pg_pool_put(q->cur, q->cur->pool == q->ro ? &q->slot_ro : &q->slot_rw);
     q->cur = NULL;
 }
 
@@ -259,6 +259,10 @@ int daoc__pg_stmt(daoc__pg *q, const daoc__schema *s, uint32_t code, pg_stmt **o
     int rc;
     if (!st && (rc = build(q, s, code, &st)) != DAOC_OK)
         return rc;
+    if (st->name_conn == c->serial) { /* prepared there, found there last time */
+        *out = st;
+        return DAOC_OK;
+    }
     if ((c->prep_len + 1) * 2 > c->prep_cap && prep_grow(c) != DAOC_OK)
         return DAOC_ENOMEM;
     pg_prep *e = prep_slot(c, st);
@@ -284,6 +288,7 @@ int daoc__pg_stmt(daoc__pg *q, const daoc__schema *s, uint32_t code, pg_stmt **o
         c->prep_len++;
     }
     memcpy(st->name, e->name, sizeof st->name);
+    st->name_conn = c->serial;
     *out = st;
     return DAOC_OK;
 }
@@ -393,6 +398,10 @@ void daoc__pg_close(daoc__store *st)
         daoc__pg_release(q);
     }
     daoc__stmt_cache_free(&q->stmts, stmt_free_v);
+    if (q->ro)
+        daoc__pg_pool_detach(q->ro, &q->slot_ro);
+    if (q->rw)
+        daoc__pg_pool_detach(q->rw, &q->slot_rw);
     daoc__pg_pool_unref(q->ro);
     daoc__pg_pool_unref(q->rw);
     daoc__registry_free(&q->reg);
@@ -414,8 +423,13 @@ int daoc__pg_open(daoc__store **out, const daoc_config *cfg, char **msg)
         return DAOC_ENOMEM;
     q->base.ops = &daoc__pg_ops;
     int rc = daoc__pg_pool_ref(cfg, false, &q->rw);
-    if (rc == DAOC_OK && cfg->pg_ro.host && cfg->pg_ro.host[0])
+    if (rc == DAOC_OK)
+        daoc__pg_pool_attach(q->rw, &q->slot_rw);
+    if (rc == DAOC_OK && cfg->pg_ro.host && cfg->pg_ro.host[0]) {
         rc = daoc__pg_pool_ref(cfg, true, &q->ro);
+        if (rc == DAOC_OK)
+            daoc__pg_pool_attach(q->ro, &q->slot_ro);
+    }
     if (rc != DAOC_OK)
         goto fail;
     /* Fail early and clearly when the primary cannot be reached; the

@@ -20,6 +20,7 @@
 #define DAOC_STORE_PG_INT_H
 
 #include <libpq-fe.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -92,7 +93,8 @@ typedef struct pg_stmt {
     uint64_t hash; /* of sql: the connections' cache key */
     pg_param *params;
     int nparams;
-    char name[16]; /* its name on q->cur, set by daoc__pg_stmt */
+    char name[16];        /* its name on the connection numbered name_conn */
+    uint64_t name_conn;   /* pg_conn.serial name was found on (0 = none yet) */
 } pg_stmt;
 
 /* A statement prepared on one connection, found by its SQL text (every
@@ -111,12 +113,29 @@ typedef struct pg_conn {
     PGconn *pg;
     struct pg_conn *next; /* idle list */
     pg_pool *pool;
+    uint64_t serial;      /* unique in the process, never reused (pg_stmt.name_conn) */
     pg_prep *prep;        /* open addressing, power-of-two capacity */
     size_t prep_cap, prep_len;
     uint32_t next_id;     /* statement names daoc_<n>, never reused */
     bool broken;          /* lost: discarded when returned */
-    double idle_since;    /* daoc__mono_ms() when last returned in good order (pool.c) */
+    double borrowed_at;   /* daoc__mono_ms() when last handed out (pool.c) */
+    double idle_since;    /* a time no later than its last return in good order */
+    /* where the server's notices go while it is borrowed (NULL: dropped);
+     * set by the borrower, cleared when it comes back */
+    void (*notice)(void *ud, const char *text);
+    void *notice_ud;
 } pg_conn;
+
+/* A store handle's parking place in one pool.  The connection the handle
+ * returned last waits here rather than in the pool's idle list: its next
+ * operation takes it back with one atomic exchange, no lock, no shared
+ * cache line written.  Other borrowers take it from here when the pool has
+ * no idle connection (pool.c), so parking never holds a connection away
+ * from anyone who needs it. */
+typedef struct pg_slot {
+    _Atomic(pg_conn *) conn;
+    struct pg_slot *next; /* the pool's slots (pool lock) */
+} pg_slot;
 
 /* SQL text under construction with its parameter plan. */
 typedef struct pg_sqlb {
@@ -143,8 +162,7 @@ typedef struct daoc__pg {
     pg_pool *rw;       /* the primary's pool */
     pg_pool *ro;       /* the read replica's (pg_ro_host), or NULL */
     pg_conn *cur;      /* borrowed for the running operation, or pinned by a transaction */
-    const pg_conn *last_rw, *last_ro; /* returned last: asked for again (affinity); never
-                                         dereferenced, only compared */
+    pg_slot slot_rw, slot_ro; /* parked connections, one per pool (pg_slot) */
     int depth;         /* transaction nesting */
     bool poisoned;     /* a nested rollback happened: the outer commit rolls back */
     bool tx_lost;      /* the connection dropped inside a transaction */
@@ -163,24 +181,27 @@ typedef struct daoc__pg {
  * or shared (reference counted).  DAOC_OK or DAOC_ENOMEM. */
 int daoc__pg_pool_ref(const daoc_config *cfg, bool replica, pg_pool **out);
 void daoc__pg_pool_unref(pg_pool *p);
-/* Borrows a connection: an idle one that passes the check, a new one while
- * fewer than the cap exist, else waits.  Bounded by pg_timeout as a whole.
- * DAOC_ESTORE with *msg: "timeout waiting for a free connection from the
- * pool (pg_pool_size = N)" or "could not connect to PostgreSQL at <where>:
- * <reason>". */
-int daoc__pg_pool_get(pg_pool *p, pg_conn **out, char **msg);
-/* The same, preferring `pref` (the connection this handle returned last)
- * when it is idle: a handle keeps its backend and prepared statements, and
- * threads sharing a pool do not bounce connections between them (measured:
- * 2 threads on one pool ran selects at 0.52-0.65x of raw libpq with
- * most-recent-first handout, 0.87-0.95x with their own connections).
- * `pref` is only compared with idle entries, never dereferenced. */
-int daoc__pg_pool_get_pref(pg_pool *p, const pg_conn *pref, pg_conn **out, char **msg);
-/* Returns c to its pool, or discards it when it broke or is inside a
- * transaction.  Thread-safe; wakes one waiter. */
-void daoc__pg_pool_put(pg_conn *c);
+/* Registers / unregisters a handle's slot with p (detach returns the
+ * connection parked there to the pool's idle list). */
+void daoc__pg_pool_attach(pg_pool *p, pg_slot *slot);
+void daoc__pg_pool_detach(pg_pool *p, pg_slot *slot);
+/* Borrows a connection: the one parked in `slot` (NULL: none), else an
+ * idle one, else one parked in another handle's slot, each only when it
+ * passes the check; else a new one while fewer than the cap exist; else
+ * waits.  Bounded by pg_timeout as a whole.  DAOC_ESTORE with *msg:
+ * "timeout waiting for a free connection from the pool (pg_pool_size = N)"
+ * or "could not connect to PostgreSQL at <where>: <reason>".
+ * A handle keeping its own connection matters (measured: 2 threads on one
+ * pool ran selects at 0.52-0.65x of raw libpq with most-recent-first
+ * handout, 0.87-0.95x with their own connections). */
+int daoc__pg_pool_get(pg_pool *p, pg_slot *slot, pg_conn **out, char **msg);
+/* Returns c: parked in `slot` (not NULL) when it is in good order and
+ * nobody waits for a connection, else to the pool's idle list; discarded
+ * when it broke or is inside a transaction.  Thread-safe; wakes a waiter. */
+void daoc__pg_pool_put(pg_conn *c, pg_slot *slot);
 const char *daoc__pg_pool_where(const pg_pool *p);
-/* Counts for tests and diagnostics (any may be NULL). */
+/* Counts for tests and diagnostics (any may be NULL); idle includes the
+ * connections parked in slots. */
 void daoc__pg_pool_stats(pg_pool *p, int *open, int *idle, int *cap);
 /* Copy of t without trailing newlines/blanks ("unknown PostgreSQL error"
  * for NULL/empty); NULL on ENOMEM. */

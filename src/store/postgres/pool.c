@@ -12,17 +12,26 @@
  * connections.  The cap is the largest pg_pool_size among the handles that
  * asked for the pool.
  *
- * Borrowing (daoc__pg_pool_get) takes the caller's own last connection when
- * it is idle (affinity), else the most recently returned idle
- * connection (its statement cache is the warmest), checks it without a
- * round trip (an idle connection with unexpected input -- the FATAL a
- * terminated backend sends, or end-of-file -- is discarded; one returned
- * in good order a moment ago is not polled), opens a new
- * one while fewer than `cap` exist, and otherwise waits on a condition
- * variable.  One deadline of pg_timeout ms bounds the whole borrow:
- * waiting and connecting together.  Connections are opened outside the
- * lock.  Returning (daoc__pg_pool_put) discards a connection that broke or
- * was left inside a transaction, and wakes one waiter either way.
+ * Borrowing (daoc__pg_pool_get) takes the connection parked in the
+ * caller's slot (pg_int.h, pg_slot: the one its handle returned last) with
+ * one atomic exchange and no lock; else, under the lock, the most recently
+ * returned idle connection (its statement cache is the warmest), else one
+ * parked in another handle's slot, so parking never holds a connection
+ * away from a borrower.  A connection taken is checked without a round
+ * trip (an idle connection with unexpected input -- the FATAL a terminated
+ * backend sends, or end-of-file -- is discarded; one handed out a moment
+ * ago is not polled).  With none to take, it opens a new one while fewer
+ * than `cap` exist, and otherwise waits on a condition variable.  One
+ * deadline of pg_timeout ms bounds the whole borrow: waiting and
+ * connecting together.  Connections are opened outside the lock.
+ *
+ * Returning (daoc__pg_pool_put) parks a connection in good order in the
+ * handle's slot; when someone is waiting (p->waiters) it goes to the idle
+ * list instead and wakes one.  The two sides meet Dekker-style: the
+ * returner publishes the connection and then reads `waiters`, the waiter
+ * counts itself and then looks in the slots, both sequentially consistent,
+ * so one of them always sees the other.  A connection that broke or was
+ * left inside a transaction is discarded and its place freed.
  *
  * This file knows no SQL but SET search_path; statements and transactions
  * are conn.c's.
@@ -30,6 +39,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -48,7 +58,9 @@ struct pg_pool {
     int cap;  /* largest pg_pool_size asked for */
     int open; /* connections that exist or are being opened */
     int nidle;
-    pg_conn *idle; /* LIFO */
+    pg_conn *idle;  /* LIFO */
+    pg_slot *slots; /* of the handles using the pool */
+    atomic_int waiters; /* borrowers waiting (changed under mu, read without) */
     int timeout_ms;
     char *where;  /* "host:port" or the socket path, for messages */
     char *schema; /* pg_schema or NULL */
@@ -89,11 +101,16 @@ static int target_error(const pg_pool *p, const char *what, const char *reason, 
 
 /* ---- one connection ------------------------------------------------------- */
 
-static void notice_quiet(void *ud, const char *text)
+/* libpq's notice processor of every connection: passes a notice to its
+ * current borrower's handler, if any. */
+static void notice_route(void *ud, const char *text)
 {
-    (void)ud;
-    (void)text;
+    pg_conn *c = ud;
+    if (c->notice)
+        c->notice(c->notice_ud, text);
 }
+
+static atomic_uint_fast64_t g_serial;
 
 static void conn_free(pg_conn *c)
 {
@@ -149,7 +166,8 @@ static int conn_open(pg_pool *p, int64_t deadline, pg_conn **out, char **msg)
         rc = target_error(p, "could not connect to", PQerrorMessage(c->pg), msg);
         goto fail;
     }
-    PQsetNoticeProcessor(c->pg, notice_quiet, NULL);
+    PQsetNoticeProcessor(c->pg, notice_route, c);
+    c->serial = atomic_fetch_add(&g_serial, 1) + 1;
     if (p->schema) {
         rc = DAOC_ENOMEM;
         char *id = PQescapeIdentifier(c->pg, p->schema, strlen(p->schema));
@@ -175,20 +193,22 @@ fail:
     return rc;
 }
 
-/* An idle connection is fine when it is OK and has nothing to say: a
- * terminated backend sends a FATAL error and closes, which shows as input
- * (or end-of-file) on a socket nobody is waiting on.  No round trip.
+/* An idle connection is fine when it has nothing to say: a terminated
+ * backend sends a FATAL error and closes, which shows as input (or
+ * end-of-file) on a socket nobody is waiting on.  No round trip.  (Its
+ * libpq state was checked when it came back, and nothing changes it while
+ * it is idle.)
  *
- * A connection that came back in good order less than PG_FRESH_MS ago is
- * taken without looking at its socket (a zero-timeout poll is a system call
- * per operation, ~0.5 us: measurable against a 5-10 us operation).  A
- * backend terminated in that window would also race the poll: its FATAL
- * takes a moment to arrive either way. */
+ * A connection whose last borrow began less than PG_FRESH_MS ago (so it
+ * came back even more recently) is taken without looking at its socket (a
+ * zero-timeout poll is a system call per operation, ~0.5 us: measurable
+ * against a 5-10 us operation).  A backend terminated in that window would
+ * also race the poll: its FATAL takes a moment to arrive either way. */
 #define PG_FRESH_MS 2.0
 
 static bool conn_alive(pg_conn *c, double now)
 {
-    if (c->broken || PQstatus(c->pg) != CONNECTION_OK || PQtransactionStatus(c->pg) != PQTRANS_IDLE)
+    if (c->broken)
         return false;
     if (now - c->idle_since < PG_FRESH_MS)
         return true;
@@ -202,108 +222,166 @@ static bool conn_alive(pg_conn *c, double now)
 
 /* ---- the pool ------------------------------------------------------------- */
 
-/* Unlinks and returns the idle connection to hand out: `pref` when it is
- * idle, else the most recently returned one.  Called with the lock held and
- * a non-empty idle list. */
-static pg_conn *take_idle(pg_pool *p, const pg_conn *pref)
+/* Unlinks and returns the most recently returned idle connection, or
+ * takes one parked in a slot; NULL when there is neither.  Lock held. */
+static pg_conn *take(pg_pool *p)
 {
-    pg_conn **link = &p->idle;
-    if (pref) {
-        for (pg_conn **l = &p->idle; *l; l = &(*l)->next) {
-            if (*l == pref) {
-                link = l;
-                break;
-            }
-        }
+    pg_conn *c = p->idle;
+    if (c) {
+        p->idle = c->next;
+        p->nidle--;
+        c->next = NULL;
+        return c;
     }
-    pg_conn *c = *link;
-    *link = c->next;
-    p->nidle--;
-    return c;
+    for (pg_slot *s = p->slots; s; s = s->next)
+        if (atomic_load(&s->conn) && (c = atomic_exchange(&s->conn, NULL)))
+            return c;
+    return NULL;
 }
 
-int daoc__pg_pool_get(pg_pool *p, pg_conn **out, char **msg)
+/* Pushes c on the idle list and wakes a waiter.  Lock held. */
+static void push_idle(pg_pool *p, pg_conn *c)
 {
-    return daoc__pg_pool_get_pref(p, NULL, out, msg);
+    c->next = p->idle;
+    p->idle = c;
+    p->nidle++;
+    pthread_cond_signal(&p->cv);
 }
 
-int daoc__pg_pool_get_pref(pg_pool *p, const pg_conn *pref, pg_conn **out, char **msg)
+/* c, just taken at time t0, when it passes the check; else NULL, with c
+ * freed: its place in the pool is the caller's to open a new one in. */
+static pg_conn *checked(pg_conn *c, double t0)
+{
+    if (conn_alive(c, t0)) {
+        c->borrowed_at = t0;
+        return c;
+    }
+    conn_free(c);
+    return NULL;
+}
+
+int daoc__pg_pool_get(pg_pool *p, pg_slot *slot, pg_conn **out, char **msg)
 {
     *out = NULL;
     double t0 = daoc__mono_ms(); /* one clock read for the deadline and the idle check */
     int64_t deadline = (int64_t)t0 + p->timeout_ms;
+    pg_conn *c = slot ? atomic_exchange(&slot->conn, NULL) : NULL;
+    if (c) {
+        if ((*out = checked(c, t0)))
+            return DAOC_OK;
+        goto open; /* its place is ours */
+    }
     pthread_mutex_lock(&p->mu);
     for (;;) {
-        if (p->idle) {
-            pg_conn *c = take_idle(p, pref);
-            pthread_mutex_unlock(&p->mu);
-            c->next = NULL;
-            if (conn_alive(c, t0)) {
-                *out = c;
-                return DAOC_OK;
+        c = take(p);
+        if (!c && p->open >= p->cap) {
+            /* counted before a last look in the slots: a connection parked
+             * after that look sees the count and comes to the idle list */
+            atomic_fetch_add(&p->waiters, 1);
+            c = take(p);
+            if (!c) {
+                int64_t left = deadline - now_ms();
+                int wrc = 0;
+                if (left > 0) {
+                    struct timespec ts;
+                    clock_gettime(CLOCK_MONOTONIC, &ts);
+                    ts.tv_sec += (time_t)(left / 1000);
+                    ts.tv_nsec += (long)(left % 1000) * 1000000L;
+                    if (ts.tv_nsec >= 1000000000L) {
+                        ts.tv_sec++;
+                        ts.tv_nsec -= 1000000000L;
+                    }
+                    wrc = pthread_cond_timedwait(&p->cv, &p->mu, &ts);
+                }
+                atomic_fetch_sub(&p->waiters, 1);
+                if (left <= 0 || (wrc == ETIMEDOUT && !p->idle && p->open >= p->cap)) {
+                    int cap = p->cap;
+                    pthread_mutex_unlock(&p->mu);
+                    if (msg && !(*msg = daoc__asprintf("timeout waiting for a free connection "
+                                                       "from the pool (pg_pool_size = %d)",
+                                                       cap)))
+                        return DAOC_ENOMEM;
+                    return DAOC_ESTORE;
+                }
+                continue;
             }
-            conn_free(c); /* its slot is ours: open a fresh one in it */
-            break;
+            atomic_fetch_sub(&p->waiters, 1);
         }
-        if (p->open < p->cap) {
-            p->open++;
-            pthread_mutex_unlock(&p->mu);
-            break;
-        }
-        int64_t left = deadline - now_ms();
-        int wrc = 0;
-        if (left > 0) {
-            struct timespec ts;
-            clock_gettime(CLOCK_MONOTONIC, &ts);
-            ts.tv_sec += (time_t)(left / 1000);
-            ts.tv_nsec += (long)(left % 1000) * 1000000L;
-            if (ts.tv_nsec >= 1000000000L) {
-                ts.tv_sec++;
-                ts.tv_nsec -= 1000000000L;
-            }
-            wrc = pthread_cond_timedwait(&p->cv, &p->mu, &ts);
-        }
-        if (left <= 0 || (wrc == ETIMEDOUT && !p->idle && p->open >= p->cap)) {
-            int cap = p->cap;
-            pthread_mutex_unlock(&p->mu);
-            if (msg && !(*msg = daoc__asprintf("timeout waiting for a free connection from the "
-                                               "pool (pg_pool_size = %d)",
-                                               cap)))
-                return DAOC_ENOMEM;
-            return DAOC_ESTORE;
-        }
+        if (!c)
+            p->open++; /* below the cap: a new one */
+        pthread_mutex_unlock(&p->mu);
+        if (c && (*out = checked(c, t0)))
+            return DAOC_OK;
+        break; /* a place of its own (a new one, or the one a dead connection left) */
     }
-    /* holding one slot, unlocked */
-    int rc = conn_open(p, deadline, out, msg);
-    if (rc != DAOC_OK) {
+open:
+    /* holding one place, unlocked */
+    {
+        int rc = conn_open(p, deadline, out, msg);
+        if (rc == DAOC_OK) {
+            (*out)->borrowed_at = t0;
+            return DAOC_OK;
+        }
         pthread_mutex_lock(&p->mu);
         p->open--;
         pthread_cond_signal(&p->cv);
         pthread_mutex_unlock(&p->mu);
+        return rc;
     }
-    return rc;
 }
 
-void daoc__pg_pool_put(pg_conn *c)
+void daoc__pg_pool_put(pg_conn *c, pg_slot *slot)
 {
     if (!c)
         return;
     pg_pool *p = c->pool;
-    PQsetNoticeProcessor(c->pg, notice_quiet, NULL);
+    c->notice = NULL;
+    c->notice_ud = NULL;
     bool keep = !c->broken && PQstatus(c->pg) == CONNECTION_OK &&
                 PQtransactionStatus(c->pg) == PQTRANS_IDLE;
-    if (!keep)
-        conn_free(c);
-    pthread_mutex_lock(&p->mu);
     if (keep) {
-        c->idle_since = daoc__mono_ms();
-        c->next = p->idle;
-        p->idle = c;
-        p->nidle++;
-    } else {
-        p->open--;
+        c->idle_since = c->borrowed_at;
+        if (slot) {
+            atomic_store(&slot->conn, c);
+            if (atomic_load(&p->waiters) == 0)
+                return;
+            /* someone waits: to the idle list, unless a waiter took it already */
+            if (!(c = atomic_exchange(&slot->conn, NULL)))
+                return;
+        }
+        pthread_mutex_lock(&p->mu);
+        push_idle(p, c);
+        pthread_mutex_unlock(&p->mu);
+        return;
     }
+    conn_free(c);
+    pthread_mutex_lock(&p->mu);
+    p->open--;
     pthread_cond_signal(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+}
+
+void daoc__pg_pool_attach(pg_pool *p, pg_slot *slot)
+{
+    atomic_init(&slot->conn, NULL);
+    pthread_mutex_lock(&p->mu);
+    slot->next = p->slots;
+    p->slots = slot;
+    pthread_mutex_unlock(&p->mu);
+}
+
+void daoc__pg_pool_detach(pg_pool *p, pg_slot *slot)
+{
+    pthread_mutex_lock(&p->mu);
+    for (pg_slot **l = &p->slots; *l; l = &(*l)->next) {
+        if (*l == slot) {
+            *l = slot->next;
+            break;
+        }
+    }
+    pg_conn *c = atomic_exchange(&slot->conn, NULL);
+    if (c)
+        push_idle(p, c);
     pthread_mutex_unlock(&p->mu);
 }
 
@@ -317,8 +395,11 @@ void daoc__pg_pool_stats(pg_pool *p, int *open, int *idle, int *cap)
     pthread_mutex_lock(&p->mu);
     if (open)
         *open = p->open;
-    if (idle)
+    if (idle) {
         *idle = p->nidle;
+        for (const pg_slot *s = p->slots; s; s = s->next)
+            *idle += atomic_load(&s->conn) != NULL;
+    }
     if (cap)
         *cap = p->cap;
     pthread_mutex_unlock(&p->mu);
