@@ -15,6 +15,10 @@ int daoc__random_string(char *out, size_t n);
 double daoc__now(void);
 /* Milliseconds of a monotonic clock (time budgets and deadlines). */
 double daoc__mono_ms(void);
+/* The same clock read coarsely: advances in ticks of the kernel's timer
+ * (a few ms), several times cheaper to read (no TSC read, which a virtual
+ * machine may trap).  For "was this a moment ago?", never for deadlines. */
+double daoc__mono_coarse_ms(void);
 /* True when s[0..len) is a UUID in Kong's sense (8-4-4-4-12 hex digits,
  * any case, version/variant not checked). */
 int daoc__is_uuid(const char *s, size_t len);

@@ -407,6 +407,7 @@ void daoc__pg_close(daoc__store *st)
     daoc__registry_free(&q->reg);
     daoc__free(q->vals);
     daoc__free(q->offs);
+    daoc__free(q->fv);
     daoc__buf_free(&q->scratch);
     daoc__free(q);
 }

@@ -291,21 +291,24 @@ static int insert_on(daoc__store *st, const daoc__schema *s, const daoc_value *e
     clear_msg(msg);
     /* when every value reads back as itself, the row is rebuilt here
      * rather than sent back by the server (RETURNING) and parsed */
-    bool exact = daoc__pg_row_exact(s, entity);
+    const daoc_value *const *fv = daoc__pg_field_values(q, s, entity);
+    if (!fv)
+        return DAOC_ENOMEM;
+    bool exact = daoc__pg_row_exact(s, fv);
     bool show = o && o->show_ws_id && s->workspaceable;
     unsigned v = exact ? PG_V_NO_RETURNING : show ? PG_V_SHOW_WS : 0;
     int rc = daoc__pg_stmt(q, s, daoc__pg_code(PG_OP_INSERT, PG_KEY_PK, v), &stmt, msg);
     if (rc != DAOC_OK)
         return rc;
     double now = daoc__now();
-    pg_bind b = {.entity = entity};
+    pg_bind b = {.entity = entity, .fv = fv};
     hidden(&b, s, entity, o, false, now);
     if ((rc = daoc__pg_bind(q, s, stmt, &b, msg)) != DAOC_OK)
         return rc;
     rc = run_write(q, s, stmt, entity, show, exact ? NULL : row, NULL, viol, msg);
     if (rc != DAOC_OK || !exact)
         return rc;
-    rc = daoc__pg_row_from_entity(s, entity, b.has_expiry,
+    rc = daoc__pg_row_from_entity(s, fv, b.has_expiry,
                                   b.has_expiry ? (int64_t)floor(b.expiry - now) : 0, row);
     if (rc == DAOC_OK && show)
         rc = daoc__store_put_ws(*row, b.ws_id, b.ws_id ? strlen(b.ws_id) : 0);

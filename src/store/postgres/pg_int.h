@@ -118,7 +118,7 @@ typedef struct pg_conn {
     size_t prep_cap, prep_len;
     uint32_t next_id;     /* statement names daoc_<n>, never reused */
     bool broken;          /* lost: discarded when returned */
-    double borrowed_at;   /* daoc__mono_ms() when last handed out (pool.c) */
+    double borrowed_at;   /* daoc__mono_coarse_ms() when last handed out (pool.c) */
     double idle_since;    /* a time no later than its last return in good order */
     /* where the server's notices go while it is borrowed (NULL: dropped);
      * set by the borrower, cleared when it comes back */
@@ -148,6 +148,8 @@ typedef struct pg_sqlb {
 /* Everything a binder may need to fill a statement's parameters. */
 typedef struct pg_bind {
     const daoc_value *entity;   /* PGP_COL */
+    const daoc_value *const *fv; /* PGP_COL from a field table (daoc__pg_field_values), or
+                                    NULL: looked up in entity */
     const char *cache_key;      /* PGP_CK */
     bool has_expiry;            /* PGP_TTL (else NULL) */
     double expiry;
@@ -174,6 +176,8 @@ typedef struct daoc__pg {
     size_t *offs;       /* per parameter: offset into scratch, or SIZE_MAX */
     const char **vals;  /* per parameter: the value pointer passed to libpq */
     int vals_cap;
+    const daoc_value **fv; /* field table of the entity being written (rowio.c) */
+    size_t fv_cap;
 } daoc__pg;
 
 /* ---- pool.c ---- */
@@ -275,15 +279,21 @@ int daoc__pg_bind(daoc__pg *q, const daoc__schema *s, const pg_stmt *st, const p
 /* Builds the entity-shaped row `r` of res (columns in the select-list
  * order of sql.c). */
 int daoc__pg_row(const daoc__schema *s, const PGresult *res, int r, daoc_value **out, char **msg);
-/* True when reading back what binding `entity` stores would give exactly
- * the entity's own values (canonical uuids, whole-second timestamps,
- * strings, integers, booleans and arrays of those; no JSONB, no doubles),
- * so an insert needs no RETURNING. */
-bool daoc__pg_row_exact(const daoc__schema *s, const daoc_value *entity);
+/* The field table of an entity: fv[i] = the value of s->fields[i] in
+ * entity (NULL when absent), looked up once for the binder and the two
+ * below; fv has room for s->nfields entries in q (valid until the next
+ * call).  NULL on ENOMEM. */
+const daoc_value *const *daoc__pg_field_values(daoc__pg *q, const daoc__schema *s,
+                                               const daoc_value *entity);
+/* True when reading back what binding the entity with field table fv
+ * stores would give exactly the entity's own values (canonical uuids,
+ * whole-second timestamps, strings, integers, booleans and arrays of
+ * those; no JSONB, no doubles), so an insert needs no RETURNING. */
+bool daoc__pg_row_exact(const daoc__schema *s, const daoc_value *const *fv);
 /* The row reading back an exact (daoc__pg_row_exact) entity would give;
  * the ttl column (schemas with ttl) is `remaining` seconds, or null when
  * has_ttl is false.  DAOC_OK or DAOC_ENOMEM. */
-int daoc__pg_row_from_entity(const daoc__schema *s, const daoc_value *entity, bool has_ttl,
+int daoc__pg_row_from_entity(const daoc__schema *s, const daoc_value *const *fv, bool has_ttl,
                              int64_t remaining, daoc_value **out);
 
 /* ---- viol.c ---- */

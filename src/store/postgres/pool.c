@@ -199,12 +199,13 @@ fail:
  * libpq state was checked when it came back, and nothing changes it while
  * it is idle.)
  *
- * A connection whose last borrow began less than PG_FRESH_MS ago (so it
- * came back even more recently) is taken without looking at its socket (a
+ * A connection whose last borrow began in the current tick of the coarse
+ * monotonic clock (daoc__mono_coarse_ms: a few ms; 4 ms here) -- so it came
+ * back even more recently -- is taken without looking at its socket (a
  * zero-timeout poll is a system call per operation, ~0.5 us: measurable
  * against a 5-10 us operation).  A backend terminated in that window would
  * also race the poll: its FATAL takes a moment to arrive either way. */
-#define PG_FRESH_MS 2.0
+#define PG_FRESH_MS 0.5 /* coarse readings differ by whole ticks: "same tick" */
 
 static bool conn_alive(pg_conn *c, double now)
 {
@@ -263,14 +264,16 @@ static pg_conn *checked(pg_conn *c, double t0)
 int daoc__pg_pool_get(pg_pool *p, pg_slot *slot, pg_conn **out, char **msg)
 {
     *out = NULL;
-    double t0 = daoc__mono_ms(); /* one clock read for the deadline and the idle check */
-    int64_t deadline = (int64_t)t0 + p->timeout_ms;
+    double t0 = daoc__mono_coarse_ms(); /* the idle check's clock */
+    int64_t deadline = 0;
     pg_conn *c = slot ? atomic_exchange(&slot->conn, NULL) : NULL;
     if (c) {
         if ((*out = checked(c, t0)))
             return DAOC_OK;
+        deadline = now_ms() + p->timeout_ms;
         goto open; /* its place is ours */
     }
+    deadline = now_ms() + p->timeout_ms;
     pthread_mutex_lock(&p->mu);
     for (;;) {
         c = take(p);

@@ -57,7 +57,10 @@ static void source(const daoc__schema *s, const pg_param *p, const pg_bind *ctx,
     switch (p->kind) {
     case PGP_COL:
         *f = &s->fields[p->idx];
-        *v = ctx->entity ? daoc__obj_getn(ctx->entity, (*f)->name, (*f)->name_len) : NULL;
+        if (ctx->fv)
+            *v = ctx->fv[p->idx];
+        else if (ctx->entity)
+            *v = daoc__obj_getn(ctx->entity, (*f)->name, (*f)->name_len);
         break;
     case PGP_KEY: {
         const daoc__key *k = ctx->key;
@@ -393,15 +396,31 @@ static bool value_exact(const daoc__field *f, const daoc_value *v, int depth)
     }
 }
 
-bool daoc__pg_row_exact(const daoc__schema *s, const daoc_value *entity)
+const daoc_value *const *daoc__pg_field_values(daoc__pg *q, const daoc__schema *s,
+                                               const daoc_value *entity)
 {
-    if (!entity || entity->type != DAOC_TOBJ)
-        return false;
+    if (s->nfields > q->fv_cap) {
+        size_t cap = s->nfields < 16 ? 16 : s->nfields;
+        const daoc_value **t = daoc__malloc(cap * sizeof *t);
+        if (!t)
+            return NULL;
+        daoc__free(q->fv);
+        q->fv = t;
+        q->fv_cap = cap;
+    }
+    bool obj = entity && entity->type == DAOC_TOBJ;
     for (size_t i = 0; i < s->nfields; i++) {
         const daoc__field *f = &s->fields[i];
-        if (!f->transient && !value_exact(f, daoc__obj_getn(entity, f->name, f->name_len), 0))
-            return false;
+        q->fv[i] = obj && !f->transient ? daoc__obj_getn(entity, f->name, f->name_len) : NULL;
     }
+    return q->fv;
+}
+
+bool daoc__pg_row_exact(const daoc__schema *s, const daoc_value *const *fv)
+{
+    for (size_t i = 0; i < s->nfields; i++)
+        if (!s->fields[i].transient && !value_exact(&s->fields[i], fv[i], 0))
+            return false;
     return true;
 }
 
@@ -456,17 +475,16 @@ static size_t stored_size(const daoc__field *f, const daoc_value *v)
     return daoc__bump_size(v);
 }
 
-int daoc__pg_row_from_entity(const daoc__schema *s, const daoc_value *entity, bool has_ttl,
+int daoc__pg_row_from_entity(const daoc__schema *s, const daoc_value *const *fv, bool has_ttl,
                              int64_t remaining, daoc_value **out)
 {
     *out = NULL;
     size_t want = (s->ttl ? 1 : 0), extra = s->ttl ? DAOC__BUMP_SCALAR : 0;
     for (size_t i = 0; i < s->nfields; i++) {
-        const daoc__field *f = &s->fields[i];
-        if (f->transient)
+        if (s->fields[i].transient)
             continue;
         want++;
-        extra += stored_size(f, daoc__obj_getn(entity, f->name, f->name_len));
+        extra += stored_size(&s->fields[i], fv[i]);
     }
     /* one allocation, as the rows read back from the server (daoc__pg_row) */
     daoc__bump b;
@@ -477,8 +495,7 @@ int daoc__pg_row_from_entity(const daoc__schema *s, const daoc_value *entity, bo
         const daoc__field *f = &s->fields[i];
         if (f->transient)
             continue;
-        const daoc_value *v = daoc__obj_getn(entity, f->name, f->name_len);
-        if (daoc__obj_append_field(o, f, stored_copy(f, v, &b)) != DAOC_OK)
+        if (daoc__obj_append_field(o, f, stored_copy(f, fv[i], &b)) != DAOC_OK)
             goto fail;
     }
     if (s->ttl &&
