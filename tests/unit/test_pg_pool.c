@@ -325,9 +325,19 @@ TEST(handles_with_one_configuration_share_one_pool_and_its_statements)
     pg_conn *conn = qa->cur;
     size_t prepared = conn->prep_len;
     ASSERT_INT(a->ops->commit(a, &msg), DAOC_OK);
+    /* the pool's one connection is parked in a's slot; b takes it from
+     * there at once (no waiting for pg_timeout), and it is b's afterwards */
+    ASSERT_TRUE(atomic_load(&qa->slot_rw.conn) == conn);
+    int64_t t0 = now_ms();
     ASSERT_INT(sel(b, U1, &found, &msg), DAOC_OK);
+    ASSERT_TRUE(now_ms() - t0 < 1000);
     ASSERT_TRUE(found);
     ASSERT_INT(conn->prep_len, prepared);
+    ASSERT_TRUE(atomic_load(&qa->slot_rw.conn) == NULL);
+    ASSERT_TRUE(atomic_load(&qb->slot_rw.conn) == conn);
+    pool_stats(a, &open, &idle, NULL);
+    ASSERT_INT(open, 1);
+    ASSERT_INT(idle, 1);
 
     /* a different target (another schema setting) is another pool */
     const char *kv[] = {"pg_pool_size", "1", "pg_timeout", "3000", "pg_schema", "public"};
