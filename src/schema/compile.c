@@ -408,6 +408,9 @@ int daoc__schema_compile(const daoc_value *def, daoc__schema_lookup_fn lookup, v
     if ((st = index_list(s, daoc_obj_get(def, "primary_key"), &s->pk, &s->npk)) ||
         (st = index_list(s, daoc_obj_get(def, "cache_key"), &s->cache_key, &s->ncache_key)))
         goto fail;
+    s->pk_uuid_only = s->npk > 0;
+    for (size_t i = 0; i < s->npk; i++)
+        s->pk_uuid_only = s->pk_uuid_only && daoc__field_uuid_only(&s->fields[s->pk[i]]);
     ek = daoc_obj_get(def, "endpoint_key");
     if (ek)
         s->endpoint_key = daoc__schema_field_index(s, ek->u.s, ek->len);
