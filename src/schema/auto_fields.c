@@ -376,8 +376,9 @@ int daoc__auto_fields(const daoc__schema *s, daoc_value *entity, daoc__ctx ctx, 
  * comes down to: nulls and empty strings go (or stay, with `nulls`), sets
  * lose duplicates, numbers in integer fields are floored.  fast_ok() checks
  * that the row has that shape and that no field needs more (a default for a
- * required field that is null, records, maps, JSON, arrays of tables or
- * with nulls); only then does fast_select() run, else the general path does.
+ * required field that is null, a transient field -- in no row, given its
+ * default or null -- records, maps, JSON, arrays of tables or with nulls);
+ * only then does fast_select() run, else the general path does.
  * Both give the same result; the fast one skips the per-field searches,
  * detaching and re-attaching. */
 
@@ -393,7 +394,7 @@ static bool fast_ok(const daoc__schema *s, const daoc_value *row)
     for (size_t j = 0; j < s->nfields; j++) {
         const daoc__field *f = &s->fields[j];
         if (f->transient)
-            continue;
+            return false; /* Kong's select gives it its default or null */
         if (!f->iname || k >= row->len || row->u.o[k].key != f->iname || f->abstract)
             return false;
         const daoc_value *v = row->u.o[k++].val;
@@ -445,8 +446,6 @@ static void fast_select(const daoc__schema *s, daoc_value *row, bool nulls)
     size_t out = 0, k = 0;
     for (size_t j = 0; j < s->nfields; j++) {
         const daoc__field *f = &s->fields[j];
-        if (f->transient)
-            continue;
         daoc__kv kv = row->u.o[k++];
         daoc_value *v = kv.val;
         bool drop = false;

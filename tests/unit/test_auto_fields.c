@@ -340,3 +340,28 @@ TEST(select_fast_path_matches_the_general_path)
         fast_equals_general(simple, rows2[i], true);
     }
 }
+
+/* Transient fields have no column, so no row a store builds has them; as in
+ * Kong, select gives them their default, or null (shown with `nulls`). */
+TEST(select_transient_fields)
+{
+    daoc__schema *s = tv_schema("{\"s\":{\"type\":\"string\"}},"
+                                "{\"tr\":{\"type\":\"string\",\"transient\":true}},"
+                                "{\"td\":{\"type\":\"string\",\"transient\":true,\"default\":\"x\"}}");
+    ASSERT_NOT_NULL(s);
+    daoc_value *in = tv_json("{\"id\":1,\"s\":\"v\"}");
+    ASSERT_NOT_NULL(in);
+    for (int nulls = 0; nulls <= 1; nulls++) {
+        daoc_value *row = as_store_row(s, in);
+        ASSERT_NOT_NULL(row);
+        ASSERT_INT(daoc__schema_process_auto_fields(s, row, DAOC__CTX_SELECT, nulls, NOW), DAOC_OK);
+        char *got = tv_enc(row);
+        daoc_value_free(row);
+        const char *want = nulls ? "{\"id\":1,\"s\":\"v\",\"tr\":null,\"td\":\"x\"}"
+                                 : "{\"id\":1,\"s\":\"v\",\"td\":\"x\"}";
+        if (strcmp(got, want) != 0)
+            T_FAIL_AT("nulls %d: got %s, expected %s", nulls, got, want);
+        daoc_free(got);
+    }
+    daoc_value_free(in);
+}
