@@ -165,6 +165,8 @@ struct daoc__schema {
     bool pk_uuid_only; /* every pk field is a uuid string field that nothing but the
                           uuid check can refuse (daoc__field_uuid_only), so a pk of
                           valid uuid strings is valid (validate.c) */
+    struct daoc__sel_plan *sel; /* owned: how select processes the rows stores build
+                                   (auto_fields.c), or NULL: never the fast way */
 };
 
 /* ---- compile (compile.c) --------------------------------------------- */
@@ -231,6 +233,11 @@ int daoc__schema_validate_primary_key(const daoc__schema *s, const daoc_value *p
  * the side of false.  daoc__schema_compile sets pk_uuid_only from it
  * (validate_field.c). */
 bool daoc__field_uuid_only(const daoc__field *f);
+
+/* Builds s->sel, the per-schema plan of process_auto_fields' select fast
+ * path (auto_fields.c); leaves it NULL when no row can take that path.
+ * daoc__schema_compile calls it for entities.  DAOC_OK or DAOC_ENOMEM. */
+int daoc__schema_plan_select(daoc__schema *s);
 
 /* Validates one value against one field definition (used for unique-key
  * lookups: select_by_<field>).  *msg receives the field error tree or NULL. */
