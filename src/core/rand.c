@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
@@ -137,26 +138,36 @@ double daoc__mono_coarse_ms(void)
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-/* Hex digits of a uuid: a table lookup per character (uuid primary keys
- * are checked on every keyed call). */
-static unsigned is_hex(unsigned char c)
+#define ONES 0x0101010101010101ull
+#define HIGH 0x8080808080808080ull
+
+/* Bit 7 of each byte of w (bytes below 0x80) set when that byte is a hex
+ * digit of either case: range tests by adding a bias and reading bit 7; no
+ * sum exceeds 0xff, so bytes never carry into each other. */
+static uint64_t hex8(uint64_t w)
 {
-    static const unsigned char hex[256] = {
-        ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1,
-        ['8'] = 1, ['9'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
-        ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1};
-    return hex[c];
+    uint64_t digit = (w + ONES * (0x80 - '0')) & ~(w + ONES * (0x7f - '9'));
+    uint64_t l = w | ONES * 0x20; /* 'A'-'F' -> 'a'-'f'; digits are tested on w */
+    return digit | ((l + ONES * (0x80 - 'a')) & ~(l + ONES * (0x7f - 'f')));
 }
 
+/* Kong's is_valid_uuid, eight characters at a time (uuid primary keys are
+ * checked on every keyed call). */
 int daoc__is_uuid(const char *s, size_t len)
 {
     if (len != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-')
         return 0;
-    const unsigned char *u = (const unsigned char *)s;
-    unsigned ok = 1; /* branch-free: & of 0/1 digits */
-    for (size_t i = 0; i < 8; i++)
-        ok &= is_hex(u[i]) & is_hex(u[28 + i]);
-    for (size_t i = 0; i < 4; i++)
-        ok &= is_hex(u[9 + i]) & is_hex(u[14 + i]) & is_hex(u[19 + i]) & is_hex(u[24 + i]);
-    return (int)ok;
+    /* the 32 digits as four words: 0-7, 9-12 + 14-17, 19-22 + 24-27, 28-35 */
+    uint64_t a, d;
+    uint32_t b0, b1, c0, c1;
+    memcpy(&a, s, 8);
+    memcpy(&b0, s + 9, 4);
+    memcpy(&b1, s + 14, 4);
+    memcpy(&c0, s + 19, 4);
+    memcpy(&c1, s + 24, 4);
+    memcpy(&d, s + 28, 8);
+    uint64_t b = b0 | (uint64_t)b1 << 32, c = c0 | (uint64_t)c1 << 32;
+    if ((a | b | c | d) & HIGH)
+        return 0; /* not ASCII */
+    return (hex8(a) & hex8(b) & hex8(c) & hex8(d) & HIGH) == HIGH;
 }

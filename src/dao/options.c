@@ -200,16 +200,22 @@ static int check_bool(const daoc_value *opts, const char *key, bool *out, daoc_v
     return DAOC_OK;
 }
 
-static int parse(const daoc_dao *dao, const daoc_value *opts, bool paging, daoc__dao_opts *o,
-                 daoc_error **err)
+/* No options: Kong's defaults, in the default workspace. */
+static void defaults(const daoc_dao *dao, daoc__dao_opts *o)
 {
-    const daoc__schema *s = dao->schema;
     memset(o, 0, sizeof *o);
     o->transform = true;
     if (dao->db)
         memcpy(o->ws, dao->db->default_ws, sizeof o->ws);
     o->max_page_size = DAOC__MAX_PAGE_SIZE_DEFAULT;
     o->size_max = (double)DAOC__MAX_PAGE_SIZE_DEFAULT;
+}
+
+static int parse(const daoc_dao *dao, const daoc_value *opts, bool paging, daoc__dao_opts *o,
+                 daoc_error **err)
+{
+    const daoc__schema *s = dao->schema;
+    defaults(dao, o);
     if (!opts)
         return DAOC_OK;
     if (opts->type != DAOC_TOBJ && !(opts->type == DAOC_TARR && opts->len == 0))
@@ -289,14 +295,23 @@ static int parse(const daoc_dao *dao, const daoc_value *opts, bool paging, daoc_
     return DAOC_EDAO;
 }
 
+/* Most calls pass no options: those skip parse() and its large frame. */
 int daoc__dao_opts_parse(const daoc_dao *dao, const daoc_value *opts, daoc__dao_opts *o,
                          daoc_error **err)
 {
+    if (!opts) {
+        defaults(dao, o);
+        return DAOC_OK;
+    }
     return parse(dao, opts, false, o, err);
 }
 
 int daoc__dao_opts_parse_paging(const daoc_dao *dao, const daoc_value *opts, daoc__dao_opts *o,
                                 daoc_error **err)
 {
+    if (!opts) {
+        defaults(dao, o);
+        return DAOC_OK;
+    }
     return parse(dao, opts, true, o, err);
 }

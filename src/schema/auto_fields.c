@@ -91,21 +91,31 @@ static int handle_missing(const daoc__field *f, daoc_value **pv, const actx *a)
     return DAOC_OK;
 }
 
+/* daoc__value_equal for two scalars, strings compared directly (the usual
+ * elements of a set). */
+static bool scalar_equal(const daoc_value *a, const daoc_value *b)
+{
+    if (a->type == DAOC_TSTR || b->type == DAOC_TSTR)
+        return a->type == b->type && a->len == b->len && memcmp(a->u.s, b->u.s, a->len) == 0;
+    return daoc__value_equal(a, b);
+}
+
 /* Set de-duplication keeping the first occurrence; tables compare by
  * identity in Lua, so only scalars are merged. */
 static void dedupe(daoc_value *set)
 {
-    size_t out = 0;
-    for (size_t i = 0; i < set->len; i++) {
-        daoc_value *e = set->u.a[i];
+    size_t out = 0, len = set->len;
+    daoc_value **a = set->u.a;
+    for (size_t i = 0; i < len; i++) {
+        daoc_value *e = a[i];
         bool dup = false;
         if (!is_table(e))
             for (size_t k = 0; k < out && !dup; k++)
-                dup = !is_table(set->u.a[k]) && daoc__value_equal(set->u.a[k], e);
+                dup = !is_table(a[k]) && scalar_equal(a[k], e);
         if (dup)
             daoc_value_free(e);
         else
-            set->u.a[out++] = e;
+            a[out++] = e;
     }
     set->len = out;
 }
@@ -374,12 +384,38 @@ int daoc__auto_fields(const daoc__schema *s, daoc_value *entity, daoc__ctx ctx, 
  * interned name, in schema order, then "ttl" and "ws_id" when present, and
  * values of the field's own kind.  For such a row Kong's select pipeline
  * comes down to: nulls and empty strings go (or stay, with `nulls`), sets
- * lose duplicates, numbers in integer fields are floored.  fast_ok() checks
- * that the row has that shape and that no field needs more (a default for a
- * required field that is null, records, maps, JSON, arrays of tables or
- * with nulls); only then does fast_select() run, else the general path does.
- * Both give the same result; the fast one skips the per-field searches,
- * detaching and re-attaching. */
+ * lose duplicates, numbers in integer fields are floored.
+ *
+ * What does not depend on the row is decided once per schema when it is
+ * compiled: daoc__schema_plan_select() leaves s->sel NULL when some field
+ * can never take this path (no interned name, transient, abstract,
+ * records, maps, JSON, arrays of composite elements), else lists per field
+ * its interned name, the value types it takes as they are (null only when
+ * a null stays null: not required, no default) and what fast_select() does
+ * to it.  Per row, fast_ok() checks the keys and values against that plan
+ * (and that array elements are neither null nor tables); only then does
+ * fast_select() run, else the general path does.  Both give the same
+ * result; the fast one skips the per-field searches, detaching and
+ * re-attaching. */
+
+enum sel_op {
+    SEL_KEEP,
+    SEL_STR, /* a string field whose "" reads as null (len_min > 0, the default) */
+    SEL_INT, /* an integer field: numbers are floored */
+    SEL_SET  /* a set field: duplicates go */
+};
+
+typedef struct sel_field {
+    const char *iname; /* the key a store's row carries */
+    unsigned types;    /* bit 1u << t for each daoc_type t taken as it is */
+    uint8_t op;        /* enum sel_op */
+} sel_field;
+
+struct daoc__sel_plan {
+    const char *ttl, *ws_id; /* interned "ttl" and "ws_id", or NULL */
+    size_t n;                /* fields */
+    sel_field f[];           /* the fields, in schema order */
+};
 
 static bool scalar_kind(const daoc__field *f)
 {
@@ -387,100 +423,133 @@ static bool scalar_kind(const daoc__field *f)
                  f->type == DAOC__F_NUMBER || f->type == DAOC__F_BOOLEAN);
 }
 
+/* The plan entry of field f; false when f never takes the path.  A
+ * transient field is in no row, and Kong's select gives it its default or
+ * null: only the general path adds it. */
+static bool plan_field(const daoc__field *f, sel_field *e)
+{
+    if (!f->iname || f->abstract || f->transient)
+        return false;
+    e->iname = f->iname;
+    e->types = f->required || f->def ? 0u : 1u << DAOC_TNULL;
+    e->op = SEL_KEEP;
+    switch (f->type) {
+    case DAOC__F_STRING:
+        e->types |= 1u << DAOC_TSTR;
+        if ((f->len_min < 0 ? 1 : f->len_min) > 0)
+            e->op = SEL_STR;
+        return true;
+    case DAOC__F_INTEGER:
+        e->op = SEL_INT;
+        /* fall through */
+    case DAOC__F_NUMBER:
+        e->types |= 1u << DAOC_TINT | 1u << DAOC_TNUM;
+        return true;
+    case DAOC__F_BOOLEAN:
+        e->types |= 1u << DAOC_TBOOL;
+        return true;
+    case DAOC__F_FOREIGN:
+        e->types |= 1u << DAOC_TOBJ;
+        return true;
+    case DAOC__F_ARRAY:
+    case DAOC__F_SET:
+        if (!scalar_kind(f->elements))
+            return false;
+        e->types |= 1u << DAOC_TARR;
+        if (f->type == DAOC__F_SET)
+            e->op = SEL_SET;
+        return true;
+    default:
+        return false;
+    }
+}
+
+int daoc__schema_plan_select(daoc__schema *s)
+{
+    struct daoc__sel_plan *p = daoc__malloc(sizeof *p + s->nfields * sizeof p->f[0]);
+    if (!p)
+        return DAOC_ENOMEM;
+    p->n = s->nfields;
+    for (size_t j = 0; j < s->nfields; j++) {
+        if (!plan_field(&s->fields[j], &p->f[j])) {
+            daoc__free(p);
+            return DAOC_OK; /* s->sel stays NULL */
+        }
+    }
+    /* NULL when the intern table is full: key_is_i() compares text then */
+    p->ttl = daoc__key_intern("ttl", 3);
+    p->ws_id = daoc__key_intern("ws_id", 5);
+    s->sel = p;
+    return DAOC_OK;
+}
+
+/* Is kv's key `lit` (n bytes), whose interned copy is ikey (or NULL)?
+ * Interned keys are unique per text: an interned key other than ikey has
+ * other text, and only keys that are not interned need comparing. */
+static bool key_is_i(const daoc__kv *kv, const char *ikey, const char *lit, size_t n)
+{
+    if (ikey && kv->borrowed)
+        return kv->key == ikey;
+    return kv->klen == n && memcmp(kv->key, lit, n) == 0;
+}
+
 static bool fast_ok(const daoc__schema *s, const daoc_value *row)
 {
-    size_t k = 0;
-    for (size_t j = 0; j < s->nfields; j++) {
-        const daoc__field *f = &s->fields[j];
-        if (f->transient)
-            continue;
-        if (!f->iname || k >= row->len || row->u.o[k].key != f->iname || f->abstract)
+    const struct daoc__sel_plan *p = s->sel;
+    if (!p || row->len < p->n)
+        return false;
+    const daoc__kv *kv = row->u.o;
+    for (size_t k = 0; k < p->n; k++) {
+        const daoc_value *v = kv[k].val;
+        if (kv[k].key != p->f[k].iname || !(p->f[k].types >> v->type & 1u))
             return false;
-        const daoc_value *v = row->u.o[k++].val;
-        if (v->type == DAOC_TNULL) {
-            if (f->required || f->def)
-                return false;
-            continue;
-        }
-        switch (f->type) {
-        case DAOC__F_STRING:
-            if (v->type != DAOC_TSTR)
-                return false;
-            break;
-        case DAOC__F_INTEGER:
-        case DAOC__F_NUMBER:
-            if (v->type != DAOC_TINT && v->type != DAOC_TNUM)
-                return false;
-            break;
-        case DAOC__F_BOOLEAN:
-            if (v->type != DAOC_TBOOL)
-                return false;
-            break;
-        case DAOC__F_FOREIGN:
-            if (v->type != DAOC_TOBJ)
-                return false;
-            break;
-        case DAOC__F_ARRAY:
-        case DAOC__F_SET:
-            if (v->type != DAOC_TARR || !scalar_kind(f->elements))
-                return false;
+        if (v->type == DAOC_TARR) /* an array or set field (scalar elements) */
             for (size_t i = 0; i < v->len; i++)
                 if (v->u.a[i]->type == DAOC_TNULL || is_table(v->u.a[i]))
                     return false;
-            break;
-        default:
-            return false;
-        }
     }
-    for (; k < row->len; k++) {
-        const daoc__kv *kv = &row->u.o[k];
-        if (!(s->ttl && key_is(kv, "ttl")) && !key_is(kv, "ws_id"))
+    for (size_t k = p->n; k < row->len; k++)
+        if (!(s->ttl && key_is_i(&kv[k], p->ttl, "ttl", 3)) &&
+            !key_is_i(&kv[k], p->ws_id, "ws_id", 5))
             return false;
-    }
     return true;
 }
 
 static void fast_select(const daoc__schema *s, daoc_value *row, bool nulls)
 {
-    size_t out = 0, k = 0;
-    for (size_t j = 0; j < s->nfields; j++) {
-        const daoc__field *f = &s->fields[j];
-        if (f->transient)
-            continue;
-        daoc__kv kv = row->u.o[k++];
-        daoc_value *v = kv.val;
+    /* locals: the byte-sized stores into values below may alias anything */
+    const struct daoc__sel_plan *p = s->sel;
+    const sel_field *plan = p->f;
+    size_t n = p->n, len = row->len, out = 0;
+    daoc__kv *kvs = row->u.o;
+    for (size_t k = 0; k < len; k++) {
+        daoc__kv *kv = &kvs[k];
+        daoc_value *v = kv->val;
         bool drop = false;
-        if (v->type == DAOC_TNULL) {
+        if (k >= n) { /* ttl, ws_id */
+            drop = v->type == DAOC_TNULL && !nulls && key_is_i(kv, p->ttl, "ttl", 3);
+        } else if (v->type == DAOC_TNULL) {
             drop = !nulls;
-        } else if (f->type == DAOC__F_STRING) {
-            int64_t min = f->len_min < 0 ? 1 : f->len_min;
-            if (min > 0 && v->len == 0) { /* "" reads as null */
+        } else if (plan[k].op == SEL_STR) {
+            if (v->len == 0) { /* "" reads as null */
                 drop = !nulls;
                 v->type = DAOC_TNULL;
             }
-        } else if (f->type == DAOC__F_INTEGER) {
+        } else if (plan[k].op == SEL_INT) {
             floor_integer(v);
-        } else if (f->type == DAOC__F_SET) {
+        } else if (plan[k].op == SEL_SET) {
             dedupe(v);
             v->flags |= DAOC__VF_SET;
         }
         if (drop) {
-            if (!kv.borrowed)
-                daoc__free(kv.key);
+            if (!kv->borrowed)
+                daoc__free(kv->key);
             daoc_value_free(v);
             continue;
         }
-        row->u.o[out++] = kv;
-    }
-    for (; k < row->len; k++) { /* ttl, ws_id */
-        daoc__kv kv = row->u.o[k];
-        if (kv.val->type == DAOC_TNULL && !nulls && key_is(&kv, "ttl")) {
-            if (!kv.borrowed)
-                daoc__free(kv.key);
-            daoc_value_free(kv.val);
-            continue;
-        }
-        row->u.o[out++] = kv;
+        if (out != k)
+            kvs[out] = *kv;
+        out++;
     }
     row->len = out;
 }

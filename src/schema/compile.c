@@ -408,6 +408,11 @@ int daoc__schema_compile(const daoc_value *def, daoc__schema_lookup_fn lookup, v
     if ((st = index_list(s, daoc_obj_get(def, "primary_key"), &s->pk, &s->npk)) ||
         (st = index_list(s, daoc_obj_get(def, "cache_key"), &s->cache_key, &s->ncache_key)))
         goto fail;
+    s->pk_uuid_only = s->npk > 0;
+    for (size_t i = 0; i < s->npk; i++)
+        s->pk_uuid_only = s->pk_uuid_only && daoc__field_uuid_only(&s->fields[s->pk[i]]);
+    if ((st = daoc__schema_plan_select(s)))
+        goto fail;
     ek = daoc_obj_get(def, "endpoint_key");
     if (ek)
         s->endpoint_key = daoc__schema_field_index(s, ek->u.s, ek->len);
@@ -444,6 +449,7 @@ void daoc__schema_free(daoc__schema *s)
     daoc__free(s->fields);
     daoc__free(s->pk);
     daoc__free(s->cache_key);
+    daoc__free(s->sel);
     daoc__checks_free(s->checks, s->nchecks);
     daoc__free(s->name);
     daoc__free(s->table_name);

@@ -160,6 +160,13 @@ struct daoc__schema {
     bool is_record; /* nested record schema: no name, no pk */
     bool has_tags;  /* has a `tags` field (set of strings) */
     char *plugin;   /* plugin that defined it, NULL for core */
+
+    /* Decided once by daoc__schema_compile for the per-call fast paths: */
+    bool pk_uuid_only; /* every pk field is a uuid string field that nothing but the
+                          uuid check can refuse (daoc__field_uuid_only), so a pk of
+                          valid uuid strings is valid (validate.c) */
+    struct daoc__sel_plan *sel; /* owned: how select processes the rows stores build
+                                   (auto_fields.c), or NULL: never the fast way */
 };
 
 /* ---- compile (compile.c) --------------------------------------------- */
@@ -218,6 +225,19 @@ int daoc__schema_validate(const daoc__schema *s, const daoc_value *entity, bool 
 /* validate_primary_key(pk, ignore_others). */
 int daoc__schema_validate_primary_key(const daoc__schema *s, const daoc_value *pk,
                                       bool ignore_others, daoc_value **errors);
+
+/* True when validate_field accepts, for f, every string daoc__is_uuid
+ * accepts: f is a `uuid = true` string field and carries no other validator
+ * that could refuse one (eq, ne, one_of, not_one_of, lengths excluding 36,
+ * starts_with, the match family, is_regex, custom_validator, ...).  Errs on
+ * the side of false.  daoc__schema_compile sets pk_uuid_only from it
+ * (validate_field.c). */
+bool daoc__field_uuid_only(const daoc__field *f);
+
+/* Builds s->sel, the per-schema plan of process_auto_fields' select fast
+ * path (auto_fields.c); leaves it NULL when no row can take that path.
+ * daoc__schema_compile calls it for entities.  DAOC_OK or DAOC_ENOMEM. */
+int daoc__schema_plan_select(daoc__schema *s);
 
 /* Validates one value against one field definition (used for unique-key
  * lookups: select_by_<field>).  *msg receives the field error tree or NULL. */

@@ -8,10 +8,16 @@
  * only), then runs the entity checks (checks.c).  Single values are checked
  * by validate_field.c.  Subschemas, transformations and the legacy `check`
  * function are not handled here.
+ *
+ * validate_primary_key runs on every keyed call; a pk of valid uuid strings
+ * for a schema whose pk fields are plain uuid fields is accepted by a short
+ * check (pk_surely_valid) before the general walk, which everything else
+ * takes.
  */
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/rand.h"
 #include "schema/validate_internal.h"
 
 static bool key_is(const char *k, size_t klen, const char *lit)
@@ -65,11 +71,33 @@ fail:
     return DAOC_ENOMEM;
 }
 
+/* The common case of validate_primary_key, answered without the general
+ * walk below: the schema's pk fields are all plain uuid string fields
+ * (pk_uuid_only, decided at compile time) and pk holds a string daoc__is_uuid
+ * accepts under each of them, and no other key unless others are ignored.
+ * The general walk finds no error in such a pk; every other pk (a missing,
+ * null or non-string value, a bad uuid, an extra key) takes that walk, so
+ * its errors are the general path's own. */
+static bool pk_surely_valid(const daoc__schema *s, const daoc_value *pk, bool ignore_others)
+{
+    if (!s->pk_uuid_only || !pk || pk->type != DAOC_TOBJ || (!ignore_others && pk->len != s->npk))
+        return false;
+    for (size_t i = 0; i < s->npk; i++) {
+        const daoc__field *f = &s->fields[s->pk[i]];
+        const daoc_value *v = daoc__obj_getn(pk, f->name, f->name_len);
+        if (!v || v->type != DAOC_TSTR || !daoc__is_uuid(v->u.s, v->len))
+            return false;
+    }
+    return true;
+}
+
 int daoc__vpk(const daoc__vctx *c, const daoc__schema *s, const daoc_value *pk, bool ignore_others,
               daoc_value **errors)
 {
     daoc_value *errs = NULL;
     *errors = NULL;
+    if (pk_surely_valid(s, pk, ignore_others))
+        return DAOC_OK;
     bool obj = pk && pk->type == DAOC_TOBJ;
 
     for (size_t i = 0; i < s->npk; i++) {

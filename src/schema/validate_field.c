@@ -471,6 +471,24 @@ static int run_validators(const daoc__field *f, const daoc_value *v, daoc_value 
     return DAOC_OK;
 }
 
+/* What daoc__vfield does with a string that daoc__is_uuid accepts (36
+ * ASCII characters, so valid UTF-8 and never a vault reference): the
+ * string-type checks pass, then run_validators above, whose uuid check
+ * passes.  Every other validator there that could refuse such a string
+ * must be absent; numeric-only (gt, between, timestamp) and array-only
+ * (contains, mutually_exclusive_subsets) ones are required absent too, to
+ * keep this list plainly complete.  Keep it in step with run_validators. */
+bool daoc__field_uuid_only(const daoc__field *f)
+{
+    return f->type == DAOC__F_STRING && f->uuid && !f->abstract && !f->eq && !f->ne &&
+           !f->not_one_of && !f->one_of && !f->has_gt && !f->timestamp && !f->is_regex &&
+           !f->has_between && (f->len_eq < 0 || f->len_eq == 36) && f->len_min <= 36 &&
+           (f->len_max < 0 || f->len_max >= 36) && !f->starts_with && !f->not_match &&
+           f->n_match_none == 0 && !f->match && f->n_match_all == 0 && !f->match_any &&
+           f->n_match_any == 0 && !f->contains && !f->custom_validator &&
+           !f->mutually_exclusive_subsets;
+}
+
 /* ---- entry point -------------------------------------------------------- */
 
 /* Can v be stored as JSON text unchanged?  Not a function (or another Lua

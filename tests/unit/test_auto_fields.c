@@ -253,8 +253,9 @@ TEST(auto_fields_enomem)
 
 /* The select fast path (rows built by a store: interned keys in schema
  * order) must give exactly what the general path gives for the same row
- * with ordinary keys. */
-static daoc_value *as_store_row(const daoc__schema *s, const daoc_value *in)
+ * with ordinary keys.  `intern_extra` puts "ttl" and "ws_id" (and any other
+ * key of `in` that is not a field) under interned keys, as a store may. */
+static daoc_value *as_store_row(const daoc__schema *s, const daoc_value *in, bool intern_extra)
 {
     daoc_value *row = daoc__obj_sized(s->nfields + 2);
     for (size_t i = 0; row && i < s->nfields; i++) {
@@ -265,37 +266,54 @@ static daoc_value *as_store_row(const daoc__schema *s, const daoc_value *in)
         if (daoc__obj_append_field(row, f, v ? daoc_value_copy(v) : daoc_null()) != DAOC_OK)
             return NULL;
     }
-    const char *const extra[] = {"ttl", "ws_id"};
-    for (size_t i = 0; row && i < 2; i++) {
-        const daoc_value *v = daoc__obj_getn(in, extra[i], strlen(extra[i]));
-        if (v && daoc__obj_append(row, extra[i], strlen(extra[i]), daoc_value_copy(v)) != DAOC_OK)
+    for (size_t i = 0; row && i < in->len; i++) {
+        const daoc__kv *kv = &in->u.o[i];
+        if (daoc__schema_field(s, kv->key, kv->klen))
+            continue;
+        const char *ik = intern_extra ? daoc__key_intern(kv->key, kv->klen) : NULL;
+        daoc_value *v = daoc_value_copy(kv->val);
+        if ((ik ? daoc__obj_append_interned(row, ik, kv->klen, v)
+                : daoc__obj_append(row, kv->key, kv->klen, v)) != DAOC_OK)
             return NULL;
     }
     return row;
 }
 
-static void fast_equals_general(const daoc__schema *s, const char *json, bool nulls)
+/* Processes a copy of `row` as it is (interned keys: the fast path when the
+ * row qualifies) and a copy with ordinary keys (the general path), and
+ * compares the results. */
+static void row_fast_equals_general(const daoc__schema *s, const daoc_value *row, bool nulls,
+                                    const char *what)
 {
-    daoc_value *in = tv_json(json), *plain = NULL;
-    ASSERT_NOT_NULL(in);
-    plain = as_store_row(s, in);
+    daoc_value *plain = daoc_value_copy(row), *general = daoc_obj();
     ASSERT_NOT_NULL(plain);
-    /* the same content with keys that are not the interned names */
-    daoc_value *general = daoc_obj();
-    for (size_t i = 0; i < plain->len; i++)
-        ASSERT_INT(daoc__obj_append(general, plain->u.o[i].key, plain->u.o[i].klen,
-                                    daoc_value_copy(plain->u.o[i].val)),
+    ASSERT_NOT_NULL(general);
+    for (size_t i = 0; i < row->len; i++)
+        ASSERT_INT(daoc__obj_append(general, row->u.o[i].key, row->u.o[i].klen,
+                                    daoc_value_copy(row->u.o[i].val)),
                    DAOC_OK);
     ASSERT_INT(daoc__schema_process_auto_fields(s, plain, DAOC__CTX_SELECT, nulls, NOW), DAOC_OK);
     ASSERT_INT(daoc__schema_process_auto_fields(s, general, DAOC__CTX_SELECT, nulls, NOW),
                DAOC_OK);
     char *a = tv_enc(plain), *b = tv_enc(general);
     if (strcmp(a, b) != 0)
-        T_FAIL_AT("%s (nulls %d):\n      fast    %s\n      general %s", json, nulls, a, b);
+        T_FAIL_AT("%s (nulls %d):\n      fast    %s\n      general %s", what, nulls, a, b);
     daoc_free(a);
     daoc_free(b);
     daoc_value_free(plain);
     daoc_value_free(general);
+}
+
+static void fast_equals_general(const daoc__schema *s, const char *json, bool nulls)
+{
+    daoc_value *in = tv_json(json);
+    ASSERT_NOT_NULL(in);
+    for (int intern = 0; intern <= 1; intern++) {
+        daoc_value *row = as_store_row(s, in, intern);
+        ASSERT_NOT_NULL(row);
+        row_fast_equals_general(s, row, nulls, json);
+        daoc_value_free(row);
+    }
     daoc_value_free(in);
 }
 
@@ -311,6 +329,7 @@ TEST(select_fast_path_matches_the_general_path)
         "{\"r\":{\"type\":\"record\",\"fields\":[{\"x\":{\"type\":\"string\",\"default\":\"y\"}}]}}",
         ",\"ttl\":true");
     ASSERT_NOT_NULL(s);
+    ASSERT_NULL(s->sel); /* the record field keeps every row on the general path */
     const char *const rows[] = {
         "{\"id\":1,\"s\":\"v\",\"e\":\"\",\"i\":2.7,\"n\":2.5,\"b\":false,\"a\":[\"x\",\"x\"],"
         "\"t\":[1,2,1,3,2],\"d\":\"z\",\"q\":4,\"r\":{\"x\":\"k\"},\"ttl\":5,\"ws_id\":\"w\"}",
@@ -330,13 +349,161 @@ TEST(select_fast_path_matches_the_general_path)
         "{\"t\":{\"type\":\"set\",\"elements\":{\"type\":\"string\"}}}",
         NULL);
     ASSERT_NOT_NULL(simple);
+    ASSERT_NOT_NULL(simple->sel);
     const char *const rows2[] = {
         "{\"id\":1,\"s\":\"\",\"i\":1.5,\"t\":[\"a\",\"b\",\"a\"]}",
         "{\"id\":null,\"s\":null,\"i\":null,\"t\":null}",
         "{\"id\":2,\"s\":\"x\",\"i\":9007199254740993,\"t\":[],\"ws_id\":\"w\"}",
+        /* near misses: "ttl" without ttl, another trailing key */
+        "{\"id\":2,\"s\":\"x\",\"ttl\":null,\"ws_id\":\"w\"}",
+        "{\"id\":2,\"s\":\"x\",\"ws_idx\":\"w\"}",
+        "{\"id\":2,\"s\":\"x\",\"ws_id\":\"w\",\"tt\":1}",
     };
     for (size_t i = 0; i < sizeof rows2 / sizeof rows2[0]; i++) {
         fast_equals_general(simple, rows2[i], false);
         fast_equals_general(simple, rows2[i], true);
     }
+}
+
+/* Every kind the fast path takes, and rows that just miss it: a null where
+ * a default or `required` applies, a value of another type, arrays with
+ * null or table elements, keys out of order, missing or extra. */
+TEST(select_fast_path_near_misses)
+{
+    daoc__schema *ref = tv_schema_def("{\"name\":\"fp_ref\",\"primary_key\":[\"id\"],\"fields\":["
+                                      "{\"id\":{\"type\":\"string\",\"uuid\":true}}]}");
+    ASSERT_NOT_NULL(ref);
+    daoc__schema *s = tv_schema2(
+        "{\"s\":{\"type\":\"string\"}},{\"e\":{\"type\":\"string\",\"len_min\":0}},"
+        "{\"l\":{\"type\":\"string\",\"len_min\":2}},"
+        "{\"i\":{\"type\":\"integer\"}},{\"n\":{\"type\":\"number\"}},{\"b\":{\"type\":\"boolean\"}},"
+        "{\"a\":{\"type\":\"array\",\"elements\":{\"type\":\"string\"}}},"
+        "{\"t\":{\"type\":\"set\",\"elements\":{\"type\":\"integer\"}}},"
+        "{\"ss\":{\"type\":\"set\",\"elements\":{\"type\":\"string\"}}},"
+        "{\"f\":{\"type\":\"foreign\",\"reference\":\"fp_ref\"}},"
+        "{\"d\":{\"type\":\"string\",\"default\":\"x\"}},"
+        "{\"q\":{\"type\":\"integer\",\"required\":true,\"default\":3}},"
+        "{\"rq\":{\"type\":\"string\",\"required\":true}}",
+        ",\"ttl\":true");
+    ASSERT_NOT_NULL(s);
+    ASSERT_NOT_NULL(s->sel);
+    const char *const rows[] = {
+        /* qualifying rows */
+        "{\"id\":1,\"s\":\"v\",\"e\":\"\",\"l\":\"\",\"i\":2.7,\"n\":2.5,\"b\":false,"
+        "\"a\":[\"x\",\"x\"],\"t\":[1,2,1.0,3,2],\"ss\":[\"p\",\"q\",\"p\",\"pp\"],"
+        "\"f\":{\"id\":\"u\"},\"d\":\"z\",\"q\":4,\"rq\":\"r\",\"ttl\":5,\"ws_id\":\"w\"}",
+        "{\"id\":null,\"s\":null,\"e\":null,\"l\":\"ab\",\"i\":-2.5,\"n\":null,\"b\":null,"
+        "\"a\":[],\"t\":[],\"ss\":[],\"f\":null,\"d\":\"\",\"q\":-7.5,\"rq\":\"\",\"ttl\":null}",
+        "{\"id\":1e300,\"d\":\"y\",\"q\":1,\"rq\":\"x\",\"ss\":[\"1\",1,true,1.5,\"1\"],"
+        "\"ws_id\":null}",
+        /* a null where the default applies, or a required field is null */
+        "{\"id\":1,\"d\":null,\"q\":1,\"rq\":\"x\"}",
+        "{\"id\":1,\"d\":\"y\",\"q\":null,\"rq\":\"x\"}",
+        "{\"id\":1,\"d\":\"y\",\"q\":1,\"rq\":null}",
+        /* values of another type */
+        "{\"id\":1,\"s\":5,\"d\":\"y\",\"q\":1,\"rq\":\"x\"}",
+        "{\"id\":\"1\",\"d\":\"y\",\"q\":1,\"rq\":\"x\"}",
+        "{\"id\":1,\"b\":0,\"d\":\"y\",\"q\":1,\"rq\":\"x\"}",
+        "{\"id\":1,\"a\":\"x\",\"d\":\"y\",\"q\":1,\"rq\":\"x\"}",
+        "{\"id\":1,\"t\":{},\"d\":\"y\",\"q\":1,\"rq\":\"x\"}",
+        "{\"id\":1,\"f\":\"u\",\"d\":\"y\",\"q\":1,\"rq\":\"x\"}",
+        /* arrays with null or table elements */
+        "{\"id\":1,\"a\":[\"p\",null],\"d\":\"y\",\"q\":1,\"rq\":\"x\"}",
+        "{\"id\":1,\"ss\":[\"p\",[\"p\"],[\"p\"]],\"d\":\"y\",\"q\":1,\"rq\":\"x\"}",
+        "{\"id\":1,\"t\":[1,{\"a\":1}],\"d\":\"y\",\"q\":1,\"rq\":\"x\"}",
+        /* a trailing key that is neither ttl nor ws_id */
+        "{\"id\":1,\"d\":\"y\",\"q\":1,\"rq\":\"x\",\"ttl\":1,\"other\":2}",
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        fast_equals_general(s, rows[i], false);
+        fast_equals_general(s, rows[i], true);
+    }
+
+    /* keys out of order, missing, or not interned */
+    daoc_value *in = tv_json("{\"id\":1,\"s\":\"v\",\"i\":2.5,\"d\":\"y\",\"q\":1,\"rq\":\"x\","
+                             "\"ss\":[\"a\",\"a\"],\"ws_id\":\"w\"}");
+    ASSERT_NOT_NULL(in);
+    for (int variant = 0; variant < 4; variant++) {
+        daoc_value *row = as_store_row(s, in, true);
+        ASSERT_NOT_NULL(row);
+        const char *what = "";
+        if (variant == 0) { /* two keys swapped */
+            daoc__kv t = row->u.o[1];
+            row->u.o[1] = row->u.o[3];
+            row->u.o[3] = t;
+            what = "keys out of order";
+        } else if (variant == 1) { /* a field's key removed */
+            daoc_value_free(daoc__obj_take(row, "i", 1));
+            what = "a key missing";
+        } else if (variant == 2) { /* the last field's key removed, ws_id stays */
+            daoc_value_free(daoc__obj_take(row, "rq", 2));
+            what = "the last field's key missing";
+        } else { /* the same text, not interned */
+            daoc_value *v = daoc__obj_take(row, "s", 1);
+            ASSERT_INT(daoc__obj_setn(row, "s", 1, v), DAOC_OK);
+            what = "a key that is not interned";
+        }
+        row_fast_equals_general(s, row, false, what);
+        row_fast_equals_general(s, row, true, what);
+        daoc_value_free(row);
+    }
+    daoc_value_free(in);
+}
+
+/* Which schemas get a plan: composite fields other than arrays and sets of
+ * scalars, and abstract fields, keep a schema on the general path. */
+TEST(select_fast_path_plan)
+{
+    static const struct {
+        const char *fields;
+        bool plan;
+    } cases[] = {
+        {"{\"a\":{\"type\":\"string\"}}", true},
+        {"{\"a\":{\"type\":\"set\",\"elements\":{\"type\":\"boolean\"}}}", true},
+        /* a transient field is in no row: Kong's select gives it null or its default */
+        {"{\"a\":{\"type\":\"string\",\"transient\":true}}", false},
+        {"{\"a\":{\"type\":\"map\",\"keys\":{\"type\":\"string\"},\"values\":{\"type\":"
+         "\"string\"}}}",
+         false},
+        {"{\"a\":{\"type\":\"record\",\"fields\":[]}}", false},
+        {"{\"a\":{\"type\":\"json\",\"json_schema\":{\"inline\":{}}}}", false},
+        {"{\"a\":{\"type\":\"array\",\"elements\":{\"type\":\"array\",\"elements\":{\"type\":"
+         "\"string\"}}}}",
+         false},
+        {"{\"a\":{\"type\":\"string\",\"abstract\":true}}", false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        daoc__schema *s = tv_schema(cases[i].fields);
+        if (!s)
+            T_FAIL_AT("case %zu does not compile", i);
+        ASSERT_NOT_NULL(s);
+        if ((s->sel != NULL) != cases[i].plan)
+            T_FAIL_AT("case %zu (%s): plan %d", i, cases[i].fields, s->sel != NULL);
+    }
+}
+
+/* Transient fields have no column, so no row a store builds has them; as in
+ * Kong, select gives them their default, or null (shown with `nulls`). */
+TEST(select_transient_fields)
+{
+    daoc__schema *s = tv_schema("{\"s\":{\"type\":\"string\"}},"
+                                "{\"tr\":{\"type\":\"string\",\"transient\":true}},"
+                                "{\"td\":{\"type\":\"string\",\"transient\":true,\"default\":\"x\"}}");
+    ASSERT_NOT_NULL(s);
+    ASSERT_NULL(s->sel);
+    daoc_value *in = tv_json("{\"id\":1,\"s\":\"v\"}");
+    ASSERT_NOT_NULL(in);
+    for (int nulls = 0; nulls <= 1; nulls++) {
+        daoc_value *row = as_store_row(s, in, false);
+        ASSERT_NOT_NULL(row);
+        ASSERT_INT(daoc__schema_process_auto_fields(s, row, DAOC__CTX_SELECT, nulls, NOW), DAOC_OK);
+        char *got = tv_enc(row);
+        daoc_value_free(row);
+        const char *want = nulls ? "{\"id\":1,\"s\":\"v\",\"tr\":null,\"td\":\"x\"}"
+                                 : "{\"id\":1,\"s\":\"v\",\"td\":\"x\"}";
+        if (strcmp(got, want) != 0)
+            T_FAIL_AT("nulls %d: got %s, expected %s", nulls, got, want);
+        daoc_free(got);
+    }
+    daoc_value_free(in);
 }

@@ -159,6 +159,52 @@ TEST(uuid_and_random_strings)
     ASSERT_TRUE(!daoc__is_uuid("0123abcd-ef01-4567-89ab-cdefABCDEF0", 35));
 }
 
+/* daoc__is_uuid tests eight bytes at a time; a plain per-character check
+ * must agree on every byte value at every position, and on random
+ * mixtures of hex digits, dashes and bytes near the hex ranges. */
+static bool uuid_ref(const char *s, size_t len)
+{
+    if (len != 36)
+        return false;
+    for (size_t i = 0; i < 36; i++) {
+        unsigned char c = (unsigned char)s[i];
+        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+        bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+        if (dash ? c != '-' : !hex)
+            return false;
+    }
+    return true;
+}
+
+TEST(uuid_check_agrees_with_a_per_character_check)
+{
+    for (size_t i = 0; i < 36; i++) {
+        for (int c = 0; c < 256; c++) {
+            char t[37] = "0123abcd-ef01-4567-89ab-cdefABCDEF01";
+            t[i] = (char)c;
+            if (!daoc__is_uuid(t, 36) != !uuid_ref(t, 36))
+                T_FAIL_AT("position %zu byte 0x%02x: got %d", i, c, daoc__is_uuid(t, 36));
+        }
+    }
+    static const char pool[] = "0123456789abcdefABCDEF-/:@G`g\x7f\x80\xb0\xc6\xe6\xff\x10\x19 ";
+    unsigned long long seed = 7;
+    int valid = 0;
+    for (int n = 0; n < 200000; n++) {
+        char t[36];
+        for (size_t i = 0; i < 36; i++) {
+            seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+            bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+            /* mostly the right kind of character, so whole strings pass too */
+            unsigned r = (unsigned)(seed >> 33);
+            t[i] = r % 64 ? (dash ? '-' : pool[r / 64 % 22]) : pool[r / 64 % (sizeof pool - 1)];
+        }
+        valid += uuid_ref(t, 36);
+        if (!daoc__is_uuid(t, 36) != !uuid_ref(t, 36))
+            T_FAIL_AT("%.36s: got %d", t, daoc__is_uuid(t, 36));
+    }
+    ASSERT_TRUE(valid > 1000);
+}
+
 TEST(allocation_failures_are_reported_not_crashes)
 {
     const char *text = "{\"a\":[1,2,{\"b\":\"c\"}],\"d\":null}";

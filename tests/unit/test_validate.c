@@ -475,6 +475,189 @@ TEST(primary_key_rules)
     ASSERT_STR(pk(s, "{\"id\":\"bad\",\"k\":null}", false), "{\"id\":\"expected a valid UUID\"}");
 }
 
+/* The primary-key fast path (schemas whose pk fields are plain uuid string
+ * fields, pk_uuid_only) answers only when the pk is surely valid; every
+ * other pk goes through the general walk.  Both settings of the flag must
+ * give the same error tree, byte for byte. */
+static const char *pk_both(daoc__schema *s, const daoc_value *v, bool ignore)
+{
+    daoc_free(tv_last);
+    tv_last = NULL;
+    daoc_value *fast = NULL, *general = NULL;
+    if (!s->pk_uuid_only)
+        return "(schema does not qualify)";
+    int rc1 = daoc__schema_validate_primary_key(s, v, ignore, &fast);
+    s->pk_uuid_only = false;
+    int rc2 = daoc__schema_validate_primary_key(s, v, ignore, &general);
+    s->pk_uuid_only = true;
+    char *a = rc1 == DAOC_OK ? tv_enc(fast) : NULL, *b = rc2 == DAOC_OK ? tv_enc(general) : NULL;
+    daoc_value_free(fast);
+    daoc_value_free(general);
+    if (a && b && strcmp(a, b) == 0) {
+        daoc_free(b);
+        tv_last = a;
+        return tv_last;
+    }
+    fprintf(stderr, "  fast %s, general %s\n", a ? a : "(status)", b ? b : "(status)");
+    daoc_free(a);
+    daoc_free(b);
+    return "(fast and general paths differ)";
+}
+
+static const char *pk_both_json(daoc__schema *s, const char *json, bool ignore)
+{
+    daoc_value *v = tv_json(json);
+    if (!v)
+        return "(bad input)";
+    const char *r = pk_both(s, v, ignore);
+    daoc_value_free(v);
+    return r;
+}
+
+#define UUID_LC "\"0123abcd-ef45-6789-abcd-ef0123456789\""
+#define UUID_UC "\"0123ABCD-EF45-6789-ABCD-EF0123456789\""
+
+TEST(primary_key_fast_path_matches_the_general_path)
+{
+    daoc__schema *s = tv_schema_def(
+        "{\"name\":\"pkf\",\"primary_key\":[\"id\"],\"fields\":["
+        "{\"id\":{\"type\":\"string\",\"uuid\":true,\"auto\":true}},"
+        "{\"other\":{\"type\":\"string\"}}]}");
+    ASSERT_NOT_NULL(s);
+    ASSERT_TRUE(s->pk_uuid_only);
+    for (int ignore = 0; ignore <= 1; ignore++) {
+        ASSERT_STR(pk_both_json(s, "{\"id\":" UUID_LC "}", ignore), "ok");
+        /* Kong's uuid check takes any case */
+        ASSERT_STR(pk_both_json(s, "{\"id\":" UUID_UC "}", ignore), "ok");
+        ASSERT_STR(pk_both_json(s, "{\"id\":\"0123abcd-ef45-6789-abcd-ef012345678\"}", ignore),
+                   "{\"id\":\"expected a valid UUID\"}");
+        ASSERT_STR(pk_both_json(s, "{\"id\":\"0123abcd-ef45-6789-abcd-ef01234567890\"}", ignore),
+                   "{\"id\":\"expected a valid UUID\"}");
+        ASSERT_STR(pk_both_json(s, "{\"id\":\"0123abcg-ef45-6789-abcd-ef0123456789\"}", ignore),
+                   "{\"id\":\"expected a valid UUID\"}");
+        ASSERT_STR(pk_both_json(s, "{\"id\":\"0123abcd0ef45-6789-abcd-ef0123456789\"}", ignore),
+                   "{\"id\":\"expected a valid UUID\"}");
+        ASSERT_STR(pk_both_json(s, "{\"id\":\"\"}", ignore),
+                   "{\"id\":\"expected a valid UUID\"}");
+        ASSERT_STR(pk_both_json(s, "{\"id\":5}", ignore), "{\"id\":\"expected a string\"}");
+        ASSERT_STR(pk_both_json(s, "{\"id\":[]}", ignore), "{\"id\":\"expected a string\"}");
+        ASSERT_STR(pk_both_json(s, "{\"id\":true}", ignore), "{\"id\":\"expected a string\"}");
+        ASSERT_STR(pk_both_json(s, "{\"id\":false}", ignore), "{\"id\":\"missing primary key\"}");
+        ASSERT_STR(pk_both_json(s, "{\"id\":null}", ignore),
+                   "{\"id\":\"required field missing\"}");
+        ASSERT_STR(pk_both_json(s, "{}", ignore), "{\"id\":\"missing primary key\"}");
+        ASSERT_STR(pk_both_json(s, "{\"ID\":" UUID_LC "}", ignore),
+                   ignore ? "{\"id\":\"missing primary key\"}"
+                          : "{\"id\":\"missing primary key\",\"ID\":\"not a primary key\"}");
+        ASSERT_STR(pk_both_json(s, "[]", ignore), "{\"id\":\"missing primary key\"}");
+        ASSERT_STR(pk_both_json(s, "\"x\"", ignore), "{\"id\":\"missing primary key\"}");
+    }
+    /* extra keys: ignored or refused */
+    ASSERT_STR(pk_both_json(s, "{\"id\":" UUID_LC ",\"other\":\"x\"}", true), "ok");
+    ASSERT_STR(pk_both_json(s, "{\"id\":" UUID_LC ",\"other\":\"x\"}", false),
+               "{\"other\":\"not a primary key\"}");
+    ASSERT_STR(pk_both_json(s, "{\"other\":1,\"id\":" UUID_LC "}", false),
+               "{\"other\":\"not a primary key\"}");
+    ASSERT_STR(pk_both_json(s, "{\"id\":\"bad\",\"x\":1}", false),
+               "{\"id\":\"expected a valid UUID\",\"x\":\"not a primary key\"}");
+
+    /* strings JSON cannot carry: invalid UTF-8 and NUL bytes of uuid length */
+    static const struct {
+        const char *bytes;
+        const char *want;
+    } raw[] = {
+        {"0123abcd-ef45-6789-abcd-ef012345678\xff",
+         "{\"id\":\"invalid utf-8 character sequence detected at position 36\"}"},
+        {"\xc3\xa9" "23abcd-ef45-6789-abcd-ef0123456789",
+         "{\"id\":\"expected a valid UUID\"}"},
+        {"0123abcd-ef45-6789-abcd-ef012345678\0", "{\"id\":\"expected a valid UUID\"}"},
+    };
+    for (size_t i = 0; i < sizeof raw / sizeof raw[0]; i++) {
+        daoc_value *pkv = daoc_obj();
+        ASSERT_NOT_NULL(pkv);
+        ASSERT_INT(daoc_obj_set(pkv, "id", daoc_strn(raw[i].bytes, 36)), DAOC_OK);
+        const char *got = pk_both(s, pkv, true);
+        daoc_value_free(pkv);
+        ASSERT_STR(got, raw[i].want);
+    }
+    /* no object at all */
+    ASSERT_STR(pk_both(s, NULL, true), "{\"id\":\"missing primary key\"}");
+
+    /* composite keys of uuid fields, in any key order */
+    daoc__schema *c = tv_schema_def(
+        "{\"name\":\"pkf2\",\"primary_key\":[\"a\",\"b\"],\"fields\":["
+        "{\"a\":{\"type\":\"string\",\"uuid\":true}},"
+        "{\"b\":{\"type\":\"string\",\"uuid\":true,\"required\":true,\"unique\":true,"
+        "\"len_min\":36,\"len_max\":36,\"err\":\"custom\"}}]}");
+    ASSERT_NOT_NULL(c);
+    ASSERT_TRUE(c->pk_uuid_only);
+    ASSERT_STR(pk_both_json(c, "{\"a\":" UUID_LC ",\"b\":" UUID_UC "}", false), "ok");
+    ASSERT_STR(pk_both_json(c, "{\"b\":" UUID_LC ",\"a\":" UUID_UC "}", false), "ok");
+    ASSERT_STR(pk_both_json(c, "{\"a\":" UUID_LC ",\"b\":" UUID_LC ",\"c\":1}", true), "ok");
+    ASSERT_STR(pk_both_json(c, "{\"a\":" UUID_LC ",\"b\":" UUID_LC ",\"c\":1}", false),
+               "{\"c\":\"not a primary key\"}");
+    ASSERT_STR(pk_both_json(c, "{\"a\":" UUID_LC "}", false), "{\"b\":\"missing primary key\"}");
+    ASSERT_STR(pk_both_json(c, "{\"a\":" UUID_LC ",\"c\":" UUID_LC "}", false),
+               "{\"b\":\"missing primary key\",\"c\":\"not a primary key\"}");
+    ASSERT_STR(pk_both_json(c, "{\"a\":" UUID_LC ",\"b\":\"nope\"}", true), "{\"b\":\"custom\"}");
+    ASSERT_STR(pk_both_json(c, "{\"a\":1,\"b\":null}", true),
+               "{\"a\":\"expected a string\",\"b\":\"required field missing\"}");
+}
+
+/* Only plain uuid fields qualify: any validator that could refuse a valid
+ * uuid, or a pk field of another kind, keeps a schema on the general path. */
+TEST(primary_key_fast_path_qualification)
+{
+    static const struct {
+        const char *id_def;
+        bool fast;
+    } cases[] = {
+        {"{\"type\":\"string\",\"uuid\":true}", true},
+        {"{\"type\":\"string\",\"uuid\":true,\"auto\":true,\"unique\":true,\"immutable\":true}",
+         true},
+        {"{\"type\":\"string\",\"uuid\":true,\"len_eq\":36}", true},
+        {"{\"type\":\"string\",\"uuid\":true,\"len_min\":36,\"len_max\":100}", true},
+        {"{\"type\":\"string\",\"uuid\":true,\"referenceable\":true}", true},
+        {"{\"type\":\"string\",\"uuid\":true,\"default\":\"x\"}", true},
+        {"{\"type\":\"string\"}", false},
+        {"{\"type\":\"integer\"}", false},
+        {"{\"type\":\"string\",\"uuid\":true,\"len_eq\":35}", false},
+        {"{\"type\":\"string\",\"uuid\":true,\"len_min\":37}", false},
+        {"{\"type\":\"string\",\"uuid\":true,\"len_max\":35}", false},
+        {"{\"type\":\"string\",\"uuid\":true,\"match\":\"^0\"}", false},
+        {"{\"type\":\"string\",\"uuid\":true,\"not_match\":\"x\"}", false},
+        {"{\"type\":\"string\",\"uuid\":true,\"match_all\":[{\"pattern\":\"^0\"}]}", false},
+        {"{\"type\":\"string\",\"uuid\":true,\"match_none\":[{\"pattern\":\"^0\"}]}", false},
+        {"{\"type\":\"string\",\"uuid\":true,\"match_any\":{\"patterns\":[\"^0\"]}}", false},
+        {"{\"type\":\"string\",\"uuid\":true,\"starts_with\":\"0\"}", false},
+        {"{\"type\":\"string\",\"uuid\":true,\"one_of\":[\"a\"]}", false},
+        {"{\"type\":\"string\",\"uuid\":true,\"not_one_of\":[\"a\"]}", false},
+        {"{\"type\":\"string\",\"uuid\":true,\"eq\":\"a\"}", false},
+        {"{\"type\":\"string\",\"uuid\":true,\"ne\":\"a\"}", false},
+        {"{\"type\":\"string\",\"uuid\":true,\"is_regex\":true}", false},
+        {"{\"type\":\"string\",\"uuid\":true,\"custom_validator\":\"tag\"}", false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *def = daoc__asprintf("{\"name\":\"pkq%zu\",\"primary_key\":[\"id\"],\"fields\":["
+                                   "{\"id\":%s}]}",
+                                   i, cases[i].id_def);
+        ASSERT_NOT_NULL(def);
+        daoc__schema *s = tv_schema_def(def);
+        daoc__free(def);
+        if (!s)
+            T_FAIL_AT("case %zu does not compile", i);
+        ASSERT_NOT_NULL(s);
+        if (s->pk_uuid_only != cases[i].fast)
+            T_FAIL_AT("case %zu (%s): pk_uuid_only %d", i, cases[i].id_def, s->pk_uuid_only);
+    }
+    /* a uuid pk beside a pk field of another kind */
+    daoc__schema *m = tv_schema_def(
+        "{\"name\":\"pkq_mixed\",\"primary_key\":[\"id\",\"k\"],\"fields\":["
+        "{\"id\":{\"type\":\"string\",\"uuid\":true}},{\"k\":{\"type\":\"integer\"}}]}");
+    ASSERT_NOT_NULL(m);
+    ASSERT_TRUE(!m->pk_uuid_only);
+}
+
 /* ---- UTF-8 and size limits ----------------------------------------------- */
 
 TEST(utf8_rule)
