@@ -4,7 +4,9 @@
  * columns).  daoc__pg_parse_array must return an array or DAOC_ESTORE,
  * never crash, overrun or leak -- with ordinary allocations and carved from
  * a row block (value.h) of every size, including too small.  The first
- * byte picks the element type and the block size.
+ * byte picks the element type and the block size.  The same bytes are also
+ * read as a timestamp column (text.c's ISO timestamp reader, for integer
+ * and number fields): a value or DAOC_ESTORE, never anything else.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -44,5 +46,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     }
     daoc_value_free(row);
+
+    /* a column value is NUL-terminated (libpq's are; strtod relies on it) */
+    char *z = malloc(n + 1);
+    if (!z)
+        return 0;
+    memcpy(z, text, n);
+    z[n] = '\0';
+    static const daoc__field ts[] = {{.type = DAOC__F_INTEGER, .timestamp = true},
+                                     {.type = DAOC__F_NUMBER, .timestamp = true}};
+    for (int k = 0; k < 2; k++) {
+        daoc_value *v = NULL;
+        rc = daoc__pg_parse_value(z, n, &ts[k], NULL, &v);
+        if (rc == DAOC_OK) {
+            if (!v || daoc_value_type(v) != (k ? DAOC_TNUM : DAOC_TINT))
+                abort();
+        } else if ((rc != DAOC_ESTORE && rc != DAOC_ENOMEM) || v) {
+            abort();
+        }
+        daoc_value_free(v);
+    }
+    free(z);
     return 0;
 }

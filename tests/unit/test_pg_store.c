@@ -384,6 +384,86 @@ TEST(arrays_json_and_timestamps_round_trip)
     st->ops->close(st);
 }
 
+/* Timestamp columns are read as the server prints them (DateStyle ISO,
+ * TimeZone UTC, as the pool sets them): checked against the server's own
+ * EXTRACT(EPOCH ...) for instants across the whole range it supports --
+ * BC dates, years past 9999, microseconds before and after 1970 -- for
+ * number fields (the double nearest the exact decimal) and integer fields
+ * (floored). */
+TEST(timestamps_are_read_from_the_servers_iso_text)
+{
+    PGconn *c = raw();
+    ASSERT_NOT_NULL(c);
+    char v[256];
+    query1(c, "SET TimeZone = 'UTC'", v, sizeof v);
+    query1(c, "SET DateStyle = 'ISO'", v, sizeof v);
+    PGresult *r = PQexec(
+        c, "WITH t(ts) AS (VALUES ('1970-01-01 00:00:00+00'::timestamptz), "
+           "('1969-12-31 23:59:47.5+00'), ('1969-12-31 23:59:59.999999+00'), "
+           "('2023-11-14 22:13:20.25+00'), ('2000-02-29 12:00:00.000001+00'), "
+           "('1900-03-01 00:00:00+00'), ('0001-01-01 00:00:00+00'), "
+           "('0001-12-31 23:59:59.5+00 BC'), ('4713-01-01 00:00:00+00 BC'), "
+           "('9999-12-31 23:59:59.999999+00'), ('10000-01-01 00:00:00+00'), "
+           "('200000-12-31 23:59:59.999999+00'), ('2255-06-05 23:47:34.740991+00'), "
+           "('2255-06-05 23:47:34.740993+00'), ('2024-01-01 05:30:00+05:30')) "
+           "SELECT ts::text, extract(epoch FROM ts)::text, floor(extract(epoch FROM ts))::text "
+           "FROM t UNION ALL SELECT ts::text, extract(epoch FROM ts)::text, "
+           "floor(extract(epoch FROM ts))::text FROM (SELECT timestamptz '1970-01-01' + "
+           "(random() * 2e11 - 1e11) * interval '1 second' AS ts FROM generate_series(1, 2000)) x");
+    ASSERT_INT(PQresultStatus(r), PGRES_TUPLES_OK);
+    daoc__field fi = {.type = DAOC__F_INTEGER, .timestamp = true};
+    daoc__field fn = {.type = DAOC__F_NUMBER, .timestamp = true};
+    int bad = 0;
+    for (int i = 0; i < PQntuples(r); i++) {
+        const char *text = PQgetvalue(r, i, 0);
+        daoc_value *a = NULL, *b = NULL;
+        ASSERT_INT(daoc__pg_parse_value(text, strlen(text), &fn, NULL, &a), DAOC_OK);
+        ASSERT_INT(daoc__pg_parse_value(text, strlen(text), &fi, NULL, &b), DAOC_OK);
+        double want = strtod(PQgetvalue(r, i, 1), NULL);
+        long long wint = strtoll(PQgetvalue(r, i, 2), NULL, 10);
+        if (daoc_value_type(a) != DAOC_TNUM || daoc_value_num(a) != want ||
+            daoc_value_type(b) != DAOC_TINT || daoc_value_int(b) != wint) {
+            if (bad++ < 5)
+                T_FAIL_AT("'%s': read %.17g / %lld, the server says %s / %s", text,
+                          daoc_value_num(a), (long long)daoc_value_int(b), PQgetvalue(r, i, 1),
+                          PQgetvalue(r, i, 2));
+        }
+        daoc_value_free(a);
+        daoc_value_free(b);
+    }
+    PQclear(r);
+    PQfinish(c);
+    ASSERT_INT(bad, 0);
+
+    /* infinity: infinite seconds, which no integer holds */
+    daoc_value *x = NULL;
+    ASSERT_INT(daoc__pg_parse_value("infinity", 8, &fn, NULL, &x), DAOC_OK);
+    ASSERT_TRUE(isinf(daoc_value_num(x)) && daoc_value_num(x) > 0);
+    daoc_value_free(x);
+    ASSERT_INT(daoc__pg_parse_value("-infinity", 9, &fn, NULL, &x), DAOC_OK);
+    ASSERT_TRUE(isinf(daoc_value_num(x)) && daoc_value_num(x) < 0);
+    daoc_value_free(x);
+    ASSERT_INT(daoc__pg_parse_value("infinity", 8, &fi, NULL, &x), DAOC_ESTORE);
+    /* a column without a zone reads as UTC; epoch-seconds text still reads */
+    ASSERT_INT(daoc__pg_parse_value("2023-11-14 22:13:20", 19, &fi, NULL, &x), DAOC_OK);
+    ASSERT_INT(daoc_value_int(x), 1700000000);
+    daoc_value_free(x);
+    ASSERT_INT(daoc__pg_parse_value("1700000000.75", 13, &fi, NULL, &x), DAOC_OK);
+    ASSERT_INT(daoc_value_int(x), 1700000000);
+    daoc_value_free(x);
+    /* near misses are not timestamps (and not numbers either) */
+    const char *no[] = {"2023-11-14", "2023-11-14 22:13", "2023-13-14 22:13:20+00",
+                        "023-11-14 22:13:20+00", "2023-11-14 22:13:20.+00",
+                        "2023-11-14 22:13:20.1234567+00", "2023-11-14 22:13:20+0",
+                        "2023-11-14 22:13:20+00 AD", "2023-11-14T22:13:20+00"};
+    for (size_t i = 0; i < sizeof no / sizeof no[0]; i++) {
+        x = NULL;
+        if (daoc__pg_parse_value(no[i], strlen(no[i]), &fn, NULL, &x) != DAOC_ESTORE)
+            T_FAIL_AT("'%s' was read", no[i]);
+        daoc_value_free(x);
+    }
+}
+
 TEST(nul_bytes_are_refused_not_cut)
 {
     daoc__store *st = open_store();

@@ -265,7 +265,8 @@ void daoc__pg_put_value(daoc__buf *b, const daoc__field *f, const daoc_value *v)
 int daoc__pg_parse_array(const char *s, size_t n, const daoc__field *el, daoc__bump *b,
                          daoc_value **out);
 /* Converts text of one scalar/JSON column to the value of field f (b as
- * for daoc__pg_parse_array). */
+ * for daoc__pg_parse_array); s[n] must be NUL, as in libpq's values.
+ * Timestamp fields read the server's ISO text (or epoch seconds). */
 int daoc__pg_parse_value(const char *s, size_t n, const daoc__field *f, daoc__bump *b,
                          daoc_value **out);
 

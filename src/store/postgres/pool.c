@@ -459,13 +459,17 @@ static pg_pool *pool_new(const daoc_config *cfg, const char *host, int port, con
         pool_free(p);
         return NULL;
     }
-    char portb[16], ctimeout[16], options[96], utimeout[16];
+    char portb[16], ctimeout[16], options[160], utimeout[16];
     snprintf(portb, sizeof portb, "%d", port);
     /* a backstop for the deadline conn_open enforces itself */
     snprintf(ctimeout, sizeof ctimeout, "%d",
              (p->timeout_ms + 999) / 1000 < 1 ? 1 : (p->timeout_ms + 999) / 1000);
     snprintf(utimeout, sizeof utimeout, "%d", p->timeout_ms);
-    snprintf(options, sizeof options, "-c TimeZone=UTC -c statement_timeout=%d -c plan_cache_mode=force_generic_plan", p->timeout_ms);
+    /* timestamps print as "YYYY-MM-DD HH:MM:SS[.ffffff]+00" (text.c reads them) */
+    snprintf(options, sizeof options,
+             "-c TimeZone=UTC -c DateStyle=ISO -c statement_timeout=%d "
+             "-c plan_cache_mode=force_generic_plan",
+             p->timeout_ms);
     const char *sslmode = !cfg->pg_ssl ? "disable" : cfg->pg_ssl_verify ? "verify-full" : "require";
     int n = 0;
     bool failed = false;

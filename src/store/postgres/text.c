@@ -6,8 +6,9 @@
  * braces, spaces and the word NULL inside strings survive; a null element
  * is the bare word NULL.  Reading accepts what the server prints (quoted
  * or bare elements, NULL in any case).  Multi-dimensional arrays are not
- * produced and are refused when read.  This file knows no SQL and no
- * connections.
+ * produced and are refused when read.  Timestamp columns are read as the
+ * server prints them in DateStyle ISO and UTC (the pool sets both) and
+ * become epoch seconds.  This file knows no SQL and no connections.
  */
 #include <math.h>
 #include <stdio.h>
@@ -180,6 +181,126 @@ static bool small_int(const char *s, size_t n, int64_t *out)
     return true;
 }
 
+/* ---- timestamps ------------------------------------------------------- */
+
+/* Days from 1970-01-01 to year y, month m (1-12), day d of the proleptic
+ * Gregorian calendar (year 0 = 1 BC).  Counted in 400-year cycles of
+ * 146097 days from March 1 of year 0, so February's length only shifts the
+ * end of a counting year. */
+static int64_t days_since_epoch(int64_t y, int m, int d)
+{
+    if (m <= 2)
+        y--; /* January and February end the previous counting year */
+    int64_t cycle = (y >= 0 ? y : y - 399) / 400;
+    int64_t yc = y - cycle * 400;                      /* 0..399 */
+    int64_t mc = m > 2 ? m - 3 : m + 9;                 /* 0 = March .. 11 = February */
+    int64_t dy = (153 * mc + 2) / 5 + d - 1;            /* day of the counting year */
+    int64_t dc = yc * 365 + yc / 4 - yc / 100 + dy;     /* day of the cycle */
+    return cycle * 146097 + dc - 719468;                /* 719468: 0000-03-01 .. 1970-01-01 */
+}
+
+/* n digits at s[*i] as a number; false when they are not all there. */
+static bool digits(const char *s, size_t len, size_t *i, int n, int64_t *out)
+{
+    int64_t v = 0;
+    for (int k = 0; k < n; k++, (*i)++) {
+        if (*i >= len || s[*i] < '0' || s[*i] > '9')
+            return false;
+        v = v * 10 + (s[*i] - '0');
+    }
+    *out = v;
+    return true;
+}
+
+/* A timestamp as the server prints it in DateStyle ISO:
+ * "YYYY-MM-DD HH:MM:SS[.ffffff][+HH[:MM[:SS]]][ BC]" (four or more year
+ * digits; no zone for a TIMESTAMP WITHOUT TIME ZONE column, read as UTC as
+ * date_part does), as whole seconds since the epoch (floored) and the
+ * microseconds past them.  False for anything else. */
+static bool ts_parse(const char *s, size_t n, int64_t *secs, int64_t *usec)
+{
+    size_t i = 0;
+    int64_t y = 0, mo, d, h, mi, sec, us = 0;
+    int yd = 0;
+    while (i < n && s[i] >= '0' && s[i] <= '9' && yd < 7)
+        y = y * 10 + (s[i++] - '0'), yd++;
+    if (yd < 4 || i >= n || s[i++] != '-' || !digits(s, n, &i, 2, &mo) || i >= n ||
+        s[i++] != '-' || !digits(s, n, &i, 2, &d) || i >= n || s[i++] != ' ' ||
+        !digits(s, n, &i, 2, &h) || i >= n || s[i++] != ':' || !digits(s, n, &i, 2, &mi) ||
+        i >= n || s[i++] != ':' || !digits(s, n, &i, 2, &sec))
+        return false;
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 24 || mi > 59 || sec > 60)
+        return false;
+    if (i < n && s[i] == '.') {
+        i++;
+        int k = 0;
+        for (; i < n && s[i] >= '0' && s[i] <= '9'; i++, k++)
+            if (k < 6)
+                us = us * 10 + (s[i] - '0');
+        if (k == 0 || k > 6)
+            return false;
+        for (; k < 6; k++)
+            us *= 10;
+    }
+    int64_t zone = 0;
+    if (i < n && (s[i] == '+' || s[i] == '-')) {
+        int sign = s[i++] == '-' ? -1 : 1;
+        int64_t zh, zm = 0, zs = 0;
+        if (!digits(s, n, &i, 2, &zh))
+            return false;
+        if (i < n && s[i] == ':' && (i++, !digits(s, n, &i, 2, &zm)))
+            return false;
+        if (i < n && s[i] == ':' && (i++, !digits(s, n, &i, 2, &zs)))
+            return false;
+        zone = sign * (zh * 3600 + zm * 60 + zs);
+    }
+    if (n - i == 3 && memcmp(s + i, " BC", 3) == 0) {
+        y = 1 - y; /* 1 BC is year 0 */
+        i += 3;
+    }
+    if (i != n)
+        return false;
+    *secs = days_since_epoch(y, (int)mo, (int)d) * 86400 + h * 3600 + mi * 60 + sec - zone;
+    *usec = us;
+    return true;
+}
+
+/* The value of a timestamp field from its column text: epoch seconds,
+ * floored for integer fields; for number fields the double nearest to the
+ * exact decimal seconds (what strtod of EXTRACT(EPOCH ...) would give).
+ * "infinity" reads as infinite seconds (no integer holds them: a store
+ * error for integer fields).  DAOC_ENOTFOUND when s is not a timestamp. */
+static int ts_value(const char *s, size_t n, const daoc__field *f, daoc__bump *b,
+                    daoc_value **out)
+{
+    int64_t secs = 0, us = 0;
+    double inf = 0;
+    if (n == 8 && memcmp(s, "infinity", 8) == 0)
+        inf = INFINITY;
+    else if (n == 9 && memcmp(s, "-infinity", 9) == 0)
+        inf = -INFINITY;
+    else if (!ts_parse(s, n, &secs, &us))
+        return DAOC_ENOTFOUND;
+    if (f->type == DAOC__F_INTEGER) {
+        if (inf != 0)
+            return DAOC_ESTORE;
+        *out = daoc__bump_int(b, secs);
+    } else if (inf != 0) {
+        *out = daoc__bump_num(b, inf);
+    } else if (secs > -(INT64_C(1) << 53) / 1000000 && secs < (INT64_C(1) << 53) / 1000000) {
+        /* both exact as doubles: one correctly rounded division */
+        *out = daoc__bump_num(b, (double)(secs * 1000000 + us) / 1e6);
+    } else {
+        char t[48];
+        snprintf(t, sizeof t, "%lld.%06lld", (long long)secs, (long long)us);
+        if (secs < 0 && us > 0) /* -12.5 s is floor -13 plus 500000 us */
+            snprintf(t, sizeof t, "-%lld.%06lld", -(long long)(secs + 1),
+                     (long long)(1000000 - us));
+        *out = daoc__bump_num(b, strtod(t, NULL));
+    }
+    return *out ? DAOC_OK : DAOC_ENOMEM;
+}
+
 int daoc__pg_parse_value(const char *s, size_t n, const daoc__field *f, daoc__bump *b,
                          daoc_value **out)
 {
@@ -187,6 +308,13 @@ int daoc__pg_parse_value(const char *s, size_t n, const daoc__field *f, daoc__bu
     if (!f) {
         *out = daoc__bump_strn(b, s, n);
         return *out ? DAOC_OK : DAOC_ENOMEM;
+    }
+    if (f->timestamp && (f->type == DAOC__F_INTEGER || f->type == DAOC__F_NUMBER)) {
+        int rc = ts_value(s, n, f, b, out);
+        if (rc != DAOC_ENOTFOUND)
+            return rc;
+        /* not a timestamp's text (a number: an older select list, or a
+         * column Kong made BIGINT): read as a number below */
     }
     switch (f->type) {
     case DAOC__F_INTEGER: {
