@@ -199,42 +199,37 @@ static int64_t days_since_epoch(int64_t y, int m, int d)
     return cycle * 146097 + dc - 719468;                /* 719468: 0000-03-01 .. 1970-01-01 */
 }
 
-/* n digits at s[*i] as a number; false when they are not all there. */
-static bool digits(const char *s, size_t len, size_t *i, int n, int64_t *out)
+/* The two digits at s[i] as a number, or -1 (the caller checked i + 1 < n). */
+static int64_t two(const char *s, size_t i)
 {
-    int64_t v = 0;
-    for (int k = 0; k < n; k++, (*i)++) {
-        if (*i >= len || s[*i] < '0' || s[*i] > '9')
-            return false;
-        v = v * 10 + (s[*i] - '0');
-    }
-    *out = v;
-    return true;
+    unsigned a = (unsigned)(unsigned char)s[i] - '0', b = (unsigned)(unsigned char)s[i + 1] - '0';
+    return a > 9 || b > 9 ? -1 : (int64_t)(a * 10 + b);
 }
 
 /* A timestamp as the server prints it in DateStyle ISO:
  * "YYYY-MM-DD HH:MM:SS[.ffffff][+HH[:MM[:SS]]][ BC]" (four or more year
  * digits; no zone for a TIMESTAMP WITHOUT TIME ZONE column, read as UTC as
  * date_part does), as whole seconds since the epoch (floored) and the
- * microseconds past them.  False for anything else. */
+ * microseconds past them.  False for anything else.  Fixed positions after
+ * the year: this runs for two columns of nearly every row. */
 static bool ts_parse(const char *s, size_t n, int64_t *secs, int64_t *usec)
 {
     size_t i = 0;
-    int64_t y = 0, mo, d, h, mi, sec, us = 0;
-    int yd = 0;
-    while (i < n && s[i] >= '0' && s[i] <= '9' && yd < 7)
-        y = y * 10 + (s[i++] - '0'), yd++;
-    if (yd < 4 || i >= n || s[i++] != '-' || !digits(s, n, &i, 2, &mo) || i >= n ||
-        s[i++] != '-' || !digits(s, n, &i, 2, &d) || i >= n || s[i++] != ' ' ||
-        !digits(s, n, &i, 2, &h) || i >= n || s[i++] != ':' || !digits(s, n, &i, 2, &mi) ||
-        i >= n || s[i++] != ':' || !digits(s, n, &i, 2, &sec))
+    int64_t y = 0, us = 0;
+    while (i < n && i < 7 && s[i] >= '0' && s[i] <= '9')
+        y = y * 10 + (s[i++] - '0');
+    if (i < 4 || n < i + 15 || s[i] != '-' || s[i + 3] != '-' || s[i + 6] != ' ' ||
+        s[i + 9] != ':' || s[i + 12] != ':')
         return false;
-    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 24 || mi > 59 || sec > 60)
+    int64_t mo = two(s, i + 1), d = two(s, i + 4), h = two(s, i + 7), mi = two(s, i + 10),
+            sec = two(s, i + 13);
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 24 || mi < 0 || mi > 59 || sec < 0 ||
+        sec > 60)
         return false;
+    i += 15;
     if (i < n && s[i] == '.') {
-        i++;
         int k = 0;
-        for (; i < n && s[i] >= '0' && s[i] <= '9'; i++, k++)
+        for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++, k++)
             if (k < 6)
                 us = us * 10 + (s[i] - '0');
         if (k == 0 || k > 6)
@@ -244,15 +239,17 @@ static bool ts_parse(const char *s, size_t n, int64_t *secs, int64_t *usec)
     }
     int64_t zone = 0;
     if (i < n && (s[i] == '+' || s[i] == '-')) {
-        int sign = s[i++] == '-' ? -1 : 1;
-        int64_t zh, zm = 0, zs = 0;
-        if (!digits(s, n, &i, 2, &zh))
-            return false;
-        if (i < n && s[i] == ':' && (i++, !digits(s, n, &i, 2, &zm)))
-            return false;
-        if (i < n && s[i] == ':' && (i++, !digits(s, n, &i, 2, &zs)))
-            return false;
-        zone = sign * (zh * 3600 + zm * 60 + zs);
+        int64_t sign = s[i] == '-' ? -1 : 1, part[3] = {0, 0, 0};
+        i++;
+        for (int k = 0; k < 3; k++) {
+            if (k > 0 && (i >= n || s[i] != ':'))
+                break;
+            i += k > 0;
+            if (n < i + 2 || (part[k] = two(s, i)) < 0)
+                return false;
+            i += 2;
+        }
+        zone = sign * (part[0] * 3600 + part[1] * 60 + part[2]);
     }
     if (n - i == 3 && memcmp(s + i, " BC", 3) == 0) {
         y = 1 - y; /* 1 BC is year 0 */
