@@ -12,6 +12,7 @@
  */
 #include <libpq-fe.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -462,6 +463,117 @@ TEST(timestamps_are_read_from_the_servers_iso_text)
             T_FAIL_AT("'%s' was read", no[i]);
         daoc_value_free(x);
     }
+}
+
+/* A store of its own pool (another pg_timeout): connections that prepare
+ * afresh, after the test changed a table behind the store's back. */
+static daoc__store *open_fresh(const char *timeout)
+{
+    daoc_config *cfg = config();
+    char why[200];
+    if (!cfg || daoc_config_set(cfg, "pg_timeout", timeout, why, sizeof why) != DAOC_OK) {
+        daoc_config_free(cfg);
+        return NULL;
+    }
+    daoc__store *st = NULL;
+    char *msg = NULL;
+    int rc = daoc__pg_open(&st, cfg, &msg);
+    daoc_config_free(cfg);
+    if (rc == DAOC_OK && (st->ops->ensure_table(st, S_owners, &msg) != DAOC_OK ||
+                          st->ops->ensure_table(st, S_things, &msg) != DAOC_OK)) {
+        st->ops->close(st);
+        st = NULL;
+    }
+    daoc__free(msg);
+    return st;
+}
+
+/* The format the select of pg_things runs in on st's parked connection:
+ * 1 binary, 0 text, -1 not prepared there. */
+static int things_select_format(daoc__store *st)
+{
+    const pg_conn *c = atomic_load(&((daoc__pg *)st)->slot_rw.conn);
+    for (size_t i = 0; c && i < c->prep_cap; i++) {
+        const pg_prep *e = &c->prep[i];
+        if (e->sql && strncmp(e->sql, "SELECT", 6) == 0 && strstr(e->sql, "\"pg_things\"") &&
+            !strstr(e->sql, " > "))
+            return e->binary;
+    }
+    return -1;
+}
+
+static void same_things(const daoc_value *e, const daoc_value *got)
+{
+    const char *keys[] = {"id",    "created_at", "seen_at", "owner", "kind", "code", "n",
+                          "ratio", "on",         "words",   "refs",  "ports", "conf", "tags"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        const daoc_value *a = daoc_obj_get(e, keys[i]), *b = daoc_obj_get(got, keys[i]);
+        if (!daoc__value_equal(a, b)) {
+            char *ja = enc(a), *jb = enc(b);
+            T_FAIL_AT("field %s: wrote %s, read %s", keys[i], ja, jb);
+            daoc_free(ja);
+            daoc_free(jb);
+        }
+    }
+}
+
+/* Results come in binary when every column is of a type binary.c reads
+ * for its field -- also other integer, text and timestamp types a database
+ * made by hand may use -- and in text otherwise; the values are the same. */
+TEST(results_come_in_binary_or_in_text_with_the_same_values)
+{
+    daoc__store *st = open_store();
+    ASSERT_NOT_NULL(st);
+    ASSERT_INT(insj(st, S_owners, "{'id':'" U1 "','name':'o'}", NULL), DAOC_OK);
+    daoc_value *e =
+        J("{'id':'" U2 "','created_at':1700000000,'seen_at':-1700000000.75,'owner':{'id':'" U1 "'},"
+          "'kind':'k','code':'c','n':-9007199254740993,'ratio':0.1,'on':false,"
+          "'words':['a,b','{x}','NULL',''],'refs':['" U3 "','6a0c2a4e-7b29-4f35-9b57-27b1b3a5d004'],'ports':[80,-443],"
+          "'conf':{'a':'x','b':2,'deep':{'k':'v'}},'tags':['t1']}");
+    ASSERT_NOT_NULL(e);
+    ASSERT_INT(ins(st, S_things, e, "pg_things:" U1 ":k::::", NULL, NULL), DAOC_OK);
+    daoc_value *got = sel(st, S_things, U2);
+    ASSERT_NOT_NULL(got);
+    ASSERT_INT(things_select_format(st), 1);
+    same_things(e, got);
+    daoc_value_free(got);
+
+    /* other types that read in binary: VARCHAR, INTEGER[], a timestamp
+     * without time zone (read as UTC) */
+    PGconn *c = raw();
+    ASSERT_NOT_NULL(c);
+    PGresult *r = PQexec(c, "ALTER TABLE pg_things ALTER COLUMN kind TYPE VARCHAR(20), ALTER COLUMN "
+                            "ports TYPE INTEGER[], ALTER COLUMN seen_at TYPE TIMESTAMP USING "
+                            "seen_at AT TIME ZONE 'UTC'");
+    ASSERT_INT(PQresultStatus(r), PGRES_COMMAND_OK);
+    PQclear(r);
+    daoc__store *b = open_fresh("4001");
+    ASSERT_NOT_NULL(b);
+    got = sel(b, S_things, U2);
+    ASSERT_NOT_NULL(got);
+    ASSERT_INT(things_select_format(b), 1);
+    same_things(e, got);
+    daoc_value_free(got);
+
+    /* a NUMERIC column: the statement reads in text, to the same values */
+    r = PQexec(c, "ALTER TABLE pg_things ALTER COLUMN ratio TYPE NUMERIC");
+    ASSERT_INT(PQresultStatus(r), PGRES_COMMAND_OK);
+    PQclear(r);
+    daoc__store *t = open_fresh("4002");
+    ASSERT_NOT_NULL(t);
+    got = sel(t, S_things, U2);
+    ASSERT_NOT_NULL(got);
+    ASSERT_INT(things_select_format(t), 0);
+    same_things(e, got);
+    daoc_value_free(got);
+
+    t->ops->close(t);
+    b->ops->close(b);
+    st->ops->close(st);
+    r = PQexec(c, "DROP TABLE pg_things CASCADE"); /* the next test makes it again */
+    PQclear(r);
+    PQfinish(c);
+    daoc_value_free(e);
 }
 
 TEST(nul_bytes_are_refused_not_cut)

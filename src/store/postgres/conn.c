@@ -157,7 +157,8 @@ int daoc__pg_exec(daoc__pg *q, const char *sql, char **msg)
 int daoc__pg_run(daoc__pg *q, pg_stmt *st, PGresult **res, char **msg)
 {
     *res = NULL;
-    PGresult *r = PQexecPrepared(q->cur->pg, st->name, st->nparams, q->vals, NULL, NULL, 0);
+    PGresult *r = PQexecPrepared(q->cur->pg, st->name, st->nparams, q->vals, NULL, NULL,
+                                 st->binary ? 1 : 0);
     ExecStatusType t = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
     if (t == PGRES_COMMAND_OK || t == PGRES_TUPLES_OK) {
         *res = r;
@@ -281,13 +282,27 @@ int daoc__pg_stmt(daoc__pg *q, const daoc__schema *s, uint32_t code, pg_stmt **o
             return rc;
         }
         PQclear(r);
+        /* the server's description of the result decides its format: binary
+         * when every column is of a type binary.c reads for its field */
+        r = PQdescribePrepared(c->pg, name);
+        bool binary = r && PQresultStatus(r) == PGRES_COMMAND_OK && daoc__pg_row_binary(s, r);
+        if (!r || PQresultStatus(r) != PGRES_COMMAND_OK) {
+            daoc__free(copy);
+            rc = exec_failed(q, r, NULL, msg);
+            if (c->broken && q->depth == 0)
+                q->unsent = true;
+            return rc;
+        }
+        PQclear(r);
         e->sql = copy;
         e->sql_len = st->sql_len;
         e->hash = st->hash;
+        e->binary = binary;
         memcpy(e->name, name, sizeof name);
         c->prep_len++;
     }
     memcpy(st->name, e->name, sizeof st->name);
+    st->binary = e->binary;
     st->name_conn = c->serial;
     *out = st;
     return DAOC_OK;

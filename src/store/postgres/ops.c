@@ -51,6 +51,13 @@ static int put_ws(const daoc__schema *s, const PGresult *res, int r, bool show, 
     int c = PQnfields(res) - 1;
     if (PQgetisnull(res, r, c))
         return daoc__store_put_ws(row, NULL, 0);
+    if (PQfformat(res, c) == 1) { /* binary.c */
+        if (PQgetlength(res, r, c) != 16)
+            return DAOC_ESTORE;
+        char id[37];
+        daoc__pg_bin_uuid(PQgetvalue(res, r, c), id);
+        return daoc__store_put_ws(row, id, 36);
+    }
     return daoc__store_put_ws(row, PQgetvalue(res, r, c), (size_t)PQgetlength(res, r, c));
 }
 

@@ -95,6 +95,7 @@ typedef struct pg_stmt {
     int nparams;
     char name[16];        /* its name on the connection numbered name_conn */
     uint64_t name_conn;   /* pg_conn.serial name was found on (0 = none yet) */
+    bool binary;          /* results in binary there (pg_prep.binary) */
 } pg_stmt;
 
 /* A statement prepared on one connection, found by its SQL text (every
@@ -104,6 +105,7 @@ typedef struct pg_prep {
     char *sql; /* owned copy; NULL = free slot */
     size_t sql_len;
     char name[16];
+    bool binary; /* its results are read in binary (daoc__pg_row_binary) */
 } pg_prep;
 
 typedef struct pg_pool pg_pool; /* pool.c */
@@ -270,6 +272,29 @@ int daoc__pg_parse_array(const char *s, size_t n, const daoc__field *el, daoc__b
 int daoc__pg_parse_value(const char *s, size_t n, const daoc__field *f, daoc__bump *b,
                          daoc_value **out);
 
+/* The value of timestamp field f (integer: floored seconds; number: the
+ * double nearest secs + us/1e6) at `secs` seconds (floored) and `us`
+ * microseconds past the epoch, or at infinity when inf is +-INFINITY
+ * (DAOC_ESTORE for integer fields). */
+int daoc__pg_ts_value(int64_t secs, int64_t us, double inf, const daoc__field *f, daoc__bump *b,
+                      daoc_value **out);
+
+/* ---- binary.c ---- */
+/* True when a column of type oid is read in binary for field f (foreign:
+ * its primary key's field). */
+bool daoc__pg_bin_ok(const daoc__field *f, Oid oid);
+/* Decodes a binary column value of type oid for field f (not foreign);
+ * the same value text.c gives for the column's text.  DAOC_OK,
+ * DAOC_ENOMEM or DAOC_ESTORE (a value not of its type's shape). */
+int daoc__pg_bin_value(const char *p, size_t n, Oid oid, const daoc__field *f, daoc__bump *b,
+                       daoc_value **out);
+/* Elements of a binary one-dimensional array value (0 when not one). */
+size_t daoc__pg_bin_elems(const char *p, size_t n);
+/* A binary float8 (NaN when n is not 8). */
+double daoc__pg_bin_float8(const char *p, size_t n);
+/* A binary uuid (16 bytes) as lowercase 8-4-4-4-12 text. */
+void daoc__pg_bin_uuid(const char *p, char out[37]);
+
 /* ---- rowio.c ---- */
 /* Fills q->vals for statement st from ctx.  DAOC_OK, DAOC_ENOMEM,
  * DAOC_ESTORE with *msg for a column value PostgreSQL cannot hold (NUL
@@ -280,6 +305,11 @@ int daoc__pg_bind(daoc__pg *q, const daoc__schema *s, const pg_stmt *st, const p
 /* Builds the entity-shaped row `r` of res (columns in the select-list
  * order of sql.c). */
 int daoc__pg_row(const daoc__schema *s, const PGresult *res, int r, daoc_value **out, char **msg);
+/* True when the result a statement on s describes (desc: from
+ * PQdescribePrepared) has the row shape daoc__pg_row reads -- the stored
+ * fields, then ttl, then optionally ws_id -- with every column of a type
+ * binary.c decodes: the statement's results are then asked for in binary. */
+bool daoc__pg_row_binary(const daoc__schema *s, const PGresult *desc);
 /* The field table of an entity: fv[i] = the value of s->fields[i] in
  * entity (NULL when absent), looked up once for the binder and the two
  * below; fv has room for s->nfields entries in q (valid until the next

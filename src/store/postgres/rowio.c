@@ -182,19 +182,23 @@ static int append_ttl(daoc_value *o, daoc_value *v)
     return k ? daoc__obj_append_interned(o, k, 3, v) : daoc__obj_append(o, "ttl", 3, v);
 }
 
-static int col_value(const daoc__field *f, const char *text, size_t len, daoc__bump *b,
+/* The value of field f from its column: text (oid 0) or binary of type
+ * oid.  A foreign field's column holds its reference's primary key:
+ * re-nested as {"<pk>": value}. */
+static int col_value(const daoc__field *f, const char *text, size_t len, Oid oid, daoc__bump *b,
                      daoc_value **out)
 {
     if (f->type != DAOC__F_FOREIGN)
-        return daoc__pg_parse_value(text, len, f, b, out);
+        return oid ? daoc__pg_bin_value(text, len, oid, f, b, out)
+                   : daoc__pg_parse_value(text, len, f, b, out);
     *out = NULL;
     if (!f->ref || f->ref->npk == 0)
-        return daoc__pg_parse_value(text, len, NULL, b, out);
+        return oid ? DAOC_ESTORE : daoc__pg_parse_value(text, len, NULL, b, out);
     const daoc__field *pkf = &f->ref->fields[f->ref->pk[0]];
     daoc_value *o = daoc__bump_obj(b, 1), *inner = NULL;
     if (!o)
         return DAOC_ENOMEM;
-    int rc = col_value(pkf, text, len, b, &inner);
+    int rc = col_value(pkf, text, len, oid, b, &inner);
     if (rc == DAOC_OK)
         rc = daoc__obj_append_field(o, pkf, inner);
     if (rc != DAOC_OK) {
@@ -223,9 +227,10 @@ static pg_cell cell(const PGresult *res, int r, int c)
 }
 
 /* Bytes the values of a row need when carved from one block: an upper
- * bound (a string's bytes, an array's elements counted by its commas);
- * JSON columns are parsed into ordinary allocations and need none. */
-static size_t row_bytes(const daoc__schema *s, const pg_cell *cells, int nc)
+ * bound (a string's bytes -- 36 for a binary uuid --, an array's elements
+ * counted by its commas or read from its binary header); JSON columns are
+ * parsed into ordinary allocations and need none. */
+static size_t row_bytes(const daoc__schema *s, const pg_cell *cells, int nc, bool bin)
 {
     size_t n = 0;
     int c = 0;
@@ -234,27 +239,54 @@ static size_t row_bytes(const daoc__schema *s, const pg_cell *cells, int nc)
         if (f->transient)
             continue;
         const pg_cell *x = &cells[c++];
+        size_t len = bin && x->len < 36 ? 36 : x->len; /* a uuid's text is longer */
         if (!x->text) {
             n += DAOC__BUMP_SCALAR;
         } else if (f->type == DAOC__F_FOREIGN) {
-            n += sizeof(daoc_value) + sizeof(daoc__kv) + DAOC__BUMP_STR(x->len);
+            n += sizeof(daoc_value) + sizeof(daoc__kv) + DAOC__BUMP_STR(len);
         } else if (f->type == DAOC__F_ARRAY || f->type == DAOC__F_SET) {
-            size_t elems = x->len > 2 ? 1 : 0;
-            for (size_t k = 1; k + 1 < x->len; k++)
-                elems += x->text[k] == ',';
-            n += DAOC__BUMP_ARR(elems) + elems * DAOC__BUMP_STR(0) + x->len;
+            size_t elems = 0;
+            if (bin) {
+                elems = daoc__pg_bin_elems(x->text, x->len);
+            } else {
+                elems = x->len > 2 ? 1 : 0;
+                for (size_t k = 1; k + 1 < x->len; k++)
+                    elems += x->text[k] == ',';
+            }
+            n += DAOC__BUMP_ARR(elems) + elems * DAOC__BUMP_STR(bin ? 36 : 0) + x->len;
         } else if (f->type != DAOC__F_MAP && f->type != DAOC__F_RECORD &&
                    f->type != DAOC__F_JSON) {
-            n += DAOC__BUMP_STR(x->len);
+            n += DAOC__BUMP_STR(len);
         }
     }
     return n + (s->ttl ? DAOC__BUMP_SCALAR : 0);
+}
+
+bool daoc__pg_row_binary(const daoc__schema *s, const PGresult *desc)
+{
+    int nf = desc ? PQnfields(desc) : 0, c = 0;
+    if (nf == 0)
+        return false;
+    for (size_t i = 0; i < s->nfields; i++) {
+        const daoc__field *f = &s->fields[i];
+        if (f->transient)
+            continue;
+        if (c >= nf || !daoc__pg_bin_ok(f, PQftype(desc, c)))
+            return false;
+        c++;
+    }
+    if (s->ttl && (c >= nf || PQftype(desc, c++) != 701)) /* float8 */
+        return false;
+    if (c < nf && s->workspaceable && PQftype(desc, c) == 2950) /* ws_id uuid */
+        c++;
+    return c == nf;
 }
 
 int daoc__pg_row(const daoc__schema *s, const PGresult *res, int r, daoc_value **out, char **msg)
 {
     int rc = DAOC_ENOMEM;
     int nf = PQnfields(res);
+    bool bin = nf > 0 && PQfformat(res, 0) == 1;
     size_t want = nf > 0 ? (size_t)nf : 1;
     pg_cell cells[PG_ROW_CELLS];
     int nc = nf < PG_ROW_CELLS ? nf : PG_ROW_CELLS;
@@ -263,7 +295,7 @@ int daoc__pg_row(const daoc__schema *s, const PGresult *res, int r, daoc_value *
     /* the row and its values in one allocation (value.h, daoc__obj_block);
      * columns past PG_ROW_CELLS get ordinary allocations */
     daoc__bump b;
-    daoc_value *o = daoc__obj_block(want, row_bytes(s, cells, nc), &b);
+    daoc_value *o = daoc__obj_block(want, row_bytes(s, cells, nc, bin), &b);
     if (!o)
         return DAOC_ENOMEM;
 
@@ -281,7 +313,7 @@ int daoc__pg_row(const daoc__schema *s, const PGresult *res, int r, daoc_value *
         if (!x.text) {
             v = daoc__bump_null(&b);
         } else {
-            rc = col_value(f, x.text, x.len, &b, &v);
+            rc = col_value(f, x.text, x.len, bin ? PQftype(res, c) : 0, &b, &v);
             if (rc == DAOC_ESTORE) {
                 if (msg && !(*msg = daoc__asprintf("unexpected value stored in column '%s' of '%s'",
                                                    daoc__pg_col(f), s->name)))
@@ -307,7 +339,7 @@ int daoc__pg_row(const daoc__schema *s, const PGresult *res, int r, daoc_value *
             v = daoc__bump_null(&b);
         } else {
             /* seconds (a double, sql.c), floored to whole ones */
-            double d = floor(strtod(x.text, NULL));
+            double d = floor(bin ? daoc__pg_bin_float8(x.text, x.len) : strtod(x.text, NULL));
             if (!(d > -9.0e18 && d < 9.0e18)) {
                 rc = DAOC_ESTORE;
                 goto bad;

@@ -262,22 +262,9 @@ static bool ts_parse(const char *s, size_t n, int64_t *secs, int64_t *usec)
     return true;
 }
 
-/* The value of a timestamp field from its column text: epoch seconds,
- * floored for integer fields; for number fields the double nearest to the
- * exact decimal seconds (what strtod of EXTRACT(EPOCH ...) would give).
- * "infinity" reads as infinite seconds (no integer holds them: a store
- * error for integer fields).  DAOC_ENOTFOUND when s is not a timestamp. */
-static int ts_value(const char *s, size_t n, const daoc__field *f, daoc__bump *b,
-                    daoc_value **out)
+int daoc__pg_ts_value(int64_t secs, int64_t us, double inf, const daoc__field *f, daoc__bump *b,
+                      daoc_value **out)
 {
-    int64_t secs = 0, us = 0;
-    double inf = 0;
-    if (n == 8 && memcmp(s, "infinity", 8) == 0)
-        inf = INFINITY;
-    else if (n == 9 && memcmp(s, "-infinity", 9) == 0)
-        inf = -INFINITY;
-    else if (!ts_parse(s, n, &secs, &us))
-        return DAOC_ENOTFOUND;
     if (f->type == DAOC__F_INTEGER) {
         if (inf != 0)
             return DAOC_ESTORE;
@@ -296,6 +283,22 @@ static int ts_value(const char *s, size_t n, const daoc__field *f, daoc__bump *b
         *out = daoc__bump_num(b, strtod(t, NULL));
     }
     return *out ? DAOC_OK : DAOC_ENOMEM;
+}
+
+/* The value of a timestamp field from its column text; DAOC_ENOTFOUND
+ * when s is not a timestamp's text. */
+static int ts_value(const char *s, size_t n, const daoc__field *f, daoc__bump *b,
+                    daoc_value **out)
+{
+    int64_t secs = 0, us = 0;
+    double inf = 0;
+    if (n == 8 && memcmp(s, "infinity", 8) == 0)
+        inf = INFINITY;
+    else if (n == 9 && memcmp(s, "-infinity", 9) == 0)
+        inf = -INFINITY;
+    else if (!ts_parse(s, n, &secs, &us))
+        return DAOC_ENOTFOUND;
+    return daoc__pg_ts_value(secs, us, inf, f, b, out);
 }
 
 int daoc__pg_parse_value(const char *s, size_t n, const daoc__field *f, daoc__bump *b,
