@@ -142,18 +142,18 @@ double daoc__mono_coarse_ms(void)
 #define HIGH 0x8080808080808080ull
 
 /* Bit 7 of each byte of w (bytes below 0x80) set when that byte is a hex
- * digit of either case: range tests by adding a bias and reading bit 7; no
- * sum exceeds 0xff, so bytes never carry into each other. */
-static uint64_t hex8(uint64_t w)
+ * digit -- of either case, or lowercase only: range tests by adding a bias
+ * and reading bit 7; no sum exceeds 0xff, so bytes never carry into each
+ * other. */
+static uint64_t hex8(uint64_t w, bool any_case)
 {
     uint64_t digit = (w + ONES * (0x80 - '0')) & ~(w + ONES * (0x7f - '9'));
-    uint64_t l = w | ONES * 0x20; /* 'A'-'F' -> 'a'-'f'; digits are tested on w */
+    uint64_t l = any_case ? w | ONES * 0x20 : w; /* 'A'-'F' -> 'a'-'f'; digits tested on w */
     return digit | ((l + ONES * (0x80 - 'a')) & ~(l + ONES * (0x7f - 'f')));
 }
 
-/* Kong's is_valid_uuid, eight characters at a time (uuid primary keys are
- * checked on every keyed call). */
-int daoc__is_uuid(const char *s, size_t len)
+/* 8-4-4-4-12 hex digits, eight characters at a time. */
+static int uuid_text(const char *s, size_t len, bool any_case)
 {
     if (len != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-')
         return 0;
@@ -169,5 +169,17 @@ int daoc__is_uuid(const char *s, size_t len)
     uint64_t b = b0 | (uint64_t)b1 << 32, c = c0 | (uint64_t)c1 << 32;
     if ((a | b | c | d) & HIGH)
         return 0; /* not ASCII */
-    return (hex8(a) & hex8(b) & hex8(c) & hex8(d) & HIGH) == HIGH;
+    return (hex8(a, any_case) & hex8(b, any_case) & hex8(c, any_case) & hex8(d, any_case) &
+            HIGH) == HIGH;
+}
+
+/* Kong's is_valid_uuid (uuid primary keys are checked on every keyed call). */
+int daoc__is_uuid(const char *s, size_t len)
+{
+    return uuid_text(s, len, true);
+}
+
+int daoc__is_uuid_lower(const char *s, size_t len)
+{
+    return uuid_text(s, len, false);
 }

@@ -22,5 +22,7 @@ double daoc__mono_coarse_ms(void);
 /* True when s[0..len) is a UUID in Kong's sense (8-4-4-4-12 hex digits,
  * any case, version/variant not checked). */
 int daoc__is_uuid(const char *s, size_t len);
+/* The same, lowercase only: the form PostgreSQL prints. */
+int daoc__is_uuid_lower(const char *s, size_t len);
 
 #endif

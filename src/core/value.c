@@ -349,31 +349,35 @@ daoc_value *daoc_value_copy(const daoc_value *v)
         }
         return c;
     }
-    case DAOC_TOBJ: {
-        daoc_value *c = daoc__obj_sized(v->len);
-        if (!c)
-            return NULL;
-        c->flags = (uint8_t)((v->flags & ~(DAOC__VF_INLINE | DAOC__VF_EMBEDDED)) |
-                             (c->flags & DAOC__VF_INLINE));
-        for (size_t i = 0; i < v->len; i++) {
-            daoc__kv *kv = &c->u.o[i];
-            kv->borrowed = v->u.o[i].borrowed;
-            kv->key = kv->borrowed ? v->u.o[i].key : daoc__strndup(v->u.o[i].key, v->u.o[i].klen);
-            kv->klen = v->u.o[i].klen;
-            kv->val = kv->key ? daoc_value_copy(v->u.o[i].val) : NULL;
-            if (!kv->val) {
-                if (!kv->borrowed)
-                    daoc__free(kv->key);
-                daoc_value_free(c);
-                return NULL;
-            }
-            c->len++;
-        }
-        return c;
-    }
+    case DAOC_TOBJ:
+        return daoc__obj_copy_room(v, 0);
     default:
         return NULL;
     }
+}
+
+daoc_value *daoc__obj_copy_room(const daoc_value *v, size_t room)
+{
+    daoc_value *c = daoc__obj_sized(v->len > room ? v->len : room);
+    if (!c)
+        return NULL;
+    c->flags = (uint8_t)((v->flags & ~(DAOC__VF_INLINE | DAOC__VF_EMBEDDED)) |
+                         (c->flags & DAOC__VF_INLINE));
+    for (size_t i = 0; i < v->len; i++) {
+        daoc__kv *kv = &c->u.o[i];
+        kv->borrowed = v->u.o[i].borrowed;
+        kv->key = kv->borrowed ? v->u.o[i].key : daoc__strndup(v->u.o[i].key, v->u.o[i].klen);
+        kv->klen = v->u.o[i].klen;
+        kv->val = kv->key ? daoc_value_copy(v->u.o[i].val) : NULL;
+        if (!kv->val) {
+            if (!kv->borrowed)
+                daoc__free(kv->key);
+            daoc_value_free(c);
+            return NULL;
+        }
+        c->len++;
+    }
+    return c;
 }
 
 daoc_type daoc_value_type(const daoc_value *v) { return (daoc_type)v->type; }

@@ -84,6 +84,9 @@ void daoc__callable_unref(daoc__callable *c);
  * is known), in one allocation with the value (DAOC__VF_INLINE); NULL on
  * ENOMEM. */
 daoc_value *daoc__obj_sized(size_t cap);
+/* A deep copy of object v (as daoc_value_copy) with inline room for at
+ * least `room` entries: an entity about to gain fields copies once. */
+daoc_value *daoc__obj_copy_room(const daoc_value *v, size_t room);
 daoc_value *daoc__arr_sized(size_t cap);
 
 /* Rows in one allocation.  daoc__obj_block returns an object with room for

@@ -200,13 +200,15 @@ static int cache_key_column(const daoc_dao *dao, const daoc_value *e, char **ck)
 /* Deep copy of the caller's entity as an object.  A Lua sequence ({"a"})
  * becomes an object keyed "1", "2", ... so validation reports each index
  * as an unknown field (code 2), as Kong's validator does. */
-static int copy_entity(const daoc_value *entity, daoc_value **out)
+static int copy_entity(const daoc__schema *s, const daoc_value *entity, daoc_value **out)
 {
     *out = NULL;
     if (!entity || (entity->type != DAOC_TOBJ && entity->type != DAOC_TARR))
         return DAOC_EINVAL; /* "entity must be a table" */
     if (entity->type == DAOC_TOBJ) {
-        *out = daoc_value_copy(entity);
+        /* room for every field (and ttl, ws_id): auto fields and defaults
+         * are added without growing the entry array */
+        *out = daoc__obj_copy_room(entity, s->nfields + 2);
         return *out ? DAOC_OK : DAOC_ENOMEM;
     }
     daoc_value *o = daoc_obj();
@@ -246,7 +248,7 @@ int daoc_dao_insert(daoc_dao *dao, const daoc_value *entity, const daoc_value *o
     daoc__dao_opts o;
     daoc_value *e = NULL, *row = NULL;
     char *ck = NULL, *msg = NULL;
-    int rc = copy_entity(entity, &e);
+    int rc = copy_entity(dao->schema, entity, &e);
     if (rc != DAOC_OK)
         return rc;
     rc = daoc__dao_opts_parse(dao, opts, &o, err);
@@ -395,7 +397,7 @@ static int prepare_keyed_write(daoc_dao *dao, long field, const daoc_value *key,
     if (rc == DAOC_OK)
         rc = daoc__dao_opts_parse(dao, opts, o, err);
     if (rc == DAOC_OK)
-        rc = copy_entity(entity, e);
+        rc = copy_entity(dao->schema, entity, e);
     if (rc == DAOC_OK)
         rc = daoc__schema_process_auto_fields(dao->schema, *e, ctx, false, daoc__now());
     return rc;

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/rand.h"
 #include "core/value.h"
 #include "store/postgres/pg_int.h"
 
@@ -365,18 +366,7 @@ fail:
 /* What PostgreSQL prints for a uuid: lowercase, 8-4-4-4-12. */
 static bool canonical_uuid(const daoc_value *v)
 {
-    if (v->type != DAOC_TSTR || v->len != 36)
-        return false;
-    for (size_t i = 0; i < 36; i++) {
-        char ch = v->u.s[i];
-        if (i == 8 || i == 13 || i == 18 || i == 23) {
-            if (ch != '-')
-                return false;
-        } else if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'))) {
-            return false;
-        }
-    }
-    return true;
+    return v->type == DAOC_TSTR && daoc__is_uuid_lower(v->u.s, v->len);
 }
 
 /* Does a non-null v of scalar field f read back as itself? */

@@ -80,17 +80,28 @@ static void put_array(daoc__buf *b, const daoc__field *el, const daoc_value *v)
             daoc__buf_puts(b, "NULL");
             continue;
         }
-        tmp.len = 0;
-        daoc__pg_put_value(&tmp, el, e);
-        if (tmp.failed) {
-            b->failed = true;
-            break;
+        /* a string element is its own text (put_scalar); anything else is
+         * printed first, then quoted */
+        const char *t;
+        size_t tn;
+        if (e->type == DAOC_TSTR && (!el || el->type == DAOC__F_STRING)) {
+            t = e->u.s;
+            tn = e->len;
+        } else {
+            tmp.len = 0;
+            daoc__pg_put_value(&tmp, el, e);
+            if (tmp.failed) {
+                b->failed = true;
+                break;
+            }
+            t = tmp.data;
+            tn = tmp.len;
         }
         daoc__buf_putc(b, '"');
-        for (size_t k = 0; k < tmp.len; k++) {
-            if (tmp.data[k] == '"' || tmp.data[k] == '\\')
+        for (size_t k = 0; k < tn; k++) {
+            if (t[k] == '"' || t[k] == '\\')
                 daoc__buf_putc(b, '\\');
-            daoc__buf_putc(b, tmp.data[k]);
+            daoc__buf_putc(b, t[k]);
         }
         daoc__buf_putc(b, '"');
     }
