@@ -517,6 +517,32 @@ static void same_things(const daoc_value *e, const daoc_value *got)
     }
 }
 
+/* Changes pg_things behind the store's back (alter), then reads U2 back
+ * through a store of its own pool: the select must run in `format` (1
+ * binary, 0 text) and give e's values. */
+static void reads_after_alter(PGconn *c, const char *alter, const char *timeout, int format,
+                              const daoc_value *e)
+{
+    PGresult *r = PQexec(c, alter);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK)
+        T_FAIL_AT("%s: %s", alter, PQresultErrorMessage(r));
+    PQclear(r);
+    daoc__store *st = open_fresh(timeout);
+    if (!st) {
+        T_FAIL_AT("no store after %s", alter);
+        return;
+    }
+    daoc_value *got = sel(st, S_things, U2);
+    if (!got)
+        T_FAIL_AT("no row after %s", alter);
+    else if (things_select_format(st) != format)
+        T_FAIL_AT("after %s: format %d, expected %d", alter, things_select_format(st), format);
+    else
+        same_things(e, got);
+    daoc_value_free(got);
+    st->ops->close(st);
+}
+
 /* Results come in binary when every column is of a type binary.c reads
  * for its field -- also other integer, text and timestamp types a database
  * made by hand may use -- and in text otherwise; the values are the same. */
@@ -542,35 +568,16 @@ TEST(results_come_in_binary_or_in_text_with_the_same_values)
      * without time zone (read as UTC) */
     PGconn *c = raw();
     ASSERT_NOT_NULL(c);
-    PGresult *r = PQexec(c, "ALTER TABLE pg_things ALTER COLUMN kind TYPE VARCHAR(20), ALTER COLUMN "
-                            "ports TYPE INTEGER[], ALTER COLUMN seen_at TYPE TIMESTAMP USING "
-                            "seen_at AT TIME ZONE 'UTC'");
-    ASSERT_INT(PQresultStatus(r), PGRES_COMMAND_OK);
-    PQclear(r);
-    daoc__store *b = open_fresh("4001");
-    ASSERT_NOT_NULL(b);
-    got = sel(b, S_things, U2);
-    ASSERT_NOT_NULL(got);
-    ASSERT_INT(things_select_format(b), 1);
-    same_things(e, got);
-    daoc_value_free(got);
-
+    reads_after_alter(c,
+                      "ALTER TABLE pg_things ALTER COLUMN kind TYPE VARCHAR(20), ALTER COLUMN "
+                      "ports TYPE INTEGER[], ALTER COLUMN seen_at TYPE TIMESTAMP USING "
+                      "seen_at AT TIME ZONE 'UTC'",
+                      "4001", 1, e);
     /* a NUMERIC column: the statement reads in text, to the same values */
-    r = PQexec(c, "ALTER TABLE pg_things ALTER COLUMN ratio TYPE NUMERIC");
-    ASSERT_INT(PQresultStatus(r), PGRES_COMMAND_OK);
-    PQclear(r);
-    daoc__store *t = open_fresh("4002");
-    ASSERT_NOT_NULL(t);
-    got = sel(t, S_things, U2);
-    ASSERT_NOT_NULL(got);
-    ASSERT_INT(things_select_format(t), 0);
-    same_things(e, got);
-    daoc_value_free(got);
+    reads_after_alter(c, "ALTER TABLE pg_things ALTER COLUMN ratio TYPE NUMERIC", "4002", 0, e);
 
-    t->ops->close(t);
-    b->ops->close(b);
     st->ops->close(st);
-    r = PQexec(c, "DROP TABLE pg_things CASCADE"); /* the next test makes it again */
+    PGresult *r = PQexec(c, "DROP TABLE pg_things CASCADE"); /* the next test makes it again */
     PQclear(r);
     PQfinish(c);
     daoc_value_free(e);
