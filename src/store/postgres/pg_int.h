@@ -6,7 +6,8 @@
  * pinning for a transaction, the statement caches, running statements,
  * transactions, open/close), sql.c (SQL
  * text of every statement with its parameter plan, and the DDL), text.c
- * (PostgreSQL text formats: array literals, timestamps, numbers), rowio.c
+ * (PostgreSQL text formats: array literals, timestamps, numbers), binary.c
+ * (the binary result format, used when a statement's columns allow), rowio.c
  * (entity values -> parameters, result rows -> entity-shaped rows), ops.c
  * (the vtable members), viol.c (SQLSTATE + constraint name -> violation).
  *
