@@ -253,6 +253,17 @@ static int prep_grow(pg_conn *c)
     return DAOC_OK;
 }
 
+/* Preparing or describing a statement failed (r: the error result, or
+ * NULL): drops the text copy meant for the table and reports it. */
+static int prep_failed(daoc__pg *q, PGresult *r, char *copy, char **msg)
+{
+    daoc__free(copy);
+    int rc = exec_failed(q, r, NULL, msg);
+    if (q->cur->broken && q->depth == 0)
+        q->unsent = true; /* the operation's statement never left */
+    return rc;
+}
+
 int daoc__pg_stmt(daoc__pg *q, const daoc__schema *s, uint32_t code, pg_stmt **out, char **msg)
 {
     pg_conn *c = q->cur;
@@ -274,25 +285,15 @@ int daoc__pg_stmt(daoc__pg *q, const daoc__schema *s, uint32_t code, pg_stmt **o
         if (!copy)
             return DAOC_ENOMEM;
         PGresult *r = PQprepare(c->pg, name, st->sql, st->nparams, NULL);
-        if (!r || PQresultStatus(r) != PGRES_COMMAND_OK) {
-            daoc__free(copy);
-            rc = exec_failed(q, r, NULL, msg);
-            if (c->broken && q->depth == 0)
-                q->unsent = true; /* the operation's statement never left */
-            return rc;
-        }
+        if (!r || PQresultStatus(r) != PGRES_COMMAND_OK)
+            return prep_failed(q, r, copy, msg);
         PQclear(r);
         /* the server's description of the result decides its format: binary
          * when every column is of a type binary.c reads for its field */
         r = PQdescribePrepared(c->pg, name);
-        bool binary = r && PQresultStatus(r) == PGRES_COMMAND_OK && daoc__pg_row_binary(s, r);
-        if (!r || PQresultStatus(r) != PGRES_COMMAND_OK) {
-            daoc__free(copy);
-            rc = exec_failed(q, r, NULL, msg);
-            if (c->broken && q->depth == 0)
-                q->unsent = true;
-            return rc;
-        }
+        if (!r || PQresultStatus(r) != PGRES_COMMAND_OK)
+            return prep_failed(q, r, copy, msg);
+        bool binary = daoc__pg_row_binary(s, r);
         PQclear(r);
         e->sql = copy;
         e->sql_len = st->sql_len;

@@ -265,15 +265,13 @@ int daoc__pg_pool_get(pg_pool *p, pg_slot *slot, pg_conn **out, char **msg)
 {
     *out = NULL;
     double t0 = daoc__mono_coarse_ms(); /* the idle check's clock */
-    int64_t deadline = 0;
     pg_conn *c = slot ? atomic_exchange(&slot->conn, NULL) : NULL;
-    if (c) {
-        if ((*out = checked(c, t0)))
-            return DAOC_OK;
-        deadline = now_ms() + p->timeout_ms;
-        goto open; /* its place is ours */
-    }
-    deadline = now_ms() + p->timeout_ms;
+    bool parked_dead = c != NULL;
+    if (c && (*out = checked(c, t0)))
+        return DAOC_OK;
+    int64_t deadline = now_ms() + p->timeout_ms;
+    if (parked_dead)
+        goto open; /* the parked connection was dead: its place is ours */
     pthread_mutex_lock(&p->mu);
     for (;;) {
         c = take(p);
