@@ -296,9 +296,11 @@ DAOC_MUSTCHECK DAOC_EXPORT int daoc_db_cleanup_ttl(daoc_db *db, int budget_ms, i
 
 /* Groups DAO writes into one transaction: every write between begin and
  * commit becomes visible at commit, or none does after rollback.  Calls
- * nest (only the outermost pair reaches the database).  A failed DAO write
- * inside a transaction leaves the transaction usable: the failed call itself
- * changed nothing. */
+ * nest: an inner begin is a savepoint, an inner rollback undoes only what
+ * ran since that begin, and the outer transaction goes on.  A failed DAO
+ * write inside a transaction leaves the transaction usable: the failed call
+ * itself changed nothing.  Commit or rollback without a transaction returns
+ * DAOC_EINVAL (no error object). */
 DAOC_MUSTCHECK DAOC_EXPORT int daoc_db_begin(daoc_db *db, daoc_error **err);
 DAOC_MUSTCHECK DAOC_EXPORT int daoc_db_commit(daoc_db *db, daoc_error **err);
 DAOC_EXPORT int daoc_db_rollback(daoc_db *db);

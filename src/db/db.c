@@ -465,7 +465,8 @@ int daoc_db_run_lua_file(daoc_db *db, const char *path, int argc, char **argv, d
 
 static int tx_error(daoc_db *db, int rc, char *msg, daoc_error **err)
 {
-    if (rc != DAOC_OK && rc != DAOC_ENOMEM && err) {
+    /* misuse (commit or rollback without a transaction) is DAOC_EINVAL */
+    if (rc != DAOC_OK && rc != DAOC_ENOMEM && rc != DAOC_EINVAL && err) {
         char *m = daoc__strdup(msg ? msg : daoc_strerror(rc));
         *err = m ? daoc__err_new(DAOC_ERR_DATABASE_ERROR, db->store->ops->name, m, NULL, false)
                  : NULL;

@@ -27,8 +27,10 @@
  * filled so the DAO can word Kong's message) or DAOC_ESTORE (with *msg, the
  * driver's text, owned by the caller).  Stores do not log user errors.
  *
- * Transactions.  begin/commit/rollback nest by counting: only the outermost
- * pair talks to the database.  Every write member is atomic on its own.
+ * Transactions.  begin/commit/rollback nest: the outermost pair is the
+ * database's transaction, every inner pair a savepoint (store/tx.c), so an
+ * inner rollback undoes only its own part and the outer transaction stays
+ * usable.  Every write member is atomic on its own.
  */
 #ifndef DAOC_STORE_STORE_H
 #define DAOC_STORE_STORE_H

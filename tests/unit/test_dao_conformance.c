@@ -476,6 +476,131 @@ TEST(update_immutable_field)
     daoc_db_close(db);
 }
 
+/* ---- transactions ------------------------------------------------------ */
+
+/* One refused write inside a transaction, then a good insert `name`. */
+#define REFUSED_THEN_GOOD(call, code, name)                                                        \
+    do {                                                                                           \
+        daoc_error *t_err = NULL;                                                                  \
+        daoc_value *t_out = NULL;                                                                  \
+        int t_rc = (call);                                                                         \
+        ASSERT_INT(t_rc, DAOC_EDAO);                                                               \
+        ASSERT_NOT_NULL(t_err);                                                                    \
+        ASSERT_INT(daoc_error_code(t_err), code);                                                  \
+        daoc_error_free(t_err);                                                                    \
+        daoc_value_free(t_out);                                                                    \
+        daoc_value *t_e = ins(db, "items", "{'name':'" name "'}");                                 \
+        ASSERT_NOT_NULL(t_e);                                                                      \
+        daoc_value_free(t_e);                                                                      \
+    } while (0)
+
+/* include/daoc.h: a failed DAO write inside a transaction leaves it usable;
+ * every kind of refused write, each followed by a good one, then commit. */
+TEST(refused_writes_keep_the_transaction)
+{
+    OPEN(db);
+    daoc_dao *items = daoc_db_dao(db, "items"), *parents = daoc_db_dao(db, "parents");
+    daoc_dao *kids = daoc_db_dao(db, "kids_r");
+    daoc_value *old = ins(db, "items", "{'id':'6a0c2a4e-7b29-4f35-9b57-27b1b3a5d0e1',"
+                                       "'name':'old','code':'c1'}");
+    ASSERT_NOT_NULL(old);
+    daoc_value *p = ins(db, "parents", "{'name':'p'}");
+    ASSERT_NOT_NULL(p);
+    char j[200];
+    snprintf(j, sizeof j, "{'parent':{'id':'%s'}}", sget(p, "id"));
+    daoc_value *k = ins(db, "kids_r", j);
+    ASSERT_NOT_NULL(k);
+
+    daoc_value *missing = J("{'id':'6a0c2a4e-7b29-4f35-9b57-27b1b3a5d0e9'}"), *opk = pk_of(old);
+    daoc_value *ppk = pk_of(p), *patch = J("{'count':1}"), *bad = J("{'name':'x','count':'y'}");
+    daoc_value *imm = J("{'code':'c2'}"), *immfull = J("{'name':'old','code':'c2'}");
+    daoc_value *dupname = J("{'name':'old'}");
+    daoc_value *duppk = J("{'id':'6a0c2a4e-7b29-4f35-9b57-27b1b3a5d0e1','name':'other'}");
+    daoc_value *badfk = J("{'parent':{'id':'6a0c2a4e-7b29-4f35-9b57-27b1b3a5d0cc'}}");
+
+    daoc_error *err = NULL;
+    ASSERT_INT(daoc_db_begin(db, &err), DAOC_OK);
+    REFUSED_THEN_GOOD(daoc_dao_update(items, missing, patch, NULL, &t_out, &t_err),
+                      DAOC_ERR_NOT_FOUND, "g1");
+    REFUSED_THEN_GOOD(daoc_dao_insert(items, bad, NULL, &t_out, &t_err),
+                      DAOC_ERR_SCHEMA_VIOLATION, "g2");
+    REFUSED_THEN_GOOD(daoc_dao_update(items, opk, imm, NULL, &t_out, &t_err),
+                      DAOC_ERR_SCHEMA_VIOLATION, "g3");
+    REFUSED_THEN_GOOD(daoc_dao_upsert(items, opk, immfull, NULL, &t_out, &t_err),
+                      DAOC_ERR_SCHEMA_VIOLATION, "g4");
+    REFUSED_THEN_GOOD(daoc_dao_insert(items, dupname, NULL, &t_out, &t_err),
+                      DAOC_ERR_UNIQUE_VIOLATION, "g5");
+    REFUSED_THEN_GOOD(daoc_dao_insert(items, duppk, NULL, &t_out, &t_err),
+                      DAOC_ERR_PRIMARY_KEY_VIOLATION, "g6");
+    REFUSED_THEN_GOOD(daoc_dao_insert(kids, badfk, NULL, &t_out, &t_err),
+                      DAOC_ERR_FOREIGN_KEY_VIOLATION, "g7");
+    REFUSED_THEN_GOOD(daoc_dao_delete(parents, ppk, NULL, &t_err), DAOC_ERR_FOREIGN_KEY_VIOLATION,
+                      "g8");
+    REFUSED_THEN_GOOD(daoc_dao_update(items, missing, patch, NULL, &t_out, &t_err),
+                      DAOC_ERR_NOT_FOUND, "g9");
+    if (daoc_db_commit(db, &err) != DAOC_OK)
+        T_FAIL_AT("commit: %s", err ? daoc_error_string(err) : "?");
+    daoc_error_free(err);
+    err = NULL;
+    ASSERT_INT(count_rows(db, "items", NULL), 10); /* old + g1..g9 */
+    ASSERT_INT(count_rows(db, "parents", NULL), 1);
+    ASSERT_INT(count_rows(db, "kids_r", NULL), 1);
+    daoc_value *got = NULL;
+    ASSERT_INT(daoc_dao_select(items, opk, NULL, &got, NULL), DAOC_OK);
+    ASSERT_STR(sget(got, "code"), "c1");
+    daoc_value_free(got);
+
+    daoc_value_free(badfk);
+    daoc_value_free(duppk);
+    daoc_value_free(dupname);
+    daoc_value_free(immfull);
+    daoc_value_free(imm);
+    daoc_value_free(bad);
+    daoc_value_free(patch);
+    daoc_value_free(ppk);
+    daoc_value_free(opk);
+    daoc_value_free(missing);
+    daoc_value_free(k);
+    daoc_value_free(p);
+    daoc_value_free(old);
+    daoc_db_close(db);
+}
+
+/* An inner begin is a savepoint: its rollback undoes only its own part. */
+TEST(nested_rollback_undoes_only_the_inner_part)
+{
+    OPEN(db);
+    daoc_error *err = NULL;
+    ASSERT_INT(daoc_db_begin(db, &err), DAOC_OK);
+    daoc_value *a = ins(db, "items", "{'name':'a'}");
+    ASSERT_NOT_NULL(a);
+    ASSERT_INT(daoc_db_begin(db, &err), DAOC_OK);
+    daoc_value *b = ins(db, "items", "{'name':'b'}");
+    ASSERT_NOT_NULL(b);
+    ASSERT_INT(daoc_db_begin(db, &err), DAOC_OK); /* two levels deep */
+    daoc_value *c = ins(db, "items", "{'name':'c'}");
+    ASSERT_NOT_NULL(c);
+    ASSERT_INT(daoc_db_commit(db, &err), DAOC_OK);
+    ASSERT_INT(daoc_db_rollback(db), DAOC_OK); /* undoes b and c */
+    daoc_value *d = ins(db, "items", "{'name':'b'}"); /* b's name is free again */
+    ASSERT_NOT_NULL(d);
+    ASSERT_INT(daoc_db_begin(db, &err), DAOC_OK);
+    daoc_value *e = ins(db, "items", "{'name':'e'}");
+    ASSERT_NOT_NULL(e);
+    ASSERT_INT(daoc_db_commit(db, &err), DAOC_OK);
+    if (daoc_db_commit(db, &err) != DAOC_OK)
+        T_FAIL_AT("commit: %s", err ? daoc_error_string(err) : "?");
+    ASSERT_INT(count_rows(db, "items", NULL), 3); /* a, b (d), e */
+    ASSERT_INT(daoc_db_commit(db, &err), DAOC_EINVAL);
+    daoc_error_free(err);
+    daoc_value_free(e);
+    daoc_value_free(d);
+    daoc_value_free(c);
+    daoc_value_free(b);
+    daoc_value_free(a);
+    daoc_db_close(db);
+}
+
 TEST(update_by_unique_and_endpoint_key)
 {
     OPEN(db);

@@ -57,7 +57,7 @@ static int lost(daoc__pg *q, char **msg)
 {
     pg_conn *c = q->cur;
     c->broken = true;
-    if (q->depth > 0)
+    if (q->tx.depth > 0)
         q->tx_lost = true;
     if (!msg)
         return DAOC_ESTORE;
@@ -103,7 +103,7 @@ static int raw_exec(PGconn *pg, const char *sql)
 int daoc__pg_acquire(daoc__pg *q, bool read, char **msg)
 {
     q->unsent = false;
-    if (q->depth > 0) {
+    if (q->tx.depth > 0) {
         if (q->tx_lost || !q->cur)
             return lost_in_tx(msg);
         return DAOC_OK;
@@ -121,7 +121,7 @@ int daoc__pg_acquire(daoc__pg *q, bool read, char **msg)
 
 void daoc__pg_release(daoc__pg *q)
 {
-    if (q->depth > 0 || !q->cur)
+    if (q->tx.depth > 0 || !q->cur)
         return;
     daoc__pg_pool_put(q->cur, q->cur->pool == q->ro ? &q->slot_ro : &q->slot_rw);
     q->cur = NULL;
@@ -259,7 +259,7 @@ static int prep_failed(daoc__pg *q, PGresult *r, char *copy, char **msg)
 {
     daoc__free(copy);
     int rc = exec_failed(q, r, NULL, msg);
-    if (q->cur->broken && q->depth == 0)
+    if (q->cur->broken && q->tx.depth == 0)
         q->unsent = true; /* the operation's statement never left */
     return rc;
 }
@@ -311,46 +311,32 @@ int daoc__pg_stmt(daoc__pg *q, const daoc__schema *s, uint32_t code, pg_stmt **o
 
 /* ---- transactions ------------------------------------------------------ */
 
-int daoc__pg_begin(daoc__store *st, char **msg)
+/* The outermost verbs: BEGIN pins a connection of the primary to the
+ * handle until COMMIT or ROLLBACK unpins it. */
+static int pg_outer_begin(daoc__pg *q, char **msg)
 {
-    daoc__pg *q = (daoc__pg *)st;
-    if (msg)
-        *msg = NULL;
-    if (q->depth == 0) {
-        int rc = daoc__pg_acquire(q, false, msg);
-        if (rc != DAOC_OK)
-            return rc;
-        rc = daoc__pg_exec(q, "BEGIN", msg);
-        if (rc != DAOC_OK) {
-            daoc__pg_release(q);
-            return rc;
-        }
-        q->poisoned = false;
-        q->tx_lost = false;
+    int rc = daoc__pg_acquire(q, false, msg);
+    if (rc != DAOC_OK)
+        return rc;
+    rc = daoc__pg_exec(q, "BEGIN", msg);
+    if (rc != DAOC_OK) {
+        daoc__pg_release(q);
+        return rc;
     }
-    q->depth++; /* the connection stays pinned in q->cur */
+    q->tx_lost = false;
     return DAOC_OK;
 }
 
 /* Ends the outermost transaction: unpins the connection. */
 static void tx_end(daoc__pg *q)
 {
-    q->depth = 0;
-    q->poisoned = false;
+    q->tx.depth = 0;
     q->tx_lost = false;
     daoc__pg_release(q);
 }
 
-int daoc__pg_rollback(daoc__store *st)
+static int pg_outer_rollback(daoc__pg *q)
 {
-    daoc__pg *q = (daoc__pg *)st;
-    if (q->depth <= 0)
-        return DAOC_EINVAL;
-    if (q->depth > 1) {
-        q->depth--;
-        q->poisoned = true;
-        return DAOC_OK;
-    }
     pg_conn *c = q->cur;
     /* when the connection went, the server rolled back */
     if (c && !q->tx_lost && !c->broken && PQstatus(c->pg) == CONNECTION_OK &&
@@ -360,25 +346,11 @@ int daoc__pg_rollback(daoc__store *st)
     return DAOC_OK;
 }
 
-int daoc__pg_commit(daoc__store *st, char **msg)
+static int pg_outer_commit(daoc__pg *q, char **msg)
 {
-    daoc__pg *q = (daoc__pg *)st;
-    if (msg)
-        *msg = NULL;
-    if (q->depth <= 0)
-        return DAOC_EINVAL;
-    if (q->depth > 1) {
-        q->depth--;
-        return DAOC_OK;
-    }
-    if (q->tx_lost || q->poisoned || !q->cur) {
-        bool was_lost = q->tx_lost || !q->cur;
-        (void)daoc__pg_rollback(st);
-        if (was_lost)
-            return lost_in_tx(msg);
-        if (msg && !(*msg = daoc__strdup("transaction rolled back by a nested rollback")))
-            return DAOC_ENOMEM;
-        return DAOC_ESTORE;
+    if (q->tx_lost || !q->cur) {
+        (void)pg_outer_rollback(q);
+        return lost_in_tx(msg);
     }
     pg_conn *c = q->cur;
     PGresult *r = PQexec(c->pg, "COMMIT");
@@ -402,6 +374,48 @@ int daoc__pg_commit(daoc__store *st, char **msg)
     return rc;
 }
 
+static int pg_outer(void *ud, daoc__tx_verb verb, char **msg)
+{
+    daoc__pg *q = ud;
+    switch (verb) {
+    case DAOC__TX_BEGIN:
+        return pg_outer_begin(q, msg);
+    case DAOC__TX_COMMIT:
+        return pg_outer_commit(q, msg);
+    case DAOC__TX_ROLLBACK:
+        return pg_outer_rollback(q);
+    }
+    return DAOC_EINVAL;
+}
+
+static int pg_tx_exec(void *ud, const char *sql, char **msg)
+{
+    daoc__pg *q = ud;
+    if (q->tx_lost || !q->cur)
+        return lost_in_tx(msg);
+    return daoc__pg_exec(q, sql, msg);
+}
+
+const daoc__tx_ops daoc__pg_tx_ops = {.outer = pg_outer, .exec = pg_tx_exec};
+
+int daoc__pg_begin(daoc__store *st, char **msg)
+{
+    daoc__pg *q = (daoc__pg *)st;
+    return daoc__tx_begin(&q->tx, &daoc__pg_tx_ops, q, msg);
+}
+
+int daoc__pg_rollback(daoc__store *st)
+{
+    daoc__pg *q = (daoc__pg *)st;
+    return daoc__tx_rollback(&q->tx, &daoc__pg_tx_ops, q);
+}
+
+int daoc__pg_commit(daoc__store *st, char **msg)
+{
+    daoc__pg *q = (daoc__pg *)st;
+    return daoc__tx_commit(&q->tx, &daoc__pg_tx_ops, q, msg);
+}
+
 /* ---- open / close ------------------------------------------------------ */
 
 void daoc__pg_close(daoc__store *st)
@@ -410,7 +424,7 @@ void daoc__pg_close(daoc__store *st)
     if (!q)
         return;
     if (q->cur) { /* a transaction left open: the pool discards its connection */
-        q->depth = 0;
+        q->tx.depth = 0;
         daoc__pg_release(q);
     }
     daoc__stmt_cache_free(&q->stmts, stmt_free_v);

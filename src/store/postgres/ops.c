@@ -12,7 +12,8 @@
  * (created_at/updated_at + ttl, or now + ttl) and stored as TIMESTAMP WITH
  * TIME ZONE; reads filter with the server's CURRENT_TIMESTAMP.
  *
- * Inside a transaction every write runs under a savepoint, so a refused
+ * Inside a transaction every write runs under a savepoint (a nested level
+ * of store/tx.c), so a refused
  * write (a constraint error) leaves the transaction usable, as the SQLite
  * store does; outside one a statement is its own transaction.  Constraint
  * errors go to viol.c.
@@ -22,8 +23,8 @@
  * on a fresh connection.  Writes are never retried: a write whose
  * connection broke after it was sent has an unknown outcome and fails.
  * (A pooled connection that died while idle is replaced before anything is
- * sent -- pool.c -- which is not a retry.)  No SQL text here but the
- * savepoint verbs.
+ * sent -- pool.c -- which is not a retry.)  No SQL text here: the
+ * savepoints are store/tx.c's.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -147,18 +148,21 @@ static void hidden(pg_bind *b, const daoc__schema *s, const daoc_value *entity,
     }
 }
 
+/* Inside a transaction a write runs under a savepoint of its own, so a
+ * refused statement does not abort the transaction around it. */
 static int savepoint(daoc__pg *q, char **msg)
 {
-    return q->depth > 0 ? daoc__pg_exec(q, "SAVEPOINT daoc_write", msg) : DAOC_OK;
+    return q->tx.depth > 0 ? daoc__tx_begin(&q->tx, &daoc__pg_tx_ops, q, msg) : DAOC_OK;
 }
 
-static void savepoint_end(daoc__pg *q, bool ok)
+static void savepoint_end(daoc__pg *q, bool in_tx, bool ok)
 {
-    if (q->depth <= 0 || q->tx_lost)
+    if (!in_tx)
         return;
-    (void)daoc__pg_exec(q, ok ? "RELEASE SAVEPOINT daoc_write"
-                              : "ROLLBACK TO SAVEPOINT daoc_write; RELEASE SAVEPOINT daoc_write",
-                        NULL);
+    if (ok)
+        (void)daoc__tx_commit(&q->tx, &daoc__pg_tx_ops, q, NULL);
+    else
+        (void)daoc__tx_rollback(&q->tx, &daoc__pg_tx_ops, q);
 }
 
 /* Runs a write statement; *row receives the RETURNING row (or NULL when no
@@ -168,6 +172,7 @@ static int run_write(daoc__pg *q, const daoc__schema *s, pg_stmt *stmt,
                      daoc__violation *viol, char **msg)
 {
     PGresult *res = NULL;
+    bool in_tx = q->tx.depth > 0;
     int rc = savepoint(q, msg);
     if (rc != DAOC_OK)
         return rc;
@@ -186,7 +191,7 @@ static int run_write(daoc__pg *q, const daoc__schema *s, pg_stmt *stmt,
         rc = daoc__pg_violation(q, s, res, entity, viol, msg);
     }
     PQclear(res);
-    savepoint_end(q, rc == DAOC_OK);
+    savepoint_end(q, in_tx, rc == DAOC_OK);
     return rc;
 }
 

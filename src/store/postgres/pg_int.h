@@ -31,6 +31,7 @@
 #include "store/registry.h"
 #include "store/stmt_cache.h"
 #include "store/store.h"
+#include "store/tx.h"
 
 /* statement kinds (low byte of a cache code), as in the SQLite store */
 enum {
@@ -168,8 +169,7 @@ typedef struct daoc__pg {
     pg_pool *ro;       /* the read replica's (pg_ro_host), or NULL */
     pg_conn *cur;      /* borrowed for the running operation, or pinned by a transaction */
     pg_slot slot_rw, slot_ro; /* parked connections, one per pool (pg_slot) */
-    int depth;         /* transaction nesting */
-    bool poisoned;     /* a nested rollback happened: the outer commit rolls back */
+    daoc__tx tx;       /* transaction nesting (savepoints inside, store/tx.c) */
     bool tx_lost;      /* the connection dropped inside a transaction */
     bool unsent;       /* the last failure lost the connection before the operation's
                           statement was sent (a read may be retried) */
@@ -237,6 +237,8 @@ int daoc__pg_exec(daoc__pg *q, const char *sql, char **msg);
 /* Copies the error of res (or of the connection when res is NULL) into
  * *msg; returns DAOC_ESTORE (DAOC_ENOMEM when the copy fails). */
 int daoc__pg_error(daoc__pg *q, const PGresult *res, char **msg);
+/* The savepoint hooks of store/tx.c for this driver (conn.c). */
+extern const daoc__tx_ops daoc__pg_tx_ops;
 int daoc__pg_begin(daoc__store *st, char **msg);
 int daoc__pg_commit(daoc__store *st, char **msg);
 int daoc__pg_rollback(daoc__store *st);

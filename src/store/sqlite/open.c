@@ -1,7 +1,7 @@
 /*
  * open.c -- the SQLite store handle: opening the file with the pragmas the
  * store relies on, the prepared-statement cache, nested transactions and
- * error text.
+ * error text; nested levels are savepoints (store/tx.c).
  *
  * The cache maps (schema, statement code) to a statement prepared once with
  * SQLITE_PREPARE_PERSISTENT; hot paths look it up in an open-addressing
@@ -81,60 +81,58 @@ static int step_verb(daoc__sqlite *q, sqlite3_stmt *st, char **msg)
     return rc == SQLITE_DONE ? DAOC_OK : daoc__sq_error(q, rc, msg);
 }
 
+/* The outermost verbs: prepared once at open. */
+static int sq_outer(void *ud, daoc__tx_verb verb, char **msg)
+{
+    daoc__sqlite *q = ud;
+    switch (verb) {
+    case DAOC__TX_BEGIN:
+        return step_verb(q, q->st_begin, msg);
+    case DAOC__TX_COMMIT: {
+        int rc = step_verb(q, q->st_commit, msg);
+        /* COMMIT failed (e.g. busy): leave nothing half-open */
+        if (rc != DAOC_OK && sqlite3_get_autocommit(q->db) == 0)
+            (void)step_verb(q, q->st_rollback, NULL);
+        return rc;
+    }
+    case DAOC__TX_ROLLBACK:
+        if (sqlite3_get_autocommit(q->db))
+            return DAOC_OK; /* SQLite already rolled back (e.g. after SQLITE_FULL) */
+        return step_verb(q, q->st_rollback, NULL);
+    }
+    return DAOC_EINVAL;
+}
+
+static int sq_tx_exec(void *ud, const char *sql, char **msg)
+{
+    daoc__sqlite *q = ud;
+    if (sqlite3_get_autocommit(q->db)) {
+        /* SQLite ended the transaction on its own (SQLITE_FULL, IOERR, ...) */
+        if (msg && !(*msg = daoc__strdup("SQLite rolled the transaction back after an error")))
+            return DAOC_ENOMEM;
+        return DAOC_ESTORE;
+    }
+    return daoc__sq_exec(q, sql, msg);
+}
+
+static const daoc__tx_ops sq_tx_ops = {.outer = sq_outer, .exec = sq_tx_exec};
+
 int daoc__sq_begin(daoc__store *st, char **msg)
 {
     daoc__sqlite *q = (daoc__sqlite *)st;
-    if (q->depth == 0) {
-        int rc = step_verb(q, q->st_begin, msg);
-        if (rc != DAOC_OK)
-            return rc;
-        q->poisoned = false;
-    }
-    q->depth++;
-    return DAOC_OK;
+    return daoc__tx_begin(&q->tx, &sq_tx_ops, q, msg);
 }
 
 int daoc__sq_commit(daoc__store *st, char **msg)
 {
     daoc__sqlite *q = (daoc__sqlite *)st;
-    if (q->depth <= 0)
-        return DAOC_EINVAL;
-    if (q->depth > 1) {
-        q->depth--;
-        return DAOC_OK;
-    }
-    if (q->poisoned) {
-        (void)daoc__sq_rollback(st);
-        if (msg && !(*msg = daoc__strdup("transaction rolled back by a nested rollback")))
-            return DAOC_ENOMEM;
-        return DAOC_ESTORE;
-    }
-    int rc = step_verb(q, q->st_commit, msg);
-    if (rc != DAOC_OK) {
-        /* COMMIT failed (e.g. busy): leave nothing half-open */
-        if (sqlite3_get_autocommit(q->db) == 0)
-            (void)step_verb(q, q->st_rollback, NULL);
-    }
-    q->depth = 0;
-    q->poisoned = false;
-    return rc;
+    return daoc__tx_commit(&q->tx, &sq_tx_ops, q, msg);
 }
 
 int daoc__sq_rollback(daoc__store *st)
 {
     daoc__sqlite *q = (daoc__sqlite *)st;
-    if (q->depth <= 0)
-        return DAOC_EINVAL;
-    if (q->depth > 1) {
-        q->depth--;
-        q->poisoned = true;
-        return DAOC_OK;
-    }
-    q->depth = 0;
-    q->poisoned = false;
-    if (sqlite3_get_autocommit(q->db))
-        return DAOC_OK; /* SQLite already rolled back (e.g. after SQLITE_FULL) */
-    return step_verb(q, q->st_rollback, NULL);
+    return daoc__tx_rollback(&q->tx, &sq_tx_ops, q);
 }
 
 /* ---- open / close ------------------------------------------------------ */

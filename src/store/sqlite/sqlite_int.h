@@ -28,6 +28,7 @@
 #include "store/registry.h"
 #include "store/stmt_cache.h"
 #include "store/store.h"
+#include "store/tx.h"
 
 /* statement kinds (low byte of a cache code) */
 enum {
@@ -87,8 +88,7 @@ typedef struct sq_pending {
 typedef struct daoc__sqlite {
     daoc__store base;
     sqlite3 *db;
-    int depth;     /* transaction nesting */
-    bool poisoned; /* a nested rollback happened: the outer commit rolls back */
+    daoc__tx tx;   /* transaction nesting (savepoints inside) */
     daoc__stmt_cache stmts; /* (schema, code) -> sqlite3_stmt */
     daoc__store_registry reg; /* ensured tables and their foreign fields */
     daoc__buf scratch; /* JSON text of bound parameters */
