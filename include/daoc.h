@@ -289,9 +289,14 @@ DAOC_EXPORT const char *daoc_db_dao_name(const daoc_db *db, size_t i);
 
 /* Deletes expired rows of every TTL entity, spending at most budget_ms
  * milliseconds per entity; *deleted (optional) receives the number of rows
- * removed.  Reads never return expired rows whether or not this ran;
- * daoc_db_open runs it once with a small budget, and long-running programs
- * should call it periodically (Kong's default interval is 300 s). */
+ * removed.  An expired row that a `restrict` foreign key still references
+ * (directly or through `cascade` children) is kept until its children go;
+ * every other expired row is removed, on every store.  A table whose cleanup
+ * fails is logged and skipped: the others are still cleaned, and the first
+ * failure's status is returned.  Reads never return expired rows whether or
+ * not this ran; daoc_db_open runs it once with a small budget, and
+ * long-running programs should call it periodically (Kong's default
+ * interval is 300 s). */
 DAOC_MUSTCHECK DAOC_EXPORT int daoc_db_cleanup_ttl(daoc_db *db, int budget_ms, int64_t *deleted);
 
 /* Groups DAO writes into one transaction: every write between begin and

@@ -431,6 +431,8 @@ int daoc_db_cleanup_ttl(daoc_db *db, int budget_ms, int64_t *deleted)
     if (!db)
         return DAOC_EINVAL;
     int64_t total = 0;
+    int first = DAOC_OK;
+    /* a table that fails is logged and does not stop the others */
     for (size_t i = 0; i < db->ndaos; i++) {
         const daoc__schema *s = db->daos[i]->schema;
         if (!s->ttl)
@@ -438,17 +440,18 @@ int daoc_db_cleanup_ttl(daoc_db *db, int budget_ms, int64_t *deleted)
         int64_t n = 0;
         char *msg = NULL;
         int rc = db->store->ops->cleanup_ttl(db->store, s, budget_ms, &n, &msg);
+        total += n;
         if (rc != DAOC_OK) {
             daoc__db_log(db, DAOC_LOG_ERR, "cleaning up expired rows from table '%s' failed: %s",
                          s->table_name, msg ? msg : daoc_strerror(rc));
             daoc__free(msg);
-            return rc;
+            if (first == DAOC_OK)
+                first = rc;
         }
-        total += n;
     }
     if (deleted)
         *deleted = total;
-    return DAOC_OK;
+    return first;
 }
 
 int daoc_db_run_lua_file(daoc_db *db, const char *path, int argc, char **argv, daoc_error **err)

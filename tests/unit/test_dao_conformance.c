@@ -55,6 +55,21 @@ static const char *const DEFS[] = {
     "{'id':" UUID_F "},{'parent':{'type':'foreign','reference':'parents','on_delete':'cascade'}},"
     "{'kind':{'type':'string','required':true}}]}",
 
+    /* a TTL parent with a restrict child and a cascade child that has a
+     * restrict child of its own; defined before 'tokens' so that cleanup
+     * reaches 'tokens' after it */
+    "{'name':'tparents','primary_key':['id'],'ttl':true,'fields':[{'id':" UUID_F "},"
+    "{'name':{'type':'string'}}]}",
+
+    "{'name':'tkids_r','primary_key':['id'],'fields':[{'id':" UUID_F "},"
+    "{'parent':{'type':'foreign','reference':'tparents'}}]}",
+
+    "{'name':'tkids_c','primary_key':['id'],'fields':[{'id':" UUID_F "},"
+    "{'parent':{'type':'foreign','reference':'tparents','on_delete':'cascade'}}]}",
+
+    "{'name':'tgrand_r','primary_key':['id'],'fields':[{'id':" UUID_F "},"
+    "{'kid':{'type':'foreign','reference':'tkids_c'}}]}",
+
     "{'name':'tokens','primary_key':['id'],'ttl':true,'endpoint_key':'key','fields':["
     "{'id':" UUID_F "},{'created_at':{'type':'integer','timestamp':true,'auto':true}},"
     "{'key':{'type':'string','unique':true,'auto':true}}]}",
@@ -950,6 +965,78 @@ TEST(ttl_rows_expire)
     daoc_value_free(opts);
     daoc_value_free(skip);
     daoc_value_free(longer);
+    daoc_db_close(db);
+}
+
+/* Cleanup deletes the expired rows nothing restricts, keeps (hidden) those a
+ * restrict key still references, directly or through cascade children, and
+ * goes on to every later TTL table. */
+TEST(ttl_cleanup_keeps_restricted_rows_and_goes_on)
+{
+    OPEN(db);
+    daoc_value *two = J("{'ttl':2}"), *skip = J("{'skip_ttl':true}"), *empty = J("{}");
+    daoc_value *out = NULL;
+    daoc_error *err = NULL;
+    daoc_value *p[5] = {NULL};
+    for (int i = 0; i < 5; i++) {
+        char row[64];
+        snprintf(row, sizeof row, "{'name':'p%d'}", i);
+        daoc_value *in = J(row);
+        ASSERT_INT(daoc_dao_insert(daoc_db_dao(db, "tparents"), in, two, &p[i], &err), DAOC_OK);
+        daoc_value_free(in);
+    }
+    /* p0: restrict child; p1: cascade child with a restrict grandchild;
+     * p2: cascade child only; p3, p4: no children */
+    char row[160];
+    snprintf(row, sizeof row, "{'parent':{'id':'%s'}}", sget(p[0], "id"));
+    daoc_value *in = J(row);
+    ASSERT_INT(daoc_dao_insert(daoc_db_dao(db, "tkids_r"), in, NULL, &out, &err), DAOC_OK);
+    daoc_value_free(in);
+    daoc_value_free(out);
+    snprintf(row, sizeof row, "{'parent':{'id':'%s'}}", sget(p[1], "id"));
+    in = J(row);
+    daoc_value *kid = NULL;
+    ASSERT_INT(daoc_dao_insert(daoc_db_dao(db, "tkids_c"), in, NULL, &kid, &err), DAOC_OK);
+    daoc_value_free(in);
+    snprintf(row, sizeof row, "{'kid':{'id':'%s'}}", sget(kid, "id"));
+    in = J(row);
+    ASSERT_INT(daoc_dao_insert(daoc_db_dao(db, "tgrand_r"), in, NULL, &out, &err), DAOC_OK);
+    daoc_value_free(in);
+    daoc_value_free(out);
+    daoc_value_free(kid);
+    snprintf(row, sizeof row, "{'parent':{'id':'%s'}}", sget(p[2], "id"));
+    in = J(row);
+    ASSERT_INT(daoc_dao_insert(daoc_db_dao(db, "tkids_c"), in, NULL, &out, &err), DAOC_OK);
+    daoc_value_free(in);
+    daoc_value_free(out);
+    ASSERT_INT(daoc_dao_insert(daoc_db_dao(db, "tokens"), empty, two, &out, &err), DAOC_OK);
+    daoc_value_free(out);
+    sleep(3);
+    ASSERT_INT(count_rows(db, "tparents", NULL), 0);
+    int64_t deleted = -1;
+    ASSERT_INT(daoc_db_cleanup_ttl(db, 1000, &deleted), DAOC_OK);
+    ASSERT_INT(deleted, 4); /* p2, p3, p4 and the token */
+    ASSERT_INT(count_rows(db, "tparents", "{'skip_ttl':true}"), 2);
+    for (int i = 0; i < 5; i++) {
+        daoc_value *pk = pk_of(p[i]), *got = NULL;
+        ASSERT_INT(daoc_dao_select(daoc_db_dao(db, "tparents"), pk, skip, &got, &err), DAOC_OK);
+        if (i < 2)
+            ASSERT_NOT_NULL(got);
+        else
+            ASSERT_NULL(got);
+        daoc_value_free(got);
+        daoc_value_free(pk);
+    }
+    ASSERT_INT(count_rows(db, "tkids_c", NULL), 1); /* p2's child went with it */
+    ASSERT_INT(count_rows(db, "tokens", "{'skip_ttl':true}"), 0);
+    /* a second run finds nothing more and still succeeds */
+    ASSERT_INT(daoc_db_cleanup_ttl(db, 1000, &deleted), DAOC_OK);
+    ASSERT_INT(deleted, 0);
+    for (int i = 0; i < 5; i++)
+        daoc_value_free(p[i]);
+    daoc_value_free(two);
+    daoc_value_free(skip);
+    daoc_value_free(empty);
     daoc_db_close(db);
 }
 

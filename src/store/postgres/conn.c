@@ -198,7 +198,7 @@ static int build(daoc__pg *q, const daoc__schema *s, uint32_t code, pg_stmt **ou
 {
     if (daoc__stmt_cache_reserve(&q->stmts) != DAOC_OK)
         return DAOC_ENOMEM;
-    pg_sqlb sb = {DAOC__BUF_INIT, NULL, 0, 0, false};
+    pg_sqlb sb = {DAOC__BUF_INIT, NULL, 0, 0, false, &q->reg};
     daoc__pg_sql(&sb, s, code);
     pg_stmt *st = daoc__calloc(1, sizeof *st);
     if (sb.failed || sb.b.failed || !st) {

@@ -147,6 +147,7 @@ typedef struct pg_sqlb {
     pg_param *params;
     int nparams, cap;
     bool failed;
+    const daoc__store_registry *reg; /* the ensured tables (cleanup), or NULL */
 } pg_sqlb;
 
 /* Everything a binder may need to fill a statement's parameters. */

@@ -17,6 +17,7 @@
 
 #include "core/alloc.h"
 #include "store/ddl.h"
+#include "store/restrict_sql.h"
 #include "store/postgres/pg_int.h"
 
 const char *daoc__pg_table(const daoc__schema *s)
@@ -466,9 +467,10 @@ void daoc__pg_sql(pg_sqlb *sb, const daoc__schema *s, uint32_t code)
         ident(&sb->b, t);
         puts_(sb, " WHERE ctid IN (SELECT ctid FROM ");
         ident(&sb->b, t);
-        daoc__buf_printf(&sb->b,
-                         " WHERE \"ttl\" < CURRENT_TIMESTAMP LIMIT %d FOR UPDATE SKIP LOCKED)",
-                         PG_CLEANUP_BATCH);
+        puts_(sb, " AS \"daoc_t\" WHERE \"ttl\" < CURRENT_TIMESTAMP");
+        if (sb->reg) /* keep what RESTRICT holds */
+            daoc__sql_unrestricted(&sb->b, sb->reg, s, "daoc_t");
+        daoc__buf_printf(&sb->b, " LIMIT %d FOR UPDATE SKIP LOCKED)", PG_CLEANUP_BATCH);
         break;
     case PG_OP_TRUNCATE:
         puts_(sb, "TRUNCATE ");

@@ -55,7 +55,7 @@ int daoc__sq_stmt(daoc__sqlite *q, const daoc__schema *s, uint32_t code, sqlite3
         return DAOC_ENOMEM;
 
     daoc__buf b = DAOC__BUF_INIT;
-    daoc__sq_sql(&b, s, code);
+    daoc__sq_sql(&b, s, code, &q->reg);
     if (b.failed) {
         daoc__buf_free(&b);
         return DAOC_ENOMEM;

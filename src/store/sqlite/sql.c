@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "store/ddl.h"
+#include "store/restrict_sql.h"
 #include "store/sqlite/sqlite_int.h"
 
 #define ident daoc__sql_ident
@@ -283,7 +284,8 @@ static void page_sql(daoc__buf *b, const daoc__schema *s, long fk, unsigned v, s
     param(b, SQ_P_LIMIT(ncol));
 }
 
-void daoc__sq_sql(daoc__buf *b, const daoc__schema *s, uint32_t code)
+void daoc__sq_sql(daoc__buf *b, const daoc__schema *s, uint32_t code,
+                  const daoc__store_registry *reg)
 {
     int op = (int)(code & 0xff);
     long field = (long)((code >> 8) & 0xffff) - 2;
@@ -382,8 +384,9 @@ void daoc__sq_sql(daoc__buf *b, const daoc__schema *s, uint32_t code)
         pk_cols(b, s);
         daoc__buf_puts(b, " FROM ");
         ident(b, t);
-        daoc__buf_puts(b, " WHERE \"ttl\" < ");
+        daoc__buf_puts(b, " AS \"daoc_t\" WHERE \"ttl\" < ");
         param(b, SQ_P_NOW(ncol));
+        daoc__sql_unrestricted(b, reg, s, "daoc_t"); /* keep what RESTRICT holds */
         daoc__buf_printf(b, " LIMIT %d)", SQ_CLEANUP_BATCH);
         break;
     case SQ_OP_TRUNCATE:

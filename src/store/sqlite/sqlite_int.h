@@ -120,7 +120,8 @@ int daoc__sq_exec(daoc__sqlite *q, const char *sql, char **msg);
 /* Number of stored (non-transient) columns of s. */
 size_t daoc__sq_ncol(const daoc__schema *s);
 /* Appends the SQL of statement (s, code) to b. */
-void daoc__sq_sql(daoc__buf *b, const daoc__schema *s, uint32_t code);
+void daoc__sq_sql(daoc__buf *b, const daoc__schema *s, uint32_t code,
+                  const daoc__store_registry *reg);
 /* Appends the CREATE TABLE / CREATE INDEX statements of s. */
 void daoc__sq_ddl(daoc__buf *b, const daoc__schema *s);
 /* The primary-key field a foreign field stores (recursing through foreign
