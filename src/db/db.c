@@ -20,6 +20,7 @@
 #include "db/core_entities.h"
 #include "lua/lua.h"
 #include "lua/lua_internal.h"
+#include "store/names.h"
 #include "store/store.h"
 
 void daoc__db_log(const daoc_db *db, daoc_log_level lvl, const char *fmt, ...)
@@ -78,6 +79,8 @@ int daoc__db_add_entity(daoc_db *db, const daoc_value *def, const char *plugin, 
     daoc_dao *dao = NULL;
     char *why = NULL;
     int rc = daoc__schema_compile(def, daoc__db_lookup_schema, db, &s, &why);
+    if (rc == DAOC_OK)
+        rc = daoc__store_check_names(s, &why); /* no identifier PostgreSQL would cut */
     if (rc != DAOC_OK) {
         if (rc == DAOC_ENOMEM)
             goto fail;

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/alloc.h"
 #include "core/value.h"
 #include "db/db.h"
 #include "fixture.h"
@@ -516,6 +517,97 @@ static int lua_input_refused(daoc_db *db, struct daoc__lua *ls, const char *expr
     daoc_value_free(out);
     daoc_error_free(err);
     return ok;
+}
+
+/* ---- identifiers PostgreSQL would cut ------------------------------------ */
+
+/* Adds definition `def` (JSON); returns the status and, on failure, the
+ * message (caller frees). */
+static int add_def(daoc_db *db, const char *def, char **msg)
+{
+    daoc_value *d = J(def);
+    daoc_error *err = NULL;
+    int rc = daoc__db_add_entity(db, d, "longnames", &err);
+    daoc_value_free(d);
+    *msg = err ? daoc__strdup(daoc_error_string(err)) : NULL;
+    daoc_error_free(err);
+    return rc;
+}
+
+static char *repeat(char c, size_t n)
+{
+    char *s = daoc__malloc(n + 1);
+    memset(s, c, n);
+    s[n] = '\0';
+    return s;
+}
+
+TEST(identifiers_over_63_bytes_are_refused_at_load)
+{
+    daoc_db *db = fixture_open(DEFS, "bad_ids");
+    ASSERT_NOT_NULL(db);
+    char def[600], *msg = NULL;
+    size_t before = daoc_db_dao_count(db);
+    /* 64 bytes: two such names sharing 63 would share one table */
+    char *t64 = repeat('t', 64), *t58 = repeat('t', 58), *t59 = repeat('t', 59);
+    snprintf(def, sizeof def, "{'name':'%s','primary_key':['id'],'fields':[{'id':" UUID_F "}]}",
+             t64);
+    ASSERT_INT(add_def(db, def, &msg), DAOC_ESCHEMA);
+    ASSERT_NOT_NULL(strstr(msg, "table name '"));
+    ASSERT_NOT_NULL(strstr(msg, "' is 64 bytes; identifiers are at most 63 bytes"));
+    daoc__free(msg);
+    /* 59 bytes: its primary-key constraint "<t>_pkey" would be 64 */
+    snprintf(def, sizeof def, "{'name':'%s','primary_key':['id'],'fields':[{'id':" UUID_F "}]}",
+             t59);
+    ASSERT_INT(add_def(db, def, &msg), DAOC_ESCHEMA);
+    ASSERT_NOT_NULL(strstr(msg, "name: the name '"));
+    ASSERT_NOT_NULL(strstr(msg, "_pkey' that daoc derives for a constraint or index is 64 bytes"));
+    daoc__free(msg);
+    /* a column name over the limit, and a foreign key whose constraint
+     * name would be over it, are refused naming the field */
+    char *c64 = repeat('c', 64);
+    snprintf(def, sizeof def,
+             "{'name':'lids','primary_key':['id'],'fields':[{'id':" UUID_F "},"
+             "{'%s':{'type':'string'}}]}",
+             c64);
+    ASSERT_INT(add_def(db, def, &msg), DAOC_ESCHEMA);
+    ASSERT_NOT_NULL(strstr(msg, "entity 'longnames.lids' is invalid: ccc"));
+    ASSERT_NOT_NULL(strstr(msg, ": column name 'ccc"));
+    daoc__free(msg);
+    /* "lkids_<50 x p>_id_fkey" = 6 + 53 + 5 = 64 bytes */
+    char *p50 = repeat('p', 50);
+    snprintf(def, sizeof def,
+             "{'name':'lkids','primary_key':['id'],'fields':[{'id':" UUID_F "},"
+             "{'%s':{'type':'foreign','reference':'bip'}}]}",
+             p50);
+    ASSERT_INT(add_def(db, def, &msg), DAOC_ESCHEMA);
+    ASSERT_NOT_NULL(strstr(msg, "_id_fkey' that daoc derives"));
+    ASSERT_NOT_NULL(strstr(msg, "or the field's name"));
+    daoc__free(msg);
+    ASSERT_INT(daoc_db_dao_count(db), before);
+    /* at the limit: loads, and its rows round-trip */
+    snprintf(def, sizeof def, "{'name':'%s','primary_key':['id'],'fields':[{'id':" UUID_F "}]}",
+             t58);
+    ASSERT_INT(add_def(db, def, &msg), DAOC_OK);
+    ASSERT_NULL(msg);
+    p50[49] = '\0'; /* 63 bytes */
+    snprintf(def, sizeof def,
+             "{'name':'lkids','primary_key':['id'],'fields':[{'id':" UUID_F "},"
+             "{'%s':{'type':'foreign','reference':'bip'}}]}",
+             p50);
+    ASSERT_INT(add_def(db, def, &msg), DAOC_OK);
+    daoc_value *in = J("{}"), *out = NULL;
+    daoc_error *err = NULL;
+    ASSERT_INT(daoc_dao_insert(daoc_db_dao(db, t58), in, NULL, &out, &err), DAOC_OK);
+    ASSERT_NOT_NULL(out);
+    daoc_value_free(out);
+    daoc_value_free(in);
+    daoc__free(t64);
+    daoc__free(t58);
+    daoc__free(t59);
+    daoc__free(c64);
+    daoc__free(p50);
+    daoc_db_close(db);
 }
 
 TEST(lua_unrepresentable_values_are_type_errors)
