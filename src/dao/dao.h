@@ -38,6 +38,10 @@ int daoc__dao_add_child(daoc_dao *dao, const daoc__schema *child, size_t f,
 int daoc__offset_encode(const daoc__schema *s, const daoc_value *row, char **out);
 int daoc__offset_decode(const char *strategy, const char *token, daoc_value **pk_values,
                         daoc_error **err);
+/* True when decoded pk_values can be s's primary key: one value per key
+ * field, each of the field's type (a UUID string for a uuid field, no NUL
+ * inside strings, a foreign key's value typed as the referenced key). */
+bool daoc__offset_fits(const daoc__schema *s, const daoc_value *pk_values);
 
 /* ---- additions (DAO owner) ------------------------------------------ */
 

@@ -3,8 +3,11 @@
  * (no padding) of the JSON array of the last row's primary-key values.
  *
  * Tokens are opaque to callers and never trusted: decode rejects anything
- * that is not base64 of a JSON array of scalars with code 7.  Matching the
- * array against a schema's primary key is the pager's job (read.c).
+ * that is not base64 of a JSON array of scalars with code 7.  The pager
+ * (read.c) then asks daoc__offset_fits whether the values can be the
+ * schema's primary key, so every store refuses the same tokens: a store
+ * given "not-a-uuid" for a UUID column would otherwise answer with an
+ * arbitrary page (SQLite) or a driver error (PostgreSQL).
  */
 #include <string.h>
 
@@ -13,6 +16,7 @@
 #include "core/buf.h"
 #include "core/error.h"
 #include "core/json.h"
+#include "core/rand.h"
 #include "core/value.h"
 #include "dao/dao.h"
 
@@ -84,4 +88,37 @@ int daoc__offset_decode(const char *strategy, const char *token, daoc_value **pk
     }
     *pk_values = v;
     return DAOC_OK;
+}
+
+/* Whether v can be a value of primary-key field f. */
+static bool fits(const daoc__field *f, const daoc_value *v)
+{
+    if (f->type == DAOC__F_FOREIGN) {
+        if (!f->ref || f->ref->npk == 0)
+            return false;
+        f = &f->ref->fields[f->ref->pk[0]];
+    }
+    switch (f->type) {
+    case DAOC__F_STRING:
+        return v->type == DAOC_TSTR && strlen(v->u.s) == v->len &&
+               (!f->uuid || daoc__is_uuid(v->u.s, v->len));
+    case DAOC__F_INTEGER:
+        return v->type == DAOC_TINT;
+    case DAOC__F_NUMBER:
+        return v->type == DAOC_TINT || v->type == DAOC_TNUM;
+    case DAOC__F_BOOLEAN:
+        return v->type == DAOC_TBOOL;
+    default:
+        return false;
+    }
+}
+
+bool daoc__offset_fits(const daoc__schema *s, const daoc_value *pk_values)
+{
+    if (!pk_values || pk_values->type != DAOC_TARR || pk_values->len != s->npk)
+        return false;
+    for (size_t i = 0; i < s->npk; i++)
+        if (!fits(&s->fields[s->pk[i]], pk_values->u.a[i]))
+            return false;
+    return true;
 }

@@ -170,6 +170,9 @@ static int check_workspace(const daoc_dao *dao, const daoc_value *ws, daoc__dao_
     }
     if (ws->type != DAOC_TSTR)
         return seterr(errors, "workspace", "must be a string or null");
+    size_t bad_at;
+    if (strlen(ws->u.s) != ws->len || !daoc__utf8_valid(ws->u.s, ws->len, &bad_at))
+        return seterr(errors, "workspace", "invalid workspace"); /* no name is such text */
     if (daoc__is_uuid(ws->u.s, ws->len)) { /* Kong's is_valid_uuid */
         /* lowercase: the text form both stores compare with */
         for (size_t i = 0; i < 36; i++) {
@@ -211,6 +214,19 @@ static void defaults(const daoc_dao *dao, daoc__dao_opts *o)
     o->size_max = (double)DAOC__MAX_PAGE_SIZE_DEFAULT;
 }
 
+/* Code 11 from the option errors (taken). */
+static int refused(const daoc_dao *dao, daoc_value *errors, daoc_error **err)
+{
+    daoc_error *e = daoc__err_invalid_options(dao->store ? dao->store->ops->name : "sqlite", errors);
+    if (!e)
+        return DAOC_ENOMEM;
+    if (err)
+        *err = e;
+    else
+        daoc_error_free(e);
+    return DAOC_EDAO;
+}
+
 static int parse(const daoc_dao *dao, const daoc_value *opts, bool paging, daoc__dao_opts *o,
                  daoc_error **err)
 {
@@ -218,7 +234,16 @@ static int parse(const daoc_dao *dao, const daoc_value *opts, bool paging, daoc_
     defaults(dao, o);
     if (!opts)
         return DAOC_OK;
-    if (opts->type != DAOC_TOBJ && !(opts->type == DAOC_TARR && opts->len == 0))
+    if (opts->type == DAOC_TARR && opts->len > 0) {
+        /* a list where named options belong (Lua's {"x"}): code 11 */
+        daoc_value *errors = NULL;
+        if (seterr(&errors, "options", "expected a table of named options, got an array")) {
+            daoc_value_free(errors);
+            return DAOC_ENOMEM;
+        }
+        return refused(dao, errors, err);
+    }
+    if (opts->type != DAOC_TOBJ && opts->type != DAOC_TARR)
         return DAOC_EINVAL; /* "options must be a table when specified" */
     if (opts->type != DAOC_TOBJ)
         return DAOC_OK;
@@ -283,16 +308,7 @@ static int parse(const daoc_dao *dao, const daoc_value *opts, bool paging, daoc_
         daoc_value_free(errors);
         return rc;
     }
-    if (!errors)
-        return DAOC_OK;
-    daoc_error *e = daoc__err_invalid_options(dao->store ? dao->store->ops->name : "sqlite", errors);
-    if (!e)
-        return DAOC_ENOMEM;
-    if (err)
-        *err = e;
-    else
-        daoc_error_free(e);
-    return DAOC_EDAO;
+    return errors ? refused(dao, errors, err) : DAOC_OK;
 }
 
 /* Most calls pass no options: those skip parse() and its large frame. */

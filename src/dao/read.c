@@ -89,10 +89,16 @@ int daoc__dao_check_key(daoc_dao *dao, long field, const daoc_value *key, daoc_e
             return DAOC_EINVAL;
         return check_by_value(dao, field, key, err);
     }
+    /* a list (Lua's {"<uuid>"}) is a table without the key's names: Kong's
+     * extract_pk_values finds none of them, so it is "missing primary key" */
+    daoc_value *none = NULL;
+    if (key->type == DAOC_TARR && !(key = none = daoc_obj()))
+        return DAOC_ENOMEM;
     if (key->type != DAOC_TOBJ)
         return DAOC_EINVAL; /* "primary_key must be a table" */
     daoc_value *errors = NULL;
     int rc = daoc__schema_validate_primary_key(dao->schema, key, true, &errors);
+    daoc_value_free(none);
     if (rc != DAOC_OK || !errors)
         return rc;
     return daoc__dao_fail_tree(dao, err, DAOC_ERR_INVALID_PRIMARY_KEY, "invalid primary key",
@@ -219,7 +225,7 @@ int daoc__dao_page_v(daoc_dao *dao, long fk_field, const daoc_value *fk, const d
         rc = daoc__offset_decode(dao->store->ops->name, offset, &after, err);
         if (rc != DAOC_OK)
             return rc;
-        if (after->len != s->npk) {
+        if (!daoc__offset_fits(s, after)) {
             daoc_value_free(after);
             return daoc__dao_fail(dao, err, DAOC_ERR_INVALID_OFFSET, NULL,
                                   "'%s' is not a valid offset: bad json encoding", offset);

@@ -11,6 +11,8 @@
  * are validated by the C DAO (daoc__dao_page_v); this file only raises
  * Kong's programming errors.
  */
+#include <string.h>
+
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/value.h"
@@ -28,6 +30,24 @@ static void check_offset(lua_State *L, int idx)
         luaL_error(L, "offset must be a string");
 }
 
+/* A token with a NUL inside cannot reach the C API whole: it goes on with
+ * each NUL written as the two characters "\0", which no token holds, so
+ * the DAO refuses it as code 7 and its message shows the token as given.
+ * The copy lives on the Lua stack (pushed last) until the call returns. */
+static const char *nul_shown(lua_State *L, const char *s, size_t len)
+{
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (size_t i = 0; i < len; i++) {
+        if (s[i])
+            luaL_addchar(&b, s[i]);
+        else
+            luaL_addlstring(&b, "\\0", 2);
+    }
+    luaL_pushresult(&b);
+    return lua_tostring(L, -1);
+}
+
 /* page(size, offset, opts) / page_for_<f>(fk, size, offset, opts) */
 static int m_page(lua_State *L)
 {
@@ -41,7 +61,12 @@ static int m_page(lua_State *L)
     check_size(L, base);
     check_offset(L, base + 1);
     daoc__kdb_check_opts(L, base + 2);
-    const char *offset = lua_tostring(L, base + 1); /* NULL when nil */
+    size_t olen = 0;
+    const char *offset = lua_tolstring(L, base + 1, &olen); /* NULL when nil */
+    if (offset && strlen(offset) != olen) {
+        lua_settop(L, base + 2); /* the copy goes above the options */
+        offset = nul_shown(L, offset, olen);
+    }
     int idx[] = {base, base + 2, 2};
     daoc_value *a[3];
     daoc__kdb_args(L, up.ls, up.field >= 0 ? 3 : 2, idx, a);

@@ -281,4 +281,15 @@ static inline const char *daoc__field_column(const daoc__field *f)
     return f->column ? f->column : f->name;
 }
 
+/* Strict UTF-8 check; on failure *pos receives the 1-based byte position of
+ * the first byte of the offending sequence. */
+bool daoc__utf8_valid(const char *s, size_t len, size_t *pos);
+
+/* The last second a timestamp field may hold, 9999-12-31T23:59:59Z, on every
+ * store, so that both accept the same values ("expected a valid timestamp"
+ * beyond it).  PostgreSQL's timestamptz reaches further, but it is written
+ * through float8 microseconds, exact for whole seconds only below about
+ * 5.7e11: this bound keeps every accepted second exact on both stores. */
+#define DAOC__TIMESTAMP_MAX 253402300799.0
+
 #endif

@@ -363,7 +363,7 @@ static int run_validators(const daoc__field *f, const daoc_value *v, daoc_value 
         daoc__value_tostring(&b, &lim);
         return fail_buf(err, f, &b);
     }
-    if (f->timestamp && num && !(num_of(v) > 0))
+    if (f->timestamp && num && !(num_of(v) > 0 && num_of(v) <= DAOC__TIMESTAMP_MAX))
         return fail_msg(err, f, "expected a valid timestamp");
     if (f->uuid && str && !(v->len == 36 && daoc__is_uuid(v->u.s, v->len)))
         return fail_msg(err, f, "expected a valid UUID");

@@ -74,9 +74,6 @@ const daoc__field *daoc__vfield_path(const daoc__schema *s, const char *name);
 /* Kong's vault reference test: "{vault://...}". */
 bool daoc__is_reference(const char *s, size_t len);
 
-/* Strict UTF-8 check; on failure *pos receives the 1-based byte position of
- * the first byte of the offending sequence. */
-bool daoc__utf8_valid(const char *s, size_t len, size_t *pos);
 
 /* True when s compiles as a PCRE pattern (a syntax check: groups, classes,
  * quantifiers, escapes, counted repetitions). */

@@ -124,4 +124,21 @@ show("v1", cons:insert({ id = "00000000-0000-4000-8000-0000000000AB", username =
 show("v2", cons:select({ id = "00000000-0000-4000-8000-0000000000ab" }))
 show("v3", cons:insert({ username = "nul\0byte" }))
 show("v4", cons:select_by_username("nul\0byte"))
+-- the same answer where a store could leak its own: offsets that cannot be
+-- the key, invalid UTF-8 workspaces, timestamps beyond what both stores hold
+-- exactly, lists where tables of names belong
+local b64 = ngx.encode_base64
+show("q1", cons:page(1, b64('["not-a-uuid"]')))
+show("q2", cons:page(1, b64('[1]')))
+show("q3", cons:page(1, b64('[true]')))
+local _, _, _, qoff = cons:page(1)
+show("q4", type(qoff), cons:page(1, (qoff or "") .. "\0junk"))
+show("q5", cons:page(1, nil, { workspace = "\255\254" }))
+show("q6", cons:insert({ username = "ws8" }, { workspace = "\255" }))
+show("q7", cons:insert({ id = U(950), username = "ts1", created_at = 1e15 }))
+show("q8", cons:insert({ id = U(951), username = "ts2", created_at = 253402300799 }))
+show("q9", cons:select({ id = U(951) }).created_at == 253402300799)
+show("q10", cons:select({ U(951) }))
+show("q11", cons:select({ id = U(951) }, { "x" }))
+show("q12", cons:insert({ username = "list" }, { "x" }))
 print("END")

@@ -129,3 +129,35 @@ TEST(decode_accepts_padding)
     ASSERT_STR(daoc_value_str(daoc_arr_get(pkv, 0), NULL), "abc");
     daoc_value_free(pkv);
 }
+
+/* Values that cannot be the key are refused before any store sees them. */
+TEST(fits_checks_each_key_value_against_its_field)
+{
+    daoc__schema *p = compile(PARENTS, NULL);
+    ASSERT_NOT_NULL(p);
+    daoc__schema *s = compile("{'name':'m','primary_key':['a','b','c'],'fields':[{'a':{'type':"
+                              "'string'}},{'b':{'type':'integer'}},{'c':{'type':'foreign',"
+                              "'reference':'parents'}}]}",
+                              p);
+    ASSERT_NOT_NULL(s);
+    struct {
+        const char *json;
+        bool fits;
+    } cases[] = {
+        {"['x',1,'00000000-0000-4000-8000-000000000001']", true},
+        {"['x',1,'not-a-uuid']", false},
+        {"['x',1.5,'00000000-0000-4000-8000-000000000001']", false},
+        {"[true,1,'00000000-0000-4000-8000-000000000001']", false},
+        {"['x',1]", false},
+        {"['x',1,'00000000-0000-4000-8000-000000000001',2]", false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        daoc_value *v = J(cases[i].json);
+        if (daoc__offset_fits(s, v) != cases[i].fits)
+            fprintf(stderr, "    case %zu: %s\n", i, cases[i].json);
+        ASSERT_TRUE(daoc__offset_fits(s, v) == cases[i].fits);
+        daoc_value_free(v);
+    }
+    daoc__schema_free(s);
+    daoc__schema_free(p);
+}
