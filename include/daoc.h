@@ -275,8 +275,13 @@ typedef struct daoc_dao daoc_dao;
 /* Opens the configured store, loads the core entities and the daos.lua of
  * every plugin in `plugins`, and creates missing tables.  The config is
  * copied; the caller keeps ownership of cfg.  On DAOC_EDAO, DAOC_ESCHEMA,
- * DAOC_ELUA or DAOC_ESTORE, *err (when err is not NULL) receives an error
- * object describing why (owned by the caller). */
+ * DAOC_ELUA, DAOC_ESTORE or DAOC_ECONFIG, *err (when err is not NULL)
+ * receives an error object describing why (owned by the caller).
+ * DAOC_ECONFIG: settings that cannot work together (pg_ssl = on with a
+ * unix-socket pg_host or pg_ro_host: PostgreSQL offers no SSL there, and
+ * libpq would connect in plain text), or a name in `plugins` with no module
+ * of that plugin (handler, schema, daos, migrations) on lua_package_path.
+ * SQLite open errors name the file. */
 DAOC_MUSTCHECK DAOC_EXPORT int daoc_db_open(daoc_db **out, const daoc_config *cfg, daoc_error **err);
 /* Accepts NULL.  Invalidates every DAO and value borrowed from db. */
 DAOC_EXPORT void daoc_db_close(daoc_db *db);

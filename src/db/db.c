@@ -302,6 +302,17 @@ static int add_plugin_entities(daoc_db *db, daoc_error **err)
         if (rc != DAOC_OK)
             return rc;
         if (!found) {
+            bool installed = false;
+            if ((rc = daoc__lua_plugin_installed(db->lua, plugin, &installed)) != DAOC_OK)
+                return rc;
+            if (!installed) { /* Kong: "<name> plugin is enabled but not installed" */
+                char *m = daoc__asprintf(
+                    "plugin '%s' is enabled but not installed: no module kong.plugins.%s.handler, "
+                    ".schema, .daos or .migrations on lua_package_path '%s'",
+                    plugin, plugin, db->cfg->lua_package_path ? db->cfg->lua_package_path : "");
+                int erc = set_err(err, "configuration error", m);
+                return erc == DAOC_OK ? DAOC_ECONFIG : erc;
+            }
             daoc__db_log(db, DAOC_LOG_DEBUG, "plugin '%s' has no daos.lua", plugin);
             continue;
         }
@@ -315,6 +326,24 @@ static int add_plugin_entities(daoc_db *db, daoc_error **err)
     return DAOC_OK;
 }
 
+/* pg_ssl = on asks for an encrypted connection; over a unix socket libpq
+ * would connect in plain text without a word, so that is refused. */
+static int ssl_over_socket(const daoc_config *cfg, daoc_error **err)
+{
+    const char *hosts[2][2] = {{"pg_host", cfg->pg.host}, {"pg_ro_host", cfg->pg_ro.host}};
+    for (size_t i = 0; cfg->pg_ssl && i < 2; i++) {
+        const char *h = hosts[i][1];
+        if (!h || h[0] != '/')
+            continue;
+        char *m = daoc__asprintf("pg_ssl = on cannot be used with %s = %s: PostgreSQL offers no "
+                                 "SSL over a unix socket; give a TCP host or set pg_ssl = off",
+                                 hosts[i][0], h);
+        int erc = set_err(err, "configuration error", m);
+        return erc == DAOC_OK ? DAOC_ECONFIG : erc;
+    }
+    return DAOC_OK;
+}
+
 static int open_store(daoc_db *db, daoc_error **err)
 {
     char *msg = NULL;
@@ -322,6 +351,8 @@ static int open_store(daoc_db *db, daoc_error **err)
     if (strcmp(db->cfg->database, "sqlite") == 0) {
         rc = daoc__sqlite_open(&db->store, db->cfg->sqlite_path, &msg);
     } else if (strcmp(db->cfg->database, "postgres") == 0) {
+        if ((rc = ssl_over_socket(db->cfg, err)) != DAOC_OK)
+            return rc;
         rc = daoc__pg_open(&db->store, db->cfg, &msg);
     } else {
         msg = daoc__asprintf("unsupported database '%s'", db->cfg->database);
@@ -329,8 +360,11 @@ static int open_store(daoc_db *db, daoc_error **err)
     }
     if (rc != DAOC_OK) {
         if (rc != DAOC_ENOMEM) {
-            char *m = daoc__asprintf("cannot open the %s database: %s", db->cfg->database,
-                                     msg ? msg : daoc_strerror(rc));
+            /* SQLite's own text ("unable to open database file") names no file */
+            bool file = strcmp(db->cfg->database, "sqlite") == 0 && db->cfg->sqlite_path;
+            char *m = daoc__asprintf("cannot open the %s database%s%s%s: %s", db->cfg->database,
+                                     file ? " '" : "", file ? db->cfg->sqlite_path : "",
+                                     file ? "'" : "", msg ? msg : daoc_strerror(rc));
             int erc = set_err(err, "store error", m);
             if (erc != DAOC_OK)
                 rc = erc;

@@ -232,3 +232,23 @@ done:
     daoc__free(name);
     return rc;
 }
+
+int daoc__lua_plugin_installed(struct daoc__lua *ls, const char *plugin, bool *installed)
+{
+    static const char *const parts[] = {"handler",   "schema",   "daos", "migrations",
+                                        "migrations.postgres", "migrations.cassandra"};
+    *installed = false;
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0] && !*installed; i++) {
+        char *name = daoc__asprintf("kong.plugins.%s.%s", plugin, parts[i]);
+        if (!name)
+            return DAOC_ENOMEM;
+        bool oom = false;
+        char *path = daoc__lua_search_path(ls, name, &oom);
+        daoc__free(name);
+        if (oom)
+            return DAOC_ENOMEM;
+        *installed = path != NULL;
+        daoc__free(path);
+    }
+    return DAOC_OK;
+}

@@ -30,6 +30,13 @@ void daoc__lua_close(struct daoc__lua *L);
 int daoc__lua_load_plugin_daos(struct daoc__lua *L, const char *plugin, daoc_value **defs,
                                bool *found, daoc_error **err);
 
+/* Whether any module of plugin is on the package path: its handler, schema,
+ * daos or migrations (kong.plugins.<plugin>.handler, ...; the migrations of
+ * every generation: migrations, migrations.postgres, migrations.cassandra).
+ * A plugin named in `plugins` with none of them is not installed.  DAOC_OK
+ * or DAOC_ENOMEM. */
+int daoc__lua_plugin_installed(struct daoc__lua *L, const char *plugin, bool *installed);
+
 /* Runs a script file with kong.db (every DAO of db), kong.log, ngx.null.
  * `arg` holds argv as in the standalone interpreter. */
 int daoc__lua_run_file(struct daoc__lua *L, const char *path, int argc, char **argv,

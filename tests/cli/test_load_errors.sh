@@ -143,6 +143,34 @@ else
   failed=$((failed + 1)); echo "FAIL a refused open leaves no tables behind: $tables"
 fi
 
+# ---- settings that cannot work -------------------------------------------
+expect_refused "a plugin with no module at all" "good,nosuch" \
+  "daoc: cannot open the database: plugin 'nosuch' is enabled but not installed: no module kong.plugins.nosuch.handler, .schema, .daos or .migrations on lua_package_path './?.lua'"
+mkdir -p "$HERE/kong/plugins/handleronly"
+echo 'return {}' > "$HERE/kong/plugins/handleronly/handler.lua"
+out=$(DAOC_SQLITE_PATH="$HERE/h.db" DAOC_LUA_PACKAGE_PATH="./?.lua" DAOC_PLUGINS=handleronly \
+      "$BIN" runner "$HERE/script.lua" 2>&1); rc=$?
+if [ $rc -eq 0 ] && [ "$out" = "script ran" ]; then
+  passed=$((passed + 1)); echo "ok - a plugin with only a handler is installed"
+else
+  failed=$((failed + 1)); echo "FAIL a plugin with only a handler is installed (exit $rc): $out"
+fi
+out=$(DAOC_SQLITE_PATH="$HERE/no/such/dir/x.db" "$BIN" runner "$HERE/script.lua" 2>&1); rc=$?
+want="daoc: cannot open the database: cannot open the sqlite database '$HERE/no/such/dir/x.db': unable to open database file"
+if [ $rc -ne 0 ] && [ "$out" = "$want" ]; then
+  passed=$((passed + 1)); echo "ok - a SQLite open error names the file"
+else
+  failed=$((failed + 1)); echo "FAIL a SQLite open error names the file (exit $rc): $out"
+fi
+out=$(DAOC_DATABASE=postgres DAOC_PG_HOST=/nonexistent/socket/dir DAOC_PG_SSL=on \
+      "$BIN" runner "$HERE/script.lua" 2>&1); rc=$?
+want="daoc: cannot open the database: pg_ssl = on cannot be used with pg_host = /nonexistent/socket/dir: PostgreSQL offers no SSL over a unix socket; give a TCP host or set pg_ssl = off"
+if [ $rc -ne 0 ] && [ "$out" = "$want" ]; then
+  passed=$((passed + 1)); echo "ok - pg_ssl over a unix socket is refused"
+else
+  failed=$((failed + 1)); echo "FAIL pg_ssl over a unix socket is refused (exit $rc): $out"
+fi
+
 # ---- and a good one loads and runs -----------------------------------------
 out=$(DAOC_SQLITE_PATH="$HERE/ok.db" DAOC_LUA_PACKAGE_PATH="./?.lua" DAOC_PLUGINS=good \
       "$BIN" runner "$HERE/script.lua" 2>&1); rc=$?

@@ -68,6 +68,26 @@ TEST(file_with_comments_and_spaces)
     unlink(p);
 }
 
+/* kong.conf keeps quotes: Penlight's pl.config reads it with trim_quotes
+ * off and Kong's conf_loader only strips blanks, so `pg_password = "x y"`
+ * is the seven characters "x y" with its quotes, on Kong as here. */
+TEST(quoted_values_are_read_as_kong_reads_them)
+{
+    clear_env();
+    const char *p = write_conf("pg_password = \"x y\"\n"
+                               "pg_user = 'kong'   # quotes and a comment\n"
+                               "pg_database = \"a\\#b\"\n");
+    ASSERT_NOT_NULL(p);
+    daoc_config *c = NULL;
+    char why[256] = "";
+    ASSERT_INT(daoc_config_load(&c, p, why, sizeof why), DAOC_OK);
+    ASSERT_STR(daoc_config_get(c, "pg_password"), "\"x y\"");
+    ASSERT_STR(daoc_config_get(c, "pg_user"), "'kong'");
+    ASSERT_STR(daoc_config_get(c, "pg_database"), "\"a#b\"");
+    daoc_config_free(c);
+    unlink(p);
+}
+
 TEST(unknown_key_is_an_error_naming_file_and_line)
 {
     clear_env();
