@@ -11,6 +11,8 @@
  * reading each column; DAO = daoc_dao_select({id}) returning a fresh
  * entity, freed after each call.  Both sides use random existing ids, rows
  * of the default workspace (the raw statements carry "ws_id" as the DAO's).
+ * The raw select reads each column in its stored type (sqlite3_column_int64
+ * for the timestamps, sqlite3_column_text for the rest).
  * Then bench/lua_bench.lua runs the same two through kong.db in the same
  * process (daoc_db_run_lua_file) and prints its own ratios; Lua inserts
  * (no transaction API in kong.db) are compared with raw autocommit inserts.
@@ -132,7 +134,7 @@ int main(int argc, char **argv)
         die("prepare insert", sqlite3_errmsg(raw));
     if (sqlite3_prepare_v3(raw,
                            "SELECT id, created_at, updated_at, username, custom_id, tags "
-                           "FROM consumers WHERE id = ?1 AND ws_id = ?2",
+                           "FROM consumers WHERE id = ?1 AND ws_id = ?2 LIMIT 1",
                            -1, SQLITE_PREPARE_PERSISTENT, &sel, NULL) != SQLITE_OK)
         die("prepare select", sqlite3_errmsg(raw));
 
@@ -204,9 +206,17 @@ int main(int argc, char **argv)
                 sqlite3_bind_text(sel, 2, ws, 36, SQLITE_STATIC);
                 if (sqlite3_step(sel) != SQLITE_ROW)
                     die("raw select", "row missing");
+                /* each column in its stored type, as a hand-written reader
+                 * would: text for id, username, custom_id and the tags JSON,
+                 * integers for the timestamps (column_text would format them) */
+                static const int text_col[6] = {1, 0, 0, 1, 1, 1};
                 for (int c = 0; c < 6; c++) {
-                    const unsigned char *txt = sqlite3_column_text(sel, c);
-                    touched += txt ? (size_t)sqlite3_column_bytes(sel, c) : 0;
+                    if (text_col[c]) {
+                        const unsigned char *txt = sqlite3_column_text(sel, c);
+                        touched += txt ? (size_t)sqlite3_column_bytes(sel, c) : 0;
+                    } else {
+                        touched += (size_t)(sqlite3_column_int64(sel, c) & 1) + 1;
+                    }
                 }
                 sqlite3_reset(sel);
             }
