@@ -13,6 +13,7 @@
 #include "core/value.h"
 #include "harness.h"
 #include "schema/schema.h"
+#include "store/sqlite/sqlite_int.h"
 #include "store/store.h"
 
 /* ---- fixtures ---------------------------------------------------------- */
@@ -537,6 +538,194 @@ TEST(page_fk_filter_and_tags)
     ASSERT_STR(col(rows, "name"), "r3");
     daoc_value_free(rows);
     daoc_value_free(tags);
+    daoc_value_free(fk);
+    close_store(st);
+}
+
+/* Workspaceable tables for the paging plans: a parent, a child with ttl,
+ * tags, a per-workspace foreign key and one to a global parent, and a
+ * composite primary key. */
+static const daoc__schema *S_workspaces, *S_wparents, *S_wkids, *S_wpairs;
+
+static int ensure_ws_tables(daoc__store *st)
+{
+    if (!S_workspaces) {
+        S_workspaces = schema("{\"name\": \"workspaces\", \"primary_key\": [\"id\"],"
+                              " \"fields\": [" ID_FIELD ","
+                              " {\"name\": {\"type\": \"string\", \"unique\": true}}]}");
+        S_wparents =
+            schema("{\"name\": \"wparents\", \"primary_key\": [\"id\"],"
+                   " \"workspaceable\": true, \"fields\": [" ID_FIELD ","
+                   " {\"name\": {\"type\": \"string\", \"unique\": true}},"
+                   " {\"tags\": {\"type\": \"set\", \"elements\": {\"type\": \"string\"}}}]}");
+        S_wkids =
+            schema("{\"name\": \"wkids\", \"primary_key\": [\"id\"], \"ttl\": true,"
+                   " \"workspaceable\": true, \"fields\": [" ID_FIELD ","
+                   " {\"parent\": {\"type\": \"foreign\", \"reference\": \"wparents\","
+                   "               \"on_delete\": \"cascade\"}},"
+                   " {\"service\": {\"type\": \"foreign\", \"reference\": \"services\","
+                   "                \"on_delete\": \"null\"}},"
+                   " {\"key\": {\"type\": \"string\", \"unique\": true}},"
+                   " {\"tags\": {\"type\": \"set\", \"elements\": {\"type\": \"string\"}}}]}");
+        S_wpairs = schema("{\"name\": \"wpairs\", \"primary_key\": [\"a\", \"b\"],"
+                          " \"workspaceable\": true,"
+                          " \"fields\": [{\"a\": {\"type\": \"string\"}}, {\"b\": {\"type\": "
+                          "\"integer\"}}, {\"name\": {\"type\": \"string\", \"unique\": true}}]}");
+    }
+    const daoc__schema *all[] = {S_workspaces, S_wparents, S_wkids, S_wpairs};
+    for (size_t i = 0; i < 4; i++) {
+        char *msg = NULL;
+        if (!all[i] || st->ops->ensure_table(st, all[i], &msg) != DAOC_OK) {
+            fprintf(stderr, "ensure_table: %s\n", msg ? msg : "?");
+            daoc__free(msg);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* EXPLAIN QUERY PLAN of the store's page statement (fk, variant) on s: the
+ * plan's lines joined with " | " into buf, or NULL when it does not prepare. */
+static const char *page_plan(sqlite3 *db, const daoc__schema *s, long fk, unsigned v, char *buf,
+                             size_t cap)
+{
+    daoc__buf b = DAOC__BUF_INIT;
+    daoc__buf_puts(&b, "EXPLAIN QUERY PLAN ");
+    daoc__sq_sql(&b, s, daoc__sq_code(SQ_OP_PAGE, fk, v), NULL);
+    daoc__buf_putc(&b, '\0');
+    sqlite3_stmt *q = NULL;
+    if (b.failed || sqlite3_prepare_v2(db, b.data, -1, &q, NULL) != SQLITE_OK) {
+        fprintf(stderr, "page plan: %s: %s\n", b.data ? b.data : "?", sqlite3_errmsg(db));
+        daoc__buf_free(&b);
+        return NULL;
+    }
+    size_t n = 0;
+    buf[0] = 0;
+    while (sqlite3_step(q) == SQLITE_ROW && n < cap)
+        n += (size_t)snprintf(buf + n, cap - n, "%s%s", n ? " | " : "",
+                              (const char *)sqlite3_column_text(q, 3));
+    sqlite3_finalize(q);
+    daoc__buf_free(&b);
+    return buf;
+}
+
+/* Every page statement reads an index in the ORDER BY's order: no sort of
+ * the workspace (or table) per page, so a page costs the same at any size. */
+TEST(page_plans_read_an_index_in_order)
+{
+    daoc__store *st = open_store();
+    ASSERT_NOT_NULL(st);
+    ASSERT_INT(ensure_ws_tables(st), 0);
+    sqlite3 *db = NULL;
+    ASSERT_INT(sqlite3_open(g_path, &db), SQLITE_OK);
+    const daoc__schema *all[] = {S_services, S_routes,  S_plugins,  S_consumers, S_keyauth,
+                                 S_acls,     S_metrics, S_wparents, S_wkids,     S_wpairs};
+    char plan[2048];
+    int checked = 0;
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+        const daoc__schema *s = all[i];
+        for (long fk = -1; fk < (long)s->nfields; fk++) {
+            if (fk >= 0 && (s->fields[fk].type != DAOC__F_FOREIGN || s->fields[fk].transient))
+                continue;
+            for (unsigned v = 0; v < 0x20; v++) {
+                if ((v & SQ_PG_TAGS_AND) && (v & SQ_PG_TAGS_OR))
+                    continue;
+                if ((v & (SQ_PG_TAGS_AND | SQ_PG_TAGS_OR)) && !s->has_tags)
+                    continue;
+                if ((v & SQ_PG_WS) && !s->workspaceable)
+                    continue;
+                const char *p = page_plan(db, s, fk, v, plan, sizeof plan);
+                ASSERT_NOT_NULL(p);
+                if (strstr(p, "TEMP B-TREE"))
+                    fprintf(stderr, "%s fk %ld variant %#x: %s\n", s->name, fk, v, p);
+                ASSERT_TRUE(strstr(p, "TEMP B-TREE") == NULL);
+                char idx[128];
+                if (fk >= 0) /* the parent's rows, from the fk index */
+                    snprintf(idx, sizeof idx, "INDEX %s_%s_idx (%s=?", s->name,
+                             s->fields[fk].column, s->fields[fk].column);
+                else if (v & SQ_PG_WS) /* the workspace's rows */
+                    snprintf(idx, sizeof idx, "INDEX %s_ws_id_pk_idx (ws_id=?", s->name);
+                else
+                    snprintf(idx, sizeof idx, "%s", (v & SQ_PG_AFTER) ? "PRIMARY KEY" : "SCAN t");
+                if (!strstr(p, idx))
+                    fprintf(stderr, "%s fk %ld variant %#x: %s (wanted %s)\n", s->name, fk, v, p,
+                            idx);
+                ASSERT_TRUE(strstr(p, idx) != NULL);
+                checked++;
+            }
+        }
+    }
+    ASSERT_TRUE(checked > 100);
+    sqlite3_close(db);
+    close_store(st);
+}
+
+static int ins_ws(daoc__store *st, const daoc__schema *s, const char *ws, const char *json)
+{
+    daoc_value *e = J(json), *row = NULL;
+    char *msg = NULL;
+    daoc__violation viol;
+    daoc__write_opts o = {.ws_id = ws};
+    int rc = st->ops->insert(st, s, e, &o, &row, &viol, &msg);
+    if (rc != DAOC_OK)
+        fprintf(stderr, "insert: %d %s\n", rc, msg ? msg : "?");
+    daoc__free(msg);
+    daoc_value_free(e);
+    daoc_value_free(row);
+    return rc;
+}
+
+/* Pages of one workspace (and of one parent in it) keep primary-key order
+ * over the (ws_id, pk) and fk indexes, and only that workspace's rows. */
+TEST(page_workspace_keyset_order)
+{
+    daoc__store *st = open_store();
+    ASSERT_NOT_NULL(st);
+    ASSERT_INT(ensure_ws_tables(st), 0);
+    const char *w1 = "00000000-0000-4000-8000-0000000000a1";
+    const char *w2 = "00000000-0000-4000-8000-0000000000a2";
+    ASSERT_INT(ins(st, S_workspaces, "{\"id\": " U("a1") ", \"name\": \"one\"}", NULL), DAOC_OK);
+    ASSERT_INT(ins(st, S_workspaces, "{\"id\": " U("a2") ", \"name\": \"two\"}", NULL), DAOC_OK);
+    ASSERT_INT(ins_ws(st, S_wparents, w1, "{\"id\": " U("01") ", \"name\": \"p\"}"), DAOC_OK);
+    ASSERT_INT(ins_ws(st, S_wparents, w2, "{\"id\": " U("02") ", \"name\": \"p\"}"), DAOC_OK);
+    char json[200];
+    for (int i = 30; i >= 11; i--) { /* out of order, alternating workspaces */
+        snprintf(json, sizeof json,
+                 "{\"id\": \"00000000-0000-4000-8000-0000000000%02d\", \"key\": \"k%02d\","
+                 " \"parent\": {\"id\": \"00000000-0000-4000-8000-00000000000%d\"}}",
+                 i, i, i % 2 ? 1 : 2);
+        ASSERT_INT(ins_ws(st, S_wkids, i % 2 ? w1 : w2, json), DAOC_OK);
+    }
+    bool more = false;
+    daoc__page_req req = {.fk_field = -1, .size = 4, .ws_id = w1};
+    daoc_value *rows = page(st, S_wkids, &req, &more);
+    ASSERT_STR(col(rows, "key"), "k11,k13,k15,k17");
+    ASSERT_TRUE(more);
+    daoc_value_free(rows);
+    daoc_value *after = J("[" U("17") "]");
+    req.after = after;
+    rows = page(st, S_wkids, &req, &more);
+    ASSERT_STR(col(rows, "key"), "k19,k21,k23,k25");
+    daoc_value_free(rows);
+    daoc_value *fk = J("{\"id\": " U("02") "}");
+    req.fk_field = fidx(S_wkids, "parent");
+    req.fk = fk;
+    req.ws_id = w2;
+    rows = page(st, S_wkids, &req, &more); /* after k17, parent 02 in w2 */
+    ASSERT_STR(col(rows, "key"), "k18,k20,k22,k24");
+    ASSERT_TRUE(more);
+    daoc_value_free(rows);
+    req.ws_id = w1; /* parent 02 has no rows in w1 */
+    rows = page(st, S_wkids, &req, &more);
+    ASSERT_INT((int)daoc_value_len(rows), 0);
+    daoc_value_free(rows);
+    req.ws_id = NULL; /* global: both workspaces, in key order */
+    req.fk_field = -1;
+    req.fk = NULL;
+    rows = page(st, S_wkids, &req, &more);
+    ASSERT_STR(col(rows, "key"), "k18,k19,k20,k21");
+    daoc_value_free(rows);
+    daoc_value_free(after);
     daoc_value_free(fk);
     close_store(st);
 }
@@ -1178,5 +1367,17 @@ TEST(tables_from_before_workspaces_are_upgraded_at_open)
     ASSERT_INT((int)daoc_value_len(rows), 2);
     daoc_value_free(rows);
     daoc_db_close(db);
+    /* the upgraded table has the (ws_id, pk) index its pages read */
+    ASSERT_INT(sqlite3_open(path, &raw), SQLITE_OK);
+    sqlite3_stmt *q = NULL;
+    ASSERT_INT(sqlite3_prepare_v2(raw,
+                                  "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND "
+                                  "name = 'consumers_ws_id_pk_idx'",
+                                  -1, &q, NULL),
+               SQLITE_OK);
+    ASSERT_INT(sqlite3_step(q), SQLITE_ROW);
+    ASSERT_INT(sqlite3_column_int(q, 0), 1);
+    sqlite3_finalize(q);
+    sqlite3_close(raw);
     unlink(path);
 }

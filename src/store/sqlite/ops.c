@@ -113,6 +113,11 @@ static int sq_ensure_table(daoc__store *st, const daoc__schema *s, char **msg)
     daoc__buf_free(&b);
     if (rc == DAOC_OK && s->workspaceable)
         rc = ws_upgrade(q, s, msg);
+    if (rc == DAOC_OK && s->workspaceable) {
+        daoc__sq_ws_index_ddl(&b, s);
+        rc = b.failed ? DAOC_ENOMEM : daoc__sq_exec(q, b.data, msg);
+        daoc__buf_free(&b);
+    }
     if (rc != DAOC_OK)
         return rc;
     return daoc__registry_add(&q->reg, s);

@@ -239,6 +239,15 @@ static void set_list(daoc__buf *b, const daoc__schema *s, size_t ncol, bool excl
     }
 }
 
+/* Paging is keyset order on the primary key (offsets hold the last key),
+ * and every variant has an index in exactly that order, so a page reads
+ * only its own rows whatever the table's size (no sort, no temporary
+ * B-tree; test_sqlite_store checks the plans):
+ *   - no workspace condition: the primary key itself;
+ *   - "ws_id" = ?: the (ws_id, pk) index of daoc__sq_ws_index_ddl;
+ *   - a foreign key: the index on the fk column, (fk, pk) in a WITHOUT
+ *     ROWID table.
+ * The ttl and tags conditions are filters on those rows. */
 static void page_sql(daoc__buf *b, const daoc__schema *s, long fk, unsigned v, size_t ncol)
 {
     daoc__buf_puts(b, "SELECT ");
@@ -276,8 +285,14 @@ static void page_sql(daoc__buf *b, const daoc__schema *s, long fk, unsigned v, s
     }
     if (s->ttl && !(v & SQ_PG_SKIP_TTL))
         ttl_filter(b, ncol);
-    if (s->workspaceable && (v & SQ_PG_WS))
-        ws_cond(b, ncol);
+    if (s->workspaceable && (v & SQ_PG_WS)) {
+        /* With a foreign key the fk index, (fk, pk) in a WITHOUT ROWID
+         * table, gives the rows in page order; the unary + keeps SQLite
+         * from preferring the (ws_id, pk) index and reading the whole
+         * workspace to find the parent's rows. */
+        daoc__buf_puts(b, fk >= 0 ? " AND +\"ws_id\" = " : " AND \"ws_id\" = ");
+        param(b, SQ_P_WS(ncol));
+    }
     daoc__buf_puts(b, " ORDER BY ");
     pk_cols(b, s);
     daoc__buf_puts(b, " LIMIT ");
@@ -409,6 +424,22 @@ static void index_stmt(daoc__buf *b, const char *table, const char *col)
     ident(b, table);
     daoc__buf_putc(b, '(');
     ident(b, col);
+    daoc__buf_puts(b, ");\n");
+}
+
+void daoc__sq_ws_index_ddl(daoc__buf *b, const daoc__schema *s)
+{
+    if (!s->workspaceable)
+        return;
+    const char *t = table_name(s);
+    char name[256];
+    snprintf(name, sizeof name, "%s_ws_id_pk_idx", t);
+    daoc__buf_puts(b, "CREATE INDEX IF NOT EXISTS ");
+    ident(b, name);
+    daoc__buf_puts(b, " ON ");
+    ident(b, t);
+    daoc__buf_puts(b, " (\"ws_id\", ");
+    pk_cols(b, s);
     daoc__buf_puts(b, ");\n");
 }
 

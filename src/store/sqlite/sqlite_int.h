@@ -124,6 +124,11 @@ void daoc__sq_sql(daoc__buf *b, const daoc__schema *s, uint32_t code,
                   const daoc__store_registry *reg);
 /* Appends the CREATE TABLE / CREATE INDEX statements of s. */
 void daoc__sq_ddl(daoc__buf *b, const daoc__schema *s);
+/* The (ws_id, pk) index of a workspaceable table, which pages of one
+ * workspace read in order (nothing for other tables).  Run after the
+ * table's ws_id upgrade: a table from before workspaces has no ws_id yet
+ * when daoc__sq_ddl runs. */
+void daoc__sq_ws_index_ddl(daoc__buf *b, const daoc__schema *s);
 /* The primary-key field a foreign field stores (recursing through foreign
  * primary keys), or NULL. */
 const daoc__field *daoc__sq_ref_pk(const daoc__field *f);
