@@ -11,7 +11,8 @@
  * table, each stored column, and each name the DDL derives: <t>_pkey,
  * <t>_<col>_key (unique), <t>_<col>_fkey and <t>_<col>_idx (foreign keys),
  * <t>_ttl_idx, <t>_tags_idx, <t>_cache_key_key and, for workspaceable
- * tables, <t>_ws_id_fkey, <t>_<pk>_ws_id_unique, <t>_ws_id_<col>_unique.
+ * tables, <t>_ws_id_fkey, <t>_<pk>_ws_id_unique, <t>_ws_id_<col>_unique and
+ * SQLite's <t>_ws_id_pk_idx.
  * test_pg_store checks the catalog of a table at the limit against this.
  */
 #include "store/names.h"
@@ -105,6 +106,7 @@ int daoc__store_check_names(const daoc__schema *s, char **why)
         derived(&k, NULL, "cache_key", "key");
     if (s->workspaceable) {
         derived(&k, NULL, "ws_id", "fkey");
+        derived(&k, NULL, "ws_id_pk", "idx"); /* SQLite's paging index (sqlite/sql.c) */
         const daoc__field *pk = &s->fields[s->pk[0]];
         char *u = daoc__asprintf("%s_ws_id", daoc__field_column(pk));
         if (!u)

@@ -21,7 +21,8 @@
  * two workspaceable tables is ("<f>_id", "ws_id") -> parent ("id", "ws_id"):
  * a row can only reference a parent of its own workspace.  (A foreign field
  * with on_delete = "null" keeps a one-column key: SET NULL must not clear
- * ws_id.)
+ * ws_id.)  SQLite also indexes ("ws_id", pk) (<t>_ws_id_pk_idx) so that a
+ * workspace's pages read rows in key order without sorting the workspace.
  *
  * Errors.  Members return DAOC_OK, DAOC_ENOMEM, DAOC_ECONSTRAINT (with *viol
  * filled so the DAO can word Kong's message) or DAOC_ESTORE (with *msg, the
