@@ -69,15 +69,10 @@ static int put_ws(const daoc__schema *s, const PGresult *res, int r, bool show, 
 static int run1(daoc__pg *q, const char *sql, const char *text, int *rows, char **msg)
 {
     const char *p[1] = {text};
-    PGresult *r = PQexecParams(q->cur->pg, sql, 1, NULL, p, NULL, NULL, 0);
-    ExecStatusType t = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
-    int rc = DAOC_OK;
-    if (t == PGRES_TUPLES_OK || t == PGRES_COMMAND_OK) {
-        if (rows)
-            *rows = PQntuples(r);
-    } else {
-        rc = daoc__pg_error(q, r, msg);
-    }
+    PGresult *r = NULL;
+    int rc = daoc__pg_exec_params(q, sql, 1, p, &r, msg);
+    if (rc == DAOC_OK && rows)
+        *rows = PQntuples(r);
     PQclear(r);
     return rc;
 }
@@ -412,6 +407,7 @@ static int cleanup_ttl_on(daoc__store *st, const daoc__schema *s, int budget_ms,
     double start = daoc__mono_ms();
     for (;;) {
         int64_t n = 0;
+        daoc__pg_arm(q); /* each batch its own pg_timeout; budget_ms bounds the whole */
         rc = run_write(q, s, stmt, NULL, false, NULL, &n, NULL, msg);
         if (rc == DAOC_ECONSTRAINT) { /* a restricting child: leave those rows */
             rc = DAOC_OK;
