@@ -3,7 +3,7 @@
  * public API only (include/daoc.h): the server restarted under a running
  * write loop, calls made while it is down, a handle left idle across a
  * restart, a query stuck behind a lock (statement timeout), a server that
- * stops answering in the middle of a call.
+ * stops answering in the middle of a call, and concurrent opens.
  *
  * Rules checked (issue 3, "Faults"):
  *   - every insert the DAO acknowledged is present after the restart;
@@ -20,7 +20,9 @@
  *     stopped with SIGSTOP, longer than pg_timeout) fails with code 8 within
  *     pg_timeout + FREEZE_MARGIN_MS, and once the server runs again the
  *     handle works (issue 8; a watchdog process continues the server even
- *     when this one fails or dies).
+ *     when this one fails or dies);
+ *   - OPENERS processes opening one fresh database at the same instant all
+ *     succeed (issue 8: the tables are created under an advisory lock).
  *
  * Needs a server started by scripts/pg-start.sh: DAOC_PG_HOST/PORT/USER/
  * DATABASE as for test_pg_store, plus DAOC_TEST_PG_DIR (the PG_DIR the start
@@ -723,3 +725,72 @@ TEST(frozen_server_call_returns_within_pg_timeout)
     ASSERT_INT(rc2, DAOC_OK);
 }
 
+/* ---- concurrent opens of a fresh database ------------------------------ */
+
+#define OPENERS 8
+#define OPEN_ROUNDS 3
+#define OPEN_TIMEOUT_MS 20000 /* generous: 8 sanitized processes on a small machine */
+
+/* Child: waits for the start signal (the pipe closing), opens a handle on
+ * `database` (creating every table), exits 0 when that worked. */
+static void opener(int start_fd, const char *database)
+{
+    char c;
+    (void)!read(start_fd, &c, 1);
+    daoc_db *db = open_db_on(OPEN_TIMEOUT_MS, database);
+    daoc_db_close(db);
+    _exit(db ? 0 : 1);
+}
+
+/* OPENERS processes open one fresh database at the same instant: every
+ * open succeeds (the tables are created once, the other opens wait for
+ * that instead of colliding in the catalog: "duplicate key value violates
+ * unique constraint pg_type_typname_nsp_index"). */
+TEST(concurrent_opens_of_a_fresh_database)
+{
+    if (!have_server())
+        return;
+    PGconn *raw = raw_connect();
+    ASSERT_NOT_NULL(raw);
+    int failed = 0, rounds = 0;
+    for (int round = 0; round < OPEN_ROUNDS; round++) {
+        char name[64], sql[160];
+        snprintf(name, sizeof name, "daoc_open_%ld_%d", (long)getpid(), round);
+        snprintf(sql, sizeof sql, "CREATE DATABASE %s", name);
+        if (!raw_ok(raw, sql))
+            break;
+        int p[2];
+        if (pipe(p) != 0)
+            break;
+        fflush(stdout);
+        fflush(stderr);
+        pid_t kids[OPENERS];
+        int nkids = 0;
+        for (int i = 0; i < OPENERS; i++) {
+            pid_t k = fork();
+            if (k == 0) {
+                close(p[1]);
+                opener(p[0], name);
+            }
+            if (k > 0)
+                kids[nkids++] = k;
+        }
+        close(p[0]);
+        close(p[1]); /* go */
+        int ok = 0;
+        for (int i = 0; i < nkids; i++) {
+            int st = 0;
+            while (waitpid(kids[i], &st, 0) < 0 && errno == EINTR)
+                ;
+            ok += WIFEXITED(st) && WEXITSTATUS(st) == 0;
+        }
+        fprintf(stderr, "  round %d: %d of %d opens succeeded\n", round, ok, OPENERS);
+        failed += OPENERS - ok;
+        rounds++;
+        snprintf(sql, sizeof sql, "DROP DATABASE %s WITH (FORCE)", name);
+        (void)raw_ok(raw, sql);
+    }
+    PQfinish(raw);
+    ASSERT_INT(rounds, OPEN_ROUNDS);
+    ASSERT_INT(failed, 0);
+}

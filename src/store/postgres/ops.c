@@ -102,6 +102,17 @@ static int ws_upgrade(daoc__pg *q, const daoc__schema *s, char **msg)
     return rc;
 }
 
+/* The key of the transaction-level advisory lock every daoc takes before
+ * creating or upgrading tables ("daoc_ddl" in ASCII). */
+#define PG_DDL_LOCK "7233184949126587500"
+
+/* Creates (or upgrades) the table of s in one transaction, under the DDL
+ * lock: processes opening one fresh database at once take turns, and each
+ * finds the tables the first one made, instead of colliding in the
+ * catalog (concurrent CREATE TABLE IF NOT EXISTS of one name fails with
+ * "duplicate key value violates unique constraint
+ * pg_type_typname_nsp_index").  Inside a caller's transaction the lock is
+ * held until that ends. */
 static int ensure_table_on(daoc__store *st, const daoc__schema *s, char **msg)
 {
     daoc__pg *q = (daoc__pg *)st;
@@ -110,7 +121,11 @@ static int ensure_table_on(daoc__store *st, const daoc__schema *s, char **msg)
         return DAOC_EINVAL;
     if (daoc__registry_has(&q->reg, s))
         return DAOC_OK;
+    bool own_tx = q->tx.depth == 0;
     daoc__buf b = DAOC__BUF_INIT;
+    if (own_tx)
+        daoc__buf_puts(&b, "BEGIN;");
+    daoc__buf_puts(&b, "SELECT pg_advisory_xact_lock(" PG_DDL_LOCK ");");
     daoc__pg_ddl(&b, s);
     if (b.failed) {
         daoc__buf_free(&b);
@@ -120,6 +135,15 @@ static int ensure_table_on(daoc__store *st, const daoc__schema *s, char **msg)
     daoc__buf_free(&b);
     if (rc == DAOC_OK && s->workspaceable)
         rc = ws_upgrade(q, s, msg);
+    if (own_tx && rc == DAOC_OK)
+        rc = daoc__pg_exec(q, "COMMIT", msg);
+    if (own_tx && rc != DAOC_OK && !q->cur->broken &&
+        PQtransactionStatus(q->cur->pg) != PQTRANS_IDLE) {
+        char *ignored = NULL;
+        if (daoc__pg_exec(q, "ROLLBACK", &ignored) != DAOC_OK)
+            q->cur->broken = true; /* the pool drops it */
+        daoc__free(ignored);
+    }
     if (rc != DAOC_OK)
         return rc;
     return daoc__registry_add(&q->reg, s);
