@@ -649,15 +649,14 @@ static void thaw(freezer *fz)
     fz->watchdog = 0;
 }
 
-/* The server stops answering in the middle of a call (postmaster and the
- * backend frozen with SIGSTOP, so no cancel request gets through either):
- * the call fails with code 8 within pg_timeout + margin instead of waiting
- * for the server, and once the server runs again the handle works (on a
- * new connection: the stuck one was dropped). */
-TEST(frozen_server_call_returns_within_pg_timeout)
+/* The server stops answering in the middle of a call: the call fails with
+ * code 8 within pg_timeout + margin instead of waiting for the server, and
+ * once the server runs again the handle works (on a new connection: the
+ * stuck one was dropped).  with_postmaster: the postmaster is frozen too,
+ * so the cancel request gets no answer either (its wait is bounded);
+ * otherwise only the backends are, and the postmaster takes the cancel. */
+static void frozen_call(bool with_postmaster)
 {
-    if (!have_server())
-        return;
     daoc_db *db = open_db_on(FREEZE_TIMEOUT_MS, NULL);
     ASSERT_NOT_NULL(db);
     daoc_dao *dao = daoc_db_dao(db, "consumers");
@@ -679,11 +678,12 @@ TEST(frozen_server_call_returns_within_pg_timeout)
     PGconn *raw = raw_connect();
     ASSERT_NOT_NULL(raw);
     freezer fz = {.wfd = -1};
+    int first = with_postmaster ? 1 : 0;
     fz.pids[0] = postmaster_pid();
-    fz.n = 1 + daoc_backends(raw, fz.pids + 1, MAX_FROZEN - 1);
+    fz.n = first + daoc_backends(raw, fz.pids + first, MAX_FROZEN - first);
     PQfinish(raw);
     ASSERT_TRUE(fz.pids[0] > 0);
-    ASSERT_TRUE(fz.n >= 2); /* at least the backend of this handle's connection */
+    ASSERT_TRUE(fz.n >= first + 1); /* at least the backend of this handle's connection */
     ASSERT_TRUE(freeze(&fz));
 
     double t0 = now_ms();
@@ -695,8 +695,9 @@ TEST(frozen_server_call_returns_within_pg_timeout)
     thaw(&fz);
 
     const char *m = err ? daoc_error_message(err) : NULL;
-    fprintf(stderr, "  insert on a frozen server: %.0f ms, status %s, code %d, \"%s\"\n", ms,
-            daoc_status_name(rc), err ? daoc_error_code(err) : 0, m ? m : "(none)");
+    fprintf(stderr, "  insert, %s frozen: %.0f ms, status %s, code %d, \"%s\"\n",
+            with_postmaster ? "postmaster and backends" : "backends", ms, daoc_status_name(rc),
+            err ? daoc_error_code(err) : 0, m ? m : "(none)");
     int failed_right = rc == DAOC_EDAO && err && daoc_error_code(err) == DAOC_ERR_DATABASE_ERROR &&
                        m && strstr(m, "PostgreSQL");
     daoc_error_free(err);
@@ -723,6 +724,18 @@ TEST(frozen_server_call_returns_within_pg_timeout)
     ASSERT_TRUE(failed_right);
     ASSERT_TRUE(ms < FREEZE_TIMEOUT_MS + FREEZE_MARGIN_MS);
     ASSERT_INT(rc2, DAOC_OK);
+}
+
+TEST(frozen_server_call_returns_within_pg_timeout)
+{
+    if (have_server())
+        frozen_call(true);
+}
+
+TEST(frozen_backend_call_returns_within_pg_timeout)
+{
+    if (have_server())
+        frozen_call(false);
 }
 
 /* ---- concurrent opens of a fresh database ------------------------------ */
