@@ -257,7 +257,18 @@ typedef void (*daoc_log_fn)(void *ud, daoc_log_level level, const char *msg);
  * "DAOC_<KEY>: <why>".  On success *out is owned by the caller. */
 DAOC_MUSTCHECK DAOC_EXPORT int daoc_config_load(daoc_config **out, const char *path, char *errbuf,
                                                 size_t errbuf_size);
-/* Sets one key as the file would ("sqlite_path", "./x.db").  Same checks. */
+/* Sets one key as the file would ("sqlite_path", "./x.db").  Same checks.
+ *
+ * pg_timeout (ms, default 5000) bounds every PostgreSQL call: waiting for a
+ * pooled connection and connecting, and each statement on the server
+ * (statement_timeout).  A call also gives up on its own when the server does
+ * not answer -- frozen, or the network gone -- within pg_timeout + 0.2 s of
+ * its start: it returns with code 8 (database error) at most about 0.2 s
+ * after that (the time it allows a cancel request), and the connection is
+ * dropped, so the next call uses a new one.  A write given up on this way
+ * has an unknown outcome, as one whose connection was lost.  Each batch of
+ * a TTL cleanup has its own pg_timeout.  Over TCP, keepalives find a dead
+ * idle connection (30 s idle, then 3 probes 10 s apart). */
 DAOC_MUSTCHECK DAOC_EXPORT int daoc_config_set(daoc_config *cfg, const char *key, const char *value,
                                                char *errbuf, size_t errbuf_size);
 /* Current value of a key as text; borrowed, NULL for unknown keys. */

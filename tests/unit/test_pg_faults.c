@@ -2,7 +2,8 @@
  * test_pg_faults.c -- the PostgreSQL store under faults, seen through the
  * public API only (include/daoc.h): the server restarted under a running
  * write loop, calls made while it is down, a handle left idle across a
- * restart, and a query stuck behind a lock (statement timeout).
+ * restart, a query stuck behind a lock (statement timeout), a server that
+ * stops answering in the middle of a call, and concurrent opens.
  *
  * Rules checked (issue 3, "Faults"):
  *   - every insert the DAO acknowledged is present after the restart;
@@ -14,7 +15,14 @@
  *     successful DAO call);
  *   - a statement blocked by an ACCESS EXCLUSIVE lock (held by a raw libpq
  *     connection) fails with code 8 and PostgreSQL's statement-timeout
- *     message within pg_timeout + MARGIN_MS, and the next call succeeds.
+ *     message within pg_timeout + MARGIN_MS, and the next call succeeds;
+ *   - a call the server does not answer at all (postmaster and backends
+ *     stopped with SIGSTOP, longer than pg_timeout) fails with code 8 within
+ *     pg_timeout + FREEZE_MARGIN_MS, and once the server runs again the
+ *     handle works (issue 8; a watchdog process continues the server even
+ *     when this one fails or dies);
+ *   - OPENERS processes opening one fresh database at the same instant all
+ *     succeed (issue 8: the tables are created under an advisory lock).
  *
  * Needs a server started by scripts/pg-start.sh: DAOC_PG_HOST/PORT/USER/
  * DATABASE as for test_pg_store, plus DAOC_TEST_PG_DIR (the PG_DIR the start
@@ -26,7 +34,9 @@
  */
 #include <errno.h>
 #include <libpq-fe.h>
+#include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,7 +159,9 @@ static void ensure_up(void)
 
 /* ---- daoc handles -------------------------------------------------------- */
 
-static daoc_db *open_db(void)
+/* A handle with pg_timeout timeout_ms on database `database` (NULL: the
+ * server's DAOC_PG_DATABASE). */
+static daoc_db *open_db_on(int timeout_ms, const char *database)
 {
     char why[256];
     daoc_config *cfg = NULL;
@@ -160,9 +172,10 @@ static daoc_db *open_db(void)
         return NULL;
     }
     char t[16];
-    snprintf(t, sizeof t, "%d", PG_TIMEOUT_MS);
+    snprintf(t, sizeof t, "%d", timeout_ms);
     if (daoc_config_set(cfg, "database", "postgres", why, sizeof why) != DAOC_OK ||
-        daoc_config_set(cfg, "pg_timeout", t, why, sizeof why) != DAOC_OK) {
+        daoc_config_set(cfg, "pg_timeout", t, why, sizeof why) != DAOC_OK ||
+        (database && daoc_config_set(cfg, "pg_database", database, why, sizeof why) != DAOC_OK)) {
         fprintf(stderr, "  config: %s\n", why);
         daoc_config_free(cfg);
         return NULL;
@@ -174,6 +187,11 @@ static daoc_db *open_db(void)
     daoc_error_free(err);
     daoc_config_free(cfg);
     return db;
+}
+
+static daoc_db *open_db(void)
+{
+    return open_db_on(PG_TIMEOUT_MS, NULL);
 }
 
 static daoc_value *obj1(const char *k, const char *v)
@@ -537,4 +555,255 @@ TEST(statement_timeout_frees_a_stuck_call)
     free(id);
     daoc_db_close(db);
     ASSERT_TRUE(ok);
+}
+
+/* ---- a frozen server ----------------------------------------------------- */
+
+#define FREEZE_TIMEOUT_MS 2000 /* pg_timeout of the frozen-server test's handle */
+#define FREEZE_MARGIN_MS 1500  /* allowed on top of it (the brief of issue 8) */
+#define FREEZE_MAX_MS 9000     /* the watchdog thaws the server after this at the latest */
+#define MAX_FROZEN 16
+
+/* The postmaster's pid, from the first line of PG_DIR/data/postmaster.pid. */
+static pid_t postmaster_pid(void)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/data/postmaster.pid", env("DAOC_TEST_PG_DIR"));
+    FILE *f = fopen(path, "r");
+    long pid = 0;
+    if (f) {
+        if (fscanf(f, "%ld", &pid) != 1)
+            pid = 0;
+        fclose(f);
+    }
+    return (pid_t)pid;
+}
+
+/* The pids of the backends serving daoc connections (application_name
+ * "daoc"; the raw connection here has none), at most max. */
+static int daoc_backends(PGconn *raw, pid_t *out, int max)
+{
+    PGresult *r = PQexec(raw, "SELECT pid FROM pg_stat_activity WHERE application_name = 'daoc'");
+    int n = 0;
+    if (r && PQresultStatus(r) == PGRES_TUPLES_OK)
+        for (int i = 0; i < PQntuples(r) && n < max; i++)
+            out[n++] = (pid_t)atol(PQgetvalue(r, i, 0));
+    PQclear(r);
+    return n;
+}
+
+/* Stopped processes and the watchdog that continues them: a child reading
+ * a pipe, which sends SIGCONT to every one when the pipe closes (this
+ * process thawed them itself, or died) or after FREEZE_MAX_MS (it hangs),
+ * so no failure here can leave the server stopped. */
+typedef struct freezer {
+    pid_t pids[MAX_FROZEN];
+    int n;
+    pid_t watchdog;
+    int wfd;
+} freezer;
+
+static void thaw_all(const pid_t *pids, int n)
+{
+    for (int i = 0; i < n; i++)
+        kill(pids[i], SIGCONT);
+}
+
+static int freeze(freezer *fz)
+{
+    int p[2];
+    if (pipe(p) != 0)
+        return 0;
+    pid_t w = fork();
+    if (w < 0) {
+        close(p[0]);
+        close(p[1]);
+        return 0;
+    }
+    if (w == 0) {
+        close(p[1]);
+        struct pollfd pf = {p[0], POLLIN, 0};
+        char c;
+        if (poll(&pf, 1, FREEZE_MAX_MS) > 0)
+            (void)!read(p[0], &c, 1);
+        thaw_all(fz->pids, fz->n);
+        _exit(0);
+    }
+    close(p[0]);
+    fz->watchdog = w;
+    fz->wfd = p[1];
+    for (int i = 0; i < fz->n; i++)
+        kill(fz->pids[i], SIGSTOP);
+    return 1;
+}
+
+static void thaw(freezer *fz)
+{
+    thaw_all(fz->pids, fz->n);
+    if (fz->wfd >= 0)
+        close(fz->wfd);
+    fz->wfd = -1;
+    if (fz->watchdog > 0)
+        while (waitpid(fz->watchdog, NULL, 0) < 0 && errno == EINTR)
+            ;
+    fz->watchdog = 0;
+}
+
+/* The server stops answering in the middle of a call: the call fails with
+ * code 8 within pg_timeout + margin instead of waiting for the server, and
+ * once the server runs again the handle works (on a new connection: the
+ * stuck one was dropped).  with_postmaster: the postmaster is frozen too,
+ * so the cancel request gets no answer either (its wait is bounded);
+ * otherwise only the backends are, and the postmaster takes the cancel. */
+static void frozen_call(bool with_postmaster)
+{
+    daoc_db *db = open_db_on(FREEZE_TIMEOUT_MS, NULL);
+    ASSERT_NOT_NULL(db);
+    daoc_dao *dao = daoc_db_dao(db, "consumers");
+    char *id = NULL;
+    daoc_error *err = NULL;
+    char names[3][64]; /* unique: the suite may run again on the same database */
+    for (int i = 0; i < 3; i++)
+        snprintf(names[i], sizeof names[i], "frozen-%ld-%.0f-%d", (long)getpid(), now_ms(), i);
+    int rc0 = insert_user(dao, names[0], &id, &err); /* statement prepared */
+    if (rc0 != DAOC_OK) {
+        T_FAIL_AT("first insert: %s", err ? daoc_error_string(err) : daoc_status_name(rc0));
+        daoc_error_free(err);
+        daoc_db_close(db);
+        return;
+    }
+    free(id);
+    id = NULL;
+
+    PGconn *raw = raw_connect();
+    ASSERT_NOT_NULL(raw);
+    freezer fz = {.wfd = -1};
+    int first = with_postmaster ? 1 : 0;
+    fz.pids[0] = postmaster_pid();
+    fz.n = first + daoc_backends(raw, fz.pids + first, MAX_FROZEN - first);
+    PQfinish(raw);
+    ASSERT_TRUE(fz.pids[0] > 0);
+    ASSERT_TRUE(fz.n >= first + 1); /* at least the backend of this handle's connection */
+    ASSERT_TRUE(freeze(&fz));
+
+    double t0 = now_ms();
+    int rc = insert_user(dao, names[1], &id, &err);
+    double ms = now_ms() - t0;
+    /* frozen for longer than pg_timeout whatever the call did */
+    while (now_ms() - t0 < FREEZE_TIMEOUT_MS + 200)
+        sleep_ms(20);
+    thaw(&fz);
+
+    const char *m = err ? daoc_error_message(err) : NULL;
+    fprintf(stderr, "  insert, %s frozen: %.0f ms, status %s, code %d, \"%s\"\n",
+            with_postmaster ? "postmaster and backends" : "backends", ms, daoc_status_name(rc),
+            err ? daoc_error_code(err) : 0, m ? m : "(none)");
+    int failed_right = rc == DAOC_EDAO && err && daoc_error_code(err) == DAOC_ERR_DATABASE_ERROR &&
+                       m && strstr(m, "PostgreSQL");
+    daoc_error_free(err);
+    err = NULL;
+    free(id);
+    id = NULL;
+
+    /* the handle works again, on a new connection */
+    double t1 = now_ms();
+    int rc2 = DAOC_EDAO;
+    while (now_ms() - t1 < 3000) {
+        rc2 = insert_user(dao, names[2], &id, &err);
+        if (rc2 == DAOC_OK)
+            break;
+        fprintf(stderr, "  after the thaw: %s\n", err ? daoc_error_string(err) : "error");
+        daoc_error_free(err);
+        err = NULL;
+        sleep_ms(50);
+    }
+    fprintf(stderr, "  first call after the thaw succeeded after %.0f ms\n", now_ms() - t1);
+    daoc_error_free(err);
+    free(id);
+    daoc_db_close(db);
+    ASSERT_TRUE(failed_right);
+    ASSERT_TRUE(ms < FREEZE_TIMEOUT_MS + FREEZE_MARGIN_MS);
+    ASSERT_INT(rc2, DAOC_OK);
+}
+
+TEST(frozen_server_call_returns_within_pg_timeout)
+{
+    if (have_server())
+        frozen_call(true);
+}
+
+TEST(frozen_backend_call_returns_within_pg_timeout)
+{
+    if (have_server())
+        frozen_call(false);
+}
+
+/* ---- concurrent opens of a fresh database ------------------------------ */
+
+#define OPENERS 8
+#define OPEN_ROUNDS 3
+#define OPEN_TIMEOUT_MS 20000 /* generous: 8 sanitized processes on a small machine */
+
+/* Child: waits for the start signal (the pipe closing), opens a handle on
+ * `database` (creating every table), exits 0 when that worked. */
+static void opener(int start_fd, const char *database)
+{
+    char c;
+    (void)!read(start_fd, &c, 1);
+    daoc_db *db = open_db_on(OPEN_TIMEOUT_MS, database);
+    daoc_db_close(db);
+    _exit(db ? 0 : 1);
+}
+
+/* OPENERS processes open one fresh database at the same instant: every
+ * open succeeds (the tables are created once, the other opens wait for
+ * that instead of colliding in the catalog: "duplicate key value violates
+ * unique constraint pg_type_typname_nsp_index"). */
+TEST(concurrent_opens_of_a_fresh_database)
+{
+    if (!have_server())
+        return;
+    PGconn *raw = raw_connect();
+    ASSERT_NOT_NULL(raw);
+    int failed = 0, rounds = 0;
+    for (int round = 0; round < OPEN_ROUNDS; round++) {
+        char name[64], sql[160];
+        snprintf(name, sizeof name, "daoc_open_%ld_%d", (long)getpid(), round);
+        snprintf(sql, sizeof sql, "CREATE DATABASE %s", name);
+        if (!raw_ok(raw, sql))
+            break;
+        int p[2];
+        if (pipe(p) != 0)
+            break;
+        fflush(stdout);
+        fflush(stderr);
+        pid_t kids[OPENERS];
+        int nkids = 0;
+        for (int i = 0; i < OPENERS; i++) {
+            pid_t k = fork();
+            if (k == 0) {
+                close(p[1]);
+                opener(p[0], name);
+            }
+            if (k > 0)
+                kids[nkids++] = k;
+        }
+        close(p[0]);
+        close(p[1]); /* go */
+        int ok = 0;
+        for (int i = 0; i < nkids; i++) {
+            int st = 0;
+            while (waitpid(kids[i], &st, 0) < 0 && errno == EINTR)
+                ;
+            ok += WIFEXITED(st) && WEXITSTATUS(st) == 0;
+        }
+        fprintf(stderr, "  round %d: %d of %d opens succeeded\n", round, ok, OPENERS);
+        failed += OPENERS - ok;
+        rounds++;
+        snprintf(sql, sizeof sql, "DROP DATABASE %s WITH (FORCE)", name);
+        (void)raw_ok(raw, sql);
+    }
+    PQfinish(raw);
+    ASSERT_INT(rounds, OPEN_ROUNDS);
+    ASSERT_INT(failed, 0);
 }

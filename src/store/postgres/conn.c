@@ -26,12 +26,27 @@
  * borrows or opens another.  Inside a transaction every later call fails
  * until the caller rolls back.  This file knows no SQL but the transaction
  * verbs.
+ *
+ * Deadlines.  Every store call (daoc__pg_acquire, begin, commit, rollback)
+ * arms one deadline, pg_timeout plus PG_GRACE_MS from its start, and every
+ * round trip of the call waits for the server only until then (wait.c):
+ * the pool's borrow is bounded by pg_timeout itself, each statement by the
+ * server's statement_timeout, and the deadline catches a server that
+ * answers nothing at all.  A call past it fails as a lost connection does,
+ * with its own message; its connection is dropped, and a read is not
+ * retried after it.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/rand.h"
 #include "store/postgres/pg_int.h"
+
+/* On top of pg_timeout before a call gives up on the server: the server's
+ * statement_timeout (pg_timeout, counted from a later start) answers first
+ * when the server is alive. */
+#define PG_GRACE_MS 200
 
 /* ---- error text ---------------------------------------------------------- */
 
@@ -51,8 +66,9 @@ int daoc__pg_error(daoc__pg *q, const PGresult *res, char **msg)
     return DAOC_ESTORE;
 }
 
-/* "lost the connection to PostgreSQL at <where>: <libpq's reason>";
- * marks q->cur broken. */
+/* "lost the connection to PostgreSQL at <where>: <libpq's reason>", or
+ * for a call the server did not answer in time "PostgreSQL at <where> did
+ * not answer within pg_timeout (N ms) ..."; marks q->cur broken. */
 static int lost(daoc__pg *q, char **msg)
 {
     pg_conn *c = q->cur;
@@ -61,6 +77,13 @@ static int lost(daoc__pg *q, char **msg)
         q->tx_lost = true;
     if (!msg)
         return DAOC_ESTORE;
+    if (c->timed_out) {
+        *msg = daoc__asprintf("PostgreSQL at %s did not answer within pg_timeout (%d ms): "
+                              "gave up on the request (cancel requested) and dropped the "
+                              "connection",
+                              daoc__pg_pool_where(c->pool), q->timeout_ms);
+        return *msg ? DAOC_ESTORE : DAOC_ENOMEM;
+    }
     char *t = daoc__pg_trim(PQerrorMessage(c->pg));
     *msg = t ? daoc__asprintf("lost the connection to PostgreSQL at %s: %s",
                               daoc__pg_pool_where(c->pool), t)
@@ -90,19 +113,43 @@ static void notice(void *ud, const char *text)
     }
 }
 
-/* ---- which connection ----------------------------------------------------- */
+/* ---- round trips within the call's deadline ------------------------------- */
 
-static int raw_exec(PGconn *pg, const char *sql)
+void daoc__pg_arm(daoc__pg *q)
 {
-    PGresult *r = PQexec(pg, sql);
+    q->deadline = (int64_t)daoc__mono_ms() + q->timeout_ms + PG_GRACE_MS;
+}
+
+/* The result of the command just sent on q->cur (sent: what the PQsend*
+ * call returned), waited for until the call's deadline; NULL when the
+ * connection failed or the deadline passed (q->cur->timed_out). */
+static PGresult *await(daoc__pg *q, int sent)
+{
+    PGresult *r = NULL;
+    if (sent)
+        (void)daoc__pg_await(q->cur, q->deadline, &r);
+    return r;
+}
+
+static PGresult *exec_text(daoc__pg *q, const char *sql)
+{
+    return await(q, PQsendQuery(q->cur->pg, sql));
+}
+
+static int raw_exec(daoc__pg *q, const char *sql)
+{
+    PGresult *r = exec_text(q, sql);
     int ok = r && (PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK);
     PQclear(r);
     return ok ? DAOC_OK : DAOC_ESTORE;
 }
 
+/* ---- which connection ----------------------------------------------------- */
+
 int daoc__pg_acquire(daoc__pg *q, bool read, char **msg)
 {
     q->unsent = false;
+    daoc__pg_arm(q);
     if (q->tx.depth > 0) {
         if (q->tx_lost || !q->cur)
             return lost_in_tx(msg);
@@ -130,7 +177,7 @@ void daoc__pg_release(daoc__pg *q)
 /* A failed exec: tells a refused statement from a lost connection. */
 static int exec_failed(daoc__pg *q, PGresult *r, PGresult **res, char **msg)
 {
-    if (PQstatus(q->cur->pg) != CONNECTION_OK || !r) {
+    if (PQstatus(q->cur->pg) != CONNECTION_OK || !r || q->cur->timed_out) {
         PQclear(r);
         return lost(q, msg);
     }
@@ -145,7 +192,7 @@ static int exec_failed(daoc__pg *q, PGresult *r, PGresult **res, char **msg)
 
 int daoc__pg_exec(daoc__pg *q, const char *sql, char **msg)
 {
-    PGresult *r = PQexec(q->cur->pg, sql);
+    PGresult *r = exec_text(q, sql);
     ExecStatusType t = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
     if (t == PGRES_COMMAND_OK || t == PGRES_TUPLES_OK) {
         PQclear(r);
@@ -154,11 +201,25 @@ int daoc__pg_exec(daoc__pg *q, const char *sql, char **msg)
     return exec_failed(q, r, NULL, msg);
 }
 
+int daoc__pg_exec_params(daoc__pg *q, const char *sql, int nparams, const char *const *vals,
+                         PGresult **res, char **msg)
+{
+    *res = NULL;
+    PGresult *r =
+        await(q, PQsendQueryParams(q->cur->pg, sql, nparams, NULL, vals, NULL, NULL, 0));
+    ExecStatusType t = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+    if (t == PGRES_COMMAND_OK || t == PGRES_TUPLES_OK) {
+        *res = r;
+        return DAOC_OK;
+    }
+    return exec_failed(q, r, NULL, msg);
+}
+
 int daoc__pg_run(daoc__pg *q, pg_stmt *st, PGresult **res, char **msg)
 {
     *res = NULL;
-    PGresult *r = PQexecPrepared(q->cur->pg, st->name, st->nparams, q->vals, NULL, NULL,
-                                 st->binary ? 1 : 0);
+    PGresult *r = await(q, PQsendQueryPrepared(q->cur->pg, st->name, st->nparams, q->vals, NULL,
+                                               NULL, st->binary ? 1 : 0));
     ExecStatusType t = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
     if (t == PGRES_COMMAND_OK || t == PGRES_TUPLES_OK) {
         *res = r;
@@ -259,8 +320,9 @@ static int prep_failed(daoc__pg *q, PGresult *r, char *copy, char **msg)
 {
     daoc__free(copy);
     int rc = exec_failed(q, r, NULL, msg);
-    if (q->cur->broken && q->tx.depth == 0)
-        q->unsent = true; /* the operation's statement never left */
+    if (q->cur->broken && !q->cur->timed_out && q->tx.depth == 0)
+        q->unsent = true; /* the operation's statement never left (a retry may not
+                             outlast the deadline: none after a timeout) */
     return rc;
 }
 
@@ -284,13 +346,13 @@ int daoc__pg_stmt(daoc__pg *q, const daoc__schema *s, uint32_t code, pg_stmt **o
         char *copy = daoc__strndup(st->sql, st->sql_len);
         if (!copy)
             return DAOC_ENOMEM;
-        PGresult *r = PQprepare(c->pg, name, st->sql, st->nparams, NULL);
+        PGresult *r = await(q, PQsendPrepare(c->pg, name, st->sql, st->nparams, NULL));
         if (!r || PQresultStatus(r) != PGRES_COMMAND_OK)
             return prep_failed(q, r, copy, msg);
         PQclear(r);
         /* the server's description of the result decides its format: binary
          * when every column is of a type binary.c reads for its field */
-        r = PQdescribePrepared(c->pg, name);
+        r = await(q, PQsendDescribePrepared(c->pg, name));
         if (!r || PQresultStatus(r) != PGRES_COMMAND_OK)
             return prep_failed(q, r, copy, msg);
         bool binary = daoc__pg_row_binary(s, r);
@@ -340,7 +402,7 @@ static int pg_outer_rollback(daoc__pg *q)
     pg_conn *c = q->cur;
     /* when the connection went, the server rolled back */
     if (c && !q->tx_lost && !c->broken && PQstatus(c->pg) == CONNECTION_OK &&
-        raw_exec(c->pg, "ROLLBACK") != DAOC_OK)
+        raw_exec(q, "ROLLBACK") != DAOC_OK)
         c->broken = true;
     tx_end(q);
     return DAOC_OK;
@@ -353,7 +415,7 @@ static int pg_outer_commit(daoc__pg *q, char **msg)
         return lost_in_tx(msg);
     }
     pg_conn *c = q->cur;
-    PGresult *r = PQexec(c->pg, "COMMIT");
+    PGresult *r = exec_text(q, "COMMIT");
     int rc = DAOC_OK;
     if (!r || PQresultStatus(r) != PGRES_COMMAND_OK) {
         /* a lost COMMIT: the outcome is unknown, and reported as an error */
@@ -368,7 +430,7 @@ static int pg_outer_commit(daoc__pg *q, char **msg)
     }
     PQclear(r);
     if (rc != DAOC_OK && !c->broken && PQstatus(c->pg) == CONNECTION_OK &&
-        PQtransactionStatus(c->pg) != PQTRANS_IDLE && raw_exec(c->pg, "ROLLBACK") != DAOC_OK)
+        PQtransactionStatus(c->pg) != PQTRANS_IDLE && raw_exec(q, "ROLLBACK") != DAOC_OK)
         c->broken = true;
     tx_end(q);
     return rc;
@@ -401,18 +463,21 @@ const daoc__tx_ops daoc__pg_tx_ops = {.outer = pg_outer, .exec = pg_tx_exec};
 int daoc__pg_begin(daoc__store *st, char **msg)
 {
     daoc__pg *q = (daoc__pg *)st;
+    daoc__pg_arm(q);
     return daoc__tx_begin(&q->tx, &daoc__pg_tx_ops, q, msg);
 }
 
 int daoc__pg_rollback(daoc__store *st)
 {
     daoc__pg *q = (daoc__pg *)st;
+    daoc__pg_arm(q);
     return daoc__tx_rollback(&q->tx, &daoc__pg_tx_ops, q);
 }
 
 int daoc__pg_commit(daoc__store *st, char **msg)
 {
     daoc__pg *q = (daoc__pg *)st;
+    daoc__pg_arm(q);
     return daoc__tx_commit(&q->tx, &daoc__pg_tx_ops, q, msg);
 }
 
@@ -453,6 +518,7 @@ int daoc__pg_open(daoc__store **out, const daoc_config *cfg, char **msg)
     if (!q)
         return DAOC_ENOMEM;
     q->base.ops = &daoc__pg_ops;
+    q->timeout_ms = cfg->pg_timeout > 0 ? cfg->pg_timeout : 5000;
     int rc = daoc__pg_pool_ref(cfg, false, &q->rw);
     if (rc == DAOC_OK)
         daoc__pg_pool_attach(q->rw, &q->slot_rw);

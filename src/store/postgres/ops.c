@@ -69,15 +69,10 @@ static int put_ws(const daoc__schema *s, const PGresult *res, int r, bool show, 
 static int run1(daoc__pg *q, const char *sql, const char *text, int *rows, char **msg)
 {
     const char *p[1] = {text};
-    PGresult *r = PQexecParams(q->cur->pg, sql, 1, NULL, p, NULL, NULL, 0);
-    ExecStatusType t = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
-    int rc = DAOC_OK;
-    if (t == PGRES_TUPLES_OK || t == PGRES_COMMAND_OK) {
-        if (rows)
-            *rows = PQntuples(r);
-    } else {
-        rc = daoc__pg_error(q, r, msg);
-    }
+    PGresult *r = NULL;
+    int rc = daoc__pg_exec_params(q, sql, 1, p, &r, msg);
+    if (rc == DAOC_OK && rows)
+        *rows = PQntuples(r);
     PQclear(r);
     return rc;
 }
@@ -107,6 +102,17 @@ static int ws_upgrade(daoc__pg *q, const daoc__schema *s, char **msg)
     return rc;
 }
 
+/* The key of the transaction-level advisory lock every daoc takes before
+ * creating or upgrading tables ("daoc_ddl" in ASCII). */
+#define PG_DDL_LOCK "7233184949126587500"
+
+/* Creates (or upgrades) the table of s in one transaction, under the DDL
+ * lock: processes opening one fresh database at once take turns, and each
+ * finds the tables the first one made, instead of colliding in the
+ * catalog (concurrent CREATE TABLE IF NOT EXISTS of one name fails with
+ * "duplicate key value violates unique constraint
+ * pg_type_typname_nsp_index").  Inside a caller's transaction the lock is
+ * held until that ends. */
 static int ensure_table_on(daoc__store *st, const daoc__schema *s, char **msg)
 {
     daoc__pg *q = (daoc__pg *)st;
@@ -115,7 +121,11 @@ static int ensure_table_on(daoc__store *st, const daoc__schema *s, char **msg)
         return DAOC_EINVAL;
     if (daoc__registry_has(&q->reg, s))
         return DAOC_OK;
+    bool own_tx = q->tx.depth == 0;
     daoc__buf b = DAOC__BUF_INIT;
+    if (own_tx)
+        daoc__buf_puts(&b, "BEGIN;");
+    daoc__buf_puts(&b, "SELECT pg_advisory_xact_lock(" PG_DDL_LOCK ");");
     daoc__pg_ddl(&b, s);
     if (b.failed) {
         daoc__buf_free(&b);
@@ -125,6 +135,15 @@ static int ensure_table_on(daoc__store *st, const daoc__schema *s, char **msg)
     daoc__buf_free(&b);
     if (rc == DAOC_OK && s->workspaceable)
         rc = ws_upgrade(q, s, msg);
+    if (own_tx && rc == DAOC_OK)
+        rc = daoc__pg_exec(q, "COMMIT", msg);
+    if (own_tx && rc != DAOC_OK && !q->cur->broken &&
+        PQtransactionStatus(q->cur->pg) != PQTRANS_IDLE) {
+        char *ignored = NULL;
+        if (daoc__pg_exec(q, "ROLLBACK", &ignored) != DAOC_OK)
+            q->cur->broken = true; /* the pool drops it */
+        daoc__free(ignored);
+    }
     if (rc != DAOC_OK)
         return rc;
     return daoc__registry_add(&q->reg, s);
@@ -412,6 +431,7 @@ static int cleanup_ttl_on(daoc__store *st, const daoc__schema *s, int budget_ms,
     double start = daoc__mono_ms();
     for (;;) {
         int64_t n = 0;
+        daoc__pg_arm(q); /* each batch its own pg_timeout; budget_ms bounds the whole */
         rc = run_write(q, s, stmt, NULL, false, NULL, &n, NULL, msg);
         if (rc == DAOC_ECONSTRAINT) { /* a restricting child: leave those rows */
             rc = DAOC_OK;

@@ -122,6 +122,7 @@ typedef struct pg_conn {
     size_t prep_cap, prep_len;
     uint32_t next_id;     /* statement names daoc_<n>, never reused */
     bool broken;          /* lost: discarded when returned */
+    bool timed_out;       /* broken because the server did not answer in time (wait.c) */
     double borrowed_at;   /* daoc__mono_coarse_ms() when last handed out (pool.c) */
     double idle_since;    /* a time no later than its last return in good order */
     /* where the server's notices go while it is borrowed (NULL: dropped);
@@ -174,6 +175,8 @@ typedef struct daoc__pg {
     bool tx_lost;      /* the connection dropped inside a transaction */
     bool unsent;       /* the last failure lost the connection before the operation's
                           statement was sent (a read may be retried) */
+    int timeout_ms;    /* pg_timeout */
+    int64_t deadline;  /* daoc__mono_ms() by which the running call returns (conn.c) */
     daoc__stmt_cache stmts; /* (schema, code) -> pg_stmt */
     daoc__store_registry reg; /* ensured tables and their foreign fields */
     daoc__buf scratch;  /* text of bound parameters */
@@ -215,6 +218,16 @@ void daoc__pg_pool_stats(pg_pool *p, int *open, int *idle, int *cap);
  * for NULL/empty); NULL on ENOMEM. */
 char *daoc__pg_trim(const char *t);
 
+/* ---- wait.c ---- */
+/* Waits for the results of the command just sent on c with a PQsend* call
+ * (c is in non-blocking mode: what is still queued is flushed first) until
+ * `deadline` (daoc__mono_ms()).  true with *out = the last result, as
+ * PQexec would return it (NULL when the connection failed before any came:
+ * PQerrorMessage says why); false when the deadline passed first: the
+ * command was cancelled (best effort, within a bounded wait), c is marked
+ * broken and timed_out, *out is NULL. */
+bool daoc__pg_await(pg_conn *c, int64_t deadline, PGresult **out);
+
 /* ---- conn.c ---- */
 extern const daoc__store_ops daoc__pg_ops;
 void daoc__pg_close(daoc__store *st);
@@ -235,6 +248,13 @@ int daoc__pg_stmt(daoc__pg *q, const daoc__schema *s, uint32_t code, pg_stmt **o
 int daoc__pg_run(daoc__pg *q, pg_stmt *st, PGresult **res, char **msg);
 /* Runs SQL text without parameters or results (DDL, savepoints) on q->cur. */
 int daoc__pg_exec(daoc__pg *q, const char *sql, char **msg);
+/* Runs one statement of SQL text with nparams text parameters on q->cur:
+ * DAOC_OK with *res (caller PQclear()s), else DAOC_ESTORE with *msg. */
+int daoc__pg_exec_params(daoc__pg *q, const char *sql, int nparams, const char *const *vals,
+                         PGresult **res, char **msg);
+/* Starts the deadline of a store call: pg_timeout from now, plus a grace
+ * that lets the server's own statement_timeout answer first. */
+void daoc__pg_arm(daoc__pg *q);
 /* Copies the error of res (or of the connection when res is NULL) into
  * *msg; returns DAOC_ESTORE (DAOC_ENOMEM when the copy fails). */
 int daoc__pg_error(daoc__pg *q, const PGresult *res, char **msg);

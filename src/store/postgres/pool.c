@@ -33,6 +33,9 @@
  * so one of them always sees the other.  A connection that broke or was
  * left inside a transaction is discarded and its place freed.
  *
+ * Connections are in libpq's non-blocking mode: every wait on one is a
+ * poll() bounded by a deadline (connect_poll here, wait.c for commands).
+ *
  * This file knows no SQL but SET search_path; statements and transactions
  * are conn.c's.
  */
@@ -167,6 +170,11 @@ static int conn_open(pg_pool *p, int64_t deadline, pg_conn **out, char **msg)
         goto fail;
     }
     PQsetNoticeProcessor(c->pg, notice_route, c);
+    /* every wait is a poll() with the time left (wait.c): sending never blocks */
+    if (PQsetnonblocking(c->pg, 1) != 0) {
+        rc = target_error(p, "could not connect to", PQerrorMessage(c->pg), msg);
+        goto fail;
+    }
     c->serial = atomic_fetch_add(&g_serial, 1) + 1;
     if (p->schema) {
         rc = DAOC_ENOMEM;
@@ -175,9 +183,16 @@ static int conn_open(pg_pool *p, int64_t deadline, pg_conn **out, char **msg)
         PQfreemem(id);
         if (!sql)
             goto fail;
-        PGresult *r = PQexec(c->pg, sql);
+        PGresult *r = NULL;
+        bool in_time = PQsendQuery(c->pg, sql) && daoc__pg_await(c, deadline, &r);
         daoc__free(sql);
-        if (!r || PQresultStatus(r) != PGRES_COMMAND_OK) {
+        if (c->timed_out) {
+            char why[64];
+            snprintf(why, sizeof why, "timeout expired after %d ms (pg_timeout)", p->timeout_ms);
+            rc = target_error(p, "could not connect to", why, msg);
+            goto fail;
+        }
+        if (!in_time || !r || PQresultStatus(r) != PGRES_COMMAND_OK) {
             rc = target_error(p, "could not connect to",
                               r ? PQresultErrorMessage(r) : PQerrorMessage(c->pg), msg);
             PQclear(r);
