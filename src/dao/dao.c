@@ -13,9 +13,8 @@
 #include "core/alloc.h"
 #include "core/rand.h"
 #include "core/value.h"
-#include "db/db.h"
 
-int daoc__dao_new(struct daoc_db *db, daoc__schema *s, daoc_dao **out)
+int daoc__dao_new(const daoc__dao_env *env, daoc__store *store, daoc__schema *s, daoc_dao **out)
 {
     *out = NULL;
     daoc_dao *dao = daoc__calloc(1, sizeof *dao);
@@ -23,9 +22,9 @@ int daoc__dao_new(struct daoc_db *db, daoc__schema *s, daoc_dao **out)
         daoc__schema_free(s);
         return DAOC_ENOMEM;
     }
-    dao->db = db;
+    dao->env = env;
     dao->schema = s;
-    dao->store = db ? db->store : NULL;
+    dao->store = store;
     *out = dao;
     return DAOC_OK;
 }
@@ -64,12 +63,12 @@ int daoc__dao_row_to_entity(const daoc_dao *dao, daoc_value *row, bool nulls)
 int daoc__dao_row_out(const daoc_dao *dao, daoc_value *row, const daoc__dao_opts *o)
 {
     int rc = daoc__dao_row_to_entity(dao, row, o->nulls);
-    if (rc != DAOC_OK || !o->show_ws_id || !dao->schema->workspaceable || !row || !dao->db)
+    if (rc != DAOC_OK || !o->show_ws_id || !dao->schema->workspaceable || !row || !dao->env)
         return rc;
     const daoc_value *ws = daoc__obj_getn(row, "ws_id", 5);
     if (ws && ws->type != DAOC_TNULL)
         return DAOC_OK;
-    daoc_value *v = daoc_str(dao->db->default_ws);
+    daoc_value *v = daoc_str(dao->env->default_ws);
     return v ? daoc__obj_setn(row, "ws_id", 5, v) : DAOC_ENOMEM;
 }
 

@@ -11,8 +11,25 @@
 #include "schema/schema.h"
 #include "store/store.h"
 
+/* What a DAO borrows from the database that owns it, filled in by src/db:
+ * the DAOs of other entities, workspace lookups and the default workspace.
+ * The DAO layer never calls up into src/db; it calls these.  A DAO made
+ * without an environment (env NULL) resolves nothing and has no default
+ * workspace. */
+typedef struct daoc__dao_env {
+    void *ud; /* the owner, passed back to every callback */
+    /* the DAO of entity s (by schema or by name), or NULL */
+    daoc_dao *(*dao_of)(void *ud, const daoc__schema *s);
+    /* the id of the workspace named name[0..n): DAOC_OK, DAOC_ENOTFOUND, or
+     * a store failure (DAOC_ESTORE with *msg, DAOC_ENOMEM) */
+    int (*workspace_by_name)(void *ud, const char *name, size_t n, char out[37], char **msg);
+    /* after a truncate of the workspaces: the "default" one exists again */
+    int (*ensure_default_ws)(void *ud, daoc_error **err);
+    const char *default_ws; /* 37 bytes owned by ud, "" until known */
+} daoc__dao_env;
+
 struct daoc_dao {
-    struct daoc_db *db;      /* borrowed owner */
+    const daoc__dao_env *env; /* borrowed from the owner; may be NULL */
     daoc__schema *schema;    /* owned */
     daoc__store *store;      /* borrowed from db */
     /* children: entities whose foreign fields reference this one */
@@ -24,8 +41,9 @@ struct daoc_dao {
     size_t nchildren;
 };
 
-/* Creates the DAO for a compiled schema (takes ownership of s). */
-int daoc__dao_new(struct daoc_db *db, daoc__schema *s, daoc_dao **out);
+/* Creates the DAO for a compiled schema (takes ownership of s) on store,
+ * borrowing env (both outlive the DAO; either may be NULL in tests). */
+int daoc__dao_new(const daoc__dao_env *env, daoc__store *store, daoc__schema *s, daoc_dao **out);
 void daoc__dao_free(daoc_dao *dao);
 
 /* Registers `child` (field index f, foreign to dao's entity). */

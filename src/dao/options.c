@@ -25,7 +25,6 @@
 #include "core/rand.h"
 #include "core/value.h"
 #include "dao/dao.h"
-#include "db/db.h"
 
 /* Lua truthiness: anything but absent, null and false. */
 static bool truthy(const daoc_value *v)
@@ -183,8 +182,9 @@ static int check_workspace(const daoc_dao *dao, const daoc_value *ws, daoc__dao_
         return DAOC_OK;
     }
     char *msg = NULL;
-    int rc = dao->db ? daoc__db_workspace_by_name(dao->db, ws->u.s, ws->len, o->ws, &msg)
-                     : DAOC_ENOTFOUND;
+    int rc = dao->env && dao->env->workspace_by_name
+                 ? dao->env->workspace_by_name(dao->env->ud, ws->u.s, ws->len, o->ws, &msg)
+                 : DAOC_ENOTFOUND;
     if (rc == DAOC_ENOTFOUND)
         return seterr(errors, "workspace", "invalid workspace");
     if (rc != DAOC_OK)
@@ -208,8 +208,8 @@ static void defaults(const daoc_dao *dao, daoc__dao_opts *o)
 {
     memset(o, 0, sizeof *o);
     o->transform = true;
-    if (dao->db)
-        memcpy(o->ws, dao->db->default_ws, sizeof o->ws);
+    if (dao->env && dao->env->default_ws)
+        memcpy(o->ws, dao->env->default_ws, sizeof o->ws);
     o->max_page_size = DAOC__MAX_PAGE_SIZE_DEFAULT;
     o->size_max = (double)DAOC__MAX_PAGE_SIZE_DEFAULT;
 }

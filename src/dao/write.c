@@ -16,19 +16,12 @@
 #include "core/rand.h"
 #include "core/value.h"
 #include "dao/dao.h"
-#include "db/db.h"
 
 static const char *strategy(const daoc_dao *dao) { return dao->store->ops->name; }
 
 static daoc_dao *dao_of(const daoc_dao *dao, const daoc__schema *s)
 {
-    struct daoc_db *db = dao->db;
-    if (!db)
-        return NULL;
-    for (size_t i = 0; i < db->ndaos; i++)
-        if (db->daos[i]->schema == s || strcmp(db->daos[i]->schema->name, s->name) == 0)
-            return db->daos[i];
-    return NULL;
+    return dao->env && dao->env->dao_of ? dao->env->dao_of(dao->env->ud, s) : NULL;
 }
 
 /* resolve_foreign: a foreign value that is not a valid primary key but
@@ -624,8 +617,8 @@ int daoc__dao_truncate(daoc_dao *dao, daoc_error **err)
         return daoc__dao_store_fail(dao, err, rc, NULL, NULL, msg);
     daoc__free(msg);
     /* Kong: a "default" workspace always exists */
-    if (strcmp(dao->schema->name, "workspaces") == 0 && dao->db)
-        return daoc__db_ensure_default_ws(dao->db, err);
+    if (strcmp(dao->schema->name, "workspaces") == 0 && dao->env && dao->env->ensure_default_ws)
+        return dao->env->ensure_default_ws(dao->env->ud, err);
     return DAOC_OK;
 }
 

@@ -1,11 +1,11 @@
 /*
- * db.c -- daoc_db: opens the configured store, compiles the core entities
- * and every plugin's daos.lua definitions, builds one DAO per entity, wires
- * foreign-key children to their parents and makes sure the tables exist.
- *
- * It owns load order and lifetimes (schemas and DAOs are freed before the
- * Lua state their callables live in), nothing else: validation, SQL and Lua
- * semantics live in their own folders.
+ * db.c -- the daoc_db handle once open (src/open composes it): compiles
+ * definitions into DAOs (core entities here, plugin ones handed in by the
+ * opener), wires foreign-key children to their parents, makes sure each
+ * table exists and that a "default" workspace does, and runs transactions
+ * and TTL cleanup.  It calls nothing above itself: the DAOs reach it only
+ * through the daoc__dao_env the opener fills in, and Lua only through the
+ * opener.
  */
 #include "db/db.h"
 
@@ -18,8 +18,6 @@
 #include "core/value.h"
 #include "dao/dao.h"
 #include "db/core_entities.h"
-#include "lua/lua.h"
-#include "lua/lua_internal.h"
 #include "store/names.h"
 #include "store/store.h"
 
@@ -59,7 +57,7 @@ const char *daoc_db_dao_name(const daoc_db *db, size_t i)
     return (db && i < db->ndaos) ? db->daos[i]->schema->name : NULL;
 }
 
-static int set_err(daoc_error **err, const char *name, char *msg)
+int daoc__db_set_err(daoc_error **err, const char *name, char *msg)
 {
     if (!msg)
         return DAOC_ENOMEM;
@@ -95,14 +93,14 @@ int daoc__db_add_entity(daoc_db *db, const daoc_value *def, const char *plugin, 
                                             plugin, ename, detail)
                            : daoc__asprintf("schema of core entity '%s' is invalid: %s", ename,
                                             detail);
-        int erc = set_err(err, "schema error", msg);
+        int erc = daoc__db_set_err(err, "schema error", msg);
         rc = erc == DAOC_OK ? DAOC_ESCHEMA : erc;
         goto fail;
     }
     if (daoc_db_dao(db, s->name)) {
         char *msg = daoc__asprintf("%s%s%sentity '%s' is defined twice", plugin ? "plugin '" : "",
                                    plugin ? plugin : "", plugin ? "': " : "", s->name);
-        int erc = set_err(err, "schema error", msg);
+        int erc = daoc__db_set_err(err, "schema error", msg);
         rc = erc == DAOC_OK ? DAOC_ESCHEMA : erc;
         goto fail;
     }
@@ -119,7 +117,7 @@ int daoc__db_add_entity(daoc_db *db, const daoc_value *def, const char *plugin, 
         if (rc != DAOC_ENOMEM) {
             char *m = daoc__asprintf("cannot create the table of '%s': %s", s->name,
                                      msg ? msg : daoc_strerror(rc));
-            int erc = set_err(err, "store error", m);
+            int erc = daoc__db_set_err(err, "store error", m);
             if (erc != DAOC_OK)
                 rc = erc;
         }
@@ -132,7 +130,7 @@ int daoc__db_add_entity(daoc_db *db, const daoc_value *def, const char *plugin, 
         goto fail;
     }
     db->daos = grown;
-    rc = daoc__dao_new(db, s, &dao);
+    rc = daoc__dao_new(&db->dao_env, db->store, s, &dao);
     s = NULL; /* owned by the DAO now, even on failure */
     if (rc != DAOC_OK)
         goto fail;
@@ -157,7 +155,7 @@ fail:
     return rc;
 }
 
-static int add_core_entities(daoc_db *db, daoc_error **err)
+int daoc__db_add_core_entities(daoc_db *db, daoc_error **err)
 {
     for (size_t i = 0; daoc__core_entities[i]; i++) {
         daoc_value *def = NULL;
@@ -221,7 +219,7 @@ static int find_or_create_default(daoc_db *db, daoc_error **err)
         }
         if (rc != DAOC_ENOTFOUND) {
             if (rc != DAOC_ENOMEM) {
-                int erc = set_err(err, "store error",
+                int erc = daoc__db_set_err(err, "store error",
                                   daoc__asprintf("cannot read the workspaces: %s",
                                                  msg ? msg : daoc_strerror(rc)));
                 rc = erc == DAOC_OK ? rc : erc;
@@ -252,7 +250,7 @@ static int find_or_create_default(daoc_db *db, daoc_error **err)
             return rc;
         }
     }
-    return set_err(err, "store error", daoc__strdup("cannot create the default workspace"))
+    return daoc__db_set_err(err, "store error", daoc__strdup("cannot create the default workspace"))
                == DAOC_OK
                ? DAOC_ESTORE
                : DAOC_ENOMEM;
@@ -273,194 +271,13 @@ int daoc__db_ensure_default_ws(daoc_db *db, daoc_error **err)
         rc = db->store->ops->commit(db->store, &msg);
     }
     if (rc != DAOC_OK && rc != DAOC_ENOMEM) {
-        int erc = set_err(err, "store error",
+        int erc = daoc__db_set_err(err, "store error",
                           daoc__asprintf("cannot find the default workspace: %s",
                                          msg ? msg : daoc_strerror(rc)));
         rc = erc == DAOC_OK ? rc : erc;
     }
     daoc__free(msg);
     return rc;
-}
-
-static int ensure_lua(daoc_db *db, daoc_error **err)
-{
-    if (db->lua)
-        return DAOC_OK;
-    return daoc__lua_open(db, &db->lua, err);
-}
-
-static int add_plugin_entities(daoc_db *db, daoc_error **err)
-{
-    for (size_t p = 0; p < db->cfg->nplugins; p++) {
-        const char *plugin = db->cfg->plugins[p];
-        int rc = ensure_lua(db, err);
-        if (rc != DAOC_OK)
-            return rc;
-        daoc_value *defs = NULL;
-        bool found = false;
-        rc = daoc__lua_load_plugin_daos(db->lua, plugin, &defs, &found, err);
-        if (rc != DAOC_OK)
-            return rc;
-        if (!found) {
-            bool installed = false;
-            if ((rc = daoc__lua_plugin_installed(db->lua, plugin, &installed)) != DAOC_OK)
-                return rc;
-            if (!installed) { /* Kong: "<name> plugin is enabled but not installed" */
-                char *m = daoc__asprintf(
-                    "plugin '%s' is enabled but not installed: no module kong.plugins.%s.handler, "
-                    ".schema, .daos or .migrations on lua_package_path '%s'",
-                    plugin, plugin, db->cfg->lua_package_path ? db->cfg->lua_package_path : "");
-                int erc = set_err(err, "configuration error", m);
-                return erc == DAOC_OK ? DAOC_ECONFIG : erc;
-            }
-            daoc__db_log(db, DAOC_LOG_DEBUG, "plugin '%s' has no daos.lua", plugin);
-            continue;
-        }
-        for (size_t i = 0; defs && i < defs->len && rc == DAOC_OK; i++)
-            rc = daoc__db_add_entity(db, defs->u.a[i], plugin, err);
-        daoc_value_free(defs);
-        if (rc != DAOC_OK)
-            return rc;
-        daoc__db_log(db, DAOC_LOG_DEBUG, "loaded the entities of plugin '%s'", plugin);
-    }
-    return DAOC_OK;
-}
-
-/* pg_ssl = on asks for an encrypted connection; over a unix socket libpq
- * would connect in plain text without a word, so that is refused. */
-static int ssl_over_socket(const daoc_config *cfg, daoc_error **err)
-{
-    const char *hosts[2][2] = {{"pg_host", cfg->pg.host}, {"pg_ro_host", cfg->pg_ro.host}};
-    for (size_t i = 0; cfg->pg_ssl && i < 2; i++) {
-        const char *h = hosts[i][1];
-        if (!h || h[0] != '/')
-            continue;
-        char *m = daoc__asprintf("pg_ssl = on cannot be used with %s = %s: PostgreSQL offers no "
-                                 "SSL over a unix socket; give a TCP host or set pg_ssl = off",
-                                 hosts[i][0], h);
-        int erc = set_err(err, "configuration error", m);
-        return erc == DAOC_OK ? DAOC_ECONFIG : erc;
-    }
-    return DAOC_OK;
-}
-
-static int open_store(daoc_db *db, daoc_error **err)
-{
-    char *msg = NULL;
-    int rc;
-    if (strcmp(db->cfg->database, "sqlite") == 0) {
-        rc = daoc__sqlite_open(&db->store, db->cfg->sqlite_path, &msg);
-    } else if (strcmp(db->cfg->database, "postgres") == 0) {
-        if ((rc = ssl_over_socket(db->cfg, err)) != DAOC_OK)
-            return rc;
-        rc = daoc__pg_open(&db->store, db->cfg, &msg);
-    } else {
-        msg = daoc__asprintf("unsupported database '%s'", db->cfg->database);
-        rc = DAOC_ECONFIG;
-    }
-    if (rc != DAOC_OK) {
-        if (rc != DAOC_ENOMEM) {
-            /* SQLite's own text ("unable to open database file") names no file */
-            bool file = strcmp(db->cfg->database, "sqlite") == 0 && db->cfg->sqlite_path;
-            char *m = daoc__asprintf("cannot open the %s database%s%s%s: %s", db->cfg->database,
-                                     file ? " '" : "", file ? db->cfg->sqlite_path : "",
-                                     file ? "'" : "", msg ? msg : daoc_strerror(rc));
-            int erc = set_err(err, "store error", m);
-            if (erc != DAOC_OK)
-                rc = erc;
-        }
-        daoc__free(msg);
-        return rc;
-    }
-    db->store->log = db->cfg->log;
-    db->store->log_ud = db->cfg->log_ud;
-    return DAOC_OK;
-}
-
-int daoc_db_open(daoc_db **out, const daoc_config *cfg, daoc_error **err)
-{
-    if (err)
-        *err = NULL;
-    if (!out || !cfg)
-        return DAOC_EINVAL;
-    *out = NULL;
-    daoc_db *db = daoc__calloc(1, sizeof *db);
-    if (!db)
-        return DAOC_ENOMEM;
-    int rc = DAOC_ENOMEM;
-    bool in_tx = false;
-    db->cfg = daoc__config_copy(cfg);
-    if (!db->cfg)
-        goto fail;
-    rc = open_store(db, err);
-    if (rc != DAOC_OK)
-        goto fail;
-    /* Tables are created in one transaction: a definition refused half-way
-     * through leaves the database as it was. */
-    char *msg = NULL;
-    rc = db->store->ops->begin(db->store, &msg);
-    if (rc != DAOC_OK) {
-        int erc = set_err(err, "store error",
-                          daoc__asprintf("cannot start a transaction: %s",
-                                         msg ? msg : daoc_strerror(rc)));
-        daoc__free(msg);
-        if (erc != DAOC_OK)
-            rc = erc;
-        goto fail;
-    }
-    in_tx = true;
-    rc = add_core_entities(db, err);
-    if (rc != DAOC_OK)
-        goto fail;
-    rc = add_plugin_entities(db, err);
-    if (rc != DAOC_OK)
-        goto fail;
-    in_tx = false;
-    rc = db->store->ops->commit(db->store, &msg);
-    if (rc != DAOC_OK) {
-        int erc = set_err(err, "store error",
-                          daoc__asprintf("cannot create the tables: %s",
-                                         msg ? msg : daoc_strerror(rc)));
-        daoc__free(msg);
-        if (erc != DAOC_OK)
-            rc = erc;
-        goto fail;
-    }
-    /* Expired rows are invisible to reads already; removing them at open keeps
-     * short-lived processes (daoc runner, CLI) from letting them pile up.
-     * Long-running embedders call daoc_db_cleanup_ttl periodically. */
-    {
-        int64_t n = 0;
-        if (daoc_db_cleanup_ttl(db, 50, &n) == DAOC_OK && n > 0)
-            daoc__db_log(db, DAOC_LOG_INFO, "removed %lld expired rows", (long long)n);
-    }
-    /* Plugin code (custom validators, custom DAO modules) may use kong.db. */
-    if (db->lua && (rc = daoc__lua_install_kong(db->lua, 0)) != DAOC_OK)
-        goto fail;
-    *out = db;
-    return DAOC_OK;
-fail:
-    if (in_tx)
-        db->store->ops->rollback(db->store);
-    daoc_db_close(db);
-    return rc;
-}
-
-void daoc_db_close(daoc_db *db)
-{
-    if (!db)
-        return;
-    /* DAOs (and the schemas they own, whose callables may live in Lua)
-     * go before the Lua state; the store outlives nothing. */
-    for (size_t i = db->ndaos; i-- > 0;)
-        daoc__dao_free(db->daos[i]);
-    daoc__free(db->daos);
-    if (db->lua)
-        daoc__lua_close(db->lua);
-    if (db->store)
-        db->store->ops->close(db->store);
-    daoc_config_free(db->cfg);
-    daoc__free(db);
 }
 
 int daoc_db_cleanup_ttl(daoc_db *db, int budget_ms, int64_t *deleted)
@@ -489,18 +306,6 @@ int daoc_db_cleanup_ttl(daoc_db *db, int budget_ms, int64_t *deleted)
     if (deleted)
         *deleted = total;
     return first;
-}
-
-int daoc_db_run_lua_file(daoc_db *db, const char *path, int argc, char **argv, daoc_error **err)
-{
-    if (err)
-        *err = NULL;
-    if (!db || !path)
-        return DAOC_EINVAL;
-    int rc = ensure_lua(db, err);
-    if (rc != DAOC_OK)
-        return rc;
-    return daoc__lua_run_file(db->lua, path, argc, argv, err);
 }
 
 static int tx_error(daoc_db *db, int rc, char *msg, daoc_error **err)

@@ -1,11 +1,13 @@
 /*
  * db.h -- the daoc_db handle: configuration, store, loaded schemas and their
- * DAOs, and the embedded Lua state that plugin definitions live in.
+ * DAOs, and the embedded Lua state that plugin definitions live in (owned
+ * here, opened and closed only by src/open).
  */
 #ifndef DAOC_DB_DB_H
 #define DAOC_DB_DB_H
 
 #include "config/config.h"
+#include "dao/dao.h"
 #include "daoc.h"
 #include "schema/schema.h"
 #include "store/store.h"
@@ -19,6 +21,7 @@ struct daoc_db {
     size_t ndaos;
     struct daoc__lua *lua; /* owned, NULL until a plugin or a script needs Lua */
     char default_ws[37];   /* id of the "default" workspace (found or created at open) */
+    daoc__dao_env dao_env; /* what every DAO borrows from this handle (db.c) */
 };
 
 /* Finds the "default" workspace (db->default_ws), creating it when the
@@ -30,6 +33,14 @@ int daoc__db_ensure_default_ws(daoc_db *db, daoc_error **err);
  * or a store failure (DAOC_ESTORE with *msg, DAOC_ENOMEM). */
 int daoc__db_workspace_by_name(daoc_db *db, const char *name, size_t n, char out[37],
                                char **msg);
+
+/* An error object {name, msg} into *err (when err is not NULL); takes msg
+ * (NULL: DAOC_ENOMEM).  DAOC_OK or DAOC_ENOMEM. */
+int daoc__db_set_err(daoc_error **err, const char *name, char *msg);
+
+/* Adds the core entities (consumers, workspaces, ...) and makes sure the
+ * "default" workspace exists.  Inside the opener's transaction. */
+int daoc__db_add_core_entities(daoc_db *db, daoc_error **err);
 
 /* Logs through the configured callback (printf-style). */
 void daoc__db_log(const daoc_db *db, daoc_log_level lvl, const char *fmt, ...)
