@@ -303,6 +303,25 @@ DAOC_EXPORT daoc_dao *daoc_db_dao(daoc_db *db, const char *name);
 DAOC_EXPORT size_t daoc_db_dao_count(const daoc_db *db);
 DAOC_EXPORT const char *daoc_db_dao_name(const daoc_db *db, size_t i);
 
+/* The DAO's schema, described as Kong describes a schema (its Admin API's
+ * /schemas/<entity>): an object with
+ *   name, primary_key (array of field names), endpoint_key, cache_key,
+ *   ttl, workspaceable, generate_admin_api, db_export (booleans),
+ *   admin_api_name, admin_api_nested_name, dao, plugin (when set),
+ *   table_name (when it differs from name),
+ *   fields: an array, in definition order, of one-key objects
+ *     {<field name> = {type = "string" | "integer" | "number" | "boolean" |
+ *     "array" | "set" | "map" | "record" | "foreign" | "json", and every
+ *     attribute that is set: required, unique, unique_across_ws, immutable,
+ *     auto, uuid, timestamp, transient, default, one_of, between, len_min,
+ *     match, ..., elements / keys / values (field definitions), fields
+ *     (records, the same shape), reference and on_delete (foreign)}},
+ *   entity_checks: [{<check> = <fields or its table>}] (when there are any).
+ * What it shows is what is enforced (compiled values: a record is required
+ * unless declared otherwise).  Lua functions appear as true.  Borrowed:
+ * owned by the DAO, valid until daoc_db_close; NULL for a NULL dao. */
+DAOC_EXPORT const daoc_value *daoc_dao_schema(const daoc_dao *dao);
+
 /* Deletes expired rows of every TTL entity, spending at most budget_ms
  * milliseconds per entity; *deleted (optional) receives the number of rows
  * removed.  An expired row that a `restrict` foreign key still references

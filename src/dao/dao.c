@@ -25,6 +25,10 @@ int daoc__dao_new(const daoc__dao_env *env, daoc__store *store, daoc__schema *s,
     dao->env = env;
     dao->schema = s;
     dao->store = store;
+    if (!(dao->described = daoc__schema_describe(s))) {
+        daoc__dao_free(dao);
+        return DAOC_ENOMEM;
+    }
     *out = dao;
     return DAOC_OK;
 }
@@ -34,6 +38,7 @@ void daoc__dao_free(daoc_dao *dao)
     if (!dao)
         return;
     daoc__schema_free(dao->schema);
+    daoc_value_free(dao->described);
     daoc__free(dao->children);
     daoc__free(dao);
 }
@@ -90,3 +95,5 @@ daoc_value *daoc__dao_extract_pk(const daoc__schema *s, const daoc_value *entity
     }
     return pk;
 }
+
+const daoc_value *daoc_dao_schema(const daoc_dao *dao) { return dao ? dao->described : NULL; }

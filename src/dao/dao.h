@@ -31,6 +31,7 @@ typedef struct daoc__dao_env {
 struct daoc_dao {
     const daoc__dao_env *env; /* borrowed from the owner; may be NULL */
     daoc__schema *schema;    /* owned */
+    daoc_value *described;   /* owned: daoc__schema_describe(schema), for daoc_dao_schema */
     daoc__store *store;      /* borrowed from db */
     /* children: entities whose foreign fields reference this one */
     struct daoc__child {

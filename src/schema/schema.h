@@ -292,4 +292,11 @@ bool daoc__utf8_valid(const char *s, size_t len, size_t *pos);
  * 5.7e11: this bound keeps every accepted second exact on both stores. */
 #define DAOC__TIMESTAMP_MAX 253402300799.0
 
+/* The schema as a value shaped like Kong's schema table (describe.c): name,
+ * primary_key, endpoint_key, cache_key, ttl, workspaceable,
+ * generate_admin_api, db_export, admin_api_name, admin_api_nested_name,
+ * dao, plugin, fields = [{<name> = {type = ..., <attributes set>}}],
+ * entity_checks.  Owned by the caller; NULL on ENOMEM. */
+daoc_value *daoc__schema_describe(const daoc__schema *s);
+
 #endif
