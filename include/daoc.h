@@ -84,9 +84,7 @@ extern "C" {
     XX(EIO, -7, "input/output error")                                        \
     XX(ESTORE, -8, "store error")                                            \
     XX(ENOTFOUND, -9, "not found")                                           \
-    XX(ECONSTRAINT, -10, "constraint violation")                             \
-    XX(ERANGE, -11, "value out of range")                                    \
-    XX(EPOISONED, -12, "handle refuses work after an earlier failure")
+    XX(ECONSTRAINT, -10, "constraint violation")
 
 enum daoc_status {
 #define DAOC_STATUS_GEN(name, value, msg) DAOC_##name = (value),
