@@ -60,7 +60,8 @@ static daoc_value *from_jansson(const json_t *j, int depth)
         json_object_keylen_foreach_safe((json_t *)j, tmp, key, klen, item)
         {
             daoc_value *v = from_jansson(item, depth + 1);
-            if (!v || daoc__obj_setn(o, key, klen, v) != DAOC_OK) {
+            /* jansson refused duplicate keys: append without looking */
+            if (!v || daoc__obj_append(o, key, klen, v) != DAOC_OK) {
                 daoc_value_free(o);
                 return NULL;
             }
