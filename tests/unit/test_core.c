@@ -457,3 +457,16 @@ TEST(big_objects_compare_deeply_in_any_key_order)
     daoc_value_free(a);
     daoc_value_free(b);
 }
+
+TEST(sparse_error_arrays_encode_like_cjson_in_any_key_order)
+{
+    daoc_value *o = daoc_obj();
+    o->flags |= DAOC__VF_INTKEYS;
+    ASSERT_INT(daoc_obj_set(o, "4", daoc_str("d")), DAOC_OK);
+    ASSERT_INT(daoc_obj_set(o, "1", daoc_str("a")), DAOC_OK);
+    ASSERT_INT(daoc_obj_set(o, "2", daoc_str("b")), DAOC_OK);
+    char *s = enc(o);
+    ASSERT_STR(s, "[\"a\",\"b\",null,\"d\"]");
+    daoc_free(s);
+    daoc_value_free(o);
+}

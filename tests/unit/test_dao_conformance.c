@@ -1668,6 +1668,12 @@ TEST(big_set_round_trip_drops_duplicates)
     int rc = daoc_dao_insert(dao, bad, NULL, &bad_out, &err);
     ASSERT_INT(rc, DAOC_EDAO);
     ASSERT_INT(daoc_error_code(err), DAOC_ERR_SCHEMA_VIOLATION);
+    /* the error names the one bad element by its position */
+    const daoc_value *terr = daoc_obj_get(daoc_error_fields(err), "tags");
+    ASSERT_INT(daoc_value_len(terr), 1);
+    char pos[32];
+    snprintf(pos, sizeof pos, "%zu", n + 1);
+    ASSERT_NOT_NULL(daoc_obj_get(terr, pos));
     daoc_error_free(err);
     ASSERT_NULL(bad_out);
     ASSERT_INT(count_rows(db, "items", NULL), 1);
