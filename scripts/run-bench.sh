@@ -2,6 +2,7 @@
 # Runs every benchmark and prints its figures (ratios to raw baselines
 # measured in the same run).  Copy the output into docs/PERFORMANCE.md.
 #   BENCH_ROWS, BENCH_ROUNDS, BENCH_SECONDS      bench_sqlite
+#   BENCH_VALUES_ROUNDS (5)                      bench_values (big sets and maps)
 #   BENCH_PG_ROWS (1000000), BENCH_PG_ROUNDS (3), BENCH_PG_SECONDS (2)   bench_pg
 #   DAOC_BENCH_PG   libpq connection string of a server to use; when unset, a
 #                   private cluster is started with scripts/pg-start.sh and
@@ -10,6 +11,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "== bench_sqlite ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores)"
 build/bench/bench_sqlite "${BENCH_ROWS:-20000}" "${BENCH_ROUNDS:-5}" "${BENCH_SECONDS:-2}"
+echo "== bench_values ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores)"
+build/bench/bench_values "${BENCH_VALUES_ROUNDS:-5}"
 
 PG_DIR=""
 trap '[ -n "$PG_DIR" ] && scripts/pg-stop.sh "$PG_DIR"' EXIT
