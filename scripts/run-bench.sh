@@ -4,6 +4,7 @@
 #   BENCH_ROWS, BENCH_ROUNDS, BENCH_SECONDS      bench_sqlite
 #   BENCH_PAGE_SMALL (1000), BENCH_PAGE_LARGE (50000), BENCH_PAGE_ROUNDS (3),
 #   BENCH_PAGE_SECONDS (0.5)                     bench_page
+#   BENCH_VALUES_ROUNDS (5)                      bench_values (big sets and maps)
 #   BENCH_PG_ROWS (1000000), BENCH_PG_ROUNDS (3), BENCH_PG_SECONDS (2)   bench_pg
 #   DAOC_BENCH_PG   libpq connection string of a server to use; when unset, a
 #                   private cluster is started with scripts/pg-start.sh and
@@ -15,6 +16,8 @@ build/bench/bench_sqlite "${BENCH_ROWS:-20000}" "${BENCH_ROUNDS:-5}" "${BENCH_SE
 echo "== bench_page ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores)"
 build/bench/bench_page "${BENCH_PAGE_SMALL:-1000}" "${BENCH_PAGE_LARGE:-50000}" \
   "${BENCH_PAGE_ROUNDS:-3}" "${BENCH_PAGE_SECONDS:-0.5}"
+echo "== bench_values ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores)"
+build/bench/bench_values "${BENCH_VALUES_ROUNDS:-5}"
 
 PG_DIR=""
 trap '[ -n "$PG_DIR" ] && scripts/pg-stop.sh "$PG_DIR"' EXIT

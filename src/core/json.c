@@ -60,7 +60,8 @@ static daoc_value *from_jansson(const json_t *j, int depth)
         json_object_keylen_foreach_safe((json_t *)j, tmp, key, klen, item)
         {
             daoc_value *v = from_jansson(item, depth + 1);
-            if (!v || daoc__obj_setn(o, key, klen, v) != DAOC_OK) {
+            /* jansson refused duplicate keys: append without looking */
+            if (!v || daoc__obj_append(o, key, klen, v) != DAOC_OK) {
                 daoc_value_free(o);
                 return NULL;
             }
@@ -158,6 +159,48 @@ static void put_num(daoc__buf *b, double n)
     daoc__buf_puts(b, tmp);
 }
 
+typedef struct ikey {
+    long k;
+    const daoc_value *val;
+} ikey;
+
+static int cmp_ikey(const void *x, const void *y)
+{
+    long a = ((const ikey *)x)->k, b = ((const ikey *)y)->k;
+    return (a > b) - (a < b);
+}
+
+/* A sparse array (an object with 1-based integer keys: Kong's error tables
+ * {[2] = "msg"}) as cjson writes it: [null, "msg", ...].  The entries are
+ * sorted by index once (a set of n bad elements: n log n, not n^2). */
+static void put_sparse(daoc__buf *b, const daoc_value *v)
+{
+    ikey *ks = v->len ? daoc__malloc(v->len * sizeof *ks) : NULL;
+    if (v->len && !ks) {
+        b->failed = true;
+        return;
+    }
+    long max = 0;
+    for (size_t i = 0; i < v->len; i++) {
+        ks[i] = (ikey){strtol(v->u.o[i].key, NULL, 10), v->u.o[i].val};
+        if (ks[i].k > max)
+            max = ks[i].k;
+    }
+    if (v->len > 1)
+        qsort(ks, v->len, sizeof *ks, cmp_ikey);
+    daoc__buf_putc(b, '[');
+    size_t at = 0;
+    for (long k = 1; k <= max; k++) {
+        if (k > 1)
+            daoc__buf_putc(b, ',');
+        while (at < v->len && ks[at].k < k)
+            at++;
+        daoc__json_write(b, at < v->len && ks[at].k == k ? ks[at].val : NULL);
+    }
+    daoc__buf_putc(b, ']');
+    daoc__free(ks);
+}
+
 void daoc__json_write(daoc__buf *b, const daoc_value *v)
 {
     if (!v) {
@@ -192,22 +235,7 @@ void daoc__json_write(daoc__buf *b, const daoc_value *v)
         break;
     case DAOC_TOBJ:
         if (v->flags & DAOC__VF_INTKEYS) {
-            /* sparse array: [null, "msg", ...] as cjson writes it */
-            long max = 0;
-            for (size_t i = 0; i < v->len; i++) {
-                long k = strtol(v->u.o[i].key, NULL, 10);
-                if (k > max)
-                    max = k;
-            }
-            daoc__buf_putc(b, '[');
-            for (long k = 1; k <= max; k++) {
-                if (k > 1)
-                    daoc__buf_putc(b, ',');
-                char key[24];
-                int kl = snprintf(key, sizeof key, "%ld", k);
-                daoc__json_write(b, daoc__obj_getn(v, key, (size_t)kl));
-            }
-            daoc__buf_putc(b, ']');
+            put_sparse(b, v);
             break;
         }
         daoc__buf_putc(b, '{');

@@ -581,6 +581,34 @@ daoc_value *daoc__arr_take(daoc_value *a, size_t i)
     return detached(v);
 }
 
+static int cmp_kv(const void *a, const void *b);
+
+/* Objects above this many keys are compared by sorting both key lists
+ * (n log n) instead of looking every key up (n^2). */
+#define SORTED_EQUAL_MIN 16
+
+/* daoc__value_equal of two objects of equal size, keys unique: 1 or 0, or
+ * -1 when there is no memory for the sort (the caller then looks up). */
+static int equal_sorted(const daoc_value *a, const daoc_value *b)
+{
+    size_t n = a->len;
+    const daoc__kv **sa = daoc__malloc(2 * n * sizeof *sa);
+    if (!sa)
+        return -1;
+    const daoc__kv **sb = sa + n;
+    for (size_t i = 0; i < n; i++) {
+        sa[i] = &a->u.o[i];
+        sb[i] = &b->u.o[i];
+    }
+    qsort(sa, n, sizeof *sa, cmp_kv);
+    qsort(sb, n, sizeof *sb, cmp_kv);
+    int same = 1;
+    for (size_t i = 0; i < n && same; i++)
+        same = cmp_kv(&sa[i], &sb[i]) == 0 && daoc__value_equal(sa[i]->val, sb[i]->val);
+    daoc__free(sa);
+    return same;
+}
+
 bool daoc__value_equal(const daoc_value *a, const daoc_value *b)
 {
     if (!a || !b)
@@ -611,6 +639,11 @@ bool daoc__value_equal(const daoc_value *a, const daoc_value *b)
     case DAOC_TOBJ:
         if (a->len != b->len)
             return false;
+        if (a->len > SORTED_EQUAL_MIN) {
+            int same = equal_sorted(a, b);
+            if (same >= 0)
+                return same;
+        }
         for (size_t i = 0; i < a->len; i++) {
             const daoc_value *bv = daoc__obj_getn(b, a->u.o[i].key, a->u.o[i].klen);
             if (!bv || !daoc__value_equal(a->u.o[i].val, bv))

@@ -4,7 +4,11 @@
  *
  * A value tree has one owner: containers own their children.  Objects keep
  * insertion order and unique keys; lookups are linear, which is the fastest
- * option for entity-sized objects (a few dozen keys).
+ * option for entity-sized objects (a few dozen keys).  Code that builds a
+ * big object from keys known to be unique (decoders) appends without
+ * looking (daoc__obj_append); daoc__obj_setn looks first, so building an
+ * object of n keys with it costs n^2/2 key comparisons.  Comparing big
+ * objects (daoc__value_equal) sorts their keys.
  */
 #ifndef DAOC_CORE_VALUE_H
 #define DAOC_CORE_VALUE_H
@@ -143,6 +147,25 @@ daoc_value *daoc__arr_take(daoc_value *a, size_t i);
 /* Deep equality (integers and numbers compare numerically; object key order
  * is ignored; functions compare by identity). */
 bool daoc__value_equal(const daoc_value *a, const daoc_value *b);
+/* value_order.c.  A total order over values (null < booleans < numbers <
+ * strings < arrays < objects < functions; numbers by exact value, strings
+ * bytewise, arrays element-wise, objects by size and then by hash): values
+ * daoc__value_equal calls equal rank equal, except integers beyond 2^53
+ * against floats; objects that rank equal may still differ (a hash
+ * collision).  daoc__value_hash ignores object key order and agrees with
+ * daoc__value_equal. */
+int daoc__value_cmp(const daoc_value *a, const daoc_value *b);
+uint64_t daoc__value_hash(const daoc_value *v);
+/* Are arrays a and b equal as multisets (same length, every element of a
+ * matched by a distinct daoc__value_equal element of b: Penlight's
+ * compare_no_order)?  O(n log n).  False when either is not an array.
+ * DAOC_OK or DAOC_ENOMEM. */
+int daoc__value_same_elements(const daoc_value *a, const daoc_value *b, bool *same);
+/* Removes from array arr every element that is not a table (array or
+ * object) and is daoc__value_equal to an earlier kept one, keeping the
+ * first occurrences in order (Kong's make_set).  O(n log n); pairwise when
+ * memory for the sort is short, so it cannot fail. */
+void daoc__arr_dedupe_scalars(daoc_value *arr);
 /* Kong's "empty": absent, null, "" or an empty array/object. */
 bool daoc__value_is_empty(const daoc_value *v);
 static inline bool daoc__is_null(const daoc_value *v) { return v && v->type == DAOC_TNULL; }

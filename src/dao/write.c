@@ -273,44 +273,14 @@ fail:
     return rc;
 }
 
-/* Kong's validate_immutable_fields: a stored non-null value may not change
- * (arrays compared order-insensitively). */
-static bool same_unordered(const daoc_value *a, const daoc_value *b)
-{
-    if (a->type != DAOC_TARR || b->type != DAOC_TARR)
-        return daoc__value_equal(a, b);
-    if (a->len != b->len)
-        return false;
-    for (size_t i = 0; i < a->len; i++) {
-        bool hit = false;
-        for (size_t j = 0; j < b->len && !hit; j++)
-            hit = daoc__value_equal(a->u.a[i], b->u.a[j]);
-        if (!hit)
-            return false;
-    }
-    return true;
-}
-
+/* Kong's validate_immutable_fields (daoc__schema_validate_immutable: the
+ * schema layer's one check) worded as Kong's schema violation. */
 static int check_immutable(daoc_dao *dao, const daoc_value *upd, const daoc_value *stored,
                            daoc_error **err)
 {
-    const daoc__schema *s = dao->schema;
     daoc_value *errors = NULL;
-    for (size_t i = 0; i < s->nfields; i++) {
-        const daoc__field *f = &s->fields[i];
-        if (!f->immutable)
-            continue;
-        const daoc_value *nv = daoc__obj_getn(upd, f->name, f->name_len);
-        const daoc_value *ov = daoc__obj_getn(stored, f->name, f->name_len);
-        if (!nv || daoc__is_nil_or_null(ov) || same_unordered(nv, ov))
-            continue;
-        if ((!errors && !(errors = daoc_obj())) ||
-            daoc__obj_setn(errors, f->name, f->name_len,
-                           daoc_str("immutable field cannot be updated")) != DAOC_OK) {
-            daoc_value_free(errors);
-            return DAOC_ENOMEM;
-        }
-    }
+    if (daoc__schema_validate_immutable(dao->schema, upd, stored, &errors) != DAOC_OK)
+        return DAOC_ENOMEM;
     if (!errors)
         return DAOC_OK;
     daoc_error *x = daoc__err_schema_violation(strategy(dao), errors);

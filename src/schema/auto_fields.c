@@ -91,34 +91,10 @@ static int handle_missing(const daoc__field *f, daoc_value **pv, const actx *a)
     return DAOC_OK;
 }
 
-/* daoc__value_equal for two scalars, strings compared directly (the usual
- * elements of a set). */
-static bool scalar_equal(const daoc_value *a, const daoc_value *b)
-{
-    if (a->type == DAOC_TSTR || b->type == DAOC_TSTR)
-        return a->type == b->type && a->len == b->len && memcmp(a->u.s, b->u.s, a->len) == 0;
-    return daoc__value_equal(a, b);
-}
-
 /* Set de-duplication keeping the first occurrence; tables compare by
- * identity in Lua, so only scalars are merged. */
-static void dedupe(daoc_value *set)
-{
-    size_t out = 0, len = set->len;
-    daoc_value **a = set->u.a;
-    for (size_t i = 0; i < len; i++) {
-        daoc_value *e = a[i];
-        bool dup = false;
-        if (!is_table(e))
-            for (size_t k = 0; k < out && !dup; k++)
-                dup = !is_table(a[k]) && scalar_equal(a[k], e);
-        if (dup)
-            daoc_value_free(e);
-        else
-            a[out++] = e;
-    }
-    set->len = out;
-}
+ * identity in Lua, so only scalars are merged (core/value_order.c: sorted,
+ * not pairwise). */
+static void dedupe(daoc_value *set) { daoc__arr_dedupe_scalars(set); }
 
 static int adjust(const daoc__field *f, daoc_value **pv, const actx *a);
 

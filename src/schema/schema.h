@@ -243,9 +243,10 @@ int daoc__schema_plan_select(daoc__schema *s);
  * lookups: select_by_<field>).  *msg receives the field error tree or NULL. */
 int daoc__schema_validate_field(const daoc__field *f, const daoc_value *v, daoc_value **err);
 
-/* validate_immutable_fields(input, entity) for updates: every `immutable`
- * field present in both `input` and the stored `entity` must be unchanged
- * (arrays compared order-insensitively, else deeply), else
+/* validate_immutable_fields(input, entity) for updates and upserts: every
+ * `immutable` field present in `input` whose stored value in `entity` is
+ * neither absent nor null must be unchanged (arrays compared as multisets:
+ * order-insensitive, multiplicity counts; anything else deeply), else
  * "immutable field cannot be updated".  Fields absent from `input` are not
  * compared.  *errors receives NULL or the error tree (caller owns). */
 int daoc__schema_validate_immutable(const daoc__schema *s, const daoc_value *input,

@@ -9,6 +9,12 @@
  * by validate_field.c.  Subschemas, transformations and the legacy `check`
  * function are not handled here.
  *
+ * validate_immutable_fields is the one immutability check (the DAO's update
+ * and upsert call it): an array value (of an array or a set field) must hold
+ * the stored elements as a multiset, in any order (Penlight's
+ * compare_no_order, as Kong calls it), anything else must be deeply equal;
+ * sorting makes the array case O(n log n) (core/value_order.c).
+ *
  * validate_primary_key runs on every keyed call; a pk of valid uuid strings
  * for a schema whose pk fields are plain uuid fields is accepted by a short
  * check (pk_surely_valid) before the general walk, which everything else
@@ -150,32 +156,6 @@ int daoc__schema_validate_primary_key(const daoc__schema *s, const daoc_value *p
     return daoc__vpk(&c, s, pk, ignore_others, errors);
 }
 
-/* Penlight's compare_no_order: same length, every element of a matched by a
- * distinct equal element of b. */
-static int compare_no_order(const daoc_value *a, const daoc_value *b, bool *same)
-{
-    *same = false;
-    if (b->type != DAOC_TARR || a->len != b->len)
-        return DAOC_OK;
-    bool *used = a->len ? daoc__calloc(a->len, sizeof *used) : NULL;
-    if (a->len && !used)
-        return DAOC_ENOMEM;
-    bool all = true;
-    for (size_t i = 0; i < a->len && all; i++) {
-        bool found = false;
-        for (size_t k = 0; k < b->len && !found; k++) {
-            if (!used[k] && daoc__value_equal(a->u.a[i], b->u.a[k])) {
-                used[k] = true;
-                found = true;
-            }
-        }
-        all = found;
-    }
-    daoc__free(used);
-    *same = all;
-    return DAOC_OK;
-}
-
 int daoc__schema_validate_immutable(const daoc__schema *s, const daoc_value *input,
                                     const daoc_value *entity, daoc_value **errors)
 {
@@ -187,11 +167,11 @@ int daoc__schema_validate_immutable(const daoc__schema *s, const daoc_value *inp
             continue;
         const daoc_value *nv = daoc__obj_getn(input, f->name, f->name_len);
         const daoc_value *ov = daoc__obj_getn(entity, f->name, f->name_len);
-        if (!nv || !ov)
+        if (!nv || daoc__is_nil_or_null(ov))
             continue;
         bool same;
         if (nv->type == DAOC_TARR) {
-            if (compare_no_order(nv, ov, &same) != DAOC_OK)
+            if (daoc__value_same_elements(nv, ov, &same) != DAOC_OK)
                 goto fail;
         } else {
             same = daoc__value_equal(nv, ov);

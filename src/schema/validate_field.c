@@ -99,7 +99,12 @@ static int v_elements(const daoc__vctx *c, const daoc__field *f, const daoc_valu
             continue;
         char key[24];
         int kl = snprintf(key, sizeof key, "%zu", i + 1);
-        if (daoc__verr_set(&errs, key, (size_t)kl, e) != DAOC_OK)
+        if (!errs && !(errs = daoc_obj())) {
+            daoc_value_free(e);
+            goto fail;
+        }
+        /* keys grow with i: appended, not looked up (big sets) */
+        if (daoc__obj_append(errs, key, (size_t)kl, e) != DAOC_OK)
             goto fail;
         errs->flags |= DAOC__VF_INTKEYS;
     }

@@ -1,4 +1,6 @@
 /* test_core.c -- values, JSON, base64, error objects and message assembly. */
+#include <math.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -358,4 +360,113 @@ TEST(uuids_differ_across_fork)
     ASSERT_INT((int)waitpid(pid, &st, 0), (int)pid);
     ASSERT_TRUE(strcmp(a, b) != 0);
     ASSERT_TRUE(strcmp(b, c) != 0); /* without the fork handler they were equal */
+}
+
+/* ---- value_order.c ------------------------------------------------------- */
+
+static bool same_elements(const char *a, const char *b)
+{
+    daoc_value *x = J(a), *y = J(b);
+    bool same = false;
+    if (!x || !y || daoc__value_same_elements(x, y, &same) != DAOC_OK)
+        same = false;
+    daoc_value_free(x);
+    daoc_value_free(y);
+    return same;
+}
+
+TEST(arrays_compare_as_multisets)
+{
+    ASSERT_TRUE(same_elements("[]", "[]"));
+    ASSERT_TRUE(same_elements("[\"a\",\"a\",\"b\"]", "[\"b\",\"a\",\"a\"]"));
+    ASSERT_TRUE(!same_elements("[\"a\",\"a\",\"b\"]", "[\"a\",\"b\",\"b\"]"));
+    ASSERT_TRUE(!same_elements("[\"a\",\"b\"]", "[\"a\",\"b\",\"b\"]"));
+    ASSERT_TRUE(!same_elements("[\"a\"]", "{\"a\":1}"));
+    /* integers and numbers by value, tables deeply, any key order */
+    ASSERT_TRUE(same_elements("[1,2.0,true,null]", "[null,2,1.0,true]"));
+    ASSERT_TRUE(same_elements("[{\"x\":1,\"y\":[1,2]},{\"x\":2}]",
+                              "[{\"x\":2},{\"y\":[1,2],\"x\":1}]"));
+    ASSERT_TRUE(!same_elements("[{\"x\":1,\"y\":[1,2]},{\"x\":2}]",
+                               "[{\"x\":2},{\"y\":[2,1],\"x\":1}]"));
+    ASSERT_TRUE(!same_elements("[[1],[1],[2]]", "[[1],[2],[2]]"));
+    ASSERT_TRUE(!same_elements("[\"1\"]", "[1]"));
+}
+
+TEST(value_order_is_exact_on_numbers)
+{
+    daoc_value *i = daoc_int(9007199254740993), *d = daoc_num(9007199254740992.0),
+               *i2 = daoc_int(9007199254740992), *one = daoc_int(1), *onef = daoc_num(1.0),
+               *nan = daoc_num(NAN), *big = daoc_int(INT64_MAX), *bigf = daoc_num(9.3e18);
+    ASSERT_INT(daoc__value_cmp(one, onef), 0);
+    ASSERT_INT(daoc__value_cmp(d, i2), 0);
+    ASSERT_INT(daoc__value_cmp(i, d), 1);
+    ASSERT_INT(daoc__value_cmp(d, i), -1);
+    ASSERT_INT(daoc__value_cmp(big, bigf), -1);
+    ASSERT_INT(daoc__value_cmp(nan, bigf), 1);
+    ASSERT_TRUE(daoc__value_hash(one) == daoc__value_hash(onef));
+    daoc_value *s = daoc_str("1");
+    ASSERT_INT(daoc__value_cmp(one, s), -1); /* numbers before strings */
+    daoc_value *vs[] = {i, d, i2, one, onef, nan, big, bigf, s};
+    for (size_t k = 0; k < sizeof vs / sizeof vs[0]; k++)
+        daoc_value_free(vs[k]);
+}
+
+TEST(set_dedupe_keeps_first_occurrences)
+{
+    daoc_value *a = J("[\"b\",\"a\",\"b\",1,1.0,\"1\",{\"k\":1},{\"k\":1},[2],[2],true,null,true,"
+                      "null,\"a\"]");
+    ASSERT_NOT_NULL(a);
+    daoc__arr_dedupe_scalars(a);
+    char *s = enc(a);
+    ASSERT_STR(s, "[\"b\",\"a\",1,\"1\",{\"k\":1},{\"k\":1},[2],[2],true,null]");
+    daoc_free(s);
+    daoc_value_free(a);
+
+    /* a big one: 30000 elements, 10000 distinct, first occurrences in order */
+    a = daoc_arr();
+    char t[32];
+    for (int r = 0; r < 3; r++)
+        for (int k = 0; k < 10000; k++) {
+            snprintf(t, sizeof t, "v%d", r == 1 ? 9999 - k : k);
+            ASSERT_INT(daoc_arr_push(a, daoc_str(t)), DAOC_OK);
+        }
+    daoc__arr_dedupe_scalars(a);
+    ASSERT_INT(daoc_value_len(a), 10000);
+    for (int k = 0; k < 10000; k++) {
+        snprintf(t, sizeof t, "v%d", k);
+        ASSERT_STR(daoc_value_str(daoc_arr_get(a, (size_t)k), NULL), t);
+    }
+    daoc_value_free(a);
+}
+
+TEST(big_objects_compare_deeply_in_any_key_order)
+{
+    daoc_value *a = daoc_obj(), *b = daoc_obj();
+    char k[32];
+    for (int i = 0; i < 5000; i++) {
+        snprintf(k, sizeof k, "k%d", i);
+        ASSERT_INT(daoc__obj_append(a, k, strlen(k), daoc_int(i)), DAOC_OK);
+        snprintf(k, sizeof k, "k%d", 4999 - i);
+        ASSERT_INT(daoc__obj_append(b, k, strlen(k), daoc_num(4999 - i)), DAOC_OK);
+    }
+    ASSERT_TRUE(daoc__value_equal(a, b));
+    ASSERT_TRUE(daoc__value_hash(a) == daoc__value_hash(b));
+    daoc_value *wrong = daoc_int(-1);
+    ASSERT_INT(daoc_obj_set(b, "k17", wrong), DAOC_OK);
+    ASSERT_TRUE(!daoc__value_equal(a, b));
+    daoc_value_free(a);
+    daoc_value_free(b);
+}
+
+TEST(sparse_error_arrays_encode_like_cjson_in_any_key_order)
+{
+    daoc_value *o = daoc_obj();
+    o->flags |= DAOC__VF_INTKEYS;
+    ASSERT_INT(daoc_obj_set(o, "4", daoc_str("d")), DAOC_OK);
+    ASSERT_INT(daoc_obj_set(o, "1", daoc_str("a")), DAOC_OK);
+    ASSERT_INT(daoc_obj_set(o, "2", daoc_str("b")), DAOC_OK);
+    char *s = enc(o);
+    ASSERT_STR(s, "[\"a\",\"b\",null,\"d\"]");
+    daoc_free(s);
+    daoc_value_free(o);
 }

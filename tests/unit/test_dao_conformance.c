@@ -82,6 +82,12 @@ static const char *const DEFS[] = {
     "{'name':'wkids','primary_key':['id'],'workspaceable':true,'fields':[{'id':" UUID_F "},"
     "{'parent':{'type':'foreign','reference':'wparents','on_delete':'cascade'}},"
     "{'label':{'type':'string'}}]}",
+
+    /* immutable array and set fields */
+    "{'name':'frozen','primary_key':['id'],'fields':[{'id':" UUID_F "},"
+    "{'note':{'type':'string'}},"
+    "{'list':{'type':'array','elements':{'type':'string'},'immutable':true}},"
+    "{'bag':{'type':'set','elements':{'type':'string'},'immutable':true}}]}",
     NULL};
 
 static daoc_db *open_db(void) { return fixture_open(DEFS, "dao_conf"); }
@@ -1504,5 +1510,214 @@ TEST(uuids_read_back_lowercase_on_every_store)
     }
     daoc_value_free(k);
     daoc_value_free(p);
+    daoc_db_close(db);
+}
+
+/* ---- immutable arrays and sets (Kong's validate_immutable_fields) -------- */
+
+/* The stored row of `frozen` still has list and bag as given. */
+#define ASSERT_FROZEN(db, pk, want)                                                                \
+    do {                                                                                           \
+        daoc_value *t_got = NULL;                                                                  \
+        ASSERT_INT(daoc_dao_select(daoc_db_dao(db, "frozen"), pk, NULL, &t_got, NULL), DAOC_OK);    \
+        ASSERT_NOT_NULL(t_got);                                                                    \
+        daoc_obj_del(t_got, "id");                                                                 \
+        ASSERT_JSON(t_got, want);                                                                  \
+        daoc_value_free(t_got);                                                                    \
+    } while (0)
+
+/* One refused update or upsert: Kong's schema violation naming the field. */
+static int frozen_write(daoc_db *db, bool upsert, const daoc_value *pk, const char *json,
+                        daoc_error **err)
+{
+    daoc_value *body = J(json), *out = NULL;
+    daoc_dao *dao = daoc_db_dao(db, "frozen");
+    int rc = upsert ? daoc_dao_upsert(dao, pk, body, NULL, &out, err)
+                    : daoc_dao_update(dao, pk, body, NULL, &out, err);
+    daoc_value_free(out);
+    daoc_value_free(body);
+    return rc;
+}
+
+TEST(update_immutable_array_counts_elements)
+{
+    OPEN(db);
+    daoc_value *e = ins(db, "frozen", "{'list':['a','a','b'],'bag':['a','b']}");
+    ASSERT_NOT_NULL(e);
+    daoc_value *pk = pk_of(e);
+    daoc_error *err = NULL;
+    /* same elements, other multiplicities: refused, row unchanged */
+    int rc = frozen_write(db, false, pk, "{'list':['a','b','b']}", &err);
+    ASSERT_ERR(rc, err, DAOC_ERR_SCHEMA_VIOLATION,
+               "schema violation (list: immutable field cannot be updated)");
+    ASSERT_JSON(daoc_error_fields(err), "{'list':'immutable field cannot be updated'}");
+    daoc_error_free(err);
+    err = NULL;
+    ASSERT_FROZEN(db, pk, "{'list':['a','a','b'],'bag':['a','b']}");
+    rc = frozen_write(db, false, pk, "{'list':['a','b']}", &err);
+    ASSERT_ERR(rc, err, DAOC_ERR_SCHEMA_VIOLATION,
+               "schema violation (list: immutable field cannot be updated)");
+    daoc_error_free(err);
+    err = NULL;
+    /* a set that changes: refused */
+    rc = frozen_write(db, false, pk, "{'bag':['a','c']}", &err);
+    ASSERT_ERR(rc, err, DAOC_ERR_SCHEMA_VIOLATION,
+               "schema violation (bag: immutable field cannot be updated)");
+    daoc_error_free(err);
+    err = NULL;
+    ASSERT_FROZEN(db, pk, "{'list':['a','a','b'],'bag':['a','b']}");
+    /* the same values in another order (Kong compares arrays of both kinds
+     * order-insensitively), and a set given with a duplicate, which
+     * process_auto_fields drops: accepted */
+    ASSERT_INT(frozen_write(db, false, pk, "{'list':['b','a','a'],'bag':['b','a'],'note':'n1'}",
+                            &err),
+               DAOC_OK);
+    ASSERT_INT(frozen_write(db, false, pk, "{'bag':['b','a','b'],'note':'n2'}", &err), DAOC_OK);
+    ASSERT_FROZEN(db, pk, "{'note':'n2','list':['b','a','a'],'bag':['b','a']}");
+    daoc_value_free(pk);
+    daoc_value_free(e);
+    daoc_db_close(db);
+}
+
+TEST(upsert_immutable_array_counts_elements)
+{
+    OPEN(db);
+    daoc_value *e = ins(db, "frozen", "{'list':['a','a','b'],'bag':['a','b']}");
+    ASSERT_NOT_NULL(e);
+    daoc_value *pk = pk_of(e);
+    daoc_error *err = NULL;
+    int rc = frozen_write(db, true, pk, "{'list':['a','b','b'],'bag':['a','b']}", &err);
+    ASSERT_ERR(rc, err, DAOC_ERR_SCHEMA_VIOLATION,
+               "schema violation (list: immutable field cannot be updated)");
+    daoc_error_free(err);
+    err = NULL;
+    rc = frozen_write(db, true, pk, "{'list':['a','a','b'],'bag':['a','b','c']}", &err);
+    ASSERT_ERR(rc, err, DAOC_ERR_SCHEMA_VIOLATION,
+               "schema violation (bag: immutable field cannot be updated)");
+    daoc_error_free(err);
+    err = NULL;
+    ASSERT_FROZEN(db, pk, "{'list':['a','a','b'],'bag':['a','b']}");
+    ASSERT_INT(frozen_write(db, true, pk, "{'list':['a','b','a'],'bag':['b','a'],'note':'u'}", &err),
+               DAOC_OK);
+    ASSERT_FROZEN(db, pk, "{'note':'u','list':['a','b','a'],'bag':['b','a']}");
+    daoc_value_free(pk);
+    daoc_value_free(e);
+    daoc_db_close(db);
+}
+
+/* ---- big sets ------------------------------------------------------------ */
+
+/* {"name":NAME,"tags":["t0",...,"t(n-1)"]} with every tenth tag given twice
+ * more (the repeats follow the original: first occurrences stay in order). */
+static daoc_value *big_tags_entity(const char *name, size_t n, bool repeats)
+{
+    daoc_value *e = daoc_obj(), *tags = daoc_arr();
+    if (!e || !tags || daoc_obj_set(e, "name", daoc_str(name)) != DAOC_OK)
+        abort();
+    char t[32];
+    for (size_t i = 0; i < n; i++) {
+        snprintf(t, sizeof t, "t%zu", i);
+        if (daoc_arr_push(tags, daoc_str(t)) != DAOC_OK)
+            abort();
+        if (repeats && i % 10 == 0) {
+            snprintf(t, sizeof t, "t%zu", i / 2);
+            if (daoc_arr_push(tags, daoc_str(t)) != DAOC_OK ||
+                daoc_arr_push(tags, daoc_str(t)) != DAOC_OK)
+                abort();
+        }
+    }
+    if (daoc_obj_set(e, "tags", tags) != DAOC_OK)
+        abort();
+    return e;
+}
+
+static bool tags_are_t0_to(const daoc_value *tags, size_t n)
+{
+    if (!tags || daoc_value_len(tags) != n)
+        return false;
+    char t[32];
+    for (size_t i = 0; i < n; i++) {
+        snprintf(t, sizeof t, "t%zu", i);
+        const char *s = daoc_value_str(daoc_arr_get(tags, i), NULL);
+        if (!s || strcmp(s, t) != 0)
+            return false;
+    }
+    return true;
+}
+
+TEST(big_set_round_trip_drops_duplicates)
+{
+    OPEN(db);
+    daoc_dao *dao = daoc_db_dao(db, "items");
+    const size_t n = 20000;
+    daoc_value *in = big_tags_entity("big", n, true), *out = NULL, *got = NULL;
+    ASSERT_INT(daoc_value_len(daoc_obj_get(in, "tags")), n + 2 * (n / 10));
+    daoc_error *err = NULL;
+    ASSERT_INT(daoc_dao_insert(dao, in, NULL, &out, &err), DAOC_OK);
+    ASSERT_TRUE(tags_are_t0_to(daoc_obj_get(out, "tags"), n));
+    daoc_value *pk = pk_of(out);
+    ASSERT_INT(daoc_dao_select(dao, pk, NULL, &got, &err), DAOC_OK);
+    ASSERT_NOT_NULL(got);
+    ASSERT_TRUE(tags_are_t0_to(daoc_obj_get(got, "tags"), n));
+    daoc_value_free(got);
+    /* a bad tag deep in a big set is still found */
+    daoc_value *bad = big_tags_entity("bad", n, false);
+    daoc_value *tags = (daoc_value *)daoc_obj_get(bad, "tags");
+    ASSERT_INT(daoc_arr_push(tags, daoc_str("not,a tag")), DAOC_OK);
+    daoc_value *bad_out = NULL;
+    int rc = daoc_dao_insert(dao, bad, NULL, &bad_out, &err);
+    ASSERT_INT(rc, DAOC_EDAO);
+    ASSERT_INT(daoc_error_code(err), DAOC_ERR_SCHEMA_VIOLATION);
+    /* the error names the one bad element by its position */
+    const daoc_value *terr = daoc_obj_get(daoc_error_fields(err), "tags");
+    ASSERT_INT(daoc_value_len(terr), 1);
+    char pos[32];
+    snprintf(pos, sizeof pos, "%zu", n + 1);
+    ASSERT_NOT_NULL(daoc_obj_get(terr, pos));
+    daoc_error_free(err);
+    ASSERT_NULL(bad_out);
+    ASSERT_INT(count_rows(db, "items", NULL), 1);
+    daoc_value_free(bad);
+    daoc_value_free(pk);
+    daoc_value_free(out);
+    daoc_value_free(in);
+    daoc_db_close(db);
+}
+
+TEST(big_immutable_array_compared_as_multiset)
+{
+    OPEN(db);
+    daoc_dao *dao = daoc_db_dao(db, "frozen");
+    const size_t n = 20000;
+    daoc_value *list = daoc_arr(), *rev = daoc_arr(), *changed = daoc_arr();
+    char t[32];
+    for (size_t i = 0; i < n; i++) {
+        snprintf(t, sizeof t, "e%zu", i % (n / 2)); /* every element twice */
+        ASSERT_INT(daoc_arr_push(list, daoc_str(t)), DAOC_OK);
+        snprintf(t, sizeof t, "e%zu", (n - 1 - i) % (n / 2));
+        ASSERT_INT(daoc_arr_push(rev, daoc_str(t)), DAOC_OK);
+        snprintf(t, sizeof t, "e%zu", i == n - 1 ? 0 : i % (n / 2)); /* e0 thrice, e9999 once */
+        ASSERT_INT(daoc_arr_push(changed, daoc_str(t)), DAOC_OK);
+    }
+    daoc_value *in = daoc_obj(), *out = NULL;
+    ASSERT_INT(daoc_obj_set(in, "list", list), DAOC_OK);
+    daoc_error *err = NULL;
+    ASSERT_INT(daoc_dao_insert(dao, in, NULL, &out, &err), DAOC_OK);
+    daoc_value *pk = pk_of(out), *patch = daoc_obj(), *res = NULL;
+    ASSERT_INT(daoc_obj_set(patch, "list", changed), DAOC_OK);
+    int rc = daoc_dao_update(dao, pk, patch, NULL, &res, &err);
+    ASSERT_ERR(rc, err, DAOC_ERR_SCHEMA_VIOLATION,
+               "schema violation (list: immutable field cannot be updated)");
+    daoc_error_free(err);
+    err = NULL;
+    ASSERT_NULL(res);
+    ASSERT_INT(daoc_obj_set(patch, "list", rev), DAOC_OK);
+    ASSERT_INT(daoc_dao_update(dao, pk, patch, NULL, &res, &err), DAOC_OK);
+    ASSERT_INT(daoc_value_len(daoc_obj_get(res, "list")), n);
+    daoc_value_free(res);
+    daoc_value_free(patch);
+    daoc_value_free(pk);
+    daoc_value_free(out);
+    daoc_value_free(in);
     daoc_db_close(db);
 }
