@@ -281,8 +281,12 @@ DAOC_EXPORT void daoc_config_free(daoc_config *cfg);
 typedef struct daoc_db daoc_db;
 typedef struct daoc_dao daoc_dao;
 
-/* Opens the configured store, loads the core entities and the daos.lua of
- * every plugin in `plugins`, and creates missing tables.  The config is
+/* Opens the configured store and loads the core entities and the daos.lua
+ * of every plugin in `plugins`.  Creating tables is an explicit step: with
+ * create_tables = on the missing tables (and the "default" workspace) are
+ * created, in one transaction; otherwise (the library's default) nothing is
+ * created and a database that lacks an entity's table is refused with
+ * DAOC_ESTORE naming it.  The config is
  * copied; the caller keeps ownership of cfg.  On DAOC_EDAO, DAOC_ESCHEMA,
  * DAOC_ELUA, DAOC_ESTORE or DAOC_ECONFIG, *err (when err is not NULL)
  * receives an error object describing why (owned by the caller).

@@ -84,6 +84,12 @@ static int open_db(const char *conf, daoc_db **db)
     }
     daoc_config_set_log(cfg, log_to_stderr, NULL);
     daoc_error *err = NULL;
+    /* the runner creates the tables the schemas describe unless told not to */
+    if (!daoc_config_get(cfg, "create_tables")[0] &&
+        daoc_config_set(cfg, "create_tables", "on", NULL, 0) != DAOC_OK) {
+        daoc_config_free(cfg);
+        return 1;
+    }
     rc = daoc_db_open(db, cfg, &err);
     daoc_config_free(cfg);
     if (rc != DAOC_OK) {

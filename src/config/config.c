@@ -246,6 +246,13 @@ static int set_pg_pool_size(daoc_config *cfg, const char *value, char **why)
     int rc = parse_int(value, 1, 10000, false, &cfg->pg_pool_size, why);
     return rc == DAOC_OK ? set_str(&cfg->pg_pool_size_raw, value, why) : rc;
 }
+/* "" = not set: off for the library, on for `daoc runner` (cli/main.c). */
+static int set_create_tables(daoc_config *cfg, const char *value, char **why)
+{
+    cfg->create_tables = false;
+    int rc = *value ? parse_bool(value, &cfg->create_tables, why) : DAOC_OK;
+    return rc == DAOC_OK ? set_str(&cfg->create_tables_raw, value, why) : rc;
+}
 /* Replica keys: "" means "not set" (host: no replica; others: as pg_*). */
 static int set_pg_ro_host(daoc_config *cfg, const char *value, char **why)
 {
@@ -283,6 +290,7 @@ static const struct key_def {
     {"plugins", set_plugins, "", SLOT(plugins_raw)},
     {"lua_package_path", set_lua_package_path, "./?.lua;./?/init.lua", SLOT(lua_package_path)},
     {"prefix", set_prefix, ".", SLOT(prefix)},
+    {"create_tables", set_create_tables, "", SLOT(create_tables_raw)},
     {"pg_host", set_pg_host, "127.0.0.1", SLOT(pg.host)},
     {"pg_port", set_pg_port, "5432", SLOT(pg.port_raw)},
     {"pg_user", set_pg_user, "kong", SLOT(pg.user)},

@@ -30,6 +30,8 @@ struct daoc_config {
     char *plugins_raw;      /* the text as given ("a, b") */
     char *lua_package_path; /* default "./?.lua;./?/init.lua" */
     char *prefix;           /* default "." */
+    char *create_tables_raw; /* "" (not set), or on/off as given */
+    bool create_tables;      /* open creates the missing tables (default off) */
 
     /* PostgreSQL (Kong's keys and defaults) */
     daoc__pg_conn_cfg pg;    /* pg_host 127.0.0.1, pg_port 5432, pg_user kong,

@@ -71,6 +71,16 @@ int daoc__db_set_err(daoc_error **err, const char *name, char *msg)
     return DAOC_OK;
 }
 
+static bool has_table(const daoc_value *tables, const char *name)
+{
+    for (size_t i = 0; i < daoc_value_len(tables); i++) {
+        const char *t = daoc_value_str(daoc_arr_get(tables, i), NULL);
+        if (t && strcmp(t, name) == 0)
+            return true;
+    }
+    return false;
+}
+
 int daoc__db_add_entity(daoc_db *db, const daoc_value *def, const char *plugin, daoc_error **err)
 {
     daoc__schema *s = NULL;
@@ -112,7 +122,19 @@ int daoc__db_add_entity(daoc_db *db, const daoc_value *def, const char *plugin, 
         }
     }
     char *msg = NULL;
-    rc = db->store->ops->ensure_table(db->store, s, &msg);
+    if (!db->cfg->create_tables && !has_table(db->tables, daoc__schema_table(s))) {
+        /* created by someone else or not at all: never made here */
+        char *m = daoc__asprintf(
+            "the table '%s' of %s'%s%s%s' does not exist in the %s database: it is created "
+            "only when asked (create_tables = on; daoc runner asks unless told otherwise)",
+            daoc__schema_table(s), plugin ? "plugin entity " : "core entity ", plugin ? plugin : "",
+            plugin ? "." : "", s->name, db->store->ops->name);
+        int erc = daoc__db_set_err(err, "store error", m);
+        rc = erc == DAOC_OK ? DAOC_ESTORE : erc;
+        goto fail;
+    }
+    rc = db->cfg->create_tables ? db->store->ops->ensure_table(db->store, s, &msg)
+                                : db->store->ops->attach_table(db->store, s, &msg);
     if (rc != DAOC_OK) {
         if (rc != DAOC_ENOMEM) {
             char *m = daoc__asprintf("cannot create the table of '%s': %s", s->name,
@@ -170,7 +192,7 @@ int daoc__db_add_core_entities(daoc_db *db, daoc_error **err)
             return rc;
         /* workspaces come first: every workspaceable table after them may
          * need the default one (store.h, default_ws) */
-        if (i == 0 && (rc = daoc__db_ensure_default_ws(db, err)) != DAOC_OK)
+        if (i == 0 && (rc = daoc__db_ensure_default_ws(db, db->cfg->create_tables, err)) != DAOC_OK)
             return rc;
     }
     return DAOC_OK;
@@ -208,7 +230,7 @@ int daoc__db_workspace_by_name(daoc_db *db, const char *name, size_t n, char out
  * two nodes opening a new database at once may both try: the loser's insert
  * waits for the winner, fails on the unique name (a savepoint keeps the
  * transaction usable) and reads the winner's. */
-static int find_or_create_default(daoc_db *db, daoc_error **err)
+static int find_or_create_default(daoc_db *db, bool create, daoc_error **err)
 {
     for (int attempt = 0; attempt < 3; attempt++) {
         char *msg = NULL;
@@ -226,6 +248,15 @@ static int find_or_create_default(daoc_db *db, daoc_error **err)
             }
             daoc__free(msg);
             return rc;
+        }
+        if (!create) {
+            daoc__free(msg);
+            return daoc__db_set_err(err, "store error",
+                                    daoc__strdup("the database has no \"default\" workspace: it "
+                                                 "is created only when asked "
+                                                 "(create_tables = on)")) == DAOC_OK
+                       ? DAOC_ESTORE
+                       : DAOC_ENOMEM;
         }
         daoc_value *ws = daoc_obj(), *out = NULL;
         if (!ws || daoc_obj_set(ws, "name", daoc_str("default")) != DAOC_OK ||
@@ -256,14 +287,14 @@ static int find_or_create_default(daoc_db *db, daoc_error **err)
                : DAOC_ENOMEM;
 }
 
-int daoc__db_ensure_default_ws(daoc_db *db, daoc_error **err)
+int daoc__db_ensure_default_ws(daoc_db *db, bool create, daoc_error **err)
 {
     /* in a transaction (nested in the open's, or its own after a truncate):
      * reads go to the primary, never to a replica that may lag */
     char *msg = NULL;
     int rc = db->store->ops->begin(db->store, &msg);
     if (rc == DAOC_OK) {
-        rc = find_or_create_default(db, err);
+        rc = find_or_create_default(db, create, err);
         if (rc != DAOC_OK) {
             (void)db->store->ops->rollback(db->store);
             return rc;

@@ -22,12 +22,15 @@ struct daoc_db {
     struct daoc__lua *lua; /* owned, NULL until a plugin or a script needs Lua */
     char default_ws[37];   /* id of the "default" workspace (found or created at open) */
     daoc__dao_env dao_env; /* what every DAO borrows from this handle (db.c) */
+    daoc_value *tables;    /* owned: the tables present at open when create_tables is
+                              off (deploy->list_tables), else NULL */
 };
 
-/* Finds the "default" workspace (db->default_ws), creating it when the
- * database has none, as Kong's migrations do -- with the id it had, after a
- * truncate of the workspaces.  DAOC_OK, or a status with *err. */
-int daoc__db_ensure_default_ws(daoc_db *db, daoc_error **err);
+/* Finds the "default" workspace (db->default_ws); when create, makes it
+ * when the database has none, as Kong's migrations do -- with the id it
+ * had, after a truncate of the workspaces.  DAOC_OK, or a status with
+ * *err (also when it is missing and create is false). */
+int daoc__db_ensure_default_ws(daoc_db *db, bool create, daoc_error **err);
 
 /* The id of the workspace named name[0..n) into out: DAOC_OK, DAOC_ENOTFOUND,
  * or a store failure (DAOC_ESTORE with *msg, DAOC_ENOMEM). */

@@ -23,6 +23,7 @@
 #include "db/db.h"
 #include "lua/lua.h"
 #include "lua/lua_internal.h"
+#include "store/deploy.h"
 #include "store/store.h"
 
 /* pg_ssl = on asks for an encrypted connection; over a unix socket libpq
@@ -120,6 +121,22 @@ static int add_plugin_entities(daoc_db *db, daoc_error **err)
     return DAOC_OK;
 }
 
+/* Without create_tables nothing is created: every entity's table must be
+ * there already (db.c checks each against this list). */
+static int existing_tables(daoc_db *db, daoc_error **err)
+{
+    char *msg = NULL;
+    int rc = db->store->deploy->list_tables(db->store, &db->tables, &msg);
+    if (rc != DAOC_OK && rc != DAOC_ENOMEM) {
+        int erc = daoc__db_set_err(err, "store error",
+                                   daoc__asprintf("cannot list the tables: %s",
+                                                  msg ? msg : daoc_strerror(rc)));
+        rc = erc == DAOC_OK ? rc : erc;
+    }
+    daoc__free(msg);
+    return rc;
+}
+
 /* ---- the environment DAOs borrow (dao.h, daoc__dao_env) ---------------- */
 
 static daoc_dao *env_dao_of(void *ud, const daoc__schema *s)
@@ -138,7 +155,7 @@ static int env_workspace_by_name(void *ud, const char *name, size_t n, char out[
 
 static int env_ensure_default_ws(void *ud, daoc_error **err)
 {
-    return daoc__db_ensure_default_ws(ud, err);
+    return daoc__db_ensure_default_ws(ud, true, err); /* after a truncate */
 }
 
 int daoc_db_open(daoc_db **out, const daoc_config *cfg, daoc_error **err)
@@ -160,6 +177,8 @@ int daoc_db_open(daoc_db **out, const daoc_config *cfg, daoc_error **err)
                                   db->default_ws};
     rc = open_store(db, err);
     if (rc != DAOC_OK)
+        goto fail;
+    if (!db->cfg->create_tables && (rc = existing_tables(db, err)) != DAOC_OK)
         goto fail;
     /* Tables are created in one transaction: a definition refused half-way
      * through leaves the database as it was. */
@@ -223,6 +242,7 @@ void daoc_db_close(daoc_db *db)
     daoc__free(db->daos);
     if (db->lua)
         daoc__lua_close(db->lua);
+    daoc_value_free(db->tables);
     if (db->store)
         db->store->ops->close(db->store);
     daoc_config_free(db->cfg);

@@ -119,3 +119,10 @@ int daoc__store_put_ws(daoc_value *row, const char *ws, size_t n)
         return DAOC_ENOMEM;
     return daoc__obj_setn(row, "ws_id", 5, v);
 }
+
+int daoc__registry_attach(daoc__store_registry *reg, const daoc__schema *s)
+{
+    if (!s || s->npk == 0 || s->is_record)
+        return DAOC_EINVAL;
+    return daoc__registry_has(reg, s) ? DAOC_OK : daoc__registry_add(reg, s);
+}

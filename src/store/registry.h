@@ -56,4 +56,8 @@ int daoc__store_put_ws(daoc_value *row, const char *ws, size_t n);
 /* The ensured schema named `name`, or NULL. */
 const daoc__schema *daoc__registry_find(const daoc__store_registry *r, const char *name);
 
+/* attach_table's work, the same on every store: registers an entity
+ * schema once (DAOC_EINVAL for records and key-less schemas). */
+int daoc__registry_attach(daoc__store_registry *reg, const daoc__schema *s);
+
 #endif

@@ -121,6 +121,12 @@ typedef struct daoc__store_ops {
      * migrations own DDL).  Idempotent. */
     int (*ensure_table)(daoc__store *st, const daoc__schema *s, char **msg);
 
+    /* Serves s from its table as it is, creating and altering nothing (the
+     * opener checked, with deploy->list_tables, that the table exists).
+     * Idempotent; the alternative to ensure_table when the database is set
+     * up by someone else (create_tables off, later the migrations). */
+    int (*attach_table)(daoc__store *st, const daoc__schema *s, char **msg);
+
     int (*begin)(daoc__store *st, char **msg);
     int (*commit)(daoc__store *st, char **msg);
     int (*rollback)(daoc__store *st);
@@ -168,8 +174,12 @@ typedef struct daoc__store_ops {
 } daoc__store_ops;
 
 /* Every store begins with this header so the layers above can reach ops. */
+struct daoc__store_deploy_ops;
+
 struct daoc__store {
     const daoc__store_ops *ops;
+    /* the per-deployment operations (store/deploy.h) */
+    const struct daoc__store_deploy_ops *deploy;
     daoc_log_fn log;
     void *log_ud;
     /* The default workspace's id, set by the db layer as soon as it is known

@@ -171,6 +171,14 @@ else
   failed=$((failed + 1)); echo "FAIL pg_ssl over a unix socket is refused (exit $rc): $out"
 fi
 
+out=$(DAOC_SQLITE_PATH="$HERE/off.db" DAOC_CREATE_TABLES=off "$BIN" runner "$HERE/script.lua" 2>&1); rc=$?
+want="daoc: cannot open the database: the table 'workspaces' of core entity 'workspaces' does not exist in the sqlite database: it is created only when asked (create_tables = on; daoc runner asks unless told otherwise)"
+if [ $rc -ne 0 ] && [ "$out" = "$want" ]; then
+  passed=$((passed + 1)); echo "ok - create_tables = off: the runner creates nothing"
+else
+  failed=$((failed + 1)); echo "FAIL create_tables = off: the runner creates nothing (exit $rc): $out"
+fi
+
 # ---- and a good one loads and runs -----------------------------------------
 out=$(DAOC_SQLITE_PATH="$HERE/ok.db" DAOC_LUA_PACKAGE_PATH="./?.lua" DAOC_PLUGINS=good \
       "$BIN" runner "$HERE/script.lua" 2>&1); rc=$?

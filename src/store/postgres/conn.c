@@ -41,6 +41,7 @@
 
 #include "core/alloc.h"
 #include "core/rand.h"
+#include "store/deploy.h"
 #include "store/postgres/pg_int.h"
 
 /* On top of pg_timeout before a call gives up on the server: the server's
@@ -518,6 +519,7 @@ int daoc__pg_open(daoc__store **out, const daoc_config *cfg, char **msg)
     if (!q)
         return DAOC_ENOMEM;
     q->base.ops = &daoc__pg_ops;
+    q->base.deploy = &daoc__pg_deploy_ops;
     q->timeout_ms = cfg->pg_timeout > 0 ? cfg->pg_timeout : 5000;
     int rc = daoc__pg_pool_ref(cfg, false, &q->rw);
     if (rc == DAOC_OK)

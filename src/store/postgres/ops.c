@@ -461,23 +461,12 @@ static int truncate_on(daoc__store *st, const daoc__schema *s, char **msg)
 
 /* ---- the members: a connection for the duration of each ----------------------- */
 
-/* One attempt, or two for a read whose connection was lost unsent. */
-#define ON_CONN(q, read, msg, call)                                                                \
-    do {                                                                                           \
-        for (int attempt_ = 0;; attempt_++) {                                                      \
-            rc = daoc__pg_acquire(q, read, msg);                                                   \
-            if (rc == DAOC_OK) {                                                                   \
-                rc = (call);                                                                       \
-                daoc__pg_release(q);                                                               \
-            }                                                                                      \
-            if (!(read) || rc != DAOC_ESTORE || !(q)->unsent || attempt_ > 0)                      \
-                break;                                                                             \
-            if (msg) {                                                                             \
-                daoc__free(*(msg));                                                                \
-                *(msg) = NULL;                                                                     \
-            }                                                                                      \
-        }                                                                                          \
-    } while (0)
+
+static int pg_attach_table(daoc__store *st, const daoc__schema *s, char **msg)
+{
+    clear_msg(msg);
+    return daoc__registry_attach(&((daoc__pg *)st)->reg, s);
+}
 
 static int pg_ensure_table(daoc__store *st, const daoc__schema *s, char **msg)
 {
@@ -577,6 +566,7 @@ const daoc__store_ops daoc__pg_ops = {
     .name = "postgres",
     .close = daoc__pg_close,
     .ensure_table = pg_ensure_table,
+    .attach_table = pg_attach_table,
     .begin = daoc__pg_begin,
     .commit = daoc__pg_commit,
     .rollback = daoc__pg_rollback,

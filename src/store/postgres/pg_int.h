@@ -357,4 +357,24 @@ int daoc__pg_row_from_entity(const daoc__schema *s, const daoc_value *const *fv,
 int daoc__pg_violation(daoc__pg *q, const daoc__schema *s, const PGresult *res,
                        const daoc_value *entity, daoc__violation *viol, char **msg);
 
+/* Runs `call` (an int expression) with rc set, on a connection acquired
+ * for it and released after (ops.c, deploy.c; needs `int rc` in scope). */
+/* One attempt, or two for a read whose connection was lost unsent. */
+#define ON_CONN(q, read, msg, call)                                                                \
+    do {                                                                                           \
+        for (int attempt_ = 0;; attempt_++) {                                                      \
+            rc = daoc__pg_acquire(q, read, msg);                                                   \
+            if (rc == DAOC_OK) {                                                                   \
+                rc = (call);                                                                       \
+                daoc__pg_release(q);                                                               \
+            }                                                                                      \
+            if (!(read) || rc != DAOC_ESTORE || !(q)->unsent || attempt_ > 0)                      \
+                break;                                                                             \
+            if (msg) {                                                                             \
+                daoc__free(*(msg));                                                                \
+                *(msg) = NULL;                                                                     \
+            }                                                                                      \
+        }                                                                                          \
+    } while (0)
+
 #endif

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "store/deploy.h"
 #include "store/sqlite/sqlite_int.h"
 
 int daoc__sq_error(daoc__sqlite *q, int rc, char **msg)
@@ -173,6 +174,7 @@ int daoc__sqlite_open(daoc__store **out, const char *path, char **msg)
     if (!q)
         return DAOC_ENOMEM;
     q->base.ops = &daoc__sqlite_ops;
+    q->base.deploy = &daoc__sqlite_deploy_ops;
 
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
     rc = sqlite3_open_v2(path, &q->db, flags, NULL);

@@ -95,6 +95,12 @@ static int ws_upgrade(daoc__sqlite *q, const daoc__schema *s, char **msg)
     return rc;
 }
 
+static int sq_attach_table(daoc__store *st, const daoc__schema *s, char **msg)
+{
+    clear_msg(msg);
+    return daoc__registry_attach(&((daoc__sqlite *)st)->reg, s);
+}
+
 static int sq_ensure_table(daoc__store *st, const daoc__schema *s, char **msg)
 {
     daoc__sqlite *q = (daoc__sqlite *)st;
@@ -530,6 +536,7 @@ const daoc__store_ops daoc__sqlite_ops = {
     .name = "sqlite",
     .close = daoc__sq_close,
     .ensure_table = sq_ensure_table,
+    .attach_table = sq_attach_table,
     .begin = daoc__sq_begin,
     .commit = daoc__sq_commit,
     .rollback = daoc__sq_rollback,
