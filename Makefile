@@ -165,7 +165,7 @@ fuzz: deps-test $(FUZZERS)
 	@scripts/run-fuzz.sh $(F)/bin $${FUZZ_SECONDS:-20}
 
 # --- benchmarks ---------------------------------------------------------------
-build/bench/%: bench/%.c build/libdaoc.a
+build/bench/%: bench/%.c bench/bench_util.h build/libdaoc.a
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) -O2 -g $(PKG_CFLAGS) -o $@ $< build/libdaoc.a $(PKG_LIBS)
 bench: deps $(patsubst bench/%.c,build/bench/%,$(BENCH_SRC)) build/daoc

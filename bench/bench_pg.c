@@ -44,6 +44,9 @@
 
 #include "daoc.h"
 
+#define BENCH_NAME "bench_pg"
+#include "bench_util.h"
+
 #define MAXTHREADS 8
 static int NTHREADS = 2; /* BENCH_PG_THREADS (diagnostics); the targets are for 2 */
 #define PAGE 1000
@@ -55,31 +58,6 @@ static double g_secs;
 static double g_secs_now; /* length of the running time-based slice */
 
 static char g_ws[37]; /* the default workspace's id */
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_d);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-static void die(const char *what, const char *why)
-{
-    fprintf(stderr, "bench_pg: %s: %s\n", what, why);
-    exit(1);
-}
 
 static long max_rss_kb(void)
 {

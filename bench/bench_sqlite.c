@@ -26,50 +26,8 @@
 
 #include "daoc.h"
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_d);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-static void die(const char *what, const char *why)
-{
-    fprintf(stderr, "bench_sqlite: %s: %s\n", what, why);
-    exit(1);
-}
-
-static void uuid(char out[37], unsigned long long *state)
-{
-    static const char hex[] = "0123456789abcdef";
-    unsigned char b[16];
-    for (int i = 0; i < 16; i++) {
-        *state = *state * 6364136223846793005ULL + 1442695040888963407ULL;
-        b[i] = (unsigned char)(*state >> 56);
-    }
-    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
-    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-    int o = 0;
-    for (int i = 0; i < 16; i++) {
-        if (i == 4 || i == 6 || i == 8 || i == 10)
-            out[o++] = '-';
-        out[o++] = hex[b[i] >> 4];
-        out[o++] = hex[b[i] & 15];
-    }
-    out[o] = 0;
-}
+#define BENCH_NAME "bench_sqlite"
+#include "bench_util.h"
 
 static char (*ids)[37];
 static size_t nids, capids;

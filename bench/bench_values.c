@@ -30,30 +30,8 @@
 
 #include "daoc.h"
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_d);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-static void die(const char *what, const char *why)
-{
-    fprintf(stderr, "bench_values: %s: %s\n", what, why);
-    exit(1);
-}
+#define BENCH_NAME "bench_values"
+#include "bench_util.h"
 
 /* JSON text of the entity: {"username":"u-N-0","tags":["t-0-0",...]} or
  * {"attrs":{"k-0-0":"value 0",...}};

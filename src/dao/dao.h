@@ -162,6 +162,9 @@ int daoc__dao_row_to_entity(const daoc_dao *dao, daoc_value *row, bool nulls);
 
 /* ---- internal to src/dao (errors.c) -------------------------------- */
 
+/* Hands e (NULL: it could not be made) to the caller's *err, or frees it
+ * when err is NULL: DAOC_EDAO, or DAOC_ENOMEM for a NULL e. */
+int daoc__dao_deliver(daoc_error *e, daoc_error **err);
 /* A Kong error with a printf message; returns DAOC_EDAO (or DAOC_ENOMEM). */
 int daoc__dao_fail(const daoc_dao *dao, daoc_error **err, int code, daoc_value *fields,
                    const char *fmt, ...) __attribute__((format(printf, 5, 6)));

@@ -20,7 +20,7 @@ static const char *strategy_of(const daoc_dao *dao)
     return dao->store && dao->store->ops ? dao->store->ops->name : "sqlite";
 }
 
-static int deliver(daoc_error *e, daoc_error **err)
+int daoc__dao_deliver(daoc_error *e, daoc_error **err)
 {
     if (!e)
         return DAOC_ENOMEM;
@@ -53,7 +53,7 @@ int daoc__dao_fail(const daoc_dao *dao, daoc_error **err, int code, daoc_value *
             return DAOC_ENOMEM;
         }
     }
-    return deliver(daoc__err_new(code, strategy_of(dao), msg, fields, false), err);
+    return daoc__dao_deliver(daoc__err_new(code, strategy_of(dao), msg, fields, false), err);
 }
 
 int daoc__dao_fail_tree(const daoc_dao *dao, daoc_error **err, int code, const char *prefix,

@@ -49,14 +49,8 @@ static int bad(const char *strategy, const char *token, const char *why, daoc_er
     char *msg = daoc__asprintf("'%s' is not a valid offset: %s", token, why);
     if (!msg)
         return DAOC_ENOMEM;
-    daoc_error *e = daoc__err_new(DAOC_ERR_INVALID_OFFSET, strategy, msg, NULL, false);
-    if (!e)
-        return DAOC_ENOMEM;
-    if (err)
-        *err = e;
-    else
-        daoc_error_free(e);
-    return DAOC_EDAO;
+    return daoc__dao_deliver(daoc__err_new(DAOC_ERR_INVALID_OFFSET, strategy, msg, NULL, false),
+                             err);
 }
 
 int daoc__offset_decode(const char *strategy, const char *token, daoc_value **pk_values,

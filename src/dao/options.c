@@ -217,14 +217,8 @@ static void defaults(const daoc_dao *dao, daoc__dao_opts *o)
 /* Code 11 from the option errors (taken). */
 static int refused(const daoc_dao *dao, daoc_value *errors, daoc_error **err)
 {
-    daoc_error *e = daoc__err_invalid_options(dao->store ? dao->store->ops->name : "sqlite", errors);
-    if (!e)
-        return DAOC_ENOMEM;
-    if (err)
-        *err = e;
-    else
-        daoc_error_free(e);
-    return DAOC_EDAO;
+    return daoc__dao_deliver(
+        daoc__err_invalid_options(dao->store ? dao->store->ops->name : "sqlite", errors), err);
 }
 
 static int parse(const daoc_dao *dao, const daoc_value *opts, bool paging, daoc__dao_opts *o,

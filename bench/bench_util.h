@@ -1,0 +1,64 @@
+/*
+ * bench_util.h -- what every benchmark in bench/ needs: a monotonic clock,
+ * the median of per-round figures, a fatal error that names the benchmark
+ * (define BENCH_NAME before including), and pseudo-random v4 UUID text from
+ * a caller-held state (the same sequence on every run).
+ */
+#ifndef DAOC_BENCH_UTIL_H
+#define DAOC_BENCH_UTIL_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#ifndef BENCH_NAME
+#error "define BENCH_NAME before including bench_util.h"
+#endif
+
+static inline double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static inline int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Sorts v[0..n) in place. */
+static inline double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_d);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static inline void die(const char *what, const char *why)
+{
+    fprintf(stderr, BENCH_NAME ": %s: %s\n", what, why);
+    exit(1);
+}
+
+static inline void uuid(char out[37], unsigned long long *state)
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char b[16];
+    for (int i = 0; i < 16; i++) {
+        *state = *state * 6364136223846793005ULL + 1442695040888963407ULL;
+        b[i] = (unsigned char)(*state >> 56);
+    }
+    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+    int o = 0;
+    for (int i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            out[o++] = '-';
+        out[o++] = hex[b[i] >> 4];
+        out[o++] = hex[b[i] & 15];
+    }
+    out[o] = 0;
+}
+
+#endif
