@@ -158,6 +158,14 @@ if PG_ENV="$("$ROOT/scripts/pg-start.sh" 2>"$WORK/pg-start.log")"; then
   pg_db "$name" && pg_run "$name" env DAOC_TEST_PG_DIR="$PG_DIR" "$ROOT/$B/tests/$name" \
     > "$WORK/$name-pg.log" 2>&1; rc=$?
   count "$name[postgres]" "$WORK/$name-pg.log" $rc
+  # The same under ThreadSanitizer: a stuck call's cancel runs in a thread
+  # of its own (src/store/postgres/wait.c).
+  if [ -n "${DAOC_TSAN_DIR:-}" ] && [ -x "$ROOT/$DAOC_TSAN_DIR/tests/$name" ]; then
+    pg_db "tsan_$name" && pg_run "tsan_$name" env DAOC_TEST_PG_DIR="$PG_DIR" \
+      TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1" "$ROOT/$DAOC_TSAN_DIR/tests/$name" \
+      > "$WORK/tsan_$name-pg.log" 2>&1; rc=$?
+    count "$name[postgres,tsan]" "$WORK/tsan_$name-pg.log" $rc
+  fi
 else
   echo "  could not start PostgreSQL: counted as 1 failure"; sed 's/^/    /' "$WORK/pg-start.log"
   total_f=$((total_f + 1)); broken+=("postgres")
