@@ -294,7 +294,17 @@ typedef struct daoc_dao daoc_dao;
  * unix-socket pg_host or pg_ro_host: PostgreSQL offers no SSL there, and
  * libpq would connect in plain text), or a name in `plugins` with no module
  * of that plugin (handler, schema, daos, migrations) on lua_package_path.
- * SQLite open errors name the file. */
+ * SQLite open errors name the file.
+ * An existing table must fit its entity (core and plugin alike): a column
+ * for every stored field (and the hidden ttl / cache_key columns a ttl or
+ * composite-cache-key entity uses), each of a compatible type (SQLite: the
+ * same type affinity; PostgreSQL: the same family, e.g. INTEGER for BIGINT,
+ * VARCHAR for TEXT).  Columns the entity does not use are allowed.  Tables
+ * are not altered to fit, except that a workspaceable table from before
+ * workspaces gets its ws_id column.  A table that does not fit is
+ * DAOC_ESCHEMA, with a message naming each difference, e.g. "table 'foo'
+ * does not match entity 'foo': column 'b' (field 'b') is missing; column
+ * 'a' has type TEXT, entity 'foo' field 'a' needs INTEGER". */
 DAOC_MUSTCHECK DAOC_EXPORT int daoc_db_open(daoc_db **out, const daoc_config *cfg, daoc_error **err);
 /* Accepts NULL.  Invalidates every DAO and value borrowed from db. */
 DAOC_EXPORT void daoc_db_close(daoc_db *db);

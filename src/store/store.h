@@ -118,7 +118,10 @@ typedef struct daoc__store_ops {
 
     /* Makes sure the table for `s` exists with the layout of
      * kong-schema-dao.md section 6 (derived from the schema until
-     * migrations own DDL).  Idempotent. */
+     * migrations own DDL).  Idempotent.  An existing table must fit s
+     * (store/shape.h: every stored field's column, of a compatible type);
+     * one that does not is DAOC_ESCHEMA with *msg naming each difference,
+     * checked before any DDL runs. */
     int (*ensure_table)(daoc__store *st, const daoc__schema *s, char **msg);
 
     /* Serves s from its table as it is, creating and altering nothing (the

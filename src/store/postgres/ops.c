@@ -126,12 +126,18 @@ static int ensure_table_on(daoc__store *st, const daoc__schema *s, char **msg)
     if (own_tx)
         daoc__buf_puts(&b, "BEGIN;");
     daoc__buf_puts(&b, "SELECT pg_advisory_xact_lock(" PG_DDL_LOCK ");");
+    daoc__buf_putc(&b, '\0');
+    size_t ddl = b.len;
     daoc__pg_ddl(&b, s);
     if (b.failed) {
         daoc__buf_free(&b);
         return DAOC_ENOMEM;
     }
     int rc = daoc__pg_exec(q, b.data, msg);
+    if (rc == DAOC_OK)
+        rc = daoc__pg_shape_check(q, s, msg); /* an existing table must fit s (shape.c) */
+    if (rc == DAOC_OK)
+        rc = daoc__pg_exec(q, b.data + ddl, msg);
     daoc__buf_free(&b);
     if (rc == DAOC_OK && s->workspaceable)
         rc = ws_upgrade(q, s, msg);

@@ -9,7 +9,8 @@
  * (PostgreSQL text formats: array literals, timestamps, numbers), binary.c
  * (the binary result format, used when a statement's columns allow), rowio.c
  * (entity values -> parameters, result rows -> entity-shaped rows), ops.c
- * (the vtable members), viol.c (SQLSTATE + constraint name -> violation).
+ * (the vtable members), viol.c (SQLSTATE + constraint name -> violation),
+ * shape.c (does an existing table fit its schema).
  *
  * Parameters.  Each statement numbers its parameters $1..$n compactly and
  * carries a plan: one pg_param per number saying where the value comes from
@@ -278,6 +279,15 @@ const char *daoc__pg_table(const daoc__schema *s);
 const char *daoc__pg_col(const daoc__field *f);
 /* The primary-key field a foreign field stores (recursing), or NULL. */
 const daoc__field *daoc__pg_ref_pk(const daoc__field *f);
+/* The column type daoc__pg_ddl writes for stored field f. */
+const char *daoc__pg_col_type(const daoc__field *f);
+
+/* ---- shape.c ---- */
+/* Checks on q->cur that the existing table of s in the current schema (if
+ * any) has a column of a compatible type for each of s's stored fields
+ * (store/shape.h); DAOC_ESCHEMA with *msg naming what differs.  Runs
+ * before the DDL, under its lock. */
+int daoc__pg_shape_check(daoc__pg *q, const daoc__schema *s, char **msg);
 
 /* ---- text.c ---- */
 /* Appends v as PostgreSQL text for a value of field f (f NULL: plain

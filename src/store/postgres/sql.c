@@ -581,3 +581,8 @@ void daoc__pg_ddl(daoc__buf *b, const daoc__schema *s)
             index_stmt(b, t, "tags", " USING GIN ");
     }
 }
+
+const char *daoc__pg_col_type(const daoc__field *f)
+{
+    return sql_type(f);
+}

@@ -1,7 +1,8 @@
 /*
  * open.c -- the SQLite store handle: opening the file with the pragmas the
  * store relies on, the prepared-statement cache, nested transactions and
- * error text; nested levels are savepoints (store/tx.c).
+ * error text (double-quoted string literals off: "x" is only ever a name);
+ * nested levels are savepoints (store/tx.c).
  *
  * The cache maps (schema, statement code) to a statement prepared once with
  * SQLITE_PREPARE_PERSISTENT; hot paths look it up in an open-addressing
@@ -179,6 +180,14 @@ int daoc__sqlite_open(daoc__store **out, const char *path, char **msg)
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
     rc = sqlite3_open_v2(path, &q->db, flags, NULL);
     if (rc != SQLITE_OK) {
+        rc = daoc__sq_error(q, rc, msg);
+        goto fail;
+    }
+    /* "b" names a column and nothing else: without these, SQLite takes a
+     * double-quoted name it cannot resolve (a column an older table lacks)
+     * for the string 'b' and answers with wrong data instead of an error */
+    if ((rc = sqlite3_db_config(q->db, SQLITE_DBCONFIG_DQS_DML, 0, (int *)NULL)) != SQLITE_OK ||
+        (rc = sqlite3_db_config(q->db, SQLITE_DBCONFIG_DQS_DDL, 0, (int *)NULL)) != SQLITE_OK) {
         rc = daoc__sq_error(q, rc, msg);
         goto fail;
     }

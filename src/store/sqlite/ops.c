@@ -115,7 +115,9 @@ static int sq_ensure_table(daoc__store *st, const daoc__schema *s, char **msg)
         daoc__buf_free(&b);
         return DAOC_ENOMEM;
     }
-    int rc = daoc__sq_exec(q, b.data, msg);
+    int rc = daoc__sq_shape_check(q, s, msg); /* an existing table must fit s (shape.c) */
+    if (rc == DAOC_OK)
+        rc = daoc__sq_exec(q, b.data, msg);
     daoc__buf_free(&b);
     if (rc == DAOC_OK && s->workspaceable)
         rc = ws_upgrade(q, s, msg);

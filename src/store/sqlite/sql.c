@@ -493,3 +493,8 @@ void daoc__sq_ddl(daoc__buf *b, const daoc__schema *s)
             index_stmt(b, t, col_name(f));
     }
 }
+
+const char *daoc__sq_col_type(const daoc__field *f)
+{
+    return sql_type(f);
+}

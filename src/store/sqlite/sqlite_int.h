@@ -4,7 +4,8 @@
  * Files: open.c (handle, pragmas, transactions, statement cache, error
  * text), sql.c (SQL text of every statement and the DDL), rowio.c (binding
  * entity values, building entity-shaped rows), ops.c (the vtable members),
- * viol.c (constraint errors -> daoc__violation).
+ * viol.c (constraint errors -> daoc__violation), shape.c (does an
+ * existing table fit its schema).
  *
  * Parameter layout.  Every statement of a schema numbers its parameters the
  * same way, so one binder serves them all (ncol = stored columns):
@@ -132,6 +133,14 @@ void daoc__sq_ws_index_ddl(daoc__buf *b, const daoc__schema *s);
 /* The primary-key field a foreign field stores (recursing through foreign
  * primary keys), or NULL. */
 const daoc__field *daoc__sq_ref_pk(const daoc__field *f);
+/* The column type daoc__sq_ddl writes for stored field f. */
+const char *daoc__sq_col_type(const daoc__field *f);
+
+/* ---- shape.c ---- */
+/* Checks that the existing table of s (if any) has a column of a compatible
+ * type for each of s's stored fields (store/shape.h); DAOC_ESCHEMA with
+ * *msg naming what differs.  Runs before the DDL. */
+int daoc__sq_shape_check(daoc__sqlite *q, const daoc__schema *s, char **msg);
 
 /* ---- rowio.c ---- */
 /* Binds value v of field f to parameter idx.  JSON text goes to the scratch
