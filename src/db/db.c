@@ -137,9 +137,11 @@ int daoc__db_add_entity(daoc_db *db, const daoc_value *def, const char *plugin, 
                                 : db->store->ops->attach_table(db->store, s, &msg);
     if (rc != DAOC_OK) {
         if (rc != DAOC_ENOMEM) {
-            char *m = daoc__asprintf("cannot create the table of '%s': %s", s->name,
+            char *m = daoc__asprintf("cannot %s the table of '%s': %s",
+                                     db->cfg->create_tables ? "create" : "use", s->name,
                                      msg ? msg : daoc_strerror(rc));
-            int erc = daoc__db_set_err(err, "store error", m);
+            /* a table that does not fit its entity is a schema matter */
+            int erc = daoc__db_set_err(err, rc == DAOC_ESCHEMA ? "schema error" : "store error", m);
             if (erc != DAOC_OK)
                 rc = erc;
         }

@@ -88,7 +88,7 @@ static void column(daoc__buf *b, const daoc__schema *s, const daoc__shape_cols *
 }
 
 int daoc__shape_check(const daoc__schema *s, const daoc__shape_cols *found,
-                      const daoc__shape_hooks *h, char **msg)
+                      const daoc__shape_hooks *h, bool upgrade, char **msg)
 {
     if (found->text.failed)
         return DAOC_ENOMEM;
@@ -112,7 +112,7 @@ int daoc__shape_check(const daoc__schema *s, const daoc__shape_cols *found,
     if (s->ncache_key > 1)
         column(&b, s, found, h, "cache_key", h->cache_key_type, "composite cache_key", true);
     if (s->workspaceable)
-        column(&b, s, found, h, "ws_id", h->ws_type, "workspaceable", false);
+        column(&b, s, found, h, "ws_id", h->ws_type, "workspaceable", !upgrade);
     if (b.failed) {
         daoc__buf_free(&b);
         return DAOC_ENOMEM;

@@ -44,13 +44,14 @@ typedef struct daoc__shape_hooks {
 /* Compares the table of s, described by `found`, with what s needs: every
  * stored field's column, "ttl" (ttl schemas) and "cache_key" (composite
  * cache keys) must be there with a compatible type; "ws_id" must have one
- * when it is there (a table from before workspaces gets it by the store's
- * upgrade, store.h).  Columns s does not use are allowed.  found->n == 0
+ * when it is there, and must be there unless `upgrade` (ensure_table: a
+ * table from before workspaces gets it by the store's upgrade, store.h;
+ * attach_table changes nothing, so it must be there).  Columns s does not use are allowed.  found->n == 0
  * means there is no table yet: DAOC_OK.  A mismatch is DAOC_ESCHEMA with
  * *msg = "table 'T' does not match entity 'E': column 'b' (field 'b') is
  * missing; column 'a' has type TEXT, entity 'E' field 'a' needs INTEGER"
  * (every difference, "; " between them); else DAOC_OK or DAOC_ENOMEM. */
 int daoc__shape_check(const daoc__schema *s, const daoc__shape_cols *found,
-                      const daoc__shape_hooks *h, char **msg);
+                      const daoc__shape_hooks *h, bool upgrade, char **msg);
 
 #endif

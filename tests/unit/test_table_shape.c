@@ -118,6 +118,10 @@ static bool write_plugin(const char *fields)
     return fclose(f) == 0;
 }
 
+/* create_tables for the next opens: "on" creates missing tables first,
+ * "off" serves the tables as they are (both check that they fit). */
+static const char *g_create = "on";
+
 /* daoc_db_open on the test database with plugin shapetest. */
 static int open_with(const char *fields, daoc_db **db, daoc_error **err)
 {
@@ -136,6 +140,8 @@ static int open_with(const char *fields, daoc_db **db, daoc_error **err)
         rc = daoc_config_set(cfg, "lua_package_path", lpath, why, sizeof why);
     if (rc == DAOC_OK && !on_pg())
         rc = daoc_config_set(cfg, "sqlite_path", g_db_path, why, sizeof why);
+    if (rc == DAOC_OK)
+        rc = daoc_config_set(cfg, "create_tables", g_create, why, sizeof why);
     if (rc == DAOC_OK)
         rc = daoc_db_open(db, cfg, err);
     daoc_config_free(cfg);
@@ -236,7 +242,13 @@ TEST(a_field_added_to_an_existing_table_fails_the_open)
     open_fails(V1 ", { k = { type = \"foreign\", reference = \"consumers\" } }",
                "table 'shape_t' does not match entity 'shape_t': column 'k_id' (field 'k') is "
                "missing");
+    /* served as it is (create_tables off): the same check, nothing altered */
+    g_create = "off";
+    open_fails(V1 ", { b = { type = \"integer\" } }",
+               "cannot use the table of 'shape_t': table 'shape_t' does not match entity "
+               "'shape_t': column 'b' (field 'b') is missing");
     reopens_with_data();
+    g_create = "on";
     ASSERT_TRUE(!on_pg() || fresh("added"));
 }
 

@@ -135,7 +135,7 @@ static int ensure_table_on(daoc__store *st, const daoc__schema *s, char **msg)
     }
     int rc = daoc__pg_exec(q, b.data, msg);
     if (rc == DAOC_OK)
-        rc = daoc__pg_shape_check(q, s, msg); /* an existing table must fit s (shape.c) */
+        rc = daoc__pg_shape_check(q, s, true, msg); /* an existing table must fit s (shape.c) */
     if (rc == DAOC_OK)
         rc = daoc__pg_exec(q, b.data + ddl, msg);
     daoc__buf_free(&b);
@@ -468,10 +468,23 @@ static int truncate_on(daoc__store *st, const daoc__schema *s, char **msg)
 /* ---- the members: a connection for the duration of each ----------------------- */
 
 
+static int attach_on(daoc__pg *q, const daoc__schema *s, char **msg)
+{
+    int rc = daoc__pg_shape_check(q, s, false, msg); /* the table as it is must fit s */
+    return rc == DAOC_OK ? daoc__registry_attach(&q->reg, s) : rc;
+}
+
 static int pg_attach_table(daoc__store *st, const daoc__schema *s, char **msg)
 {
+    daoc__pg *q = (daoc__pg *)st;
+    int rc;
     clear_msg(msg);
-    return daoc__registry_attach(&((daoc__pg *)st)->reg, s);
+    if (!s)
+        return DAOC_EINVAL;
+    if (daoc__registry_has(&q->reg, s))
+        return DAOC_OK;
+    ON_CONN(q, false, msg, attach_on(q, s, msg));
+    return rc;
 }
 
 static int pg_ensure_table(daoc__store *st, const daoc__schema *s, char **msg)

@@ -287,7 +287,7 @@ const char *daoc__pg_col_type(const daoc__field *f);
  * any) has a column of a compatible type for each of s's stored fields
  * (store/shape.h); DAOC_ESCHEMA with *msg naming what differs.  Runs
  * before the DDL, under its lock. */
-int daoc__pg_shape_check(daoc__pg *q, const daoc__schema *s, char **msg);
+int daoc__pg_shape_check(daoc__pg *q, const daoc__schema *s, bool upgrade, char **msg);
 
 /* ---- text.c ---- */
 /* Appends v as PostgreSQL text for a value of field f (f NULL: plain

@@ -87,7 +87,7 @@ static const daoc__shape_hooks hooks = {
     .nocase = false,
 };
 
-int daoc__pg_shape_check(daoc__pg *q, const daoc__schema *s, char **msg)
+int daoc__pg_shape_check(daoc__pg *q, const daoc__schema *s, bool upgrade, char **msg)
 {
     const char *p[1] = {daoc__pg_table(s)};
     PGresult *r = NULL;
@@ -105,7 +105,7 @@ int daoc__pg_shape_check(daoc__pg *q, const daoc__schema *s, char **msg)
     for (int i = 0; i < PQntuples(r); i++)
         daoc__shape_add(&cols, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1));
     PQclear(r);
-    rc = daoc__shape_check(s, &cols, &hooks, msg);
+    rc = daoc__shape_check(s, &cols, &hooks, upgrade, msg);
     daoc__shape_cols_free(&cols);
     return rc;
 }

@@ -97,8 +97,12 @@ static int ws_upgrade(daoc__sqlite *q, const daoc__schema *s, char **msg)
 
 static int sq_attach_table(daoc__store *st, const daoc__schema *s, char **msg)
 {
+    daoc__sqlite *q = (daoc__sqlite *)st;
     clear_msg(msg);
-    return daoc__registry_attach(&((daoc__sqlite *)st)->reg, s);
+    if (s && daoc__registry_has(&q->reg, s))
+        return DAOC_OK;
+    int rc = s ? daoc__sq_shape_check(q, s, false, msg) : DAOC_EINVAL; /* as it is must fit */
+    return rc == DAOC_OK ? daoc__registry_attach(&q->reg, s) : rc;
 }
 
 static int sq_ensure_table(daoc__store *st, const daoc__schema *s, char **msg)
@@ -115,7 +119,7 @@ static int sq_ensure_table(daoc__store *st, const daoc__schema *s, char **msg)
         daoc__buf_free(&b);
         return DAOC_ENOMEM;
     }
-    int rc = daoc__sq_shape_check(q, s, msg); /* an existing table must fit s (shape.c) */
+    int rc = daoc__sq_shape_check(q, s, true, msg); /* an existing table must fit s (shape.c) */
     if (rc == DAOC_OK)
         rc = daoc__sq_exec(q, b.data, msg);
     daoc__buf_free(&b);

@@ -44,7 +44,7 @@ static const daoc__shape_hooks hooks = {
     .nocase = true,
 };
 
-int daoc__sq_shape_check(daoc__sqlite *q, const daoc__schema *s, char **msg)
+int daoc__sq_shape_check(daoc__sqlite *q, const daoc__schema *s, bool upgrade, char **msg)
 {
     sqlite3_stmt *st = NULL;
     int src =
@@ -63,7 +63,7 @@ int daoc__sq_shape_check(daoc__sqlite *q, const daoc__schema *s, char **msg)
         src = SQLITE_OK;
     }
     int rc =
-        src == SQLITE_DONE ? daoc__shape_check(s, &cols, &hooks, msg) : daoc__sq_error(q, src, msg);
+        src == SQLITE_DONE ? daoc__shape_check(s, &cols, &hooks, upgrade, msg) : daoc__sq_error(q, src, msg);
     sqlite3_finalize(st);
     daoc__shape_cols_free(&cols);
     return rc;

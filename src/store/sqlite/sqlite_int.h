@@ -140,7 +140,7 @@ const char *daoc__sq_col_type(const daoc__field *f);
 /* Checks that the existing table of s (if any) has a column of a compatible
  * type for each of s's stored fields (store/shape.h); DAOC_ESCHEMA with
  * *msg naming what differs.  Runs before the DDL. */
-int daoc__sq_shape_check(daoc__sqlite *q, const daoc__schema *s, char **msg);
+int daoc__sq_shape_check(daoc__sqlite *q, const daoc__schema *s, bool upgrade, char **msg);
 
 /* ---- rowio.c ---- */
 /* Binds value v of field f to parameter idx.  JSON text goes to the scratch
