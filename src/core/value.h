@@ -45,6 +45,9 @@ typedef struct daoc__kv {
     daoc_value *val;
     bool borrowed; /* key is interned (daoc__key_intern): never freed, shared by copies */
 } daoc__kv;
+/* qsort comparator over pointers to daoc__kv: keys bytewise, a shorter
+ * prefix first (value.c; equality and Penlight's rendering sort by it). */
+int daoc__kv_cmp(const void *a, const void *b);
 
 /* flags */
 #define DAOC__VF_SET 0x01     /* array produced for a `set` field (informational) */

@@ -1,7 +1,11 @@
 /*
- * kongdb.h -- shared between kongdb.c (the `kong` table, DAO objects,
- * kong.log, error tables), kongdb_methods.c (the CRUD methods and their
- * argument checks) and kongdb_iter.c (page, each and their _for_ forms).
+ * kongdb.h -- shared between the files of the `kong` table: kongdb.c (the
+ * table, DAO objects, method upvalues), kongdb_args.c (argument checks and
+ * conversion), kongdb_results.c (pushing rows, err_t tables and their
+ * metatables), kongdb_schema.c (the object's schema description),
+ * kongdb_custom.c (custom DAO modules), kongdb_log.c (kong.log),
+ * kongdb_methods.c (the CRUD methods) and kongdb_iter.c (page, each and
+ * their _for_ forms).
  *
  * Every DAO method is a C closure with the upvalues
  *   1  struct daoc__lua *   (light userdata)
@@ -58,6 +62,23 @@ void daoc__kdb_push_err_t(lua_State *L, struct daoc__lua *ls, const daoc_dao *da
  * stack (kongdb_methods.c / kongdb_iter.c). */
 void daoc__kdb_add_methods(lua_State *L, struct daoc__lua *ls, daoc_dao *dao);
 void daoc__kdb_add_iter_methods(lua_State *L, struct daoc__lua *ls, daoc_dao *dao);
+
+/* The name of the strategy behind dao ("sqlite" or "postgres"). */
+const char *daoc__kdb_strategy_name(const daoc_dao *dao);
+
+/* Registers the err_t and set metatables in the registry (once per state,
+ * before any result is pushed). */
+void daoc__kdb_init_metatables(lua_State *L);
+
+/* Pushes the read-only description of schema s (a DAO object's `schema`). */
+void daoc__kdb_push_schema(lua_State *L, struct daoc__lua *ls, const daoc__schema *s);
+
+/* Copies the functions of dao's custom DAO module (`dao = "..."`) onto the
+ * object at the top of the stack; a module that fails to load is logged. */
+void daoc__kdb_apply_custom_dao(lua_State *L, struct daoc__lua *ls, const daoc_dao *dao);
+
+/* Pushes the kong.log table (callable, with one function per level). */
+void daoc__kdb_push_log(lua_State *L, struct daoc__lua *ls);
 
 /* Pushes a method closure with the standard upvalues. */
 void daoc__kdb_push_method(lua_State *L, lua_CFunction fn, struct daoc__lua *ls, daoc_dao *dao,

@@ -1,0 +1,43 @@
+/*
+ * kongdb_custom.c -- custom DAO modules (a definition's `dao = "..."`): the
+ * module is required through the global require and its functions are
+ * copied onto the DAO object over the generated ones, as Kong does.  A
+ * module that fails to load is logged and leaves the generated methods.
+ */
+#include "db/db.h"
+#include "lua/kongdb.h"
+
+/* Copies the functions of the custom DAO module (`dao = "..."`) onto the
+ * object at the top of the stack, as Kong does.  Uses the global require;
+ * a failure is logged and leaves the generated methods. */
+void daoc__kdb_apply_custom_dao(lua_State *L, struct daoc__lua *ls, const daoc_dao *dao)
+{
+    const char *mod = dao->schema->dao_module;
+    if (!mod)
+        return;
+    lua_getglobal(L, "require");
+    if (!lua_isfunction(L, -1)) {
+        lua_pop(L, 1);
+        return;
+    }
+    lua_pushstring(L, mod);
+    if (lua_pcall(L, 1, 1, 0) != 0) {
+        daoc__db_log(ls->db, DAOC_LOG_WARN, "custom DAO module '%s' of '%s' not loaded: %s", mod,
+                     dao->schema->name, lua_tostring(L, -1));
+        lua_pop(L, 1);
+        return;
+    }
+    if (lua_istable(L, -1)) {
+        lua_pushnil(L);
+        while (lua_next(L, -2)) {
+            if (lua_type(L, -2) == LUA_TSTRING) {
+                lua_pushvalue(L, -2);
+                lua_insert(L, -2);
+                lua_rawset(L, -5);
+            } else {
+                lua_pop(L, 1);
+            }
+        }
+    }
+    lua_pop(L, 1);
+}
