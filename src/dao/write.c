@@ -554,9 +554,11 @@ fail:
     return rc;
 }
 
-int daoc__dao_delete_key(daoc_dao *dao, long field, const daoc_value *key,
-                         const daoc_value *opts, daoc_error **err)
+int daoc__dao_delete_ex(daoc_dao *dao, long field, const daoc_value *key,
+                        const daoc_value *opts, daoc_value **old, daoc_error **err)
 {
+    if (old)
+        *old = NULL;
     int rc = daoc__dao_check_by_opts(dao, field, opts, err);
     if (rc == DAOC_OK)
         rc = daoc__dao_check_key(dao, field, key, err);
@@ -567,14 +569,24 @@ int daoc__dao_delete_key(daoc_dao *dao, long field, const daoc_value *key,
     if (rc != DAOC_OK)
         return rc;
     daoc__key k = {field, key};
-    daoc__read_opts ro = {o.skip_ttl, false, daoc__dao_ws(&o)};
+    daoc__read_opts ro = {o.skip_ttl, o.show_ws_id, daoc__dao_ws(&o)};
     daoc__violation viol = {0, -1, NULL, NULL};
-    bool deleted = false;
+    daoc_value *row = NULL;
     char *msg = NULL;
-    rc = dao->store->ops->delete(dao->store, dao->schema, &k, &ro, &deleted, &viol, &msg);
+    rc = dao->store->ops->delete(dao->store, dao->schema, &k, &ro, &row, &viol, &msg);
     if (rc != DAOC_OK)
         return daoc__dao_store_fail(dao, err, rc, &viol, NULL, msg);
-    return DAOC_OK;
+    if (!row || !old) { /* not found is a success, as in Kong */
+        daoc_value_free(row);
+        return DAOC_OK;
+    }
+    return finish_row(dao, row, &o, old);
+}
+
+int daoc__dao_delete_key(daoc_dao *dao, long field, const daoc_value *key,
+                         const daoc_value *opts, daoc_error **err)
+{
+    return daoc__dao_delete_ex(dao, field, key, opts, NULL, err);
 }
 
 int daoc__dao_truncate(daoc_dao *dao, daoc_error **err)
@@ -643,7 +655,7 @@ int daoc_dao_upsert_by(daoc_dao *dao, const char *field, const daoc_value *value
 int daoc_dao_delete(daoc_dao *dao, const daoc_value *pk, const daoc_value *opts,
                     daoc_error **err)
 {
-    return daoc__dao_delete_key(dao, -1, pk, opts, err);
+    return daoc__dao_delete_ex(dao, -1, pk, opts, NULL, err);
 }
 
 int daoc_dao_delete_by(daoc_dao *dao, const char *field, const daoc_value *value,
@@ -652,5 +664,5 @@ int daoc_dao_delete_by(daoc_dao *dao, const char *field, const daoc_value *value
     long f = by_index(dao, field);
     if (f < 0)
         return DAOC_EINVAL;
-    return daoc__dao_delete_key(dao, f, value, opts, err);
+    return daoc__dao_delete_ex(dao, f, value, opts, NULL, err);
 }
