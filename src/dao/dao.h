@@ -2,7 +2,8 @@
  * dao.h -- the generated DAO of one entity (kong/db/dao/init.lua): argument
  * and option checks, the insert/update/upsert/delete pipelines, paging with
  * offset tokens, cache keys and Kong's error objects.  The public daoc_dao_*
- * functions in daoc.h are implemented on top of these.
+ * functions in daoc.h are implemented on top of these.  The steps the write
+ * pipelines (write_*.c, resolve_foreign.c) share are in write_internal.h.
  */
 #ifndef DAOC_DAO_DAO_H
 #define DAOC_DAO_DAO_H
