@@ -34,13 +34,12 @@ int daoc__dao_delete_ex(daoc_dao *dao, long field, const daoc_value *key, const 
     daoc__violation viol = {0, -1, NULL, NULL};
     daoc_value *row = NULL;
     char *msg = NULL;
-    rc = dao->store->ops->delete (dao->store, dao->schema, &k, &ro, &row, &viol, &msg);
+    /* the store returns the row only when the caller wants it */
+    rc = dao->store->ops->delete (dao->store, dao->schema, &k, &ro, old ? &row : NULL, &viol, &msg);
     if (rc != DAOC_OK)
         return daoc__dao_store_fail(dao, err, rc, &viol, NULL, msg);
-    if (!row || !old) { /* not found is a success, as in Kong */
-        daoc_value_free(row);
+    if (!row) /* not found is a success, as in Kong */
         return DAOC_OK;
-    }
     return daoc__dao_finish_row(dao, row, &o, old);
 }
 

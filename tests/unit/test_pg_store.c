@@ -1085,6 +1085,13 @@ TEST(delete_returns_the_row_select_saw)
     delete_gives_selected(st, S_pins, U3);
     if (t_failed_now)
         return;
+    /* row NULL: the row is not wanted, still deleted */
+    ASSERT_INT(insj(st, S_owners, "{'id':'" U4 "','name':'n'}", NULL), DAOC_OK);
+    k = J("{'id':'" U4 "'}");
+    key.key = k;
+    ASSERT_INT(st->ops->delete(st, S_owners, &key, NULL, NULL, &viol, &msg), DAOC_OK);
+    ASSERT_NULL(sel(st, S_owners, U4));
+    daoc_value_free(k);
     delete_gives_selected(st, S_owners, U1);
     if (t_failed_now)
         return;

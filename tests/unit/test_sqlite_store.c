@@ -1439,5 +1439,12 @@ TEST(delete_returns_the_row_select_saw)
         daoc_value_free(k);
         daoc_value_free(before);
     }
+    /* row NULL: the row is not wanted, still deleted */
+    ASSERT_INT(ins(st, S_services, "{\"id\": " U("02") ", \"name\": \"b\"}", NULL), DAOC_OK);
+    daoc_value *k2 = J("{\"id\": " U("02") "}");
+    daoc__key key2 = {-1, k2};
+    ASSERT_INT(st->ops->delete (st, S_services, &key2, NULL, NULL, &viol, &msg), DAOC_OK);
+    ASSERT_NULL(sel(st, S_services, -1, "{\"id\": " U("02") "}", false));
+    daoc_value_free(k2);
     close_store(st);
 }

@@ -408,11 +408,13 @@ static int delete_on(daoc__store *st, const daoc__schema *s, const daoc__key *ke
     daoc__pg *q = (daoc__pg *)st;
     bool skip = o && o->skip_ttl;
     pg_stmt *stmt;
-    *row = NULL;
+    if (row)
+        *row = NULL;
     clear_msg(msg);
     const char *ws = o && s->workspaceable ? o->ws_id : NULL;
-    bool show = o && o->show_ws_id && s->workspaceable;
-    unsigned v = (skip ? PG_V_SKIP_TTL : 0) | (ws ? PG_V_WS : 0) | (show ? PG_V_SHOW_WS : 0);
+    bool show = row && o && o->show_ws_id && s->workspaceable;
+    unsigned v = (skip ? PG_V_SKIP_TTL : 0) | (ws ? PG_V_WS : 0) | (show ? PG_V_SHOW_WS : 0) |
+                 (row ? PG_V_RETURNING : 0); /* row NULL: not wanted */
     int rc = daoc__pg_stmt(q, s, daoc__pg_code(PG_OP_DELETE, key->field, v), &stmt, msg);
     if (rc != DAOC_OK)
         return rc;
@@ -560,7 +562,8 @@ static int pg_delete(daoc__store *st, const daoc__schema *s, const daoc__key *ke
                      char **msg)
 {
     int rc;
-    *row = NULL;
+    if (row)
+        *row = NULL;
     clear_msg(msg);
     ON_CONN((daoc__pg *)st, false, msg, delete_on(st, s, key, o, row, viol, msg));
     return rc;

@@ -425,10 +425,14 @@ static int sq_delete(daoc__store *st, const daoc__schema *s, const daoc__key *ke
     daoc__sqlite *q = (daoc__sqlite *)st;
     bool skip = o && o->skip_ttl;
     sqlite3_stmt *stmt;
+    daoc_value *none = NULL;
+    if (!row) /* not wanted: no RETURNING */
+        row = &none;
     *row = NULL;
     clear_msg(msg);
     const char *ws = o && s->workspaceable ? o->ws_id : NULL;
-    unsigned v = (skip ? SQ_V_SKIP_TTL : 0) | (ws ? SQ_V_WS : 0);
+    unsigned v = (skip ? SQ_V_SKIP_TTL : 0) | (ws ? SQ_V_WS : 0) |
+                 (row != &none ? SQ_V_RETURNING : 0);
     int rc = daoc__sq_stmt(q, s, daoc__sq_code(SQ_OP_DELETE, key->field, v), &stmt, msg);
     if (rc != DAOC_OK)
         return rc;

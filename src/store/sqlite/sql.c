@@ -356,7 +356,7 @@ void daoc__sq_sql(daoc__buf *b, const daoc__schema *s, uint32_t code,
         daoc__buf_puts(b, " RETURNING ");
         select_list(b, s);
         break;
-    case SQ_OP_DELETE: /* the deleted row comes back as select reads it */
+    case SQ_OP_DELETE:
         daoc__buf_puts(b, "DELETE FROM ");
         ident(b, t);
         daoc__buf_puts(b, " WHERE ");
@@ -365,8 +365,10 @@ void daoc__sq_sql(daoc__buf *b, const daoc__schema *s, uint32_t code,
             ttl_filter(b, ncol);
         if (s->workspaceable && (v & SQ_V_WS))
             ws_cond(b, ncol);
-        daoc__buf_puts(b, " RETURNING ");
-        select_list(b, s);
+        if (v & SQ_V_RETURNING) { /* the deleted row, as select reads it */
+            daoc__buf_puts(b, " RETURNING ");
+            select_list(b, s);
+        }
         break;
     case SQ_OP_PAGE:
         page_sql(b, s, field, v, ncol);
