@@ -2,7 +2,7 @@
  * dao.c -- the lifetime of a DAO (one per entity) and the small helpers the
  * read and write pipelines share: row_to_entity and primary-key extraction.
  *
- * It holds no pipeline logic (read.c, write.c) and builds no messages
+ * It holds no pipeline logic (read.c, write_*.c) and builds no messages
  * (errors.c).  A DAO borrows its store and its owning db; it owns its
  * compiled schema and the list of child entities that reference it.
  */

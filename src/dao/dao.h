@@ -2,7 +2,8 @@
  * dao.h -- the generated DAO of one entity (kong/db/dao/init.lua): argument
  * and option checks, the insert/update/upsert/delete pipelines, paging with
  * offset tokens, cache keys and Kong's error objects.  The public daoc_dao_*
- * functions in daoc.h are implemented on top of these.
+ * functions in daoc.h are implemented on top of these.  The steps the write
+ * pipelines (write_*.c, resolve_foreign.c) share are in write_internal.h.
  */
 #ifndef DAOC_DAO_DAO_H
 #define DAOC_DAO_DAO_H
@@ -129,6 +130,15 @@ int daoc__dao_upsert_key(daoc_dao *dao, long field, const daoc_value *key,
                          daoc_error **err);
 int daoc__dao_delete_key(daoc_dao *dao, long field, const daoc_value *key,
                          const daoc_value *opts, daoc_error **err);
+/* delete_key that also reports the deleted row (Kong's old_entity, for
+ * events and cache invalidation): *old (old may be NULL: not wanted)
+ * receives the row as select with the same options would have returned it
+ * just before (row_to_entity, nulls, show_ws_id), taken from the store's
+ * DELETE ... RETURNING, or NULL when no row matched (still DAOC_OK).  A
+ * cascade reports the parent only; a refused delete (restrict) deletes
+ * nothing and reports nothing.  daoc_dao_delete / _by use this. */
+int daoc__dao_delete_ex(daoc_dao *dao, long field, const daoc_value *key,
+                        const daoc_value *opts, daoc_value **old, daoc_error **err);
 
 /* truncate(): every row of the entity and of the entities referencing it
  * (Kong's TRUNCATE ... CASCADE). */

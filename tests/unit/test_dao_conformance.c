@@ -1721,3 +1721,190 @@ TEST(big_immutable_array_compared_as_multiset)
     daoc_value_free(in);
     daoc_db_close(db);
 }
+
+/* ---- delete reports the deleted row (daoc__dao_delete_ex) ------------------- */
+
+/* select(key, optjson) then delete_ex(key, optjson): the reported row is the
+ * selected one, byte for byte once encoded ("ttl" is compared apart: it
+ * may tick between the two statements); afterwards the row is gone and a
+ * second delete reports nothing.  field < 0: by primary key.  Sets
+ * t_failed_now on failure (CHECK_DEL stops the calling test). */
+static void delete_reports_selected(daoc_db *db, const char *entity, long field,
+                                   const daoc_value *key, const char *optjson)
+{
+    daoc_dao *dao = daoc_db_dao(db, entity);
+    daoc_value *opts = optjson ? J(optjson) : NULL, *before = NULL, *old = NULL, *after = NULL;
+    daoc_error *err = NULL;
+    ASSERT_INT(daoc__dao_select_key(dao, field, key, opts, &before, &err), DAOC_OK);
+    ASSERT_NOT_NULL(before);
+    ASSERT_INT(daoc__dao_delete_ex(dao, field, key, opts, &old, &err), DAOC_OK);
+    ASSERT_NULL(err);
+    ASSERT_NOT_NULL(old);
+    const daoc_value *bt = daoc_obj_get(before, "ttl"), *ot = daoc_obj_get(old, "ttl");
+    ASSERT_TRUE((bt == NULL) == (ot == NULL));
+    if (bt && daoc_value_type(bt) == DAOC_TINT) {
+        int64_t d = daoc_value_int(bt) - daoc_value_int(ot);
+        ASSERT_TRUE(d >= 0 && d <= 1);
+        ASSERT_INT(daoc_obj_set(old, "ttl", daoc_value_copy(bt)), DAOC_OK);
+    }
+    char *bj = enc(before), *oj = enc(old);
+    int same = strcmp(bj, oj) == 0;
+    if (!same)
+        fprintf(stderr, "    selected %s\n    deleted  %s\n", bj, oj);
+    daoc_free(bj);
+    daoc_free(oj);
+    ASSERT_TRUE(same);
+    ASSERT_INT(daoc__dao_select_key(dao, field, key, opts, &after, &err), DAOC_OK);
+    ASSERT_NULL(after);
+    daoc_value_free(old);
+    daoc_value *sentinel = J("{}");
+    old = sentinel; /* must be reset */
+    ASSERT_INT(daoc__dao_delete_ex(dao, field, key, opts, &old, &err), DAOC_OK);
+    daoc_value_free(sentinel);
+    ASSERT_NULL(old);
+    ASSERT_NULL(err);
+    daoc_value_free(before);
+    daoc_value_free(opts);
+}
+
+#define CHECK_DEL(...)                                                                             \
+    do {                                                                                           \
+        delete_reports_selected(__VA_ARGS__);                                                      \
+        if (t_failed_now)                                                                          \
+            return;                                                                                \
+    } while (0)
+
+TEST(delete_reports_the_deleted_row)
+{
+    OPEN(db);
+    /* sets, arrays, records, timestamps, defaults, nulls */
+    daoc_value *e = ins(db, "items",
+                        "{'name':'i1','note':'n','code':'c','hosts':['b','a'],"
+                        "'conf':{'b':7},'tags':['t2','t1']}");
+    ASSERT_NOT_NULL(e);
+    daoc_value *pk = pk_of(e);
+    CHECK_DEL(db, "items", -1, pk, NULL);
+    daoc_value_free(pk);
+    daoc_value_free(e);
+    e = ins(db, "items", "{'name':'i2','conf':{}}");
+    ASSERT_NOT_NULL(e);
+    pk = pk_of(e);
+    CHECK_DEL(db, "items", -1, pk, "{'nulls':true}");
+    daoc_value_free(pk);
+    daoc_value_free(e);
+    /* by a unique field */
+    e = ins(db, "items", "{'name':'i3','hosts':[]}");
+    ASSERT_NOT_NULL(e);
+    daoc_value *name = J("'i3'");
+    long f = daoc__schema_field_index(daoc_db_dao(db, "items")->schema, "name", 4);
+    CHECK_DEL(db, "items", f, name, NULL);
+    daoc_value_free(name);
+    daoc_value_free(e);
+
+    /* a foreign key (and a missing one) */
+    daoc_value *p = ins(db, "parents", "{'name':'p','tags':['x']}");
+    ASSERT_NOT_NULL(p);
+    char j[200];
+    snprintf(j, sizeof j, "{'parent':{'id':'%s'},'label':'k'}", sget(p, "id"));
+    daoc_value *k = ins(db, "kids_n", j), *k2 = ins(db, "kids_n", "{'label':'none'}");
+    ASSERT_NOT_NULL(k);
+    ASSERT_NOT_NULL(k2);
+    pk = pk_of(k);
+    CHECK_DEL(db, "kids_n", -1, pk, NULL);
+    daoc_value_free(pk);
+    pk = pk_of(k2);
+    CHECK_DEL(db, "kids_n", -1, pk, "{'nulls':true}");
+    daoc_value_free(pk);
+    daoc_value_free(k);
+    daoc_value_free(k2);
+
+    /* ttl rows report their remaining ttl */
+    daoc_value *in = J("{}"), *topts = J("{'ttl':100}"), *tok = NULL;
+    daoc_error *err = NULL;
+    ASSERT_INT(daoc_dao_insert(daoc_db_dao(db, "tokens"), in, topts, &tok, &err), DAOC_OK);
+    pk = pk_of(tok);
+    CHECK_DEL(db, "tokens", -1, pk, NULL);
+    daoc_value_free(pk);
+    daoc_value_free(tok);
+    daoc_value_free(topts);
+    daoc_value_free(in);
+
+    /* workspaces: show_ws_id shows the row's workspace */
+    daoc_value *w = ins(db, "wparents", "{'name':'w','code':'c1'}");
+    ASSERT_NOT_NULL(w);
+    pk = pk_of(w);
+    CHECK_DEL(db, "wparents", -1, pk, "{'show_ws_id':true}");
+    daoc_value_free(pk);
+    daoc_value_free(w);
+
+    /* a missing row: success, nothing reported */
+    pk = pk_of(p);
+    ASSERT_INT(daoc_obj_set(pk, "id", daoc_str("6a0c2a4e-7b29-4f35-9b57-27b1b3a5d0cc")), DAOC_OK);
+    daoc_value *sentinel = J("{}"), *old = sentinel;
+    ASSERT_INT(daoc__dao_delete_ex(daoc_db_dao(db, "parents"), -1, pk, NULL, &old, &err), DAOC_OK);
+    daoc_value_free(sentinel);
+    ASSERT_NULL(old);
+    ASSERT_NULL(err);
+    /* old may be NULL: the row is not wanted */
+    daoc_value_free(pk);
+    pk = pk_of(p);
+    ASSERT_INT(daoc__dao_delete_ex(daoc_db_dao(db, "parents"), -1, pk, NULL, NULL, &err), DAOC_OK);
+    ASSERT_INT(count_rows(db, "parents", NULL), 0);
+    daoc_value_free(pk);
+    daoc_value_free(p);
+    daoc_db_close(db);
+}
+
+TEST(delete_report_of_refused_and_cascading_deletes)
+{
+    OPEN(db);
+    daoc_dao *parents = daoc_db_dao(db, "parents");
+    daoc_value *p = ins(db, "parents", "{'name':'p'}"), *q = ins(db, "parents", "{'name':'q'}");
+    ASSERT_NOT_NULL(p);
+    ASSERT_NOT_NULL(q);
+    char j[200];
+    snprintf(j, sizeof j, "{'parent':{'id':'%s'},'label':'k'}", sget(p, "id"));
+    daoc_value *k = ins(db, "kids_r", j);
+    ASSERT_NOT_NULL(k);
+    /* restrict: refused, nothing reported, nothing changed */
+    daoc_value *pk = pk_of(p), *sentinel = J("{}"), *old = sentinel, *before = NULL, *after = NULL;
+    daoc_error *err = NULL;
+    ASSERT_INT(daoc_dao_select(parents, pk, NULL, &before, &err), DAOC_OK);
+    int rc = daoc__dao_delete_ex(parents, -1, pk, NULL, &old, &err);
+    ASSERT_ERR(rc, err, DAOC_ERR_FOREIGN_KEY_VIOLATION,
+               "an existing 'kids_r' entity references this 'parents' entity");
+    daoc_error_free(err);
+    err = NULL;
+    daoc_value_free(sentinel);
+    ASSERT_NULL(old);
+    ASSERT_INT(daoc_dao_select(parents, pk, NULL, &after, &err), DAOC_OK);
+    ASSERT_NOT_NULL(after);
+    char *bj = enc(before), *aj = enc(after);
+    ASSERT_STR(aj, bj);
+    daoc_free(bj);
+    daoc_free(aj);
+    daoc_value_free(before);
+    daoc_value_free(after);
+    ASSERT_INT(count_rows(db, "kids_r", NULL), 1);
+    daoc_value_free(pk);
+
+    /* cascade: the parent's row only is reported */
+    snprintf(j, sizeof j, "{'parent':{'id':'%s'},'label':'c'}", sget(q, "id"));
+    daoc_value *c = ins(db, "kids_c", j);
+    snprintf(j, sizeof j, "{'parent':{'id':'%s'},'kind':'t'}", sget(q, "id"));
+    daoc_value *t = ins(db, "things", j);
+    ASSERT_NOT_NULL(c);
+    ASSERT_NOT_NULL(t);
+    pk = pk_of(q);
+    CHECK_DEL(db, "parents", -1, pk, NULL);
+    ASSERT_INT(count_rows(db, "kids_c", NULL), 0);
+    ASSERT_INT(count_rows(db, "things", NULL), 0);
+    ASSERT_INT(count_rows(db, "parents", NULL), 1);
+    daoc_value_free(pk);
+    daoc_value_free(c);
+    daoc_value_free(t);
+    daoc_value_free(k);
+    daoc_value_free(p);
+    daoc_value_free(q);
+    daoc_db_close(db);
+}

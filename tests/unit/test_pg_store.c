@@ -597,9 +597,9 @@ TEST(nul_bytes_are_refused_not_cut)
     daoc__read_opts ro = {.skip_ttl = false};
     ASSERT_INT(st->ops->select(st, S_owners, &k, &ro, &row, &msg), DAOC_OK);
     ASSERT_TRUE(row == NULL);
-    bool deleted = true;
+    daoc_value *deleted = NULL;
     ASSERT_INT(st->ops->delete(st, S_owners, &k, &ro, &deleted, &viol, &msg), DAOC_OK);
-    ASSERT_TRUE(!deleted);
+    ASSERT_NULL(deleted);
     daoc_value_free(e);
     st->ops->close(st);
 }
@@ -637,12 +637,12 @@ TEST(sqlstate_and_constraint_names_map_to_violations)
     ASSERT_INT(insj(st, S_pins, "{'id':'" U2 "','owner':{'id':'" U1 "'}}", NULL), DAOC_OK);
     daoc_value *k = J("{'id':'" U1 "'}");
     daoc__key key = {-1, k};
-    bool deleted = true;
+    daoc_value *deleted = NULL;
     char *msg = NULL;
     ASSERT_INT(st->ops->delete(st, S_owners, &key, NULL, &deleted, &viol, &msg), DAOC_ECONSTRAINT);
     ASSERT_INT(viol.kind, DAOC__VIOL_RESTRICT);
     ASSERT_STR(viol.child, "pg_pins");
-    ASSERT_TRUE(!deleted);
+    ASSERT_NULL(deleted);
     daoc_value_free(k);
     /* names longer than 63 bytes are shortened exactly like the server's own
      * default names (checked against PostgreSQL 15) */
@@ -1002,4 +1002,98 @@ TEST(tables_from_before_workspaces_are_upgraded_at_open)
     daoc_db_close(db);
     PQclear(PQexec(c, "SET client_min_messages TO WARNING; DROP SCHEMA oldws CASCADE"));
     PQfinish(c);
+}
+
+/* Deletes the row `id` of s and checks that the store handed back the row
+ * select read just before (the remaining ttl may tick by a second), then
+ * that nothing is left to delete. */
+static void delete_gives_selected(daoc__store *st, const daoc__schema *s, const char *id)
+{
+    daoc_value *before = sel(st, s, id), *k = daoc_obj(), *gone = NULL;
+    ASSERT_NOT_NULL(before);
+    ASSERT_INT(daoc_obj_set(k, "id", daoc_str(id)), DAOC_OK);
+    daoc__key key = {-1, k};
+    daoc__violation viol;
+    char *msg = NULL;
+    ASSERT_INT(st->ops->delete(st, s, &key, NULL, &gone, &viol, &msg), DAOC_OK);
+    ASSERT_NOT_NULL(gone);
+    const daoc_value *bt = daoc_obj_get(before, "ttl");
+    if (bt && daoc_value_type(bt) == DAOC_TINT) {
+        int64_t d = daoc_value_int(bt) - daoc_value_int(daoc_obj_get(gone, "ttl"));
+        ASSERT_TRUE(d >= 0 && d <= 1);
+        ASSERT_INT(daoc_obj_set(gone, "ttl", daoc_value_copy(bt)), DAOC_OK);
+    }
+    char *bj = enc(before), *gj = enc(gone);
+    ASSERT_NOT_NULL(bj);
+    ASSERT_NOT_NULL(gj);
+    int same = strcmp(bj, gj) == 0;
+    if (!same)
+        fprintf(stderr, "  selected %s\n  deleted  %s\n", bj, gj);
+    daoc_free(bj);
+    daoc_free(gj);
+    ASSERT_TRUE(same);
+    daoc_value_free(gone);
+    daoc_value *sentinel = daoc_obj();
+    gone = sentinel;
+    ASSERT_INT(st->ops->delete(st, s, &key, NULL, &gone, &viol, &msg), DAOC_OK);
+    daoc_value_free(sentinel);
+    ASSERT_NULL(gone); /* no row matched */
+    daoc_value_free(k);
+    daoc_value_free(before);
+}
+
+TEST(delete_returns_the_row_select_saw)
+{
+    daoc__store *st = open_store();
+    ASSERT_NOT_NULL(st);
+    ASSERT_INT(insj(st, S_owners, "{'id':'" U1 "','name':'o'}", NULL), DAOC_OK);
+    daoc_value *e =
+        J("{'id':'" U2 "','created_at':1700000000,'seen_at':1700000000.25,'owner':{'id':'" U1 "'},"
+          "'kind':'k','code':'c','n':-9007199254740993,'ratio':0.1,'on':true,"
+          "'words':['a,b','{x}','NULL',''],'refs':['" U3 "'],'ports':[80,443],"
+          "'conf':{'a':'x','b':2,'deep':{'k':'v'}},'tags':['t1','t2']}");
+    ASSERT_INT(ins(st, S_things, e, "pg_things:" U1 ":k::::", NULL, NULL), DAOC_OK);
+    daoc_value_free(e);
+    ASSERT_INT(insj(st, S_pins, "{'id':'" U3 "','owner':{'id':'" U1 "'}}", NULL), DAOC_OK);
+    e = J("{'id':'" U3 "','v':'x'}");
+    daoc__write_opts o100 = {.has_ttl = true, .ttl = 100};
+    daoc__violation viol;
+    char *msg = NULL;
+    daoc_value *row = NULL;
+    ASSERT_INT(st->ops->insert(st, S_exp, e, &o100, &row, &viol, &msg), DAOC_OK);
+    daoc_value_free(row);
+    daoc_value_free(e);
+
+    delete_gives_selected(st, S_things, U2);
+    if (t_failed_now)
+        return;
+    delete_gives_selected(st, S_exp, U3);
+    if (t_failed_now)
+        return;
+
+    /* restrict: refused, nothing handed back, the row stays */
+    daoc_value *k = J("{'id':'" U1 "'}"), *sentinel = daoc_obj(), *gone = sentinel;
+    daoc__key key = {-1, k};
+    ASSERT_INT(st->ops->delete(st, S_owners, &key, NULL, &gone, &viol, &msg), DAOC_ECONSTRAINT);
+    daoc_value_free(sentinel);
+    ASSERT_NULL(gone);
+    ASSERT_INT(viol.kind, DAOC__VIOL_RESTRICT);
+    daoc_value *still = sel(st, S_owners, U1);
+    ASSERT_NOT_NULL(still);
+    daoc_value_free(still);
+    daoc_value_free(k);
+    delete_gives_selected(st, S_pins, U3);
+    if (t_failed_now)
+        return;
+    /* row NULL: the row is not wanted, still deleted */
+    ASSERT_INT(insj(st, S_owners, "{'id':'" U4 "','name':'n'}", NULL), DAOC_OK);
+    k = J("{'id':'" U4 "'}");
+    key.key = k;
+    ASSERT_INT(st->ops->delete(st, S_owners, &key, NULL, NULL, &viol, &msg), DAOC_OK);
+    ASSERT_NULL(sel(st, S_owners, U4));
+    daoc_value_free(k);
+    delete_gives_selected(st, S_owners, U1);
+    if (t_failed_now)
+        return;
+    st->ops->close(st);
 }

@@ -826,18 +826,22 @@ TEST(delete_reports_deleted)
     ASSERT_INT(ins(st, S_services, "{\"id\": " U("02") ", \"name\": \"b\"}", NULL), DAOC_OK);
     daoc_value *k = J("{\"id\": " U("01") "}");
     daoc__key key = {-1, k};
-    bool deleted = false;
+    daoc_value *deleted = NULL;
     daoc__violation viol;
     char *msg = NULL;
     ASSERT_INT(st->ops->delete (st, S_services, &key, NULL, &deleted, &viol, &msg), DAOC_OK);
-    ASSERT_TRUE(deleted);
+    ASSERT_NOT_NULL(deleted);
+    daoc_value_free(deleted);
+    deleted = NULL;
     ASSERT_INT(st->ops->delete (st, S_services, &key, NULL, &deleted, &viol, &msg), DAOC_OK);
-    ASSERT_TRUE(!deleted);
+    ASSERT_NULL(deleted);
     daoc_value_free(k);
     daoc_value *u = J("\"b\"");
     daoc__key ukey = {fidx(S_services, "name"), u};
     ASSERT_INT(st->ops->delete (st, S_services, &ukey, NULL, &deleted, &viol, &msg), DAOC_OK);
-    ASSERT_TRUE(deleted);
+    ASSERT_NOT_NULL(deleted);
+    daoc_value_free(deleted);
+    deleted = NULL;
     daoc_value_free(u);
     ASSERT_NULL(sel(st, S_services, -1, "{\"id\": " U("02") "}", false));
     close_store(st);
@@ -948,11 +952,13 @@ TEST(on_delete_cascade_null_restrict)
                DAOC_OK);
     daoc_value *k = J("{\"id\": " U("01") "}");
     daoc__key key = {-1, k};
-    bool deleted;
+    daoc_value *deleted = NULL;
     daoc__violation viol;
     char *msg = NULL;
     ASSERT_INT(st->ops->delete (st, S_services, &key, NULL, &deleted, &viol, &msg), DAOC_OK);
-    ASSERT_TRUE(deleted);
+    ASSERT_NOT_NULL(deleted);
+    daoc_value_free(deleted);
+    deleted = NULL;
     daoc_value_free(k);
     ASSERT_NULL(sel(st, S_routes, -1, "{\"id\": " U("11") "}", false)); /* cascade */
     daoc_value *row = sel(st, S_plugins, -1, "{\"id\": " U("31") "}", false);
@@ -973,7 +979,7 @@ TEST(on_delete_cascade_null_restrict)
                DAOC_ECONSTRAINT);
     ASSERT_INT(viol.kind, DAOC__VIOL_RESTRICT);
     ASSERT_STR(viol.child, "keyauth_credentials");
-    ASSERT_TRUE(!deleted);
+    ASSERT_NULL(deleted);
     daoc_value_free(u);
     row = sel(st, S_consumers, -1, "{\"id\": " U("21") "}", false);
     ASSERT_NOT_NULL(row);
@@ -1090,9 +1096,9 @@ TEST(ttl_expiry_filters_and_cleanup)
     /* delete ignores expired rows unless skip_ttl */
     k = J("{\"id\": " U("43") "}");
     key.key = k;
-    bool deleted = true;
+    daoc_value *deleted = NULL;
     ASSERT_INT(st->ops->delete (st, S_keyauth, &key, NULL, &deleted, &viol, &msg), DAOC_OK);
-    ASSERT_TRUE(!deleted);
+    ASSERT_NULL(deleted);
     daoc_value_free(k);
 
     /* the expired row still blocks deleting its consumer (restrict) */
@@ -1110,7 +1116,9 @@ TEST(ttl_expiry_filters_and_cleanup)
     ASSERT_INT(st->ops->cleanup_ttl(st, S_keyauth, 1000, &n, &msg), DAOC_OK);
     ASSERT_INT(n, 0);
     ASSERT_INT(st->ops->delete (st, S_consumers, &ckey, NULL, &deleted, &viol, &msg), DAOC_OK);
-    ASSERT_TRUE(deleted);
+    ASSERT_NOT_NULL(deleted);
+    daoc_value_free(deleted);
+    deleted = NULL;
     daoc_value_free(ck);
     close_store(st);
 }
@@ -1384,4 +1392,59 @@ TEST(tables_from_before_workspaces_are_upgraded_at_open)
     sqlite3_finalize(q);
     sqlite3_close(raw);
     unlink(path);
+}
+
+/* delete hands back the row it deleted, decoded as select decodes it:
+ * every field kind, a foreign key, a timestamp, the remaining ttl. */
+TEST(delete_returns_the_row_select_saw)
+{
+    daoc__store *st = open_store();
+    ASSERT_NOT_NULL(st);
+    ASSERT_INT(ins(st, S_services,
+                   "{\"id\": " U("01") ", \"created_at\": 1700000000, \"name\": \"a\","
+                   " \"port\": 80, \"enabled\": true, \"weight\": 1.5, \"hosts\": [\"h2\", \"h1\"],"
+                   " \"headers\": {\"x\": \"y\"}, \"conf\": {\"a\": 1, \"b\": \"s\"},"
+                   " \"blob\": {\"k\": [1, 2]}, \"tags\": [\"t\"]}",
+                   NULL),
+               DAOC_OK);
+    ASSERT_INT(ins(st, S_consumers, "{\"id\": " U("21") ", \"username\": \"bob\"}", NULL), DAOC_OK);
+    /* no created_at: the expiry counts from now */
+    daoc_value *e = J("{\"id\": " U("41") ", \"key\": \"k\","
+                      " \"consumer\": {\"id\": " U("21") "}}");
+    daoc__write_opts o100 = {.has_ttl = true, .ttl = 100};
+    daoc__violation viol;
+    char *msg = NULL;
+    daoc_value *row = NULL;
+    ASSERT_INT(st->ops->insert(st, S_keyauth, e, &o100, &row, &viol, &msg), DAOC_OK);
+    daoc_value_free(row);
+    daoc_value_free(e);
+
+    const daoc__schema *ss[] = {S_services, S_keyauth};
+    const char *ids[] = {"{\"id\": " U("01") "}", "{\"id\": " U("41") "}"};
+    for (int i = 0; i < 2; i++) {
+        daoc_value *before = sel(st, ss[i], -1, ids[i], false), *k = J(ids[i]), *gone = NULL;
+        ASSERT_NOT_NULL(before);
+        daoc__key key = {-1, k};
+        ASSERT_INT(st->ops->delete (st, ss[i], &key, NULL, &gone, &viol, &msg), DAOC_OK);
+        ASSERT_NOT_NULL(gone);
+        char want[4096];
+        snprintf(want, sizeof want, "%s", js(before));
+        ASSERT_STR(js(gone), want);
+        daoc_value_free(gone);
+        gone = J("{}");
+        daoc_value *sentinel = gone;
+        ASSERT_INT(st->ops->delete (st, ss[i], &key, NULL, &gone, &viol, &msg), DAOC_OK);
+        daoc_value_free(sentinel);
+        ASSERT_NULL(gone); /* no row matched */
+        daoc_value_free(k);
+        daoc_value_free(before);
+    }
+    /* row NULL: the row is not wanted, still deleted */
+    ASSERT_INT(ins(st, S_services, "{\"id\": " U("02") ", \"name\": \"b\"}", NULL), DAOC_OK);
+    daoc_value *k2 = J("{\"id\": " U("02") "}");
+    daoc__key key2 = {-1, k2};
+    ASSERT_INT(st->ops->delete (st, S_services, &key2, NULL, NULL, &viol, &msg), DAOC_OK);
+    ASSERT_NULL(sel(st, S_services, -1, "{\"id\": " U("02") "}", false));
+    daoc_value_free(k2);
+    close_store(st);
 }

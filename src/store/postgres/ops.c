@@ -6,9 +6,10 @@
  * one inside a transaction; reads outside one go to the replica when
  * there is one), fetches its cached prepared statement, binds by the
  * statement's parameter plan, runs it and turns the result into rows.
- * Updates and upserts return the stored row with RETURNING; an insert whose
- * values all read back as themselves (rowio.c) rebuilds it from the entity
- * instead, with the ttl column computed here.  TTL expiry is computed here
+ * Updates and upserts return the stored row with RETURNING, deletes the
+ * deleted one; an insert whose values all read back as themselves
+ * (rowio.c) rebuilds it from the entity instead, with the ttl column
+ * computed here.  TTL expiry is computed here
  * (created_at/updated_at + ttl, or now + ttl) and stored as TIMESTAMP WITH
  * TIME ZONE; reads filter with the server's CURRENT_TIMESTAMP.
  *
@@ -191,7 +192,8 @@ static void savepoint_end(daoc__pg *q, bool in_tx, bool ok)
 }
 
 /* Runs a write statement; *row receives the RETURNING row (or NULL when no
- * row matched).  `entity` NULL = delete (for violation mapping). */
+ * row matched, and on any failure).  `entity` NULL = delete (for violation
+ * mapping). */
 static int run_write(daoc__pg *q, const daoc__schema *s, pg_stmt *stmt,
                      const daoc_value *entity, bool show_ws, daoc_value **row, int64_t *changed,
                      daoc__violation *viol, char **msg)
@@ -211,6 +213,10 @@ static int run_write(daoc__pg *q, const daoc__schema *s, pg_stmt *stmt,
             rc = daoc__pg_row(s, res, 0, row, msg);
             if (rc == DAOC_OK)
                 rc = put_ws(s, res, 0, show_ws, *row);
+            if (rc != DAOC_OK) {
+                daoc_value_free(*row);
+                *row = NULL;
+            }
         }
     } else if (res) {
         rc = daoc__pg_violation(q, s, res, entity, viol, msg);
@@ -396,26 +402,27 @@ static int upsert_on(daoc__store *st, const daoc__schema *s, const daoc__key *ke
 }
 
 static int delete_on(daoc__store *st, const daoc__schema *s, const daoc__key *key,
-                     const daoc__read_opts *o, bool *deleted, daoc__violation *viol, char **msg)
+                     const daoc__read_opts *o, daoc_value **row, daoc__violation *viol,
+                     char **msg)
 {
     daoc__pg *q = (daoc__pg *)st;
     bool skip = o && o->skip_ttl;
     pg_stmt *stmt;
-    *deleted = false;
+    if (row)
+        *row = NULL;
     clear_msg(msg);
     const char *ws = o && s->workspaceable ? o->ws_id : NULL;
-    unsigned v = (skip ? PG_V_SKIP_TTL : 0) | (ws ? PG_V_WS : 0);
+    bool show = row && o && o->show_ws_id && s->workspaceable;
+    unsigned v = (skip ? PG_V_SKIP_TTL : 0) | (ws ? PG_V_WS : 0) | (show ? PG_V_SHOW_WS : 0) |
+                 (row ? PG_V_RETURNING : 0); /* row NULL: not wanted */
     int rc = daoc__pg_stmt(q, s, daoc__pg_code(PG_OP_DELETE, key->field, v), &stmt, msg);
     if (rc != DAOC_OK)
         return rc;
     pg_bind b = {.key = key, .ws_id = ws};
     if ((rc = daoc__pg_bind(q, s, stmt, &b, msg)) != DAOC_OK)
         return rc == DAOC_ENOTFOUND ? DAOC_OK : rc; /* nothing to delete */
-    int64_t n = 0;
-    rc = run_write(q, s, stmt, NULL, false, NULL, &n, viol, msg);
-    if (rc == DAOC_OK)
-        *deleted = n > 0;
-    return rc;
+    /* the RETURNING row is decoded by select's code (rowio.c) */
+    return run_write(q, s, stmt, NULL, show, row, NULL, viol, msg);
 }
 
 /* ---- maintenance ---------------------------------------------------------- */
@@ -551,12 +558,14 @@ static int pg_upsert(daoc__store *st, const daoc__schema *s, const daoc__key *ke
 }
 
 static int pg_delete(daoc__store *st, const daoc__schema *s, const daoc__key *key,
-                     const daoc__read_opts *o, bool *deleted, daoc__violation *viol, char **msg)
+                     const daoc__read_opts *o, daoc_value **row, daoc__violation *viol,
+                     char **msg)
 {
     int rc;
-    *deleted = false;
+    if (row)
+        *row = NULL;
     clear_msg(msg);
-    ON_CONN((daoc__pg *)st, false, msg, delete_on(st, s, key, o, deleted, viol, msg));
+    ON_CONN((daoc__pg *)st, false, msg, delete_on(st, s, key, o, row, viol, msg));
     return rc;
 }
 

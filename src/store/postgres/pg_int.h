@@ -50,7 +50,8 @@ enum {
 #define PG_V_SET_TTL 0x01
 #define PG_V_NO_RETURNING 0x01 /* insert: the row is rebuilt from the entity */
 #define PG_V_WS 0x02 /* select, update, delete: AND "ws_id" = <ws> */
-#define PG_V_SHOW_WS 0x04 /* select, insert, update, upsert: "ws_id" ends the select list */
+#define PG_V_SHOW_WS 0x04 /* select, insert, update, upsert, delete: "ws_id" ends the select list */
+#define PG_V_RETURNING 0x08 /* delete: RETURNING the deleted row */
 #define PG_PG_SKIP_TTL 0x01
 #define PG_PG_AFTER 0x02
 #define PG_PG_TAGS_AND 0x04

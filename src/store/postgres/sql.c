@@ -457,6 +457,10 @@ void daoc__pg_sql(pg_sqlb *sb, const daoc__schema *s, uint32_t code)
             puts_(sb, TTL_FILTER);
         if (s->workspaceable && (v & PG_V_WS))
             ws_cond(sb);
+        if (v & PG_V_RETURNING) { /* the deleted row, as select reads it */
+            puts_(sb, " RETURNING ");
+            select_list(sb, s, show);
+        }
         break;
     case PG_OP_PAGE:
         page_sql(sb, s, field, v);

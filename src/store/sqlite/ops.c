@@ -419,23 +419,29 @@ static int sq_upsert(daoc__store *st, const daoc__schema *s, const daoc__key *ke
 }
 
 static int sq_delete(daoc__store *st, const daoc__schema *s, const daoc__key *key,
-                     const daoc__read_opts *o, bool *deleted, daoc__violation *viol, char **msg)
+                     const daoc__read_opts *o, daoc_value **row, daoc__violation *viol,
+                     char **msg)
 {
     daoc__sqlite *q = (daoc__sqlite *)st;
     bool skip = o && o->skip_ttl;
     sqlite3_stmt *stmt;
-    *deleted = false;
+    daoc_value *none = NULL;
+    if (!row) /* not wanted: no RETURNING */
+        row = &none;
+    *row = NULL;
     clear_msg(msg);
     const char *ws = o && s->workspaceable ? o->ws_id : NULL;
-    unsigned v = (skip ? SQ_V_SKIP_TTL : 0) | (ws ? SQ_V_WS : 0);
+    unsigned v = (skip ? SQ_V_SKIP_TTL : 0) | (ws ? SQ_V_WS : 0) |
+                 (row != &none ? SQ_V_RETURNING : 0);
     int rc = daoc__sq_stmt(q, s, daoc__sq_code(SQ_OP_DELETE, key->field, v), &stmt, msg);
     if (rc != DAOC_OK)
         return rc;
     size_t ncol = daoc__sq_ncol(s);
+    double now = s->ttl ? daoc__now() : 0.0;
     daoc__sq_bind_begin(q);
     int src = daoc__sq_bind_key(q, stmt, s, key, SQ_P_KEY(ncol, 0));
     if (src == SQLITE_OK && s->ttl && !skip)
-        src = sqlite3_bind_double(stmt, SQ_P_NOW(ncol), daoc__now());
+        src = sqlite3_bind_double(stmt, SQ_P_NOW(ncol), now);
     if (src == SQLITE_OK)
         src = bind_ws(stmt, s, ncol, ws);
     if (src == SQLITE_OK)
@@ -444,12 +450,11 @@ static int sq_delete(daoc__store *st, const daoc__schema *s, const daoc__key *ke
         daoc__sq_done(stmt);
         return bind_error(q, src, msg);
     }
-    daoc_value *none = NULL;
-    rc = step_write(q, s, stmt, 0.0, NULL, key, NULL, &none, viol, msg);
-    daoc_value_free(none);
-    if (rc == DAOC_OK)
-        *deleted = sqlite3_changes(q->db) > 0;
-    return rc;
+    /* RETURNING decodes the row with select's code (the same select list,
+     * ttl remaining from `now`); only show_ws_id is taken from o -- the
+     * violation mapping of a delete gets no workspace, as before */
+    daoc__write_opts wo = {.show_ws_id = o && o->show_ws_id};
+    return step_write(q, s, stmt, now, NULL, key, &wo, row, viol, msg);
 }
 
 /* ---- maintenance ---------------------------------------------------------- */

@@ -365,6 +365,10 @@ void daoc__sq_sql(daoc__buf *b, const daoc__schema *s, uint32_t code,
             ttl_filter(b, ncol);
         if (s->workspaceable && (v & SQ_V_WS))
             ws_cond(b, ncol);
+        if (v & SQ_V_RETURNING) { /* the deleted row, as select reads it */
+            daoc__buf_puts(b, " RETURNING ");
+            select_list(b, s);
+        }
         break;
     case SQ_OP_PAGE:
         page_sql(b, s, field, v, ncol);

@@ -49,6 +49,7 @@ enum {
 #define SQ_V_SKIP_TTL 0x01
 #define SQ_V_SET_TTL 0x01
 #define SQ_V_WS 0x02 /* select, update, delete, probe_pk: AND "ws_id" = ?ws */
+#define SQ_V_RETURNING 0x04 /* delete: RETURNING the deleted row */
 #define SQ_PG_SKIP_TTL 0x01
 #define SQ_PG_AFTER 0x02
 #define SQ_PG_TAGS_AND 0x04

@@ -1,0 +1,65 @@
+/*
+ * write_delete.c -- removing rows: delete by primary key or by a unique
+ * field, and truncate.  A delete is one store statement that hands back
+ * the deleted row (DELETE ... RETURNING), so the old entity Kong's events
+ * and cache invalidation need costs no extra read; a missing row is a
+ * success, as in Kong.  ON DELETE rules (cascade / set null / restrict)
+ * are the store's; a refused delete changes nothing.  Truncate also
+ * empties the entities referencing this one and, for workspaces, makes
+ * the default workspace exist again.
+ */
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/value.h"
+#include "dao/dao.h"
+#include "dao/write_internal.h"
+
+int daoc__dao_delete_ex(daoc_dao *dao, long field, const daoc_value *key, const daoc_value *opts,
+                        daoc_value **old, daoc_error **err)
+{
+    if (old)
+        *old = NULL;
+    int rc = daoc__dao_check_by_opts(dao, field, opts, err);
+    if (rc == DAOC_OK)
+        rc = daoc__dao_check_key(dao, field, key, err);
+    if (rc != DAOC_OK)
+        return rc;
+    daoc__dao_opts o;
+    rc = daoc__dao_opts_parse(dao, opts, &o, err);
+    if (rc != DAOC_OK)
+        return rc;
+    daoc__key k = {field, key};
+    daoc__read_opts ro = {o.skip_ttl, o.show_ws_id, daoc__dao_ws(&o)};
+    daoc__violation viol = {0, -1, NULL, NULL};
+    daoc_value *row = NULL;
+    char *msg = NULL;
+    /* the store returns the row only when the caller wants it */
+    rc = dao->store->ops->delete (dao->store, dao->schema, &k, &ro, old ? &row : NULL, &viol, &msg);
+    if (rc != DAOC_OK)
+        return daoc__dao_store_fail(dao, err, rc, &viol, NULL, msg);
+    if (!row) /* not found is a success, as in Kong */
+        return DAOC_OK;
+    return daoc__dao_finish_row(dao, row, &o, old);
+}
+
+int daoc__dao_delete_key(daoc_dao *dao, long field, const daoc_value *key, const daoc_value *opts,
+                         daoc_error **err)
+{
+    return daoc__dao_delete_ex(dao, field, key, opts, NULL, err);
+}
+
+int daoc__dao_truncate(daoc_dao *dao, daoc_error **err)
+{
+    if (!dao || !dao->store->ops->truncate)
+        return DAOC_EINVAL;
+    char *msg = NULL;
+    int rc = dao->store->ops->truncate(dao->store, dao->schema, &msg);
+    if (rc != DAOC_OK)
+        return daoc__dao_store_fail(dao, err, rc, NULL, NULL, msg);
+    daoc__free(msg);
+    /* Kong: a "default" workspace always exists */
+    if (strcmp(dao->schema->name, "workspaces") == 0 && dao->env && dao->env->ensure_default_ws)
+        return dao->env->ensure_default_ws(dao->env->ud, err);
+    return DAOC_OK;
+}

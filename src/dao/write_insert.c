@@ -1,0 +1,53 @@
+/*
+ * write_insert.c -- Kong's insert pipeline (section 5.4): copy the input,
+ * fill auto fields for the insert context, resolve foreign keys, validate
+ * the full entity, refuse NUL bytes, derive the cache_key column, then one
+ * store insert (atomic on its own).  Every step that can refuse the
+ * request runs before the store writes; store violations are worded in
+ * errors.c.
+ */
+#include "core/alloc.h"
+#include "core/rand.h"
+#include "core/value.h"
+#include "dao/dao.h"
+#include "dao/write_internal.h"
+
+int daoc_dao_insert(daoc_dao *dao, const daoc_value *entity, const daoc_value *opts,
+                    daoc_value **out, daoc_error **err)
+{
+    if (!out || !dao)
+        return DAOC_EINVAL;
+    *out = NULL;
+    daoc__dao_opts o;
+    daoc_value *e = NULL, *row = NULL;
+    char *ck = NULL, *msg = NULL;
+    int rc = daoc__dao_copy_entity(dao->schema, entity, &e);
+    if (rc != DAOC_OK)
+        return rc;
+    rc = daoc__dao_opts_parse(dao, opts, &o, err);
+    if (rc == DAOC_OK)
+        rc = daoc__schema_process_auto_fields(dao->schema, e, DAOC__CTX_INSERT, false, daoc__now());
+    if (rc == DAOC_OK)
+        rc = daoc__dao_resolve_foreign(dao, e, err);
+    if (rc == DAOC_OK)
+        rc = daoc__dao_validate(dao, e, true, false, err);
+    if (rc == DAOC_OK)
+        rc = daoc__dao_check_nul(dao, e, err);
+    if (rc == DAOC_OK)
+        rc = daoc__dao_cache_key_column(dao, e, &ck);
+    if (rc != DAOC_OK)
+        goto fail;
+    daoc__write_opts wo = {o.has_ttl, o.ttl, ck, daoc__dao_ws(&o), o.show_ws_id};
+    daoc__violation viol = {0, -1, NULL, NULL};
+    rc = dao->store->ops->insert(dao->store, dao->schema, e, &wo, &row, &viol, &msg);
+    if (rc != DAOC_OK) {
+        viol.ws_id = wo.ws_id;
+        rc = daoc__dao_store_fail(dao, err, rc, &viol, e, msg);
+        goto fail;
+    }
+    rc = daoc__dao_finish_row(dao, row, &o, out);
+fail:
+    daoc__free(ck);
+    daoc_value_free(e);
+    return rc;
+}

@@ -1,0 +1,52 @@
+/*
+ * write_internal.h -- the steps the write pipelines of src/dao share
+ * (internal to src/dao).  Files: write_insert.c, write_update.c,
+ * write_upsert.c and write_delete.c (one pipeline each), write_api.c (the
+ * public _by forms), resolve_foreign.c, write_checks.c (checks that
+ * refuse a write) and write_entity.c (the entity a write works on).
+ * Every function returns DAOC_OK, DAOC_ENOMEM, or DAOC_EDAO with Kong's
+ * error in *err (err may be NULL).
+ */
+#ifndef DAOC_DAO_WRITE_INTERNAL_H
+#define DAOC_DAO_WRITE_INTERNAL_H
+
+#include <stdbool.h>
+
+#include "dao/dao.h"
+
+/* The strategy name Kong's errors carry ("sqlite", "postgres"). */
+static inline const char *daoc__dao_strategy(const daoc_dao *dao)
+{
+    return dao->store->ops->name;
+}
+
+/* ---- resolve_foreign.c ---- */
+/* Replaces each foreign value of e given by a unique field of the
+ * referenced entity by that entity's primary key; misses are code 13. */
+int daoc__dao_resolve_foreign(daoc_dao *dao, daoc_value *e, daoc_error **err);
+
+/* ---- write_checks.c ---- */
+/* Kong's validate (full insert/upsert, or update) => code 2. */
+int daoc__dao_validate(daoc_dao *dao, const daoc_value *e, bool full, bool update,
+                       daoc_error **err);
+/* Refuses a stored (non-transient) field holding a NUL byte => code 8. */
+int daoc__dao_check_nul(daoc_dao *dao, const daoc_value *e, daoc_error **err);
+/* Kong's validate_immutable_fields of upd against stored => code 2. */
+int daoc__dao_check_immutable(daoc_dao *dao, const daoc_value *upd, const daoc_value *stored,
+                              daoc_error **err);
+
+/* ---- write_entity.c ---- */
+/* A private deep copy of the caller's entity as an object (DAOC_EINVAL
+ * when it is not a table). */
+int daoc__dao_copy_entity(const daoc__schema *s, const daoc_value *entity, daoc_value **out);
+/* The composite cache_key column value of e, or *ck = NULL. */
+int daoc__dao_cache_key_column(const daoc_dao *dao, const daoc_value *e, char **ck);
+/* row_to_entity of a stored row with the options, into *out (row is
+ * consumed whatever the outcome). */
+int daoc__dao_finish_row(daoc_dao *dao, daoc_value *row, const daoc__dao_opts *o, daoc_value **out);
+/* The common start of update/upsert by key; *e is the caller's. */
+int daoc__dao_prepare_keyed_write(daoc_dao *dao, long field, const daoc_value *key,
+                                  const daoc_value *entity, const daoc_value *opts, daoc__ctx ctx,
+                                  daoc__dao_opts *o, daoc_value **e, daoc_error **err);
+
+#endif

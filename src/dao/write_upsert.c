@@ -1,0 +1,116 @@
+/*
+ * write_upsert.c -- Kong's upsert pipeline (PUT, section 5.4) by primary
+ * key or by a unique field: the key is put into the input, which is
+ * validated as a full entity and stored as a full replace or a create.  A
+ * schema with immutable fields first reads the stored row (in one
+ * transaction with the write) to refuse changing them.
+ */
+#include "core/alloc.h"
+#include "core/value.h"
+#include "dao/dao.h"
+#include "dao/write_internal.h"
+
+static bool has_immutable(const daoc__schema *s)
+{
+    for (size_t i = 0; i < s->nfields; i++)
+        if (s->fields[i].immutable)
+            return true;
+    return false;
+}
+
+/* Puts the key into the entity: pk fields (pk upsert) or the unique field. */
+static int inject_key(const daoc__schema *s, long field, const daoc_value *key, daoc_value *e)
+{
+    if (field >= 0) {
+        const daoc__field *f = &s->fields[field];
+        return daoc__obj_setn(e, f->name, f->name_len, daoc_value_copy(key));
+    }
+    for (size_t i = 0; i < s->npk; i++) {
+        const daoc__field *f = &s->fields[s->pk[i]];
+        const daoc_value *v = daoc__obj_getn(key, f->name, f->name_len);
+        if (!v)
+            continue;
+        int rc = daoc__obj_setn(e, f->name, f->name_len, daoc_value_copy(v));
+        if (rc != DAOC_OK)
+            return rc;
+    }
+    return DAOC_OK;
+}
+
+int daoc__dao_upsert_key(daoc_dao *dao, long field, const daoc_value *key, const daoc_value *entity,
+                         const daoc_value *opts, daoc_value **out, daoc_error **err)
+{
+    if (!out)
+        return DAOC_EINVAL;
+    *out = NULL;
+    daoc__dao_opts o;
+    daoc_value *e = NULL, *stored = NULL, *row = NULL;
+    char *ck = NULL, *msg = NULL;
+    bool in_tx = false;
+    int rc =
+        daoc__dao_prepare_keyed_write(dao, field, key, entity, opts, DAOC__CTX_UPSERT, &o, &e, err);
+    if (rc == DAOC_OK)
+        rc = inject_key(dao->schema, field, key, e);
+    if (rc == DAOC_OK)
+        rc = daoc__dao_resolve_foreign(dao, e, err);
+    if (rc == DAOC_OK)
+        rc = daoc__dao_validate(dao, e, true, false, err);
+    if (rc == DAOC_OK)
+        rc = daoc__dao_check_nul(dao, e, err);
+    if (rc == DAOC_OK)
+        rc = daoc__dao_cache_key_column(dao, e, &ck);
+    if (rc != DAOC_OK)
+        goto fail;
+
+    daoc__store *st = dao->store;
+    daoc__key k = {field, key};
+    if (has_immutable(dao->schema)) {
+        rc = st->ops->begin(st, &msg);
+        if (rc != DAOC_OK) {
+            rc = daoc__dao_store_fail(dao, err, rc, NULL, NULL, msg);
+            goto fail;
+        }
+        in_tx = true;
+        daoc__read_opts ro = {true, false, daoc__dao_ws(&o)};
+        rc = st->ops->select(st, dao->schema, &k, &ro, &stored, &msg);
+        if (rc != DAOC_OK) {
+            rc = daoc__dao_store_fail(dao, err, rc, NULL, NULL, msg);
+            goto fail;
+        }
+        if (stored) {
+            rc = daoc__dao_row_to_entity(dao, stored, false);
+            if (rc == DAOC_OK)
+                rc = daoc__dao_check_immutable(dao, e, stored, err);
+            if (rc != DAOC_OK)
+                goto fail;
+        }
+    }
+    daoc__write_opts wo = {o.has_ttl, o.ttl, ck, daoc__dao_ws(&o), o.show_ws_id};
+    daoc__violation viol = {0, -1, NULL, NULL};
+    rc = st->ops->upsert(st, dao->schema, &k, e, &wo, &row, &viol, &msg);
+    if (rc != DAOC_OK) {
+        viol.ws_id = wo.ws_id;
+        rc = daoc__dao_store_fail(dao, err, rc, &viol, e, msg);
+        goto fail;
+    }
+    if (in_tx) {
+        msg = NULL;
+        in_tx = false;
+        rc = st->ops->commit(st, &msg);
+        if (rc != DAOC_OK) {
+            (void)st->ops->rollback(st);
+            rc = daoc__dao_store_fail(dao, err, rc, NULL, NULL, msg);
+            goto fail;
+        }
+    }
+    rc = daoc__dao_finish_row(dao, row, &o, out);
+    row = NULL;
+fail:
+    if (in_tx)
+        (void)dao->store->ops->rollback(dao->store);
+    daoc_value_free(row);
+    daoc_value_free(stored);
+    daoc__free(ck);
+    daoc_value_free(e);
+    return rc;
+}
