@@ -166,10 +166,11 @@ typedef struct daoc__store_ops {
      * receives the deleted row, shaped exactly as select returns it under
      * the same options (ttl, show_ws_id), or NULL when no row matched; the
      * caller owns it.  row NULL: the caller does not want it (the statement
-     * then returns nothing, measured ~3 us a delete cheaper on SQLite).  ON DELETE rules of referencing tables apply (cascade
-     * / set null / restrict); *row is the parent's row only, never a
-     * cascaded child's.  On any failure (a RESTRICT violation included)
-     * nothing is deleted and *row is NULL. */
+     * then returns nothing, measured ~3 us a delete cheaper on SQLite).
+     * ON DELETE rules of referencing tables apply (cascade / set null /
+     * restrict); *row is the parent's row only, never a cascaded child's.
+     * On any failure (a RESTRICT violation included) nothing is deleted
+     * and *row is NULL. */
     int (*delete)(daoc__store *st, const daoc__schema *s, const daoc__key *key,
                   const daoc__read_opts *o, daoc_value **row, daoc__violation *viol,
                   char **msg);

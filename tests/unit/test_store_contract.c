@@ -240,3 +240,50 @@ TEST(transactions_nest_and_truncate_empties)
     daoc_value_free(b);
     daoc_db_close(c.db);
 }
+
+TEST(delete_reports_the_row_it_removed)
+{
+    ctx c;
+    ASSERT_TRUE(setup(&c));
+    daoc_value *e = parent(1, "one"), *row = NULL, *k = pk(1);
+    daoc__violation v = {0};
+    ASSERT_INT(insert(&c, c.p, e, &row, &v), DAOC_OK);
+    daoc_value_free(row);
+    row = NULL;
+    /* a child restricts: refused, nothing reported, the row stays */
+    char t[160];
+    snprintf(t, sizeof t, "{'id':'%s','parent':{'id':'%s'}}", U(10), U(1));
+    daoc_value *kid = J(t), *kid_row = NULL;
+    ASSERT_INT(insert(&c, c.k, kid, &kid_row, &v), DAOC_OK);
+    daoc_value_free(kid_row);
+    daoc__key key = {-1, k};
+    daoc__read_opts o = {0};
+    char *msg = NULL;
+    memset(&v, 0, sizeof v);
+    ASSERT_INT(c.st->ops->delete(c.st, c.p, &key, &o, &row, &v, &msg), DAOC_ECONSTRAINT);
+    ASSERT_INT(v.kind, DAOC__VIOL_RESTRICT);
+    ASSERT_NULL(row);
+    daoc_value *still = select_pk(&c, c.p, 1);
+    ASSERT_NOT_NULL(still);
+    daoc_value *kk = pk(10);
+    daoc__key kidkey = {-1, kk};
+    ASSERT_INT(c.st->ops->delete(c.st, c.k, &kidkey, &o, NULL, &v, &msg), DAOC_OK);
+    /* now it goes, and the row it reports is what select returned */
+    ASSERT_INT(c.st->ops->delete(c.st, c.p, &key, &o, &row, &v, &msg), DAOC_OK);
+    char *want = enc(still), *got = enc(row);
+    ASSERT_STR(got, want);
+    daoc_free(got);
+    daoc_free(want);
+    daoc_value_free(row);
+    row = NULL;
+    ASSERT_NULL(select_pk(&c, c.p, 1));
+    /* a missing row: success, NULL */
+    ASSERT_INT(c.st->ops->delete(c.st, c.p, &key, &o, &row, &v, &msg), DAOC_OK);
+    ASSERT_NULL(row);
+    daoc_value_free(still);
+    daoc_value_free(kk);
+    daoc_value_free(kid);
+    daoc_value_free(k);
+    daoc_value_free(e);
+    daoc_db_close(c.db);
+}
