@@ -2,7 +2,8 @@
  * ddl.c -- the SQL text both stores' tables share: quoted identifiers and
  * the workspace part of a table (store.h, "Table layout"): the ws_id
  * column, (pk, ws_id) unique, per-workspace unique fields and two-column
- * foreign keys between workspaceable tables.  Each store passes its type
+ * foreign keys between workspaceable tables; and the key helpers both
+ * stores' statements use (primary-key columns, referenced key).  Each store passes its type
  * for ws_id and, when it names its constraints (PostgreSQL), a namer; the
  * rest of each table's DDL stays with its store.  Runs no SQL.
  */
@@ -23,13 +24,36 @@ void daoc__sql_ident(daoc__buf *b, const char *name)
     daoc__buf_putc(b, '"');
 }
 
-static void pk_cols(daoc__buf *b, const daoc__schema *s)
+void daoc__sql_pk_cols(daoc__buf *b, const daoc__schema *s)
 {
     for (size_t j = 0; j < s->npk; j++) {
         if (j)
             daoc__buf_puts(b, ", ");
         daoc__sql_ident(b, daoc__field_column(&s->fields[s->pk[j]]));
     }
+}
+
+bool daoc__sql_is_pk(const daoc__schema *s, size_t i)
+{
+    for (size_t j = 0; j < s->npk; j++)
+        if (s->pk[j] == i)
+            return true;
+    return false;
+}
+
+const daoc__field *daoc__sql_ref_pk(const daoc__field *f)
+{
+    for (int depth = 0; f && f->type == DAOC__F_FOREIGN && depth < 16; depth++) {
+        if (!f->ref || f->ref->npk == 0)
+            return NULL;
+        f = &f->ref->fields[f->ref->pk[0]];
+    }
+    return f;
+}
+
+const char *daoc__sql_ref_col(const daoc__field *f)
+{
+    return daoc__field_column(&f->ref->fields[f->ref->pk[0]]);
 }
 
 /* "  [CONSTRAINT <name>] " before a table constraint */
@@ -59,7 +83,7 @@ void daoc__ddl_ws(daoc__buf *b, const daoc__schema *s, const char *ws_type, daoc
     snprintf(name, sizeof name, "%s_ws_id", daoc__field_column(&s->fields[s->pk[0]]));
     lead(b, s, name, "unique", namer);
     daoc__buf_puts(b, "UNIQUE (");
-    pk_cols(b, s);
+    daoc__sql_pk_cols(b, s);
     daoc__buf_puts(b, ", \"ws_id\"),\n");
     for (size_t i = 0; i < s->nfields; i++) {
         const daoc__field *f = &s->fields[i];

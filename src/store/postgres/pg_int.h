@@ -278,8 +278,6 @@ void daoc__pg_cname(char out[PG_NAMEDATALEN], const char *table, const char *col
                     const char *suffix);
 const char *daoc__pg_table(const daoc__schema *s);
 const char *daoc__pg_col(const daoc__field *f);
-/* The primary-key field a foreign field stores (recursing), or NULL. */
-const daoc__field *daoc__pg_ref_pk(const daoc__field *f);
 /* The column type daoc__pg_ddl writes for stored field f. */
 const char *daoc__pg_col_type(const daoc__field *f);
 

@@ -30,15 +30,6 @@ const char *daoc__pg_col(const daoc__field *f)
     return daoc__field_column(f);
 }
 
-const daoc__field *daoc__pg_ref_pk(const daoc__field *f)
-{
-    for (int depth = 0; f && f->type == DAOC__F_FOREIGN && depth < 16; depth++) {
-        if (!f->ref || f->ref->npk == 0)
-            return NULL;
-        f = &f->ref->fields[f->ref->pk[0]];
-    }
-    return f;
-}
 
 /* Bytes of s[0..n) cut back to a UTF-8 character boundary. */
 static size_t clip(const char *s, size_t n)
@@ -95,14 +86,6 @@ static void param(pg_sqlb *sb, pg_pkind kind, size_t idx)
     daoc__buf_printf(&sb->b, "$%d", sb->nparams);
 }
 
-static bool is_pk(const daoc__schema *s, size_t i)
-{
-    for (size_t j = 0; j < s->npk; j++)
-        if (s->pk[j] == i)
-            return true;
-    return false;
-}
-
 /* timestamp=true integer/number fields are TIMESTAMP WITH TIME ZONE */
 static bool is_ts(const daoc__field *f)
 {
@@ -130,7 +113,7 @@ static const char *elem_type(const daoc__field *el)
 static const char *sql_type(const daoc__field *f)
 {
     if (f->type == DAOC__F_FOREIGN)
-        f = daoc__pg_ref_pk(f);
+        f = daoc__sql_ref_pk(f);
     if (!f)
         return "TEXT";
     if (is_ts(f))
@@ -196,15 +179,6 @@ static void ws_cond(pg_sqlb *sb)
 {
     puts_(sb, " AND \"ws_id\" = ");
     param(sb, PGP_WS, 0);
-}
-
-static void pk_cols(daoc__buf *b, const daoc__schema *s)
-{
-    for (size_t j = 0; j < s->npk; j++) {
-        if (j)
-            daoc__buf_puts(b, ", ");
-        ident(b, daoc__pg_col(&s->fields[s->pk[j]]));
-    }
 }
 
 static void key_cond(pg_sqlb *sb, const daoc__schema *s, long field)
@@ -294,7 +268,7 @@ static void set_list(pg_sqlb *sb, const daoc__schema *s, bool excl, bool set_ttl
     bool first = true;
     for (size_t i = 0; i < s->nfields; i++) {
         const daoc__field *f = &s->fields[i];
-        if (f->transient || is_pk(s, i))
+        if (f->transient || daoc__sql_is_pk(s, i))
             continue;
         if (!first)
             puts_(sb, ", ");
@@ -365,7 +339,7 @@ static void page_sql(pg_sqlb *sb, const daoc__schema *s, long fk, unsigned v)
     }
     if (v & PG_PG_AFTER) {
         puts_(sb, " AND (");
-        pk_cols(&sb->b, s);
+        daoc__sql_pk_cols(&sb->b, s);
         puts_(sb, ") > (");
         for (size_t j = 0; j < s->npk; j++) {
             if (j)
@@ -379,7 +353,7 @@ static void page_sql(pg_sqlb *sb, const daoc__schema *s, long fk, unsigned v)
     if (s->workspaceable && (v & PG_PG_WS))
         ws_cond(sb);
     puts_(sb, " ORDER BY ");
-    pk_cols(&sb->b, s);
+    daoc__sql_pk_cols(&sb->b, s);
     puts_(sb, " LIMIT ");
     param(sb, PGP_LIMIT, 0);
 }
@@ -441,7 +415,7 @@ void daoc__pg_sql(pg_sqlb *sb, const daoc__schema *s, uint32_t code)
                 puts_(sb, "\"ws_id\", ");
             ident(&sb->b, daoc__pg_col(&s->fields[field]));
         } else {
-            pk_cols(&sb->b, s);
+            daoc__sql_pk_cols(&sb->b, s);
         }
         puts_(sb, ") DO UPDATE SET ");
         set_list(sb, s, true, true);
@@ -509,12 +483,6 @@ static void constraint(daoc__buf *b, const char *table, const char *col, const c
     ident(b, name);
 }
 
-/* The parent's referenced column of foreign field f. */
-static const char *ref_col(const daoc__field *f)
-{
-    return daoc__pg_col(&f->ref->fields[f->ref->pk[0]]);
-}
-
 /* daoc__ddl_namer: "CONSTRAINT <name>" without the leading blank */
 static void named(daoc__buf *b, const char *table, const char *col, const char *suffix)
 {
@@ -541,7 +509,7 @@ void daoc__pg_ddl(daoc__buf *b, const daoc__schema *s)
         daoc__buf_puts(b, sql_type(f));
         /* pages are ordered by the primary key: byte order, as on SQLite,
          * whatever the database's default collation */
-        if (is_pk(s, i) && strcmp(sql_type(f), "TEXT") == 0)
+        if (daoc__sql_is_pk(s, i) && strcmp(sql_type(f), "TEXT") == 0)
             daoc__buf_puts(b, " COLLATE \"C\"");
         if (f->unique && !(s->npk == 1 && s->pk[0] == i) && !daoc__store_unique_ws(s, f)) {
             constraint(b, t, c, "key");
@@ -553,7 +521,7 @@ void daoc__pg_ddl(daoc__buf *b, const daoc__schema *s)
             daoc__buf_puts(b, " REFERENCES ");
             ident(b, daoc__pg_table(f->ref));
             daoc__buf_putc(b, '(');
-            ident(b, ref_col(f));
+            ident(b, daoc__sql_ref_col(f));
             daoc__buf_puts(b, ") ON DELETE ");
             daoc__buf_puts(b, daoc__on_delete_sql(f->on_delete));
         }
@@ -570,7 +538,7 @@ void daoc__pg_ddl(daoc__buf *b, const daoc__schema *s)
     daoc__buf_puts(b, " ");
     constraint(b, t, NULL, "pkey");
     daoc__buf_puts(b, " PRIMARY KEY (");
-    pk_cols(b, s);
+    daoc__sql_pk_cols(b, s);
     daoc__buf_puts(b, ")\n);\n");
     if (s->ttl)
         index_stmt(b, t, "ttl", " ");

@@ -41,28 +41,11 @@ size_t daoc__sq_ncol(const daoc__schema *s)
     return n;
 }
 
-static bool is_pk(const daoc__schema *s, size_t i)
-{
-    for (size_t j = 0; j < s->npk; j++)
-        if (s->pk[j] == i)
-            return true;
-    return false;
-}
-
-const daoc__field *daoc__sq_ref_pk(const daoc__field *f)
-{
-    for (int depth = 0; f && f->type == DAOC__F_FOREIGN && depth < 16; depth++) {
-        if (!f->ref || f->ref->npk == 0)
-            return NULL;
-        f = &f->ref->fields[f->ref->pk[0]];
-    }
-    return f;
-}
 
 static const char *sql_type(const daoc__field *f)
 {
     if (f->type == DAOC__F_FOREIGN)
-        f = daoc__sq_ref_pk(f);
+        f = daoc__sql_ref_pk(f);
     if (!f)
         return "TEXT";
     switch (f->type) {
@@ -103,15 +86,6 @@ static void ws_cond(daoc__buf *b, size_t ncol)
 {
     daoc__buf_puts(b, " AND \"ws_id\" = ");
     param(b, SQ_P_WS(ncol));
-}
-
-static void pk_cols(daoc__buf *b, const daoc__schema *s)
-{
-    for (size_t j = 0; j < s->npk; j++) {
-        if (j)
-            daoc__buf_puts(b, ", ");
-        ident(b, col_name(&s->fields[s->pk[j]]));
-    }
 }
 
 /* WHERE condition on the key; parameters from SQ_P_KEY(ncol, 0). */
@@ -190,7 +164,7 @@ static void set_list(daoc__buf *b, const daoc__schema *s, size_t ncol, bool excl
         const daoc__field *f = &s->fields[i];
         if (f->transient)
             continue;
-        if (!is_pk(s, i)) {
+        if (!daoc__sql_is_pk(s, i)) {
             if (!first)
                 daoc__buf_puts(b, ", ");
             first = false;
@@ -274,7 +248,7 @@ static void page_sql(daoc__buf *b, const daoc__schema *s, long fk, unsigned v, s
     }
     if (v & SQ_PG_AFTER) {
         daoc__buf_puts(b, " AND (");
-        pk_cols(b, s);
+        daoc__sql_pk_cols(b, s);
         daoc__buf_puts(b, ") > (");
         for (size_t j = 0; j < s->npk; j++) {
             if (j)
@@ -294,7 +268,7 @@ static void page_sql(daoc__buf *b, const daoc__schema *s, long fk, unsigned v, s
         param(b, SQ_P_WS(ncol));
     }
     daoc__buf_puts(b, " ORDER BY ");
-    pk_cols(b, s);
+    daoc__sql_pk_cols(b, s);
     daoc__buf_puts(b, " LIMIT ");
     param(b, SQ_P_LIMIT(ncol));
 }
@@ -349,7 +323,7 @@ void daoc__sq_sql(daoc__buf *b, const daoc__schema *s, uint32_t code,
                 daoc__buf_puts(b, "\"ws_id\", ");
             ident(b, col_name(&s->fields[field]));
         } else {
-            pk_cols(b, s);
+            daoc__sql_pk_cols(b, s);
         }
         daoc__buf_puts(b, ") DO UPDATE SET ");
         set_list(b, s, ncol, true, true);
@@ -398,9 +372,9 @@ void daoc__sq_sql(daoc__buf *b, const daoc__schema *s, uint32_t code,
         daoc__buf_puts(b, "DELETE FROM ");
         ident(b, t);
         daoc__buf_puts(b, " WHERE (");
-        pk_cols(b, s);
+        daoc__sql_pk_cols(b, s);
         daoc__buf_puts(b, ") IN (SELECT ");
-        pk_cols(b, s);
+        daoc__sql_pk_cols(b, s);
         daoc__buf_puts(b, " FROM ");
         ident(b, t);
         daoc__buf_puts(b, " AS \"daoc_t\" WHERE \"ttl\" < ");
@@ -443,13 +417,8 @@ void daoc__sq_ws_index_ddl(daoc__buf *b, const daoc__schema *s)
     daoc__buf_puts(b, " ON ");
     ident(b, t);
     daoc__buf_puts(b, " (\"ws_id\", ");
-    pk_cols(b, s);
+    daoc__sql_pk_cols(b, s);
     daoc__buf_puts(b, ");\n");
-}
-
-static const char *ref_col(const daoc__field *f)
-{
-    return col_name(&f->ref->fields[f->ref->pk[0]]);
 }
 
 void daoc__sq_ddl(daoc__buf *b, const daoc__schema *s)
@@ -466,7 +435,7 @@ void daoc__sq_ddl(daoc__buf *b, const daoc__schema *s)
         ident(b, col_name(f));
         daoc__buf_putc(b, ' ');
         daoc__buf_puts(b, sql_type(f));
-        if (is_pk(s, i))
+        if (daoc__sql_is_pk(s, i))
             daoc__buf_puts(b, " NOT NULL");
         if (f->unique && !(s->npk == 1 && s->pk[0] == i) && !daoc__store_unique_ws(s, f))
             daoc__buf_puts(b, " UNIQUE");
@@ -475,7 +444,7 @@ void daoc__sq_ddl(daoc__buf *b, const daoc__schema *s)
             daoc__buf_puts(b, " REFERENCES ");
             ident(b, table_name(f->ref));
             daoc__buf_putc(b, '(');
-            ident(b, ref_col(f));
+            ident(b, daoc__sql_ref_col(f));
             daoc__buf_puts(b, ") ON DELETE ");
             daoc__buf_puts(b, daoc__on_delete_sql(f->on_delete));
         }
@@ -487,7 +456,7 @@ void daoc__sq_ddl(daoc__buf *b, const daoc__schema *s)
         daoc__buf_puts(b, "  \"ttl\" REAL,\n");
     daoc__ddl_ws(b, s, "TEXT", NULL); /* store.h, "Table layout" */
     daoc__buf_puts(b, "  PRIMARY KEY (");
-    pk_cols(b, s);
+    daoc__sql_pk_cols(b, s);
     daoc__buf_puts(b, ")\n) WITHOUT ROWID;\n");
     if (s->ttl)
         index_stmt(b, t, "ttl");

@@ -131,9 +131,6 @@ void daoc__sq_ddl(daoc__buf *b, const daoc__schema *s);
  * table's ws_id upgrade: a table from before workspaces has no ws_id yet
  * when daoc__sq_ddl runs. */
 void daoc__sq_ws_index_ddl(daoc__buf *b, const daoc__schema *s);
-/* The primary-key field a foreign field stores (recursing through foreign
- * primary keys), or NULL. */
-const daoc__field *daoc__sq_ref_pk(const daoc__field *f);
 /* The column type daoc__sq_ddl writes for stored field f. */
 const char *daoc__sq_col_type(const daoc__field *f);
 
