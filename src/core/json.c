@@ -145,6 +145,10 @@ static void put_num(daoc__buf *b, double n)
         daoc__buf_puts(b, "null"); /* JSON has no inf/nan */
         return;
     }
+    if (n == 0) { /* -0.0 too: "-0" would read back as the integer 0 */
+        daoc__buf_putc(b, '0');
+        return;
+    }
     if (n == floor(n) && fabs(n) < 1e15) {
         daoc__buf_printf(b, "%.0f", n);
         return;

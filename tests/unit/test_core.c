@@ -470,3 +470,27 @@ TEST(sparse_error_arrays_encode_like_cjson_in_any_key_order)
     daoc_free(s);
     daoc_value_free(o);
 }
+
+/* A negative zero (also one reached by underflow) writes as 0: "-0" would
+ * read back as the integer 0 and write as "0", so the round trip would not
+ * be a fixed point (found by fuzz_json). */
+TEST(json_negative_zero_round_trips)
+{
+    const char *in[] = {"-0.0", "-7777775777775777e-779", "[-0.0,0.0]"};
+    const char *want[] = {"0", "0", "[0,0]"};
+    for (size_t i = 0; i < 3; i++) {
+        daoc_value *v = NULL, *w = NULL;
+        char *a = NULL, *b = NULL;
+        size_t al = 0, bl = 0;
+        ASSERT_INT(daoc_json_decode(in[i], strlen(in[i]), &v, NULL, 0), DAOC_OK);
+        ASSERT_INT(daoc_json_encode(v, &a, &al), DAOC_OK);
+        ASSERT_STR(a, want[i]);
+        ASSERT_INT(daoc_json_decode(a, al, &w, NULL, 0), DAOC_OK);
+        ASSERT_INT(daoc_json_encode(w, &b, &bl), DAOC_OK);
+        ASSERT_STR(b, a);
+        daoc_free(a);
+        daoc_free(b);
+        daoc_value_free(v);
+        daoc_value_free(w);
+    }
+}
