@@ -4,13 +4,14 @@
  * Files: pool.c (the per-process connection pools: borrowing, returning,
  * opening and checking connections), conn.c (borrowing for an operation,
  * pinning for a transaction, the statement caches, running statements,
- * transactions, open/close), sql.c (SQL
- * text of every statement with its parameter plan, and the DDL), text.c
- * (PostgreSQL text formats: array literals, timestamps, numbers), binary.c
- * (the binary result format, used when a statement's columns allow), rowio.c
- * (entity values -> parameters, result rows -> entity-shaped rows), ops.c
- * (the vtable members), viol.c (SQLSTATE + constraint name -> violation),
- * shape.c (does an existing table fit its schema).
+ * transactions, open/close), sql.c (the PostgreSQL dialect of
+ * store/sql_shape.c, which gives every statement its text and parameter
+ * plan, and the DDL), text.c (PostgreSQL text formats: array literals,
+ * timestamps, numbers), binary.c (the binary result format, used when a
+ * statement's columns allow), rowio.c (entity values -> parameters, result
+ * rows -> entity-shaped rows), ops.c (the vtable members), viol.c (SQLSTATE
+ * + constraint name -> violation), shape.c (does an existing table fit its
+ * schema).
  *
  * Parameters.  Each statement numbers its parameters $1..$n compactly and
  * carries a plan: one pg_param per number saying where the value comes from
@@ -30,6 +31,7 @@
 #include "core/buf.h"
 #include "schema/schema.h"
 #include "store/registry.h"
+#include "store/sql_shape.h"
 #include "store/stmt_cache.h"
 #include "store/store.h"
 #include "store/tx.h"
@@ -65,21 +67,21 @@ enum {
 
 static inline uint32_t daoc__pg_code(int op, long field, unsigned variant)
 {
-    return (uint32_t)op | ((uint32_t)(field + 2) & 0xffffu) << 8 |
-           (uint32_t)(variant & 0xffu) << 24;
+    return daoc__sh_code(op, field, variant);
 }
 
-/* Where parameter $n of a statement takes its value from. */
+/* Where parameter $n of a statement takes its value from: the kinds of
+ * store/sql_shape.h (all but DAOC__SQP_NOW). */
 typedef enum pg_pkind {
-    PGP_COL = 1, /* entity field `idx` */
-    PGP_CK,      /* write option cache_key */
-    PGP_TTL,     /* expiry (epoch seconds) or NULL */
-    PGP_KEY,     /* key value j = idx (pk part j, or the unique value) */
-    PGP_FK,      /* page: the foreign key value of field idx */
-    PGP_TAGS,    /* page: tags (TEXT[] literal) */
-    PGP_LIMIT,   /* page: size + 1 */
-    PGP_AFTER,   /* page: pk part idx of the previous page's last row */
-    PGP_WS       /* the workspace id (pg_bind.ws_id), or NULL */
+    PGP_COL = DAOC__SQP_COL,     /* entity field `idx` */
+    PGP_CK = DAOC__SQP_CK,       /* write option cache_key */
+    PGP_TTL = DAOC__SQP_TTL,     /* expiry (epoch seconds) or NULL */
+    PGP_KEY = DAOC__SQP_KEY,     /* key value j = idx (pk part j, or the unique value) */
+    PGP_FK = DAOC__SQP_FK,       /* page: the foreign key value of field idx */
+    PGP_TAGS = DAOC__SQP_TAGS,   /* page: tags (TEXT[] literal) */
+    PGP_LIMIT = DAOC__SQP_LIMIT, /* page: size + 1 */
+    PGP_AFTER = DAOC__SQP_AFTER, /* page: pk part idx of the previous page's last row */
+    PGP_WS = DAOC__SQP_WS        /* the workspace id (pg_bind.ws_id), or NULL */
 } pg_pkind;
 
 typedef struct pg_param {

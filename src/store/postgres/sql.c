@@ -1,7 +1,8 @@
 /*
  * sql.c -- the SQL text of the PostgreSQL store: Kong's table layout (DDL,
- * kong-schema-dao.md 6.1) and one statement per (schema, operation, key,
- * variant), each with its parameter plan (pg_int.h).
+ * kong-schema-dao.md 6.1), and the PostgreSQL dialect of the statement
+ * shapes of store/sql_shape.c, which records each statement's parameter
+ * plan (pg_int.h).
  *
  * Identifiers come only from compiled schemas and are always double-quoted;
  * every value is a $n parameter.  Timestamp fields are TIMESTAMP WITH TIME
@@ -17,7 +18,7 @@
 
 #include "core/alloc.h"
 #include "store/ddl.h"
-#include "store/restrict_sql.h"
+#include "store/sql_shape.h"
 #include "store/postgres/pg_int.h"
 
 const char *daoc__pg_table(const daoc__schema *s)
@@ -135,330 +136,114 @@ static const char *sql_type(const daoc__field *f)
     }
 }
 
-/* A value expression for parameter (kind, idx) stored into field f. */
-static void value_expr(pg_sqlb *sb, const daoc__field *f, pg_pkind kind, size_t idx)
+/* ---- statements: the PostgreSQL dialect of store/sql_shape.c -------------- */
+
+/* Timestamps are written with to_timestamp($n): timestamp fields and the
+ * hidden ttl. */
+static void value(daoc__sh *sh, const daoc__field *f, daoc__sqp kind, size_t idx)
 {
-    if (f && is_ts(f)) {
+    pg_sqlb *sb = sh->ud;
+    if (kind == DAOC__SQP_NOW) { /* now() writes the server's clock */
+        sb->failed = true;
+        return;
+    }
+    bool ts = kind == DAOC__SQP_TTL || (f && is_ts(f));
+    if (ts)
         puts_(sb, "to_timestamp(");
-        param(sb, kind, idx);
+    param(sb, (pg_pkind)kind, idx);
+    if (ts)
         puts_(sb, "::DOUBLE PRECISION)");
-    } else {
-        param(sb, kind, idx);
-    }
 }
 
-/* "c1", "c2", ..., remaining ttl seconds */
-static void select_list(pg_sqlb *sb, const daoc__schema *s, bool show_ws)
+static void now(daoc__sh *sh)
 {
-    bool first = true;
-    for (size_t i = 0; i < s->nfields; i++) {
-        const daoc__field *f = &s->fields[i];
-        if (f->transient)
-            continue;
-        if (!first)
-            puts_(sb, ", ");
-        first = false;
-        /* timestamps as the server prints them, read by text.c: measured
-         * 1.5-2.5 us a row cheaper for the server than date_part('epoch',
-         * c) (which was itself ~2 us cheaper than FLOOR(...)::BIGINT and
-         * EXTRACT's numeric), and exact to the microsecond */
-        ident(&sb->b, daoc__pg_col(f));
-    }
-    if (s->ttl) {
-        if (!first)
-            puts_(sb, ", ");
-        first = false;
-        puts_(sb, "date_part('epoch', \"ttl\" - CURRENT_TIMESTAMP)"); /* floored by rowio.c */
-    }
-    if (s->workspaceable && show_ws) /* last: ops.c reads it by position */
-        puts_(sb, first ? "\"ws_id\"" : ", \"ws_id\"");
+    puts_(sh->ud, "CURRENT_TIMESTAMP");
 }
 
-/* The workspace condition of a scoped statement. */
-static void ws_cond(pg_sqlb *sb)
+/* Tags are a TEXT[] column (GIN-indexed): contains all / overlaps. */
+static void tags(daoc__sh *sh, bool all)
 {
-    puts_(sb, " AND \"ws_id\" = ");
-    param(sb, PGP_WS, 0);
+    pg_sqlb *sb = sh->ud;
+    puts_(sb, all ? " AND \"tags\" @> " : " AND \"tags\" && ");
+    param(sb, PGP_TAGS, 0);
+    puts_(sb, "::TEXT[]");
 }
 
-static void key_cond(pg_sqlb *sb, const daoc__schema *s, long field)
-{
-    if (field == DAOC__KEY_CACHE_KEY) {
-        puts_(sb, "\"cache_key\" = ");
-        param(sb, PGP_KEY, 0);
-    } else if (field >= 0) {
-        const daoc__field *f = &s->fields[field];
-        ident(&sb->b, daoc__pg_col(f));
-        puts_(sb, " = ");
-        value_expr(sb, f, PGP_KEY, 0);
-    } else {
-        for (size_t j = 0; j < s->npk; j++) {
-            const daoc__field *f = &s->fields[s->pk[j]];
-            if (j)
-                puts_(sb, " AND ");
-            ident(&sb->b, daoc__pg_col(f));
-            puts_(sb, " = ");
-            value_expr(sb, f, PGP_KEY, j);
-        }
-    }
-}
+/* Select lists end with the remaining ttl seconds (floored by rowio.c) and,
+ * when asked, "ws_id" (ops.c reads it by position).  Timestamps are
+ * selected as the server prints them, read by text.c: measured 1.5-2.5 us a
+ * row cheaper for the server than date_part('epoch', c) (which was itself
+ * ~2 us cheaper than FLOOR(...)::BIGINT and EXTRACT's numeric), and exact to
+ * the microsecond.  Select by a unique key has no LIMIT (measured: it costs
+ * the server about 0.7 us a statement here).  Cleanup deletes small
+ * batches, skipping rows other sessions hold: no long locks. */
+static const daoc__sh_dialect POSTGRES = {
+    .value = value,
+    .now = now,
+    .tags = tags,
+    .ttl_select = "date_part('epoch', \"ttl\" - CURRENT_TIMESTAMP)",
+    .excluded = "EXCLUDED.",
+    .noop_excluded = true,
+    .limit_unique = false,
+    .hidden = {DAOC__SQP_TTL, DAOC__SQP_CK, DAOC__SQP_WS},
+    .page_from = " WHERE TRUE",
+    .page_fk = "",
+    .page_fk_ws = NULL,
+    .row_id = "ctid",
+    .cleanup_end = " FOR UPDATE SKIP LOCKED",
+    .cleanup_batch = PG_CLEANUP_BATCH,
+    .truncate_head = "TRUNCATE ",
+    .truncate_tail = " RESTART IDENTITY CASCADE",
+};
 
-static const char TTL_FILTER[] = " AND (\"ttl\" IS NULL OR \"ttl\" >= CURRENT_TIMESTAMP)";
-
-static void insert_head(pg_sqlb *sb, const daoc__schema *s)
+static int shape_op(int op)
 {
-    puts_(sb, "INSERT INTO ");
-    ident(&sb->b, daoc__pg_table(s));
-    puts_(sb, " (");
-    bool first = true;
-    for (size_t i = 0; i < s->nfields; i++) {
-        if (s->fields[i].transient)
-            continue;
-        if (!first)
-            puts_(sb, ", ");
-        first = false;
-        ident(&sb->b, daoc__pg_col(&s->fields[i]));
+    switch (op) {
+    case PG_OP_SELECT:
+        return DAOC__SH_SELECT;
+    case PG_OP_INSERT:
+        return DAOC__SH_INSERT;
+    case PG_OP_UPDATE:
+        return DAOC__SH_UPDATE;
+    case PG_OP_UPSERT:
+        return DAOC__SH_UPSERT;
+    case PG_OP_DELETE:
+        return DAOC__SH_DELETE;
+    case PG_OP_PAGE:
+        return DAOC__SH_PAGE;
+    case PG_OP_CLEANUP:
+        return DAOC__SH_CLEANUP;
+    case PG_OP_TRUNCATE:
+        return DAOC__SH_TRUNCATE;
+    default:
+        return 0;
     }
-    if (s->ttl) {
-        puts_(sb, first ? "\"ttl\"" : ", \"ttl\"");
-        first = false;
-    }
-    if (s->ncache_key > 1) {
-        puts_(sb, first ? "\"cache_key\"" : ", \"cache_key\"");
-        first = false;
-    }
-    if (s->workspaceable)
-        puts_(sb, first ? "\"ws_id\"" : ", \"ws_id\"");
-    puts_(sb, ") VALUES (");
-    first = true;
-    for (size_t i = 0; i < s->nfields; i++) {
-        const daoc__field *f = &s->fields[i];
-        if (f->transient)
-            continue;
-        if (!first)
-            puts_(sb, ", ");
-        first = false;
-        value_expr(sb, f, PGP_COL, i);
-    }
-    if (s->ttl) {
-        if (!first)
-            puts_(sb, ", ");
-        first = false;
-        puts_(sb, "to_timestamp(");
-        param(sb, PGP_TTL, 0);
-        puts_(sb, "::DOUBLE PRECISION)");
-    }
-    if (s->ncache_key > 1) {
-        if (!first)
-            puts_(sb, ", ");
-        first = false;
-        param(sb, PGP_CK, 0);
-    }
-    if (s->workspaceable) {
-        if (!first)
-            puts_(sb, ", ");
-        param(sb, PGP_WS, 0);
-    }
-    puts_(sb, ")");
-}
-
-/* SET list of update (parameters) or upsert (EXCLUDED.<col>). */
-static void set_list(pg_sqlb *sb, const daoc__schema *s, bool excl, bool set_ttl)
-{
-    bool first = true;
-    for (size_t i = 0; i < s->nfields; i++) {
-        const daoc__field *f = &s->fields[i];
-        if (f->transient || daoc__sql_is_pk(s, i))
-            continue;
-        if (!first)
-            puts_(sb, ", ");
-        first = false;
-        ident(&sb->b, daoc__pg_col(f));
-        puts_(sb, " = ");
-        if (excl) {
-            puts_(sb, "EXCLUDED.");
-            ident(&sb->b, daoc__pg_col(f));
-        } else {
-            value_expr(sb, f, PGP_COL, i);
-        }
-    }
-    if (s->ncache_key > 1) {
-        if (!first)
-            puts_(sb, ", ");
-        first = false;
-        puts_(sb, "\"cache_key\" = ");
-        if (excl)
-            puts_(sb, "EXCLUDED.\"cache_key\"");
-        else
-            param(sb, PGP_CK, 0);
-    }
-    if (s->workspaceable && excl) { /* an upsert writes the row's workspace */
-        if (!first)
-            puts_(sb, ", ");
-        first = false;
-        puts_(sb, "\"ws_id\" = EXCLUDED.\"ws_id\"");
-    }
-    if (s->ttl && set_ttl) {
-        if (!first)
-            puts_(sb, ", ");
-        first = false;
-        puts_(sb, "\"ttl\" = ");
-        if (excl) {
-            puts_(sb, "EXCLUDED.\"ttl\"");
-        } else {
-            puts_(sb, "to_timestamp(");
-            param(sb, PGP_TTL, 0);
-            puts_(sb, "::DOUBLE PRECISION)");
-        }
-    }
-    if (first) { /* only primary-key columns: a no-op assignment */
-        const char *c = daoc__pg_col(&s->fields[s->pk[0]]);
-        ident(&sb->b, c);
-        puts_(sb, excl ? " = EXCLUDED." : " = ");
-        ident(&sb->b, c);
-    }
-}
-
-static void page_sql(pg_sqlb *sb, const daoc__schema *s, long fk, unsigned v)
-{
-    puts_(sb, "SELECT ");
-    select_list(sb, s, (v & PG_PG_SHOW_WS) != 0);
-    puts_(sb, " FROM ");
-    ident(&sb->b, daoc__pg_table(s));
-    puts_(sb, " WHERE TRUE");
-    if (fk >= 0) {
-        puts_(sb, " AND ");
-        ident(&sb->b, daoc__pg_col(&s->fields[fk]));
-        puts_(sb, " = ");
-        param(sb, PGP_FK, (size_t)fk);
-    }
-    if (v & (PG_PG_TAGS_AND | PG_PG_TAGS_OR)) {
-        puts_(sb, (v & PG_PG_TAGS_AND) ? " AND \"tags\" @> " : " AND \"tags\" && ");
-        param(sb, PGP_TAGS, 0);
-        puts_(sb, "::TEXT[]");
-    }
-    if (v & PG_PG_AFTER) {
-        puts_(sb, " AND (");
-        daoc__sql_pk_cols(&sb->b, s);
-        puts_(sb, ") > (");
-        for (size_t j = 0; j < s->npk; j++) {
-            if (j)
-                puts_(sb, ", ");
-            value_expr(sb, &s->fields[s->pk[j]], PGP_AFTER, j);
-        }
-        puts_(sb, ")");
-    }
-    if (s->ttl && !(v & PG_PG_SKIP_TTL))
-        puts_(sb, TTL_FILTER);
-    if (s->workspaceable && (v & PG_PG_WS))
-        ws_cond(sb);
-    puts_(sb, " ORDER BY ");
-    daoc__sql_pk_cols(&sb->b, s);
-    puts_(sb, " LIMIT ");
-    param(sb, PGP_LIMIT, 0);
 }
 
 void daoc__pg_sql(pg_sqlb *sb, const daoc__schema *s, uint32_t code)
 {
-    int op = (int)(code & 0xff);
-    long field = (long)((code >> 8) & 0xffff) - 2;
-    unsigned v = (code >> 24) & 0xff;
-    const char *t = daoc__pg_table(s);
-    bool show = (v & PG_V_SHOW_WS) != 0;
-
-    switch (op) {
-    case PG_OP_SELECT:
-        puts_(sb, "SELECT ");
-        select_list(sb, s, show);
-        puts_(sb, " FROM ");
-        ident(&sb->b, t);
-        puts_(sb, " WHERE ");
-        key_cond(sb, s, field);
-        if (s->ttl && !(v & PG_V_SKIP_TTL))
-            puts_(sb, TTL_FILTER);
-        if (s->workspaceable && (v & PG_V_WS))
-            ws_cond(sb);
-        /* a key that may match several rows (a non-unique endpoint_key):
-         * the first; unique keys need no LIMIT (measured: it costs the
-         * server about 0.7 us a statement here) */
-        if (field >= 0 && !s->fields[field].unique)
-            puts_(sb, " LIMIT 1");
-        break;
-    case PG_OP_INSERT:
-        insert_head(sb, s);
-        if (!(v & PG_V_NO_RETURNING)) {
-            puts_(sb, " RETURNING ");
-            select_list(sb, s, show);
-        }
-        break;
-    case PG_OP_UPDATE:
-        puts_(sb, "UPDATE ");
-        ident(&sb->b, t);
-        puts_(sb, " SET ");
-        set_list(sb, s, false, (v & PG_V_SET_TTL) != 0);
-        puts_(sb, " WHERE ");
-        key_cond(sb, s, field);
-        if (s->ttl)
-            puts_(sb, TTL_FILTER);
-        if (s->workspaceable && (v & PG_V_WS))
-            ws_cond(sb);
-        puts_(sb, " RETURNING ");
-        select_list(sb, s, show);
-        break;
-    case PG_OP_UPSERT:
-        insert_head(sb, s);
-        puts_(sb, " ON CONFLICT (");
-        if (field == DAOC__KEY_CACHE_KEY) {
-            puts_(sb, "\"cache_key\"");
-        } else if (field >= 0) {
-            if (daoc__store_unique_ws(s, &s->fields[field]))
-                puts_(sb, "\"ws_id\", ");
-            ident(&sb->b, daoc__pg_col(&s->fields[field]));
-        } else {
-            daoc__sql_pk_cols(&sb->b, s);
-        }
-        puts_(sb, ") DO UPDATE SET ");
-        set_list(sb, s, true, true);
-        puts_(sb, " RETURNING ");
-        select_list(sb, s, show);
-        break;
-    case PG_OP_DELETE:
-        puts_(sb, "DELETE FROM ");
-        ident(&sb->b, t);
-        puts_(sb, " WHERE ");
-        key_cond(sb, s, field);
-        if (s->ttl && !(v & PG_V_SKIP_TTL))
-            puts_(sb, TTL_FILTER);
-        if (s->workspaceable && (v & PG_V_WS))
-            ws_cond(sb);
-        if (v & PG_V_RETURNING) { /* the deleted row, as select reads it */
-            puts_(sb, " RETURNING ");
-            select_list(sb, s, show);
-        }
-        break;
-    case PG_OP_PAGE:
-        page_sql(sb, s, field, v);
-        break;
-    case PG_OP_CLEANUP:
-        /* small batches, skipping rows other sessions hold: no long locks */
-        puts_(sb, "DELETE FROM ");
-        ident(&sb->b, t);
-        puts_(sb, " WHERE ctid IN (SELECT ctid FROM ");
-        ident(&sb->b, t);
-        puts_(sb, " AS \"daoc_t\" WHERE \"ttl\" < CURRENT_TIMESTAMP");
-        if (sb->reg) /* keep what RESTRICT holds */
-            daoc__sql_unrestricted(&sb->b, sb->reg, s, "daoc_t");
-        daoc__buf_printf(&sb->b, " LIMIT %d FOR UPDATE SKIP LOCKED)", PG_CLEANUP_BATCH);
-        break;
-    case PG_OP_TRUNCATE:
-        puts_(sb, "TRUNCATE ");
-        ident(&sb->b, t);
-        puts_(sb, " RESTART IDENTITY CASCADE");
-        break;
-    default:
-        sb->failed = true;
-        break;
+    int op = daoc__sh_code_op(code);
+    unsigned v = daoc__sh_code_variant(code);
+    daoc__sh_stmt st = {.op = shape_op(op), .field = daoc__sh_code_field(code)};
+    if (op == PG_OP_PAGE) {
+        st.skip_ttl = (v & PG_PG_SKIP_TTL) != 0;
+        st.after = (v & PG_PG_AFTER) != 0;
+        st.tags_all = (v & PG_PG_TAGS_AND) != 0;
+        st.tags_any = (v & PG_PG_TAGS_OR) != 0;
+        st.ws = (v & PG_PG_WS) != 0;
+        st.show_ws = (v & PG_PG_SHOW_WS) != 0;
+    } else {
+        st.skip_ttl = (v & PG_V_SKIP_TTL) != 0;
+        st.set_ttl = (v & PG_V_SET_TTL) != 0;
+        st.ws = (v & PG_V_WS) != 0;
+        st.show_ws = (v & PG_V_SHOW_WS) != 0;
+        if (op == PG_OP_INSERT)
+            st.returning = !(v & PG_V_NO_RETURNING);
+        else if (op == PG_OP_DELETE)
+            st.returning = (v & PG_V_RETURNING) != 0;
     }
+    daoc__sh sh = {&sb->b, s, &POSTGRES, sb->reg, sb};
+    daoc__sh_build(&sh, &st);
 }
 
 static void index_stmt(daoc__buf *b, const char *table, const char *col, const char *using)

@@ -2,10 +2,10 @@
  * sqlite_int.h -- internals shared by the files of the SQLite store.
  *
  * Files: open.c (handle, pragmas, transactions, statement cache, error
- * text), sql.c (SQL text of every statement and the DDL), rowio.c (binding
- * entity values, building entity-shaped rows), ops.c (the vtable members),
- * viol.c (constraint errors -> daoc__violation), shape.c (does an
- * existing table fit its schema).
+ * text), sql.c (the SQLite dialect of store/sql_shape.c, and the DDL),
+ * rowio.c (binding entity values, building entity-shaped rows), ops.c (the
+ * vtable members), viol.c (constraint errors -> daoc__violation), shape.c
+ * (does an existing table fit its schema).
  *
  * Parameter layout.  Every statement of a schema numbers its parameters the
  * same way, so one binder serves them all (ncol = stored columns):
@@ -27,23 +27,24 @@
 #include "core/buf.h"
 #include "schema/schema.h"
 #include "store/registry.h"
+#include "store/sql_shape.h"
 #include "store/stmt_cache.h"
 #include "store/store.h"
 #include "store/tx.h"
 
-/* statement kinds (low byte of a cache code) */
+/* statement kinds (low byte of a cache code): the shapes of store/sql_shape.h */
 enum {
-    SQ_OP_SELECT = 1, /* by key; variant bit 0 = skip_ttl */
-    SQ_OP_INSERT,
-    SQ_OP_UPDATE,   /* by key; variant bit 0 = write ttl */
-    SQ_OP_UPSERT,   /* conflict target = key */
-    SQ_OP_DELETE,   /* by key; variant bit 0 = skip_ttl */
-    SQ_OP_PAGE,     /* field = fk field; variant SQ_PG_* bits */
-    SQ_OP_PROBE_PK, /* SELECT 1 by primary key (no ttl filter) */
-    SQ_OP_PROBE_FK, /* SELECT 1 WHERE <foreign column of field> = ? LIMIT 1; SQ_V_WS:
-                       WHERE "ws_id" = ? */
-    SQ_OP_CLEANUP,  /* one batch of expired rows */
-    SQ_OP_TRUNCATE
+    SQ_OP_SELECT = DAOC__SH_SELECT,     /* by key; variant bit 0 = skip_ttl */
+    SQ_OP_INSERT = DAOC__SH_INSERT,
+    SQ_OP_UPDATE = DAOC__SH_UPDATE,     /* by key; variant bit 0 = write ttl */
+    SQ_OP_UPSERT = DAOC__SH_UPSERT,     /* conflict target = key */
+    SQ_OP_DELETE = DAOC__SH_DELETE,     /* by key; variant bit 0 = skip_ttl */
+    SQ_OP_PAGE = DAOC__SH_PAGE,         /* field = fk field; variant SQ_PG_* bits */
+    SQ_OP_PROBE_PK = DAOC__SH_PROBE_PK, /* SELECT 1 by primary key (no ttl filter) */
+    SQ_OP_PROBE_FK = DAOC__SH_PROBE_FK, /* SELECT 1 WHERE <column of field> = ?; SQ_V_WS:
+                                           WHERE "ws_id" = ? */
+    SQ_OP_CLEANUP = DAOC__SH_CLEANUP,   /* one batch of expired rows */
+    SQ_OP_TRUNCATE = DAOC__SH_TRUNCATE
 };
 
 #define SQ_V_SKIP_TTL 0x01
@@ -63,8 +64,7 @@ enum {
 
 static inline uint32_t daoc__sq_code(int op, long field, unsigned variant)
 {
-    return (uint32_t)op | ((uint32_t)(field + 2) & 0xffffu) << 8 |
-           (uint32_t)(variant & 0xffu) << 24;
+    return daoc__sh_code(op, field, variant);
 }
 
 /* parameter numbers */
