@@ -37,6 +37,7 @@
 #include "core/value.h"
 #include "store/ddl.h"
 #include "store/postgres/pg_int.h"
+#include "store/table.h"
 
 static void clear_msg(char **msg)
 {
@@ -78,82 +79,82 @@ static int run1(daoc__pg *q, const char *sql, const char *text, int *rows, char 
     return rc;
 }
 
-/* A workspaceable table an earlier daoc created without ws_id gets the
- * column, its rows the default workspace (store.h, default_ws). */
-static int ws_upgrade(daoc__pg *q, const daoc__schema *s, char **msg)
-{
-    const char *t = daoc__pg_table(s);
-    int n = 0;
-    int rc = run1(q,
-                  "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() "
-                  "AND table_name = $1 AND column_name = 'ws_id'",
-                  t, &n, msg);
-    if (rc != DAOC_OK || n > 0)
-        return rc;
-    daoc__buf b = DAOC__BUF_INIT;
-    size_t upd = daoc__ddl_ws_upgrade(&b, s, "UUID", "$1");
-    if (b.failed) {
-        daoc__buf_free(&b);
-        return DAOC_ENOMEM;
-    }
-    rc = daoc__pg_exec(q, b.data, msg);
-    if (rc == DAOC_OK && q->base.default_ws[0])
-        rc = run1(q, b.data + upd, q->base.default_ws, NULL, msg);
-    daoc__buf_free(&b);
-    return rc;
-}
-
 /* The key of the transaction-level advisory lock every daoc takes before
  * creating or upgrading tables ("daoc_ddl" in ASCII). */
 #define PG_DDL_LOCK "7233184949126587500"
 
-/* Creates (or upgrades) the table of s in one transaction, under the DDL
- * lock: processes opening one fresh database at once take turns, and each
- * finds the tables the first one made, instead of colliding in the
- * catalog (concurrent CREATE TABLE IF NOT EXISTS of one name fails with
- * "duplicate key value violates unique constraint
- * pg_type_typname_nsp_index").  Inside a caller's transaction the lock is
- * held until that ends. */
+typedef struct {
+    daoc__pg *q;
+    bool own_tx; /* no caller transaction: the table path makes its own */
+} pg_table_ctx;
+
+static int tbl_begin(void *ctx, char **msg)
+{
+    pg_table_ctx *c = ctx;
+    return daoc__pg_exec(c->q,
+                         c->own_tx ? "BEGIN; SELECT pg_advisory_xact_lock(" PG_DDL_LOCK ")"
+                                   : "SELECT pg_advisory_xact_lock(" PG_DDL_LOCK ")",
+                         msg);
+}
+
+static int tbl_end(void *ctx, bool ok, char **msg)
+{
+    pg_table_ctx *c = ctx;
+    if (!c->own_tx)
+        return DAOC_OK; /* the caller's transaction holds the lock until it ends */
+    if (ok)
+        return daoc__pg_exec(c->q, "COMMIT", msg);
+    if (!c->q->cur->broken && PQtransactionStatus(c->q->cur->pg) != PQTRANS_IDLE &&
+        daoc__pg_exec(c->q, "ROLLBACK", msg) != DAOC_OK)
+        c->q->cur->broken = true; /* the pool drops it */
+    return DAOC_OK;
+}
+
+static int tbl_shape(void *ctx, const daoc__schema *s, char **msg)
+{
+    return daoc__pg_shape_check(((pg_table_ctx *)ctx)->q, s, true, msg);
+}
+
+static int tbl_exec(void *ctx, const char *sql, char **msg)
+{
+    return daoc__pg_exec(((pg_table_ctx *)ctx)->q, sql, msg);
+}
+
+static int tbl_run1(void *ctx, const char *sql, const char *text, bool *row, char **msg)
+{
+    int n = 0;
+    int rc = run1(((pg_table_ctx *)ctx)->q, sql, text, &n, msg);
+    if (row)
+        *row = n > 0;
+    return rc;
+}
+
+/* PostgreSQL's steps of the one table path (store/table.c): all in one
+ * transaction under the DDL lock, so that processes opening one fresh
+ * database at once take turns, and each finds the tables the first one
+ * made, instead of colliding in the catalog (concurrent CREATE TABLE IF NOT
+ * EXISTS of one name fails with "duplicate key value violates unique
+ * constraint pg_type_typname_nsp_index").  Inside a caller's transaction
+ * the lock is held until that ends. */
+static const daoc__table_hooks pg_table_hooks = {
+    .begin = tbl_begin,
+    .end = tbl_end,
+    .shape_check = tbl_shape,
+    .exec = tbl_exec,
+    .run1 = tbl_run1,
+    .create_sql = daoc__pg_ddl,
+    .has_ws_sql = "SELECT 1 FROM information_schema.columns WHERE table_schema = "
+                  "current_schema() AND table_name = $1 AND column_name = 'ws_id'",
+    .ws_type = "UUID",
+    .param = "$1",
+};
+
 static int ensure_table_on(daoc__store *st, const daoc__schema *s, char **msg)
 {
     daoc__pg *q = (daoc__pg *)st;
     clear_msg(msg);
-    if (!s || s->npk == 0 || s->is_record)
-        return DAOC_EINVAL;
-    if (daoc__registry_has(&q->reg, s))
-        return DAOC_OK;
-    bool own_tx = q->tx.depth == 0;
-    daoc__buf b = DAOC__BUF_INIT;
-    if (own_tx)
-        daoc__buf_puts(&b, "BEGIN;");
-    daoc__buf_puts(&b, "SELECT pg_advisory_xact_lock(" PG_DDL_LOCK ");");
-    daoc__buf_putc(&b, '\0');
-    size_t ddl = b.len;
-    daoc__pg_ddl(&b, s);
-    if (b.failed) {
-        daoc__buf_free(&b);
-        return DAOC_ENOMEM;
-    }
-    int rc = daoc__pg_exec(q, b.data, msg);
-    if (rc == DAOC_OK)
-        rc = daoc__pg_shape_check(q, s, true, msg); /* an existing table must fit s (shape.c) */
-    if (rc == DAOC_OK)
-        rc = daoc__pg_exec(q, b.data + ddl, msg);
-    daoc__buf_free(&b);
-    if (rc == DAOC_OK && s->workspaceable)
-        rc = ws_upgrade(q, s, msg);
-    if (own_tx && rc == DAOC_OK)
-        rc = daoc__pg_exec(q, "COMMIT", msg);
-    if (own_tx && rc != DAOC_OK && !q->cur->broken &&
-        PQtransactionStatus(q->cur->pg) != PQTRANS_IDLE) {
-        char *ignored = NULL;
-        if (daoc__pg_exec(q, "ROLLBACK", &ignored) != DAOC_OK)
-            q->cur->broken = true; /* the pool drops it */
-        daoc__free(ignored);
-    }
-    if (rc != DAOC_OK)
-        return rc;
-    return daoc__registry_add(&q->reg, s);
+    pg_table_ctx c = {q, q->tx.depth == 0};
+    return daoc__table_ensure(&pg_table_hooks, &c, &q->reg, q->base.default_ws, s, msg);
 }
 
 /* ---- shared helpers ------------------------------------------------------------ */

@@ -17,6 +17,7 @@
 #include "core/value.h"
 #include "store/ddl.h"
 #include "store/sqlite/sqlite_int.h"
+#include "store/table.h"
 
 /* A bind failure: SQLITE_NOMEM, or a misuse with no connection error. */
 static int bind_error(daoc__sqlite *q, int rc, char **msg)
@@ -73,28 +74,6 @@ static int run1(daoc__sqlite *q, const char *sql, const char *text, bool *row, c
     return rc;
 }
 
-/* A workspaceable table an earlier daoc created without ws_id gets the
- * column, its rows the default workspace (store.h, default_ws). */
-static int ws_upgrade(daoc__sqlite *q, const daoc__schema *s, char **msg)
-{
-    const char *t = daoc__schema_table(s);
-    bool has = false;
-    int rc = run1(q, "SELECT 1 FROM pragma_table_info(?1) WHERE name = 'ws_id'", t, &has, msg);
-    if (rc != DAOC_OK || has)
-        return rc;
-    daoc__buf b = DAOC__BUF_INIT;
-    size_t upd = daoc__ddl_ws_upgrade(&b, s, "TEXT", "?1");
-    if (b.failed) {
-        daoc__buf_free(&b);
-        return DAOC_ENOMEM;
-    }
-    rc = daoc__sq_exec(q, b.data, msg);
-    if (rc == DAOC_OK && q->base.default_ws[0])
-        rc = run1(q, b.data + upd, q->base.default_ws, NULL, msg);
-    daoc__buf_free(&b);
-    return rc;
-}
-
 static int sq_attach_table(daoc__store *st, const daoc__schema *s, char **msg)
 {
     daoc__sqlite *q = (daoc__sqlite *)st;
@@ -105,34 +84,35 @@ static int sq_attach_table(daoc__store *st, const daoc__schema *s, char **msg)
     return rc == DAOC_OK ? daoc__registry_attach(&q->reg, s) : rc;
 }
 
+static int tbl_shape(void *ctx, const daoc__schema *s, char **msg)
+{
+    return daoc__sq_shape_check(ctx, s, true, msg);
+}
+
+static int tbl_exec(void *ctx, const char *sql, char **msg) { return daoc__sq_exec(ctx, sql, msg); }
+
+static int tbl_run1(void *ctx, const char *sql, const char *text, bool *row, char **msg)
+{
+    return run1(ctx, sql, text, row, msg);
+}
+
+/* SQLite's steps of the one table path (store/table.c). */
+static const daoc__table_hooks sq_table_hooks = {
+    .shape_check = tbl_shape,
+    .exec = tbl_exec,
+    .run1 = tbl_run1,
+    .create_sql = daoc__sq_ddl,
+    .after_ws_sql = daoc__sq_ws_index_ddl, /* the paging index needs ws_id */
+    .has_ws_sql = "SELECT 1 FROM pragma_table_info(?1) WHERE name = 'ws_id'",
+    .ws_type = "TEXT",
+    .param = "?1",
+};
+
 static int sq_ensure_table(daoc__store *st, const daoc__schema *s, char **msg)
 {
     daoc__sqlite *q = (daoc__sqlite *)st;
     clear_msg(msg);
-    if (!s || s->npk == 0 || s->is_record)
-        return DAOC_EINVAL;
-    if (daoc__registry_has(&q->reg, s))
-        return DAOC_OK;
-    daoc__buf b = DAOC__BUF_INIT;
-    daoc__sq_ddl(&b, s);
-    if (b.failed) {
-        daoc__buf_free(&b);
-        return DAOC_ENOMEM;
-    }
-    int rc = daoc__sq_shape_check(q, s, true, msg); /* an existing table must fit s (shape.c) */
-    if (rc == DAOC_OK)
-        rc = daoc__sq_exec(q, b.data, msg);
-    daoc__buf_free(&b);
-    if (rc == DAOC_OK && s->workspaceable)
-        rc = ws_upgrade(q, s, msg);
-    if (rc == DAOC_OK && s->workspaceable) {
-        daoc__sq_ws_index_ddl(&b, s);
-        rc = b.failed ? DAOC_ENOMEM : daoc__sq_exec(q, b.data, msg);
-        daoc__buf_free(&b);
-    }
-    if (rc != DAOC_OK)
-        return rc;
-    return daoc__registry_add(&q->reg, s);
+    return daoc__table_ensure(&sq_table_hooks, q, &q->reg, q->base.default_ws, s, msg);
 }
 
 /* ---- shared step helpers ---------------------------------------------------- */
