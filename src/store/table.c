@@ -63,10 +63,9 @@ int daoc__table_ensure(const daoc__table_hooks *h, void *ctx, daoc__store_regist
     if (daoc__registry_has(reg, s))
         return DAOC_OK;
     int rc = h->begin ? h->begin(ctx, msg) : DAOC_OK;
-    if (rc != DAOC_OK)
-        return rc;
-    rc = steps(h, ctx, default_ws, s, msg);
-    if (h->end) {
+    if (rc == DAOC_OK)
+        rc = steps(h, ctx, default_ws, s, msg);
+    if (h->end) { /* also after a failed begin: it may have opened a transaction */
         char *end_msg = NULL;
         int erc = h->end(ctx, rc == DAOC_OK, rc == DAOC_OK ? msg : &end_msg);
         daoc__free(end_msg);

@@ -13,8 +13,9 @@
 
 typedef struct daoc__table_hooks {
     /* Before anything (PostgreSQL: its transaction and the DDL lock); NULL
-     * = nothing.  end() always follows a successful begin(), told whether
-     * every step succeeded. */
+     * = nothing.  end() always follows begin(), even a failed one (which
+     * may have opened the transaction), told whether every step
+     * succeeded. */
     int (*begin)(void *ctx, char **msg);
     int (*end)(void *ctx, bool ok, char **msg);
     /* The existing table, if any, must fit s (shape.c; the ws_id upgrade
