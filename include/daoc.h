@@ -300,11 +300,15 @@ typedef struct daoc_dao daoc_dao;
  * composite-cache-key entity uses), each of a compatible type (SQLite: the
  * same type affinity; PostgreSQL: the same family, e.g. INTEGER for BIGINT,
  * VARCHAR for TEXT).  Columns the entity does not use are allowed.  Tables
- * are not altered to fit, except that a workspaceable table from before
- * workspaces gets its ws_id column.  A table that does not fit is
+ * are not altered to fit, except that with create_tables = on a
+ * workspaceable table from before workspaces gets its ws_id column (with it
+ * off, ws_id must be there).  A table that does not fit is
  * DAOC_ESCHEMA, with a message naming each difference, e.g. "table 'foo'
  * does not match entity 'foo': column 'b' (field 'b') is missing; column
- * 'a' has type TEXT, entity 'foo' field 'a' needs INTEGER". */
+ * 'a' has type TEXT, entity 'foo' field 'a' needs INTEGER".
+ * A definition with an identifier longer than PostgreSQL keeps (63 bytes:
+ * the table, a column, or a constraint or index name derived from them) is
+ * refused on every store with DAOC_ESCHEMA naming it. */
 DAOC_MUSTCHECK DAOC_EXPORT int daoc_db_open(daoc_db **out, const daoc_config *cfg, daoc_error **err);
 /* Accepts NULL.  Invalidates every DAO and value borrowed from db. */
 DAOC_EXPORT void daoc_db_close(daoc_db *db);
