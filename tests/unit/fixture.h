@@ -73,7 +73,8 @@ static inline daoc_db *fixture_open(const char *const *defs, const char *tag)
     }
     daoc_db *db = NULL;
     daoc_error *err = NULL;
-    if (daoc_config_set(cfg, "create_tables", "on", NULL, 0) != DAOC_OK) /* tables from the schemas */
+    /* tables from the schemas: opening creates nothing unless asked */
+    if (daoc_config_set(cfg, "create_tables", "on", NULL, 0) != DAOC_OK)
         abort();
     int rc = daoc_db_open(&db, cfg, &err);
     daoc_config_free(cfg);

@@ -180,7 +180,8 @@ static daoc_db *open_db_on(int timeout_ms, const char *database)
         daoc_config_free(cfg);
         return NULL;
     }
-    if (daoc_config_set(cfg, "create_tables", "on", NULL, 0) != DAOC_OK) /* tables from the schemas */
+    /* tables from the schemas: opening creates nothing unless asked */
+    if (daoc_config_set(cfg, "create_tables", "on", NULL, 0) != DAOC_OK)
         abort();
     if (daoc_db_open(&db, cfg, &err) != DAOC_OK) {
         fprintf(stderr, "  open: %s\n", err ? daoc_error_string(err) : "failed");

@@ -864,7 +864,8 @@ TEST(a_database_kong_created_is_read_and_written)
     ASSERT_INT(daoc_config_set(cfg, "pg_schema", "kongdb", why, sizeof why), DAOC_OK);
     daoc_db *db = NULL;
     daoc_error *err = NULL;
-    if (daoc_config_set(cfg, "create_tables", "on", NULL, 0) != DAOC_OK) /* tables from the schemas */
+    /* tables from the schemas: opening creates nothing unless asked */
+    if (daoc_config_set(cfg, "create_tables", "on", NULL, 0) != DAOC_OK)
         abort();
     int rc = daoc_db_open(&db, cfg, &err);
     daoc_config_free(cfg);
@@ -939,7 +940,8 @@ TEST(workspaceable_tables_get_kongs_ws_id_layout)
     ASSERT_INT(daoc_config_set(cfg, "pg_schema", "daocws", why, sizeof why), DAOC_OK);
     daoc_db *db = NULL;
     daoc_error *err = NULL;
-    if (daoc_config_set(cfg, "create_tables", "on", NULL, 0) != DAOC_OK) /* tables from the schemas */
+    /* tables from the schemas: opening creates nothing unless asked */
+    if (daoc_config_set(cfg, "create_tables", "on", NULL, 0) != DAOC_OK)
         abort();
     ASSERT_INT(daoc_db_open(&db, cfg, &err), DAOC_OK);
     daoc_config_free(cfg);
@@ -982,7 +984,8 @@ TEST(tables_from_before_workspaces_are_upgraded_at_open)
     ASSERT_INT(daoc_config_set(cfg, "pg_schema", "oldws", why, sizeof why), DAOC_OK);
     daoc_db *db = NULL;
     daoc_error *err = NULL;
-    if (daoc_config_set(cfg, "create_tables", "on", NULL, 0) != DAOC_OK) /* tables from the schemas */
+    /* tables from the schemas: opening creates nothing unless asked */
+    if (daoc_config_set(cfg, "create_tables", "on", NULL, 0) != DAOC_OK)
         abort();
     int rc = daoc_db_open(&db, cfg, &err);
     if (rc != DAOC_OK)

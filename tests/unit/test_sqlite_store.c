@@ -1349,7 +1349,8 @@ TEST(tables_from_before_workspaces_are_upgraded_at_open)
     ASSERT_INT(daoc_config_set(cfg, "sqlite_path", path, why, sizeof why), DAOC_OK);
     daoc_db *db = NULL;
     daoc_error *err = NULL;
-    if (daoc_config_set(cfg, "create_tables", "on", NULL, 0) != DAOC_OK) /* tables from the schemas */
+    /* tables from the schemas: opening creates nothing unless asked */
+    if (daoc_config_set(cfg, "create_tables", "on", NULL, 0) != DAOC_OK)
         abort();
     ASSERT_INT(daoc_db_open(&db, cfg, &err), DAOC_OK);
     daoc_config_free(cfg);
@@ -1368,7 +1369,8 @@ TEST(tables_from_before_workspaces_are_upgraded_at_open)
     /* opening again finds the column and changes nothing */
     ASSERT_INT(daoc_config_load(&cfg, NULL, why, sizeof why), DAOC_OK);
     ASSERT_INT(daoc_config_set(cfg, "sqlite_path", path, why, sizeof why), DAOC_OK);
-    if (daoc_config_set(cfg, "create_tables", "on", NULL, 0) != DAOC_OK) /* tables from the schemas */
+    /* tables from the schemas: opening creates nothing unless asked */
+    if (daoc_config_set(cfg, "create_tables", "on", NULL, 0) != DAOC_OK)
         abort();
     ASSERT_INT(daoc_db_open(&db, cfg, &err), DAOC_OK);
     daoc_config_free(cfg);
