@@ -65,28 +65,18 @@ int main(int argc, char **argv)
         die("config", why);
     daoc_db *db = NULL;
     daoc_error *err = NULL;
-    if (daoc_config_set(cfg, "create_tables", "on", NULL, 0) != DAOC_OK) /* tables from the schemas */
+    /* tables from the schemas: opening creates nothing unless asked */
+    if (daoc_config_set(cfg, "create_tables", "on", NULL, 0) != DAOC_OK)
         abort();
     if (daoc_db_open(&db, cfg, &err) != DAOC_OK)
         die("open", err ? daoc_error_string(err) : "failed");
     daoc_config_free(cfg);
     daoc_dao *dao = daoc_db_dao(db, "consumers");
 
-    sqlite3 *raw;
-    if (sqlite3_open(path, &raw) != SQLITE_OK)
-        die("sqlite3_open", sqlite3_errmsg(raw));
-    sqlite3_exec(raw, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000",
-                 NULL, NULL, NULL);
-    /* consumers are workspaceable: the raw side writes and reads the default
-     * workspace's rows, as the DAO does (its statements carry "ws_id") */
-    sqlite3_stmt *ins, *sel, *wsq;
+    /* consumers are workspaceable: the raw side uses the default workspace */
     char ws[37] = "";
-    if (sqlite3_prepare_v2(raw, "SELECT id FROM workspaces WHERE name = 'default'", -1, &wsq,
-                           NULL) != SQLITE_OK ||
-        sqlite3_step(wsq) != SQLITE_ROW)
-        die("default workspace", sqlite3_errmsg(raw));
-    snprintf(ws, sizeof ws, "%s", (const char *)sqlite3_column_text(wsq, 0));
-    sqlite3_finalize(wsq);
+    sqlite3 *raw = bench_raw_sqlite(path, ws);
+    sqlite3_stmt *ins, *sel;
     if (sqlite3_prepare_v3(raw,
                            "INSERT INTO consumers (id, created_at, updated_at, username, "
                            "custom_id, tags, ws_id) VALUES (?1, ?2, ?2, ?3, NULL, ?4, ?5)",

@@ -137,7 +137,8 @@ int main(int argc, char **argv)
         die("config", why);
     daoc_db *db = NULL;
     daoc_error *err = NULL;
-    if (daoc_config_set(cfg, "create_tables", "on", NULL, 0) != DAOC_OK) /* tables from the schemas */
+    /* tables from the schemas: opening creates nothing unless asked */
+    if (daoc_config_set(cfg, "create_tables", "on", NULL, 0) != DAOC_OK)
         abort();
     if (daoc_db_open(&db, cfg, &err) != DAOC_OK)
         die("open", err ? daoc_error_string(err) : "failed");
