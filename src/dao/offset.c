@@ -87,11 +87,9 @@ int daoc__offset_decode(const char *strategy, const char *token, daoc_value **pk
 /* Whether v can be a value of primary-key field f. */
 static bool fits(const daoc__field *f, const daoc_value *v)
 {
-    if (f->type == DAOC__F_FOREIGN) {
-        if (!f->ref || f->ref->npk == 0)
-            return false;
-        f = &f->ref->fields[f->ref->pk[0]];
-    }
+    f = daoc__field_ref_key(f); /* a foreign key holds its entity's key */
+    if (!f)
+        return false;
     switch (f->type) {
     case DAOC__F_STRING:
         return v->type == DAOC_TSTR && strlen(v->u.s) == v->len &&

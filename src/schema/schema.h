@@ -300,4 +300,17 @@ bool daoc__utf8_valid(const char *s, size_t len, size_t *pos);
  * entity_checks.  Owned by the caller; NULL on ENOMEM. */
 daoc_value *daoc__schema_describe(const daoc__schema *s);
 
+/* The field whose values a foreign field holds: the referenced entity's
+ * first primary-key field, followed through foreign keys (a key that is
+ * itself foreign); f itself when it is not foreign; NULL when broken. */
+static inline const daoc__field *daoc__field_ref_key(const daoc__field *f)
+{
+    for (int depth = 0; f && f->type == DAOC__F_FOREIGN && depth < 16; depth++) {
+        if (!f->ref || f->ref->npk == 0)
+            return NULL;
+        f = &f->ref->fields[f->ref->pk[0]];
+    }
+    return f;
+}
+
 #endif

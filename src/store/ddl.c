@@ -41,16 +41,6 @@ bool daoc__sql_is_pk(const daoc__schema *s, size_t i)
     return false;
 }
 
-const daoc__field *daoc__sql_ref_pk(const daoc__field *f)
-{
-    for (int depth = 0; f && f->type == DAOC__F_FOREIGN && depth < 16; depth++) {
-        if (!f->ref || f->ref->npk == 0)
-            return NULL;
-        f = &f->ref->fields[f->ref->pk[0]];
-    }
-    return f;
-}
-
 const char *daoc__sql_ref_col(const daoc__field *f)
 {
     return daoc__field_column(&f->ref->fields[f->ref->pk[0]]);

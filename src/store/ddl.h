@@ -14,9 +14,6 @@ void daoc__sql_ident(daoc__buf *b, const char *name);
 void daoc__sql_pk_cols(daoc__buf *b, const daoc__schema *s);
 /* Whether field i is part of s's primary key. */
 bool daoc__sql_is_pk(const daoc__schema *s, size_t i);
-/* The field a foreign field's column holds: the referenced entity's first
- * primary-key field, followed through foreign keys (NULL when broken). */
-const daoc__field *daoc__sql_ref_pk(const daoc__field *f);
 /* The referenced column of foreign field f (its entity's first pk column). */
 const char *daoc__sql_ref_col(const daoc__field *f);
 

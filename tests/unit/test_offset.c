@@ -161,3 +161,34 @@ TEST(fits_checks_each_key_value_against_its_field)
     daoc__schema_free(s);
     daoc__schema_free(p);
 }
+
+static const daoc__schema *lookup_mid(void *ud, const char *name)
+{
+    return strcmp(name, "mid") == 0 ? ud : NULL;
+}
+
+/* A primary key that is a foreign key to an entity whose own key is a
+ * foreign key holds the final entity's key: its offsets fit. */
+TEST(fits_follows_foreign_keys_to_the_stored_key)
+{
+    daoc__schema *p = compile(PARENTS, NULL);
+    ASSERT_NOT_NULL(p);
+    daoc__schema *mid = compile("{'name':'mid','primary_key':['parent'],'fields':[{'parent':{"
+                                "'type':'foreign','reference':'parents'}}]}",
+                                p);
+    ASSERT_NOT_NULL(mid);
+    daoc_value *def = J("{'name':'leaf','primary_key':['mid'],'fields':[{'mid':{'type':"
+                        "'foreign','reference':'mid'}}]}");
+    daoc__schema *leaf = NULL;
+    char *why = NULL;
+    ASSERT_INT(daoc__schema_compile(def, lookup_mid, mid, &leaf, &why), DAOC_OK);
+    daoc_value_free(def);
+    daoc_value *ok = J("['00000000-0000-4000-8000-000000000001']"), *bad = J("['x']");
+    ASSERT_TRUE(daoc__offset_fits(leaf, ok));
+    ASSERT_TRUE(!daoc__offset_fits(leaf, bad));
+    daoc_value_free(ok);
+    daoc_value_free(bad);
+    daoc__schema_free(leaf);
+    daoc__schema_free(mid);
+    daoc__schema_free(p);
+}

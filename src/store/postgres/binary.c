@@ -95,7 +95,7 @@ bool daoc__pg_bin_ok(const daoc__field *f, Oid oid)
     if (!f)
         return false;
     if (f->type == DAOC__F_FOREIGN)
-        return daoc__pg_bin_ok(daoc__sql_ref_pk(f), oid);
+        return daoc__pg_bin_ok(daoc__field_ref_key(f), oid);
     switch (f->type) {
     case DAOC__F_INTEGER:
     case DAOC__F_NUMBER:
@@ -260,7 +260,7 @@ int daoc__pg_bin_value(const char *p, size_t n, Oid oid, const daoc__field *f, d
     if (!daoc__pg_bin_ok(f, oid))
         return DAOC_ESTORE;
     if (f->type == DAOC__F_FOREIGN) /* the caller nests it under the pk's name */
-        f = daoc__sql_ref_pk(f);
+        f = daoc__field_ref_key(f);
     int64_t i;
     double d;
     switch (f->type) {

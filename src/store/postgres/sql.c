@@ -114,7 +114,7 @@ static const char *elem_type(const daoc__field *el)
 static const char *sql_type(const daoc__field *f)
 {
     if (f->type == DAOC__F_FOREIGN)
-        f = daoc__sql_ref_pk(f);
+        f = daoc__field_ref_key(f);
     if (!f)
         return "TEXT";
     if (is_ts(f))

@@ -163,7 +163,7 @@ int daoc__sq_bind_field(daoc__sqlite *q, sqlite3_stmt *st, int idx, const daoc__
             return daoc__sq_bind_field(q, st, idx, pkf,
                                        daoc__obj_getn(v, pkf->name, pkf->name_len));
         }
-        return daoc__sq_bind_field(q, st, idx, daoc__sql_ref_pk(f), v);
+        return daoc__sq_bind_field(q, st, idx, daoc__field_ref_key(f), v);
     default:
         return bind_plain(q, st, idx, v);
     }

@@ -44,7 +44,7 @@ size_t daoc__sq_ncol(const daoc__schema *s)
 static const char *sql_type(const daoc__field *f)
 {
     if (f->type == DAOC__F_FOREIGN)
-        f = daoc__sql_ref_pk(f);
+        f = daoc__field_ref_key(f);
     if (!f)
         return "TEXT";
     switch (f->type) {
