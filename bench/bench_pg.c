@@ -163,10 +163,10 @@ static void load_rows(PGconn *c)
 
 static daoc_db *open_db(void)
 {
-    char why[512];
+    daoc_error *why = NULL;
     daoc_config *cfg = NULL;
-    if (daoc_config_load(&cfg, NULL, why, sizeof why) != DAOC_OK)
-        die("config", why);
+    if (daoc_config_load(&cfg, NULL, &why) != DAOC_OK)
+        die_err("config", why);
     PQconninfoOption *opts = PQconninfoParse(g_conninfo, NULL);
     if (!opts)
         die("DAOC_BENCH_PG", "not a libpq connection string");
@@ -176,17 +176,17 @@ static daoc_db *open_db(void)
     for (PQconninfoOption *o = opts; o->keyword; o++)
         for (int k = 0; map[k][0]; k++)
             if (o->val && *o->val && strcmp(o->keyword, map[k][0]) == 0 &&
-                daoc_config_set(cfg, map[k][1], o->val, why, sizeof why) != DAOC_OK)
-                die("config", why);
+                daoc_config_set(cfg, map[k][1], o->val, &why) != DAOC_OK)
+                die_err("config", why);
     PQconninfoFree(opts);
-    if (daoc_config_set(cfg, "database", "postgres", why, sizeof why) != DAOC_OK ||
-        daoc_config_set(cfg, "pg_schema", SCHEMA, why, sizeof why) != DAOC_OK ||
-        daoc_config_set(cfg, "pg_timeout", "60000", why, sizeof why) != DAOC_OK)
-        die("config", why);
+    if (daoc_config_set(cfg, "database", "postgres", &why) != DAOC_OK ||
+        daoc_config_set(cfg, "pg_schema", SCHEMA, &why) != DAOC_OK ||
+        daoc_config_set(cfg, "pg_timeout", "60000", &why) != DAOC_OK)
+        die_err("config", why);
     daoc_db *db = NULL;
     daoc_error *err = NULL;
     /* tables from the schemas: opening creates nothing unless asked */
-    if (daoc_config_set(cfg, "create_tables", "on", NULL, 0) != DAOC_OK)
+    if (daoc_config_set(cfg, "create_tables", "on", NULL) != DAOC_OK)
         abort();
     if (daoc_db_open(&db, cfg, &err) != DAOC_OK)
         die("open", err ? daoc_error_string(err) : "failed");

@@ -53,20 +53,20 @@ int main(int argc, char **argv)
     snprintf(path, sizeof path, "%s/daoc-bench-%d.db", tmp, (int)getpid());
     unlink(path);
 
-    char why[512];
+    daoc_error *why = NULL;
     daoc_config *cfg = NULL;
-    if (daoc_config_load(&cfg, NULL, why, sizeof why) != DAOC_OK)
-        die("config", why);
-    if (daoc_config_set(cfg, "sqlite_path", path, why, sizeof why) != DAOC_OK)
-        die("config", why);
+    if (daoc_config_load(&cfg, NULL, &why) != DAOC_OK)
+        die_err("config", why);
+    if (daoc_config_set(cfg, "sqlite_path", path, &why) != DAOC_OK)
+        die_err("config", why);
     if (getenv("DAOC_BENCH_LUA_PATH") &&
-        daoc_config_set(cfg, "lua_package_path", getenv("DAOC_BENCH_LUA_PATH"), why,
-                        sizeof why) != DAOC_OK)
-        die("config", why);
+        daoc_config_set(cfg, "lua_package_path", getenv("DAOC_BENCH_LUA_PATH"), &why) !=
+            DAOC_OK)
+        die_err("config", why);
     daoc_db *db = NULL;
     daoc_error *err = NULL;
     /* tables from the schemas: opening creates nothing unless asked */
-    if (daoc_config_set(cfg, "create_tables", "on", NULL, 0) != DAOC_OK)
+    if (daoc_config_set(cfg, "create_tables", "on", NULL) != DAOC_OK)
         abort();
     if (daoc_db_open(&db, cfg, &err) != DAOC_OK)
         die("open", err ? daoc_error_string(err) : "failed");

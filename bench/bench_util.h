@@ -64,6 +64,13 @@ static inline void die(const char *what, const char *why)
     exit(1);
 }
 
+/* die() with the message of a daoc_error (from the call that failed). */
+static inline void die_err(const char *what, const daoc_error *e)
+{
+    const char *m = e ? daoc_error_message(e) : NULL;
+    die(what, m ? m : "failed");
+}
+
 static inline void uuid(char out[37], unsigned long long *state)
 {
     static const char hex[] = "0123456789abcdef";

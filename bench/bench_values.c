@@ -69,11 +69,12 @@ static result run(daoc_db *db, const char *entity, bool map, int n, int rounds)
         die("dao", entity);
     double ins[32], sel[32];
     for (int r = 0; r <= rounds; r++) { /* round 0 warms up */
-        char *text = entity_json(map, n, r), why[256];
+        char *text = entity_json(map, n, r);
+        daoc_error *why = NULL;
         daoc_value *in = NULL, *out = NULL, *pk = NULL, *got = NULL;
         daoc_error *err = NULL;
-        if (daoc_json_decode(text, strlen(text), &in, why, sizeof why) != DAOC_OK)
-            die("json", why);
+        if (daoc_json_decode(text, strlen(text), &in, &why) != DAOC_OK)
+            die_err("json", why);
         free(text);
         double t0 = now();
         if (daoc_dao_insert(dao, in, NULL, &out, &err) != DAOC_OK)
@@ -123,22 +124,22 @@ int main(int argc, char **argv)
     snprintf(path, sizeof path, "%s/daoc-bench-values-%d.db", tmp, (int)getpid());
     unlink(path);
 
-    char why[512];
+    daoc_error *why = NULL;
     daoc_config *cfg = NULL;
     const char *lua_path = getenv("DAOC_BENCH_VALUES_LUA_PATH")
                                ? getenv("DAOC_BENCH_VALUES_LUA_PATH")
                                : "bench/plugins/?.lua";
-    if (daoc_config_load(&cfg, NULL, why, sizeof why) != DAOC_OK ||
+    if (daoc_config_load(&cfg, NULL, &why) != DAOC_OK ||
         (!getenv("DAOC_DATABASE") &&
-         daoc_config_set(cfg, "database", "sqlite", why, sizeof why) != DAOC_OK) ||
-        daoc_config_set(cfg, "sqlite_path", path, why, sizeof why) != DAOC_OK ||
-        daoc_config_set(cfg, "plugins", "bench-values", why, sizeof why) != DAOC_OK ||
-        daoc_config_set(cfg, "lua_package_path", lua_path, why, sizeof why) != DAOC_OK)
-        die("config", why);
+         daoc_config_set(cfg, "database", "sqlite", &why) != DAOC_OK) ||
+        daoc_config_set(cfg, "sqlite_path", path, &why) != DAOC_OK ||
+        daoc_config_set(cfg, "plugins", "bench-values", &why) != DAOC_OK ||
+        daoc_config_set(cfg, "lua_package_path", lua_path, &why) != DAOC_OK)
+        die_err("config", why);
     daoc_db *db = NULL;
     daoc_error *err = NULL;
     /* tables from the schemas: opening creates nothing unless asked */
-    if (daoc_config_set(cfg, "create_tables", "on", NULL, 0) != DAOC_OK)
+    if (daoc_config_set(cfg, "create_tables", "on", NULL) != DAOC_OK)
         abort();
     if (daoc_db_open(&db, cfg, &err) != DAOC_OK)
         die("open", err ? daoc_error_string(err) : "failed");

@@ -24,9 +24,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fwrite(data, 1, size, f);
     fclose(f);
     daoc_config *cfg = NULL;
-    char why[512];
-    why[0] = '\0';
-    int rc = daoc_config_load(&cfg, path, why, sizeof why);
+    daoc_error *e = NULL;
+    int rc = daoc_config_load(&cfg, path, &e);
+    const char *why = e ? daoc_error_message(e) : NULL;
     if (rc == DAOC_OK) {
         /* every key must read back as text */
         static const char *const keys[] = {"database", "sqlite_path", "plugins",
@@ -35,8 +35,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (!daoc_config_get(cfg, keys[i]))
                 abort();
         daoc_config_free(cfg);
-    } else if (rc == DAOC_ECONFIG && why[0] == '\0') {
+    } else if (rc != DAOC_ENOMEM && (!why || !why[0])) {
         abort(); /* an error must say why */
     }
+    daoc_error_free(e);
     return 0;
 }

@@ -22,9 +22,9 @@ static daoc_db db;
 
 static int setup(void)
 {
-    if (daoc_config_load(&db.cfg, NULL, NULL, 0) != DAOC_OK)
+    if (daoc_config_load(&db.cfg, NULL, NULL) != DAOC_OK)
         return -1;
-    if (daoc_config_set(db.cfg, "lua_package_path", "/nonexistent/?.lua", NULL, 0) != DAOC_OK)
+    if (daoc_config_set(db.cfg, "lua_package_path", "/nonexistent/?.lua", NULL) != DAOC_OK)
         return -1;
     return 0;
 }

@@ -22,11 +22,19 @@
  *                strategy}.  Returned by DAO calls that fail for a reason a
  *                user can act on (validation, constraints, not found, ...).
  *
- * Status codes
+ * Status codes and errors: one way, everywhere
  *   Every function that can fail returns an int status from DAOC_STATUS_MAP:
  *   DAOC_OK (0) or a negative DAOC_E* value.  daoc_strerror() names it.
- *   DAO calls return DAOC_EDAO when they filled a daoc_error; the Kong error
- *   code (DAOC_ERR_*) is then in daoc_error_code().
+ *   Every function that can fail for a reason other than a NULL argument or
+ *   memory (that is, all but the value constructors, daoc_arr_push,
+ *   daoc_obj_set and daoc_json_encode) also takes a last `daoc_error **err`.
+ *   When err is not NULL, *err is set to NULL on entry and, after every
+ *   failure except DAOC_ENOMEM, holds an error object owned by the caller
+ *   (daoc_error_free).  Its code is Kong's (DAOC_ERR_*) when the failure is
+ *   one of Kong's database errors -- the DAO then returns DAOC_EDAO -- and 0
+ *   otherwise, with a name saying what kind of failure it was ("invalid
+ *   argument", "configuration error", "schema error", "store error", "lua
+ *   error", "json error") and a message saying what exactly.
  *
  * Memory
  *   Every pointer returned through an out-parameter is owned by the caller and
@@ -91,6 +99,10 @@ enum daoc_status {
     DAOC_STATUS_MAP(DAOC_STATUS_GEN)
 #undef DAOC_STATUS_GEN
 };
+
+/* Kong's error object, or a code-0 error of the library (see "Status codes
+ * and errors" above); accessors below. */
+typedef struct daoc_error daoc_error;
 
 /* Human text for a status code.  Never NULL; static storage. */
 DAOC_EXPORT const char *daoc_strerror(int status);
@@ -188,11 +200,12 @@ DAOC_MUSTCHECK DAOC_EXPORT int daoc_obj_set(daoc_value *o, const char *key, daoc
 DAOC_EXPORT bool daoc_obj_del(daoc_value *o, const char *key);
 
 /* JSON.  daoc_json_decode parses strict JSON (UTF-8 validated, duplicate keys
- * rejected, integers exact) into a new value owned by the caller; on failure
- * it returns DAOC_EINVAL and, when errbuf is given, a message.  Integers that
- * do not fit in 64 bits are rejected. */
+ * rejected, integers exact, at most 200 levels deep) into a new value owned
+ * by the caller.  Text that is not such JSON is DAOC_EINVAL with a code-0
+ * "json error" saying why (jansson's words, e.g. "'[' or '{' expected near
+ * 'x'").  Integers that do not fit in 64 bits are rejected. */
 DAOC_MUSTCHECK DAOC_EXPORT int daoc_json_decode(const char *text, size_t len, daoc_value **out,
-                                                char *errbuf, size_t errbuf_size);
+                                                daoc_error **err);
 /* Compact JSON of v, NUL-terminated, owned by the caller (free with
  * daoc_free).  Object keys keep insertion order.  Functions encode as null. */
 DAOC_MUSTCHECK DAOC_EXPORT int daoc_json_encode(const daoc_value *v, char **out, size_t *len);
@@ -204,8 +217,6 @@ DAOC_EXPORT void daoc_free(void *p);
 /* ------------------------------------------------------------------------
  * Errors (Kong's error object)
  * ---------------------------------------------------------------------- */
-
-typedef struct daoc_error daoc_error;
 
 /* Kong error code (DAOC_ERR_*). */
 DAOC_EXPORT int daoc_error_code(const daoc_error *e);
@@ -251,11 +262,13 @@ typedef void (*daoc_log_fn)(void *ud, daoc_log_level level, const char *msg);
 /* Creates a configuration with defaults, then reads `path` when not NULL
  * (kong.conf style: `key = value`, `#` comments), then applies DAOC_<KEY>
  * environment variables.  Unknown keys and bad values fail with
- * DAOC_ECONFIG; when errbuf is given it receives "<file>:<line>: <why>" or
- * "DAOC_<KEY>: <why>".  On success *out is owned by the caller. */
-DAOC_MUSTCHECK DAOC_EXPORT int daoc_config_load(daoc_config **out, const char *path, char *errbuf,
-                                                size_t errbuf_size);
-/* Sets one key as the file would ("sqlite_path", "./x.db").  Same checks.
+ * DAOC_ECONFIG and a "configuration error" whose message is
+ * "<file>:<line>: <why>" or "DAOC_<KEY>: <why>".  On success *out is owned
+ * by the caller. */
+DAOC_MUSTCHECK DAOC_EXPORT int daoc_config_load(daoc_config **out, const char *path,
+                                                daoc_error **err);
+/* Sets one key as the file would ("sqlite_path", "./x.db").  Same checks;
+ * the message is "<key>: <why>" or "unknown configuration key '<key>'".
  *
  * pg_timeout (ms, default 5000) bounds every PostgreSQL call: waiting for a
  * pooled connection and connecting, and each statement on the server
@@ -268,7 +281,7 @@ DAOC_MUSTCHECK DAOC_EXPORT int daoc_config_load(daoc_config **out, const char *p
  * a TTL cleanup has its own pg_timeout.  Over TCP, keepalives find a dead
  * idle connection (30 s idle, then 3 probes 10 s apart). */
 DAOC_MUSTCHECK DAOC_EXPORT int daoc_config_set(daoc_config *cfg, const char *key, const char *value,
-                                               char *errbuf, size_t errbuf_size);
+                                               daoc_error **err);
 /* Current value of a key as text; borrowed, NULL for unknown keys. */
 DAOC_EXPORT const char *daoc_config_get(const daoc_config *cfg, const char *key);
 DAOC_EXPORT void daoc_config_set_log(daoc_config *cfg, daoc_log_fn fn, void *ud);
@@ -287,9 +300,9 @@ typedef struct daoc_dao daoc_dao;
  * created, in one transaction; otherwise (the library's default) nothing is
  * created and a database that lacks an entity's table is refused with
  * DAOC_ESTORE naming it.  The config is
- * copied; the caller keeps ownership of cfg.  On DAOC_EDAO, DAOC_ESCHEMA,
- * DAOC_ELUA, DAOC_ESTORE or DAOC_ECONFIG, *err (when err is not NULL)
- * receives an error object describing why (owned by the caller).
+ * copied; the caller keeps ownership of cfg.  Failures are DAOC_EDAO,
+ * DAOC_ESCHEMA, DAOC_ELUA, DAOC_ESTORE or DAOC_ECONFIG, each with *err
+ * describing why.
  * DAOC_ECONFIG: settings that cannot work together (pg_ssl = on with a
  * unix-socket pg_host or pg_ro_host: PostgreSQL offers no SSL there, and
  * libpq would connect in plain text), or a name in `plugins` with no module
@@ -344,11 +357,12 @@ DAOC_EXPORT const daoc_value *daoc_dao_schema(const daoc_dao *dao);
  * (directly or through `cascade` children) is kept until its children go;
  * every other expired row is removed, on every store.  A table whose cleanup
  * fails is logged and skipped: the others are still cleaned, and the first
- * failure's status is returned.  Reads never return expired rows whether or
+ * failure's status is returned, *err naming its table.  Reads never return expired rows whether or
  * not this ran; daoc_db_open runs it once with a small budget, and
  * long-running programs should call it periodically (Kong's default
  * interval is 300 s). */
-DAOC_MUSTCHECK DAOC_EXPORT int daoc_db_cleanup_ttl(daoc_db *db, int budget_ms, int64_t *deleted);
+DAOC_MUSTCHECK DAOC_EXPORT int daoc_db_cleanup_ttl(daoc_db *db, int budget_ms, int64_t *deleted,
+                                                   daoc_error **err);
 
 /* Groups DAO writes into one transaction: every write between begin and
  * commit becomes visible at commit, or none does after rollback.  Calls
@@ -356,10 +370,11 @@ DAOC_MUSTCHECK DAOC_EXPORT int daoc_db_cleanup_ttl(daoc_db *db, int budget_ms, i
  * ran since that begin, and the outer transaction goes on.  A failed DAO
  * write inside a transaction leaves the transaction usable: the failed call
  * itself changed nothing.  Commit or rollback without a transaction returns
- * DAOC_EINVAL (no error object). */
+ * DAOC_EINVAL ("invalid argument", "no transaction is open"); a store that
+ * refuses returns DAOC_EDAO with code 8 (database error). */
 DAOC_MUSTCHECK DAOC_EXPORT int daoc_db_begin(daoc_db *db, daoc_error **err);
 DAOC_MUSTCHECK DAOC_EXPORT int daoc_db_commit(daoc_db *db, daoc_error **err);
-DAOC_EXPORT int daoc_db_rollback(daoc_db *db);
+DAOC_EXPORT int daoc_db_rollback(daoc_db *db, daoc_error **err);
 
 /* Runs a Lua script with `kong.db`, `kong.log` and `ngx.null` ready.  An
  * uncaught Lua error returns DAOC_ELUA with the message in *err. */
@@ -376,10 +391,10 @@ DAOC_MUSTCHECK DAOC_EXPORT int daoc_db_run_lua_file(daoc_db *db, const char *pat
  *   - `pk` is an object holding the primary-key fields ({"id": "..."}); an
  *     entity may be passed, its non-key fields are ignored.
  *   - On success *out receives a new value owned by the caller.
- *   - On a user-visible failure the function returns DAOC_EDAO and *err
- *     receives the error object (owned by the caller).  *out is NULL then.
- *   - Other negative statuses (DAOC_ENOMEM, DAOC_EINVAL for misuse such as
- *     a NULL entity) may come without an error object.
+ *   - On a failure Kong reports with an error code the function returns
+ *     DAOC_EDAO and *err receives that error object.  *out is NULL then.
+ *   - Misuse (a NULL entity, an unknown field name for *_by / page_for) is
+ *     DAOC_EINVAL with a code-0 "invalid argument" error saying which.
  * ---------------------------------------------------------------------- */
 
 /* Entity by primary key; *out = NULL (and DAOC_OK) when there is none. */
@@ -428,9 +443,10 @@ DAOC_MUSTCHECK DAOC_EXPORT int daoc_dao_delete_by(daoc_dao *dao, const char *fie
                                                   const daoc_value *value, const daoc_value *opts,
                                                   daoc_error **err);
 /* Kong's cache key string ("name:a:b:c:d:e:ws") of an entity, owned by the
- * caller (daoc_free).  See DAO:cache_key in the Kong docs. */
+ * caller (daoc_free).  See DAO:cache_key in the Kong docs.  entity is an
+ * object, or a string (the key's single part). */
 DAOC_MUSTCHECK DAOC_EXPORT int daoc_dao_cache_key(daoc_dao *dao, const daoc_value *entity,
-                                                  char **out);
+                                                  char **out, daoc_error **err);
 /* The entity name of a DAO.  Borrowed. */
 DAOC_EXPORT const char *daoc_dao_name(const daoc_dao *dao);
 

@@ -75,18 +75,19 @@ static int open_db(const char *conf, daoc_db **db)
 {
     if (!conf)
         conf = default_conf();
-    char why[1024] = "";
     daoc_config *cfg = NULL;
-    int rc = daoc_config_load(&cfg, conf, why, sizeof why);
+    daoc_error *err = NULL;
+    int rc = daoc_config_load(&cfg, conf, &err);
     if (rc != DAOC_OK) {
-        fprintf(stderr, "daoc: invalid configuration: %s\n", why[0] ? why : daoc_strerror(rc));
+        const char *m = err ? daoc_error_message(err) : NULL;
+        fprintf(stderr, "daoc: invalid configuration: %s\n", m ? m : daoc_strerror(rc));
+        daoc_error_free(err);
         return 1;
     }
     daoc_config_set_log(cfg, log_to_stderr, NULL);
-    daoc_error *err = NULL;
     /* the runner creates the tables the schemas describe unless told not to */
     if (!daoc_config_get(cfg, "create_tables")[0] &&
-        daoc_config_set(cfg, "create_tables", "on", NULL, 0) != DAOC_OK) {
+        daoc_config_set(cfg, "create_tables", "on", NULL) != DAOC_OK) {
         daoc_config_free(cfg);
         return 1;
     }

@@ -23,6 +23,7 @@
 
 #include "core/alloc.h"
 #include "core/buf.h"
+#include "core/error.h"
 
 typedef int (*setter_fn)(daoc_config *cfg, const char *value, char **why);
 
@@ -328,8 +329,8 @@ static void put_err(char *errbuf, size_t size, const char *where, const char *wh
         snprintf(errbuf, size, "%s: %s", where, why ? why : "out of memory");
 }
 
-int daoc_config_set(daoc_config *cfg, const char *key, const char *value, char *errbuf,
-                    size_t errbuf_size)
+static int set_key(daoc_config *cfg, const char *key, const char *value, char *errbuf,
+                   size_t errbuf_size)
 {
     if (!cfg || !key || !value)
         return DAOC_EINVAL;
@@ -433,7 +434,7 @@ static int load_file(daoc_config *cfg, const char *path, char *errbuf, size_t er
         *eq = '\0';
         char *key = trim(s), *value = trim(eq + 1);
         char why[512] = "";
-        rc = daoc_config_set(cfg, key, value, why, sizeof why);
+        rc = set_key(cfg, key, value, why, sizeof why);
         if (rc != DAOC_OK) {
             char where[512];
             snprintf(where, sizeof where, "%s:%d", path, lineno);
@@ -464,7 +465,7 @@ static int load_env(daoc_config *cfg, char *errbuf, size_t errbuf_size)
         if (!v)
             continue;
         char why[512] = "";
-        int rc = daoc_config_set(cfg, KEYS[k].key, v, why, sizeof why);
+        int rc = set_key(cfg, KEYS[k].key, v, why, sizeof why);
         if (rc != DAOC_OK) {
             const char *colon = strstr(why, ": ");
             put_err(errbuf, errbuf_size, name, colon ? colon + 2 : why);
@@ -474,7 +475,7 @@ static int load_env(daoc_config *cfg, char *errbuf, size_t errbuf_size)
     return DAOC_OK;
 }
 
-int daoc_config_load(daoc_config **out, const char *path, char *errbuf, size_t errbuf_size)
+static int load(daoc_config **out, const char *path, char *errbuf, size_t errbuf_size)
 {
     if (!out)
         return DAOC_EINVAL;
@@ -498,6 +499,24 @@ int daoc_config_load(daoc_config **out, const char *path, char *errbuf, size_t e
     }
     *out = cfg;
     return DAOC_OK;
+}
+
+/* The public forms report through a daoc_error (code 0, "configuration
+ * error", the message the file and environment readers wrote). */
+int daoc_config_set(daoc_config *cfg, const char *key, const char *value, daoc_error **err)
+{
+    daoc__err_reset(err);
+    char why[640] = "";
+    int rc = set_key(cfg, key, value, why, sizeof why);
+    return daoc__err_fail(err, rc, "%s", why[0] ? why : daoc_strerror(rc));
+}
+
+int daoc_config_load(daoc_config **out, const char *path, daoc_error **err)
+{
+    daoc__err_reset(err);
+    char why[1024] = "";
+    int rc = load(out, path, why, sizeof why);
+    return daoc__err_fail(err, rc, "%s", why[0] ? why : daoc_strerror(rc));
 }
 
 daoc_config *daoc__config_copy(const daoc_config *src)

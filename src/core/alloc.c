@@ -84,19 +84,26 @@ char *daoc__strndup(const char *s, size_t n)
 
 char *daoc__strdup(const char *s) { return daoc__strndup(s, strlen(s)); }
 
-char *daoc__asprintf(const char *fmt, ...)
+char *daoc__vasprintf(const char *fmt, va_list ap)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap2);
+    va_end(ap2);
     if (n < 0)
         return NULL;
     char *buf = daoc__malloc((size_t)n + 1);
     if (!buf)
         return NULL;
-    va_start(ap, fmt);
     vsnprintf(buf, (size_t)n + 1, fmt, ap);
+    return buf;
+}
+
+char *daoc__asprintf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *buf = daoc__vasprintf(fmt, ap);
     va_end(ap);
     return buf;
 }

@@ -8,6 +8,7 @@
 #ifndef DAOC_CORE_ALLOC_H
 #define DAOC_CORE_ALLOC_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 void *daoc__malloc(size_t n);
@@ -18,6 +19,8 @@ char *daoc__strdup(const char *s);
 char *daoc__strndup(const char *s, size_t n);
 /* printf into a new buffer; NULL on ENOMEM. */
 char *daoc__asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The same with a va_list (consumed). */
+char *daoc__vasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 /* Test hook: after `n` more successful allocations, every allocation fails.
  * n < 0 disables the hook.  Not thread-safe; tests only. */

@@ -7,6 +7,7 @@
  */
 #include "core/error.h"
 
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,6 +102,54 @@ daoc_error *daoc__err_plain(const char *name, char *message)
         return NULL;
     }
     return e;
+}
+
+/* The name of a code-0 error reporting status rc. */
+static const char *status_error_name(int rc)
+{
+    switch (rc) {
+    case DAOC_EINVAL:
+        return "invalid argument";
+    case DAOC_ECONFIG:
+        return "configuration error";
+    case DAOC_ESCHEMA:
+        return "schema error";
+    case DAOC_ELUA:
+        return "lua error";
+    case DAOC_EIO:
+        return "io error";
+    case DAOC_ENOTFOUND:
+        return "not found";
+    case DAOC_ECONSTRAINT:
+        return "constraint violation";
+    default:
+        return "store error";
+    }
+}
+
+void daoc__err_reset(daoc_error **err)
+{
+    if (err)
+        *err = NULL;
+}
+
+int daoc__err_fail(daoc_error **err, int rc, const char *fmt, ...)
+{
+    if (rc >= 0 || rc == DAOC_ENOMEM || !err || *err)
+        return rc;
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg = daoc__vasprintf(fmt, ap);
+    va_end(ap);
+    if (!msg)
+        return DAOC_ENOMEM;
+    *err = daoc__err_plain(status_error_name(rc), msg);
+    return *err ? rc : DAOC_ENOMEM;
+}
+
+int daoc__err_fill(daoc_error **err, int rc)
+{
+    return daoc__err_fail(err, rc, "%s", daoc_strerror(rc));
 }
 
 int daoc__err_set_name(daoc_error *e, const char *name)

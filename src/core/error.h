@@ -46,6 +46,22 @@ char *daoc__err_tree_summary(const daoc_value *errors, size_t *count);
  * running a script): code 0, the given name, the message (taken over). */
 daoc_error *daoc__err_plain(const char *name, char *message);
 
+/* The public API's one way of reporting a failure.  Every function of
+ * daoc.h that takes `daoc_error **err` starts with daoc__err_reset(err) and
+ * ends its failures with daoc__err_fail or daoc__err_fill, so that *err holds
+ * an error object after every failure but DAOC_ENOMEM.
+ *
+ * daoc__err_reset: *err = NULL (err may be NULL).
+ * daoc__err_fail: when rc is a failure other than DAOC_ENOMEM and *err is
+ *   still empty, stores a code-0 error named after rc ("invalid argument",
+ *   "configuration error", ...) with the printf-formatted message.  Returns
+ *   rc (DAOC_ENOMEM when the error object cannot be made).
+ * daoc__err_fill: the same with daoc_strerror(rc) as the message. */
+void daoc__err_reset(daoc_error **err);
+int daoc__err_fail(daoc_error **err, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+int daoc__err_fill(daoc_error **err, int rc);
+
 /* Overrides the name (code 10 "invalid unique <field>").  Returns status. */
 int daoc__err_set_name(daoc_error *e, const char *name);
 

@@ -13,13 +13,20 @@
 
 #include "core/alloc.h"
 #include "core/buf.h"
+#include "core/error.h"
 #include "core/json.h"
 #include "core/value.h"
 
-static daoc_value *from_jansson(const json_t *j, int depth)
+/* Values nest at most this deep (jansson's own parser allows 2048). */
+#define MAX_DEPTH 200
+
+/* NULL on ENOMEM, or with *too_deep set when j nests deeper than MAX_DEPTH. */
+static daoc_value *from_jansson(const json_t *j, int depth, bool *too_deep)
 {
-    if (depth > 200)
+    if (depth >= MAX_DEPTH) {
+        *too_deep = true;
         return NULL;
+    }
     switch (json_typeof(j)) {
     case JSON_NULL:
         return daoc_null();
@@ -41,7 +48,7 @@ static daoc_value *from_jansson(const json_t *j, int depth)
             return NULL;
         json_array_foreach(j, i, item)
         {
-            daoc_value *v = from_jansson(item, depth + 1);
+            daoc_value *v = from_jansson(item, depth + 1, too_deep);
             if (!v || daoc_arr_push(a, v) != DAOC_OK) {
                 daoc_value_free(a);
                 return NULL;
@@ -59,7 +66,7 @@ static daoc_value *from_jansson(const json_t *j, int depth)
             return NULL;
         json_object_keylen_foreach_safe((json_t *)j, tmp, key, klen, item)
         {
-            daoc_value *v = from_jansson(item, depth + 1);
+            daoc_value *v = from_jansson(item, depth + 1, too_deep);
             /* jansson refused duplicate keys: append without looking */
             if (!v || daoc__obj_append(o, key, klen, v) != DAOC_OK) {
                 daoc_value_free(o);
@@ -72,8 +79,8 @@ static daoc_value *from_jansson(const json_t *j, int depth)
     return NULL;
 }
 
-int daoc_json_decode(const char *text, size_t len, daoc_value **out, char *errbuf,
-                     size_t errbuf_size)
+int daoc__json_decode(const char *text, size_t len, daoc_value **out, char *errbuf,
+                      size_t errbuf_size)
 {
     if (!out || !text)
         return DAOC_EINVAL;
@@ -85,15 +92,33 @@ int daoc_json_decode(const char *text, size_t len, daoc_value **out, char *errbu
             snprintf(errbuf, errbuf_size, "%s", jerr.text);
         return DAOC_EINVAL;
     }
-    daoc_value *v = from_jansson(j, 0);
+    bool too_deep = false;
+    daoc_value *v = from_jansson(j, 0, &too_deep);
     json_decref(j);
     if (!v) {
-        if (errbuf && errbuf_size)
-            snprintf(errbuf, errbuf_size, "value too deeply nested or out of memory");
-        return DAOC_ENOMEM;
+        if (too_deep && errbuf && errbuf_size)
+            snprintf(errbuf, errbuf_size, "values nested more than %d levels deep", MAX_DEPTH);
+        return too_deep ? DAOC_EINVAL : DAOC_ENOMEM;
     }
     *out = v;
     return DAOC_OK;
+}
+
+int daoc_json_decode(const char *text, size_t len, daoc_value **out, daoc_error **err)
+{
+    daoc__err_reset(err);
+    char why[256] = "";
+    int rc = daoc__json_decode(text, len, out, why, sizeof why);
+    if (rc == DAOC_EINVAL && why[0]) { /* the text is not JSON (not a misuse) */
+        rc = daoc__err_fail(err, rc, "%s", why);
+        if (rc == DAOC_EINVAL && err && daoc__err_set_name(*err, "json error") != DAOC_OK) {
+            daoc_error_free(*err);
+            *err = NULL;
+            rc = DAOC_ENOMEM;
+        }
+        return rc;
+    }
+    return daoc__err_fill(err, rc);
 }
 
 static void put_string(daoc__buf *b, const char *s, size_t n)

@@ -12,6 +12,7 @@
 
 #include "core/alloc.h"
 #include "core/buf.h"
+#include "core/error.h"
 #include "core/value.h"
 #include "dao/dao.h"
 
@@ -89,18 +90,24 @@ int daoc__dao_cache_key_of(const daoc_dao *dao, const daoc_value *entity, char *
     return finish(&b, n, out);
 }
 
-int daoc_dao_cache_key(daoc_dao *dao, const daoc_value *entity, char **out)
+int daoc_dao_cache_key(daoc_dao *dao, const daoc_value *entity, char **out, daoc_error **err)
 {
+    daoc__err_reset(err);
     if (!out)
-        return DAOC_EINVAL;
+        return daoc__err_fail(err, DAOC_EINVAL, "out is NULL");
     *out = NULL;
     if (!dao || !entity)
-        return DAOC_EINVAL;
+        return daoc__err_fail(err, DAOC_EINVAL, "%s is NULL", dao ? "entity" : "dao");
+    int rc;
     if (entity->type == DAOC_TSTR) {
         const daoc_value *args[1] = {entity};
-        return daoc__dao_cache_key_args(dao, args, 1, out);
+        rc = daoc__dao_cache_key_args(dao, args, 1, out);
+    } else {
+        rc = daoc__dao_cache_key_of(dao, entity, out);
     }
-    return daoc__dao_cache_key_of(dao, entity, out);
+    if (rc == DAOC_EINVAL)
+        return daoc__err_fail(err, rc, "key must be a string or an entity table");
+    return daoc__err_fill(err, rc);
 }
 
 /* The a1 part of "name:a1:...": the value a single-field cache key carries. */

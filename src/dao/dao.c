@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/error.h"
 #include "core/rand.h"
 #include "core/value.h"
 
@@ -97,3 +98,17 @@ daoc_value *daoc__dao_extract_pk(const daoc__schema *s, const daoc_value *entity
 }
 
 const daoc_value *daoc_dao_schema(const daoc_dao *dao) { return dao ? dao->described : NULL; }
+
+long daoc__dao_public_field(const daoc_dao *dao, const char *field, const char *method,
+                            daoc_error **err)
+{
+    if (!dao || !field) {
+        daoc__err_fail(err, DAOC_EINVAL, "%s", dao ? "field name is NULL" : "dao is NULL");
+        return -1;
+    }
+    long f = daoc__schema_field_index(dao->schema, field, strlen(field));
+    if (f < 0)
+        daoc__err_fail(err, DAOC_EINVAL, "entity '%s' has no field '%s' (%s)", dao->schema->name,
+                       field, method);
+    return f;
+}

@@ -101,6 +101,12 @@ static inline const char *daoc__dao_ws(const daoc__dao_opts *o)
  * Kong's row_to_entity does).  DAOC_OK or DAOC_ENOMEM. */
 int daoc__dao_row_out(const daoc_dao *dao, daoc_value *row, const daoc__dao_opts *o);
 
+/* The index of field `field` of dao's entity for a public *_by / page_for
+ * call named `method`, or -1 with *err saying what is wrong (the dao or the
+ * name is NULL, or the entity has no such field). */
+long daoc__dao_public_field(const daoc_dao *dao, const char *field, const char *method,
+                            daoc_error **err);
+
 /* Validates `opts` (may be NULL) like Kong's validate_options_value; fills
  * *o.  Invalid options: DAOC_EDAO with code 11 in *err. */
 int daoc__dao_opts_parse(const daoc_dao *dao, const daoc_value *opts, daoc__dao_opts *o,

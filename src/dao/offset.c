@@ -67,7 +67,7 @@ int daoc__offset_decode(const char *strategy, const char *token, daoc_value **pk
         return bad(strategy, token, "bad base64 encoding", err);
     }
     daoc_value *v = NULL;
-    int rc = daoc_json_decode(raw, rawlen, &v, NULL, 0);
+    int rc = daoc__json_decode(raw, rawlen, &v, NULL, 0);
     daoc__free(raw);
     if (rc == DAOC_ENOMEM)
         return rc;

@@ -238,7 +238,7 @@ static int parse(const daoc_dao *dao, const daoc_value *opts, bool paging, daoc_
         return refused(dao, errors, err);
     }
     if (opts->type != DAOC_TOBJ && opts->type != DAOC_TARR)
-        return DAOC_EINVAL; /* "options must be a table when specified" */
+        return daoc__err_fail(err, DAOC_EINVAL, "options must be a table when specified");
     if (opts->type != DAOC_TOBJ)
         return DAOC_OK;
 

@@ -49,7 +49,8 @@ static int check_by_value(daoc_dao *dao, long field, const daoc_value *v, daoc_e
 {
     const daoc__field *f = &dao->schema->fields[field];
     if (!unique_type_ok(f, v))
-        return DAOC_EINVAL; /* "<field> must be a string" */
+        return daoc__err_fail(err, DAOC_EINVAL, "%s: invalid type for a %s key", f->name,
+                              dao->schema->name);
     daoc_value *errors = NULL;
     int rc = daoc__schema_validate_field(f, v, &errors);
     if (rc != DAOC_OK || !errors)
@@ -95,7 +96,7 @@ int daoc__dao_check_key(daoc_dao *dao, long field, const daoc_value *key, daoc_e
     if (key->type == DAOC_TARR && !(key = none = daoc_obj()))
         return DAOC_ENOMEM;
     if (key->type != DAOC_TOBJ)
-        return DAOC_EINVAL; /* "primary_key must be a table" */
+        return daoc__err_fail(err, DAOC_EINVAL, "primary_key must be a table");
     daoc_value *errors = NULL;
     int rc = daoc__schema_validate_primary_key(dao->schema, key, true, &errors);
     daoc_value_free(none);
@@ -183,13 +184,13 @@ int daoc__dao_page_v(daoc_dao *dao, long fk_field, const daoc_value *fk, const d
     *next_offset = NULL;
     const daoc__schema *s = dao->schema;
     if (size && !daoc__is_number(size))
-        return DAOC_EINVAL; /* "size must be a number" */
+        return daoc__err_fail(err, DAOC_EINVAL, "size must be a number");
     int rc;
     if (fk_field >= 0) {
         if ((size_t)fk_field >= s->nfields || s->fields[fk_field].type != DAOC__F_FOREIGN)
             return DAOC_EINVAL;
         if (!fk || fk->type != DAOC_TOBJ)
-            return DAOC_EINVAL; /* "foreign_key must be a table" */
+            return daoc__err_fail(err, DAOC_EINVAL, "foreign_key must be a table");
         /* Kong's validate_pagination_method reports a bad foreign key with
          * errors:invalid_primary_key (code 1), unlike select_by_<f> (16) */
         daoc_value *errors = NULL;
@@ -204,8 +205,13 @@ int daoc__dao_page_v(daoc_dao *dao, long fk_field, const daoc_value *fk, const d
     daoc__dao_opts o;
     daoc_error *operr = NULL;
     rc = daoc__dao_opts_parse_paging(dao, opts, &o, &operr);
-    if (rc != DAOC_OK && rc != DAOC_EDAO)
+    if (rc != DAOC_OK && rc != DAOC_EDAO) {
+        if (err && !*err)
+            *err = operr;
+        else
+            daoc_error_free(operr);
         return rc;
+    }
     int64_t n = o.page_size ? o.page_size : DAOC__PAGE_SIZE_DEFAULT;
     if (size && !size_ok(size, o.size_max, &n)) {
         daoc_error_free(operr);
@@ -258,20 +264,20 @@ int daoc__dao_page_v(daoc_dao *dao, long fk_field, const daoc_value *fk, const d
 int daoc_dao_select(daoc_dao *dao, const daoc_value *pk, const daoc_value *opts,
                     daoc_value **out, daoc_error **err)
 {
-    return daoc__dao_select_key(dao, -1, pk, opts, out, err);
+    daoc__err_reset(err);
+    return daoc__err_fill(err, daoc__dao_select_key(dao, -1, pk, opts, out, err));
 }
 
 int daoc_dao_select_by(daoc_dao *dao, const char *field, const daoc_value *value,
                        const daoc_value *opts, daoc_value **out, daoc_error **err)
 {
+    daoc__err_reset(err);
     if (out)
         *out = NULL;
-    if (!dao || !field)
-        return DAOC_EINVAL;
-    long f = daoc__schema_field_index(dao->schema, field, strlen(field));
+    long f = daoc__dao_public_field(dao, field, "select_by", err);
     if (f < 0)
         return DAOC_EINVAL;
-    return daoc__dao_select_key(dao, f, value, opts, out, err);
+    return daoc__err_fill(err, daoc__dao_select_key(dao, f, value, opts, out, err));
 }
 
 static int page_common(daoc_dao *dao, long f, const daoc_value *fk, int64_t size,
@@ -282,13 +288,14 @@ static int page_common(daoc_dao *dao, long f, const daoc_value *fk, int64_t size
     memset(&sz, 0, sizeof sz);
     sz.type = DAOC_TINT;
     sz.u.i = size;
-    return daoc__dao_page_v(dao, f, fk, size > 0 ? &sz : NULL, offset, opts, rows, next_offset,
-                            err);
+    return daoc__err_fill(err, daoc__dao_page_v(dao, f, fk, size > 0 ? &sz : NULL, offset, opts,
+                                                rows, next_offset, err));
 }
 
 int daoc_dao_page(daoc_dao *dao, int64_t size, const char *offset, const daoc_value *opts,
                   daoc_value **rows, char **next_offset, daoc_error **err)
 {
+    daoc__err_reset(err);
     return page_common(dao, -1, NULL, size, offset, opts, rows, next_offset, err);
 }
 
@@ -296,13 +303,12 @@ int daoc_dao_page_for(daoc_dao *dao, const char *foreign_field, const daoc_value
                       int64_t size, const char *offset, const daoc_value *opts, daoc_value **rows,
                       char **next_offset, daoc_error **err)
 {
+    daoc__err_reset(err);
     if (rows)
         *rows = NULL;
     if (next_offset)
         *next_offset = NULL;
-    if (!dao || !foreign_field)
-        return DAOC_EINVAL;
-    long f = daoc__schema_field_index(dao->schema, foreign_field, strlen(foreign_field));
+    long f = daoc__dao_public_field(dao, foreign_field, "page_for", err);
     if (f < 0)
         return DAOC_EINVAL;
     return page_common(dao, f, fk, size, offset, opts, rows, next_offset, err);

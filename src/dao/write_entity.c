@@ -8,6 +8,7 @@
  */
 #include <stdio.h>
 
+#include "core/error.h"
 #include "core/rand.h"
 #include "core/value.h"
 #include "dao/dao.h"
@@ -25,11 +26,12 @@ int daoc__dao_cache_key_column(const daoc_dao *dao, const daoc_value *e, char **
 /* Deep copy of the caller's entity as an object.  A Lua sequence ({"a"})
  * becomes an object keyed "1", "2", ... so validation reports each index
  * as an unknown field (code 2), as Kong's validator does. */
-int daoc__dao_copy_entity(const daoc__schema *s, const daoc_value *entity, daoc_value **out)
+int daoc__dao_copy_entity(const daoc__schema *s, const daoc_value *entity, daoc_value **out,
+                          daoc_error **err)
 {
     *out = NULL;
     if (!entity || (entity->type != DAOC_TOBJ && entity->type != DAOC_TARR))
-        return DAOC_EINVAL; /* "entity must be a table" */
+        return daoc__err_fail(err, DAOC_EINVAL, "entity must be a table");
     if (entity->type == DAOC_TOBJ) {
         /* room for every field (and ttl, ws_id): auto fields and defaults
          * are added without growing the entry array */
@@ -77,7 +79,7 @@ int daoc__dao_prepare_keyed_write(daoc_dao *dao, long field, const daoc_value *k
     if (rc == DAOC_OK)
         rc = daoc__dao_opts_parse(dao, opts, o, err);
     if (rc == DAOC_OK)
-        rc = daoc__dao_copy_entity(dao->schema, entity, e);
+        rc = daoc__dao_copy_entity(dao->schema, entity, e, err);
     if (rc == DAOC_OK)
         rc = daoc__schema_process_auto_fields(dao->schema, *e, ctx, false, daoc__now());
     return rc;

@@ -7,13 +7,14 @@
  * errors.c.
  */
 #include "core/alloc.h"
+#include "core/error.h"
 #include "core/rand.h"
 #include "core/value.h"
 #include "dao/dao.h"
 #include "dao/write_internal.h"
 
-int daoc_dao_insert(daoc_dao *dao, const daoc_value *entity, const daoc_value *opts,
-                    daoc_value **out, daoc_error **err)
+static int insert(daoc_dao *dao, const daoc_value *entity, const daoc_value *opts,
+                  daoc_value **out, daoc_error **err)
 {
     if (!out || !dao)
         return DAOC_EINVAL;
@@ -21,7 +22,7 @@ int daoc_dao_insert(daoc_dao *dao, const daoc_value *entity, const daoc_value *o
     daoc__dao_opts o;
     daoc_value *e = NULL, *row = NULL;
     char *ck = NULL, *msg = NULL;
-    int rc = daoc__dao_copy_entity(dao->schema, entity, &e);
+    int rc = daoc__dao_copy_entity(dao->schema, entity, &e, err);
     if (rc != DAOC_OK)
         return rc;
     rc = daoc__dao_opts_parse(dao, opts, &o, err);
@@ -50,4 +51,11 @@ fail:
     daoc__free(ck);
     daoc_value_free(e);
     return rc;
+}
+
+int daoc_dao_insert(daoc_dao *dao, const daoc_value *entity, const daoc_value *opts,
+                    daoc_value **out, daoc_error **err)
+{
+    daoc__err_reset(err);
+    return daoc__err_fill(err, insert(dao, entity, opts, out, err));
 }

@@ -38,7 +38,8 @@ int daoc__dao_check_immutable(daoc_dao *dao, const daoc_value *upd, const daoc_v
 /* ---- write_entity.c ---- */
 /* A private deep copy of the caller's entity as an object (DAOC_EINVAL
  * when it is not a table). */
-int daoc__dao_copy_entity(const daoc__schema *s, const daoc_value *entity, daoc_value **out);
+int daoc__dao_copy_entity(const daoc__schema *s, const daoc_value *entity, daoc_value **out,
+                          daoc_error **err);
 /* The composite cache_key column value of e, or *ck = NULL. */
 int daoc__dao_cache_key_column(const daoc_dao *dao, const daoc_value *e, char **ck);
 /* row_to_entity of a stored row with the options, into *out (row is

@@ -15,6 +15,7 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/json.h"
 #include "core/value.h"
 #include "dao/dao.h"
 #include "db/core_entities.h"
@@ -185,7 +186,7 @@ int daoc__db_add_core_entities(daoc_db *db, daoc_error **err)
         daoc_value *def = NULL;
         char why[256];
         const char *text = daoc__core_entities[i];
-        int rc = daoc_json_decode(text, strlen(text), &def, why, sizeof why);
+        int rc = daoc__json_decode(text, strlen(text), &def, why, sizeof why);
         if (rc != DAOC_OK)
             return rc == DAOC_ENOMEM ? rc : DAOC_ESCHEMA;
         rc = daoc__db_add_entity(db, def, NULL, err);
@@ -313,10 +314,13 @@ int daoc__db_ensure_default_ws(daoc_db *db, bool create, daoc_error **err)
     return rc;
 }
 
-int daoc_db_cleanup_ttl(daoc_db *db, int budget_ms, int64_t *deleted)
+int daoc_db_cleanup_ttl(daoc_db *db, int budget_ms, int64_t *deleted, daoc_error **err)
 {
+    daoc__err_reset(err);
+    if (deleted)
+        *deleted = 0;
     if (!db)
-        return DAOC_EINVAL;
+        return daoc__err_fail(err, DAOC_EINVAL, "db is NULL");
     int64_t total = 0;
     int first = DAOC_OK;
     /* a table that fails is logged and does not stop the others */
@@ -329,11 +333,15 @@ int daoc_db_cleanup_ttl(daoc_db *db, int budget_ms, int64_t *deleted)
         int rc = db->store->ops->cleanup_ttl(db->store, s, budget_ms, &n, &msg);
         total += n;
         if (rc != DAOC_OK) {
+            const char *why = msg ? msg : daoc_strerror(rc);
             daoc__db_log(db, DAOC_LOG_ERR, "cleaning up expired rows from table '%s' failed: %s",
-                         s->table_name, msg ? msg : daoc_strerror(rc));
+                         s->table_name, why);
+            if (first == DAOC_OK) {
+                first = daoc__err_fail(err, rc,
+                                       "cleaning up expired rows from table '%s' failed: %s",
+                                       s->table_name, why);
+            }
             daoc__free(msg);
-            if (first == DAOC_OK)
-                first = rc;
         }
     }
     if (deleted)
@@ -341,14 +349,17 @@ int daoc_db_cleanup_ttl(daoc_db *db, int budget_ms, int64_t *deleted)
     return first;
 }
 
+/* A transaction call's failure: misuse (commit or rollback without a
+ * transaction) is DAOC_EINVAL, the store's refusal code 8 (DAOC_EDAO). */
 static int tx_error(daoc_db *db, int rc, char *msg, daoc_error **err)
 {
-    /* misuse (commit or rollback without a transaction) is DAOC_EINVAL */
-    if (rc != DAOC_OK && rc != DAOC_ENOMEM && rc != DAOC_EINVAL && err) {
+    if (rc == DAOC_EINVAL) {
+        rc = daoc__err_fail(err, rc, "%s", msg ? msg : "no transaction is open");
+    } else if (rc != DAOC_OK && rc != DAOC_ENOMEM && err) {
         char *m = daoc__strdup(msg ? msg : daoc_strerror(rc));
         *err = m ? daoc__err_new(DAOC_ERR_DATABASE_ERROR, db->store->ops->name, m, NULL, false)
                  : NULL;
-        rc = DAOC_EDAO;
+        rc = *err ? DAOC_EDAO : DAOC_ENOMEM;
     }
     daoc__free(msg);
     return rc;
@@ -356,10 +367,9 @@ static int tx_error(daoc_db *db, int rc, char *msg, daoc_error **err)
 
 int daoc_db_begin(daoc_db *db, daoc_error **err)
 {
-    if (err)
-        *err = NULL;
+    daoc__err_reset(err);
     if (!db)
-        return DAOC_EINVAL;
+        return daoc__err_fail(err, DAOC_EINVAL, "db is NULL");
     char *msg = NULL;
     int rc = db->store->ops->begin(db->store, &msg);
     return tx_error(db, rc, msg, err);
@@ -367,18 +377,18 @@ int daoc_db_begin(daoc_db *db, daoc_error **err)
 
 int daoc_db_commit(daoc_db *db, daoc_error **err)
 {
-    if (err)
-        *err = NULL;
+    daoc__err_reset(err);
     if (!db)
-        return DAOC_EINVAL;
+        return daoc__err_fail(err, DAOC_EINVAL, "db is NULL");
     char *msg = NULL;
     int rc = db->store->ops->commit(db->store, &msg);
     return tx_error(db, rc, msg, err);
 }
 
-int daoc_db_rollback(daoc_db *db)
+int daoc_db_rollback(daoc_db *db, daoc_error **err)
 {
+    daoc__err_reset(err);
     if (!db)
-        return DAOC_EINVAL;
-    return db->store->ops->rollback(db->store);
+        return daoc__err_fail(err, DAOC_EINVAL, "db is NULL");
+    return tx_error(db, db->store->ops->rollback(db->store), NULL, err);
 }

@@ -9,6 +9,7 @@
  * an entity, nil (not found), true (delete) or nil, err, err_t.  The
  * primary-key forms are the same functions with field = -1.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "core/alloc.h"
@@ -165,11 +166,16 @@ static int m_cache_key(lua_State *L)
     daoc_value *a[1];
     daoc__kdb_args(L, up.ls, 1, idx, a);
     char *key = NULL;
-    int rc = daoc_dao_cache_key(up.dao, a[0], &key);
+    daoc_error *err = NULL;
+    int rc = daoc_dao_cache_key(up.dao, a[0], &key, &err);
     daoc__kdb_free(1, a);
     if (rc != DAOC_OK) {
         daoc__free(key);
-        return luaL_error(L, "cannot build the cache key: %s", daoc_strerror(rc));
+        char why[256];
+        const char *m = err ? daoc_error_message(err) : NULL;
+        snprintf(why, sizeof why, "%s", m ? m : daoc_strerror(rc));
+        daoc_error_free(err);
+        return luaL_error(L, "cannot build the cache key: %s", why);
     }
     lua_pushstring(L, key);
     daoc__free(key);

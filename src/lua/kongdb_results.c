@@ -73,6 +73,19 @@ void daoc__kdb_push_err_t(lua_State *L, struct daoc__lua *ls, const daoc_dao *da
 {
     daoc_error *err = *errp;
     *errp = NULL;
+    if (err && daoc_error_code(err) == 0) {
+        /* a misuse the C API describes with a code-0 error: Lua callers get
+         * it as a database error with that message, as before */
+        char *msg = daoc__strdup(daoc_error_message(err));
+        daoc_error_free(err);
+        err = NULL;
+        if (!msg)
+            luaL_error(L, "not enough memory");
+        err =
+            daoc__err_new(DAOC_ERR_DATABASE_ERROR, daoc__kdb_strategy_name(dao), msg, NULL, false);
+        if (!err)
+            luaL_error(L, "not enough memory");
+    }
     if (!err) {
         char *msg = daoc__strdup(daoc_strerror(rc));
         err =

@@ -11,6 +11,7 @@
 
 #include "core/alloc.h"
 #include "core/b64.h"
+#include "core/json.h"
 #include "core/rand.h"
 #include "db/db.h"
 #include "lua/lua_internal.h"
@@ -58,7 +59,7 @@ static int l_json_decode(lua_State *L)
     char errbuf[160];
     daoc_value *v = NULL;
     errbuf[0] = '\0';
-    int rc = daoc_json_decode(s, len, &v, errbuf, sizeof errbuf);
+    int rc = daoc__json_decode(s, len, &v, errbuf, sizeof errbuf);
     if (rc != DAOC_OK) {
         lua_pushnil(L);
         lua_pushstring(L, errbuf[0] ? errbuf : daoc_strerror(rc));

@@ -160,10 +160,9 @@ static int env_ensure_default_ws(void *ud, daoc_error **err)
 
 int daoc_db_open(daoc_db **out, const daoc_config *cfg, daoc_error **err)
 {
-    if (err)
-        *err = NULL;
+    daoc__err_reset(err);
     if (!out || !cfg)
-        return DAOC_EINVAL;
+        return daoc__err_fail(err, DAOC_EINVAL, "%s is NULL", out ? "cfg" : "out");
     *out = NULL;
     daoc_db *db = daoc__calloc(1, sizeof *db);
     if (!db)
@@ -216,7 +215,7 @@ int daoc_db_open(daoc_db **out, const daoc_config *cfg, daoc_error **err)
      * Long-running embedders call daoc_db_cleanup_ttl periodically. */
     {
         int64_t n = 0;
-        if (daoc_db_cleanup_ttl(db, 50, &n) == DAOC_OK && n > 0)
+        if (daoc_db_cleanup_ttl(db, 50, &n, NULL) == DAOC_OK && n > 0)
             daoc__db_log(db, DAOC_LOG_INFO, "removed %lld expired rows", (long long)n);
     }
     /* Plugin code (custom validators, custom DAO modules) may use kong.db. */
@@ -228,7 +227,7 @@ fail:
     if (in_tx)
         db->store->ops->rollback(db->store);
     daoc_db_close(db);
-    return rc;
+    return daoc__err_fill(err, rc);
 }
 
 void daoc_db_close(daoc_db *db)
@@ -251,12 +250,11 @@ void daoc_db_close(daoc_db *db)
 
 int daoc_db_run_lua_file(daoc_db *db, const char *path, int argc, char **argv, daoc_error **err)
 {
-    if (err)
-        *err = NULL;
+    daoc__err_reset(err);
     if (!db || !path)
-        return DAOC_EINVAL;
+        return daoc__err_fail(err, DAOC_EINVAL, "%s is NULL", db ? "path" : "db");
     int rc = ensure_lua(db, err);
-    if (rc != DAOC_OK)
-        return rc;
-    return daoc__lua_run_file(db->lua, path, argc, argv, err);
+    if (rc == DAOC_OK)
+        rc = daoc__lua_run_file(db->lua, path, argc, argv, err);
+    return daoc__err_fill(err, rc);
 }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "daoc.h"
+#include "errtext.h"
 #include "dao/dao.h"
 #include "db/db.h"
 
@@ -29,7 +30,7 @@ static inline daoc_value *J(const char *text)
         t[i] = text[i] == '\'' ? '"' : text[i];
     daoc_value *v = NULL;
     char why[200];
-    if (daoc_json_decode(t, n, &v, why, sizeof why) != DAOC_OK) {
+    if (t_json_decode(t, n, &v, why, sizeof why) != DAOC_OK) {
         fprintf(stderr, "bad test JSON: %s: %s\n", why, t);
         abort();
     }
@@ -55,7 +56,7 @@ static inline daoc_db *fixture_open(const char *const *defs, const char *tag)
     static int seq;
     daoc_config *cfg = NULL;
     char why[300];
-    if (daoc_config_load(&cfg, NULL, why, sizeof why) != DAOC_OK) {
+    if (t_config_load(&cfg, NULL, why, sizeof why) != DAOC_OK) {
         fprintf(stderr, "config: %s\n", why);
         return NULL;
     }
@@ -66,7 +67,7 @@ static inline daoc_db *fixture_open(const char *const *defs, const char *tag)
         snprintf(path, sizeof path, "%s/%s_%d_%d.db", tmp ? tmp : "/tmp", tag, (int)getpid(),
                  seq++);
         unlink(path);
-        if (daoc_config_set(cfg, "sqlite_path", path, why, sizeof why) != DAOC_OK) {
+        if (t_config_set(cfg, "sqlite_path", path, why, sizeof why) != DAOC_OK) {
             daoc_config_free(cfg);
             return NULL;
         }
@@ -74,7 +75,7 @@ static inline daoc_db *fixture_open(const char *const *defs, const char *tag)
     daoc_db *db = NULL;
     daoc_error *err = NULL;
     /* tables from the schemas: opening creates nothing unless asked */
-    if (daoc_config_set(cfg, "create_tables", "on", NULL, 0) != DAOC_OK)
+    if (daoc_config_set(cfg, "create_tables", "on", NULL) != DAOC_OK)
         abort();
     int rc = daoc_db_open(&db, cfg, &err);
     daoc_config_free(cfg);

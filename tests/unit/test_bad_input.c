@@ -388,6 +388,19 @@ TEST(several_violations_one_message)
     daoc_db_close(db);
 }
 
+/* Misuse is DAOC_EINVAL with a code-0 "invalid argument" error naming it. */
+static void misuse_said(daoc_error **err, const char *want)
+{
+    ASSERT_NOT_NULL(*err);
+    if (*err) {
+        ASSERT_INT(daoc_error_code(*err), 0);
+        ASSERT_STR(daoc_error_name(*err), "invalid argument");
+        ASSERT_STR(daoc_error_message(*err), want);
+    }
+    daoc_error_free(*err);
+    *err = NULL;
+}
+
 TEST(misuse_is_einval_without_writing)
 {
     char *before = NULL;
@@ -397,10 +410,12 @@ TEST(misuse_is_einval_without_writing)
     daoc_value *out = NULL, *s = daoc_str("x");
     daoc_error *err = NULL;
     ASSERT_INT(daoc_dao_insert(dao, NULL, NULL, &out, &err), DAOC_EINVAL);
+    misuse_said(&err, "entity must be a table");
     ASSERT_INT(daoc_dao_insert(dao, s, NULL, &out, &err), DAOC_EINVAL);
+    misuse_said(&err, "entity must be a table");
     ASSERT_INT(daoc_dao_select(dao, s, NULL, &out, &err), DAOC_EINVAL);
+    misuse_said(&err, "primary_key must be a table");
     ASSERT_NULL(out);
-    ASSERT_NULL(err);
     daoc_value_free(s);
     char *now = table_json(db);
     ASSERT_STR(now, before);

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "daoc.h"
+#include "errtext.h"
 #include "harness.h"
 
 static const char *write_conf(const char *text)
@@ -40,7 +41,7 @@ TEST(defaults)
 {
     clear_env();
     daoc_config *c = NULL;
-    ASSERT_INT(daoc_config_load(&c, NULL, NULL, 0), DAOC_OK);
+    ASSERT_INT(daoc_config_load(&c, NULL, NULL), DAOC_OK);
     ASSERT_STR(daoc_config_get(c, "database"), "sqlite");
     ASSERT_STR(daoc_config_get(c, "sqlite_path"), "./daoc.db");
     ASSERT_STR(daoc_config_get(c, "plugins"), "");
@@ -61,7 +62,7 @@ TEST(file_with_comments_and_spaces)
     ASSERT_NOT_NULL(p);
     daoc_config *c = NULL;
     char why[256] = "";
-    ASSERT_INT(daoc_config_load(&c, p, why, sizeof why), DAOC_OK);
+    ASSERT_INT(t_config_load(&c, p, why, sizeof why), DAOC_OK);
     ASSERT_STR(daoc_config_get(c, "sqlite_path"), "/tmp/x#y.db");
     ASSERT_STR(daoc_config_get(c, "plugins"), "my-plugin, other_one ,my-plugin");
     daoc_config_free(c);
@@ -80,7 +81,7 @@ TEST(quoted_values_are_read_as_kong_reads_them)
     ASSERT_NOT_NULL(p);
     daoc_config *c = NULL;
     char why[256] = "";
-    ASSERT_INT(daoc_config_load(&c, p, why, sizeof why), DAOC_OK);
+    ASSERT_INT(t_config_load(&c, p, why, sizeof why), DAOC_OK);
     ASSERT_STR(daoc_config_get(c, "pg_password"), "\"x y\"");
     ASSERT_STR(daoc_config_get(c, "pg_user"), "'kong'");
     ASSERT_STR(daoc_config_get(c, "pg_database"), "\"a#b\"");
@@ -94,7 +95,7 @@ TEST(unknown_key_is_an_error_naming_file_and_line)
     const char *p = write_conf("database = sqlite\nsqlite_pth = x.db\n");
     daoc_config *c = NULL;
     char why[512] = "";
-    ASSERT_INT(daoc_config_load(&c, p, why, sizeof why), DAOC_ECONFIG);
+    ASSERT_INT(t_config_load(&c, p, why, sizeof why), DAOC_ECONFIG);
     ASSERT_NULL(c);
     char want[600];
     snprintf(want, sizeof want, "%s:2: unknown configuration key 'sqlite_pth'", p);
@@ -108,7 +109,7 @@ TEST(bad_value_is_an_error)
     const char *p = write_conf("database = cassandra\n");
     daoc_config *c = NULL;
     char why[512] = "";
-    ASSERT_INT(daoc_config_load(&c, p, why, sizeof why), DAOC_ECONFIG);
+    ASSERT_INT(t_config_load(&c, p, why, sizeof why), DAOC_ECONFIG);
     char want[600];
     snprintf(want, sizeof want, "%s:1: database: expected one of: sqlite, postgres (got 'cassandra')", p);
     ASSERT_STR(why, want);
@@ -121,7 +122,7 @@ TEST(postgres_is_accepted_with_kong_defaults)
     const char *p = write_conf("database = postgres\n");
     daoc_config *c = NULL;
     char why[512] = "";
-    ASSERT_INT(daoc_config_load(&c, p, why, sizeof why), DAOC_OK);
+    ASSERT_INT(t_config_load(&c, p, why, sizeof why), DAOC_OK);
     ASSERT_STR(daoc_config_get(c, "database"), "postgres");
     ASSERT_STR(daoc_config_get(c, "pg_host"), "127.0.0.1");
     ASSERT_STR(daoc_config_get(c, "pg_port"), "5432");
@@ -160,7 +161,7 @@ TEST(postgres_keys_from_file_and_environment)
     setenv("DAOC_PG_DATABASE", "from_env", 1);
     daoc_config *c = NULL;
     char why[512] = "";
-    ASSERT_INT(daoc_config_load(&c, p, why, sizeof why), DAOC_OK);
+    ASSERT_INT(t_config_load(&c, p, why, sizeof why), DAOC_OK);
     ASSERT_STR(daoc_config_get(c, "pg_host"), "/var/run/postgresql");
     ASSERT_STR(daoc_config_get(c, "pg_port"), "6543");
     ASSERT_STR(daoc_config_get(c, "pg_password"), "s3cr#t");
@@ -178,7 +179,7 @@ TEST(postgres_bad_values)
 {
     clear_env();
     daoc_config *c = NULL;
-    ASSERT_INT(daoc_config_load(&c, NULL, NULL, 0), DAOC_OK);
+    ASSERT_INT(daoc_config_load(&c, NULL, NULL), DAOC_OK);
     static const struct {
         const char *key, *value, *why;
     } bad[] = {
@@ -198,18 +199,25 @@ TEST(postgres_bad_values)
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char why[256] = "";
-        ASSERT_INT(daoc_config_set(c, bad[i].key, bad[i].value, why, sizeof why), DAOC_ECONFIG);
+        ASSERT_INT(t_config_set(c, bad[i].key, bad[i].value, why, sizeof why), DAOC_ECONFIG);
         ASSERT_STR(why, bad[i].why);
     }
     /* a refused value leaves the previous one */
     ASSERT_STR(daoc_config_get(c, "pg_port"), "5432");
-    ASSERT_INT(daoc_config_set(c, "pg_ro_port", "", NULL, 0), DAOC_OK);
+    ASSERT_INT(daoc_config_set(c, "pg_ro_port", "", NULL), DAOC_OK);
     daoc_config_free(c);
 
     setenv("DAOC_PG_PORT", "http", 1);
     char why[256] = "";
-    ASSERT_INT(daoc_config_load(&c, NULL, why, sizeof why), DAOC_ECONFIG);
+    ASSERT_INT(t_config_load(&c, NULL, why, sizeof why), DAOC_ECONFIG);
     ASSERT_STR(why, "DAOC_PG_PORT: expected an integer between 1 and 65535 (got 'http')");
+    daoc_error *e = NULL;
+    ASSERT_INT(daoc_config_load(&c, NULL, &e), DAOC_ECONFIG);
+    ASSERT_NOT_NULL(e);
+    ASSERT_INT(daoc_error_code(e), 0);
+    ASSERT_STR(daoc_error_name(e), "configuration error");
+    ASSERT_STR(daoc_error_string(e), why);
+    daoc_error_free(e);
     clear_env();
 }
 
@@ -219,7 +227,7 @@ TEST(line_without_equals)
     const char *p = write_conf("database sqlite\n");
     daoc_config *c = NULL;
     char why[512] = "";
-    ASSERT_INT(daoc_config_load(&c, p, why, sizeof why), DAOC_ECONFIG);
+    ASSERT_INT(t_config_load(&c, p, why, sizeof why), DAOC_ECONFIG);
     char want[600];
     snprintf(want, sizeof want, "%s:1: expected 'key = value'", p);
     ASSERT_STR(why, want);
@@ -231,7 +239,7 @@ TEST(missing_file)
     clear_env();
     daoc_config *c = NULL;
     char why[512] = "";
-    ASSERT_INT(daoc_config_load(&c, "/nonexistent/daoc.conf", why, sizeof why), DAOC_ECONFIG);
+    ASSERT_INT(t_config_load(&c, "/nonexistent/daoc.conf", why, sizeof why), DAOC_ECONFIG);
     ASSERT_STR(why, "/nonexistent/daoc.conf: No such file or directory");
 }
 
@@ -242,7 +250,7 @@ TEST(environment_overrides_file)
     setenv("DAOC_SQLITE_PATH", "from-env.db", 1);
     setenv("DAOC_UNRELATED_TOOL_SETTING", "x", 1); /* not a key: ignored */
     daoc_config *c = NULL;
-    ASSERT_INT(daoc_config_load(&c, p, NULL, 0), DAOC_OK);
+    ASSERT_INT(daoc_config_load(&c, p, NULL), DAOC_OK);
     ASSERT_STR(daoc_config_get(c, "sqlite_path"), "from-env.db");
     daoc_config_free(c);
     unsetenv("DAOC_UNRELATED_TOOL_SETTING");
@@ -256,7 +264,7 @@ TEST(bad_environment_value)
     setenv("DAOC_DATABASE", "mysql", 1);
     daoc_config *c = NULL;
     char why[512] = "";
-    ASSERT_INT(daoc_config_load(&c, NULL, why, sizeof why), DAOC_ECONFIG);
+    ASSERT_INT(t_config_load(&c, NULL, why, sizeof why), DAOC_ECONFIG);
     ASSERT_STR(why, "DAOC_DATABASE: expected one of: sqlite, postgres (got 'mysql')");
     clear_env();
 }
@@ -265,11 +273,11 @@ TEST(invalid_plugin_name)
 {
     clear_env();
     daoc_config *c = NULL;
-    ASSERT_INT(daoc_config_load(&c, NULL, NULL, 0), DAOC_OK);
+    ASSERT_INT(daoc_config_load(&c, NULL, NULL), DAOC_OK);
     char why[256] = "";
-    ASSERT_INT(daoc_config_set(c, "plugins", "ok-one, ../evil", why, sizeof why), DAOC_ECONFIG);
+    ASSERT_INT(t_config_set(c, "plugins", "ok-one, ../evil", why, sizeof why), DAOC_ECONFIG);
     ASSERT_STR(why, "plugins: invalid plugin name '../evil'");
-    ASSERT_INT(daoc_config_set(c, "lua_package_path", "./x.lua", why, sizeof why), DAOC_ECONFIG);
+    ASSERT_INT(t_config_set(c, "lua_package_path", "./x.lua", why, sizeof why), DAOC_ECONFIG);
     ASSERT_STR(why, "lua_package_path: must contain at least one '?' template (e.g. ./?.lua)");
     daoc_config_free(c);
 }

@@ -11,12 +11,13 @@
 #include "core/rand.h"
 #include "core/value.h"
 #include "daoc.h"
+#include "errtext.h"
 #include "harness.h"
 
 static daoc_value *J(const char *text)
 {
     daoc_value *v = NULL;
-    if (daoc_json_decode(text, strlen(text), &v, NULL, 0) != DAOC_OK)
+    if (daoc_json_decode(text, strlen(text), &v, NULL) != DAOC_OK)
         return NULL;
     return v;
 }
@@ -43,9 +44,26 @@ TEST(json_rejects_duplicates_bad_utf8_and_huge_integers)
 {
     daoc_value *v = NULL;
     char why[200];
-    ASSERT_INT(daoc_json_decode("{\"a\":1,\"a\":2}", 13, &v, why, sizeof why), DAOC_EINVAL);
-    ASSERT_INT(daoc_json_decode("\"\xff\"", 3, &v, why, sizeof why), DAOC_EINVAL);
-    ASSERT_INT(daoc_json_decode("18446744073709551616", 20, &v, why, sizeof why), DAOC_EINVAL);
+    ASSERT_INT(t_json_decode("{\"a\":1,\"a\":2}", 13, &v, why, sizeof why), DAOC_EINVAL);
+    ASSERT_INT(t_json_decode("\"\xff\"", 3, &v, why, sizeof why), DAOC_EINVAL);
+    ASSERT_INT(t_json_decode("18446744073709551616", 20, &v, why, sizeof why), DAOC_EINVAL);
+    ASSERT_NULL(v);
+    /* not JSON: a code-0 "json error" with jansson's reason */
+    daoc_error *e = NULL;
+    ASSERT_INT(daoc_json_decode("[1,", 3, &v, &e), DAOC_EINVAL);
+    ASSERT_NOT_NULL(e);
+    ASSERT_INT(daoc_error_code(e), 0);
+    ASSERT_STR(daoc_error_name(e), "json error");
+    ASSERT_STR(daoc_error_message(e), "']' expected near end of file");
+    daoc_error_free(e);
+    /* nested too deep is refused the same way, not as out of memory */
+    char deep[402];
+    memset(deep, '[', 201);
+    memset(deep + 201, ']', 201);
+    ASSERT_INT(daoc_json_decode(deep, sizeof deep, &v, &e), DAOC_EINVAL);
+    ASSERT_NOT_NULL(e);
+    ASSERT_STR(daoc_error_message(e), "values nested more than 200 levels deep");
+    daoc_error_free(e);
     ASSERT_NULL(v);
 }
 
@@ -213,7 +231,7 @@ TEST(allocation_failures_are_reported_not_crashes)
     for (long n = 0; n < 200; n++) {
         daoc_value *v = NULL;
         daoc__alloc_fail_after(n);
-        int rc = daoc_json_decode(text, strlen(text), &v, NULL, 0);
+        int rc = daoc_json_decode(text, strlen(text), &v, NULL);
         daoc__alloc_fail_after(-1);
         if (rc == DAOC_OK) {
             char *s = enc(v);
@@ -482,10 +500,10 @@ TEST(json_negative_zero_round_trips)
         daoc_value *v = NULL, *w = NULL;
         char *a = NULL, *b = NULL;
         size_t al = 0, bl = 0;
-        ASSERT_INT(daoc_json_decode(in[i], strlen(in[i]), &v, NULL, 0), DAOC_OK);
+        ASSERT_INT(daoc_json_decode(in[i], strlen(in[i]), &v, NULL), DAOC_OK);
         ASSERT_INT(daoc_json_encode(v, &a, &al), DAOC_OK);
         ASSERT_STR(a, want[i]);
-        ASSERT_INT(daoc_json_decode(a, al, &w, NULL, 0), DAOC_OK);
+        ASSERT_INT(daoc_json_decode(a, al, &w, NULL), DAOC_OK);
         ASSERT_INT(daoc_json_encode(w, &b, &bl), DAOC_OK);
         ASSERT_STR(b, a);
         daoc_free(a);

@@ -93,6 +93,20 @@ static const char *const DEFS[] = {
 static daoc_db *open_db(void) { return fixture_open(DEFS, "dao_conf"); }
 
 /* Error check: status EDAO, Kong code, message, and "[strategy] message". */
+/* err is a code-0 "invalid argument" error with message want_msg; frees it. */
+#define ASSERT_MISUSE(err, want_msg)                                                               \
+    do {                                                                                           \
+        ASSERT_NOT_NULL(err);                                                                      \
+        if (err) {                                                                                 \
+            ASSERT_INT(daoc_error_code(err), 0);                                                   \
+            ASSERT_STR(daoc_error_name(err), "invalid argument");                                  \
+            ASSERT_STR(daoc_error_message(err), want_msg);                                         \
+            ASSERT_STR(daoc_error_string(err), want_msg);                                          \
+        }                                                                                          \
+        daoc_error_free(err);                                                                      \
+        err = NULL;                                                                                \
+    } while (0)
+
 #define ASSERT_ERR(rc, err, want_code, want_msg)                                                   \
     do {                                                                                           \
         ASSERT_INT(rc, DAOC_EDAO);                                                                 \
@@ -238,8 +252,51 @@ TEST(select_missing_and_invalid_pk)
 
     daoc_value *notobj = J("'x'");
     ASSERT_INT(daoc_dao_select(dao, notobj, NULL, &got, &err), DAOC_EINVAL);
+    ASSERT_MISUSE(err, "primary_key must be a table");
     ASSERT_INT(daoc_dao_insert(dao, notobj, NULL, &got, &err), DAOC_EINVAL);
+    ASSERT_MISUSE(err, "entity must be a table");
     daoc_value_free(notobj);
+    daoc_db_close(db);
+}
+
+/* Every daoc.h call that takes an error object fills it on every failure
+ * but ENOMEM, misuse included: one way of reporting errors. */
+TEST(misuse_is_reported_through_the_error_object)
+{
+    OPEN(db);
+    daoc_dao *dao = daoc_db_dao(db, "items");
+    daoc_value *v = J("'x'"), *out = (daoc_value *)&out, *rows = NULL;
+    daoc_error *err = NULL;
+    char *next = NULL, *ck = NULL;
+    ASSERT_INT(daoc_dao_select_by(dao, "nope", v, NULL, &out, &err), DAOC_EINVAL);
+    ASSERT_NULL(out);
+    ASSERT_MISUSE(err, "entity 'items' has no field 'nope' (select_by)");
+    ASSERT_INT(daoc_dao_update_by(dao, "nope", v, v, NULL, &out, &err), DAOC_EINVAL);
+    ASSERT_MISUSE(err, "entity 'items' has no field 'nope' (update_by)");
+    ASSERT_INT(daoc_dao_upsert_by(dao, NULL, v, v, NULL, &out, &err), DAOC_EINVAL);
+    ASSERT_MISUSE(err, "field name is NULL");
+    ASSERT_INT(daoc_dao_delete_by(NULL, "name", v, NULL, &err), DAOC_EINVAL);
+    ASSERT_MISUSE(err, "dao is NULL");
+    ASSERT_INT(daoc_dao_page_for(dao, "nope", v, 0, NULL, NULL, &rows, &next, &err), DAOC_EINVAL);
+    ASSERT_MISUSE(err, "entity 'items' has no field 'nope' (page_for)");
+    ASSERT_INT(daoc_dao_page(dao, 0, NULL, v, &rows, &next, &err), DAOC_EINVAL);
+    ASSERT_MISUSE(err, "options must be a table when specified");
+    ASSERT_INT(daoc_dao_cache_key(dao, NULL, &ck, &err), DAOC_EINVAL);
+    ASSERT_MISUSE(err, "entity is NULL");
+    ASSERT_INT(daoc_db_commit(db, &err), DAOC_EINVAL);
+    ASSERT_MISUSE(err, "no transaction is open");
+    ASSERT_INT(daoc_db_rollback(db, &err), DAOC_EINVAL);
+    ASSERT_MISUSE(err, "no transaction is open");
+    ASSERT_INT(daoc_db_cleanup_ttl(NULL, 10, NULL, &err), DAOC_EINVAL);
+    ASSERT_MISUSE(err, "db is NULL");
+    /* a success leaves no error object behind, whatever *err held */
+    daoc_error *stale = (daoc_error *)&stale;
+    err = stale;
+    ASSERT_INT(daoc_dao_page(dao, 0, NULL, NULL, &rows, &next, &err), DAOC_OK);
+    ASSERT_NULL(err);
+    daoc_value_free(rows);
+    daoc_free(next);
+    daoc_value_free(v);
     daoc_db_close(db);
 }
 
@@ -602,7 +659,7 @@ TEST(nested_rollback_undoes_only_the_inner_part)
     daoc_value *c = ins(db, "items", "{'name':'c'}");
     ASSERT_NOT_NULL(c);
     ASSERT_INT(daoc_db_commit(db, &err), DAOC_OK);
-    ASSERT_INT(daoc_db_rollback(db), DAOC_OK); /* undoes b and c */
+    ASSERT_INT(daoc_db_rollback(db, NULL), DAOC_OK); /* undoes b and c */
     daoc_value *d = ins(db, "items", "{'name':'b'}"); /* b's name is free again */
     ASSERT_NOT_NULL(d);
     ASSERT_INT(daoc_db_begin(db, &err), DAOC_OK);
@@ -958,7 +1015,7 @@ TEST(ttl_rows_expire)
     ASSERT_INT(count_rows(db, "tokens", NULL), 1);
     ASSERT_INT(count_rows(db, "tokens", "{'skip_ttl':true}"), 2);
     int64_t deleted = -1;
-    ASSERT_INT(daoc_db_cleanup_ttl(db, 1000, &deleted), DAOC_OK);
+    ASSERT_INT(daoc_db_cleanup_ttl(db, 1000, &deleted, NULL), DAOC_OK);
     ASSERT_INT(deleted, 1);
     ASSERT_INT(daoc_dao_select(dao, pk, skip, &got, &err), DAOC_OK);
     ASSERT_NULL(got);
@@ -1020,7 +1077,7 @@ TEST(ttl_cleanup_keeps_restricted_rows_and_goes_on)
     sleep(3);
     ASSERT_INT(count_rows(db, "tparents", NULL), 0);
     int64_t deleted = -1;
-    ASSERT_INT(daoc_db_cleanup_ttl(db, 1000, &deleted), DAOC_OK);
+    ASSERT_INT(daoc_db_cleanup_ttl(db, 1000, &deleted, NULL), DAOC_OK);
     ASSERT_INT(deleted, 4); /* p2, p3, p4 and the token */
     ASSERT_INT(count_rows(db, "tparents", "{'skip_ttl':true}"), 2);
     for (int i = 0; i < 5; i++) {
@@ -1036,7 +1093,7 @@ TEST(ttl_cleanup_keeps_restricted_rows_and_goes_on)
     ASSERT_INT(count_rows(db, "tkids_c", NULL), 1); /* p2's child went with it */
     ASSERT_INT(count_rows(db, "tokens", "{'skip_ttl':true}"), 0);
     /* a second run finds nothing more and still succeeds */
-    ASSERT_INT(daoc_db_cleanup_ttl(db, 1000, &deleted), DAOC_OK);
+    ASSERT_INT(daoc_db_cleanup_ttl(db, 1000, &deleted, NULL), DAOC_OK);
     ASSERT_INT(deleted, 0);
     for (int i = 0; i < 5; i++)
         daoc_value_free(p[i]);
@@ -1171,17 +1228,17 @@ TEST(cache_key_strings)
     OPEN(db);
     char *ck = NULL;
     daoc_value *e = J("{'parent':{'id':'6a0c2a4e-7b29-4f35-9b57-27b1b3a5d0dd'},'kind':'k'}");
-    ASSERT_INT(daoc_dao_cache_key(daoc_db_dao(db, "things"), e, &ck), DAOC_OK);
+    ASSERT_INT(daoc_dao_cache_key(daoc_db_dao(db, "things"), e, &ck, NULL), DAOC_OK);
     ASSERT_STR(ck, "things:6a0c2a4e-7b29-4f35-9b57-27b1b3a5d0dd:k::::");
     daoc_free(ck);
     daoc_value_free(e);
     e = J("{'id':'6a0c2a4e-7b29-4f35-9b57-27b1b3a5d0dd','kind':null}");
-    ASSERT_INT(daoc_dao_cache_key(daoc_db_dao(db, "things"), e, &ck), DAOC_OK);
+    ASSERT_INT(daoc_dao_cache_key(daoc_db_dao(db, "things"), e, &ck, NULL), DAOC_OK);
     ASSERT_STR(ck, "things:6a0c2a4e-7b29-4f35-9b57-27b1b3a5d0dd:::::"); /* pk fallback */
     daoc_free(ck);
     daoc_value_free(e);
     e = J("{'name':'foo','id':'x'}");
-    ASSERT_INT(daoc_dao_cache_key(daoc_db_dao(db, "parents"), e, &ck), DAOC_OK);
+    ASSERT_INT(daoc_dao_cache_key(daoc_db_dao(db, "parents"), e, &ck, NULL), DAOC_OK);
     ASSERT_STR(ck, "parents:foo:::::");
     daoc_free(ck);
     daoc_value_free(e);

@@ -23,10 +23,10 @@ static daoc_db *open_sqlite(const char *path, const char *create, daoc_error **e
 {
     daoc_config *cfg = NULL;
     char why[256];
-    if (daoc_config_load(&cfg, NULL, why, sizeof why) != DAOC_OK ||
-        daoc_config_set(cfg, "database", "sqlite", why, sizeof why) != DAOC_OK ||
-        daoc_config_set(cfg, "sqlite_path", path, why, sizeof why) != DAOC_OK ||
-        (create && daoc_config_set(cfg, "create_tables", create, why, sizeof why) != DAOC_OK))
+    if (t_config_load(&cfg, NULL, why, sizeof why) != DAOC_OK ||
+        t_config_set(cfg, "database", "sqlite", why, sizeof why) != DAOC_OK ||
+        t_config_set(cfg, "sqlite_path", path, why, sizeof why) != DAOC_OK ||
+        (create && t_config_set(cfg, "create_tables", create, why, sizeof why) != DAOC_OK))
         abort();
     daoc_db *db = NULL;
     *rc = daoc_db_open(&db, cfg, err);
@@ -151,7 +151,7 @@ TEST(deploy_members_run_scripts_all_or_nothing)
     ASSERT_INT(daoc_db_begin(db, NULL), DAOC_OK);
     snprintf(sql, sizeof sql, "INSERT INTO %s (k) VALUES ('c');", t1);
     ASSERT_INT(d->exec(st, sql, &msg), DAOC_OK);
-    ASSERT_INT(daoc_db_rollback(db), DAOC_OK);
+    ASSERT_INT(daoc_db_rollback(db, NULL), DAOC_OK);
     snprintf(sql, sizeof sql, "SELECT count(*) AS c FROM %s", t1);
     ASSERT_INT(d->query(st, sql, NULL, &rows, &msg), DAOC_OK);
     j = enc(rows);

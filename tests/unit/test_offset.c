@@ -17,7 +17,7 @@ static daoc_value *J(const char *text)
     for (size_t i = 0; i <= n; i++)
         t[i] = text[i] == '\'' ? '"' : text[i];
     daoc_value *v = NULL;
-    if (daoc_json_decode(t, n, &v, NULL, 0) != DAOC_OK)
+    if (daoc_json_decode(t, n, &v, NULL) != DAOC_OK)
         abort();
     free(t);
     return v;

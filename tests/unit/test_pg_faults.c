@@ -46,6 +46,7 @@
 #include <unistd.h>
 
 #include "daoc.h"
+#include "errtext.h"
 #include "harness.h"
 
 extern char **environ;
@@ -167,21 +168,21 @@ static daoc_db *open_db_on(int timeout_ms, const char *database)
     daoc_config *cfg = NULL;
     daoc_db *db = NULL;
     daoc_error *err = NULL;
-    if (daoc_config_load(&cfg, NULL, why, sizeof why) != DAOC_OK) {
+    if (t_config_load(&cfg, NULL, why, sizeof why) != DAOC_OK) {
         fprintf(stderr, "  config: %s\n", why);
         return NULL;
     }
     char t[16];
     snprintf(t, sizeof t, "%d", timeout_ms);
-    if (daoc_config_set(cfg, "database", "postgres", why, sizeof why) != DAOC_OK ||
-        daoc_config_set(cfg, "pg_timeout", t, why, sizeof why) != DAOC_OK ||
-        (database && daoc_config_set(cfg, "pg_database", database, why, sizeof why) != DAOC_OK)) {
+    if (t_config_set(cfg, "database", "postgres", why, sizeof why) != DAOC_OK ||
+        t_config_set(cfg, "pg_timeout", t, why, sizeof why) != DAOC_OK ||
+        (database && t_config_set(cfg, "pg_database", database, why, sizeof why) != DAOC_OK)) {
         fprintf(stderr, "  config: %s\n", why);
         daoc_config_free(cfg);
         return NULL;
     }
     /* tables from the schemas: opening creates nothing unless asked */
-    if (daoc_config_set(cfg, "create_tables", "on", NULL, 0) != DAOC_OK)
+    if (daoc_config_set(cfg, "create_tables", "on", NULL) != DAOC_OK)
         abort();
     if (daoc_db_open(&db, cfg, &err) != DAOC_OK) {
         fprintf(stderr, "  open: %s\n", err ? daoc_error_string(err) : "failed");

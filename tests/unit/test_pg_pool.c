@@ -25,6 +25,7 @@
 #include "config/config.h"
 #include "core/alloc.h"
 #include "core/value.h"
+#include "errtext.h"
 #include "harness.h"
 #include "schema/schema.h"
 #include "store/postgres/pg_int.h"
@@ -42,7 +43,7 @@ __attribute__((constructor(200))) static void load_schema(void)
     daoc_value *v = NULL;
     char err[200];
     char *msg = NULL;
-    if (daoc_json_decode(def, strlen(def), &v, err, sizeof err) != DAOC_OK ||
+    if (t_json_decode(def, strlen(def), &v, err, sizeof err) != DAOC_OK ||
         daoc__schema_compile(v, NULL, NULL, &g_owners, &msg) != DAOC_OK)
         fprintf(stderr, "fixture schema: %s\n", msg ? msg : err);
     daoc__free(msg);
@@ -69,12 +70,12 @@ static daoc_config *config(const char *const *kv, int n)
     if (!getenv("DAOC_PG_HOST"))
         fprintf(stderr, "  test_pg_pool needs a server: set DAOC_PG_HOST, DAOC_PG_PORT, "
                         "DAOC_PG_USER, DAOC_PG_DATABASE (scripts/run-tests.sh does)\n");
-    if (daoc_config_load(&cfg, NULL, why, sizeof why) != DAOC_OK) {
+    if (t_config_load(&cfg, NULL, why, sizeof why) != DAOC_OK) {
         fprintf(stderr, "  config: %s\n", why);
         return NULL;
     }
     for (int i = 0; i < n; i++)
-        if (daoc_config_set(cfg, kv[2 * i], kv[2 * i + 1], why, sizeof why) != DAOC_OK) {
+        if (t_config_set(cfg, kv[2 * i], kv[2 * i + 1], why, sizeof why) != DAOC_OK) {
             fprintf(stderr, "  config %s: %s\n", kv[2 * i], why);
             daoc_config_free(cfg);
             return NULL;
@@ -282,11 +283,11 @@ TEST(the_dao_reports_a_pool_timeout_as_code_8)
     daoc_db *d1 = NULL, *d2 = NULL;
     daoc_error *err = NULL;
     /* tables from the schemas: opening creates nothing unless asked */
-    if (daoc_config_set(cfg, "create_tables", "on", NULL, 0) != DAOC_OK)
+    if (daoc_config_set(cfg, "create_tables", "on", NULL) != DAOC_OK)
         abort();
     ASSERT_INT(daoc_db_open(&d1, cfg, &err), DAOC_OK);
     /* tables from the schemas: opening creates nothing unless asked */
-    if (daoc_config_set(cfg, "create_tables", "on", NULL, 0) != DAOC_OK)
+    if (daoc_config_set(cfg, "create_tables", "on", NULL) != DAOC_OK)
         abort();
     ASSERT_INT(daoc_db_open(&d2, cfg, &err), DAOC_OK);
     ASSERT_INT(daoc_db_begin(d1, &err), DAOC_OK); /* pins the only connection */
@@ -299,7 +300,7 @@ TEST(the_dao_reports_a_pool_timeout_as_code_8)
                "timeout waiting for a free connection from the pool (pg_pool_size = 1)");
     daoc_error_free(err);
     err = NULL;
-    ASSERT_INT(daoc_db_rollback(d1), DAOC_OK);
+    ASSERT_INT(daoc_db_rollback(d1, NULL), DAOC_OK);
     ASSERT_INT(daoc_dao_select(daoc_db_dao(d2, "consumers"), pk, NULL, &row, &err), DAOC_OK);
     daoc_value_free(pk);
     daoc_db_close(d2);

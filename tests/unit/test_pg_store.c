@@ -23,6 +23,7 @@
 #include "core/buf.h"
 #include "core/value.h"
 #include "db/db.h"
+#include "errtext.h"
 #include "harness.h"
 #include "schema/schema.h"
 #include "store/postgres/pg_int.h"
@@ -51,7 +52,7 @@ static daoc_value *J(const char *text)
         t[i] = text[i] == '\'' ? '"' : text[i];
     daoc_value *v = NULL;
     char err[200];
-    if (daoc_json_decode(t, n, &v, err, sizeof err) != DAOC_OK)
+    if (t_json_decode(t, n, &v, err, sizeof err) != DAOC_OK)
         fprintf(stderr, "bad test JSON: %s: %s\n", err, t);
     free(t);
     return v;
@@ -116,7 +117,7 @@ static daoc_config *config(void)
 {
     daoc_config *cfg = NULL;
     char why[300];
-    if (daoc_config_load(&cfg, NULL, why, sizeof why) != DAOC_OK) {
+    if (t_config_load(&cfg, NULL, why, sizeof why) != DAOC_OK) {
         fprintf(stderr, "config: %s\n", why);
         return NULL;
     }
@@ -478,7 +479,7 @@ static daoc__store *open_fresh(const char *timeout)
 {
     daoc_config *cfg = config();
     char why[200];
-    if (!cfg || daoc_config_set(cfg, "pg_timeout", timeout, why, sizeof why) != DAOC_OK) {
+    if (!cfg || t_config_set(cfg, "pg_timeout", timeout, why, sizeof why) != DAOC_OK) {
         daoc_config_free(cfg);
         return NULL;
     }
@@ -734,8 +735,8 @@ TEST(connection_refused_is_a_clear_store_error)
 {
     daoc_config *cfg = config();
     ASSERT_NOT_NULL(cfg);
-    ASSERT_INT(daoc_config_set(cfg, "pg_port", "1", NULL, 0), DAOC_OK);
-    ASSERT_INT(daoc_config_set(cfg, "pg_timeout", "2000", NULL, 0), DAOC_OK);
+    ASSERT_INT(daoc_config_set(cfg, "pg_port", "1", NULL), DAOC_OK);
+    ASSERT_INT(daoc_config_set(cfg, "pg_timeout", "2000", NULL), DAOC_OK);
     daoc__store *st = NULL;
     char *msg = NULL;
     ASSERT_INT(daoc__pg_open(&st, cfg, &msg), DAOC_ESTORE);
@@ -861,11 +862,11 @@ TEST(a_database_kong_created_is_read_and_written)
     daoc_config *cfg = config();
     ASSERT_NOT_NULL(cfg);
     char why[200];
-    ASSERT_INT(daoc_config_set(cfg, "pg_schema", "kongdb", why, sizeof why), DAOC_OK);
+    ASSERT_INT(t_config_set(cfg, "pg_schema", "kongdb", why, sizeof why), DAOC_OK);
     daoc_db *db = NULL;
     daoc_error *err = NULL;
     /* tables from the schemas: opening creates nothing unless asked */
-    if (daoc_config_set(cfg, "create_tables", "on", NULL, 0) != DAOC_OK)
+    if (daoc_config_set(cfg, "create_tables", "on", NULL) != DAOC_OK)
         abort();
     int rc = daoc_db_open(&db, cfg, &err);
     daoc_config_free(cfg);
@@ -937,11 +938,11 @@ TEST(workspaceable_tables_get_kongs_ws_id_layout)
     daoc_config *cfg = config();
     ASSERT_NOT_NULL(cfg);
     char why[200], got[600];
-    ASSERT_INT(daoc_config_set(cfg, "pg_schema", "daocws", why, sizeof why), DAOC_OK);
+    ASSERT_INT(t_config_set(cfg, "pg_schema", "daocws", why, sizeof why), DAOC_OK);
     daoc_db *db = NULL;
     daoc_error *err = NULL;
     /* tables from the schemas: opening creates nothing unless asked */
-    if (daoc_config_set(cfg, "create_tables", "on", NULL, 0) != DAOC_OK)
+    if (daoc_config_set(cfg, "create_tables", "on", NULL) != DAOC_OK)
         abort();
     ASSERT_INT(daoc_db_open(&db, cfg, &err), DAOC_OK);
     daoc_config_free(cfg);
@@ -981,11 +982,11 @@ TEST(tables_from_before_workspaces_are_upgraded_at_open)
     daoc_config *cfg = config();
     ASSERT_NOT_NULL(cfg);
     char why[200], got[200];
-    ASSERT_INT(daoc_config_set(cfg, "pg_schema", "oldws", why, sizeof why), DAOC_OK);
+    ASSERT_INT(t_config_set(cfg, "pg_schema", "oldws", why, sizeof why), DAOC_OK);
     daoc_db *db = NULL;
     daoc_error *err = NULL;
     /* tables from the schemas: opening creates nothing unless asked */
-    if (daoc_config_set(cfg, "create_tables", "on", NULL, 0) != DAOC_OK)
+    if (daoc_config_set(cfg, "create_tables", "on", NULL) != DAOC_OK)
         abort();
     int rc = daoc_db_open(&db, cfg, &err);
     if (rc != DAOC_OK)

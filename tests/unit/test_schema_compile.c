@@ -3,6 +3,7 @@
  * holds (columns, key indices, record defaults, inherited conditional
  * matchers) and the exact message of every refused definition.
  */
+#include "errtext.h"
 #include "harness.h"
 
 #include "core/alloc.h"
@@ -26,7 +27,7 @@ static int compile_json(const char *json, daoc__schema **out, char **err)
 {
     daoc_value *def = NULL;
     char ebuf[256];
-    int st = daoc_json_decode(json, strlen(json), &def, ebuf, sizeof ebuf);
+    int st = t_json_decode(json, strlen(json), &def, ebuf, sizeof ebuf);
     if (st != DAOC_OK) {
         fprintf(stderr, "bad test JSON: %s\n%s\n", ebuf, json);
         return st;
@@ -580,7 +581,7 @@ TEST(out_of_memory_never_leaks)
             daoc__schema *s = NULL;
             char *err = NULL;
             int st;
-            ASSERT_INT(daoc_json_decode(defs[d], strlen(defs[d]), &def, NULL, 0), DAOC_OK);
+            ASSERT_INT(daoc_json_decode(defs[d], strlen(defs[d]), &def, NULL), DAOC_OK);
             daoc__alloc_fail_after(n);
             st = daoc__schema_compile(def, lookup, NULL, &s, &err);
             daoc__alloc_fail_after(-1);
@@ -612,7 +613,7 @@ TEST(callables_are_referenced_not_copied)
     char *err = NULL;
     const char *json = "{\"name\":\"c\",\"primary_key\":[\"id\"],\"fields\":["
                        "{\"id\":{\"type\":\"string\"}}],\"entity_checks\":[]}";
-    ASSERT_INT(daoc_json_decode(json, strlen(json), &def, NULL, 0), DAOC_OK);
+    ASSERT_INT(daoc_json_decode(json, strlen(json), &def, NULL), DAOC_OK);
     fields = daoc__obj_getn(def, "fields", 6);
     /* fields[1].id.custom_validator = fn ; entity_checks[1] = {custom_entity_check = {...}} */
     daoc__callable_ref(&fn);

@@ -18,6 +18,7 @@
 #include "core/alloc.h"
 #include "core/buf.h"
 #include "core/value.h"
+#include "errtext.h"
 #include "harness.h"
 #include "schema/schema.h"
 #include "store/postgres/pg_int.h"
@@ -155,7 +156,7 @@ static int load(void)
         daoc_value *def = NULL;
         char err[200];
         char *msg = NULL;
-        if (daoc_json_decode(text, strlen(text), &def, err, sizeof err) != DAOC_OK) {
+        if (t_json_decode(text, strlen(text), &def, err, sizeof err) != DAOC_OK) {
             fprintf(stderr, "  bad JSON %zu: %s\n", i, err);
             return -1;
         }

@@ -11,6 +11,7 @@
 
 #include "core/alloc.h"
 #include "core/value.h"
+#include "errtext.h"
 #include "harness.h"
 #include "schema/schema.h"
 #include "store/sqlite/sqlite_int.h"
@@ -34,7 +35,7 @@ static daoc_value *J(const char *text)
 {
     daoc_value *v = NULL;
     char err[200];
-    if (daoc_json_decode(text, strlen(text), &v, err, sizeof err) != DAOC_OK) {
+    if (t_json_decode(text, strlen(text), &v, err, sizeof err) != DAOC_OK) {
         fprintf(stderr, "bad test JSON: %s: %s\n", err, text);
         return NULL;
     }
@@ -1344,13 +1345,13 @@ TEST(tables_from_before_workspaces_are_upgraded_at_open)
     sqlite3_close(raw);
     daoc_config *cfg = NULL;
     char why[200];
-    ASSERT_INT(daoc_config_load(&cfg, NULL, why, sizeof why), DAOC_OK);
-    ASSERT_INT(daoc_config_set(cfg, "database", "sqlite", why, sizeof why), DAOC_OK);
-    ASSERT_INT(daoc_config_set(cfg, "sqlite_path", path, why, sizeof why), DAOC_OK);
+    ASSERT_INT(t_config_load(&cfg, NULL, why, sizeof why), DAOC_OK);
+    ASSERT_INT(t_config_set(cfg, "database", "sqlite", why, sizeof why), DAOC_OK);
+    ASSERT_INT(t_config_set(cfg, "sqlite_path", path, why, sizeof why), DAOC_OK);
     daoc_db *db = NULL;
     daoc_error *err = NULL;
     /* tables from the schemas: opening creates nothing unless asked */
-    if (daoc_config_set(cfg, "create_tables", "on", NULL, 0) != DAOC_OK)
+    if (daoc_config_set(cfg, "create_tables", "on", NULL) != DAOC_OK)
         abort();
     ASSERT_INT(daoc_db_open(&db, cfg, &err), DAOC_OK);
     daoc_config_free(cfg);
@@ -1367,10 +1368,10 @@ TEST(tables_from_before_workspaces_are_upgraded_at_open)
     daoc_value_free(in);
     daoc_db_close(db);
     /* opening again finds the column and changes nothing */
-    ASSERT_INT(daoc_config_load(&cfg, NULL, why, sizeof why), DAOC_OK);
-    ASSERT_INT(daoc_config_set(cfg, "sqlite_path", path, why, sizeof why), DAOC_OK);
+    ASSERT_INT(t_config_load(&cfg, NULL, why, sizeof why), DAOC_OK);
+    ASSERT_INT(t_config_set(cfg, "sqlite_path", path, why, sizeof why), DAOC_OK);
     /* tables from the schemas: opening creates nothing unless asked */
-    if (daoc_config_set(cfg, "create_tables", "on", NULL, 0) != DAOC_OK)
+    if (daoc_config_set(cfg, "create_tables", "on", NULL) != DAOC_OK)
         abort();
     ASSERT_INT(daoc_db_open(&db, cfg, &err), DAOC_OK);
     daoc_config_free(cfg);

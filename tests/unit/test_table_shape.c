@@ -131,17 +131,17 @@ static int open_with(const char *fields, daoc_db **db, daoc_error **err)
         return DAOC_EIO;
     daoc_config *cfg = NULL;
     char why[300], lpath[700];
-    if (daoc_config_load(&cfg, NULL, why, sizeof why) != DAOC_OK)
+    if (t_config_load(&cfg, NULL, why, sizeof why) != DAOC_OK)
         return DAOC_ECONFIG;
     snprintf(lpath, sizeof lpath, "%s/shape_plugins/?.lua;%s/shape_plugins/?/init.lua", tmp_dir(),
              tmp_dir());
-    int rc = daoc_config_set(cfg, "plugins", "shapetest", why, sizeof why);
+    int rc = t_config_set(cfg, "plugins", "shapetest", why, sizeof why);
     if (rc == DAOC_OK)
-        rc = daoc_config_set(cfg, "lua_package_path", lpath, why, sizeof why);
+        rc = t_config_set(cfg, "lua_package_path", lpath, why, sizeof why);
     if (rc == DAOC_OK && !on_pg())
-        rc = daoc_config_set(cfg, "sqlite_path", g_db_path, why, sizeof why);
+        rc = t_config_set(cfg, "sqlite_path", g_db_path, why, sizeof why);
     if (rc == DAOC_OK)
-        rc = daoc_config_set(cfg, "create_tables", g_create, why, sizeof why);
+        rc = t_config_set(cfg, "create_tables", g_create, why, sizeof why);
     if (rc == DAOC_OK)
         rc = daoc_db_open(db, cfg, err);
     daoc_config_free(cfg);

@@ -13,6 +13,7 @@
 
 #include "core/alloc.h"
 #include "core/value.h"
+#include "errtext.h"
 #include "harness.h"
 #include "schema/schema.h"
 
@@ -44,7 +45,7 @@ static __attribute__((unused)) daoc_value *tv_json(const char *text)
 {
     daoc_value *v = NULL;
     char err[200];
-    if (daoc_json_decode(text, strlen(text), &v, err, sizeof err) != DAOC_OK) {
+    if (t_json_decode(text, strlen(text), &v, err, sizeof err) != DAOC_OK) {
         fprintf(stderr, "  bad JSON in test: %s: %s\n", err, text);
         return NULL;
     }

@@ -186,7 +186,7 @@ static int json_value(const char *p, size_t n, Oid oid, daoc_value **out)
         p++;
         n--;
     }
-    int rc = daoc_json_decode(p, n, out, NULL, 0);
+    int rc = daoc__json_decode(p, n, out, NULL, 0);
     return rc == DAOC_OK || rc == DAOC_ENOMEM ? rc : DAOC_ESTORE;
 }
 

@@ -171,7 +171,7 @@ void daoc__pg_put_value(daoc__buf *b, const daoc__field *f, const daoc_value *v)
 
 static int parse_json(const char *s, size_t n, daoc_value **out)
 {
-    int rc = daoc_json_decode(s, n, out, NULL, 0);
+    int rc = daoc__json_decode(s, n, out, NULL, 0);
     return rc == DAOC_OK || rc == DAOC_ENOMEM ? rc : DAOC_ESTORE;
 }
 

@@ -299,7 +299,7 @@ static daoc_value *column_value(const daoc__field *f, sqlite3_stmt *st, int c, b
         daoc_value *v = NULL;
         int rc = string_array((const char *)s, n, &v);
         if (rc == 0)
-            rc = daoc_json_decode((const char *)s, n, &v, NULL, 0);
+            rc = daoc__json_decode((const char *)s, n, &v, NULL, 0);
         else
             rc = rc > 0 ? DAOC_OK : DAOC_ENOMEM;
         if (rc == DAOC_ENOMEM)
