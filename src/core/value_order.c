@@ -249,7 +249,12 @@ static bool is_table(const daoc_value *v)
     return v && (v->type == DAOC_TARR || v->type == DAOC_TOBJ);
 }
 
-/* The pairwise de-duplication, for when there is no memory for the sort. */
+/* Sets up to this size are de-duplicated pair by pair: at most 120
+ * comparisons, no allocation (nearly every set: tags of an entity). */
+#define DEDUPE_PAIRWISE_MAX 16
+
+/* The pairwise de-duplication: for small sets, and for when there is no
+ * memory for the sort.  A later element equal to a kept one goes. */
 static void dedupe_pairwise(daoc_value *arr)
 {
     size_t out = 0;
@@ -257,8 +262,7 @@ static void dedupe_pairwise(daoc_value *arr)
         daoc_value *e = arr->u.a[i];
         bool dup = false;
         for (size_t k = 0; k < out && !dup && !is_table(e); k++)
-            dup = !is_table(arr->u.a[k]) && daoc__value_cmp(arr->u.a[k], e) == 0 &&
-                  daoc__value_equal(arr->u.a[k], e);
+            dup = !is_table(arr->u.a[k]) && daoc__value_equal(arr->u.a[k], e);
         if (dup)
             daoc_value_free(e);
         else
@@ -271,6 +275,10 @@ void daoc__arr_dedupe_scalars(daoc_value *arr)
 {
     if (!arr || arr->type != DAOC_TARR || arr->len < 2)
         return;
+    if (arr->len <= DEDUPE_PAIRWISE_MAX) {
+        dedupe_pairwise(arr);
+        return;
+    }
     size_t n = arr->len, m = 0;
     slot *sl = daoc__malloc(n * sizeof *sl);
     bool *dup = sl ? daoc__calloc(n, sizeof *dup) : NULL;
