@@ -43,14 +43,31 @@ static bool unique_type_ok(const daoc__field *f, const daoc_value *v)
     }
 }
 
+/* The Lua type a *_by_ key of field f must have, as Kong's
+ * validate_unique_type words it. */
+static const char *unique_type_name(const daoc__field *f)
+{
+    switch (f->type) {
+    case DAOC__F_STRING:
+        return "string";
+    case DAOC__F_INTEGER:
+    case DAOC__F_NUMBER:
+        return "number";
+    case DAOC__F_BOOLEAN:
+        return "boolean";
+    default:
+        return "table";
+    }
+}
+
 /* Validates a *_by_ key value: code 16 for foreign fields, code 10 ("invalid
  * unique <field>") otherwise. */
 static int check_by_value(daoc_dao *dao, long field, const daoc_value *v, daoc_error **err)
 {
     const daoc__field *f = &dao->schema->fields[field];
     if (!unique_type_ok(f, v))
-        return daoc__err_fail(err, DAOC_EINVAL, "%s: invalid type for a %s key", f->name,
-                              dao->schema->name);
+        return daoc__err_fail(err, DAOC_EINVAL, "%s must be a %s", f->name,
+                              unique_type_name(f));
     daoc_value *errors = NULL;
     int rc = daoc__schema_validate_field(f, v, &errors);
     if (rc != DAOC_OK || !errors)

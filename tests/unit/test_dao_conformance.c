@@ -268,6 +268,10 @@ TEST(misuse_is_reported_through_the_error_object)
     daoc_value *v = J("'x'"), *out = (daoc_value *)&out, *rows = NULL;
     daoc_error *err = NULL;
     char *next = NULL, *ck = NULL;
+    daoc_value *num = J("7");
+    ASSERT_INT(daoc_dao_select_by(dao, "name", num, NULL, &out, &err), DAOC_EINVAL);
+    ASSERT_MISUSE(err, "name must be a string");
+    daoc_value_free(num);
     ASSERT_INT(daoc_dao_select_by(dao, "nope", v, NULL, &out, &err), DAOC_EINVAL);
     ASSERT_NULL(out);
     ASSERT_MISUSE(err, "entity 'items' has no field 'nope' (select_by)");
