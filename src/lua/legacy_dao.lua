@@ -17,7 +17,9 @@
 --           type schema | unique | foreign | database; message a field map
 --     0.8+  kong/dao/errors.lua: { db_name = ..., [type] = true, tbl = ..., message = ... }
 --           type schema | unique | foreign | db
---   both with __tostring and __concat, as Kong's were.
+--   both with __tostring and __concat, as Kong's were; the common field
+--   messages ("required field missing") in those generations' words
+--   ("consumer_id is required"), the rest as today; err.err_t is today's.
 -- Called by shims.lua with { kong, null, BaseDao, classes, fn_defaults };
 -- returns { dao05 = <0.5 factory>, dao = <0.8-0.14 factory> }.
 local env = ...
@@ -166,6 +168,23 @@ local function error_mt(prefix)
   }
 end
 
+-- today's field messages in the words of 0.5-0.14's schemas_validation.lua
+local function legacy_messages(fields)
+  local out = {}
+  for k, msg in pairs(fields) do
+    if type(k) == "string" and type(msg) == "string" then
+      local want = msg:match("^expected an? (%w+)$")
+      if msg == "required field missing" then msg = k .. " is required"
+      elseif msg == "unknown field" then msg = k .. " is an unknown field"
+      elseif msg == "immutable field cannot be updated" then msg = k .. " cannot be updated"
+      elseif want then msg = k .. " is not a " .. want
+      end
+    end
+    out[k] = msg
+  end
+  return out
+end
+
 local function kind_of(err_t)
   local n = type(err_t) == "table" and err_t.name
   if n == "unique constraint violation" or n == "primary key violation" then return "unique" end
@@ -200,7 +219,7 @@ local function err14(d, err, err_t)
   elseif kind == "foreign" then
     for k, v in pairs(fields) do tbl[k] = "does not exist with value '" .. tostring(v) .. "'" end
   else
-    tbl = next(fields) and fields or { err_t.message }
+    tbl = next(fields) and legacy_messages(fields) or { err_t.message }
   end
   e.tbl = printable(tbl)
   e.message = tostring(e.tbl)
@@ -381,7 +400,7 @@ local function err05(d, err, err_t)
   elseif kind == "foreign" then
     for k, v in pairs(fields) do msg[k] = k .. " " .. tostring(v) .. " does not exist" end
   else
-    msg = next(fields) and fields or { err_t.message }
+    msg = next(fields) and legacy_messages(fields) or { err_t.message }
   end
   local e = dao_error(msg, kind)
   e.err_t = err_t
