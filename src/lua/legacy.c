@@ -19,6 +19,9 @@
  *                      global, kong.dao: legacy_dao.lua) call it on insert
  *   queryable, clustering_key, marshall_event: Cassandra-era attributes,
  *                      dropped with ONE deprecation notice per plugin
+ *   cache_key: left out (in 0.x-1.x's DAO it only named the invalidation
+ *                      key; today's cache_key is a unique key): reported,
+ *                      kept by shims.lua for kong.dao's entity_cache_key
  *   regex, func and others: dropped, reported one by one
  * Entities are emitted sorted by name, an entity after the entities of the
  * same plugin it references.  Reports go to the configured log callback
@@ -415,12 +418,12 @@ static int convert_entity(struct lctx *c, const char *name, const daoc_value *en
         goto fail;
     for (size_t i = 0; i < schema->len && rc == DAOC_OK; i++) {
         const char *k = schema->u.o[i].key;
-        const daoc_value *v = schema->u.o[i].val;
         if (strcmp(k, "fields") == 0 || strcmp(k, "primary_key") == 0 ||
             strcmp(k, "table") == 0 || strcmp(k, "name") == 0)
             continue;
-        if (strcmp(k, "cache_key") == 0 && v->type == DAOC_TARR)
-            rc = set(def, "cache_key", daoc_value_copy(v));
+        if (strcmp(k, "cache_key") == 0)
+            note(c, "schema attribute 'cache_key' (the old DAO's invalidation key, not a unique "
+                    "key) is left out; kong.dao's cache_key/entity_cache_key use it");
         else if (!deprecated(c, k))
             note(c, "schema attribute '%s' has no equivalent and is dropped", k);
     }

@@ -20,11 +20,13 @@
 --   both with __tostring and __concat, as Kong's were; the common field
 --   messages ("required field missing") in those generations' words
 --   ("consumer_id is required"), the rest as today; err.err_t is today's.
--- Called by shims.lua with { kong, null, BaseDao, classes, fn_defaults };
--- returns { dao05 = <0.5 factory>, dao = <0.8-0.14 factory> }.
+-- Called by shims.lua with { kong, null, BaseDao, classes, fn_defaults,
+-- cache_keys }; returns { dao05 = <0.5 factory>, dao = <0.8-0.14 factory>,
+-- errors = <kong.dao.errors>, dao_error = <kong.dao.error> }, the two error
+-- modules being what plugin files of those generations require.
 local env = ...
 local kong, null, BaseDao = env.kong, env.null, env.BaseDao
-local classes, fn_defaults = env.classes, env.fn_defaults
+local classes, fn_defaults, cache_keys = env.classes, env.fn_defaults, env.cache_keys
 local type, pairs, ipairs, next, setmetatable, getmetatable, tostring, error, rawget, rawset =
   type, pairs, ipairs, next, setmetatable, getmetatable, tostring, error, rawget, rawset
 local concat, sort = table.concat, table.sort
@@ -227,6 +229,29 @@ local function err14(d, err, err_t)
   return setmetatable(e, err14_mt)
 end
 
+-- kong.dao.errors (0.8-0.14): Errors.schema/unique/foreign/db(err, db_name)
+local errors_mod = {}
+for _, kind in ipairs { "unique", "foreign", "schema", "db" } do
+  errors_mod[kind] = function(err, db_name)
+    if err == nil then return nil end
+    if getmetatable(err) == err14_mt then return err end
+    local e = { db_name = db_name, [kind] = true }
+    if type(err) == "table" then
+      local tbl = {}
+      for k, v in pairs(err) do
+        if kind == "unique" then v = "already exists with value '" .. tostring(v) .. "'"
+        elseif kind == "foreign" then v = "does not exist with value '" .. tostring(v) .. "'" end
+        tbl[k] = v
+      end
+      e.tbl = printable(tbl)
+      e.message = tostring(e.tbl)
+    else
+      e.message = err
+    end
+    return setmetatable(e, err14_mt)
+  end
+end
+
 local function check_arg(v, n, want)
   if type(v) ~= want then
     error("bad argument #" .. n .. " (" .. want .. " expected, got " .. type(v) .. ")", 3)
@@ -371,6 +396,21 @@ function V14:delete(tbl, options)
   return flatten(d, row)
 end
 
+-- Kong 0.14's DAO:cache_key and entity_cache_key (the old-style cache_key)
+function V14:cache_key(a1, a2, a3, a4, a5)
+  local function s(v) return v == nil and "" or tostring(v) end
+  return self.__daoc.schema.table_name .. ":" .. s(a1) .. ":" .. s(a2) .. ":" .. s(a3) .. ":"
+         .. s(a4) .. ":" .. s(a5)
+end
+
+function V14:entity_cache_key(entity)
+  local ck = cache_keys[self.__daoc.schema.name]
+  if not ck then return nil end
+  local keys = {}
+  for i = 1, #ck do keys[i] = entity[ck[i]] end
+  return self:cache_key(keys[1], keys[2], keys[3], keys[4], keys[5])
+end
+
 function V14:truncate()
   local d = self.__daoc
   local ok, err, err_t = d:truncate()
@@ -384,9 +424,15 @@ end
 local err05_mt = error_mt(function() return nil end)
 
 local function dao_error(message, kind)
-  if type(message) == "table" then printable(message) end
+  if message == nil then return nil end
+  if type(message) == "table" and getmetatable(message) == nil then printable(message) end
   return setmetatable({ is_dao_error = true, [kind] = true, message = message }, err05_mt)
 end
+
+-- kong.dao.error (0.5): DaoError(err, type)
+local dao_error_mod = setmetatable({}, {
+  __call = function(_, err, kind) return dao_error(err, kind) end,
+})
 
 local function err05(d, err, err_t)
   local kind = kind_of(err_t)
@@ -542,4 +588,4 @@ dao05 = setmetatable({}, {
   end,
 })
 
-return { dao05 = dao05, dao = dao }
+return { dao05 = dao05, dao = dao, errors = errors_mod, dao_error = dao_error_mod }

@@ -331,10 +331,14 @@ _G.kong = _G.kong or kong
 -- views of kong.db's one DAO object per entity
 local legacy_classes = {}  -- dao name -> 0.5 BaseDao:extend() class
 local fn_defaults = {}     -- entity name -> { field = default function }
+local cache_keys = {}      -- entity name -> the old-style schema's cache_key
 local legacy = prim.legacy_dao_chunk({ kong = kong, null = null, BaseDao = BaseDao,
-                                       classes = legacy_classes, fn_defaults = fn_defaults })
+                                       classes = legacy_classes, fn_defaults = fn_defaults,
+                                       cache_keys = cache_keys })
 kong.dao = legacy.dao
 sandbox.dao = legacy.dao05
+preload["kong.dao.errors"] = function() return legacy.errors end
+preload["kong.dao.error"] = function() return legacy.dao_error end
 
 preload["kong.singletons"] = function()
   return setmetatable({}, {
@@ -460,6 +464,7 @@ local function is_class(v)
 end
 
 local function remember_defaults(name, schema)
+  cache_keys[name] = type(schema.cache_key) == "table" and schema.cache_key or nil
   local fns
   for f, def in pairs(type(schema.fields) == "table" and schema.fields or {}) do
     if type(def) == "table" and type(def.default) == "function" then

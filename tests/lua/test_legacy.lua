@@ -191,6 +191,30 @@ t.test("0.14: find, find_all, find_page, count with { field = value } filters", 
   t.eq(kong.dao.v14_members:count({ consumer_id = c2.id }), 3)
 end)
 
+t.test("0.14: cache_key is the invalidation key, not a unique key", function()
+  t.eq(kong.dao.v14_members:cache_key("a", 1), "v14_members:a:1:::")
+  t.eq(kong.dao.v14_members:entity_cache_key(member), "v14_members:" .. group.id .. "::::")
+  t.is_nil(kong.dao.v14_groups:entity_cache_key({ name = "x" }))
+  t.truthy(kong.dao.v14_members:count({ group_id = group.id }) > 1, "one group, many members")
+end)
+
+t.test("kong.dao.errors and kong.dao.error, as plugin files require them", function()
+  local Errors = require "kong.dao.errors"
+  local e = Errors.schema({ key = "bad key" })
+  t.eq(e.schema, true)
+  t.eq(tostring(e), "key=bad key")
+  t.eq(tostring(Errors.unique({ name = "a" }, "postgres")),
+       "[postgres error] name=already exists with value 'a'")
+  t.eq(Errors.db("boom").message, "boom")
+  t.is_nil(Errors.foreign(nil))
+  local DaoError = require "kong.dao.error"
+  local d = DaoError({ x = "y" }, "schema")
+  t.eq(d.is_dao_error, true)
+  t.eq(d.schema, true)
+  t.eq(tostring(d), "x=y")
+  t.eq("!" .. DaoError("oops", "database"), "!oops")
+end)
+
 t.test("0.14: update(values, filter_keys) and delete return the row", function()
   local upd, err = kong.dao.v14_members:update({ role = "owner" }, { id = member.id })
   t.is_nil(err)

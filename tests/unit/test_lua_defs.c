@@ -428,12 +428,15 @@ TEST(legacy_foreign_keys_and_order)
                         "  owner = {type = 'id', foreign = 'b_parents:id'},"
                         "  token = {type = 'string', queryable = true,"
                         "           default = function(t) return 'x' end} } },"
-                        " b_parents = { primary_key = {'id'}, fields = {"
+                        " b_parents = { primary_key = {'id'}, cache_key = {'name'}, fields = {"
                         "  id = {type = 'id', dao_insert_value = true},"
                         "  name = {type = 'string', queryable = true} } } }",
                         &defs, msg, sizeof msg),
                DAOC_OK);
     ASSERT_STR(str_at(defs, "0.name"), "b_parents");
+    ASSERT_TRUE(path_get(defs, "0.cache_key") == NULL); /* 0.x: not a unique key */
+    if (!strstr(logbuf, "legacy DAO 'b_parents': schema attribute 'cache_key'"))
+        T_FAIL_AT("log: %s", logbuf);
     ASSERT_STR(str_at(defs, "1.name"), "a_children");
     ASSERT_STR(daoc_obj_key_at(path_get(defs, "1.fields.2"), 0, NULL), "parent");
     ASSERT_TRUE(same_json_ignoring_order(path_get(defs, "1.fields.2.parent"),
