@@ -11,8 +11,9 @@
  * unique name, request_host and request_path, at least one of the two,
  * upstream_url a required URL, strip_request_path and preserve_host
  * booleans; scoped to a workspace like every later core entity.  0.5's
- * name defaulting to request_host, its request_path normalisation and its
- * wildcard-host checks are not reproduced (docs/legacy.md).  Services,
+ * default name is filled by the `dao` global (legacy_dao.lua); its
+ * request_path normalisation and wildcard-host checks are not reproduced
+ * (docs/legacy.md).  Services,
  * routes and plugins come with later work.
  */
 #include "db/core_entities.h"

@@ -478,7 +478,7 @@ static void note_deprecated(struct lctx *c)
     if (cfg && cfg->log) {
         char text[512];
         snprintf(text, sizeof text,
-                 "plugin '%s': deprecated: the legacy DAO attributes %s have no equivalent in "
+                 "plugin '%s': deprecated: legacy DAO attribute(s) %s have no equivalent in "
                  "today's Kong and are ignored",
                  c->plugin, list);
         cfg->log(cfg->log_ud, DAOC_LOG_WARN, text);

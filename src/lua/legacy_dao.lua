@@ -551,6 +551,19 @@ function BaseDao:delete(where_t)
   return true
 end
 
+-- 0.5's default name of an api (kong/dao/schemas/apis.lua default_name):
+-- request_host, else request_path without its leading slash and with "-"
+-- for "/", any character outside [%w._~-] replaced by "-"
+fn_defaults.apis = fn_defaults.apis or {
+  name = function(t)
+    local name = type(t.request_host) == "string" and t.request_host or nil
+    if not name and type(t.request_path) == "string" then
+      name = t.request_path:sub(2):gsub("/", "-")
+    end
+    return name and (name:gsub("[^%w%._~%-]", "-")) or nil
+  end,
+}
+
 ---------------------------------------------------------------------------
 -- the factories
 ---------------------------------------------------------------------------

@@ -402,7 +402,7 @@ TEST(legacy_0_5_base_dao_class)
         daoc_free(j);
     }
     /* one deprecation notice for the plugin, naming the attributes */
-    const char *dep = strstr(logbuf, "plugin 'defs-v05': deprecated: the legacy DAO attributes "
+    const char *dep = strstr(logbuf, "plugin 'defs-v05': deprecated: legacy DAO attribute(s) "
                                      "queryable, marshall_event have no equivalent");
     if (!dep || strstr(dep + 30, "deprecated") || strstr(logbuf, "'queryable'"))
         T_FAIL_AT("log: %s", logbuf);
@@ -448,7 +448,7 @@ TEST(legacy_foreign_keys_and_order)
         T_FAIL_AT("log: %s", logbuf);
     if (!strstr(logbuf, "field 'token': function default is called on insert"))
         T_FAIL_AT("log: %s", logbuf);
-    const char *dep = strstr(logbuf, "plugin 'buf': deprecated: the legacy DAO attributes "
+    const char *dep = strstr(logbuf, "plugin 'buf': deprecated: legacy DAO attribute(s) "
                                      "queryable, clustering_key have no equivalent");
     if (!dep || strstr(dep + 30, "deprecated"))
         T_FAIL_AT("log: %s", logbuf);
