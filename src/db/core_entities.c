@@ -7,7 +7,14 @@
  * that is not a core entity name, comment, timestamps, meta and config
  * records; not workspaceable itself.  `consumers` follows Kong's
  * consumers.lua (username and custom_id unique per workspace, at least one
- * of the two, tags).  Services, routes and plugins come with later work.
+ * of the two, tags).  `apis` is Kong 0.5's (kong/dao/schemas/apis.lua):
+ * unique name, request_host and request_path, at least one of the two,
+ * upstream_url a required URL, strip_request_path and preserve_host
+ * booleans; scoped to a workspace like every later core entity.  0.5's
+ * default name is filled by the `dao` global (legacy_dao.lua); its
+ * request_path normalisation and wildcard-host checks are not reproduced
+ * (docs/legacy.md).  Services,
+ * routes and plugins come with later work.
  */
 #include "db/core_entities.h"
 
@@ -41,4 +48,18 @@ static const char WORKSPACES[] =
     "{\"config\":{\"type\":\"record\",\"fields\":[]}}"
     "]}";
 
-const char *const daoc__core_entities[] = {WORKSPACES, CONSUMERS, NULL};
+static const char APIS[] =
+    "{\"name\":\"apis\",\"primary_key\":[\"id\"],\"endpoint_key\":\"name\","
+    "\"workspaceable\":true,\"fields\":["
+    "{\"id\":{\"type\":\"string\",\"uuid\":true,\"auto\":true}},"
+    "{\"created_at\":{\"type\":\"integer\",\"timestamp\":true,\"auto\":true}},"
+    "{\"name\":{\"type\":\"string\",\"unique\":true}},"
+    "{\"request_host\":{\"type\":\"string\",\"unique\":true}},"
+    "{\"request_path\":{\"type\":\"string\",\"unique\":true}},"
+    "{\"strip_request_path\":{\"type\":\"boolean\",\"default\":false}},"
+    "{\"upstream_url\":{\"type\":\"string\",\"required\":true,"
+    "\"custom_validator\":\"url\"}},"
+    "{\"preserve_host\":{\"type\":\"boolean\",\"default\":false}}"
+    "],\"entity_checks\":[{\"at_least_one_of\":[\"request_host\",\"request_path\"]}]}";
+
+const char *const daoc__core_entities[] = {WORKSPACES, CONSUMERS, APIS, NULL};

@@ -90,9 +90,15 @@ static int load_protected(lua_State *L)
         lua_getfield(L, LUA_REGISTRYINDEX, "daoc.legacy_extract");
         lua_pushvalue(L, res);
         lua_newtable(L); /* DAO constructor properties */
-        lua_call(L, 2, 1);
-        if (lua_istable(L, -1)) {
-            int rc = daoc__lua_to_value(ls, -1, &cx->legacy, &why);
+        lua_pushstring(L, cx->plugin);
+        lua_call(L, 3, 2); /* legacy map or nil, array of current schemas or nil */
+        if (lua_istable(L, -1) || lua_istable(L, -2)) {
+            int rc = DAOC_OK;
+            if (lua_istable(L, -1)) /* the 1.x-2.8 name-keyed map of current schemas */
+                rc = lua_objlen(L, -1) ? daoc__lua_to_value(ls, -1, &cx->defs, &why)
+                                       : ((cx->defs = daoc_arr()) ? DAOC_OK : DAOC_ENOMEM);
+            if (rc == DAOC_OK && lua_istable(L, -2))
+                rc = daoc__lua_to_value(ls, -2, &cx->legacy, &why);
             if (rc == DAOC_ENOMEM)
                 cx->status = rc;
             else if (rc != DAOC_OK)
@@ -151,7 +157,17 @@ int daoc__lua_load_daos_buffer(struct daoc__lua *ls, const char *plugin, const c
     }
     lua_settop(L, top);
     if (cx.status == DAOC_OK && cx.legacy) {
-        int rc = daoc__lua_convert_legacy(ls, plugin, cx.legacy, &cx.defs, &cx.msg);
+        daoc_value *conv = NULL;
+        int rc = daoc__lua_convert_legacy(ls, plugin, cx.legacy, &conv, &cx.msg);
+        for (size_t i = 0; rc == DAOC_OK && cx.defs && i < conv->len; i++) {
+            rc = daoc_arr_push(cx.defs, conv->u.a[i]); /* after the current ones */
+            conv->u.a[i] = NULL;
+        }
+        if (rc == DAOC_OK && !cx.defs) {
+            cx.defs = conv;
+            conv = NULL;
+        }
+        daoc_value_free(conv);
         if (rc != DAOC_OK)
             cx.status = rc;
     }

@@ -1,7 +1,8 @@
 /*
  * kongdb.c -- the `kong` table Lua code sees: kong.db.<entity> (one DAO
- * object per entity, built on first use), the aliases older plugin
- * generations use (kong.dao, the global `dao`, kong.singletons), and the
+ * object per entity, built on first use), the access paths of older plugin
+ * generations (kong.dao and the global `dao`: views of the same objects
+ * with their generation's methods, built by legacy_dao.lua), and the
  * plumbing every DAO method shares (its upvalues, the strategy's name).
  *
  * The DAO objects only translate between Lua and the C DAO (src/dao/): the
@@ -129,8 +130,6 @@ static void push_kong(lua_State *L, struct daoc__lua *ls)
     lua_setmetatable(L, -2);
     lua_pushvalue(L, -1);
     lua_setfield(L, -3, "db");
-    lua_pushvalue(L, -1);
-    lua_setfield(L, -3, "dao"); /* kong.dao: the 1.x name */
     const char *strategy = "sqlite";
     if (daoc_db_dao_count(ls->db) > 0)
         strategy = daoc__kdb_strategy_name(ls->db->daos[0]);
@@ -159,12 +158,12 @@ static int install(lua_State *L)
     if (lua_isnil(L, 2)) {
         lua_pushvalue(L, -1);
         lua_setglobal(L, "kong");
-        lua_getfield(L, -1, "db");
+        lua_getfield(L, LUA_REGISTRYINDEX, "daoc.dao05");
         lua_setglobal(L, "dao"); /* the 0.5 DAO factory global */
     } else {
         lua_pushvalue(L, -1);
         lua_setfield(L, 2, "kong");
-        lua_getfield(L, -1, "db");
+        lua_getfield(L, LUA_REGISTRYINDEX, "daoc.dao05");
         lua_setfield(L, 2, "dao");
     }
     return 0;

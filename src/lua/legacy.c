@@ -9,12 +9,23 @@
  * fields ordered primary key first then alphabetically:
  *   type "id"        -> string, uuid = true (auto when dao_insert_value)
  *   type "timestamp" -> integer, timestamp = true (auto when dao_insert_value)
- *   foreign = "consumers:id" -> the field keeps its name and stays a uuid
- *                      string; the lost foreign key is reported
+ *   foreign = "consumers:id" on `consumer_id` -> a foreign field `consumer`
+ *                      (reference consumers, on_delete cascade, as 0.5's
+ *                      delete hooks did), column consumer_id as before; a
+ *                      name without the `_id` suffix or a target that is not
+ *                      loaded stays a uuid string, reported
  *   enum -> one_of; required, unique, immutable, default kept
- *   queryable, regex, func, clustering_key, marshall_event: dropped, reported
- * Reports go to the configured log callback (warn level).  It does not
- * validate the result: daoc__schema_compile does.
+ *   default = function: left out here; the legacy access paths (the `dao`
+ *                      global, kong.dao: legacy_dao.lua) call it on insert
+ *   queryable, clustering_key, marshall_event: Cassandra-era attributes,
+ *                      dropped with ONE deprecation notice per plugin
+ *   cache_key: left out (in 0.x-1.x's DAO it only named the invalidation
+ *                      key; today's cache_key is a unique key): reported,
+ *                      kept by shims.lua for kong.dao's entity_cache_key
+ *   regex, func and others: dropped, reported one by one
+ * Entities are emitted sorted by name, an entity after the entities of the
+ * same plugin it references.  Reports go to the configured log callback
+ * (warn level).  It does not validate the result: daoc__schema_compile does.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -23,15 +34,36 @@
 
 #include "core/alloc.h"
 #include "core/value.h"
+#include "dao/dao.h"
 #include "db/db.h"
 #include "lua/lua_internal.h"
+#include "schema/schema.h"
+
+/* The attributes Kong dropped after the Cassandra-only DAO: accepted, named
+ * in one deprecation notice per plugin. */
+static const char *const DEPRECATED[] = {"queryable", "clustering_key", "marshall_event"};
+#define N_DEPRECATED (sizeof DEPRECATED / sizeof DEPRECATED[0])
 
 struct lctx {
     struct daoc__lua *ls;
     const char *plugin;
     const char *entity;
+    const daoc_value *legacy; /* the whole plugin's map (same-plugin references) */
+    const daoc_value *pk;     /* the entity's primary_key */
+    int depth;                /* > 0 inside a nested record */
+    unsigned deprecated;      /* bit i: DEPRECATED[i] seen */
     char *msg;
 };
+
+static bool deprecated(struct lctx *c, const char *k)
+{
+    for (size_t i = 0; i < N_DEPRECATED; i++)
+        if (strcmp(k, DEPRECATED[i]) == 0) {
+            c->deprecated |= 1u << i;
+            return true;
+        }
+    return false;
+}
 
 static void note(struct lctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void note(struct lctx *c, const char *fmt, ...)
@@ -82,19 +114,86 @@ static int cmp_kv_ptr(const void *a, const void *b)
 static int convert_fields(struct lctx *c, const daoc_value *fields, const daoc_value *pk,
                           daoc_value *out);
 
-/* Converts one legacy field definition into a new object in *out. */
-static int convert_field(struct lctx *c, const char *fname, const daoc_value *def,
-                         daoc_value **out)
+static bool in_pk(const daoc_value *pk, const char *name);
+
+/* Whether `target` (an entity loaded before this plugin, or one of this
+ * plugin's) has the single primary key `col`. */
+static bool target_keyed_by(struct lctx *c, const char *target, const char *col)
 {
+    daoc_dao *dao = c->ls && c->ls->db ? daoc_db_dao(c->ls->db, target) : NULL;
+    if (dao)
+        return dao->schema->npk == 1 &&
+               strcmp(dao->schema->fields[dao->schema->pk[0]].name, col) == 0;
+    const daoc_value *e = c->legacy ? daoc_obj_get(c->legacy, target) : NULL;
+    const daoc_value *s = e && e->type == DAOC_TOBJ ? daoc_obj_get(e, "schema") : NULL;
+    const daoc_value *pk = s && s->type == DAOC_TOBJ ? daoc_obj_get(s, "primary_key") : NULL;
+    return pk && pk->type == DAOC_TARR && pk->len == 1 && str_of(pk->u.a[0]) &&
+           strcmp(str_of(pk->u.a[0]), col) == 0;
+}
+
+/* `<name>_<col> = { foreign = "<target>:<col>" }` becomes the foreign field
+ * <name> (column <name>_<col>, as Kong's PostgreSQL layout names it):
+ * returns 1 with *out and *oname set, 0 when the field stays as it is. */
+static int foreign_field(struct lctx *c, const char *fname, const daoc_value *def,
+                         daoc_value **out, char **oname)
+{
+    const char *spec = str_of(daoc_obj_get(def, "foreign"));
+    const char *colon = spec ? strchr(spec, ':') : NULL;
+    char target[128];
+    size_t flen = strlen(fname), tlen, clen;
+    if (!colon || c->depth > 0 || in_pk(c->pk, fname))
+        return 0;
+    tlen = (size_t)(colon - spec);
+    clen = strlen(colon + 1);
+    if (tlen == 0 || tlen >= sizeof target || clen == 0 || flen <= clen + 1 ||
+        fname[flen - clen - 1] != '_' || strcmp(fname + flen - clen, colon + 1) != 0)
+        return 0;
+    memcpy(target, spec, tlen);
+    target[tlen] = '\0';
+    if (!target_keyed_by(c, target, colon + 1))
+        return 0;
     daoc_value *f = daoc_obj();
+    int rc = set(f, "type", daoc_str("foreign"));
+    if (rc == DAOC_OK)
+        rc = set(f, "reference", daoc_str(target));
+    if (rc == DAOC_OK)
+        rc = set(f, "on_delete", daoc_str("cascade"));
+    for (size_t i = 0; rc == DAOC_OK && i < def->len; i++) {
+        const char *k = def->u.o[i].key;
+        const daoc_value *v = def->u.o[i].val;
+        if ((strcmp(k, "required") == 0 || strcmp(k, "unique") == 0 ||
+             strcmp(k, "immutable") == 0) &&
+            v->type == DAOC_TBOOL)
+            rc = set(f, k, daoc_bool(v->u.b));
+        else if (!deprecated(c, k) && strcmp(k, "type") != 0 && strcmp(k, "foreign") != 0)
+            note(c, "field '%s': attribute '%s' has no equivalent and is dropped", fname, k);
+    }
+    *oname = rc == DAOC_OK ? daoc__strndup(fname, flen - clen - 1) : NULL;
+    if (!*oname) {
+        daoc_value_free(f);
+        return -1;
+    }
+    *out = f;
+    return 1;
+}
+
+/* Converts one legacy field definition into a new object in *out; *oname is
+ * set (owned) when the field is renamed (a foreign key). */
+static int convert_field(struct lctx *c, const char *fname, const daoc_value *def,
+                         daoc_value **out, char **oname)
+{
+    daoc_value *f = NULL;
     int rc = DAOC_ENOMEM;
     *out = NULL;
+    *oname = NULL;
+    if (!def || def->type != DAOC_TOBJ)
+        return fail(c, fname, "field definition must be a table");
+    int fk = foreign_field(c, fname, def, out, oname);
+    if (fk != 0)
+        return fk > 0 ? DAOC_OK : DAOC_ENOMEM;
+    f = daoc_obj();
     if (!f)
         return DAOC_ENOMEM;
-    if (!def || def->type != DAOC_TOBJ) {
-        rc = fail(c, fname, "field definition must be a table");
-        goto fail;
-    }
     const char *type = str_of(daoc_obj_get(def, "type"));
     bool insert_value = truthy(daoc_obj_get(def, "dao_insert_value"));
     const char *ntype = NULL;
@@ -132,8 +231,10 @@ static int convert_field(struct lctx *c, const char *fname, const daoc_value *de
         if (sfields && sfields->type == DAOC_TOBJ) {
             daoc_value *arr = daoc_arr();
             rc = set(f, "type", daoc_str("record"));
+            c->depth++;
             if (rc == DAOC_OK)
                 rc = arr ? convert_fields(c, sfields, NULL, arr) : DAOC_ENOMEM;
+            c->depth--;
             if (rc == DAOC_OK)
                 rc = set(f, "fields", arr);
             else
@@ -185,7 +286,8 @@ static int convert_field(struct lctx *c, const char *fname, const daoc_value *de
                 note(c, "field '%s': non-boolean '%s' dropped", fname, k);
         } else if (strcmp(k, "default") == 0) {
             if (v->type == DAOC_TFUNC)
-                note(c, "field '%s': function default dropped", fname);
+                note(c, "field '%s': function default is called on insert through the legacy "
+                        "access paths (dao, kong.dao), not through kong.db", fname);
             else
                 rc = set(f, "default", daoc_value_copy(v));
         } else if (strcmp(k, "enum") == 0) {
@@ -195,9 +297,10 @@ static int convert_field(struct lctx *c, const char *fname, const daoc_value *de
                 note(c, "field '%s': non-array 'enum' dropped", fname);
         } else if (strcmp(k, "foreign") == 0) {
             const char *target = str_of(v);
-            note(c, "field '%s': foreign key to '%s' is not enforced; kept as a uuid string",
+            note(c, "field '%s': foreign key to '%s' is not enforced (the name does not end in "
+                    "the target's key, or the target is not loaded); kept as a uuid string",
                  fname, target ? target : "?");
-        } else {
+        } else if (!deprecated(c, k)) {
             note(c, "field '%s': attribute '%s' has no equivalent and is dropped", fname, k);
         }
     }
@@ -229,15 +332,18 @@ static bool in_pk(const daoc_value *pk, const char *name)
 static int push_field(struct lctx *c, daoc_value *out, const char *name, const daoc_value *def)
 {
     daoc_value *conv = NULL, *wrap = NULL;
-    int rc = convert_field(c, name, def, &conv);
+    char *oname = NULL;
+    int rc = convert_field(c, name, def, &conv, &oname);
     if (rc != DAOC_OK)
         return rc;
     wrap = daoc_obj();
     if (!wrap) {
+        daoc__free(oname);
         daoc_value_free(conv);
         return DAOC_ENOMEM;
     }
-    rc = daoc_obj_set(wrap, name, conv);
+    rc = daoc_obj_set(wrap, oname ? oname : name, conv);
+    daoc__free(oname);
     if (rc == DAOC_OK)
         rc = daoc_arr_push(out, wrap);
     else
@@ -298,7 +404,9 @@ static int convert_entity(struct lctx *c, const char *name, const daoc_value *en
         rc = fail(c, "primary_key", "legacy schema needs a 'primary_key' array");
         goto fail;
     }
+    c->pk = pk;
     rc = convert_fields(c, fields, pk, farr);
+    c->pk = NULL;
     if (rc != DAOC_OK)
         goto fail;
     rc = set(def, "name", daoc_str(name));
@@ -310,13 +418,13 @@ static int convert_entity(struct lctx *c, const char *name, const daoc_value *en
         goto fail;
     for (size_t i = 0; i < schema->len && rc == DAOC_OK; i++) {
         const char *k = schema->u.o[i].key;
-        const daoc_value *v = schema->u.o[i].val;
         if (strcmp(k, "fields") == 0 || strcmp(k, "primary_key") == 0 ||
             strcmp(k, "table") == 0 || strcmp(k, "name") == 0)
             continue;
-        if (strcmp(k, "cache_key") == 0 && v->type == DAOC_TARR)
-            rc = set(def, "cache_key", daoc_value_copy(v));
-        else
+        if (strcmp(k, "cache_key") == 0)
+            note(c, "schema attribute 'cache_key' (the old DAO's invalidation key, not a unique "
+                    "key) is left out; kong.dao's cache_key/entity_cache_key use it");
+        else if (!deprecated(c, k))
             note(c, "schema attribute '%s' has no equivalent and is dropped", k);
     }
     if (rc != DAOC_OK)
@@ -333,11 +441,56 @@ fail:
     return rc;
 }
 
+/* Whether every entity of this plugin that `entry` references (foreign =
+ * "<target>:<col>") is already emitted. */
+static bool refs_emitted(const daoc_value *legacy, const char *self, const daoc_value *entry,
+                         const bool *emitted, const daoc__kv **sorted)
+{
+    const daoc_value *s = entry->type == DAOC_TOBJ ? daoc_obj_get(entry, "schema") : NULL;
+    const daoc_value *fields = s && s->type == DAOC_TOBJ ? daoc_obj_get(s, "fields") : NULL;
+    for (size_t i = 0; fields && fields->type == DAOC_TOBJ && i < fields->len; i++) {
+        const daoc_value *f = fields->u.o[i].val;
+        const char *spec = f->type == DAOC_TOBJ ? str_of(daoc_obj_get(f, "foreign")) : NULL;
+        const char *colon = spec ? strchr(spec, ':') : NULL;
+        if (!colon)
+            continue;
+        for (size_t j = 0; j < legacy->len; j++)
+            if (!emitted[j] && strncmp(sorted[j]->key, spec, (size_t)(colon - spec)) == 0 &&
+                sorted[j]->key[colon - spec] == '\0' && strcmp(sorted[j]->key, self) != 0)
+                return false;
+    }
+    return true;
+}
+
+/* One notice per plugin naming the Cassandra-era attributes it used. */
+static void note_deprecated(struct lctx *c)
+{
+    char list[128] = "";
+    if (!c->deprecated)
+        return;
+    for (size_t i = 0; i < N_DEPRECATED; i++)
+        if (c->deprecated & (1u << i)) {
+            if (list[0])
+                strcat(list, ", ");
+            strcat(list, DEPRECATED[i]);
+        }
+    const daoc_config *cfg = c->ls && c->ls->db ? c->ls->db->cfg : NULL;
+    if (cfg && cfg->log) {
+        char text[512];
+        snprintf(text, sizeof text,
+                 "plugin '%s': deprecated: legacy DAO attribute(s) %s have no equivalent in "
+                 "today's Kong and are ignored",
+                 c->plugin, list);
+        cfg->log(cfg->log_ud, DAOC_LOG_WARN, text);
+    }
+}
+
 int daoc__lua_convert_legacy(struct daoc__lua *ls, const char *plugin, const daoc_value *legacy,
                              daoc_value **defs, char **msg)
 {
-    struct lctx c = {ls, plugin, "", NULL};
+    struct lctx c = {ls, plugin, "", legacy, NULL, 0, 0, NULL};
     const daoc__kv **sorted = NULL;
+    bool *emitted = NULL;
     daoc_value *arr = daoc_arr();
     int rc = DAOC_ENOMEM;
 
@@ -346,26 +499,40 @@ int daoc__lua_convert_legacy(struct daoc__lua *ls, const char *plugin, const dao
     if (!arr || legacy->type != DAOC_TOBJ)
         goto fail;
     sorted = daoc__malloc((legacy->len ? legacy->len : 1) * sizeof *sorted);
-    if (!sorted)
+    emitted = daoc__calloc(legacy->len ? legacy->len : 1, sizeof *emitted);
+    if (!sorted || !emitted)
         goto fail;
     for (size_t i = 0; i < legacy->len; i++)
         sorted[i] = &legacy->u.o[i];
     qsort(sorted, legacy->len, sizeof *sorted, cmp_kv_ptr);
     rc = DAOC_OK;
-    for (size_t i = 0; i < legacy->len && rc == DAOC_OK; i++) {
+    for (size_t done = 0; done < legacy->len && rc == DAOC_OK;) {
+        size_t pick = legacy->len;
+        for (size_t i = 0; i < legacy->len && pick == legacy->len; i++)
+            if (!emitted[i] &&
+                refs_emitted(legacy, sorted[i]->key, sorted[i]->val, emitted, sorted))
+                pick = i;
+        for (size_t i = 0; i < legacy->len && pick == legacy->len; i++)
+            if (!emitted[i])
+                pick = i; /* a cycle: compile reports the missing reference */
         daoc_value *def = NULL;
-        c.entity = sorted[i]->key;
-        rc = convert_entity(&c, sorted[i]->key, sorted[i]->val, &def);
+        c.entity = sorted[pick]->key;
+        rc = convert_entity(&c, sorted[pick]->key, sorted[pick]->val, &def);
         if (rc == DAOC_OK)
             rc = daoc_arr_push(arr, def);
+        emitted[pick] = true;
+        done++;
     }
     if (rc != DAOC_OK)
         goto fail;
+    note_deprecated(&c);
     daoc__free(sorted);
+    daoc__free(emitted);
     *defs = arr;
     return DAOC_OK;
 fail:
     daoc__free(sorted);
+    daoc__free(emitted);
     daoc_value_free(arr);
     *msg = c.msg;
     return rc;

@@ -326,12 +326,27 @@ local kong = {}
 sandbox.kong = kong
 _G.kong = _G.kong or kong
 
+-- the legacy access paths (legacy_dao.lua): kong.dao and singletons.dao
+-- speak Kong 0.8-0.14's DAO, the `dao` global Kong 0.5's; all of them are
+-- views of kong.db's one DAO object per entity
+local legacy_classes = {}  -- dao name -> 0.5 BaseDao:extend() class
+local fn_defaults = {}     -- entity name -> { field = default function }
+local cache_keys = {}      -- entity name -> the old-style schema's cache_key
+local legacy = prim.legacy_dao_chunk({ kong = kong, null = null, BaseDao = BaseDao,
+                                       classes = legacy_classes, fn_defaults = fn_defaults,
+                                       cache_keys = cache_keys })
+kong.dao = legacy.dao
+sandbox.dao = legacy.dao05
+preload["kong.dao.errors"] = function() return legacy.errors end
+preload["kong.dao.error"] = function() return legacy.dao_error end
+
 preload["kong.singletons"] = function()
   return setmetatable({}, {
     __index = function(_, k)
       local k_ = rawget(sandbox, "kong")
       if type(k_) ~= "table" then return nil end
-      if k == "db" or k == "dao" then return k_.db end
+      if k == "db" then return k_.db end
+      if k == "dao" then return k_.dao end
       if k == "configuration" then return k_.configuration end
       return nil
     end,
@@ -436,6 +451,11 @@ package.cpath = ""
 ---------------------------------------------------------------------------
 -- legacy (0.x / 1.x) daos: { dao_name = Class | SCHEMA } -> { dao_name =
 -- { table = ..., schema = ... } }, or nil when the table is not legacy.
+-- The 1.x-2.8 name-keyed map of current schemas ({ name = { name = ...,
+-- fields = { {...} } } }) comes back as the second result, an array sorted
+-- by key; 0.10-0.14's `tables = { "name", ... }` (tables their migrations
+-- create, no DAO) is skipped with a notice.  Classes and function defaults
+-- are remembered for the legacy access paths.
 ---------------------------------------------------------------------------
 local function is_class(v)
   if type(v) ~= "table" then return false end
@@ -443,26 +463,54 @@ local function is_class(v)
   return type(mt) == "table" and rawget(v, "super") ~= nil and type(v.new) == "function"
 end
 
-local function legacy_extract(defs, props)
-  local out, count = {}, 0
-  for k, v in pairs(defs) do
-    if type(k) ~= "string" or type(v) ~= "table" then return nil end
-    count = count + 1
-    if is_class(v) then
+local function remember_defaults(name, schema)
+  cache_keys[name] = type(schema.cache_key) == "table" and schema.cache_key or nil
+  local fns
+  for f, def in pairs(type(schema.fields) == "table" and schema.fields or {}) do
+    if type(def) == "table" and type(def.default) == "function" then
+      fns = fns or {}
+      fns[f] = def.default
+    end
+  end
+  fn_defaults[name] = fns
+end
+
+local function legacy_extract(defs, props, plugin)
+  local out, modern, count, keys = {}, {}, 0, {}
+  for k in pairs(defs) do
+    if type(k) ~= "string" then return nil end
+    keys[#keys + 1] = k
+  end
+  table.sort(keys)
+  for _, k in ipairs(keys) do
+    local v = defs[k]
+    if type(v) ~= "table" then return nil end
+    if k == "tables" and is_array(v) then
+      prim.log(3, "plugin '" .. tostring(plugin) .. "': daos.lua lists tables ("
+               .. concat(v, ", ") .. ") that its migrations create; no DAO is generated for them")
+    elseif is_class(v) then
+      count = count + 1
       local obj = v(props or {})
       local schema = rawget(obj, "_schema") or obj._schema
       if type(schema) ~= "table" then
         error("legacy DAO '" .. k .. "' did not set self._schema in its new()", 0)
       end
+      legacy_classes[k] = v
+      remember_defaults(k, schema)
       out[k] = { table = rawget(obj, "_table") or obj._table or k, schema = schema }
     elseif type(v.fields) == "table" and not is_array(v.fields) then
+      count = count + 1
+      remember_defaults(k, v)
       out[k] = { table = v.table or k, schema = v }
+    elseif type(v.fields) == "table" then
+      if v.name == nil then v.name = k end
+      modern[#modern + 1] = v
     else
       return nil
     end
   end
-  if count == 0 then return nil end
-  return out
+  if count == 0 and #modern == 0 and keys[1] ~= "tables" then return nil end
+  return count > 0 and out or nil, modern
 end
 
 return {
@@ -470,4 +518,5 @@ return {
   array_mt = array_mt,
   empty_array_mt = empty_array_mt,
   legacy_extract = legacy_extract,
+  dao05 = legacy.dao05,
 }

@@ -19,6 +19,8 @@
 
 #define DEFAULT_BUDGET 50000000L
 
+extern const unsigned char daoc__lua_src_legacy_dao[];
+extern const size_t daoc__lua_src_legacy_dao_len;
 extern const unsigned char daoc__lua_src_shims[];
 extern const size_t daoc__lua_src_shims_len;
 extern const unsigned char daoc__lua_src_typedefs[];
@@ -62,6 +64,9 @@ static int setup(lua_State *L)
     daoc__lua_sandbox_prims(L);
     load_embedded(L, daoc__lua_src_typedefs, daoc__lua_src_typedefs_len, "=[daoc typedefs]");
     lua_setfield(L, -2, "typedefs_chunk");
+    load_embedded(L, daoc__lua_src_legacy_dao, daoc__lua_src_legacy_dao_len,
+                  "=[daoc legacy_dao]");
+    lua_setfield(L, -2, "legacy_dao_chunk");
     lua_call(L, 1, 1);
 
     lua_getfield(L, -1, "array_mt");
@@ -70,6 +75,8 @@ static int setup(lua_State *L)
     lua_setfield(L, LUA_REGISTRYINDEX, DAOC__LUA_EMPTY_ARRAY_MT);
     lua_getfield(L, -1, "legacy_extract");
     lua_setfield(L, LUA_REGISTRYINDEX, "daoc.legacy_extract");
+    lua_getfield(L, -1, "dao05");
+    lua_setfield(L, LUA_REGISTRYINDEX, "daoc.dao05");
     lua_getfield(L, -1, "sandbox");
     ls->sandbox_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     lua_pop(L, 1);

@@ -401,7 +401,87 @@ TEST(legacy_0_5_base_dao_class)
         T_FAIL_AT("got %s", j ? j : "(null)");
         daoc_free(j);
     }
-    if (!strstr(logbuf, "'queryable'") || !strstr(logbuf, "'marshall_event'"))
+    /* one deprecation notice for the plugin, naming the attributes */
+    const char *dep = strstr(logbuf, "plugin 'defs-v05': deprecated: legacy DAO attribute(s) "
+                                     "queryable, marshall_event have no equivalent");
+    if (!dep || strstr(dep + 30, "deprecated") || strstr(logbuf, "'queryable'"))
+        T_FAIL_AT("log: %s", logbuf);
+    daoc_value_free(defs);
+    env_close(&e);
+}
+
+/* foreign = "<entity>:<key>" on <name>_<key> becomes the foreign field
+ * <name> (cascading, as 0.5's delete hooks); a referenced entity of the
+ * same plugin comes first; Cassandra-era attributes give one notice. */
+TEST(legacy_foreign_keys_and_order)
+{
+    struct env e;
+    daoc_value *defs = NULL;
+    char msg[512];
+    ASSERT_INT(env_open(&e, NULL), DAOC_OK);
+    ASSERT_INT(load_buf(&e,
+                        "return {"
+                        " a_children = { primary_key = {'id'}, clustering_key = {'x'}, fields = {"
+                        "  id = {type = 'id', dao_insert_value = true},"
+                        "  parent_id = {type = 'id', required = true, queryable = true,"
+                        "               foreign = 'b_parents:id'},"
+                        "  owner = {type = 'id', foreign = 'b_parents:id'},"
+                        "  token = {type = 'string', queryable = true,"
+                        "           default = function(t) return 'x' end} } },"
+                        " b_parents = { primary_key = {'id'}, cache_key = {'name'}, fields = {"
+                        "  id = {type = 'id', dao_insert_value = true},"
+                        "  name = {type = 'string', queryable = true} } } }",
+                        &defs, msg, sizeof msg),
+               DAOC_OK);
+    ASSERT_STR(str_at(defs, "0.name"), "b_parents");
+    ASSERT_TRUE(path_get(defs, "0.cache_key") == NULL); /* 0.x: not a unique key */
+    if (!strstr(logbuf, "legacy DAO 'b_parents': schema attribute 'cache_key'"))
+        T_FAIL_AT("log: %s", logbuf);
+    ASSERT_STR(str_at(defs, "1.name"), "a_children");
+    ASSERT_STR(daoc_obj_key_at(path_get(defs, "1.fields.2"), 0, NULL), "parent");
+    ASSERT_TRUE(same_json_ignoring_order(path_get(defs, "1.fields.2.parent"),
+                                         "{\"type\":\"foreign\",\"reference\":\"b_parents\","
+                                         "\"on_delete\":\"cascade\",\"required\":true}"));
+    /* no _<key> suffix: stays a uuid string, reported */
+    ASSERT_JSON(path_get(defs, "1.fields.1.owner"), "{\"type\":\"string\",\"uuid\":true}");
+    if (!strstr(logbuf, "field 'owner': foreign key to 'b_parents:id' is not enforced"))
+        T_FAIL_AT("log: %s", logbuf);
+    if (!strstr(logbuf, "field 'token': function default is called on insert"))
+        T_FAIL_AT("log: %s", logbuf);
+    const char *dep = strstr(logbuf, "plugin 'buf': deprecated: legacy DAO attribute(s) "
+                                     "queryable, clustering_key have no equivalent");
+    if (!dep || strstr(dep + 30, "deprecated"))
+        T_FAIL_AT("log: %s", logbuf);
+    daoc_value_free(defs);
+    env_close(&e);
+}
+
+/* Kong 1.x-2.8's name-keyed map of current schemas, and 0.10-0.14's
+ * `tables` list (tables made by migrations, no DAO). */
+TEST(name_keyed_map_and_tables_list)
+{
+    struct env e;
+    daoc_value *defs = NULL;
+    char msg[512];
+    ASSERT_INT(env_open(&e, NULL), DAOC_OK);
+    ASSERT_INT(load_buf(&e,
+                        "local typedefs = require 'kong.db.schema.typedefs'\n"
+                        "return { my_things = { primary_key = {'id'}, fields = {"
+                        " { id = typedefs.uuid }, { label = { type = 'string' } } } },"
+                        " b_things = { name = 'b_things', primary_key = {'id'}, fields = {"
+                        " { id = typedefs.uuid } } } }",
+                        &defs, msg, sizeof msg),
+               DAOC_OK);
+    ASSERT_INT((long)defs->len, 2);
+    ASSERT_STR(str_at(defs, "0.name"), "b_things");
+    ASSERT_STR(str_at(defs, "1.name"), "my_things");
+    ASSERT_STR(daoc_obj_key_at(path_get(defs, "1.fields.1"), 0, NULL), "label");
+    daoc_value_free(defs);
+    ASSERT_INT(load_buf(&e, "return { tables = { 'ratelimiting_metrics' } }", &defs, msg,
+                        sizeof msg),
+               DAOC_OK);
+    ASSERT_INT((long)defs->len, 0);
+    if (!strstr(logbuf, "lists tables (ratelimiting_metrics) that its migrations create"))
         T_FAIL_AT("log: %s", logbuf);
     daoc_value_free(defs);
     env_close(&e);
