@@ -86,6 +86,45 @@ LUA
 expect_refused "a value no definition can hold" coro \
   "daoc: cannot open the database: custom plugin 'coro' returned an unusable daos definition: coroutines cannot be converted"
 
+# values raised that are not messages, memory and budget: plugin, file, line
+plugin objerr <<'LUA'
+local n = 1
+
+error({})
+LUA
+expect_refused "error({}) names the plugin, the file and the line" objerr \
+  "daoc: cannot open the database: custom plugin 'objerr': ./kong/plugins/objerr/daos.lua:3: error object is a table value"
+
+plugin objstr <<'LUA'
+error(setmetatable({}, { __tostring = function() return "an err_t of its own" end }))
+LUA
+expect_refused "an error object with __tostring is shown through it" objstr \
+  "daoc: cannot open the database: custom plugin 'objstr': ./kong/plugins/objstr/daos.lua:1: an err_t of its own"
+
+plugin objnil <<'LUA'
+local util = require "kong.plugins.objnil.util"
+return {}
+LUA
+printf 'local m = {}\n\nerror(nil)\n' > "$HERE/kong/plugins/objnil/util.lua"
+# (the sandbox's require raises it again: the line named is the require's)
+expect_refused "error(nil) in a module daos.lua requires names the require" objnil \
+  "daoc: cannot open the database: custom plugin 'objnil': ./kong/plugins/objnil/daos.lua:1: error object is a nil value"
+
+plugin oom <<'LUA'
+local huge = string.rep("xx", 2 ^ 30)
+return {}
+LUA
+expect_refused "running out of memory names the plugin and the file" oom \
+  "daoc: cannot open the database: custom plugin 'oom': ./kong/plugins/oom/daos.lua: not enough memory"
+
+plugin spin <<'LUA'
+local t = {}
+
+while true do t[1] = (t[1] or 0) + 1 end
+LUA
+expect_refused "a definition that never ends names the plugin, the file and the line" spin \
+  "daoc: cannot open the database: ./kong/plugins/spin/daos.lua:3: custom plugin 'spin': definition file exceeded its instruction budget (50000000 instructions)"
+
 # ---- bad definitions: plugin, entity and field named ----------------------
 def() { # $1 = plugin, $2 = entity, $3 = extra field definition
   plugin "$1" <<LUA
