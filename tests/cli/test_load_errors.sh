@@ -169,6 +169,26 @@ def badref br '{ owner = { type = "foreign", reference = "nosuch" } }'
 expect_refused "foreign key to an unknown entity" badref \
   "$(invalid badref.br 'owner: schema refers to an invalid foreign entity: nosuch')"
 
+def bare bare_things '"label"'
+expect_refused "a field entry that is a bare name" bare \
+  "$(invalid bare.bare_things "fields.2: expected a table with one key, the field's name, as in { label = { type = \"string\" } }; got the string 'label'")"
+
+def fkcol fk_things '{ consumer = { type = "foreign", reference = "consumers" } }, { consumer_id = { type = "string" } }'
+expect_refused "a field in the column of a foreign key" fkcol \
+  "$(invalid fkcol.fk_things "consumer_id: this field would be stored in the column 'consumer_id', which is already the column of the field 'consumer' (a foreign key is stored in <field>_<key of the entity it references>); rename one of them")"
+
+plugin wsid <<'LUA'
+return { { name = "ws_things", primary_key = { "id" }, workspaceable = true, fields = {
+  { id = { type = "string", uuid = true, auto = true } },
+  { ws_id = { type = "string" } } } } }
+LUA
+expect_refused "a field in the workspace column" wsid \
+  "$(invalid wsid.ws_things "ws_id: the column 'ws_id' is taken: the entity is workspaceable and the store keeps each row's workspace there; rename the field")"
+
+def catalog pg_class '{ label = { type = "string" } }'
+expect_refused "an entity named like a system catalog" catalog \
+  "$(invalid catalog.pg_class "name: the table name 'pg_class' is reserved: PostgreSQL looks pg_* names up in its system catalog first and SQLite keeps sqlite_* names to itself (refused on every store); rename the entity or give it another table_name")"
+
 # ---- a good plugin next to a bad one: still refused, nothing ran ----------
 def good gd '{ label = { type = "string" } }'
 expect_refused "one bad plugin among good ones" good,badtype "$(invalid badtype.bt_things 'label: invalid type: strnig')"
