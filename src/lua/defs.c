@@ -109,18 +109,33 @@ static int load_protected(lua_State *L)
     return 0;
 }
 
-/* Message handler of the load: strings and numbers pass (Lua put the file
- * and line in front of them already); any other value raised (error({}),
- * error(nil), an object) is described, with the plugin and the position of
- * the innermost function of a file (not of daoc's shims: the sandbox's
- * require raises a module's error again from there) that is running, or
- * the daos file when none is. */
+/* Whether msg starts with Lua's "<file>:<line>: " position. */
+static bool has_position(const char *msg)
+{
+    const char *sp = strchr(msg, ' ');
+    size_t n = sp ? (size_t)(sp - msg) : strlen(msg);
+    if (n < 3 || msg[n - 1] != ':')
+        return false;
+    size_t d = n - 1;
+    while (d > 0 && msg[d - 1] >= '0' && msg[d - 1] <= '9')
+        d--;
+    return d < n - 1 && d > 0 && msg[d - 1] == ':';
+}
+
+/* Message handler of the load: a message with Lua's position in front
+ * passes as it is.  Anything else (error({}), error(nil), an object, a
+ * message raised with level 0 or by C code such as a module's load error)
+ * gets the plugin and the position of the innermost function of a file
+ * that is running (not of daoc's shims: the sandbox's require raises a
+ * module's error again from there), or the daos file when none is; a value
+ * that is not a message is described as Lua does. */
 static int describe_error(lua_State *L)
 {
     struct load_ctx *cx = lua_touserdata(L, lua_upvalueindex(1));
     int t = lua_type(L, 1);
     lua_Debug ar;
-    if (t == LUA_TSTRING || t == LUA_TNUMBER)
+    bool text = t == LUA_TSTRING || t == LUA_TNUMBER;
+    if (text && has_position(lua_tostring(L, 1)))
         return 1;
     lua_pushfstring(L, "custom plugin '%s': ", cx->plugin);
     int level = 0;
@@ -129,9 +144,13 @@ static int describe_error(lua_State *L)
             break;
     if (lua_getstack(L, level, &ar))
         lua_pushfstring(L, "%s:%d: ", ar.short_src, ar.currentline);
+    else if (text && strstr(lua_tostring(L, 1), cx->chunkname))
+        lua_pushliteral(L, ""); /* "cannot load bytecode: <file>" */
     else
         lua_pushfstring(L, "%s: ", cx->chunkname);
-    if (!luaL_callmeta(L, 1, "__tostring") || lua_type(L, -1) != LUA_TSTRING) {
+    if (text) {
+        lua_pushvalue(L, 1);
+    } else if (!luaL_callmeta(L, 1, "__tostring") || lua_type(L, -1) != LUA_TSTRING) {
         lua_settop(L, 3);
         lua_pushfstring(L, "error object is a %s value", luaL_typename(L, 1));
     }

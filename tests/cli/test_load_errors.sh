@@ -69,7 +69,7 @@ return {}
 LUA
 printf 'return {\n  x = = 1\n}\n' > "$HERE/kong/plugins/helper/util.lua"
 expect_refused "syntax error in a module daos.lua requires names that module" helper \
-  "daoc: cannot open the database: error loading module 'kong.plugins.helper.util' from file './kong/plugins/helper/util.lua':
+  "daoc: cannot open the database: custom plugin 'helper': ./kong/plugins/helper/daos.lua:1: error loading module 'kong.plugins.helper.util' from file './kong/plugins/helper/util.lua':
 	./kong/plugins/helper/util.lua:2: unexpected symbol near '='"
 
 plugin nontable <<'LUA'
@@ -109,6 +109,13 @@ printf 'local m = {}\n\nerror(nil)\n' > "$HERE/kong/plugins/objnil/util.lua"
 # (the sandbox's require raises it again: the line named is the require's)
 expect_refused "error(nil) in a module daos.lua requires names the require" objnil \
   "daoc: cannot open the database: custom plugin 'objnil': ./kong/plugins/objnil/daos.lua:1: error object is a nil value"
+
+plugin level0 <<'LUA'
+local n = 1
+error("no position of its own", 0)
+LUA
+expect_refused "a message raised without a position gets the plugin, the file and the line" level0 \
+  "daoc: cannot open the database: custom plugin 'level0': ./kong/plugins/level0/daos.lua:2: no position of its own"
 
 plugin oom <<'LUA'
 local huge = string.rep("xx", 2 ^ 30)

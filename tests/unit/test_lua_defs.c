@@ -293,7 +293,8 @@ TEST(bytecode_is_refused)
     bool found = false;
     ASSERT_INT(env_open(&e, dir), DAOC_OK);
     ASSERT_INT(load(&e, "defs-bc", &defs, &found, msg, sizeof msg), DAOC_ELUA);
-    snprintf(expect, sizeof expect, "cannot load bytecode: %s/kong/plugins/defs-bc/daos.lua", dir);
+    snprintf(expect, sizeof expect,
+             "custom plugin 'defs-bc': cannot load bytecode: %s/kong/plugins/defs-bc/daos.lua", dir);
     ASSERT_STR(msg, expect);
     ASSERT_INT(load(&e, "defs-bcmod", &defs, &found, msg, sizeof msg), DAOC_ELUA);
     snprintf(expect, sizeof expect, "cannot load bytecode: %s/kong/plugins/defs-bcmod/mod.lua",
@@ -353,9 +354,13 @@ TEST(raised_values_and_memory_are_named)
                         sizeof msg),
                DAOC_ELUA);
     ASSERT_STR(msg, "custom plugin 'buf': buf.lua: not enough memory");
-    /* strings keep Lua's own position */
+    /* strings keep Lua's own position; one raised without gets it */
     ASSERT_INT(load_buf(&e, "\nerror('plain')", &defs, msg, sizeof msg), DAOC_ELUA);
     ASSERT_STR(msg, "buf.lua:2: plain");
+    ASSERT_INT(load_buf(&e, "\nerror('bare', 0)", &defs, msg, sizeof msg), DAOC_ELUA);
+    ASSERT_STR(msg, "custom plugin 'buf': buf.lua:2: bare");
+    ASSERT_INT(load_buf(&e, "error(7, 0)", &defs, msg, sizeof msg), DAOC_ELUA);
+    ASSERT_STR(msg, "custom plugin 'buf': buf.lua:1: 7");
     ASSERT_NULL(defs);
     /* the state still loads */
     ASSERT_INT(load_buf(&e, "return {}", &defs, msg, sizeof msg), DAOC_OK);
