@@ -190,6 +190,16 @@ static const struct refused REFUSED[] = {
     {"pf-sys", "return { " ENT "fields = { " ID ", { xmin = { type = 'integer' } } } } }\n",
      "schema of custom plugin entity 'pf-sys.@E' is invalid: xmin: the column 'xmin' is taken: "
      "PostgreSQL gives every table a system column of that name; rename the field"},
+    {"pf-shared", "return { " ENT "table_name = 'consumers', fields = { " ID " } } }\n",
+     "schema of custom plugin entity 'pf-shared.@E' is invalid: table_name: the table "
+     "'consumers' is already the table of core entity 'consumers' (table names are compared "
+     "ignoring case, as SQLite compares them); rename the entity or give it another table_name"},
+    {"pf-case",
+     "return { " ENT "fields = { " ID " } }, { name = '@E_b', primary_key = { 'id' }, fields = { "
+     ID " } }, { name = '@E_B', primary_key = { 'id' }, fields = { " ID " } } }\n",
+     "schema of custom plugin entity 'pf-case.@E_B' is invalid: name: the table '@E_B' is already "
+     "the table of custom plugin entity 'pf-case.@E_b' (table names are compared ignoring case, "
+     "as SQLite compares them); rename the entity or give it another table_name"},
 };
 
 /* Catalog-like names: refused whatever follows the prefix. */
