@@ -294,8 +294,8 @@ static void budget_hook(lua_State *L, lua_Debug *ar)
 static int l_budget_exhausted(lua_State *L)
 {
     struct daoc__lua *ls = state_of(L);
-    lua_pushboolean(L, ls && ls->budget_depth > 0 && ls->budget > 0 &&
-                           ls->budget_used >= ls->budget);
+    lua_pushboolean(L,
+                    ls && ls->budget_depth > 0 && ls->budget > 0 && ls->budget_used >= ls->budget);
     return 1;
 }
 

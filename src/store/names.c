@@ -127,8 +127,8 @@ static void column_clash(checker *k, size_t i)
     if (k->rc != DAOC_OK)
         return;
     if ((need = hidden_column(s, c))) {
-        refuse(k, daoc__asprintf("%s: the column '%s'%s is taken: %s; rename the field", f->name,
-                                 c, strcmp(c, f->name) ? " (where this foreign key is stored)" : "",
+        refuse(k, daoc__asprintf("%s: the column '%s'%s is taken: %s; rename the field", f->name, c,
+                                 strcmp(c, f->name) ? " (where this foreign key is stored)" : "",
                                  need));
         return;
     }

@@ -89,8 +89,10 @@ static int open_db(daoc_db **db, const char *plugins, char *why, size_t n)
     char path[3000];
     if (!root[0])
         snprintf(root, sizeof root, "%s/pf_%d", tmp_dir(), (int)getpid());
-    snprintf(path, sizeof path, "%s/?.lua;%s/?/init.lua;%s/tests/fixtures/?.lua;"
-             "%s/tests/fixtures/?/init.lua", root, root, src_dir(), src_dir());
+    snprintf(path, sizeof path,
+             "%s/?.lua;%s/?/init.lua;%s/tests/fixtures/?.lua;"
+             "%s/tests/fixtures/?/init.lua",
+             root, root, src_dir(), src_dir());
     *db = NULL;
     if (t_config_load(&cfg, NULL, why, n) != DAOC_OK)
         abort();
@@ -135,7 +137,7 @@ static int has_table(const char *t)
 #define ASSERT_HAS(hay, needle)                                                                    \
     do {                                                                                           \
         if (!strstr((hay), (needle))) {                                                            \
-            T_FAIL_AT("message\n      %s\n    lacks\n      %s", (hay), (needle));               \
+            T_FAIL_AT("message\n      %s\n    lacks\n      %s", (hay), (needle));                  \
             return;                                                                                \
         }                                                                                          \
     } while (0)
@@ -152,12 +154,10 @@ struct refused {
 #define ID "{ id = { type = 'string', uuid = true, auto = true } }"
 
 static const struct refused REFUSED[] = {
-    {"pf-objerr", "local n = 1\nerror({})\n",
-     "custom plugin 'pf-objerr': "},
+    {"pf-objerr", "local n = 1\nerror({})\n", "custom plugin 'pf-objerr': "},
     {"pf-objerr", "local n = 1\nerror({})\n",
      "kong/plugins/pf-objerr/daos.lua:2: error object is a table value"},
-    {"pf-oom", "local s = string.rep('xx', 2 ^ 30)\nreturn {}\n",
-     "custom plugin 'pf-oom': "},
+    {"pf-oom", "local s = string.rep('xx', 2 ^ 30)\nreturn {}\n", "custom plugin 'pf-oom': "},
     {"pf-oom", "local s = string.rep('xx', 2 ^ 30)\nreturn {}\n",
      "kong/plugins/pf-oom/daos.lua: not enough memory"},
     {"pf-missing", "local x = 1\nlocal util = require 'kong.plugins.pf-missing.nope'\n",
@@ -195,8 +195,9 @@ static const struct refused REFUSED[] = {
      "'consumers' is already the table of core entity 'consumers' (table names are compared "
      "ignoring case, as SQLite compares them); rename the entity or give it another table_name"},
     {"pf-case",
-     "return { " ENT "fields = { " ID " } }, { name = '@E_b', primary_key = { 'id' }, fields = { "
-     ID " } }, { name = '@E_B', primary_key = { 'id' }, fields = { " ID " } } }\n",
+     "return { " ENT "fields = { " ID
+     " } }, { name = '@E_b', primary_key = { 'id' }, fields = { " ID
+     " } }, { name = '@E_B', primary_key = { 'id' }, fields = { " ID " } } }\n",
      "schema of custom plugin entity 'pf-case.@E_B' is invalid: name: the table '@E_B' is already "
      "the table of custom plugin entity 'pf-case.@E_b' (table names are compared ignoring case, "
      "as SQLite compares them); rename the entity or give it another table_name"},
@@ -225,8 +226,8 @@ TEST(refused_plugins_are_named_and_leave_no_table)
 {
     char good[64], ent[64], daos[1024], want[1024], why[1200], plugins[128];
     snprintf(good, sizeof good, "pf_good_%d", (int)getpid());
-    snprintf(daos, sizeof daos, "return { { name = '%s', primary_key = { 'id' }, fields = { " ID
-             " } } }\n", good);
+    snprintf(daos, sizeof daos,
+             "return { { name = '%s', primary_key = { 'id' }, fields = { " ID " } } }\n", good);
     write_plugin("pf-good", "daos.lua", daos);
     for (size_t i = 0; i < sizeof REFUSED / sizeof REFUSED[0]; i++) {
         const struct refused *r = &REFUSED[i];
@@ -254,13 +255,15 @@ TEST(refused_plugins_are_named_and_leave_no_table)
         char tail[32];
         snprintf(tail, sizeof tail, "%d_notes", (int)getpid());
         subst(ent, sizeof ent, CATALOGS[i], tail);
-        snprintf(daos, sizeof daos, "return { { name = '%s', primary_key = { 'id' }, fields = { " ID
-                 " } } }\n", ent);
+        snprintf(daos, sizeof daos,
+                 "return { { name = '%s', primary_key = { 'id' }, fields = { " ID " } } }\n", ent);
         write_plugin("pf-catalog", "daos.lua", daos);
-        snprintf(want, sizeof want, "schema of custom plugin entity 'pf-catalog.%s' is invalid: "
+        snprintf(want, sizeof want,
+                 "schema of custom plugin entity 'pf-catalog.%s' is invalid: "
                  "name: the table name '%s' is reserved: PostgreSQL looks pg_* names up in its "
                  "system catalog first and SQLite keeps sqlite_* names to itself (refused on every "
-                 "store); rename the entity or give it another table_name", ent, ent);
+                 "store); rename the entity or give it another table_name",
+                 ent, ent);
         new_dbfile("catalog");
         int rc = open_db(&db, "pf-good,pf-catalog", why, sizeof why);
         if (rc == DAOC_OK)
