@@ -1,7 +1,8 @@
 /*
  * db.c -- the daoc_db handle once open (src/open composes it): compiles
  * definitions into DAOs (core entities here, plugin ones handed in by the
- * opener), wires foreign-key children to their parents, makes sure each
+ * opener; no two of them on one table, names compared ignoring case as
+ * SQLite does), wires foreign-key children to their parents, makes sure each
  * table exists and that a "default" workspace does, and runs transactions
  * and TTL cleanup.  It calls nothing above itself: the DAOs reach it only
  * through the daoc__dao_env the opener fills in, and Lua only through the
@@ -12,6 +13,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/alloc.h"
 #include "core/error.h"
@@ -111,6 +113,24 @@ int daoc__db_add_entity(daoc_db *db, const daoc_value *def, const char *plugin, 
     if (daoc_db_dao(db, s->name)) {
         char *msg = daoc__asprintf("%s%s%sentity '%s' is defined twice", plugin ? "plugin '" : "",
                                    plugin ? plugin : "", plugin ? "': " : "", s->name);
+        int erc = daoc__db_set_err(err, "schema error", msg);
+        rc = erc == DAOC_OK ? DAOC_ESCHEMA : erc;
+        goto fail;
+    }
+    for (size_t i = 0; i < db->ndaos; i++) {
+        /* one table per entity, on every store (SQLite ignores case) */
+        const daoc__schema *o = db->daos[i]->schema;
+        if (strcasecmp(daoc__schema_table(o), daoc__schema_table(s)) != 0)
+            continue;
+        bool named = strcmp(daoc__schema_table(s), s->name) == 0;
+        char *msg = daoc__asprintf(
+            "schema of %s%s%s%s' is invalid: %s: the table '%s' is already the table of %s "
+            "entity '%s%s%s' (table names are compared ignoring case, as SQLite compares them); "
+            "rename the entity or give it another table_name",
+            plugin ? "custom plugin entity '" : "core entity '", plugin ? plugin : "",
+            plugin ? "." : "", s->name, named ? "name" : "table_name", daoc__schema_table(s),
+            o->plugin ? "custom plugin" : "core", o->plugin ? o->plugin : "",
+            o->plugin ? "." : "", o->name);
         int erc = daoc__db_set_err(err, "schema error", msg);
         rc = erc == DAOC_OK ? DAOC_ESCHEMA : erc;
         goto fail;

@@ -17,8 +17,9 @@
  * validation answers with Kong's per-field type error ("expected a string")
  * instead of the whole call failing.
  *
- * It does not decide what a definition means (defs.c, legacy.c) and never
- * runs with the instruction budget (sandbox.c sets it around loads).
+ * It does not decide what a definition means (defs.c, legacy.c).  Calling
+ * a Lua callable is a call into plugin code: it runs under the
+ * instruction budget (sandbox.c), a runaway one failing with its message.
  */
 #include <math.h>
 #include <stdio.h>
@@ -205,7 +206,7 @@ static int lua_callable_call(daoc__callable *self, const daoc_value *const *args
     lua_pushlightuserdata(L, (void *)&trampoline_key);
     lua_rawget(L, LUA_REGISTRYINDEX);
     lua_pushlightuserdata(L, &cx);
-    if (lua_pcall(L, 1, 2, 0) != 0) {
+    if (daoc__lua_pcall_budgeted(lc->ls, L, 1, 2, 0) != 0) { /* plugin code: budgeted */
         if (msg)
             *msg = dup_lua_string(L, -1);
         lua_settop(L, base);

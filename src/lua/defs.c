@@ -27,6 +27,7 @@ struct load_ctx {
     daoc_value *legacy; /* normalised legacy map */
     int status;         /* non-Lua failure (ENOMEM, ESCHEMA) */
     char *msg;          /* message for status */
+    int lrc;            /* status of the load's pcall (0 = ran) */
 };
 
 static bool is_strict_array(lua_State *L, int idx)
@@ -58,7 +59,7 @@ static void fail_schema(struct load_ctx *cx, const char *what, const char *why)
         cx->status = DAOC_ENOMEM;
 }
 
-/* Runs under lua_cpcall with the budget installed. */
+/* Runs in load_outer's pcall, with the budget installed. */
 static int load_protected(lua_State *L)
 {
     struct load_ctx *cx = lua_touserdata(L, 1);
@@ -114,6 +115,69 @@ static int load_protected(lua_State *L)
     return 0;
 }
 
+/* Whether msg starts with Lua's "<file>:<line>: " position. */
+static bool has_position(const char *msg)
+{
+    const char *sp = strchr(msg, ' ');
+    size_t n = sp ? (size_t)(sp - msg) : strlen(msg);
+    if (n < 3 || msg[n - 1] != ':')
+        return false;
+    size_t d = n - 1;
+    while (d > 0 && msg[d - 1] >= '0' && msg[d - 1] <= '9')
+        d--;
+    return d < n - 1 && d > 0 && msg[d - 1] == ':';
+}
+
+/* Message handler of the load: a message with Lua's position in front
+ * passes as it is.  Anything else (error({}), error(nil), an object, a
+ * message raised with level 0 or by C code such as a module's load error)
+ * gets the plugin and the position of the innermost function of a file
+ * that is running (not of daoc's shims: the sandbox's require raises a
+ * module's error again from there), or the daos file when none is; a value
+ * that is not a message is described as Lua does. */
+static int describe_error(lua_State *L)
+{
+    struct load_ctx *cx = lua_touserdata(L, lua_upvalueindex(1));
+    int t = lua_type(L, 1);
+    lua_Debug ar;
+    bool text = t == LUA_TSTRING || t == LUA_TNUMBER;
+    if (text && has_position(lua_tostring(L, 1)))
+        return 1;
+    lua_pushfstring(L, "custom plugin '%s': ", cx->plugin);
+    int level = 0;
+    for (; lua_getstack(L, level, &ar); level++)
+        if (lua_getinfo(L, "Sl", &ar) && ar.currentline > 0 && ar.source[0] == '@')
+            break;
+    if (lua_getstack(L, level, &ar))
+        lua_pushfstring(L, "%s:%d: ", ar.short_src, ar.currentline);
+    else if (text && strstr(lua_tostring(L, 1), cx->chunkname))
+        lua_pushliteral(L, ""); /* "cannot load bytecode: <file>" */
+    else
+        lua_pushfstring(L, "%s: ", cx->chunkname);
+    if (text) {
+        lua_pushvalue(L, 1);
+    } else if (!luaL_callmeta(L, 1, "__tostring") || lua_type(L, -1) != LUA_TSTRING) {
+        lua_settop(L, 3);
+        lua_pushfstring(L, "error object is a %s value", luaL_typename(L, 1));
+    }
+    lua_concat(L, 3);
+    return 1;
+}
+
+/* Runs under lua_cpcall: the load in a pcall with describe_error; its
+ * status goes to cx->lrc and its message is raised again. */
+static int load_outer(lua_State *L)
+{
+    struct load_ctx *cx = lua_touserdata(L, 1);
+    lua_settop(L, 0);
+    lua_pushlightuserdata(L, cx);
+    lua_pushcclosure(L, describe_error, 1);
+    lua_pushcfunction(L, load_protected);
+    lua_pushlightuserdata(L, cx);
+    cx->lrc = lua_pcall(L, 1, 0, 1);
+    return cx->lrc ? lua_error(L) : 0;
+}
+
 static int make_error(int status, char *msg, daoc_error **err)
 {
     if (err && msg) {
@@ -131,28 +195,37 @@ static int make_error(int status, char *msg, daoc_error **err)
 int daoc__lua_load_daos_buffer(struct daoc__lua *ls, const char *plugin, const char *chunkname,
                                const char *buf, size_t len, daoc_value **defs, daoc_error **err)
 {
-    struct load_ctx cx = {ls, plugin, chunkname, buf, len, NULL, NULL, DAOC_OK, NULL};
+    struct load_ctx cx = {ls, plugin, chunkname, buf, len, NULL, NULL, DAOC_OK, NULL, 0};
     lua_State *L = ls->L;
     int top = lua_gettop(L);
 
     *defs = NULL;
     if (err)
         *err = NULL;
-    daoc__lua_budget_begin(ls);
-    int lrc = lua_cpcall(L, load_protected, &cx);
+    daoc__lua_budget_begin(ls, plugin);
+    int lrc = lua_cpcall(L, load_outer, &cx);
     daoc__lua_budget_end(ls);
     if (lrc != 0) {
+        int code = cx.lrc ? cx.lrc : lrc;
         size_t mlen = 0;
         const char *m = lua_tolstring(L, -1, &mlen);
-        char *msg = m ? daoc__strndup(m, mlen) : daoc__strdup("(error object is not a string)");
+        char *msg;
+        if (code == LUA_ERRMEM || code == LUA_ERRERR || !m) {
+            /* no position in these (a memory error is the Lua heap's, not
+             * daoc's: the plugin's failure, named) */
+            msg = daoc__asprintf("custom plugin '%s': %s: %s", plugin, chunkname,
+                                 code == LUA_ERRMEM ? "not enough memory"
+                                 : m                ? m
+                                                    : "error object is not a string");
+        } else {
+            msg = daoc__strndup(m, mlen);
+        }
         lua_settop(L, top);
         daoc_value_free(cx.defs);
         daoc_value_free(cx.legacy);
         daoc__free(cx.msg);
-        if (lrc == LUA_ERRMEM || !msg) {
-            daoc__free(msg);
+        if (!msg)
             return DAOC_ENOMEM;
-        }
         return make_error(DAOC_ELUA, msg, err);
     }
     lua_settop(L, top);

@@ -1,8 +1,10 @@
 /*
  * kongdb_custom.c -- custom DAO modules (a definition's `dao = "..."`): the
  * module is required through the global require and its functions are
- * copied onto the DAO object over the generated ones, as Kong does.  A
- * module that fails to load is logged and leaves the generated methods.
+ * copied onto the DAO object over the generated ones, as Kong does; the
+ * require and every call of a copied function run under the instruction
+ * budget of plugin code.  A module that fails to load is logged and
+ * leaves the generated methods.
  */
 #include "db/db.h"
 #include "lua/kongdb.h"
@@ -21,7 +23,7 @@ void daoc__kdb_apply_custom_dao(lua_State *L, struct daoc__lua *ls, const daoc_d
         return;
     }
     lua_pushstring(L, mod);
-    if (lua_pcall(L, 1, 1, 0) != 0) {
+    if (daoc__lua_pcall_budgeted(ls, L, 1, 1, 0) != 0) {
         daoc__db_log(ls->db, DAOC_LOG_WARN, "custom DAO module '%s' of '%s' not loaded: %s", mod,
                      dao->schema->name, lua_tostring(L, -1));
         lua_pop(L, 1);
@@ -33,6 +35,7 @@ void daoc__kdb_apply_custom_dao(lua_State *L, struct daoc__lua *ls, const daoc_d
             if (lua_type(L, -2) == LUA_TSTRING) {
                 lua_pushvalue(L, -2);
                 lua_insert(L, -2);
+                daoc__lua_wrap_budgeted(ls, L); /* plugin code: each call budgeted */
                 lua_rawset(L, -5);
             } else {
                 lua_pop(L, 1);

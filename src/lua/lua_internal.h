@@ -26,8 +26,12 @@ struct daoc__lua {
     daoc_db *db; /* borrowed owner */
     int sandbox_ref; /* registry ref of the environment table for plugin files */
     /* (additions by state.c) */
-    long budget;      /* instruction budget of one definition load (default 50M) */
+    long budget;      /* instruction budget of one definition load or one call of
+                         plugin code (default 50M) */
     long budget_used; /* instructions counted by the hook so far */
+    int budget_depth; /* budgeted sections entered and not left (they nest) */
+    const char *budget_plugin; /* the plugin whose daos.lua loads, NULL for later calls */
+    char budget_msg[LUA_IDSIZE + 320]; /* what the hook raises once the budget is spent */
 };
 
 /* Pushes v as a Lua value: objects/arrays as tables (arrays get cjson's
@@ -96,11 +100,29 @@ int daoc__lua_load_sandboxed(lua_State *L, int sandbox_idx, const char *buf, siz
  * or NULL when no file exists (or on ENOMEM: *oom set). */
 char *daoc__lua_search_path(struct daoc__lua *ls, const char *name, bool *oom);
 
-/* Instruction budget around definition loads: turns the JIT off and installs
- * a count hook raising "definition file exceeded its instruction budget";
- * daoc__lua_budget_end removes it and turns the JIT back on. */
-void daoc__lua_budget_begin(struct daoc__lua *ls);
+/* The instruction budget around plugin code: the load of plugin's daos.lua
+ * (plugin given) and every later call into plugin code (plugin NULL: custom
+ * validators, entity checks and other callables, custom DAO methods).  The
+ * outermost begin turns the JIT off and installs a count hook that raises
+ * "<file>:<line>: custom plugin '<p>': definition file exceeded its
+ * instruction budget (N instructions)", or for later calls "<file>:<line>:
+ * plugin code exceeded its instruction budget (N instructions)"; once the
+ * budget is spent every further instruction raises again, so no pcall can
+ * keep plugin code running.  Sections nest: an inner one shares the
+ * outer's count.  The outermost end removes the hook and turns the JIT back
+ * on. */
+void daoc__lua_budget_begin(struct daoc__lua *ls, const char *plugin);
 void daoc__lua_budget_end(struct daoc__lua *ls);
+
+/* lua_pcall of the function below nargs arguments inside a budgeted
+ * section (plugin NULL). */
+int daoc__lua_pcall_budgeted(struct daoc__lua *ls, lua_State *L, int nargs, int nresults,
+                             int errfunc);
+
+/* Replaces the function at the top of the stack with one that calls it
+ * through daoc__lua_pcall_budgeted and re-raises its error (anything else
+ * is left as it is).  Raises on a Lua allocation failure. */
+void daoc__lua_wrap_budgeted(struct daoc__lua *ls, lua_State *L);
 
 /* Loads a daos definition from memory as if it were the file `chunkname`
  * of plugin `plugin` (the fuzzer's entry point; load_plugin_daos reads the

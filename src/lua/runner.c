@@ -7,7 +7,8 @@
  * `arg` (arg[0] the script, arg[1..n] its arguments, also passed as `...`;
  * argv may start with the script path, as a C main's does),
  * `ngx`, and `kong` with kong.db.<entity> for every loaded entity.  Unlike
- * plugin files it runs without an instruction budget.  Bytecode is refused;
+ * plugin files it runs without an instruction budget (the plugin code it
+ * calls, a validator or a custom DAO method, has one).  Bytecode is refused;
  * a `#!` first line is skipped.  An uncaught error becomes DAOC_ELUA with
  * the Lua message ("file:line: msg").  `print` writes to stdout.
  */

@@ -2,7 +2,9 @@
  * sandbox.c -- how plugin files get into the Lua state: the package.path
  * search, loading source text (never bytecode) with `@<path>` chunk names so
  * errors name file and line, the environment they run in, and the
- * instruction budget that stops a runaway definition.
+ * instruction budget that stops runaway plugin code: a definition file
+ * while it loads, and every later call into plugin code (validators,
+ * entity checks, custom DAO methods), each call with a budget of its own.
  *
  * The environment table itself is assembled by shims.lua (state.c runs it);
  * this file only provides the C pieces it needs (`load_module`,
@@ -259,36 +261,95 @@ static long budget_step(const struct daoc__lua *ls)
     return ls->budget <= 0 ? 1 : ls->budget < BUDGET_STEP ? ls->budget : BUDGET_STEP;
 }
 
+/* Counts instructions in steps; once the budget is spent, raises at every
+ * instruction, always with the message of the first raise (the line that
+ * was running when the budget ran out, not the pcall that caught it). */
 static void budget_hook(lua_State *L, lua_Debug *ar)
 {
-    (void)ar;
     struct daoc__lua *ls = state_of(L);
-    if (!ls)
+    char where[LUA_IDSIZE + 32] = "";
+    if (!ls || ls->budget_depth == 0)
         return;
-    ls->budget_used += budget_step(ls);
-    if (ls->budget_used >= ls->budget)
-        luaL_error(L, "definition file exceeded its instruction budget");
+    if (ls->budget_used < ls->budget) {
+        ls->budget_used += budget_step(ls);
+        if (ls->budget_used < ls->budget)
+            return;
+        lua_sethook(L, budget_hook, LUA_MASKCOUNT, 1);
+        if (lua_getinfo(L, "Sl", ar) && ar->currentline > 0)
+            snprintf(where, sizeof where, "%s:%d: ", ar->short_src, ar->currentline);
+        if (ls->budget_plugin)
+            snprintf(ls->budget_msg, sizeof ls->budget_msg,
+                     "%scustom plugin '%.60s': definition file exceeded its instruction budget "
+                     "(%ld instructions)",
+                     where, ls->budget_plugin, ls->budget);
+        else
+            snprintf(ls->budget_msg, sizeof ls->budget_msg,
+                     "%splugin code exceeded its instruction budget (%ld instructions)", where,
+                     ls->budget);
+    }
+    lua_pushstring(L, ls->budget_msg);
+    lua_error(L);
 }
 
 static int l_budget_exhausted(lua_State *L)
 {
     struct daoc__lua *ls = state_of(L);
-    lua_pushboolean(L, ls && ls->budget > 0 && ls->budget_used >= ls->budget);
+    lua_pushboolean(L,
+                    ls && ls->budget_depth > 0 && ls->budget > 0 && ls->budget_used >= ls->budget);
     return 1;
 }
 
-void daoc__lua_budget_begin(struct daoc__lua *ls)
+/* The hook and the JIT mode are the global state's, whichever thread is
+ * running: ls->L stands for all of them. */
+void daoc__lua_budget_begin(struct daoc__lua *ls, const char *plugin)
 {
+    if (ls->budget_depth++ > 0)
+        return;
     ls->budget_used = 0;
+    ls->budget_plugin = plugin;
+    /* compiled code runs without hooks: plugin code is interpreted */
     luaJIT_setmode(ls->L, 0, LUAJIT_MODE_ENGINE | LUAJIT_MODE_OFF);
     lua_sethook(ls->L, budget_hook, LUA_MASKCOUNT, (int)budget_step(ls));
 }
 
 void daoc__lua_budget_end(struct daoc__lua *ls)
 {
+    if (ls->budget_depth == 0 || --ls->budget_depth > 0)
+        return;
     lua_sethook(ls->L, NULL, 0, 0);
     ls->budget_used = 0;
+    ls->budget_plugin = NULL;
     luaJIT_setmode(ls->L, 0, LUAJIT_MODE_ENGINE | LUAJIT_MODE_ON);
+}
+
+int daoc__lua_pcall_budgeted(struct daoc__lua *ls, lua_State *L, int nargs, int nresults,
+                             int errfunc)
+{
+    daoc__lua_budget_begin(ls, NULL);
+    int rc = lua_pcall(L, nargs, nresults, errfunc);
+    daoc__lua_budget_end(ls);
+    return rc;
+}
+
+/* The body of daoc__lua_wrap_budgeted's closures: upvalue 1 the function,
+ * 2 the daoc__lua. */
+static int budgeted_closure(lua_State *L)
+{
+    struct daoc__lua *ls = lua_touserdata(L, lua_upvalueindex(2));
+    int n = lua_gettop(L);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    if (daoc__lua_pcall_budgeted(ls, L, n, LUA_MULTRET, 0) != 0)
+        return lua_error(L);
+    return lua_gettop(L);
+}
+
+void daoc__lua_wrap_budgeted(struct daoc__lua *ls, lua_State *L)
+{
+    if (lua_type(L, -1) != LUA_TFUNCTION)
+        return;
+    lua_pushlightuserdata(L, ls);
+    lua_pushcclosure(L, budgeted_closure, 2);
 }
 
 /* Adds the C primitives of this file to the table at the top. */

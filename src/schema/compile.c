@@ -141,6 +141,47 @@ const daoc_value *daoc__c_find_field_def(const daoc_value *fields, const char *n
     return NULL;
 }
 
+/* Kong's MetaSchema: an entry of `fields` is a map with exactly one key,
+ * the field's name.  Refused naming the entry's position and what it is
+ * instead (a bare "id" would otherwise surface as a primary_key problem). */
+static int field_entry(daoc__cctx *c, const char *fpath, size_t i, const daoc_value *e)
+{
+    char got[96];
+    const char *name = "name";
+    if (e->type == DAOC_TOBJ && e->len == 1)
+        return DAOC_OK;
+    switch (e->type) {
+    case DAOC_TSTR:
+        snprintf(got, sizeof got, "the string '%.40s'", e->u.s);
+        if (e->len > 0 && e->len <= 40 && strlen(e->u.s) == e->len)
+            name = e->u.s;
+        break;
+    case DAOC_TOBJ:
+        snprintf(got, sizeof got, e->len ? "a table with %zu keys" : "an empty table", e->len);
+        break;
+    case DAOC_TARR:
+        snprintf(got, sizeof got, e->len ? "an array of %zu values" : "an empty table", e->len);
+        break;
+    case DAOC_TNULL:
+        snprintf(got, sizeof got, "null");
+        break;
+    case DAOC_TBOOL:
+        snprintf(got, sizeof got, "a boolean");
+        break;
+    case DAOC_TINT:
+    case DAOC_TNUM:
+        snprintf(got, sizeof got, "a number");
+        break;
+    default:
+        snprintf(got, sizeof got, "a function");
+        break;
+    }
+    return daoc__cfail(c, NULL,
+                       "%s.%zu: expected a table with one key, the field's name, as in "
+                       "{ %s = { type = \"string\" } }; got %s",
+                       fpath, i + 1, name, got);
+}
+
 int daoc__compile_fields(daoc__cctx *c, const char *path, const daoc_value *fields, int flags,
                          daoc__schema *s)
 {
@@ -164,19 +205,8 @@ int daoc__compile_fields(daoc__cctx *c, const char *path, const daoc_value *fiel
     for (size_t i = 0; i < n; i++) {
         const daoc_value *e = fields->u.a[i];
         const daoc__kv *kv;
-        if (!daoc__c_is_map(e)) {
-            st = daoc__cfail(c, fpath, "each entry in fields must be a sub-table");
+        if ((st = field_entry(c, fpath, i, e)))
             goto done;
-        }
-        if (e->type != DAOC_TOBJ || e->len == 0) {
-            st = daoc__cfail(c, fpath, "field entry table is empty");
-            goto done;
-        }
-        if (e->len != 1) {
-            st = daoc__cfail(c, fpath, "entry %zu: each entry in fields must have exactly one key",
-                             i + 1);
-            goto done;
-        }
         kv = &e->u.o[0];
         daoc__free(ipath);
         ipath = daoc__c_join(path, kv->key);
@@ -393,7 +423,13 @@ int daoc__schema_compile(const daoc_value *def, daoc__schema_lookup_fn lookup, v
     fields = daoc__obj_getn(def, "fields", 6);
     if (!fields)
         return daoc__cfail(&c, NULL, "error in schema definition: no 'fields' table");
-    if ((st = top_attrs(&c, def)) || (st = key_checks(&c, def, fields)))
+    if ((st = top_attrs(&c, def)))
+        return st;
+    /* the entries' shape before the keys that look fields up in them */
+    for (size_t i = 0; fields->type == DAOC_TARR && i < fields->len; i++)
+        if ((st = field_entry(&c, "fields", i, fields->u.a[i])))
+            return st;
+    if ((st = key_checks(&c, def, fields)))
         return st;
 
     s = daoc__calloc(1, sizeof *s);

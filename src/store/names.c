@@ -1,6 +1,8 @@
 /*
- * names.c -- refuses, when a schema is loaded, any identifier longer than
- * PostgreSQL keeps (names.h).
+ * names.c -- refuses, when a schema is loaded, the SQL identifiers a store
+ * would turn into an error or a surprise later (names.h): names longer than
+ * PostgreSQL keeps, table names the stores reserve, and two stored names
+ * that are one column.
  *
  * PostgreSQL cuts a longer identifier to 63 bytes without an error, so two
  * entities whose names share their first 63 bytes would share one table,
@@ -14,10 +16,22 @@
  * tables, <t>_ws_id_fkey, <t>_<pk>_ws_id_unique, <t>_ws_id_<col>_unique and
  * SQLite's <t>_ws_id_pk_idx.
  * test_pg_store checks the catalog of a table at the limit against this.
+ *
+ * Reserved tables: PostgreSQL looks an unqualified pg_* name up in its
+ * system catalog (pg_catalog comes first on every search path), so an
+ * entity named pg_class would read the catalog; SQLite keeps sqlite_* to
+ * itself.  Columns: a foreign key is stored as <field>_<key of the
+ * referenced entity> (consumer -> consumer_id), the store adds hidden
+ * ws_id (workspaceable), ttl (ttl = true) and cache_key (composite
+ * cache_key) columns, and PostgreSQL has system columns (ctid, xmin, ...);
+ * a field whose column meets one of those would fail as SQL.  Names are
+ * compared ignoring ASCII case, as SQLite compares them.  Every rule holds on
+ * every store, so a schema that loads on one loads on all.
  */
 #include "store/names.h"
 
 #include <string.h>
+#include <strings.h>
 
 #include "core/alloc.h"
 #include "store/registry.h"
@@ -68,6 +82,72 @@ static void plain(checker *k, const daoc__field *f, const char *what, const char
         k->rc = DAOC_ENOMEM;
 }
 
+static void refuse(checker *k, char *msg)
+{
+    k->rc = msg ? DAOC_ESCHEMA : DAOC_ENOMEM;
+    *k->why = msg;
+}
+
+static void reserved_table(checker *k)
+{
+    const char *t = daoc__schema_table(k->s);
+    if (k->rc != DAOC_OK || (strncasecmp(t, "pg_", 3) != 0 && strncasecmp(t, "sqlite_", 7) != 0))
+        return;
+    refuse(k, daoc__asprintf("%s: the table name '%s' is reserved: PostgreSQL looks pg_* names up "
+                             "in its system catalog first and SQLite keeps sqlite_* names to "
+                             "itself (refused on every store); rename the entity or give it "
+                             "another table_name",
+                             field_path(k->s, NULL), t));
+}
+
+/* What needs the hidden column (or PostgreSQL system column) named c, or
+ * NULL when c is none of them. */
+static const char *hidden_column(const daoc__schema *s, const char *c)
+{
+    static const char *const sys[] = {"tableoid", "xmin", "cmin", "xmax", "cmax", "ctid"};
+    if (s->workspaceable && strcasecmp(c, "ws_id") == 0)
+        return "the entity is workspaceable and the store keeps each row's workspace there";
+    if (s->ttl && strcasecmp(c, "ttl") == 0)
+        return "ttl = true and the store keeps each row's expiry time there";
+    if (s->ncache_key > 1 && strcasecmp(c, "cache_key") == 0)
+        return "the cache_key has several fields and the store keeps the composite key there";
+    for (size_t i = 0; i < sizeof sys / sizeof sys[0]; i++)
+        if (strcasecmp(c, sys[i]) == 0)
+            return "PostgreSQL gives every table a system column of that name";
+    return NULL;
+}
+
+/* Field i's column against the hidden ones and those of the fields before
+ * it. */
+static void column_clash(checker *k, size_t i)
+{
+    const daoc__schema *s = k->s;
+    const daoc__field *f = &s->fields[i];
+    const char *c = daoc__field_column(f), *need;
+    if (k->rc != DAOC_OK)
+        return;
+    if ((need = hidden_column(s, c))) {
+        refuse(k, daoc__asprintf("%s: the column '%s'%s is taken: %s; rename the field", f->name, c,
+                                 strcmp(c, f->name) ? " (where this foreign key is stored)" : "",
+                                 need));
+        return;
+    }
+    for (size_t j = 0; j < i; j++) {
+        const daoc__field *g = &s->fields[j];
+        if (g->transient || strcasecmp(c, daoc__field_column(g)) != 0)
+            continue;
+        bool fk = g->type == DAOC__F_FOREIGN, ffk = f->type == DAOC__F_FOREIGN;
+        refuse(k, daoc__asprintf("%s: %s stored in the column '%s', which is already the column "
+                                 "of the field '%s'%s; rename one of them",
+                                 f->name, ffk ? "this foreign key would be" : "this field would be",
+                                 c, g->name,
+                                 fk ? " (a foreign key is stored in <field>_<key of the entity it "
+                                      "references>)"
+                                    : ""));
+        return;
+    }
+}
+
 static bool is_pk1(const daoc__schema *s, size_t i) { return s->npk == 1 && s->pk[0] == i; }
 
 int daoc__store_check_names(const daoc__schema *s, char **why)
@@ -77,6 +157,7 @@ int daoc__store_check_names(const daoc__schema *s, char **why)
     if (s->is_record || s->npk == 0)
         return DAOC_OK;
     plain(&k, NULL, "table name", daoc__schema_table(s));
+    reserved_table(&k);
     derived(&k, NULL, NULL, "pkey");
     for (size_t i = 0; i < s->nfields; i++) {
         const daoc__field *f = &s->fields[i];
@@ -84,6 +165,7 @@ int daoc__store_check_names(const daoc__schema *s, char **why)
             continue;
         const char *c = daoc__field_column(f);
         plain(&k, f, "column name", c);
+        column_clash(&k, i);
         if (f->unique && !is_pk1(s, i) && !daoc__store_unique_ws(s, f))
             derived(&k, f, c, "key");
         if (f->type == DAOC__F_FOREIGN) {

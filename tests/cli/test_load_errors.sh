@@ -69,7 +69,7 @@ return {}
 LUA
 printf 'return {\n  x = = 1\n}\n' > "$HERE/kong/plugins/helper/util.lua"
 expect_refused "syntax error in a module daos.lua requires names that module" helper \
-  "daoc: cannot open the database: error loading module 'kong.plugins.helper.util' from file './kong/plugins/helper/util.lua':
+  "daoc: cannot open the database: custom plugin 'helper': ./kong/plugins/helper/daos.lua:1: error loading module 'kong.plugins.helper.util' from file './kong/plugins/helper/util.lua':
 	./kong/plugins/helper/util.lua:2: unexpected symbol near '='"
 
 plugin nontable <<'LUA'
@@ -85,6 +85,52 @@ return { { name = "co", primary_key = { "id" }, fields = {
 LUA
 expect_refused "a value no definition can hold" coro \
   "daoc: cannot open the database: custom plugin 'coro' returned an unusable daos definition: coroutines cannot be converted"
+
+# values raised that are not messages, memory and budget: plugin, file, line
+plugin objerr <<'LUA'
+local n = 1
+
+error({})
+LUA
+expect_refused "error({}) names the plugin, the file and the line" objerr \
+  "daoc: cannot open the database: custom plugin 'objerr': ./kong/plugins/objerr/daos.lua:3: error object is a table value"
+
+plugin objstr <<'LUA'
+error(setmetatable({}, { __tostring = function() return "an err_t of its own" end }))
+LUA
+expect_refused "an error object with __tostring is shown through it" objstr \
+  "daoc: cannot open the database: custom plugin 'objstr': ./kong/plugins/objstr/daos.lua:1: an err_t of its own"
+
+plugin objnil <<'LUA'
+local util = require "kong.plugins.objnil.util"
+return {}
+LUA
+printf 'local m = {}\n\nerror(nil)\n' > "$HERE/kong/plugins/objnil/util.lua"
+# (the sandbox's require raises it again: the line named is the require's)
+expect_refused "error(nil) in a module daos.lua requires names the require" objnil \
+  "daoc: cannot open the database: custom plugin 'objnil': ./kong/plugins/objnil/daos.lua:1: error object is a nil value"
+
+plugin level0 <<'LUA'
+local n = 1
+error("no position of its own", 0)
+LUA
+expect_refused "a message raised without a position gets the plugin, the file and the line" level0 \
+  "daoc: cannot open the database: custom plugin 'level0': ./kong/plugins/level0/daos.lua:2: no position of its own"
+
+plugin oom <<'LUA'
+local huge = string.rep("xx", 2 ^ 30)
+return {}
+LUA
+expect_refused "running out of memory names the plugin and the file" oom \
+  "daoc: cannot open the database: custom plugin 'oom': ./kong/plugins/oom/daos.lua: not enough memory"
+
+plugin spin <<'LUA'
+local t = {}
+
+while true do t[1] = (t[1] or 0) + 1 end
+LUA
+expect_refused "a definition that never ends names the plugin, the file and the line" spin \
+  "daoc: cannot open the database: ./kong/plugins/spin/daos.lua:3: custom plugin 'spin': definition file exceeded its instruction budget (50000000 instructions)"
 
 # ---- bad definitions: plugin, entity and field named ----------------------
 def() { # $1 = plugin, $2 = entity, $3 = extra field definition
@@ -129,6 +175,26 @@ expect_refused "default of the wrong type" baddefault "$(invalid baddefault.bd '
 def badref br '{ owner = { type = "foreign", reference = "nosuch" } }'
 expect_refused "foreign key to an unknown entity" badref \
   "$(invalid badref.br 'owner: schema refers to an invalid foreign entity: nosuch')"
+
+def bare bare_things '"label"'
+expect_refused "a field entry that is a bare name" bare \
+  "$(invalid bare.bare_things "fields.2: expected a table with one key, the field's name, as in { label = { type = \"string\" } }; got the string 'label'")"
+
+def fkcol fk_things '{ consumer = { type = "foreign", reference = "consumers" } }, { consumer_id = { type = "string" } }'
+expect_refused "a field in the column of a foreign key" fkcol \
+  "$(invalid fkcol.fk_things "consumer_id: this field would be stored in the column 'consumer_id', which is already the column of the field 'consumer' (a foreign key is stored in <field>_<key of the entity it references>); rename one of them")"
+
+plugin wsid <<'LUA'
+return { { name = "ws_things", primary_key = { "id" }, workspaceable = true, fields = {
+  { id = { type = "string", uuid = true, auto = true } },
+  { ws_id = { type = "string" } } } } }
+LUA
+expect_refused "a field in the workspace column" wsid \
+  "$(invalid wsid.ws_things "ws_id: the column 'ws_id' is taken: the entity is workspaceable and the store keeps each row's workspace there; rename the field")"
+
+def catalog pg_class '{ label = { type = "string" } }'
+expect_refused "an entity named like a system catalog" catalog \
+  "$(invalid catalog.pg_class "name: the table name 'pg_class' is reserved: PostgreSQL looks pg_* names up in its system catalog first and SQLite keeps sqlite_* names to itself (refused on every store); rename the entity or give it another table_name")"
 
 # ---- a good plugin next to a bad one: still refused, nothing ran ----------
 def good gd '{ label = { type = "string" } }'

@@ -293,7 +293,8 @@ TEST(bytecode_is_refused)
     bool found = false;
     ASSERT_INT(env_open(&e, dir), DAOC_OK);
     ASSERT_INT(load(&e, "defs-bc", &defs, &found, msg, sizeof msg), DAOC_ELUA);
-    snprintf(expect, sizeof expect, "cannot load bytecode: %s/kong/plugins/defs-bc/daos.lua", dir);
+    snprintf(expect, sizeof expect,
+             "custom plugin 'defs-bc': cannot load bytecode: %s/kong/plugins/defs-bc/daos.lua", dir);
     ASSERT_STR(msg, expect);
     ASSERT_INT(load(&e, "defs-bcmod", &defs, &found, msg, sizeof msg), DAOC_ELUA);
     snprintf(expect, sizeof expect, "cannot load bytecode: %s/kong/plugins/defs-bcmod/mod.lua",
@@ -318,12 +319,51 @@ TEST(runaway_definition_hits_budget)
     ASSERT_INT(env_open(&e, NULL), DAOC_OK);
     e.ls->budget = 2000000;
     ASSERT_INT(load(&e, "defs-loop", &defs, &found, msg, sizeof msg), DAOC_ELUA);
-    if (!strstr(msg, "definition file exceeded its instruction budget"))
+    /* the file and line where it ran out, the plugin and the budget (the
+     * inner loop of line 4 runs out; the pcall that catches it does not
+     * change the message) */
+    if (!strstr(msg, "kong/plugins/defs-loop/daos.lua:4: custom plugin 'defs-loop': definition "
+                     "file exceeded its instruction budget (2000000 instructions)"))
         T_FAIL_AT("message: %s", msg);
     /* the hook is gone and the state still works */
     ASSERT_INT(run_lua(&e, "local n = 0 for i = 1, 3000000 do n = n + 1 end", msg, sizeof msg),
                0);
     ASSERT_INT(load(&e, "defs-current", &defs, &found, msg, sizeof msg), DAOC_OK);
+    daoc_value_free(defs);
+    env_close(&e);
+}
+
+/* What a definition file raises when it is not a message, and memory:
+ * the plugin, the file and (when there is one) the line are named. */
+TEST(raised_values_and_memory_are_named)
+{
+    struct env e;
+    daoc_value *defs = NULL;
+    char msg[512];
+    ASSERT_INT(env_open(&e, NULL), DAOC_OK);
+    ASSERT_INT(load_buf(&e, "local x = 1\nerror({})", &defs, msg, sizeof msg), DAOC_ELUA);
+    ASSERT_STR(msg, "custom plugin 'buf': buf.lua:2: error object is a table value");
+    ASSERT_INT(load_buf(&e, "error(true, 0)", &defs, msg, sizeof msg), DAOC_ELUA);
+    ASSERT_STR(msg, "custom plugin 'buf': buf.lua:1: error object is a boolean value");
+    ASSERT_INT(load_buf(&e, "error(setmetatable({}, { __tostring = function() return 'mine' end }))",
+                        &defs, msg, sizeof msg),
+               DAOC_ELUA);
+    ASSERT_STR(msg, "custom plugin 'buf': buf.lua:1: mine");
+    /* a memory error carries no position: plugin and file */
+    ASSERT_INT(load_buf(&e, "local s = string.rep('xx', 2 ^ 30)\nreturn {}", &defs, msg,
+                        sizeof msg),
+               DAOC_ELUA);
+    ASSERT_STR(msg, "custom plugin 'buf': buf.lua: not enough memory");
+    /* strings keep Lua's own position; one raised without gets it */
+    ASSERT_INT(load_buf(&e, "\nerror('plain')", &defs, msg, sizeof msg), DAOC_ELUA);
+    ASSERT_STR(msg, "buf.lua:2: plain");
+    ASSERT_INT(load_buf(&e, "\nerror('bare', 0)", &defs, msg, sizeof msg), DAOC_ELUA);
+    ASSERT_STR(msg, "custom plugin 'buf': buf.lua:2: bare");
+    ASSERT_INT(load_buf(&e, "error(7, 0)", &defs, msg, sizeof msg), DAOC_ELUA);
+    ASSERT_STR(msg, "custom plugin 'buf': buf.lua:1: 7");
+    ASSERT_NULL(defs);
+    /* the state still loads */
+    ASSERT_INT(load_buf(&e, "return {}", &defs, msg, sizeof msg), DAOC_OK);
     daoc_value_free(defs);
     env_close(&e);
 }

@@ -465,10 +465,21 @@ static const struct {
      "foo: subschema_key: not supported by daoc"},
     {"{\"name\":\"foo\",\"primary_key\":[\"id\"],\"fields\":{\"id\":1}}",
      "foo: fields: expected an array"},
-    {HEAD ",1]}", "foo: fields: each entry in fields must be a sub-table"},
-    {HEAD ",{}]}", "foo: fields: field entry table is empty"},
+    /* a field entry that is not a one-key table: its position, not the
+     * primary key that cannot find it */
+    {HEAD ",1]}", "foo: fields.2: expected a table with one key, the field's name, as in "
+                  "{ name = { type = \"string\" } }; got a number"},
+    {HEAD ",{}]}", "foo: fields.2: expected a table with one key, the field's name, as in "
+                   "{ name = { type = \"string\" } }; got an empty table"},
     {HEAD ",{\"a\":{\"type\":\"string\"},\"b\":{\"type\":\"string\"}}]}",
-     "foo: fields: entry 2: each entry in fields must have exactly one key"},
+     "foo: fields.2: expected a table with one key, the field's name, as in "
+     "{ name = { type = \"string\" } }; got a table with 2 keys"},
+    {"{\"name\":\"foo\",\"primary_key\":[\"id\"],\"fields\":[\"id\"]}",
+     "foo: fields.1: expected a table with one key, the field's name, as in "
+     "{ id = { type = \"string\" } }; got the string 'id'"},
+    {HEAD ",{\"r\":{\"type\":\"record\",\"fields\":[[\"x\",1]]}}]}",
+     "foo: r.fields.1: expected a table with one key, the field's name, as in "
+     "{ name = { type = \"string\" } }; got an array of 2 values"},
     {HEAD ",{\"id\":{\"type\":\"string\"}}]}", "foo: id: duplicate field name"},
     {HEAD ",{\"a.b\":{\"type\":\"string\"}}]}", "foo: fields: invalid field name: 'a.b'"},
     /* entity checks */
