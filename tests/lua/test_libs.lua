@@ -252,6 +252,61 @@ t.test("resty.openssl.pkey: generated RSA and EC keys", function()
   t.match(err, "unsupported key type")
 end)
 
+t.test("resty.openssl.kdf: PBKDF2 (RFC 6070) and HKDF (RFC 5869) vectors", function()
+  local kdf = require "resty.openssl.kdf"
+  local function pbkdf2(pass, salt, iter, len, md)
+    return hex(assert(kdf.derive({ type = kdf.PBKDF2, outlen = len, pass = pass, salt = salt,
+                                   pbkdf2_iter = iter, md = md })))
+  end
+  t.eq(pbkdf2("password", "salt", 1, 20), "0c60c80f961f0e71f3a9b524af6012062fe037a6")
+  t.eq(pbkdf2("password", "salt", 2, 20), "ea6c014dc72d6f8ccd1ed92ace1d41f0d8de8957")
+  t.eq(pbkdf2("password", "salt", 4096, 20), "4b007901b765489abead49d926f721d065a429c1")
+  t.eq(pbkdf2("passwordPASSWORDpassword", "saltSALTsaltSALTsaltSALTsaltSALTsalt", 4096, 25),
+       "3d2eec4fe41c849b80c8d83662c0e44a8b291a964cf2f07038")
+  local okm = kdf.derive({ type = kdf.HKDF, outlen = 42, md = "sha256",
+                           hkdf_key = string.rep("\11", 22), salt = unhex("000102030405060708090a0b0c"),
+                           hkdf_info = unhex("f0f1f2f3f4f5f6f7f8f9") })
+  t.eq(hex(okm), "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865")
+  local bad, err = kdf.derive({ type = kdf.PBKDF2 })
+  t.is_nil(bad)
+  t.match(err, "outlen")
+end)
+
+t.test("random bytes for Kong's helpers; ngx.base64 url-safe alphabet", function()
+  t.eq(#require("kong.tools.utils").get_rand_bytes(16), 16)
+  t.eq(#require("kong.tools.rand").get_rand_bytes(8), 8)
+  t.eq(#require("resty.openssl.rand").bytes(5), 5)
+  local b64 = require "ngx.base64"
+  t.eq(b64.encode_base64url("\251\255\191"), "-_-_")
+  t.eq(b64.decode_base64url("-_-_"), "\251\255\191")
+  t.eq(b64.encode_base64url("f"), "Zg")
+  local bad, err = b64.decode_base64url("a+b")
+  t.is_nil(bad)
+  t.eq(err, "invalid input")
+end)
+
+t.test("older bindings: luaossl openssl.pkey / x509 and luacrypto", function()
+  local dir = tmp .. "/libs-ossl"
+  sh("mkdir -p " .. dir)
+  sh("openssl req -x509 -newkey rsa:2048 -nodes -keyout " .. dir .. "/k.pem -out " .. dir
+     .. "/c.pem -subj /CN=daoc.test -days 2")
+  sh("openssl pkey -in " .. dir .. "/k.pem -pubout -out " .. dir .. "/pub.pem")
+  local ossl_pkey, ossl_x509 = require "openssl.pkey", require "openssl.x509"
+  local k = ossl_pkey.new(slurp(dir .. "/k.pem"))
+  t.eq(k:toPEM("public"), slurp(dir .. "/pub.pem"))
+  t.eq(ossl_x509.new(slurp(dir .. "/c.pem")):getPublicKey():toPEM("public"),
+       slurp(dir .. "/pub.pem"))
+  t.eq(pcall(ossl_pkey.new, "junk"), false)
+  t.eq(pcall(ossl_x509.new, slurp(dir .. "/k.pem")), false)
+  local rx = require("resty.openssl.x509").new(slurp(dir .. "/c.pem"))
+  t.eq(rx:get_pubkey():to_PEM("public"), slurp(dir .. "/pub.pem"))
+  local crypto = require "crypto"
+  t.eq(crypto.digest("sha1", "abc"), "a9993e364706816aba3e25717850c26c9cd0d89d")
+  t.eq(crypto.digest("md5", "", true), unhex("d41d8cd98f00b204e9800998ecf8427e"))
+  t.eq(crypto.hmac.digest("sha1", "what do ya want for nothing?", "Jefe"),
+       "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79")
+end)
+
 t.test("stringy", function()
   local stringy = require "stringy"
   t.same(stringy.split("a,b,,c", ","), { "a", "b", "", "c" })

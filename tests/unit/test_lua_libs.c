@@ -103,6 +103,23 @@ TEST(crypto_modules_in_the_sandbox)
     env_close(&e);
 }
 
+/* what Kong's oauth2 secret module does while its daos.lua loads */
+TEST(pbkdf2_hashing_at_load_time)
+{
+    struct env e;
+    ASSERT_INT(env_open(&e, "./?.lua"), DAOC_OK);
+    ASSERT_LOADS(&e, "local kdf = require 'resty.openssl.kdf'\n"
+                     "local utils = require 'kong.tools.utils'\n"
+                     "local salt = utils.get_rand_bytes(16)\n"
+                     "local h = assert(kdf.derive({ type = kdf.PBKDF2, outlen = 32, pass = '',\n"
+                     "  salt = salt, md = 'sha512', pbkdf2_iter = 10000 }))\n"
+                     "assert(#h == 32 and #ngx.encode_base64(h, true) == 43)\n"
+                     "local h2 = kdf.derive({ type = kdf.PBKDF2, outlen = 32, pass = '',\n"
+                     "  salt = salt, md = 'sha512', pbkdf2_iter = 10000 })\n"
+                     "assert(h2 == h)\n");
+    env_close(&e);
+}
+
 TEST(ngx_re_in_the_sandbox)
 {
     struct env e;

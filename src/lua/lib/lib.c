@@ -41,6 +41,7 @@ void daoc__lua_lib_prims(lua_State *L)
         lua_error(L);
     lua_setfield(L, -2, "stringy_chunk");
     daoc__lua_lib_digest(L);
+    daoc__lua_lib_kdf(L);
     daoc__lua_lib_rand(L);
     daoc__lua_lib_pkey(L);
     daoc__lua_lib_regex(L);

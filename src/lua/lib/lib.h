@@ -8,12 +8,15 @@
  * protected set-up.
  *
  *   digest.c   message digests and HMAC over libcrypto (one-shot and objects)
+ *   kdf.c      key derivation (PBKDF2, HKDF) over libcrypto
  *   rand.c     resty.random's bytes, CRC32 (ngx.crc32_short/long)
  *   pkey.c     public/private keys over libcrypto (resty.openssl.pkey)
  *   regex.c    ngx.re's matcher over PCRE2
  */
 #ifndef DAOC_LUA_LIB_H
 #define DAOC_LUA_LIB_H
+
+#include <stdbool.h>
 
 #include <lauxlib.h>
 #include <lua.h>
@@ -23,6 +26,7 @@
 void daoc__lua_lib_prims(lua_State *L);
 
 void daoc__lua_lib_digest(lua_State *L);
+void daoc__lua_lib_kdf(lua_State *L);
 void daoc__lua_lib_rand(lua_State *L);
 void daoc__lua_lib_pkey(lua_State *L);
 void daoc__lua_lib_regex(lua_State *L);

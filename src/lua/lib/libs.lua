@@ -2,8 +2,11 @@
 -- shapes OpenResty, lua-resty-openssl and Kong's old rockspecs give them
 -- (run once by shims.lua as prim.libs_chunk(prim, preload, sandbox, ngx)):
 --   * resty.string, resty.sha1/md5/sha224/sha256/sha384/sha512,
---     resty.random, resty.openssl.digest / hmac / pkey (C: digest.c,
---     rand.c, pkey.c, all over libcrypto);
+--     resty.random, resty.openssl.digest / hmac / pkey / kdf / rand / x509
+--     (C: digest.c, kdf.c, rand.c, pkey.c, all over libcrypto), and the
+--     older bindings plugins of Kong 0.x-2.0 require: luaossl's
+--     openssl.pkey / x509 / rand (which raise) and luacrypto's `crypto`;
+--   * kong.tools.utils / kong.tools.rand get_rand_bytes, ngx.base64;
 --   * ngx.md5, md5_bin, sha1_bin, hmac_sha1, crc32_short/long,
 --     escape_uri/unescape_uri, and ngx.re (regex.c, PCRE2) with the
 --     `ngx.re` module's split;
@@ -15,8 +18,8 @@
 --     globals those libraries read (package.config, text-only load, ...).
 local prim, preload, sandbox, ngx = ...
 local clib = prim.clib
-local type, tostring, tonumber, error, setmetatable, select =
-  type, tostring, tonumber, error, setmetatable, select
+local type, tostring, tonumber, error, setmetatable, assert =
+  type, tostring, tonumber, error, setmetatable, assert
 local format, byte, char, concat = string.format, string.byte, string.char, table.concat
 
 local function reg(name, mod)
@@ -88,6 +91,82 @@ end
 reg("resty.openssl.pkey", pkey)
 reg("resty.openssl", { version_num = 0x30000000, pkey = pkey, digest = digest, hmac = hmac })
 
+local kdf = { _VERSION = "0.8.0", PBKDF2 = 69, HKDF = 1036, SCRYPT = 973, TLS1_PRF = 1021 }
+local kdf_names = { [69] = "PBKDF2", [1036] = "HKDF" }
+function kdf.derive(o)
+  if type(o) ~= "table" then return nil, "kdf.derive: expect a table as options" end
+  local name = kdf_names[o.type]
+  if not name then return nil, "kdf.derive: unsupported type " .. tostring(o.type) end
+  if type(o.outlen) ~= "number" then return nil, 'kdf.derive: "outlen" is required' end
+  return clib.kdf_derive(name, o.outlen, o.md or "sha1", o.pass, o.salt, o.pbkdf2_iter,
+                         o.hkdf_key, o.hkdf_info)
+end
+reg("resty.openssl.kdf", kdf)
+
+local function rand_bytes(n)
+  local b = clib.random_bytes(n)
+  if not b then return nil, "rand.bytes: RAND_bytes() failed" end
+  return b
+end
+reg("resty.openssl.rand", { _VERSION = "0.8.0", bytes = rand_bytes })
+
+local x509 = { _VERSION = "0.8.0" }
+function x509.new(pem)
+  if type(pem) ~= "string" then return nil, "x509.new: expect a string" end
+  local pub, err = clib.x509_pubkey(pem)
+  if not pub then return nil, err end
+  return { get_pubkey = function() return pub end }
+end
+reg("resty.openssl.x509", x509)
+
+-- luaossl (Kong 0.x-2.0): the same operations, raising on failure
+local function ossl_key(k)
+  local o = {}
+  function o:toPEM(which)
+    which = which == "privatekey" and "private" or which == "publickey" and "public" or which
+    return assert(k:to_PEM(which or "public"))
+  end
+  function o:type() return k:get_key_type().sn end
+  function o:bits() return k:bits() end
+  return o
+end
+reg("openssl.pkey", { new = function(s)
+  if s == nil then s = { type = "RSA", bits = 1024 } end
+  return ossl_key(assert(pkey.new(s)))
+end })
+reg("openssl.x509", { new = function(pem)
+  local pub = assert(clib.x509_pubkey(check_string("new", 1, pem)))
+  return { getPublicKey = function() return ossl_key(pub) end }
+end })
+reg("openssl.rand", { bytes = function(n) return assert(rand_bytes(n)) end,
+                      ready = function() return true end })
+
+-- luacrypto (Kong 0.x's basic-auth): hex digests unless raw
+reg("crypto", {
+  digest = function(alg, s, raw)
+    local d = assert(clib.digest(alg, check_string("digest", 2, s)))
+    return raw and d or to_hex(d)
+  end,
+  hmac = { digest = function(alg, s, key, raw)
+    local d = assert(clib.hmac(alg, check_string("digest", 3, key), check_string("digest", 2, s)))
+    return raw and d or to_hex(d)
+  end },
+  rand = { bytes = function(n) return assert(rand_bytes(n)) end },
+})
+
+-- get_rand_bytes of kong.tools.utils (0.x-3.x) and kong.tools.rand (3.x)
+local function get_rand_bytes(n) return assert(rand_bytes(n)) end
+local utils_pre, rand_pre = preload["kong.tools.utils"], preload["kong.tools.rand"]
+if utils_pre then
+  local u = utils_pre("kong.tools.utils")
+  if type(u) == "table" and u.get_rand_bytes == nil then u.get_rand_bytes = get_rand_bytes end
+end
+if rand_pre then
+  local r = rand_pre("kong.tools.rand")
+  if type(r) == "table" and r.get_rand_bytes == nil then r.get_rand_bytes = get_rand_bytes end
+  reg("kong.tools.rand", r)
+end
+
 ---------------------------------------------------------------------------
 -- ngx hashing and URI escapes
 ---------------------------------------------------------------------------
@@ -108,6 +187,20 @@ set("unescape_uri", function(s)
   s = check_string("unescape_uri", 1, s)
   return (s:gsub("+", " "):gsub("%%(%x%x)", function(h) return char(tonumber(h, 16)) end))
 end)
+
+reg("ngx.base64", {
+  encode_base64url = function(s)
+    return (ngx.encode_base64(check_string("encode_base64url", 1, s), true)
+      :gsub("[+/]", { ["+"] = "-", ["/"] = "_" }))
+  end,
+  decode_base64url = function(s)
+    s = check_string("decode_base64url", 1, s)
+    if s:find("[^%w%-_]") then return nil, "invalid input" end
+    local d = ngx.decode_base64((s:gsub("[-_]", { ["-"] = "+", ["_"] = "/" })))
+    if not d then return nil, "invalid input" end
+    return d
+  end,
+})
 
 ---------------------------------------------------------------------------
 -- ngx.re over PCRE2 (positions: ctx.pos and results are 1-based)

@@ -7,6 +7,9 @@
  * name), :get_key_type(), :is_private(), :get_parameters() (RSA n and e,
  * EC curve; as big-endian binary strings).
  *
+ * x509_pubkey(PEM certificate) gives the certificate's public key as such
+ * a key (resty.openssl.x509's get_pubkey, luaossl's getPublicKey).
+ *
  * A key is a userdata owning one EVP_PKEY; __gc frees it.  Failures are
  * nil, message results carrying OpenSSL's reason.
  */
@@ -19,6 +22,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "lua/lib/lib.h"
 
@@ -78,6 +82,22 @@ static int l_load(lua_State *L)
     BIO_free(b);
     if (!p->key)
         return push_fail(L, "pkey.new:load_key: failed to read the key");
+    return 1;
+}
+
+/* x509_pubkey(pem) -> key | nil, err */
+static int l_x509_pubkey(lua_State *L)
+{
+    size_t len;
+    const char *pem = luaL_checklstring(L, 1, &len);
+    struct pkey *p = new_pkey(L);
+    BIO *b = BIO_new_mem_buf(pem, (int)len);
+    X509 *x = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+    BIO_free(b);
+    p->key = x ? X509_get_pubkey(x) : NULL;
+    X509_free(x);
+    if (!p->key)
+        return push_fail(L, "x509.new");
     return 1;
 }
 
@@ -289,4 +309,6 @@ void daoc__lua_lib_pkey(lua_State *L)
     lua_setfield(L, -2, "pkey_load");
     lua_pushcfunction(L, l_generate);
     lua_setfield(L, -2, "pkey_generate");
+    lua_pushcfunction(L, l_x509_pubkey);
+    lua_setfield(L, -2, "x509_pubkey");
 }
