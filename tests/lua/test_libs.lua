@@ -177,6 +177,24 @@ t.test("ngx.re.sub / gsub: templates, functions, counts (Perl's results)", funct
   t.match(err, "replacement template")
 end)
 
+t.test("ngx.re: the pattern cache survives being dropped when full", function()
+  for i = 1, 1100 do t.eq(ngx.re.match("x" .. i, "^x" .. i .. "$")[0], "x" .. i) end
+  t.eq(ngx.re.match("x1", "^x1$")[0], "x1")
+  local m = ngx.re.match("ab", "(a)(b)", "jo")
+  t.eq(m[2], "b")
+end)
+
+t.test("work done in C is bounded: PBKDF2 iterations, generated RSA size", function()
+  local kdf = require "resty.openssl.kdf"
+  local k, err = kdf.derive({ type = kdf.PBKDF2, outlen = 16, pass = "p", salt = "s",
+                              pbkdf2_iter = 1000001 })
+  t.is_nil(k)
+  t.match(err, "out of range")
+  local key, kerr = require("resty.openssl.pkey").new({ type = "RSA", bits = 8192 })
+  t.is_nil(key)
+  t.match(kerr, "512 to 4096 bits")
+end)
+
 t.test("ngx.re module: split", function()
   local split = require("ngx.re").split
   t.same(split("a,b,c,d", ","), { "a", "b", "c", "d" })

@@ -140,6 +140,13 @@ TEST(system_libraries_run_sandboxed)
                      "assert(require('socket.url').parse('http://h:1/p').host == 'h')\n"
                      "assert(require('stringy').split('a,b', ',')[2] == 'b')\n"
                      "assert(io == nil and os.execute == nil)\n");
+    /* Penlight's modules that chain the environment's __index, require
+     * 'debug' or read debug.getinfo load too; getinfo hands out no function */
+    ASSERT_LOADS(&e, "assert(require('pl.pretty').write({ a = 1 }):find('a = 1', 1, true))\n"
+                     "assert(require('pl.import_into') and require('pl'))\n"
+                     "assert(require('pl.OrderedMap') and require('pl.strict'))\n"
+                     "local i = require('debug').getinfo(1, 'fS')\n"
+                     "assert(i and i.func == nil and i.source)\n");
     /* a system module gets no more than the sandbox: no io.open, no os.execute */
     ASSERT_LOADS(&e, "local env = require('pl.compat')\n"
                      "assert(type(env) == 'table')\n"

@@ -385,9 +385,17 @@ libenv = setmetatable({
   load = safe_load,
   loadstring = function(s, name) return safe_load(s, name) end,
   io = { write = function() end, stderr = { write = function() end } },
-  debug = { traceback = debug.traceback },
-}, { __index = sandbox })
+  -- getinfo without `func` (no reaching functions up the stack): pl.strict
+  debug = { traceback = debug.traceback, getinfo = function(f, what)
+    if type(f) == "number" then f = f + 1 elseif type(f) ~= "function" then return nil end
+    local info = debug.getinfo(f, what and what:gsub("[fL]", "") or "Slnu")
+    if info then info.func, info.activelines = nil, nil end
+    return info
+  end },
+}, { __index = function(_, k) return sandbox[k] end }) -- a function: pl.import_into chains it
 libenv._G = libenv
+-- what Penlight requires by name: only the harmless parts
+reg("debug", libenv.debug)
 
 local user_load = prim.load_module
 prim.load_module = function(name)

@@ -27,7 +27,8 @@
 #include "lua/lib/lib.h"
 
 #define PKEY_MT "daoc.pkey"
-#define MAX_RSA_BITS 16384
+#define MAX_RSA_BITS 16384 /* keys loaded */
+#define MAX_GEN_BITS 4096    /* keys generated: C time escapes the budget */
 
 struct pkey {
     EVP_PKEY *key;
@@ -108,9 +109,9 @@ static int l_generate(lua_State *L)
     struct pkey *p = new_pkey(L);
     if (strcmp(type, "RSA") == 0) {
         lua_Integer bits = luaL_optinteger(L, 2, 2048);
-        if (bits < 512 || bits > MAX_RSA_BITS) {
+        if (bits < 512 || bits > MAX_GEN_BITS) {
             lua_pushnil(L);
-            lua_pushliteral(L, "pkey.new: RSA bits must be between 512 and 16384");
+            lua_pushliteral(L, "pkey.new: daoc generates RSA keys of 512 to 4096 bits");
             return 2;
         }
         p->key = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)bits);

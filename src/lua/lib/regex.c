@@ -26,16 +26,23 @@
 #define MATCH_LIMIT 10000000u
 #define DEPTH_LIMIT 100000u
 
+/* a compiled pattern with its match data and limits, reused by every
+ * match (a match never calls back into Lua, so one set per pattern is
+ * enough); owned by the userdata, whose __gc frees them */
 struct re {
     pcre2_code *code;
+    pcre2_match_data *md;
+    pcre2_match_context *mc;
     uint32_t ncap;
 };
 
 static int re_gc(lua_State *L)
 {
     struct re *r = luaL_checkudata(L, 1, RE_MT);
+    pcre2_match_data_free(r->md);
+    pcre2_match_context_free(r->mc);
     pcre2_code_free(r->code);
-    r->code = NULL;
+    memset(r, 0, sizeof *r);
     return 0;
 }
 
@@ -88,10 +95,15 @@ static struct re *compile(lua_State *L, int re_idx, const char *flags)
     }
     lua_pop(L, 1);
 
+    /* the userdata first: nothing PCRE2 allocates is unowned if Lua raises */
+    struct re *r = lua_newuserdata(L, sizeof *r);
+    memset(r, 0, sizeof *r);
+    luaL_getmetatable(L, RE_MT);
+    lua_setmetatable(L, -2);
     int errcode;
     PCRE2_SIZE erroff;
-    pcre2_code *code = pcre2_compile((PCRE2_SPTR)pat, plen, opts, &errcode, &erroff, NULL);
-    if (!code) {
+    r->code = pcre2_compile((PCRE2_SPTR)pat, plen, opts, &errcode, &erroff, NULL);
+    if (!r->code) {
         PCRE2_UCHAR msg[256];
         pcre2_get_error_message(errcode, msg, sizeof msg);
         lua_settop(L, cache - 1);
@@ -100,12 +112,13 @@ static struct re *compile(lua_State *L, int re_idx, const char *flags)
                         pat, erroff <= plen ? pat + erroff : "");
         return NULL;
     }
-    struct re *r = lua_newuserdata(L, sizeof *r);
-    r->code = code;
-    r->ncap = 0;
-    pcre2_pattern_info(code, PCRE2_INFO_CAPTURECOUNT, &r->ncap);
-    luaL_getmetatable(L, RE_MT);
-    lua_setmetatable(L, -2);
+    pcre2_pattern_info(r->code, PCRE2_INFO_CAPTURECOUNT, &r->ncap);
+    r->md = pcre2_match_data_create_from_pattern(r->code, NULL);
+    r->mc = pcre2_match_context_create(NULL);
+    if (!r->md || !r->mc)
+        luaL_error(L, "not enough memory");
+    pcre2_set_match_limit(r->mc, MATCH_LIMIT);
+    pcre2_set_depth_limit(r->mc, DEPTH_LIMIT);
     /* the cache is dropped as a whole when full (like lua_regex_cache_max) */
     lua_getfield(L, cache, "#n");
     lua_Integer n = lua_tointeger(L, -1) + 1;
@@ -180,19 +193,9 @@ static int l_exec(lua_State *L)
         lua_pushboolean(L, 0);
         return 1;
     }
-    pcre2_match_data *md = pcre2_match_data_create_from_pattern(r->code, NULL);
-    pcre2_match_context *mc = pcre2_match_context_create(NULL);
-    if (!md || !mc) {
-        pcre2_match_data_free(md);
-        pcre2_match_context_free(mc);
-        return luaL_error(L, "not enough memory");
-    }
-    pcre2_set_match_limit(mc, MATCH_LIMIT);
-    pcre2_set_depth_limit(mc, DEPTH_LIMIT);
-    int rc = pcre2_match(r->code, (PCRE2_SPTR)s, slen, (PCRE2_SIZE)off, 0, md, mc);
-    pcre2_match_context_free(mc);
+    pcre2_match_data *md = r->md;
+    int rc = pcre2_match(r->code, (PCRE2_SPTR)s, slen, (PCRE2_SIZE)off, 0, md, r->mc);
     if (rc < 0) {
-        pcre2_match_data_free(md);
         if (rc == PCRE2_ERROR_NOMATCH) {
             lua_pushboolean(L, 0);
             return 1;
@@ -218,7 +221,6 @@ static int l_exec(lua_State *L)
             lua_rawseti(L, -2, (int)i);
         }
     }
-    pcre2_match_data_free(md);
     return mode ? 3 : 2;
 }
 
