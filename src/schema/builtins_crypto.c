@@ -30,6 +30,7 @@
 #include "core/buf.h"
 #include "core/json.h"
 #include "schema/compile_internal.h"
+#include "schema/crypto.h"
 #include "schema/validate_internal.h"
 
 /* *msg = prefix + the first OpenSSL error (or `dflt`); returns 0. */
@@ -62,7 +63,7 @@ static X509 *load_cert(const char *s, size_t n)
 }
 
 /* kind: 'r' private, 'u' public, '*' private else public */
-static EVP_PKEY *load_key(const char *s, size_t n, char kind)
+EVP_PKEY *daoc__crypto_load_pem(const char *s, size_t n, char kind)
 {
     EVP_PKEY *k = NULL;
     BIO *b = BIO_new_mem_buf(s, (int)n);
@@ -98,7 +99,7 @@ int daoc__b_key(const char *s, size_t n, char **msg)
 {
     if (too_long(n))
         return static_fail(msg, "invalid key: pkey.new:load_key: too long");
-    EVP_PKEY *k = load_key(s, n, '*');
+    EVP_PKEY *k = daoc__crypto_load_pem(s, n, '*');
     if (!k)
         return ssl_fail(msg, "invalid key: pkey.new:load_key: ", "could not load the key");
     EVP_PKEY_free(k);
@@ -123,9 +124,9 @@ static int v_pem(const daoc_value *v, char **msg)
     int rc = 1;
     if (is_ref(pub) || is_ref(priv))
         return 1;
-    if (pub && !(pk = load_key(pub->u.s, pub->len, 'u')))
+    if (pub && !(pk = daoc__crypto_load_pem(pub->u.s, pub->len, 'u')))
         return static_fail(msg, "could not load public key");
-    if (priv && !(sk = load_key(priv->u.s, priv->len, 'r'))) {
+    if (priv && !(sk = daoc__crypto_load_pem(priv->u.s, priv->len, 'r'))) {
         EVP_PKEY_free(pk);
         return ssl_fail(msg, "could not load private keypkey.new:load_key: ",
                         "could not load the key");
@@ -142,7 +143,7 @@ static int v_pem(const daoc_value *v, char **msg)
 static int pair_matches(const daoc_value *c, const daoc_value *k)
 {
     X509 *x = load_cert(c->u.s, c->len);
-    EVP_PKEY *key = load_key(k->u.s, k->len, '*');
+    EVP_PKEY *key = daoc__crypto_load_pem(k->u.s, k->len, '*');
     EVP_PKEY *cpk = x ? X509_get0_pubkey(x) : NULL;
     int ok = cpk && key && EVP_PKEY_eq(cpk, key) == 1;
     X509_free(x);
@@ -291,29 +292,44 @@ static EVP_PKEY *jwk_okp(const daoc_value *jwk)
     return k;
 }
 
+static EVP_PKEY *jwk_key(const daoc_value *v)
+{
+    const daoc_value *kty = str_field(v, "kty");
+    if (kty && strcmp(kty->u.s, "RSA") == 0)
+        return jwk_rsa(v);
+    if (kty && strcmp(kty->u.s, "EC") == 0)
+        return jwk_ec(v);
+    if (kty && strcmp(kty->u.s, "OKP") == 0)
+        return jwk_okp(v);
+    return NULL;
+}
+
+EVP_PKEY *daoc__crypto_load_jwk(const char *json, size_t len, bool *is_private)
+{
+    daoc_value *v = NULL;
+    char errbuf[64];
+    if (too_long(len) || daoc__json_decode(json, len, &v, errbuf, sizeof errbuf) != DAOC_OK)
+        return NULL;
+    EVP_PKEY *k = jwk_key(v);
+    if (is_private)
+        *is_private = k && str_field(v, "d") != NULL;
+    daoc_value_free(v);
+    ERR_clear_error();
+    return k;
+}
+
 /* Kong's validate_jwk: pkey.new(key, { format = "JWK" }) */
 static int v_jwk(const daoc_value *v, char **msg)
 {
     static const char bad[] = "could not load JWK, likely not a valid key";
-    daoc_value *owned = NULL;
+    EVP_PKEY *k = NULL;
     if (v->type == DAOC_TSTR) {
         if (is_ref(v))
             return 1;
-        char errbuf[64];
-        if (too_long(v->len) || daoc__json_decode(v->u.s, v->len, &owned, errbuf,
-                                                  sizeof errbuf) != DAOC_OK)
-            return static_fail(msg, bad);
-        v = owned;
+        k = daoc__crypto_load_jwk(v->u.s, v->len, NULL);
+    } else {
+        k = jwk_key(v);
     }
-    const daoc_value *kty = str_field(v, "kty");
-    EVP_PKEY *k = NULL;
-    if (kty && strcmp(kty->u.s, "RSA") == 0)
-        k = jwk_rsa(v);
-    else if (kty && strcmp(kty->u.s, "EC") == 0)
-        k = jwk_ec(v);
-    else if (kty && strcmp(kty->u.s, "OKP") == 0)
-        k = jwk_okp(v);
-    daoc_value_free(owned);
     if (!k)
         return static_fail(msg, bad);
     EVP_PKEY_free(k);

@@ -256,6 +256,41 @@ t.test("resty.openssl.pkey: a PEM from openssl, signatures both ways", function(
   t.match(jerr, "pkey.new")
 end)
 
+t.test("resty.openssl.pkey options: type pr/pu, DER, JWK (point read from openssl)", function()
+  local pkey = require "resty.openssl.pkey"
+  local b64 = require "ngx.base64"
+  local dir = tmp .. "/libs-pkey-opts"
+  sh("mkdir -p " .. dir)
+  sh("openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out " .. dir .. "/e.pem")
+  sh("openssl pkey -in " .. dir .. "/e.pem -pubout -out " .. dir .. "/ep.pem")
+  sh("openssl pkey -in " .. dir .. "/e.pem -outform DER -out " .. dir .. "/e.der")
+  local priv, pub = slurp(dir .. "/e.pem"), slurp(dir .. "/ep.pem")
+  t.eq(assert(pkey.new(priv, { format = "PEM", type = "pr" })):is_private(), true)
+  local nope, err = pkey.new(priv, { type = "pu" })
+  t.is_nil(nope)
+  t.match(err, "pkey.new:load_key")
+  t.is_nil((pkey.new(pub, { type = "pr" })))
+  t.eq(assert(pkey.new(pub, { type = "pu" })):to_PEM("public"), pub)
+  local der = slurp(dir .. "/e.der")
+  t.eq(assert(pkey.new(der, { format = "DER" })):to_PEM("public"), pub)
+  t.eq(assert(pkey.new(der)):is_private(), true)
+  t.is_nil((pkey.new(der, { format = "PEM" })))
+  local pf = io.popen("openssl pkey -pubin -in " .. dir .. "/ep.pem -noout -text")
+  local text = pf:read("*a")
+  pf:close()
+  local hexpt = text:match("pub:(.-)ASN1"):gsub("[%s:]", "")
+  t.eq(#hexpt, 130)
+  local pt = unhex(hexpt)
+  local jwk = require("cjson").encode({ kty = "EC", crv = "P-256",
+                                        x = b64.encode_base64url(pt:sub(2, 33)),
+                                        y = b64.encode_base64url(pt:sub(34, 65)) })
+  local k = assert(pkey.new(jwk, { format = "JWK" }))
+  t.eq(k:to_PEM("public"), pub)
+  t.eq(k:is_private(), false)
+  t.is_nil((pkey.new(jwk:gsub('"y":"(.)', function(c) return '"y":"' .. (c == "A" and "B" or "A") end),
+                     { format = "JWK" })))
+end)
+
 t.test("resty.openssl.pkey: generated RSA and EC keys", function()
   local pkey = require "resty.openssl.pkey"
   local ec = assert(pkey.new({ type = "EC", curve = "prime256v1" }))

@@ -79,7 +79,10 @@ reg("resty.openssl.hmac", hmac)
 
 local pkey = { _VERSION = "0.8.0" }
 function pkey.new(s, opts)
-  if type(s) == "string" then return clib.pkey_load(s) end
+  if type(s) == "string" then
+    opts = type(opts) == "table" and opts or {}
+    return clib.pkey_load(s, opts.format, opts.type)
+  end
   s = s or { type = "RSA", bits = 2048 }
   if type(s) ~= "table" then return nil, "pkey.new: unexpected type " .. type(s) end
   local t = s.type or "RSA"

@@ -1,7 +1,8 @@
 /*
  * pkey.c -- public and private keys for plugin files, the subset of
  * lua-resty-openssl's resty.openssl.pkey that Kong's plugins use, over
- * OpenSSL's libcrypto: new(PEM text) or new({type = "RSA", bits = n} |
+ * OpenSSL's libcrypto: new(text [, {format = "PEM"|"DER"|"JWK", type =
+ * "pr"|"pu"}]) or new({type = "RSA", bits = n} |
  * {type = "EC", curve = name}), :to_PEM("public" | "private"),
  * :sign(message, digest name) and :verify(signature, message, digest
  * name), :get_key_type(), :is_private(), :get_parameters() (RSA n and e,
@@ -25,6 +26,7 @@
 #include <openssl/x509.h>
 
 #include "lua/lib/lib.h"
+#include "schema/crypto.h"
 
 #define PKEY_MT "daoc.pkey"
 #define MAX_RSA_BITS 16384 /* keys loaded */
@@ -64,25 +66,56 @@ static struct pkey *new_pkey(lua_State *L)
     return p;
 }
 
-/* pkey_load(pem) -> key | nil, err: a private key, else a public key */
+static EVP_PKEY *load_der(const char *s, size_t len, bool want_private)
+{
+    BIO *b = BIO_new_mem_buf(s, (int)len);
+    EVP_PKEY *k = b ? (want_private ? d2i_PrivateKey_bio(b, NULL) : d2i_PUBKEY_bio(b, NULL))
+                    : NULL;
+    BIO_free(b);
+    return k;
+}
+
+/* pkey_load(text, format = "*" | "PEM" | "DER" | "JWK", type = "*" | "pr" | "pu")
+ * -> key | nil, err: lua-resty-openssl's pkey.new(text, opts); with "*" a
+ * private key is tried before a public one, PEM before DER before JWK.
+ * PEM and JWK go through the schema's parser (src/schema/crypto.h). */
 static int l_load(lua_State *L)
 {
     size_t len;
-    const char *pem = luaL_checklstring(L, 1, &len);
+    const char *text = luaL_checklstring(L, 1, &len);
+    const char *format = luaL_optstring(L, 2, "*");
+    const char *type = luaL_optstring(L, 3, "*");
+    bool any = strcmp(format, "*") == 0;
+    bool priv_ok = strcmp(type, "pu") != 0, pub_ok = strcmp(type, "pr") != 0;
     struct pkey *p = new_pkey(L);
-    BIO *b = BIO_new_mem_buf(pem, (int)len);
-    if (!b)
-        return push_fail(L, "pkey.new");
-    p->key = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL);
-    p->private_ = p->key != NULL;
-    if (!p->key) {
-        ERR_clear_error();
-        BIO_reset(b);
-        p->key = PEM_read_bio_PUBKEY(b, NULL, NULL, NULL);
+    if (len > 1024 * 1024) {
+        lua_pushnil(L);
+        lua_pushliteral(L, "pkey.new:load_key: too long");
+        return 2;
     }
-    BIO_free(b);
+    if (any || strcmp(format, "PEM") == 0) {
+        if (priv_ok && (p->key = daoc__crypto_load_pem(text, len, 'r')))
+            p->private_ = true;
+        else if (pub_ok)
+            p->key = daoc__crypto_load_pem(text, len, 'u');
+    }
+    if (!p->key && (any || strcmp(format, "DER") == 0)) {
+        ERR_clear_error();
+        if (priv_ok && (p->key = load_der(text, len, true)))
+            p->private_ = true;
+        else if (pub_ok)
+            p->key = load_der(text, len, false);
+    }
+    if (!p->key && (strcmp(format, "JWK") == 0 || (any && len > 0 && text[0] == '{'))) {
+        p->key = daoc__crypto_load_jwk(text, len, &p->private_);
+        if (p->key && !(p->private_ ? priv_ok : pub_ok)) {
+            EVP_PKEY_free(p->key);
+            p->key = NULL;
+        }
+    }
     if (!p->key)
-        return push_fail(L, "pkey.new:load_key: failed to read the key");
+        return push_fail(L, "pkey.new:load_key: failed to load the key");
+    ERR_clear_error();
     return 1;
 }
 
