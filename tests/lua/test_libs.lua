@@ -325,6 +325,23 @@ t.test("resty.openssl.kdf: PBKDF2 (RFC 6070) and HKDF (RFC 5869) vectors", funct
   t.match(err, "outlen")
 end)
 
+t.test("resty.openssl.kdf object API (Kong 3.x oauth2) agrees with `openssl kdf`", function()
+  local kdf = require "resty.openssl.kdf"
+  local k = assert(kdf.new("PBKDF2"))
+  local salt = require("resty.random").bytes(16)
+  local got = assert(k:derive(32, { pass = "s3cret", salt = salt, digest = "sha512", iter = 10000 }, 4))
+  t.eq(k:reset(), true)
+  t.eq(k:derive(32, { pass = "s3cret", salt = salt, digest = "sha512", iter = 10000 }), got)
+  local pf = io.popen("openssl kdf -keylen 32 -kdfopt digest:SHA512 -kdfopt pass:s3cret "
+                      .. "-kdfopt hexsalt:" .. hex(salt) .. " -kdfopt iter:10000 PBKDF2")
+  local want = pf:read("*a"):gsub("[:%s]", ""):lower()
+  pf:close()
+  t.eq(hex(got), want)
+  local none, err = kdf.new("NOPE")
+  t.is_nil(none)
+  t.match(err, "unsupported")
+end)
+
 t.test("random bytes for Kong's helpers; ngx.base64 url-safe alphabet", function()
   t.eq(#require("kong.tools.utils").get_rand_bytes(16), 16)
   t.eq(#require("kong.tools.rand").get_rand_bytes(8), 8)

@@ -116,7 +116,11 @@ TEST(pbkdf2_hashing_at_load_time)
                      "assert(#h == 32 and #ngx.encode_base64(h, true) == 43)\n"
                      "local h2 = kdf.derive({ type = kdf.PBKDF2, outlen = 32, pass = '',\n"
                      "  salt = salt, md = 'sha512', pbkdf2_iter = 10000 })\n"
-                     "assert(h2 == h)\n");
+                     "assert(h2 == h)\n"
+                     "local o = assert(kdf.new('PBKDF2'))\n"
+                     "assert(o:derive(32, { pass = '', salt = salt, digest = 'sha512',\n"
+                     "  iter = 10000 }, 4) == h)\n"
+                     "assert(#require('kong.tools.rand').get_rand_bytes(16) == 16)\n");
     env_close(&e);
 }
 

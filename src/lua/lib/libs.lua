@@ -104,6 +104,25 @@ function kdf.derive(o)
   return clib.kdf_derive(name, o.outlen, o.md or "sha1", o.pass, o.salt, o.pbkdf2_iter,
                          o.hkdf_key, o.hkdf_info)
 end
+-- the OpenSSL 3 object API (Kong 3.x's oauth2 secret module):
+-- kdf.new("PBKDF2" | "HKDF"), :derive(outlen, { pass, salt, digest, iter,
+-- key, info }), :reset()
+local kdf_obj = {}
+kdf_obj.__index = kdf_obj
+function kdf.new(name)
+  if name ~= "PBKDF2" and name ~= "HKDF" then
+    return nil, "kdf.new: unsupported algorithm " .. tostring(name)
+  end
+  return setmetatable({ name = name }, kdf_obj)
+end
+function kdf_obj:derive(outlen, o)
+  o = o or {}
+  if type(outlen) ~= "number" then return nil, "kdf:derive: expect a number as outlen" end
+  return clib.kdf_derive(self.name, outlen, o.digest or "sha1", o.pass, o.salt, o.iter,
+                         o.key, o.info)
+end
+function kdf_obj:reset() return true end
+function kdf_obj:get_provider_name() return "default" end
 reg("resty.openssl.kdf", kdf)
 
 local function rand_bytes(n)
