@@ -377,6 +377,28 @@ t.test("older bindings: luaossl openssl.pkey / x509 and luacrypto", function()
        "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79")
 end)
 
+t.test("resty.iputils and kong.tools.timestamp (Kong 0.x schemas and daos)", function()
+  local ip = require "resty.iputils"
+  local lo, hi = ip.parse_cidr("10.0.0.0/8")
+  t.eq(lo, 10 * 2^24)
+  t.eq(hi, 11 * 2^24 - 1)
+  lo, hi = ip.parse_cidr("192.168.1.77")
+  t.eq(lo, ((192 * 256 + 168) * 256 + 1) * 256 + 77)
+  t.eq(hi, lo)
+  local _, err = ip.parse_cidr("300.1.1.1")
+  t.eq(err, "Invalid octet: 300")
+  _, err = ip.parse_cidr("1.2.3.4/33")
+  t.eq(err, "Invalid prefix: /33")
+  _, err = ip.parse_cidr("1.2.3")
+  t.eq(err, "Invalid IP")
+  local c = ip.parse_cidrs({ "192.168.0.0/16", "10.0.0.1" })
+  t.eq(ip.ip_in_cidrs("192.168.5.5", c), true)
+  t.eq(ip.ip_in_cidrs("10.0.0.2", c), false)
+  local ts = require("kong.tools.timestamp").get_timestamps(1700000000123) -- 2023-11-14 22:13:20Z
+  t.same(ts, { second = 1700000000000, minute = 1699999980000, hour = 1699999200000,
+               day = 1699920000000, month = 1698796800000, year = 1672531200000 })
+end)
+
 t.test("stringy", function()
   local stringy = require "stringy"
   t.same(stringy.split("a,b,,c", ","), { "a", "b", "", "c" })

@@ -10,7 +10,8 @@
 --   * ngx.md5, md5_bin, sha1_bin, hmac_sha1, crc32_short/long,
 --     escape_uri/unescape_uri, and ngx.re (regex.c, PCRE2) with the
 --     `ngx.re` module's split;
---   * stringy (stringy.lua) and a `socket` stub (gettime) that luasocket's
+--   * stringy (stringy.lua), resty.iputils (iputils.lua), kong.tools.timestamp
+--     and a `socket` stub (gettime) that luasocket's
 --     pure-Lua socket.url needs;
 --   * modules of the system Lua directory (Debian's lua-penlight `pl.*`,
 --     lua-socket's `socket.url`), searched after lua_package_path, loaded
@@ -389,6 +390,36 @@ reg("ngx.re", { split = split, opt = function() end })
 -- small libraries of old Kong rockspecs, and luasocket's stub
 ---------------------------------------------------------------------------
 reg("stringy", clib.stringy_chunk())
+reg("resty.iputils", clib.iputils_chunk())
+
+-- kong.tools.timestamp (Kong 0.x's rate-limiting): UTC milliseconds and
+-- the period starts of a moment
+local function utc_ms() return math.floor(ngx.now() * 1000) end
+reg("kong.tools.timestamp", {
+  get_utc = utc_ms,
+  get_utc_ms = utc_ms,
+  get_timestamps = function(now)
+    now = now or utc_ms()
+    local floor = math.floor
+    local t = os.date("!*t", floor(now / 1000))
+    local function days(y, m, d) -- days since 1970-01-01 of a UTC date (civil calendar)
+      y = m <= 2 and y - 1 or y
+      local era = floor(y / 400)
+      local yoe = y - era * 400
+      local doy = floor((153 * (m > 2 and m - 3 or m + 9) + 2) / 5) + d - 1
+      return era * 146097 + yoe * 365 + floor(yoe / 4) - floor(yoe / 100) + doy - 719468
+    end
+    local DAY = 86400000
+    return {
+      second = floor(now / 1000) * 1000,
+      minute = floor(now / 60000) * 60000,
+      hour = floor(now / 3600000) * 3600000,
+      day = floor(now / DAY) * DAY,
+      month = days(t.year, t.month, 1) * DAY,
+      year = days(t.year, 1, 1) * DAY,
+    }
+  end,
+})
 reg("socket", {
   _VERSION = "LuaSocket 3.0-rc1",
   gettime = prim.now,
