@@ -5,9 +5,10 @@
 #   scripts/deps.sh bench   -- also what the benchmarks need
 # Works as root or through sudo; does nothing when everything is present.
 set -euo pipefail
-want=(gcc make pkg-config libluajit2-5.1-dev luajit2 libjansson-dev libsqlite3-dev libpq-dev libyaml-dev)
+want=(gcc make pkg-config libluajit2-5.1-dev luajit2 libjansson-dev libsqlite3-dev libpq-dev libyaml-dev
+      libssl-dev libpcre2-dev lua-penlight lua-socket)
 case "${1:-build}" in
-  test)  want+=(clang libclang-rt-14-dev valgrind postgresql sqlite3) ;;
+  test)  want+=(openssl clang libclang-rt-14-dev valgrind postgresql sqlite3) ;;
   bench) want+=(clang postgresql sqlite3) ;;
 esac
 missing=()

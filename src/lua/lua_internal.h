@@ -100,6 +100,12 @@ int daoc__lua_load_sandboxed(lua_State *L, int sandbox_idx, const char *buf, siz
  * or NULL when no file exists (or on ENOMEM: *oom set). */
 char *daoc__lua_search_path(struct daoc__lua *ls, const char *name, bool *oom);
 
+/* find-and-load of sandbox.c on an explicit path (NULL = package.path):
+ * module `name` loaded (source only) with the table at env_idx as its
+ * environment (0 = globals); pushes chunk and path and returns 2, or
+ * pushes the "\n\tno file" list and returns 0; raises on a load error. */
+int daoc__lua_load_on_path(lua_State *L, const char *ppath, const char *name, int env_idx);
+
 /* The instruction budget around plugin code: the load of plugin's daos.lua
  * (plugin given) and every later call into plugin code (plugin NULL: custom
  * validators, entity checks and other callables, custom DAO methods).  The

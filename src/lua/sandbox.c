@@ -176,15 +176,23 @@ void daoc__lua_push_sandbox(struct daoc__lua *ls)
  * error. */
 static int find_and_load(lua_State *L, const char *name, int env_idx)
 {
+    return daoc__lua_load_on_path(L, NULL, name, env_idx);
+}
+
+int daoc__lua_load_on_path(lua_State *L, const char *ppath, const char *name, int env_idx)
+{
     struct daoc__lua *ls = state_of(L);
     daoc__buf tried = DAOC__BUF_INIT;
     bool oom = false;
     size_t len = 0;
     char *path = NULL, *text = NULL;
 
+    if (env_idx < 0 && env_idx > LUA_REGISTRYINDEX)
+        env_idx = lua_gettop(L) + env_idx + 1;
     lua_getglobal(L, "package");
     lua_getfield(L, -1, "path");
-    const char *ppath = lua_tostring(L, -1);
+    if (!ppath)
+        ppath = lua_tostring(L, -1);
     if (!ppath && ls && ls->db && ls->db->cfg)
         ppath = ls->db->cfg->lua_package_path;
     path = search(ppath ? ppath : "./?.lua", name, &tried, &oom);

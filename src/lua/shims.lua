@@ -513,6 +513,9 @@ local function legacy_extract(defs, props, plugin)
   return count > 0 and out or nil, modern
 end
 
+-- resty.*, ngx.re, ngx hashing, stringy, system Lua modules (src/lua/lib/)
+prim.libs_chunk(prim, preload, sandbox, ngx)
+
 return {
   sandbox = sandbox,
   array_mt = array_mt,

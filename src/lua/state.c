@@ -15,6 +15,7 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "db/db.h"
+#include "lua/lib/lib.h"
 #include "lua/lua_internal.h"
 
 #define DEFAULT_BUDGET 50000000L
@@ -62,6 +63,7 @@ static int setup(lua_State *L)
     lua_newtable(L); /* prim */
     daoc__lua_shim_prims(ls);
     daoc__lua_sandbox_prims(L);
+    daoc__lua_lib_prims(L);
     load_embedded(L, daoc__lua_src_typedefs, daoc__lua_src_typedefs_len, "=[daoc typedefs]");
     lua_setfield(L, -2, "typedefs_chunk");
     load_embedded(L, daoc__lua_src_legacy_dao, daoc__lua_src_legacy_dao_len,

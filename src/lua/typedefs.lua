@@ -73,18 +73,9 @@ T.utf8_name = str(builtin("utf8_name"), { unique = true })
 T.sni = str(builtin("sni"))
 T.redis_server_name = str(builtin("sni"))
 
--- Kong parses these with OpenSSL; daoc only checks the PEM framing.
-local function pem_check(what, label)
-  return function(v)
-    if type(v) == "string" and v:find("-----BEGIN " .. label, 1, true)
-       and v:find("-----END " .. label, 1, true) then
-      return true
-    end
-    return nil, "invalid " .. what .. ": PEM data not found"
-  end
-end
-T.certificate = str(pem_check("certificate", "CERTIFICATE"))
-T.key = str(pem_check("key", ""))
+-- parsed with libcrypto, as Kong does (src/schema/builtins_crypto.c)
+T.certificate = str(builtin("certificate"))
+T.key = str(builtin("key"))
 
 T.tag = str(builtin("tag"), { required = true })
 T.tags = define { type = "set", elements = T.tag }
@@ -178,10 +169,6 @@ T.semantic_version = define {
 }
 
 -- keys ----------------------------------------------------------------------
-local function is_reference(v)
-  return type(v) == "string" and sub(v, 1, 8) == "{vault:/"
-end
-
 T.pem = define {
   type = "record",
   required = false,
@@ -193,17 +180,7 @@ T.pem = define {
   entity_checks = {
     { at_least_one_of = { "private_key", "public_key" } },
   },
-  custom_validator = function(v)
-    if type(v) ~= "table" then return true end
-    for _, k in ipairs { "private_key", "public_key" } do
-      local s = v[k]
-      if type(s) == "string" and not is_reference(s) and not s:find("-----BEGIN ", 1, true) then
-        return false, k == "public_key" and "could not load public key"
-                                         or "could not load private key"
-      end
-    end
-    return true
-  end,
+  custom_validator = builtin("pem"), -- each key loaded as its kind, one pair
 }
 
 local jwk_fields = {}
@@ -222,12 +199,7 @@ T.jwk = define {
   type = "record",
   required = false,
   fields = jwk_fields,
-  custom_validator = function(v)
-    if type(v) == "string" and not is_reference(v) then
-      return false, "could not load JWK, likely not a valid key"
-    end
-    return true
-  end,
+  custom_validator = builtin("jwk"), -- loaded as a key (RSA, EC, OKP)
 }
 
 -- plugin configuration records ---------------------------------------------

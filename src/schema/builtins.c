@@ -367,6 +367,8 @@ static const struct builtin {
     {"cookie_name", b_cookie_name},
     {"url", daoc__b_url},
     {"router_path", b_router_path},
+    {"certificate", daoc__b_certificate},
+    {"key", daoc__b_key},
 };
 
 static int builtin_call(daoc__callable *self, const daoc_value *const *args, size_t nargs,
@@ -402,7 +404,7 @@ bool daoc__builtin_known(const char *name)
     for (size_t i = 0; name && i < sizeof BUILTINS / sizeof BUILTINS[0]; i++)
         if (strcmp(BUILTINS[i].name, name) == 0)
             return true;
-    return false;
+    return daoc__crypto_builtin_known(name);
 }
 
 daoc__callable *daoc__builtin_validator(const char *name)
@@ -420,5 +422,5 @@ daoc__callable *daoc__builtin_validator(const char *name)
             return c;
         }
     }
-    return NULL;
+    return daoc__crypto_builtin(name);
 }

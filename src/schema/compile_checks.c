@@ -199,6 +199,12 @@ static int custom_arg(cstate *st, daoc__check *k, const char *key, const daoc_va
     if (strcmp(key, "field_sources") == 0)
         return names(st, key, v, &k->fields, &k->nfields);
     if (strcmp(key, "fn") == 0) {
+        /* a string names a built-in check (JSON definitions of core entities) */
+        if (v->type == DAOC_TSTR && strlen(v->u.s) == v->len && daoc__builtin_known(v->u.s)) {
+            daoc__callable_unref(k->fn);
+            k->fn = daoc__builtin_validator(v->u.s);
+            return k->fn ? DAOC_OK : DAOC_ENOMEM;
+        }
         if (v->type != DAOC_TFUNC)
             return daoc__cfail(st->c, st->path, "fn: expected a function");
         daoc__callable_unref(k->fn);

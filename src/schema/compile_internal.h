@@ -86,4 +86,13 @@ int daoc__b_wildcard_host(const char *s, size_t n, char **msg);
 int daoc__b_sni(const char *s, size_t n, char **msg);
 int daoc__b_url(const char *s, size_t n, char **msg);
 
+/* builtins_crypto.c: certificate and key (string validators above), and
+ * the validators of whole values (pem, jwk records; the certificates
+ * entity check certificate_key_pair), which daoc__builtin_validator hands
+ * out through these two. */
+int daoc__b_certificate(const char *s, size_t n, char **msg);
+int daoc__b_key(const char *s, size_t n, char **msg);
+bool daoc__crypto_builtin_known(const char *name);
+daoc__callable *daoc__crypto_builtin(const char *name);
+
 #endif

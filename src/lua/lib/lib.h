@@ -1,0 +1,38 @@
+/*
+ * lib.h -- the C side of the libraries plugin files require (src/lua/lib/).
+ *
+ * Each family file adds its primitives to the table at the top of the Lua
+ * stack (the `clib` table libs.lua receives); libs.lua gives them the
+ * module shapes OpenResty and Kong define (resty.sha1, resty.openssl.*,
+ * ngx.re, ...).  state.c calls daoc__lua_lib_prims once, inside its
+ * protected set-up.
+ *
+ *   digest.c   message digests and HMAC over libcrypto (one-shot and objects)
+ *   kdf.c      key derivation (PBKDF2, HKDF) over libcrypto
+ *   rand.c     resty.random's bytes, CRC32 (ngx.crc32_short/long)
+ *   pkey.c     public/private keys over libcrypto (resty.openssl.pkey)
+ *   regex.c    ngx.re's matcher over PCRE2
+ */
+#ifndef DAOC_LUA_LIB_H
+#define DAOC_LUA_LIB_H
+
+#include <stdbool.h>
+
+#include <lauxlib.h>
+#include <lua.h>
+
+/* Adds `libs_chunk` (the compiled libs.lua) and `clib` (a table filled by
+ * the functions below) to the primitives table at the top of the stack. */
+void daoc__lua_lib_prims(lua_State *L);
+
+void daoc__lua_lib_digest(lua_State *L);
+void daoc__lua_lib_kdf(lua_State *L);
+void daoc__lua_lib_rand(lua_State *L);
+void daoc__lua_lib_pkey(lua_State *L);
+void daoc__lua_lib_regex(lua_State *L);
+
+/* Pushes OpenSSL's last error text ("<what>: <reason>") and clears the
+ * queue; returns the pushed string. */
+const char *daoc__lua_lib_ssl_error(lua_State *L, const char *what);
+
+#endif
