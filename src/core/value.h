@@ -37,6 +37,13 @@ struct daoc__callable {
     void (*release)(daoc__callable *self); /* frees self when refs drop to 0 */
     const char *builtin;                   /* name of a built-in validator, or NULL */
     void *ud;
+    /* Optional (NULL for built-ins): as call() without `ret`, but when the
+     * callee answers false/nil its second result, whatever its type (a
+     * string, a table of errors), is converted into *second (NULL when
+     * absent or unconvertible); *msg only carries a failed call's message.
+     * The schema-level `check` function needs it. */
+    int (*call_err)(daoc__callable *self, const daoc_value *const *args, size_t nargs,
+                    daoc_value **second, char **msg);
 };
 
 typedef struct daoc__kv {

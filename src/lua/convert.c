@@ -188,8 +188,9 @@ static char *dup_lua_string(lua_State *L, int idx)
     return s ? daoc__strndup(s, len) : daoc__strdup("(error object is not a string)");
 }
 
-static int lua_callable_call(daoc__callable *self, const daoc_value *const *args, size_t nargs,
-                             daoc_value **ret, char **msg)
+/* call() and call_err(): `second` selects call_err's answer. */
+static int lua_callable_invoke(daoc__callable *self, const daoc_value *const *args, size_t nargs,
+                               daoc_value **ret, char **msg, daoc_value **second)
 {
     lua_callable *lc = (lua_callable *)self;
     lua_State *L = lc->ls->L;
@@ -198,6 +199,8 @@ static int lua_callable_call(daoc__callable *self, const daoc_value *const *args
 
     if (ret)
         *ret = NULL;
+    if (second)
+        *second = NULL;
     if (msg)
         *msg = NULL;
     if (!lua_checkstack(L, (int)nargs + 8))
@@ -218,10 +221,29 @@ static int lua_callable_call(daoc__callable *self, const daoc_value *const *args
         if (st != DAOC_OK)
             *ret = NULL; /* an unconvertible answer is still an answer */
     }
-    if (!rc && msg && lua_type(L, -1) == LUA_TSTRING)
+    if (second) {
+        if (!rc && !lua_isnil(L, -1)) {
+            const char *why = NULL;
+            if (daoc__lua_to_value(lc->ls, -1, second, &why) != DAOC_OK)
+                *second = NULL;
+        }
+    } else if (!rc && msg && lua_type(L, -1) == LUA_TSTRING) {
         *msg = dup_lua_string(L, -1);
+    }
     lua_settop(L, base);
     return rc;
+}
+
+static int lua_callable_call(daoc__callable *self, const daoc_value *const *args, size_t nargs,
+                             daoc_value **ret, char **msg)
+{
+    return lua_callable_invoke(self, args, nargs, ret, msg, NULL);
+}
+
+static int lua_callable_call_err(daoc__callable *self, const daoc_value *const *args,
+                                 size_t nargs, daoc_value **second, char **msg)
+{
+    return lua_callable_invoke(self, args, nargs, NULL, msg, second);
 }
 
 /* Wraps the Lua function at idx as a new callable (one reference).  Also
@@ -238,6 +260,7 @@ static daoc__callable *wrap_function(struct daoc__lua *ls, int idx)
     lc->ls = ls;
     lc->base.refs = 1;
     lc->base.call = lua_callable_call;
+    lc->base.call_err = lua_callable_call_err;
     lc->base.release = lua_callable_release;
     return &lc->base;
 }

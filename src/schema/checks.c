@@ -409,5 +409,7 @@ int daoc__run_entity_checks(const daoc__vctx *c, const daoc__schema *s, const da
         if (rc != DAOC_OK)
             return rc;
     }
+    if (s->self_check && full)
+        return daoc__run_self_check(c, s, in, errors);
     return DAOC_OK;
 }

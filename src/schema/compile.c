@@ -9,10 +9,11 @@
  * compile_checks.c.  Messages read "<entity>: <field or attribute>: <why>",
  * in Kong's metaschema wording where Kong has one.
  *
- * It deliberately does not support the Kong attributes that need machinery
- * daoc lacks (subschema_key, subschema_error, shorthand_fields,
- * transformations, check): they are refused with "not supported by daoc"
- * instead of being silently ignored.  It never runs validators.
+ * The schema-level `check` function is kept as s->self_check (run by
+ * self_check.c).  The Kong attributes that need machinery daoc still lacks
+ * (subschema_key, subschema_error, shorthand_fields, transformations) are
+ * refused with "not supported by daoc" instead of being silently ignored.
+ * It never runs validators.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -210,7 +211,7 @@ done:
 
 /* ---- entity level ------------------------------------------------------ */
 
-enum top_kind { K_STR, K_BOOL, K_STRLIST, K_FIELDS, K_CHECKS, K_UNSUPPORTED };
+enum top_kind { K_STR, K_BOOL, K_STRLIST, K_FIELDS, K_CHECKS, K_FUNC, K_UNSUPPORTED };
 
 static const struct {
     const char *name;
@@ -234,7 +235,7 @@ static const struct {
     {"subschema_error", K_UNSUPPORTED},
     {"shorthand_fields", K_UNSUPPORTED},
     {"transformations", K_UNSUPPORTED},
-    {"check", K_UNSUPPORTED},
+    {"check", K_FUNC},
 };
 
 static int top_lookup(const daoc__kv *kv)
@@ -273,6 +274,10 @@ static int top_attrs(daoc__cctx *c, const daoc_value *def)
         case K_CHECKS:
             if (!daoc__c_is_list(v))
                 return daoc__cfail(c, kv->key, "expected an array");
+            break;
+        case K_FUNC:
+            if (v->type != DAOC_TFUNC || !v->u.f)
+                return daoc__cfail(c, kv->key, "expected a function");
             break;
         case K_UNSUPPORTED:
             return daoc__cfail(c, kv->key, "not supported by daoc");
@@ -421,6 +426,11 @@ int daoc__schema_compile(const daoc_value *def, daoc__schema_lookup_fn lookup, v
                                              DAOC__CF_RECORDS_REQUIRED, s)))
         goto fail;
 
+    ek = daoc_obj_get(def, "check");
+    if (ek) {
+        daoc__callable_ref(ek->u.f);
+        s->self_check = ek->u.f;
+    }
     s->ttl = opt_bool(def, "ttl", false);
     s->workspaceable = opt_bool(def, "workspaceable", false);
     s->db_export = opt_bool(def, "db_export", true);
@@ -451,6 +461,8 @@ void daoc__schema_free(daoc__schema *s)
     daoc__free(s->cache_key);
     daoc__free(s->sel);
     daoc__checks_free(s->checks, s->nchecks);
+    if (s->self_check)
+        daoc__callable_unref(s->self_check);
     daoc__free(s->name);
     daoc__free(s->table_name);
     daoc__free(s->admin_api_name);

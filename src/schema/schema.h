@@ -157,6 +157,8 @@ struct daoc__schema {
     char *dao_module; /* `dao` attribute (custom DAO module name), or NULL */
     daoc__check *checks;
     size_t nchecks;
+    daoc__callable *self_check; /* the definition's `check` function (one reference), or
+                                   NULL; run by validate on full checks (self_check.c) */
     bool is_record; /* nested record schema: no name, no pk */
     bool has_tags;  /* has a `tags` field (set of strings) */
     char *plugin;   /* plugin that defined it, NULL for core */

@@ -602,7 +602,7 @@ static void count_release(daoc__callable *self) { released++; }
 
 TEST(callables_are_referenced_not_copied)
 {
-    daoc__callable fn = {1, never_called, count_release, NULL, NULL};
+    daoc__callable fn = {1, never_called, count_release, NULL, NULL, NULL};
     daoc_value *def = NULL, *fields, *checks, *check, *arg, *srcs;
     daoc__schema *s = NULL;
     char *err = NULL;

@@ -1,0 +1,167 @@
+/*
+ * test_schema_lua.c -- schema features whose definitions carry Lua
+ * functions, loaded through the real Lua loader (daoc__lua_load_daos_buffer)
+ * and compiled by the schema compiler: the schema-level `check` function
+ * (kong-schema-dao.md 2.4, Kong's run_self_check).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "errtext.h"
+#include "harness.h"
+
+#include "config/config.h"
+#include "core/alloc.h"
+#include "core/error.h"
+#include "core/value.h"
+#include "db/db.h"
+#include "lua/lua_internal.h"
+#include "schema/schema.h"
+
+struct env {
+    daoc_db db;
+    struct daoc__lua *ls;
+    daoc__schema *s;
+    char *last;
+};
+
+static int env_open(struct env *e)
+{
+    char err[256];
+    memset(e, 0, sizeof *e);
+    if (t_config_load(&e->db.cfg, NULL, err, sizeof err) != DAOC_OK)
+        return -1;
+    daoc_error *derr = NULL;
+    int rc = daoc__lua_open(&e->db, &e->ls, &derr);
+    daoc_error_free(derr);
+    return rc;
+}
+
+static void env_close(struct env *e)
+{
+    daoc__schema_free(e->s);
+    daoc_free(e->last);
+    daoc__lua_close(e->ls);
+    daoc_config_free(e->db.cfg);
+}
+
+/* Loads `code` (a daos.lua body) and compiles its first entity into e->s;
+ * returns "ok" or the compiler's message (valid until the next call). */
+static const char *compile(struct env *e, const char *code)
+{
+    static char msg[512];
+    daoc_value *defs = NULL;
+    daoc_error *err = NULL;
+    char *cmsg = NULL;
+    daoc__schema_free(e->s);
+    e->s = NULL;
+    if (daoc__lua_load_daos_buffer(e->ls, "buf", "buf.lua", code, strlen(code), &defs, &err) !=
+        DAOC_OK) {
+        snprintf(msg, sizeof msg, "load: %s", err ? daoc_error_message(err) : "?");
+        daoc_error_free(err);
+        return msg;
+    }
+    int rc = daoc__schema_compile(daoc_arr_get(defs, 0), NULL, NULL, &e->s, &cmsg);
+    snprintf(msg, sizeof msg, "%s", rc == DAOC_OK ? "ok" : cmsg ? cmsg : "?");
+    daoc__free(cmsg);
+    daoc_value_free(defs);
+    return msg;
+}
+
+/* Validates JSON input (full or partial): "ok" or the error tree's JSON. */
+static const char *validate(struct env *e, const char *json, bool full)
+{
+    daoc_value *in = NULL, *errs = NULL;
+    char buf[200];
+    size_t len;
+    daoc_free(e->last);
+    e->last = NULL;
+    if (t_json_decode(json, strlen(json), &in, buf, sizeof buf) != DAOC_OK)
+        return "bad json";
+    if (daoc__schema_validate(e->s, in, full, false, &errs) != DAOC_OK) {
+        daoc_value_free(in);
+        return "error";
+    }
+    daoc_value_free(in);
+    if (!errs)
+        return "ok";
+    if (daoc_json_encode(errs, &e->last, &len) != DAOC_OK)
+        e->last = NULL;
+    daoc_value_free(errs);
+    return e->last ? e->last : "enomem";
+}
+
+/* True when JSON text `got` equals `want` as values (object key order aside:
+ * Lua's pairs order is unspecified, in Kong too). */
+static bool same_json(const char *got, const char *want)
+{
+    daoc_value *a = NULL, *b = NULL;
+    char buf[200];
+    bool eq = t_json_decode(got, strlen(got), &a, buf, sizeof buf) == DAOC_OK &&
+              t_json_decode(want, strlen(want), &b, buf, sizeof buf) == DAOC_OK &&
+              daoc__value_equal(a, b);
+    daoc_value_free(a);
+    daoc_value_free(b);
+    return eq;
+}
+
+#define SC_HEAD                                                                                    \
+    "return { { name = 'sc', primary_key = { 'id' }, fields = { { id = { type = 'string' } },"     \
+    " { a = { type = 'string' } }, { b = { type = 'string' } } },"
+
+static const char *SC = SC_HEAD
+    " check = function(e)\n"
+    "   if e.a == 'ok' then return true end\n"
+    "   if e.a == 'str' then return false, 'a says no' end\n"
+    "   if e.a == 'tbl' then return nil, { b = 'bad b', 'first', 'second' } end\n"
+    "   if e.a == 'list' then return nil, { 'one', 'two' } end\n"
+    "   if e.a == 'boom' then error('check exploded', 0) end\n"
+    "   return false\n"
+    " end } }";
+
+TEST(check_function_answers)
+{
+    struct env e;
+    ASSERT_INT(env_open(&e), DAOC_OK);
+    ASSERT_STR(compile(&e, SC), "ok");
+    ASSERT_NOT_NULL(e.s->self_check);
+    ASSERT_STR(validate(&e, "{\"id\":\"1\",\"a\":\"ok\",\"b\":\"x\"}", true), "ok");
+    ASSERT_STR(validate(&e, "{\"id\":\"1\",\"a\":\"str\",\"b\":\"x\"}", true),
+               "{\"@entity\":[\"a says no\"]}");
+    ASSERT_TRUE(same_json(validate(&e, "{\"id\":\"1\",\"a\":\"tbl\",\"b\":\"x\"}", true),
+                          "{\"b\":\"bad b\",\"@entity\":[\"first\",\"second\"]}"));
+    ASSERT_STR(validate(&e, "{\"id\":\"1\",\"a\":\"list\",\"b\":\"x\"}", true),
+               "{\"@entity\":[\"one\",\"two\"]}");
+    ASSERT_STR(validate(&e, "{\"id\":\"1\",\"a\":\"none\",\"b\":\"x\"}", true),
+               "{\"@entity\":[\"entity check failed\"]}");
+    ASSERT_STR(validate(&e, "{\"id\":\"1\",\"a\":\"boom\",\"b\":\"x\"}", true),
+               "{\"@entity\":[\"check exploded\"]}");
+    /* null counts as present (only nil is missing), and field errors stay */
+    ASSERT_STR(validate(&e, "{\"id\":\"1\",\"a\":\"str\",\"b\":null}", true),
+               "{\"@entity\":[\"a says no\"]}");
+    ASSERT_STR(validate(&e, "{\"id\":\"1\",\"a\":\"str\",\"b\":1}", true),
+               "{\"b\":\"expected a string\",\"@entity\":[\"a says no\"]}");
+    env_close(&e);
+}
+
+TEST(check_function_needs_every_field_and_a_full_check)
+{
+    struct env e;
+    ASSERT_INT(env_open(&e), DAOC_OK);
+    ASSERT_STR(compile(&e, SC), "ok");
+    ASSERT_STR(validate(&e, "{\"id\":\"1\",\"a\":\"str\"}", true),
+               "{\"b\":\"field required for entity check\"}");
+    /* partial validation (update) never calls it: "str" would say no */
+    ASSERT_STR(validate(&e, "{\"a\":\"str\"}", false), "ok");
+    env_close(&e);
+}
+
+TEST(check_must_be_a_function)
+{
+    struct env e;
+    ASSERT_INT(env_open(&e), DAOC_OK);
+    ASSERT_STR(compile(&e, SC_HEAD " check = 1 } }"), "sc: check: expected a function");
+    ASSERT_STR(compile(&e, SC_HEAD " check = 'x' } }"), "sc: check: expected a function");
+    env_close(&e);
+}
