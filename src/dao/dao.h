@@ -27,6 +27,8 @@ typedef struct daoc__dao_env {
     /* after a truncate of the workspaces: the "default" one exists again */
     int (*ensure_default_ws)(void *ud, daoc_error **err);
     const char *default_ws; /* 37 bytes owned by ud, "" until known */
+    /* a diagnostic for the configured log (NULL: dropped) */
+    void (*log)(void *ud, daoc_log_level lvl, const char *msg);
 } daoc__dao_env;
 
 struct daoc_dao {

@@ -53,6 +53,31 @@ int daoc__dao_check_nul(daoc_dao *dao, const daoc_value *e, daoc_error **err)
     return DAOC_OK;
 }
 
+static void shorthand_notice(void *ud, const char *msg)
+{
+    const daoc_dao *dao = ud;
+    if (dao->env && dao->env->log)
+        dao->env->log(dao->env->ud, DAOC_LOG_WARN, msg);
+}
+
+/* The shorthand fields of the input (daoc__schema_shorthands), before the
+ * auto fields as in Kong's process_auto_fields; their errors => code 2. */
+int daoc__dao_shorthands(daoc_dao *dao, daoc_value *e, daoc_error **err)
+{
+    daoc_value *errors = NULL;
+    int rc = daoc__schema_shorthands(dao->schema, e, &errors, shorthand_notice, dao);
+    if (rc != DAOC_OK || !errors)
+        return rc;
+    daoc_error *x = daoc__err_schema_violation(daoc__dao_strategy(dao), errors);
+    if (!x)
+        return DAOC_ENOMEM;
+    if (err)
+        *err = x;
+    else
+        daoc_error_free(x);
+    return DAOC_EDAO;
+}
+
 /* daoc__dao_validate(full or update) => code 2. */
 int daoc__dao_validate(daoc_dao *dao, const daoc_value *e, bool full, bool update, daoc_error **err)
 {

@@ -1,6 +1,6 @@
 /*
  * write_insert.c -- Kong's insert pipeline (section 5.4): copy the input,
- * fill auto fields for the insert context, resolve foreign keys, validate
+ * apply its shorthand fields, fill auto fields for the insert context, resolve foreign keys, validate
  * the full entity, refuse NUL bytes, derive the cache_key column, then one
  * store insert (atomic on its own).  Every step that can refuse the
  * request runs before the store writes; store violations are worded in
@@ -26,6 +26,8 @@ static int insert(daoc_dao *dao, const daoc_value *entity, const daoc_value *opt
     if (rc != DAOC_OK)
         return rc;
     rc = daoc__dao_opts_parse(dao, opts, &o, err);
+    if (rc == DAOC_OK)
+        rc = daoc__dao_shorthands(dao, e, err);
     if (rc == DAOC_OK)
         rc = daoc__schema_process_auto_fields(dao->schema, e, DAOC__CTX_INSERT, false, daoc__now());
     if (rc == DAOC_OK)

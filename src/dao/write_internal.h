@@ -26,6 +26,9 @@ static inline const char *daoc__dao_strategy(const daoc_dao *dao)
 int daoc__dao_resolve_foreign(daoc_dao *dao, daoc_value *e, daoc_error **err);
 
 /* ---- write_checks.c ---- */
+/* The input's shorthand fields applied in place (daoc__schema_shorthands);
+ * their errors => code 2. */
+int daoc__dao_shorthands(daoc_dao *dao, daoc_value *e, daoc_error **err);
 /* Kong's validate (full insert/upsert, or update) => code 2. */
 int daoc__dao_validate(daoc_dao *dao, const daoc_value *e, bool full, bool update,
                        daoc_error **err);

@@ -10,8 +10,9 @@
  * in Kong's metaschema wording where Kong has one.
  *
  * The schema-level `check` function is kept as s->self_check (run by
- * self_check.c).  The Kong attributes that need machinery daoc still lacks
- * (subschema_key, subschema_error, shorthand_fields, transformations) are
+ * self_check.c), `shorthand_fields` are compiled by shorthands.c.  The Kong
+ * attributes that need machinery daoc still lacks (subschema_key,
+ * subschema_error, transformations) are
  * refused with "not supported by daoc" instead of being silently ignored.
  * It never runs validators.
  */
@@ -233,7 +234,7 @@ static const struct {
     {"entity_checks", K_CHECKS},
     {"subschema_key", K_UNSUPPORTED},
     {"subschema_error", K_UNSUPPORTED},
-    {"shorthand_fields", K_UNSUPPORTED},
+    {"shorthand_fields", K_CHECKS},
     {"transformations", K_UNSUPPORTED},
     {"check", K_FUNC},
 };
@@ -426,6 +427,9 @@ int daoc__schema_compile(const daoc_value *def, daoc__schema_lookup_fn lookup, v
                                              DAOC__CF_RECORDS_REQUIRED, s)))
         goto fail;
 
+    checks = daoc_obj_get(def, "shorthand_fields");
+    if (checks && (st = daoc__compile_shorthands(&c, checks, s)))
+        goto fail;
     ek = daoc_obj_get(def, "check");
     if (ek) {
         daoc__callable_ref(ek->u.f);
@@ -463,6 +467,7 @@ void daoc__schema_free(daoc__schema *s)
     daoc__checks_free(s->checks, s->nchecks);
     if (s->self_check)
         daoc__callable_unref(s->self_check);
+    daoc__shorthands_free(s->shorthands, s->nshorthands);
     daoc__free(s->name);
     daoc__free(s->table_name);
     daoc__free(s->admin_api_name);

@@ -142,6 +142,18 @@ typedef struct daoc__check {
     bool run_with_missing_fields, run_with_invalid_fields;
 } daoc__check;
 
+/* A compiled shorthand field (shorthands.c). */
+typedef struct daoc__shorthand {
+    char *name;
+    size_t name_len;
+    daoc__field def;             /* type and validators of the value */
+    daoc__callable *func;        /* one reference */
+    daoc_value *deprecation;     /* owned copy of `deprecation`, or NULL */
+    daoc_value *translate_backwards; /* owned array of names, or NULL */
+    int warned; /* the deprecation notice was given (the one mutable member of a
+                   compiled schema, set once with an atomic exchange) */
+} daoc__shorthand;
+
 struct daoc__schema {
     char *name;
     char *table_name;
@@ -157,6 +169,8 @@ struct daoc__schema {
     char *dao_module; /* `dao` attribute (custom DAO module name), or NULL */
     daoc__check *checks;
     size_t nchecks;
+    daoc__shorthand *shorthands; /* `shorthand_fields`, in definition order */
+    size_t nshorthands;
     daoc__callable *self_check; /* the definition's `check` function (one reference), or
                                    NULL; run by validate on full checks (self_check.c) */
     bool is_record; /* nested record schema: no name, no pk */
@@ -223,6 +237,17 @@ int daoc__schema_process_auto_fields(const daoc__schema *s, daoc_value *entity, 
  * message variants ("when updating, ..."). */
 int daoc__schema_validate(const daoc__schema *s, const daoc_value *entity, bool full_check,
                           bool update, daoc_value **errors);
+
+/* Kong's shorthand_fields step of process_auto_fields on a write
+ * (shorthands.c): applies every shorthand present in `entity` (the
+ * caller's private copy) in place.  DAOC_OK with *errors NULL, or with the
+ * error tree keyed by shorthand name (caller owns; the entity is then left
+ * half-processed); DAOC_ENOMEM.  A deprecated shorthand, the first time the
+ * process sees it used, hands Kong's deprecation text ("<message>
+ * (deprecated after <removal_in_version>)") to notice (when not NULL). */
+typedef void (*daoc__notice_fn)(void *ud, const char *msg);
+int daoc__schema_shorthands(const daoc__schema *s, daoc_value *entity, daoc_value **errors,
+                            daoc__notice_fn notice, void *ud);
 
 /* validate_primary_key(pk, ignore_others). */
 int daoc__schema_validate_primary_key(const daoc__schema *s, const daoc_value *pk,

@@ -165,3 +165,102 @@ TEST(check_must_be_a_function)
     ASSERT_STR(compile(&e, SC_HEAD " check = 'x' } }"), "sc: check: expected a function");
     env_close(&e);
 }
+
+/* ---- shorthand_fields ------------------------------------------------- */
+
+static char notices[512];
+
+static void collect_notice(void *ud, const char *msg)
+{
+    (void)ud;
+    size_t n = strlen(notices);
+    snprintf(notices + n, sizeof notices - n, "%s\n", msg);
+}
+
+/* Applies the shorthands to JSON input: the entity's JSON, or the errors'
+ * JSON prefixed with "errors: ". */
+static const char *shorthands(struct env *e, const char *json)
+{
+    static char out[1024];
+    daoc_value *in = NULL, *errs = NULL;
+    char buf[200], *j = NULL;
+    size_t len;
+    if (t_json_decode(json, strlen(json), &in, buf, sizeof buf) != DAOC_OK)
+        return "bad json";
+    if (daoc__schema_shorthands(e->s, in, &errs, collect_notice, NULL) != DAOC_OK) {
+        daoc_value_free(in);
+        return "error";
+    }
+    if (daoc_json_encode(errs ? errs : in, &j, &len) != DAOC_OK)
+        j = NULL;
+    snprintf(out, sizeof out, "%s%s", errs ? "errors: " : "", j ? j : "enomem");
+    daoc_free(j);
+    daoc_value_free(in);
+    daoc_value_free(errs);
+    return out;
+}
+
+#define SH_HEAD                                                                                    \
+    "return { { name = 'sh', primary_key = { 'id' }, fields = { { id = { type = 'string' } },"     \
+    " { host = { type = 'string' } }, { port = { type = 'integer' } },"                            \
+    " { conf = { type = 'record', fields = { { a = { type = 'string' } },"                         \
+    " { b = { type = 'string' } } } } } },"
+
+static const char *SH = SH_HEAD
+    " shorthand_fields = {"
+    "  { url = { type = 'string', len_min = 3, func = function(v)\n"
+    "      local h, p = v:match('^(.-):(%d+)$')\n"
+    "      if v == 'boom' then error('bad url', 0) end\n"
+    "      return { host = h or v, port = tonumber(p), conf = { a = 'from-url' } } end } },"
+    "  { old_host = { type = 'string', func = function(v) return { host = v } end,"
+    "      deprecation = { message = 'use host', removal_in_version = '4.0',"
+    "        replaced_with = { { path = { 'host' } } } } } },"
+    " } } }";
+
+TEST(shorthand_fields_apply)
+{
+    struct env e;
+    ASSERT_INT(env_open(&e), DAOC_OK);
+    ASSERT_STR(compile(&e, SH), "ok");
+    ASSERT_INT(e.s->nshorthands, 2);
+    notices[0] = '\0';
+    /* the value is validated, removed, and func's table merged (records too) */
+    ASSERT_TRUE(same_json(shorthands(&e, "{\"url\":\"x.org:81\",\"port\":1,\"conf\":{\"b\":\"k\"}}"),
+                          "{\"port\":81,\"conf\":{\"a\":\"from-url\",\"b\":\"k\"},"
+                          "\"host\":\"x.org\"}"));
+    ASSERT_STR(shorthands(&e, "{\"url\":5}"), "errors: {\"url\":\"expected a string\"}");
+    ASSERT_STR(shorthands(&e, "{\"url\":\"ab\"}"), "errors: {\"url\":\"length must be at least 3\"}");
+    ASSERT_STR(shorthands(&e, "{\"url\":\"boom\"}"), "errors: {\"url\":\"bad url\"}");
+    ASSERT_STR(shorthands(&e, "{\"port\":1}"), "{\"port\":1}");
+    /* deprecated: fills only what is absent or null, refuses a mismatch */
+    ASSERT_STR(shorthands(&e, "{\"old_host\":\"h1\"}"), "{\"host\":\"h1\"}");
+    ASSERT_STR(shorthands(&e, "{\"old_host\":\"h1\",\"host\":\"h1\"}"), "{\"host\":\"h1\"}");
+    ASSERT_STR(shorthands(&e, "{\"old_host\":\"h1\",\"host\":null}"), "{\"host\":\"h1\"}");
+    ASSERT_STR(shorthands(&e, "{\"old_host\":\"h1\",\"host\":\"h2\"}"),
+               "errors: {\"old_host\":\"both deprecated and new field are used but their values "
+               "mismatch: old_host = h1 vs host = h2\"}");
+    /* the deprecated one was used four times: one notice, Kong's text */
+    ASSERT_STR(notices, "use host (deprecated after 4.0)\n");
+    env_close(&e);
+}
+
+TEST(shorthand_fields_definitions)
+{
+    struct env e;
+    ASSERT_INT(env_open(&e), DAOC_OK);
+    ASSERT_STR(compile(&e, SH_HEAD " shorthand_fields = { { u = { type = 'string' } } } } }"),
+               "sh: shorthand_fields.1.u: func: required field missing");
+    ASSERT_STR(compile(&e, SH_HEAD " shorthand_fields = { { u = { type = 'string', func = 1 } } } } }"),
+               "sh: shorthand_fields.1.u: func: expected a function");
+    ASSERT_STR(compile(&e, SH_HEAD " shorthand_fields = { { u = { type = 'record', fields = {},"
+                                   " func = print } } } } }"),
+               "sh: shorthand_fields.1.u: type: expected one of: string, integer, number, "
+               "boolean, array, set, map, json");
+    ASSERT_STR(compile(&e, SH_HEAD " shorthand_fields = { { u = { type = 'strin',"
+                                   " func = print } } } } }"),
+               "sh: shorthand_fields.1.u: invalid type: strin");
+    ASSERT_STR(compile(&e, SH_HEAD " shorthand_fields = { { a = { type = 'string', func = print },"
+                                   " b = { type = 'string', func = print } } } } }"),
+               "sh: shorthand_fields.1: length must be 1");
+    env_close(&e);
+}
