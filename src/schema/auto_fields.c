@@ -12,7 +12,9 @@
  * and unknown keys are dropped, nulls are dropped unless `nulls`.
  *
  * It works in place on the caller's object and never validates: values of
- * the wrong type are left for validate_field.c to report.  Shorthand fields
+ * the wrong type are left for validate_field.c to report.  A registered
+ * subschema the entity selects supplies its own definitions of the fields
+ * it specialises (Kong's each_field(data)).  Shorthand fields (shorthands.c)
  * and vault references are not handled here.
  */
 #include <math.h>
@@ -344,8 +346,11 @@ int daoc__auto_fields(const daoc__schema *s, daoc_value *entity, daoc__ctx ctx, 
         return DAOC_OK;
     actx a = {.ctx = ctx, .nulls = nulls, .now = now};
     size_t hint = 0;
+    /* each_field(data): the subschema's definitions where it has them */
+    const daoc__schema *sub = s->subschema_key ? daoc__subschema_of(s, entity) : NULL;
     for (size_t i = 0; i < s->nfields; i++) {
-        int rc = process_field(&s->fields[i], entity, &a, &hint);
+        const daoc__field *f = sub ? daoc__subschema_field(sub, &s->fields[i]) : &s->fields[i];
+        int rc = process_field(f, entity, &a, &hint);
         if (rc != DAOC_OK)
             return rc;
     }
@@ -533,7 +538,8 @@ static void fast_select(const daoc__schema *s, daoc_value *row, bool nulls)
 int daoc__schema_process_auto_fields(const daoc__schema *s, daoc_value *entity, daoc__ctx ctx,
                                      bool nulls, double now)
 {
-    if (ctx == DAOC__CTX_SELECT && entity && entity->type == DAOC_TOBJ && fast_ok(s, entity)) {
+    if (ctx == DAOC__CTX_SELECT && entity && entity->type == DAOC_TOBJ && !s->nsubschemas &&
+        fast_ok(s, entity)) {
         fast_select(s, entity, nulls);
         return DAOC_OK;
     }

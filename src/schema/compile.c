@@ -10,9 +10,10 @@
  * in Kong's metaschema wording where Kong has one.
  *
  * The schema-level `check` function is kept as s->self_check (run by
- * self_check.c), `shorthand_fields` are compiled by shorthands.c.  The Kong
- * attributes that need machinery daoc still lacks (subschema_key,
- * subschema_error, transformations) are
+ * self_check.c), `shorthand_fields` are compiled by shorthands.c,
+ * subschema_key / subschema_error kept for the subschemas registered later
+ * (subschema.c).  The Kong attribute that needs machinery daoc still lacks
+ * (transformations) is
  * refused with "not supported by daoc" instead of being silently ignored.
  * It never runs validators.
  */
@@ -232,8 +233,8 @@ static const struct {
     {"dao", K_STR},
     {"fields", K_FIELDS},
     {"entity_checks", K_CHECKS},
-    {"subschema_key", K_UNSUPPORTED},
-    {"subschema_error", K_UNSUPPORTED},
+    {"subschema_key", K_STR},
+    {"subschema_error", K_STR},
     {"shorthand_fields", K_CHECKS},
     {"transformations", K_UNSUPPORTED},
     {"check", K_FUNC},
@@ -301,6 +302,7 @@ static int key_checks(daoc__cctx *c, const daoc_value *def, const daoc_value *fi
     const daoc_value *ek = daoc__obj_getn(def, "endpoint_key", 12);
     const daoc_value *ck = daoc__obj_getn(def, "cache_key", 9);
     const daoc_value *ttl = daoc__obj_getn(def, "ttl", 3);
+    const daoc_value *ssk = daoc__obj_getn(def, "subschema_key", 13);
     const daoc_value *found = NULL;
 
     if (!pk)
@@ -325,6 +327,16 @@ static int key_checks(daoc__cctx *c, const daoc_value *def, const daoc_value *fi
         }
         if (ck->len == 1 && !def_truthy(found, "unique"))
             return daoc__cfail(c, "cache_key", "a field used as a single cache key must be unique");
+    }
+    if (ssk) {
+        const daoc_value *f = memchr(ssk->u.s, '.', ssk->len)
+                                  ? NULL
+                                  : daoc__c_find_field_def(fields, ssk->u.s, ssk->len, NULL);
+        const daoc_value *t = daoc__c_is_map(f) ? daoc__obj_getn(f, "type", 4) : NULL;
+        if (!f)
+            return daoc__cfail(c, "subschema_key", "value must be a field name");
+        if (!t || t->type != DAOC_TSTR || (strcmp(t->u.s, "string") && strcmp(t->u.s, "set")))
+            return daoc__cfail(c, "subschema_key", "must be a string or set field");
     }
     if (ttl && ttl->u.b && daoc__c_find_field_def(fields, "ttl", 3, NULL))
         return daoc__cfail(c, "ttl", "ttl is a reserved field name when ttl is enabled");
@@ -443,7 +455,9 @@ int daoc__schema_compile(const daoc_value *def, daoc__schema_lookup_fn lookup, v
     s->name = daoc__strndup(name->u.s, name->len);
     if (!s->name || dup_opt(def, "admin_api_name", &s->admin_api_name) ||
         dup_opt(def, "admin_api_nested_name", &s->admin_api_nested_name) ||
-        dup_opt(def, "dao", &s->dao_module) || dup_opt(def, "table_name", &s->table_name))
+        dup_opt(def, "dao", &s->dao_module) || dup_opt(def, "table_name", &s->table_name) ||
+        dup_opt(def, "subschema_key", &s->subschema_key) ||
+        dup_opt(def, "subschema_error", &s->subschema_error))
         goto fail;
     if (!s->table_name && !(s->table_name = daoc__strdup(s->name)))
         goto fail;
@@ -468,6 +482,9 @@ void daoc__schema_free(daoc__schema *s)
     if (s->self_check)
         daoc__callable_unref(s->self_check);
     daoc__shorthands_free(s->shorthands, s->nshorthands);
+    daoc__subschemas_free(s->subschemas, s->nsubschemas);
+    daoc__free(s->subschema_key);
+    daoc__free(s->subschema_error);
     daoc__free(s->name);
     daoc__free(s->table_name);
     daoc__free(s->admin_api_name);

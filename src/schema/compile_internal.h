@@ -61,6 +61,7 @@ void daoc__checks_free(daoc__check *checks, size_t n);
 /* Compiles a `shorthand_fields` array into s->shorthands (shorthands.c). */
 int daoc__compile_shorthands(daoc__cctx *c, const daoc_value *arr, daoc__schema *s);
 void daoc__shorthands_free(daoc__shorthand *sh, size_t n);
+void daoc__subschemas_free(daoc__subschema *subs, size_t n);
 
 /* The definition table of a (possibly dotted, through records) field name in
  * a `fields` array; NULL when absent.  *via_foreign is set when the path

@@ -154,6 +154,13 @@ typedef struct daoc__shorthand {
                    compiled schema, set once with an atomic exchange) */
 } daoc__shorthand;
 
+/* A subschema registered under one value of the parent's subschema_key. */
+typedef struct daoc__subschema {
+    char *key;
+    size_t key_len;
+    daoc__schema *schema; /* owned; is_record, no primary key */
+} daoc__subschema;
+
 struct daoc__schema {
     char *name;
     char *table_name;
@@ -171,6 +178,10 @@ struct daoc__schema {
     size_t nchecks;
     daoc__shorthand *shorthands; /* `shorthand_fields`, in definition order */
     size_t nshorthands;
+    char *subschema_key;   /* a string or set field, or NULL */
+    char *subschema_error; /* format of the unknown-key message, or NULL */
+    daoc__subschema *subschemas; /* registered by daoc__schema_add_subschema */
+    size_t nsubschemas;
     daoc__callable *self_check; /* the definition's `check` function (one reference), or
                                    NULL; run by validate on full checks (self_check.c) */
     bool is_record; /* nested record schema: no name, no pk */
@@ -237,6 +248,20 @@ int daoc__schema_process_auto_fields(const daoc__schema *s, daoc_value *entity, 
  * message variants ("when updating, ..."). */
 int daoc__schema_validate(const daoc__schema *s, const daoc_value *entity, bool full_check,
                           bool update, daoc_value **errors);
+
+/* Kong's (Entity.)new_subschema(parent, key, def) (subschema.c): compiles
+ * def as a subschema of parent, a schema with a subschema_key, and
+ * registers it under key (replacing one registered before).  DAOC_ESCHEMA
+ * with *errmsg (caller frees) in Kong's words, e.g. "error in definition of
+ * 'k': f: cannot create a new field"; DAOC_ENOMEM.  Not thread-safe: done
+ * while loading, before the schema serves requests. */
+int daoc__schema_add_subschema(daoc__schema *parent, const char *key, const daoc_value *def,
+                               daoc__schema_lookup_fn lookup, void *ud, char **errmsg);
+/* get_subschema(input): the subschema the input's key selects, or NULL. */
+const daoc__schema *daoc__subschema_of(const daoc__schema *s, const daoc_value *input);
+const daoc__schema *daoc__subschema_by_key(const daoc__schema *s, const char *key, size_t len);
+/* resolve_field: the subschema's definition of parent field p, else p. */
+const daoc__field *daoc__subschema_field(const daoc__schema *sub, const daoc__field *p);
 
 /* Kong's shorthand_fields step of process_auto_fields on a write
  * (shorthands.c): applies every shorthand present in `entity` (the
