@@ -4,8 +4,11 @@
  * parent's subschema_key and subschema_error, registering a subschema with
  * new_subschema's rules and messages, selecting it by a string or a set
  * key, its field definitions replacing the parent's at validation and in
- * process_auto_fields, and its entity checks after the parent's.
+ * process_auto_fields, and its entity checks after the parent's; through
+ * the DAO on the store DAOC_DATABASE names, a row written and read back
+ * with the subschema's record.
  */
+#include "fixture.h"
 #include "test_validate_helpers.h"
 
 /* A plugins-like parent: `name` selects the subschema, `config` is abstract. */
@@ -152,4 +155,39 @@ TEST(set_keys_pick_the_first_known_element)
     ASSERT_STR(TV_INSERT(r, "{\"id\":1,\"protocols\":[\"udp\",\"tcp\"]}"), "ok");
     ASSERT_STR(TV_INSERT(r, "{\"id\":1,\"protocols\":[\"http\"]}"),
                "{\"protocols\":\"unknown type: http\"}");
+}
+
+/* Through the DAO: the abstract record column holds the subschema's record,
+ * read back with its defaults; an unknown key is code 2. */
+TEST(dao_round_trip)
+{
+    static const char *const defs[] = {
+        "{'name':'sub_plugs','primary_key':['id'],'subschema_key':'name','fields':["
+        "{'id':{'type':'string','uuid':true,'auto':true}},{'name':{'type':'string',"
+        "'required':true}},{'config':{'type':'record','abstract':true}}]}",
+        NULL};
+    daoc_db *db = fixture_open(defs, "subschema");
+    ASSERT_NOT_NULL(db);
+    daoc_dao *dao = daoc_db_dao(db, "sub_plugs");
+    ASSERT_STR(add_sub(dao->schema, "key-auth", KA), "ok");
+    daoc_value *in = J("{'name':'key-auth','config':{'hide':true}}"), *out = NULL, *got = NULL;
+    daoc_error *err = NULL;
+    ASSERT_INT(daoc_dao_insert(dao, in, NULL, &out, &err), DAOC_OK);
+    daoc_value *pk = daoc_obj();
+    ASSERT_INT(daoc_obj_set(pk, "id", daoc_value_copy(daoc_obj_get(out, "id"))), DAOC_OK);
+    ASSERT_INT(daoc_dao_select(dao, pk, NULL, &got, &err), DAOC_OK);
+    daoc_value *want = J("{'key_names':['apikey'],'hide':true}");
+    ASSERT_TRUE(daoc__value_equal(daoc_obj_get(got, "config"), want));
+    daoc_value_free(want);
+    daoc_value_free(in);
+    daoc_value_free(out);
+    out = NULL;
+    in = J("{'name':'jwt'}");
+    ASSERT_INT(daoc_dao_insert(dao, in, NULL, &out, &err), DAOC_EDAO);
+    ASSERT_STR(daoc_error_message(err), "schema violation (name: unknown type: jwt)");
+    daoc_error_free(err);
+    daoc_value_free(in);
+    daoc_value_free(pk);
+    daoc_value_free(got);
+    daoc_db_close(db);
 }
