@@ -55,9 +55,10 @@ int daoc__dao_copy_entity(const daoc__schema *s, const daoc_value *entity, daoc_
     return DAOC_OK;
 }
 
-int daoc__dao_finish_row(daoc_dao *dao, daoc_value *row, const daoc__dao_opts *o, daoc_value **out)
+int daoc__dao_finish_row(daoc_dao *dao, daoc_value *row, const daoc__dao_opts *o, daoc_value **out,
+                         daoc_error **err)
 {
-    int rc = daoc__dao_row_out(dao, row, o);
+    int rc = daoc__dao_row_out(dao, row, o, err);
     if (rc != DAOC_OK) {
         daoc_value_free(row);
         return rc;

@@ -12,9 +12,7 @@
  * The schema-level `check` function is kept as s->self_check (run by
  * self_check.c), `shorthand_fields` are compiled by shorthands.c,
  * subschema_key / subschema_error kept for the subschemas registered later
- * (subschema.c).  The Kong attribute that needs machinery daoc still lacks
- * (transformations) is
- * refused with "not supported by daoc" instead of being silently ignored.
+ * (subschema.c), `transformations` compiled by transform.c.
  * It never runs validators.
  */
 #include <stdarg.h>
@@ -236,7 +234,7 @@ static const struct {
     {"subschema_key", K_STR},
     {"subschema_error", K_STR},
     {"shorthand_fields", K_CHECKS},
-    {"transformations", K_UNSUPPORTED},
+    {"transformations", K_CHECKS},
     {"check", K_FUNC},
 };
 
@@ -439,6 +437,9 @@ int daoc__schema_compile(const daoc_value *def, daoc__schema_lookup_fn lookup, v
                                              DAOC__CF_RECORDS_REQUIRED, s)))
         goto fail;
 
+    checks = daoc_obj_get(def, "transformations");
+    if (checks && (st = daoc__compile_transformations(&c, checks, fields, s)))
+        goto fail;
     checks = daoc_obj_get(def, "shorthand_fields");
     if (checks && (st = daoc__compile_shorthands(&c, checks, s)))
         goto fail;
@@ -483,6 +484,7 @@ void daoc__schema_free(daoc__schema *s)
         daoc__callable_unref(s->self_check);
     daoc__shorthands_free(s->shorthands, s->nshorthands);
     daoc__subschemas_free(s->subschemas, s->nsubschemas);
+    daoc__transformations_free(s->transformations, s->ntransformations);
     daoc__free(s->subschema_key);
     daoc__free(s->subschema_error);
     daoc__free(s->name);

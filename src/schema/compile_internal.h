@@ -62,6 +62,11 @@ void daoc__checks_free(daoc__check *checks, size_t n);
 int daoc__compile_shorthands(daoc__cctx *c, const daoc_value *arr, daoc__schema *s);
 void daoc__shorthands_free(daoc__shorthand *sh, size_t n);
 void daoc__subschemas_free(daoc__subschema *subs, size_t n);
+/* Compiles a `transformations` array (transform.c); `fields` is the
+ * definition's fields array (input/needs must name fields in it). */
+int daoc__compile_transformations(daoc__cctx *c, const daoc_value *arr, const daoc_value *fields,
+                                  daoc__schema *s);
+void daoc__transformations_free(daoc__transformation *t, size_t n);
 
 /* The definition table of a (possibly dotted, through records) field name in
  * a `fields` array; NULL when absent.  *via_foreign is set when the path

@@ -154,6 +154,13 @@ typedef struct daoc__shorthand {
                    compiled schema, set once with an atomic exchange) */
 } daoc__shorthand;
 
+/* A compiled transformation (transform.c). */
+typedef struct daoc__transformation {
+    char **input, **needs; /* field names (dotted allowed) */
+    size_t ninput, nneeds;
+    daoc__callable *on_write, *on_read; /* one reference each, or NULL */
+} daoc__transformation;
+
 /* A subschema registered under one value of the parent's subschema_key. */
 typedef struct daoc__subschema {
     char *key;
@@ -178,6 +185,8 @@ struct daoc__schema {
     size_t nchecks;
     daoc__shorthand *shorthands; /* `shorthand_fields`, in definition order */
     size_t nshorthands;
+    daoc__transformation *transformations;
+    size_t ntransformations;
     char *subschema_key;   /* a string or set field, or NULL */
     char *subschema_error; /* format of the unknown-key message, or NULL */
     daoc__subschema *subschemas; /* registered by daoc__schema_add_subschema */
@@ -273,6 +282,23 @@ const daoc__field *daoc__subschema_field(const daoc__schema *sub, const daoc__fi
 typedef void (*daoc__notice_fn)(void *ud, const char *msg);
 int daoc__schema_shorthands(const daoc__schema *s, daoc_value *entity, daoc_value **errors,
                             daoc__notice_fn notice, void *ud);
+
+/* daoc__schema_validate with what Kong's validate_insert/update also pass
+ * for the implicit checks of transformations: the caller's original input
+ * (NULL: the entity) and, on update, the stored entity (NULL: none). */
+int daoc__schema_validate_ex(const daoc__schema *s, const daoc_value *entity, bool full_check,
+                             bool update, const daoc_value *original, const daoc_value *rbw,
+                             daoc_value **errors);
+
+/* Kong's Schema:transform (transform.c): runs the on_write (or, `read`, the
+ * on_read) functions of s and then of the subschema the entity selects,
+ * merging their results into `entity` in place; `original` is the caller's
+ * input on writes (NULL on reads).  DAOC_OK; DAOC_EINVAL with *errmsg =
+ * "transformation failed: ..." (caller frees); DAOC_ENOMEM. */
+int daoc__schema_transform(const daoc__schema *s, daoc_value *entity, const daoc_value *original,
+                           bool read, char **errmsg);
+/* Whether s or one of its subschemas has transformations. */
+bool daoc__schema_has_transformations(const daoc__schema *s);
 
 /* validate_primary_key(pk, ignore_others). */
 int daoc__schema_validate_primary_key(const daoc__schema *s, const daoc_value *pk,

@@ -76,8 +76,8 @@ static bool compatible(const daoc__field *p, const daoc__field *f)
     return true;
 }
 
-static const char *const SUB_ATTRS[] = {"name", "fields", "entity_checks", "shorthand_fields",
-                                        "check"};
+static const char *const SUB_ATTRS[] = {"name",  "fields",          "entity_checks",
+                                        "check", "shorthand_fields", "transformations"};
 
 static int sub_attrs(daoc__cctx *c, const daoc_value *def)
 {
@@ -86,8 +86,6 @@ static int sub_attrs(daoc__cctx *c, const daoc_value *def)
         bool known = false;
         for (size_t k = 0; k < sizeof SUB_ATTRS / sizeof SUB_ATTRS[0] && !known; k++)
             known = strcmp(kv->key, SUB_ATTRS[k]) == 0;
-        if (strcmp(kv->key, "transformations") == 0)
-            return daoc__cfail(c, kv->key, "not supported by daoc");
         if (!known)
             return daoc__cfail(c, kv->key, "unknown field");
         if (strcmp(kv->key, "check") == 0 && kv->val->type != DAOC_TFUNC)
@@ -144,6 +142,9 @@ static int compile_sub(daoc__cctx *c, const daoc__schema *parent, const char *ke
         (rc = daoc__compile_checks(c, "entity_checks", v, fields, DAOC__CF_RECORDS_REQUIRED, sub)))
         return rc;
     if ((v = daoc_obj_get(def, "shorthand_fields")) && (rc = daoc__compile_shorthands(c, v, sub)))
+        return rc;
+    if ((v = daoc_obj_get(def, "transformations")) &&
+        (rc = daoc__compile_transformations(c, v, fields, sub)))
         return rc;
     if ((v = daoc_obj_get(def, "check"))) {
         daoc__callable_ref(v->u.f);

@@ -9,8 +9,8 @@
  * by validate_field.c.  A schema with a subschema_key first needs a key
  * naming a registered subschema (else only that error is reported), whose
  * field definitions then replace the parent's for the input's keys (Kong's
- * resolve_field); `required` is the parent's.  Transformations are not
- * handled here.
+ * resolve_field); `required` is the parent's.  The implicit checks of
+ * transformations (transform.c) come last.
  *
  * validate_immutable_fields is the one immutability check (the DAO's update
  * and upsert call it): an array value (of an array or a set field) must hold
@@ -192,8 +192,25 @@ fail:
 int daoc__schema_validate(const daoc__schema *s, const daoc_value *entity, bool full_check,
                           bool update, daoc_value **errors)
 {
+    return daoc__schema_validate_ex(s, entity, full_check, update, NULL, NULL, errors);
+}
+
+int daoc__schema_validate_ex(const daoc__schema *s, const daoc_value *entity, bool full_check,
+                             bool update, const daoc_value *original, const daoc_value *rbw,
+                             daoc_value **errors)
+{
     daoc__vctx c = {.update = update};
-    return daoc__ventity(&c, s, entity, full_check, errors);
+    int rc = daoc__ventity(&c, s, entity, full_check, errors);
+    /* Kong: after the entity checks, unless the subschema key stopped it */
+    if (rc != DAOC_OK || !daoc__schema_has_transformations(s) ||
+        (s->subschema_key && !daoc__subschema_of(s, entity)))
+        return rc;
+    rc = daoc__run_transformation_checks(s, entity, original, rbw, errors);
+    if (rc != DAOC_OK) {
+        daoc_value_free(*errors);
+        *errors = NULL;
+    }
+    return rc;
 }
 
 int daoc__schema_validate_primary_key(const daoc__schema *s, const daoc_value *pk,

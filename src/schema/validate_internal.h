@@ -52,6 +52,11 @@ int daoc__run_entity_checks(const daoc__vctx *c, const daoc__schema *s, const da
 int daoc__run_self_check(const daoc__vctx *c, const daoc__schema *s, const daoc_value *in,
                          daoc_value **errors);
 
+/* run_transformation_checks (transform.c): adds to *errors. */
+int daoc__run_transformation_checks(const daoc__schema *s, const daoc_value *in,
+                                    const daoc_value *orig, const daoc_value *rbw,
+                                    daoc_value **errors);
+
 /* process_auto_fields on one level (records recurse). */
 int daoc__auto_fields(const daoc__schema *s, daoc_value *entity, daoc__ctx ctx, bool nulls,
                       double now);

@@ -1,7 +1,8 @@
 -- Schema features carried by Lua functions, through kong.db on a real
 -- store: shorthand_fields applied before validation on insert, update and
--- upsert, and the schema-level check function on full validations
--- (kong-schema-dao.md 2.4, 2.5; fixture entity te_shorthands).
+-- upsert, the schema-level check function on full validations, and
+-- transformations on write and read (kong-schema-dao.md 2.4-2.6; fixture
+-- entities te_shorthands and te_transforms).
 local t = require "t"
 local dao = kong.db.te_shorthands
 
@@ -40,6 +41,49 @@ t.test("the check function refuses with field and entity errors", function()
   t.same(err_t.fields, { note = "not this note", ["@entity"] = { "the whole entity is refused" } })
   t.truthy(err:find("the whole entity is refused", 1, true), err)
   t.truthy(dao:insert({ host = "h", note = "fine" }))
+end)
+
+local tr = kong.db.te_transforms
+
+t.test("on_write runs with input and needs after validation, on_read on the way out", function()
+  local e, err = tr:insert({ secret = "s", salt = "x", label = "ab" })
+  t.is_nil(err)
+  t.eq(e.secret, "h:x:s")
+  t.eq(e.label, "AB")
+  local raw = tr:select({ id = e.id }, { transform = false })
+  t.eq(raw.label, "ab")
+  t.eq(raw.secret, "h:x:s")
+end)
+
+t.test("input and needs are mutually required", function()
+  local e, err, err_t = tr:insert({ secret = "s" })
+  t.is_nil(e)
+  t.eq(err_t.code, 2)
+  t.same(err_t.fields, { ["@entity"] = { "all or none of these fields must be set: 'secret', 'salt'" } })
+  t.truthy(err:find("all or none", 1, true), err)
+end)
+
+t.test("nil, err from on_write is a transformation error", function()
+  local e, err, err_t = tr:insert({ secret = "bad", salt = "x" })
+  t.is_nil(e)
+  t.eq(err_t.code, 15)
+  t.eq(err_t.name, "transformation error")
+  t.eq(err_t.message, "transformation failed: refused")
+  t.eq(err, t.P .. "transformation failed: refused")
+end)
+
+t.test("update runs on_write only when the caller gives the input", function()
+  local e = assert(tr:insert({ secret = "s", salt = "x" }))
+  local u = assert(tr:update({ id = e.id }, { label = "z" }))
+  t.eq(u.secret, "h:x:s")
+  u = assert(tr:update({ id = e.id }, { secret = "t", salt = "x" }))
+  t.eq(u.secret, "h:x:t")
+  -- as in Kong: the caller's input lacks a needs value the stored row has
+  local _, _, err_t = tr:update({ id = e.id }, { secret = "t" })
+  t.eq(err_t.code, 2)
+  t.same(err_t.fields, { ["@entity"] = { "all or none of these fields must be set: 'secret', 'salt'" } })
+  local n = assert(tr:insert({ secret = "plain", salt = "x" }, { transform = false }))
+  t.eq(n.secret, "plain")
 end)
 
 t.done()

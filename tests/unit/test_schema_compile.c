@@ -458,8 +458,11 @@ static const struct {
      "foo: workspaceable: expected a boolean"},
     {"{\"name\":\"foo\",\"primary_key\":[\"id\"],\"table_name\":false,\"fields\":[]}",
      "foo: table_name: expected a string"},
-    {"{\"name\":\"foo\",\"primary_key\":[\"id\"],\"transformations\":[],\"fields\":[]}",
-     "foo: transformations: not supported by daoc"},
+    {HEAD "],\"transformations\":[{\"input\":[\"id\"]}]}",
+     "foo: transformations.1: at least one of these fields must be non-empty: 'on_write', "
+     "'on_read'"},
+    {HEAD "],\"transformations\":[{\"input\":[\"nope\"]}]}",
+     "foo: transformations.1: input.1: invalid field name: nope"},
     {"{\"name\":\"foo\",\"primary_key\":[\"id\"],\"fields\":{\"id\":1}}",
      "foo: fields: expected an array"},
     {HEAD ",1]}", "foo: fields: each entry in fields must be a sub-table"},

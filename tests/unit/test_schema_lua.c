@@ -2,7 +2,8 @@
  * test_schema_lua.c -- schema features whose definitions carry Lua
  * functions, loaded through the real Lua loader (daoc__lua_load_daos_buffer)
  * and compiled by the schema compiler: the schema-level `check` function
- * (kong-schema-dao.md 2.4, Kong's run_self_check).
+ * (kong-schema-dao.md 2.4, Kong's run_self_check), shorthand_fields (2.5)
+ * and transformations (2.6).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -262,5 +263,67 @@ TEST(shorthand_fields_definitions)
     ASSERT_STR(compile(&e, SH_HEAD " shorthand_fields = { { a = { type = 'string', func = print },"
                                    " b = { type = 'string', func = print } } } } }"),
                "sh: shorthand_fields.1: length must be 1");
+    env_close(&e);
+}
+
+/* ---- transformations -------------------------------------------------- */
+
+TEST(transformations_definitions)
+{
+    struct env e;
+    ASSERT_INT(env_open(&e), DAOC_OK);
+    ASSERT_STR(compile(&e, SC_HEAD " transformations = { { input = { 'a' }, on_write = print } } } }"),
+               "ok");
+    ASSERT_INT(e.s->ntransformations, 1);
+    ASSERT_STR(compile(&e, SC_HEAD " transformations = { { input = { 'a' } } } } }"),
+               "sc: transformations.1: at least one of these fields must be non-empty: "
+               "'on_write', 'on_read'");
+    ASSERT_STR(compile(&e, SC_HEAD " transformations = { { needs = { 'nope' }, on_read = print } } } }"),
+               "sc: transformations.1: needs.1: invalid field name: nope");
+    ASSERT_STR(compile(&e, SC_HEAD " transformations = { { on_write = 1 } } } }"),
+               "sc: transformations.1: on_write: expected a function");
+    ASSERT_STR(compile(&e, SC_HEAD " transformations = { { on_write = print, extra = 1 } } } }"),
+               "sc: transformations.1: extra: unknown field");
+    env_close(&e);
+}
+
+TEST(transformations_run_and_merge)
+{
+    struct env e;
+    ASSERT_INT(env_open(&e), DAOC_OK);
+    ASSERT_STR(compile(&e, SC_HEAD " transformations = {"
+                                   "  { input = { 'a' }, needs = { 'b' }, on_write = function(a, b)"
+                                   "      if a == 'no' then return nil, 'not that' end"
+                                   "      return { a = a .. '+' .. b } end },"
+                                   "  { on_write = function(e) return { b = 'whole:' .. e.a } end } } } }"),
+               "ok");
+    daoc_value *in = NULL;
+    char buf[200], *msg = NULL, *j = NULL;
+    size_t len;
+    const char *text = "{\"id\":\"1\",\"a\":\"x\",\"b\":\"y\"}";
+    ASSERT_INT(t_json_decode(text, strlen(text), &in, buf, sizeof buf), DAOC_OK);
+    ASSERT_INT(daoc__schema_transform(e.s, in, in, false, &msg), DAOC_OK);
+    ASSERT_INT(daoc_json_encode(in, &j, &len), DAOC_OK);
+    ASSERT_STR(j, "{\"id\":\"1\",\"a\":\"x+y\",\"b\":\"whole:x+y\"}");
+    daoc_free(j);
+    daoc_value_free(in);
+    /* an empty needs value: that transformation does not run */
+    text = "{\"id\":\"1\",\"a\":\"x\",\"b\":\"\"}";
+    ASSERT_INT(t_json_decode(text, strlen(text), &in, buf, sizeof buf), DAOC_OK);
+    ASSERT_INT(daoc__schema_transform(e.s, in, in, false, &msg), DAOC_OK);
+    ASSERT_INT(daoc_json_encode(in, &j, &len), DAOC_OK);
+    ASSERT_STR(j, "{\"id\":\"1\",\"a\":\"x\",\"b\":\"whole:x\"}");
+    daoc_free(j);
+    daoc_value_free(in);
+    text = "{\"id\":\"1\",\"a\":\"no\",\"b\":\"y\"}";
+    ASSERT_INT(t_json_decode(text, strlen(text), &in, buf, sizeof buf), DAOC_OK);
+    ASSERT_INT(daoc__schema_transform(e.s, in, in, false, &msg), DAOC_EINVAL);
+    ASSERT_STR(msg, "transformation failed: not that");
+    daoc__free(msg);
+    daoc_value_free(in);
+    /* the implicit check: given input without its needs */
+    ASSERT_STR(validate(&e, "{\"id\":\"1\",\"a\":\"x\"}", false),
+               "{\"@entity\":[\"all or none of these fields must be set: 'a', 'b'\"]}");
+    ASSERT_STR(validate(&e, "{\"id\":\"1\",\"b\":\"x\"}", false), "ok");
     env_close(&e);
 }
