@@ -414,12 +414,12 @@ static bool is_integral(lua_Number n)
 
 /* Classifies the table at idx: returns 0 for an array 1..n (n in *n), 1 for
  * an object whose keys are all positive integers (sparse array), 2 for
- * other objects, -1 for an unsupported key. */
+ * other objects, -1 for a key neither a string nor a number (*n set). */
 static int classify(lua_State *L, int idx, size_t *n, lua_Number *maxk)
 {
     size_t count = 0;
     lua_Number max = 0;
-    bool all_int = true;
+    bool all_int = true, bad = false;
     lua_pushnil(L);
     while (lua_next(L, idx)) {
         lua_pop(L, 1);
@@ -436,12 +436,14 @@ static int classify(lua_State *L, int idx, size_t *n, lua_Number *maxk)
         } else if (kt == LUA_TSTRING) {
             all_int = false;
         } else {
-            lua_pop(L, 1);
-            return -1;
+            all_int = false;
+            bad = true;
         }
     }
     *n = count;
     *maxk = max;
+    if (bad)
+        return -1;
     if (all_int && count > 0 && (lua_Number)count == max)
         return 0;
     if (all_int && count > 0 && (max <= 10 || max <= 2.0 * (lua_Number)count))
@@ -512,8 +514,20 @@ static int conv_object(struct conv *cv, int idx, daoc_value *obj)
         const char *key;
         size_t klen;
         daoc_value *item = NULL;
+        uint8_t keytype = DAOC__KEY_NUM;
         if (lua_type(L, -2) == LUA_TSTRING) {
             key = lua_tolstring(L, -2, &klen);
+            keytype = DAOC__KEY_STR;
+        } else if (lua_type(L, -2) != LUA_TNUMBER) {
+            /* daoc__lua_to_input only (classify refuses these otherwise):
+             * kept under Lua's tostring text, marked, for validation */
+            int n = lua_type(L, -2) == LUA_TBOOLEAN
+                        ? snprintf(nbuf, sizeof nbuf, "%s", lua_toboolean(L, -2) ? "true" : "false")
+                        : snprintf(nbuf, sizeof nbuf, "%s: %p", luaL_typename(L, -2),
+                                   lua_topointer(L, -2));
+            klen = n < 0 ? 0 : (size_t)n;
+            key = nbuf;
+            keytype = DAOC__KEY_OTHER;
         } else {
             lua_pushvalue(L, -2);
             klen = number_key(L, nbuf, sizeof nbuf);
@@ -532,6 +546,8 @@ static int conv_object(struct conv *cv, int idx, daoc_value *obj)
         int rc = conv_value(cv, lua_gettop(L), &item);
         if (rc == DAOC_OK)
             rc = obj_append(obj, key, klen, item);
+        if (rc == DAOC_OK)
+            obj->u.o[obj->len - 1].keytype = keytype;
         if (rc != DAOC_OK) {
             lua_pop(L, 2);
             return rc;
@@ -558,6 +574,8 @@ static int conv_table(struct conv *cv, int idx, daoc_value **out)
     if (!lua_checkstack(L, 8))
         return DAOC_ENOMEM;
     int kind = classify(L, idx, &n, &maxk);
+    if (kind < 0 && cv->opaque)
+        kind = 2; /* a key of another type: an object whose keys say so */
     if (kind < 0) {
         cv->why = "table key is neither a string nor a number";
         return DAOC_EINVAL;

@@ -2,7 +2,8 @@
 -- store: shorthand_fields applied before validation on insert, update and
 -- upsert, the schema-level check function on full validations, and
 -- transformations on write and read (kong-schema-dao.md 2.4-2.6; fixture
--- entities te_shorthands and te_transforms).
+-- entities te_shorthands and te_transforms), and maps given non-string
+-- keys (te_things.meta).
 local t = require "t"
 local dao = kong.db.te_shorthands
 
@@ -84,6 +85,19 @@ t.test("update runs on_write only when the caller gives the input", function()
   t.same(err_t.fields, { ["@entity"] = { "all or none of these fields must be set: 'secret', 'salt'" } })
   local n = assert(tr:insert({ secret = "plain", salt = "x" }, { transform = false }))
   t.eq(n.secret, "plain")
+end)
+
+t.test("a map given a non-string key says so as Kong does", function()
+  local things = kong.db.te_things
+  for i, m in ipairs({ { [true] = "v" }, { a = "x", [5] = "v" }, { [1.5] = "v" },
+                       { [{}] = "v" }, { [3] = "v" } }) do
+    local e, err, err_t = things:insert({ name = "map-key-" .. i, meta = m })
+    t.is_nil(e)
+    t.eq(err_t.code, 2)
+    t.same(err_t.fields, { meta = "expected a string" })
+    t.eq(err, t.P .. "schema violation (meta: expected a string)")
+  end
+  t.truthy(things:insert({ name = "map-key-ok", meta = { a = "x" } }))
 end)
 
 t.done()
