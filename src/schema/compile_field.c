@@ -504,9 +504,7 @@ static int parse_attr(daoc__cctx *c, const char *path, int id, const daoc_value 
     case A_DEPRECATION:
         return parse_deprecation(c, path, v);
     case A_JSON_SCHEMA:
-        if (!daoc__c_is_map(v))
-            return daoc__cfail(c, path, "json_schema: expected a record");
-        return DAOC_OK;
+        return daoc__compile_json_schema(c, path, v, f);
     case A_BETWEEN:
         if (!daoc__c_is_list(v))
             return daoc__cfail(c, path, "between: expected an array");
@@ -722,6 +720,7 @@ void daoc__field_clear(daoc__field *f)
     daoc__free(f->match_any_err);
     daoc_value_free(f->contains);
     daoc_value_free(f->mutually_exclusive_subsets);
+    daoc_value_free(f->json_schema);
     daoc__callable_unref(f->custom_validator);
     free_sub(f->elements);
     free_sub(f->keys);

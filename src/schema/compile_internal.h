@@ -58,6 +58,11 @@ int daoc__compile_checks(daoc__cctx *c, const char *path, const daoc_value *chec
                          const daoc_value *fields, int flags, daoc__schema *s);
 void daoc__checks_free(daoc__check *checks, size_t n);
 
+/* The `json_schema` attribute of a json field (json_schema.c): the
+ * metaschema's rules, the inline schema kept in f->json_schema. */
+int daoc__compile_json_schema(daoc__cctx *c, const char *path, const daoc_value *js,
+                              daoc__field *f);
+
 /* Compiles a `shorthand_fields` array into s->shorthands (shorthands.c). */
 int daoc__compile_shorthands(daoc__cctx *c, const daoc_value *arr, daoc__schema *s);
 void daoc__shorthands_free(daoc__shorthand *sh, size_t n);

@@ -94,6 +94,7 @@ struct daoc__field {
     daoc__field *keys;      /* map keys (owned) */
     daoc__field *values;    /* map values (owned) */
     daoc__schema *record;   /* record: nested schema (owned; fields+checks) */
+    daoc_value *json_schema; /* json: the inline JSON schema (owned), or NULL */
 
     /* foreign */
     char *reference;              /* referenced entity name */

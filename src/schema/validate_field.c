@@ -617,9 +617,16 @@ int daoc__vfield(const daoc__vctx *c, const daoc__field *f, const daoc_value *v,
         if (rc != DAOC_OK || *err)
             return rc;
         break;
-    case DAOC__F_JSON:
-        /* no JSON-schema support: any value JSON can carry is accepted */
-        return json_value(v, 0) ? DAOC_OK : set_static(err, "expected a JSON value");
+    case DAOC__F_JSON: {
+        if (!json_value(v, 0))
+            return set_static(err, "expected a JSON value");
+        char *m = NULL;
+        if (!f->json_schema || daoc__json_schema_check(f->json_schema, v, &m))
+            return DAOC_OK;
+        *err = daoc__vmsg("value failed JSON-schema validation: %s", m);
+        daoc__free(m);
+        return *err ? DAOC_OK : DAOC_ENOMEM;
+    }
     default:
         break; /* a matcher without a type ("any"): validators only */
     }
