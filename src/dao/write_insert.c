@@ -1,8 +1,8 @@
 /*
  * write_insert.c -- Kong's insert pipeline (section 5.4): copy the input,
- * apply its shorthand fields, fill auto fields for the insert context, resolve foreign keys, validate
- * the full entity, run the on_write transformations, refuse NUL bytes, derive the cache_key column, then one
- * store insert (atomic on its own).  Every step that can refuse the
+ * apply its shorthand fields, fill auto fields for the insert context, resolve foreign keys,
+ * validate the full entity, run the on_write transformations, refuse NUL bytes, derive the
+ * cache_key column, then one store insert (atomic on its own).  Every step that can refuse the
  * request runs before the store writes; store violations are worded in
  * errors.c.
  */

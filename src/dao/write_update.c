@@ -3,8 +3,8 @@
  * key or by a unique field: read the stored row, check immutable fields,
  * merge the partial input over it (records field-wise), resolve foreign
  * keys, validate as an update, run the on_write transformations, then
- * write every non-key field.  The read and the write run in one store transaction rolled back on any failure,
- * so nothing partial is written; a missing row is Kong's code 6.
+ * write every non-key field.  The read and the write run in one store transaction rolled back on
+ * any failure, so nothing partial is written; a missing row is Kong's code 6.
  */
 #include "core/alloc.h"
 #include "core/value.h"

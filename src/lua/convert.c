@@ -240,8 +240,8 @@ static int lua_callable_call(daoc__callable *self, const daoc_value *const *args
     return lua_callable_invoke(self, args, nargs, ret, msg, NULL);
 }
 
-static int lua_callable_call_err(daoc__callable *self, const daoc_value *const *args,
-                                 size_t nargs, daoc_value **second, char **msg)
+static int lua_callable_call_err(daoc__callable *self, const daoc_value *const *args, size_t nargs,
+                                 daoc_value **second, char **msg)
 {
     return lua_callable_invoke(self, args, nargs, NULL, msg, second);
 }

@@ -14,8 +14,10 @@
  * It works in place on the caller's object and never validates: values of
  * the wrong type are left for validate_field.c to report.  A registered
  * subschema the entity selects supplies its own definitions of the fields
- * it specialises (Kong's each_field(data)).  Shorthand fields (shorthands.c)
- * and vault references are not handled here.
+ * it specialises (Kong's each_field(data)).  On writes a record's own
+ * shorthand_fields are applied to its value first (a failing one drops the
+ * value, as Kong's nested process_auto_fields does); the entity's are the
+ * DAO's business (shorthands.c).  Vault references are not handled here.
  */
 #include <math.h>
 #include <string.h>
@@ -135,6 +137,17 @@ static int adjust(const daoc__field *f, daoc_value **pv, const actx *a)
             }
             if (is_table(v) && f->record) {
                 reshape(v, DAOC_TOBJ);
+                if (v->type == DAOC_TOBJ && f->record->nshorthands && a->ctx != DAOC__CTX_SELECT) {
+                    daoc_value *errs = NULL;
+                    if (daoc__schema_shorthands(f->record, v, &errs, NULL, NULL) != DAOC_OK)
+                        return DAOC_ENOMEM;
+                    if (errs) { /* Kong drops the nested error, and the value with it */
+                        daoc_value_free(errs);
+                        daoc_value_free(v);
+                        *pv = NULL;
+                        return DAOC_OK;
+                    }
+                }
                 if (v->type == DAOC_TOBJ)
                     return daoc__auto_fields(f->record, v, a->ctx, a->nulls, a->now);
                 return DAOC_OK;

@@ -441,7 +441,7 @@ int daoc__schema_compile(const daoc_value *def, daoc__schema_lookup_fn lookup, v
     if (checks && (st = daoc__compile_transformations(&c, checks, fields, s)))
         goto fail;
     checks = daoc_obj_get(def, "shorthand_fields");
-    if (checks && (st = daoc__compile_shorthands(&c, checks, s)))
+    if (checks && (st = daoc__compile_shorthands(&c, NULL, checks, s)))
         goto fail;
     ek = daoc_obj_get(def, "check");
     if (ek) {

@@ -64,7 +64,7 @@ int daoc__compile_json_schema(daoc__cctx *c, const char *path, const daoc_value 
                               daoc__field *f);
 
 /* Compiles a `shorthand_fields` array into s->shorthands (shorthands.c). */
-int daoc__compile_shorthands(daoc__cctx *c, const daoc_value *arr, daoc__schema *s);
+int daoc__compile_shorthands(daoc__cctx *c, const char *at, const daoc_value *arr, daoc__schema *s);
 void daoc__shorthands_free(daoc__shorthand *sh, size_t n);
 void daoc__subschemas_free(daoc__subschema *subs, size_t n);
 /* Compiles a `transformations` array (transform.c); `fields` is the

@@ -35,15 +35,33 @@
 #include "schema/validate_internal.h"
 
 static const char *const KEYWORDS[] = {
-    "type",      "properties",       "required",         "additionalProperties",
-    "minProperties", "maxProperties", "items",           "additionalItems",
-    "minItems",  "maxItems",         "uniqueItems",      "minLength",
-    "maxLength", "minimum",          "maximum",          "exclusiveMinimum",
-    "exclusiveMaximum", "multipleOf", "enum",            "allOf",
-    "$schema",   "id",               "title",            "description",
+    "type",
+    "properties",
+    "required",
+    "additionalProperties",
+    "minProperties",
+    "maxProperties",
+    "items",
+    "additionalItems",
+    "minItems",
+    "maxItems",
+    "uniqueItems",
+    "minLength",
+    "maxLength",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "multipleOf",
+    "enum",
+    "allOf",
+    "$schema",
+    "id",
+    "title",
+    "description",
     "default",
 };
-static const char *const TYPES[] = {"object", "array",  "string", "number",
+static const char *const TYPES[] = {"object",  "array",   "string", "number",
                                     "integer", "boolean", "null"};
 
 static bool is_num(const daoc_value *v)
@@ -127,8 +145,7 @@ static int check_schema(daoc__cctx *c, const char *path, const daoc_value *s, in
     return DAOC_OK;
 }
 
-int daoc__compile_json_schema(daoc__cctx *c, const char *path, const daoc_value *js,
-                              daoc__field *f)
+int daoc__compile_json_schema(daoc__cctx *c, const char *path, const daoc_value *js, daoc__field *f)
 {
     const daoc_value *inl = NULL;
     bool has_ns = false, has_key = false, has_opt = false;
@@ -254,7 +271,8 @@ static char *check_object(const daoc_value *s, const daoc_value *v, int depth)
 {
     const daoc_value *props = daoc_obj_get(s, "properties"), *req = daoc_obj_get(s, "required");
     const daoc_value *addl = daoc_obj_get(s, "additionalProperties");
-    const daoc_value *minp = daoc_obj_get(s, "minProperties"), *maxp = daoc_obj_get(s, "maxProperties");
+    const daoc_value *minp = daoc_obj_get(s, "minProperties"),
+                     *maxp = daoc_obj_get(s, "maxProperties");
     char pre[300];
     for (size_t i = 0; props && props->type == DAOC_TOBJ && i < props->len; i++) {
         const daoc__kv *p = &props->u.o[i];
@@ -356,8 +374,8 @@ static char *check_scalar(const daoc_value *s, const daoc_value *v)
         const daoc_value *minl = daoc_obj_get(s, "minLength"), *maxl = daoc_obj_get(s, "maxLength");
         size_t len = utf8_len(v->u.s, v->len);
         if (is_num(minl) && (double)len < num(minl))
-            return daoc__asprintf("string too short, expected at least %d, got %zu",
-                                  (int)num(minl), len);
+            return daoc__asprintf("string too short, expected at least %d, got %zu", (int)num(minl),
+                                  len);
         if (is_num(maxl) && (double)len > num(maxl))
             return daoc__asprintf("string too long, expected at most %d, got %zu", (int)num(maxl),
                                   len);
@@ -412,9 +430,9 @@ static char *validate(const daoc_value *s, const daoc_value *v, int depth)
                 for (size_t i = 0; i < t->len; i++)
                     daoc__buf_printf(&b, "%s%s", i ? ", " : "", t->u.a[i]->u.s);
                 char *list = daoc__buf_take(&b, NULL);
-                char *m = list ? daoc__asprintf("wrong type: expected one of %s, got %s", list,
-                                                kind(v))
-                               : NULL;
+                char *m =
+                    list ? daoc__asprintf("wrong type: expected one of %s, got %s", list, kind(v))
+                         : NULL;
                 daoc__free(list);
                 return m;
             }

@@ -147,9 +147,9 @@ typedef struct daoc__check {
 typedef struct daoc__shorthand {
     char *name;
     size_t name_len;
-    daoc__field def;             /* type and validators of the value */
-    daoc__callable *func;        /* one reference */
-    daoc_value *deprecation;     /* owned copy of `deprecation`, or NULL */
+    daoc__field def;                 /* type and validators of the value */
+    daoc__callable *func;            /* one reference */
+    daoc_value *deprecation;         /* owned copy of `deprecation`, or NULL */
     daoc_value *translate_backwards; /* owned array of names, or NULL */
     int warned; /* the deprecation notice was given (the one mutable member of a
                    compiled schema, set once with an atomic exchange) */
@@ -188,8 +188,8 @@ struct daoc__schema {
     size_t nshorthands;
     daoc__transformation *transformations;
     size_t ntransformations;
-    char *subschema_key;   /* a string or set field, or NULL */
-    char *subschema_error; /* format of the unknown-key message, or NULL */
+    char *subschema_key;         /* a string or set field, or NULL */
+    char *subschema_error;       /* format of the unknown-key message, or NULL */
     daoc__subschema *subschemas; /* registered by daoc__schema_add_subschema */
     size_t nsubschemas;
     daoc__callable *self_check; /* the definition's `check` function (one reference), or

@@ -9,6 +9,11 @@
  * (an array of strings).  The value's own validators are compiled by
  * compile_field.c.
  *
+ * Records may carry shorthand_fields too: process_auto_fields applies them
+ * to the record's value on writes (auto_fields.c); as in Kong, a record
+ * whose shorthand fails there loses its value (Kong's nested
+ * process_auto_fields error is dropped), and no notice is given.
+ *
  * Applying (daoc__schema_shorthands, on the DAO's private copy of the input
  * of an insert, update or upsert, before the auto fields): a shorthand
  * present in the input (null included) is validated against its definition
@@ -102,11 +107,11 @@ static int one_shorthand(daoc__cctx *c, const char *path, const daoc__kv *kv, da
     return sh->name ? DAOC_OK : DAOC_ENOMEM;
 }
 
-int daoc__compile_shorthands(daoc__cctx *c, const daoc_value *arr, daoc__schema *s)
+int daoc__compile_shorthands(daoc__cctx *c, const char *at, const daoc_value *arr, daoc__schema *s)
 {
     size_t n;
     if (!daoc__c_is_list(arr))
-        return daoc__cfail(c, "shorthand_fields", "expected an array");
+        return daoc__cfail(c, at, "shorthand_fields: expected an array");
     n = arr->type == DAOC_TARR ? arr->len : 0;
     if (n == 0)
         return DAOC_OK;
@@ -114,9 +119,9 @@ int daoc__compile_shorthands(daoc__cctx *c, const daoc_value *arr, daoc__schema 
         return DAOC_ENOMEM;
     for (size_t i = 0; i < n; i++) {
         const daoc_value *e = arr->u.a[i];
-        char path[64];
+        char path[512];
         int rc;
-        snprintf(path, sizeof path, "shorthand_fields.%zu", i + 1);
+        snprintf(path, sizeof path, "%s%sshorthand_fields.%zu", at ? at : "", at ? "." : "", i + 1);
         if (!daoc__c_is_map(e))
             return daoc__cfail(c, path, "expected a map");
         if (e->type != DAOC_TOBJ || e->len != 1)
@@ -152,8 +157,8 @@ static int mismatch(daoc_value **errors, const daoc__shorthand *sh, const daoc_v
                     const daoc_value *path, const daoc_value *now)
 {
     daoc__buf b = DAOC__BUF_INIT;
-    daoc__buf_printf(&b, "both deprecated and new field are used but their values mismatch: %s = ",
-                     sh->name);
+    daoc__buf_printf(
+        &b, "both deprecated and new field are used but their values mismatch: %s = ", sh->name);
     daoc__value_tostring(&b, value);
     daoc__buf_puts(&b, " vs ");
     for (size_t i = 0; path && path->type == DAOC_TARR && i < path->len; i++)
@@ -202,9 +207,8 @@ static daoc_value *merge_tables(const daoc_value *source, const daoc_value *v, b
     const daoc_value *base = deprecated ? v : source, *over = deprecated ? source : v;
     if (!base || base->type != DAOC_TOBJ || !over || over->type != DAOC_TOBJ) {
         /* arrays and empty sources: Lua's merge of a sequence over {} */
-        return daoc_value_copy(source && source->type == DAOC_TOBJ && source->len && deprecated
-                                   ? source
-                                   : v);
+        return daoc_value_copy(
+            source && source->type == DAOC_TOBJ && source->len && deprecated ? source : v);
     }
     daoc_value *res = daoc_value_copy(base);
     for (size_t i = 0; res && i < over->len; i++) {
@@ -265,8 +269,8 @@ static int apply_one(const daoc__shorthand *sh, daoc_value *data, daoc_value **e
         rc = daoc__verr_set(errors, sh->name, sh->name_len,
                             daoc_str(msg ? msg : "shorthand function failed"));
     } else {
-        rc = nv && nv->type == DAOC_TOBJ ? merge_result(data, nv, sh->deprecation != NULL)
-                                         : DAOC_OK;
+        rc =
+            nv && nv->type == DAOC_TOBJ ? merge_result(data, nv, sh->deprecation != NULL) : DAOC_OK;
     }
     daoc__free(msg);
     daoc_value_free(nv);
@@ -281,8 +285,8 @@ static void notice_once(daoc__shorthand *sh, daoc__notice_fn notice, void *ud)
     const daoc_value *after = daoc_obj_get(sh->deprecation, "removal_in_version");
     if (!notice || __atomic_exchange_n(&sh->warned, 1, __ATOMIC_RELAXED))
         return;
-    char *msg = daoc__asprintf("%s (deprecated after %s)", m ? m->u.s : "",
-                               after ? after->u.s : "");
+    char *msg =
+        daoc__asprintf("%s (deprecated after %s)", m ? m->u.s : "", after ? after->u.s : "");
     if (msg)
         notice(ud, msg);
     daoc__free(msg);

@@ -47,8 +47,8 @@ const daoc__schema *daoc__subschema_of(const daoc__schema *s, const daoc_value *
         return daoc__subschema_by_key(s, k->u.s, k->len);
     for (size_t i = 0; k->type == DAOC_TARR && i < k->len; i++) {
         const daoc_value *e = k->u.a[i];
-        const daoc__schema *sub = e->type == DAOC_TSTR ? daoc__subschema_by_key(s, e->u.s, e->len)
-                                                        : NULL;
+        const daoc__schema *sub =
+            e->type == DAOC_TSTR ? daoc__subschema_by_key(s, e->u.s, e->len) : NULL;
         if (sub)
             return sub;
     }
@@ -76,7 +76,7 @@ static bool compatible(const daoc__field *p, const daoc__field *f)
     return true;
 }
 
-static const char *const SUB_ATTRS[] = {"name",  "fields",          "entity_checks",
+static const char *const SUB_ATTRS[] = {"name",  "fields",           "entity_checks",
                                         "check", "shorthand_fields", "transformations"};
 
 static int sub_attrs(daoc__cctx *c, const daoc_value *def)
@@ -106,8 +106,9 @@ static int specialises(daoc__cctx *c, const daoc__schema *parent, const daoc__sc
         long pi = daoc__schema_field_index(parent, f->name, f->name_len);
         const daoc__field *p = pi >= 0 ? &parent->fields[pi] : NULL;
         if (!p)
-            return daoc__cfail(c, NULL, "error in definition of '%s': %s: cannot create a new field",
-                               key, f->name);
+            return daoc__cfail(c, NULL,
+                               "error in definition of '%s': %s: cannot create a new field", key,
+                               f->name);
         if (!compatible(p, f))
             return daoc__cfail(c, NULL,
                                "error in definition of '%s': %s: cannot change type in a "
@@ -116,11 +117,10 @@ static int specialises(daoc__cctx *c, const daoc__schema *parent, const daoc__sc
     }
     for (size_t i = 0; i < parent->nfields; i++) {
         const daoc__field *p = &parent->fields[i];
-        if (p->abstract && p->required &&
-            daoc__schema_field_index(sub, p->name, p->name_len) < 0)
-            return daoc__cfail(c, NULL,
-                               "error in definition of '%s': %s: abstract field was not specialized",
-                               key, p->name);
+        if (p->abstract && p->required && daoc__schema_field_index(sub, p->name, p->name_len) < 0)
+            return daoc__cfail(
+                c, NULL, "error in definition of '%s': %s: abstract field was not specialized", key,
+                p->name);
     }
     return DAOC_OK;
 }
@@ -135,13 +135,14 @@ static int compile_sub(daoc__cctx *c, const daoc__schema *parent, const char *ke
     if (!daoc__obj_getn(def, "name", 4))
         return daoc__cfail(c, "name", "required field missing");
     if ((rc = sub_attrs(c, def)) ||
-        (rc = daoc__compile_fields(c, NULL, fields,
-                                   DAOC__CF_TOPLEVEL | DAOC__CF_RECORDS_REQUIRED, sub)))
+        (rc = daoc__compile_fields(c, NULL, fields, DAOC__CF_TOPLEVEL | DAOC__CF_RECORDS_REQUIRED,
+                                   sub)))
         return rc;
     if ((v = daoc_obj_get(def, "entity_checks")) &&
         (rc = daoc__compile_checks(c, "entity_checks", v, fields, DAOC__CF_RECORDS_REQUIRED, sub)))
         return rc;
-    if ((v = daoc_obj_get(def, "shorthand_fields")) && (rc = daoc__compile_shorthands(c, v, sub)))
+    if ((v = daoc_obj_get(def, "shorthand_fields")) &&
+        (rc = daoc__compile_shorthands(c, NULL, v, sub)))
         return rc;
     if ((v = daoc_obj_get(def, "transformations")) &&
         (rc = daoc__compile_transformations(c, v, fields, sub)))
@@ -192,8 +193,7 @@ int daoc__schema_add_subschema(daoc__schema *parent, const char *key, const daoc
             return DAOC_OK;
         }
     }
-    daoc__subschema *ns =
-        daoc__realloc(parent->subschemas, (parent->nsubschemas + 1) * sizeof *ns);
+    daoc__subschema *ns = daoc__realloc(parent->subschemas, (parent->nsubschemas + 1) * sizeof *ns);
     char *k = daoc__strdup(key);
     if (!ns || !k) {
         if (ns)

@@ -39,8 +39,8 @@ static bool key_is(const char *k, size_t klen, const char *lit)
 /* Kong's validate prologue for a schema with a subschema_key: without a
  * key, or with one no subschema answers, nothing else is validated.
  * Returns DAOC_OK with *sub set, or with *errors set; DAOC_ENOMEM. */
-static int select_subschema(const daoc__schema *s, const daoc_value *in,
-                            const daoc__schema **sub, daoc_value **errors)
+static int select_subschema(const daoc__schema *s, const daoc_value *in, const daoc__schema **sub,
+                            daoc_value **errors)
 {
     const char *key = s->subschema_key;
     const daoc_value *k = in && in->type == DAOC_TOBJ ? daoc__obj_getn(in, key, strlen(key)) : NULL;
@@ -56,9 +56,8 @@ static int select_subschema(const daoc__schema *s, const daoc_value *in,
         daoc__buf b = DAOC__BUF_INIT;
         daoc__value_tostring(&b, shown);
         char *text = daoc__buf_take(&b, NULL);
-        char *m = text ? daoc__lua_format1(s->subschema_error ? s->subschema_error
-                                                              : "unknown type: %s",
-                                           text)
+        char *m = text ? daoc__lua_format1(
+                             s->subschema_error ? s->subschema_error : "unknown type: %s", text)
                        : NULL;
         daoc__free(text);
         msg = m ? daoc_str(m) : NULL;

@@ -36,7 +36,8 @@ TEST(metaschema_rules)
                "'parent_subschema_key'");
     ASSERT_STR(compile_msg("{\"inline\":{},\"optional\":true}"),
                "j: doc: json_schema: these sets are mutually exclusive: ('inline'), ('optional')");
-    ASSERT_STR(compile_msg("{\"inline\":{},\"extra\":1}"), "j: doc: json_schema.extra: unknown field");
+    ASSERT_STR(compile_msg("{\"inline\":{},\"extra\":1}"),
+               "j: doc: json_schema.extra: unknown field");
     ASSERT_STR(compile_msg("{\"inline\":{\"type\":\"strung\"}}"),
                "j: doc: json_schema: invalid JSON type in 'type'");
     ASSERT_STR(compile_msg("{\"inline\":{\"anyOf\":[]}}"),
@@ -51,11 +52,12 @@ TEST(metaschema_rules)
 
 TEST(inline_schema_messages)
 {
-    daoc__schema *s = DOC("{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\","
-                          "\"minLength\":2},\"n\":{\"type\":\"integer\",\"minimum\":1,"
-                          "\"maximum\":10},\"tags\":{\"type\":\"array\",\"items\":{\"type\":"
-                          "\"string\"},\"maxItems\":2,\"uniqueItems\":true}},\"required\":[\"name\"],"
-                          "\"additionalProperties\":false}");
+    daoc__schema *s =
+        DOC("{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\","
+            "\"minLength\":2},\"n\":{\"type\":\"integer\",\"minimum\":1,"
+            "\"maximum\":10},\"tags\":{\"type\":\"array\",\"items\":{\"type\":"
+            "\"string\"},\"maxItems\":2,\"uniqueItems\":true}},\"required\":[\"name\"],"
+            "\"additionalProperties\":false}");
     ASSERT_NOT_NULL(s);
     ASSERT_STR(TV_INSERT(s, "{\"doc\":{\"name\":\"ab\",\"n\":3,\"tags\":[\"x\"]}}"), "ok");
     ASSERT_STR(TV_INSERT(s, "{\"doc\":5}"), PRE "wrong type: expected object, got integer\"}");

@@ -111,15 +111,15 @@ static bool same_json(const char *got, const char *want)
     "return { { name = 'sc', primary_key = { 'id' }, fields = { { id = { type = 'string' } },"     \
     " { a = { type = 'string' } }, { b = { type = 'string' } } },"
 
-static const char *SC = SC_HEAD
-    " check = function(e)\n"
-    "   if e.a == 'ok' then return true end\n"
-    "   if e.a == 'str' then return false, 'a says no' end\n"
-    "   if e.a == 'tbl' then return nil, { b = 'bad b', 'first', 'second' } end\n"
-    "   if e.a == 'list' then return nil, { 'one', 'two' } end\n"
-    "   if e.a == 'boom' then error('check exploded', 0) end\n"
-    "   return false\n"
-    " end } }";
+static const char *SC =
+    SC_HEAD " check = function(e)\n"
+            "   if e.a == 'ok' then return true end\n"
+            "   if e.a == 'str' then return false, 'a says no' end\n"
+            "   if e.a == 'tbl' then return nil, { b = 'bad b', 'first', 'second' } end\n"
+            "   if e.a == 'list' then return nil, { 'one', 'two' } end\n"
+            "   if e.a == 'boom' then error('check exploded', 0) end\n"
+            "   return false\n"
+            " end } }";
 
 TEST(check_function_answers)
 {
@@ -207,16 +207,16 @@ static const char *shorthands(struct env *e, const char *json)
     " { conf = { type = 'record', fields = { { a = { type = 'string' } },"                         \
     " { b = { type = 'string' } } } } } },"
 
-static const char *SH = SH_HEAD
-    " shorthand_fields = {"
-    "  { url = { type = 'string', len_min = 3, func = function(v)\n"
-    "      local h, p = v:match('^(.-):(%d+)$')\n"
-    "      if v == 'boom' then error('bad url', 0) end\n"
-    "      return { host = h or v, port = tonumber(p), conf = { a = 'from-url' } } end } },"
-    "  { old_host = { type = 'string', func = function(v) return { host = v } end,"
-    "      deprecation = { message = 'use host', removal_in_version = '4.0',"
-    "        replaced_with = { { path = { 'host' } } } } } },"
-    " } } }";
+static const char *SH =
+    SH_HEAD " shorthand_fields = {"
+            "  { url = { type = 'string', len_min = 3, func = function(v)\n"
+            "      local h, p = v:match('^(.-):(%d+)$')\n"
+            "      if v == 'boom' then error('bad url', 0) end\n"
+            "      return { host = h or v, port = tonumber(p), conf = { a = 'from-url' } } end } },"
+            "  { old_host = { type = 'string', func = function(v) return { host = v } end,"
+            "      deprecation = { message = 'use host', removal_in_version = '4.0',"
+            "        replaced_with = { { path = { 'host' } } } } } },"
+            " } } }";
 
 TEST(shorthand_fields_apply)
 {
@@ -226,11 +226,13 @@ TEST(shorthand_fields_apply)
     ASSERT_INT(e.s->nshorthands, 2);
     notices[0] = '\0';
     /* the value is validated, removed, and func's table merged (records too) */
-    ASSERT_TRUE(same_json(shorthands(&e, "{\"url\":\"x.org:81\",\"port\":1,\"conf\":{\"b\":\"k\"}}"),
-                          "{\"port\":81,\"conf\":{\"a\":\"from-url\",\"b\":\"k\"},"
-                          "\"host\":\"x.org\"}"));
+    ASSERT_TRUE(
+        same_json(shorthands(&e, "{\"url\":\"x.org:81\",\"port\":1,\"conf\":{\"b\":\"k\"}}"),
+                  "{\"port\":81,\"conf\":{\"a\":\"from-url\",\"b\":\"k\"},"
+                  "\"host\":\"x.org\"}"));
     ASSERT_STR(shorthands(&e, "{\"url\":5}"), "errors: {\"url\":\"expected a string\"}");
-    ASSERT_STR(shorthands(&e, "{\"url\":\"ab\"}"), "errors: {\"url\":\"length must be at least 3\"}");
+    ASSERT_STR(shorthands(&e, "{\"url\":\"ab\"}"),
+               "errors: {\"url\":\"length must be at least 3\"}");
     ASSERT_STR(shorthands(&e, "{\"url\":\"boom\"}"), "errors: {\"url\":\"bad url\"}");
     ASSERT_STR(shorthands(&e, "{\"port\":1}"), "{\"port\":1}");
     /* deprecated: fills only what is absent or null, refuses a mismatch */
@@ -251,8 +253,9 @@ TEST(shorthand_fields_definitions)
     ASSERT_INT(env_open(&e), DAOC_OK);
     ASSERT_STR(compile(&e, SH_HEAD " shorthand_fields = { { u = { type = 'string' } } } } }"),
                "sh: shorthand_fields.1.u: func: required field missing");
-    ASSERT_STR(compile(&e, SH_HEAD " shorthand_fields = { { u = { type = 'string', func = 1 } } } } }"),
-               "sh: shorthand_fields.1.u: func: expected a function");
+    ASSERT_STR(
+        compile(&e, SH_HEAD " shorthand_fields = { { u = { type = 'string', func = 1 } } } } }"),
+        "sh: shorthand_fields.1.u: func: expected a function");
     ASSERT_STR(compile(&e, SH_HEAD " shorthand_fields = { { u = { type = 'record', fields = {},"
                                    " func = print } } } } }"),
                "sh: shorthand_fields.1.u: type: expected one of: string, integer, number, "
@@ -266,20 +269,53 @@ TEST(shorthand_fields_definitions)
     env_close(&e);
 }
 
+TEST(record_shorthand_fields)
+{
+    struct env e;
+    ASSERT_INT(env_open(&e), DAOC_OK);
+    ASSERT_STR(compile(&e,
+                       "return { { name = 'rs', primary_key = { 'id' }, fields = {"
+                       " { id = { type = 'string' } },"
+                       " { conf = { type = 'record', fields = { { new = { type = 'string' } } },"
+                       "   shorthand_fields = { { old = { type = 'string',"
+                       "     func = function(v) return { new = v } end } } } } } } } }"),
+               "ok");
+    daoc_value *in = NULL;
+    char buf[200], *j = NULL;
+    size_t len;
+    const char *text = "{\"id\":\"1\",\"conf\":{\"old\":\"x\"}}";
+    ASSERT_INT(t_json_decode(text, strlen(text), &in, buf, sizeof buf), DAOC_OK);
+    ASSERT_INT(daoc__schema_process_auto_fields(e.s, in, DAOC__CTX_INSERT, false, 1.0), DAOC_OK);
+    ASSERT_INT(daoc_json_encode(in, &j, &len), DAOC_OK);
+    ASSERT_STR(j, "{\"id\":\"1\",\"conf\":{\"new\":\"x\"}}");
+    daoc_free(j);
+    daoc_value_free(in);
+    /* a failing nested shorthand drops the record's value, as in Kong */
+    text = "{\"id\":\"1\",\"conf\":{\"old\":1}}";
+    ASSERT_INT(t_json_decode(text, strlen(text), &in, buf, sizeof buf), DAOC_OK);
+    ASSERT_INT(daoc__schema_process_auto_fields(e.s, in, DAOC__CTX_INSERT, false, 1.0), DAOC_OK);
+    ASSERT_STR(validate(&e, "{\"id\":\"1\"}", true), "{\"conf\":\"required field missing\"}");
+    ASSERT_NULL(daoc_obj_get(in, "conf"));
+    daoc_value_free(in);
+    env_close(&e);
+}
+
 /* ---- transformations -------------------------------------------------- */
 
 TEST(transformations_definitions)
 {
     struct env e;
     ASSERT_INT(env_open(&e), DAOC_OK);
-    ASSERT_STR(compile(&e, SC_HEAD " transformations = { { input = { 'a' }, on_write = print } } } }"),
-               "ok");
+    ASSERT_STR(
+        compile(&e, SC_HEAD " transformations = { { input = { 'a' }, on_write = print } } } }"),
+        "ok");
     ASSERT_INT(e.s->ntransformations, 1);
     ASSERT_STR(compile(&e, SC_HEAD " transformations = { { input = { 'a' } } } } }"),
                "sc: transformations.1: at least one of these fields must be non-empty: "
                "'on_write', 'on_read'");
-    ASSERT_STR(compile(&e, SC_HEAD " transformations = { { needs = { 'nope' }, on_read = print } } } }"),
-               "sc: transformations.1: needs.1: invalid field name: nope");
+    ASSERT_STR(
+        compile(&e, SC_HEAD " transformations = { { needs = { 'nope' }, on_read = print } } } }"),
+        "sc: transformations.1: needs.1: invalid field name: nope");
     ASSERT_STR(compile(&e, SC_HEAD " transformations = { { on_write = 1 } } } }"),
                "sc: transformations.1: on_write: expected a function");
     ASSERT_STR(compile(&e, SC_HEAD " transformations = { { on_write = print, extra = 1 } } } }"),
@@ -291,11 +327,12 @@ TEST(transformations_run_and_merge)
 {
     struct env e;
     ASSERT_INT(env_open(&e), DAOC_OK);
-    ASSERT_STR(compile(&e, SC_HEAD " transformations = {"
-                                   "  { input = { 'a' }, needs = { 'b' }, on_write = function(a, b)"
-                                   "      if a == 'no' then return nil, 'not that' end"
-                                   "      return { a = a .. '+' .. b } end },"
-                                   "  { on_write = function(e) return { b = 'whole:' .. e.a } end } } } }"),
+    ASSERT_STR(compile(&e, SC_HEAD
+                       " transformations = {"
+                       "  { input = { 'a' }, needs = { 'b' }, on_write = function(a, b)"
+                       "      if a == 'no' then return nil, 'not that' end"
+                       "      return { a = a .. '+' .. b } end },"
+                       "  { on_write = function(e) return { b = 'whole:' .. e.a } end } } } }"),
                "ok");
     daoc_value *in = NULL;
     char buf[200], *msg = NULL, *j = NULL;

@@ -13,10 +13,11 @@
 
 /* A plugins-like parent: `name` selects the subschema, `config` is abstract. */
 #define PARENT(extra)                                                                              \
-    "{\"name\":\"plugs\",\"primary_key\":[\"id\"],\"subschema_key\":\"name\"" extra ","           \
-    "\"fields\":[{\"id\":{\"type\":\"integer\"}},{\"name\":{\"type\":\"string\",\"required\":true}}," \
-    "{\"protocols\":{\"type\":\"set\",\"elements\":{\"type\":\"string\"}}},"                    \
-    "{\"enabled\":{\"type\":\"boolean\",\"default\":true}},"                                      \
+    "{\"name\":\"plugs\",\"primary_key\":[\"id\"],\"subschema_key\":\"name\"" extra ","            \
+    "\"fields\":[{\"id\":{\"type\":\"integer\"}},{\"name\":{\"type\":\"string\",\"required\":"     \
+    "true}},"                                                                                      \
+    "{\"protocols\":{\"type\":\"set\",\"elements\":{\"type\":\"string\"}}},"                       \
+    "{\"enabled\":{\"type\":\"boolean\",\"default\":true}},"                                       \
     "{\"config\":{\"type\":\"record\",\"abstract\":true}}]}"
 
 static const char *add_sub(daoc__schema *s, const char *key, const char *json)
@@ -32,9 +33,9 @@ static const char *add_sub(daoc__schema *s, const char *key, const char *json)
 }
 
 #define KA                                                                                         \
-    "{\"name\":\"key-auth\",\"fields\":[{\"config\":{\"type\":\"record\",\"fields\":["            \
-    "{\"key_names\":{\"type\":\"array\",\"elements\":{\"type\":\"string\"},"                      \
-    "\"default\":[\"apikey\"]}},{\"hide\":{\"type\":\"boolean\",\"default\":false}},"            \
+    "{\"name\":\"key-auth\",\"fields\":[{\"config\":{\"type\":\"record\",\"fields\":["             \
+    "{\"key_names\":{\"type\":\"array\",\"elements\":{\"type\":\"string\"},"                       \
+    "\"default\":[\"apikey\"]}},{\"hide\":{\"type\":\"boolean\",\"default\":false}},"              \
     "{\"anonymous\":{\"type\":\"string\"}}]}}],"                                                   \
     "\"entity_checks\":[{\"mutually_exclusive\":[\"config.hide\",\"config.anonymous\"]}]}"
 
@@ -65,13 +66,15 @@ TEST(new_subschema_rules)
     ASSERT_NOT_NULL(p);
     ASSERT_STR(add_sub(plain, "k", KA),
                "error in definition of 'k': entities of type 't' cannot have subschemas");
-    ASSERT_STR(add_sub(p, "k", "{\"name\":\"k\",\"fields\":[{\"config\":{\"type\":\"record\","
-                                "\"fields\":[]}},{\"extra\":{\"type\":\"string\"}}]}"),
+    ASSERT_STR(add_sub(p, "k",
+                       "{\"name\":\"k\",\"fields\":[{\"config\":{\"type\":\"record\","
+                       "\"fields\":[]}},{\"extra\":{\"type\":\"string\"}}]}"),
                "error in definition of 'k': extra: cannot create a new field");
     ASSERT_STR(add_sub(p, "k", "{\"name\":\"k\",\"fields\":[{\"config\":{\"type\":\"string\"}}]}"),
                "error in definition of 'k': config: cannot change type in a specialized field");
-    ASSERT_STR(add_sub(p, "k", "{\"name\":\"k\",\"fields\":[{\"protocols\":{\"type\":\"set\","
-                                "\"elements\":{\"type\":\"integer\"}}}]}"),
+    ASSERT_STR(add_sub(p, "k",
+                       "{\"name\":\"k\",\"fields\":[{\"protocols\":{\"type\":\"set\","
+                       "\"elements\":{\"type\":\"integer\"}}}]}"),
                "error in definition of 'k': protocols: cannot change type in a specialized field");
     ASSERT_STR(add_sub(p, "k", "{\"name\":\"k\",\"fields\":[]}"), "ok");
     ASSERT_STR(add_sub(p, "k", "{\"fields\":[]}"), "k: name: required field missing");
@@ -80,8 +83,9 @@ TEST(new_subschema_rules)
     ASSERT_STR(add_sub(p, "k", "{\"name\":\"k\",\"fields\":[],\"ttl\":true}"),
                "k: ttl: unknown field");
     /* record -> json is allowed */
-    ASSERT_STR(add_sub(p, "j", "{\"name\":\"j\",\"fields\":[{\"config\":{\"type\":\"json\","
-                                "\"json_schema\":{\"inline\":{}}}}]}"),
+    ASSERT_STR(add_sub(p, "j",
+                       "{\"name\":\"j\",\"fields\":[{\"config\":{\"type\":\"json\","
+                       "\"json_schema\":{\"inline\":{}}}}]}"),
                "ok");
     /* a required abstract field must be specialised */
     daoc__schema *q = tv_schema_def(
@@ -147,8 +151,9 @@ TEST(set_keys_pick_the_first_known_element)
         "{\"name\":\"rts\",\"primary_key\":[\"id\"],\"subschema_key\":\"protocols\",\"fields\":["
         "{\"id\":{\"type\":\"integer\"}},{\"protocols\":{\"type\":\"set\",\"elements\":{\"type\":"
         "\"string\"}}},{\"paths\":{\"type\":\"array\",\"elements\":{\"type\":\"string\"}}}]}");
-    ASSERT_STR(add_sub(r, "tcp", "{\"name\":\"tcp\",\"fields\":[{\"paths\":{\"type\":\"array\","
-                                 "\"elements\":{\"type\":\"string\"},\"eq\":null}}]}"),
+    ASSERT_STR(add_sub(r, "tcp",
+                       "{\"name\":\"tcp\",\"fields\":[{\"paths\":{\"type\":\"array\","
+                       "\"elements\":{\"type\":\"string\"},\"eq\":null}}]}"),
                "ok");
     ASSERT_STR(TV_INSERT(r, "{\"id\":1,\"protocols\":[\"udp\",\"tcp\"],\"paths\":[\"/\"]}"),
                "{\"paths\":\"value must be null\"}");
