@@ -80,6 +80,8 @@ int daoc__dao_row_out(const daoc_dao *dao, daoc_value *row, const daoc__dao_opts
             return trc;
     }
     int rc = daoc__dao_row_to_entity(dao, row, o->nulls);
+    if (rc == DAOC_OK && dao->schema->echoes)
+        rc = daoc__schema_echo_shorthands(dao->schema, row);
     if (rc != DAOC_OK || !o->show_ws_id || !dao->schema->workspaceable || !row || !dao->env)
         return rc;
     const daoc_value *ws = daoc__obj_getn(row, "ws_id", 5);

@@ -443,6 +443,7 @@ int daoc__schema_compile(const daoc_value *def, daoc__schema_lookup_fn lookup, v
     checks = daoc_obj_get(def, "shorthand_fields");
     if (checks && (st = daoc__compile_shorthands(&c, NULL, checks, s)))
         goto fail;
+    s->echoes = daoc__schema_has_echoes(s);
     ek = daoc_obj_get(def, "check");
     if (ek) {
         daoc__callable_ref(ek->u.f);

@@ -186,6 +186,8 @@ struct daoc__schema {
     size_t nchecks;
     daoc__shorthand *shorthands; /* `shorthand_fields`, in definition order */
     size_t nshorthands;
+    bool echoes; /* daoc__schema_has_echoes, decided when compiled (and when a
+                    subschema is added), so reads need not look */
     daoc__transformation *transformations;
     size_t ntransformations;
     char *subschema_key;         /* a string or set field, or NULL */
@@ -300,6 +302,14 @@ int daoc__schema_transform(const daoc__schema *s, daoc_value *entity, const daoc
                            bool read, char **errmsg);
 /* Whether s or one of its subschemas has transformations. */
 bool daoc__schema_has_transformations(const daoc__schema *s);
+
+/* Kong's select-side shorthands (shorthands.c): on an entity being
+ * returned, each deprecated shorthand with replaced_with / translate_backwards
+ * (of s, of its records, of the subschema the entity selects) gets the value
+ * it maps to.  DAOC_OK or DAOC_ENOMEM.  has_echoes: whether s has any (a
+ * walk; s->echoes keeps the answer). */
+int daoc__schema_echo_shorthands(const daoc__schema *s, daoc_value *entity);
+bool daoc__schema_has_echoes(const daoc__schema *s);
 
 /* validate_primary_key(pk, ignore_others). */
 int daoc__schema_validate_primary_key(const daoc__schema *s, const daoc_value *pk,

@@ -26,8 +26,10 @@
  * one only fills an absent or null field).  A func that raises an error
  * reports its text under the shorthand's name.  A deprecated shorthand
  * gives Kong's deprecation notice the first time it is used (Kong gives it
- * from validate_field, on every use).  Select-side echoing of deprecated
- * shorthands (replaced_with / translate_backwards on output) is not done.
+ * from validate_field, on every use).  On the rows the DAO returns, a
+ * deprecated shorthand with replaced_with (or translate_backwards) is echoed
+ * back with the value it now maps to (daoc__schema_echo_shorthands), in the
+ * entity and in its records, Kong's select branch without hide_shorthands.
  */
 #include <stdio.h>
 #include <string.h>
@@ -310,4 +312,72 @@ int daoc__schema_shorthands(const daoc__schema *s, daoc_value *entity, daoc_valu
         }
     }
     return DAOC_OK;
+}
+
+/* ---- select: deprecated shorthands echoed back ------------------------- */
+
+/* Kong's select branch: a deprecated shorthand with replaced_with shows the
+ * value at replaced_with[1].path (or reverse_mapping_function(data)); one
+ * with translate_backwards the value at that path. */
+static int echo_one(const daoc__shorthand *sh, daoc_value *data)
+{
+    const daoc_value *rw = sh->deprecation ? daoc_obj_get(sh->deprecation, "replaced_with") : NULL;
+    const daoc_value *first = rw && rw->type == DAOC_TARR && rw->len ? rw->u.a[0] : NULL;
+    const daoc_value *fn = first ? daoc_obj_get(first, "reverse_mapping_function") : NULL;
+    daoc_value *v = NULL;
+    if (fn && fn->type == DAOC_TFUNC && fn->u.f) {
+        const daoc_value *args[1] = {data};
+        char *m = NULL;
+        int rc = fn->u.f->call(fn->u.f, args, 1, &v, &m);
+        daoc__free(m);
+        if (rc == DAOC_ENOMEM)
+            return DAOC_ENOMEM;
+    } else if (first || (!rw && sh->translate_backwards)) {
+        const daoc_value *at =
+            value_at(data, first ? daoc_obj_get(first, "path") : sh->translate_backwards);
+        if (at && !(v = daoc_value_copy(at)))
+            return DAOC_ENOMEM;
+    } else {
+        return DAOC_OK;
+    }
+    if (!v)
+        return DAOC_OK;
+    return daoc__obj_setn(data, sh->name, sh->name_len, v);
+}
+
+int daoc__schema_echo_shorthands(const daoc__schema *s, daoc_value *entity)
+{
+    if (!entity || entity->type != DAOC_TOBJ)
+        return DAOC_OK;
+    const daoc__schema *sub = s->subschema_key ? daoc__subschema_of(s, entity) : NULL;
+    for (size_t i = 0; i < s->nfields; i++) {
+        const daoc__field *f = sub ? daoc__subschema_field(sub, &s->fields[i]) : &s->fields[i];
+        daoc_value *v;
+        if (f->type != DAOC__F_RECORD || !f->record ||
+            !(v = daoc__obj_getn(entity, f->name, f->name_len)))
+            continue;
+        int rc = daoc__schema_echo_shorthands(f->record, v);
+        if (rc != DAOC_OK)
+            return rc;
+    }
+    for (size_t i = 0; i < s->nshorthands; i++) {
+        int rc = echo_one(&s->shorthands[i], entity);
+        if (rc != DAOC_OK)
+            return rc;
+    }
+    return DAOC_OK;
+}
+
+bool daoc__schema_has_echoes(const daoc__schema *s)
+{
+    for (size_t i = 0; i < s->nshorthands; i++)
+        if (s->shorthands[i].deprecation || s->shorthands[i].translate_backwards)
+            return true;
+    for (size_t i = 0; i < s->nfields; i++)
+        if (s->fields[i].record && daoc__schema_has_echoes(s->fields[i].record))
+            return true;
+    for (size_t i = 0; i < s->nsubschemas; i++)
+        if (daoc__schema_has_echoes(s->subschemas[i].schema))
+            return true;
+    return false;
 }

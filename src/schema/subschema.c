@@ -190,6 +190,7 @@ int daoc__schema_add_subschema(daoc__schema *parent, const char *key, const daoc
         if (strcmp(parent->subschemas[i].key, key) == 0) {
             daoc__schema_free(parent->subschemas[i].schema);
             parent->subschemas[i].schema = sub;
+            parent->echoes = parent->echoes || daoc__schema_has_echoes(sub);
             return DAOC_OK;
         }
     }
@@ -204,6 +205,7 @@ int daoc__schema_add_subschema(daoc__schema *parent, const char *key, const daoc
     }
     parent->subschemas = ns;
     ns[parent->nsubschemas++] = (daoc__subschema){k, strlen(k), sub};
+    parent->echoes = parent->echoes || daoc__schema_has_echoes(sub);
     return DAOC_OK;
 }
 

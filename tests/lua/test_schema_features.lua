@@ -35,6 +35,20 @@ t.test("shorthands apply to update and upsert too", function()
   t.eq(v.port, 80)
 end)
 
+t.test("a deprecated shorthand fills what is absent and is echoed back", function()
+  local e = assert(dao:insert({ old_host = "legacy" }))
+  t.eq(e.host, "legacy")
+  t.eq(e.old_host, "legacy")
+  t.eq(dao:select({ id = e.id }).old_host, "legacy")
+  local _, _, err_t = dao:insert({ old_host = "a", host = "b" })
+  t.same(err_t.fields, { old_host = "both deprecated and new field are used but their values "
+                                    .. "mismatch: old_host = a vs host = b" })
+  -- an entity read back can be written back unchanged
+  local back = dao:select({ id = e.id })
+  back.id = nil
+  t.truthy(dao:update({ id = e.id }, back))
+end)
+
 t.test("the check function refuses with field and entity errors", function()
   local e, err, err_t = dao:insert({ host = "h", note = "forbidden" })
   t.is_nil(e)
@@ -97,6 +111,7 @@ t.test("a map given a non-string key says so as Kong does", function()
     t.same(err_t.fields, { meta = "expected a string" })
     t.eq(err, t.P .. "schema violation (meta: expected a string)")
   end
+  things:delete_by_name("map-key-ok") -- a server's database may hold an earlier run's row
   t.truthy(things:insert({ name = "map-key-ok", meta = { a = "x" } }))
 end)
 
