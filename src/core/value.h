@@ -37,6 +37,13 @@ struct daoc__callable {
     void (*release)(daoc__callable *self); /* frees self when refs drop to 0 */
     const char *builtin;                   /* name of a built-in validator, or NULL */
     void *ud;
+    /* Optional (NULL for built-ins): as call() without `ret`, but when the
+     * callee answers false/nil its second result, whatever its type (a
+     * string, a table of errors), is converted into *second (NULL when
+     * absent or unconvertible); *msg only carries a failed call's message.
+     * The schema-level `check` function needs it. */
+    int (*call_err)(daoc__callable *self, const daoc_value *const *args, size_t nargs,
+                    daoc_value **second, char **msg);
 };
 
 typedef struct daoc__kv {
@@ -44,7 +51,16 @@ typedef struct daoc__kv {
     size_t klen;
     daoc_value *val;
     bool borrowed; /* key is interned (daoc__key_intern): never freed, shared by copies */
+    uint8_t keytype; /* DAOC__KEY_*: what the key was in the Lua table it came from */
 } daoc__kv;
+/* Keys of objects converted from Lua tables (convert.c): a string (also
+ * every key made in C), a number in a table that also has other keys
+ * (text "%.14g"), or anything else: a boolean, a table, a function (text
+ * as Lua's tostring; only daoc__lua_to_input keeps those).  Map validation
+ * refuses a non-string key as Kong's validate_field(keys, k) does. */
+#define DAOC__KEY_STR 0
+#define DAOC__KEY_NUM 1
+#define DAOC__KEY_OTHER 2
 /* qsort comparator over pointers to daoc__kv: keys bytewise, a shorter
  * prefix first (value.c; equality and Penlight's rendering sort by it). */
 int daoc__kv_cmp(const void *a, const void *b);

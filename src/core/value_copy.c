@@ -60,6 +60,7 @@ daoc_value *daoc__obj_copy_room(const daoc_value *v, size_t room)
     for (size_t i = 0; i < v->len; i++) {
         daoc__kv *kv = &c->u.o[i];
         kv->borrowed = v->u.o[i].borrowed;
+        kv->keytype = v->u.o[i].keytype;
         kv->key = kv->borrowed ? v->u.o[i].key : daoc__strndup(v->u.o[i].key, v->u.o[i].klen);
         kv->klen = v->u.o[i].klen;
         kv->val = kv->key ? daoc_value_copy(v->u.o[i].val) : NULL;

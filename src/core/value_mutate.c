@@ -70,6 +70,7 @@ static int append(daoc_value *o, const char *key, size_t klen, daoc_value *item,
     o->u.o[o->len].klen = klen;
     o->u.o[o->len].val = item;
     o->u.o[o->len].borrowed = interned;
+    o->u.o[o->len].keytype = DAOC__KEY_STR;
     o->len++;
     return DAOC_OK;
 }

@@ -66,9 +66,22 @@ int daoc__dao_row_to_entity(const daoc_dao *dao, daoc_value *row, bool nulls)
     return daoc__schema_process_auto_fields(dao->schema, row, DAOC__CTX_SELECT, nulls, -1.0);
 }
 
-int daoc__dao_row_out(const daoc_dao *dao, daoc_value *row, const daoc__dao_opts *o)
+int daoc__dao_row_out(const daoc_dao *dao, daoc_value *row, const daoc__dao_opts *o,
+                      daoc_error **err)
 {
+    if (o->transform && daoc__schema_has_transformations(dao->schema)) {
+        char *msg = NULL;
+        int trc = daoc__schema_transform(dao->schema, row, NULL, true, &msg);
+        if (trc == DAOC_EINVAL) {
+            trc = daoc__dao_fail(dao, err, DAOC_ERR_TRANSFORMATION_ERROR, NULL, "%s", msg);
+            daoc__free(msg);
+        }
+        if (trc != DAOC_OK)
+            return trc;
+    }
     int rc = daoc__dao_row_to_entity(dao, row, o->nulls);
+    if (rc == DAOC_OK && dao->schema->echoes)
+        rc = daoc__schema_echo_shorthands(dao->schema, row);
     if (rc != DAOC_OK || !o->show_ws_id || !dao->schema->workspaceable || !row || !dao->env)
         return rc;
     const daoc_value *ws = daoc__obj_getn(row, "ws_id", 5);

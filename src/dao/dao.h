@@ -27,6 +27,8 @@ typedef struct daoc__dao_env {
     /* after a truncate of the workspaces: the "default" one exists again */
     int (*ensure_default_ws)(void *ud, daoc_error **err);
     const char *default_ws; /* 37 bytes owned by ud, "" until known */
+    /* a diagnostic for the configured log (NULL: dropped) */
+    void (*log)(void *ud, daoc_log_level lvl, const char *msg);
 } daoc__dao_env;
 
 struct daoc_dao {
@@ -96,10 +98,13 @@ static inline const char *daoc__dao_ws(const daoc__dao_opts *o)
     return o->ws_global || !o->ws[0] ? NULL : o->ws;
 }
 
-/* row_to_entity for a row returned to the caller, with its options: nulls,
- * and show_ws_id (a null "ws_id" shows as the default workspace's id, as
- * Kong's row_to_entity does).  DAOC_OK or DAOC_ENOMEM. */
-int daoc__dao_row_out(const daoc_dao *dao, daoc_value *row, const daoc__dao_opts *o);
+/* row_to_entity for a row returned to the caller, with its options: the
+ * on_read transformations unless `transform` is false (a failure is code
+ * 15 in *err, DAOC_EDAO), nulls, and show_ws_id (a null "ws_id" shows as
+ * the default workspace's id, as Kong's row_to_entity does).  DAOC_OK,
+ * DAOC_EDAO or DAOC_ENOMEM. */
+int daoc__dao_row_out(const daoc_dao *dao, daoc_value *row, const daoc__dao_opts *o,
+                      daoc_error **err);
 
 /* The index of field `field` of dao's entity for a public *_by / page_for
  * call named `method`, or -1 with *err saying what is wrong (the dao or the

@@ -166,7 +166,7 @@ int daoc__dao_fetch(daoc_dao *dao, const daoc__key *k, const daoc__dao_opts *o,
         return daoc__dao_store_fail(dao, err, rc, NULL, NULL, msg);
     if (!row)
         return DAOC_OK;
-    rc = daoc__dao_row_out(dao, row, o);
+    rc = daoc__dao_row_out(dao, row, o, err);
     if (rc != DAOC_OK) {
         daoc_value_free(row);
         return rc;
@@ -265,7 +265,7 @@ int daoc__dao_page_v(daoc_dao *dao, long fk_field, const daoc_value *fk, const d
     if (rc != DAOC_OK)
         return daoc__dao_store_fail(dao, err, rc, NULL, NULL, msg);
     for (size_t i = 0; i < got->len && rc == DAOC_OK; i++)
-        rc = daoc__dao_row_out(dao, got->u.a[i], &o);
+        rc = daoc__dao_row_out(dao, got->u.a[i], &o, err);
     if (rc == DAOC_OK && more && got->len)
         rc = daoc__offset_encode(s, got->u.a[got->len - 1], next_offset);
     if (rc != DAOC_OK) {

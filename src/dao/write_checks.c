@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/error.h"
 #include "core/value.h"
 #include "dao/dao.h"
@@ -53,11 +54,19 @@ int daoc__dao_check_nul(daoc_dao *dao, const daoc_value *e, daoc_error **err)
     return DAOC_OK;
 }
 
-/* daoc__dao_validate(full or update) => code 2. */
-int daoc__dao_validate(daoc_dao *dao, const daoc_value *e, bool full, bool update, daoc_error **err)
+static void shorthand_notice(void *ud, const char *msg)
+{
+    const daoc_dao *dao = ud;
+    if (dao->env && dao->env->log)
+        dao->env->log(dao->env->ud, DAOC_LOG_WARN, msg);
+}
+
+/* The shorthand fields of the input (daoc__schema_shorthands), before the
+ * auto fields as in Kong's process_auto_fields; their errors => code 2. */
+int daoc__dao_shorthands(daoc_dao *dao, daoc_value *e, daoc_error **err)
 {
     daoc_value *errors = NULL;
-    int rc = daoc__schema_validate(dao->schema, e, full, update, &errors);
+    int rc = daoc__schema_shorthands(dao->schema, e, &errors, shorthand_notice, dao);
     if (rc != DAOC_OK || !errors)
         return rc;
     daoc_error *x = daoc__err_schema_violation(daoc__dao_strategy(dao), errors);
@@ -68,6 +77,44 @@ int daoc__dao_validate(daoc_dao *dao, const daoc_value *e, bool full, bool updat
     else
         daoc_error_free(x);
     return DAOC_EDAO;
+}
+
+/* daoc__dao_validate(full or update) => code 2. */
+int daoc__dao_validate(daoc_dao *dao, const daoc_value *e, bool full, bool update, daoc_error **err)
+{
+    return daoc__dao_validate_ex(dao, e, full, update, NULL, NULL, err);
+}
+
+int daoc__dao_validate_ex(daoc_dao *dao, const daoc_value *e, bool full, bool update,
+                          const daoc_value *original, const daoc_value *rbw, daoc_error **err)
+{
+    daoc_value *errors = NULL;
+    int rc = daoc__schema_validate_ex(dao->schema, e, full, update, original, rbw, &errors);
+    if (rc != DAOC_OK || !errors)
+        return rc;
+    daoc_error *x = daoc__err_schema_violation(daoc__dao_strategy(dao), errors);
+    if (!x)
+        return DAOC_ENOMEM;
+    if (err)
+        *err = x;
+    else
+        daoc_error_free(x);
+    return DAOC_EDAO;
+}
+
+/* Schema:transform on a write, when the options allow it => code 15. */
+int daoc__dao_transform(daoc_dao *dao, daoc_value *e, const daoc_value *original,
+                        const daoc__dao_opts *o, daoc_error **err)
+{
+    char *msg = NULL;
+    if (!o->transform || !daoc__schema_has_transformations(dao->schema))
+        return DAOC_OK;
+    int rc = daoc__schema_transform(dao->schema, e, original, false, &msg);
+    if (rc == DAOC_EINVAL) {
+        rc = daoc__dao_fail(dao, err, DAOC_ERR_TRANSFORMATION_ERROR, NULL, "%s", msg);
+        daoc__free(msg);
+    }
+    return rc;
 }
 
 /* Kong's validate_immutable_fields (daoc__schema_validate_immutable: the

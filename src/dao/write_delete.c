@@ -40,7 +40,7 @@ int daoc__dao_delete_ex(daoc_dao *dao, long field, const daoc_value *key, const 
         return daoc__dao_store_fail(dao, err, rc, &viol, NULL, msg);
     if (!row) /* not found is a success, as in Kong */
         return DAOC_OK;
-    return daoc__dao_finish_row(dao, row, &o, old);
+    return daoc__dao_finish_row(dao, row, &o, old, err);
 }
 
 int daoc__dao_delete_key(daoc_dao *dao, long field, const daoc_value *key, const daoc_value *opts,

@@ -2,7 +2,7 @@
  * write_entity.c -- the entity a write pipeline works on, from the caller's
  * input to the row handed back: a private copy of the input (a Lua
  * sequence becoming an object), the common start of the keyed writes
- * (update/upsert: key and option checks, copy, auto fields), the hidden
+ * (update/upsert: key and option checks, copy, shorthand fields, auto fields), the hidden
  * composite cache_key column derived from it, and the stored row turned
  * into the caller's entity (row_to_entity with the options).
  */
@@ -55,9 +55,10 @@ int daoc__dao_copy_entity(const daoc__schema *s, const daoc_value *entity, daoc_
     return DAOC_OK;
 }
 
-int daoc__dao_finish_row(daoc_dao *dao, daoc_value *row, const daoc__dao_opts *o, daoc_value **out)
+int daoc__dao_finish_row(daoc_dao *dao, daoc_value *row, const daoc__dao_opts *o, daoc_value **out,
+                         daoc_error **err)
 {
-    int rc = daoc__dao_row_out(dao, row, o);
+    int rc = daoc__dao_row_out(dao, row, o, err);
     if (rc != DAOC_OK) {
         daoc_value_free(row);
         return rc;
@@ -80,6 +81,8 @@ int daoc__dao_prepare_keyed_write(daoc_dao *dao, long field, const daoc_value *k
         rc = daoc__dao_opts_parse(dao, opts, o, err);
     if (rc == DAOC_OK)
         rc = daoc__dao_copy_entity(dao->schema, entity, e, err);
+    if (rc == DAOC_OK)
+        rc = daoc__dao_shorthands(dao, *e, err);
     if (rc == DAOC_OK)
         rc = daoc__schema_process_auto_fields(dao->schema, *e, ctx, false, daoc__now());
     return rc;

@@ -1,8 +1,8 @@
 /*
  * write_insert.c -- Kong's insert pipeline (section 5.4): copy the input,
- * fill auto fields for the insert context, resolve foreign keys, validate
- * the full entity, refuse NUL bytes, derive the cache_key column, then one
- * store insert (atomic on its own).  Every step that can refuse the
+ * apply its shorthand fields, fill auto fields for the insert context, resolve foreign keys,
+ * validate the full entity, run the on_write transformations, refuse NUL bytes, derive the
+ * cache_key column, then one store insert (atomic on its own).  Every step that can refuse the
  * request runs before the store writes; store violations are worded in
  * errors.c.
  */
@@ -27,11 +27,15 @@ static int insert(daoc_dao *dao, const daoc_value *entity, const daoc_value *opt
         return rc;
     rc = daoc__dao_opts_parse(dao, opts, &o, err);
     if (rc == DAOC_OK)
+        rc = daoc__dao_shorthands(dao, e, err);
+    if (rc == DAOC_OK)
         rc = daoc__schema_process_auto_fields(dao->schema, e, DAOC__CTX_INSERT, false, daoc__now());
     if (rc == DAOC_OK)
         rc = daoc__dao_resolve_foreign(dao, e, err);
     if (rc == DAOC_OK)
-        rc = daoc__dao_validate(dao, e, true, false, err);
+        rc = daoc__dao_validate_ex(dao, e, true, false, entity, NULL, err);
+    if (rc == DAOC_OK)
+        rc = daoc__dao_transform(dao, e, entity, &o, err);
     if (rc == DAOC_OK)
         rc = daoc__dao_check_nul(dao, e, err);
     if (rc == DAOC_OK)
@@ -46,7 +50,7 @@ static int insert(daoc_dao *dao, const daoc_value *entity, const daoc_value *opt
         rc = daoc__dao_store_fail(dao, err, rc, &viol, e, msg);
         goto fail;
     }
-    rc = daoc__dao_finish_row(dao, row, &o, out);
+    rc = daoc__dao_finish_row(dao, row, &o, out, err);
 fail:
     daoc__free(ck);
     daoc_value_free(e);

@@ -26,6 +26,17 @@ static inline const char *daoc__dao_strategy(const daoc_dao *dao)
 int daoc__dao_resolve_foreign(daoc_dao *dao, daoc_value *e, daoc_error **err);
 
 /* ---- write_checks.c ---- */
+/* The input's shorthand fields applied in place (daoc__schema_shorthands);
+ * their errors => code 2. */
+int daoc__dao_shorthands(daoc_dao *dao, daoc_value *e, daoc_error **err);
+/* Kong's validate (full insert/upsert, or update) => code 2; _ex also
+ * passes the caller's original input and the stored entity (update) for
+ * the implicit checks of transformations. */
+int daoc__dao_validate_ex(daoc_dao *dao, const daoc_value *e, bool full, bool update,
+                          const daoc_value *original, const daoc_value *rbw, daoc_error **err);
+/* The on_write transformations, unless options.transform is false (code 15). */
+int daoc__dao_transform(daoc_dao *dao, daoc_value *e, const daoc_value *original,
+                        const daoc__dao_opts *o, daoc_error **err);
 /* Kong's validate (full insert/upsert, or update) => code 2. */
 int daoc__dao_validate(daoc_dao *dao, const daoc_value *e, bool full, bool update,
                        daoc_error **err);
@@ -44,7 +55,8 @@ int daoc__dao_copy_entity(const daoc__schema *s, const daoc_value *entity, daoc_
 int daoc__dao_cache_key_column(const daoc_dao *dao, const daoc_value *e, char **ck);
 /* row_to_entity of a stored row with the options, into *out (row is
  * consumed whatever the outcome). */
-int daoc__dao_finish_row(daoc_dao *dao, daoc_value *row, const daoc__dao_opts *o, daoc_value **out);
+int daoc__dao_finish_row(daoc_dao *dao, daoc_value *row, const daoc__dao_opts *o, daoc_value **out,
+                         daoc_error **err);
 /* The common start of update/upsert by key; *e is the caller's. */
 int daoc__dao_prepare_keyed_write(daoc_dao *dao, long field, const daoc_value *key,
                                   const daoc_value *entity, const daoc_value *opts, daoc__ctx ctx,

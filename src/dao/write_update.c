@@ -2,9 +2,9 @@
  * write_update.c -- Kong's update pipeline (PATCH, section 5.4) by primary
  * key or by a unique field: read the stored row, check immutable fields,
  * merge the partial input over it (records field-wise), resolve foreign
- * keys, validate as an update, then write every non-key field.  The read
- * and the write run in one store transaction rolled back on any failure,
- * so nothing partial is written; a missing row is Kong's code 6.
+ * keys, validate as an update, run the on_write transformations, then
+ * write every non-key field.  The read and the write run in one store transaction rolled back on
+ * any failure, so nothing partial is written; a missing row is Kong's code 6.
  */
 #include "core/alloc.h"
 #include "core/value.h"
@@ -73,7 +73,7 @@ int daoc__dao_update_key(daoc_dao *dao, long field, const daoc_value *key, const
         return DAOC_EINVAL;
     *out = NULL;
     daoc__dao_opts o;
-    daoc_value *e = NULL, *stored = NULL, *row = NULL;
+    daoc_value *e = NULL, *stored = NULL, *row = NULL, *rbw = NULL;
     char *ck = NULL, *msg = NULL;
     bool in_tx = false;
     int rc =
@@ -102,6 +102,10 @@ int daoc__dao_update_key(daoc_dao *dao, long field, const daoc_value *key, const
     rc = daoc__dao_row_to_entity(dao, stored, true);
     if (rc == DAOC_OK)
         rc = daoc__dao_check_immutable(dao, e, stored, err);
+    /* the stored entity as it was, for the transformations' checks */
+    if (rc == DAOC_OK && daoc__schema_has_transformations(dao->schema) &&
+        !(rbw = daoc_value_copy(stored)))
+        rc = DAOC_ENOMEM;
     if (rc == DAOC_OK)
         rc = merge(dao->schema, e, stored);
     if (rc != DAOC_OK)
@@ -110,7 +114,9 @@ int daoc__dao_update_key(daoc_dao *dao, long field, const daoc_value *key, const
         daoc_value_free(daoc__obj_take(stored, "ttl", 3));
     rc = daoc__dao_resolve_foreign(dao, stored, err);
     if (rc == DAOC_OK)
-        rc = daoc__dao_validate(dao, stored, false, true, err);
+        rc = daoc__dao_validate_ex(dao, stored, false, true, entity, rbw, err);
+    if (rc == DAOC_OK)
+        rc = daoc__dao_transform(dao, stored, entity, &o, err);
     if (rc == DAOC_OK)
         rc = daoc__dao_check_nul(dao, stored, err);
     if (rc == DAOC_OK)
@@ -137,7 +143,7 @@ int daoc__dao_update_key(daoc_dao *dao, long field, const daoc_value *key, const
         rc = daoc__dao_store_fail(dao, err, rc, NULL, NULL, msg);
         goto fail;
     }
-    rc = daoc__dao_finish_row(dao, row, &o, out);
+    rc = daoc__dao_finish_row(dao, row, &o, out, err);
     row = NULL;
 fail:
     if (in_tx)
@@ -145,6 +151,7 @@ fail:
     daoc_value_free(row);
     daoc__free(ck);
     daoc_value_free(stored);
+    daoc_value_free(rbw);
     daoc_value_free(e);
     return rc;
 }

@@ -54,7 +54,9 @@ int daoc__dao_upsert_key(daoc_dao *dao, long field, const daoc_value *key, const
     if (rc == DAOC_OK)
         rc = daoc__dao_resolve_foreign(dao, e, err);
     if (rc == DAOC_OK)
-        rc = daoc__dao_validate(dao, e, true, false, err);
+        rc = daoc__dao_validate_ex(dao, e, true, false, entity, NULL, err);
+    if (rc == DAOC_OK)
+        rc = daoc__dao_transform(dao, e, entity, &o, err);
     if (rc == DAOC_OK)
         rc = daoc__dao_check_nul(dao, e, err);
     if (rc == DAOC_OK)
@@ -103,7 +105,7 @@ int daoc__dao_upsert_key(daoc_dao *dao, long field, const daoc_value *key, const
             goto fail;
         }
     }
-    rc = daoc__dao_finish_row(dao, row, &o, out);
+    rc = daoc__dao_finish_row(dao, row, &o, out, err);
     row = NULL;
 fail:
     if (in_tx)

@@ -189,8 +189,9 @@ static char *dup_lua_string(lua_State *L, int idx)
     return s ? daoc__strndup(s, len) : daoc__strdup("(error object is not a string)");
 }
 
-static int lua_callable_call(daoc__callable *self, const daoc_value *const *args, size_t nargs,
-                             daoc_value **ret, char **msg)
+/* call() and call_err(): `second` selects call_err's answer. */
+static int lua_callable_invoke(daoc__callable *self, const daoc_value *const *args, size_t nargs,
+                               daoc_value **ret, char **msg, daoc_value **second)
 {
     lua_callable *lc = (lua_callable *)self;
     lua_State *L = lc->ls->L;
@@ -199,6 +200,8 @@ static int lua_callable_call(daoc__callable *self, const daoc_value *const *args
 
     if (ret)
         *ret = NULL;
+    if (second)
+        *second = NULL;
     if (msg)
         *msg = NULL;
     if (!lua_checkstack(L, (int)nargs + 8))
@@ -219,10 +222,29 @@ static int lua_callable_call(daoc__callable *self, const daoc_value *const *args
         if (st != DAOC_OK)
             *ret = NULL; /* an unconvertible answer is still an answer */
     }
-    if (!rc && msg && lua_type(L, -1) == LUA_TSTRING)
+    if (second) {
+        if (!rc && !lua_isnil(L, -1)) {
+            const char *why = NULL;
+            if (daoc__lua_to_value(lc->ls, -1, second, &why) != DAOC_OK)
+                *second = NULL;
+        }
+    } else if (!rc && msg && lua_type(L, -1) == LUA_TSTRING) {
         *msg = dup_lua_string(L, -1);
+    }
     lua_settop(L, base);
     return rc;
+}
+
+static int lua_callable_call(daoc__callable *self, const daoc_value *const *args, size_t nargs,
+                             daoc_value **ret, char **msg)
+{
+    return lua_callable_invoke(self, args, nargs, ret, msg, NULL);
+}
+
+static int lua_callable_call_err(daoc__callable *self, const daoc_value *const *args, size_t nargs,
+                                 daoc_value **second, char **msg)
+{
+    return lua_callable_invoke(self, args, nargs, NULL, msg, second);
 }
 
 /* Wraps the Lua function at idx as a new callable (one reference).  Also
@@ -239,6 +261,7 @@ static daoc__callable *wrap_function(struct daoc__lua *ls, int idx)
     lc->ls = ls;
     lc->base.refs = 1;
     lc->base.call = lua_callable_call;
+    lc->base.call_err = lua_callable_call_err;
     lc->base.release = lua_callable_release;
     return &lc->base;
 }
@@ -392,12 +415,12 @@ static bool is_integral(lua_Number n)
 
 /* Classifies the table at idx: returns 0 for an array 1..n (n in *n), 1 for
  * an object whose keys are all positive integers (sparse array), 2 for
- * other objects, -1 for an unsupported key. */
+ * other objects, -1 for a key neither a string nor a number (*n set). */
 static int classify(lua_State *L, int idx, size_t *n, lua_Number *maxk)
 {
     size_t count = 0;
     lua_Number max = 0;
-    bool all_int = true;
+    bool all_int = true, bad = false;
     lua_pushnil(L);
     while (lua_next(L, idx)) {
         lua_pop(L, 1);
@@ -414,12 +437,14 @@ static int classify(lua_State *L, int idx, size_t *n, lua_Number *maxk)
         } else if (kt == LUA_TSTRING) {
             all_int = false;
         } else {
-            lua_pop(L, 1);
-            return -1;
+            all_int = false;
+            bad = true;
         }
     }
     *n = count;
     *maxk = max;
+    if (bad)
+        return -1;
     if (all_int && count > 0 && (lua_Number)count == max)
         return 0;
     if (all_int && count > 0 && (max <= 10 || max <= 2.0 * (lua_Number)count))
@@ -490,8 +515,20 @@ static int conv_object(struct conv *cv, int idx, daoc_value *obj)
         const char *key;
         size_t klen;
         daoc_value *item = NULL;
+        uint8_t keytype = DAOC__KEY_NUM;
         if (lua_type(L, -2) == LUA_TSTRING) {
             key = lua_tolstring(L, -2, &klen);
+            keytype = DAOC__KEY_STR;
+        } else if (lua_type(L, -2) != LUA_TNUMBER) {
+            /* daoc__lua_to_input only (classify refuses these otherwise):
+             * kept under Lua's tostring text, marked, for validation */
+            int n = lua_type(L, -2) == LUA_TBOOLEAN
+                        ? snprintf(nbuf, sizeof nbuf, "%s", lua_toboolean(L, -2) ? "true" : "false")
+                        : snprintf(nbuf, sizeof nbuf, "%s: %p", luaL_typename(L, -2),
+                                   lua_topointer(L, -2));
+            klen = n < 0 ? 0 : (size_t)n;
+            key = nbuf;
+            keytype = DAOC__KEY_OTHER;
         } else {
             lua_pushvalue(L, -2);
             klen = number_key(L, nbuf, sizeof nbuf);
@@ -510,6 +547,8 @@ static int conv_object(struct conv *cv, int idx, daoc_value *obj)
         int rc = conv_value(cv, lua_gettop(L), &item);
         if (rc == DAOC_OK)
             rc = obj_append(obj, key, klen, item);
+        if (rc == DAOC_OK)
+            obj->u.o[obj->len - 1].keytype = keytype;
         if (rc != DAOC_OK) {
             lua_pop(L, 2);
             return rc;
@@ -536,6 +575,8 @@ static int conv_table(struct conv *cv, int idx, daoc_value **out)
     if (!lua_checkstack(L, 8))
         return DAOC_ENOMEM;
     int kind = classify(L, idx, &n, &maxk);
+    if (kind < 0 && cv->opaque)
+        kind = 2; /* a key of another type: an object whose keys say so */
     if (kind < 0) {
         cv->why = "table key is neither a string nor a number";
         return DAOC_EINVAL;

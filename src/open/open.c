@@ -158,6 +158,11 @@ static int env_ensure_default_ws(void *ud, daoc_error **err)
     return daoc__db_ensure_default_ws(ud, true, err); /* after a truncate */
 }
 
+static void env_log(void *ud, daoc_log_level lvl, const char *msg)
+{
+    daoc__db_log(ud, lvl, "%s", msg);
+}
+
 int daoc_db_open(daoc_db **out, const daoc_config *cfg, daoc_error **err)
 {
     daoc__err_reset(err);
@@ -172,8 +177,8 @@ int daoc_db_open(daoc_db **out, const daoc_config *cfg, daoc_error **err)
     db->cfg = daoc__config_copy(cfg);
     if (!db->cfg)
         goto fail;
-    db->dao_env = (daoc__dao_env){db, env_dao_of, env_workspace_by_name, env_ensure_default_ws,
-                                  db->default_ws};
+    db->dao_env = (daoc__dao_env){
+        db, env_dao_of, env_workspace_by_name, env_ensure_default_ws, db->default_ws, env_log};
     rc = open_store(db, err);
     if (rc != DAOC_OK)
         goto fail;

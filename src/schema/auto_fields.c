@@ -12,8 +12,12 @@
  * and unknown keys are dropped, nulls are dropped unless `nulls`.
  *
  * It works in place on the caller's object and never validates: values of
- * the wrong type are left for validate_field.c to report.  Shorthand fields
- * and vault references are not handled here.
+ * the wrong type are left for validate_field.c to report.  A registered
+ * subschema the entity selects supplies its own definitions of the fields
+ * it specialises (Kong's each_field(data)).  On writes a record's own
+ * shorthand_fields are applied to its value first (a failing one drops the
+ * value, as Kong's nested process_auto_fields does); the entity's are the
+ * DAO's business (shorthands.c).  Vault references are not handled here.
  */
 #include <math.h>
 #include <string.h>
@@ -133,6 +137,17 @@ static int adjust(const daoc__field *f, daoc_value **pv, const actx *a)
             }
             if (is_table(v) && f->record) {
                 reshape(v, DAOC_TOBJ);
+                if (v->type == DAOC_TOBJ && f->record->nshorthands && a->ctx != DAOC__CTX_SELECT) {
+                    daoc_value *errs = NULL;
+                    if (daoc__schema_shorthands(f->record, v, &errs, NULL, NULL) != DAOC_OK)
+                        return DAOC_ENOMEM;
+                    if (errs) { /* Kong drops the nested error, and the value with it */
+                        daoc_value_free(errs);
+                        daoc_value_free(v);
+                        *pv = NULL;
+                        return DAOC_OK;
+                    }
+                }
                 if (v->type == DAOC_TOBJ)
                     return daoc__auto_fields(f->record, v, a->ctx, a->nulls, a->now);
                 return DAOC_OK;
@@ -344,8 +359,11 @@ int daoc__auto_fields(const daoc__schema *s, daoc_value *entity, daoc__ctx ctx, 
         return DAOC_OK;
     actx a = {.ctx = ctx, .nulls = nulls, .now = now};
     size_t hint = 0;
+    /* each_field(data): the subschema's definitions where it has them */
+    const daoc__schema *sub = s->subschema_key ? daoc__subschema_of(s, entity) : NULL;
     for (size_t i = 0; i < s->nfields; i++) {
-        int rc = process_field(&s->fields[i], entity, &a, &hint);
+        const daoc__field *f = sub ? daoc__subschema_field(sub, &s->fields[i]) : &s->fields[i];
+        int rc = process_field(f, entity, &a, &hint);
         if (rc != DAOC_OK)
             return rc;
     }
@@ -533,7 +551,8 @@ static void fast_select(const daoc__schema *s, daoc_value *row, bool nulls)
 int daoc__schema_process_auto_fields(const daoc__schema *s, daoc_value *entity, daoc__ctx ctx,
                                      bool nulls, double now)
 {
-    if (ctx == DAOC__CTX_SELECT && entity && entity->type == DAOC_TOBJ && fast_ok(s, entity)) {
+    if (ctx == DAOC__CTX_SELECT && entity && entity->type == DAOC_TOBJ && !s->nsubschemas &&
+        fast_ok(s, entity)) {
         fast_select(s, entity, nulls);
         return DAOC_OK;
     }

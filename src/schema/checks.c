@@ -409,5 +409,15 @@ int daoc__run_entity_checks(const daoc__vctx *c, const daoc__schema *s, const da
         if (rc != DAOC_OK)
             return rc;
     }
+    /* a subschema's entity checks run after the parent's (its `check`
+     * function does not: Kong only calls the parent's) */
+    const daoc__schema *sub = s->subschema_key ? daoc__subschema_of(s, in) : NULL;
+    for (size_t i = 0; sub && i < sub->nchecks; i++) {
+        int rc = run_check(c, sub, &sub->checks[i], in, full, errors);
+        if (rc != DAOC_OK)
+            return rc;
+    }
+    if (s->self_check && full)
+        return daoc__run_self_check(c, s, in, errors);
     return DAOC_OK;
 }

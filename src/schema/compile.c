@@ -9,10 +9,11 @@
  * compile_checks.c.  Messages read "<entity>: <field or attribute>: <why>",
  * in Kong's metaschema wording where Kong has one.
  *
- * It deliberately does not support the Kong attributes that need machinery
- * daoc lacks (subschema_key, subschema_error, shorthand_fields,
- * transformations, check): they are refused with "not supported by daoc"
- * instead of being silently ignored.  It never runs validators.
+ * The schema-level `check` function is kept as s->self_check (run by
+ * self_check.c), `shorthand_fields` are compiled by shorthands.c,
+ * subschema_key / subschema_error kept for the subschemas registered later
+ * (subschema.c), `transformations` compiled by transform.c.
+ * It never runs validators.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -240,7 +241,7 @@ done:
 
 /* ---- entity level ------------------------------------------------------ */
 
-enum top_kind { K_STR, K_BOOL, K_STRLIST, K_FIELDS, K_CHECKS, K_UNSUPPORTED };
+enum top_kind { K_STR, K_BOOL, K_STRLIST, K_FIELDS, K_CHECKS, K_FUNC, K_UNSUPPORTED };
 
 static const struct {
     const char *name;
@@ -260,11 +261,11 @@ static const struct {
     {"dao", K_STR},
     {"fields", K_FIELDS},
     {"entity_checks", K_CHECKS},
-    {"subschema_key", K_UNSUPPORTED},
-    {"subschema_error", K_UNSUPPORTED},
-    {"shorthand_fields", K_UNSUPPORTED},
-    {"transformations", K_UNSUPPORTED},
-    {"check", K_UNSUPPORTED},
+    {"subschema_key", K_STR},
+    {"subschema_error", K_STR},
+    {"shorthand_fields", K_CHECKS},
+    {"transformations", K_CHECKS},
+    {"check", K_FUNC},
 };
 
 static int top_lookup(const daoc__kv *kv)
@@ -304,6 +305,10 @@ static int top_attrs(daoc__cctx *c, const daoc_value *def)
             if (!daoc__c_is_list(v))
                 return daoc__cfail(c, kv->key, "expected an array");
             break;
+        case K_FUNC:
+            if (v->type != DAOC_TFUNC || !v->u.f)
+                return daoc__cfail(c, kv->key, "expected a function");
+            break;
         case K_UNSUPPORTED:
             return daoc__cfail(c, kv->key, "not supported by daoc");
         }
@@ -325,6 +330,7 @@ static int key_checks(daoc__cctx *c, const daoc_value *def, const daoc_value *fi
     const daoc_value *ek = daoc__obj_getn(def, "endpoint_key", 12);
     const daoc_value *ck = daoc__obj_getn(def, "cache_key", 9);
     const daoc_value *ttl = daoc__obj_getn(def, "ttl", 3);
+    const daoc_value *ssk = daoc__obj_getn(def, "subschema_key", 13);
     const daoc_value *found = NULL;
 
     if (!pk)
@@ -349,6 +355,16 @@ static int key_checks(daoc__cctx *c, const daoc_value *def, const daoc_value *fi
         }
         if (ck->len == 1 && !def_truthy(found, "unique"))
             return daoc__cfail(c, "cache_key", "a field used as a single cache key must be unique");
+    }
+    if (ssk) {
+        const daoc_value *f = memchr(ssk->u.s, '.', ssk->len)
+                                  ? NULL
+                                  : daoc__c_find_field_def(fields, ssk->u.s, ssk->len, NULL);
+        const daoc_value *t = daoc__c_is_map(f) ? daoc__obj_getn(f, "type", 4) : NULL;
+        if (!f)
+            return daoc__cfail(c, "subschema_key", "value must be a field name");
+        if (!t || t->type != DAOC_TSTR || (strcmp(t->u.s, "string") && strcmp(t->u.s, "set")))
+            return daoc__cfail(c, "subschema_key", "must be a string or set field");
     }
     if (ttl && ttl->u.b && daoc__c_find_field_def(fields, "ttl", 3, NULL))
         return daoc__cfail(c, "ttl", "ttl is a reserved field name when ttl is enabled");
@@ -457,6 +473,18 @@ int daoc__schema_compile(const daoc_value *def, daoc__schema_lookup_fn lookup, v
                                              DAOC__CF_RECORDS_REQUIRED, s)))
         goto fail;
 
+    checks = daoc_obj_get(def, "transformations");
+    if (checks && (st = daoc__compile_transformations(&c, checks, fields, s)))
+        goto fail;
+    checks = daoc_obj_get(def, "shorthand_fields");
+    if (checks && (st = daoc__compile_shorthands(&c, NULL, checks, s)))
+        goto fail;
+    s->echoes = daoc__schema_has_echoes(s);
+    ek = daoc_obj_get(def, "check");
+    if (ek) {
+        daoc__callable_ref(ek->u.f);
+        s->self_check = ek->u.f;
+    }
     s->ttl = opt_bool(def, "ttl", false);
     s->workspaceable = opt_bool(def, "workspaceable", false);
     s->db_export = opt_bool(def, "db_export", true);
@@ -465,7 +493,9 @@ int daoc__schema_compile(const daoc_value *def, daoc__schema_lookup_fn lookup, v
     s->name = daoc__strndup(name->u.s, name->len);
     if (!s->name || dup_opt(def, "admin_api_name", &s->admin_api_name) ||
         dup_opt(def, "admin_api_nested_name", &s->admin_api_nested_name) ||
-        dup_opt(def, "dao", &s->dao_module) || dup_opt(def, "table_name", &s->table_name))
+        dup_opt(def, "dao", &s->dao_module) || dup_opt(def, "table_name", &s->table_name) ||
+        dup_opt(def, "subschema_key", &s->subschema_key) ||
+        dup_opt(def, "subschema_error", &s->subschema_error))
         goto fail;
     if (!s->table_name && !(s->table_name = daoc__strdup(s->name)))
         goto fail;
@@ -487,6 +517,13 @@ void daoc__schema_free(daoc__schema *s)
     daoc__free(s->cache_key);
     daoc__free(s->sel);
     daoc__checks_free(s->checks, s->nchecks);
+    if (s->self_check)
+        daoc__callable_unref(s->self_check);
+    daoc__shorthands_free(s->shorthands, s->nshorthands);
+    daoc__subschemas_free(s->subschemas, s->nsubschemas);
+    daoc__transformations_free(s->transformations, s->ntransformations);
+    daoc__free(s->subschema_key);
+    daoc__free(s->subschema_error);
     daoc__free(s->name);
     daoc__free(s->table_name);
     daoc__free(s->admin_api_name);

@@ -2,7 +2,12 @@
  * compile_checks.c -- the `entity_checks` array of a definition turned into
  * daoc__check structs, with the metaschema rules Kong applies to it: each
  * element holds exactly one known checker, each checker its documented
- * arguments.  Field names (dotted through records) must exist.
+ * arguments.  As in Kong, the field lists of a checker may name fields the
+ * schema lacks (the metaschema does not look): at validation such a field
+ * is always absent, with Kong's consequences ("field required for entity
+ * check", or the checker's own message).  The if_field / then_field of
+ * conditional checks must exist: their matchers inherit that field's
+ * definition.
  *
  * The `if_match` / `then_match` / `else_match` tables of conditional checks
  * are compiled as full fields: the named field's definition with the given
@@ -53,12 +58,10 @@ static int check_name(cstate *st, const char *attr, const char *name)
     return DAOC_OK;
 }
 
+/* A checker's list of field names; unknown names are kept (see above). */
 static int names(cstate *st, const char *attr, const daoc_value *v, char ***out, size_t *n)
 {
-    int rc = daoc__c_strlist(st->c, st->path, attr, v, out, n);
-    for (size_t i = 0; rc == DAOC_OK && i < *n; i++)
-        rc = check_name(st, attr, (*out)[i]);
-    return rc;
+    return daoc__c_strlist(st->c, st->path, attr, v, out, n);
 }
 
 static int str_arg(cstate *st, const char *attr, const daoc_value *v, char **out)

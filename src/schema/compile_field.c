@@ -504,9 +504,7 @@ static int parse_attr(daoc__cctx *c, const char *path, int id, const daoc_value 
     case A_DEPRECATION:
         return parse_deprecation(c, path, v);
     case A_JSON_SCHEMA:
-        if (!daoc__c_is_map(v))
-            return daoc__cfail(c, path, "json_schema: expected a record");
-        return DAOC_OK;
+        return daoc__compile_json_schema(c, path, v, f);
     case A_BETWEEN:
         if (!daoc__c_is_list(v))
             return daoc__cfail(c, path, "between: expected an array");
@@ -609,14 +607,19 @@ int daoc__compile_field(daoc__cctx *c, const char *path, const char *name, const
     for (size_t i = 0; def->type == DAOC_TOBJ && i < def->len; i++) {
         const daoc__kv *kv = &def->u.o[i];
         int id = attr_lookup(kv->key, kv->klen);
-        if (strcmp(kv->key, "shorthand_fields") == 0)
-            return daoc__cfail(c, path, "shorthand_fields: not supported by daoc");
+        if (strcmp(kv->key, "shorthand_fields") == 0) {
+            if (t != DAOC__F_RECORD)
+                return daoc__cfail(c, path, "%s: unknown field", kv->key);
+            continue; /* compiled with the record below */
+        }
         if (id < 0 || ((id == A_FIELDS || id == A_ENTITY_CHECKS) && t != DAOC__F_RECORD))
             return daoc__cfail(c, path, "%s: unknown field", kv->key);
     }
     /* pass 2: attributes the type cannot carry */
     for (size_t i = 0; def->type == DAOC_TOBJ && i < def->len; i++) {
         int id = attr_lookup(def->u.o[i].key, def->u.o[i].klen);
+        if (id < 0) /* a record's shorthand_fields */
+            continue;
         if (ATTRS[id].types && !(ATTRS[id].types & T(t)))
             return daoc__cfail(c, path, "field of type '%s' cannot have attribute '%s'",
                                TYPE_NAMES[t], ATTRS[id].name);
@@ -644,7 +647,8 @@ int daoc__compile_field(daoc__cctx *c, const char *path, const char *name, const
     /* pass 4: values */
     for (size_t i = 0; def->type == DAOC_TOBJ && i < def->len; i++) {
         const daoc__kv *kv = &def->u.o[i];
-        if ((st = parse_attr(c, path, attr_lookup(kv->key, kv->klen), kv->val, f)))
+        int id = attr_lookup(kv->key, kv->klen);
+        if (id >= 0 && (st = parse_attr(c, path, id, kv->val, f)))
             return st;
     }
 
@@ -679,6 +683,9 @@ int daoc__compile_field(daoc__cctx *c, const char *path, const char *name, const
             if (st)
                 return st;
         }
+        const daoc_value *sh = daoc__obj_getn(def, "shorthand_fields", 16);
+        if (sh && (st = daoc__compile_shorthands(c, path, sh, f->record)))
+            return st;
     }
     if (t == DAOC__F_FOREIGN && (st = resolve_foreign(c, path, f)))
         return st;
@@ -722,6 +729,7 @@ void daoc__field_clear(daoc__field *f)
     daoc__free(f->match_any_err);
     daoc_value_free(f->contains);
     daoc_value_free(f->mutually_exclusive_subsets);
+    daoc_value_free(f->json_schema);
     daoc__callable_unref(f->custom_validator);
     free_sub(f->elements);
     free_sub(f->keys);

@@ -58,6 +58,21 @@ int daoc__compile_checks(daoc__cctx *c, const char *path, const daoc_value *chec
                          const daoc_value *fields, int flags, daoc__schema *s);
 void daoc__checks_free(daoc__check *checks, size_t n);
 
+/* The `json_schema` attribute of a json field (json_schema.c): the
+ * metaschema's rules, the inline schema kept in f->json_schema. */
+int daoc__compile_json_schema(daoc__cctx *c, const char *path, const daoc_value *js,
+                              daoc__field *f);
+
+/* Compiles a `shorthand_fields` array into s->shorthands (shorthands.c). */
+int daoc__compile_shorthands(daoc__cctx *c, const char *at, const daoc_value *arr, daoc__schema *s);
+void daoc__shorthands_free(daoc__shorthand *sh, size_t n);
+void daoc__subschemas_free(daoc__subschema *subs, size_t n);
+/* Compiles a `transformations` array (transform.c); `fields` is the
+ * definition's fields array (input/needs must name fields in it). */
+int daoc__compile_transformations(daoc__cctx *c, const daoc_value *arr, const daoc_value *fields,
+                                  daoc__schema *s);
+void daoc__transformations_free(daoc__transformation *t, size_t n);
+
 /* The definition table of a (possibly dotted, through records) field name in
  * a `fields` array; NULL when absent.  *via_foreign is set when the path
  * crosses a foreign field (the rest cannot be checked here). */

@@ -94,6 +94,7 @@ struct daoc__field {
     daoc__field *keys;      /* map keys (owned) */
     daoc__field *values;    /* map values (owned) */
     daoc__schema *record;   /* record: nested schema (owned; fields+checks) */
+    daoc_value *json_schema; /* json: the inline JSON schema (owned), or NULL */
 
     /* foreign */
     char *reference;              /* referenced entity name */
@@ -142,6 +143,32 @@ typedef struct daoc__check {
     bool run_with_missing_fields, run_with_invalid_fields;
 } daoc__check;
 
+/* A compiled shorthand field (shorthands.c). */
+typedef struct daoc__shorthand {
+    char *name;
+    size_t name_len;
+    daoc__field def;                 /* type and validators of the value */
+    daoc__callable *func;            /* one reference */
+    daoc_value *deprecation;         /* owned copy of `deprecation`, or NULL */
+    daoc_value *translate_backwards; /* owned array of names, or NULL */
+    int warned; /* the deprecation notice was given (the one mutable member of a
+                   compiled schema, set once with an atomic exchange) */
+} daoc__shorthand;
+
+/* A compiled transformation (transform.c). */
+typedef struct daoc__transformation {
+    char **input, **needs; /* field names (dotted allowed) */
+    size_t ninput, nneeds;
+    daoc__callable *on_write, *on_read; /* one reference each, or NULL */
+} daoc__transformation;
+
+/* A subschema registered under one value of the parent's subschema_key. */
+typedef struct daoc__subschema {
+    char *key;
+    size_t key_len;
+    daoc__schema *schema; /* owned; is_record, no primary key */
+} daoc__subschema;
+
 struct daoc__schema {
     char *name;
     char *table_name;
@@ -157,6 +184,18 @@ struct daoc__schema {
     char *dao_module; /* `dao` attribute (custom DAO module name), or NULL */
     daoc__check *checks;
     size_t nchecks;
+    daoc__shorthand *shorthands; /* `shorthand_fields`, in definition order */
+    size_t nshorthands;
+    bool echoes; /* daoc__schema_has_echoes, decided when compiled (and when a
+                    subschema is added), so reads need not look */
+    daoc__transformation *transformations;
+    size_t ntransformations;
+    char *subschema_key;         /* a string or set field, or NULL */
+    char *subschema_error;       /* format of the unknown-key message, or NULL */
+    daoc__subschema *subschemas; /* registered by daoc__schema_add_subschema */
+    size_t nsubschemas;
+    daoc__callable *self_check; /* the definition's `check` function (one reference), or
+                                   NULL; run by validate on full checks (self_check.c) */
     bool is_record; /* nested record schema: no name, no pk */
     bool has_tags;  /* has a `tags` field (set of strings) */
     char *plugin;   /* plugin that defined it, NULL for core */
@@ -221,6 +260,56 @@ int daoc__schema_process_auto_fields(const daoc__schema *s, daoc_value *entity, 
  * message variants ("when updating, ..."). */
 int daoc__schema_validate(const daoc__schema *s, const daoc_value *entity, bool full_check,
                           bool update, daoc_value **errors);
+
+/* Kong's (Entity.)new_subschema(parent, key, def) (subschema.c): compiles
+ * def as a subschema of parent, a schema with a subschema_key, and
+ * registers it under key (replacing one registered before).  DAOC_ESCHEMA
+ * with *errmsg (caller frees) in Kong's words, e.g. "error in definition of
+ * 'k': f: cannot create a new field"; DAOC_ENOMEM.  Not thread-safe: done
+ * while loading, before the schema serves requests. */
+int daoc__schema_add_subschema(daoc__schema *parent, const char *key, const daoc_value *def,
+                               daoc__schema_lookup_fn lookup, void *ud, char **errmsg);
+/* get_subschema(input): the subschema the input's key selects, or NULL. */
+const daoc__schema *daoc__subschema_of(const daoc__schema *s, const daoc_value *input);
+const daoc__schema *daoc__subschema_by_key(const daoc__schema *s, const char *key, size_t len);
+/* resolve_field: the subschema's definition of parent field p, else p. */
+const daoc__field *daoc__subschema_field(const daoc__schema *sub, const daoc__field *p);
+
+/* Kong's shorthand_fields step of process_auto_fields on a write
+ * (shorthands.c): applies every shorthand present in `entity` (the
+ * caller's private copy) in place.  DAOC_OK with *errors NULL, or with the
+ * error tree keyed by shorthand name (caller owns; the entity is then left
+ * half-processed); DAOC_ENOMEM.  A deprecated shorthand, the first time the
+ * process sees it used, hands Kong's deprecation text ("<message>
+ * (deprecated after <removal_in_version>)") to notice (when not NULL). */
+typedef void (*daoc__notice_fn)(void *ud, const char *msg);
+int daoc__schema_shorthands(const daoc__schema *s, daoc_value *entity, daoc_value **errors,
+                            daoc__notice_fn notice, void *ud);
+
+/* daoc__schema_validate with what Kong's validate_insert/update also pass
+ * for the implicit checks of transformations: the caller's original input
+ * (NULL: the entity) and, on update, the stored entity (NULL: none). */
+int daoc__schema_validate_ex(const daoc__schema *s, const daoc_value *entity, bool full_check,
+                             bool update, const daoc_value *original, const daoc_value *rbw,
+                             daoc_value **errors);
+
+/* Kong's Schema:transform (transform.c): runs the on_write (or, `read`, the
+ * on_read) functions of s and then of the subschema the entity selects,
+ * merging their results into `entity` in place; `original` is the caller's
+ * input on writes (NULL on reads).  DAOC_OK; DAOC_EINVAL with *errmsg =
+ * "transformation failed: ..." (caller frees); DAOC_ENOMEM. */
+int daoc__schema_transform(const daoc__schema *s, daoc_value *entity, const daoc_value *original,
+                           bool read, char **errmsg);
+/* Whether s or one of its subschemas has transformations. */
+bool daoc__schema_has_transformations(const daoc__schema *s);
+
+/* Kong's select-side shorthands (shorthands.c): on an entity being
+ * returned, each deprecated shorthand with replaced_with / translate_backwards
+ * (of s, of its records, of the subschema the entity selects) gets the value
+ * it maps to.  DAOC_OK or DAOC_ENOMEM.  has_echoes: whether s has any (a
+ * walk; s->echoes keeps the answer). */
+int daoc__schema_echo_shorthands(const daoc__schema *s, daoc_value *entity);
+bool daoc__schema_has_echoes(const daoc__schema *s);
 
 /* validate_primary_key(pk, ignore_others). */
 int daoc__schema_validate_primary_key(const daoc__schema *s, const daoc_value *pk,

@@ -6,8 +6,11 @@
  * TTL schemas and `updated_at` are never validated), then enforces
  * `required` (full check: absent or null; partial/update: explicit null
  * only), then runs the entity checks (checks.c).  Single values are checked
- * by validate_field.c.  Subschemas, transformations and the legacy `check`
- * function are not handled here.
+ * by validate_field.c.  A schema with a subschema_key first needs a key
+ * naming a registered subschema (else only that error is reported), whose
+ * field definitions then replace the parent's for the input's keys (Kong's
+ * resolve_field); `required` is the parent's.  The implicit checks of
+ * transformations (transform.c) come last.
  *
  * validate_immutable_fields is the one immutability check (the DAO's update
  * and upsert call it): an array value (of an array or a set field) must hold
@@ -23,6 +26,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/buf.h"
 #include "core/rand.h"
 #include "schema/validate_internal.h"
 
@@ -32,12 +36,52 @@ static bool key_is(const char *k, size_t klen, const char *lit)
     return klen == n && memcmp(k, lit, n) == 0;
 }
 
+/* Kong's validate prologue for a schema with a subschema_key: without a
+ * key, or with one no subschema answers, nothing else is validated.
+ * Returns DAOC_OK with *sub set, or with *errors set; DAOC_ENOMEM. */
+static int select_subschema(const daoc__schema *s, const daoc_value *in, const daoc__schema **sub,
+                            daoc_value **errors)
+{
+    const char *key = s->subschema_key;
+    const daoc_value *k = in && in->type == DAOC_TOBJ ? daoc__obj_getn(in, key, strlen(key)) : NULL;
+    daoc_value *msg;
+    *sub = NULL;
+    if (!k || k->type == DAOC_TNULL) {
+        msg = daoc_str("required field missing");
+    } else if ((*sub = daoc__subschema_of(s, in))) {
+        return DAOC_OK;
+    } else {
+        /* errmsg:format(type(key) == "string" and key or key[1]) */
+        const daoc_value *shown = k->type == DAOC_TARR && k->len ? k->u.a[0] : k;
+        daoc__buf b = DAOC__BUF_INIT;
+        daoc__value_tostring(&b, shown);
+        char *text = daoc__buf_take(&b, NULL);
+        char *m = text ? daoc__lua_format1(
+                             s->subschema_error ? s->subschema_error : "unknown type: %s", text)
+                       : NULL;
+        daoc__free(text);
+        msg = m ? daoc_str(m) : NULL;
+        daoc__free(m);
+    }
+    return daoc__verr_set(errors, key, strlen(key), msg);
+}
+
 int daoc__ventity(const daoc__vctx *c, const daoc__schema *s, const daoc_value *in, bool full,
                   daoc_value **errors)
 {
     daoc_value *errs = NULL;
     *errors = NULL;
     bool obj = in && in->type == DAOC_TOBJ;
+    const daoc__schema *sub = NULL;
+
+    if (s->subschema_key) {
+        if (select_subschema(s, in, &sub, &errs) != DAOC_OK)
+            goto fail;
+        if (errs) {
+            *errors = errs;
+            return DAOC_OK;
+        }
+    }
 
     for (size_t i = 0; obj && i < in->len; i++) {
         const daoc__kv *kv = &in->u.o[i];
@@ -45,6 +89,8 @@ int daoc__ventity(const daoc__vctx *c, const daoc__schema *s, const daoc_value *
             continue;
         const daoc__field *f = daoc__schema_field(s, kv->key, kv->klen);
         daoc_value *e = NULL;
+        if (f && sub && f >= s->fields && f < s->fields + s->nfields)
+            f = daoc__subschema_field(sub, f); /* a top-level field */
         if (!f) {
             e = daoc_str("unknown field");
             if (!e)
@@ -145,8 +191,25 @@ fail:
 int daoc__schema_validate(const daoc__schema *s, const daoc_value *entity, bool full_check,
                           bool update, daoc_value **errors)
 {
+    return daoc__schema_validate_ex(s, entity, full_check, update, NULL, NULL, errors);
+}
+
+int daoc__schema_validate_ex(const daoc__schema *s, const daoc_value *entity, bool full_check,
+                             bool update, const daoc_value *original, const daoc_value *rbw,
+                             daoc_value **errors)
+{
     daoc__vctx c = {.update = update};
-    return daoc__ventity(&c, s, entity, full_check, errors);
+    int rc = daoc__ventity(&c, s, entity, full_check, errors);
+    /* Kong: after the entity checks, unless the subschema key stopped it */
+    if (rc != DAOC_OK || !daoc__schema_has_transformations(s) ||
+        (s->subschema_key && !daoc__subschema_of(s, entity)))
+        return rc;
+    rc = daoc__run_transformation_checks(s, entity, original, rbw, errors);
+    if (rc != DAOC_OK) {
+        daoc_value_free(*errors);
+        *errors = NULL;
+    }
+    return rc;
 }
 
 int daoc__schema_validate_primary_key(const daoc__schema *s, const daoc_value *pk,

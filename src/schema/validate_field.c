@@ -133,8 +133,9 @@ static int v_map_entry(const daoc__vctx *c, const daoc__field *f, const daoc_val
 /* Map entries in Kong's order.  A Lua table with sparse integer keys
  * ({[3] = "v"}) arrives as an object flagged DAOC__VF_INTKEYS: its keys are
  * numbers, which a string `keys` definition refuses ("expected a string"),
- * as Kong's pairs() walk does.  (A sequence arrives as an array and is
- * refused by the type check.) */
+ * as Kong's pairs() walk does; so are the keys marked DAOC__KEY_NUM or
+ * DAOC__KEY_OTHER (a number beside other keys, a boolean, a table).  (A
+ * sequence arrives as an array and is refused by the type check.) */
 static int v_map(const daoc__vctx *c, const daoc__field *f, const daoc_value *v, daoc_value **err)
 {
     if (v->type != DAOC_TOBJ)
@@ -147,6 +148,14 @@ static int v_map(const daoc__vctx *c, const daoc__field *f, const daoc_value *v,
         if (intkeys) {
             key.type = DAOC_TINT;
             key.u.i = strtoll(kv->key, NULL, 10);
+        } else if (kv->keytype == DAOC__KEY_NUM) {
+            key.type = DAOC_TNUM;
+            key.len = 0;
+            key.u.n = strtod(kv->key, NULL);
+        } else if (kv->keytype != DAOC__KEY_STR) { /* a boolean, a table, ...: not a string */
+            key.type = DAOC_TBOOL;
+            key.len = 0;
+            key.u.b = true;
         }
         int rc = v_map_entry(&nc, f, &key, kv->val, err);
         if (rc != DAOC_OK || *err)
@@ -608,9 +617,16 @@ int daoc__vfield(const daoc__vctx *c, const daoc__field *f, const daoc_value *v,
         if (rc != DAOC_OK || *err)
             return rc;
         break;
-    case DAOC__F_JSON:
-        /* no JSON-schema support: any value JSON can carry is accepted */
-        return json_value(v, 0) ? DAOC_OK : set_static(err, "expected a JSON value");
+    case DAOC__F_JSON: {
+        if (!json_value(v, 0))
+            return set_static(err, "expected a JSON value");
+        char *m = NULL;
+        if (!f->json_schema || daoc__json_schema_check(f->json_schema, v, &m))
+            return DAOC_OK;
+        *err = daoc__vmsg("value failed JSON-schema validation: %s", m);
+        daoc__free(m);
+        return *err ? DAOC_OK : DAOC_ENOMEM;
+    }
     default:
         break; /* a matcher without a type ("any"): validators only */
     }

@@ -47,6 +47,20 @@ int daoc__vpk(const daoc__vctx *c, const daoc__schema *s, const daoc_value *pk, 
 int daoc__run_entity_checks(const daoc__vctx *c, const daoc__schema *s, const daoc_value *in,
                             bool full, daoc_value **errors);
 
+/* The definition's `check` function on a full validation (self_check.c):
+ * s->self_check must be set; adds to *errors. */
+int daoc__run_self_check(const daoc__vctx *c, const daoc__schema *s, const daoc_value *in,
+                         daoc_value **errors);
+
+/* run_transformation_checks (transform.c): adds to *errors. */
+int daoc__run_transformation_checks(const daoc__schema *s, const daoc_value *in,
+                                    const daoc_value *orig, const daoc_value *rbw,
+                                    daoc_value **errors);
+
+/* A value against an inline JSON schema (json_schema.c): 1 when valid, 0
+ * with *msg (caller frees) in ljsonschema's words. */
+int daoc__json_schema_check(const daoc_value *schema, const daoc_value *v, char **msg);
+
 /* process_auto_fields on one level (records recurse). */
 int daoc__auto_fields(const daoc__schema *s, daoc_value *entity, daoc__ctx ctx, bool nulls,
                       double now);

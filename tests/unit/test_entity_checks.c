@@ -268,6 +268,26 @@ TEST(dotted_names_through_records)
                "'config.y'\"]}");
 }
 
+/* Kong's metaschema does not look at the names an entity check lists: a
+ * definition naming a field the schema lacks loads, and that field is then
+ * always absent at validation. */
+TEST(checks_may_name_fields_the_schema_lacks)
+{
+    daoc__schema *s = with_check("{\"only_one_of\":[\"a\",\"zz\"]}");
+    ASSERT_NOT_NULL(s);
+    ASSERT_STR(TV_INSERT(s, "{}"), "ok");
+    ASSERT_STR(TV_INSERT(s, "{\"a\":\"x\"}"), "{\"zz\":\"field required for entity check\"}");
+    /* given anyway: unknown, and only_one_of runs with invalid fields */
+    ASSERT_STR(TV_INSERT(s, "{\"a\":\"x\",\"zz\":\"y\"}"),
+               "{\"zz\":\"unknown field\",\"@entity\":[\"exactly one of these fields must be "
+               "non-empty: 'a', 'zz'\"]}");
+    s = with_check("{\"mutually_required\":[\"a\",\"zz\"]}");
+    ASSERT_NOT_NULL(s);
+    ASSERT_STR(TV_INSERT(s, "{\"b\":\"x\"}"), "ok");
+    ASSERT_STR(TV_INSERT(s, "{\"a\":\"x\"}"),
+               "{\"@entity\":[\"all or none of these fields must be set: 'a', 'zz'\"]}");
+}
+
 TEST(entity_checks_enomem)
 {
     daoc__schema *s = cec_schema();

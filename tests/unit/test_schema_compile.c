@@ -391,8 +391,9 @@ static const struct {
     {F("\"string\""), "foo: f: 'f' must be a table"},
     {F("{\"type\":\"string\",\"legacy\":true}"), "foo: f: legacy: unknown field"},
     {F("{\"type\":\"string\",\"fields\":[]}"), "foo: f: fields: unknown field"},
-    {F("{\"type\":\"record\",\"fields\":[],\"shorthand_fields\":[]}"),
-     "foo: f: shorthand_fields: not supported by daoc"},
+    {F("{\"type\":\"record\",\"fields\":[],\"shorthand_fields\":[{\"s\":{\"type\":\"string\"}}]}"),
+     "foo: f.shorthand_fields.1.s: func: required field missing"},
+    {F("{\"type\":\"string\",\"shorthand_fields\":[]}"), "foo: f: shorthand_fields: unknown field"},
     {F("{\"type\":\"string\",\"required\":\"yes\"}"), "foo: f: required: expected a boolean"},
     {F("{\"type\":\"string\",\"len_min\":1.5}"), "foo: f: len_min: expected an integer"},
     {F("{\"type\":\"number\",\"gt\":\"1\"}"), "foo: f: gt: expected a number"},
@@ -421,7 +422,8 @@ static const struct {
      "foo: f: custom_validator: unknown built-in validator 'nope'"},
     {F("{\"type\":\"string\",\"custom_validator\":1}"),
      "foo: f: custom_validator: expected a function"},
-    {F("{\"type\":\"string\",\"unique_across_ws\":true}"), "foo: f: unique: required field missing"},
+    {F("{\"type\":\"string\",\"unique_across_ws\":true}"),
+     "foo: f: unique: required field missing"},
     {F("{\"type\":\"string\",\"unique_across_ws\":true,\"unique\":false}"),
      "foo: f: unique: value must be true"},
     {F("{\"type\":\"string\",\"deprecation\":{\"message\":\"m\"}}"),
@@ -432,9 +434,6 @@ static const struct {
      "foo: f: schema refers to an invalid foreign entity: nowhere"},
     {F("{\"type\":\"record\",\"fields\":[{\"x\":{\"type\":\"array\"}}]}"),
      "foo: f.x: field of type 'array' must declare 'elements'"},
-    {F("{\"type\":\"record\",\"fields\":[{\"x\":{\"type\":\"string\"}}],"
-       "\"entity_checks\":[{\"distinct\":[\"x\",\"y\"]}]}"),
-     "foo: f.entity_checks.1.distinct: invalid field name: y"},
     /* entity level */
     {"[1]", "expected a definition table"},
     {"{\"primary_key\":[\"id\"],\"fields\":[]}", "name: required field missing"},
@@ -461,8 +460,11 @@ static const struct {
      "foo: workspaceable: expected a boolean"},
     {"{\"name\":\"foo\",\"primary_key\":[\"id\"],\"table_name\":false,\"fields\":[]}",
      "foo: table_name: expected a string"},
-    {"{\"name\":\"foo\",\"primary_key\":[\"id\"],\"subschema_key\":\"id\",\"fields\":[]}",
-     "foo: subschema_key: not supported by daoc"},
+    {HEAD "],\"transformations\":[{\"input\":[\"id\"]}]}",
+     "foo: transformations.1: at least one of these fields must be non-empty: 'on_write', "
+     "'on_read'"},
+    {HEAD "],\"transformations\":[{\"input\":[\"nope\"]}]}",
+     "foo: transformations.1: input.1: invalid field name: nope"},
     {"{\"name\":\"foo\",\"primary_key\":[\"id\"],\"fields\":{\"id\":1}}",
      "foo: fields: expected an array"},
     /* a field entry that is not a one-key table: its position, not the
@@ -496,8 +498,6 @@ static const struct {
      "'mutually_exclusive_sets'"},
     {HEAD "],\"entity_checks\":[{\"one_of_these\":[\"id\"]}]}",
      "foo: entity_checks.1: one_of_these: unknown field"},
-    {HEAD "],\"entity_checks\":[{\"only_one_of\":[\"id\",\"zz\"]}]}",
-     "foo: entity_checks.1.only_one_of: invalid field name: zz"},
     {HEAD "],\"entity_checks\":[{\"mutually_required\":\"id\"}]}",
      "foo: entity_checks.1.mutually_required: expected an array"},
     {HEAD "],\"entity_checks\":[{\"conditional\":{\"if_field\":\"id\",\"if_match\":{\"eq\":1},"
@@ -618,7 +618,7 @@ static void count_release(daoc__callable *self) { released++; }
 
 TEST(callables_are_referenced_not_copied)
 {
-    daoc__callable fn = {1, never_called, count_release, NULL, NULL};
+    daoc__callable fn = {1, never_called, count_release, NULL, NULL, NULL};
     daoc_value *def = NULL, *fields, *checks, *check, *arg, *srcs;
     daoc__schema *s = NULL;
     char *err = NULL;
