@@ -65,9 +65,15 @@ static void push_dao_object(lua_State *L, struct daoc__lua *ls, daoc_dao *dao)
     lua_setfield(L, -2, "super");
     daoc__kdb_push_schema(L, ls, dao->schema);
     lua_setfield(L, -2, "schema");
-    lua_newtable(L);
+    lua_newtable(L); /* self.strategy: its name, the connector, the plugin's overlay */
     lua_pushstring(L, daoc__kdb_strategy_name(dao));
     lua_setfield(L, -2, "name");
+    lua_getfield(L, LUA_REGISTRYINDEX, KONG_KEY);
+    lua_getfield(L, -1, "db");
+    lua_getfield(L, -1, "connector");
+    lua_setfield(L, -4, "connector");
+    lua_pop(L, 2);
+    daoc__kdb_apply_strategy_overlay(L, ls, dao);
     lua_setfield(L, -2, "strategy");
     /* the connector's pagination defaults, as Kong's DAO carries them */
     lua_createtable(L, 0, 2);
@@ -135,6 +141,8 @@ static void push_kong(lua_State *L, struct daoc__lua *ls)
         strategy = daoc__kdb_strategy_name(ls->db->daos[0]);
     lua_pushstring(L, strategy);
     lua_setfield(L, -2, "strategy");
+    daoc__kdb_push_connector(L, ls);
+    lua_setfield(L, -2, "connector");
     /* DAO objects of the entities loaded so far, so pairs(kong.db) sees them */
     for (size_t i = 0; i < daoc_db_dao_count(ls->db); i++) {
         lua_getfield(L, -1, daoc_db_dao_name(ls->db, i));

@@ -4,8 +4,9 @@
  * conversion), kongdb_results.c (pushing rows, err_t tables and their
  * metatables), kongdb_schema.c (the object's schema description),
  * kongdb_custom.c (custom DAO modules), kongdb_log.c (kong.log),
- * kongdb_methods.c (the CRUD methods) and kongdb_iter.c (page, each and
- * their _for_ forms).
+ * kongdb_methods.c (the CRUD methods), kongdb_iter.c (page, each and
+ * their _for_ forms) and kongdb_connector.c (kong.db.connector, strategy
+ * overlays).
  *
  * Every DAO method is a C closure with the upvalues
  *   1  struct daoc__lua *   (light userdata)
@@ -76,6 +77,12 @@ void daoc__kdb_push_schema(lua_State *L, struct daoc__lua *ls, const daoc__schem
 /* Copies the functions of dao's custom DAO module (`dao = "..."`) onto the
  * object at the top of the stack; a module that fails to load is logged. */
 void daoc__kdb_apply_custom_dao(lua_State *L, struct daoc__lua *ls, const daoc_dao *dao);
+
+/* Pushes kong.db.connector (kongdb_connector.c). */
+void daoc__kdb_push_connector(lua_State *L, struct daoc__lua *ls);
+/* Mixes the plugin's strategy overlay for dao's entity into the strategy
+ * object at the top of the stack (kongdb_connector.c). */
+void daoc__kdb_apply_strategy_overlay(lua_State *L, struct daoc__lua *ls, const daoc_dao *dao);
 
 /* Pushes the kong.log table (callable, with one function per level). */
 void daoc__kdb_push_log(lua_State *L, struct daoc__lua *ls);

@@ -26,6 +26,21 @@ int daoc__deploy_atomic(daoc__store *st, int (*run)(daoc__store *, const char *,
     return st->ops->commit(st, msg);
 }
 
+void daoc__deploy_quote_standard(const char *s, size_t n, daoc__buf *b)
+{
+    daoc__buf_putc(b, '\'');
+    size_t run = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] != '\'')
+            continue;
+        daoc__buf_append(b, s + run, i + 1 - run); /* up to and with the quote */
+        daoc__buf_putc(b, '\'');
+        run = i + 1;
+    }
+    daoc__buf_append(b, s + run, n - run);
+    daoc__buf_putc(b, '\'');
+}
+
 int daoc__deploy_column(daoc_value *rows, const char *col, daoc_value **out)
 {
     *out = NULL;

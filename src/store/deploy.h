@@ -41,7 +41,15 @@ typedef struct daoc__store_deploy_ops {
      * ensure_table does for a new table (IF NOT EXISTS; ';'-terminated).
      * b->failed on ENOMEM. */
     void (*table_sql)(const daoc__schema *s, daoc__buf *b);
+
+    /* Appends s[0..n) as an SQL string literal of this store's dialect, one
+     * the store reads back as exactly those bytes (the escape_literal of
+     * Kong's connector).  b->failed on ENOMEM. */
+    void (*quote_literal)(const char *s, size_t n, daoc__buf *b);
 } daoc__store_deploy_ops;
+
+/* 'text' with every quote doubled: the literal of standard SQL. */
+void daoc__deploy_quote_standard(const char *s, size_t n, daoc__buf *b);
 
 /* The tables of the two stores. */
 extern const daoc__store_deploy_ops daoc__sqlite_deploy_ops;

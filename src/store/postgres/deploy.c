@@ -143,9 +143,28 @@ static int pg_list_tables(daoc__store *st, daoc_value **names, char **msg)
 
 static void pg_table_sql(const daoc__schema *s, daoc__buf *b) { daoc__pg_ddl(b, s); }
 
+/* As PQescapeLiteral writes it: with a backslash inside, the E'' form with
+ * every backslash doubled, so the literal means the same whatever the
+ * server's standard_conforming_strings. */
+static void pg_quote_literal(const char *s, size_t n, daoc__buf *b)
+{
+    if (!memchr(s, '\\', n)) {
+        daoc__deploy_quote_standard(s, n, b);
+        return;
+    }
+    daoc__buf_puts(b, " E'");
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '\'' || s[i] == '\\')
+            daoc__buf_putc(b, s[i]);
+        daoc__buf_putc(b, s[i]);
+    }
+    daoc__buf_putc(b, '\'');
+}
+
 const daoc__store_deploy_ops daoc__pg_deploy_ops = {
     .exec = pg_exec,
     .query = pg_query,
     .list_tables = pg_list_tables,
     .table_sql = pg_table_sql,
+    .quote_literal = pg_quote_literal,
 };

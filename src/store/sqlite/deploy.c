@@ -115,4 +115,5 @@ const daoc__store_deploy_ops daoc__sqlite_deploy_ops = {
     .query = sq_query,
     .list_tables = sq_list_tables,
     .table_sql = sq_table_sql,
+    .quote_literal = daoc__deploy_quote_standard, /* SQLite reads '' as ' and nothing else */
 };
