@@ -252,14 +252,19 @@ for _, kind in ipairs { "unique", "foreign", "schema", "db" } do
   end
 end
 
-local function check_arg(v, n, want)
+-- Argument checks of the 0.14 methods; they raise at the method's caller
+-- (`deeper`: how many helper calls lie between the method and the check).
+local function check_arg(v, n, want, deeper)
   if type(v) ~= want then
-    error("bad argument #" .. n .. " (" .. want .. " expected, got " .. type(v) .. ")", 3)
+    error("bad argument #" .. n .. " (" .. want .. " expected, got " .. type(v) .. ")",
+          3 + (deeper or 0))
   end
 end
 
-local function not_empty(v, n)
-  if next(v) == nil then error("bad argument #" .. n .. " (expected table to not be empty)", 3) end
+local function not_empty(v, n, deeper)
+  if next(v) == nil then
+    error("bad argument #" .. n .. " (expected table to not be empty)", 3 + (deeper or 0))
+  end
 end
 
 local function subset(d, filter)
@@ -301,11 +306,13 @@ function V14:find(tbl)
   return flatten(d, row)
 end
 
-function V14:find_all(tbl)
-  local d = self.__daoc
+-- The rows a { field = value } filter selects (tbl nil: every row), or
+-- nil and 0.14's error: the argument checks find_all, find_page and count
+-- share.  Raises at the caller's caller for a misuse, as Kong did.
+local function filtered(d, tbl)
   if tbl ~= nil then
-    check_arg(tbl, 1, "table")
-    not_empty(tbl, 1)
+    check_arg(tbl, 1, "table", 1)
+    not_empty(tbl, 1, 1)
     local errs = subset(d, tbl)
     if errs then return nil, schema_err14(d, errs) end
   end
@@ -314,19 +321,17 @@ function V14:find_all(tbl)
   return rows
 end
 
+function V14:find_all(tbl)
+  local rows, err = filtered(self.__daoc, tbl) -- not a tail call: keeps the error level
+  return rows, err
+end
+
 -- page_offset: the offset this call returned last (a page number), nil first
 function V14:find_page(tbl, page_offset, page_size)
-  local d = self.__daoc
-  if tbl ~= nil then
-    check_arg(tbl, 1, "table")
-    not_empty(tbl, 1)
-    local errs = subset(d, tbl)
-    if errs then return nil, schema_err14(d, errs) end
-  end
   if page_size == nil then page_size = 100 end
   check_arg(page_size, 3, "number")
-  local rows, err = matching(d, tbl)
-  if not rows then return nil, tostring(err) end
+  local rows, err = filtered(self.__daoc, tbl)
+  if not rows then return nil, err end
   local page = tonumber(page_offset) or 1
   local out, first = {}, (page - 1) * page_size + 1
   for i = first, math.min(#rows, first + page_size - 1) do out[#out + 1] = rows[i] end
@@ -335,15 +340,8 @@ function V14:find_page(tbl, page_offset, page_size)
 end
 
 function V14:count(tbl)
-  local d = self.__daoc
-  if tbl ~= nil then
-    check_arg(tbl, 1, "table")
-    not_empty(tbl, 1)
-    local errs = subset(d, tbl)
-    if errs then return nil, schema_err14(d, errs) end
-  end
-  local rows, err = matching(d, tbl)
-  if not rows then return nil, tostring(err) end
+  local rows, err = filtered(self.__daoc, tbl)
+  if not rows then return nil, err end
   return #rows
 end
 
