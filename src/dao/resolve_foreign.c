@@ -107,12 +107,6 @@ int daoc__dao_resolve_foreign(daoc_dao *dao, daoc_value *e, daoc_error **err)
         daoc_value_free(errors);
         return rc;
     }
-    daoc_error *x = daoc__err_foreign_keys_unresolved(daoc__dao_strategy(dao), errors);
-    if (!x)
-        return DAOC_ENOMEM;
-    if (err)
-        *err = x;
-    else
-        daoc_error_free(x);
-    return DAOC_EDAO;
+    return daoc__dao_deliver(daoc__err_foreign_keys_unresolved(daoc__dao_strategy(dao), errors),
+                             err);
 }

@@ -69,14 +69,7 @@ int daoc__dao_shorthands(daoc_dao *dao, daoc_value *e, daoc_error **err)
     int rc = daoc__schema_shorthands(dao->schema, e, &errors, shorthand_notice, dao);
     if (rc != DAOC_OK || !errors)
         return rc;
-    daoc_error *x = daoc__err_schema_violation(daoc__dao_strategy(dao), errors);
-    if (!x)
-        return DAOC_ENOMEM;
-    if (err)
-        *err = x;
-    else
-        daoc_error_free(x);
-    return DAOC_EDAO;
+    return daoc__dao_deliver(daoc__err_schema_violation(daoc__dao_strategy(dao), errors), err);
 }
 
 /* daoc__dao_validate(full or update) => code 2. */
@@ -92,14 +85,7 @@ int daoc__dao_validate_ex(daoc_dao *dao, const daoc_value *e, bool full, bool up
     int rc = daoc__schema_validate_ex(dao->schema, e, full, update, original, rbw, &errors);
     if (rc != DAOC_OK || !errors)
         return rc;
-    daoc_error *x = daoc__err_schema_violation(daoc__dao_strategy(dao), errors);
-    if (!x)
-        return DAOC_ENOMEM;
-    if (err)
-        *err = x;
-    else
-        daoc_error_free(x);
-    return DAOC_EDAO;
+    return daoc__dao_deliver(daoc__err_schema_violation(daoc__dao_strategy(dao), errors), err);
 }
 
 /* Schema:transform on a write, when the options allow it => code 15. */
@@ -127,12 +113,5 @@ int daoc__dao_check_immutable(daoc_dao *dao, const daoc_value *upd, const daoc_v
         return DAOC_ENOMEM;
     if (!errors)
         return DAOC_OK;
-    daoc_error *x = daoc__err_schema_violation(daoc__dao_strategy(dao), errors);
-    if (!x)
-        return DAOC_ENOMEM;
-    if (err)
-        *err = x;
-    else
-        daoc_error_free(x);
-    return DAOC_EDAO;
+    return daoc__dao_deliver(daoc__err_schema_violation(daoc__dao_strategy(dao), errors), err);
 }
