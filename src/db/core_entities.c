@@ -13,8 +13,9 @@
  * booleans; scoped to a workspace like every later core entity.  0.5's
  * default name is filled by the `dao` global (legacy_dao.lua); its
  * request_path normalisation and wildcard-host checks are not reproduced
- * (docs/legacy.md).  Services,
- * routes and plugins come with later work.
+ * (docs/legacy.md).  Services are in src/lua/core_entities.lua (their url
+ * shorthand is a Lua function), loaded after these; routes and plugins
+ * come with later work.  docs/entities.md lists what is defined.
  */
 #include "db/core_entities.h"
 

@@ -287,6 +287,16 @@ fail:
     return NULL;
 }
 
+extern const unsigned char daoc__lua_src_core_entities[];
+extern const size_t daoc__lua_src_core_entities_len;
+
+int daoc__lua_load_core_daos(struct daoc__lua *ls, daoc_value **defs, daoc_error **err)
+{
+    return daoc__lua_load_daos_buffer(ls, "core", "[daoc core entities]",
+                                      (const char *)daoc__lua_src_core_entities,
+                                      daoc__lua_src_core_entities_len, defs, err);
+}
+
 int daoc__lua_load_plugin_daos(struct daoc__lua *ls, const char *plugin, daoc_value **defs,
                                bool *found, daoc_error **err)
 {

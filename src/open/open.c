@@ -84,6 +84,20 @@ static int ensure_lua(daoc_db *db, daoc_error **err)
     return daoc__lua_open(db, &db->lua, err);
 }
 
+/* The core entities defined in Lua (services), after the JSON ones and
+ * before every plugin's, so plugin entities may reference them. */
+static int add_lua_core_entities(daoc_db *db, daoc_error **err)
+{
+    int rc = ensure_lua(db, err);
+    daoc_value *defs = NULL;
+    if (rc == DAOC_OK)
+        rc = daoc__lua_load_core_daos(db->lua, &defs, err);
+    for (size_t i = 0; defs && i < defs->len && rc == DAOC_OK; i++)
+        rc = daoc__db_add_entity(db, defs->u.a[i], NULL, err);
+    daoc_value_free(defs);
+    return rc;
+}
+
 static int add_plugin_entities(daoc_db *db, daoc_error **err)
 {
     for (size_t p = 0; p < db->cfg->nplugins; p++) {
@@ -199,6 +213,9 @@ int daoc_db_open(daoc_db **out, const daoc_config *cfg, daoc_error **err)
     }
     in_tx = true;
     rc = daoc__db_add_core_entities(db, err);
+    if (rc != DAOC_OK)
+        goto fail;
+    rc = add_lua_core_entities(db, err);
     if (rc != DAOC_OK)
         goto fail;
     rc = add_plugin_entities(db, err);
