@@ -315,6 +315,8 @@ static char **raw_slot(const daoc_config *cfg, const struct key_def *k)
     return (char **)(void *)((char *)(uintptr_t)cfg + k->raw); /* offsetof a char * */
 }
 
+const char *daoc__config_key_at(size_t i) { return i < NKEYS ? KEYS[i].key : NULL; }
+
 static const struct key_def *find_key(const char *k)
 {
     for (size_t i = 0; i < NKEYS; i++)

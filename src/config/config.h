@@ -9,6 +9,7 @@
 #define DAOC_CONFIG_CONFIG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "daoc.h"
 
@@ -48,6 +49,10 @@ struct daoc_config {
     daoc_log_fn log;
     void *log_ud;
 };
+
+/* The name of the i-th configuration key (in the order daoc.h documents
+ * them), or NULL past the last: for code that lists every key. */
+const char *daoc__config_key_at(size_t i);
 
 /* Deep copy; NULL on ENOMEM. */
 daoc_config *daoc__config_copy(const daoc_config *cfg);

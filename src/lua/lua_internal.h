@@ -96,6 +96,9 @@ void daoc__lua_push_sandbox(struct daoc__lua *ls);
 int daoc__lua_load_sandboxed(lua_State *L, int sandbox_idx, const char *buf, size_t len,
                              const char *chunkname);
 
+/* Pushes kong.configuration for cfg (configuration.c); cfg may be NULL. */
+void daoc__lua_push_configuration(lua_State *L, const daoc_config *cfg);
+
 /* Searches package.path for module `name`: returns a new path (daoc__free)
  * or NULL when no file exists (or on ENOMEM: *oom set). */
 char *daoc__lua_search_path(struct daoc__lua *ls, const char *name, bool *oom);

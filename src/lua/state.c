@@ -82,6 +82,14 @@ static int setup(lua_State *L)
     lua_getfield(L, -1, "sandbox");
     ls->sandbox_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     lua_pop(L, 1);
+
+    /* kong.configuration, before any plugin file loads (configuration.c) */
+    lua_getglobal(L, "kong");
+    if (lua_istable(L, -1)) {
+        daoc__lua_push_configuration(L, ls->db ? ls->db->cfg : NULL);
+        lua_setfield(L, -2, "configuration");
+    }
+    lua_pop(L, 1);
     return 0;
 }
 
