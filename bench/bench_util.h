@@ -15,27 +15,6 @@
 
 #ifndef BENCH_NAME
 #error "define BENCH_NAME before including bench_util.h"
-/* The raw sqlite3 connection to the file a daoc_db opened, with the pragmas
- * the SQLite store uses, and the default workspace's id into ws: consumers
- * are workspaceable, so the raw side writes and reads that workspace's rows
- * as the DAO does. */
-static inline sqlite3 *bench_raw_sqlite(const char *path, char ws[37])
-{
-    sqlite3 *raw = NULL;
-    if (sqlite3_open(path, &raw) != SQLITE_OK)
-        die("sqlite3_open", sqlite3_errmsg(raw));
-    sqlite3_exec(raw, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000",
-                 NULL, NULL, NULL);
-    sqlite3_stmt *wsq;
-    if (sqlite3_prepare_v2(raw, "SELECT id FROM workspaces WHERE name = 'default'", -1, &wsq,
-                           NULL) != SQLITE_OK ||
-        sqlite3_step(wsq) != SQLITE_ROW)
-        die("default workspace", sqlite3_errmsg(raw));
-    snprintf(ws, 37, "%s", (const char *)sqlite3_column_text(wsq, 0));
-    sqlite3_finalize(wsq);
-    return raw;
-}
-
 #endif
 
 static inline double now(void)
