@@ -2,9 +2,11 @@
  * write_entity.c -- the entity a write pipeline works on, from the caller's
  * input to the row handed back: a private copy of the input (a Lua
  * sequence becoming an object), the common start of the keyed writes
- * (update/upsert: key and option checks, copy, shorthand fields, auto fields), the hidden
- * composite cache_key column derived from it, and the stored row turned
- * into the caller's entity (row_to_entity with the options).
+ * (update/upsert: key and option checks, copy, shorthand fields, auto
+ * fields) and their read-before-write transaction (begin and read the
+ * stored row; commit), the hidden composite cache_key column derived from
+ * it, and the stored row turned into the caller's entity (row_to_entity
+ * with the options).
  */
 #include <stdio.h>
 
@@ -86,4 +88,34 @@ int daoc__dao_prepare_keyed_write(daoc_dao *dao, long field, const daoc_value *k
     if (rc == DAOC_OK)
         rc = daoc__schema_process_auto_fields(dao->schema, *e, ctx, false, daoc__now());
     return rc;
+}
+
+int daoc__dao_begin_read(daoc_dao *dao, const daoc__key *k, const daoc__read_opts *ro,
+                         bool *in_tx, daoc_value **stored, daoc_error **err)
+{
+    daoc__store *st = dao->store;
+    char *msg = NULL;
+    *stored = NULL;
+    int rc = st->ops->begin(st, &msg);
+    if (rc != DAOC_OK)
+        return daoc__dao_store_fail(dao, err, rc, NULL, NULL, msg);
+    *in_tx = true;
+    msg = NULL;
+    rc = st->ops->select(st, dao->schema, k, ro, stored, &msg);
+    if (rc != DAOC_OK)
+        return daoc__dao_store_fail(dao, err, rc, NULL, NULL, msg);
+    return DAOC_OK;
+}
+
+int daoc__dao_commit_write(daoc_dao *dao, bool *in_tx, daoc_error **err)
+{
+    daoc__store *st = dao->store;
+    char *msg = NULL;
+    *in_tx = false;
+    int rc = st->ops->commit(st, &msg);
+    if (rc != DAOC_OK) {
+        (void)st->ops->rollback(st);
+        return daoc__dao_store_fail(dao, err, rc, NULL, NULL, msg);
+    }
+    return DAOC_OK;
 }

@@ -57,6 +57,15 @@ int daoc__dao_cache_key_column(const daoc_dao *dao, const daoc_value *e, char **
  * consumed whatever the outcome). */
 int daoc__dao_finish_row(daoc_dao *dao, daoc_value *row, const daoc__dao_opts *o, daoc_value **out,
                          daoc_error **err);
+/* The read-before-write of update (and of upsert with immutable fields):
+ * opens the store transaction (*in_tx true once it is open, for the
+ * caller's rollback) and reads the stored row of k into *stored (NULL when
+ * there is none).  Store failures are code 8 in *err. */
+int daoc__dao_begin_read(daoc_dao *dao, const daoc__key *k, const daoc__read_opts *ro,
+                         bool *in_tx, daoc_value **stored, daoc_error **err);
+/* Commits that transaction (*in_tx false afterwards); a failed commit is
+ * rolled back and is code 8 in *err. */
+int daoc__dao_commit_write(daoc_dao *dao, bool *in_tx, daoc_error **err);
 /* The common start of update/upsert by key; *e is the caller's. */
 int daoc__dao_prepare_keyed_write(daoc_dao *dao, long field, const daoc_value *key,
                                   const daoc_value *entity, const daoc_value *opts, daoc__ctx ctx,

@@ -82,19 +82,11 @@ int daoc__dao_update_key(daoc_dao *dao, long field, const daoc_value *key, const
         goto fail;
 
     daoc__store *st = dao->store;
-    rc = st->ops->begin(st, &msg);
-    if (rc != DAOC_OK) {
-        rc = daoc__dao_store_fail(dao, err, rc, NULL, NULL, msg);
-        goto fail;
-    }
-    in_tx = true;
     daoc__key k = {field, key};
     daoc__read_opts ro = {o.skip_ttl, false, daoc__dao_ws(&o)};
-    rc = st->ops->select(st, dao->schema, &k, &ro, &stored, &msg);
-    if (rc != DAOC_OK) {
-        rc = daoc__dao_store_fail(dao, err, rc, NULL, NULL, msg);
+    rc = daoc__dao_begin_read(dao, &k, &ro, &in_tx, &stored, err);
+    if (rc != DAOC_OK)
         goto fail;
-    }
     if (!stored) {
         rc = not_found(dao, field, key, err);
         goto fail;
@@ -135,14 +127,9 @@ int daoc__dao_update_key(daoc_dao *dao, long field, const daoc_value *key, const
         rc = not_found(dao, field, key, err);
         goto fail;
     }
-    msg = NULL;
-    rc = st->ops->commit(st, &msg);
-    in_tx = false;
-    if (rc != DAOC_OK) {
-        (void)st->ops->rollback(st);
-        rc = daoc__dao_store_fail(dao, err, rc, NULL, NULL, msg);
+    rc = daoc__dao_commit_write(dao, &in_tx, err);
+    if (rc != DAOC_OK)
         goto fail;
-    }
     rc = daoc__dao_finish_row(dao, row, &o, out, err);
     row = NULL;
 fail:

@@ -67,18 +67,10 @@ int daoc__dao_upsert_key(daoc_dao *dao, long field, const daoc_value *key, const
     daoc__store *st = dao->store;
     daoc__key k = {field, key};
     if (has_immutable(dao->schema)) {
-        rc = st->ops->begin(st, &msg);
-        if (rc != DAOC_OK) {
-            rc = daoc__dao_store_fail(dao, err, rc, NULL, NULL, msg);
-            goto fail;
-        }
-        in_tx = true;
         daoc__read_opts ro = {true, false, daoc__dao_ws(&o)};
-        rc = st->ops->select(st, dao->schema, &k, &ro, &stored, &msg);
-        if (rc != DAOC_OK) {
-            rc = daoc__dao_store_fail(dao, err, rc, NULL, NULL, msg);
+        rc = daoc__dao_begin_read(dao, &k, &ro, &in_tx, &stored, err);
+        if (rc != DAOC_OK)
             goto fail;
-        }
         if (stored) {
             rc = daoc__dao_row_to_entity(dao, stored, false);
             if (rc == DAOC_OK)
@@ -95,16 +87,8 @@ int daoc__dao_upsert_key(daoc_dao *dao, long field, const daoc_value *key, const
         rc = daoc__dao_store_fail(dao, err, rc, &viol, e, msg);
         goto fail;
     }
-    if (in_tx) {
-        msg = NULL;
-        in_tx = false;
-        rc = st->ops->commit(st, &msg);
-        if (rc != DAOC_OK) {
-            (void)st->ops->rollback(st);
-            rc = daoc__dao_store_fail(dao, err, rc, NULL, NULL, msg);
-            goto fail;
-        }
-    }
+    if (in_tx && (rc = daoc__dao_commit_write(dao, &in_tx, err)) != DAOC_OK)
+        goto fail;
     rc = daoc__dao_finish_row(dao, row, &o, out, err);
     row = NULL;
 fail:
