@@ -11,6 +11,7 @@
  * so a `~` path is accepted as long as its percent-escapes are valid.
  */
 #include <ctype.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "core/alloc.h"
@@ -371,12 +372,25 @@ static const struct builtin {
     {"key", daoc__b_key},
 };
 
+/* A validator's answer as a callable's: 1 with true in *ret, 0 with the
+ * message in *msg, or a negative status; m is taken. */
+static int callable_result(int rc, char *m, daoc_value **ret, char **msg)
+{
+    if (rc == 1 && ret && !(*ret = daoc_bool(true)))
+        rc = DAOC_ENOMEM;
+    if (rc == 0 && msg)
+        *msg = m;
+    else
+        daoc__free(m);
+    return rc;
+}
+
+/* A string validator: a value that is not a string fails "expected a string". */
 static int builtin_call(daoc__callable *self, const daoc_value *const *args, size_t nargs,
                         daoc_value **ret, char **msg)
 {
     const struct builtin *b = self->ud;
     char *m = NULL;
-    int rc;
 
     if (ret)
         *ret = NULL;
@@ -387,40 +401,57 @@ static int builtin_call(daoc__callable *self, const daoc_value *const *args, siz
             return DAOC_ENOMEM;
         return 0;
     }
-    rc = b->fn(args[0]->u.s, args[0]->len, &m);
-    if (rc == 1 && ret && !(*ret = daoc_bool(true)))
-        rc = DAOC_ENOMEM;
-    if (rc == 0 && msg)
-        *msg = m;
-    else
-        daoc__free(m);
-    return rc;
+    int rc = b->fn(args[0]->u.s, args[0]->len, &m);
+    return callable_result(rc, m, ret, msg);
+}
+
+/* A value validator: absent and null are valid without a call. */
+static int value_call(daoc__callable *self, const daoc_value *const *args, size_t nargs,
+                      daoc_value **ret, char **msg)
+{
+    const daoc__vbuiltin *b = self->ud;
+    char *m = NULL;
+    if (ret)
+        *ret = NULL;
+    if (msg)
+        *msg = NULL;
+    if (nargs < 1 || !args[0] || daoc__is_null(args[0]))
+        return 1;
+    int rc = b->fn(args[0], &m);
+    return callable_result(rc, m, ret, msg);
 }
 
 static void builtin_release(daoc__callable *self) { daoc__free(self); }
+
+static daoc__callable *builtin_callable(const char *name,
+                                        int (*call)(daoc__callable *, const daoc_value *const *,
+                                                    size_t, daoc_value **, char **),
+                                        const void *ud)
+{
+    daoc__callable *c = daoc__calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->refs = 1;
+    c->call = call;
+    c->release = builtin_release;
+    c->builtin = name;
+    c->ud = (void *)(uintptr_t)ud;
+    return c;
+}
 
 bool daoc__builtin_known(const char *name)
 {
     for (size_t i = 0; name && i < sizeof BUILTINS / sizeof BUILTINS[0]; i++)
         if (strcmp(BUILTINS[i].name, name) == 0)
             return true;
-    return daoc__crypto_builtin_known(name);
+    return daoc__crypto_validator(name) != NULL;
 }
 
 daoc__callable *daoc__builtin_validator(const char *name)
 {
-    for (size_t i = 0; name && i < sizeof BUILTINS / sizeof BUILTINS[0]; i++) {
-        if (strcmp(BUILTINS[i].name, name) == 0) {
-            daoc__callable *c = daoc__calloc(1, sizeof *c);
-            if (!c)
-                return NULL;
-            c->refs = 1;
-            c->call = builtin_call;
-            c->release = builtin_release;
-            c->builtin = BUILTINS[i].name;
-            c->ud = (void *)&BUILTINS[i];
-            return c;
-        }
-    }
-    return daoc__crypto_builtin(name);
+    for (size_t i = 0; name && i < sizeof BUILTINS / sizeof BUILTINS[0]; i++)
+        if (strcmp(BUILTINS[i].name, name) == 0)
+            return builtin_callable(BUILTINS[i].name, builtin_call, &BUILTINS[i]);
+    const daoc__vbuiltin *v = daoc__crypto_validator(name);
+    return v ? builtin_callable(v->name, value_call, v) : NULL;
 }

@@ -337,62 +337,18 @@ static int v_jwk(const daoc_value *v, char **msg)
     return 1;
 }
 
-/* ---- the callables ------------------------------------------------------------ */
+/* ---- the validators by name (builtins.c makes them callables) ------------------ */
 
-static const struct vbuiltin {
-    const char *name;
-    int (*fn)(const daoc_value *v, char **msg);
-} VBUILTINS[] = {
+static const daoc__vbuiltin VBUILTINS[] = {
     {"pem", v_pem},
     {"jwk", v_jwk},
     {"certificate_key_pair", v_certificate_key_pair},
 };
 
-static int vcall(daoc__callable *self, const daoc_value *const *args, size_t nargs,
-                 daoc_value **ret, char **msg)
-{
-    const struct vbuiltin *b = self->ud;
-    char *m = NULL;
-    if (ret)
-        *ret = NULL;
-    if (msg)
-        *msg = NULL;
-    if (nargs < 1 || !args[0] || daoc__is_null(args[0]))
-        return 1;
-    int rc = b->fn(args[0], &m);
-    if (rc == 1 && ret && !(*ret = daoc_bool(true)))
-        rc = DAOC_ENOMEM;
-    if (rc == 0 && msg)
-        *msg = m;
-    else
-        daoc__free(m);
-    return rc;
-}
-
-static void vrelease(daoc__callable *self) { daoc__free(self); }
-
-bool daoc__crypto_builtin_known(const char *name)
+const daoc__vbuiltin *daoc__crypto_validator(const char *name)
 {
     for (size_t i = 0; name && i < sizeof VBUILTINS / sizeof VBUILTINS[0]; i++)
         if (strcmp(VBUILTINS[i].name, name) == 0)
-            return true;
-    return false;
-}
-
-daoc__callable *daoc__crypto_builtin(const char *name)
-{
-    for (size_t i = 0; name && i < sizeof VBUILTINS / sizeof VBUILTINS[0]; i++) {
-        if (strcmp(VBUILTINS[i].name, name) == 0) {
-            daoc__callable *c = daoc__calloc(1, sizeof *c);
-            if (!c)
-                return NULL;
-            c->refs = 1;
-            c->call = vcall;
-            c->release = vrelease;
-            c->builtin = VBUILTINS[i].name;
-            c->ud = (void *)&VBUILTINS[i];
-            return c;
-        }
-    }
+            return &VBUILTINS[i];
     return NULL;
 }

@@ -103,11 +103,16 @@ int daoc__b_url(const char *s, size_t n, char **msg);
 
 /* builtins_crypto.c: certificate and key (string validators above), and
  * the validators of whole values (pem, jwk records; the certificates
- * entity check certificate_key_pair), which daoc__builtin_validator hands
- * out through these two. */
+ * entity check certificate_key_pair), which daoc__builtin_validator makes
+ * callables of.  A value validator returns 1 (valid), 0 with *msg, or a
+ * negative status; it is not called for an absent or null value. */
 int daoc__b_certificate(const char *s, size_t n, char **msg);
 int daoc__b_key(const char *s, size_t n, char **msg);
-bool daoc__crypto_builtin_known(const char *name);
-daoc__callable *daoc__crypto_builtin(const char *name);
+typedef struct daoc__vbuiltin {
+    const char *name;
+    int (*fn)(const daoc_value *v, char **msg);
+} daoc__vbuiltin;
+/* The value validator named name, or NULL. */
+const daoc__vbuiltin *daoc__crypto_validator(const char *name);
 
 #endif
