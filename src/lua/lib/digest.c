@@ -250,19 +250,7 @@ void daoc__lua_lib_digest(lua_State *L)
 {
     static const luaL_Reg methods[] = {
         {"update", l_update}, {"final", l_final}, {"reset", l_reset}, {NULL, NULL}};
-    if (luaL_newmetatable(L, HASH_MT)) {
-        lua_newtable(L);
-        for (const luaL_Reg *r = methods; r->name; r++) {
-            lua_pushcfunction(L, r->func);
-            lua_setfield(L, -2, r->name);
-        }
-        lua_setfield(L, -2, "__index");
-        lua_pushcfunction(L, hash_gc);
-        lua_setfield(L, -2, "__gc");
-        lua_pushliteral(L, "digest");
-        lua_setfield(L, -2, "__metatable");
-    }
-    lua_pop(L, 1);
+    daoc__lua_lib_class(L, HASH_MT, methods, hash_gc, "digest");
     static const luaL_Reg fns[] = {{"md_new", l_md_new}, {"hmac_new", l_hmac_new},
                                    {"digest", l_digest}, {"hmac", l_hmac},
                                    {NULL, NULL}};

@@ -55,3 +55,25 @@ void daoc__lua_lib_prims(lua_State *L)
     lua_setfield(L, -2, "system_load");
     lua_setfield(L, -2, "clib");
 }
+
+void daoc__lua_lib_class(lua_State *L, const char *mt, const luaL_Reg *methods, lua_CFunction gc,
+                         const char *label)
+{
+    if (luaL_newmetatable(L, mt)) {
+        if (methods) {
+            lua_newtable(L);
+            for (const luaL_Reg *r = methods; r->name; r++) {
+                lua_pushcfunction(L, r->func);
+                lua_setfield(L, -2, r->name);
+            }
+            lua_setfield(L, -2, "__index");
+        }
+        lua_pushcfunction(L, gc);
+        lua_setfield(L, -2, "__gc");
+        if (label) {
+            lua_pushstring(L, label);
+            lua_setfield(L, -2, "__metatable");
+        }
+    }
+    lua_pop(L, 1);
+}

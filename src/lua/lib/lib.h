@@ -31,6 +31,12 @@ void daoc__lua_lib_rand(lua_State *L);
 void daoc__lua_lib_pkey(lua_State *L);
 void daoc__lua_lib_regex(lua_State *L);
 
+/* Registers the metatable `mt` of a userdata class once: __index a table
+ * of `methods` (NULL: none), __gc `gc`, and __metatable `label` (NULL:
+ * none) so Lua code cannot reach or replace it. */
+void daoc__lua_lib_class(lua_State *L, const char *mt, const luaL_Reg *methods, lua_CFunction gc,
+                         const char *label);
+
 /* Pushes OpenSSL's last error text ("<what>: <reason>") and clears the
  * queue; returns the pushed string. */
 const char *daoc__lua_lib_ssl_error(lua_State *L, const char *what);

@@ -326,19 +326,7 @@ void daoc__lua_lib_pkey(lua_State *L)
         {"verify", l_verify},       {"get_key_type", l_key_type},
         {"is_private", l_is_private}, {"get_parameters", l_get_parameters},
         {"bits", l_bits},           {NULL, NULL}};
-    if (luaL_newmetatable(L, PKEY_MT)) {
-        lua_newtable(L);
-        for (const luaL_Reg *r = methods; r->name; r++) {
-            lua_pushcfunction(L, r->func);
-            lua_setfield(L, -2, r->name);
-        }
-        lua_setfield(L, -2, "__index");
-        lua_pushcfunction(L, pkey_gc);
-        lua_setfield(L, -2, "__gc");
-        lua_pushliteral(L, "pkey");
-        lua_setfield(L, -2, "__metatable");
-    }
-    lua_pop(L, 1);
+    daoc__lua_lib_class(L, PKEY_MT, methods, pkey_gc, "pkey");
     lua_pushcfunction(L, l_load);
     lua_setfield(L, -2, "pkey_load");
     lua_pushcfunction(L, l_generate);

@@ -226,11 +226,7 @@ static int l_exec(lua_State *L)
 
 void daoc__lua_lib_regex(lua_State *L)
 {
-    if (luaL_newmetatable(L, RE_MT)) {
-        lua_pushcfunction(L, re_gc);
-        lua_setfield(L, -2, "__gc");
-    }
-    lua_pop(L, 1);
+    daoc__lua_lib_class(L, RE_MT, NULL, re_gc, NULL);
     lua_pushcfunction(L, l_exec);
     lua_setfield(L, -2, "re_exec");
 }
