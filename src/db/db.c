@@ -221,6 +221,31 @@ int daoc__db_add_core_entities(daoc_db *db, daoc_error **err)
     return DAOC_OK;
 }
 
+int daoc__db_add_subschema(daoc_db *db, const char *entity, const char *key,
+                           const daoc_value *def, const char *plugin, daoc_error **err)
+{
+    daoc_dao *dao = daoc_db_dao(db, entity);
+    char *why = NULL;
+    int rc;
+    if (!dao) {
+        int erc = daoc__db_set_err(err, "schema error",
+                                   daoc__asprintf("cannot add the subschema '%s': no entity '%s'",
+                                                  key, entity));
+        return erc == DAOC_OK ? DAOC_ESCHEMA : erc;
+    }
+    rc = daoc__schema_add_subschema(dao->schema, key, def, daoc__db_lookup_schema, db, &why);
+    if (rc != DAOC_OK && rc != DAOC_ENOMEM) {
+        char *msg = plugin ? daoc__asprintf("the schema of plugin '%s' is invalid: %s", plugin,
+                                            why ? why : "invalid definition")
+                           : daoc__asprintf("subschema '%s' of core entity '%s' is invalid: %s",
+                                            key, entity, why ? why : "invalid definition");
+        int erc = daoc__db_set_err(err, "schema error", msg);
+        rc = erc == DAOC_OK ? DAOC_ESCHEMA : erc;
+    }
+    daoc__free(why);
+    return rc;
+}
+
 int daoc__db_workspace_by_name(daoc_db *db, const char *name, size_t n, char out[37],
                                char **msg)
 {

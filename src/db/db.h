@@ -56,4 +56,11 @@ const daoc__schema *daoc__db_lookup_schema(void *db, const char *name);
  * entities.  On failure returns a negative status and *err describes it. */
 int daoc__db_add_entity(daoc_db *db, const daoc_value *def, const char *plugin, daoc_error **err);
 
+/* Registers `def` as the subschema of the loaded entity `entity` for the
+ * value `key` of its subschema_key (routes by protocol, plugins by plugin
+ * name).  `plugin` names the plugin whose file it came from, or NULL (core).
+ * On failure a negative status and *err. */
+int daoc__db_add_subschema(daoc_db *db, const char *entity, const char *key,
+                           const daoc_value *def, const char *plugin, daoc_error **err);
+
 #endif

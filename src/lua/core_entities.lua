@@ -7,6 +7,14 @@
 -- services: Kong's services.lua (reference kong-schema-dao.md section 7).
 -- Simplification, written in docs/entities.md: no client_certificate field
 -- (there is no certificates entity yet).
+-- routes: Kong's routes.lua (traditional router flavor).
+-- plugins: Kong's plugins.lua; each enabled plugin's schema.lua becomes its
+-- subschema (src/lua/plugin_schema.c), registered by the opener.
+--
+-- An entity here may carry `subschemas = { [key] = definition }` (ours,
+-- not Kong's: Kong registers routes_subschemas.lua from its loader): the
+-- opener takes it out and registers each under its value of the
+-- entity's subschema_key.
 local typedefs = require "kong.db.schema.typedefs"
 local url = require "socket.url"
 
@@ -43,6 +51,12 @@ local function url_shorthand(sugar_url)
     port = port,
     path = parsed.path or null,
   }
+end
+
+-- one subschema per protocol, as Kong's routes_subschemas.lua registers
+local route_subschemas = {}
+for _, p in ipairs({ "http", "https", "tcp", "tls", "udp", "tls_passthrough", "grpc", "grpcs" }) do
+  route_subschemas[p] = { name = p, fields = {} }
 end
 
 local stream_or_grpc = { "tcp", "tls", "udp", "grpc", "grpcs" }
@@ -85,6 +99,70 @@ return {
     },
     shorthand_fields = {
       { url = { type = "string", func = url_shorthand } },
+    },
+  },  {
+    name = "routes",
+    primary_key = { "id" },
+    endpoint_key = "name",
+    workspaceable = true,
+    subschema_key = "protocols",
+    fields = {
+      { id = typedefs.uuid },
+      { created_at = typedefs.auto_timestamp_s },
+      { updated_at = typedefs.auto_timestamp_s },
+      { name = typedefs.utf8_name },
+      { protocols = { type = "set", len_min = 1, required = true,
+                      elements = typedefs.protocol,
+                      mutually_exclusive_subsets = {
+                        { "http", "https" },
+                        { "tcp", "tls", "udp" },
+                        { "tls_passthrough" },
+                        { "grpc", "grpcs" },
+                      },
+                      default = { "http", "https" } } },
+      { https_redirect_status_code = { type = "integer", one_of = { 426, 301, 302, 307, 308 },
+                                       default = 426, required = true } },
+      { strip_path = { type = "boolean", required = true, default = true } },
+      { preserve_host = { type = "boolean", required = true, default = false } },
+      { request_buffering = { type = "boolean", required = true, default = true } },
+      { response_buffering = { type = "boolean", required = true, default = true } },
+      { tags = typedefs.tags },
+      { service = { type = "foreign", reference = "services" } },
+      { snis = { type = "set", elements = typedefs.sni } },
+      { sources = typedefs.sources },
+      { destinations = typedefs.destinations },
+      { methods = typedefs.methods },
+      { hosts = typedefs.hosts },
+      { paths = typedefs.router_paths },
+      { headers = typedefs.headers },
+      { regex_priority = { type = "integer", default = 0 } },
+      { path_handling = { type = "string", default = "v0", one_of = { "v0", "v1" } } },
+    },
+    subschemas = route_subschemas,
+  },
+  {
+    name = "plugins",
+    primary_key = { "id" },
+    cache_key = { "name", "route", "service", "consumer" },
+    workspaceable = true,
+    endpoint_key = "instance_name",
+    subschema_key = "name",
+    subschema_error = "plugin '%s' not enabled; add it to the 'plugins' configuration property",
+    fields = {
+      { id = typedefs.uuid },
+      { name = { type = "string", required = true } },
+      { instance_name = typedefs.utf8_name },
+      { created_at = typedefs.auto_timestamp_s },
+      { updated_at = typedefs.auto_timestamp_s },
+      { route = { type = "foreign", reference = "routes", default = null, on_delete = "cascade" } },
+      { service = { type = "foreign", reference = "services", default = null,
+                    on_delete = "cascade" } },
+      { consumer = { type = "foreign", reference = "consumers", default = null,
+                     on_delete = "cascade" } },
+      { config = { type = "record", abstract = true } },
+      { protocols = typedefs.protocols },
+      { enabled = { type = "boolean", required = true, default = true } },
+      { tags = typedefs.tags },
     },
   },
 }

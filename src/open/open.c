@@ -84,6 +84,32 @@ static int ensure_lua(daoc_db *db, daoc_error **err)
     return daoc__lua_open(db, &db->lua, err);
 }
 
+/* One core entity from core_entities.lua.  Its `subschemas` member (ours,
+ * not Kong's: Kong registers routes_subschemas.lua from its loader) maps
+ * values of the entity's subschema_key to subschema definitions; it is
+ * taken out before the entity compiles and registered after. */
+static int add_core_entity(daoc_db *db, daoc_value *def, daoc_error **err)
+{
+    daoc_value *subs = NULL;
+    for (size_t i = 0; def->type == DAOC_TOBJ && i < def->len; i++)
+        if (strcmp(def->u.o[i].key, "subschemas") == 0) {
+            subs = def->u.o[i].val;
+            def->u.o[i].val = daoc_null();
+            if (!def->u.o[i].val) {
+                def->u.o[i].val = subs;
+                return DAOC_ENOMEM;
+            }
+            daoc_obj_del(def, "subschemas");
+            break;
+        }
+    int rc = daoc__db_add_entity(db, def, NULL, err);
+    const daoc_value *name = daoc_obj_get(def, "name");
+    for (size_t i = 0; rc == DAOC_OK && subs && subs->type == DAOC_TOBJ && i < subs->len; i++)
+        rc = daoc__db_add_subschema(db, name->u.s, subs->u.o[i].key, subs->u.o[i].val, NULL, err);
+    daoc_value_free(subs);
+    return rc;
+}
+
 /* The core entities defined in Lua (services), after the JSON ones and
  * before every plugin's, so plugin entities may reference them. */
 static int add_lua_core_entities(daoc_db *db, daoc_error **err)
@@ -93,7 +119,7 @@ static int add_lua_core_entities(daoc_db *db, daoc_error **err)
     if (rc == DAOC_OK)
         rc = daoc__lua_load_core_daos(db->lua, &defs, err);
     for (size_t i = 0; defs && i < defs->len && rc == DAOC_OK; i++)
-        rc = daoc__db_add_entity(db, defs->u.a[i], NULL, err);
+        rc = add_core_entity(db, defs->u.a[i], err);
     daoc_value_free(defs);
     return rc;
 }
