@@ -109,7 +109,25 @@ size_t daoc__ddl_ws_upgrade(daoc__buf *b, const daoc__schema *s, const char *ws_
     daoc__sql_ident(b, daoc__schema_table(s));
     daoc__buf_puts(b, " ADD COLUMN \"ws_id\" ");
     daoc__buf_puts(b, ws_type);
-    daoc__buf_puts(b, " REFERENCES \"workspaces\" (\"id\")");
+    daoc__buf_puts(b, " REFERENCES \"workspaces\" (\"id\");\n");
+    /* what CREATE TABLE gives a new table: (pk, ws_id) unique, for the
+     * foreign keys of workspaceable children (as an index: SQLite cannot
+     * add a constraint; PostgreSQL accepts a unique index as the target) */
+    daoc__buf_puts(b, "CREATE UNIQUE INDEX IF NOT EXISTS ");
+    daoc__buf_putc(b, '"');
+    daoc__buf_puts(b, daoc__schema_table(s));
+    for (size_t i = 0; i < s->npk; i++) {
+        daoc__buf_putc(b, '_');
+        daoc__buf_puts(b, daoc__field_column(&s->fields[s->pk[i]]));
+    }
+    daoc__buf_puts(b, "_ws_id_unique\" ON ");
+    daoc__sql_ident(b, daoc__schema_table(s));
+    daoc__buf_puts(b, " (");
+    for (size_t i = 0; i < s->npk; i++) {
+        daoc__sql_ident(b, daoc__field_column(&s->fields[s->pk[i]]));
+        daoc__buf_puts(b, ", ");
+    }
+    daoc__buf_puts(b, "\"ws_id\")");
     daoc__buf_putc(b, '\0');
     size_t update = b->len;
     daoc__buf_puts(b, "UPDATE ");
