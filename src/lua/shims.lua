@@ -39,6 +39,76 @@ local ngx = {
   arg = {},
 }
 
+-- ngx.shared.<dict>: the shared dictionaries Kong's nginx template declares
+-- (kong, kong_locks, kong_db_cache, ...), so plugin code that looks one up
+-- finds it (acme's schema checks `ngx.shared[shm_name]`).  Each lives in
+-- this process only, with ngx.shared.DICT's get/set/add/replace/incr/
+-- delete/flush_all/get_keys and per-key expiry; what issue 12 shares
+-- between nodes is kong.cache, not these.
+local function shared_dict()
+  local vals, flags, exp = {}, {}, {}
+  local d = {}
+  local function live(k)
+    local e = exp[k]
+    if e and e <= prim.now() then vals[k], flags[k], exp[k] = nil, nil, nil end
+    return vals[k] ~= nil
+  end
+  local function put(k, v, ttl, fl)
+    vals[k], flags[k] = v, fl
+    exp[k] = (ttl and ttl > 0) and (prim.now() + ttl) or nil
+    return true, nil, false
+  end
+  function d.get(_, k)
+    if not live(k) then return nil end
+    return vals[k], flags[k]
+  end
+  function d.set(_, k, v, ttl, fl)
+    if v == nil then vals[k], flags[k], exp[k] = nil, nil, nil return true, nil, false end
+    return put(k, v, ttl, fl)
+  end
+  d.safe_set = d.set
+  function d.add(_, k, v, ttl, fl)
+    if live(k) then return false, "exists", false end
+    return put(k, v, ttl, fl)
+  end
+  d.safe_add = d.add
+  function d.replace(_, k, v, ttl, fl)
+    if not live(k) then return false, "not found", false end
+    return put(k, v, ttl, fl)
+  end
+  function d.incr(_, k, by, init, init_ttl)
+    if not live(k) then
+      if init == nil then return nil, "not found" end
+      put(k, init, init_ttl)
+    end
+    if type(vals[k]) ~= "number" then return nil, "not a number" end
+    vals[k] = vals[k] + (by or 1)
+    return vals[k], nil, false
+  end
+  function d.delete(_, k) vals[k], flags[k], exp[k] = nil, nil, nil end
+  function d.flush_all() vals, flags, exp = {}, {}, {} end
+  function d.flush_expired() return 0 end
+  function d.ttl(_, k)
+    if not live(k) then return nil, "not found" end
+    return exp[k] and (exp[k] - prim.now()) or 0
+  end
+  function d.get_keys(_, max)
+    local keys = {}
+    for k in pairs(vals) do
+      if live(k) then keys[#keys + 1] = k end
+      if max and max > 0 and #keys >= max then break end
+    end
+    return keys
+  end
+  return d
+end
+for _, name in ipairs({ "kong", "kong_locks", "kong_healthchecks", "kong_cluster_events",
+                        "kong_rate_limiting_counters", "kong_core_db_cache",
+                        "kong_core_db_cache_miss", "kong_db_cache", "kong_db_cache_miss",
+                        "kong_secrets", "kong_dns_cache" }) do
+  ngx.shared[name] = shared_dict()
+end
+
 function ngx.now() return floor(prim.now() * 1000) / 1000 end
 function ngx.time() return floor(prim.now()) end
 function ngx.update_time() end
@@ -272,6 +342,28 @@ preload["kong.db.schema.typedefs"] = function()
     })
   end
   return typedefs
+end
+
+-- kong.tools.redis.schema: the Redis connection record Kong 3.x's bundled
+-- plugins (rate-limiting, acme, ...) put in their config
+preload["kong.tools.redis.schema"] = function()
+  local td = preload["kong.db.schema.typedefs"]()
+  return {
+    config_schema = {
+      type = "record",
+      fields = {
+        { host = td.host },
+        { port = td.port { default = 6379 } },
+        { timeout = td.timeout { default = 2000 } },
+        { username = { type = "string", referenceable = true } },
+        { password = { type = "string", encrypted = true, referenceable = true, len_min = 0 } },
+        { database = { type = "integer", default = 0 } },
+        { ssl = { type = "boolean", required = false, default = false } },
+        { ssl_verify = { type = "boolean", required = false, default = false } },
+        { server_name = td.sni { required = false } },
+      },
+    },
+  }
 end
 
 ---------------------------------------------------------------------------
@@ -513,6 +605,99 @@ local function legacy_extract(defs, props, plugin)
   return count > 0 and out or nil, modern
 end
 
+---------------------------------------------------------------------------
+-- kong.plugins.<name>.schema of every generation (defs.c, legacy.c)
+---------------------------------------------------------------------------
+-- A current (Kong >= 1.0) plugin schema names itself and lists its fields
+-- as an array: it is returned as it is.  A 0.x one (no name, a map of
+-- config fields) comes back as (nil, legacy) for legacy.c to convert, as
+-- Kong 1.0-2.8's plugin loader converted it, with what that loader dropped
+-- kept working here:
+--   func = function(value, t, column) -> ok, err   and   regex = "<pcre>"
+--     become one `__validator(value)` per field (0.x's message for a failed
+--     regex: "<column> has an invalid value"; `t` is the field's sibling
+--     table only as far as a single value can see: an empty table);
+--   self_check = function(schema, config, dao, is_updating) -> ok, err
+--     becomes a custom_entity_check of the subschema (Kong never calls a
+--     subschema's check()), its err (an Errors.schema object, a message, a
+--     table of field messages) reported as one "@entity" message.
+local function legacy_plugin_field(name, f)
+  if type(f) ~= "table" then return f end
+  local out = {}
+  for k, v in pairs(f) do out[k] = v end
+  local func, regex = out.func, out.regex
+  if type(func) == "function" or type(regex) == "string" then
+    out.func, out.regex = nil, nil
+    out.__validator = function(value)
+      if type(regex) == "string" and type(value) == "string"
+         and not ngx.re.find(value, regex, "jo") then
+        return nil, name .. " has an invalid value"
+      end
+      if type(func) == "function" then
+        local ok, err = func(value, {}, name)
+        if not ok then
+          if type(err) == "table" then err = err.message or err[name] or tostring(err) end
+          return nil, err ~= nil and tostring(err) or (name .. " has an invalid value")
+        end
+      end
+      return true
+    end
+  end
+  if type(out.schema) == "table" and type(out.schema.fields) == "table" then
+    local sub = {}
+    for k, v in pairs(out.schema) do sub[k] = v end
+    local fields = {}
+    for k, v in pairs(out.schema.fields) do fields[k] = legacy_plugin_field(k, v) end
+    sub.fields = fields
+    out.schema = sub
+  end
+  return out
+end
+
+local function strip_nulls(v)
+  if v == null then return nil end
+  if type(v) ~= "table" then return v end
+  local out = {}
+  for k, x in pairs(v) do out[k] = strip_nulls(x) end
+  return setmetatable(out, getmetatable(v))
+end
+
+local function plugin_schema_extract(t, plugin)
+  if type(t) ~= "table" then
+    error("custom plugin '" .. tostring(plugin) .. "': schema.lua returned a "
+          .. type(t) .. " value, not a schema table", 0)
+  end
+  if t.name ~= nil or type(t.fields) ~= "table" or is_array(t.fields) then
+    return t
+  end
+  local legacy = { fields = {} }
+  for k, v in pairs(t) do
+    if k ~= "fields" and k ~= "self_check" then legacy[k] = v end
+  end
+  for k, v in pairs(t.fields) do legacy.fields[k] = legacy_plugin_field(k, v) end
+  local self_check = t.self_check
+  if type(self_check) == "function" then
+    legacy.entity_checks = { { custom_entity_check = {
+      field_sources = { "config" },
+      fn = function(entity)
+        -- 0.x configs held no nulls: absent fields were nil
+        local ok, err = self_check(t, strip_nulls(entity.config), kong and kong.dao, false)
+        if ok then return true end
+        if type(err) == "table" and err.message ~= nil then
+          err = err.message
+        elseif type(err) == "table" then
+          local parts = {}
+          for k, v in pairs(err) do parts[#parts + 1] = tostring(k) .. ": " .. tostring(v) end
+          table.sort(parts)
+          err = concat(parts, ", ")
+        end
+        return nil, err ~= nil and tostring(err) or "invalid configuration"
+      end,
+    } } }
+  end
+  return nil, legacy
+end
+
 -- resty.*, ngx.re, ngx hashing, stringy, system Lua modules (src/lua/lib/)
 prim.libs_chunk(prim, preload, sandbox, ngx)
 
@@ -521,5 +706,6 @@ return {
   array_mt = array_mt,
   empty_array_mt = empty_array_mt,
   legacy_extract = legacy_extract,
+  plugin_schema_extract = plugin_schema_extract,
   dao05 = legacy.dao05,
 }

@@ -427,4 +427,43 @@ t.test("Penlight and socket.url from Debian's packages", function()
   t.eq(url.escape("a b"), "a%20b")
 end)
 
+t.test("ngx.shared: Kong's dictionaries exist, with ngx.shared.DICT's semantics", function()
+  for _, name in ipairs({ "kong", "kong_locks", "kong_db_cache", "kong_rate_limiting_counters" }) do
+    t.is_table(ngx.shared[name])
+  end
+  t.is_nil(ngx.shared.not_declared)
+  local d = ngx.shared.kong_locks
+  t.eq(d:get("k"), nil)
+  t.eq(d:set("k", 1, 0, 7), true)
+  local v, fl = d:get("k")
+  t.eq(v, 1)
+  t.eq(fl, 7)
+  local ok, err = d:add("k", 2)
+  t.eq(ok, false)
+  t.eq(err, "exists")
+  t.eq(d:incr("k", 2), 3)
+  t.eq(d:incr("n", 1, 10), 11)
+  local _, e2 = d:incr("none", 1)
+  t.eq(e2, "not found")
+  ok, err = d:replace("absent", 1)
+  t.eq(err, "not found")
+  d:set("gone", "x", 0.001)
+  local deadline = ngx.now() + 1
+  while d:get("gone") ~= nil and ngx.now() < deadline do end
+  t.is_nil(d:get("gone"))
+  d:delete("k")
+  t.is_nil(d:get("k"))
+  d:flush_all()
+  t.eq(#d:get_keys(), 0)
+end)
+
+t.test("kong.tools.redis.schema: the redis record Kong's bundled plugins embed", function()
+  local r = require "kong.tools.redis.schema"
+  t.eq(r.config_schema.type, "record")
+  local names = {}
+  for _, f in ipairs(r.config_schema.fields) do names[#names + 1] = next(f) end
+  t.same(names, { "host", "port", "timeout", "username", "password", "database", "ssl",
+                  "ssl_verify", "server_name" })
+end)
+
 t.done()
