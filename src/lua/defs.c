@@ -1,12 +1,16 @@
 /*
- * defs.c -- loading kong.plugins.<plugin>.daos: find the file on
- * package.path, run it in the sandbox under the instruction budget, and
- * turn what it returns into definition values.
+ * defs.c -- loading kong.plugins.<plugin>.daos and .schema: find the file
+ * on package.path, run it in the sandbox under the instruction budget, and
+ * turn what it returns into definition values (entity definitions; the
+ * plugin's configuration subschema of the plugins entity).
  *
  * The current format (Kong 2.x/3.x) is a strict array of entity tables and
  * is converted as is.  A map of names to schemas or to 0.x DAO classes is
  * the legacy format: shims.lua's legacy_extract normalises it and legacy.c
- * rewrites it.  Validation of the definitions is not done here
+ * rewrites it.  A schema.lua of Kong >= 1.0 is a subschema definition as
+ * is; a 0.x one (no name, a map of config fields) is normalised by
+ * shims.lua's plugin_schema_extract and rewritten by legacy.c.
+ * Validation of the definitions is not done here
  * (daoc__schema_compile does it).
  */
 #include <stdio.h>
@@ -25,6 +29,7 @@ struct load_ctx {
     size_t len;
     daoc_value *defs;   /* current format, owned until handed out */
     daoc_value *legacy; /* normalised legacy map */
+    bool schema;        /* loading a schema.lua (else a daos.lua) */
     int status;         /* non-Lua failure (ENOMEM, ESCHEMA) */
     char *msg;          /* message for status */
     int lrc;            /* status of the load's pcall (0 = ran) */
@@ -59,6 +64,24 @@ static void fail_schema(struct load_ctx *cx, const char *what, const char *why)
         cx->status = DAOC_ENOMEM;
 }
 
+/* A schema.lua's result at `res`: the current format as it is, a 0.x one
+ * normalised by shims.lua's plugin_schema_extract into cx->legacy. */
+static int schema_result(lua_State *L, struct load_ctx *cx, int res)
+{
+    const char *why = NULL;
+    lua_getfield(L, LUA_REGISTRYINDEX, "daoc.plugin_schema_extract");
+    lua_pushvalue(L, res);
+    lua_pushstring(L, cx->plugin);
+    lua_call(L, 2, 2);
+    int rc = lua_istable(L, -2) ? daoc__lua_to_value(cx->ls, -2, &cx->defs, &why)
+                                : daoc__lua_to_value(cx->ls, -1, &cx->legacy, &why);
+    if (rc == DAOC_ENOMEM)
+        cx->status = rc;
+    else if (rc != DAOC_OK)
+        fail_schema(cx, "returned an unusable schema", why);
+    return 0;
+}
+
 /* Runs in load_outer's pcall, with the budget installed. */
 static int load_protected(lua_State *L)
 {
@@ -70,9 +93,11 @@ static int load_protected(lua_State *L)
     daoc__lua_push_sandbox(ls);
     if (daoc__lua_load_sandboxed(L, 1, cx->buf, cx->len, cx->chunkname) != 0)
         return lua_error(L);
-    lua_pushfstring(L, "kong.plugins.%s.daos", cx->plugin);
+    lua_pushfstring(L, "kong.plugins.%s.%s", cx->plugin, cx->schema ? "schema" : "daos");
     lua_call(L, 1, 1);
     int res = lua_gettop(L);
+    if (cx->schema)
+        return schema_result(L, cx, res);
 
     if (lua_type(L, res) == LUA_TTABLE && is_strict_array(L, res)) {
         int rc = daoc__lua_to_value(ls, res, &cx->defs, &why);
@@ -192,28 +217,27 @@ static int make_error(int status, char *msg, daoc_error **err)
     return status;
 }
 
-int daoc__lua_load_daos_buffer(struct daoc__lua *ls, const char *plugin, const char *chunkname,
-                               const char *buf, size_t len, daoc_value **defs, daoc_error **err)
+/* Runs the file of cx under the plugin's budget.  A Lua failure is turned
+ * into *err here (DAOC_ELUA, cx's values freed); otherwise DAOC_OK with
+ * cx->status, cx->msg and the converted values for the caller. */
+static int run_load(struct load_ctx *cx, daoc_error **err)
 {
-    struct load_ctx cx = {ls, plugin, chunkname, buf, len, NULL, NULL, DAOC_OK, NULL, 0};
+    struct daoc__lua *ls = cx->ls;
     lua_State *L = ls->L;
     int top = lua_gettop(L);
 
-    *defs = NULL;
-    if (err)
-        *err = NULL;
-    daoc__lua_budget_begin(ls, plugin);
-    int lrc = lua_cpcall(L, load_outer, &cx);
+    daoc__lua_budget_begin(ls, cx->plugin);
+    int lrc = lua_cpcall(L, load_outer, cx);
     daoc__lua_budget_end(ls);
     if (lrc != 0) {
-        int code = cx.lrc ? cx.lrc : lrc;
+        int code = cx->lrc ? cx->lrc : lrc;
         size_t mlen = 0;
         const char *m = lua_tolstring(L, -1, &mlen);
         char *msg;
         if (code == LUA_ERRMEM || code == LUA_ERRERR || !m) {
             /* no position in these (a memory error is the Lua heap's, not
              * daoc's: the plugin's failure, named) */
-            msg = daoc__asprintf("custom plugin '%s': %s: %s", plugin, chunkname,
+            msg = daoc__asprintf("custom plugin '%s': %s: %s", cx->plugin, cx->chunkname,
                                  code == LUA_ERRMEM ? "not enough memory"
                                  : m                ? m
                                                     : "error object is not a string");
@@ -221,14 +245,30 @@ int daoc__lua_load_daos_buffer(struct daoc__lua *ls, const char *plugin, const c
             msg = daoc__strndup(m, mlen);
         }
         lua_settop(L, top);
-        daoc_value_free(cx.defs);
-        daoc_value_free(cx.legacy);
-        daoc__free(cx.msg);
+        daoc_value_free(cx->defs);
+        daoc_value_free(cx->legacy);
+        daoc__free(cx->msg);
+        cx->defs = cx->legacy = NULL;
+        cx->msg = NULL;
         if (!msg)
             return DAOC_ENOMEM;
         return make_error(DAOC_ELUA, msg, err);
     }
     lua_settop(L, top);
+    return DAOC_OK;
+}
+
+int daoc__lua_load_daos_buffer(struct daoc__lua *ls, const char *plugin, const char *chunkname,
+                               const char *buf, size_t len, daoc_value **defs, daoc_error **err)
+{
+    struct load_ctx cx = {ls, plugin, chunkname, buf, len, NULL, NULL, false, DAOC_OK, NULL, 0};
+
+    *defs = NULL;
+    if (err)
+        *err = NULL;
+    int lrc = run_load(&cx, err);
+    if (lrc != DAOC_OK)
+        return lrc;
     if (cx.status == DAOC_OK && cx.legacy) {
         daoc_value *conv = NULL;
         int rc = daoc__lua_convert_legacy(ls, plugin, cx.legacy, &conv, &cx.msg);
@@ -297,19 +337,24 @@ int daoc__lua_load_core_daos(struct daoc__lua *ls, daoc_value **defs, daoc_error
                                       daoc__lua_src_core_entities_len, defs, err);
 }
 
-int daoc__lua_load_plugin_daos(struct daoc__lua *ls, const char *plugin, daoc_value **defs,
-                               bool *found, daoc_error **err)
+typedef int (*buffer_loader)(struct daoc__lua *ls, const char *plugin, const char *chunkname,
+                             const char *buf, size_t len, daoc_value **out, daoc_error **err);
+
+/* Finds kong.plugins.<plugin>.<part> on the package path and hands its text
+ * to `load`; *found false (and DAOC_OK) when there is no such file. */
+static int load_plugin_file(struct daoc__lua *ls, const char *plugin, const char *part,
+                            buffer_loader load, daoc_value **out, bool *found, daoc_error **err)
 {
     bool oom = false;
     size_t len = 0;
     char *name = NULL, *path = NULL, *text = NULL;
     int rc = DAOC_ENOMEM;
 
-    *defs = NULL;
+    *out = NULL;
     *found = false;
     if (err)
         *err = NULL;
-    name = daoc__asprintf("kong.plugins.%s.daos", plugin);
+    name = daoc__asprintf("kong.plugins.%s.%s", plugin, part);
     if (!name)
         goto done;
     path = daoc__lua_search_path(ls, name, &oom);
@@ -324,12 +369,45 @@ int daoc__lua_load_plugin_daos(struct daoc__lua *ls, const char *plugin, daoc_va
                  : make_error(DAOC_ELUA, daoc__asprintf("cannot read %s", path), err);
         goto done;
     }
-    rc = daoc__lua_load_daos_buffer(ls, plugin, path, text, len, defs, err);
+    rc = load(ls, plugin, path, text, len, out, err);
 done:
     daoc__free(text);
     daoc__free(path);
     daoc__free(name);
     return rc;
+}
+
+int daoc__lua_load_plugin_daos(struct daoc__lua *ls, const char *plugin, daoc_value **defs,
+                               bool *found, daoc_error **err)
+{
+    return load_plugin_file(ls, plugin, "daos", daoc__lua_load_daos_buffer, defs, found, err);
+}
+
+static int load_schema_buffer(struct daoc__lua *ls, const char *plugin, const char *chunkname,
+                              const char *buf, size_t len, daoc_value **def, daoc_error **err)
+{
+    struct load_ctx cx = {ls, plugin, chunkname, buf, len, NULL, NULL, true, DAOC_OK, NULL, 0};
+    int rc = run_load(&cx, err);
+    if (rc != DAOC_OK)
+        return rc;
+    if (cx.status == DAOC_OK && cx.legacy) {
+        rc = daoc__lua_convert_legacy_plugin_schema(ls, plugin, cx.legacy, &cx.defs, &cx.msg);
+        if (rc != DAOC_OK)
+            cx.status = rc;
+    }
+    daoc_value_free(cx.legacy);
+    if (cx.status != DAOC_OK) {
+        daoc_value_free(cx.defs);
+        return make_error(cx.status, cx.msg, err);
+    }
+    *def = cx.defs;
+    return DAOC_OK;
+}
+
+int daoc__lua_load_plugin_schema(struct daoc__lua *ls, const char *plugin, daoc_value **def,
+                                 bool *found, daoc_error **err)
+{
+    return load_plugin_file(ls, plugin, "schema", load_schema_buffer, def, found, err);
 }
 
 int daoc__lua_plugin_installed(struct daoc__lua *ls, const char *plugin, bool *installed)

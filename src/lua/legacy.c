@@ -22,7 +22,14 @@
  *   cache_key: left out (in 0.x-1.x's DAO it only named the invalidation
  *                      key; today's cache_key is a unique key): reported,
  *                      kept by shims.lua for kong.dao's entity_cache_key
- *   regex, func and others: dropped, reported one by one
+ *   regex, func and others: dropped, reported one by one (in a 0.x plugin
+ *                      schema.lua, shims.lua folds func and regex into one
+ *                      custom validator first: kept)
+ * A 0.x plugin schema.lua (daoc__lua_convert_legacy_plugin_schema) becomes
+ * the plugin's subschema as Kong 1.x's plugin loader made it: its fields a
+ * required `config` record (strings take "" as 0.x did, `flexible` tables
+ * become maps of records, `new_type` is used as given), no_consumer /
+ * no_route / no_service the scope fields that must stay null.
  * Entities are emitted sorted by name, an entity after the entities of the
  * same plugin it references.  Reports go to the configured log callback
  * (warn level).  It does not validate the result: daoc__schema_compile does.
@@ -52,6 +59,7 @@ struct lctx {
     const daoc_value *pk;     /* the entity's primary_key */
     int depth;                /* > 0 inside a nested record */
     unsigned deprecated;      /* bit i: DEPRECATED[i] seen */
+    bool config;              /* converting a 0.x plugin schema's config fields */
     char *msg;
 };
 
@@ -73,7 +81,10 @@ static void note(struct lctx *c, const char *fmt, ...)
     va_list ap;
     if (!cfg || !cfg->log)
         return;
-    int n = snprintf(text, sizeof text, "plugin '%s': legacy DAO '%s': ", c->plugin, c->entity);
+    int n = c->config ? snprintf(text, sizeof text, "plugin '%s': 0.x schema.lua: config: ",
+                                 c->plugin)
+                      : snprintf(text, sizeof text, "plugin '%s': legacy DAO '%s': ", c->plugin,
+                                 c->entity);
     if (n < 0 || (size_t)n >= sizeof text)
         n = 0;
     va_start(ap, fmt);
@@ -85,8 +96,10 @@ static void note(struct lctx *c, const char *fmt, ...)
 static int fail(struct lctx *c, const char *field, const char *why)
 {
     daoc__free(c->msg);
-    c->msg = daoc__asprintf("custom plugin '%s' legacy DAO '%s': field '%s': %s", c->plugin,
-                            c->entity, field, why);
+    c->msg = c->config ? daoc__asprintf("custom plugin '%s' 0.x schema.lua: config field '%s': %s",
+                                        c->plugin, field, why)
+                       : daoc__asprintf("custom plugin '%s' legacy DAO '%s': field '%s': %s",
+                                        c->plugin, c->entity, field, why);
     return c->msg ? DAOC_ESCHEMA : DAOC_ENOMEM;
 }
 
@@ -179,6 +192,40 @@ static int foreign_field(struct lctx *c, const char *fname, const daoc_value *de
 
 /* Converts one legacy field definition into a new object in *out; *oname is
  * set (owned) when the field is renamed (a foreign key). */
+/* 0.x's `type = "table", schema = { flexible = true, fields = ... }`: a map
+ * of names to records of those fields (Kong 1.x's loader did the same). */
+static int flexible_table(struct lctx *c, const daoc_value *sfields, daoc_value *f)
+{
+    daoc_value *k = daoc_obj(), *v = daoc_obj(), *arr = daoc_arr();
+    int rc = k && v && arr ? set(f, "type", daoc_str("map")) : DAOC_ENOMEM;
+    if (rc == DAOC_OK)
+        rc = daoc_obj_set(k, "type", daoc_str("string"));
+    if (rc == DAOC_OK)
+        rc = daoc_obj_set(v, "type", daoc_str("record"));
+    if (rc == DAOC_OK)
+        rc = daoc_obj_set(v, "required", daoc_bool(true));
+    c->depth++;
+    if (rc == DAOC_OK)
+        rc = convert_fields(c, sfields, NULL, arr);
+    c->depth--;
+    if (rc == DAOC_OK) {
+        rc = daoc_obj_set(v, "fields", arr);
+        arr = NULL;
+    }
+    if (rc == DAOC_OK) {
+        rc = daoc_obj_set(f, "keys", k);
+        k = NULL;
+    }
+    if (rc == DAOC_OK) {
+        rc = daoc_obj_set(f, "values", v);
+        v = NULL;
+    }
+    daoc_value_free(k);
+    daoc_value_free(v);
+    daoc_value_free(arr);
+    return rc;
+}
+
 static int convert_field(struct lctx *c, const char *fname, const daoc_value *def,
                          daoc_value **out, char **oname)
 {
@@ -191,6 +238,11 @@ static int convert_field(struct lctx *c, const char *fname, const daoc_value *de
     int fk = foreign_field(c, fname, def, out, oname);
     if (fk != 0)
         return fk > 0 ? DAOC_OK : DAOC_ENOMEM;
+    const daoc_value *new_type = c->config ? daoc_obj_get(def, "new_type") : NULL;
+    if (new_type) { /* Kong 0.14's bridge: the field's current definition */
+        *out = daoc_value_copy(new_type);
+        return *out ? DAOC_OK : DAOC_ENOMEM;
+    }
     f = daoc_obj();
     if (!f)
         return DAOC_ENOMEM;
@@ -228,7 +280,9 @@ static int convert_field(struct lctx *c, const char *fname, const daoc_value *de
         const daoc_value *sub = daoc_obj_get(def, "schema");
         const daoc_value *sfields = sub && sub->type == DAOC_TOBJ ? daoc_obj_get(sub, "fields")
                                                                   : NULL;
-        if (sfields && sfields->type == DAOC_TOBJ) {
+        if (sfields && sfields->type == DAOC_TOBJ && truthy(daoc_obj_get(sub, "flexible"))) {
+            rc = flexible_table(c, sfields, f);
+        } else if (sfields && sfields->type == DAOC_TOBJ) {
             daoc_value *arr = daoc_arr();
             rc = set(f, "type", daoc_str("record"));
             c->depth++;
@@ -269,6 +323,8 @@ static int convert_field(struct lctx *c, const char *fname, const daoc_value *de
     }
     if (ntype)
         rc = set(f, "type", daoc_str(ntype));
+    if (rc == DAOC_OK && c->config && ntype && strcmp(ntype, "string") == 0)
+        rc = set(f, "len_min", daoc_int(0)); /* 0.x took empty strings */
     if (rc != DAOC_OK)
         goto fail;
 
@@ -278,6 +334,11 @@ static int convert_field(struct lctx *c, const char *fname, const daoc_value *de
         if (strcmp(k, "type") == 0 || strcmp(k, "dao_insert_value") == 0 ||
             strcmp(k, "schema") == 0)
             continue;
+        if (strcmp(k, "__validator") == 0 && v->type == DAOC_TFUNC) {
+            /* func and regex, folded by shims.lua's legacy_plugin_field */
+            rc = set(f, "custom_validator", daoc_value_copy(v));
+            continue;
+        }
         if (strcmp(k, "required") == 0 || strcmp(k, "unique") == 0 ||
             strcmp(k, "immutable") == 0) {
             if (v->type == DAOC_TBOOL)
@@ -488,7 +549,7 @@ static void note_deprecated(struct lctx *c)
 int daoc__lua_convert_legacy(struct daoc__lua *ls, const char *plugin, const daoc_value *legacy,
                              daoc_value **defs, char **msg)
 {
-    struct lctx c = {ls, plugin, "", legacy, NULL, 0, 0, NULL};
+    struct lctx c = {ls, plugin, "", legacy, NULL, 0, 0, false, NULL};
     const daoc__kv **sorted = NULL;
     bool *emitted = NULL;
     daoc_value *arr = daoc_arr();
@@ -536,4 +597,94 @@ fail:
     daoc_value_free(arr);
     *msg = c.msg;
     return rc;
+}
+
+/* { <scope> = typedefs.no_<scope> }: the scope must stay null. */
+static int no_scope(daoc_value *fields, const char *scope, const char *ref)
+{
+    daoc_value *f = daoc_obj(), *wrap = daoc_obj();
+    int rc = f && wrap ? daoc_obj_set(f, "type", daoc_str("foreign")) : DAOC_ENOMEM;
+    if (rc == DAOC_OK)
+        rc = daoc_obj_set(f, "reference", daoc_str(ref));
+    if (rc == DAOC_OK)
+        rc = daoc_obj_set(f, "eq", daoc_null());
+    if (rc == DAOC_OK) {
+        rc = daoc_obj_set(wrap, scope, f);
+        f = NULL;
+    }
+    if (rc == DAOC_OK) {
+        rc = daoc_arr_push(fields, wrap);
+        wrap = NULL;
+    }
+    daoc_value_free(f);
+    daoc_value_free(wrap);
+    return rc;
+}
+
+int daoc__lua_convert_legacy_plugin_schema(struct daoc__lua *ls, const char *plugin,
+                                           const daoc_value *legacy, daoc_value **def,
+                                           char **msg)
+{
+    static const char *const SCOPES[][3] = {{"no_consumer", "consumer", "consumers"},
+                                            {"no_route", "route", "routes"},
+                                            {"no_service", "service", "services"}};
+    struct lctx c = {ls, plugin, "config", legacy, NULL, 1, 0, true, NULL};
+    daoc_value *out = daoc_obj(), *fields = daoc_arr(), *cfields = daoc_arr(), *cfg = daoc_obj();
+    daoc_value *wrap = daoc_obj();
+    const daoc_value *lf = daoc_obj_get(legacy, "fields");
+    int rc = out && fields && cfields && cfg && wrap ? DAOC_OK : DAOC_ENOMEM;
+
+    *def = NULL;
+    *msg = NULL;
+    if (rc == DAOC_OK && (!lf || lf->type != DAOC_TOBJ))
+        rc = fail(&c, "fields", "expected a map of field definitions");
+    if (rc == DAOC_OK)
+        rc = convert_fields(&c, lf, NULL, cfields);
+    if (rc == DAOC_OK)
+        rc = daoc_obj_set(cfg, "type", daoc_str("record"));
+    if (rc == DAOC_OK)
+        rc = daoc_obj_set(cfg, "required", daoc_bool(true));
+    if (rc == DAOC_OK) {
+        rc = daoc_obj_set(cfg, "fields", cfields);
+        cfields = NULL;
+    }
+    if (rc == DAOC_OK) {
+        rc = daoc_obj_set(wrap, "config", cfg);
+        cfg = NULL;
+    }
+    if (rc == DAOC_OK) {
+        rc = daoc_arr_push(fields, wrap);
+        wrap = NULL;
+    }
+    for (size_t i = 0; rc == DAOC_OK && i < sizeof SCOPES / sizeof SCOPES[0]; i++)
+        if (truthy(daoc_obj_get(legacy, SCOPES[i][0])))
+            rc = no_scope(fields, SCOPES[i][1], SCOPES[i][2]);
+    for (size_t i = 0; rc == DAOC_OK && i < legacy->len; i++) {
+        const char *k = legacy->u.o[i].key;
+        bool scope = false;
+        for (size_t j = 0; j < sizeof SCOPES / sizeof SCOPES[0]; j++)
+            scope = scope || strcmp(k, SCOPES[j][0]) == 0;
+        if (strcmp(k, "entity_checks") == 0)
+            rc = daoc_obj_set(out, k, daoc_value_copy(legacy->u.o[i].val));
+        else if (!scope && strcmp(k, "fields") != 0 && !deprecated(&c, k))
+            note(&c, "schema attribute '%s' has no equivalent and is dropped", k);
+    }
+    if (rc == DAOC_OK)
+        rc = daoc_obj_set(out, "name", daoc_str(plugin));
+    if (rc == DAOC_OK) {
+        rc = daoc_obj_set(out, "fields", fields);
+        fields = NULL;
+    }
+    daoc_value_free(fields);
+    daoc_value_free(cfields);
+    daoc_value_free(cfg);
+    daoc_value_free(wrap);
+    if (rc != DAOC_OK) {
+        daoc_value_free(out);
+        *msg = c.msg;
+        return rc;
+    }
+    note_deprecated(&c);
+    *def = out;
+    return DAOC_OK;
 }

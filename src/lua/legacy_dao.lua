@@ -171,9 +171,22 @@ local function error_mt(prefix)
 end
 
 -- today's field messages in the words of 0.5-0.14's schemas_validation.lua
-local function legacy_messages(fields)
-  local out = {}
+local function legacy_messages(fields, prefix, out)
+  out = out or {}
   for k, msg in pairs(fields) do
+    if type(k) == "string" and type(msg) == "table" then
+      -- a record's errors as 0.x named them: "config.key_names"
+      local list = {}
+      for i = 1, #msg do
+        if type(msg[i]) == "string" then list[#list + 1] = msg[i] end
+      end
+      if #list > 0 then
+        out[(prefix or "") .. k] = concat(list, ", ")
+      else
+        legacy_messages(msg, (prefix or "") .. k .. ".", out)
+      end
+      msg = nil
+    end
     if type(k) == "string" and type(msg) == "string" then
       local want = msg:match("^expected an? (%w+)$")
       if msg == "required field missing" then msg = k .. " is required"
@@ -182,7 +195,7 @@ local function legacy_messages(fields)
       elseif want then msg = k .. " is not a " .. want
       end
     end
-    out[k] = msg
+    if msg ~= nil then out[(prefix or "") .. tostring(k)] = msg end
   end
   return out
 end
@@ -217,7 +230,9 @@ local function err14(d, err, err_t)
   local fields = flat_fields(d, err_t.fields) or {}
   local tbl = {}
   if kind == "unique" then
-    for k, v in pairs(fields) do tbl[k] = "already exists with value '" .. tostring(v) .. "'" end
+    for k, v in pairs(fields) do
+      if v ~= null then tbl[k] = "already exists with value '" .. tostring(v) .. "'" end
+    end
   elseif kind == "foreign" then
     for k, v in pairs(fields) do tbl[k] = "does not exist with value '" .. tostring(v) .. "'" end
   else
@@ -440,7 +455,9 @@ local function err05(d, err, err_t)
   local fields = flat_fields(d, err_t.fields) or {}
   local msg = {}
   if kind == "unique" then
-    for k, v in pairs(fields) do msg[k] = k .. " already exists with value '" .. tostring(v) .. "'" end
+    for k, v in pairs(fields) do
+      if v ~= null then msg[k] = k .. " already exists with value '" .. tostring(v) .. "'" end
+    end
   elseif kind == "foreign" then
     for k, v in pairs(fields) do msg[k] = k .. " " .. tostring(v) .. " does not exist" end
   else

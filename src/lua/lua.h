@@ -33,6 +33,13 @@ void daoc__lua_close(struct daoc__lua *L);
 int daoc__lua_load_core_daos(struct daoc__lua *L, daoc_value **defs, daoc_error **err);
 int daoc__lua_load_plugin_daos(struct daoc__lua *L, const char *plugin, daoc_value **defs,
                                bool *found, daoc_error **err);
+/* kong.plugins.<plugin>.schema of any generation as the definition of its
+ * subschema of the plugins entity (*def owned by the caller; a 0.x schema
+ * converted as Kong 1.x's plugin loader did, keeping its func, regex and
+ * self_check validations); *found false when the plugin has no schema.lua.
+ * Errors as above. */
+int daoc__lua_load_plugin_schema(struct daoc__lua *L, const char *plugin, daoc_value **def,
+                                 bool *found, daoc_error **err);
 
 /* Whether any module of plugin is on the package path: its handler, schema,
  * daos or migrations (kong.plugins.<plugin>.handler, ...; the migrations of

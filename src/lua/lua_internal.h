@@ -147,6 +147,14 @@ int daoc__lua_load_daos_buffer(struct daoc__lua *ls, const char *plugin, const c
  * DAOC_ESCHEMA with *msg (daoc__free) naming the entity and field. */
 int daoc__lua_convert_legacy(struct daoc__lua *ls, const char *plugin, const daoc_value *legacy,
                              daoc_value **defs, char **msg);
+/* legacy.c: a 0.x plugin schema, normalised by shims.lua's
+ * plugin_schema_extract ({ fields = { name = def }, no_consumer = ...,
+ * entity_checks = ... }), as today's plugin subschema definition
+ * ({ name = plugin, fields = { { config = record }, { consumer = ... } } });
+ * *def owned by the caller.  DAOC_ESCHEMA with *msg (caller frees). */
+int daoc__lua_convert_legacy_plugin_schema(struct daoc__lua *ls, const char *plugin,
+                                           const daoc_value *legacy, daoc_value **def,
+                                           char **msg);
 
 /* sandbox.c: remembers ls in the registry (hooks and C primitives find it
  * there) and adds `load_module`, `budget_exhausted`, `searcher` to the

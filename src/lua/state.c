@@ -77,6 +77,8 @@ static int setup(lua_State *L)
     lua_setfield(L, LUA_REGISTRYINDEX, DAOC__LUA_EMPTY_ARRAY_MT);
     lua_getfield(L, -1, "legacy_extract");
     lua_setfield(L, LUA_REGISTRYINDEX, "daoc.legacy_extract");
+    lua_getfield(L, -1, "plugin_schema_extract");
+    lua_setfield(L, LUA_REGISTRYINDEX, "daoc.plugin_schema_extract");
     lua_getfield(L, -1, "dao05");
     lua_setfield(L, LUA_REGISTRYINDEX, "daoc.dao05");
     lua_getfield(L, -1, "sandbox");

@@ -161,6 +161,34 @@ static int add_plugin_entities(daoc_db *db, daoc_error **err)
     return DAOC_OK;
 }
 
+/* Each enabled plugin's schema.lua, as its subschema of the plugins entity
+ * (after every plugin's entities, so a schema may name any of them).  A
+ * plugin without one cannot be configured: Kong refuses to start then
+ * ("no configuration schema found for plugin"); daoc loads the plugin's
+ * entities and says once that plugins:insert will refuse its name. */
+static int add_plugin_schemas(daoc_db *db, daoc_error **err)
+{
+    for (size_t p = 0; p < db->cfg->nplugins; p++) {
+        const char *plugin = db->cfg->plugins[p];
+        daoc_value *def = NULL;
+        bool found = false;
+        int rc = ensure_lua(db, err);
+        if (rc == DAOC_OK)
+            rc = daoc__lua_load_plugin_schema(db->lua, plugin, &def, &found, err);
+        if (rc == DAOC_OK && found)
+            rc = daoc__db_add_subschema(db, "plugins", plugin, def, plugin, err);
+        else if (rc == DAOC_OK)
+            daoc__db_log(db, DAOC_LOG_INFO,
+                         "plugin '%s' has no schema.lua: its entities are loaded, but it cannot "
+                         "be configured (plugins:insert refuses the name '%s')",
+                         plugin, plugin);
+        daoc_value_free(def);
+        if (rc != DAOC_OK)
+            return rc;
+    }
+    return DAOC_OK;
+}
+
 /* Without create_tables nothing is created: every entity's table must be
  * there already (db.c checks each against this list). */
 static int existing_tables(daoc_db *db, daoc_error **err)
@@ -245,6 +273,8 @@ int daoc_db_open(daoc_db **out, const daoc_config *cfg, daoc_error **err)
     if (rc != DAOC_OK)
         goto fail;
     rc = add_plugin_entities(db, err);
+    if (rc == DAOC_OK)
+        rc = add_plugin_schemas(db, err);
     if (rc != DAOC_OK)
         goto fail;
     in_tx = false;

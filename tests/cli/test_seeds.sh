@@ -25,6 +25,18 @@ expect_line() { # $1 name, $2 a whole line $out must hold
 seed seed000 ""
 expect_line "000: dao.apis:insert" 'seed000: inserted api mockbin mockbin.com -> http://mockbin.com with an id'
 
+seed seed001 "key-auth"
+expect_line "001: dao.plugins:insert with a flat service_id" \
+  'seed001: plugin key-auth on service_id mockbin, key_names apikey, enabled true'
+expect_line "001: the same plugin through kong.db" 'seed001: kong.db sees it on service mockbin'
+if grep -Eq "^seed001: again: \[sqlite error\] name=already exists with value 'key-auth' service_id=already exists with value '[0-9a-f-]{36}'$" <<<"$out"; then
+  ok "001: one plugin per name and scope, 0.x-style error"
+else bad "001 duplicate: $out"; fi
+expect_line "001: the 0.x schema's func validator, 0.x error name" \
+  "seed001: bad key name: [sqlite error] config.key_names='a b' is illegal as a header name"
+expect_line "001: a plugin not enabled" \
+  "seed001: not enabled: [sqlite error] name=plugin 'rate-limiting' not enabled; add it to the 'plugins' configuration property"
+
 seed seed002 "seed002"
 expect_line "002: the BaseDao child on the factory" \
   'seed002: keyauth_credentials:find_by_keys -> 1 row, consumer matches'
