@@ -31,8 +31,24 @@ typedef struct daoc__dao_env {
     void (*log)(void *ud, daoc_log_level lvl, const char *msg);
 } daoc__dao_env;
 
+/* An entity's own rule on writes, as Kong's custom DAOs of core entities
+ * add them (kong/db/dao/plugins.lua: protocols must match the route's or
+ * the service's routes'), set by the owner after daoc__dao_new.  insert
+ * and upsert call it with the caller's entity once its foreign keys are
+ * resolved, update with the stored entity merged with the input (`input`
+ * is the caller's partial entity, for a rule that runs only when some
+ * fields are given; `update` tells which); all before validation, as
+ * Kong does.  `opts` are the
+ * caller's options (may be NULL).  Returns DAOC_OK, DAOC_ENOMEM, or
+ * DAOC_EDAO with Kong's error in *err. */
+typedef int (*daoc__dao_write_rule)(void *ud, daoc_dao *dao, bool update,
+                                    const daoc_value *input, const daoc_value *entity,
+                                    const daoc_value *opts, daoc_error **err);
+
 struct daoc_dao {
     const daoc__dao_env *env; /* borrowed from the owner; may be NULL */
+    daoc__dao_write_rule write_rule; /* or NULL */
+    void *write_rule_ud;
     daoc__schema *schema;    /* owned */
     daoc_value *described;   /* owned: daoc__schema_describe(schema), for daoc_dao_schema */
     daoc__store *store;      /* borrowed from db */

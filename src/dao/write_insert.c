@@ -33,6 +33,8 @@ static int insert(daoc_dao *dao, const daoc_value *entity, const daoc_value *opt
     if (rc == DAOC_OK)
         rc = daoc__dao_resolve_foreign(dao, e, err);
     if (rc == DAOC_OK)
+        rc = daoc__dao_run_rule(dao, false, entity, e, opts, err);
+    if (rc == DAOC_OK)
         rc = daoc__dao_validate_ex(dao, e, true, false, entity, NULL, err);
     if (rc == DAOC_OK)
         rc = daoc__dao_transform(dao, e, entity, &o, err);

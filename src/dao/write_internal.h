@@ -25,6 +25,16 @@ static inline const char *daoc__dao_strategy(const daoc_dao *dao)
  * referenced entity by that entity's primary key; misses are code 13. */
 int daoc__dao_resolve_foreign(daoc_dao *dao, daoc_value *e, daoc_error **err);
 
+/* The DAO's write rule (dao.h), when it has one. */
+static inline int daoc__dao_run_rule(daoc_dao *dao, bool update, const daoc_value *input,
+                                     const daoc_value *entity, const daoc_value *opts,
+                                     daoc_error **err)
+{
+    return dao->write_rule
+               ? dao->write_rule(dao->write_rule_ud, dao, update, input, entity, opts, err)
+               : DAOC_OK;
+}
+
 /* ---- write_checks.c ---- */
 /* The input's shorthand fields applied in place (daoc__schema_shorthands);
  * their errors => code 2. */

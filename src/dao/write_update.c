@@ -106,6 +106,8 @@ int daoc__dao_update_key(daoc_dao *dao, long field, const daoc_value *key, const
         daoc_value_free(daoc__obj_take(stored, "ttl", 3));
     rc = daoc__dao_resolve_foreign(dao, stored, err);
     if (rc == DAOC_OK)
+        rc = daoc__dao_run_rule(dao, true, entity, stored, opts, err);
+    if (rc == DAOC_OK)
         rc = daoc__dao_validate_ex(dao, stored, false, true, entity, rbw, err);
     if (rc == DAOC_OK)
         rc = daoc__dao_transform(dao, stored, entity, &o, err);

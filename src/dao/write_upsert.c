@@ -54,6 +54,8 @@ int daoc__dao_upsert_key(daoc_dao *dao, long field, const daoc_value *key, const
     if (rc == DAOC_OK)
         rc = daoc__dao_resolve_foreign(dao, e, err);
     if (rc == DAOC_OK)
+        rc = daoc__dao_run_rule(dao, false, entity, e, opts, err);
+    if (rc == DAOC_OK)
         rc = daoc__dao_validate_ex(dao, e, true, false, entity, NULL, err);
     if (rc == DAOC_OK)
         rc = daoc__dao_transform(dao, e, entity, &o, err);

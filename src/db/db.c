@@ -190,6 +190,10 @@ int daoc__db_add_entity(daoc_db *db, const daoc_value *def, const char *plugin, 
                 goto fail;
         }
     }
+    if (!plugin && strcmp(dao->schema->name, "plugins") == 0) {
+        dao->write_rule = daoc__db_plugins_rule; /* Kong's kong/db/dao/plugins.lua */
+        dao->write_rule_ud = db;
+    }
     db->daos[db->ndaos++] = dao;
     daoc__free(why);
     return DAOC_OK;

@@ -60,6 +60,11 @@ int daoc__db_add_entity(daoc_db *db, const daoc_value *def, const char *plugin, 
  * value `key` of its subschema_key (routes by protocol, plugins by plugin
  * name).  `plugin` names the plugin whose file it came from, or NULL (core).
  * On failure a negative status and *err. */
+/* The write rule of the plugins core entity (plugins_rule.c; a
+ * daoc__dao_write_rule whose ud is the db). */
+int daoc__db_plugins_rule(void *ud, daoc_dao *dao, bool update, const daoc_value *input,
+                          const daoc_value *entity, const daoc_value *opts, daoc_error **err);
+
 int daoc__db_add_subschema(daoc_db *db, const char *entity, const char *key,
                            const daoc_value *def, const char *plugin, daoc_error **err);
 

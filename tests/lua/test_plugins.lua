@@ -156,4 +156,37 @@ t.test("0.13/0.14: kong.dao.plugins with a flat service_id", function()
        .. "'cfg-v0x' service_id=already exists with value '" .. s.id .. "'")
 end)
 
+t.test("protocols must match the route's, or one of the service's routes' (Kong's plugins DAO)", function()
+  local s = service("proto1")
+  local r = assert(kong.db.routes:insert({ protocols = { "https" }, paths = { "/p1" },
+                                           service = { id = s.id } }))
+  local before = count_plugins()
+  local _, err, err_t = kong.db.plugins:insert({ name = "cfg-v0x", route = { id = r.id },
+                                                 protocols = { "http" }, config = { minute = 1 } })
+  t.eq(err_t.code, 2)
+  t.same(err_t.fields, { protocols = "must match the associated route's protocols" })
+  t.eq(err, t.P .. "schema violation (protocols: must match the associated route's protocols)")
+  _, _, err_t = kong.db.plugins:insert({ name = "cfg-v0x", service = { id = s.id },
+                                         protocols = { "http" }, config = { minute = 1 } })
+  t.same(err_t.fields, { protocols = "must match the protocols of at least one route "
+                                     .. "pointing to this Plugin's service" })
+  t.eq(count_plugins(), before)
+  -- no protocols given: Kong does not check
+  local p = assert(kong.db.plugins:insert({ name = "cfg-v0x", route = { id = r.id },
+                                            config = { minute = 1 } }))
+  -- an update naming protocols is checked against the stored route
+  _, _, err_t = kong.db.plugins:update({ id = p.id }, { protocols = { "http" } })
+  t.same(err_t.fields, { protocols = "must match the associated route's protocols" })
+  t.same(kong.db.plugins:select({ id = p.id }).protocols, { "grpc", "grpcs", "http", "https" })
+  assert(kong.db.plugins:update({ id = p.id }, { protocols = { "https" } }))
+  -- a service without routes takes any protocols; one of several routes is enough
+  local lone = service("proto2")
+  assert(kong.db.plugins:insert({ name = "cfg-v0x", service = { id = lone.id },
+                                  protocols = { "grpc" }, config = { minute = 1 } }))
+  assert(kong.db.routes:insert({ protocols = { "grpc" }, paths = { "/g" },
+                                 service = { id = s.id } }))
+  assert(kong.db.plugins:insert({ name = "cfg-v0x", service = { id = s.id },
+                                  protocols = { "grpc" }, config = { minute = 1 } }))
+end)
+
 t.done()
