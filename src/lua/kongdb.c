@@ -177,7 +177,7 @@ static int install(lua_State *L)
     return 0;
 }
 
-int daoc__lua_install_kong(struct daoc__lua *ls, int env_idx)
+int daoc__lua_install_kong(struct daoc__lua *ls, int env_idx, daoc_error **err)
 {
     lua_State *L = ls->L;
     if (!lua_checkstack(L, 24))
@@ -190,9 +190,17 @@ int daoc__lua_install_kong(struct daoc__lua *ls, int env_idx)
         lua_pushnil(L);
     else
         lua_pushvalue(L, env_idx);
-    if (lua_pcall(L, 2, 0, 0) != 0) {
+    int lrc = lua_pcall(L, 2, 0, 0);
+    if (lrc != 0) {
+        /* a custom DAO module that cannot be required (kongdb_custom.c) */
+        const char *m = lrc == LUA_ERRMEM ? NULL : lua_tostring(L, -1);
+        daoc_error *e = m && err ? daoc__lua_error(m) : NULL;
         lua_pop(L, 1);
-        return DAOC_ENOMEM;
+        if (!m || (err && !e))
+            return DAOC_ENOMEM;
+        if (err)
+            *err = e;
+        return DAOC_ELUA;
     }
     return DAOC_OK;
 }

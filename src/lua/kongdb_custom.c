@@ -3,15 +3,16 @@
  * module is required through the global require and its functions are
  * copied onto the DAO object over the generated ones, as Kong does; the
  * require and every call of a copied function run under the instruction
- * budget of plugin code.  A module that fails to load is logged and
- * leaves the generated methods.
+ * budget of plugin code.  A module that fails to load is an error, as
+ * Kong's require(schema.dao) makes it one at start: it names the plugin,
+ * the entity and the module (the opener fails with it).
  */
 #include "db/db.h"
 #include "lua/kongdb.h"
 
 /* Copies the functions of the custom DAO module (`dao = "..."`) onto the
  * object at the top of the stack, as Kong does.  Uses the global require;
- * a failure is logged and leaves the generated methods. */
+ * a failure raises a Lua error naming plugin, entity and module. */
 void daoc__kdb_apply_custom_dao(lua_State *L, struct daoc__lua *ls, const daoc_dao *dao)
 {
     const char *mod = dao->schema->dao_module;
@@ -24,10 +25,13 @@ void daoc__kdb_apply_custom_dao(lua_State *L, struct daoc__lua *ls, const daoc_d
     }
     lua_pushstring(L, mod);
     if (daoc__lua_pcall_budgeted(ls, L, 1, 1, 0) != 0) {
-        daoc__db_log(ls->db, DAOC_LOG_WARN, "custom DAO module '%s' of '%s' not loaded: %s", mod,
-                     dao->schema->name, lua_tostring(L, -1));
-        lua_pop(L, 1);
-        return;
+        const char *why = lua_tostring(L, -1);
+        lua_pushfstring(L, "%s%s%sentity '%s': cannot load its custom DAO module '%s': %s",
+                        dao->schema->plugin ? "custom plugin '" : "",
+                        dao->schema->plugin ? dao->schema->plugin : "",
+                        dao->schema->plugin ? "': " : "", dao->schema->name, mod,
+                        why ? why : "error object is not a string");
+        lua_error(L);
     }
     if (lua_istable(L, -1)) {
         lua_pushnil(L);

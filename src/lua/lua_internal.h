@@ -63,7 +63,7 @@ int daoc__lua_to_input(struct daoc__lua *ls, int idx, daoc_value **out, const ch
 /* Installs `kong` (kong.db with every DAO of ls->db, kong.log, kong.dao and
  * kong.db aliases used by older plugin generations) into the table at the
  * top of the stack (an environment), or as globals when env_idx is 0. */
-int daoc__lua_install_kong(struct daoc__lua *ls, int env_idx);
+int daoc__lua_install_kong(struct daoc__lua *ls, int env_idx, daoc_error **err);
 
 /* Builds a daoc_error for a Lua failure (code 0-less error: name "lua
  * error", message = text).  Returns NULL on ENOMEM. */

@@ -141,7 +141,7 @@ int daoc__lua_run_file(struct daoc__lua *ls, const char *path, int argc, char **
     int rc = read_file(path, &r.buf, &r.len, &why);
     if (rc != DAOC_OK)
         goto fail;
-    rc = daoc__lua_install_kong(ls, 0);
+    rc = daoc__lua_install_kong(ls, 0, err);
     if (rc != DAOC_OK)
         goto fail;
     if (lua_cpcall(L, run, &r) != 0) {

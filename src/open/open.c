@@ -275,6 +275,11 @@ int daoc_db_open(daoc_db **out, const daoc_config *cfg, daoc_error **err)
     rc = add_plugin_entities(db, err);
     if (rc == DAOC_OK)
         rc = add_plugin_schemas(db, err);
+    /* Plugin code (custom validators, custom DAO modules) may use kong.db;
+     * a custom DAO module that cannot be required fails the open here,
+     * before the tables are committed. */
+    if (rc == DAOC_OK && db->lua)
+        rc = daoc__lua_install_kong(db->lua, 0, err);
     if (rc != DAOC_OK)
         goto fail;
     in_tx = false;
@@ -296,9 +301,6 @@ int daoc_db_open(daoc_db **out, const daoc_config *cfg, daoc_error **err)
         if (daoc_db_cleanup_ttl(db, 50, &n, NULL) == DAOC_OK && n > 0)
             daoc__db_log(db, DAOC_LOG_INFO, "removed %lld expired rows", (long long)n);
     }
-    /* Plugin code (custom validators, custom DAO modules) may use kong.db. */
-    if (db->lua && (rc = daoc__lua_install_kong(db->lua, 0)) != DAOC_OK)
-        goto fail;
     *out = db;
     return DAOC_OK;
 fail:

@@ -209,6 +209,27 @@ else
   failed=$((failed + 1)); echo "FAIL a refused open leaves no tables behind: $tables"
 fi
 
+# ---- a custom DAO module that cannot be required: refused, nothing kept --
+plugin nodao <<'LUA'
+local typedefs = require "kong.db.schema.typedefs"
+return {
+  { name = "nd_things", primary_key = { "id" }, dao = "kong.plugins.nodao.missing",
+    fields = { { id = typedefs.uuid }, { label = { type = "string" } } } },
+}
+LUA
+expect_refused "a custom DAO module that cannot be required" good,nodao \
+  "daoc: cannot open the database: custom plugin 'nodao': entity 'nd_things': cannot load its custom DAO module 'kong.plugins.nodao.missing': module 'kong.plugins.nodao.missing' not found:
+	no field package.preload['kong.plugins.nodao.missing']
+	no file './kong/plugins/nodao/missing.lua'
+	no file '/usr/share/lua/5.1/kong/plugins/nodao/missing.lua'
+	no file '/usr/share/lua/5.1/kong/plugins/nodao/missing/init.lua'"
+tables=$(sqlite3 "$HERE/t$n.db" "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name" 2>&1)
+if [ -z "$tables" ]; then
+  passed=$((passed + 1)); echo "ok - a missing custom DAO module leaves no tables behind"
+else
+  failed=$((failed + 1)); echo "FAIL a missing custom DAO module leaves no tables behind: $tables"
+fi
+
 # ---- settings that cannot work -------------------------------------------
 expect_refused "a plugin with no module at all" "good,nosuch" \
   "daoc: cannot open the database: plugin 'nosuch' is enabled but not installed: no module kong.plugins.nosuch.handler, .schema, .daos or .migrations on lua_package_path './?.lua'"
