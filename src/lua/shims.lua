@@ -309,6 +309,34 @@ local utils = {
 preload["kong.tools.uuid"] = function() return uuid_mod end
 preload["kong.tools.table"] = function() return table_mod end
 preload["kong.tools.string"] = function() return string_mod end
+
+-- kong.tools.http: the header-name check plugin schemas use
+-- (request-transformer, response-transformer), in Kong's words
+local http_mod = {}
+function http_mod.validate_header_name(name)
+  if name == nil or name == "" then
+    return nil, "no header name provided"
+  end
+  if ngx.re.find(name, "^[a-zA-Z0-9-_]+$", "jo") then
+    return name
+  end
+  return nil, "bad header name '" .. name .. "', allowed characters are A-Z, a-z, 0-9, '_', and '-'"
+end
+http_mod.validate_cookie_name = http_mod.validate_header_name
+preload["kong.tools.http"] = function() return http_mod end
+
+-- kong.meta: the version plugin handlers report as theirs
+local meta_version = setmetatable({ major = 3, minor = 9, patch = 0 }, {
+  __tostring = function(v) return ("%d.%d.%d"):format(v.major, v.minor, v.patch) end,
+})
+local meta = {
+  _NAME = "kong",
+  _VERSION = tostring(meta_version),
+  _VERSION_TABLE = meta_version,
+  _SERVER_TOKENS = "kong/" .. tostring(meta_version),
+  version = tostring(meta_version),
+}
+preload["kong.meta"] = function() return meta end
 preload["kong.tools.utils"] = function() return utils end
 preload["kong.tools.rand"] = function()
   return { random_string = prim.random_string }
@@ -329,7 +357,23 @@ local function define(tbl)
   })
 end
 
-local schema_mod = { define = define }
+-- kong.db.schema's `validators` that plugin schemas call directly (cors:
+-- is_regex), with Kong's answers: true when valid, else false/nil
+local validators = {}
+function validators.is_regex(value)
+  if type(value) ~= "string" then return false end
+  local _, err = ngx.re.match("any string", value)
+  return err == nil
+end
+function validators.uuid(value)
+  return type(value) == "string" and
+    value:match("^%x%x%x%x%x%x%x%x%-%x%x%x%x%-%x%x%x%x%-%x%x%x%x%-%x%x%x%x%x%x%x%x%x%x%x%x$") ~= nil
+end
+function validators.timestamp(value)
+  return type(value) == "number" and value > 0
+end
+
+local schema_mod = { define = define, validators = validators }
 preload["kong.db.schema"] = function() return schema_mod end
 
 local typedefs

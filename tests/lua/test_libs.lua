@@ -466,4 +466,44 @@ t.test("kong.tools.redis.schema: the redis record Kong's bundled plugins embed",
                   "ssl_verify", "server_name" })
 end)
 
+t.test("lfs: the reading half of LuaFileSystem, writes refused; pl.path on it", function()
+  local lfs = require "lfs"
+  t.eq(lfs.attributes("/", "mode"), "directory")
+  local a = lfs.attributes("/etc/hostname") or lfs.attributes("/etc/passwd")
+  t.eq(a.mode, "file")
+  t.truthy(a.size >= 0 and a.modification > 0)
+  t.match(a.permissions, "^[r-][w-][x-][r-][w-][x-][r-][w-][x-]$")
+  local none, msg = lfs.attributes("/no/such/file")
+  t.is_nil(none)
+  t.eq(msg, "cannot obtain information from file '/no/such/file': No such file or directory")
+  local names = {}
+  for name in lfs.dir("/") do names[name] = true end
+  t.truthy(names["."] and names["etc"])
+  local ok, err = lfs.mkdir("/tmp/daoc-should-not-exist")
+  t.is_nil(ok)
+  t.eq(err, "mkdir: not permitted to plugin code in daoc (read-only lfs)")
+  t.is_nil(lfs.attributes("/tmp/daoc-should-not-exist"))
+  local path = require "pl.path"
+  t.eq(path.isdir("/etc"), true)
+  t.eq(path.exists("/no/such/file"), false)
+end)
+
+t.test("kong.meta, kong.tools.http and kong.db.schema's validators", function()
+  local meta = require "kong.meta"
+  t.eq(meta._NAME, "kong")
+  t.match(meta.version, "^%d+%.%d+%.%d+$")
+  t.eq(tostring(meta._VERSION_TABLE), meta.version)
+  local http = require "kong.tools.http"
+  t.eq(http.validate_header_name("X-Api_Key1"), "X-Api_Key1")
+  local bad, why = http.validate_header_name("x key")
+  t.is_nil(bad)
+  t.eq(why, "bad header name 'x key', allowed characters are A-Z, a-z, 0-9, '_', and '-'")
+  t.eq(select(2, http.validate_header_name("")), "no header name provided")
+  local v = require("kong.db.schema").validators
+  t.eq(v.is_regex("^/a(b|c)$"), true)
+  t.eq(v.is_regex("(unclosed"), false)
+  t.eq(v.uuid("7c4e0e5e-1a2b-4c3d-8e9f-0a1b2c3d4e5f"), true)
+  t.eq(v.uuid("nope"), false)
+end)
+
 t.done()

@@ -12,6 +12,7 @@
  *   rand.c     resty.random's bytes, CRC32 (ngx.crc32_short/long)
  *   pkey.c     public/private keys over libcrypto (resty.openssl.pkey)
  *   regex.c    ngx.re's matcher over PCRE2
+ *   fs.c       the read-only half of LuaFileSystem (lfs)
  */
 #ifndef DAOC_LUA_LIB_H
 #define DAOC_LUA_LIB_H
@@ -30,6 +31,7 @@ void daoc__lua_lib_kdf(lua_State *L);
 void daoc__lua_lib_rand(lua_State *L);
 void daoc__lua_lib_pkey(lua_State *L);
 void daoc__lua_lib_regex(lua_State *L);
+void daoc__lua_lib_fs(lua_State *L);
 
 /* Registers the metatable `mt` of a userdata class once: __index a table
  * of `methods` (NULL: none), __gc `gc`, and __metatable `label` (NULL:

@@ -427,6 +427,32 @@ reg("socket", {
 })
 
 ---------------------------------------------------------------------------
+-- lfs: LuaFileSystem's reading half (fs.c); the writing calls answer as a
+-- failed lfs call does, so plugin code and pl.path see a refusal, not a crash
+---------------------------------------------------------------------------
+local function refused(name)
+  return function()
+    return nil, name .. ": not permitted to plugin code in daoc (read-only lfs)"
+  end
+end
+reg("lfs", {
+  _VERSION = "LuaFileSystem 1.8.0 (daoc, read-only)",
+  attributes = clib.fs_attributes,
+  symlinkattributes = clib.fs_symlinkattributes,
+  currentdir = clib.fs_currentdir,
+  dir = clib.fs_dir,
+  chdir = refused("chdir"),
+  mkdir = refused("mkdir"),
+  rmdir = refused("rmdir"),
+  touch = refused("touch"),
+  link = refused("link"),
+  lock = refused("lock"),
+  unlock = refused("unlock"),
+  lock_dir = refused("lock_dir"),
+  setmode = function() return true, "binary" end,
+})
+
+---------------------------------------------------------------------------
 -- modules of the system Lua directory (after lua_package_path)
 ---------------------------------------------------------------------------
 local libenv
