@@ -53,10 +53,97 @@ local function url_shorthand(sugar_url)
   }
 end
 
--- one subschema per protocol, as Kong's routes_subschemas.lua registers
-local route_subschemas = {}
-for _, p in ipairs({ "http", "https", "tcp", "tls", "udp", "tls_passthrough", "grpc", "grpcs" }) do
-  route_subschemas[p] = { name = p, fields = {} }
+-- routes: one subschema per protocol, as Kong's routes_subschemas.lua
+-- registers them (traditional router flavor); the first protocol of a
+-- route's set that has one selects it, so http and https share one
+-- definition, as do tcp, tls, udp and tls_passthrough, and grpc and grpcs.
+local function cannot_set(field, when)
+  return "cannot set '" .. field .. "' when 'protocols' is " .. when
+end
+
+local http_when = "'http' or 'https'"
+local http_route = {
+  name = "http",
+  fields = {
+    { sources = typedefs.no_sources { err = cannot_set("sources", http_when) } },
+    { destinations = typedefs.no_destinations { err = cannot_set("destinations", http_when) } },
+  },
+  entity_checks = {
+    { conditional_at_least_one_of = {
+        if_field = "protocols",
+        if_match = { contains = "https" },
+        then_at_least_one_of = { "methods", "hosts", "headers", "paths", "snis" },
+        then_err = "must set one of %s when 'protocols' is 'https'",
+        else_match = { contains = "http" },
+        else_then_at_least_one_of = { "methods", "hosts", "headers", "paths" },
+        else_then_err = "must set one of %s when 'protocols' is 'http'",
+    } },
+  },
+}
+
+local stream_when = "'tcp', 'tls', 'tls_passthrough' or 'udp'"
+local stream_route = {
+  name = "tcp",
+  fields = {
+    { methods = typedefs.no_methods { err = cannot_set("methods", stream_when) } },
+    { hosts = typedefs.no_hosts { err = cannot_set("hosts", stream_when) } },
+    { paths = typedefs.no_paths { err = cannot_set("paths", stream_when) } },
+    { headers = typedefs.no_headers { err = cannot_set("headers", stream_when) } },
+  },
+  entity_checks = {
+    { conditional_at_least_one_of = {
+        if_field = "protocols",
+        if_match = { elements = { type = "string", one_of = { "tcp", "tls", "udp" } } },
+        then_at_least_one_of = { "sources", "destinations", "snis" },
+        then_err = "must set one of %s when 'protocols' is 'tcp', 'tls' or 'udp'",
+    } },
+    { conditional_at_least_one_of = {
+        if_field = "protocols",
+        if_match = { elements = { type = "string", one_of = { "tls_passthrough" } } },
+        then_at_least_one_of = { "snis" },
+        then_err = "must set snis when 'protocols' is 'tls_passthrough'",
+    } },
+  },
+}
+
+local grpc_when = "'grpc' or 'grpcs'"
+local grpc_route = {
+  name = "grpc",
+  fields = {
+    { strip_path = { type = "boolean", required = true, default = false, ne = true,
+                     err = cannot_set("strip_path", grpc_when) } },
+    { methods = typedefs.no_methods { err = cannot_set("methods", grpc_when) } },
+    { sources = typedefs.no_sources { err = cannot_set("sources", grpc_when) } },
+    { destinations = typedefs.no_destinations { err = cannot_set("destinations", grpc_when) } },
+  },
+  entity_checks = {
+    { conditional_at_least_one_of = {
+        if_field = "protocols",
+        if_match = { contains = "grpcs" },
+        then_at_least_one_of = { "hosts", "headers", "paths", "snis" },
+        then_err = "must set one of %s when 'protocols' is 'grpcs'",
+        else_match = { contains = "grpc" },
+        else_then_at_least_one_of = { "hosts", "headers", "paths" },
+        else_then_err = "must set one of %s when 'protocols' is 'grpc'",
+    } },
+  },
+}
+
+local route_subschemas = {
+  http = http_route, https = http_route,
+  tcp = stream_route, tls = stream_route, udp = stream_route, tls_passthrough = stream_route,
+  grpc = grpc_route, grpcs = grpc_route,
+}
+
+-- path_handling "v1" is accepted with Kong's deprecation notice (a warning
+-- in the log, not an error), worded for the traditional router flavor
+local PATH_V1_DEPRECATED = "path_handling='v1' is deprecated and will be removed in future "
+  .. "version, please use path_handling='v0' instead (deprecated after 3.0)"
+local function path_handling_notice(entity)
+  if entity.path_handling == "v1" then
+    ngx.log(ngx.WARN, PATH_V1_DEPRECATED)
+  end
+  return true
 end
 
 local stream_or_grpc = { "tcp", "tls", "udp", "grpc", "grpcs" }
@@ -134,9 +221,28 @@ return {
       { methods = typedefs.methods },
       { hosts = typedefs.hosts },
       { paths = typedefs.router_paths },
-      { headers = typedefs.headers },
+      { headers = typedefs.headers {
+          keys = typedefs.header_name {
+            match_none = { {
+              pattern = "^[Hh][Oo][Ss][Tt]$",
+              err = "cannot contain 'host' header, which must be specified in the 'hosts' attribute",
+            } },
+          },
+      } },
       { regex_priority = { type = "integer", default = 0 } },
       { path_handling = { type = "string", default = "v0", one_of = { "v0", "v1" } } },
+    },
+    entity_checks = {
+      { conditional = {
+          if_field = "protocols",
+          if_match = { elements = { type = "string",
+                                    not_one_of = { "grpcs", "https", "tls", "tls_passthrough" } } },
+          then_field = "snis",
+          then_match = { len_eq = 0 },
+          then_err = "'snis' can only be set when 'protocols' is 'grpcs', 'https', 'tls' "
+                     .. "or 'tls_passthrough'",
+      } },
+      { custom_entity_check = { field_sources = { "path_handling" }, fn = path_handling_notice } },
     },
     subschemas = route_subschemas,
   },

@@ -125,10 +125,76 @@ static int specialises(daoc__cctx *c, const daoc__schema *parent, const daoc__sc
     return DAOC_OK;
 }
 
+/* Removes `custom_validator` (described as `true`: a function is not a
+ * value) from a described field definition and the definitions inside it. */
+static void drop_validators(daoc_value *d)
+{
+    static const char *const nested[] = {"elements", "keys", "values"};
+    const daoc_value *f;
+    if (!d || d->type != DAOC_TOBJ)
+        return;
+    daoc_obj_del(d, "custom_validator");
+    for (size_t i = 0; i < sizeof nested / sizeof nested[0]; i++)
+        drop_validators(daoc__obj_getn(d, nested[i], strlen(nested[i])));
+    f = daoc__obj_getn(d, "fields", 6);
+    for (size_t i = 0; f && f->type == DAOC_TARR && i < f->len; i++)
+        if (f->u.a[i]->type == DAOC_TOBJ && f->u.a[i]->len == 1)
+            drop_validators(f->u.a[i]->u.o[0].val);
+}
+
+/* The fields a subschema's entity checks name, as Kong runs them on the
+ * merged entity: the parent's fields (described from the compiled parent,
+ * whose definition is gone), each replaced by the subschema's definition of
+ * the same name, then the subschema's other fields (refused later by
+ * specialises).  A parent field keeps no custom_validator: only an
+ * if_match compiles these definitions, on a value the field itself already
+ * validated. */
+static daoc_value *check_fields(const daoc__schema *parent, const daoc_value *fields)
+{
+    daoc_value *desc = daoc__schema_describe(parent);
+    daoc_value *all = desc ? daoc_value_copy(daoc_obj_get(desc, "fields")) : NULL;
+    daoc_value_free(desc);
+    if (!all || all->type != DAOC_TARR || fields->type != DAOC_TARR)
+        goto fail;
+    for (size_t i = 0; i < all->len; i++) {
+        daoc__kv *kv = all->u.a[i]->type == DAOC_TOBJ && all->u.a[i]->len == 1
+                           ? &all->u.a[i]->u.o[0]
+                           : NULL;
+        const daoc_value *mine = kv ? daoc__c_find_field_def(fields, kv->key, kv->klen, NULL) : NULL;
+        if (!kv)
+            continue;
+        if (!mine) {
+            drop_validators(kv->val);
+            continue;
+        }
+        daoc_value *cp = daoc_value_copy(mine);
+        if (!cp)
+            goto fail;
+        daoc_value_free(kv->val);
+        kv->val = cp;
+    }
+    for (size_t i = 0; i < fields->len; i++) {
+        const daoc_value *e = fields->u.a[i];
+        daoc_value *cp;
+        if (e->type == DAOC_TOBJ && e->len == 1 &&
+            daoc__c_find_field_def(all, e->u.o[0].key, e->u.o[0].klen, NULL))
+            continue;
+        if (!(cp = daoc_value_copy(e)) || daoc_arr_push(all, cp) != DAOC_OK) {
+            daoc_value_free(cp);
+            goto fail;
+        }
+    }
+    return all;
+fail:
+    daoc_value_free(all);
+    return NULL;
+}
+
 static int compile_sub(daoc__cctx *c, const daoc__schema *parent, const char *key,
                        const daoc_value *def, daoc__schema *sub)
 {
     const daoc_value *fields = daoc__obj_getn(def, "fields", 6), *v;
+    daoc_value *merged;
     int rc;
     if (!fields)
         return daoc__cfail(c, NULL, "error in schema definition: no 'fields' table");
@@ -138,9 +204,14 @@ static int compile_sub(daoc__cctx *c, const daoc__schema *parent, const char *ke
         (rc = daoc__compile_fields(c, NULL, fields, DAOC__CF_TOPLEVEL | DAOC__CF_RECORDS_REQUIRED,
                                    sub)))
         return rc;
-    if ((v = daoc_obj_get(def, "entity_checks")) &&
-        (rc = daoc__compile_checks(c, "entity_checks", v, fields, DAOC__CF_RECORDS_REQUIRED, sub)))
-        return rc;
+    if ((v = daoc_obj_get(def, "entity_checks"))) {
+        if (!(merged = check_fields(parent, fields)))
+            return DAOC_ENOMEM;
+        rc = daoc__compile_checks(c, "entity_checks", v, merged, DAOC__CF_RECORDS_REQUIRED, sub);
+        daoc_value_free(merged);
+        if (rc)
+            return rc;
+    }
     if ((v = daoc_obj_get(def, "shorthand_fields")) &&
         (rc = daoc__compile_shorthands(c, NULL, v, sub)))
         return rc;

@@ -162,6 +162,46 @@ TEST(set_keys_pick_the_first_known_element)
                "{\"protocols\":\"unknown type: http\"}");
 }
 
+/* A subschema's entity checks may name the parent's fields, as Kong's
+ * routes subschemas do (they run on the merged entity): an if_match on the
+ * parent's set key, elements overlaid, and at_least_one_of lists of parent
+ * fields the subschema does not redefine; an unknown if_field is still
+ * refused. */
+TEST(subschema_checks_name_parent_fields)
+{
+    daoc__schema *r = tv_schema_def(
+        "{\"name\":\"rts2\",\"primary_key\":[\"id\"],\"subschema_key\":\"protocols\",\"fields\":["
+        "{\"id\":{\"type\":\"integer\"}},{\"protocols\":{\"type\":\"set\",\"elements\":{\"type\":"
+        "\"string\",\"one_of\":[\"tcp\",\"udp\",\"tls_passthrough\"]}}},"
+        "{\"hosts\":{\"type\":\"array\",\"elements\":{\"type\":\"string\",\"match\":\"^%a\"}}},"
+        "{\"snis\":{\"type\":\"set\",\"elements\":{\"type\":\"string\"}}}]}");
+    ASSERT_NOT_NULL(r);
+    ASSERT_STR(add_sub(r, "tcp",
+                       "{\"name\":\"tcp\",\"fields\":[],\"entity_checks\":["
+                       "{\"conditional_at_least_one_of\":{\"if_field\":\"protocols\","
+                       "\"if_match\":{\"elements\":{\"type\":\"string\",\"one_of\":[\"tcp\"]}},"
+                       "\"then_at_least_one_of\":[\"hosts\",\"snis\"],"
+                       "\"then_err\":\"must set one of %s when tcp\"}}]}"),
+               "ok");
+    ASSERT_STR(TV_INSERT(r, "{\"id\":1,\"protocols\":[\"tcp\"]}"),
+               "{\"@entity\":[\"must set one of 'hosts', 'snis' when tcp\"]}");
+    ASSERT_STR(TV_INSERT(r, "{\"id\":1,\"protocols\":[\"tcp\"],\"snis\":[\"a\"]}"), "ok");
+    ASSERT_STR(add_sub(r, "udp",
+                       "{\"name\":\"udp\",\"fields\":[],\"entity_checks\":["
+                       "{\"conditional\":{\"if_field\":\"protocols\",\"if_match\":{\"contains\":"
+                       "\"udp\"},\"then_field\":\"hosts\",\"then_match\":{\"len_eq\":0}}}]}"),
+               "ok");
+    ASSERT_STR(TV_INSERT(r, "{\"id\":1,\"protocols\":[\"udp\"],\"hosts\":[\"a\"]}"),
+               "{\"hosts\":\"length must be 0\",\"@entity\":[\"failed conditional validation "
+               "given value of field 'protocols'\"]}");
+    ASSERT_STR(add_sub(r, "tls_passthrough",
+                       "{\"name\":\"tls_passthrough\",\"fields\":[],\"entity_checks\":["
+                       "{\"conditional_at_least_one_of\":{\"if_field\":\"nope\","
+                       "\"if_match\":{\"eq\":1},\"then_at_least_one_of\":[\"hosts\"]}}]}"),
+               "tls_passthrough: entity_checks.1.conditional_at_least_one_of: if_field: invalid "
+               "field name: nope");
+}
+
 /* Through the DAO: the abstract record column holds the subschema's record,
  * read back with its defaults; an unknown key is code 2. */
 TEST(dao_round_trip)
