@@ -38,3 +38,14 @@ assert(kong.db.consumers:delete({ id = consumer.id }))
 local left = 0
 for _ in kong.db.keyauth_credentials:each() do left = left + 1 end
 print("key-auth: keys left after deleting alice: " .. left)
+
+-- the plugin's configuration (its schema.lua): a plugins row whose config
+-- is checked against key-auth's schema, its defaults filled in
+local service = assert(kong.db.services:insert({ name = "example", url = "http://example.test" }))
+local plugin = assert(kong.db.plugins:insert({ name = "key-auth", service = { id = service.id },
+                                               config = { key_names = { "x-api-key" } } }))
+print("key-auth: enabled on service example with key_names " ..
+      table.concat(plugin.config.key_names, ",") .. ", hide_credentials " ..
+      tostring(plugin.config.hide_credentials))
+local _, perr = kong.db.plugins:insert({ name = "key-auth", config = { hide_credentials = "yes" } })
+print("key-auth: " .. perr)

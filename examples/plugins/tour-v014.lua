@@ -34,3 +34,12 @@ print("keyauth-v014: deleted key " .. deleted.key)
 local same = assert(kong.db.keyauth014_credentials:select_by_key("k2"))
 print("keyauth-v014: kong.db sees k2 of consumer " ..
       (same.consumer.id == consumer.id and "carol" or "?"))
+
+-- the plugin's 0.x schema.lua configures a plugins row, reached as 0.14
+-- reached it (kong.dao.plugins, a flat service_id); its func validator runs
+local service = assert(kong.db.services:insert({ name = "v014", url = "http://v014.test" }))
+local plugin = assert(kong.dao.plugins:insert({ name = "keyauth-v014", service_id = service.id }))
+print("keyauth-v014: plugin on service_id " .. (plugin.service_id == service.id and "v014" or "?")
+      .. ", key_names " .. table.concat(plugin.config.key_names, ","))
+local _, perr = kong.dao.plugins:insert({ name = "keyauth-v014", config = { key_names = { "" } } })
+print("keyauth-v014: " .. tostring(perr))

@@ -10,3 +10,8 @@ assert(again.id == cred.id)
 local ck = kong.db.keyauth11_credentials:cache_key(cred.key)
 print("keyauth-v11: cache key " .. ck:gsub(cred.key, "<key>"))
 assert(kong.db.keyauth11_credentials:select_by_cache_key(ck).id == cred.id)
+
+-- the plugin's configuration, enabled globally: its config record's defaults
+local plugin = assert(kong.db.plugins:insert({ name = "keyauth-v11" }))
+print("keyauth-v11: global plugin, key_names " .. table.concat(plugin.config.key_names, ",") ..
+      ", hide_credentials " .. tostring(plugin.config.hide_credentials))

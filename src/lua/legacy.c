@@ -272,6 +272,8 @@ static int convert_field(struct lctx *c, const char *fname, const daoc_value *de
         rc = set(f, "type", daoc_str("array"));
         if (rc == DAOC_OK)
             rc = el ? daoc_obj_set(el, "type", daoc_str("string")) : DAOC_ENOMEM;
+        if (rc == DAOC_OK && c->config) /* 0.x checked no element: its func did */
+            rc = daoc_obj_set(el, "len_min", daoc_int(0));
         if (rc == DAOC_OK)
             rc = set(f, "elements", el);
         else

@@ -35,10 +35,16 @@ expect_line "2.x: duplicate key: the message Kong gives" \
   'key-auth: [sqlite] UNIQUE violation detected on '"'"'{key="s3cr3t"}'"'"
 expect "2.x: ttl read back" '^key-auth: a key inserted with \{ ttl = 3600 \} reads with ttl 3(599|600)$'
 expect_line "2.x: cascade on consumer delete" 'key-auth: keys left after deleting alice: 0'
+expect_line "2.x: plugins:insert fills the schema.lua defaults" \
+  'key-auth: enabled on service example with key_names x-api-key, hide_credentials false'
+expect_line "2.x: a config the schema.lua refuses" \
+  'key-auth: [sqlite] schema violation (config.hide_credentials: expected a boolean)'
 
 tour tour-v11
 expect_line "1.x map: an auto key" 'keyauth-v11: a generated key of 32 characters'
 expect_line "1.x map: cache key" 'keyauth-v11: cache key keyauth11_credentials:<key>:::::'
+expect_line "1.x: a global plugin with the config record's defaults" \
+  'keyauth-v11: global plugin, key_names apikey, hide_credentials false'
 
 tour tour-v014
 expect_line "0.14: insert returns the row" 'keyauth-v014: inserted k1 for consumer_id carol'
@@ -49,6 +55,10 @@ expect_line "0.14: a missing parent is refused" \
 expect_line "0.14: update returns the row" 'keyauth-v014: updated key k1b'
 expect_line "0.14: delete returns the row" 'keyauth-v014: deleted key k1b'
 expect_line "0.14: the same DAO through kong.db" 'keyauth-v014: kong.db sees k2 of consumer carol'
+expect_line "0.14: kong.dao.plugins with a flat service_id" \
+  'keyauth-v014: plugin on service_id v014, key_names apikey'
+expect_line "0.14: the 0.x schema's func validator" \
+  'keyauth-v014: [sqlite error] config.key_names=key names must be non-empty strings'
 
 tour tour-v05
 expect_line "0.5: find_by_primary_key, find_by_keys" 'keyauth-v05: found v05-1; dave has 2 keys'
