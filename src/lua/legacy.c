@@ -22,9 +22,10 @@
  *   cache_key: left out (in 0.x-1.x's DAO it only named the invalidation
  *                      key; today's cache_key is a unique key): reported,
  *                      kept by shims.lua for kong.dao's entity_cache_key
- *   regex, func and others: dropped, reported one by one (in a 0.x plugin
- *                      schema.lua, shims.lua folds func and regex into one
- *                      custom validator first: kept)
+ *   regex, func: folded by shims.lua (legacy_field_validators) into one
+ *                      `__validator`, kept as the field's custom_validator
+ *                      (except on a field that becomes a foreign key)
+ *   others: dropped, reported one by one
  * A 0.x plugin schema.lua (daoc__lua_convert_legacy_plugin_schema) becomes
  * the plugin's subschema as Kong 1.x's plugin loader made it: its fields a
  * required `config` record (strings take "" as 0.x did, `flexible` tables

@@ -599,6 +599,51 @@ local function is_class(v)
   return type(mt) == "table" and rawget(v, "super") ~= nil and type(v.new) == "function"
 end
 
+local function legacy_field_validators(name, f)
+  if type(f) ~= "table" then return f end
+  local out = {}
+  for k, v in pairs(f) do out[k] = v end
+  local func, regex = out.func, out.regex
+  if type(func) == "function" or type(regex) == "string" then
+    out.func, out.regex = nil, nil
+    out.__validator = function(value)
+      if type(regex) == "string" and type(value) == "string"
+         and not ngx.re.find(value, regex, "jo") then
+        return nil, name .. " has an invalid value"
+      end
+      if type(func) == "function" then
+        local ok, err = func(value, {}, name)
+        if not ok then
+          if type(err) == "table" then err = err.message or err[name] or tostring(err) end
+          return nil, err ~= nil and tostring(err) or (name .. " has an invalid value")
+        end
+      end
+      return true
+    end
+  end
+  if type(out.schema) == "table" and type(out.schema.fields) == "table" then
+    local sub = {}
+    for k, v in pairs(out.schema) do sub[k] = v end
+    local fields = {}
+    for k, v in pairs(out.schema.fields) do fields[k] = legacy_field_validators(k, v) end
+    sub.fields = fields
+    out.schema = sub
+  end
+  return out
+end
+
+-- a 0.x schema (a daos.lua entity's, or a schema.lua's config) with each
+-- field's func and regex folded into one __validator (legacy_field_validators)
+local function with_validators(schema)
+  if type(schema.fields) ~= "table" then return schema end
+  local out = {}
+  for k, v in pairs(schema) do out[k] = v end
+  local fields = {}
+  for k, v in pairs(schema.fields) do fields[k] = legacy_field_validators(k, v) end
+  out.fields = fields
+  return out
+end
+
 local function remember_defaults(name, schema)
   cache_keys[name] = type(schema.cache_key) == "table" and schema.cache_key or nil
   local fns
@@ -633,11 +678,12 @@ local function legacy_extract(defs, props, plugin)
       end
       legacy_classes[k] = v
       remember_defaults(k, schema)
-      out[k] = { table = rawget(obj, "_table") or obj._table or k, schema = schema }
+      out[k] = { table = rawget(obj, "_table") or obj._table or k,
+                 schema = with_validators(schema) }
     elseif type(v.fields) == "table" and not is_array(v.fields) then
       count = count + 1
       remember_defaults(k, v)
-      out[k] = { table = v.table or k, schema = v }
+      out[k] = { table = v.table or k, schema = with_validators(v) }
     elseif type(v.fields) == "table" then
       if v.name == nil then v.name = k end
       modern[#modern + 1] = v
@@ -665,39 +711,6 @@ end
 --     becomes a custom_entity_check of the subschema (Kong never calls a
 --     subschema's check()), its err (an Errors.schema object, a message, a
 --     table of field messages) reported as one "@entity" message.
-local function legacy_plugin_field(name, f)
-  if type(f) ~= "table" then return f end
-  local out = {}
-  for k, v in pairs(f) do out[k] = v end
-  local func, regex = out.func, out.regex
-  if type(func) == "function" or type(regex) == "string" then
-    out.func, out.regex = nil, nil
-    out.__validator = function(value)
-      if type(regex) == "string" and type(value) == "string"
-         and not ngx.re.find(value, regex, "jo") then
-        return nil, name .. " has an invalid value"
-      end
-      if type(func) == "function" then
-        local ok, err = func(value, {}, name)
-        if not ok then
-          if type(err) == "table" then err = err.message or err[name] or tostring(err) end
-          return nil, err ~= nil and tostring(err) or (name .. " has an invalid value")
-        end
-      end
-      return true
-    end
-  end
-  if type(out.schema) == "table" and type(out.schema.fields) == "table" then
-    local sub = {}
-    for k, v in pairs(out.schema) do sub[k] = v end
-    local fields = {}
-    for k, v in pairs(out.schema.fields) do fields[k] = legacy_plugin_field(k, v) end
-    sub.fields = fields
-    out.schema = sub
-  end
-  return out
-end
-
 local function strip_nulls(v)
   if v == null then return nil end
   if type(v) ~= "table" then return v end
@@ -718,7 +731,7 @@ local function plugin_schema_extract(t, plugin)
   for k, v in pairs(t) do
     if k ~= "fields" and k ~= "self_check" then legacy[k] = v end
   end
-  for k, v in pairs(t.fields) do legacy.fields[k] = legacy_plugin_field(k, v) end
+  for k, v in pairs(t.fields) do legacy.fields[k] = legacy_field_validators(k, v) end
   local self_check = t.self_check
   if type(self_check) == "function" then
     legacy.entity_checks = { { custom_entity_check = {
