@@ -383,10 +383,13 @@ int daoc__lua_load_plugin_daos(struct daoc__lua *ls, const char *plugin, daoc_va
     return load_plugin_file(ls, plugin, "daos", daoc__lua_load_daos_buffer, defs, found, err);
 }
 
-static int load_schema_buffer(struct daoc__lua *ls, const char *plugin, const char *chunkname,
-                              const char *buf, size_t len, daoc_value **def, daoc_error **err)
+int daoc__lua_load_schema_buffer(struct daoc__lua *ls, const char *plugin, const char *chunkname,
+                                 const char *buf, size_t len, daoc_value **def, daoc_error **err)
 {
     struct load_ctx cx = {ls, plugin, chunkname, buf, len, NULL, NULL, true, DAOC_OK, NULL, 0};
+    *def = NULL;
+    if (err)
+        *err = NULL;
     int rc = run_load(&cx, err);
     if (rc != DAOC_OK)
         return rc;
@@ -407,7 +410,7 @@ static int load_schema_buffer(struct daoc__lua *ls, const char *plugin, const ch
 int daoc__lua_load_plugin_schema(struct daoc__lua *ls, const char *plugin, daoc_value **def,
                                  bool *found, daoc_error **err)
 {
-    return load_plugin_file(ls, plugin, "schema", load_schema_buffer, def, found, err);
+    return load_plugin_file(ls, plugin, "schema", daoc__lua_load_schema_buffer, def, found, err);
 }
 
 int daoc__lua_plugin_installed(struct daoc__lua *ls, const char *plugin, bool *installed)

@@ -147,6 +147,11 @@ int daoc__lua_load_daos_buffer(struct daoc__lua *ls, const char *plugin, const c
  * DAOC_ESCHEMA with *msg (daoc__free) naming the entity and field. */
 int daoc__lua_convert_legacy(struct daoc__lua *ls, const char *plugin, const daoc_value *legacy,
                              daoc_value **defs, char **msg);
+/* defs.c: a schema.lua's text (chunkname its file) as the subschema
+ * definition daoc__lua_load_plugin_schema gives (*def owned by the
+ * caller, NULL on failure). */
+int daoc__lua_load_schema_buffer(struct daoc__lua *ls, const char *plugin, const char *chunkname,
+                                 const char *buf, size_t len, daoc_value **def, daoc_error **err);
 /* legacy.c: a 0.x plugin schema, normalised by shims.lua's
  * plugin_schema_extract ({ fields = { name = def }, no_consumer = ...,
  * entity_checks = ... }), as today's plugin subschema definition
