@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every libFuzzer binary in DIR for SECONDS each and prints one line per
 # fuzzer.  Each keeps a working corpus in build/fuzz/corpus/<name>, seeded
-# from fuzz/corpus/<name>/ when that exists; crash reproducers and logs land
+# from fuzz/corpus/<name>/ and the files fuzz/corpus/<name>.seeds names,
+# when those exist; crash reproducers and logs land
 # in build/fuzz/artifacts/<name>/.  Exits non-zero when any fuzzer failed.
 #   usage: scripts/run-fuzz.sh DIR SECONDS [MAX_LEN]
 set -euo pipefail
@@ -30,6 +31,16 @@ for bin in "$DIR"/fuzz_*; do
   mkdir -p "$corpus" "$art"
   if [ -d "$ROOT/fuzz/corpus/$name" ]; then
     cp -n "$ROOT/fuzz/corpus/$name"/* "$corpus"/ 2>/dev/null || true
+  fi
+  # fuzz/corpus/<name>.seeds: globs (from the repository root) of files the
+  # repository already holds, e.g. the fixtures' plugin files
+  if [ -f "$ROOT/fuzz/corpus/$name.seeds" ]; then
+    while IFS= read -r glob; do
+      [ -n "$glob" ] || continue
+      for f in "$ROOT"/$glob; do
+        [ -f "$f" ] && cp -n "$f" "$corpus/seed-$(echo "${f#"$ROOT"/}" | tr / _)"
+      done
+    done < "$ROOT/fuzz/corpus/$name.seeds"
   fi
   log="$art/run.log"
   rc=0
