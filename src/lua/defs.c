@@ -258,6 +258,20 @@ static int run_load(struct load_ctx *cx, daoc_error **err)
     return DAOC_OK;
 }
 
+/* The end of a load: cx's values to *out, or its failure to *err. */
+static int hand_out(struct load_ctx *cx, daoc_value **out, daoc_error **err)
+{
+    daoc_value_free(cx->legacy);
+    cx->legacy = NULL;
+    if (cx->status != DAOC_OK) {
+        daoc_value_free(cx->defs);
+        cx->defs = NULL;
+        return make_error(cx->status, cx->msg, err);
+    }
+    *out = cx->defs;
+    return DAOC_OK;
+}
+
 int daoc__lua_load_daos_buffer(struct daoc__lua *ls, const char *plugin, const char *chunkname,
                                const char *buf, size_t len, daoc_value **defs, daoc_error **err)
 {
@@ -284,13 +298,7 @@ int daoc__lua_load_daos_buffer(struct daoc__lua *ls, const char *plugin, const c
         if (rc != DAOC_OK)
             cx.status = rc;
     }
-    daoc_value_free(cx.legacy);
-    if (cx.status != DAOC_OK) {
-        daoc_value_free(cx.defs);
-        return make_error(cx.status, cx.msg, err);
-    }
-    *defs = cx.defs;
-    return DAOC_OK;
+    return hand_out(&cx, defs, err);
 }
 
 static char *read_all(const char *path, size_t *len, bool *oom)
@@ -398,13 +406,7 @@ int daoc__lua_load_schema_buffer(struct daoc__lua *ls, const char *plugin, const
         if (rc != DAOC_OK)
             cx.status = rc;
     }
-    daoc_value_free(cx.legacy);
-    if (cx.status != DAOC_OK) {
-        daoc_value_free(cx.defs);
-        return make_error(cx.status, cx.msg, err);
-    }
-    *def = cx.defs;
-    return DAOC_OK;
+    return hand_out(&cx, def, err);
 }
 
 int daoc__lua_load_plugin_schema(struct daoc__lua *ls, const char *plugin, daoc_value **def,

@@ -191,42 +191,54 @@ static int foreign_field(struct lctx *c, const char *fname, const daoc_value *de
     return 1;
 }
 
-/* Converts one legacy field definition into a new object in *out; *oname is
- * set (owned) when the field is renamed (a foreign key). */
+/* { type = "record", required = true, fields = <fields converted> } into
+ * *out (owned by the caller). */
+static int required_record(struct lctx *c, const daoc_value *fields, daoc_value **out)
+{
+    daoc_value *r = daoc_obj(), *arr = daoc_arr();
+    int rc = r && arr ? DAOC_OK : DAOC_ENOMEM;
+    c->depth++;
+    if (rc == DAOC_OK)
+        rc = convert_fields(c, fields, NULL, arr);
+    c->depth--;
+    if (rc == DAOC_OK)
+        rc = set(r, "type", daoc_str("record"));
+    if (rc == DAOC_OK)
+        rc = set(r, "required", daoc_bool(true));
+    if (rc == DAOC_OK)
+        rc = daoc_obj_set(r, "fields", arr); /* takes arr, even on failure */
+    else
+        daoc_value_free(arr);
+    if (rc != DAOC_OK) {
+        daoc_value_free(r);
+        r = NULL;
+    }
+    *out = r;
+    return rc;
+}
+
 /* 0.x's `type = "table", schema = { flexible = true, fields = ... }`: a map
  * of names to records of those fields (Kong 1.x's loader did the same). */
 static int flexible_table(struct lctx *c, const daoc_value *sfields, daoc_value *f)
 {
-    daoc_value *k = daoc_obj(), *v = daoc_obj(), *arr = daoc_arr();
-    int rc = k && v && arr ? set(f, "type", daoc_str("map")) : DAOC_ENOMEM;
+    daoc_value *k = daoc_obj(), *v = NULL;
+    int rc = k ? set(f, "type", daoc_str("map")) : DAOC_ENOMEM;
     if (rc == DAOC_OK)
-        rc = daoc_obj_set(k, "type", daoc_str("string"));
-    if (rc == DAOC_OK)
-        rc = daoc_obj_set(v, "type", daoc_str("record"));
-    if (rc == DAOC_OK)
-        rc = daoc_obj_set(v, "required", daoc_bool(true));
-    c->depth++;
-    if (rc == DAOC_OK)
-        rc = convert_fields(c, sfields, NULL, arr);
-    c->depth--;
-    if (rc == DAOC_OK) {
-        rc = daoc_obj_set(v, "fields", arr);
-        arr = NULL;
-    }
+        rc = set(k, "type", daoc_str("string"));
     if (rc == DAOC_OK) {
         rc = daoc_obj_set(f, "keys", k);
         k = NULL;
     }
-    if (rc == DAOC_OK) {
+    if (rc == DAOC_OK)
+        rc = required_record(c, sfields, &v);
+    if (rc == DAOC_OK)
         rc = daoc_obj_set(f, "values", v);
-        v = NULL;
-    }
     daoc_value_free(k);
-    daoc_value_free(v);
-    daoc_value_free(arr);
     return rc;
 }
 
+/* Converts one legacy field definition into a new object in *out; *oname is
+ * set (owned) when the field is renamed (a foreign key). */
 static int convert_field(struct lctx *c, const char *fname, const daoc_value *def,
                          daoc_value **out, char **oname)
 {
@@ -602,26 +614,32 @@ fail:
     return rc;
 }
 
+/* Appends { name = v } to the array `fields` (takes v). */
+static int push_named(daoc_value *fields, const char *name, daoc_value *v)
+{
+    daoc_value *wrap = v ? daoc_obj() : NULL;
+    if (!wrap) {
+        daoc_value_free(v);
+        return DAOC_ENOMEM;
+    }
+    int rc = daoc_obj_set(wrap, name, v);
+    return rc == DAOC_OK ? daoc_arr_push(fields, wrap) : (daoc_value_free(wrap), rc);
+}
+
 /* { <scope> = typedefs.no_<scope> }: the scope must stay null. */
 static int no_scope(daoc_value *fields, const char *scope, const char *ref)
 {
-    daoc_value *f = daoc_obj(), *wrap = daoc_obj();
-    int rc = f && wrap ? daoc_obj_set(f, "type", daoc_str("foreign")) : DAOC_ENOMEM;
+    daoc_value *f = daoc_obj();
+    int rc = f ? set(f, "type", daoc_str("foreign")) : DAOC_ENOMEM;
     if (rc == DAOC_OK)
-        rc = daoc_obj_set(f, "reference", daoc_str(ref));
+        rc = set(f, "reference", daoc_str(ref));
     if (rc == DAOC_OK)
-        rc = daoc_obj_set(f, "eq", daoc_null());
-    if (rc == DAOC_OK) {
-        rc = daoc_obj_set(wrap, scope, f);
-        f = NULL;
+        rc = set(f, "eq", daoc_null());
+    if (rc != DAOC_OK) {
+        daoc_value_free(f);
+        return rc;
     }
-    if (rc == DAOC_OK) {
-        rc = daoc_arr_push(fields, wrap);
-        wrap = NULL;
-    }
-    daoc_value_free(f);
-    daoc_value_free(wrap);
-    return rc;
+    return push_named(fields, scope, f);
 }
 
 int daoc__lua_convert_legacy_plugin_schema(struct daoc__lua *ls, const char *plugin,
@@ -631,34 +649,19 @@ int daoc__lua_convert_legacy_plugin_schema(struct daoc__lua *ls, const char *plu
     static const char *const SCOPES[][3] = {{"no_consumer", "consumer", "consumers"},
                                             {"no_route", "route", "routes"},
                                             {"no_service", "service", "services"}};
-    struct lctx c = {ls, plugin, "config", legacy, NULL, 1, 0, true, NULL};
-    daoc_value *out = daoc_obj(), *fields = daoc_arr(), *cfields = daoc_arr(), *cfg = daoc_obj();
-    daoc_value *wrap = daoc_obj();
+    struct lctx c = {ls, plugin, "config", legacy, NULL, 0, 0, true, NULL};
+    daoc_value *out = daoc_obj(), *fields = daoc_arr(), *cfg = NULL;
     const daoc_value *lf = daoc_obj_get(legacy, "fields");
-    int rc = out && fields && cfields && cfg && wrap ? DAOC_OK : DAOC_ENOMEM;
+    int rc = out && fields ? DAOC_OK : DAOC_ENOMEM;
 
     *def = NULL;
     *msg = NULL;
     if (rc == DAOC_OK && (!lf || lf->type != DAOC_TOBJ))
         rc = fail(&c, "fields", "expected a map of field definitions");
     if (rc == DAOC_OK)
-        rc = convert_fields(&c, lf, NULL, cfields);
+        rc = required_record(&c, lf, &cfg);
     if (rc == DAOC_OK)
-        rc = daoc_obj_set(cfg, "type", daoc_str("record"));
-    if (rc == DAOC_OK)
-        rc = daoc_obj_set(cfg, "required", daoc_bool(true));
-    if (rc == DAOC_OK) {
-        rc = daoc_obj_set(cfg, "fields", cfields);
-        cfields = NULL;
-    }
-    if (rc == DAOC_OK) {
-        rc = daoc_obj_set(wrap, "config", cfg);
-        cfg = NULL;
-    }
-    if (rc == DAOC_OK) {
-        rc = daoc_arr_push(fields, wrap);
-        wrap = NULL;
-    }
+        rc = push_named(fields, "config", cfg);
     for (size_t i = 0; rc == DAOC_OK && i < sizeof SCOPES / sizeof SCOPES[0]; i++)
         if (truthy(daoc_obj_get(legacy, SCOPES[i][0])))
             rc = no_scope(fields, SCOPES[i][1], SCOPES[i][2]);
@@ -674,14 +677,10 @@ int daoc__lua_convert_legacy_plugin_schema(struct daoc__lua *ls, const char *plu
     }
     if (rc == DAOC_OK)
         rc = daoc_obj_set(out, "name", daoc_str(plugin));
-    if (rc == DAOC_OK) {
-        rc = daoc_obj_set(out, "fields", fields);
-        fields = NULL;
-    }
-    daoc_value_free(fields);
-    daoc_value_free(cfields);
-    daoc_value_free(cfg);
-    daoc_value_free(wrap);
+    if (rc == DAOC_OK)
+        rc = daoc_obj_set(out, "fields", fields); /* takes fields */
+    else
+        daoc_value_free(fields);
     if (rc != DAOC_OK) {
         daoc_value_free(out);
         *msg = c.msg;
