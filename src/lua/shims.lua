@@ -452,6 +452,20 @@ end
 
 preload["kong.dao.cassandra.base_dao"] = function() return BaseDao end
 preload["classic"] = function() return Object end
+preload["kong.vendor.classic"] = preload["classic"] -- its 0.x name
+
+-- kong.plugins.base_plugin (0.x-2.x): the class old handlers extend.  A
+-- schema.lua may require its plugin's handler (request-size-limiting
+-- does); daoc runs no phase, so the phase methods only log as Kong's did.
+local BasePlugin = Object:extend()
+function BasePlugin:new(name) self._name = name end
+for _, phase in ipairs({ "init_worker", "certificate", "rewrite", "access", "header_filter",
+                         "body_filter", "log", "preread" }) do
+  BasePlugin[phase] = function(self)
+    ngx.log(ngx.DEBUG, "executing plugin \"", tostring(self._name), "\": ", phase)
+  end
+end
+preload["kong.plugins.base_plugin"] = function() return BasePlugin end
 
 ---------------------------------------------------------------------------
 -- the sandbox

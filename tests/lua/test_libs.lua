@@ -506,4 +506,17 @@ t.test("kong.meta, kong.tools.http and kong.db.schema's validators", function()
   t.eq(v.uuid("nope"), false)
 end)
 
+t.test("kong.plugins.base_plugin: the class 0.x-2.x handlers extend", function()
+  local BasePlugin = require "kong.plugins.base_plugin"
+  local H = BasePlugin:extend()
+  H.PRIORITY = 1000
+  function H:new() H.super.new(self, "my-plugin") end
+  local h = H()
+  t.eq(h._name, "my-plugin")
+  t.eq(h:is(BasePlugin), true)
+  t.eq(type(h.access), "function")
+  h:access({})
+  t.eq(require("kong.vendor.classic"), require("classic"))
+end)
+
 t.done()
