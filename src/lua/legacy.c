@@ -15,8 +15,10 @@
  *                      name without the `_id` suffix or a target that is not
  *                      loaded stays a uuid string, reported
  *   enum -> one_of; required, unique, immutable, default kept
- *   default = function: left out here; the legacy access paths (the `dao`
- *                      global, kong.dao: legacy_dao.lua) call it on insert
+ *   default = function: kept as `__default_fn`, called on insert and upsert
+ *                      with the entity on every path, budgeted as plugin
+ *                      code (the legacy paths, legacy_dao.lua, call it
+ *                      first with the row as given, flat, as 0.x did)
  *   queryable, clustering_key, marshall_event: Cassandra-era attributes,
  *                      dropped with ONE deprecation notice per plugin
  *   cache_key: left out (in 0.x-1.x's DAO it only named the invalidation
@@ -361,11 +363,8 @@ static int convert_field(struct lctx *c, const char *fname, const daoc_value *de
             else
                 note(c, "field '%s': non-boolean '%s' dropped", fname, k);
         } else if (strcmp(k, "default") == 0) {
-            if (v->type == DAOC_TFUNC)
-                note(c, "field '%s': function default is called on insert through the legacy "
-                        "access paths (dao, kong.dao), not through kong.db", fname);
-            else
-                rc = set(f, "default", daoc_value_copy(v));
+            /* a function: called on insert with the entity (schema.h) */
+            rc = set(f, v->type == DAOC_TFUNC ? "__default_fn" : "default", daoc_value_copy(v));
         } else if (strcmp(k, "enum") == 0) {
             if (v->type == DAOC_TARR)
                 rc = set(f, "one_of", daoc_value_copy(v));

@@ -30,6 +30,8 @@ typedef struct actx {
     daoc__ctx ctx;
     bool nulls;
     double now;
+    const daoc_value *entity; /* the entity (or record) being processed */
+    const daoc__schema *s;    /* its schema */
 } actx;
 
 static bool is_table(const daoc_value *v)
@@ -68,10 +70,63 @@ static bool name_is(const daoc__field *f, const char *lit)
     return f->name && f->name_len == n && memcmp(f->name, lit, n) == 0;
 }
 
+/* The entity as a 0.x function default saw its row: each foreign key also
+ * flat, under its column (`consumer_id` beside `consumer = { id = ... }`).
+ * NULL on ENOMEM. */
+static daoc_value *flat_view(const daoc__schema *s, const daoc_value *e)
+{
+    daoc_value *copy = daoc_value_copy(e);
+    for (size_t i = 0; copy && s && i < s->nfields; i++) {
+        const daoc__field *f = &s->fields[i];
+        const daoc_value *v = f->type == DAOC__F_FOREIGN && f->ref && f->ref->npk == 1
+                                  ? daoc__obj_getn(e, f->name, f->name_len)
+                                  : NULL;
+        const daoc__field *key = v ? &f->ref->fields[f->ref->pk[0]] : NULL;
+        const daoc_value *id = v && v->type == DAOC_TOBJ
+                                   ? daoc__obj_getn(v, key->name, key->name_len)
+                                   : NULL;
+        if (id && strcmp(daoc__field_column(f), f->name) != 0 &&
+            daoc_obj_set(copy, daoc__field_column(f), daoc_value_copy(id)) != DAOC_OK) {
+            daoc_value_free(copy);
+            copy = NULL;
+        }
+    }
+    return copy;
+}
+
 /* Kong's handle_missing_field: replaces *pv (absent or null). */
 static int handle_missing(const daoc__field *f, daoc_value **pv, const actx *a)
 {
     daoc_value *nv = NULL;
+    if (!f->def && f->default_fn && a->entity &&
+        (a->ctx == DAOC__CTX_INSERT || a->ctx == DAOC__CTX_UPSERT)) {
+        /* 0.x: t[column] = v.default(t).  A function that fails or answers
+         * nothing leaves the field absent: validation then says whether it
+         * may be (the failure's text is not the field's message). */
+        char *msg = NULL;
+        daoc_value *row = flat_view(a->s, a->entity);
+        if (!row)
+            return DAOC_ENOMEM;
+        const daoc_value *args[1] = {row};
+        int rc = f->default_fn->call(f->default_fn, args, 1, &nv, &msg);
+        daoc_value_free(row);
+        daoc__free(msg);
+        if (rc < 0) {
+            daoc_value_free(nv);
+            nv = NULL;
+            if (rc == DAOC_ENOMEM)
+                return rc;
+        } else if (nv && nv->type == DAOC_TNULL) {
+            daoc_value_free(nv);
+            nv = NULL;
+        }
+        if (nv) {
+            shape_for(f, nv);
+            daoc_value_free(*pv);
+            *pv = nv;
+            return DAOC_OK;
+        }
+    }
     if (f->def) {
         nv = daoc_value_copy(f->def);
         if (!nv)
@@ -357,7 +412,7 @@ int daoc__auto_fields(const daoc__schema *s, daoc_value *entity, daoc__ctx ctx, 
 {
     if (!entity || entity->type != DAOC_TOBJ)
         return DAOC_OK;
-    actx a = {.ctx = ctx, .nulls = nulls, .now = now};
+    actx a = {.ctx = ctx, .nulls = nulls, .now = now, .entity = entity, .s = s};
     size_t hint = 0;
     /* each_field(data): the subschema's definitions where it has them */
     const daoc__schema *sub = s->subschema_key ? daoc__subschema_of(s, entity) : NULL;

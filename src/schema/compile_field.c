@@ -64,6 +64,7 @@ enum attr_id {
     A_TIMESTAMP,
     A_UUID,
     A_CUSTOM_VALIDATOR,
+    A_DEFAULT_FN,
     A_MUTUALLY_EXCLUSIVE_SUBSETS,
     /* composite */
     A_ELEMENTS,
@@ -122,6 +123,7 @@ static const struct attr_info {
     [A_TIMESTAMP] = {"timestamp", T_SCALAR_NUM},
     [A_UUID] = {"uuid", T(DAOC__F_STRING)},
     [A_CUSTOM_VALIDATOR] = {"custom_validator", 0},
+    [A_DEFAULT_FN] = {"__default_fn", 0},
     [A_MUTUALLY_EXCLUSIVE_SUBSETS] = {"mutually_exclusive_subsets", 0},
     [A_ELEMENTS] = {"elements", 0},
     [A_KEYS] = {"keys", 0},
@@ -361,6 +363,7 @@ static int parse_custom_validator(daoc__cctx *c, const char *path, const daoc_va
                                   daoc__field *f)
 {
     daoc__callable_unref(f->custom_validator);
+    daoc__callable_unref(f->default_fn);
     f->custom_validator = NULL;
     if (v->type == DAOC_TFUNC) {
         daoc__callable_ref(v->u.f);
@@ -560,6 +563,13 @@ static int parse_attr(daoc__cctx *c, const char *path, int id, const daoc_value 
         return want_bool(c, path, an, v, &f->uuid);
     case A_CUSTOM_VALIDATOR:
         return parse_custom_validator(c, path, v, f);
+    case A_DEFAULT_FN: /* legacy.c's form of a 0.x `default = function(t)` */
+        if (v->type != DAOC_TFUNC)
+            return daoc__cfail(c, path, "__default_fn: expected a function");
+        daoc__callable_unref(f->default_fn);
+        daoc__callable_ref(v->u.f);
+        f->default_fn = v->u.f;
+        return DAOC_OK;
     case A_MUTUALLY_EXCLUSIVE_SUBSETS:
         return parse_subsets(c, path, v, f);
     case A_ELEMENTS:
@@ -731,6 +741,7 @@ void daoc__field_clear(daoc__field *f)
     daoc_value_free(f->mutually_exclusive_subsets);
     daoc_value_free(f->json_schema);
     daoc__callable_unref(f->custom_validator);
+    daoc__callable_unref(f->default_fn);
     free_sub(f->elements);
     free_sub(f->keys);
     free_sub(f->values);

@@ -64,6 +64,10 @@ struct daoc__field {
     bool transient, referenceable, encrypted, abstract, is_regex;
     bool required_set; /* `required` was given explicitly (records default it) */
     daoc_value *def;   /* default (owned, may be a null value), or NULL = none */
+    /* a 0.x function default (`__default_fn`, from legacy.c): called with
+     * the entity on insert and upsert when the field is absent and `def`
+     * is NULL; one reference held, NULL = none */
+    daoc__callable *default_fn;
     char *err;         /* custom message replacing validator messages */
 
     /* validators, in Kong's execution order (schema.h does not run them) */

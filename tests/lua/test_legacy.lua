@@ -109,6 +109,16 @@ t.test("0.5: a BaseDao:extend() child: custom method, function default, flat for
   token = row
   -- through kong.db the same row is an entity with its foreign field
   t.same(kong.db.v05_tokens:select({ id = row.id }).consumer, { id = consumer.id })
+  -- and the function default runs there too, seeing the flat consumer_id
+  local c2 = assert(kong.db.consumers:insert({ username = "v05-user-db" }))
+  local e2 = assert(kong.db.v05_tokens:insert({ consumer = { id = c2.id }, scope = "w" }))
+  t.eq(e2.token, "tok-" .. c2.id, "the default function ran through kong.db")
+  local given = assert(kong.db.v05_tokens:insert({ consumer = { id = consumer.id },
+                                                   token = "mine" }))
+  t.eq(given.token, "mine")
+  assert(kong.db.v05_tokens:delete({ id = e2.id }))
+  assert(kong.db.v05_tokens:delete({ id = given.id }))
+  assert(kong.db.consumers:delete({ id = c2.id }))
 end)
 
 t.test("0.5: foreign = 'consumers:id' is a foreign key", function()
