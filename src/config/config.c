@@ -178,6 +178,31 @@ static int parse_int(const char *value, long lo, long hi, bool allow_empty, int 
     return DAOC_OK;
 }
 
+/* Kong's sizes: digits with an optional k, m or g suffix ("128m");
+ * plain digits are bytes. */
+static int parse_size(const char *value, size_t *out, char **why)
+{
+    char *end = NULL;
+    errno = 0;
+    unsigned long long v = strtoull(value, &end, 10);
+    unsigned long long mul = 1;
+    if (end && (*end == 'k' || *end == 'K'))
+        mul = 1ull << 10;
+    else if (end && (*end == 'm' || *end == 'M'))
+        mul = 1ull << 20;
+    else if (end && (*end == 'g' || *end == 'G'))
+        mul = 1ull << 30;
+    if (mul != 1)
+        end++;
+    if (!isdigit((unsigned char)value[0]) || errno || *end || v > (1ull << 40) / mul) {
+        *why = daoc__asprintf("expected a size such as 512m, 2g or 0 for no limit (got '%s')",
+                              value);
+        return DAOC_ECONFIG;
+    }
+    *out = (size_t)(v * mul);
+    return DAOC_OK;
+}
+
 /* Kong's booleans: on/off, true/false. */
 static int parse_bool(const char *value, bool *out, char **why)
 {
@@ -242,6 +267,12 @@ static int set_pg_timeout(daoc_config *cfg, const char *value, char **why)
     int rc = parse_int(value, 1, 2147483647, false, &cfg->pg_timeout, why);
     return rc == DAOC_OK ? set_str(&cfg->pg_timeout_raw, value, why) : rc;
 }
+static int set_lua_memory_limit(daoc_config *cfg, const char *value, char **why)
+{
+    int rc = parse_size(value, &cfg->lua_memory_limit, why);
+    return rc == DAOC_OK ? set_str(&cfg->lua_memory_limit_raw, value, why) : rc;
+}
+
 static int set_pg_pool_size(daoc_config *cfg, const char *value, char **why)
 {
     int rc = parse_int(value, 1, 10000, false, &cfg->pg_pool_size, why);
@@ -290,6 +321,7 @@ static const struct key_def {
     {"sqlite_path", set_sqlite_path, "./daoc.db", SLOT(sqlite_path)},
     {"plugins", set_plugins, "", SLOT(plugins_raw)},
     {"lua_package_path", set_lua_package_path, "./?.lua;./?/init.lua", SLOT(lua_package_path)},
+    {"lua_memory_limit", set_lua_memory_limit, "512m", SLOT(lua_memory_limit_raw)},
     {"prefix", set_prefix, ".", SLOT(prefix)},
     {"create_tables", set_create_tables, "", SLOT(create_tables_raw)},
     {"pg_host", set_pg_host, "127.0.0.1", SLOT(pg.host)},

@@ -46,6 +46,10 @@ struct daoc_config {
     char *pg_pool_size_raw;
     int pg_pool_size;        /* default 4 */
 
+    /* the embedded Lua state's heap (plugin files, kong.db scripts) */
+    char *lua_memory_limit_raw;
+    size_t lua_memory_limit; /* bytes, default 512m; 0 = no limit */
+
     daoc_log_fn log;
     void *log_ud;
 };

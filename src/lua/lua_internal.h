@@ -32,6 +32,8 @@ struct daoc__lua {
     int budget_depth; /* budgeted sections entered and not left (they nest) */
     const char *budget_plugin; /* the plugin whose daos.lua loads, NULL for later calls */
     char budget_msg[LUA_IDSIZE + 320]; /* what the hook raises once the budget is spent */
+    size_t mem_used;  /* bytes the state holds (state.c's allocator) */
+    size_t mem_limit; /* lua_memory_limit; 0 = none */
 };
 
 /* Pushes v as a Lua value: objects/arrays as tables (arrays get cjson's

@@ -6,8 +6,12 @@
  *
  * What plugin files may see is decided by shims.lua and sandbox.c; this file
  * only wires them together.  Every step runs inside lua_cpcall so that a Lua
- * allocation failure is a status, never a panic.
+ * allocation failure is a status, never a panic.  The state's allocator
+ * counts what it holds and refuses to grow past lua_memory_limit, so a
+ * plugin file that allocates without end fails with Lua's "not enough
+ * memory" (named with its file by defs.c) instead of taking the process.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include <luajit.h>
@@ -95,6 +99,24 @@ static int setup(lua_State *L)
     return 0;
 }
 
+/* lua_Alloc over the C heap, bounded by ls->mem_limit. */
+static void *bounded_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+    struct daoc__lua *ls = ud;
+    if (nsize == 0) {
+        free(ptr);
+        ls->mem_used -= ptr ? osize : 0;
+        return NULL;
+    }
+    size_t old = ptr ? osize : 0;
+    if (ls->mem_limit && nsize > old && ls->mem_used - old + nsize > ls->mem_limit)
+        return NULL;
+    void *p = realloc(ptr, nsize);
+    if (p)
+        ls->mem_used = ls->mem_used - old + nsize;
+    return p;
+}
+
 int daoc__lua_open(daoc_db *db, struct daoc__lua **out, daoc_error **err)
 {
     struct daoc__lua *ls = NULL;
@@ -109,7 +131,8 @@ int daoc__lua_open(daoc_db *db, struct daoc__lua **out, daoc_error **err)
     ls->db = db;
     ls->sandbox_ref = LUA_NOREF;
     ls->budget = DEFAULT_BUDGET;
-    ls->L = luaL_newstate();
+    ls->mem_limit = db && db->cfg ? db->cfg->lua_memory_limit : (size_t)512 << 20;
+    ls->L = lua_newstate(bounded_alloc, ls);
     if (!ls->L)
         goto fail;
     if (lua_cpcall(ls->L, setup, ls) != 0) {

@@ -124,6 +124,16 @@ LUA
 expect_refused "running out of memory names the plugin and the file" oom \
   "daoc: cannot open the database: custom plugin 'oom': ./kong/plugins/oom/daos.lua: not enough memory"
 
+plugin hog <<'LUA'
+local t = {}
+for i = 1, 1e9 do t[i] = ("x"):rep(64) .. i end
+return {}
+LUA
+export DAOC_LUA_MEMORY_LIMIT=64m
+expect_refused "small allocations without end stop at lua_memory_limit" hog \
+  "daoc: cannot open the database: custom plugin 'hog': ./kong/plugins/hog/daos.lua: not enough memory"
+unset DAOC_LUA_MEMORY_LIMIT
+
 plugin spin <<'LUA'
 local t = {}
 

@@ -27,6 +27,7 @@ static void clear_env(void)
     unsetenv("DAOC_PLUGINS");
     unsetenv("DAOC_LUA_PACKAGE_PATH");
     unsetenv("DAOC_PREFIX");
+    unsetenv("DAOC_LUA_MEMORY_LIMIT");
     static const char *const pg[] = {"HOST", "PORT", "USER", "PASSWORD", "DATABASE", "SCHEMA",
                                      "SSL", "SSL_VERIFY", "TIMEOUT", "POOL_SIZE", "RO_HOST",
                                      "RO_PORT", "RO_USER", "RO_PASSWORD", "RO_DATABASE"};
@@ -134,6 +135,7 @@ TEST(postgres_is_accepted_with_kong_defaults)
     ASSERT_STR(daoc_config_get(c, "pg_ssl_verify"), "off");
     ASSERT_STR(daoc_config_get(c, "pg_timeout"), "5000");
     ASSERT_STR(daoc_config_get(c, "pg_pool_size"), "4");
+    ASSERT_STR(daoc_config_get(c, "lua_memory_limit"), "512m");
     ASSERT_STR(daoc_config_get(c, "pg_ro_host"), "");
     ASSERT_STR(daoc_config_get(c, "pg_ro_port"), "");
     ASSERT_STR(daoc_config_get(c, "pg_ro_user"), "");
@@ -191,6 +193,12 @@ TEST(postgres_bad_values)
         {"pg_timeout", "0", "pg_timeout: expected an integer between 1 and 2147483647 (got '0')"},
         {"pg_timeout", "1.5", "pg_timeout: expected an integer between 1 and 2147483647 (got '1.5')"},
         {"pg_pool_size", "0", "pg_pool_size: expected an integer between 1 and 10000 (got '0')"},
+        {"lua_memory_limit", "lots",
+         "lua_memory_limit: expected a size such as 512m, 2g or 0 for no limit (got 'lots')"},
+        {"lua_memory_limit", "5t",
+         "lua_memory_limit: expected a size such as 512m, 2g or 0 for no limit (got '5t')"},
+        {"lua_memory_limit", "-1m",
+         "lua_memory_limit: expected a size such as 512m, 2g or 0 for no limit (got '-1m')"},
         {"pg_ssl", "yes", "pg_ssl: expected on or off (got 'yes')"},
         {"pg_ssl_verify", "1", "pg_ssl_verify: expected on or off (got '1')"},
         {"pg_host", "", "pg_host: must not be empty"},
