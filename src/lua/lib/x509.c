@@ -96,9 +96,10 @@ static int l_not_after(lua_State *L)
 
 void daoc__lua_lib_x509(lua_State *L)
 {
-    static const luaL_Reg fns[] = {
-        {"x509_digest", l_digest}, {"x509_ca", l_ca}, {"x509_not_after", l_not_after},
-        {NULL, NULL}};
+    static const luaL_Reg fns[] = {{"x509_digest", l_digest},
+                                   {"x509_ca", l_ca},
+                                   {"x509_not_after", l_not_after},
+                                   {NULL, NULL}};
     for (const luaL_Reg *r = fns; r->name; r++) {
         lua_pushcfunction(L, r->func);
         lua_setfield(L, -2, r->name);
