@@ -276,8 +276,10 @@ static int checks_of(const daoc__schema *s, const daoc_value *in, const daoc_val
         char **all = daoc__calloc(n, sizeof *all);
         if (!all)
             return DAOC_ENOMEM;
-        memcpy(all, t->input, t->ninput * sizeof *all);
-        memcpy(all + t->ninput, t->needs, t->nneeds * sizeof *all);
+        if (t->ninput) /* either list may be empty, and then NULL */
+            memcpy(all, t->input, t->ninput * sizeof *all);
+        if (t->nneeds)
+            memcpy(all + t->ninput, t->needs, t->nneeds * sizeof *all);
         int rc = mutually_required(needs_changed ? src : in, all, n, &bad, errors);
         daoc__free(all);
         if (rc == DAOC_OK && !bad)

@@ -50,6 +50,7 @@ void daoc__lua_lib_prims(lua_State *L)
     daoc__lua_lib_kdf(L);
     daoc__lua_lib_rand(L);
     daoc__lua_lib_pkey(L);
+    daoc__lua_lib_x509(L);
     daoc__lua_lib_regex(L);
     daoc__lua_lib_fs(L);
     lua_pushcfunction(L, l_system_load);

@@ -11,6 +11,7 @@
  *   kdf.c      key derivation (PBKDF2, HKDF) over libcrypto
  *   rand.c     resty.random's bytes, CRC32 (ngx.crc32_short/long)
  *   pkey.c     public/private keys over libcrypto (resty.openssl.pkey)
+ *   x509.c     certificates' digest, CA flag, Not After (resty.openssl.x509)
  *   regex.c    ngx.re's matcher over PCRE2
  *   fs.c       the read-only half of LuaFileSystem (lfs)
  */
@@ -30,6 +31,7 @@ void daoc__lua_lib_digest(lua_State *L);
 void daoc__lua_lib_kdf(lua_State *L);
 void daoc__lua_lib_rand(lua_State *L);
 void daoc__lua_lib_pkey(lua_State *L);
+void daoc__lua_lib_x509(lua_State *L);
 void daoc__lua_lib_regex(lua_State *L);
 void daoc__lua_lib_fs(lua_State *L);
 

@@ -3,7 +3,7 @@
 -- (run once by shims.lua as prim.libs_chunk(prim, preload, sandbox, ngx)):
 --   * resty.string, resty.sha1/md5/sha224/sha256/sha384/sha512,
 --     resty.random, resty.openssl.digest / hmac / pkey / kdf / rand / x509
---     (C: digest.c, kdf.c, rand.c, pkey.c, all over libcrypto), and the
+--     (C: digest.c, kdf.c, rand.c, pkey.c, x509.c, all over libcrypto), and the
 --     older bindings plugins of Kong 0.x-2.0 require: luaossl's
 --     openssl.pkey / x509 / rand (which raise) and luacrypto's `crypto`;
 --   * kong.tools.utils / kong.tools.rand get_rand_bytes, ngx.base64;
@@ -138,7 +138,16 @@ function x509.new(pem)
   if type(pem) ~= "string" then return nil, "x509.new: expect a string" end
   local pub, err = clib.x509_pubkey(pem)
   if not pub then return nil, err end
-  return { get_pubkey = function() return pub end }
+  return {
+    get_pubkey = function() return pub end,
+    digest = function(_, md) return clib.x509_digest(pem, md or "sha1") end,
+    get_not_after = function() return clib.x509_not_after(pem) end,
+    -- only the "CA" member (ca_certificates asks for nothing else)
+    get_basic_constraints = function(_, name)
+      if name == "CA" then return clib.x509_ca(pem) end
+      return nil, "x509:get_basic_constraints: only \"CA\" is supported"
+    end,
+  }
 end
 reg("resty.openssl.x509", x509)
 
