@@ -23,9 +23,13 @@ expect_line() { # $1 name, $2 a whole line $out must hold
 }
 
 seed seed000 ""
+expect_line "000: the factory's core DAOs" \
+  "seed000: the factory's core DAOs: apis apis, consumers consumers, plugins plugins"
 expect_line "000: dao.apis:insert" 'seed000: inserted api mockbin mockbin.com -> http://mockbin.com with an id'
 
 seed seed001 "key-auth"
+expect_line "001: the core DAOs on singletons.db and singletons.dao" \
+  'seed001: core DAOs: services, routes, consumers, plugins'
 expect_line "001: dao.plugins:insert with a flat service_id" \
   'seed001: plugin key-auth on service_id mockbin, key_names apikey, enabled true'
 expect_line "001: the same plugin through kong.db" 'seed001: kong.db sees it on service mockbin'
