@@ -67,18 +67,23 @@ static daoc_value *lookup_opts(const daoc_value *opts)
     return o;
 }
 
-/* A route's lookup failing for another reason than absence is the
- * caller's error, as Kong's select(route) would give it. */
+/* As Kong (`select(plugin.route) -- ignore error`): a route key the DAO
+ * refuses is left to the foreign key check; a store failure is the
+ * caller's. */
 static int route_protocols_match(daoc_dao *routes, const daoc_value *route,
                                  const daoc_value *protocols, const daoc_value *ro, bool *match,
                                  daoc_error **err)
 {
     daoc_value *row = NULL;
-    int rc = daoc_dao_select(routes, route, ro, &row, err);
+    daoc_error *e = NULL;
+    int rc = daoc_dao_select(routes, route, ro, &row, &e);
     if (rc == DAOC_EDAO) { /* an unusable key: the foreign key check words it */
-        daoc_error_free(*err);
-        *err = NULL;
+        daoc_error_free(e);
         rc = DAOC_OK;
+    } else if (e && err) {
+        *err = e;
+    } else {
+        daoc_error_free(e);
     }
     *match = !row || intersect(protocols, daoc_obj_get(row, "protocols"));
     daoc_value_free(row);

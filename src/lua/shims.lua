@@ -738,7 +738,9 @@ local function plugin_schema_extract(t, plugin)
     error("custom plugin '" .. tostring(plugin) .. "': schema.lua returned a "
           .. type(t) .. " value, not a schema table", 0)
   end
-  if t.name ~= nil or type(t.fields) ~= "table" or is_array(t.fields) then
+  -- today's shape names itself; 0.x's has no name and a map of fields
+  -- (possibly empty: a plugin with nothing to configure)
+  if t.name ~= nil or type(t.fields) ~= "table" or (is_array(t.fields) and next(t.fields)) then
     return t
   end
   local legacy = { fields = {} }

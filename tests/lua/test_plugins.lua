@@ -189,4 +189,13 @@ t.test("protocols must match the route's, or one of the service's routes' (Kong'
                                   protocols = { "grpc" }, config = { minute = 1 } }))
 end)
 
+t.test("a 0.x schema with no fields at all: an empty config, scopes still checked", function()
+  local p, err = kong.db.plugins:insert({ name = "cfg-empty0x" })
+  t.is_nil(err)
+  t.same(p.config, {})
+  local c = assert(kong.db.consumers:insert({ username = "empty0x-user" }))
+  local _, _, err_t = kong.db.plugins:insert({ name = "cfg-empty0x", consumer = { id = c.id } })
+  t.eq(err_t.fields.consumer, "value must be null")
+end)
+
 t.done()
