@@ -240,6 +240,20 @@ else
   failed=$((failed + 1)); echo "FAIL a missing custom DAO module leaves no tables behind: $tables"
 fi
 
+# ---- a schema.lua Kong's MetaSubSchema refuses: named, nothing kept -------
+mkdir -p "$HERE/kong/plugins/badschema"
+cat > "$HERE/kong/plugins/badschema/schema.lua" <<'LUA'
+return { name = "badschema", fields = { { nope = { type = "string" } } } }
+LUA
+expect_refused "a plugin schema.lua that specialises no field of plugins" good,badschema \
+  "daoc: cannot open the database: the schema of plugin 'badschema' is invalid: error in definition of 'badschema': nope: cannot create a new field"
+tables=$(sqlite3 "$HERE/t$n.db" "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name" 2>&1)
+if [ -z "$tables" ]; then
+  passed=$((passed + 1)); echo "ok - a refused schema.lua leaves no tables behind"
+else
+  failed=$((failed + 1)); echo "FAIL a refused schema.lua leaves no tables behind: $tables"
+fi
+
 # ---- settings that cannot work -------------------------------------------
 expect_refused "a plugin with no module at all" "good,nosuch" \
   "daoc: cannot open the database: plugin 'nosuch' is enabled but not installed: no module kong.plugins.nosuch.handler, .schema, .daos or .migrations on lua_package_path './?.lua'"
