@@ -17,18 +17,7 @@ local function run(cmd)
   assert(rc == 0 or rc == true, "failed: " .. cmd)
 end
 
-local function slurp(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("*a")
-  f:close()
-  return s
-end
-
-local function spit(path, s)
-  local f = assert(io.open(path, "wb"))
-  f:write(s)
-  f:close()
-end
+local slurp, spit = require("t").slurp, require("t").spit
 
 local dir
 local function workdir()

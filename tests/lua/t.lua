@@ -12,6 +12,10 @@
 --   raises(fn, msg)               fn must raise msg (the "file:line: " prefix
 --                                 of the caller is ignored, as luassert does)
 --   truthy(v) / is_nil(v) / is_table(v)
+--   fails(code, v, err, err_t)    a failed DAO call with Kong's error code
+--   refused(dao, entity, fields[, message])  insert refused (code 2), nothing written
+-- count(dao) is the number of rows each() gives; slurp(path) / spit(path, s)
+-- read and write a whole file.
 -- t.STRATEGY is the store's name and t.P the "[<store>] " prefix of err.
 local null = ngx.null
 
@@ -125,6 +129,45 @@ function T.fails(code, v, err, err_t, label)
   if err_t.code ~= code then report("wrong error code", err_t.code, code, label) end
   if tostring(err_t) ~= err then report("tostring(err_t) ~= err", tostring(err_t), err, label) end
   return err, err_t
+end
+
+-- A whole file's bytes, and a file written whole (test scratch files).
+function T.slurp(path)
+  local f = assert(io.open(path, "rb"))
+  local s = f:read("*a")
+  f:close()
+  return s
+end
+
+function T.spit(path, s)
+  local f = assert(io.open(path, "wb"))
+  f:write(s)
+  f:close()
+end
+
+-- The rows of a DAO, counted through each().
+function T.count(dao)
+  local n = 0
+  for row, err in dao:each() do
+    assert(row, err)
+    n = n + 1
+  end
+  return n
+end
+
+-- An insert refused as a schema violation (code 2) with exactly `fields`
+-- and, when given, the message Kong words (err is "[<store>] " .. message),
+-- that wrote nothing.
+function T.refused(dao, entity, fields, message)
+  local before = T.count(dao)
+  local err, err_t = T.fails(2, dao:insert(entity))
+  T.eq(err_t.name, "schema violation")
+  T.same(err_t.fields, fields)
+  if message then
+    T.eq(err_t.message, message)
+    T.eq(err, T.P .. message)
+  end
+  T.eq(T.count(dao), before, "nothing written")
 end
 
 function T.test(name, fn)

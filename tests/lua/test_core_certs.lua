@@ -13,23 +13,7 @@ local ec = certgen.leaf("ec", "ec.test")
 local ca = certgen.ca("ca.test")
 local expired = certgen.expired_ca("old.test")
 
-local function count(dao)
-  local n = 0
-  for row in dao:each() do
-    if row then n = n + 1 end
-  end
-  return n
-end
-
--- a refused write: code 2, Kong's fields and message, and no row written
-local function refused(dao, entity, fields, message)
-  local before = count(dao)
-  local _, err_t = t.fails(2, dao:insert(entity))
-  t.same(err_t.fields, fields)
-  t.eq(err_t.message, message)
-  t.eq(tostring(err_t), t.P .. message)
-  t.eq(count(dao), before, "nothing written")
-end
+local count, refused = t.count, t.refused
 
 t.test("resty.openssl.x509: digest, CA flag and Not After (x509.c)", function()
   local x509 = require "resty.openssl.x509"

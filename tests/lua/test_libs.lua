@@ -206,17 +206,7 @@ end)
 -- keys and signatures checked against the openssl command line
 local tmp = os.getenv("DAOC_TEST_TMP") or "/tmp"
 local function sh(cmd) t.eq(os.execute(cmd .. " >/dev/null 2>&1"), 0, cmd) end
-local function slurp(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("*a")
-  f:close()
-  return s
-end
-local function spit(path, s)
-  local f = assert(io.open(path, "wb"))
-  f:write(s)
-  f:close()
-end
+local slurp, spit = t.slurp, t.spit
 
 t.test("resty.openssl.pkey: a PEM from openssl, signatures both ways", function()
   local pkey = require "resty.openssl.pkey"

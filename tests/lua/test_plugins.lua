@@ -9,14 +9,7 @@ local function service(name)
   return assert(kong.db.services:insert({ name = name, host = name .. ".test" }))
 end
 
-local function count_plugins()
-  local n = 0
-  for row, err in kong.db.plugins:each() do
-    assert(row, err)
-    n = n + 1
-  end
-  return n
-end
+local function count_plugins() return t.count(kong.db.plugins) end
 
 t.test("a current schema: config defaults filled, protocols and scopes as Kong's", function()
   local s = service("cur1")

@@ -9,25 +9,11 @@ local t = require "t"
 local null = ngx.null
 local P = t.P
 
-local function count()
-  local n = 0
-  for row, err in kong.db.routes:each() do
-    assert(row, err)
-    n = n + 1
-  end
-  return n
-end
+local function count() return t.count(kong.db.routes) end
 
 -- insert must fail with code 2, the exact message and fields, and write nothing
 local function refused(input, message, fields)
-  local before = count()
-  local r, err, err_t = kong.db.routes:insert(input)
-  t.is_nil(r)
-  t.eq(err, P .. message)
-  t.eq(err_t.code, 2)
-  t.eq(err_t.name, "schema violation")
-  t.same(err_t.fields, fields)
-  t.eq(count(), before)
+  t.refused(kong.db.routes, input, fields, message)
 end
 
 local function at_least(list, when)

@@ -9,24 +9,7 @@ local certgen = require "certgen"
 local db = kong.db
 local null = ngx.null
 
-local function count(dao)
-  local n = 0
-  for row in dao:each() do
-    if row then n = n + 1 end
-  end
-  return n
-end
-
-local function refused(dao, entity, fields, message)
-  local before = count(dao)
-  local _, err_t = t.fails(2, dao:insert(entity))
-  t.same(err_t.fields, fields)
-  if message then
-    t.eq(err_t.message, message)
-    t.eq(tostring(err_t), t.P .. message)
-  end
-  t.eq(count(dao), before, "nothing written")
-end
+local count, refused = t.count, t.refused
 
 local HEALTHCHECKS = {
   active = {
