@@ -64,6 +64,23 @@ local function cannot_set(field, when)
   return "cannot set '" .. field .. "' when 'protocols' is " .. when
 end
 
+-- Kong's check of the http and grpc subschemas: a route over the TLS
+-- protocol `secure` must set one of `fields` or snis, over `plain` one of
+-- `fields`
+local function needs_one_of(secure, plain, fields)
+  local with_snis = { unpack(fields) }
+  with_snis[#with_snis + 1] = "snis"
+  return { conditional_at_least_one_of = {
+    if_field = "protocols",
+    if_match = { contains = secure },
+    then_at_least_one_of = with_snis,
+    then_err = "must set one of %s when 'protocols' is '" .. secure .. "'",
+    else_match = { contains = plain },
+    else_then_at_least_one_of = fields,
+    else_then_err = "must set one of %s when 'protocols' is '" .. plain .. "'",
+  } }
+end
+
 local http_when = "'http' or 'https'"
 local http_route = {
   name = "http",
@@ -72,15 +89,7 @@ local http_route = {
     { destinations = typedefs.no_destinations { err = cannot_set("destinations", http_when) } },
   },
   entity_checks = {
-    { conditional_at_least_one_of = {
-        if_field = "protocols",
-        if_match = { contains = "https" },
-        then_at_least_one_of = { "methods", "hosts", "headers", "paths", "snis" },
-        then_err = "must set one of %s when 'protocols' is 'https'",
-        else_match = { contains = "http" },
-        else_then_at_least_one_of = { "methods", "hosts", "headers", "paths" },
-        else_then_err = "must set one of %s when 'protocols' is 'http'",
-    } },
+    needs_one_of("https", "http", { "methods", "hosts", "headers", "paths" }),
   },
 }
 
@@ -120,15 +129,7 @@ local grpc_route = {
     { destinations = typedefs.no_destinations { err = cannot_set("destinations", grpc_when) } },
   },
   entity_checks = {
-    { conditional_at_least_one_of = {
-        if_field = "protocols",
-        if_match = { contains = "grpcs" },
-        then_at_least_one_of = { "hosts", "headers", "paths", "snis" },
-        then_err = "must set one of %s when 'protocols' is 'grpcs'",
-        else_match = { contains = "grpc" },
-        else_then_at_least_one_of = { "hosts", "headers", "paths" },
-        else_then_err = "must set one of %s when 'protocols' is 'grpc'",
-    } },
+    needs_one_of("grpcs", "grpc", { "hosts", "headers", "paths" }),
   },
 }
 
