@@ -417,6 +417,15 @@ DAOC_MUSTCHECK DAOC_EXPORT int daoc_dao_page_for(daoc_dao *dao, const char *fore
                                                  const char *offset, const daoc_value *opts,
                                                  daoc_value **rows, char **next_offset,
                                                  daoc_error **err);
+/* The tags entity's page_by_tag(tag, size, offset, opts): the entities
+ * holding `tag` (a string), as rows {tag, entity_name, entity_id} ordered
+ * by entity_id.  The tags entity (daoc_db_dao(db, "tags")) is read only:
+ * page lists every (entity, tag) pair, its writes and select fail with
+ * code 2; on another entity this function is DAOC_EINVAL. */
+DAOC_MUSTCHECK DAOC_EXPORT int daoc_dao_page_by_tag(daoc_dao *dao, const daoc_value *tag,
+                                                    int64_t size, const char *offset,
+                                                    const daoc_value *opts, daoc_value **rows,
+                                                    char **next_offset, daoc_error **err);
 DAOC_MUSTCHECK DAOC_EXPORT int daoc_dao_insert(daoc_dao *dao, const daoc_value *entity,
                                                const daoc_value *opts, daoc_value **out,
                                                daoc_error **err);

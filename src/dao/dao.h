@@ -49,6 +49,9 @@ struct daoc_dao {
     const daoc__dao_env *env; /* borrowed from the owner; may be NULL */
     daoc__dao_write_rule write_rule; /* or NULL */
     void *write_rule_ud;
+    /* Kong's `tags` entity (tags_view.c): rows read from the store's tags
+     * table (page, page_by_tag, each), every write and select refused */
+    bool tags_view;
     daoc__schema *schema;    /* owned */
     daoc_value *described;   /* owned: daoc__schema_describe(schema), for daoc_dao_schema */
     daoc__store *store;      /* borrowed from db */
@@ -74,12 +77,29 @@ int daoc__dao_add_child(daoc_dao *dao, const daoc__schema *child, size_t f,
  * of the last row's primary-key values.  decode returns DAOC_EDAO with an
  * INVALID_OFFSET error for bad tokens. */
 int daoc__offset_encode(const daoc__schema *s, const daoc_value *row, char **out);
+/* The token of an array of values as given (the tags view's keysets). */
+int daoc__offset_encode_values(const daoc_value *values, char **out);
 int daoc__offset_decode(const char *strategy, const char *token, daoc_value **pk_values,
                         daoc_error **err);
 /* True when decoded pk_values can be s's primary key: one value per key
  * field, each of the field's type (a UUID string for a uuid field, no NUL
  * inside strings, a foreign key's value typed as the referenced key). */
 bool daoc__offset_fits(const daoc__schema *s, const daoc_value *pk_values);
+
+/* ---- the tags view (tags_view.c) --------------------------------------- */
+
+/* Kong's refusal of a write (or, beyond Kong, of a select) on the tags
+ * entity: a schema violation on `tags`.  Returns DAOC_EDAO. */
+int daoc__dao_tags_refuse(daoc_dao *dao, bool read, daoc_error **err);
+/* Whether decoded offset values fit a tags page (by_tag: [entity_id],
+ * else [entity_id, position]). */
+bool daoc__dao_tags_offset_fits(const daoc_value *after, bool by_tag);
+/* Reads one page of the tags view (tag NULL: every pair) after `after`
+ * (taken: freed), rows through row_out with o. */
+struct daoc__dao_opts;
+int daoc__dao_tags_page(daoc_dao *dao, const daoc_value *tag, daoc_value *after, int64_t size,
+                        const struct daoc__dao_opts *o, daoc_value **rows, char **next_offset,
+                        daoc_error **err);
 
 /* ---- additions (DAO owner) ------------------------------------------ */
 

@@ -20,6 +20,8 @@
 #include "core/value.h"
 #include "dao/dao.h"
 
+static int encode_buf(daoc__buf *b, char **out);
+
 int daoc__offset_encode(const daoc__schema *s, const daoc_value *row, char **out)
 {
     *out = NULL;
@@ -35,8 +37,22 @@ int daoc__offset_encode(const daoc__schema *s, const daoc_value *row, char **out
         daoc__json_write(&b, v);
     }
     daoc__buf_putc(&b, ']');
+    return encode_buf(&b, out);
+}
+
+int daoc__offset_encode_values(const daoc_value *values, char **out)
+{
+    *out = NULL;
+    daoc__buf b = DAOC__BUF_INIT;
+    daoc__json_write(&b, values);
+    return encode_buf(&b, out);
+}
+
+/* The token of the JSON text in b (freed). */
+static int encode_buf(daoc__buf *b, char **out)
+{
     size_t len = 0;
-    char *json = daoc__buf_take(&b, &len);
+    char *json = daoc__buf_take(b, &len);
     if (!json)
         return DAOC_ENOMEM;
     *out = daoc__b64_encode(json, len, 0);

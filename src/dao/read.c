@@ -65,7 +65,8 @@ static const char *unique_type_name(const daoc__field *f)
 static int check_by_value(daoc_dao *dao, long field, const daoc_value *v, daoc_error **err)
 {
     const daoc__field *f = &dao->schema->fields[field];
-    if (!unique_type_ok(f, v))
+    /* the tags view's page_by_tag validates any value, as Kong's does */
+    if (!unique_type_ok(f, v) && !dao->tags_view)
         return daoc__err_fail(err, DAOC_EINVAL, "%s must be a %s", f->name,
                               unique_type_name(f));
     daoc_value *errors = NULL;
@@ -141,6 +142,8 @@ int daoc__dao_select_key(daoc_dao *dao, long field, const daoc_value *key,
     if (!out)
         return DAOC_EINVAL;
     *out = NULL;
+    if (dao && dao->tags_view)
+        return daoc__dao_tags_refuse(dao, true, err);
     int rc = daoc__dao_check_by_opts(dao, field, opts, err);
     if (rc == DAOC_OK)
         rc = daoc__dao_check_key(dao, field, key, err);
@@ -203,7 +206,13 @@ int daoc__dao_page_v(daoc_dao *dao, long fk_field, const daoc_value *fk, const d
     if (size && !daoc__is_number(size))
         return daoc__err_fail(err, DAOC_EINVAL, "size must be a number");
     int rc;
-    if (fk_field >= 0) {
+    if (dao->tags_view && fk_field >= 0) {
+        /* page_by_tag: Kong validates the tag as the field it is */
+        if (fk_field != s->endpoint_key || !fk)
+            return DAOC_EINVAL;
+        if ((rc = check_by_value(dao, fk_field, fk, err)) != DAOC_OK)
+            return rc;
+    } else if (fk_field >= 0) {
         if ((size_t)fk_field >= s->nfields || s->fields[fk_field].type != DAOC__F_FOREIGN)
             return DAOC_EINVAL;
         if (!fk || fk->type != DAOC_TOBJ)
@@ -248,13 +257,17 @@ int daoc__dao_page_v(daoc_dao *dao, long fk_field, const daoc_value *fk, const d
         rc = daoc__offset_decode(dao->store->ops->name, offset, &after, err);
         if (rc != DAOC_OK)
             return rc;
-        if (!daoc__offset_fits(s, after)) {
+        if (dao->tags_view ? !daoc__dao_tags_offset_fits(after, fk_field >= 0)
+                           : !daoc__offset_fits(s, after)) {
             daoc_value_free(after);
             return daoc__dao_fail(dao, err, DAOC_ERR_INVALID_OFFSET, NULL,
                                   "'%s' is not a valid offset: bad json encoding", offset);
         }
     }
 
+    if (dao->tags_view)
+        return daoc__dao_tags_page(dao, fk_field >= 0 ? fk : NULL, after, n, &o, rows, next_offset,
+                                   err);
     daoc__page_req req = {fk_field, fk_field >= 0 ? fk : NULL, o.tags, o.tags_or, after, n,
                           o.skip_ttl, o.show_ws_id, daoc__dao_ws(&o)};
     daoc_value *got = NULL;
@@ -329,4 +342,21 @@ int daoc_dao_page_for(daoc_dao *dao, const char *foreign_field, const daoc_value
     if (f < 0)
         return DAOC_EINVAL;
     return page_common(dao, f, fk, size, offset, opts, rows, next_offset, err);
+}
+
+int daoc_dao_page_by_tag(daoc_dao *dao, const daoc_value *tag, int64_t size, const char *offset,
+                         const daoc_value *opts, daoc_value **rows, char **next_offset,
+                         daoc_error **err)
+{
+    daoc__err_reset(err);
+    if (rows)
+        *rows = NULL;
+    if (next_offset)
+        *next_offset = NULL;
+    if (!dao || !dao->tags_view)
+        return daoc__err_fail(err, DAOC_EINVAL, "page_by_tag is a method of the tags entity only");
+    if (!tag)
+        return daoc__err_fail(err, DAOC_EINVAL, "tag must be a string");
+    return page_common(dao, dao->schema->endpoint_key, tag, size, offset, opts, rows, next_offset,
+                       err);
 }

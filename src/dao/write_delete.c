@@ -20,6 +20,8 @@ int daoc__dao_delete_ex(daoc_dao *dao, long field, const daoc_value *key, const 
 {
     if (old)
         *old = NULL;
+    if (dao && dao->tags_view)
+        return daoc__dao_tags_refuse(dao, false, err);
     int rc = daoc__dao_check_by_opts(dao, field, opts, err);
     if (rc == DAOC_OK)
         rc = daoc__dao_check_key(dao, field, key, err);
@@ -53,6 +55,8 @@ int daoc__dao_truncate(daoc_dao *dao, daoc_error **err)
 {
     if (!dao || !dao->store->ops->truncate)
         return DAOC_EINVAL;
+    if (dao->tags_view) /* its rows go with their entities' */
+        return DAOC_OK;
     char *msg = NULL;
     int rc = dao->store->ops->truncate(dao->store, dao->schema, &msg);
     if (rc != DAOC_OK)

@@ -19,6 +19,8 @@ static int insert(daoc_dao *dao, const daoc_value *entity, const daoc_value *opt
     if (!out || !dao)
         return DAOC_EINVAL;
     *out = NULL;
+    if (dao && dao->tags_view)
+        return daoc__dao_tags_refuse(dao, false, err);
     daoc__dao_opts o;
     daoc_value *e = NULL, *row = NULL;
     char *ck = NULL, *msg = NULL;

@@ -74,6 +74,8 @@ int daoc__dao_update_key(daoc_dao *dao, long field, const daoc_value *key, const
     *out = NULL;
     daoc__dao_opts o;
     daoc_value *e = NULL, *stored = NULL, *row = NULL, *rbw = NULL;
+    if (dao && dao->tags_view)
+        return daoc__dao_tags_refuse(dao, false, err);
     char *ck = NULL, *msg = NULL;
     bool in_tx = false;
     int rc =

@@ -13,7 +13,8 @@
  * booleans; scoped to a workspace like every later core entity.  0.5's
  * default name is filled by the `dao` global (legacy_dao.lua); its
  * request_path normalisation and wildcard-host checks are not reproduced
- * (docs/legacy.md).  Services are in src/lua/core_entities.lua (their url
+ * (docs/legacy.md).  `tags` is Kong's read-only view of the tags table.
+ * Services are in src/lua/core_entities.lua (their url
  * shorthand is a Lua function), loaded after these; routes and plugins
  * come with later work.  docs/entities.md lists what is defined.
  */
@@ -63,4 +64,15 @@ static const char APIS[] =
     "{\"preserve_host\":{\"type\":\"boolean\",\"default\":false}}"
     "],\"entity_checks\":[{\"at_least_one_of\":[\"request_host\",\"request_path\"]}]}";
 
-const char *const daoc__core_entities[] = {WORKSPACES, CONSUMERS, APIS, NULL};
+/* Kong's kong/db/schema/entities/tags.lua: a read-only view of the tags
+ * table the store keeps (store/tags.h, dao/tags_view.c); no table of its
+ * own, not exported. */
+static const char TAGS[] =
+    "{\"name\":\"tags\",\"primary_key\":[\"tag\"],\"endpoint_key\":\"tag\","
+    "\"db_export\":false,\"fields\":["
+    "{\"tag\":{\"type\":\"string\",\"required\":true,\"custom_validator\":\"tag\"}},"
+    "{\"entity_name\":{\"type\":\"string\",\"required\":true}},"
+    "{\"entity_id\":{\"type\":\"string\",\"uuid\":true,\"required\":true}}"
+    "]}";
+
+const char *const daoc__core_entities[] = {WORKSPACES, CONSUMERS, APIS, TAGS, NULL};

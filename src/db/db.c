@@ -84,6 +84,40 @@ static bool has_table(const daoc_value *tables, const char *name)
     return false;
 }
 
+/* s's table: made (create_tables) or checked and served as it is. */
+static int table_of(daoc_db *db, const daoc__schema *s, const char *plugin, daoc_error **err)
+{
+    char *msg = NULL;
+    int rc;
+    if (!db->cfg->create_tables && !has_table(db->tables, daoc__schema_table(s))) {
+        /* created by someone else or not at all: never made here */
+        char *m = daoc__asprintf(
+            "the table '%s' of %s'%s%s%s' does not exist in the %s database: it is created "
+            "only when asked (create_tables = on; daoc runner asks unless told otherwise)",
+            daoc__schema_table(s), plugin ? "plugin entity " : "core entity ", plugin ? plugin : "",
+            plugin ? "." : "", s->name, db->store->ops->name);
+        int erc = daoc__db_set_err(err, "store error", m);
+        rc = erc == DAOC_OK ? DAOC_ESTORE : erc;
+        return rc;
+    }
+    rc = db->cfg->create_tables ? db->store->ops->ensure_table(db->store, s, &msg)
+                                : db->store->ops->attach_table(db->store, s, &msg);
+    if (rc != DAOC_OK) {
+        if (rc != DAOC_ENOMEM) {
+            char *m = daoc__asprintf("cannot %s the table of '%s': %s",
+                                     db->cfg->create_tables ? "create" : "use", s->name,
+                                     msg ? msg : daoc_strerror(rc));
+            /* a table that does not fit its entity is a schema matter */
+            int erc = daoc__db_set_err(err, rc == DAOC_ESCHEMA ? "schema error" : "store error", m);
+            if (erc != DAOC_OK)
+                rc = erc;
+        }
+        daoc__free(msg);
+        return rc;
+    }
+    return DAOC_OK;
+}
+
 int daoc__db_add_entity(daoc_db *db, const daoc_value *def, const char *plugin, daoc_error **err)
 {
     daoc__schema *s = NULL;
@@ -142,33 +176,11 @@ int daoc__db_add_entity(daoc_db *db, const daoc_value *def, const char *plugin, 
             goto fail;
         }
     }
-    char *msg = NULL;
-    if (!db->cfg->create_tables && !has_table(db->tables, daoc__schema_table(s))) {
-        /* created by someone else or not at all: never made here */
-        char *m = daoc__asprintf(
-            "the table '%s' of %s'%s%s%s' does not exist in the %s database: it is created "
-            "only when asked (create_tables = on; daoc runner asks unless told otherwise)",
-            daoc__schema_table(s), plugin ? "plugin entity " : "core entity ", plugin ? plugin : "",
-            plugin ? "." : "", s->name, db->store->ops->name);
-        int erc = daoc__db_set_err(err, "store error", m);
-        rc = erc == DAOC_OK ? DAOC_ESTORE : erc;
+    /* Kong's tags entity reads the tags table every tagged table's
+     * triggers keep (store/tags.h): no table of its own to make or check */
+    bool tags_view = !plugin && strcmp(s->name, "tags") == 0;
+    if (!tags_view && (rc = table_of(db, s, plugin, err)) != DAOC_OK)
         goto fail;
-    }
-    rc = db->cfg->create_tables ? db->store->ops->ensure_table(db->store, s, &msg)
-                                : db->store->ops->attach_table(db->store, s, &msg);
-    if (rc != DAOC_OK) {
-        if (rc != DAOC_ENOMEM) {
-            char *m = daoc__asprintf("cannot %s the table of '%s': %s",
-                                     db->cfg->create_tables ? "create" : "use", s->name,
-                                     msg ? msg : daoc_strerror(rc));
-            /* a table that does not fit its entity is a schema matter */
-            int erc = daoc__db_set_err(err, rc == DAOC_ESCHEMA ? "schema error" : "store error", m);
-            if (erc != DAOC_OK)
-                rc = erc;
-        }
-        daoc__free(msg);
-        goto fail;
-    }
     daoc_dao **grown = daoc__realloc(db->daos, (db->ndaos + 1) * sizeof *grown);
     if (!grown) {
         rc = DAOC_ENOMEM;
@@ -190,6 +202,7 @@ int daoc__db_add_entity(daoc_db *db, const daoc_value *def, const char *plugin, 
                 goto fail;
         }
     }
+    dao->tags_view = tags_view;
     if (!plugin && strcmp(dao->schema->name, "plugins") == 0) {
         dao->write_rule = daoc__db_plugins_rule; /* Kong's kong/db/dao/plugins.lua */
         dao->write_rule_ud = db;

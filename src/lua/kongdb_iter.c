@@ -1,6 +1,7 @@
 /*
  * kongdb_iter.c -- paging methods of kong.db.<entity>: page, each and the
- * generated page_for_<f> / each_for_<f> of every foreign field.
+ * generated page_for_<f> / each_for_<f> of every foreign field, and the
+ * tags entity's page_by_tag.
  *
  * page returns `rows, nil, nil, next_offset` (rows always a JSON array).
  * each returns an iterator yielding `entity, nil, page_no`; it fetches the
@@ -55,7 +56,8 @@ static int m_page(lua_State *L)
     daoc__kdb_up_get(L, &up);
     int base = 2;
     if (up.field >= 0) {
-        daoc__kdb_check_table(L, 2, "foreign_key");
+        if (!up.dao->tags_view) /* page_by_tag validates its tag in C */
+            daoc__kdb_check_table(L, 2, "foreign_key");
         base = 3;
     }
     check_size(L, base);
@@ -212,7 +214,8 @@ static int m_each(lua_State *L)
     daoc__kdb_up_get(L, &up);
     int base = 2;
     if (up.field >= 0) {
-        daoc__kdb_check_table(L, 2, "foreign_key");
+        if (!up.dao->tags_view) /* page_by_tag validates its tag in C */
+            daoc__kdb_check_table(L, 2, "foreign_key");
         base = 3;
     }
     check_size(L, base);
@@ -256,6 +259,10 @@ void daoc__kdb_add_iter_methods(lua_State *L, struct daoc__lua *ls, daoc_dao *da
     daoc__kdb_push_method(L, m_each, ls, dao, -1, NULL);
     lua_setfield(L, -2, "each");
     const daoc__schema *s = dao->schema;
+    if (dao->tags_view) { /* Kong's kong/db/dao/tags.lua */
+        daoc__kdb_push_method(L, m_page, ls, dao, s->endpoint_key, "tag");
+        lua_setfield(L, -2, "page_by_tag");
+    }
     for (size_t i = 0; i < s->nfields; i++) {
         const daoc__field *f = &s->fields[i];
         if (f->type != DAOC__F_FOREIGN)

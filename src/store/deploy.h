@@ -38,7 +38,8 @@ typedef struct daoc__store_deploy_ops {
     int (*list_tables)(daoc__store *st, daoc_value **names, char **msg);
 
     /* Appends to b the statements that create s's table and its indexes as
-     * ensure_table does for a new table (IF NOT EXISTS; ';'-terminated).
+     * ensure_table does for a new table (IF NOT EXISTS; ';'-terminated),
+     * without the tags triggers (store/tags.h), which ensure_table adds.
      * b->failed on ENOMEM. */
     void (*table_sql)(const daoc__schema *s, daoc__buf *b);
 

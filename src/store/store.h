@@ -180,8 +180,20 @@ typedef struct daoc__store_ops {
     int (*cleanup_ttl)(daoc__store *st, const daoc__schema *s, int budget_ms, int64_t *deleted,
                        char **msg);
 
-    /* Removes every row of `s`. */
+    /* Removes every row of `s` (and its rows in the tags table). */
     int (*truncate)(daoc__store *st, const daoc__schema *s, char **msg);
+
+    /* A page of the tags core entity, read from the tags table the store
+     * keeps for every tracked table (store/tags.h): up to `size` rows
+     * {tag, entity_name, entity_id}.  tag NULL: every (entity, tag) pair,
+     * ordered by entity_id and the tag's position in the entity's tags;
+     * after = NULL or [entity_id, position] of the previous page's last
+     * pair.  tag a string: the entities holding that tag, ordered by
+     * entity_id; after = NULL or [entity_id].  *next receives the `after`
+     * of the next page (the caller owns it), or NULL when this page is the
+     * last.  Every workspace's rows, as Kong's tags table holds them. */
+    int (*page_tags)(daoc__store *st, const daoc_value *tag, const daoc_value *after,
+                     int64_t size, daoc_value **rows, daoc_value **next, char **msg);
 } daoc__store_ops;
 
 /* Every store begins with this header so the layers above can reach ops. */

@@ -3,7 +3,8 @@
  * (table.h): check that an existing table fits its schema, run the CREATE
  * statements the store derives, give a workspaceable table made before
  * workspaces its ws_id column (its rows going to the default workspace, as
- * Kong's 2.1 migration did), then what needs ws_id, all between the
+ * Kong's 2.1 migration did), then what needs ws_id, then a tagged table's
+ * triggers of the tags table (store/tags.h), all between the
  * store's begin and end.  The SQL text comes from the store (its DDL) and
  * from ddl.c (the upgrade); this file only orders the steps.
  */
@@ -11,6 +12,7 @@
 
 #include "core/alloc.h"
 #include "store/ddl.h"
+#include "store/tags.h"
 
 static int ws_upgrade(const daoc__table_hooks *h, void *ctx, const char *default_ws,
                       const daoc__schema *s, char **msg)
@@ -28,6 +30,22 @@ static int ws_upgrade(const daoc__table_hooks *h, void *ctx, const char *default
     rc = h->exec(ctx, b.data, msg);
     if (rc == DAOC_OK && default_ws && default_ws[0])
         rc = h->run1(ctx, b.data + upd, default_ws, NULL, msg);
+    daoc__buf_free(&b);
+    return rc;
+}
+
+/* The tags triggers of a tracked table, once; the rows it already holds
+ * (a table made before them) copied into the tags table then. */
+static int tags_step(const daoc__table_hooks *h, void *ctx, const daoc__schema *s, char **msg)
+{
+    bool has = false;
+    int rc = h->run1(ctx, h->has_tags_sql, daoc__schema_table(s), &has, msg);
+    if (rc != DAOC_OK || has)
+        return rc;
+    daoc__buf b = DAOC__BUF_INIT;
+    h->tags_sql(&b, s);
+    daoc__tags_backfill_sql(&b, s);
+    rc = b.failed ? DAOC_ENOMEM : h->exec(ctx, b.data, msg);
     daoc__buf_free(&b);
     return rc;
 }
@@ -52,6 +70,8 @@ static int steps(const daoc__table_hooks *h, void *ctx, const char *default_ws,
         rc = b.failed ? DAOC_ENOMEM : b.len ? h->exec(ctx, b.data, msg) : DAOC_OK;
         daoc__buf_free(&b);
     }
+    if (rc == DAOC_OK && h->tags_sql && daoc__tags_tracked(s))
+        rc = tags_step(h, ctx, s, msg);
     return rc;
 }
 

@@ -30,6 +30,11 @@ typedef struct daoc__table_hooks {
     void (*create_sql)(daoc__buf *b, const daoc__schema *s);
     /* Statements that need ws_id to exist (after the upgrade); NULL = none. */
     void (*after_ws_sql)(daoc__buf *b, const daoc__schema *s);
+    /* The tags table and the triggers that keep s's rows in it
+     * (store/tags.h; called for tracked schemas only), and the catalog query
+     * that tells whether they exist: one row when table <param> has them. */
+    void (*tags_sql)(daoc__buf *b, const daoc__schema *s);
+    const char *has_tags_sql;
     /* "SELECT 1 ... WHERE <table> = <param> AND <column> = 'ws_id'" in the
      * store's catalog, the ws_id type and the store's placeholder. */
     const char *has_ws_sql, *ws_type, *param;
@@ -39,7 +44,9 @@ typedef struct daoc__table_hooks {
  * already serves s; else begin, the shape check, the CREATE statements, the
  * ws_id upgrade of a workspaceable table made before workspaces (the
  * column, and its rows put in default_ws when known), the statements that
- * need ws_id, end, and s registered in reg. */
+ * need ws_id, for a tracked schema its tags triggers when it has none
+ * (and its rows copied into the tags table then), end, and s registered
+ * in reg. */
 int daoc__table_ensure(const daoc__table_hooks *h, void *ctx, daoc__store_registry *reg,
                        const char *default_ws, const daoc__schema *s, char **msg);
 

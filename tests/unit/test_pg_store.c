@@ -1101,3 +1101,161 @@ TEST(delete_returns_the_row_select_saw)
         return;
     st->ops->close(st);
 }
+
+/* ---- the tags table (store/tags.h) ---------------------------------------- */
+
+/* The (entity/tag) pairs of the tags view, every page of `size`, pages
+ * separated by '|'. */
+static void pg_tag_pairs(daoc__store *st, const char *tag, int64_t size, char *buf, size_t n)
+{
+    daoc_value *rows = NULL, *next = NULL, *after = NULL, *tv = tag ? daoc_str(tag) : NULL;
+    char *msg = NULL;
+    size_t used = 0;
+    buf[0] = 0;
+    do {
+        if (st->ops->page_tags(st, tv, after, size, &rows, &next, &msg) != DAOC_OK) {
+            snprintf(buf, n, "error: %s", msg ? msg : "?");
+            daoc__free(msg);
+            break;
+        }
+        for (size_t i = 0; i < rows->len && used < n; i++) {
+            const daoc_value *r = rows->u.a[i];
+            used += (size_t)snprintf(buf + used, n - used, "%s%s/%s",
+                                     used && buf[used - 1] != '|' ? "," : "",
+                                     daoc_obj_get(r, "entity_id")->u.s + 33,
+                                     daoc_obj_get(r, "tag")->u.s);
+        }
+        daoc_value_free(rows);
+        daoc_value_free(after);
+        after = next;
+        if (after && used < n)
+            used += (size_t)snprintf(buf + used, n - used, "|");
+    } while (after && used < n);
+    daoc_value_free(tv);
+}
+
+/* Rows are kept in "tags" by the triggers ensure_table makes (row events and
+ * TRUNCATE); a table whose rows predate its triggers has them copied in
+ * once, when the triggers are made. */
+TEST(tags_are_kept_paged_and_backfilled)
+{
+    daoc__store *st = open_store();
+    ASSERT_NOT_NULL(st);
+    PGconn *c = raw();
+    ASSERT_NOT_NULL(c);
+    ASSERT_INT(insj(st, S_things, "{'id':'" U2 "','tags':['red','big']}", NULL), DAOC_OK);
+    ASSERT_INT(insj(st, S_things, "{'id':'" U1 "','tags':['big']}", NULL), DAOC_OK);
+    ASSERT_INT(insj(st, S_things, "{'id':'" U3 "','tags':null}", NULL), DAOC_OK);
+    char buf[400], got[200];
+    pg_tag_pairs(st, NULL, 100, buf, sizeof buf);
+    ASSERT_STR(buf, "001/big,002/red,002/big");
+    pg_tag_pairs(st, NULL, 2, buf, sizeof buf);
+    ASSERT_STR(buf, "001/big,002/red|002/big");
+    pg_tag_pairs(st, "big", 1, buf, sizeof buf);
+    ASSERT_STR(buf, "001/big|002/big");
+    query1(c, "SELECT count(*) FROM pg_trigger WHERE tgrelid = 'pg_things'::regclass AND NOT tgisinternal", got,
+           sizeof got);
+    ASSERT_STR(got, "2");
+    /* a TRUNCATE fires no row trigger: the statement trigger clears them */
+    char *msg = NULL;
+    ASSERT_INT(st->ops->truncate(st, S_things, &msg), DAOC_OK);
+    pg_tag_pairs(st, NULL, 100, buf, sizeof buf);
+    ASSERT_STR(buf, "");
+
+    /* a table from before the triggers: rows, no triggers, nothing in tags */
+    ASSERT_INT(insj(st, S_things, "{'id':'" U4 "','tags':['old']}", NULL), DAOC_OK);
+    st->ops->close(st);
+    PGresult *r = PQexec(c, "DROP TRIGGER pg_things_sync_tags_trigger ON pg_things;"
+                            "DROP TRIGGER pg_things_sync_tags_truncate ON pg_things;"
+                            "DELETE FROM tags");
+    ASSERT_INT(PQresultStatus(r), PGRES_COMMAND_OK);
+    PQclear(r);
+    daoc_config *cfg = config();
+    st = NULL;
+    ASSERT_INT(daoc__pg_open(&st, cfg, &msg), DAOC_OK);
+    ASSERT_INT(st->ops->ensure_table(st, S_things, &msg), DAOC_OK);
+    pg_tag_pairs(st, NULL, 100, buf, sizeof buf);
+    ASSERT_STR(buf, "004/old");
+    st->ops->close(st);
+    /* a second open finds the triggers and copies nothing again */
+    st = NULL;
+    ASSERT_INT(daoc__pg_open(&st, cfg, &msg), DAOC_OK);
+    ASSERT_INT(st->ops->ensure_table(st, S_things, &msg), DAOC_OK);
+    pg_tag_pairs(st, NULL, 100, buf, sizeof buf);
+    ASSERT_STR(buf, "004/old");
+    query1(c, "SELECT count(*) FROM pg_trigger WHERE tgrelid = 'pg_things'::regclass AND NOT tgisinternal", got,
+           sizeof got);
+    ASSERT_STR(got, "2");
+    daoc_config_free(cfg);
+    ASSERT_INT(st->ops->truncate(st, S_things, &msg), DAOC_OK);
+    st->ops->close(st);
+    PQfinish(c);
+}
+
+/* A database where Kong made the tags table and the trigger of consumers
+ * (its core migrations' layout; the function written here to behave as
+ * Kong's does): daoc reads Kong's rows, keeps Kong's trigger rather than
+ * adding its own, and its writes reach the tags table through it. */
+TEST(kongs_tags_table_and_trigger_are_used_as_they_are)
+{
+    PGconn *c = raw();
+    ASSERT_NOT_NULL(c);
+    PGresult *r = PQexec(c, KONG_DDL);
+    ASSERT_INT(PQresultStatus(r), PGRES_COMMAND_OK);
+    PQclear(r);
+    r = PQexec(c,
+               "SET search_path TO kongdb;"
+               "CREATE TABLE tags (entity_id UUID PRIMARY KEY, entity_name TEXT, tags TEXT[]);"
+               "CREATE FUNCTION sync_tags() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+               "  IF (TG_OP = 'DELETE') THEN DELETE FROM tags WHERE entity_id = OLD.id;"
+               "  RETURN OLD; END IF;"
+               "  INSERT INTO tags VALUES (NEW.id, TG_TABLE_NAME, NEW.tags) ON CONFLICT"
+               "  (entity_id) DO UPDATE SET tags = EXCLUDED.tags; RETURN NEW; END; $$;"
+               "CREATE TRIGGER consumers_sync_tags_trigger AFTER INSERT OR UPDATE OF tags OR"
+               "  DELETE ON consumers FOR EACH ROW EXECUTE PROCEDURE sync_tags();"
+               "UPDATE consumers SET tags = '{from-kong}' WHERE id = '" U1 "';");
+    if (PQresultStatus(r) != PGRES_COMMAND_OK)
+        fprintf(stderr, "  %s", PQresultErrorMessage(r));
+    ASSERT_INT(PQresultStatus(r), PGRES_COMMAND_OK);
+    PQclear(r);
+
+    daoc_config *cfg = config();
+    ASSERT_NOT_NULL(cfg);
+    char why[200];
+    ASSERT_INT(t_config_set(cfg, "pg_schema", "kongdb", why, sizeof why), DAOC_OK);
+    if (daoc_config_set(cfg, "create_tables", "on", NULL) != DAOC_OK)
+        abort();
+    daoc_db *db = NULL;
+    daoc_error *err = NULL;
+    int rc = daoc_db_open(&db, cfg, &err);
+    daoc_config_free(cfg);
+    if (rc != DAOC_OK)
+        fprintf(stderr, "  open: %s\n", err ? daoc_error_string(err) : "?");
+    ASSERT_INT(rc, DAOC_OK);
+    char got[300];
+    query1(c, "SELECT count(*) FROM pg_trigger WHERE tgrelid = 'kongdb.consumers'::regclass AND NOT tgisinternal",
+           got, sizeof got);
+    ASSERT_STR(got, "1");
+    daoc_dao *tags = daoc_db_dao(db, "tags"), *consumers = daoc_db_dao(db, "consumers");
+    ASSERT_NOT_NULL(tags);
+    daoc_value *rows = NULL, *tag = daoc_str("from-kong");
+    char *next = NULL;
+    ASSERT_INT(daoc_dao_page_by_tag(tags, tag, 0, NULL, NULL, &rows, &next, &err), DAOC_OK);
+    char *text = enc(rows);
+    ASSERT_STR(text, "[{\"tag\":\"from-kong\",\"entity_name\":\"consumers\",\"entity_id\":\"" U1
+                     "\"}]");
+    daoc__free(text);
+    daoc_value_free(rows);
+    daoc_value_free(tag);
+    daoc_value *e = J("{'username':'daoc-made','tags':['from-daoc']}"), *row = NULL;
+    ASSERT_INT(daoc_dao_insert(consumers, e, NULL, &row, &err), DAOC_OK);
+    daoc_value_free(e);
+    daoc_value_free(row);
+    query1(c, "SELECT string_agg(array_to_string(tags, ','), ';' ORDER BY tags) FROM kongdb.tags",
+           got, sizeof got);
+    ASSERT_STR(got, "from-daoc;from-kong");
+    daoc_db_close(db);
+    r = PQexec(c, "DROP SCHEMA kongdb CASCADE");
+    PQclear(r);
+    PQfinish(c);
+}

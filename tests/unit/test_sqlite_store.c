@@ -14,6 +14,7 @@
 #include "errtext.h"
 #include "harness.h"
 #include "schema/schema.h"
+#include "store/deploy.h"
 #include "store/sqlite/sqlite_int.h"
 #include "store/store.h"
 
@@ -247,7 +248,18 @@ TEST(ddl_idempotent_and_layout)
     ASSERT_STR(
         (const char *)sqlite3_column_text(q, 0),
         "acls_consumer_id_idx,keyauth_credentials_consumer_id_idx,keyauth_credentials_ttl_idx,"
-        "plugins_service_id_idx,routes_service_id_idx");
+        "plugins_service_id_idx,routes_service_id_idx,tags_entity_name_idx");
+    sqlite3_finalize(q);
+    /* the tags table's triggers, once per tagged table (store/tags.h) */
+    ASSERT_INT(sqlite3_prepare_v2(db,
+                                  "SELECT group_concat(name, ',') FROM (SELECT name FROM "
+                                  "sqlite_master WHERE type = 'trigger' ORDER BY name)",
+                                  -1, &q, NULL),
+               SQLITE_OK);
+    ASSERT_INT(sqlite3_step(q), SQLITE_ROW);
+    ASSERT_STR((const char *)sqlite3_column_text(q, 0),
+               "routes_sync_tags_delete,routes_sync_tags_insert,routes_sync_tags_update,"
+               "services_sync_tags_delete,services_sync_tags_insert,services_sync_tags_update");
     sqlite3_finalize(q);
     ASSERT_INT(
         sqlite3_prepare_v2(db, "SELECT group_concat(name, ',') FROM pragma_table_info('plugins')",
@@ -540,6 +552,89 @@ TEST(page_fk_filter_and_tags)
     daoc_value_free(rows);
     daoc_value_free(tags);
     daoc_value_free(fk);
+    close_store(st);
+}
+
+/* The tags table (store/tags.h): routes' tags as (tag, entity) pairs, in
+ * entity-id and tag order, by tag, in keyset pages; and a table that had
+ * rows before its triggers existed (a database made before them) gets them
+ * copied in when ensure_table adds the triggers, once. */
+static const char *tag_pairs(daoc__store *st, const char *tag, int64_t size, char *buf, size_t n)
+{
+    daoc_value *rows = NULL, *next = NULL, *tv = tag ? daoc_str(tag) : NULL;
+    char *msg = NULL;
+    buf[0] = 0;
+    size_t used = 0;
+    daoc_value *after = NULL;
+    do {
+        if (st->ops->page_tags(st, tv, after, size, &rows, &next, &msg) != DAOC_OK) {
+            snprintf(buf, n, "error: %s", msg ? msg : "?");
+            daoc__free(msg);
+            break;
+        }
+        for (size_t i = 0; i < rows->len; i++) {
+            const daoc_value *r = rows->u.a[i];
+            const daoc_value *id = daoc_obj_get(r, "entity_id");
+            used += (size_t)snprintf(buf + used, n - used, "%s%s:%s/%s",
+                                     used && buf[used - 1] != '|' ? "," : "",
+                                     daoc_obj_get(r, "entity_name")->u.s, id->u.s + 34,
+                                     daoc_obj_get(r, "tag")->u.s);
+        }
+        daoc_value_free(rows);
+        daoc_value_free(after);
+        after = next;
+        if (after)
+            used += (size_t)snprintf(buf + used, n - used, "|");
+    } while (after && used < n - 1);
+    daoc_value_free(tv);
+    return buf;
+}
+
+TEST(tags_table_pairs_pages_and_backfill)
+{
+    daoc__store *st = open_store();
+    ASSERT_NOT_NULL(st);
+    ASSERT_INT(ins(st, S_services, "{\"id\": " U("01") ", \"name\": \"a\"}", NULL), DAOC_OK);
+    ASSERT_INT(ins(st, S_routes,
+                   "{\"id\": " U("12") ", \"name\": \"r2\", \"tags\": [\"red\", \"big\"]}", NULL),
+               DAOC_OK);
+    ASSERT_INT(ins(st, S_routes, "{\"id\": " U("11") ", \"name\": \"r1\", \"tags\": [\"big\"]}",
+                   NULL),
+               DAOC_OK);
+    ASSERT_INT(ins(st, S_routes, "{\"id\": " U("13") ", \"name\": \"r3\", \"tags\": null}", NULL),
+               DAOC_OK);
+    char buf[512];
+    ASSERT_STR(tag_pairs(st, NULL, 100, buf, sizeof buf), "routes:11/big,routes:12/red,routes:12/big");
+    ASSERT_STR(tag_pairs(st, NULL, 2, buf, sizeof buf), "routes:11/big,routes:12/red|routes:12/big");
+    ASSERT_STR(tag_pairs(st, "big", 1, buf, sizeof buf), "routes:11/big|routes:12/big");
+    ASSERT_STR(tag_pairs(st, "red", 5, buf, sizeof buf), "routes:12/red");
+
+    /* the database as one made before the triggers: no triggers, no rows */
+    char *msg = NULL;
+    ASSERT_INT(st->deploy->exec(st,
+                                "DROP TRIGGER routes_sync_tags_insert; DROP TRIGGER "
+                                "routes_sync_tags_update; DROP TRIGGER routes_sync_tags_delete; "
+                                "DELETE FROM tags",
+                                &msg),
+               DAOC_OK);
+    st->ops->close(st);
+    st = NULL;
+    ASSERT_INT(daoc__sqlite_open(&st, g_path, &msg), DAOC_OK);
+    ASSERT_INT(st->ops->ensure_table(st, S_routes, &msg), DAOC_OK);
+    ASSERT_STR(tag_pairs(st, NULL, 100, buf, sizeof buf), "routes:11/big,routes:12/red,routes:12/big");
+    st->ops->close(st);
+    st = NULL;
+    ASSERT_INT(daoc__sqlite_open(&st, g_path, &msg), DAOC_OK);
+    ASSERT_INT(st->ops->ensure_table(st, S_routes, &msg), DAOC_OK); /* copies nothing twice */
+    ASSERT_STR(tag_pairs(st, NULL, 100, buf, sizeof buf), "routes:11/big,routes:12/red,routes:12/big");
+    /* the triggers are back: a delete goes through */
+    daoc_value *key = J("{\"id\": " U("12") "}");
+    daoc__key k = {-1, key};
+    daoc__read_opts ro = {0};
+    daoc__violation viol;
+    ASSERT_INT(st->ops->delete (st, S_routes, &k, &ro, NULL, &viol, &msg), DAOC_OK);
+    daoc_value_free(key);
+    ASSERT_STR(tag_pairs(st, NULL, 100, buf, sizeof buf), "routes:11/big");
     close_store(st);
 }
 

@@ -36,6 +36,7 @@
 #include "core/rand.h"
 #include "core/value.h"
 #include "store/ddl.h"
+#include "store/tags.h"
 #include "store/postgres/pg_int.h"
 #include "store/table.h"
 
@@ -143,6 +144,10 @@ static const daoc__table_hooks pg_table_hooks = {
     .exec = tbl_exec,
     .run1 = tbl_run1,
     .create_sql = daoc__pg_ddl,
+    .tags_sql = daoc__pg_tags_ddl,
+    .has_tags_sql = "SELECT 1 FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid "
+                    "JOIN pg_proc p ON p.oid = g.tgfoid WHERE c.relname = $1 AND "
+                    "c.relnamespace = current_schema()::regnamespace AND p.proname = 'sync_tags'",
     .has_ws_sql = "SELECT 1 FROM information_schema.columns WHERE table_schema = "
                   "current_schema() AND table_name = $1 AND column_name = 'ws_id'",
     .ws_type = "UUID",
@@ -591,6 +596,22 @@ static int pg_truncate(daoc__store *st, const daoc__schema *s, char **msg)
     return rc;
 }
 
+static const daoc__tags_dialect pg_tags = {
+    .param = '$',
+    .unnest = ", UNNEST(\"tags\".\"tags\") WITH ORDINALITY AS \"t\" (\"tag\", \"ordinality\")",
+    .tag_col = "\"t\".\"tag\"",
+    .ord_col = "\"t\".\"ordinality\"",
+    .has_tag = {"\"tags\" @> ARRAY[", "::text]"},
+    .id_cast = "::uuid",
+};
+
+static int pg_page_tags(daoc__store *st, const daoc_value *tag, const daoc_value *after,
+                        int64_t size, daoc_value **rows, daoc_value **next, char **msg)
+{
+    clear_msg(msg);
+    return daoc__tags_page(st, &pg_tags, tag, after, size, rows, next, msg);
+}
+
 const daoc__store_ops daoc__pg_ops = {
     .name = "postgres",
     .close = daoc__pg_close,
@@ -607,4 +628,5 @@ const daoc__store_ops daoc__pg_ops = {
     .delete = pg_delete,
     .cleanup_ttl = pg_cleanup_ttl,
     .truncate = pg_truncate,
+    .page_tags = pg_page_tags,
 };

@@ -273,6 +273,8 @@ int daoc__pg_rollback(daoc__store *st);
 void daoc__pg_sql(pg_sqlb *sb, const daoc__schema *s, uint32_t code);
 /* Appends the CREATE TABLE / CREATE INDEX statements of s. */
 void daoc__pg_ddl(daoc__buf *b, const daoc__schema *s);
+/* The tags table, sync_tags and s's trigger (store/tags.h). */
+void daoc__pg_tags_ddl(daoc__buf *b, const daoc__schema *s);
 /* The constraint/index name the DDL gives: "<table>_<col>_<suffix>" or,
  * with col NULL, "<table>_<suffix>"; too long names are shortened the way
  * PostgreSQL shortens its default names (so they match Kong's tables). */

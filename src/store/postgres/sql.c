@@ -339,6 +339,53 @@ void daoc__pg_ddl(daoc__buf *b, const daoc__schema *s)
     }
 }
 
+/* The tags table as Kong's core migrations make it, the sync_tags trigger
+ * function (the same behaviour as Kong's, so either one serves a database
+ * both use) and s's triggers: a row's insert, a change of its tags and its
+ * delete (a cascade's too) are copied into "tags" (Kong's trigger); a
+ * TRUNCATE, which fires no row trigger, drops the table's rows there (a
+ * second trigger, which Kong lacks). */
+void daoc__pg_tags_ddl(daoc__buf *b, const daoc__schema *s)
+{
+    const char *t = daoc__pg_table(s);
+    daoc__buf_puts(
+        b, "CREATE TABLE IF NOT EXISTS \"tags\" (\n"
+           "  \"entity_id\" UUID PRIMARY KEY,\n"
+           "  \"entity_name\" TEXT,\n"
+           "  \"tags\" TEXT[]\n);\n"
+           "CREATE INDEX IF NOT EXISTS \"tags_entity_name_idx\" ON \"tags\" (\"entity_name\");\n"
+           "CREATE INDEX IF NOT EXISTS \"tags_tags_idx\" ON \"tags\" USING GIN (\"tags\");\n"
+           "CREATE OR REPLACE FUNCTION \"sync_tags\" () RETURNS trigger LANGUAGE plpgsql AS $sync$\n"
+           "BEGIN\n"
+           "  IF TG_OP = 'TRUNCATE' THEN\n"
+           "    DELETE FROM \"tags\" WHERE \"entity_name\" = TG_TABLE_NAME;\n"
+           "    RETURN NULL;\n"
+           "  ELSIF TG_OP = 'DELETE' THEN\n"
+           "    DELETE FROM \"tags\" WHERE \"entity_id\" = OLD.\"id\";\n"
+           "    RETURN OLD;\n"
+           "  END IF;\n"
+           "  INSERT INTO \"tags\" (\"entity_id\", \"entity_name\", \"tags\")\n"
+           "    VALUES (NEW.\"id\", TG_TABLE_NAME, NEW.\"tags\")\n"
+           "    ON CONFLICT (\"entity_id\") DO UPDATE SET \"tags\" = EXCLUDED.\"tags\";\n"
+           "  RETURN NEW;\n"
+           "END;\n"
+           "$sync$;\n");
+    char name[PG_NAMEDATALEN];
+    daoc__pg_cname(name, t, NULL, "sync_tags_trigger");
+    daoc__buf_puts(b, "CREATE TRIGGER ");
+    ident(b, name);
+    daoc__buf_puts(b, " AFTER INSERT OR UPDATE OF \"tags\" OR DELETE ON ");
+    ident(b, t);
+    daoc__buf_puts(b, " FOR EACH ROW EXECUTE PROCEDURE \"sync_tags\" ();\n");
+    /* beyond Kong: TRUNCATE (daoc's truncate, and a parent's CASCADE) */
+    daoc__pg_cname(name, t, NULL, "sync_tags_truncate");
+    daoc__buf_puts(b, "CREATE TRIGGER ");
+    ident(b, name);
+    daoc__buf_puts(b, " AFTER TRUNCATE ON ");
+    ident(b, t);
+    daoc__buf_puts(b, " FOR EACH STATEMENT EXECUTE PROCEDURE \"sync_tags\" ();\n");
+}
+
 const char *daoc__pg_col_type(const daoc__field *f)
 {
     return sql_type(f);

@@ -18,6 +18,7 @@
 #include "store/ddl.h"
 #include "store/sqlite/sqlite_int.h"
 #include "store/table.h"
+#include "store/tags.h"
 
 /* A bind failure: SQLITE_NOMEM, or a misuse with no connection error. */
 static int bind_error(daoc__sqlite *q, int rc, char **msg)
@@ -102,6 +103,9 @@ static const daoc__table_hooks sq_table_hooks = {
     .exec = tbl_exec,
     .run1 = tbl_run1,
     .create_sql = daoc__sq_ddl,
+    .tags_sql = daoc__sq_tags_ddl,
+    .has_tags_sql = "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?1 AND "
+                    "name = ?1 || '_sync_tags_insert'",
     .after_ws_sql = daoc__sq_ws_index_ddl, /* the paging index needs ws_id */
     .has_ws_sql = "SELECT 1 FROM pragma_table_info(?1) WHERE name = 'ws_id'",
     .ws_type = "TEXT",
@@ -523,6 +527,23 @@ static int sq_truncate(daoc__store *st, const daoc__schema *s, char **msg)
     return daoc__sq_commit(st, msg);
 }
 
+static const daoc__tags_dialect sq_tags = {
+    .param = '?',
+    .unnest = ", json_each(\"tags\".\"tags\") AS \"t\"",
+    .tag_col = "\"t\".\"value\"",
+    .ord_col = "(\"t\".\"key\" + 1)",
+    .has_tag = {"EXISTS (SELECT 1 FROM json_each(\"tags\".\"tags\") AS \"e\" WHERE \"e\".\"value\" = ",
+                ")"},
+    .id_cast = "",
+};
+
+static int sq_page_tags(daoc__store *st, const daoc_value *tag, const daoc_value *after,
+                        int64_t size, daoc_value **rows, daoc_value **next, char **msg)
+{
+    clear_msg(msg);
+    return daoc__tags_page(st, &sq_tags, tag, after, size, rows, next, msg);
+}
+
 const daoc__store_ops daoc__sqlite_ops = {
     .name = "sqlite",
     .close = daoc__sq_close,
@@ -539,4 +560,5 @@ const daoc__store_ops daoc__sqlite_ops = {
     .delete = sq_delete,
     .cleanup_ttl = sq_cleanup_ttl,
     .truncate = sq_truncate,
+    .page_tags = sq_page_tags,
 };
