@@ -18,6 +18,9 @@
  * medians over ROUNDS after one warm-up open; the one reported for scaling is the time per loaded
  * entity with 40 plugins over the time per entity with 10 (1 = linear in
  * the number of entities; a quadratic loader would read about 4.6).
+ * With DAOC_BENCH_KONG_DIR naming a Kong checkout (a directory holding
+ * kong/plugins), the open of the core entities plus ten of Kong's bundled
+ * plugins, unchanged, is timed too (KONG_PLUGINS).
  */
 #include <errno.h>
 #include <ftw.h>
@@ -147,6 +150,35 @@ static double time_open(daoc_config *cfg)
     return t;
 }
 
+/* Kong's bundled plugins with entities or configuration schemas, when a
+ * Kong checkout is named by DAOC_BENCH_KONG_DIR (its kong/plugins are not
+ * part of this repository): the core entities plus these ten. */
+static const char KONG_PLUGINS[] = "acl,basic-auth,hmac-auth,jwt,key-auth,oauth2,session,"
+                                   "rate-limiting,response-ratelimiting,cors";
+
+static void kong_bundled(const char *kong_dir, int rounds)
+{
+    char lpath[2048], db[600];
+    snprintf(lpath, sizeof lpath, "%s/?.lua;%s/?/init.lua", kong_dir, kong_dir);
+    double create[31], reopen[31];
+    for (int r = 0; r <= rounds; r++) { /* round 0 warms up */
+        snprintf(db, sizeof db, "%s/kong-%d.db", g_dir, r);
+        for (int pass = 0; pass < 2; pass++) {
+            daoc_config *cfg = config(KONG_PLUGINS, db, pass == 0);
+            daoc_error *why = NULL;
+            if (daoc_config_set(cfg, "lua_package_path", lpath, &why) != DAOC_OK)
+                die_err("config", why);
+            double t = time_open(cfg);
+            daoc_config_free(cfg);
+            if (r > 0)
+                (pass == 0 ? create : reopen)[r - 1] = t;
+        }
+        unlink(db);
+    }
+    printf("open with Kong's 10 bundled plugins (%s): create %7.2f ms, reopen %7.2f ms\n",
+           KONG_PLUGINS, median(create, rounds) * 1e3, median(reopen, rounds) * 1e3);
+}
+
 int main(int argc, char **argv)
 {
     int entities = argc > 1 ? atoi(argv[1]) : 3;
@@ -194,6 +226,12 @@ int main(int argc, char **argv)
            "(1 = linear in the number of entities)\n",
            SIZES[2] + (int)NEXAMPLES, SIZES[1] + (int)NEXAMPLES,
            per_entity[2][0] / per_entity[1][0], per_entity[2][1] / per_entity[1][1]);
+    const char *kong_dir = getenv("DAOC_BENCH_KONG_DIR");
+    if (kong_dir && *kong_dir)
+        kong_bundled(kong_dir, rounds);
+    else
+        printf("open with Kong's bundled plugins: skipped (set DAOC_BENCH_KONG_DIR to a Kong "
+               "checkout to measure it)\n");
     if (nftw(g_dir, remove_one, 16, FTW_DEPTH | FTW_PHYS) != 0)
         fprintf(stderr, BENCH_NAME ": could not remove %s\n", g_dir);
     return 0;

@@ -6,6 +6,7 @@
 #   BENCH_PAGE_SECONDS (0.5)                     bench_page
 #   BENCH_VALUES_ROUNDS (5)                      bench_values (big sets and maps)
 #   BENCH_OPEN_ENTITIES (3), BENCH_OPEN_ROUNDS (5) bench_open (opening with 4/10/40 plugins)
+#   DAOC_BENCH_KONG_DIR   a Kong checkout: bench_open also opens ten of its bundled plugins
 #   BENCH_PLUGINS_ROWS (5000), BENCH_PLUGINS_ROUNDS (5) bench_plugins (plugins:insert / consumers:insert)
 #   BENCH_PG_ROWS (1000000), BENCH_PG_ROUNDS (3), BENCH_PG_SECONDS (2)   bench_pg
 #   DAOC_BENCH_PG   libpq connection string of a server to use; when unset, a
