@@ -266,6 +266,8 @@ int daoc__dao_page_v(daoc_dao *dao, long fk_field, const daoc_value *fk, const d
         return daoc__dao_store_fail(dao, err, rc, NULL, NULL, msg);
     for (size_t i = 0; i < got->len && rc == DAOC_OK; i++)
         rc = daoc__dao_row_out(dao, got->u.a[i], &o, err);
+    if (rc == DAOC_OK && dao->custom.on_read)
+        rc = dao->custom.on_read(dao->custom.ud, dao, got, opts, err);
     if (rc == DAOC_OK && more && got->len)
         rc = daoc__offset_encode(s, got->u.a[got->len - 1], next_offset);
     if (rc != DAOC_OK) {

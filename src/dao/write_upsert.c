@@ -3,7 +3,8 @@
  * key or by a unique field: the key is put into the input, which is
  * validated as a full entity and stored as a full replace or a create.  A
  * schema with immutable fields first reads the stored row (in one
- * transaction with the write) to refuse changing them.
+ * transaction with the write) to refuse changing them; a custom DAO's
+ * after_write hook runs in that transaction too.
  */
 #include "core/alloc.h"
 #include "core/value.h"
@@ -68,12 +69,12 @@ int daoc__dao_upsert_key(daoc_dao *dao, long field, const daoc_value *key, const
 
     daoc__store *st = dao->store;
     daoc__key k = {field, key};
-    if (has_immutable(dao->schema)) {
+    if (has_immutable(dao->schema) || dao->custom.after_write) {
         daoc__read_opts ro = {true, false, daoc__dao_ws(&o)};
         rc = daoc__dao_begin_read(dao, &k, &ro, &in_tx, &stored, err);
         if (rc != DAOC_OK)
             goto fail;
-        if (stored) {
+        if (stored && has_immutable(dao->schema)) {
             rc = daoc__dao_row_to_entity(dao, stored, false);
             if (rc == DAOC_OK)
                 rc = daoc__dao_check_immutable(dao, e, stored, err);
@@ -89,10 +90,16 @@ int daoc__dao_upsert_key(daoc_dao *dao, long field, const daoc_value *key, const
         rc = daoc__dao_store_fail(dao, err, rc, &viol, e, msg);
         goto fail;
     }
-    if (in_tx && (rc = daoc__dao_commit_write(dao, &in_tx, err)) != DAOC_OK)
-        goto fail;
     rc = daoc__dao_finish_row(dao, row, &o, out, err);
     row = NULL;
+    if (rc == DAOC_OK)
+        rc = daoc__dao_run_after_write(dao, DAOC__WRITE_UPSERT, entity, *out, opts, err);
+    if (rc == DAOC_OK && in_tx)
+        rc = daoc__dao_commit_write(dao, &in_tx, err);
+    if (rc != DAOC_OK) {
+        daoc_value_free(*out);
+        *out = NULL;
+    }
 fail:
     if (in_tx)
         (void)dao->store->ops->rollback(dao->store);
