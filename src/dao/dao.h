@@ -78,6 +78,22 @@ typedef struct daoc__dao_custom {
      * fails). */
     int (*before_delete)(void *ud, daoc_dao *dao, const daoc_value *row, const daoc_value *opts,
                          daoc_error **err);
+    /* upsert: replaces upsert (field -1, key the primary key) and
+     * upsert_by_<f> (field, key its value) once the key and the by-field
+     * option are checked (Kong's targets DAO: upsert_by_target is an
+     * insert).  It writes through the DAO's other public methods, never
+     * its own upsert; *out as daoc_dao_upsert's. */
+    int (*upsert)(void *ud, daoc_dao *dao, long field, const daoc_value *key,
+                  const daoc_value *entity, const daoc_value *opts, daoc_value **out,
+                  daoc_error **err);
+    /* page_for: replaces page_for_<f> (so each_for_<f>) for every foreign
+     * field once the foreign key, options and size are checked (`size` is
+     * the page size asked for or the default); the hook may decline a
+     * field by calling daoc__dao_page_raw.  Its offsets are its own
+     * tokens (new strings, daoc_free); on_read does not run on them. */
+    int (*page_for)(void *ud, daoc_dao *dao, long field, const daoc_value *fk, int64_t size,
+                    const char *offset, const daoc_value *opts, daoc_value **rows,
+                    char **next_offset, daoc_error **err);
 } daoc__dao_custom;
 
 struct daoc_dao {
@@ -212,6 +228,12 @@ int daoc__dao_truncate(daoc_dao *dao, daoc_error **err);
 int daoc__dao_page_v(daoc_dao *dao, long fk_field, const daoc_value *fk, const daoc_value *size,
                      const char *offset, const daoc_value *opts, daoc_value **rows,
                      char **next_offset, daoc_error **err);
+
+/* page_v without the custom DAO's page_for and on_read hooks: the rows
+ * as the generated DAO pages them (for the hooks themselves). */
+int daoc__dao_page_raw(daoc_dao *dao, long fk_field, const daoc_value *fk, const daoc_value *size,
+                       const char *offset, const daoc_value *opts, daoc_value **rows,
+                       char **next_offset, daoc_error **err);
 
 /* select_by_cache_key(key_or_entity): a cache-key string or an entity.
  * Single-field cache_key => select_by that field; composite => code 12 until

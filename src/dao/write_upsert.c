@@ -48,6 +48,14 @@ int daoc__dao_upsert_key(daoc_dao *dao, long field, const daoc_value *key, const
     daoc_value *e = NULL, *stored = NULL, *row = NULL;
     char *ck = NULL, *msg = NULL;
     bool in_tx = false;
+    if (dao->custom.upsert) { /* the custom DAO's upsert replaces this one */
+        int hrc = daoc__dao_check_by_opts(dao, field, opts, err);
+        if (hrc == DAOC_OK)
+            hrc = daoc__dao_check_key(dao, field, key, err);
+        return hrc == DAOC_OK ? dao->custom.upsert(dao->custom.ud, dao, field, key, entity, opts,
+                                                   out, err)
+                              : hrc;
+    }
     int rc =
         daoc__dao_prepare_keyed_write(dao, field, key, entity, opts, DAOC__CTX_UPSERT, &o, &e, err);
     if (rc == DAOC_OK)

@@ -1,5 +1,5 @@
 -- Kong's custom DAOs of core entities (kong/db/dao/certificates.lua,
--- snis.lua, ca_certificates.lua), as daoc's src/db/*_dao.c hooks give them
+-- snis.lua, ca_certificates.lua, targets.lua), as daoc's src/db/*_dao.c hooks give them
 -- to every path: kong.db here, kong.dao and dao (legacy views of the same
 -- DAO objects).  Certificates come from the openssl command line
 -- (certgen.lua).  Runs on every store.
@@ -147,6 +147,75 @@ t.test("ca_certificates: delete refused while a service references it", function
   assert(db.ca_certificates:delete({ id = c.id }))
   t.is_nil(db.ca_certificates:select({ id = c.id }))
   assert(db.services:delete({ id = s.id }))
+end)
+
+t.test("targets: upsert_by_target is Kong's insert", function()
+  local u = assert(db.upstreams:insert({ name = "coredao-up1.test" }))
+  local a = assert(db.targets:upsert_by_target("a.test", { upstream = { id = u.id }, weight = 7 }))
+  t.eq(a.target, "a.test:8000")
+  t.eq(a.weight, 7)
+  t.same(a.upstream, { id = u.id })
+  -- the upstream has it already: a unique violation, nothing changes
+  local _, err_t = t.fails(5, db.targets:upsert_by_target("a.test:8000",
+                                                         { upstream = { id = u.id }, weight = 9 }))
+  t.eq(err_t.name, "unique constraint violation")
+  t.eq(db.targets:select({ id = a.id }).weight, 7)
+  t.fails(5, db.targets:insert({ upstream = { id = u.id }, target = "a.test" }))
+  assert(db.upstreams:delete({ id = u.id }))
+end)
+
+t.test("targets: upsert by id keeps a newer stored target, replaces an older one", function()
+  local u = assert(db.upstreams:insert({ name = "coredao-up2.test" }))
+  local a = assert(db.targets:insert({ upstream = { id = u.id }, target = "b.test", weight = 1 }))
+  local other = "6f1e7a5c-0000-4000-8000-000000000001"
+  -- older than the stored one: the stored target stays and is returned
+  local kept = assert(db.targets:upsert({ id = other }, { upstream = { id = u.id },
+                      target = "b.test:8000", weight = 2, created_at = a.created_at - 10 }))
+  t.eq(kept.id, a.id)
+  t.eq(kept.weight, 1)
+  t.is_nil(db.targets:select({ id = other }))
+  -- newer: it replaces the stored one
+  local new = assert(db.targets:upsert({ id = other }, { upstream = { id = u.id },
+                     target = "b.test", weight = 3, created_at = a.created_at + 10 }))
+  t.eq(new.id, other)
+  t.eq(new.weight, 3)
+  t.is_nil(db.targets:select({ id = a.id }))
+  t.eq(count(db.targets), 1)
+  -- another target: an insert with that id
+  local id2 = "6f1e7a5c-0000-4000-8000-000000000002"
+  local c = assert(db.targets:upsert({ id = id2 }, { upstream = { id = u.id }, target = "c.test" }))
+  t.eq(c.id, id2)
+  t.eq(c.target, "c.test:8000")
+  assert(db.upstreams:delete({ id = u.id }))
+end)
+
+t.test("targets: page_for_upstream is newest first, with counting offsets", function()
+  local u = assert(db.upstreams:insert({ name = "coredao-up3.test" }))
+  local ids = {}
+  for i = 1, 5 do
+    local tg = assert(db.targets:insert({ upstream = { id = u.id }, target = "t" .. i .. ".test",
+                                          created_at = 1000 + i }))
+    ids[i] = tg.id
+  end
+  local p1, err, _, off = db.targets:page_for_upstream({ id = u.id }, 2)
+  t.is_nil(err)
+  t.eq(#p1, 2)
+  t.eq(p1[1].target, "t5.test:8000")
+  t.eq(p1[2].target, "t4.test:8000")
+  t.eq(off, "2")
+  local p2, _, _, off2 = db.targets:page_for_upstream({ id = u.id }, 2, off)
+  t.eq(p2[1].target, "t3.test:8000")
+  t.eq(off2, "4")
+  local p3, _, _, off3 = db.targets:page_for_upstream({ id = u.id }, 2, off2)
+  t.eq(#p3, 1)
+  t.eq(p3[1].id, ids[1])
+  t.is_nil(off3)
+  local seen = {}
+  for tg in db.targets:each_for_upstream({ id = u.id }, 2) do seen[#seen + 1] = tg.target end
+  t.same(seen, { "t5.test:8000", "t4.test:8000", "t3.test:8000", "t2.test:8000", "t1.test:8000" })
+  local _, err_t = t.fails(7, db.targets:page_for_upstream({ id = u.id }, 2, "abc"))
+  t.eq(err_t.message, "'abc' is not a valid offset: not a number")
+  assert(db.upstreams:delete({ id = u.id }))
 end)
 
 certgen.cleanup()
