@@ -86,6 +86,13 @@ typedef struct daoc__dao_custom {
     int (*upsert)(void *ud, daoc_dao *dao, long field, const daoc_value *key,
                   const daoc_value *entity, const daoc_value *opts, daoc_value **out,
                   daoc_error **err);
+    /* delete_by: replaces delete_by_<f> (field >= 0, key its value; never
+     * the delete by primary key) once the key and the by-field option are
+     * checked (Kong's targets DAO: delete_by_target deletes the first row
+     * found).  It deletes through daoc__dao_delete_ex by primary key,
+     * which reports *old (old may be NULL) as delete_ex does. */
+    int (*delete_by)(void *ud, daoc_dao *dao, long field, const daoc_value *key,
+                     const daoc_value *opts, daoc_value **old, daoc_error **err);
     /* page_for: replaces page_for_<f> (so each_for_<f>) for every foreign
      * field once the foreign key, options and size are checked (`size` is
      * the page size asked for or the default); the hook may decline a

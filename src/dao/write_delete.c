@@ -44,6 +44,8 @@ int daoc__dao_delete_ex(daoc_dao *dao, long field, const daoc_value *key, const 
         rc = daoc__dao_check_key(dao, field, key, err);
     if (rc != DAOC_OK)
         return rc;
+    if (field >= 0 && dao->custom.delete_by) /* the custom DAO's delete_by_<f> */
+        return dao->custom.delete_by(dao->custom.ud, dao, field, key, opts, old, err);
     daoc__dao_opts o;
     rc = daoc__dao_opts_parse(dao, opts, &o, err);
     if (rc != DAOC_OK)

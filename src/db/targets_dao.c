@@ -17,6 +17,8 @@
  *   decimal count of rows before the page (Kong's "2"-style offsets).
  *   Kong's de-duplication by target is not needed: daoc's targets are
  *   unique per upstream.
+ * - delete_by_target(t): the first target t found is deleted (the
+ *   generated delete_by deletes t in every upstream); none is a success.
  */
 #include <stdlib.h> /* qsort */
 #include <string.h>
@@ -235,7 +237,26 @@ static int upsert(void *ud, daoc_dao *dao, long field, const daoc_value *key,
     return rc;
 }
 
+/* Kong's delete_by_target: the first row with that target goes (the
+ * generated delete_by would delete it in every upstream). */
+static int delete_by(void *ud, daoc_dao *dao, long field, const daoc_value *key,
+                     const daoc_value *opts, daoc_value **old, daoc_error **err)
+{
+    daoc_value *row = NULL, *pk = NULL;
+    int rc = daoc__dao_select_key(dao, field, key, opts, &row, err);
+    if (rc == DAOC_OK && row) {
+        pk = daoc_obj();
+        rc = pk && daoc_obj_set(pk, "id", daoc_value_copy(daoc_obj_get(row, "id"))) == DAOC_OK
+                 ? daoc__dao_delete_ex(dao, -1, pk, opts, old, err)
+                 : DAOC_ENOMEM;
+    }
+    daoc_value_free(pk);
+    daoc_value_free(row);
+    return rc;
+}
+
 void daoc__db_targets_dao(daoc_db *db, daoc__dao_custom *c)
 {
-    *c = (daoc__dao_custom){.ud = db, .upsert = upsert, .page_for = page_for};
+    *c = (daoc__dao_custom){
+        .ud = db, .upsert = upsert, .delete_by = delete_by, .page_for = page_for};
 }

@@ -218,5 +218,20 @@ t.test("targets: page_for_upstream is newest first, with counting offsets", func
   assert(db.upstreams:delete({ id = u.id }))
 end)
 
+t.test("targets: delete_by_target deletes one row, as Kong's", function()
+  local u1 = assert(db.upstreams:insert({ name = "coredao-up4.test" }))
+  local u2 = assert(db.upstreams:insert({ name = "coredao-up5.test" }))
+  assert(db.targets:insert({ upstream = { id = u1.id }, target = "same.test" }))
+  assert(db.targets:insert({ upstream = { id = u2.id }, target = "same.test" }))
+  local before = count(db.targets)
+  t.eq(db.targets:delete_by_target("same.test:8000"), true)
+  t.eq(count(db.targets), before - 1)
+  t.eq(db.targets:delete_by_target("same.test:8000"), true)
+  t.eq(count(db.targets), before - 2)
+  t.eq(db.targets:delete_by_target("same.test:8000"), true) -- none left: a success
+  assert(db.upstreams:delete({ id = u1.id }))
+  assert(db.upstreams:delete({ id = u2.id }))
+end)
+
 certgen.cleanup()
 t.done()
