@@ -79,8 +79,8 @@ typedef struct daoc__dao_custom {
     int (*before_delete)(void *ud, daoc_dao *dao, const daoc_value *row, const daoc_value *opts,
                          daoc_error **err);
     /* upsert: replaces upsert (field -1, key the primary key) and
-     * upsert_by_<f> (field, key its value) once the key and the by-field
-     * option are checked (Kong's targets DAO: upsert_by_target is an
+     * upsert_by_<f> (field, key its value) once the key, the by-field
+     * option and the options are checked (Kong's targets DAO: upsert_by_target is an
      * insert).  It writes through the DAO's other public methods, never
      * its own upsert; *out as daoc_dao_upsert's. */
     int (*upsert)(void *ud, daoc_dao *dao, long field, const daoc_value *key,

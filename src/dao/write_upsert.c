@@ -52,6 +52,8 @@ int daoc__dao_upsert_key(daoc_dao *dao, long field, const daoc_value *key, const
         int hrc = daoc__dao_check_by_opts(dao, field, opts, err);
         if (hrc == DAOC_OK)
             hrc = daoc__dao_check_key(dao, field, key, err);
+        if (hrc == DAOC_OK)
+            hrc = daoc__dao_opts_parse(dao, opts, &o, err);
         return hrc == DAOC_OK ? dao->custom.upsert(dao->custom.ud, dao, field, key, entity, opts,
                                                    out, err)
                               : hrc;

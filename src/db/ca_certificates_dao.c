@@ -35,8 +35,7 @@ static bool names_ca(const daoc_value *service, const char *id)
 }
 
 /* The id of the first service naming CA `id` into *sid (a copy, or NULL). */
-static int first_reference(daoc_dao *services, const char *id, daoc_value **sid,
-                           daoc_error **err)
+static int first_reference(daoc_dao *services, const char *id, daoc_value **sid, daoc_error **err)
 {
     daoc_value *opts = daoc_obj();
     if (!opts || daoc_obj_set(opts, "workspace", daoc_null()) != DAOC_OK) {

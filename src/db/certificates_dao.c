@@ -104,9 +104,8 @@ static int snis_of(daoc_dao *snis, const daoc_value *id, daoc_value **rows, daoc
 {
     daoc_value *fk = daoc_obj(), *o = ws_opts(NULL, true), *all = daoc_arr();
     char *offset = NULL;
-    int rc = fk && o && all && daoc_obj_set(fk, "id", daoc_value_copy(id)) == DAOC_OK
-                 ? DAOC_OK
-                 : DAOC_ENOMEM;
+    int rc = fk && o && all && daoc_obj_set(fk, "id", daoc_value_copy(id)) == DAOC_OK ? DAOC_OK
+                                                                                      : DAOC_ENOMEM;
     while (rc == DAOC_OK) {
         daoc_value *page = NULL;
         char *next = NULL;

@@ -149,8 +149,8 @@ static int existing(daoc_dao *dao, const daoc_value *up, const daoc_value *targe
                     const daoc_value *opts, daoc_value **found, daoc_error **err)
 {
     daoc_value *fk = daoc_obj(), *all = NULL, *o = lookup_opts(opts, true);
-    int rc = fk && o && daoc_obj_set(fk, "id", daoc_value_copy(up)) == DAOC_OK ? DAOC_OK
-                                                                               : DAOC_ENOMEM;
+    int rc =
+        fk && o && daoc_obj_set(fk, "id", daoc_value_copy(up)) == DAOC_OK ? DAOC_OK : DAOC_ENOMEM;
     *found = NULL;
     if (rc == DAOC_OK)
         rc = all_targets(dao, field_index(dao, "upstream"), fk, o, &all, err);
@@ -170,7 +170,8 @@ static int upsert_pk(daoc_dao *dao, daoc_value *e, const daoc_value *opts, daoc_
                      daoc_error **err)
 {
     const daoc_value *up = daoc_obj_get(e, "upstream");
-    const daoc_value *up_id = up && daoc_value_type(up) == DAOC_TOBJ ? daoc_obj_get(up, "id") : NULL;
+    const daoc_value *up_id =
+        up && daoc_value_type(up) == DAOC_TOBJ ? daoc_obj_get(up, "id") : NULL;
     daoc_value *target = normalised(dao, daoc_obj_get(e, "target"));
     if (!up_id || !target) {
         daoc_value_free(target);
@@ -194,8 +195,9 @@ static int upsert_pk(daoc_dao *dao, daoc_value *e, const daoc_value *opts, daoc_
         found = NULL;
     } else if (rc == DAOC_OK) {
         daoc_value *pk = found ? daoc_obj() : NULL, *o = found ? lookup_opts(opts, false) : NULL;
-        if (found && (!pk || !o || daoc_obj_set(pk, "id",
-                                                daoc_value_copy(daoc_obj_get(found, "id"))) != DAOC_OK))
+        if (found &&
+            (!pk || !o ||
+             daoc_obj_set(pk, "id", daoc_value_copy(daoc_obj_get(found, "id"))) != DAOC_OK))
             rc = DAOC_ENOMEM;
         else if (found)
             rc = daoc_dao_delete(dao, pk, o, err);
@@ -232,7 +234,8 @@ static int upsert(void *ud, daoc_dao *dao, long field, const daoc_value *key,
     else if (rc == DAOC_OK)
         rc = daoc_obj_set(e, "id", daoc_value_copy(daoc_obj_get(key, "id")));
     if (rc == DAOC_OK)
-        rc = field >= 0 ? daoc_dao_insert(dao, e, opts, out, err) : upsert_pk(dao, e, opts, out, err);
+        rc = field >= 0 ? daoc_dao_insert(dao, e, opts, out, err)
+                        : upsert_pk(dao, e, opts, out, err);
     daoc_value_free(e);
     return rc;
 }

@@ -123,6 +123,20 @@ t.test("certificates: delete removes the certificate's snis", function()
   assert(db.certificates:delete({ id = d.id }))
 end)
 
+t.test("certificates: a refused delete keeps the snis (one transaction)", function()
+  local c = assert(db.certificates:insert({ cert = rsa.cert, key = rsa.key,
+                                            snis = { "kept.test", "kept2.test" } }))
+  local s = assert(db.services:insert({ host = "cc.test", protocol = "https",
+                                        client_certificate = { id = c.id } }))
+  local _, err_t = t.fails(4, db.certificates:delete({ id = c.id }))
+  t.same(err_t.fields, { ["@referenced_by"] = "services" })
+  t.truthy(db.certificates:select({ id = c.id }))
+  t.same(names(c.id), { "kept.test", "kept2.test" })
+  assert(db.services:delete({ id = s.id }))
+  assert(db.certificates:delete({ id = c.id }))
+  t.same(names(c.id), {})
+end)
+
 t.test("certificates: the legacy kong.dao view gets the snis too", function()
   local c = assert(kong.dao.certificates:insert({ cert = rsa.cert, key = rsa.key,
                                                   snis = { "legacy.test" } }))
