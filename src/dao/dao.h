@@ -80,9 +80,9 @@ typedef struct daoc__dao_custom {
                          daoc_error **err);
     /* upsert: replaces upsert (field -1, key the primary key) and
      * upsert_by_<f> (field, key its value) once the key, the by-field
-     * option and the options are checked (Kong's targets DAO: upsert_by_target is an
-     * insert).  It writes through the DAO's other public methods, never
-     * its own upsert; *out as daoc_dao_upsert's. */
+     * option and the options are checked (Kong's targets DAO:
+     * upsert_by_target is an insert).  It writes through the DAO's other
+     * public methods, never its own upsert; *out as daoc_dao_upsert's. */
     int (*upsert)(void *ud, daoc_dao *dao, long field, const daoc_value *key,
                   const daoc_value *entity, const daoc_value *opts, daoc_value **out,
                   daoc_error **err);
