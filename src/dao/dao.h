@@ -31,24 +31,81 @@ typedef struct daoc__dao_env {
     void (*log)(void *ud, daoc_log_level lvl, const char *msg);
 } daoc__dao_env;
 
-/* An entity's own rule on writes, as Kong's custom DAOs of core entities
- * add them (kong/db/dao/plugins.lua: protocols must match the route's or
- * the service's routes'), set by the owner after daoc__dao_new.  insert
- * and upsert call it with the caller's entity once its foreign keys are
+/* ---- custom DAOs ----------------------------------------------------
+ * Kong gives some core entities a custom DAO (kong/db/dao/<entity>.lua)
+ * that wraps the generated methods.  Here an owner (src/db) sets a table
+ * of hooks on the DAO after daoc__dao_new; every public path (the C API,
+ * kong.db, kong.dao, dao) runs them.  Each hook is optional (NULL); each
+ * gets the table's `ud`.  Every hook returns DAOC_OK, DAOC_ENOMEM, or
+ * DAOC_EDAO with Kong's error in *err (err may be NULL), or a store
+ * failure worded as code 8; any failure undoes the whole operation.
+ * `opts` is always the caller's options value (may be NULL). */
+
+/* write_rule: an entity's own rule on writes (kong/db/dao/plugins.lua:
+ * protocols must match the route's or the service's routes').  insert and
+ * upsert call it with the caller's entity once its foreign keys are
  * resolved, update with the stored entity merged with the input (`input`
  * is the caller's partial entity, for a rule that runs only when some
- * fields are given; `update` tells which); all before validation, as
- * Kong does.  `opts` are the
- * caller's options (may be NULL).  Returns DAOC_OK, DAOC_ENOMEM, or
- * DAOC_EDAO with Kong's error in *err. */
+ * fields are given; `update` tells which); all before validation, as Kong
+ * does.  It must not write. */
 typedef int (*daoc__dao_write_rule)(void *ud, daoc_dao *dao, bool update,
                                     const daoc_value *input, const daoc_value *entity,
                                     const daoc_value *opts, daoc_error **err);
 
+typedef enum { DAOC__WRITE_INSERT, DAOC__WRITE_UPDATE, DAOC__WRITE_UPSERT } daoc__write_kind;
+
+typedef struct daoc__dao_custom {
+    void *ud;
+    daoc__dao_write_rule write_rule;
+    /* after_write: runs once the store has written the row, inside the
+     * write's store transaction (insert opens one when this hook is set),
+     * so its own writes (through other DAOs) commit or roll back with the
+     * row.  `row` is the entity as the caller will receive it (row_to_entity
+     * and options applied); the hook may add fields to it (certificates'
+     * `snis`).  `input` is the caller's entity as given. */
+    int (*after_write)(void *ud, daoc_dao *dao, daoc__write_kind kind, const daoc_value *input,
+                       daoc_value *row, const daoc_value *opts, daoc_error **err);
+    /* on_read: decorates the rows a page returns (page, page_for_<f>, and
+     * so each and each_for_<f>), an array of entities as returned; it may
+     * add fields to each.  Single-row selects are not decorated (Kong's
+     * certificates DAO adds snis to page only). */
+    int (*on_read)(void *ud, daoc_dao *dao, daoc_value *rows, const daoc_value *opts,
+                   daoc_error **err);
+    /* before_delete: runs inside the delete's store transaction with the
+     * stored row (row_to_entity applied, nulls) before it is deleted; only
+     * when the row exists.  It may refuse (nothing is deleted) or delete
+     * dependent rows through other DAOs (they are restored if the delete
+     * fails). */
+    int (*before_delete)(void *ud, daoc_dao *dao, const daoc_value *row, const daoc_value *opts,
+                         daoc_error **err);
+    /* upsert: replaces upsert (field -1, key the primary key) and
+     * upsert_by_<f> (field, key its value) once the key, the by-field
+     * option and the options are checked (Kong's targets DAO:
+     * upsert_by_target is an insert).  It writes through the DAO's other
+     * public methods, never its own upsert; *out as daoc_dao_upsert's. */
+    int (*upsert)(void *ud, daoc_dao *dao, long field, const daoc_value *key,
+                  const daoc_value *entity, const daoc_value *opts, daoc_value **out,
+                  daoc_error **err);
+    /* delete_by: replaces delete_by_<f> (field >= 0, key its value; never
+     * the delete by primary key) once the key and the by-field option are
+     * checked (Kong's targets DAO: delete_by_target deletes the first row
+     * found).  It deletes through daoc__dao_delete_ex by primary key,
+     * which reports *old (old may be NULL) as delete_ex does. */
+    int (*delete_by)(void *ud, daoc_dao *dao, long field, const daoc_value *key,
+                     const daoc_value *opts, daoc_value **old, daoc_error **err);
+    /* page_for: replaces page_for_<f> (so each_for_<f>) for every foreign
+     * field once the foreign key, options and size are checked (`size` is
+     * the page size asked for or the default); the hook may decline a
+     * field by calling daoc__dao_page_raw.  Its offsets are its own
+     * tokens (new strings, daoc_free); on_read does not run on them. */
+    int (*page_for)(void *ud, daoc_dao *dao, long field, const daoc_value *fk, int64_t size,
+                    const char *offset, const daoc_value *opts, daoc_value **rows,
+                    char **next_offset, daoc_error **err);
+} daoc__dao_custom;
+
 struct daoc_dao {
     const daoc__dao_env *env; /* borrowed from the owner; may be NULL */
-    daoc__dao_write_rule write_rule; /* or NULL */
-    void *write_rule_ud;
+    daoc__dao_custom custom;  /* the entity's custom-DAO hooks; zero: none */
     /* Kong's `tags` entity (tags_view.c): rows read from the store's tags
      * table (page, page_by_tag, each), every write and select refused */
     bool tags_view;
@@ -198,6 +255,12 @@ int daoc__dao_truncate(daoc_dao *dao, daoc_error **err);
 int daoc__dao_page_v(daoc_dao *dao, long fk_field, const daoc_value *fk, const daoc_value *size,
                      const char *offset, const daoc_value *opts, daoc_value **rows,
                      char **next_offset, daoc_error **err);
+
+/* page_v without the custom DAO's page_for and on_read hooks: the rows
+ * as the generated DAO pages them (for the hooks themselves). */
+int daoc__dao_page_raw(daoc_dao *dao, long fk_field, const daoc_value *fk, const daoc_value *size,
+                       const char *offset, const daoc_value *opts, daoc_value **rows,
+                       char **next_offset, daoc_error **err);
 
 /* select_by_cache_key(key_or_entity): a cache-key string or an entity.
  * Single-field cache_key => select_by that field; composite => code 12 until

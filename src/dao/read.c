@@ -194,9 +194,9 @@ static bool size_ok(const daoc_value *size, double max, int64_t *out)
     return true;
 }
 
-int daoc__dao_page_v(daoc_dao *dao, long fk_field, const daoc_value *fk, const daoc_value *size,
+static int page_impl(daoc_dao *dao, long fk_field, const daoc_value *fk, const daoc_value *size,
                      const char *offset, const daoc_value *opts, daoc_value **rows,
-                     char **next_offset, daoc_error **err)
+                     char **next_offset, bool raw, daoc_error **err)
 {
     if (!rows || !next_offset || !dao)
         return DAOC_EINVAL;
@@ -252,6 +252,10 @@ int daoc__dao_page_v(daoc_dao *dao, long fk_field, const daoc_value *fk, const d
         return DAOC_EDAO;
     }
 
+    if (!raw && fk_field >= 0 && dao->custom.page_for)
+        return dao->custom.page_for(dao->custom.ud, dao, fk_field, fk, n, offset, opts, rows,
+                                    next_offset, err);
+
     daoc_value *after = NULL;
     if (offset) {
         rc = daoc__offset_decode(dao->store->ops->name, offset, &after, err);
@@ -279,6 +283,8 @@ int daoc__dao_page_v(daoc_dao *dao, long fk_field, const daoc_value *fk, const d
         return daoc__dao_store_fail(dao, err, rc, NULL, NULL, msg);
     for (size_t i = 0; i < got->len && rc == DAOC_OK; i++)
         rc = daoc__dao_row_out(dao, got->u.a[i], &o, err);
+    if (rc == DAOC_OK && !raw && dao->custom.on_read)
+        rc = dao->custom.on_read(dao->custom.ud, dao, got, opts, err);
     if (rc == DAOC_OK && more && got->len)
         rc = daoc__offset_encode(s, got->u.a[got->len - 1], next_offset);
     if (rc != DAOC_OK) {
@@ -287,6 +293,20 @@ int daoc__dao_page_v(daoc_dao *dao, long fk_field, const daoc_value *fk, const d
     }
     *rows = got;
     return DAOC_OK;
+}
+
+int daoc__dao_page_v(daoc_dao *dao, long fk_field, const daoc_value *fk, const daoc_value *size,
+                     const char *offset, const daoc_value *opts, daoc_value **rows,
+                     char **next_offset, daoc_error **err)
+{
+    return page_impl(dao, fk_field, fk, size, offset, opts, rows, next_offset, false, err);
+}
+
+int daoc__dao_page_raw(daoc_dao *dao, long fk_field, const daoc_value *fk, const daoc_value *size,
+                       const char *offset, const daoc_value *opts, daoc_value **rows,
+                       char **next_offset, daoc_error **err)
+{
+    return page_impl(dao, fk_field, fk, size, offset, opts, rows, next_offset, true, err);
 }
 
 /* ---- public read API -------------------------------------------------- */

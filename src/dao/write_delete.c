@@ -4,7 +4,9 @@
  * the deleted row (DELETE ... RETURNING), so the old entity Kong's events
  * and cache invalidation need costs no extra read; a missing row is a
  * success, as in Kong.  ON DELETE rules (cascade / set null / restrict)
- * are the store's; a refused delete changes nothing.  Truncate also
+ * are the store's; a refused delete changes nothing.  A custom DAO's
+ * before_delete hook sees the stored row first, in one transaction with
+ * the delete.  Truncate also
  * empties the entities referencing this one and, for workspaces, makes
  * the default workspace exist again.
  */
@@ -14,6 +16,23 @@
 #include "core/value.h"
 #include "dao/dao.h"
 #include "dao/write_internal.h"
+
+/* The custom DAO's before_delete hook: opens the delete's transaction
+ * (*in_tx) and hands the hook the stored row, when there is one. */
+static int before_delete(daoc_dao *dao, const daoc__key *k, const daoc__read_opts *ro,
+                         const daoc_value *opts, bool *in_tx, daoc_error **err)
+{
+    daoc_value *stored = NULL;
+    daoc__read_opts rro = {ro->skip_ttl, false, ro->ws_id};
+    int rc = daoc__dao_begin_read(dao, k, &rro, in_tx, &stored, err);
+    if (rc == DAOC_OK && stored) {
+        rc = daoc__dao_row_to_entity(dao, stored, true);
+        if (rc == DAOC_OK)
+            rc = dao->custom.before_delete(dao->custom.ud, dao, stored, opts, err);
+    }
+    daoc_value_free(stored);
+    return rc;
+}
 
 int daoc__dao_delete_ex(daoc_dao *dao, long field, const daoc_value *key, const daoc_value *opts,
                         daoc_value **old, daoc_error **err)
@@ -27,22 +46,40 @@ int daoc__dao_delete_ex(daoc_dao *dao, long field, const daoc_value *key, const 
         rc = daoc__dao_check_key(dao, field, key, err);
     if (rc != DAOC_OK)
         return rc;
+    if (field >= 0 && dao->custom.delete_by) /* the custom DAO's delete_by_<f> */
+        return dao->custom.delete_by(dao->custom.ud, dao, field, key, opts, old, err);
     daoc__dao_opts o;
     rc = daoc__dao_opts_parse(dao, opts, &o, err);
     if (rc != DAOC_OK)
         return rc;
     daoc__key k = {field, key};
     daoc__read_opts ro = {o.skip_ttl, o.show_ws_id, daoc__dao_ws(&o)};
+    bool in_tx = false;
+    if (dao->custom.before_delete) {
+        rc = before_delete(dao, &k, &ro, opts, &in_tx, err);
+        if (rc != DAOC_OK)
+            goto done;
+    }
     daoc__violation viol = {0, -1, NULL, NULL};
     daoc_value *row = NULL;
     char *msg = NULL;
     /* the store returns the row only when the caller wants it */
     rc = dao->store->ops->delete (dao->store, dao->schema, &k, &ro, old ? &row : NULL, &viol, &msg);
-    if (rc != DAOC_OK)
-        return daoc__dao_store_fail(dao, err, rc, &viol, NULL, msg);
+    if (rc != DAOC_OK) {
+        rc = daoc__dao_store_fail(dao, err, rc, &viol, NULL, msg);
+        goto done;
+    }
+    if (in_tx && (rc = daoc__dao_commit_write(dao, &in_tx, err)) != DAOC_OK) {
+        daoc_value_free(row);
+        goto done;
+    }
     if (!row) /* not found is a success, as in Kong */
         return DAOC_OK;
     return daoc__dao_finish_row(dao, row, &o, old, err);
+done:
+    if (in_tx)
+        (void)dao->store->ops->rollback(dao->store);
+    return rc;
 }
 
 int daoc__dao_delete_key(daoc_dao *dao, long field, const daoc_value *key, const daoc_value *opts,

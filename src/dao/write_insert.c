@@ -2,7 +2,8 @@
  * write_insert.c -- Kong's insert pipeline (section 5.4): copy the input,
  * apply its shorthand fields, fill auto fields for the insert context, resolve foreign keys,
  * validate the full entity, run the on_write transformations, refuse NUL bytes, derive the
- * cache_key column, then one store insert (atomic on its own).  Every step that can refuse the
+ * cache_key column, then one store insert (atomic on its own; in one
+ * transaction with the custom DAO's after_write hook when there is one).  Every step that can refuse the
  * request runs before the store writes; store violations are worded in
  * errors.c.
  */
@@ -24,6 +25,7 @@ static int insert(daoc_dao *dao, const daoc_value *entity, const daoc_value *opt
     daoc__dao_opts o;
     daoc_value *e = NULL, *row = NULL;
     char *ck = NULL, *msg = NULL;
+    bool in_tx = false;
     int rc = daoc__dao_copy_entity(dao->schema, entity, &e, err);
     if (rc != DAOC_OK)
         return rc;
@@ -46,6 +48,16 @@ static int insert(daoc_dao *dao, const daoc_value *entity, const daoc_value *opt
         rc = daoc__dao_cache_key_column(dao, e, &ck);
     if (rc != DAOC_OK)
         goto fail;
+    /* an after_write hook writes with the row: one store transaction */
+    if (dao->custom.after_write) {
+        rc = dao->store->ops->begin(dao->store, &msg);
+        if (rc != DAOC_OK) {
+            rc = daoc__dao_store_fail(dao, err, rc, NULL, NULL, msg);
+            goto fail;
+        }
+        in_tx = true;
+        msg = NULL;
+    }
     daoc__write_opts wo = {o.has_ttl, o.ttl, ck, daoc__dao_ws(&o), o.show_ws_id};
     daoc__violation viol = {0, -1, NULL, NULL};
     rc = dao->store->ops->insert(dao->store, dao->schema, e, &wo, &row, &viol, &msg);
@@ -55,7 +67,17 @@ static int insert(daoc_dao *dao, const daoc_value *entity, const daoc_value *opt
         goto fail;
     }
     rc = daoc__dao_finish_row(dao, row, &o, out, err);
+    if (rc == DAOC_OK)
+        rc = daoc__dao_run_after_write(dao, DAOC__WRITE_INSERT, entity, *out, opts, err);
+    if (rc == DAOC_OK && in_tx)
+        rc = daoc__dao_commit_write(dao, &in_tx, err);
+    if (rc != DAOC_OK) {
+        daoc_value_free(*out);
+        *out = NULL;
+    }
 fail:
+    if (in_tx)
+        (void)dao->store->ops->rollback(dao->store);
     daoc__free(ck);
     daoc_value_free(e);
     return rc;

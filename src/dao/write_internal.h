@@ -30,8 +30,18 @@ static inline int daoc__dao_run_rule(daoc_dao *dao, bool update, const daoc_valu
                                      const daoc_value *entity, const daoc_value *opts,
                                      daoc_error **err)
 {
-    return dao->write_rule
-               ? dao->write_rule(dao->write_rule_ud, dao, update, input, entity, opts, err)
+    return dao->custom.write_rule ? dao->custom.write_rule(dao->custom.ud, dao, update, input,
+                                                           entity, opts, err)
+                                  : DAOC_OK;
+}
+
+/* The DAO's after_write hook (dao.h), when it has one. */
+static inline int daoc__dao_run_after_write(daoc_dao *dao, daoc__write_kind kind,
+                                            const daoc_value *input, daoc_value *row,
+                                            const daoc_value *opts, daoc_error **err)
+{
+    return dao->custom.after_write
+               ? dao->custom.after_write(dao->custom.ud, dao, kind, input, row, opts, err)
                : DAOC_OK;
 }
 

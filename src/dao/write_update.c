@@ -131,11 +131,16 @@ int daoc__dao_update_key(daoc_dao *dao, long field, const daoc_value *key, const
         rc = not_found(dao, field, key, err);
         goto fail;
     }
-    rc = daoc__dao_commit_write(dao, &in_tx, err);
-    if (rc != DAOC_OK)
-        goto fail;
     rc = daoc__dao_finish_row(dao, row, &o, out, err);
     row = NULL;
+    if (rc == DAOC_OK)
+        rc = daoc__dao_run_after_write(dao, DAOC__WRITE_UPDATE, entity, *out, opts, err);
+    if (rc == DAOC_OK)
+        rc = daoc__dao_commit_write(dao, &in_tx, err);
+    if (rc != DAOC_OK) {
+        daoc_value_free(*out);
+        *out = NULL;
+    }
 fail:
     if (in_tx)
         (void)dao->store->ops->rollback(dao->store);

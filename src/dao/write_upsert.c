@@ -3,7 +3,8 @@
  * key or by a unique field: the key is put into the input, which is
  * validated as a full entity and stored as a full replace or a create.  A
  * schema with immutable fields first reads the stored row (in one
- * transaction with the write) to refuse changing them.
+ * transaction with the write) to refuse changing them; a custom DAO's
+ * after_write hook runs in that transaction too.
  */
 #include "core/alloc.h"
 #include "core/value.h"
@@ -49,6 +50,16 @@ int daoc__dao_upsert_key(daoc_dao *dao, long field, const daoc_value *key, const
         return daoc__dao_tags_refuse(dao, false, err);
     char *ck = NULL, *msg = NULL;
     bool in_tx = false;
+    if (dao->custom.upsert) { /* the custom DAO's upsert replaces this one */
+        int hrc = daoc__dao_check_by_opts(dao, field, opts, err);
+        if (hrc == DAOC_OK)
+            hrc = daoc__dao_check_key(dao, field, key, err);
+        if (hrc == DAOC_OK)
+            hrc = daoc__dao_opts_parse(dao, opts, &o, err);
+        return hrc == DAOC_OK ? dao->custom.upsert(dao->custom.ud, dao, field, key, entity, opts,
+                                                   out, err)
+                              : hrc;
+    }
     int rc =
         daoc__dao_prepare_keyed_write(dao, field, key, entity, opts, DAOC__CTX_UPSERT, &o, &e, err);
     if (rc == DAOC_OK)
@@ -70,12 +81,12 @@ int daoc__dao_upsert_key(daoc_dao *dao, long field, const daoc_value *key, const
 
     daoc__store *st = dao->store;
     daoc__key k = {field, key};
-    if (has_immutable(dao->schema)) {
+    if (has_immutable(dao->schema) || dao->custom.after_write) {
         daoc__read_opts ro = {true, false, daoc__dao_ws(&o)};
         rc = daoc__dao_begin_read(dao, &k, &ro, &in_tx, &stored, err);
         if (rc != DAOC_OK)
             goto fail;
-        if (stored) {
+        if (stored && has_immutable(dao->schema)) {
             rc = daoc__dao_row_to_entity(dao, stored, false);
             if (rc == DAOC_OK)
                 rc = daoc__dao_check_immutable(dao, e, stored, err);
@@ -91,10 +102,16 @@ int daoc__dao_upsert_key(daoc_dao *dao, long field, const daoc_value *key, const
         rc = daoc__dao_store_fail(dao, err, rc, &viol, e, msg);
         goto fail;
     }
-    if (in_tx && (rc = daoc__dao_commit_write(dao, &in_tx, err)) != DAOC_OK)
-        goto fail;
     rc = daoc__dao_finish_row(dao, row, &o, out, err);
     row = NULL;
+    if (rc == DAOC_OK)
+        rc = daoc__dao_run_after_write(dao, DAOC__WRITE_UPSERT, entity, *out, opts, err);
+    if (rc == DAOC_OK && in_tx)
+        rc = daoc__dao_commit_write(dao, &in_tx, err);
+    if (rc != DAOC_OK) {
+        daoc_value_free(*out);
+        *out = NULL;
+    }
 fail:
     if (in_tx)
         (void)dao->store->ops->rollback(dao->store);

@@ -118,6 +118,20 @@ static int table_of(daoc_db *db, const daoc__schema *s, const char *plugin, daoc
     return DAOC_OK;
 }
 
+/* Kong's custom DAOs of core entities (kong/db/dao/<entity>.lua). */
+static void set_custom(daoc_db *db, daoc_dao *dao)
+{
+    const char *n = dao->schema->name;
+    if (strcmp(n, "plugins") == 0)
+        dao->custom = (daoc__dao_custom){.ud = db, .write_rule = daoc__db_plugins_rule};
+    else if (strcmp(n, "certificates") == 0)
+        daoc__db_certificates_dao(db, &dao->custom);
+    else if (strcmp(n, "ca_certificates") == 0)
+        daoc__db_ca_certificates_dao(db, &dao->custom);
+    else if (strcmp(n, "targets") == 0)
+        daoc__db_targets_dao(db, &dao->custom);
+}
+
 int daoc__db_add_entity(daoc_db *db, const daoc_value *def, const char *plugin, daoc_error **err)
 {
     daoc__schema *s = NULL;
@@ -203,10 +217,8 @@ int daoc__db_add_entity(daoc_db *db, const daoc_value *def, const char *plugin, 
         }
     }
     dao->tags_view = tags_view;
-    if (!plugin && strcmp(dao->schema->name, "plugins") == 0) {
-        dao->write_rule = daoc__db_plugins_rule; /* Kong's kong/db/dao/plugins.lua */
-        dao->write_rule_ud = db;
-    }
+    if (!plugin)
+        set_custom(db, dao);
     db->daos[db->ndaos++] = dao;
     daoc__free(why);
     return DAOC_OK;

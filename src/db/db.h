@@ -68,4 +68,12 @@ int daoc__db_plugins_rule(void *ud, daoc_dao *dao, bool update, const daoc_value
 int daoc__db_add_subschema(daoc_db *db, const char *entity, const char *key,
                            const daoc_value *def, const char *plugin, daoc_error **err);
 
+/* The custom-DAO hook tables (dao.h, daoc__dao_custom; ud is the db) of
+ * the core entities Kong gives a custom DAO, one file each:
+ * certificates_dao.c, ca_certificates_dao.c, targets_dao.c.  The plugins
+ * entity's is its write rule alone (daoc__db_plugins_rule). */
+void daoc__db_certificates_dao(daoc_db *db, daoc__dao_custom *c);
+void daoc__db_ca_certificates_dao(daoc_db *db, daoc__dao_custom *c);
+void daoc__db_targets_dao(daoc_db *db, daoc__dao_custom *c);
+
 #endif

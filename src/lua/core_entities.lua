@@ -5,7 +5,7 @@
 -- before any plugin, so plugin entities can reference them.
 --
 -- certificates, ca_certificates, snis, upstreams, targets: Kong's files of
--- those names (their custom DAOs are not here: docs/entities.md).
+-- those names (their custom DAOs are src/db/*_dao.c: docs/entities.md).
 -- services: Kong's services.lua (reference kong-schema-dao.md section 7).
 -- routes: Kong's routes.lua (traditional router flavor).
 -- plugins: Kong's plugins.lua; each enabled plugin's schema.lua becomes its
@@ -616,7 +616,8 @@ return {
       { weight = { type = "integer", default = 100, between = { 0, 65535 } } },
       { tags = typedefs.tags },
     },
-    -- ours, in place of Kong's targets DAO: the target is written normalised
+    -- ours, Kong's targets DAO's format_target: the target is written
+    -- normalised (src/db/targets_dao.c runs it to compare targets)
     transformations = {
       { input = { "target" }, on_write = target_normalised },
     },
