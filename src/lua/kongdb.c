@@ -48,7 +48,8 @@ const char *daoc__kdb_strategy_name(const daoc_dao *dao)
 /* ---- the DAO object -------------------------------------------------- */
 
 /* Pushes the DAO object of `dao`: the generated methods (also reachable as
- * self.super), schema, strategy, and the custom DAO module's functions. */
+ * self.super), schema, strategy, errors, and the custom DAO module's
+ * functions. */
 static void push_dao_object(lua_State *L, struct daoc__lua *ls, daoc_dao *dao)
 {
     lua_newtable(L); /* the object */
@@ -85,6 +86,13 @@ static void push_dao_object(lua_State *L, struct daoc__lua *ls, daoc_dao *dao)
     lua_getfield(L, LUA_REGISTRYINDEX, KONG_KEY);
     lua_getfield(L, -1, "db");
     lua_setfield(L, -3, "db");
+    lua_pop(L, 1);
+    /* self.errors: kong.db.errors.new(strategy), as Kong's DAO has it */
+    lua_getfield(L, LUA_REGISTRYINDEX, "daoc.db_errors");
+    lua_getfield(L, -1, "new");
+    lua_pushstring(L, daoc__kdb_strategy_name(dao));
+    lua_call(L, 1, 1);
+    lua_setfield(L, -3, "errors");
     lua_pop(L, 1);
     daoc__kdb_apply_custom_dao(L, ls, dao);
 }

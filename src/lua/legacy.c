@@ -14,7 +14,8 @@
  *                      delete hooks did), column consumer_id as before; a
  *                      name without the `_id` suffix or a target that is not
  *                      loaded stays a uuid string, reported
- *   enum -> one_of; required, unique, immutable, default kept
+ *   enum -> one_of (an array's: its elements'); url -> a string with the url
+ *   validator; required, unique, immutable, default kept
  *   default = function: kept as `__default_fn`, called on insert and upsert
  *                      with the entity on every path, budgeted as plugin
  *                      code (the legacy paths, legacy_dao.lua, call it
@@ -277,7 +278,9 @@ static int convert_field(struct lctx *c, const char *fname, const daoc_value *de
         rc = set(f, "type", daoc_str("integer"));
         if (rc == DAOC_OK)
             rc = set(f, "timestamp", daoc_bool(true));
-    } else if (strcmp(type, "string") == 0 || strcmp(type, "url") == 0) {
+    } else if (strcmp(type, "string") == 0) {
+        ntype = "string";
+    } else if (strcmp(type, "url") == 0) { /* as Kong 1.x's loader: a string that is a URL */
         ntype = "string";
     } else if (strcmp(type, "number") == 0 || strcmp(type, "integer") == 0 ||
                strcmp(type, "boolean") == 0) {
@@ -340,6 +343,8 @@ static int convert_field(struct lctx *c, const char *fname, const daoc_value *de
     }
     if (ntype)
         rc = set(f, "type", daoc_str(ntype));
+    if (rc == DAOC_OK && strcmp(type, "url") == 0)
+        rc = set(f, "custom_validator", daoc_str("url"));
     if (rc == DAOC_OK && c->config && ntype && strcmp(ntype, "string") == 0)
         rc = set(f, "len_min", daoc_int(0)); /* 0.x took empty strings */
     if (rc != DAOC_OK)
@@ -366,7 +371,11 @@ static int convert_field(struct lctx *c, const char *fname, const daoc_value *de
             /* a function: called on insert with the entity (schema.h) */
             rc = set(f, v->type == DAOC_TFUNC ? "__default_fn" : "default", daoc_value_copy(v));
         } else if (strcmp(k, "enum") == 0) {
-            if (v->type == DAOC_TARR)
+            /* an array's enum holds its elements (Kong 1.x's loader) */
+            daoc_value *el = (daoc_value *)daoc_obj_get(f, "elements");
+            if (v->type == DAOC_TARR && el && el->type == DAOC_TOBJ)
+                rc = set(el, "one_of", daoc_value_copy(v));
+            else if (v->type == DAOC_TARR)
                 rc = set(f, "one_of", daoc_value_copy(v));
             else
                 note(c, "field '%s': non-array 'enum' dropped", fname);

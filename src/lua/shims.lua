@@ -772,7 +772,7 @@ local function plugin_schema_extract(t, plugin)
 end
 
 -- resty.*, ngx.re, ngx hashing, stringy, system Lua modules (src/lua/lib/)
-prim.libs_chunk(prim, preload, sandbox, ngx)
+local libs = prim.libs_chunk(prim, preload, sandbox, ngx)
 
 return {
   sandbox = sandbox,
@@ -781,4 +781,5 @@ return {
   legacy_extract = legacy_extract,
   plugin_schema_extract = plugin_schema_extract,
   dao05 = legacy.dao05,
+  db_errors = libs.db_errors,
 }

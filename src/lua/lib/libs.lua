@@ -10,7 +10,8 @@
 --   * ngx.md5, md5_bin, sha1_bin, hmac_sha1, crc32_short/long,
 --     escape_uri/unescape_uri, and ngx.re (regex.c, PCRE2) with the
 --     `ngx.re` module's split;
---   * stringy (stringy.lua), resty.iputils (iputils.lua), kong.tools.timestamp
+--   * stringy (stringy.lua), resty.iputils (iputils.lua), kong.db.errors
+--     (db_errors.lua; returned too: each DAO object's `errors`), kong.tools.timestamp
 --     and a `socket` stub (gettime) that luasocket's
 --     pure-Lua socket.url needs;
 --   * modules of the system Lua directory (Debian's lua-penlight `pl.*`,
@@ -400,6 +401,10 @@ reg("ngx.re", { split = split, opt = function() end })
 ---------------------------------------------------------------------------
 reg("stringy", clib.stringy_chunk())
 reg("resty.iputils", clib.iputils_chunk())
+-- kong.db.errors (db_errors.lua; its pl.pretty comes through the sandbox)
+local db_errors = clib.db_errors_chunk(function(name) return sandbox.require(name) end,
+                                       ngx.null)
+reg("kong.db.errors", db_errors)
 
 -- kong.tools.timestamp (Kong 0.x's rate-limiting): UTC milliseconds and
 -- the period starts of a moment
@@ -499,3 +504,5 @@ package.loaders[#package.loaders + 1] = function(name)
   local chunk, where = clib.system_load(name, _G)
   return chunk or where
 end
+
+return { db_errors = db_errors }
