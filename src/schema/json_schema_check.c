@@ -488,8 +488,10 @@ static int validate(vctx *x, const daoc_value *s, const daoc_value *v, int depth
         x->inplace_hit = depth <= 200;
         return failf(err, "%s", x->inplace_hit ? INPLACE_MSG : "value nested too deeply");
     }
-    s = daoc__js_deref(x->js->root, s);
-    if (!s || s->type != DAOC_TOBJ)
+    const daoc_value *given = s;
+    if (!(s = daoc__js_deref(x->js->root, s)))
+        return given ? DAOC_ENOMEM : DAOC_OK; /* compile checked every chain: only ENOMEM fails */
+    if (s->type != DAOC_TOBJ)
         return DAOC_OK;
     if ((t = daoc_obj_get(s, "type")) && ((rc = check_type(t, v, err)) != DAOC_OK || *err))
         return rc;

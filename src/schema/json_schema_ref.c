@@ -77,7 +77,7 @@ static const daoc_value *walk(const daoc_value *node, const char *frag, size_t n
         while (j < n && frag[j] != '/')
             j++;
         if (j > i) {
-            char *part = daoc__malloc(j - i + 1);
+            char small[256], *part = j - i < sizeof small ? small : daoc__malloc(j - i + 1);
             if (!part) {
                 *why = "out of memory";
                 return NULL;
@@ -92,7 +92,8 @@ static const daoc_value *walk(const daoc_value *node, const char *frag, size_t n
             } else if (node->type == DAOC_TOBJ) {
                 next = daoc__obj_getn(node, part, plen);
             }
-            daoc__free(part);
+            if (part != small)
+                daoc__free(part);
             if (!next) {
                 *why = "not found";
                 return NULL;
