@@ -36,6 +36,7 @@
  * not otherwise reached) is checked once; the schema is copied, and its
  * patterns compiled against the copy's nodes.
  */
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +56,7 @@ static const char *const TYPES[] = {"object",  "array",   "string", "number",
 typedef struct jctx {
     daoc__cctx *c;
     const char *path;
+    const char *label; /* "json_schema", or "json_schema.default" */
     struct daoc__json_schema *js;
     daoc__buf ptr; /* JSON pointer of the node being checked, "#/..." */
     const daoc_value **seen;
@@ -80,7 +82,7 @@ static int fail(jctx *x, const char *fmt, ...)
     va_end(ap);
     if (!m)
         return DAOC_ENOMEM;
-    int rc = daoc__cfail(x->c, x->path, "json_schema: %s", m);
+    int rc = daoc__cfail(x->c, x->path, "%s: %s", x->label, m);
     daoc__free(m);
     return rc;
 }
@@ -92,6 +94,29 @@ static const char *here(jctx *x)
 }
 
 static int check_schema(jctx *x, const daoc_value *s, int depth);
+
+/* The metaschema's uniqueItems (ljsonschema's deepeq). */
+static bool distinct(const daoc_value *a)
+{
+    for (size_t i = 1; a->type == DAOC_TARR && i < a->len; i++)
+        for (size_t j = 0; j < i; j++)
+            if (daoc__value_equal(a->u.a[i], a->u.a[j]))
+                return false;
+    return true;
+}
+
+/* required, enum: the metaschema's stringArray / non-empty unique array. */
+static int check_list(jctx *x, const char *k, const daoc_value *v)
+{
+    if (!daoc__c_is_list(v))
+        return fail(x, "'%s' must be an array", k);
+    if (v->type != DAOC_TARR || v->len == 0)
+        return fail(x, "'%s' must not be empty", k);
+    for (size_t i = 0; k[0] == 'r' && i < v->len; i++)
+        if (v->u.a[i]->type != DAOC_TSTR)
+            return fail(x, "'required' must hold property names (strings)");
+    return distinct(v) ? DAOC_OK : fail(x, "'%s' must not repeat an item", k);
+}
 
 /* check_schema on a child reached through `key` (and `sub`, when not NULL:
  * properties/<name>, items/<i>). */
@@ -119,6 +144,8 @@ static int check_type(jctx *x, const daoc_value *t)
     if (t->type == DAOC_TARR) {
         list = (const daoc_value *const *)t->u.a;
         n = t->len;
+        if (!n || !distinct(t))
+            return fail(x, "'type' must be a type or a non-empty array of distinct types");
     }
     for (size_t i = 0; i < n; i++) {
         bool known = false;
@@ -268,14 +295,24 @@ static int check_keyword(jctx *x, const daoc__kv *kv, int depth)
     if (!strcmp(k, "additionalProperties") || !strcmp(k, "additionalItems"))
         return v->type == DAOC_TBOOL ? DAOC_OK : child(x, v, k, NULL, 0, depth);
     if (!strcmp(k, "required") || !strcmp(k, "enum"))
-        return daoc__c_is_list(v) ? DAOC_OK : fail(x, "'%s' must be an array", k);
+        return check_list(x, k, v);
     if (!strcmp(k, "uniqueItems") || !strcmp(k, "exclusiveMinimum") ||
         !strcmp(k, "exclusiveMaximum"))
         return v->type == DAOC_TBOOL ? DAOC_OK : fail(x, "'%s' must be a boolean", k);
     if (!strcmp(k, "minLength") || !strcmp(k, "maxLength") || !strcmp(k, "minItems") ||
-        !strcmp(k, "maxItems") || !strcmp(k, "minProperties") || !strcmp(k, "maxProperties") ||
-        !strcmp(k, "minimum") || !strcmp(k, "maximum") || !strcmp(k, "multipleOf"))
+        !strcmp(k, "maxItems") || !strcmp(k, "minProperties") || !strcmp(k, "maxProperties")) {
+        if (!is_num(v))
+            return fail(x, "'%s' must be a number", k);
+        double d = v->type == DAOC_TINT ? (double)v->u.i : v->u.n;
+        return d >= 0 && floor(d) == d ? DAOC_OK
+                                       : fail(x, "'%s' must be a non-negative integer", k);
+    }
+    if (!strcmp(k, "minimum") || !strcmp(k, "maximum"))
         return is_num(v) ? DAOC_OK : fail(x, "'%s' must be a number", k);
+    if (!strcmp(k, "multipleOf"))
+        return is_num(v) && (v->type == DAOC_TINT ? v->u.i > 0 : v->u.n > 0)
+                   ? DAOC_OK
+                   : fail(x, "'multipleOf' must be a number greater than 0");
     if (!strcmp(k, "format") || !strcmp(k, "$schema") || !strcmp(k, "id"))
         return v->type == DAOC_TSTR ? DAOC_OK : fail(x, "'%s' must be a string", k);
     if (!strcmp(k, "pattern")) {
@@ -323,6 +360,10 @@ static int check_schema(jctx *x, const daoc_value *s, int depth)
         if (rc != DAOC_OK)
             return rc;
     }
+    if (daoc_obj_get(s, "exclusiveMaximum") && !daoc_obj_get(s, "maximum"))
+        return fail(x, "'exclusiveMaximum' requires 'maximum'");
+    if (daoc_obj_get(s, "exclusiveMinimum") && !daoc_obj_get(s, "minimum"))
+        return fail(x, "'exclusiveMinimum' requires 'minimum'");
     return DAOC_OK;
 }
 
@@ -372,14 +413,17 @@ void daoc__json_schema_free(struct daoc__json_schema *js)
     daoc__free(js);
 }
 
-static int compile_inline(daoc__cctx *c, const char *path, const daoc_value *inl, daoc__field *f)
+/* Checks and compiles `inl` into f->json_schema; with f NULL (`default`)
+ * only checks it. */
+static int compile_inline(daoc__cctx *c, const char *path, const char *label, const daoc_value *inl,
+                          daoc__field *f)
 {
     struct daoc__json_schema *js = daoc__calloc(1, sizeof *js);
     if (!js || !(js->root = daoc_value_copy(inl))) {
         daoc__free(js);
         return DAOC_ENOMEM;
     }
-    jctx x = {.c = c, .path = path, .js = js, .ptr = DAOC__BUF_INIT};
+    jctx x = {.c = c, .path = path, .label = label, .js = js, .ptr = DAOC__BUF_INIT};
     daoc__buf_puts(&x.ptr, "#");
     int rc = x.ptr.failed ? DAOC_ENOMEM : check_all(&x);
     daoc__buf_free(&x.ptr);
@@ -389,7 +433,7 @@ static int compile_inline(daoc__cctx *c, const char *path, const daoc_value *inl
     daoc__free(x.todo);
     daoc__free(x.todo_at);
     daoc__free(x.nested_id);
-    if (rc != DAOC_OK) {
+    if (rc != DAOC_OK || !f) {
         daoc__json_schema_free(js);
         return rc;
     }
@@ -400,7 +444,7 @@ static int compile_inline(daoc__cctx *c, const char *path, const daoc_value *inl
 
 int daoc__compile_json_schema(daoc__cctx *c, const char *path, const daoc_value *js, daoc__field *f)
 {
-    const daoc_value *inl = NULL;
+    const daoc_value *inl = NULL, *dflt = NULL;
     bool has_ns = false, has_key = false, has_opt = false;
     if (!daoc__c_is_map(js))
         return daoc__cfail(c, path, "json_schema: expected a record");
@@ -417,8 +461,7 @@ int daoc__compile_json_schema(daoc__cctx *c, const char *path, const daoc_value 
         } else if (!strcmp(kv->key, "inline") || !strcmp(kv->key, "default")) {
             if (kv->val->type != DAOC_TOBJ && !daoc__c_is_map(kv->val))
                 return daoc__cfail(c, path, "json_schema.%s: schema must be a table", kv->key);
-            if (kv->key[0] == 'i')
-                inl = kv->val;
+            *(kv->key[0] == 'i' ? &inl : &dflt) = kv->val;
         } else {
             return daoc__cfail(c, path, "json_schema.%s: unknown field", kv->key);
         }
@@ -441,5 +484,6 @@ int daoc__compile_json_schema(daoc__cctx *c, const char *path, const daoc_value 
         return daoc__cfail(c, path,
                            "json_schema: namespace: schemas stored by name are not supported by "
                            "daoc");
-    return compile_inline(c, path, inl, f);
+    int rc = dflt ? compile_inline(c, path, "json_schema.default", dflt, NULL) : DAOC_OK;
+    return rc == DAOC_OK ? compile_inline(c, path, "json_schema", inl, f) : rc;
 }

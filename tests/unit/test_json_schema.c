@@ -377,6 +377,40 @@ TEST(refused_at_load)
     ASSERT_STR(check("{'const':3,'x-kong':{'a':1},'examples':[1]}", "4"), "ok");
 }
 
+TEST(metaschema_values)
+{
+    /* what Kong's draft-4 metaschema refuses in keyword values */
+    ASSERT_STR(load("{'minLength':-1}"), "j: doc: json_schema: 'minLength' must be a non-negative "
+                                         "integer");
+    ASSERT_STR(load("{'maxItems':1.5}"), "j: doc: json_schema: 'maxItems' must be a non-negative "
+                                         "integer");
+    ASSERT_STR(load("{'minProperties':2.0,'maxLength':0}"), "ok");
+    ASSERT_STR(load("{'multipleOf':0}"),
+               "j: doc: json_schema: 'multipleOf' must be a number greater than 0");
+    ASSERT_STR(load("{'required':[]}"), "j: doc: json_schema: 'required' must not be empty");
+    ASSERT_STR(load("{'required':['a','a']}"),
+               "j: doc: json_schema: 'required' must not repeat an item");
+    ASSERT_STR(load("{'required':[1]}"),
+               "j: doc: json_schema: 'required' must hold property names (strings)");
+    ASSERT_STR(load("{'enum':[]}"), "j: doc: json_schema: 'enum' must not be empty");
+    ASSERT_STR(load("{'enum':[1,{'a':[2]},{'a':[2]}]}"),
+               "j: doc: json_schema: 'enum' must not repeat an item");
+    ASSERT_STR(load("{'type':[]}"),
+               "j: doc: json_schema: 'type' must be a type or a non-empty array of distinct types");
+    ASSERT_STR(load("{'type':['string','string']}"),
+               "j: doc: json_schema: 'type' must be a type or a non-empty array of distinct types");
+    ASSERT_STR(load("{'properties':{'a':{'exclusiveMaximum':true}}}"),
+               "j: doc: json_schema: 'exclusiveMaximum' requires 'maximum'");
+    ASSERT_STR(load("{'exclusiveMinimum':false}"),
+               "j: doc: json_schema: 'exclusiveMinimum' requires 'minimum'");
+    /* `default` is held to the metaschema too */
+    ASSERT_STR(compile_msg("{\"inline\":{},\"default\":{\"anyOf\":[]}}"),
+               "j: doc: json_schema.default: 'anyOf' must be a non-empty array of schemas");
+    ASSERT_STR(compile_msg("{\"inline\":{},\"default\":{\"$ref\":\"x.json\"}}"),
+               "j: doc: json_schema.default: #: $ref 'x.json' names another document: daoc "
+               "resolves only references inside the schema ('#...')");
+}
+
 /* Every allocation of compile and check failing in turn: DAOC_ENOMEM and
  * no leak, never a value passed for want of memory; then `expected`. */
 static void oom_case(const char *schema, const char *value, const char *expected)
