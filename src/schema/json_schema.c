@@ -19,8 +19,11 @@
  * allOf, anyOf, oneOf, not, local $ref and definitions.  What Kong's
  * draft-4 metaschema (and ljsonschema when it builds a validator) refuses
  * is refused here, when the definition loads, naming where (a JSON pointer
- * into the inline schema) for the newer checks: keyword values of the
- * wrong shape, a `pattern` or patternProperties key PCRE2 does not compile
+ * into the inline schema) for the reference and pattern checks: keyword
+ * values of the wrong shape (a non-negative integer for the lengths and
+ * counts, multipleOf above 0, required / enum / a type list non-empty and
+ * without repeats, exclusiveMaximum / exclusiveMinimum only with maximum /
+ * minimum), a `pattern` or patternProperties key PCRE2 does not compile
  * (json_schema_match.c), a $ref that names another document (ljsonschema
  * would need an external resolver, Kong gives none), is not found, or is a
  * cycle of references that never reaches a schema (ljsonschema loops
@@ -31,6 +34,9 @@
  * and date-time are accepted and not checked, as ljsonschema does; so are
  * keywords draft 4 does not define (annotations, newer drafts' words):
  * the draft says to ignore them, and Kong's metaschema allows them.
+ *
+ * `default` is held to the same rules (Kong runs the metaschema on it
+ * too) and then dropped: only a namespace would use it.
  *
  * Every schema node reached (through keywords, then through $ref targets
  * not otherwise reached) is checked once; the schema is copied, and its
