@@ -739,7 +739,7 @@ void daoc__field_clear(daoc__field *f)
     daoc__free(f->match_any_err);
     daoc_value_free(f->contains);
     daoc_value_free(f->mutually_exclusive_subsets);
-    daoc_value_free(f->json_schema);
+    daoc__json_schema_free(f->json_schema);
     daoc__callable_unref(f->custom_validator);
     daoc__callable_unref(f->default_fn);
     free_sub(f->elements);

@@ -59,9 +59,11 @@ int daoc__compile_checks(daoc__cctx *c, const char *path, const daoc_value *chec
 void daoc__checks_free(daoc__check *checks, size_t n);
 
 /* The `json_schema` attribute of a json field (json_schema.c): the
- * metaschema's rules, the inline schema kept in f->json_schema. */
+ * metaschema's rules, the inline schema compiled into f->json_schema
+ * (its patterns included); daoc__json_schema_free releases it. */
 int daoc__compile_json_schema(daoc__cctx *c, const char *path, const daoc_value *js,
                               daoc__field *f);
+void daoc__json_schema_free(struct daoc__json_schema *js);
 
 /* Compiles a `shorthand_fields` array into s->shorthands (shorthands.c). */
 int daoc__compile_shorthands(daoc__cctx *c, const char *at, const daoc_value *arr, daoc__schema *s);

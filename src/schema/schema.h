@@ -43,6 +43,7 @@ typedef enum daoc__on_delete {
 
 typedef struct daoc__schema daoc__schema;
 typedef struct daoc__field daoc__field;
+struct daoc__json_schema; /* a compiled inline JSON schema (json_schema_internal.h) */
 
 /* {pattern, err} element of match_all / match_none. */
 typedef struct daoc__pattern_err {
@@ -98,7 +99,7 @@ struct daoc__field {
     daoc__field *keys;      /* map keys (owned) */
     daoc__field *values;    /* map values (owned) */
     daoc__schema *record;   /* record: nested schema (owned; fields+checks) */
-    daoc_value *json_schema; /* json: the inline JSON schema (owned), or NULL */
+    struct daoc__json_schema *json_schema; /* json: the compiled inline schema (owned), or NULL */
 
     /* foreign */
     char *reference;              /* referenced entity name */

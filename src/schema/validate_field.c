@@ -621,8 +621,9 @@ int daoc__vfield(const daoc__vctx *c, const daoc__field *f, const daoc_value *v,
         if (!json_value(v, 0))
             return set_static(err, "expected a JSON value");
         char *m = NULL;
-        if (!f->json_schema || daoc__json_schema_check(f->json_schema, v, &m))
-            return DAOC_OK;
+        int ok = f->json_schema ? daoc__json_schema_check(f->json_schema, v, &m) : 1;
+        if (ok != 0)
+            return ok == 1 ? DAOC_OK : ok;
         *err = daoc__vmsg("value failed JSON-schema validation: %s", m);
         daoc__free(m);
         return *err ? DAOC_OK : DAOC_ENOMEM;

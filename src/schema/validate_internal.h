@@ -57,9 +57,10 @@ int daoc__run_transformation_checks(const daoc__schema *s, const daoc_value *in,
                                     const daoc_value *orig, const daoc_value *rbw,
                                     daoc_value **errors);
 
-/* A value against an inline JSON schema (json_schema.c): 1 when valid, 0
- * with *msg (caller frees) in ljsonschema's words. */
-int daoc__json_schema_check(const daoc_value *schema, const daoc_value *v, char **msg);
+/* A value against a compiled inline JSON schema (json_schema_check.c): 1
+ * when valid, 0 with *msg (caller frees) in ljsonschema's words,
+ * DAOC_ENOMEM. */
+int daoc__json_schema_check(const struct daoc__json_schema *js, const daoc_value *v, char **msg);
 
 /* process_auto_fields on one level (records recurse). */
 int daoc__auto_fields(const daoc__schema *s, daoc_value *entity, daoc__ctx ctx, bool nulls,
