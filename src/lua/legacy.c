@@ -505,7 +505,9 @@ static int convert_entity(struct lctx *c, const char *name, const daoc_value *en
         if (strcmp(k, "fields") == 0 || strcmp(k, "primary_key") == 0 ||
             strcmp(k, "table") == 0 || strcmp(k, "name") == 0)
             continue;
-        if (strcmp(k, "cache_key") == 0)
+        if (strcmp(k, "entity_checks") == 0) /* shims.lua's: funcs of the row, self_check */
+            rc = set(def, k, daoc_value_copy(schema->u.o[i].val));
+        else if (strcmp(k, "cache_key") == 0)
             note(c, "schema attribute 'cache_key' (the old DAO's invalidation key, not a unique "
                     "key) is left out; kong.dao's cache_key/entity_cache_key use it");
         else if (!deprecated(c, k))

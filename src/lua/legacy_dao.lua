@@ -111,6 +111,48 @@ local function apply_fn_defaults(d, e, given)
   end
 end
 
+-- 0.x's aliases (kong/dao/schemas_validation.lua): a string given for an
+-- array or set is its comma-separated list ("\," a literal comma, each
+-- element stripped, "" the empty list), for a boolean "true"/"false" in
+-- any case, for a number its numeral, in records too.  Other values stay
+-- as given (and fail validation as they did).  In place.
+local function strip(v) return (v:gsub("^%s+", ""):gsub("%s+$", "")) end
+local function coerce_value(ft, v)
+  if ft == "array" or ft == "set" then
+    local list = {}
+    if strip(v) ~= "" then
+      for part in (v:gsub("\\,", "\0") .. ","):gmatch("([^,]*),") do
+        list[#list + 1] = (strip(part):gsub("%z", ","))
+      end
+    end
+    return list
+  elseif ft == "boolean" then
+    local b = strip(v):lower()
+    if b == "true" or b == "false" then return b == "true" end
+  elseif ft == "number" or ft == "integer" then
+    return tonumber(strip(v)) or v
+  end
+  return v
+end
+local function coerce_fields(fields, t, extra)
+  for k, v in pairs(t) do
+    local f = type(k) == "string" and (extra and extra[k] or fields[k])
+    local ft = type(f) == "table" and f.type
+    if type(v) == "table" and ft == "record" and type(f.fields) == "table" then
+      coerce_fields(f.fields, v)
+    elseif type(v) == "string" then
+      t[k] = coerce_value(ft, v)
+    end
+  end
+  return t
+end
+-- (a plugin's config by its subschema: the fields its name selects)
+local function coerce(d, t)
+  local subs = d.schema.subschemas
+  local sub = subs and type(t.name) == "string" and subs[t.name]
+  return coerce_fields(d.schema.fields, t, sub and sub.fields)
+end
+
 -- the primary key of t, or nil when a part is missing
 local function pk_of(d, t)
   local pk = {}
@@ -174,7 +216,11 @@ end
 local function legacy_messages(fields, prefix, out)
   out = out or {}
   for k, msg in pairs(fields) do
-    if type(k) == "string" and type(msg) == "table" then
+    if k == "@entity" and prefix == nil then
+      -- an entity check (0.x: a self_check), whose message named no field
+      for _, m in ipairs(type(msg) == "table" and msg or { msg }) do out[#out + 1] = m end
+      msg = nil
+    elseif type(k) == "string" and type(msg) == "table" then
       -- a record's errors as 0.x named them: "config.key_names"
       local list = {}
       for i = 1, #msg do
@@ -304,7 +350,7 @@ function V14:insert(tbl, options)
   check_arg(tbl, 1, "table")
   if options ~= nil then check_arg(options, 2, "table") end
   local d = self.__daoc
-  local t = nest(d, tbl)
+  local t = coerce(d, nest(d, tbl))
   apply_fn_defaults(d, t, tbl)
   local row, err, err_t = d:insert(t, options and options.ttl and { ttl = options.ttl } or nil)
   if not row then return nil, err14(d, err, err_t) end
@@ -378,7 +424,7 @@ function V14:update(tbl, filter_keys, options)
   local old, err, err_t = d:select(pk)
   if err then return nil, err14(d, err, err_t) end
   if not old then return nil end
-  local values = nest(d, all)
+  local values = coerce(d, nest(d, all))
   for k in pairs(pk) do values[k] = nil end
   local row
   if options.full then

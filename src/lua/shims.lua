@@ -613,24 +613,57 @@ local function is_class(v)
   return type(mt) == "table" and rawget(v, "super") ~= nil and type(v.new) == "function"
 end
 
-local function legacy_field_validators(name, f)
+-- Whether a 0.x `func` may read its siblings: func(value, t, column) with
+-- t the whole table (oauth2's mandatory_scope reads t.scopes), which a
+-- field validator cannot be given.
+local function reads_siblings(func)
+  local info = type(func) == "function" and debug.getinfo(func, "u")
+  return info and (info.nparams or 0) >= 2 or false
+end
+
+-- 0.x's answer of a func or self_check: an error only for `false, err`;
+-- err an Errors.schema object, a message or a { field = message } table
+local function legacy_failure(ok, err)
+  if ok ~= false or err == nil then return nil end
+  if type(err) == "table" and err.message ~= nil then return tostring(err.message) end
+  if type(err) == "table" then
+    local parts = {}
+    for k, v in pairs(err) do parts[#parts + 1] = tostring(k) .. ": " .. tostring(v) end
+    table.sort(parts)
+    return concat(parts, ", ")
+  end
+  return tostring(err)
+end
+
+-- A field's func is called as a validator with `t` a probe: when the
+-- func reads it, its answer is put off and the func runs again, with the
+-- real table, in the schema's entity check (defer.pending[name] = func).
+local probe_hit = false
+local probe = setmetatable({}, { __index = function() probe_hit = true end,
+                                 __newindex = function() end })
+
+local function legacy_field_validators(name, f, defer)
   if type(f) ~= "table" then return f end
   local out = {}
   for k, v in pairs(f) do out[k] = v end
   local func, regex = out.func, out.regex
   if type(func) == "function" or type(regex) == "string" then
     out.func, out.regex = nil, nil
+    local siblings = defer and reads_siblings(func)
     out.__validator = function(value)
       if type(regex) == "string" and type(value) == "string"
          and not ngx.re.find(value, regex, "jo") then
         return nil, name .. " has an invalid value"
       end
       if type(func) == "function" then
-        local ok, err = func(value, {}, name)
-        if not ok then
-          if type(err) == "table" then err = err.message or err[name] or tostring(err) end
-          return nil, err ~= nil and tostring(err) or (name .. " has an invalid value")
+        probe_hit = false
+        local ok, err = func(value, siblings and probe or {}, name)
+        if siblings and probe_hit then
+          defer.pending[name] = func
+          return true
         end
+        local why = legacy_failure(ok, err)
+        if why then return nil, why end
       end
       return true
     end
@@ -646,15 +679,102 @@ local function legacy_field_validators(name, f)
   return out
 end
 
--- a 0.x schema (a daos.lua entity's, or a schema.lua's config) with each
--- field's func and regex folded into one __validator (legacy_field_validators)
+-- The first failure of the put-off funcs over t (each once: pending is
+-- emptied), then of self_check.
+local function legacy_checks(defer, self_check, schema, t, dao)
+  local pending, names = defer.pending, {}
+  defer.pending = {}
+  for k in pairs(pending) do names[#names + 1] = k end
+  table.sort(names, function(a, b) return tostring(a) < tostring(b) end)
+  for _, k in ipairs(names) do
+    if t[k] ~= nil then
+      local why = legacy_failure(pending[k](t[k], t, k))
+      if why then return why end
+    end
+  end
+  if type(self_check) == "function" then
+    return legacy_failure(self_check(schema, t, dao, false))
+  end
+end
+
+-- whether any field has a func that may read its siblings
+local function any_sibling_func(fields)
+  for _, v in pairs(fields) do
+    if type(v) == "table" and reads_siblings(v.func) then return true end
+  end
+  return false
+end
+
+local function strip_nulls(v)
+  if v == null then return nil end
+  if type(v) ~= "table" then return v end
+  local out = {}
+  for k, x in pairs(v) do out[k] = strip_nulls(x) end
+  return setmetatable(out, getmetatable(v))
+end
+
+-- The DAO factory a 0.x self_check receives: kong.dao, whose `db.new_db`
+-- (0.13-0.14) is kong.db.
+local function legacy_factory()
+  return setmetatable({ db = { new_db = kong.db } }, {
+    __index = function(_, k) return kong.dao and kong.dao[k] end })
+end
+
+-- a 0.x daos.lua schema with each field's func and regex folded into one
+-- __validator (legacy_field_validators), and, as 0.x's DAO ran them on
+-- insert and update, the funcs that read the whole row (put off by their
+-- validator) and its self_check(schema, row, dao, is_update) as one
+-- custom_entity_check:
+-- the row as 0.x saw it (flat foreign ids, no nulls), over the fields the
+-- write gives (a partial update runs it with those, as 0.x did; is_update
+-- is always false); its error is reported as the entity's.
 local function with_validators(schema)
   if type(schema.fields) ~= "table" then return schema end
   local out = {}
   for k, v in pairs(schema) do out[k] = v end
+  local self_check = schema.self_check
+  out.self_check = nil
+  local defer = (type(self_check) == "function" or any_sibling_func(schema.fields))
+                and { pending = {} } or nil
   local fields = {}
-  for k, v in pairs(schema.fields) do fields[k] = legacy_field_validators(k, v) end
+  for k, v in pairs(schema.fields) do fields[k] = legacy_field_validators(k, v, defer) end
   out.fields = fields
+  if not defer then return out end
+  -- the entity's field names (a consumer_id foreign to consumers:id is
+  -- the field consumer) and the flat names they come back as
+  local sources, flat = {}, {}
+  for k, v in pairs(schema.fields) do
+    local ref_key = type(v) == "table" and type(v.foreign) == "string"
+                    and v.foreign:match("^[^:]+:(.+)$")
+    local base = ref_key and type(k) == "string" and k:sub(-(#ref_key + 1)) == "_" .. ref_key
+                 and k:sub(1, -(#ref_key + 2))
+    if base then
+      sources[#sources + 1] = base
+      flat[base] = { name = k, key = ref_key }
+    elseif type(k) == "string" then
+      sources[#sources + 1] = k
+    end
+  end
+  table.sort(sources)
+  local checks = {}
+  for _, c in ipairs(type(schema.entity_checks) == "table" and schema.entity_checks or {}) do
+    checks[#checks + 1] = c
+  end
+  checks[#checks + 1] = { custom_entity_check = {
+    field_sources = sources,
+    run_with_missing_fields = true,
+    fn = function(entity)
+      local row = {}
+      for k, v in pairs(strip_nulls(entity)) do
+        local fk = flat[k]
+        if fk then row[fk.name] = type(v) == "table" and v[fk.key] or v else row[k] = v end
+      end
+      local why = legacy_checks(defer, self_check, schema, row, legacy_factory())
+      if why then return nil, why end
+      return true
+    end,
+  } }
+  out.entity_checks = checks
   return out
 end
 
@@ -719,20 +839,13 @@ end
 -- kept working here:
 --   func = function(value, t, column) -> ok, err   and   regex = "<pcre>"
 --     become one `__validator(value)` per field (0.x's message for a failed
---     regex: "<column> has an invalid value"; `t` is the field's sibling
---     table only as far as a single value can see: an empty table);
+--     regex: "<column> has an invalid value"; only `false, err` fails, as
+--     in 0.x); a func that reads its `t` (the siblings) is put off and
+--     runs again, with the whole config, in the entity check below;
 --   self_check = function(schema, config, dao, is_updating) -> ok, err
 --     becomes a custom_entity_check of the subschema (Kong never calls a
 --     subschema's check()), its err (an Errors.schema object, a message, a
 --     table of field messages) reported as one "@entity" message.
-local function strip_nulls(v)
-  if v == null then return nil end
-  if type(v) ~= "table" then return v end
-  local out = {}
-  for k, x in pairs(v) do out[k] = strip_nulls(x) end
-  return setmetatable(out, getmetatable(v))
-end
-
 local function plugin_schema_extract(t, plugin)
   if type(t) ~= "table" then
     error("custom plugin '" .. tostring(plugin) .. "': schema.lua returned a "
@@ -747,24 +860,19 @@ local function plugin_schema_extract(t, plugin)
   for k, v in pairs(t) do
     if k ~= "fields" and k ~= "self_check" then legacy[k] = v end
   end
-  for k, v in pairs(t.fields) do legacy.fields[k] = legacy_field_validators(k, v) end
   local self_check = t.self_check
-  if type(self_check) == "function" then
+  local defer = (type(self_check) == "function" or any_sibling_func(t.fields))
+                and { pending = {} } or nil
+  for k, v in pairs(t.fields) do legacy.fields[k] = legacy_field_validators(k, v, defer) end
+  if defer then
     legacy.entity_checks = { { custom_entity_check = {
       field_sources = { "config" },
       fn = function(entity)
         -- 0.x configs held no nulls: absent fields were nil
-        local ok, err = self_check(t, strip_nulls(entity.config), kong and kong.dao, false)
-        if ok then return true end
-        if type(err) == "table" and err.message ~= nil then
-          err = err.message
-        elseif type(err) == "table" then
-          local parts = {}
-          for k, v in pairs(err) do parts[#parts + 1] = tostring(k) .. ": " .. tostring(v) end
-          table.sort(parts)
-          err = concat(parts, ", ")
-        end
-        return nil, err ~= nil and tostring(err) or "invalid configuration"
+        local why = legacy_checks(defer, self_check, t, strip_nulls(entity.config),
+                                  kong and kong.dao)
+        if why then return nil, why end
+        return true
       end,
     } } }
   end

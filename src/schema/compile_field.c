@@ -363,7 +363,6 @@ static int parse_custom_validator(daoc__cctx *c, const char *path, const daoc_va
                                   daoc__field *f)
 {
     daoc__callable_unref(f->custom_validator);
-    daoc__callable_unref(f->default_fn);
     f->custom_validator = NULL;
     if (v->type == DAOC_TFUNC) {
         daoc__callable_ref(v->u.f);

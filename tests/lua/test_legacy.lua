@@ -303,4 +303,28 @@ t.test("0.x field validators of a daos.lua: regex and func run on every path", f
   t.eq(ok.level, 3)
 end)
 
+t.test("0.10-0.14 daos.lua: self_check and sibling funcs run on insert, through kong.dao", function()
+  local c = assert(kong.dao.consumers:insert({ username = "v010-user" }))
+  local before = t.count(kong.db.v010_secrets)
+  local _, err = kong.dao.v010_secrets:insert({ consumer_id = c.id, algorithm = "RS256" })
+  t.eq(tostring(err), "[" .. t.STRATEGY .. " error] no mandatory 'public_key'")
+  _, err = kong.dao.v010_secrets:insert({ consumer_id = c.id, algorithm = "RS256",
+                                          public_key = "k", uris = { "a", "b" } })
+  t.eq(tostring(err), "[" .. t.STRATEGY .. " error] uris holds one uri for RS256")
+  local row = assert(kong.dao.v010_secrets:insert({ consumer_id = c.id, algorithm = "RS256",
+                                                    public_key = "k", uris = "http://a.test" }))
+  t.same(row.uris, { "http://a.test" })
+  t.eq(row.consumer_id, c.id)
+  assert(kong.dao.v010_secrets:insert({ consumer_id = c.id }))
+  t.eq(t.count(kong.db.v010_secrets), before + 2)
+  -- kong.db sees the same check, as the entity's
+  local _, _, err_t = kong.db.v010_secrets:insert({ consumer = { id = c.id }, algorithm = "RS256" })
+  t.same(err_t.fields["@entity"], { "no mandatory 'public_key'" })
+  -- a self_check that looks a service up through dao.db.new_db
+  _, err = kong.dao.v010_grants:insert({ service_id = MISSING })
+  t.eq(tostring(err), "[" .. t.STRATEGY .. " error] no such Service (id=" .. MISSING .. ")")
+  local s = assert(kong.db.services:insert({ name = "v010-svc", url = "http://v010.test" }))
+  assert(kong.dao.v010_grants:insert({ service_id = s.id, scope = "read" }))
+end)
+
 t.done()

@@ -191,4 +191,52 @@ t.test("a 0.x schema with no fields at all: an empty config, scopes still checke
   t.eq(err_t.fields.consumer, "value must be null")
 end)
 
+t.test("0.10-0.14 config idioms: function default with func, array enum, url, sibling funcs", function()
+  local before = count_plugins()
+  -- the default function and the func of one field (this used to free the
+  -- default's reference when the validator was compiled)
+  local p, err = kong.db.plugins:insert({ name = "cfg-v010", config = {} })
+  t.is_nil(err)
+  t.same(p.config.names, { "apikey" })
+  t.same(p.config.methods, { "GET" })
+  t.eq(p.config.mandatory, false)
+  assert(kong.db.plugins:delete({ id = p.id }))
+  local _, _, err_t = kong.db.plugins:insert({ name = "cfg-v010", config = { names = { "a b" } } })
+  t.same(err_t.fields, { config = { names = "'a b' is illegal as a header name" } })
+  -- an array's enum holds its elements
+  _, _, err_t = kong.db.plugins:insert({ name = "cfg-v010", config = { methods = { "GET", "PUT" } } })
+  t.same(err_t.fields, { config = { methods = { [2] = "expected one of: GET, POST" } } })
+  -- a url is checked as one
+  _, _, err_t = kong.db.plugins:insert({ name = "cfg-v010", config = { callback = "nope" } })
+  t.eq(err_t.code, 2)
+  t.truthy(err_t.fields.config.callback)
+  -- a func reading its siblings sees the whole config
+  _, _, err_t = kong.db.plugins:insert({ name = "cfg-v010", config = { mandatory = true } })
+  t.same(err_t.fields["@entity"], { "mandatory needs scopes" })
+  p = assert(kong.db.plugins:insert({ name = "cfg-v010",
+                                      config = { mandatory = true, scopes = { "s" },
+                                                 callback = "http://cb.test/x", note = "fine" } }))
+  t.eq(p.config.callback, "http://cb.test/x")
+  -- only `false, err` fails, as in 0.x: a func answering nothing accepts
+  _, _, err_t = kong.db.plugins:insert({ name = "cfg-v010", config = { note = "bad" } })
+  t.same(err_t.fields, { config = { note = "quiet must not be bad" } })
+  assert(kong.db.plugins:delete({ id = p.id }))
+  t.eq(count_plugins(), before)
+end)
+
+t.test("kong.dao turns 0.x's string aliases into arrays, booleans and numbers", function()
+  local s = service("aliases")
+  local p, err = kong.dao.plugins:insert({ name = "cfg-v010", service_id = s.id,
+                                           config = { names = "x-a, x-b", mandatory = "TRUE",
+                                                      scopes = "one,two\\,three" } })
+  t.is_nil(err)
+  t.same(p.config.names, { "x-a", "x-b" })
+  t.same(p.config.scopes, { "one", "two,three" })
+  t.eq(p.config.mandatory, true)
+  local _, err2 = kong.dao.plugins:insert({ name = "cfg-v0x", service_id = s.id,
+                                            config = { minute = " 7 " } })
+  t.is_nil(err2)
+  t.eq(kong.dao.plugins:find_all({ name = "cfg-v0x", service_id = s.id })[1].config.minute, 7)
+end)
+
 t.done()
