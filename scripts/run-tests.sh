@@ -8,7 +8,7 @@ set -uo pipefail
 B="${1:-build/asan}"
 VG="${2:-}"   # optional non-sanitized build for the valgrind pass
 # Fixture plugins (tests/fixtures/kong/plugins/<name>) loaded by the Lua suites.
-PLUGINS="${DAOC_TEST_PLUGINS:-test-entities,legacy-keyauth,audit,badinput,legacy-v05,legacy-v14,legacy-map,overlay,cfg-v0x,cfg-current,cfg-empty0x,cfg-v010}"
+PLUGINS="${DAOC_TEST_PLUGINS:-test-entities,legacy-keyauth,audit,badinput,legacy-v05,legacy-v14,legacy-map,overlay,cfg-v0x,cfg-current,cfg-empty0x,cfg-v010,cfg-v11}"
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:halt_on_error=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"

@@ -77,6 +77,13 @@ T.redis_server_name = str(builtin("sni"))
 T.certificate = str(builtin("certificate"))
 T.key = str(builtin("key"))
 
+-- Kong 1.x's service-mesh field of plugins (removed in 2.0); the plugin
+-- schemas of 1.x specialise it, and the loader leaves it out (shims.lua)
+T.run_on = define { type = "string", required = true, default = "first",
+                    one_of = { "first", "second", "all" } }
+T.run_on_first = define { type = "string", required = true, default = "first",
+                          one_of = { "first" } }
+
 T.tag = str(builtin("tag"), { required = true })
 T.tags = define { type = "set", elements = T.tag }
 T.capability = define { type = "string" }

@@ -175,6 +175,15 @@ static int adjust_children(const daoc__field *sub, daoc_value *v, const actx *a)
 static int adjust(const daoc__field *f, daoc_value **pv, const actx *a)
 {
     daoc_value *v = *pv;
+    if (f->legacy && f->uuid && v && v->type == DAOC_TSTR && v->len == 0 &&
+        a->ctx != DAOC__CTX_SELECT) {
+        /* Kong 1.x: a legacy uuid field given as "" (0.x's "no value") */
+        daoc_value *nv = daoc_null();
+        if (!nv)
+            return DAOC_ENOMEM;
+        daoc_value_free(v);
+        *pv = v = nv;
+    }
     if (a->ctx == DAOC__CTX_SELECT && v && v->type == DAOC_TNULL && f->required)
         return handle_missing(f, pv, a);
     if (f->abstract)

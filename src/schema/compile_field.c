@@ -63,6 +63,7 @@ enum attr_id {
     A_IS_REGEX,
     A_TIMESTAMP,
     A_UUID,
+    A_LEGACY,
     A_CUSTOM_VALIDATOR,
     A_DEFAULT_FN,
     A_MUTUALLY_EXCLUSIVE_SUBSETS,
@@ -122,6 +123,7 @@ static const struct attr_info {
     [A_IS_REGEX] = {"is_regex", T(DAOC__F_STRING)},
     [A_TIMESTAMP] = {"timestamp", T_SCALAR_NUM},
     [A_UUID] = {"uuid", T(DAOC__F_STRING)},
+    [A_LEGACY] = {"legacy", T(DAOC__F_STRING)}, /* Kong 1.x's metaschema */
     [A_CUSTOM_VALIDATOR] = {"custom_validator", 0},
     [A_DEFAULT_FN] = {"__default_fn", 0},
     [A_MUTUALLY_EXCLUSIVE_SUBSETS] = {"mutually_exclusive_subsets", 0},
@@ -560,6 +562,8 @@ static int parse_attr(daoc__cctx *c, const char *path, int id, const daoc_value 
         return want_bool(c, path, an, v, &f->timestamp);
     case A_UUID:
         return want_bool(c, path, an, v, &f->uuid);
+    case A_LEGACY:
+        return want_bool(c, path, an, v, &f->legacy);
     case A_CUSTOM_VALIDATOR:
         return parse_custom_validator(c, path, v, f);
     case A_DEFAULT_FN: /* legacy.c's form of a 0.x `default = function(t)` */

@@ -63,6 +63,7 @@ struct daoc__field {
     /* plain attributes */
     bool required, unique, unique_across_ws, immutable, auto_, uuid, timestamp;
     bool transient, referenceable, encrypted, abstract, is_regex;
+    bool legacy;       /* Kong 1.x: a uuid string given as "" is null */
     bool required_set; /* `required` was given explicitly (records default it) */
     daoc_value *def;   /* default (owned, may be a null value), or NULL = none */
     /* a 0.x function default (`__default_fn`, from legacy.c): called with

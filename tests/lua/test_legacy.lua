@@ -327,4 +327,12 @@ t.test("0.10-0.14 daos.lua: self_check and sibling funcs run on insert, through 
   assert(kong.dao.v010_grants:insert({ service_id = s.id, scope = "read" }))
 end)
 
+t.test("0.5: a DAO of Cassandra queries only loads with no entity; its queries say why", function()
+  t.is_nil(kong.db.v05_metrics)
+  local cassandra = require "cassandra"
+  local ok, err = pcall(cassandra.counter, 1)
+  t.eq(ok, false)
+  t.match(err, "no Cassandra in daoc")
+end)
+
 t.done()

@@ -239,4 +239,15 @@ t.test("kong.dao turns 0.x's string aliases into arrays, booleans and numbers", 
   t.eq(kong.dao.plugins:find_all({ name = "cfg-v0x", service_id = s.id })[1].config.minute, 7)
 end)
 
+t.test("a 1.1 schema: run_on is left out, a legacy uuid takes \"\" for none", function()
+  local p, err = kong.db.plugins:insert({ name = "cfg-v11", config = { anonymous = "" } })
+  t.is_nil(err)
+  t.is_nil(p.config.anonymous)
+  t.eq(kong.db.plugins:select({ id = p.id }, { nulls = true }).config.anonymous, null)
+  t.is_nil(p.run_on)
+  local _, _, err_t = kong.db.plugins:insert({ name = "cfg-v11", config = { anonymous = "x" } })
+  t.same(err_t.fields, { config = { anonymous = "expected a valid UUID" } })
+  assert(kong.db.plugins:delete({ id = p.id }))
+end)
+
 t.done()

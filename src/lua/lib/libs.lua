@@ -10,6 +10,9 @@
 --   * ngx.md5, md5_bin, sha1_bin, hmac_sha1, crc32_short/long,
 --     escape_uri/unescape_uri, and ngx.re (regex.c, PCRE2) with the
 --     `ngx.re` module's split;
+--   * kong.tools.io (0.5: file_exists; writing refused), lbase64's `base64`
+--     and a `cassandra`
+--     that loads and refuses every use;
 --   * stringy (stringy.lua), resty.iputils (iputils.lua), kong.db.errors
 --     (db_errors.lua; returned too: each DAO object's `errors`), kong.tools.timestamp
 --     and a `socket` stub (gettime) that luasocket's
@@ -465,6 +468,41 @@ reg("lfs", {
   lock_dir = refused("lock_dir"),
   setmode = function() return true, "binary" end,
 })
+
+-- kong.tools.io (Kong 0.5, which 0.5's file-log and ssl plugins require at
+-- load time): file_exists over the read-only lfs; what would write a file
+-- or run a command answers nil and a message
+local function io_refused(name)
+  return function()
+    return nil, "kong.tools.io." .. name .. ": not permitted to plugin code in daoc"
+  end
+end
+reg("kong.tools.io", {
+  file_exists = function(path)
+    return type(path) == "string" and clib.fs_attributes(path, "mode") ~= nil
+  end,
+  read_file = io_refused("read_file"),
+  write_to_file = io_refused("write_to_file"),
+  os_execute = io_refused("os_execute"),
+  cmd_exists = function() return false end,
+  retrieve_port = io_refused("retrieve_port"),
+})
+
+-- `base64` (the lbase64 rock Kong 0.5 shipped; its ssl plugin's schema)
+reg("base64", {
+  encode = function(s) return ngx.encode_base64(s) end,
+  decode = function(s) return ngx.decode_base64(s) end,
+})
+
+-- `cassandra` (lua-cassandra, which 0.5's rate-limiting DAOs require at
+-- load time for the queries of their methods): it loads, and every use
+-- says that no Cassandra is there
+reg("cassandra", setmetatable({}, { __index = function(_, k)
+  return function()
+    error("cassandra." .. tostring(k) .. ": no Cassandra in daoc (its stores are SQLite "
+          .. "and PostgreSQL)", 2)
+  end
+end }))
 
 ---------------------------------------------------------------------------
 -- modules of the system Lua directory (after lua_package_path)
