@@ -509,4 +509,33 @@ t.test("kong.plugins.base_plugin: the class 0.x-2.x handlers extend", function()
   t.eq(require("kong.vendor.classic"), require("classic"))
 end)
 
+t.test("kong.db.errors: Kong's codes and names, and err_t built as the DAO builds them", function()
+  local Errors = require "kong.db.errors"
+  t.eq(Errors.codes.DATABASE_ERROR, 8)
+  t.eq(Errors.codes.REFERENCED_BY_OTHERS, 19)
+  t.eq(Errors.names[Errors.codes.UNIQUE_VIOLATION], "unique constraint violation")
+  local e = kong.db.consumers.errors
+  t.eq(e.strategy, t.STRATEGY)
+  t.eq(e.NOT_FOUND, 6)
+  -- the same message the C DAO gives for the same fields
+  local _, err, err_t = kong.db.consumers:insert({})
+  t.eq(tostring(e:schema_violation(err_t.fields)), err)
+  local nf = e:not_found({ id = "x" })
+  t.eq(nf.code, 6)
+  t.eq(tostring(nf), t.P .. "could not find the entity with primary key '{id=\"x\"}'")
+  t.eq(tostring(e:unique_violation({ username = "bob" })),
+       t.P .. "UNIQUE violation detected on '{username=\"bob\"}'")
+  local iu = e:invalid_unique("tag", "bad tag")
+  t.eq(iu.name, "invalid unique tag")
+  t.eq(tostring(e:invalid_options({ ttl = "must be a number" })),
+       t.P .. "invalid option (ttl: must be a number)")
+  t.eq(e:invalid_options({ ttl = "x" }).options.ttl, "x")
+  t.eq(tostring(e:foreign_key_violation_invalid_reference({ id = "1" }, "consumer", "consumers")),
+       t.P .. "the foreign key '{id=\"1\"}' does not reference an existing 'consumers' entity.")
+  t.eq(e:referenced_by_others("still used").code, 19)
+  t.eq(e:operation_unsupported("nope").name, "operation unsupported")
+  t.eq(e:database_error().message, "database error")
+  t.raises(function() e:not_found("x") end, "primary_key must be a table")
+end)
+
 t.done()
