@@ -501,8 +501,95 @@ TEST(v05_up_runs_execute_queries_several_statements)
         T_FAIL_AT("up: %s", msg ? msg : "?");
     ASSERT_INT(rc, DAOC_OK);
     ASSERT_INT(count_rows(db, "SELECT count(*) AS n FROM mig_v05_creds"), 0);
+    /* the second statement of execute_queries ran too: its index exists */
+    ASSERT_INT(exec_sql(db, "DROP INDEX mig_v05_creds_key"), DAOC_OK);
     ASSERT_INT(daoc__lua_run_migration_fn(db->lua, set.m[0].down_f_ref, set.format, &msg), DAOC_OK);
     ASSERT_INT(count_rows(db, "SELECT count(*) AS n FROM mig_v05_creds"), -1); /* dropped */
     daoc__migration_set_free(db->lua, &set);
+    daoc_db_close(db);
+}
+
+/* ---- kong.db.connector:query with several statements ------------------- */
+
+/* The statements daoc__sql_next_statement cuts from sql, joined by " | ". */
+static const char *split(const char *sql)
+{
+    static char out[2048];
+    size_t pos = 0, a, b, n = strlen(sql), o = 0;
+    out[0] = '\0';
+    while (daoc__sql_next_statement(sql, n, &pos, &a, &b))
+        o += (size_t)snprintf(out + o, sizeof out - o, "%s%.*s", o ? " | " : "", (int)(b - a),
+                              sql + a);
+    return out;
+}
+
+TEST(split_statements_as_both_dialects_lex_them)
+{
+    ASSERT_STR(split("SELECT 1"), "SELECT 1");
+    ASSERT_STR(split("  SELECT 1;  SELECT 2 ;\n"), "SELECT 1 | SELECT 2");
+    ASSERT_STR(split("INSERT INTO t VALUES ('a;b', 'it''s;'); SELECT \"x;y\" FROM `q;r`"),
+               "INSERT INTO t VALUES ('a;b', 'it''s;') | SELECT \"x;y\" FROM `q;r`");
+    ASSERT_STR(split("SELECT E'a\\';b'; SELECT 2"), "SELECT E'a\\';b' | SELECT 2");
+    ASSERT_STR(split("DO $$ BEGIN PERFORM 1; END $$; DO $body$ x; $body$;SELECT $1"),
+               "DO $$ BEGIN PERFORM 1; END $$ | DO $body$ x; $body$ | SELECT $1");
+    ASSERT_STR(split("-- a; comment\nSELECT 1; /* b; /* nested; */ c; */ SELECT 2; -- end;"),
+               "SELECT 1 | SELECT 2");
+    ASSERT_STR(split("CREATE TRIGGER tr AFTER INSERT ON t BEGIN UPDATE t SET a = CASE WHEN 1 "
+                     "THEN 2 END; DELETE FROM u; END; SELECT 1"),
+               "CREATE TRIGGER tr AFTER INSERT ON t BEGIN UPDATE t SET a = CASE WHEN 1 THEN 2 "
+               "END; DELETE FROM u; END | SELECT 1");
+    ASSERT_STR(split("BEGIN; SELECT 1; END;"), "BEGIN | SELECT 1 | END");
+    ASSERT_STR(split(" ; ;-- nothing\n"), "");
+}
+
+/* Runs the Lua chunk src with kong.db in db's state; returns its error. */
+static int run_lua(daoc_db *db, const char *src, char *err, size_t n)
+{
+    lua_State *L = db->lua->L;
+    err[0] = '\0';
+    int rc = luaL_loadstring(L, src);
+    if (rc == 0)
+        rc = lua_pcall(L, 0, 0, 0);
+    if (rc != 0) {
+        snprintf(err, n, "%s", lua_tostring(L, -1));
+        lua_pop(L, 1);
+    }
+    return rc;
+}
+
+TEST(connector_query_runs_several_statements)
+{
+    daoc_db *db = db_open();
+    ASSERT_NOT_NULL(db);
+    char err[1024];
+    int rc = run_lua(db,
+                     "local c = kong.db.connector\n"
+                     "assert(c:query('DROP TABLE IF EXISTS mig_multi'))\n"
+                     "local res, e, partial, n = c:query([[\n"
+                     "  CREATE TABLE mig_multi (id INT PRIMARY KEY, note TEXT);\n"
+                     "  INSERT INTO mig_multi VALUES (1, 'a;b');\n"
+                     "  INSERT INTO mig_multi VALUES (2, 'c');\n"
+                     "  SELECT note FROM mig_multi ORDER BY id;\n"
+                     "]])\n"
+                     "assert(res, e)\n"
+                     "assert(e == nil and partial == nil and n == 4, tostring(n))\n"
+                     "assert(#res == 4 and #res[4] == 2, 'results')\n"
+                     "assert(res[4][1].note == 'a;b' and res[4][2].note == 'c', 'rows')\n"
+                     "local one = assert(c:query('SELECT count(*) AS n FROM mig_multi;'))\n"
+                     "assert(one[1].n == 2, 'one statement: its rows')\n"
+                     /* all or nothing: the failing third undoes the first two */
+                     "local r2, e2 = c:query([[INSERT INTO mig_multi VALUES (3, 'x');\n"
+                     "  UPDATE mig_multi SET note = 'changed';\n"
+                     "  INSERT INTO mig_multi VALUES (1, 'dup')]])\n"
+                     "assert(r2 == nil and type(e2) == 'string', 'error expected')\n"
+                     "assert(e2:find('error]', 1, true), e2)\n"
+                     "local after = assert(c:query([[SELECT count(*) AS n FROM mig_multi\n"
+                     "  WHERE note = 'changed' OR id = 3]]))\n"
+                     "assert(after[1].n == 0, 'rolled back')\n"
+                     "assert(c:query('DROP TABLE mig_multi'))\n",
+                     err, sizeof err);
+    if (rc != 0)
+        T_FAIL_AT("%s", err);
+    ASSERT_INT(rc, 0);
     daoc_db_close(db);
 }
