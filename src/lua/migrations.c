@@ -26,19 +26,6 @@ extern const size_t daoc__lua_src_migrations_len;
 
 /* ---- errors ------------------------------------------------------------- */
 
-/* Whether msg starts with Lua's "<file>:<line>: " position. */
-static bool has_position(const char *msg)
-{
-    const char *sp = strchr(msg, ' ');
-    size_t n = sp ? (size_t)(sp - msg) : strlen(msg);
-    if (n < 3 || msg[n - 1] != ':')
-        return false;
-    size_t d = n - 1;
-    while (d > 0 && msg[d - 1] >= '0' && msg[d - 1] <= '9')
-        d--;
-    return d < n - 1 && d > 0 && msg[d - 1] == ':';
-}
-
 /* Message handler: a message with a position passes as it is; anything
  * else gets the position of the innermost running function of a file
  * (error raised by C code, error({}), level 0); a value that is not a
@@ -47,7 +34,7 @@ static int describe_error(lua_State *L)
 {
     int t = lua_type(L, 1);
     bool text = t == LUA_TSTRING || t == LUA_TNUMBER;
-    if (text && has_position(lua_tostring(L, 1)))
+    if (text && daoc__lua_has_position(lua_tostring(L, 1)))
         return 1;
     lua_Debug ar;
     int level = 0;

@@ -122,7 +122,7 @@ bool daoc__sql_next_statement(const char *s, size_t n, size_t *pos, size_t *star
                 size_t len = w - i;
                 words++;
                 /* CREATE [TEMP|TEMPORARY] TRIGGER: its body's ';' do not end it */
-                if (words <= 3 && word_is(s, i, len, "TRIGGER") &&
+                if (words <= 3 && word_is(s, i, len, "TRIGGER") && first + 6 <= n &&
                     word_is(s, first, 6, "CREATE"))
                     trigger = true;
                 if (trigger && (word_is(s, i, len, "BEGIN") || word_is(s, i, len, "CASE")))
