@@ -132,7 +132,8 @@ TEST(checksum_is_the_sha256_of_the_file)
     daoc__migration_set set;
     char *msg = NULL;
     char cmd[4096], want[80] = "";
-    snprintf(cmd, sizeof cmd, "sha256sum '%s'", fixture_file("mig-cql/migrations/000_base_mig_cql.lua"));
+    snprintf(cmd, sizeof cmd, "sha256sum '%s'",
+             fixture_file("mig-cql/migrations/000_base_mig_cql.lua"));
     FILE *p = popen(cmd, "r");
     ASSERT_NOT_NULL(p);
     ASSERT_TRUE(fscanf(p, "%64s", want) == 1);
@@ -263,7 +264,8 @@ TEST(index_lists_a_name_twice)
 
 TEST(schema_up_not_a_string)
 {
-    REFUSED("upnum", DAOC_ESCHEMA, MIG " is invalid: schema violation (postgres.up: expected a string)");
+    REFUSED("upnum", DAOC_ESCHEMA,
+            MIG " is invalid: schema violation (postgres.up: expected a string)");
 }
 
 TEST(schema_up_f_not_a_function)
@@ -293,12 +295,14 @@ TEST(schema_postgres_missing)
 
 TEST(schema_postgres_not_a_record)
 {
-    REFUSED("pgstr", DAOC_ESCHEMA, MIG " is invalid: schema violation (postgres: expected a record)");
+    REFUSED("pgstr", DAOC_ESCHEMA,
+            MIG " is invalid: schema violation (postgres: expected a record)");
 }
 
 TEST(module_not_a_table)
 {
-    REFUSED("notatable", DAOC_ESCHEMA, MIG " is invalid: the module returned a string, not a table");
+    REFUSED("notatable", DAOC_ESCHEMA,
+            MIG " is invalid: the module returned a string, not a table");
 }
 
 TEST(syntax_error_names_file_and_line)
