@@ -357,6 +357,56 @@ TEST(legacy_up_neither_sql_nor_function)
             "string or a function");
 }
 
+/* Writes text to root/rel, creating its directories. */
+static int write_file(const char *root, const char *rel, const char *text)
+{
+    char path[2048], cmd[4200];
+    snprintf(path, sizeof path, "%s/%s", root, rel);
+    snprintf(cmd, sizeof cmd, "mkdir -p \"$(dirname '%s')\"", path);
+    if (system(cmd) != 0)
+        return -1;
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    fputs(text, f);
+    return fclose(f);
+}
+
+TEST(edited_file_is_read_again_with_a_new_checksum)
+{
+    const char *tmp = getenv("DAOC_TEST_TMP");
+    char root[1024], err[256], cs[65];
+    snprintf(root, sizeof root, "%s/migload_edit_%d", tmp ? tmp : "/tmp", (int)getpid());
+    ASSERT_INT(write_file(root, "kong/plugins/mig-edit/migrations/init.lua",
+                          "return { \"000_base_mig_edit\" }\n"),
+               0);
+    ASSERT_INT(write_file(root, "kong/plugins/mig-edit/migrations/000_base_mig_edit.lua",
+                          "return { postgres = { up = [[CREATE TABLE a (id int);]] } }\n"),
+               0);
+    struct env e;
+    memset(&e, 0, sizeof e);
+    char path[2048];
+    snprintf(path, sizeof path, "%s/?.lua", root);
+    ASSERT_INT(t_config_load(&e.db.cfg, NULL, err, sizeof err), DAOC_OK);
+    ASSERT_INT(t_config_set(e.db.cfg, "lua_package_path", path, err, sizeof err), DAOC_OK);
+    ASSERT_INT(daoc__lua_open(&e.db, &e.ls, NULL), DAOC_OK);
+    daoc__migration_set set;
+    char *msg = NULL;
+    ASSERT_INT(daoc__lua_load_migrations(e.ls, "mig-edit", &set, &msg), DAOC_OK);
+    ASSERT_STR(set.m[0].up_sql, "CREATE TABLE a (id int);");
+    memcpy(cs, set.m[0].checksum, sizeof cs);
+    daoc__migration_set_free(e.ls, &set);
+    ASSERT_INT(write_file(root, "kong/plugins/mig-edit/migrations/000_base_mig_edit.lua",
+                          "return { postgres = { up = [[CREATE TABLE b (id int);]] } }\n"),
+               0);
+    ASSERT_INT(daoc__lua_load_migrations(e.ls, "mig-edit", &set, &msg), DAOC_OK);
+    ASSERT_STR(set.m[0].up_sql, "CREATE TABLE b (id int);"); /* not require's cached copy */
+    ASSERT_INT(strlen(set.m[0].checksum), 64);
+    ASSERT_TRUE(strcmp(cs, set.m[0].checksum) != 0);
+    daoc__migration_set_free(e.ls, &set);
+    env_close(&e);
+}
+
 /* ---- running -------------------------------------------------------------- */
 
 /* A database on the store of the environment whose package path holds the
