@@ -140,8 +140,7 @@ static int load_protected(lua_State *L)
     return 0;
 }
 
-/* Whether msg starts with Lua's "<file>:<line>: " position. */
-static bool has_position(const char *msg)
+bool daoc__lua_has_position(const char *msg)
 {
     const char *sp = strchr(msg, ' ');
     size_t n = sp ? (size_t)(sp - msg) : strlen(msg);
@@ -166,7 +165,7 @@ static int describe_error(lua_State *L)
     int t = lua_type(L, 1);
     lua_Debug ar;
     bool text = t == LUA_TSTRING || t == LUA_TNUMBER;
-    if (text && has_position(lua_tostring(L, 1)))
+    if (text && daoc__lua_has_position(lua_tostring(L, 1)))
         return 1;
     lua_pushfstring(L, "custom plugin '%s': ", cx->plugin);
     int level = 0;

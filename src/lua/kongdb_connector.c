@@ -5,7 +5,11 @@
  *   connector:query(sql [, operation])   one statement on the open store,
  *       inside the current transaction when there is one; returns the rows
  *       as an array of { column = value } (empty for a statement without
- *       rows), or nil and "[<strategy> error] <driver text>"
+ *       rows), or nil and "[<strategy> error] <driver text>".  Several
+ *       ';'-separated statements (sql_split.c) run all or nothing, as one
+ *       simple query does on Kong's PostgreSQL, and return the array of
+ *       their results, nil, nil and their count (Kong's res, err, partial,
+ *       num_queries)
  *   connector:escape_literal(v)           v as an SQL literal of the
  *       store's dialect: a string quoted (PostgreSQL: E'' when it holds a
  *       backslash, as PQescapeLiteral), a number as written, a boolean
@@ -38,14 +42,9 @@ static struct daoc__lua *conn_ls(lua_State *L)
     return lua_touserdata(L, lua_upvalueindex(1));
 }
 
-/* connector:query(sql, operation) */
-static int conn_query(lua_State *L)
+/* One statement: pushes its rows, or nil and the error (returns 2). */
+static int query_one(lua_State *L, struct daoc__lua *ls, const char *sql)
 {
-    struct daoc__lua *ls = conn_ls(L);
-    size_t n = 0;
-    const char *sql = luaL_checklstring(L, 2, &n);
-    if (memchr(sql, '\0', n))
-        return luaL_error(L, "query must not contain NUL bytes");
     daoc__store *st = ls->db->store;
     daoc_value *rows = NULL;
     char *msg = NULL;
@@ -58,9 +57,75 @@ static int conn_query(lua_State *L)
     }
     rc = daoc__lua_push_value(ls, rows);
     daoc_value_free(rows);
-    if (rc != DAOC_OK)
-        return luaL_error(L, "not enough memory");
+    if (rc != DAOC_OK) {
+        lua_pushnil(L);
+        lua_pushliteral(L, "not enough memory");
+        return 2;
+    }
     return 1;
+}
+
+/* Several statements, all or nothing as one simple query is on Kong's
+ * PostgreSQL: the array of their results, nil, nil, their count; or nil
+ * and the first error (the earlier statements rolled back). */
+static int query_many(lua_State *L, struct daoc__lua *ls, const char *sql, size_t n)
+{
+    daoc__store *st = ls->db->store;
+    char *msg = NULL;
+    int rc = st->ops->begin(st, &msg);
+    if (rc != DAOC_OK) {
+        lua_pushnil(L);
+        lua_pushfstring(L, "[%s error] %s", st->ops->name, msg ? msg : daoc_strerror(rc));
+        daoc__free(msg);
+        return 2;
+    }
+    lua_newtable(L);
+    int results = lua_gettop(L);
+    size_t pos = 0, a, b;
+    int count = 0;
+    while (daoc__sql_next_statement(sql, n, &pos, &a, &b)) {
+        char *one = daoc__strndup(sql + a, b - a);
+        if (!one) {
+            (void)st->ops->rollback(st);
+            return luaL_error(L, "not enough memory");
+        }
+        int r = query_one(L, ls, one);
+        daoc__free(one);
+        if (r == 2) {
+            (void)st->ops->rollback(st);
+            return 2;
+        }
+        lua_rawseti(L, results, ++count);
+    }
+    rc = st->ops->commit(st, &msg);
+    if (rc != DAOC_OK) {
+        lua_pushnil(L);
+        lua_pushfstring(L, "[%s error] %s", st->ops->name, msg ? msg : daoc_strerror(rc));
+        daoc__free(msg);
+        return 2;
+    }
+    lua_settop(L, results);
+    lua_pushnil(L);
+    lua_pushnil(L);
+    lua_pushinteger(L, count);
+    return 4;
+}
+
+/* connector:query(sql, operation) */
+static int conn_query(lua_State *L)
+{
+    struct daoc__lua *ls = conn_ls(L);
+    size_t n = 0;
+    const char *sql = luaL_checklstring(L, 2, &n);
+    if (memchr(sql, '\0', n))
+        return luaL_error(L, "query must not contain NUL bytes");
+    size_t pos = 0, a, b;
+    int count = 0;
+    while (count < 2 && daoc__sql_next_statement(sql, n, &pos, &a, &b))
+        count++;
+    if (count > 1)
+        return query_many(L, ls, sql, n);
+    return query_one(L, ls, sql);
 }
 
 static void push_buf(lua_State *L, daoc__buf *b)

@@ -53,4 +53,78 @@ int daoc__lua_plugin_installed(struct daoc__lua *L, const char *plugin, bool *in
 int daoc__lua_run_file(struct daoc__lua *L, const char *path, int argc, char **argv,
                        daoc_error **err);
 
+/* ---- migrations (migrations.c, migrations.lua) ------------------------- */
+
+/* The generations of migration files a plugin may ship. */
+enum {
+    DAOC__MIGFMT_NONE = 0,  /* no migrations at all */
+    DAOC__MIGFMT_INDEX,     /* Kong >= 1.0: <ns>/init.lua index + one module per name */
+    DAOC__MIGFMT_LEGACY_PG, /* 0.8-0.14: migrations/postgres.lua array */
+    DAOC__MIGFMT_LEGACY_05  /* 0.5-0.7: schema/migrations.lua or migrations/cassandra.lua */
+};
+
+/* One migration as loaded.  Strings are daoc__alloc'd; refs are registry
+ * references of the Lua state that loaded them (LUA_NOREF = none). */
+typedef struct daoc__migration {
+    char *name;       /* as in the index / the legacy array */
+    char *up_sql;     /* postgres `up` text (Kong >= 1.0), or the 0.x `up` when a string;
+                         NULL = none */
+    int up_f_ref;     /* up_f (1.x+), or a 0.x / 0.5 `up` function */
+    int teardown_ref; /* 1.x+ teardown */
+    char *down_sql;   /* 0.x/0.5 `down` text, for `migrations down` */
+    int down_f_ref;   /* 0.x/0.5 `down` function */
+    char *file;       /* the module's file (package.path search), or NULL */
+    char checksum[65]; /* SHA-256 hex of the module file's bytes, or of the legacy array
+                          file; "" if unknown */
+} daoc__migration;
+
+typedef struct daoc__migration_set {
+    int format;          /* DAOC__MIGFMT_* */
+    bool cassandra_only; /* only Cassandra sections/files: the caller skips the set and
+                            says so once; m still names what was skipped (1.x+ entries
+                            carry no code; 0.5-0.7 ones keep their functions) */
+    daoc__migration *m;
+    size_t n;
+} daoc__migration_set;
+
+/* Loads the migrations of plugin, trying in order:
+ *   kong.plugins.<p>.migrations (then <ns>.init)   -> DAOC__MIGFMT_INDEX
+ *   kong.plugins.<p>.migrations.postgres           -> DAOC__MIGFMT_LEGACY_PG
+ *   kong.plugins.<p>.migrations.cassandra          -> DAOC__MIGFMT_LEGACY_05, cassandra_only
+ *   kong.plugins.<p>.schema.migrations             -> DAOC__MIGFMT_LEGACY_05, cassandra_only
+ *   none of them                                   -> DAOC__MIGFMT_NONE, n = 0
+ * An index lists names; each is the module <ns>.<name> returning
+ * { postgres = { up, up_f, teardown }, cassandra = {...} } ("postgresql" an
+ * alias of "postgres"), checked as Kong's migrations schema does.  Files
+ * run sandboxed under the instruction budget, as daos.lua files do.
+ * Returns DAOC_OK with *out filled (free with daoc__migration_set_free);
+ * DAOC_ESCHEMA with *msg in Kong's words (without Kong's "[PostgreSQL
+ * error] " prefix, which the caller adds): "migrations index from '<ns>'
+ * must be a table", "failed to load migration '<module>' of '<subsystem>'
+ * subsystem", "migration '<module>' of '<subsystem>' subsystem is invalid:
+ * schema violation (...)", a '_' helper module listed in the index, 0.x's
+ * "migration '<i>' for <s> has no name" and "... already exists;
+ * migrations must have unique names"; DAOC_ELUA with *msg naming the file
+ * and line of a Lua error in a migration file; DAOC_ENOMEM.  *msg is
+ * daoc__free'd by the caller; *out is empty on failure. */
+int daoc__lua_load_migrations(struct daoc__lua *ls, const char *plugin, daoc__migration_set *out,
+                              char **msg);
+void daoc__migration_set_free(struct daoc__lua *ls, daoc__migration_set *set);
+
+/* Calls the function of registry ref ref with the instruction budget, with
+ * the arguments of its generation (legacy_format the set's format):
+ *   DAOC__MIGFMT_INDEX      fn(kong.db.connector, helpers = nil); success when
+ *                           it returns without throwing and its 2nd value is
+ *                           nil (Kong's rule for up_f / teardown)
+ *   DAOC__MIGFMT_LEGACY_PG  fn(kong.db.connector, kong.configuration, kong.dao);
+ *                           success when its 1st value is nil (0.x's up/down
+ *                           returned the error)
+ *   DAOC__MIGFMT_LEGACY_05  fn(options = { keyspace = ... }, dao_factory) with
+ *                           dao_factory the 0.5 factory plus execute_queries;
+ *                           success as for 0.x
+ * DAOC_OK; DAOC_ELUA with *msg (daoc__free) the error: the thrown message
+ * with the migration file's position, or the returned error as text.  The
+ * caller words "failed to run migration '<name>' <kind>: <msg>". */
+int daoc__lua_run_migration_fn(struct daoc__lua *ls, int ref, int legacy_format, char **msg);
+
 #endif

@@ -172,4 +172,15 @@ void daoc__lua_sandbox_prims(lua_State *L);
  * log, builtin validators) to the table at the top of the stack. */
 void daoc__lua_shim_prims(struct daoc__lua *ls);
 
+/* defs.c: whether msg starts with Lua's "<file>:<line>: " position (the
+ * message handlers of plugin-file loads leave such messages as they are). */
+bool daoc__lua_has_position(const char *msg);
+
+/* sql_split.c: the next statement of the ';'-separated script s[0..n)
+ * from *pos: true with s[*start..*end) (without blanks around it and its
+ * ';') and *pos moved past it; false when only blanks and comments are
+ * left.  Quotes, dollar-quoted bodies, comments and CREATE TRIGGER bodies
+ * are not cut. */
+bool daoc__sql_next_statement(const char *s, size_t n, size_t *pos, size_t *start, size_t *end);
+
 #endif
