@@ -6,9 +6,12 @@
  * leaves, the ledger beside them (in the same transaction), the cluster
  * lock between two store handles (exclusive, taken over once expired,
  * refreshed only by its owner, removed only by its owner), and reset,
- * which leaves no table.  Every test starts from a reset database.
+ * which leaves no table.  Two bootstraps at once both succeed; handles
+ * racing for the lock from threads: exactly one gets it each round.  Every
+ * test starts from a reset database.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -487,4 +490,111 @@ TEST(reset_leaves_no_table)
     ASSERT_INT(daoc__meta_reset(st, &msg), DAOC_OK);
     ASSERT_INT(table_count(st), 0);
     st->ops->close(st);
+}
+
+struct boot_arg {
+    daoc__store *st;
+    int rc;
+};
+
+static void *boot_thread(void *p)
+{
+    struct boot_arg *a = p;
+    char *msg = NULL;
+    a->rc = daoc__meta_bootstrap(a->st, &msg);
+    if (a->rc != DAOC_OK)
+        fprintf(stderr, "    concurrent bootstrap: %s\n", msg ? msg : "");
+    daoc_free(msg);
+    return NULL;
+}
+
+TEST(bootstraps_at_once_both_succeed)
+{
+    daoc__store *a = fresh("cboot"), *b = open_store("cboot");
+    ASSERT_NOT_NULL(a);
+    ASSERT_NOT_NULL(b);
+    char *msg = NULL;
+    /* the first one's tables are created but not committed while the
+     * second runs: it waits for them, then finds them there */
+    ASSERT_INT(a->ops->begin(a, &msg), DAOC_OK);
+    ASSERT_INT(daoc__meta_bootstrap(a, &msg), DAOC_OK);
+    struct boot_arg arg = {b, -1};
+    pthread_t t;
+    ASSERT_INT(pthread_create(&t, NULL, boot_thread, &arg), 0);
+    nanosleep(&(struct timespec){0, 300 * 1000 * 1000}, NULL);
+    ASSERT_INT(a->ops->commit(a, &msg), DAOC_OK);
+    pthread_join(t, NULL);
+    ASSERT_INT(arg.rc, DAOC_OK);
+    ASSERT_INT(table_count(b), 3);
+    a->ops->close(a);
+    b->ops->close(b);
+}
+
+enum { RACERS = 4, ROUNDS = 5 };
+
+struct race {
+    daoc__store *st[RACERS];
+    pthread_barrier_t go;
+    int got[RACERS];
+    int rc[RACERS];
+};
+
+struct racer {
+    struct race *r;
+    int i;
+};
+
+static void *race_thread(void *p)
+{
+    struct racer *me = p;
+    struct race *r = me->r;
+    char owner[16];
+    snprintf(owner, sizeof owner, "node-%d", me->i);
+    for (int round = 0; round < ROUNDS; round++) {
+        pthread_barrier_wait(&r->go);
+        bool got = false;
+        char *msg = NULL;
+        int rc = daoc__meta_lock(r->st[me->i], "migrations", owner, 30, &got, &msg);
+        if (rc != DAOC_OK) {
+            fprintf(stderr, "    racer %d: %s\n", me->i, msg ? msg : "");
+            r->rc[me->i] = rc;
+        }
+        daoc_free(msg);
+        if (got)
+            r->got[me->i]++;
+        pthread_barrier_wait(&r->go); /* every racer tried: the winner lets go */
+        if (got && daoc__meta_unlock(r->st[me->i], "migrations", owner, NULL) != DAOC_OK)
+            r->rc[me->i] = DAOC_ESTORE;
+        pthread_barrier_wait(&r->go);
+    }
+    return NULL;
+}
+
+TEST(racing_handles_one_gets_the_lock)
+{
+    struct race r = {0};
+    r.st[0] = fresh("race");
+    ASSERT_NOT_NULL(r.st[0]);
+    char *msg = NULL;
+    ASSERT_INT(daoc__meta_bootstrap(r.st[0], &msg), DAOC_OK);
+    for (int i = 1; i < RACERS; i++)
+        ASSERT_NOT_NULL(r.st[i] = open_store("race"));
+    ASSERT_INT(pthread_barrier_init(&r.go, NULL, RACERS), 0);
+    pthread_t t[RACERS];
+    struct racer who[RACERS];
+    for (int i = 0; i < RACERS; i++) {
+        who[i] = (struct racer){&r, i};
+        ASSERT_INT(pthread_create(&t[i], NULL, race_thread, &who[i]), 0);
+    }
+    for (int i = 0; i < RACERS; i++)
+        pthread_join(t[i], NULL);
+    pthread_barrier_destroy(&r.go);
+    int wins = 0;
+    for (int i = 0; i < RACERS; i++) {
+        ASSERT_INT(r.rc[i], DAOC_OK);
+        wins += r.got[i];
+    }
+    ASSERT_INT(wins, ROUNDS);
+    for (int i = 0; i < RACERS; i++)
+        r.st[i]->ops->close(r.st[i]);
 }
