@@ -119,8 +119,9 @@ int daoc__meta_unlock(daoc__store *st, const char *key, const char *owner, char 
  * AUTHORIZATION CURRENT_USER; when the user may not do that
  * (insufficient_privilege), every table of current_schema() is dropped
  * CASCADE instead.  SQLite: every table, view, index and trigger is
- * dropped, with foreign keys off meanwhile (SQLite switches them only
- * outside a transaction: call it outside one).  All or nothing.  The
+ * dropped, with foreign keys off meanwhile (inside the caller's
+ * transaction, where SQLite cannot switch them off, their checks are
+ * deferred to its commit instead).  All or nothing.  The
  * store's own bookkeeping of the tables it served is not cleared: reopen
  * the database to serve it again. */
 int daoc__meta_reset(daoc__store *st, char **msg);
