@@ -156,14 +156,15 @@ int daoc__meta_load(daoc__store *st, daoc_value **rows, char **msg)
     return DAOC_OK;
 }
 
-/* The ledger row's upsert. */
-static int ledger_put(daoc__store *st, const daoc__meta_dialect *d, const char *subsystem,
-                      const char *name, const daoc__meta_ledger *l, char **msg)
+/* sql (the ledger row's upsert, alone or with the state's) with the
+ * ledger's parameters. */
+static int ledger_put(daoc__store *st, const char *sql, const char *subsystem, const char *name,
+                      const daoc__meta_ledger *l, char **msg)
 {
     daoc_value *p = args(false, 7, daoc_str(subsystem), daoc_str(name), text_or_null(l->checksum),
                          daoc_num(l->started_at), daoc_num(l->duration_ms), text_or_null(l->host),
                          daoc_int((int64_t)l->pid));
-    return run(st, d->ledger_put, p, NULL, NULL, msg);
+    return run(st, sql, p, NULL, NULL, msg);
 }
 
 int daoc__meta_record(daoc__store *st, const char *subsystem, const char *name,
@@ -178,12 +179,14 @@ int daoc__meta_record(daoc__store *st, const char *subsystem, const char *name,
     if (!l)
         return run(st, d->record[state], args(false, 2, daoc_str(subsystem), daoc_str(name)), NULL,
                    NULL, msg);
+    if (d->record_ledger[state])
+        return ledger_put(st, d->record_ledger[state], subsystem, name, l, msg);
     if ((rc = st->ops->begin(st, msg)) != DAOC_OK)
         return rc;
     rc = run(st, d->record[state], args(false, 2, daoc_str(subsystem), daoc_str(name)), NULL, NULL,
              msg);
     if (rc == DAOC_OK)
-        rc = ledger_put(st, d, subsystem, name, l, msg);
+        rc = ledger_put(st, d->ledger_put, subsystem, name, l, msg);
     if (rc != DAOC_OK) {
         (void)st->ops->rollback(st);
         return rc;

@@ -133,12 +133,15 @@ int daoc__meta_reset(daoc__store *st, char **msg);
  * and take no such parameter. */
 typedef struct daoc__meta_dialect {
     bool now_param;
-    const char *bootstrap;    /* script */
-    const char *load;         /* columns subsystem, last_executed, executed, pending (JSON text) */
-    const char *record[3];    /* by daoc__meta_state; params subsystem, name */
-    const char *ledger_put;   /* params subsystem, name, checksum, started_at, duration_ms,
-                                 host, pid */
-    const char *ledger_load;  /* the columns of daoc__meta_ledger_load */
+    const char *bootstrap;   /* script */
+    const char *load;        /* columns subsystem, last_executed, executed, pending (JSON text) */
+    const char *record[3];   /* by daoc__meta_state; params subsystem, name */
+    const char *ledger_put;  /* params subsystem, name, checksum, started_at, duration_ms,
+                                host, pid */
+    const char *ledger_load; /* the columns of daoc__meta_ledger_load */
+    /* by state: its upsert and ledger_put's in one statement (params as
+     * ledger_put's), or NULL: the two in a transaction */
+    const char *record_ledger[3];
     const char *lock_expire;  /* [now] */
     const char *lock_insert;  /* key, owner, ttl_s [now]; a row when inserted */
     const char *lock_refresh; /* key, owner, ttl_s [now]; a row when updated */

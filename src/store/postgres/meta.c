@@ -5,9 +5,11 @@
  * connector), with parameters instead of escaped literals and now()
  * instead of `CURRENT_TIMESTAMP AT TIME ZONE 'UTC'` (which Kong stores
  * into a timestamptz as local time: wrong unless the session is in UTC).
- * Arrays come back as JSON text (array_to_json), so both stores' rows are
- * read by the same code.  reset is one DO block: the schema dropped and
- * re-created, or, without the privilege for that, its tables dropped.
+ * A state change and its ledger row are one statement (a data-modifying
+ * WITH).  Arrays come back as JSON text (array_to_json), so both stores'
+ * rows are read by the same code.  reset is one DO block: the schema
+ * dropped and re-created, or, without the privilege for that, its tables
+ * dropped.
  */
 #include "store/meta.h"
 #include "store/deploy.h"
@@ -17,6 +19,28 @@
     "VALUES ('schema_meta', $1::text, $2::text, ARRAY[$2::text]) "                                 \
     "ON CONFLICT (key, subsystem) DO UPDATE SET last_executed = EXCLUDED.last_executed, "          \
     "executed = ARRAY_APPEND(COALESCE(schema_meta.executed, ARRAY[]::TEXT[]), $2::text)"
+
+#define PG_PENDING_INSERT                                                                          \
+    "INSERT INTO schema_meta (key, subsystem, pending) "                                           \
+    "VALUES ('schema_meta', $1::text, ARRAY[$2::text]) "                                           \
+    "ON CONFLICT (key, subsystem) DO UPDATE SET "                                                  \
+    "pending = ARRAY_APPEND(COALESCE(schema_meta.pending, ARRAY[]::TEXT[]), $2::text)"
+
+#define PG_TEARDOWN_INSERT                                                                         \
+    PG_EXECUTED_INSERT ", pending = ARRAY_REMOVE(COALESCE(schema_meta.pending, "                   \
+                       "ARRAY[]::TEXT[]), $2::text)"
+
+#define PG_LEDGER_PUT                                                                              \
+    "INSERT INTO daoc_migrations (subsystem, name, checksum, started_at, "                         \
+    "duration_ms, host, pid) VALUES ($1::text, $2::text, $3::text, "                               \
+    "to_timestamp($4::float8), $5::float8, $6::text, $7::bigint) "                                 \
+    "ON CONFLICT (subsystem, name) DO UPDATE SET checksum = EXCLUDED.checksum, "                   \
+    "started_at = EXCLUDED.started_at, duration_ms = EXCLUDED.duration_ms, "                       \
+    "host = EXCLUDED.host, pid = EXCLUDED.pid"
+
+/* A state upsert and the ledger's in one statement: a data-modifying WITH
+ * runs to completion whether or not the main statement reads it. */
+#define PG_WITH_LEDGER(record) "WITH m AS (" record ") " PG_LEDGER_PUT
 
 #define PG_LOCK_TTL "now() + $3::float8 * interval '1 second'"
 
@@ -62,24 +86,13 @@ const daoc__meta_dialect daoc__pg_meta_dialect = {
             "COALESCE(array_to_json(executed)::text, '[]') AS executed, "
             "COALESCE(array_to_json(pending)::text, '[]') AS pending "
             "FROM schema_meta WHERE key = 'schema_meta' ORDER BY subsystem COLLATE \"C\"",
-    .record =
-        {
-            [DAOC__META_EXECUTED] = PG_EXECUTED_INSERT,
-            [DAOC__META_PENDING] =
-                "INSERT INTO schema_meta (key, subsystem, pending) "
-                "VALUES ('schema_meta', $1::text, ARRAY[$2::text]) "
-                "ON CONFLICT (key, subsystem) DO UPDATE SET "
-                "pending = ARRAY_APPEND(COALESCE(schema_meta.pending, ARRAY[]::TEXT[]), $2::text)",
-            [DAOC__META_TEARDOWN] =
-                PG_EXECUTED_INSERT ", pending = ARRAY_REMOVE(COALESCE(schema_meta.pending, "
-                                   "ARRAY[]::TEXT[]), $2::text)",
-        },
-    .ledger_put = "INSERT INTO daoc_migrations (subsystem, name, checksum, started_at, "
-                  "duration_ms, host, pid) VALUES ($1::text, $2::text, $3::text, "
-                  "to_timestamp($4::float8), $5::float8, $6::text, $7::bigint) "
-                  "ON CONFLICT (subsystem, name) DO UPDATE SET checksum = EXCLUDED.checksum, "
-                  "started_at = EXCLUDED.started_at, duration_ms = EXCLUDED.duration_ms, "
-                  "host = EXCLUDED.host, pid = EXCLUDED.pid",
+    .record = {[DAOC__META_EXECUTED] = PG_EXECUTED_INSERT,
+               [DAOC__META_PENDING] = PG_PENDING_INSERT,
+               [DAOC__META_TEARDOWN] = PG_TEARDOWN_INSERT},
+    .ledger_put = PG_LEDGER_PUT,
+    .record_ledger = {[DAOC__META_EXECUTED] = PG_WITH_LEDGER(PG_EXECUTED_INSERT),
+                      [DAOC__META_PENDING] = PG_WITH_LEDGER(PG_PENDING_INSERT),
+                      [DAOC__META_TEARDOWN] = PG_WITH_LEDGER(PG_TEARDOWN_INSERT)},
     .ledger_load = "SELECT subsystem, name, checksum, "
                    "extract(epoch FROM started_at)::float8 AS started_at, duration_ms, host, pid "
                    "FROM daoc_migrations ORDER BY subsystem COLLATE \"C\", name COLLATE \"C\"",
