@@ -47,6 +47,9 @@ typedef struct daoc__store_deploy_ops {
      * the store reads back as exactly those bytes (the escape_literal of
      * Kong's connector).  b->failed on ENOMEM. */
     void (*quote_literal)(const char *s, size_t n, daoc__buf *b);
+
+    /* The statements of the migration state tables (store/meta.h). */
+    const struct daoc__meta_dialect *meta;
 } daoc__store_deploy_ops;
 
 /* 'text' with every quote doubled: the literal of standard SQL. */

@@ -14,6 +14,7 @@
 #include "core/alloc.h"
 #include "core/value.h"
 #include "store/deploy.h"
+#include "store/meta.h"
 #include "store/postgres/pg_int.h"
 
 enum { OID_BOOL = 16, OID_INT8 = 20, OID_INT2 = 21, OID_INT4 = 23, OID_FLOAT4 = 700,
@@ -167,4 +168,5 @@ const daoc__store_deploy_ops daoc__pg_deploy_ops = {
     .list_tables = pg_list_tables,
     .table_sql = pg_table_sql,
     .quote_literal = pg_quote_literal,
+    .meta = &daoc__pg_meta_dialect,
 };

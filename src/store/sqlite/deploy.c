@@ -10,6 +10,7 @@
 #include "core/alloc.h"
 #include "core/value.h"
 #include "store/deploy.h"
+#include "store/meta.h"
 #include "store/sqlite/sqlite_int.h"
 
 static int run_script(daoc__store *st, const char *sql, char **msg)
@@ -116,4 +117,5 @@ const daoc__store_deploy_ops daoc__sqlite_deploy_ops = {
     .list_tables = sq_list_tables,
     .table_sql = sq_table_sql,
     .quote_literal = daoc__deploy_quote_standard, /* SQLite reads '' as ' and nothing else */
+    .meta = &daoc__sqlite_meta_dialect,
 };

@@ -1,0 +1,108 @@
+/*
+ * meta.c -- the PostgreSQL statements of the migration state tables
+ * (store/meta.h), in Kong's own words where Kong has them (schema_bootstrap,
+ * record_migration, insert_lock, read_lock, remove_lock of its postgres
+ * connector), with parameters instead of escaped literals and now()
+ * instead of `CURRENT_TIMESTAMP AT TIME ZONE 'UTC'` (which Kong stores
+ * into a timestamptz as local time: wrong unless the session is in UTC).
+ * A state change and its ledger row are one statement (a data-modifying
+ * WITH).  Arrays come back as JSON text (array_to_json), so both stores'
+ * rows are read by the same code.  reset is one DO block: the schema
+ * dropped and re-created, or, without the privilege for that, its tables
+ * dropped.
+ */
+#include "store/meta.h"
+#include "store/deploy.h"
+
+#define PG_EXECUTED_INSERT                                                                         \
+    "INSERT INTO schema_meta (key, subsystem, last_executed, executed) "                           \
+    "VALUES ('schema_meta', $1::text, $2::text, ARRAY[$2::text]) "                                 \
+    "ON CONFLICT (key, subsystem) DO UPDATE SET last_executed = EXCLUDED.last_executed, "          \
+    "executed = ARRAY_APPEND(COALESCE(schema_meta.executed, ARRAY[]::TEXT[]), $2::text)"
+
+#define PG_PENDING_INSERT                                                                          \
+    "INSERT INTO schema_meta (key, subsystem, pending) "                                           \
+    "VALUES ('schema_meta', $1::text, ARRAY[$2::text]) "                                           \
+    "ON CONFLICT (key, subsystem) DO UPDATE SET "                                                  \
+    "pending = ARRAY_APPEND(COALESCE(schema_meta.pending, ARRAY[]::TEXT[]), $2::text)"
+
+#define PG_TEARDOWN_INSERT                                                                         \
+    PG_EXECUTED_INSERT ", pending = ARRAY_REMOVE(COALESCE(schema_meta.pending, "                   \
+                       "ARRAY[]::TEXT[]), $2::text)"
+
+#define PG_LEDGER_PUT                                                                              \
+    "INSERT INTO daoc_migrations (subsystem, name, checksum, started_at, "                         \
+    "duration_ms, host, pid) VALUES ($1::text, $2::text, $3::text, "                               \
+    "to_timestamp($4::float8), $5::float8, $6::text, $7::bigint) "                                 \
+    "ON CONFLICT (subsystem, name) DO UPDATE SET checksum = EXCLUDED.checksum, "                   \
+    "started_at = EXCLUDED.started_at, duration_ms = EXCLUDED.duration_ms, "                       \
+    "host = EXCLUDED.host, pid = EXCLUDED.pid"
+
+/* A state upsert and the ledger's in one statement: a data-modifying WITH
+ * runs to completion whether or not the main statement reads it. */
+#define PG_WITH_LEDGER(record) "WITH m AS (" record ") " PG_LEDGER_PUT
+
+#define PG_LOCK_TTL "now() + $3::float8 * interval '1 second'"
+
+static const char PG_RESET[] =
+    "DO $daoc$\n"
+    "DECLARE\n"
+    "  s text := current_schema();\n"
+    "  t record;\n"
+    "BEGIN\n"
+    "  IF s IS NULL THEN RETURN; END IF;\n"
+    "  BEGIN\n"
+    "    EXECUTE format('DROP SCHEMA %I CASCADE', s);\n"
+    "    EXECUTE format('CREATE SCHEMA %I AUTHORIZATION CURRENT_USER', s);\n"
+    "    EXECUTE format('GRANT ALL ON SCHEMA %I TO CURRENT_USER', s);\n"
+    "  EXCEPTION WHEN insufficient_privilege THEN\n"
+    "    FOR t IN SELECT tablename FROM pg_catalog.pg_tables WHERE schemaname = s LOOP\n"
+    "      EXECUTE format('DROP TABLE IF EXISTS %I.%I CASCADE', s, t.tablename);\n"
+    "    END LOOP;\n"
+    "  END;\n"
+    "END\n"
+    "$daoc$;\n";
+
+static int pg_reset(daoc__store *st, char **msg)
+{
+    return st->deploy->exec(st, PG_RESET, msg);
+}
+
+const daoc__meta_dialect daoc__pg_meta_dialect = {
+    .now_param = false,
+    /* the advisory lock (held to the script's commit) makes a second
+     * bootstrap wait for the first, then find every table there */
+    .bootstrap = "SELECT pg_advisory_xact_lock(7164797341860380531);\n"
+                 "CREATE TABLE IF NOT EXISTS schema_meta (key TEXT, subsystem TEXT, "
+                 "last_executed TEXT, executed TEXT[], pending TEXT[], "
+                 "PRIMARY KEY (key, subsystem));\n"
+                 "CREATE TABLE IF NOT EXISTS locks (key TEXT PRIMARY KEY, owner TEXT, "
+                 "ttl TIMESTAMP WITH TIME ZONE);\n"
+                 "CREATE INDEX IF NOT EXISTS locks_ttl_idx ON locks (ttl);\n"
+                 "CREATE TABLE IF NOT EXISTS daoc_migrations (subsystem TEXT, name TEXT, "
+                 "checksum TEXT, started_at TIMESTAMP WITH TIME ZONE, duration_ms DOUBLE "
+                 "PRECISION, host TEXT, pid BIGINT, PRIMARY KEY (subsystem, name));\n",
+    .load = "SELECT subsystem, last_executed, "
+            "COALESCE(array_to_json(executed)::text, '[]') AS executed, "
+            "COALESCE(array_to_json(pending)::text, '[]') AS pending "
+            "FROM schema_meta WHERE key = 'schema_meta' ORDER BY subsystem COLLATE \"C\"",
+    .record = {[DAOC__META_EXECUTED] = PG_EXECUTED_INSERT,
+               [DAOC__META_PENDING] = PG_PENDING_INSERT,
+               [DAOC__META_TEARDOWN] = PG_TEARDOWN_INSERT},
+    .ledger_put = PG_LEDGER_PUT,
+    .record_ledger = {[DAOC__META_EXECUTED] = PG_WITH_LEDGER(PG_EXECUTED_INSERT),
+                      [DAOC__META_PENDING] = PG_WITH_LEDGER(PG_PENDING_INSERT),
+                      [DAOC__META_TEARDOWN] = PG_WITH_LEDGER(PG_TEARDOWN_INSERT)},
+    .ledger_load = "SELECT subsystem, name, checksum, "
+                   "extract(epoch FROM started_at)::float8 AS started_at, duration_ms, host, pid "
+                   "FROM daoc_migrations ORDER BY subsystem COLLATE \"C\", name COLLATE \"C\"",
+    .lock_expire = "DELETE FROM locks WHERE ttl < now()",
+    .lock_insert = "INSERT INTO locks (key, owner, ttl) VALUES ($1::text, $2::text, " PG_LOCK_TTL
+                   ") ON CONFLICT DO NOTHING RETURNING key",
+    .lock_refresh = "UPDATE locks SET ttl = " PG_LOCK_TTL
+                    " WHERE key = $1::text AND owner = $2::text RETURNING key",
+    .lock_read = "SELECT owner, extract(epoch FROM ttl)::float8 AS ttl FROM locks "
+                 "WHERE key = $1::text AND ttl >= now()",
+    .unlock = "DELETE FROM locks WHERE key = $1::text AND owner = $2::text",
+    .reset = pg_reset,
+};
