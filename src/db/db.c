@@ -193,7 +193,7 @@ int daoc__db_add_entity(daoc_db *db, const daoc_value *def, const char *plugin, 
     /* Kong's tags entity reads the tags table every tagged table's
      * triggers keep (store/tags.h): no table of its own to make or check */
     bool tags_view = !plugin && strcmp(s->name, "tags") == 0;
-    if (!tags_view && (rc = table_of(db, s, plugin, err)) != DAOC_OK)
+    if (!tags_view && !db->defer_tables && (rc = table_of(db, s, plugin, err)) != DAOC_OK)
         goto fail;
     daoc_dao **grown = daoc__realloc(db->daos, (db->ndaos + 1) * sizeof *grown);
     if (!grown) {
@@ -244,10 +244,31 @@ int daoc__db_add_core_entities(daoc_db *db, daoc_error **err)
             return rc;
         /* workspaces come first: every workspaceable table after them may
          * need the default one (store.h, default_ws) */
-        if (i == 0 && (rc = daoc__db_ensure_default_ws(db, db->cfg->create_tables, err)) != DAOC_OK)
+        if (i == 0 && !db->defer_tables &&
+            (rc = daoc__db_ensure_default_ws(db, db->cfg->create_tables, err)) != DAOC_OK)
             return rc;
     }
     return DAOC_OK;
+}
+
+int daoc__db_make_tables(daoc_db *db, const char *plugin, daoc_error **err)
+{
+    bool saved = db->cfg->create_tables;
+    db->cfg->create_tables = true; /* table_of: ensure, not attach */
+    int rc = DAOC_OK;
+    for (size_t i = 0; i < db->ndaos && rc == DAOC_OK; i++) {
+        const daoc_dao *dao = db->daos[i];
+        const daoc__schema *s = dao->schema;
+        if (dao->tags_view || (plugin ? !s->plugin || strcmp(s->plugin, plugin) != 0 : s->plugin != NULL))
+            continue;
+        rc = table_of(db, s, s->plugin, err);
+        /* the first core entity is workspaces: every workspaceable table
+         * after it may need the default one (store.h, default_ws) */
+        if (rc == DAOC_OK && !plugin && i == 0)
+            rc = daoc__db_ensure_default_ws(db, true, err);
+    }
+    db->cfg->create_tables = saved;
+    return rc;
 }
 
 int daoc__db_add_subschema(daoc_db *db, const char *entity, const char *key,

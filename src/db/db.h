@@ -24,7 +24,17 @@ struct daoc_db {
     daoc__dao_env dao_env; /* what every DAO borrows from this handle (db.c) */
     daoc_value *tables;    /* owned: the tables present at open when create_tables is
                               off (deploy->list_tables), else NULL */
+    bool defer_tables;     /* opened for the migrations engine (src/migrate): entities
+                              compiled, no table made or checked and no default
+                              workspace looked for until daoc__db_make_tables */
 };
+
+/* The tables of the core entities (plugin NULL) or of one plugin's
+ * entities, made from their schemas (ensure_table: created, or checked to
+ * fit), and for the core the "default" workspace found or created; for a
+ * handle opened with defer_tables, once migrations ran.  DAOC_OK or a
+ * status with *err naming the entity. */
+int daoc__db_make_tables(daoc_db *db, const char *plugin, daoc_error **err);
 
 /* Finds the "default" workspace (db->default_ws); when create, makes it
  * when the database has none, as Kong's migrations do -- with the id it

@@ -23,6 +23,7 @@
 #include "db/db.h"
 #include "lua/lua.h"
 #include "lua/lua_internal.h"
+#include "open/open.h"
 #include "store/deploy.h"
 #include "store/store.h"
 
@@ -231,7 +232,9 @@ static void env_log(void *ud, daoc_log_level lvl, const char *msg)
     daoc__db_log(ud, lvl, "%s", msg);
 }
 
-int daoc_db_open(daoc_db **out, const daoc_config *cfg, daoc_error **err)
+/* daoc_db_open, or (deferred) the handle of the migrations engine: every
+ * definition compiled and every plugin file loaded, no table touched. */
+static int open_db(daoc_db **out, const daoc_config *cfg, bool deferred, daoc_error **err)
 {
     daoc__err_reset(err);
     if (!out || !cfg)
@@ -242,6 +245,7 @@ int daoc_db_open(daoc_db **out, const daoc_config *cfg, daoc_error **err)
         return DAOC_ENOMEM;
     int rc = DAOC_ENOMEM;
     bool in_tx = false;
+    db->defer_tables = deferred;
     db->cfg = daoc__config_copy(cfg);
     if (!db->cfg)
         goto fail;
@@ -250,7 +254,7 @@ int daoc_db_open(daoc_db **out, const daoc_config *cfg, daoc_error **err)
     rc = open_store(db, err);
     if (rc != DAOC_OK)
         goto fail;
-    if (!db->cfg->create_tables && (rc = existing_tables(db, err)) != DAOC_OK)
+    if (!deferred && !db->cfg->create_tables && (rc = existing_tables(db, err)) != DAOC_OK)
         goto fail;
     /* Tables are created in one transaction: a definition refused half-way
      * through leaves the database as it was. */
@@ -296,7 +300,7 @@ int daoc_db_open(daoc_db **out, const daoc_config *cfg, daoc_error **err)
     /* Expired rows are invisible to reads already; removing them at open keeps
      * short-lived processes (daoc runner, CLI) from letting them pile up.
      * Long-running embedders call daoc_db_cleanup_ttl periodically. */
-    {
+    if (!deferred) {
         int64_t n = 0;
         if (daoc_db_cleanup_ttl(db, 50, &n, NULL) == DAOC_OK && n > 0)
             daoc__db_log(db, DAOC_LOG_INFO, "removed %lld expired rows", (long long)n);
@@ -308,6 +312,16 @@ fail:
         db->store->ops->rollback(db->store);
     daoc_db_close(db);
     return daoc__err_fill(err, rc);
+}
+
+int daoc_db_open(daoc_db **out, const daoc_config *cfg, daoc_error **err)
+{
+    return open_db(out, cfg, false, err);
+}
+
+int daoc__db_open_deferred(daoc_db **out, const daoc_config *cfg, daoc_error **err)
+{
+    return open_db(out, cfg, true, err);
 }
 
 void daoc_db_close(daoc_db *db)
