@@ -92,7 +92,8 @@ extern "C" {
     XX(EIO, -7, "input/output error")                                        \
     XX(ESTORE, -8, "store error")                                            \
     XX(ENOTFOUND, -9, "not found")                                           \
-    XX(ECONSTRAINT, -10, "constraint violation")
+    XX(ECONSTRAINT, -10, "constraint violation")                            \
+    XX(EMIGRATION, -11, "migrations failed")
 
 enum daoc_status {
 #define DAOC_STATUS_GEN(name, value, msg) DAOC_##name = (value),
@@ -380,6 +381,37 @@ DAOC_EXPORT int daoc_db_rollback(daoc_db *db, daoc_error **err);
  * uncaught Lua error returns DAOC_ELUA with the message in *err. */
 DAOC_MUSTCHECK DAOC_EXPORT int daoc_db_run_lua_file(daoc_db *db, const char *path, int argc,
                                                     char **argv, daoc_error **err);
+
+/* ------------------------------------------------------------------------
+ * Migrations: `daoc migrations <command>` as a function, with the
+ * semantics, messages and exit codes of `kong migrations` (the command
+ * names in messages being daoc's).  command is one of bootstrap, up,
+ * finish, list, status, reset.  The database is opened from cfg with every
+ * enabled plugin loaded; subsystems are `core` and every plugin with
+ * migrations for the store in use; the others' tables come from their
+ * schemas.  Every line of output goes to out (level INFO for what Kong
+ * prints on stdout, WARN/ERR for stderr; out may be NULL).  *exit_code
+ * receives the process exit status Kong's CLI gives (list: 3 needs
+ * bootstrap, 4 pending teardowns, 5 new migrations; reset of a database
+ * never bootstrapped: 1).  Returns DAOC_OK when the command ran; on a
+ * failure (exit status 1) a status with *err (a "migrations error" with
+ * Kong's message, "failed to run migration '<name>' up: ...").
+ * ---------------------------------------------------------------------- */
+typedef struct daoc_migrations_opts {
+    bool force;          /* -f: bootstrap resets first; up/finish re-run what ran;
+                            up/finish go on although a migration's file changed */
+    bool yes;            /* -y: reset without asking */
+    double lock_timeout; /* --lock-timeout seconds (0: 60): how long up waits for
+                            another node, and the lock's time to live */
+    /* reset's question when yes is false: true to go on; NULL: there is no
+     * terminal to ask on and reset fails, as Kong's does */
+    bool (*confirm)(void *ud, const char *question);
+    void *confirm_ud;
+} daoc_migrations_opts;
+
+DAOC_MUSTCHECK DAOC_EXPORT int daoc_migrations(const daoc_config *cfg, const char *command,
+                                               const daoc_migrations_opts *opts, daoc_log_fn out,
+                                               void *out_ud, int *exit_code, daoc_error **err);
 
 /* ------------------------------------------------------------------------
  * DAO methods.  They mirror kong.db.<entity>:<method>.

@@ -130,6 +130,16 @@ if PG_ENV="$("$ROOT/scripts/pg-start.sh" 2>"$WORK/pg-start.log")"; then
       > "$WORK/lua_$name-pg.log" 2>&1; rc=$?
     count "$name.lua[postgres]" "$WORK/lua_$name-pg.log" $rc
   done
+  # the operator's CLI suites that run on either store, here on PostgreSQL
+  for t in "$ROOT"/tests/cli/test_migrations*.sh; do
+    [ -f "$t" ] || continue
+    name=$(basename "$t" .sh)
+    d="$WORK/pgcli-$name"; mkdir -p "$d"
+    pg_db "cli_$name" && (cd "$d" && DAOC_DATABASE=postgres DAOC_PG_HOST="$DAOC_PG_HOST" \
+      DAOC_PG_PORT="$DAOC_PG_PORT" DAOC_PG_USER="$DAOC_PG_USER" DAOC_PG_DATABASE="cli_$name" \
+      bash "$t") > "$WORK/cli_$name-pg.log" 2>&1; rc=$?
+    count "$name[postgres]" "$WORK/cli_$name-pg.log" $rc
+  done
   # One script on both stores: the outputs must be the same, line for line.
   name=differential_stores
   d="$WORK/diff"; mkdir -p "$d"

@@ -3,15 +3,17 @@
  * (include/daoc.h), like any program embedding the library.
  *
  *   daoc [-c FILE] [-v] runner SCRIPT [ARGS...]
+ *   daoc [-c FILE] migrations COMMAND [OPTIONS]   (migrations.c)
  *   daoc --version | --help
  *
  * Errors are printed as "daoc: <what failed>: <why>" on stderr with a
- * non-zero exit.  Migrations and the Admin API commands come later.
+ * non-zero exit.  The Admin API command comes later.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli.h"
 #include "daoc.h"
 
 static int verbosity = DAOC_LOG_NOTICE;
@@ -32,6 +34,9 @@ static void usage(FILE *f)
           "Commands:\n"
           "  runner SCRIPT [ARGS...]  run a Lua script with kong.db, kong.log and ngx.null\n"
           "                           ready against the configured database\n"
+          "  migrations COMMAND       bootstrap, up, finish, list, status, reset: the\n"
+          "                           database schema, as `kong migrations` (daoc migrations\n"
+          "                           --help)\n"
           "\n"
           "Options:\n"
           "  -c, --conf FILE   configuration file (kong.conf style); default: ./daoc.conf\n"
@@ -71,7 +76,7 @@ static const char *default_conf(void)
     return NULL;
 }
 
-static int open_db(const char *conf, daoc_db **db)
+daoc_config *daoc_cli_config(const char *conf)
 {
     if (!conf)
         conf = default_conf();
@@ -82,9 +87,19 @@ static int open_db(const char *conf, daoc_db **db)
         const char *m = err ? daoc_error_message(err) : NULL;
         fprintf(stderr, "daoc: invalid configuration: %s\n", m ? m : daoc_strerror(rc));
         daoc_error_free(err);
-        return 1;
+        return NULL;
     }
     daoc_config_set_log(cfg, log_to_stderr, NULL);
+    return cfg;
+}
+
+static int open_db(const char *conf, daoc_db **db)
+{
+    daoc_config *cfg = daoc_cli_config(conf);
+    daoc_error *err = NULL;
+    int rc;
+    if (!cfg)
+        return 1;
     /* the runner creates the tables the schemas describe unless told not to */
     if (!daoc_config_get(cfg, "create_tables")[0] &&
         daoc_config_set(cfg, "create_tables", "on", NULL) != DAOC_OK) {
@@ -168,6 +183,8 @@ int main(int argc, char **argv)
     const char *cmd = argv[i++];
     if (strcmp(cmd, "runner") == 0)
         return cmd_runner(conf, argc - i, argv + i);
+    if (strcmp(cmd, "migrations") == 0)
+        return daoc_cli_migrations(conf, argc - i, argv + i);
     fprintf(stderr, "daoc: unknown command '%s' (see daoc --help)\n", cmd);
     return 2;
 }

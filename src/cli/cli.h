@@ -1,0 +1,19 @@
+/*
+ * cli.h -- what the files of the command line share (main.c: options,
+ * configuration loading; migrations.c: `daoc migrations`).
+ */
+#ifndef DAOC_CLI_CLI_H
+#define DAOC_CLI_CLI_H
+
+#include <stdio.h>
+
+#include "daoc.h"
+
+/* The configuration of `-c FILE` (or the default file), its log going to
+ * stderr; NULL after printing why it could not be read. */
+daoc_config *daoc_cli_config(const char *conf);
+
+int daoc_cli_migrations(const char *conf, int argc, char **argv);
+void daoc_cli_migrations_usage(FILE *f);
+
+#endif

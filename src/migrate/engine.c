@@ -1,0 +1,355 @@
+/*
+ * engine.c -- the migrations engine's working set and the running of one
+ * migration (engine.h).
+ *
+ * Subsystems are Kong's: `core` first, then every enabled plugin whose
+ * migrations (any generation: src/lua/migrations.c) have a PostgreSQL part,
+ * in name order.  A plugin with none, or with only Cassandra ones, is no
+ * subsystem: its tables come from its schema, and the engine says so once.
+ *
+ * The core's migrations carry Kong 3.x's names (kong/db/migrations/core),
+ * so that schema_meta of a database Kong bootstrapped reads as up to date
+ * here and daoc's reads as up to date to Kong.  Their work differs: daoc's
+ * core tables are made from its schemas in Kong's final layout, all of
+ * them by 000_base; the later ones find nothing left to do on a database
+ * that daoc (or Kong at the same version) bootstrapped.  A database that
+ * an older Kong migrated part way is refused (commands.c), not patched.
+ *
+ * On PostgreSQL a plugin migration runs as Kong runs it: its `up` text in
+ * one transaction, then `up_f(connector)`, and later `teardown`; the
+ * plugin's entity tables are then made or checked from its schema.  On
+ * SQLite, where Kong never ran, the plugin's tables are made from its
+ * schema and its migrations are recorded without running their SQL.
+ */
+#include "migrate/engine.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/alloc.h"
+#include "core/error.h"
+#include "core/rand.h"
+#include "core/value.h"
+#include "db/db.h"
+#include "open/open.h"
+#include "store/deploy.h"
+#include "store/meta.h"
+
+static const char *const CORE[] = {
+    "000_base",        "003_100_to_110", "004_110_to_120", "005_120_to_130", "006_130_to_140",
+    "007_140_to_150",  "008_150_to_200", "009_200_to_210", "010_210_to_211", "011_212_to_213",
+    "012_213_to_220",  "013_220_to_230", "014_230_to_270", "015_270_to_280", "016_280_to_300",
+    "017_300_to_310",  "018_310_to_320", "019_320_to_330", "020_330_to_340", "021_340_to_350",
+    "022_350_to_360",  "023_360_to_370", "024_380_to_390", "025_390_to_3100",
+};
+#define NCORE (sizeof CORE / sizeof CORE[0])
+
+void daoc__mig_say(const daoc__mig_engine *e, daoc_log_level lvl, const char *fmt, ...)
+{
+    if (!e->out)
+        return;
+    char msg[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    e->out(e->out_ud, lvl, msg);
+}
+
+int daoc__mig_fail(daoc_error **err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *m = daoc__vasprintf(fmt, ap);
+    va_end(ap);
+    int rc = daoc__db_set_err(err, "migrations error", m);
+    return rc == DAOC_OK ? DAOC_EMIGRATION : rc;
+}
+
+/* A store failure as a migrations error naming what was being done. */
+static int store_fail(daoc_error **err, int rc, const char *what, char *msg)
+{
+    if (rc == DAOC_ENOMEM) {
+        daoc__free(msg);
+        return rc;
+    }
+    int r = daoc__mig_fail(err, "%s: %s", what, msg ? msg : daoc_strerror(rc));
+    daoc__free(msg);
+    return r;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int add_subsystem(daoc__mig_engine *e, const char *plugin, daoc__migration_set *set)
+{
+    size_t k = e->nsubs;
+    daoc__mig_subsystem *subs = daoc__realloc(e->subs, (k + 1) * sizeof *subs);
+    if (!subs)
+        return DAOC_ENOMEM;
+    e->subs = subs;
+    daoc__migration_set *sets = daoc__realloc(e->sets, (k + 1) * sizeof *sets);
+    if (!sets)
+        return DAOC_ENOMEM;
+    e->sets = sets;
+    char **plugins = daoc__realloc(e->plugins, (k + 1) * sizeof *plugins);
+    if (!plugins)
+        return DAOC_ENOMEM;
+    e->plugins = plugins;
+    memset(&e->subs[k], 0, sizeof e->subs[k]);
+    memset(&e->sets[k], 0, sizeof e->sets[k]);
+    e->plugins[k] = NULL;
+    e->nsubs = k + 1;
+    daoc__mig_subsystem *s = &e->subs[k];
+    if (!plugin) {
+        s->name = "core";
+        s->namespace_ = "kong.db.migrations.core";
+        s->names = CORE;
+        s->n = NCORE;
+    } else {
+        e->sets[k] = *set;
+        memset(set, 0, sizeof *set);
+        if (!(e->plugins[k] = daoc__strdup(plugin)))
+            return DAOC_ENOMEM;
+        s->name = e->plugins[k];
+        char *ns = daoc__asprintf("kong.plugins.%s.migrations", plugin);
+        const char **names = daoc__calloc(e->sets[k].n ? e->sets[k].n : 1, sizeof *names);
+        if (!ns || !names) {
+            daoc__free(ns);
+            daoc__free((void *)names);
+            return DAOC_ENOMEM;
+        }
+        s->namespace_ = ns;
+        for (size_t i = 0; i < e->sets[k].n; i++)
+            names[i] = e->sets[k].m[i].name;
+        s->names = names;
+        s->n = e->sets[k].n;
+    }
+    s->cls = daoc__calloc(s->n ? s->n : 1, sizeof *s->cls);
+    return s->cls ? DAOC_OK : DAOC_ENOMEM;
+}
+
+static int load_plugins(daoc__mig_engine *e, daoc_error **err)
+{
+    const daoc_config *cfg = e->db->cfg;
+    char **sorted = daoc__calloc(cfg->nplugins ? cfg->nplugins : 1, sizeof *sorted);
+    if (!sorted)
+        return DAOC_ENOMEM;
+    memcpy(sorted, cfg->plugins, cfg->nplugins * sizeof *sorted);
+    qsort(sorted, cfg->nplugins, sizeof *sorted, cmp_str);
+    int rc = DAOC_OK;
+    for (size_t p = 0; p < cfg->nplugins && rc == DAOC_OK; p++) {
+        daoc__migration_set set;
+        memset(&set, 0, sizeof set);
+        char *msg = NULL;
+        rc = e->db->lua ? daoc__lua_load_migrations(e->db->lua, sorted[p], &set, &msg) : DAOC_OK;
+        if (rc != DAOC_OK) {
+            if (rc != DAOC_ENOMEM)
+                rc = daoc__mig_fail(err, "%s", msg ? msg : daoc_strerror(rc));
+            daoc__free(msg);
+            break;
+        }
+        bool runs = set.format != DAOC__MIGFMT_NONE && !set.cassandra_only && set.n > 0;
+        if (set.cassandra_only)
+            daoc__mig_say(e, DAOC_LOG_WARN,
+                          "plugin '%s': its migrations are for Cassandra only, which daoc cannot "
+                          "run; its tables are made from its schema",
+                          sorted[p]);
+        if (runs) {
+            rc = add_subsystem(e, sorted[p], &set);
+        } else {
+            char **grown =
+                daoc__realloc(e->schema_only, (e->nschema_only + 1) * sizeof *grown);
+            rc = grown ? DAOC_OK : DAOC_ENOMEM;
+            if (grown) {
+                e->schema_only = grown;
+                e->schema_only[e->nschema_only] = daoc__strdup(sorted[p]);
+                rc = e->schema_only[e->nschema_only] ? DAOC_OK : DAOC_ENOMEM;
+                if (rc == DAOC_OK)
+                    e->nschema_only++;
+            }
+        }
+        daoc__migration_set_free(e->db->lua, &set);
+    }
+    daoc__free(sorted);
+    return rc;
+}
+
+int daoc__mig_reload(daoc__mig_engine *e, daoc_error **err)
+{
+    char *msg = NULL;
+    daoc__store *st = e->db->store;
+    int rc = daoc__meta_exists(st, &e->bootstrapped, &msg);
+    if (rc != DAOC_OK)
+        return store_fail(err, rc, "cannot read the migrations state", msg);
+    daoc_value *rows = NULL;
+    if (e->bootstrapped && (rc = daoc__meta_load(st, &rows, &msg)) != DAOC_OK)
+        return store_fail(err, rc, "cannot read schema_meta", msg);
+    daoc__mig_classify(e->subs, e->nsubs, rows);
+    daoc_value_free(rows);
+    return DAOC_OK;
+}
+
+int daoc__mig_open(daoc__mig_engine *e, const daoc_config *cfg, const daoc_migrations_opts *o,
+                   daoc_log_fn out, void *out_ud, daoc_error **err)
+{
+    memset(e, 0, sizeof *e);
+    e->o = o;
+    e->out = out;
+    e->out_ud = out_ud;
+    int rc = daoc__db_open_deferred(&e->db, cfg, err);
+    if (rc != DAOC_OK)
+        return rc;
+    e->pg = strcmp(e->db->cfg->database, "postgres") == 0;
+    char host[64] = "localhost", rnd[9];
+    gethostname(host, sizeof host - 1);
+    if (daoc__random_string(rnd, 8) != DAOC_OK)
+        return DAOC_ENOMEM;
+    snprintf(e->owner, sizeof e->owner, "%s:%ld:%s", host, (long)getpid(), rnd);
+    rc = add_subsystem(e, NULL, NULL);
+    if (rc == DAOC_OK)
+        rc = load_plugins(e, err);
+    if (rc == DAOC_OK)
+        rc = daoc__mig_reload(e, err);
+    return rc;
+}
+
+void daoc__mig_close(daoc__mig_engine *e)
+{
+    for (size_t k = 0; k < e->nsubs; k++) {
+        if (k > 0) {
+            daoc__free((void *)e->subs[k].namespace_);
+            daoc__free((void *)e->subs[k].names);
+            daoc__migration_set_free(e->db ? e->db->lua : NULL, &e->sets[k]);
+        }
+        daoc__free(e->subs[k].cls);
+        daoc__free(e->plugins ? e->plugins[k] : NULL);
+    }
+    for (size_t i = 0; i < e->nschema_only; i++)
+        daoc__free(e->schema_only[i]);
+    daoc__free(e->schema_only);
+    daoc__free(e->subs);
+    daoc__free(e->sets);
+    daoc__free(e->plugins);
+    daoc_db_close(e->db);
+    memset(e, 0, sizeof *e);
+}
+
+int daoc__mig_schema_tables(daoc__mig_engine *e, daoc_error **err)
+{
+    int rc = DAOC_OK;
+    for (size_t i = 0; i < e->nschema_only && rc == DAOC_OK; i++) {
+        daoc__mig_say(e, DAOC_LOG_INFO,
+                      "plugin '%s' has no migrations for %s: its tables are made from its schema",
+                      e->schema_only[i], e->db->cfg->database);
+        rc = daoc__db_make_tables(e->db, e->schema_only[i], err);
+    }
+    return rc;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The `up` text as Kong runs it: stripped, ';' appended when missing. */
+static int run_up_sql(daoc__mig_engine *e, const char *name, const char *sql, daoc_error **err)
+{
+    while (*sql == ' ' || *sql == '\t' || *sql == '\n' || *sql == '\r')
+        sql++;
+    if (!*sql)
+        return DAOC_OK;
+    char *msg = NULL;
+    daoc__store *st = e->db->store;
+    int rc = st->deploy->exec(st, sql, &msg);
+    if (rc == DAOC_ENOMEM) {
+        daoc__free(msg);
+        return rc;
+    }
+    if (rc != DAOC_OK) {
+        rc = daoc__mig_fail(err, "failed to run migration '%s' up: %s", name,
+                            msg ? msg : daoc_strerror(rc));
+        daoc__free(msg);
+    }
+    return rc;
+}
+
+static int run_fn(daoc__mig_engine *e, const char *name, int ref, int format, const char *kind,
+                  daoc_error **err)
+{
+    char *msg = NULL;
+    int rc = daoc__lua_run_migration_fn(e->db->lua, ref, format, &msg);
+    if (rc == DAOC_ENOMEM) {
+        daoc__free(msg);
+        return rc;
+    }
+    if (rc != DAOC_OK) {
+        rc = daoc__mig_fail(err, "failed to run migration '%s' %s: %s", name, kind,
+                            msg ? msg : daoc_strerror(rc));
+        daoc__free(msg);
+    }
+    return rc;
+}
+
+int daoc__mig_run(daoc__mig_engine *e, size_t k, size_t i, bool up, bool teardown, bool *pending,
+                  daoc_error **err)
+{
+    daoc__mig_subsystem *s = &e->subs[k];
+    const char *name = s->names[i];
+    const daoc__migration *m = k > 0 ? &e->sets[k].m[i] : NULL;
+    double t0 = now_s();
+    int rc = DAOC_OK;
+    bool has_teardown = m && m->teardown_ref >= 0;
+    *pending = false;
+    if (up) {
+        if (k == 0) {
+            /* core: 000_base makes every core table from daoc's schemas */
+            if (i == 0)
+                rc = daoc__db_make_tables(e->db, NULL, err);
+        } else if (e->pg) {
+            if (m->up_sql)
+                rc = run_up_sql(e, name, m->up_sql, err);
+            if (rc == DAOC_OK && m->up_f_ref >= 0)
+                rc = run_fn(e, name, m->up_f_ref, e->sets[k].format, "up_f", err);
+        }
+        if (rc != DAOC_OK)
+            return rc;
+    }
+    bool run_teardown = teardown && has_teardown;
+    if (run_teardown && e->pg)
+        rc = run_fn(e, name, m->teardown_ref, e->sets[k].format, "teardown", err);
+    if (rc != DAOC_OK)
+        return rc;
+    daoc__meta_state state;
+    if (!up)
+        state = DAOC__META_TEARDOWN;
+    else if (has_teardown && !teardown)
+        state = DAOC__META_PENDING;
+    else
+        state = DAOC__META_EXECUTED;
+    char host[64] = "localhost";
+    gethostname(host, sizeof host - 1);
+    daoc__meta_ledger l = {m ? m->checksum : "", t0, (now_s() - t0) * 1000.0, host,
+                           (long)getpid()};
+    char *msg = NULL;
+    rc = daoc__meta_record(e->db->store, s->name, name, state, &l, &msg);
+    if (rc != DAOC_OK)
+        return store_fail(err, rc, "cannot record the migration", msg);
+    /* a bootstrap-style run (up and teardown together) of a migration with
+     * a teardown is recorded as Kong does: pending, then teardown */
+    if (up && teardown && has_teardown) {
+        rc = daoc__meta_record(e->db->store, s->name, name, DAOC__META_TEARDOWN, NULL, &msg);
+        if (rc != DAOC_OK)
+            return store_fail(err, rc, "cannot record the migration", msg);
+    }
+    *pending = state == DAOC__META_PENDING;
+    return DAOC_OK;
+}

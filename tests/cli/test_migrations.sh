@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# `daoc migrations` as an operator runs it (Kong's `kong migrations`
+# lifecycle): list before bootstrap (exit 3), bootstrap, a plugin's new
+# migrations (list exit 5), up leaving a teardown pending (list exit 4, up
+# refused), finish, up-to-date, the entity used through `daoc runner`, an
+# edited published migration refused until --force, reset (refused without
+# --yes off a terminal), and the CLI's errors.  Exit codes, stdout and
+# stderr are checked.  Runs on the store the environment selects
+# (DAOC_DATABASE; scripts/run-tests.sh runs it on SQLite and on
+# PostgreSQL), from an empty directory, with DAOC_BIN and DAOC_SRC_DIR set.
+set -u
+BIN="${DAOC_BIN:?DAOC_BIN not set}"
+passed=0; failed=0
+ok() { passed=$((passed + 1)); echo "ok - $1"; }
+bad() { failed=$((failed + 1)); echo "FAIL $1"; }
+STORE="${DAOC_DATABASE:-sqlite}"
+export DAOC_SQLITE_PATH="$PWD/mig.db"
+rm -f mig.db
+
+# A plugin with two migrations (the second with a teardown), written as
+# Kong 1.x-3.x plugins write them.
+P=kong/plugins/mig-demo
+mkdir -p "$P/migrations"
+cat > "$P/daos.lua" <<'EOF'
+local typedefs = require "kong.db.schema.typedefs"
+return {
+  { name = "mig_demo_items", primary_key = { "id" }, endpoint_key = "name",
+    fields = {
+      { id = typedefs.uuid },
+      { name = { type = "string", unique = true, required = true } },
+      { note = { type = "string" } },
+    } },
+}
+EOF
+cat > "$P/migrations/init.lua" <<'EOF'
+return { "000_base_mig_demo", "001_10_to_20" }
+EOF
+cat > "$P/migrations/000_base_mig_demo.lua" <<'EOF'
+return {
+  postgres = {
+    up = [[
+      CREATE TABLE IF NOT EXISTS "mig_demo_items" (
+        "id"   UUID PRIMARY KEY,
+        "name" TEXT UNIQUE
+      );
+    ]],
+  },
+  cassandra = { up = [[ CREATE TABLE IF NOT EXISTS mig_demo_items (id uuid PRIMARY KEY) ]] },
+}
+EOF
+cat > "$P/migrations/001_10_to_20.lua" <<'EOF'
+return {
+  postgres = {
+    up = [[
+      DO $$
+      BEGIN
+        ALTER TABLE IF EXISTS ONLY "mig_demo_items" ADD "note" TEXT;
+      EXCEPTION WHEN DUPLICATE_COLUMN THEN
+        -- Do nothing, accept existing state
+      END;
+      $$;
+    ]],
+    teardown = function(connector)
+      local _, err = connector:query([[ UPDATE "mig_demo_items" SET "note" = 'set by teardown'
+                                        WHERE "note" IS NULL ]])
+      if err then return nil, err end
+      return true
+    end,
+  },
+}
+EOF
+export DAOC_LUA_PACKAGE_PATH="$PWD/?.lua;$PWD/?/init.lua"
+
+run() { # $@: arguments of daoc; sets $out, $errout, $rc
+  out=$("$BIN" "$@" 2>stderr.txt </dev/null); rc=$?
+  errout=$(cat stderr.txt)
+}
+expect() { # $1 name, $2 exit code, $3... lines stdout must hold (fixed strings)
+  local name="$1" want="$2"; shift 2
+  if [ "$rc" -ne "$want" ]; then
+    bad "$name: exit $rc, wanted $want; stdout: $out; stderr: $errout"; return
+  fi
+  for line in "$@"; do
+    if ! grep -Fq -- "$line" <<<"$out"; then bad "$name: no '$line' in stdout:"; echo "$out"; return; fi
+  done
+  ok "$name"
+}
+expect_err() { # $1 name, $2 exit code, $3 text stderr must hold
+  if [ "$rc" -eq "$2" ] && grep -Fq -- "$3" <<<"$errout"; then ok "$1"
+  else bad "$1: exit $rc (wanted $2), stderr: $errout"; fi
+}
+
+export DAOC_PLUGINS=""
+run migrations list
+expect "list before bootstrap: exit 3 and Kong's message" 3 "Database needs bootstrapping"
+run migrations status
+expect "status before bootstrap" 0 '"needs_bootstrap":true'
+run migrations up
+expect_err "up before bootstrap is refused" 1 "Error: Cannot run migrations: Database needs bootstrapping"
+run migrations nonsense
+expect_err "an unknown command" 1 "No such command for migrations: nonsense"
+
+run migrations bootstrap
+expect "bootstrap" 0 "Bootstrapping database..." "migrating core on database" \
+  "core migrated up to: 000_base (executed)" "core migrated up to: 025_390_to_3100 (executed)" \
+  "24 migrations processed" "24 executed" "Database is up-to-date"
+run migrations bootstrap
+expect "bootstrap again" 0 "Database already bootstrapped"
+run migrations list
+expect "list when up to date" 0 "Executed migrations:" "core: 000_base, 003_100_to_110"
+
+export DAOC_PLUGINS="mig-demo"
+run migrations list
+expect "a plugin's migrations are new: exit 5" 5 "New migrations available:" \
+  "mig-demo: 000_base_mig_demo, 001_10_to_20" "Run 'daoc migrations up' to proceed"
+run migrations up
+expect "up runs them, the teardown stays pending" 0 "migrating mig-demo on database" \
+  "mig-demo migrated up to: 000_base_mig_demo (executed)" \
+  "mig-demo migrated up to: 001_10_to_20 (pending)" "2 migrations processed" "1 executed" \
+  "1 pending" "Database has pending migrations; run 'daoc migrations finish' when ready"
+run migrations list
+expect "list with a pending teardown: exit 4" 4 "Pending migrations:" "mig-demo: 001_10_to_20" \
+  "Run 'daoc migrations finish' when ready"
+run migrations up
+expect_err "up while a teardown is pending is refused" 1 \
+  "Database has pending migrations; run 'daoc migrations finish'"
+cat > use.lua <<'EOF'
+local item = assert(kong.db.mig_demo_items:insert({ name = "first" }))
+print("inserted " .. item.name)
+EOF
+run runner use.lua
+expect "the plugin's entity works after up" 0 "inserted first"
+run migrations finish
+expect "finish runs the teardown" 0 "mig-demo migrated up to: 001_10_to_20 (executed)" \
+  "1 migration processed" "1 executed"
+run migrations finish
+expect "finish again" 0 "No pending migrations to finish"
+run migrations up
+expect "up when up to date" 0 "Database is already up-to-date"
+run migrations list
+expect "list after finish: exit 0" 0 "mig-demo: 000_base_mig_demo, 001_10_to_20"
+if [ "$STORE" = postgres ]; then
+  cat > note.lua <<'EOF'
+print("note " .. tostring(kong.db.mig_demo_items:select_by_name("first").note))
+EOF
+  run runner note.lua
+  expect "the teardown ran its SQL (PostgreSQL)" 0 "note set by teardown"
+fi
+run migrations status
+expect "status lists every executed migration" 0 '"needs_bootstrap":false' \
+  '"subsystem":"mig-demo"' '"000_base_mig_demo","001_10_to_20"'
+
+# a published migration edited afterwards
+echo "-- edited" >> "$P/migrations/000_base_mig_demo.lua"
+run migrations status
+expect "status names the edited migration" 0 '"changed_migrations":"mig-demo: 000_base_mig_demo'
+run migrations up
+expect_err "up refuses while a migration changed" 1 "migrations changed since they ran"
+run migrations up --force
+expect "up --force runs them again" 0 "mig-demo migrated up to: 000_base_mig_demo (executed)"
+run migrations up
+expect "after --force the ledger holds the new checksum" 0 "Database is already up-to-date"
+
+run migrations reset
+expect_err "reset off a terminal needs --yes" 1 "not a tty: invoke 'reset' non-interactively with the --yes flag"
+run migrations reset --yes
+expect "reset" 0 "Resetting database..." "Database successfully reset"
+run migrations list
+expect "list after reset: exit 3" 3 "Database needs bootstrapping"
+run migrations reset -y
+expect "reset of a database never bootstrapped: exit 1" 1 "Database not bootstrapped, nothing to reset"
+run migrations bootstrap
+expect "bootstrap with the plugin" 0 "mig-demo migrated up to: 001_10_to_20 (executed)" \
+  "26 migrations processed" "Database is up-to-date"
+run migrations up --lock-timeout abc
+expect_err "a bad option value" 1 "--lock-timeout expects a number of seconds"
+
+echo "RESULT passed=$passed failed=$failed"
+[ "$failed" -eq 0 ]
