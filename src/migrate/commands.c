@@ -8,8 +8,11 @@
  * locks table (store/meta.h): bootstrap, finish and reset do not wait for
  * it (another node doing the work is Kong's "aborted: another node is
  * performing database changes"), up waits up to --lock-timeout, saying who
- * holds it.  The lock carries a heartbeat: it is refreshed after every
- * migration, so a long run keeps it while a dead holder's expires.
+ * holds it, then takes it and reads the state again: a node that waited
+ * for another's run finds "Database is already up-to-date", and one that
+ * waited for a dead node's lock does the work left.  The lock carries a
+ * heartbeat: it is refreshed after every migration, so a long run keeps it
+ * while a dead holder's lapses after --lock-timeout seconds.
  *
  * Beyond Kong: every applied migration's source checksum is kept in the
  * ledger (daoc_migrations); `up` and `finish` refuse to go on while an
@@ -52,8 +55,10 @@ static void sleep_s(double s)
     nanosleep(&ts, NULL);
 }
 
-/* Takes the lock: *got false when another node holds it (and, with wait,
- * kept it past the timeout, or released it: the work is done). */
+/* Takes the lock: *got false when another node holds it.  With wait, up
+ * to the lock timeout: when the holder releases it or stops refreshing it
+ * (a dead node's lapses after its ttl), it is taken, and the caller reads
+ * the state again. */
 static int take_lock(daoc__mig_engine *e, bool wait, bool *got, daoc_error **err)
 {
     daoc__store *st = e->db->store;
@@ -77,8 +82,21 @@ static int take_lock(daoc__mig_engine *e, bool wait, bool *got, daoc_error **err
             daoc__free(msg);
             return rc;
         }
-        if (!holder)
-            return DAOC_OK; /* released: another node did the work */
+        if (!holder) {
+            /* released, or lapsed (its holder stopped beating): take it and
+             * look again at what is left to do (Kong gives up here, which
+             * leaves the work of a dead holder undone) */
+            rc = daoc__meta_lock(st, LOCK_KEY, e->owner, lock_ttl(e), got, &msg);
+            if (rc != DAOC_OK) {
+                rc = daoc__mig_fail(err, "failed to insert cluster lock: %s",
+                                    msg ? msg : daoc_strerror(rc));
+                daoc__free(msg);
+                return rc;
+            }
+            if (*got)
+                return DAOC_OK;
+            continue;
+        }
         if (!said) {
             const daoc_value *owner = daoc_obj_get(holder, "owner");
             daoc__mig_say(e, DAOC_LOG_INFO, "waiting for the migrations lock held by %s",

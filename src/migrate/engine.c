@@ -15,9 +15,10 @@
  * that daoc (or Kong at the same version) bootstrapped.  A database that
  * an older Kong migrated part way is refused (commands.c), not patched.
  *
- * On PostgreSQL a plugin migration runs as Kong runs it: its `up` text in
- * one transaction, then `up_f(connector)`, and later `teardown`; the
- * plugin's entity tables are then made or checked from its schema.  On
+ * On PostgreSQL a plugin migration runs as Kong runs it: its `up` text,
+ * then `up_f(connector)`, and later `teardown`; all of them and the record
+ * of what ran in one transaction (daoc__mig_run); the plugin's entity
+ * tables are then made or checked from its schema.  On
  * SQLite, where Kong never ran, the plugin's tables are made from its
  * schema and its migrations are recorded without running their SQL.
  */
@@ -299,8 +300,10 @@ static int run_fn(daoc__mig_engine *e, const char *name, int ref, int format, co
     return rc;
 }
 
-int daoc__mig_run(daoc__mig_engine *e, size_t k, size_t i, bool up, bool teardown, bool *pending,
-                  daoc_error **err)
+/* The steps and the record of one migration, inside the caller's
+ * transaction (daoc__mig_run). */
+static int run_steps(daoc__mig_engine *e, size_t k, size_t i, bool up, bool teardown,
+                     bool *pending, daoc_error **err)
 {
     daoc__mig_subsystem *s = &e->subs[k];
     const char *name = s->names[i];
@@ -308,7 +311,6 @@ int daoc__mig_run(daoc__mig_engine *e, size_t k, size_t i, bool up, bool teardow
     double t0 = now_s();
     int rc = DAOC_OK;
     bool has_teardown = m && m->teardown_ref >= 0;
-    *pending = false;
     if (up) {
         if (k == 0) {
             /* core: 000_base makes every core table from daoc's schemas */
@@ -323,33 +325,53 @@ int daoc__mig_run(daoc__mig_engine *e, size_t k, size_t i, bool up, bool teardow
         if (rc != DAOC_OK)
             return rc;
     }
-    bool run_teardown = teardown && has_teardown;
-    if (run_teardown && e->pg)
+    if (teardown && has_teardown && e->pg)
         rc = run_fn(e, name, m->teardown_ref, e->sets[k].format, "teardown", err);
     if (rc != DAOC_OK)
         return rc;
-    daoc__meta_state state;
-    if (!up)
-        state = DAOC__META_TEARDOWN;
-    else if (has_teardown && !teardown)
-        state = DAOC__META_PENDING;
-    else
-        state = DAOC__META_EXECUTED;
+    /* Kong's records: up alone leaves a migration with a teardown pending;
+     * up with teardown (bootstrap, --force) records it executed, then
+     * teardown; teardown alone (finish) records teardown */
+    daoc__meta_state state = !up ? DAOC__META_TEARDOWN
+                             : has_teardown && !teardown ? DAOC__META_PENDING
+                                                         : DAOC__META_EXECUTED;
     char host[64] = "localhost";
     gethostname(host, sizeof host - 1);
     daoc__meta_ledger l = {m ? m->checksum : "", t0, (now_s() - t0) * 1000.0, host,
                            (long)getpid()};
     char *msg = NULL;
     rc = daoc__meta_record(e->db->store, s->name, name, state, &l, &msg);
+    if (rc == DAOC_OK && up && teardown && has_teardown)
+        rc = daoc__meta_record(e->db->store, s->name, name, DAOC__META_TEARDOWN, NULL, &msg);
     if (rc != DAOC_OK)
         return store_fail(err, rc, "cannot record the migration", msg);
-    /* a bootstrap-style run (up and teardown together) of a migration with
-     * a teardown is recorded as Kong does: pending, then teardown */
-    if (up && teardown && has_teardown) {
-        rc = daoc__meta_record(e->db->store, s->name, name, DAOC__META_TEARDOWN, NULL, &msg);
-        if (rc != DAOC_OK)
-            return store_fail(err, rc, "cannot record the migration", msg);
-    }
     *pending = state == DAOC__META_PENDING;
+    return DAOC_OK;
+}
+
+/* One store transaction holds a migration's `up` SQL, its up_f, its
+ * teardown and the record of what ran (Kong commits the `up` SQL alone and
+ * records afterwards): a process killed at any point leaves either all of
+ * it or none, so a rerun never applies a step twice. */
+int daoc__mig_run(daoc__mig_engine *e, size_t k, size_t i, bool up, bool teardown, bool *pending,
+                  daoc_error **err)
+{
+    *pending = false;
+    daoc__store *st = e->db->store;
+    char *msg = NULL;
+    int rc = st->ops->begin(st, &msg);
+    if (rc != DAOC_OK)
+        return store_fail(err, rc, "cannot start the migration's transaction", msg);
+    rc = run_steps(e, k, i, up, teardown, pending, err);
+    if (rc != DAOC_OK) {
+        st->ops->rollback(st);
+        *pending = false;
+        return rc;
+    }
+    rc = st->ops->commit(st, &msg);
+    if (rc != DAOC_OK) {
+        *pending = false;
+        return store_fail(err, rc, "cannot commit the migration", msg);
+    }
     return DAOC_OK;
 }

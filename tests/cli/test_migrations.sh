@@ -175,5 +175,73 @@ expect "bootstrap with the plugin" 0 "mig-demo migrated up to: 001_10_to_20 (exe
 run migrations up --lock-timeout abc
 expect_err "a bad option value" 1 "--lock-timeout expects a number of seconds"
 
+# ---- faults (PostgreSQL: its server sleeps inside a migration) ------------
+if [ "$STORE" = postgres ]; then
+  slow_plugin() { # $1 plugin name, $2 table: one migration that writes a row, then sleeps
+    mkdir -p "kong/plugins/$1/migrations"
+    echo "return {}" > "kong/plugins/$1/daos.lua"
+    echo "return { \"000_base_$2\" }" > "kong/plugins/$1/migrations/init.lua"
+    cat > "kong/plugins/$1/migrations/000_base_$2.lua" <<EOS
+return { postgres = { up = [[
+  CREATE TABLE IF NOT EXISTS "$2" ("n" INTEGER);
+  INSERT INTO "$2" VALUES (1);
+  SELECT pg_sleep(3);
+]] } }
+EOS
+  }
+  rows_of() { # $1 table: its row count, or "none"
+    cat > count.lua <<EOS
+local rows = kong.db.connector:query([[SELECT count(*) AS n FROM "$1"]])
+print(rows and rows[1].n or "none")
+EOS
+    DAOC_PLUGINS="" "$BIN" runner count.lua 2>/dev/null
+  }
+  executed_times() { # $1 subsystem, $2 migration: how often schema_meta says it ran
+    cat > times.lua <<EOS
+local rows = assert(kong.db.connector:query([[SELECT count(*) AS n FROM schema_meta,
+  unnest(executed) AS e(name) WHERE key = 'schema_meta' AND subsystem = '$1' AND e.name = '$2']]))
+print(rows[1].n)
+EOS
+    DAOC_PLUGINS="" "$BIN" runner times.lua 2>/dev/null
+  }
+
+  # killed half-way: nothing of the migration is left, and a rerun applies it once
+  slow_plugin mig-kill mig_kill_log
+  export DAOC_PLUGINS="mig-demo,mig-kill"
+  "$BIN" migrations up --lock-timeout 2 > killed.out 2>&1 &
+  pid=$!
+  sleep 1.5
+  kill -9 "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+  if [ "$(rows_of mig_kill_log)" = none ] && [ "$(executed_times mig-kill 000_base_mig_kill_log)" = 0 ]; then
+    ok "a migration killed half-way left nothing behind"
+  else bad "after the kill: rows $(rows_of mig_kill_log), recorded $(executed_times mig-kill 000_base_mig_kill_log)"; cat killed.out; fi
+  run migrations up
+  if [ "$rc" -eq 0 ] && [ "$(rows_of mig_kill_log)" = 1 ] &&
+     [ "$(executed_times mig-kill 000_base_mig_kill_log)" = 1 ]; then
+    ok "the rerun after the kill takes the dead node's lock and applies it once"
+  else bad "rerun after kill: exit $rc rows $(rows_of mig_kill_log): $out $errout"; fi
+
+  # two nodes at once: one applies, the other waits and finds the work done
+  slow_plugin mig-race mig_race_log
+  export DAOC_PLUGINS="mig-demo,mig-kill,mig-race"
+  "$BIN" migrations up --lock-timeout 20 > race1.out 2> race1.err &
+  p1=$!
+  "$BIN" migrations up --lock-timeout 20 > race2.out 2> race2.err &
+  p2=$!
+  wait "$p1"; r1=$?; wait "$p2"; r2=$?
+  applied=$(cat race1.out race2.out | grep -c "mig-race migrated up to: 000_base_mig_race_log (executed)")
+  nothing=$(cat race1.out race2.out | grep -c "Database is already up-to-date")
+  if [ "$r1" -eq 0 ] && [ "$r2" -eq 0 ] && [ "$applied" -eq 1 ] && [ "$nothing" -eq 1 ] &&
+     [ "$(rows_of mig_race_log)" = 1 ] && [ "$(executed_times mig-race 000_base_mig_race_log)" = 1 ]; then
+    ok "two concurrent ups: one applies, the other waits and finds nothing to do"
+  else
+    bad "concurrent ups: exits $r1 $r2, applied $applied, up-to-date $nothing, rows $(rows_of mig_race_log), times $(executed_times mig-race 000_base_mig_race_log)"
+    cat race1.out race1.err race2.out race2.err
+  fi
+  if grep -q "waiting for the migrations lock held by" race1.out race2.out; then
+    ok "the waiting node says who holds the lock"
+  else bad "no 'waiting for the migrations lock' line"; cat race1.out race2.out; fi
+fi
+
 echo "RESULT passed=$passed failed=$failed"
 [ "$failed" -eq 0 ]
