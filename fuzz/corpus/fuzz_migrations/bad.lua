@@ -1,0 +1,1 @@
+return { postgres = { up = 1 } }
