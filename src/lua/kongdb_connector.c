@@ -10,6 +10,8 @@
  *       simple query does on Kong's PostgreSQL, and return the array of
  *       their results, nil, nil and their count (Kong's res, err, partial,
  *       num_queries)
+ *   connector:iterate(sql)               for row, err in ...: each row of
+ *       query(sql), or once false, err when it fails
  *   connector:escape_literal(v)           v as an SQL literal of the
  *       store's dialect: a string quoted (PostgreSQL: E'' when it holds a
  *       backslash, as PQescapeLiteral), a number as written, a boolean
@@ -190,6 +192,54 @@ static int conn_escape_identifier(lua_State *L)
     return 1;
 }
 
+/* the iterator of connector:iterate: upvalues rows, next index, error */
+static int iter_next(lua_State *L)
+{
+    if (!lua_isnil(L, lua_upvalueindex(3))) { /* the failure, yielded once */
+        lua_pushboolean(L, 0);
+        lua_pushvalue(L, lua_upvalueindex(3));
+        lua_pushnil(L);
+        lua_replace(L, lua_upvalueindex(3));
+        lua_pushnil(L);
+        lua_replace(L, lua_upvalueindex(1));
+        return 2;
+    }
+    if (!lua_istable(L, lua_upvalueindex(1)))
+        return 0;
+    lua_Integer i = lua_tointeger(L, lua_upvalueindex(2));
+    lua_rawgeti(L, lua_upvalueindex(1), (int)i);
+    if (lua_isnil(L, -1))
+        return 0;
+    lua_pushinteger(L, i + 1);
+    lua_replace(L, lua_upvalueindex(2));
+    return 1;
+}
+
+/* connector:iterate(sql): for row, err in connector:iterate(sql) -- each
+ * row of query(sql), or once false, err when it fails (Kong's connector) */
+static int conn_iterate(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    luaL_checkstring(L, 2);
+    lua_settop(L, 2);
+    lua_getfield(L, 1, "query");
+    lua_pushvalue(L, 1);
+    lua_pushvalue(L, 2);
+    lua_call(L, 2, 2); /* rows | nil, err */
+    if (lua_istable(L, -2)) {
+        lua_pop(L, 1);
+        lua_pushinteger(L, 1);
+        lua_pushnil(L);
+    } else {
+        lua_pushnil(L);
+        lua_replace(L, -3);
+        lua_pushinteger(L, 1);
+        lua_insert(L, -2);
+    }
+    lua_pushcclosure(L, iter_next, 3);
+    return 1;
+}
+
 static int conn_true(lua_State *L)
 {
     lua_pushboolean(L, 1);
@@ -200,6 +250,7 @@ void daoc__kdb_push_connector(lua_State *L, struct daoc__lua *ls)
 {
     static const luaL_Reg methods[] = {
         {"query", conn_query},
+        {"iterate", conn_iterate},
         {"escape_literal", conn_escape_literal},
         {"escape_identifier", conn_escape_identifier},
         {"connect_migrations", conn_true},

@@ -313,9 +313,16 @@ static int run_steps(daoc__mig_engine *e, size_t k, size_t i, bool up, bool tear
     bool has_teardown = m && m->teardown_ref >= 0;
     if (up) {
         if (k == 0) {
-            /* core: 000_base makes every core table from daoc's schemas */
+            /* core: 000_base makes every core table from daoc's schemas,
+             * and what Kong's core migrations make besides */
             if (i == 0)
                 rc = daoc__db_make_tables(e->db, NULL, err);
+            if (rc == DAOC_OK && i == 0) {
+                char *msg = NULL;
+                rc = daoc__meta_core_base(e->db->store, &msg);
+                if (rc != DAOC_OK)
+                    return store_fail(err, rc, "failed to run migration '000_base' up", msg);
+            }
         } else if (e->pg) {
             if (m->up_sql)
                 rc = run_up_sql(e, name, m->up_sql, err);

@@ -89,6 +89,15 @@ int daoc__meta_bootstrap(daoc__store *st, char **msg)
     return st->deploy->exec(st, d->bootstrap, msg);
 }
 
+int daoc__meta_core_base(daoc__store *st, char **msg)
+{
+    clear_msg(msg);
+    const daoc__meta_dialect *d = dialect(st);
+    if (!d)
+        return DAOC_EINVAL;
+    return st->deploy->exec(st, d->core_base, msg);
+}
+
 int daoc__meta_exists(daoc__store *st, bool *exists, char **msg)
 {
     clear_msg(msg);

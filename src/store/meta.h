@@ -46,6 +46,16 @@ typedef struct daoc__meta_ledger {
     long pid;
 } daoc__meta_ledger;
 
+/* What Kong's core migrations make besides the entity tables, that
+ * plugins' migrations and the cluster events rely on, made when missing
+ * (idempotent): Kong's `cluster_events` table (id, node_id, at, nbf,
+ * expire_at, channel, data; indexes on at, channel, expire_at) and, on
+ * PostgreSQL, the trigger function batch_delete_expired_rows(<column>)
+ * (Kong 3.2+: a statement trigger that deletes a few expired rows of its
+ * table, which plugin migrations attach to their TTL tables) attached to
+ * cluster_events.  Run by the core's 000_base migration. */
+int daoc__meta_core_base(daoc__store *st, char **msg);
+
 /* Creates, when missing (CREATE ... IF NOT EXISTS, all or nothing):
  *   schema_meta (key TEXT, subsystem TEXT, last_executed TEXT,
  *                executed TEXT[], pending TEXT[], PRIMARY KEY (key, subsystem))
@@ -148,6 +158,7 @@ typedef struct daoc__meta_dialect {
     const char *lock_read;    /* key [now]; columns owner, ttl (epoch seconds) */
     const char *unlock;       /* key, owner */
     int (*reset)(daoc__store *st, char **msg);
+    const char *core_base;    /* script: daoc__meta_core_base */
 } daoc__meta_dialect;
 
 extern const daoc__meta_dialect daoc__sqlite_meta_dialect;

@@ -243,5 +243,89 @@ EOS
   else bad "no 'waiting for the migrations lock' line"; cat race1.out race2.out; fi
 fi
 
+# ---- kong.db.migrations.operations: the helpers Kong's bundled plugins'
+# migrations require (PostgreSQL: they build its SQL) --------------------
+if [ "$STORE" = postgres ]; then
+  P=kong/plugins/mig-ops
+  mkdir -p "$P/migrations"
+  cat > "$P/daos.lua" <<'EOF2'
+local typedefs = require "kong.db.schema.typedefs"
+return {
+  { name = "mig_ops_creds", primary_key = { "id" }, workspaceable = true,
+    cache_key = { "consumer", "key" },
+    fields = {
+      { id = typedefs.uuid },
+      { consumer = { type = "foreign", reference = "consumers", on_delete = "cascade" } },
+      { key = { type = "string", unique = true } },
+    } },
+}
+EOF2
+  cat > "$P/schema.lua" <<'EOF2'
+return { name = "mig-ops", fields = { { config = { type = "record", fields = {
+  { allow = { type = "array", elements = { type = "string" } } },
+} } } } }
+EOF2
+  echo 'return { "000_base_mig_ops", "001_200_to_210", "002_280_to_300" }' > "$P/migrations/init.lua"
+  cat > "$P/migrations/000_base_mig_ops.lua" <<'EOF2'
+return { postgres = { up = [[
+  CREATE TABLE IF NOT EXISTS "mig_ops_creds" (
+    "id" UUID PRIMARY KEY,
+    "consumer_id" UUID REFERENCES "consumers" ("id") ON DELETE CASCADE,
+    "key" TEXT UNIQUE,
+    "cache_key" TEXT UNIQUE
+  );
+]] } }
+EOF2
+  cat > "$P/migrations/001_200_to_210.lua" <<'EOF2'
+local operations = require "kong.db.migrations.operations.200_to_210"
+return operations.ws_migrate_plugin({
+  { name = "mig_ops_creds", primary_key = "id", uniques = { "key" },
+    cache_key = { "consumer", "key" },
+    fks = { { name = "consumer", reference = "consumers", on_delete = "cascade" } } },
+})
+EOF2
+  cat > "$P/migrations/002_280_to_300.lua" <<'EOF2'
+local operations = require "kong.db.migrations.operations.280_to_300"
+return { postgres = { up = "", teardown = function(connector)
+  return operations.postgres.teardown:fixup_plugin_config(connector, "mig-ops", function(config)
+    config.allow = config.whitelist or config.allow
+    config.whitelist = nil
+    return true
+  end)
+end } }
+EOF2
+  export DAOC_PLUGINS="mig-demo,mig-kill,mig-race,mig-ops"
+  run migrations up
+  expect "Kong's workspace operations in a plugin's migrations (up)" 0 \
+    "mig-ops migrated up to: 001_200_to_210 (pending)" "mig-ops migrated up to: 002_280_to_300 (pending)"
+  cat > ops.lua <<'EOF2'
+local c = assert(kong.db.consumers:insert({ username = "ops-user" }))
+local row = assert(kong.db.mig_ops_creds:insert({ consumer = { id = c.id }, key = "k1" }))
+local cols = assert(kong.db.connector:query([[SELECT string_agg(conname, ',' ORDER BY conname) AS c
+  FROM pg_constraint WHERE conrelid = 'mig_ops_creds'::regclass]]))
+print("constraints " .. cols[1].c)
+assert(kong.db.connector:query([[INSERT INTO plugins (id, name, config, protocols, enabled, ws_id)
+  VALUES (gen_random_uuid(), 'mig-ops', '{"whitelist":["a"]}', ARRAY['http'], true,
+  (SELECT id FROM workspaces WHERE name = 'default'))]]))
+local fn = assert(kong.db.connector:query([[SELECT count(*) AS n FROM pg_proc WHERE
+  proname = 'batch_delete_expired_rows']]))
+local ce = assert(kong.db.connector:query([[SELECT count(*) AS n FROM cluster_events]]))
+print("core base " .. fn[1].n .. " " .. ce[1].n)
+print("ok " .. row.key)
+EOF2
+  run runner ops.lua
+  expect "the plugin's table has Kong 2.1's workspace constraints" 0 \
+    "mig_ops_creds_consumer_id_fkey" "mig_ops_creds_id_ws_id_unique" "mig_ops_creds_ws_id_key_unique" "ok k1"
+  expect "000_base made Kong's cluster_events and batch_delete_expired_rows" 0 "core base 1 0"
+  run migrations finish
+  expect "finish runs the operations' teardowns" 0 "mig-ops migrated up to: 002_280_to_300 (executed)"
+  cat > ops2.lua <<'EOF2'
+local rows = assert(kong.db.connector:query([[SELECT config::text AS c FROM plugins WHERE name = 'mig-ops']]))
+print("config " .. rows[1].c)
+EOF2
+  run runner ops2.lua
+  expect "fixup_plugin_config rewrote the stored configuration" 0 'config {"allow": ["a"]}'
+fi
+
 echo "RESULT passed=$passed failed=$failed"
 [ "$failed" -eq 0 ]

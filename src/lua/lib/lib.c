@@ -18,6 +18,8 @@ extern const unsigned char daoc__lua_src_lib_iputils[];
 extern const size_t daoc__lua_src_lib_iputils_len;
 extern const unsigned char daoc__lua_src_lib_db_errors[];
 extern const size_t daoc__lua_src_lib_db_errors_len;
+extern const unsigned char daoc__lua_src_lib_migration_ops[];
+extern const size_t daoc__lua_src_lib_migration_ops_len;
 
 /* system_load(name, env) -> chunk, path | nil, "no file" list: a module
  * of the system Lua directory, source only, run in env (a table). */
@@ -52,6 +54,11 @@ void daoc__lua_lib_prims(lua_State *L)
                         daoc__lua_src_lib_db_errors_len, "=[daoc kong.db.errors]") != 0)
         lua_error(L);
     lua_setfield(L, -2, "db_errors_chunk");
+    if (luaL_loadbuffer(L, (const char *)daoc__lua_src_lib_migration_ops,
+                        daoc__lua_src_lib_migration_ops_len,
+                        "=[daoc kong.db.migrations.operations]") != 0)
+        lua_error(L);
+    lua_setfield(L, -2, "migration_ops_chunk");
     daoc__lua_lib_digest(L);
     daoc__lua_lib_kdf(L);
     daoc__lua_lib_rand(L);

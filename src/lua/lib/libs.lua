@@ -14,7 +14,8 @@
 --     and a `cassandra`
 --     that loads and refuses every use;
 --   * stringy (stringy.lua), resty.iputils (iputils.lua), kong.db.errors
---     (db_errors.lua; returned too: each DAO object's `errors`), kong.tools.timestamp
+--     (db_errors.lua; returned too: each DAO object's `errors`),
+--     kong.db.migrations.operations.* (migration_ops.lua), kong.tools.timestamp
 --     and a `socket` stub (gettime) that luasocket's
 --     pure-Lua socket.url needs;
 --   * modules of the system Lua directory (Debian's lua-penlight `pl.*`,
@@ -408,6 +409,11 @@ reg("resty.iputils", clib.iputils_chunk())
 local db_errors = clib.db_errors_chunk(function(name) return sandbox.require(name) end,
                                        ngx.null)
 reg("kong.db.errors", db_errors)
+-- kong.db.migrations.operations.* (migration_ops.lua), which Kong's bundled
+-- plugins' migrations require
+for version, mod in pairs(clib.migration_ops_chunk(function(name) return sandbox.require(name) end)) do
+  reg("kong.db.migrations.operations." .. version, mod)
+end
 
 -- kong.tools.timestamp (Kong 0.x's rate-limiting): UTC milliseconds and
 -- the period starts of a moment

@@ -68,7 +68,39 @@ static int pg_reset(daoc__store *st, char **msg)
     return st->deploy->exec(st, PG_RESET, msg);
 }
 
+/* Kong's cluster_events and batch_delete_expired_rows (store/meta.h,
+ * daoc__meta_core_base): the function deletes, after an insert into its
+ * table, up to two rows whose column TG_ARGV[0] has passed, skipping rows
+ * other sessions hold, so expired rows never pile up and no insert waits. */
+static const char PG_CORE_BASE[] =
+    "CREATE TABLE IF NOT EXISTS \"cluster_events\" (\n"
+    "  \"id\" UUID PRIMARY KEY,\n"
+    "  \"node_id\" UUID NOT NULL,\n"
+    "  \"at\" TIMESTAMP WITH TIME ZONE NOT NULL,\n"
+    "  \"nbf\" TIMESTAMP WITH TIME ZONE,\n"
+    "  \"expire_at\" TIMESTAMP WITH TIME ZONE NOT NULL,\n"
+    "  \"channel\" TEXT,\n"
+    "  \"data\" TEXT\n);\n"
+    "CREATE INDEX IF NOT EXISTS \"cluster_events_at_idx\" ON \"cluster_events\" (\"at\");\n"
+    "CREATE INDEX IF NOT EXISTS \"cluster_events_channel_idx\" ON \"cluster_events\" "
+    "(\"channel\");\n"
+    "CREATE INDEX IF NOT EXISTS \"cluster_events_expire_at_idx\" ON \"cluster_events\" "
+    "(\"expire_at\");\n"
+    "CREATE OR REPLACE FUNCTION batch_delete_expired_rows() RETURNS trigger LANGUAGE plpgsql AS "
+    "$expired$\n"
+    "BEGIN\n"
+    "  EXECUTE format('WITH old AS (SELECT ctid FROM %I WHERE %I < CURRENT_TIMESTAMP ORDER BY %I "
+    "LIMIT 2 FOR UPDATE SKIP LOCKED) DELETE FROM %I WHERE ctid IN (TABLE old)', TG_TABLE_NAME, "
+    "TG_ARGV[0], TG_ARGV[0], TG_TABLE_NAME);\n"
+    "  RETURN NULL;\n"
+    "END;\n"
+    "$expired$;\n"
+    "DROP TRIGGER IF EXISTS \"cluster_events_ttl_trigger\" ON \"cluster_events\";\n"
+    "CREATE TRIGGER \"cluster_events_ttl_trigger\" AFTER INSERT ON \"cluster_events\" "
+    "FOR EACH STATEMENT EXECUTE PROCEDURE batch_delete_expired_rows(\"expire_at\");\n";
+
 const daoc__meta_dialect daoc__pg_meta_dialect = {
+    .core_base = PG_CORE_BASE,
     .now_param = false,
     /* the advisory lock (held to the script's commit) makes a second
      * bootstrap wait for the first, then find every table there */

@@ -77,7 +77,26 @@ static int sq_reset(daoc__store *st, char **msg)
     return rc;
 }
 
+/* Kong's cluster_events (store/meta.h, daoc__meta_core_base), times as REAL
+ * epoch seconds as every SQLite table here; expired rows are deleted by
+ * whoever reads them (issue 12), not by a trigger. */
+static const char SQ_CORE_BASE[] =
+    "CREATE TABLE IF NOT EXISTS \"cluster_events\" (\n"
+    "  \"id\" TEXT NOT NULL PRIMARY KEY,\n"
+    "  \"node_id\" TEXT NOT NULL,\n"
+    "  \"at\" REAL NOT NULL,\n"
+    "  \"nbf\" REAL,\n"
+    "  \"expire_at\" REAL NOT NULL,\n"
+    "  \"channel\" TEXT,\n"
+    "  \"data\" TEXT\n);\n"
+    "CREATE INDEX IF NOT EXISTS \"cluster_events_at_idx\" ON \"cluster_events\" (\"at\");\n"
+    "CREATE INDEX IF NOT EXISTS \"cluster_events_channel_idx\" ON \"cluster_events\" "
+    "(\"channel\");\n"
+    "CREATE INDEX IF NOT EXISTS \"cluster_events_expire_at_idx\" ON \"cluster_events\" "
+    "(\"expire_at\");\n";
+
 const daoc__meta_dialect daoc__sqlite_meta_dialect = {
+    .core_base = SQ_CORE_BASE,
     .now_param = true,
     .bootstrap =
         "CREATE TABLE IF NOT EXISTS \"schema_meta\" (\"key\" TEXT, \"subsystem\" TEXT, "
