@@ -386,7 +386,9 @@ DAOC_MUSTCHECK DAOC_EXPORT int daoc_db_run_lua_file(daoc_db *db, const char *pat
  * Migrations: `daoc migrations <command>` as a function, with the
  * semantics, messages and exit codes of `kong migrations` (the command
  * names in messages being daoc's).  command is one of bootstrap, up,
- * finish, list, status, reset.  The database is opened from cfg with every
+ * finish, list, status, reset, and daoc's plan (what `up` would run, in
+ * order, without running it; exit 0, or 3 when the database needs a
+ * bootstrap, whose plan is then shown).  The database is opened from cfg with every
  * enabled plugin loaded; subsystems are `core` and every plugin with
  * migrations for the store in use; the others' tables come from their
  * schemas.  Every line of output goes to out (level INFO for what Kong
@@ -407,6 +409,7 @@ typedef struct daoc_migrations_opts {
      * terminal to ask on and reset fails, as Kong's does */
     bool (*confirm)(void *ud, const char *question);
     void *confirm_ud;
+    bool sql;            /* plan --sql: print each migration's `up` SQL too */
 } daoc_migrations_opts;
 
 DAOC_MUSTCHECK DAOC_EXPORT int daoc_migrations(const daoc_config *cfg, const char *command,

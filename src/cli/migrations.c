@@ -76,6 +76,7 @@ void daoc_cli_migrations_usage(FILE *f)
           "  list        list the migrations (exit 3: needs bootstrap, 4: pending, 5: new)\n"
           "  status      print the state as JSON\n"
           "  reset       drop every table (asks first, unless --yes)\n"
+          "  plan        what up would run, without running it (--sql: with its SQL)\n"
           "\n"
           "Options:\n"
           "  -y, --yes              assume yes (reset)\n"
@@ -109,6 +110,8 @@ int daoc_cli_migrations(const char *conf, int argc, char **argv)
             quiet = true;
         } else if (!strcmp(a, "-f") || !strcmp(a, "--force")) {
             o.force = true;
+        } else if (!strcmp(a, "--sql")) {
+            o.sql = true;
         } else if (!strcmp(a, "-v") || !strcmp(a, "--v") || !strcmp(a, "--verbose") ||
                    !strcmp(a, "--vv")) {
             loud = true;

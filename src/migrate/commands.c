@@ -14,7 +14,8 @@
  * heartbeat: it is refreshed after every migration, so a long run keeps it
  * while a dead holder's lapses after --lock-timeout seconds.
  *
- * Beyond Kong: every applied migration's source checksum is kept in the
+ * Beyond Kong: `plan` prints what `up` would run; every applied
+ * migration's source checksum is kept in the
  * ledger (daoc_migrations); `up` and `finish` refuse to go on while an
  * applied migration's file has changed since it ran (the seeds forbid
  * editing published migrations), naming each, unless --force; `status`
@@ -570,6 +571,52 @@ static int cmd_reset(daoc__mig_engine *e, int *code, daoc_error **err)
     return DAOC_OK;
 }
 
+/* Beyond Kong: what `up` (or, before a bootstrap, `bootstrap`) would run,
+ * in order, and how, without running anything. */
+static int cmd_plan(daoc__mig_engine *e, int *code)
+{
+    daoc__mig_class want = DAOC__MIG_NEW;
+    size_t n = 0;
+    if (!e->bootstrapped)
+        daoc__mig_say(e, DAOC_LOG_INFO, "The database needs a bootstrap; it would run:");
+    for (size_t k = 0; k < e->nsubs; k++) {
+        const daoc__mig_subsystem *s = &e->subs[k];
+        for (size_t i = 0; i < s->n; i++) {
+            if (s->cls[i] != want)
+                continue;
+            n++;
+            const daoc__migration *m = k > 0 ? &e->sets[k].m[i] : NULL;
+            if (!m) {
+                daoc__mig_say(e, DAOC_LOG_INFO, "%s: %s (%s)", s->name, s->names[i],
+                              i == 0 ? "the core tables, from daoc's schemas"
+                                     : "nothing left to do after 000_base");
+                continue;
+            }
+            bool teardown = m->teardown_ref >= 0;
+            if (!e->pg) {
+                daoc__mig_say(e, DAOC_LOG_INFO, "%s: %s (recorded; on SQLite the tables come "
+                                                "from the schema)", s->name, s->names[i]);
+                continue;
+            }
+            daoc__mig_say(e, DAOC_LOG_INFO, "%s: %s (%s%s%s%s)", s->name, s->names[i],
+                          m->up_sql ? "up SQL" : "", m->up_sql && m->up_f_ref >= 0 ? ", " : "",
+                          m->up_f_ref >= 0 ? "up_f" : "",
+                          teardown ? (e->bootstrapped ? "; teardown left pending for finish"
+                                                      : "; teardown")
+                                   : "");
+            if (e->o && e->o->sql && m->up_sql)
+                daoc__mig_say(e, DAOC_LOG_INFO, "%s", m->up_sql);
+        }
+    }
+    for (size_t i = 0; i < e->nschema_only; i++)
+        daoc__mig_say(e, DAOC_LOG_INFO, "%s: no migrations; tables from its schema",
+                      e->schema_only[i]);
+    if (n == 0 && e->bootstrapped)
+        daoc__mig_say(e, DAOC_LOG_INFO, "Database is already up-to-date");
+    *code = e->bootstrapped ? 0 : 3;
+    return DAOC_OK;
+}
+
 int daoc_migrations(const daoc_config *cfg, const char *command, const daoc_migrations_opts *opts,
                     daoc_log_fn out, void *out_ud, int *exit_code, daoc_error **err)
 {
@@ -579,7 +626,8 @@ int daoc_migrations(const daoc_config *cfg, const char *command, const daoc_migr
     *code = 1;
     if (!cfg || !command)
         return daoc__err_fail(err, DAOC_EINVAL, "%s is NULL", cfg ? "command" : "cfg");
-    static const char *const known[] = {"bootstrap", "up", "finish", "list", "status", "reset"};
+    static const char *const known[] = {"bootstrap", "up", "finish", "list",
+                                        "status",    "reset", "plan"};
     bool ok = false;
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
         ok = ok || strcmp(command, known[i]) == 0;
@@ -598,6 +646,8 @@ int daoc_migrations(const daoc_config *cfg, const char *command, const daoc_migr
             rc = cmd_list(&e, code);
         else if (strcmp(command, "status") == 0)
             rc = cmd_status(&e, code, err);
+        else if (strcmp(command, "plan") == 0)
+            rc = cmd_plan(&e, code);
         else
             rc = cmd_reset(&e, code, err);
     }

@@ -4,9 +4,14 @@
  * Kong keeps one row per tagged entity in "tags" (entity_id, entity_name =
  * the entity's table, tags = a copy of its tags), written by a trigger on
  * every tagged table, and answers /tags and /tags/{tag} from it alone.  The
- * stores do the same with their own triggers (their DDL is in <store>/sql.c;
- * table.c creates them with the table and copies the rows a table already
- * holds once, here).  A database Kong made therefore reads the same.
+ * PostgreSQL store does the same with the same trigger (its DDL is in
+ * postgres/sql.c; table.c creates it with the table and copies the rows a
+ * table already holds once, here), so a database Kong made reads the same.
+ * The SQLite store keeps no such table: the trigger's second B-tree insert
+ * made every insert of a tagged row about three times dearer (16 -> 47 us
+ * a consumer, bench_plugins), and one node's listing of tags is rare; its
+ * pages read the tagged tables themselves (UNION ALL), one full read of
+ * them per page.
  *
  * Pages are keyset pages: every (entity, tag) pair ordered by entity_id and
  * the tag's position in the entity's tags, the offset holding the last
@@ -42,11 +47,60 @@ static void ph(daoc__buf *b, const daoc__tags_dialect *d, int n)
     daoc__buf_puts(b, t);
 }
 
-/* The statement of a page: params are [tag,] limit [, after...]. */
-static void page_sql(daoc__buf *b, const daoc__tags_dialect *d, bool by_tag, bool after)
+/* The rows a page reads: "tags" itself, or (from_tables) the union of one
+ * SELECT per tracked table giving the same columns, as a subquery "tags":
+ * by tag, entity_id and entity_name of the rows holding ?1; else every
+ * (entity, tag, position). */
+static void source(daoc__buf *b, const daoc__tags_dialect *d, const daoc__schema *const *tables,
+                   size_t ntables, bool by_tag)
 {
+    if (!d->from_tables) {
+        daoc__buf_puts(b, " FROM \"tags\"");
+        if (!by_tag)
+            daoc__buf_puts(b, d->unnest);
+        return;
+    }
+    daoc__buf_puts(b, " FROM (");
+    bool first = true;
+    for (size_t i = 0; i < ntables; i++) {
+        if (!daoc__tags_tracked(tables[i]))
+            continue;
+        const char *t = daoc__schema_table(tables[i]);
+        if (!first)
+            daoc__buf_puts(b, " UNION ALL ");
+        first = false;
+        daoc__buf_puts(b, "SELECT \"x\".\"id\" AS \"entity_id\", ");
+        daoc__deploy_quote_standard(t, strlen(t), b);
+        daoc__buf_puts(b, " AS \"entity_name\", \"x\".\"tags\" AS \"tags\"");
+        if (!by_tag) {
+            daoc__buf_puts(b, ", ");
+            daoc__buf_puts(b, d->tag_col);
+            daoc__buf_puts(b, " AS \"tag\", ");
+            daoc__buf_puts(b, d->ord_col);
+            daoc__buf_puts(b, " AS \"ordinality\"");
+        }
+        daoc__buf_puts(b, " FROM ");
+        daoc__sql_ident(b, t);
+        daoc__buf_puts(b, " AS \"x\"");
+        if (!by_tag)
+            daoc__buf_puts(b, d->unnest);
+    }
+    if (first) /* nothing tagged: no rows */
+        daoc__buf_puts(b, "SELECT NULL AS \"entity_id\", NULL AS \"entity_name\", NULL AS \"tags\", "
+                          "NULL AS \"tag\", NULL AS \"ordinality\" WHERE 0");
+    daoc__buf_puts(b, ") AS \"tags\"");
+}
+
+/* The statement of a page: params are [tag,] limit [, after...]. */
+static void page_sql(daoc__buf *b, const daoc__tags_dialect *d, const daoc__schema *const *tables,
+                     size_t ntables, bool by_tag, bool after)
+{
+    const char *tag_col = d->from_tables ? "\"tag\"" : d->tag_col;
+    const char *ord_col = d->from_tables ? "\"ordinality\"" : d->ord_col;
     if (by_tag) {
-        daoc__buf_puts(b, "SELECT \"entity_id\", \"entity_name\" FROM \"tags\" WHERE ");
+        daoc__buf_puts(b, "SELECT \"entity_id\", \"entity_name\"");
+        source(b, d, tables, ntables, true);
+        daoc__buf_puts(b, " WHERE ");
         daoc__buf_puts(b, d->has_tag[0]);
         ph(b, d, 1);
         daoc__buf_puts(b, d->has_tag[1]);
@@ -60,14 +114,14 @@ static void page_sql(daoc__buf *b, const daoc__tags_dialect *d, bool by_tag, boo
         return;
     }
     daoc__buf_puts(b, "SELECT \"entity_id\", \"entity_name\", ");
-    daoc__buf_puts(b, d->tag_col);
+    daoc__buf_puts(b, tag_col);
     daoc__buf_puts(b, " AS \"tag\", ");
-    daoc__buf_puts(b, d->ord_col);
-    daoc__buf_puts(b, " AS \"ordinality\" FROM \"tags\"");
-    daoc__buf_puts(b, d->unnest);
+    daoc__buf_puts(b, ord_col);
+    daoc__buf_puts(b, " AS \"ordinality\"");
+    source(b, d, tables, ntables, false);
     if (after) {
         daoc__buf_puts(b, " WHERE (\"entity_id\", ");
-        daoc__buf_puts(b, d->ord_col);
+        daoc__buf_puts(b, ord_col);
         daoc__buf_puts(b, ") > (");
         ph(b, d, 2);
         daoc__buf_puts(b, d->id_cast);
@@ -76,9 +130,9 @@ static void page_sql(daoc__buf *b, const daoc__tags_dialect *d, bool by_tag, boo
         daoc__buf_puts(b, ")");
     }
     daoc__buf_puts(b, " ORDER BY \"entity_id\", ");
-    daoc__buf_puts(b, d->ord_col);
+    daoc__buf_puts(b, ord_col);
     daoc__buf_puts(b, " LIMIT ");
-    ph(b, d, by_tag ? 2 : 1);
+    ph(b, d, 1);
 }
 
 static int push_copy(daoc_value *arr, const daoc_value *v)
@@ -109,9 +163,9 @@ static daoc_value *entity_row(const daoc_value *got, const daoc_value *tag)
     return row;
 }
 
-int daoc__tags_page(daoc__store *st, const daoc__tags_dialect *d, const daoc_value *tag,
-                    const daoc_value *after, int64_t size, daoc_value **rows,
-                    daoc_value **next, char **msg)
+int daoc__tags_page(daoc__store *st, const daoc__tags_dialect *d, const daoc__schema *const *tables,
+                    size_t ntables, const daoc_value *tag, const daoc_value *after, int64_t size,
+                    daoc_value **rows, daoc_value **next, char **msg)
 {
     *rows = NULL;
     *next = NULL;
@@ -131,7 +185,7 @@ int daoc__tags_page(daoc__store *st, const daoc__tags_dialect *d, const daoc_val
         rc = push_copy(params, after->u.a[i]);
     daoc_value_free(limit);
     daoc__buf b = DAOC__BUF_INIT;
-    page_sql(&b, d, tag != NULL, after != NULL);
+    page_sql(&b, d, tables, ntables, tag != NULL, after != NULL);
     if (rc == DAOC_OK && b.failed)
         rc = DAOC_ENOMEM;
     daoc_value *got = NULL;

@@ -100,6 +100,9 @@ expect_err "up before bootstrap is refused" 1 "Error: Cannot run migrations: Dat
 run migrations nonsense
 expect_err "an unknown command" 1 "No such command for migrations: nonsense"
 
+run migrations plan
+expect "plan before bootstrap: what bootstrap would run, exit 3" 3 \
+  "The database needs a bootstrap; it would run:" "core: 000_base (the core tables, from daoc's schemas)"
 run migrations bootstrap
 expect "bootstrap" 0 "Bootstrapping database..." "migrating core on database" \
   "core migrated up to: 000_base (executed)" "core migrated up to: 025_390_to_3100 (executed)" \
@@ -113,6 +116,18 @@ export DAOC_PLUGINS="mig-demo"
 run migrations list
 expect "a plugin's migrations are new: exit 5" 5 "New migrations available:" \
   "mig-demo: 000_base_mig_demo, 001_10_to_20" "Run 'daoc migrations up' to proceed"
+if [ "$STORE" = postgres ]; then
+  run migrations plan --sql
+  expect "plan --sql: what up would run, with its SQL" 0 "mig-demo: 000_base_mig_demo (up SQL)" \
+    "mig-demo: 001_10_to_20 (up SQL; teardown left pending for finish)" \
+    'CREATE TABLE IF NOT EXISTS "mig_demo_items"'
+else
+  run migrations plan
+  expect "plan on SQLite: recorded, tables from the schema" 0 \
+    "mig-demo: 000_base_mig_demo (recorded; on SQLite the tables come from the schema)"
+fi
+run migrations list
+expect "plan ran nothing" 5 "New migrations available:"
 run migrations up
 expect "up runs them, the teardown stays pending" 0 "migrating mig-demo on database" \
   "mig-demo migrated up to: 000_base_mig_demo (executed)" \
@@ -137,6 +152,8 @@ run migrations finish
 expect "finish again" 0 "No pending migrations to finish"
 run migrations up
 expect "up when up to date" 0 "Database is already up-to-date"
+run migrations plan
+expect "plan when up to date" 0 "Database is already up-to-date"
 run migrations list
 expect "list after finish: exit 0" 0 "mig-demo: 000_base_mig_demo, 001_10_to_20"
 if [ "$STORE" = postgres ]; then

@@ -609,7 +609,7 @@ static int pg_page_tags(daoc__store *st, const daoc_value *tag, const daoc_value
                         int64_t size, daoc_value **rows, daoc_value **next, char **msg)
 {
     clear_msg(msg);
-    return daoc__tags_page(st, &pg_tags, tag, after, size, rows, next, msg);
+    return daoc__tags_page(st, &pg_tags, NULL, 0, tag, after, size, rows, next, msg);
 }
 
 const daoc__store_ops daoc__pg_ops = {

@@ -103,9 +103,6 @@ static const daoc__table_hooks sq_table_hooks = {
     .exec = tbl_exec,
     .run1 = tbl_run1,
     .create_sql = daoc__sq_ddl,
-    .tags_sql = daoc__sq_tags_ddl,
-    .has_tags_sql = "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?1 AND "
-                    "name = ?1 || '_sync_tags_insert'",
     .after_ws_sql = daoc__sq_ws_index_ddl, /* the paging index needs ws_id */
     .has_ws_sql = "SELECT 1 FROM pragma_table_info(?1) WHERE name = 'ws_id'",
     .ws_type = "TEXT",
@@ -528,8 +525,9 @@ static int sq_truncate(daoc__store *st, const daoc__schema *s, char **msg)
 }
 
 static const daoc__tags_dialect sq_tags = {
+    .from_tables = true, /* no tags table to keep up (store/tags.c) */
     .param = '?',
-    .unnest = ", json_each(\"tags\".\"tags\") AS \"t\"",
+    .unnest = ", json_each(\"x\".\"tags\") AS \"t\"",
     .tag_col = "\"t\".\"value\"",
     .ord_col = "(\"t\".\"key\" + 1)",
     .has_tag = {"EXISTS (SELECT 1 FROM json_each(\"tags\".\"tags\") AS \"e\" WHERE \"e\".\"value\" = ",
@@ -541,7 +539,9 @@ static int sq_page_tags(daoc__store *st, const daoc_value *tag, const daoc_value
                         int64_t size, daoc_value **rows, daoc_value **next, char **msg)
 {
     clear_msg(msg);
-    return daoc__tags_page(st, &sq_tags, tag, after, size, rows, next, msg);
+    daoc__sqlite *q = (daoc__sqlite *)st;
+    return daoc__tags_page(st, &sq_tags, q->reg.tables, q->reg.ntables, tag, after, size, rows,
+                           next, msg);
 }
 
 const daoc__store_ops daoc__sqlite_ops = {

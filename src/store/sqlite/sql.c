@@ -262,47 +262,6 @@ void daoc__sq_ddl(daoc__buf *b, const daoc__schema *s)
     }
 }
 
-/* One trigger of s that keeps its rows in "tags" (`event`, then the body). */
-static void tags_trigger(daoc__buf *b, const char *t, const char *kind, const char *event,
-                         bool del)
-{
-    char name[256];
-    snprintf(name, sizeof name, "%s_sync_tags_%s", t, kind);
-    daoc__buf_puts(b, "CREATE TRIGGER IF NOT EXISTS ");
-    ident(b, name);
-    daoc__buf_puts(b, event);
-    ident(b, t);
-    if (del) {
-        daoc__buf_puts(b, " BEGIN DELETE FROM \"tags\" WHERE \"entity_id\" = OLD.\"id\"; END;\n");
-        return;
-    }
-    /* an upsert, not INSERT OR REPLACE: a trigger's OR clause gives way to
-     * the conflict policy of the statement that fired it */
-    daoc__buf_puts(b, " BEGIN INSERT INTO \"tags\" (\"entity_id\", \"entity_name\", \"tags\") "
-                      "VALUES (NEW.\"id\", ");
-    daoc__deploy_quote_standard(t, strlen(t), b);
-    daoc__buf_puts(b, ", NEW.\"tags\") ON CONFLICT (\"entity_id\") DO UPDATE SET \"tags\" = "
-                      "excluded.\"tags\"; END;\n");
-}
-
-/* The tags table in Kong's layout (tags a JSON array, as in every table
- * here) and the three triggers of s that do what Kong's sync_tags does on
- * PostgreSQL: insert, a change of tags and delete (FOREIGN KEY cascades
- * included: SQLite fires triggers for them) are copied into "tags". */
-void daoc__sq_tags_ddl(daoc__buf *b, const daoc__schema *s)
-{
-    const char *t = table_name(s);
-    daoc__buf_puts(b, "CREATE TABLE IF NOT EXISTS \"tags\" (\n"
-                      "  \"entity_id\" TEXT NOT NULL PRIMARY KEY,\n"
-                      "  \"entity_name\" TEXT,\n"
-                      "  \"tags\" TEXT\n) WITHOUT ROWID;\n"
-                      "CREATE INDEX IF NOT EXISTS \"tags_entity_name_idx\" ON \"tags\" "
-                      "(\"entity_name\");\n");
-    tags_trigger(b, t, "insert", " AFTER INSERT ON ", false);
-    tags_trigger(b, t, "update", " AFTER UPDATE OF \"tags\" ON ", false);
-    tags_trigger(b, t, "delete", " AFTER DELETE ON ", true);
-}
-
 const char *daoc__sq_col_type(const daoc__field *f)
 {
     return sql_type(f);

@@ -126,8 +126,6 @@ void daoc__sq_sql(daoc__buf *b, const daoc__schema *s, uint32_t code,
                   const daoc__store_registry *reg);
 /* Appends the CREATE TABLE / CREATE INDEX statements of s. */
 void daoc__sq_ddl(daoc__buf *b, const daoc__schema *s);
-/* The tags table and s's triggers that keep it (store/tags.h). */
-void daoc__sq_tags_ddl(daoc__buf *b, const daoc__schema *s);
 /* The (ws_id, pk) index of a workspaceable table, which pages of one
  * workspace read in order (nothing for other tables).  Run after the
  * table's ws_id upgrade: a table from before workspaces has no ws_id yet
