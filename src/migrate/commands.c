@@ -44,6 +44,7 @@ static const char NEEDS_BOOTSTRAP[] =
     "If you still have 'apis' entities, you can convert them to Routes and Services\n"
     "using the 'kong migrations migrate-apis' command in Kong 1.5.0.\n\n";
 static const char NOT_LEADER[] = "aborted: another node is performing database changes";
+static const char HAS_PENDING[] = "Database has pending migrations; run 'daoc migrations finish'";
 
 static double lock_ttl(const daoc__mig_engine *e)
 {
@@ -110,6 +111,19 @@ static int take_lock(daoc__mig_engine *e, bool wait, bool *got, daoc_error **err
         step = step * 3 > 2 ? 2 : step * 3;
     }
     return daoc__mig_fail(err, "[%s error] timeout", e->db->store->ops->name);
+}
+
+/* The lock for a command that writes: *got false (exit 0) with Kong's
+ * "aborted: another node is performing database changes" when another
+ * node holds it. */
+static int lead(daoc__mig_engine *e, bool wait, bool *got, int *code, daoc_error **err)
+{
+    int rc = take_lock(e, wait, got, err);
+    if (rc == DAOC_OK && !*got) {
+        daoc__mig_say(e, DAOC_LOG_INFO, "%s", NOT_LEADER);
+        *code = 0;
+    }
+    return rc;
 }
 
 static void drop_lock(daoc__mig_engine *e)
@@ -280,13 +294,8 @@ static int cmd_bootstrap(daoc__mig_engine *e, int *code, daoc_error **err)
         return rc;
     }
     bool got = false;
-    if ((rc = take_lock(e, false, &got, err)) != DAOC_OK)
+    if ((rc = lead(e, false, &got, code, err)) != DAOC_OK || !got)
         return rc;
-    if (!got) {
-        daoc__mig_say(e, DAOC_LOG_INFO, "%s", NOT_LEADER);
-        *code = 0;
-        return DAOC_OK;
-    }
     rc = daoc__mig_reload(e, err);
     if (rc == DAOC_OK)
         rc = run_class(e, DAOC__MIG_NEW, true, true, NULL, err);
@@ -321,23 +330,18 @@ static int cmd_up(daoc__mig_engine *e, int *code, daoc_error **err)
         return daoc__mig_fail(err, "Cannot run migrations: %s", NEEDS_BOOTSTRAP);
     bool force = e->o && e->o->force;
     if (!force && daoc__mig_count(e->subs, e->nsubs, DAOC__MIG_PENDING))
-        return daoc__mig_fail(err, "Database has pending migrations; run 'daoc migrations finish'");
+        return daoc__mig_fail(err, "%s", HAS_PENDING);
     int rc = refuse_changed(e, err);
     if (rc == DAOC_OK)
         rc = refuse_partial_core(e, err);
     if (rc != DAOC_OK)
         return rc;
     bool got = false;
-    if ((rc = take_lock(e, true, &got, err)) != DAOC_OK)
+    if ((rc = lead(e, true, &got, code, err)) != DAOC_OK || !got)
         return rc;
-    if (!got) {
-        daoc__mig_say(e, DAOC_LOG_INFO, "%s", NOT_LEADER);
-        *code = 0;
-        return DAOC_OK;
-    }
     rc = daoc__mig_reload(e, err); /* again, inside the lock */
     if (rc == DAOC_OK && !force && daoc__mig_count(e->subs, e->nsubs, DAOC__MIG_PENDING))
-        rc = daoc__mig_fail(err, "Database has pending migrations; run 'daoc migrations finish'");
+        rc = daoc__mig_fail(err, "%s", HAS_PENDING);
     size_t pending = 0;
     if (rc == DAOC_OK && force && daoc__mig_count(e->subs, e->nsubs, DAOC__MIG_EXECUTED))
         rc = run_class(e, DAOC__MIG_EXECUTED, true, true, NULL, err);
@@ -366,13 +370,8 @@ static int cmd_finish(daoc__mig_engine *e, int *code, daoc_error **err)
         return rc;
     bool force = e->o && e->o->force;
     bool got = false;
-    if ((rc = take_lock(e, false, &got, err)) != DAOC_OK)
+    if ((rc = lead(e, false, &got, code, err)) != DAOC_OK || !got)
         return rc;
-    if (!got) {
-        daoc__mig_say(e, DAOC_LOG_INFO, "%s", NOT_LEADER);
-        *code = 0;
-        return DAOC_OK;
-    }
     rc = daoc__mig_reload(e, err);
     if (rc == DAOC_OK && force && daoc__mig_count(e->subs, e->nsubs, DAOC__MIG_EXECUTED))
         rc = run_class(e, DAOC__MIG_EXECUTED, true, true, NULL, err);

@@ -1,1 +1,0 @@
-return { postgres = { up = 1 } }
