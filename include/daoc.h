@@ -388,7 +388,8 @@ DAOC_MUSTCHECK DAOC_EXPORT int daoc_db_run_lua_file(daoc_db *db, const char *pat
  * names in messages being daoc's).  command is one of bootstrap, up,
  * finish, list, status, reset, and daoc's plan (what `up` would run, in
  * order, without running it; exit 0, or 3 when the database needs a
- * bootstrap, whose plan is then shown).  The database is opened from cfg with every
+ * bootstrap, whose plan is then shown) and down (a 0.x plugin's `down`
+ * migrations, newest first, on PostgreSQL: opts->subsystem, opts->to).  The database is opened from cfg with every
  * enabled plugin loaded; subsystems are `core` and every plugin with
  * migrations for the store in use; the others' tables come from their
  * schemas.  Every line of output goes to out (level INFO for what Kong
@@ -410,6 +411,9 @@ typedef struct daoc_migrations_opts {
     bool (*confirm)(void *ud, const char *question);
     void *confirm_ud;
     bool sql;            /* plan --sql: print each migration's `up` SQL too */
+    const char *subsystem; /* down: the plugin whose 0.x migrations to roll back */
+    const char *to;        /* down --to NAME: roll back every one after NAME (NULL:
+                              only the newest) */
 } daoc_migrations_opts;
 
 DAOC_MUSTCHECK DAOC_EXPORT int daoc_migrations(const daoc_config *cfg, const char *command,

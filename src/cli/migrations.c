@@ -77,6 +77,8 @@ void daoc_cli_migrations_usage(FILE *f)
           "  status      print the state as JSON\n"
           "  reset       drop every table (asks first, unless --yes)\n"
           "  plan        what up would run, without running it (--sql: with its SQL)\n"
+          "  down PLUGIN roll back a 0.x plugin's newest migration (--to NAME: every one\n"
+          "              after NAME), PostgreSQL\n"
           "\n"
           "Options:\n"
           "  -y, --yes              assume yes (reset)\n"
@@ -102,7 +104,12 @@ int daoc_cli_migrations(const char *conf, int argc, char **argv)
     }
     daoc_migrations_opts o = {0};
     const char *db_timeout = NULL;
-    for (int i = 1; i < argc; i++) {
+    int first = 1;
+    if (!strcmp(command, "down") && argc > 1 && argv[1][0] != '-') {
+        o.subsystem = argv[1];
+        first = 2;
+    }
+    for (int i = first; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "-y") || !strcmp(a, "--yes")) {
             o.yes = true;
@@ -112,6 +119,8 @@ int daoc_cli_migrations(const char *conf, int argc, char **argv)
             o.force = true;
         } else if (!strcmp(a, "--sql")) {
             o.sql = true;
+        } else if (!strcmp(a, "--to") && i + 1 < argc) {
+            o.to = argv[++i];
         } else if (!strcmp(a, "-v") || !strcmp(a, "--v") || !strcmp(a, "--verbose") ||
                    !strcmp(a, "--vv")) {
             loud = true;

@@ -616,6 +616,75 @@ static int cmd_plan(daoc__mig_engine *e, int *code)
     return DAOC_OK;
 }
 
+/* 0.5-0.14's `kong migrations down`: a legacy plugin's migrations rolled
+ * back with their `down`, newest first -- the newest only, or every one
+ * after opts->to. */
+static int cmd_down(daoc__mig_engine *e, int *code, daoc_error **err)
+{
+    if (!e->bootstrapped)
+        return daoc__mig_fail(err, "Cannot run migrations: %s", NEEDS_BOOTSTRAP);
+    const char *sub = e->o ? e->o->subsystem : NULL;
+    if (!sub || !*sub)
+        return daoc__mig_fail(err, "down needs a subsystem: daoc migrations down <plugin> "
+                                   "[--to NAME]");
+    size_t k = 0;
+    for (size_t j = 1; j < e->nsubs && !k; j++)
+        if (strcmp(e->subs[j].name, sub) == 0)
+            k = j;
+    if (!k)
+        return daoc__mig_fail(err, "no enabled plugin '%s' has migrations to roll back", sub);
+    int fmt = e->sets[k].format;
+    if (fmt != DAOC__MIGFMT_LEGACY_PG && fmt != DAOC__MIGFMT_LEGACY_05)
+        return daoc__mig_fail(err, "the migrations of '%s' have no down (Kong 1.0 and later "
+                                   "migrate up only)", sub);
+    if (!e->pg)
+        return daoc__mig_fail(err, "the down migrations of '%s' are PostgreSQL's; on SQLite its "
+                                   "tables come from its schema", sub);
+    bool got = false;
+    int rc = lead(e, false, &got, code, err);
+    if (rc != DAOC_OK || !got)
+        return rc;
+    rc = daoc__mig_reload(e, err);
+    daoc__mig_subsystem *s = &e->subs[k];
+    size_t stop = 0; /* roll back executed ones with index >= stop */
+    bool any = false;
+    for (size_t i = 0; i < s->n; i++)
+        any = any || s->cls[i] == DAOC__MIG_EXECUTED;
+    const char *to = e->o->to;
+    if (rc == DAOC_OK && to) {
+        size_t j = 0;
+        while (j < s->n && strcmp(s->names[j], to) != 0)
+            j++;
+        if (j == s->n || s->cls[j] != DAOC__MIG_EXECUTED)
+            rc = daoc__mig_fail(err, "'%s' is not an executed migration of '%s'", to, sub);
+        stop = j + 1;
+    }
+    size_t done = 0;
+    for (size_t i = s->n; rc == DAOC_OK && any && i-- > stop;) {
+        if (s->cls[i] != DAOC__MIG_EXECUTED)
+            continue;
+        const char *last = NULL; /* the executed one before it */
+        for (size_t j = i; j-- > 0;)
+            if (s->cls[j] == DAOC__MIG_EXECUTED) {
+                last = s->names[j];
+                break;
+            }
+        rc = daoc__mig_down(e, k, i, last, err);
+        if (rc == DAOC_OK) {
+            s->cls[i] = DAOC__MIG_NEW;
+            done++;
+            daoc__mig_say(e, DAOC_LOG_INFO, "%s migrated down from: %s", sub, s->names[i]);
+        }
+        if (!to)
+            break;
+    }
+    drop_lock(e);
+    if (rc == DAOC_OK && done == 0)
+        daoc__mig_say(e, DAOC_LOG_INFO, "No migrations of %s to roll back", sub);
+    *code = rc == DAOC_OK ? 0 : 1;
+    return rc;
+}
+
 int daoc_migrations(const daoc_config *cfg, const char *command, const daoc_migrations_opts *opts,
                     daoc_log_fn out, void *out_ud, int *exit_code, daoc_error **err)
 {
@@ -625,8 +694,8 @@ int daoc_migrations(const daoc_config *cfg, const char *command, const daoc_migr
     *code = 1;
     if (!cfg || !command)
         return daoc__err_fail(err, DAOC_EINVAL, "%s is NULL", cfg ? "command" : "cfg");
-    static const char *const known[] = {"bootstrap", "up", "finish", "list",
-                                        "status",    "reset", "plan"};
+    static const char *const known[] = {"bootstrap", "up",   "finish", "list",
+                                        "status",    "reset", "plan",  "down"};
     bool ok = false;
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
         ok = ok || strcmp(command, known[i]) == 0;
@@ -647,6 +716,8 @@ int daoc_migrations(const daoc_config *cfg, const char *command, const daoc_migr
             rc = cmd_status(&e, code, err);
         else if (strcmp(command, "plan") == 0)
             rc = cmd_plan(&e, code);
+        else if (strcmp(command, "down") == 0)
+            rc = cmd_down(&e, code, err);
         else
             rc = cmd_reset(&e, code, err);
     }

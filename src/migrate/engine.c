@@ -283,6 +283,18 @@ static int run_up_sql(daoc__mig_engine *e, const char *name, const char *sql, da
     return rc;
 }
 
+static int run_down_sql(daoc__mig_engine *e, const char *name, const char *sql, daoc_error **err)
+{
+    char *msg = NULL;
+    daoc__store *st = e->db->store;
+    int rc = st->deploy->exec(st, sql, &msg);
+    if (rc != DAOC_OK && rc != DAOC_ENOMEM)
+        rc = daoc__mig_fail(err, "failed to run migration '%s' down: %s", name,
+                            msg ? msg : daoc_strerror(rc));
+    daoc__free(msg);
+    return rc;
+}
+
 static int run_fn(daoc__mig_engine *e, const char *name, int ref, int format, const char *kind,
                   daoc_error **err)
 {
@@ -381,4 +393,29 @@ int daoc__mig_run(daoc__mig_engine *e, size_t k, size_t i, bool up, bool teardow
         return store_fail(err, rc, "cannot commit the migration", msg);
     }
     return DAOC_OK;
+}
+
+int daoc__mig_down(daoc__mig_engine *e, size_t k, size_t i, const char *last, daoc_error **err)
+{
+    const daoc__migration *m = &e->sets[k].m[i];
+    daoc__store *st = e->db->store;
+    char *msg = NULL;
+    int rc = st->ops->begin(st, &msg);
+    if (rc != DAOC_OK)
+        return store_fail(err, rc, "cannot start the migration's transaction", msg);
+    if (m->down_sql)
+        rc = run_down_sql(e, m->name, m->down_sql, err);
+    else if (m->down_f_ref >= 0)
+        rc = run_fn(e, m->name, m->down_f_ref, e->sets[k].format, "down", err);
+    else
+        rc = daoc__mig_fail(err, "migration '%s' of '%s' has no down", m->name, e->subs[k].name);
+    if (rc == DAOC_OK && (rc = daoc__meta_unrecord(st, e->subs[k].name, m->name, last, &msg)) !=
+                             DAOC_OK)
+        rc = store_fail(err, rc, "cannot record the migration", msg);
+    if (rc != DAOC_OK) {
+        st->ops->rollback(st);
+        return rc;
+    }
+    rc = st->ops->commit(st, &msg);
+    return rc == DAOC_OK ? rc : store_fail(err, rc, "cannot commit the migration", msg);
 }

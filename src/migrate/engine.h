@@ -49,6 +49,12 @@ int daoc__mig_reload(daoc__mig_engine *e, daoc_error **err);
 int daoc__mig_run(daoc__mig_engine *e, size_t k, size_t i, bool up, bool teardown,
                   bool *pending, daoc_error **err);
 
+/* Rolls back migration i of subsystem k with its 0.x `down` (SQL or
+ * function) and undoes its record (last_executed becomes `last`), in one
+ * transaction.  Kong's wording on failure: "failed to run migration
+ * '<name>' down: ...". */
+int daoc__mig_down(daoc__mig_engine *e, size_t k, size_t i, const char *last, daoc_error **err);
+
 /* Makes the tables of the plugins that have no migrations here from their
  * schemas (and says so once each). */
 int daoc__mig_schema_tables(daoc__mig_engine *e, daoc_error **err);

@@ -203,6 +203,29 @@ int daoc__meta_record(daoc__store *st, const char *subsystem, const char *name,
     return st->ops->commit(st, msg);
 }
 
+int daoc__meta_unrecord(daoc__store *st, const char *subsystem, const char *name,
+                        const char *last, char **msg)
+{
+    clear_msg(msg);
+    const daoc__meta_dialect *d = dialect(st);
+    if (!d || !subsystem || !name)
+        return DAOC_EINVAL;
+    int rc = st->ops->begin(st, msg);
+    if (rc != DAOC_OK)
+        return rc;
+    rc = run(st, d->unrecord,
+             args(false, 3, daoc_str(subsystem), daoc_str(name), last ? daoc_str(last) : daoc_null()),
+             NULL, NULL, msg);
+    if (rc == DAOC_OK)
+        rc = run(st, d->ledger_del, args(false, 2, daoc_str(subsystem), daoc_str(name)), NULL,
+                 NULL, msg);
+    if (rc != DAOC_OK) {
+        (void)st->ops->rollback(st);
+        return rc;
+    }
+    return st->ops->commit(st, msg);
+}
+
 int daoc__meta_ledger_load(daoc__store *st, daoc_value **rows, char **msg)
 {
     clear_msg(msg);

@@ -102,6 +102,12 @@ int daoc__meta_record(daoc__store *st, const char *subsystem, const char *name,
  * (started_at, duration_ms, pid null where they were never written). */
 int daoc__meta_ledger_load(daoc__store *st, daoc_value **rows, char **msg);
 
+/* Undoes the record of one migration that a legacy `down` rolled back:
+ * name leaves executed and pending, last_executed becomes `last` (NULL:
+ * null), its ledger row goes; in one transaction. */
+int daoc__meta_unrecord(daoc__store *st, const char *subsystem, const char *name,
+                        const char *last, char **msg);
+
 /* Kong's insert_lock: in one transaction, deletes every expired lock
  * (ttl < now) and inserts (key, owner, now + ttl_s) unless a row for key
  * exists.  *got = the insert took (the caller holds the lock).  ttl_s
@@ -159,6 +165,8 @@ typedef struct daoc__meta_dialect {
     const char *unlock;       /* key, owner */
     int (*reset)(daoc__store *st, char **msg);
     const char *core_base;    /* script: daoc__meta_core_base */
+    const char *unrecord;     /* subsystem, name, last: daoc__meta_unrecord */
+    const char *ledger_del;   /* subsystem, name */
 } daoc__meta_dialect;
 
 extern const daoc__meta_dialect daoc__sqlite_meta_dialect;

@@ -47,5 +47,35 @@ for tour in tour-2x tour-v11 tour-v014 tour-v05; do
   else bad "$tour"; cat "$tour.out" "$tour.err" | tail -20; fi
 done
 
+# 0.x `down`: keyauth-v014's migration rolled back and applied again
+out=$("$BIN" migrations down key-auth 2>&1); rc=$?
+if [ $rc -eq 1 ] && grep -Fq "the migrations of 'key-auth' have no down" <<<"$out"; then
+  ok "down of a 1.x+ plugin is refused: its migrations only go up"
+else bad "down key-auth: exit $rc: $out"; fi
+if [ "$STORE" = postgres ]; then
+  out=$("$BIN" migrations down keyauth-v014 2>&1); rc=$?
+  if [ $rc -eq 0 ] && grep -Fq "keyauth-v014 migrated down from: 2018-07-10-120000_init_keyauth014" <<<"$out"; then
+    ok "down rolls back a 0.x plugin's newest migration"
+  else bad "down keyauth-v014: exit $rc: $out"; fi
+  "$BIN" migrations list > list2.txt 2>&1; rc=$?
+  if [ $rc -eq 5 ] && grep -Fq "keyauth-v014: 2018-07-10-120000_init_keyauth014" list2.txt; then
+    ok "after down the migration is new again (list exit 5)"
+  else bad "list after down: exit $rc"; cat list2.txt; fi
+  echo 'assert(kong.db.keyauth014_credentials:page()) print("table there")' > v014.lua
+  if DAOC_CREATE_TABLES=off "$BIN" runner v014.lua > /dev/null 2>&1; then
+    bad "keyauth014_credentials is still there after down"
+  else ok "down ran the migration's down SQL (the table is gone)"; fi
+  out=$("$BIN" migrations up 2>&1); rc=$?
+  if [ $rc -eq 0 ] && grep -Fq "keyauth-v014 migrated up to: 2018-07-10-120000_init_keyauth014 (executed)" <<<"$out" &&
+     DAOC_CREATE_TABLES=off "$BIN" runner v014.lua > /dev/null 2>&1; then
+    ok "up applies it again"
+  else bad "up after down: exit $rc: $out"; fi
+else
+  out=$("$BIN" migrations down keyauth-v014 2>&1); rc=$?
+  if [ $rc -eq 1 ] && grep -Fq "are PostgreSQL's; on SQLite its tables come from its schema" <<<"$out"; then
+    ok "down on SQLite says why it cannot"
+  else bad "down on SQLite: exit $rc: $out"; fi
+fi
+
 echo "RESULT passed=$passed failed=$failed"
 [ "$failed" -eq 0 ]

@@ -396,6 +396,32 @@ static const char *holder_owner(daoc__store *st, const char *key, char *buf, siz
     return buf;
 }
 
+/* A legacy `down`: the name leaves executed (every copy) and pending,
+ * last_executed moves back, the ledger row goes; others stay. */
+TEST(unrecord_undoes_one_migration)
+{
+    daoc__store *st = fresh("unrecord");
+    ASSERT_NOT_NULL(st);
+    char *msg = NULL;
+    ASSERT_INT(daoc__meta_bootstrap(st, &msg), DAOC_OK);
+    daoc__meta_ledger l = {"sha256:aa", 1700000000, 1, "n", 1};
+    ASSERT_INT(daoc__meta_record(st, "v014", "m1", DAOC__META_EXECUTED, &l, &msg), DAOC_OK);
+    ASSERT_INT(daoc__meta_record(st, "v014", "m2", DAOC__META_EXECUTED, &l, &msg), DAOC_OK);
+    ASSERT_INT(daoc__meta_record(st, "v014", "m2", DAOC__META_EXECUTED, NULL, &msg), DAOC_OK);
+    ASSERT_INT(daoc__meta_unrecord(st, "v014", "m2", "m1", &msg), DAOC_OK);
+    ASSERT_TRUE(same(loaded(st), "[{'subsystem':'v014','last_executed':'m1','executed':['m1'],"
+                                 "'pending':[]}]"));
+    daoc_value *rows = NULL;
+    ASSERT_INT(daoc__meta_ledger_load(st, &rows, &msg), DAOC_OK);
+    ASSERT_INT(daoc_value_len(rows), 1);
+    daoc_value_free(rows);
+    ASSERT_INT(daoc__meta_unrecord(st, "v014", "m1", NULL, &msg), DAOC_OK);
+    ASSERT_TRUE(same(loaded(st), "[{'subsystem':'v014','last_executed':null,'executed':[],"
+                                 "'pending':[]}]"));
+    ASSERT_INT(daoc__meta_unrecord(st, NULL, "m1", NULL, &msg), DAOC_EINVAL);
+    st->ops->close(st);
+}
+
 TEST(lock_between_two_handles)
 {
     daoc__store *a = fresh("lock"), *b = open_store("lock");

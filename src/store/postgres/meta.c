@@ -101,6 +101,10 @@ static const char PG_CORE_BASE[] =
 
 const daoc__meta_dialect daoc__pg_meta_dialect = {
     .core_base = PG_CORE_BASE,
+    .unrecord = "UPDATE schema_meta SET executed = ARRAY_REMOVE(executed, $2::text), "
+                "pending = ARRAY_REMOVE(pending, $2::text), last_executed = $3::text "
+                "WHERE key = 'schema_meta' AND subsystem = $1::text",
+    .ledger_del = "DELETE FROM daoc_migrations WHERE subsystem = $1::text AND name = $2::text",
     .now_param = false,
     /* the advisory lock (held to the script's commit) makes a second
      * bootstrap wait for the first, then find every table there */

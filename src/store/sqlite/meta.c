@@ -97,6 +97,10 @@ static const char SQ_CORE_BASE[] =
 
 const daoc__meta_dialect daoc__sqlite_meta_dialect = {
     .core_base = SQ_CORE_BASE,
+    .unrecord = "UPDATE \"schema_meta\" SET \"executed\" = " SQ_REMOVE("executed") ", "
+                "\"pending\" = " SQ_REMOVE("pending") ", \"last_executed\" = ?3 "
+                "WHERE \"key\" = 'schema_meta' AND \"subsystem\" = ?1",
+    .ledger_del = "DELETE FROM \"daoc_migrations\" WHERE \"subsystem\" = ?1 AND \"name\" = ?2",
     .now_param = true,
     .bootstrap =
         "CREATE TABLE IF NOT EXISTS \"schema_meta\" (\"key\" TEXT, \"subsystem\" TEXT, "
