@@ -94,7 +94,7 @@ $(A)/libdaoc.a: $(ALIB_OBJ)
 	ar rcs $@ $^
 $(A)/daoc: $(ACLI_OBJ) $(A)/libdaoc.a
 	$(CC) $(SAN) -o $@ $(ACLI_OBJ) $(A)/libdaoc.a $(PKG_LIBS) -Wl,-E
-$(A)/tests/%: tests/unit/%.c tests/harness.h tests/unit/fixture.h tests/unit/errtext.h $(A)/libdaoc.a
+$(A)/tests/%: tests/unit/%.c tests/harness.h tests/unit/fixture.h tests/unit/errtext.h tests/unit/lua_env.h $(A)/libdaoc.a
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) -Itests -O1 -g $(SAN) $(PKG_CFLAGS) -DDAOC_TESTING -o $@ $< $(A)/libdaoc.a $(PKG_LIBS)
 
@@ -116,7 +116,7 @@ $(V)/gen/%.o: build/gen/%.c
 $(V)/libdaoc.a: $(VLIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
-$(V)/tests/%: tests/unit/%.c tests/harness.h tests/unit/fixture.h tests/unit/errtext.h $(V)/libdaoc.a
+$(V)/tests/%: tests/unit/%.c tests/harness.h tests/unit/fixture.h tests/unit/errtext.h tests/unit/lua_env.h $(V)/libdaoc.a
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) -Itests -O1 -g $(PKG_CFLAGS) -DDAOC_TESTING -o $@ $< $(V)/libdaoc.a $(PKG_LIBS)
 VCLI_OBJ := $(patsubst %.c,$(V)/%.o,$(CLI_SRC))
@@ -139,7 +139,7 @@ $(TS)/gen/%.o: build/gen/%.c
 $(TS)/libdaoc.a: $(TLIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
-$(TS)/tests/%: tests/unit/%.c tests/harness.h tests/unit/fixture.h tests/unit/errtext.h $(TS)/libdaoc.a
+$(TS)/tests/%: tests/unit/%.c tests/harness.h tests/unit/fixture.h tests/unit/errtext.h tests/unit/lua_env.h $(TS)/libdaoc.a
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) -Itests -O1 -g -fsanitize=thread $(PKG_CFLAGS) -DDAOC_TESTING -o $@ $< $(TS)/libdaoc.a $(PKG_LIBS)
 tsan-build: $(TTESTS)

@@ -12,6 +12,7 @@
 
 #include "errtext.h"
 #include "harness.h"
+#include "lua_env.h"
 
 #include "config/config.h"
 #include "core/alloc.h"
@@ -33,22 +34,10 @@ static void capture_log(void *ud, daoc_log_level lvl, const char *msg)
     snprintf(logbuf + n, sizeof logbuf - n, "%s\n", msg);
 }
 
-struct env {
-    daoc_db db;
-    struct daoc__lua *ls;
-};
-
-static const char *src_dir(void)
-{
-    const char *d = getenv("DAOC_SRC_DIR");
-    return d && *d ? d : ".";
-}
-
 /* Opens a Lua state whose package.path covers `root` (NULL = fixtures). */
 static int env_open(struct env *e, const char *root)
 {
-    char path[2048], err[256];
-    memset(e, 0, sizeof *e);
+    char path[2048];
     logbuf[0] = '\0';
     if (!root) {
         snprintf(path, sizeof path, "%s/tests/fixtures/?.lua;%s/tests/fixtures/?/init.lua",
@@ -56,21 +45,7 @@ static int env_open(struct env *e, const char *root)
     } else {
         snprintf(path, sizeof path, "%s/?.lua", root);
     }
-    if (t_config_load(&e->db.cfg, NULL, err, sizeof err) != DAOC_OK)
-        return -1;
-    if (t_config_set(e->db.cfg, "lua_package_path", path, err, sizeof err) != DAOC_OK)
-        return -1;
-    daoc_config_set_log(e->db.cfg, capture_log, NULL);
-    daoc_error *derr = NULL;
-    int rc = daoc__lua_open(&e->db, &e->ls, &derr);
-    daoc_error_free(derr);
-    return rc;
-}
-
-static void env_close(struct env *e)
-{
-    daoc__lua_close(e->ls);
-    daoc_config_free(e->db.cfg);
+    return env_start(e, path, capture_log);
 }
 
 static const daoc_value *path_get(const daoc_value *v, const char *path)

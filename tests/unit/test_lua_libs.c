@@ -13,6 +13,7 @@
 
 #include "errtext.h"
 #include "harness.h"
+#include "lua_env.h"
 
 #include "config/config.h"
 #include "core/error.h"
@@ -20,29 +21,9 @@
 #include "db/db.h"
 #include "lua/lua_internal.h"
 
-struct env {
-    daoc_db db;
-    struct daoc__lua *ls;
-};
-
 static int env_open(struct env *e, const char *ppath)
 {
-    char err[256];
-    memset(e, 0, sizeof *e);
-    if (t_config_load(&e->db.cfg, NULL, err, sizeof err) != DAOC_OK)
-        return -1;
-    if (t_config_set(e->db.cfg, "lua_package_path", ppath, err, sizeof err) != DAOC_OK)
-        return -1;
-    daoc_error *derr = NULL;
-    int rc = daoc__lua_open(&e->db, &e->ls, &derr);
-    daoc_error_free(derr);
-    return rc;
-}
-
-static void env_close(struct env *e)
-{
-    daoc__lua_close(e->ls);
-    daoc_config_free(e->db.cfg);
+    return env_start(e, ppath, NULL);
 }
 
 /* Loads `body` followed by a one-entity return as a plugin's daos.lua;

@@ -9,21 +9,9 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "fixture.h"
 #include "harness.h"
 #include "migrate/state.h"
-
-static daoc_value *J(const char *text)
-{
-    size_t n = strlen(text);
-    char *t = malloc(n + 1);
-    for (size_t i = 0; i <= n; i++)
-        t[i] = text[i] == '\'' ? '"' : text[i];
-    daoc_value *v = NULL;
-    if (daoc_json_decode(t, n, &v, NULL) != DAOC_OK)
-        abort();
-    free(t);
-    return v;
-}
 
 static const char *const CORE[] = {"000_base", "003_100_to_110", "004_110_to_120"};
 static const char *const ACL[] = {"000_base_acl", "002_130_to_140", "003_200_to_210"};

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "lua_env.h"
 #include "unit/fixture.h"
 
 #include "config/config.h"
@@ -21,41 +22,16 @@
 #include "lua/lua_internal.h"
 #include "store/deploy.h"
 
-static const char *src_dir(void)
-{
-    const char *d = getenv("DAOC_SRC_DIR");
-    return d && *d ? d : ".";
-}
-
-struct env {
-    daoc_db db;
-    struct daoc__lua *ls;
-};
-
 /* A Lua state (no store) on the fixtures, or on tests/fixtures/mig-bad/<bad>. */
 static int env_open(struct env *e, const char *bad)
 {
-    char path[2048], err[256];
-    memset(e, 0, sizeof *e);
+    char path[2048];
     if (!bad)
         snprintf(path, sizeof path, "%s/tests/fixtures/?.lua;%s/tests/fixtures/?/init.lua",
                  src_dir(), src_dir());
     else
         snprintf(path, sizeof path, "%s/tests/fixtures/mig-bad/%s/?.lua", src_dir(), bad);
-    if (t_config_load(&e->db.cfg, NULL, err, sizeof err) != DAOC_OK)
-        return -1;
-    if (t_config_set(e->db.cfg, "lua_package_path", path, err, sizeof err) != DAOC_OK)
-        return -1;
-    daoc_error *derr = NULL;
-    int rc = daoc__lua_open(&e->db, &e->ls, &derr);
-    daoc_error_free(derr);
-    return rc;
-}
-
-static void env_close(struct env *e)
-{
-    daoc__lua_close(e->ls);
-    daoc_config_free(e->db.cfg);
+    return env_start(e, path, NULL);
 }
 
 /* The refusal of case `bad`: its status, its message in *msg (static). */
