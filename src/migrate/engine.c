@@ -208,11 +208,12 @@ int daoc__mig_open(daoc__mig_engine *e, const daoc_config *cfg, const daoc_migra
     if (rc != DAOC_OK)
         return rc;
     e->pg = strcmp(e->db->cfg->database, "postgres") == 0;
-    char host[64] = "localhost", rnd[9];
-    gethostname(host, sizeof host - 1);
+    char rnd[9];
+    if (gethostname(e->host, sizeof e->host - 1) != 0 || !e->host[0])
+        strcpy(e->host, "localhost");
     if (daoc__random_string(rnd, 8) != DAOC_OK)
         return DAOC_ENOMEM;
-    snprintf(e->owner, sizeof e->owner, "%s:%ld:%s", host, (long)getpid(), rnd);
+    snprintf(e->owner, sizeof e->owner, "%s:%ld:%s", e->host, (long)getpid(), rnd);
     rc = add_subsystem(e, NULL, NULL);
     if (rc == DAOC_OK)
         rc = load_plugins(e, err);
@@ -354,9 +355,7 @@ static int run_steps(daoc__mig_engine *e, size_t k, size_t i, bool up, bool tear
     daoc__meta_state state = !up ? DAOC__META_TEARDOWN
                              : has_teardown && !teardown ? DAOC__META_PENDING
                                                          : DAOC__META_EXECUTED;
-    char host[64] = "localhost";
-    gethostname(host, sizeof host - 1);
-    daoc__meta_ledger l = {m ? m->checksum : "", t0, (now_s() - t0) * 1000.0, host,
+    daoc__meta_ledger l = {m ? m->checksum : "", t0, (now_s() - t0) * 1000.0, e->host,
                            (long)getpid()};
     char *msg = NULL;
     rc = daoc__meta_record(e->db->store, s->name, name, state, &l, &msg);

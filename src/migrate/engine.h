@@ -29,6 +29,7 @@ typedef struct daoc__mig_engine {
     char **schema_only;             /* enabled plugins with no migrations here */
     size_t nschema_only;
     bool bootstrapped;              /* schema_meta exists */
+    char host[64];                  /* this machine, for the ledger */
     char owner[128];                /* this process in the locks table: host:pid:random */
 } daoc__mig_engine;
 

@@ -72,6 +72,7 @@ size_t daoc__mig_count(const daoc__mig_subsystem *subs, size_t nsubs, daoc__mig_
 int daoc__mig_listing(const daoc__mig_subsystem *subs, size_t nsubs, daoc__mig_class c,
                       char **text)
 {
+    *text = NULL;
     size_t width = 0;
     for (size_t k = 0; k < nsubs; k++)
         for (size_t i = 0; i < subs[k].n; i++)
@@ -80,30 +81,19 @@ int daoc__mig_listing(const daoc__mig_subsystem *subs, size_t nsubs, daoc__mig_c
     if (width == 0)
         return DAOC_OK;
     daoc__buf b = DAOC__BUF_INIT;
-    if (*text && **text)
-        daoc__buf_puts(&b, *text);
-    bool first_line = !(*text && **text);
     for (size_t k = 0; k < nsubs; k++) {
         bool started = false;
         for (size_t i = 0; i < subs[k].n; i++) {
             if (subs[k].cls[i] != c)
                 continue;
-            if (!started) {
-                if (!first_line)
-                    daoc__buf_putc(&b, '\n');
-                daoc__buf_printf(&b, "%*s: ", (int)width, subs[k].name);
-                started = true;
-                first_line = false;
-            } else {
+            if (!started)
+                daoc__buf_printf(&b, "%s%*s: ", b.len ? "\n" : "", (int)width, subs[k].name);
+            else
                 daoc__buf_puts(&b, ", ");
-            }
+            started = true;
             daoc__buf_puts(&b, subs[k].names[i]);
         }
     }
-    char *out = daoc__buf_take(&b, NULL);
-    if (!out)
-        return DAOC_ENOMEM;
-    daoc__free(*text);
-    *text = out;
-    return DAOC_OK;
+    *text = daoc__buf_take(&b, NULL);
+    return *text ? DAOC_OK : DAOC_ENOMEM;
 }

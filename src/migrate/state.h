@@ -41,11 +41,10 @@ void daoc__mig_classify(daoc__mig_subsystem *subs, size_t nsubs, const daoc_valu
 /* Counts of one class over every subsystem. */
 size_t daoc__mig_count(const daoc__mig_subsystem *subs, size_t nsubs, daoc__mig_class c);
 
-/* Appends to *text (a NUL-terminated string the caller frees with
- * daoc_free; *text may be NULL) Kong's listing of the migrations of class
- * c: one line per subsystem that has some, "<name right-aligned to the
- * longest such name>: a, b", lines joined by "\n".  DAOC_OK or
- * DAOC_ENOMEM; nothing appended when none. */
+/* *text receives (owned, daoc_free) Kong's listing of the migrations of
+ * class c: one line per subsystem that has some, "<name right-aligned to
+ * the longest such name>: a, b", lines joined by "\n"; NULL when none.
+ * DAOC_OK or DAOC_ENOMEM. */
 int daoc__mig_listing(const daoc__mig_subsystem *subs, size_t nsubs, daoc__mig_class c,
                       char **text);
 
