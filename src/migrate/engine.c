@@ -262,8 +262,10 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* The `up` text as Kong runs it: stripped, ';' appended when missing. */
-static int run_up_sql(daoc__mig_engine *e, const char *name, const char *sql, daoc_error **err)
+/* A migration's `up` (or 0.x `down`) text, as Kong runs it: nothing when
+ * it is only blanks. */
+static int run_sql(daoc__mig_engine *e, const char *name, const char *kind, const char *sql,
+                   daoc_error **err)
 {
     while (*sql == ' ' || *sql == '\t' || *sql == '\n' || *sql == '\r')
         sql++;
@@ -272,25 +274,8 @@ static int run_up_sql(daoc__mig_engine *e, const char *name, const char *sql, da
     char *msg = NULL;
     daoc__store *st = e->db->store;
     int rc = st->deploy->exec(st, sql, &msg);
-    if (rc == DAOC_ENOMEM) {
-        daoc__free(msg);
-        return rc;
-    }
-    if (rc != DAOC_OK) {
-        rc = daoc__mig_fail(err, "failed to run migration '%s' up: %s", name,
-                            msg ? msg : daoc_strerror(rc));
-        daoc__free(msg);
-    }
-    return rc;
-}
-
-static int run_down_sql(daoc__mig_engine *e, const char *name, const char *sql, daoc_error **err)
-{
-    char *msg = NULL;
-    daoc__store *st = e->db->store;
-    int rc = st->deploy->exec(st, sql, &msg);
     if (rc != DAOC_OK && rc != DAOC_ENOMEM)
-        rc = daoc__mig_fail(err, "failed to run migration '%s' down: %s", name,
+        rc = daoc__mig_fail(err, "failed to run migration '%s' %s: %s", name, kind,
                             msg ? msg : daoc_strerror(rc));
     daoc__free(msg);
     return rc;
@@ -338,7 +323,7 @@ static int run_steps(daoc__mig_engine *e, size_t k, size_t i, bool up, bool tear
             }
         } else if (e->pg) {
             if (m->up_sql)
-                rc = run_up_sql(e, name, m->up_sql, err);
+                rc = run_sql(e, name, "up", m->up_sql, err);
             if (rc == DAOC_OK && m->up_f_ref >= 0)
                 rc = run_fn(e, name, m->up_f_ref, e->sets[k].format, "up_f", err);
         }
@@ -403,7 +388,7 @@ int daoc__mig_down(daoc__mig_engine *e, size_t k, size_t i, const char *last, da
     if (rc != DAOC_OK)
         return store_fail(err, rc, "cannot start the migration's transaction", msg);
     if (m->down_sql)
-        rc = run_down_sql(e, m->name, m->down_sql, err);
+        rc = run_sql(e, m->name, "down", m->down_sql, err);
     else if (m->down_f_ref >= 0)
         rc = run_fn(e, m->name, m->down_f_ref, e->sets[k].format, "down", err);
     else
