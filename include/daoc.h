@@ -389,7 +389,11 @@ DAOC_MUSTCHECK DAOC_EXPORT int daoc_db_run_lua_file(daoc_db *db, const char *pat
  * finish, list, status, reset, and daoc's plan (what `up` would run, in
  * order, without running it; exit 0, or 3 when the database needs a
  * bootstrap, whose plan is then shown) and down (a 0.x plugin's `down`
- * migrations, newest first, on PostgreSQL: opts->subsystem, opts->to).  The database is opened from cfg with every
+ * migrations, newest first, on PostgreSQL: opts->subsystem, opts->to) and
+ * check (every pending migration tried on a scratch database: twice, and
+ * stopped after each of its statements then run again; exit 1 naming each
+ * one that is not reentrant; PostgreSQL, opts->scratch).  The database is
+ * opened from cfg with every
  * enabled plugin loaded; subsystems are `core` and every plugin with
  * migrations for the store in use; the others' tables come from their
  * schemas.  Every line of output goes to out (level INFO for what Kong
@@ -414,6 +418,9 @@ typedef struct daoc_migrations_opts {
     const char *subsystem; /* down: the plugin whose 0.x migrations to roll back */
     const char *to;        /* down --to NAME: roll back every one after NAME (NULL:
                               only the newest) */
+    const char *scratch;   /* check --scratch NAME: an empty database on the same
+                              server to check on, left as it is (NULL: check
+                              creates daoc_check_<random> and drops it after) */
 } daoc_migrations_opts;
 
 DAOC_MUSTCHECK DAOC_EXPORT int daoc_migrations(const daoc_config *cfg, const char *command,

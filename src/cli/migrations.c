@@ -79,6 +79,10 @@ void daoc_cli_migrations_usage(FILE *f)
           "  plan        what up would run, without running it (--sql: with its SQL)\n"
           "  down PLUGIN roll back a 0.x plugin's newest migration (--to NAME: every one\n"
           "              after NAME), PostgreSQL\n"
+          "  check       try every pending migration on a scratch database: run twice,\n"
+          "              and stopped after each statement then run again (exit 1 when\n"
+          "              one is not reentrant), PostgreSQL (--scratch NAME: use that\n"
+          "              empty database instead of creating one)\n"
           "\n"
           "Options:\n"
           "  -y, --yes              assume yes (reset)\n"
@@ -121,6 +125,8 @@ int daoc_cli_migrations(const char *conf, int argc, char **argv)
             o.sql = true;
         } else if (!strcmp(a, "--to") && i + 1 < argc) {
             o.to = argv[++i];
+        } else if (!strcmp(a, "--scratch") && i + 1 < argc) {
+            o.scratch = argv[++i];
         } else if (!strcmp(a, "-v") || !strcmp(a, "--v") || !strcmp(a, "--verbose") ||
                    !strcmp(a, "--vv")) {
             loud = true;

@@ -48,6 +48,11 @@ static struct daoc__lua *conn_ls(lua_State *L)
 static int query_one(lua_State *L, struct daoc__lua *ls, const char *sql)
 {
     daoc__store *st = ls->db->store;
+    if (ls->query_hook && ls->query_hook(ls->query_hook_ud, sql) != 0) {
+        lua_pushnil(L);
+        lua_pushliteral(L, "stopped here by daoc migrations check");
+        return 2;
+    }
     daoc_value *rows = NULL;
     char *msg = NULL;
     int rc = st->deploy->query(st, sql, NULL, &rows, &msg);
@@ -128,6 +133,12 @@ static int conn_query(lua_State *L)
     if (count > 1)
         return query_many(L, ls, sql, n);
     return query_one(L, ls, sql);
+}
+
+void daoc__lua_set_query_hook(struct daoc__lua *ls, daoc__lua_query_hook fn, void *ud)
+{
+    ls->query_hook = fn;
+    ls->query_hook_ud = ud;
 }
 
 static void push_buf(lua_State *L, daoc__buf *b)

@@ -127,4 +127,20 @@ void daoc__migration_set_free(struct daoc__lua *ls, daoc__migration_set *set);
  * caller words "failed to run migration '<name>' <kind>: <msg>". */
 int daoc__lua_run_migration_fn(struct daoc__lua *ls, int ref, int legacy_format, char **msg);
 
+/* A function called before connector:query sends each statement (the
+ * statements of a several-statement query one by one), with its text:
+ * non-zero refuses it, and query returns nil, "stopped here by daoc
+ * migrations check" as it returns a failed statement's error.  `daoc
+ * migrations check` counts a migration's statements with it and stops a
+ * run after the k-th.  NULL removes it. */
+typedef int (*daoc__lua_query_hook)(void *ud, const char *sql);
+void daoc__lua_set_query_hook(struct daoc__lua *ls, daoc__lua_query_hook fn, void *ud);
+
+/* sql_split.c: the next statement of the ';'-separated script s[0..n)
+ * from *pos: true with s[*start..*end) (without blanks around it and its
+ * ';') and *pos moved past it; false when only blanks and comments are
+ * left.  Quotes, dollar-quoted bodies, comments and CREATE TRIGGER bodies
+ * are not cut. */
+bool daoc__sql_next_statement(const char *s, size_t n, size_t *pos, size_t *start, size_t *end);
+
 #endif

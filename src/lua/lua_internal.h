@@ -34,6 +34,9 @@ struct daoc__lua {
     char budget_msg[LUA_IDSIZE + 320]; /* what the hook raises once the budget is spent */
     size_t mem_used;  /* bytes the state holds (state.c's allocator) */
     size_t mem_limit; /* lua_memory_limit; 0 = none */
+    /* (additions by kongdb_connector.c) */
+    daoc__lua_query_hook query_hook; /* daoc__lua_set_query_hook, or NULL */
+    void *query_hook_ud;
 };
 
 /* Pushes v as a Lua value: objects/arrays as tables (arrays get cjson's
@@ -175,12 +178,5 @@ void daoc__lua_shim_prims(struct daoc__lua *ls);
 /* defs.c: whether msg starts with Lua's "<file>:<line>: " position (the
  * message handlers of plugin-file loads leave such messages as they are). */
 bool daoc__lua_has_position(const char *msg);
-
-/* sql_split.c: the next statement of the ';'-separated script s[0..n)
- * from *pos: true with s[*start..*end) (without blanks around it and its
- * ';') and *pos moved past it; false when only blanks and comments are
- * left.  Quotes, dollar-quoted bodies, comments and CREATE TRIGGER bodies
- * are not cut. */
-bool daoc__sql_next_statement(const char *s, size_t n, size_t *pos, size_t *start, size_t *end);
 
 #endif

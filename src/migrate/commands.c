@@ -694,8 +694,8 @@ int daoc_migrations(const daoc_config *cfg, const char *command, const daoc_migr
     *code = 1;
     if (!cfg || !command)
         return daoc__err_fail(err, DAOC_EINVAL, "%s is NULL", cfg ? "command" : "cfg");
-    static const char *const known[] = {"bootstrap", "up",   "finish", "list",
-                                        "status",    "reset", "plan",  "down"};
+    static const char *const known[] = {"bootstrap", "up",   "finish", "list", "status",
+                                        "reset",     "plan", "down",   "check"};
     bool ok = false;
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
         ok = ok || strcmp(command, known[i]) == 0;
@@ -718,6 +718,8 @@ int daoc_migrations(const daoc_config *cfg, const char *command, const daoc_migr
             rc = cmd_plan(&e, code);
         else if (strcmp(command, "down") == 0)
             rc = cmd_down(&e, code, err);
+        else if (strcmp(command, "check") == 0)
+            rc = daoc__mig_check(&e, code, err);
         else
             rc = cmd_reset(&e, code, err);
     }

@@ -298,6 +298,106 @@ static int run_fn(daoc__mig_engine *e, const char *name, int ref, int format, co
     return rc;
 }
 
+/* ---- counted runs (check.c) ---------------------------------------------- */
+
+static bool probe_unit(daoc__mig_probe *p, const char *sql)
+{
+    if (p->budget >= 0 && p->count >= p->budget) {
+        p->stopped = true;
+        return false;
+    }
+    p->count++;
+    p->kind_count++;
+    char excerpt[72];
+    size_t n = 0;
+    bool blank = false, cut = false;
+    for (const char *c = sql; *c; c++) {
+        bool ws = *c == ' ' || *c == '\t' || *c == '\n' || *c == '\r';
+        if (ws && (blank || n == 0))
+            continue;
+        if (n + 1 >= 64) {
+            cut = true;
+            break;
+        }
+        excerpt[n++] = ws ? ' ' : *c;
+        blank = ws;
+    }
+    while (n > 0 && excerpt[n - 1] == ' ')
+        n--;
+    excerpt[n] = '\0';
+    snprintf(p->last, sizeof p->last, "%s %s %ld (%s%s)", p->kind,
+             strcmp(p->kind, "up") == 0 ? "statement" : "query", p->kind_count, excerpt,
+             cut ? " ..." : "");
+    return true;
+}
+
+static int probe_hook(void *ud, const char *sql)
+{
+    return probe_unit(ud, sql) ? 0 : 1;
+}
+
+/* fn under the probe: a refused query makes whatever fn returns moot */
+static int probe_fn(daoc__mig_engine *e, const char *name, int ref, int format,
+                    daoc__mig_probe *p, const char *kind, daoc_error **err)
+{
+    p->kind = kind;
+    p->kind_count = 0;
+    daoc_error *mine = NULL;
+    daoc__lua_set_query_hook(e->db->lua, probe_hook, p);
+    int rc = run_fn(e, name, ref, format, kind, &mine);
+    daoc__lua_set_query_hook(e->db->lua, NULL, NULL);
+    if (rc == DAOC_ENOMEM || !p->stopped) {
+        if (err)
+            *err = mine;
+        else
+            daoc_error_free(mine);
+        return rc;
+    }
+    daoc_error_free(mine);
+    return DAOC_OK;
+}
+
+int daoc__mig_phase(daoc__mig_engine *e, size_t k, size_t i, bool teardown, daoc__mig_probe *p,
+                    daoc_error **err)
+{
+    p->count = 0;
+    p->stopped = false;
+    p->last[0] = '\0';
+    if (k == 0 || k >= e->nsubs || i >= e->sets[k].n || !e->pg)
+        return daoc__mig_fail(err, "no migration to check");
+    const daoc__migration *m = &e->sets[k].m[i];
+    int format = e->sets[k].format;
+    if (teardown)
+        return m->teardown_ref >= 0
+                   ? probe_fn(e, m->name, m->teardown_ref, format, p, "teardown", err)
+                   : DAOC_OK;
+    p->kind = "up";
+    p->kind_count = 0;
+    const char *sql = m->up_sql ? m->up_sql : "";
+    size_t n = strlen(sql), pos = 0, a, b;
+    daoc__store *st = e->db->store;
+    while (daoc__sql_next_statement(sql, n, &pos, &a, &b)) {
+        char *one = daoc__strndup(sql + a, b - a);
+        if (!one)
+            return DAOC_ENOMEM;
+        if (!probe_unit(p, one)) {
+            daoc__free(one);
+            return DAOC_OK;
+        }
+        char *msg = NULL;
+        int rc = st->deploy->exec(st, one, &msg);
+        daoc__free(one);
+        if (rc != DAOC_OK) {
+            if (rc != DAOC_ENOMEM)
+                rc = daoc__mig_fail(err, "failed to run migration '%s' up: %s", m->name,
+                                    msg ? msg : daoc_strerror(rc));
+            daoc__free(msg);
+            return rc;
+        }
+    }
+    return m->up_f_ref >= 0 ? probe_fn(e, m->name, m->up_f_ref, format, p, "up_f", err) : DAOC_OK;
+}
+
 /* The steps and the record of one migration, inside the caller's
  * transaction (daoc__mig_run). */
 static int run_steps(daoc__mig_engine *e, size_t k, size_t i, bool up, bool teardown,

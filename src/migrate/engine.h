@@ -56,6 +56,34 @@ int daoc__mig_run(daoc__mig_engine *e, size_t k, size_t i, bool up, bool teardow
  * '<name>' down: ...". */
 int daoc__mig_down(daoc__mig_engine *e, size_t k, size_t i, const char *last, daoc_error **err);
 
+/* ---- counted runs, for `daoc migrations check` (check.c) ---------------- */
+
+/* One phase's statements as units: each statement of the `up` text and
+ * each one up_f or teardown sends through the connector counts once. */
+typedef struct daoc__mig_probe {
+    long budget;     /* units the phase may start; < 0: no limit */
+    long count;      /* units started */
+    bool stopped;    /* a unit past the budget was refused, ending the phase */
+    const char *kind; /* the step running: "up", "up_f", "teardown" */
+    long kind_count; /* its units so far */
+    char last[160];  /* the last unit started: "up statement 2 (ALTER TABLE ...)" */
+} daoc__mig_probe;
+
+/* Runs one phase of migration i of plugin subsystem k (k > 0, PostgreSQL),
+ * recording nothing, inside the caller's transaction: `up` (its text one
+ * statement at a time, then up_f) or, when teardown, the teardown.  Set
+ * p->budget first; the rest is reset.  A unit refused by the budget ends
+ * the phase with DAOC_OK and p->stopped (up_f or teardown then see their
+ * query fail, and whatever they return is ignored).  A failure is Kong's
+ * "failed to run migration '<name>' <step>: <why>" in *err, p->last
+ * naming the last statement started. */
+int daoc__mig_phase(daoc__mig_engine *e, size_t k, size_t i, bool teardown, daoc__mig_probe *p,
+                    daoc_error **err);
+
+/* `daoc migrations check` (check.c): *code 0 when every pending migration
+ * is reentrant, 1 when one is not (each named through the output). */
+int daoc__mig_check(daoc__mig_engine *e, int *code, daoc_error **err);
+
 /* Makes the tables of the plugins that have no migrations here from their
  * schemas (and says so once each). */
 int daoc__mig_schema_tables(daoc__mig_engine *e, daoc_error **err);

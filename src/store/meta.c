@@ -98,6 +98,28 @@ int daoc__meta_core_base(daoc__store *st, char **msg)
     return st->deploy->exec(st, d->core_base, msg);
 }
 
+int daoc__meta_scratch(daoc__store *st, const char *name, bool create, char **msg)
+{
+    clear_msg(msg);
+    const daoc__meta_dialect *d = dialect(st);
+    size_t n = name ? strlen(name) : 0;
+    if (!d || n == 0 || n > 63 || strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_") != n)
+        return DAOC_EINVAL;
+    const char *const *around = create ? d->scratch_create : d->scratch_drop;
+    if (!around[0])
+        return DAOC_EINVAL;
+    char *sql = daoc__asprintf("%s\"%s\"%s", around[0], name, around[1] ? around[1] : "");
+    if (!sql)
+        return DAOC_ENOMEM;
+    /* one statement of its own, not exec's transaction: CREATE and DROP
+     * DATABASE cannot run inside one */
+    daoc_value *rows = NULL;
+    int rc = st->deploy->query(st, sql, NULL, &rows, msg);
+    daoc_value_free(rows);
+    daoc__free(sql);
+    return rc;
+}
+
 int daoc__meta_exists(daoc__store *st, bool *exists, char **msg)
 {
     clear_msg(msg);

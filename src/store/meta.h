@@ -56,6 +56,14 @@ typedef struct daoc__meta_ledger {
  * cluster_events.  Run by the core's 000_base migration. */
 int daoc__meta_core_base(daoc__store *st, char **msg);
 
+/* A scratch database beside the store's own, on the same server, for `daoc
+ * migrations check`: created (empty) when `create`, else dropped when it
+ * exists.  name must be 1..63 of [a-z0-9_] (DAOC_EINVAL otherwise; the
+ * caller makes it, so it is written into the statement quoted, not bound).
+ * Runs outside any transaction.  DAOC_EINVAL too where the store has no
+ * databases beside its own (SQLite). */
+int daoc__meta_scratch(daoc__store *st, const char *name, bool create, char **msg);
+
 /* Creates, when missing (CREATE ... IF NOT EXISTS, all or nothing):
  *   schema_meta (key TEXT, subsystem TEXT, last_executed TEXT,
  *                executed TEXT[], pending TEXT[], PRIMARY KEY (key, subsystem))
@@ -167,6 +175,9 @@ typedef struct daoc__meta_dialect {
     const char *core_base;    /* script: daoc__meta_core_base */
     const char *unrecord;     /* subsystem, name, last: daoc__meta_unrecord */
     const char *ledger_del;   /* subsystem, name */
+    /* daoc__meta_scratch: the text before and after the quoted database
+     * name ({NULL, NULL}: the store has no databases beside its own) */
+    const char *scratch_create[2], *scratch_drop[2];
 } daoc__meta_dialect;
 
 extern const daoc__meta_dialect daoc__sqlite_meta_dialect;

@@ -105,6 +105,8 @@ const daoc__meta_dialect daoc__pg_meta_dialect = {
                 "pending = ARRAY_REMOVE(pending, $2::text), last_executed = $3::text "
                 "WHERE key = 'schema_meta' AND subsystem = $1::text",
     .ledger_del = "DELETE FROM daoc_migrations WHERE subsystem = $1::text AND name = $2::text",
+    .scratch_create = {"CREATE DATABASE ", NULL},
+    .scratch_drop = {"DROP DATABASE IF EXISTS ", " WITH (FORCE)"},
     .now_param = false,
     /* the advisory lock (held to the script's commit) makes a second
      * bootstrap wait for the first, then find every table there */
