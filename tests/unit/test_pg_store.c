@@ -806,6 +806,55 @@ TEST(terminated_idle_connection_is_replaced_before_use_and_reprepares)
     st->ops->close(st);
 }
 
+/* A migration run by another node changes a column's type while this
+ * process holds the statements it prepared: PostgreSQL refuses them
+ * ("cached plan must not change result type").  Outside a transaction the
+ * store prepares them again and the call succeeds; inside one it fails (the
+ * server aborted the transaction), and after the rollback the call works. */
+TEST(statements_prepared_before_a_table_changed_are_prepared_again)
+{
+    daoc__store *st = open_store();
+    ASSERT_NOT_NULL(st);
+    ASSERT_INT(insj(st, S_owners, "{'id':'" U1 "','name':'a'}", NULL), DAOC_OK);
+    daoc_value *r = sel(st, S_owners, U1); /* prepares the select */
+    ASSERT_NOT_NULL(r);
+    daoc_value_free(r);
+    PGconn *c = raw();
+    ASSERT_NOT_NULL(c);
+    char out[256];
+    query1(c, "ALTER TABLE pg_owners ALTER COLUMN name TYPE VARCHAR(64); SELECT 1", out,
+           sizeof out);
+    ASSERT_STR(out, "1");
+    r = sel(st, S_owners, U1);
+    ASSERT_NOT_NULL(r);
+    ASSERT_STR(daoc_obj_get(r, "name")->u.s, "a");
+    daoc_value_free(r);
+    /* the insert's statement too (RETURNING the changed column) */
+    ASSERT_INT(insj(st, S_owners, "{'id':'" U2 "','name':'b'}", NULL), DAOC_OK);
+    query1(c, "ALTER TABLE pg_owners ALTER COLUMN name TYPE TEXT; SELECT 1", out, sizeof out);
+    ASSERT_STR(out, "1");
+    char *msg = NULL;
+    ASSERT_INT(st->ops->begin(st, &msg), DAOC_OK);
+    daoc_value *k = J("{'id':'" U1 "'}");
+    daoc__key key = {-1, k};
+    daoc_value *row = NULL;
+    int rc = st->ops->select(st, S_owners, &key, NULL, &row, &msg);
+    ASSERT_INT(rc, DAOC_ESTORE);
+    ASSERT_NOT_NULL(msg);
+    if (!strstr(msg, "changed since"))
+        fprintf(stderr, "  in a transaction: %s\n", msg);
+    ASSERT_TRUE(strstr(msg, "changed since") != NULL);
+    daoc__free(msg);
+    msg = NULL;
+    st->ops->rollback(st);
+    ASSERT_INT(st->ops->select(st, S_owners, &key, NULL, &row, &msg), DAOC_OK);
+    ASSERT_NOT_NULL(row);
+    daoc_value_free(row);
+    daoc_value_free(k);
+    PQfinish(c);
+    st->ops->close(st);
+}
+
 /* ---- a database Kong created ------------------------------------------------ */
 
 /* Tables in the layout Kong's migrations leave (workspaces, consumers, and a

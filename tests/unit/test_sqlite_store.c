@@ -1476,6 +1476,42 @@ TEST(tables_from_before_workspaces_are_upgraded_at_open)
 
 /* delete hands back the row it deleted, decoded as select decodes it:
  * every field kind, a foreign key, a timestamp, the remaining ttl. */
+/* Another process's migration rebuilds a table (new column order, a new
+ * column) while this store holds statements it prepared on it: SQLite
+ * prepares them again, and they read and write by column name. */
+TEST(statements_prepared_before_a_table_changed_still_work)
+{
+    daoc__store *st = open_store();
+    ASSERT_NOT_NULL(st);
+    ASSERT_INT(ins(st, S_consumers, "{\"id\": " U("21") ", \"username\": \"bob\"}", NULL), DAOC_OK);
+    daoc_value *r = sel(st, S_consumers, -1, "{\"id\": " U("21") "}", false);
+    ASSERT_NOT_NULL(r);
+    daoc_value_free(r);
+    sqlite3 *raw = NULL;
+    ASSERT_INT(sqlite3_open(g_path, &raw), SQLITE_OK);
+    char *err = NULL;
+    int rc = sqlite3_exec(raw,
+                          "BEGIN; CREATE TABLE \"consumers_new\" AS SELECT 'x' AS \"extra\", "
+                          "* FROM \"consumers\"; DROP TABLE \"consumers\"; ALTER TABLE "
+                          "\"consumers_new\" RENAME TO \"consumers\"; COMMIT;",
+                          NULL, NULL, &err);
+    if (rc != SQLITE_OK)
+        fprintf(stderr, "  rebuild: %s\n", err ? err : "?");
+    sqlite3_free(err);
+    sqlite3_close(raw);
+    ASSERT_INT(rc, SQLITE_OK);
+    r = sel(st, S_consumers, -1, "{\"id\": " U("21") "}", false);
+    ASSERT_NOT_NULL(r);
+    ASSERT_STR(daoc_obj_get(r, "username")->u.s, "bob");
+    daoc_value_free(r);
+    ASSERT_INT(ins(st, S_consumers, "{\"id\": " U("22") ", \"username\": \"eve\"}", NULL), DAOC_OK);
+    r = sel(st, S_consumers, -1, "{\"id\": " U("22") "}", false);
+    ASSERT_NOT_NULL(r);
+    ASSERT_STR(daoc_obj_get(r, "username")->u.s, "eve");
+    daoc_value_free(r);
+    st->ops->close(st);
+}
+
 TEST(delete_returns_the_row_select_saw)
 {
     daoc__store *st = open_store();

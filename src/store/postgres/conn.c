@@ -216,12 +216,43 @@ int daoc__pg_exec_params(daoc__pg *q, const char *sql, int nparams, const char *
     return exec_failed(q, r, NULL, msg);
 }
 
+static PGresult *run_prepared(daoc__pg *q, const pg_stmt *st)
+{
+    return await(q, PQsendQueryPrepared(q->cur->pg, st->name, st->nparams, q->vals, NULL, NULL,
+                                        st->binary ? 1 : 0));
+}
+
+/* The server refused a prepared statement whose result's row type a table
+ * change altered (SQLSTATE 0A000, "cached plan must not change result
+ * type"; our statements raise that code for nothing else). */
+static bool plan_changed(const PGresult *r)
+{
+    const char *code = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    return code && strcmp(code, "0A000") == 0;
+}
+
 int daoc__pg_run(daoc__pg *q, pg_stmt *st, PGresult **res, char **msg)
 {
     *res = NULL;
-    PGresult *r = await(q, PQsendQueryPrepared(q->cur->pg, st->name, st->nparams, q->vals, NULL,
-                                               NULL, st->binary ? 1 : 0));
+    PGresult *r = run_prepared(q, st);
     ExecStatusType t = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+    if (t != PGRES_COMMAND_OK && t != PGRES_TUPLES_OK && plan_changed(r)) {
+        PQclear(r);
+        daoc__pg_conn_forget(q->cur);
+        if (q->tx.depth > 0) {
+            if (msg && !(*msg = daoc__strdup("a table changed since this connection prepared the "
+                                             "statement (a migration ran); the transaction is "
+                                             "aborted: roll back and run it again")))
+                return DAOC_ENOMEM;
+            return DAOC_ESTORE;
+        }
+        pg_stmt *again = NULL;
+        int rc = daoc__pg_stmt(q, st->s, st->code, &again, msg);
+        if (rc != DAOC_OK)
+            return rc;
+        r = run_prepared(q, again);
+        t = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+    }
     if (t == PGRES_COMMAND_OK || t == PGRES_TUPLES_OK) {
         *res = r;
         return DAOC_OK;

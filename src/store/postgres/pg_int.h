@@ -248,8 +248,18 @@ int daoc__pg_stmt(daoc__pg *q, const daoc__schema *s, uint32_t code, pg_stmt **o
 /* Runs a prepared statement with the values in q->vals.  Returns DAOC_OK
  * with *res (PGRES_TUPLES_OK / COMMAND_OK), or DAOC_ESTORE with *res set
  * to the error result (caller PQclear()s) when the server refused it,
- * or with *res NULL and *msg set when the connection failed. */
+ * or with *res NULL and *msg set when the connection failed or a table
+ * changed under the statement inside a transaction.  A table changed
+ * since the connection prepared the statement (another node's migration:
+ * PostgreSQL's "cached plan must not change result type") makes the
+ * connection forget its statements; outside a transaction the statement
+ * is then prepared again and run once more. */
 int daoc__pg_run(daoc__pg *q, pg_stmt *st, PGresult **res, char **msg);
+/* Forgets every statement c prepared (pool.c): each is prepared again,
+ * under a new name, at its next use, and described again.  The old ones
+ * stay on the server until the connection closes (names are never
+ * reused, so none is reached again). */
+void daoc__pg_conn_forget(pg_conn *c);
 /* Runs SQL text without parameters or results (DDL, savepoints) on q->cur. */
 int daoc__pg_exec(daoc__pg *q, const char *sql, char **msg);
 /* Runs one statement of SQL text with nparams text parameters on q->cur:

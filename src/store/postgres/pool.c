@@ -127,6 +127,17 @@ static void conn_free(pg_conn *c)
     daoc__free(c);
 }
 
+void daoc__pg_conn_forget(pg_conn *c)
+{
+    for (size_t i = 0; i < c->prep_cap; i++) {
+        daoc__free(c->prep[i].sql);
+        c->prep[i].sql = NULL;
+    }
+    c->prep_len = 0;
+    /* every statement remembering this connection looks its text up again */
+    c->serial = atomic_fetch_add(&g_serial, 1) + 1;
+}
+
 /* Drives PQconnectPoll until done or the deadline; NULL status = timed out. */
 static bool connect_poll(PGconn *pg, int64_t deadline)
 {
