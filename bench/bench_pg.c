@@ -163,26 +163,7 @@ static void load_rows(PGconn *c)
 
 static daoc_db *open_db(void)
 {
-    daoc_error *why = NULL;
-    daoc_config *cfg = NULL;
-    if (daoc_config_load(&cfg, NULL, &why) != DAOC_OK)
-        die_err("config", why);
-    PQconninfoOption *opts = PQconninfoParse(g_conninfo, NULL);
-    if (!opts)
-        die("DAOC_BENCH_PG", "not a libpq connection string");
-    static const char *const map[][2] = {{"host", "pg_host"},       {"port", "pg_port"},
-                                         {"user", "pg_user"},       {"password", "pg_password"},
-                                         {"dbname", "pg_database"}, {NULL, NULL}};
-    for (PQconninfoOption *o = opts; o->keyword; o++)
-        for (int k = 0; map[k][0]; k++)
-            if (o->val && *o->val && strcmp(o->keyword, map[k][0]) == 0 &&
-                daoc_config_set(cfg, map[k][1], o->val, &why) != DAOC_OK)
-                die_err("config", why);
-    PQconninfoFree(opts);
-    if (daoc_config_set(cfg, "database", "postgres", &why) != DAOC_OK ||
-        daoc_config_set(cfg, "pg_schema", SCHEMA, &why) != DAOC_OK ||
-        daoc_config_set(cfg, "pg_timeout", "60000", &why) != DAOC_OK)
-        die_err("config", why);
+    daoc_config *cfg = bench_pg_config(g_conninfo, SCHEMA);
     daoc_db *db = NULL;
     daoc_error *err = NULL;
     /* tables from the schemas: opening creates nothing unless asked */

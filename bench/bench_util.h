@@ -2,15 +2,18 @@
  * bench_util.h -- what every benchmark in bench/ needs: a monotonic clock,
  * the median of per-round figures, a fatal error that names the benchmark
  * (define BENCH_NAME before including), pseudo-random v4 UUID text from
- * a caller-held state (the same sequence on every run), and the raw sqlite3
- * side of the SQLite benchmarks.
+ * a caller-held state (the same sequence on every run), the raw sqlite3
+ * side of the SQLite benchmarks, and a daoc configuration for the
+ * PostgreSQL server a libpq connection string names.
  */
 #ifndef DAOC_BENCH_UTIL_H
 #define DAOC_BENCH_UTIL_H
 
+#include <libpq-fe.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #ifndef BENCH_NAME
@@ -89,6 +92,34 @@ static inline sqlite3 *bench_raw_sqlite(const char *path, char ws[37])
     snprintf(ws, 37, "%s", (const char *)sqlite3_column_text(wsq, 0));
     sqlite3_finalize(wsq);
     return raw;
+}
+
+/* A configuration (defaults, then DAOC_* from the environment) for the
+ * PostgreSQL server that conninfo (a libpq connection string) names, its
+ * tables in schema (pg_schema), pg_timeout 60 s. */
+static inline daoc_config *bench_pg_config(const char *conninfo, const char *schema)
+{
+    daoc_error *why = NULL;
+    daoc_config *cfg = NULL;
+    if (daoc_config_load(&cfg, NULL, &why) != DAOC_OK)
+        die_err("config", why);
+    PQconninfoOption *opts = PQconninfoParse(conninfo, NULL);
+    if (!opts)
+        die("DAOC_BENCH_PG", "not a libpq connection string");
+    static const char *const map[][2] = {{"host", "pg_host"},       {"port", "pg_port"},
+                                         {"user", "pg_user"},       {"password", "pg_password"},
+                                         {"dbname", "pg_database"}, {NULL, NULL}};
+    for (PQconninfoOption *o = opts; o->keyword; o++)
+        for (int k = 0; map[k][0]; k++)
+            if (o->val && *o->val && strcmp(o->keyword, map[k][0]) == 0 &&
+                daoc_config_set(cfg, map[k][1], o->val, &why) != DAOC_OK)
+                die_err("config", why);
+    PQconninfoFree(opts);
+    if (daoc_config_set(cfg, "database", "postgres", &why) != DAOC_OK ||
+        daoc_config_set(cfg, "pg_schema", schema, &why) != DAOC_OK ||
+        daoc_config_set(cfg, "pg_timeout", "60000", &why) != DAOC_OK)
+        die_err("config", why);
+    return cfg;
 }
 
 #endif

@@ -110,6 +110,12 @@ DAOC_EXPORT const char *daoc_strerror(int status);
 /* The status code's name without prefix ("ENOMEM").  Never NULL; static. */
 DAOC_EXPORT const char *daoc_status_name(int status);
 
+/* Diagnostics: the round trips this process has made to PostgreSQL servers
+ * (every handle and pool; connection handshakes not counted; a script of several
+ * statements sent at once counts once).  Safe from any thread; for
+ * benchmarks and tuning, not for control flow. */
+DAOC_EXPORT uint64_t daoc_pg_round_trips(void);
+
 /* ------------------------------------------------------------------------
  * Kong's database error codes (kong/db/errors.lua).  They are data carried by
  * a daoc_error, not status codes.  XX(constant, code, name)

@@ -11,8 +11,9 @@
  * holds it, then takes it and reads the state again: a node that waited
  * for another's run finds "Database is already up-to-date", and one that
  * waited for a dead node's lock does the work left.  The lock carries a
- * heartbeat: it is refreshed after every migration, so a long run keeps it
- * while a dead holder's lapses after --lock-timeout seconds.
+ * heartbeat: it is refreshed between migrations once a quarter of its time
+ * to live has passed, so a long run keeps it while a dead holder's lapses
+ * after --lock-timeout seconds.
  *
  * Beyond Kong: `plan` prints what `up` would run; every applied
  * migration's source checksum is kept in the
@@ -30,6 +31,7 @@
 #include "core/buf.h"
 #include "core/error.h"
 #include "core/json.h"
+#include "core/rand.h"
 #include "core/value.h"
 #include "db/db.h"
 #include "migrate/engine.h"
@@ -49,6 +51,11 @@ static const char HAS_PENDING[] = "Database has pending migrations; run 'daoc mi
 static double lock_ttl(const daoc__mig_engine *e)
 {
     return e->o && e->o->lock_timeout > 0 ? e->o->lock_timeout : 60.0;
+}
+
+static double mono_s(void)
+{
+    return (double)daoc__mono_ms() / 1e3;
 }
 
 static void sleep_s(double s)
@@ -71,6 +78,7 @@ static int take_lock(daoc__mig_engine *e, bool wait, bool *got, daoc_error **err
         daoc__free(msg);
         return rc;
     }
+    e->beat_at = mono_s();
     if (*got || !wait)
         return DAOC_OK;
     double waited = 0, step = 0.1;
@@ -95,8 +103,10 @@ static int take_lock(daoc__mig_engine *e, bool wait, bool *got, daoc_error **err
                 daoc__free(msg);
                 return rc;
             }
-            if (*got)
+            if (*got) {
+                e->beat_at = mono_s();
                 return DAOC_OK;
+            }
             continue;
         }
         if (!said) {
@@ -135,8 +145,15 @@ static void drop_lock(daoc__mig_engine *e)
     daoc__free(msg);
 }
 
+/* Refreshes the lock once a quarter of its time to live has passed since
+ * it was taken or last refreshed (between migrations: a run of quick ones
+ * costs no round trip for it, a slow one is followed by a refresh). */
 static void heartbeat(daoc__mig_engine *e)
 {
+    double t = mono_s();
+    if (t - e->beat_at < lock_ttl(e) / 4)
+        return;
+    e->beat_at = t;
     bool still = true;
     char *msg = NULL;
     if (daoc__meta_lock_refresh(e->db->store, LOCK_KEY, e->owner, lock_ttl(e), &still, &msg) !=

@@ -31,6 +31,7 @@ typedef struct daoc__mig_engine {
     bool bootstrapped;              /* schema_meta exists */
     char host[64];                  /* this machine, for the ledger */
     char owner[128];                /* this process in the locks table: host:pid:random */
+    double beat_at;                 /* monotonic seconds the lock was last taken or refreshed */
 } daoc__mig_engine;
 
 /* Opens the database for migrations and loads every subsystem and its

@@ -117,7 +117,9 @@ if [ "$(tables)" = "$before" ]; then ok "the database in use is left as it was";
 
 run migrations bootstrap
 if [ "$rc" -eq 0 ]; then ok "bootstrap runs them all once"; else bad "bootstrap exit $rc: $errout"; fi
-"${PSQL[@]}" -d "$DAOC_PG_DATABASE" -c "CREATE DATABASE my_scratch" >/dev/null
+SCRATCH="${DAOC_PG_DATABASE}_scratch"
+"${PSQL[@]}" -d "$DAOC_PG_DATABASE" -c "DROP DATABASE IF EXISTS \"$SCRATCH\"" \
+  -c "CREATE DATABASE \"$SCRATCH\"" >/dev/null
 cat > "$P/migrations/init.lua" <<'EOF'
 return { "000_base_ck_demo", "001_bad_index", "002_bad_up_f", "003_bad_teardown", "004_cut", "005_ok" }
 EOF
@@ -132,15 +134,15 @@ return { postgres = {
     if err then return nil, err end
   end } }
 EOF
-run migrations check --scratch my_scratch
+run migrations check --scratch "$SCRATCH"
 if [ "$rc" -eq 0 ]; then ok "check of the one new migration: exit 0"; else bad "check exit $rc: $out $errout"; fi
 has "only the new migration is checked, on the named scratch" \
-  "checking 1 pending migration on the scratch database 'my_scratch'" out
+  "checking 1 pending migration on the scratch database '$SCRATCH'" out
 has "it is reentrant from the state the others left" "ck-demo: 005_ok: reentrant (3 trials)" out
 has "the summary" "1 migration checked: all reentrant" out
-left=$("${PSQL[@]}" -d my_scratch -c "SELECT count(*) FROM pg_tables WHERE tablename = 'ck_items'")
-if [ "$left" = 1 ]; then ok "a named scratch is left for its owner"; else bad "my_scratch: $left"; fi
-run migrations check --scratch my_scratch
+left=$("${PSQL[@]}" -d "$SCRATCH" -c "SELECT count(*) FROM pg_tables WHERE tablename = 'ck_items'")
+if [ "$left" = 1 ]; then ok "a named scratch is left for its owner"; else bad "$SCRATCH: $left"; fi
+run migrations check --scratch "$SCRATCH"
 if [ "$rc" -eq 1 ]; then has "a scratch that is not empty is refused" "is not empty" errout
 else bad "check on a used scratch: exit $rc"; fi
 run migrations up
@@ -151,5 +153,6 @@ run migrations finish
 run migrations check
 has "nothing pending: nothing to check" "No pending migrations to check" out
 
+"${PSQL[@]}" -d "$DAOC_PG_DATABASE" -c "DROP DATABASE IF EXISTS \"$SCRATCH\"" >/dev/null
 echo "RESULT passed=$passed failed=$failed"
 [ "$failed" -eq 0 ]

@@ -127,8 +127,16 @@ static bool ready(PGconn *pg, short events, int64_t deadline)
     }
 }
 
+static atomic_uint_fast64_t g_round_trips;
+
+uint64_t daoc_pg_round_trips(void)
+{
+    return (uint64_t)atomic_load_explicit(&g_round_trips, memory_order_relaxed);
+}
+
 bool daoc__pg_await(pg_conn *c, int64_t deadline, PGresult **out)
 {
+    atomic_fetch_add_explicit(&g_round_trips, 1, memory_order_relaxed);
     PGconn *pg = c->pg;
     PGresult *last = NULL;
     *out = NULL;
