@@ -79,6 +79,8 @@ void daoc_cli_migrations_usage(FILE *f)
           "  plan        what up would run, without running it (--sql: with its SQL)\n"
           "  down PLUGIN roll back a 0.x plugin's newest migration (--to NAME: every one\n"
           "              after NAME), PostgreSQL\n"
+          "  lint        check the tables against the loaded schemas: one line per\n"
+          "              finding, with a fix (exit 1: findings, 3: needs bootstrap)\n"
           "\n"
           "Options:\n"
           "  -y, --yes              assume yes (reset)\n"

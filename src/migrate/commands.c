@@ -33,6 +33,7 @@
 #include "core/value.h"
 #include "db/db.h"
 #include "migrate/engine.h"
+#include "migrate/lint.h"
 #include "store/meta.h"
 
 #define LOCK_KEY "migrations"
@@ -695,7 +696,7 @@ int daoc_migrations(const daoc_config *cfg, const char *command, const daoc_migr
     if (!cfg || !command)
         return daoc__err_fail(err, DAOC_EINVAL, "%s is NULL", cfg ? "command" : "cfg");
     static const char *const known[] = {"bootstrap", "up",   "finish", "list",
-                                        "status",    "reset", "plan",  "down"};
+                                        "status",    "reset", "plan",  "down", "lint"};
     bool ok = false;
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
         ok = ok || strcmp(command, known[i]) == 0;
@@ -718,6 +719,8 @@ int daoc_migrations(const daoc_config *cfg, const char *command, const daoc_migr
             rc = cmd_plan(&e, code);
         else if (strcmp(command, "down") == 0)
             rc = cmd_down(&e, code, err);
+        else if (strcmp(command, "lint") == 0) /* before a bootstrap: list's answer */
+            rc = e.bootstrapped ? daoc__mig_lint(&e, code, err) : cmd_list(&e, code);
         else
             rc = cmd_reset(&e, code, err);
     }
