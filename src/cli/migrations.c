@@ -83,6 +83,8 @@ void daoc_cli_migrations_usage(FILE *f)
           "              and stopped after each statement then run again (exit 1 when\n"
           "              one is not reentrant), PostgreSQL (--scratch NAME: use that\n"
           "              empty database instead of creating one)\n"
+          "  lint        check the tables against the loaded schemas: one line per\n"
+          "              finding, with a fix (exit 1: findings, 3: needs bootstrap)\n"
           "\n"
           "Options:\n"
           "  -y, --yes              assume yes (reset)\n"

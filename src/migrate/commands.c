@@ -35,6 +35,7 @@
 #include "core/value.h"
 #include "db/db.h"
 #include "migrate/engine.h"
+#include "migrate/lint.h"
 #include "store/meta.h"
 
 #define LOCK_KEY "migrations"
@@ -712,7 +713,7 @@ int daoc_migrations(const daoc_config *cfg, const char *command, const daoc_migr
     if (!cfg || !command)
         return daoc__err_fail(err, DAOC_EINVAL, "%s is NULL", cfg ? "command" : "cfg");
     static const char *const known[] = {"bootstrap", "up",   "finish", "list", "status",
-                                        "reset",     "plan", "down",   "check"};
+                                        "reset",     "plan", "down",   "check", "lint"};
     bool ok = false;
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
         ok = ok || strcmp(command, known[i]) == 0;
@@ -737,6 +738,8 @@ int daoc_migrations(const daoc_config *cfg, const char *command, const daoc_migr
             rc = cmd_down(&e, code, err);
         else if (strcmp(command, "check") == 0)
             rc = daoc__mig_check(&e, code, err);
+        else if (strcmp(command, "lint") == 0) /* before a bootstrap: list's answer */
+            rc = e.bootstrapped ? daoc__mig_lint(&e, code, err) : cmd_list(&e, code);
         else
             rc = cmd_reset(&e, code, err);
     }

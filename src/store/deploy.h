@@ -50,6 +50,9 @@ typedef struct daoc__store_deploy_ops {
 
     /* The statements of the migration state tables (store/meta.h). */
     const struct daoc__meta_dialect *meta;
+
+    /* The reading of a table's catalog (store/catalog.h). */
+    const struct daoc__catalog_dialect *catalog;
 } daoc__store_deploy_ops;
 
 /* 'text' with every quote doubled: the literal of standard SQL. */

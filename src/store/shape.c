@@ -30,9 +30,7 @@ void daoc__shape_cols_free(daoc__shape_cols *c)
     c->n = 0;
 }
 
-/* The declared type of column `name`, "" when none was declared; NULL when
- * the table has no such column. */
-static const char *find(const daoc__shape_cols *c, const char *name, bool nocase)
+const char *daoc__shape_type(const daoc__shape_cols *c, const char *name, bool nocase)
 {
     const char *p = c->text.data;
     for (size_t i = 0; i < c->n; i++) {
@@ -44,14 +42,38 @@ static const char *find(const daoc__shape_cols *c, const char *name, bool nocase
     return NULL;
 }
 
-/* "; " between differences, the heading before the first. */
-static void lead(daoc__buf *b, const daoc__schema *s)
+/* One column: `what` says what needs it ("field 'b'", "ttl = true").
+ * must: a missing column is a difference. */
+static void column(const daoc__shape_cols *found, const daoc__shape_hooks *h, const char *col,
+                   const char *want, const char *what, bool must, daoc__shape_diff_fn fn, void *ud)
 {
-    if (b->len) {
-        daoc__buf_puts(b, "; ");
-        return;
+    const char *type = daoc__shape_type(found, col, h->nocase);
+    if (type ? !h->same(want, type) : must)
+        fn(ud, col, what, want, type);
+}
+
+int daoc__shape_each(const daoc__schema *s, const daoc__shape_cols *found,
+                     const daoc__shape_hooks *h, bool upgrade, daoc__shape_diff_fn fn, void *ud)
+{
+    if (found->text.failed)
+        return DAOC_ENOMEM;
+    for (size_t i = 0; i < s->nfields; i++) {
+        const daoc__field *f = &s->fields[i];
+        if (f->transient)
+            continue;
+        char *what = daoc__asprintf("field '%s'", f->name);
+        if (!what)
+            return DAOC_ENOMEM;
+        column(found, h, daoc__field_column(f), h->field_type(f), what, true, fn, ud);
+        daoc__free(what);
     }
-    daoc__buf_printf(b, "table '%s' does not match entity '%s': ", daoc__schema_table(s), s->name);
+    if (s->ttl)
+        column(found, h, "ttl", h->ttl_type, "ttl = true", true, fn, ud);
+    if (s->ncache_key > 1)
+        column(found, h, "cache_key", h->cache_key_type, "composite cache_key", true, fn, ud);
+    if (s->workspaceable)
+        column(found, h, "ws_id", h->ws_type, "workspaceable", !upgrade, fn, ud);
+    return DAOC_OK;
 }
 
 static void put_upper(daoc__buf *b, const char *t)
@@ -60,23 +82,26 @@ static void put_upper(daoc__buf *b, const char *t)
         daoc__buf_putc(b, (char)toupper((unsigned char)*t));
 }
 
-/* One column: `what` says what needs it ("field 'b'", "ttl = true").
- * must: a missing column is a difference. */
-static void column(daoc__buf *b, const daoc__schema *s, const daoc__shape_cols *found,
-                   const daoc__shape_hooks *h, const char *col, const char *want, const char *what,
-                   bool must)
+struct msg_ud {
+    daoc__buf *b;
+    const daoc__schema *s;
+};
+
+/* One difference into the open error's text: "; " between differences,
+ * the heading before the first. */
+static void say(void *ud, const char *col, const char *what, const char *want, const char *type)
 {
-    const char *type = find(found, col, h->nocase);
+    const struct msg_ud *m = ud;
+    daoc__buf *b = m->b;
+    if (b->len)
+        daoc__buf_puts(b, "; ");
+    else
+        daoc__buf_printf(b, "table '%s' does not match entity '%s': ", daoc__schema_table(m->s),
+                         m->s->name);
     if (!type) {
-        if (must) {
-            lead(b, s);
-            daoc__buf_printf(b, "column '%s' (%s) is missing", col, what);
-        }
+        daoc__buf_printf(b, "column '%s' (%s) is missing", col, what);
         return;
     }
-    if (h->same(want, type))
-        return;
-    lead(b, s);
     daoc__buf_printf(b, "column '%s' ", col);
     if (*type) {
         daoc__buf_puts(b, "has type ");
@@ -84,7 +109,7 @@ static void column(daoc__buf *b, const daoc__schema *s, const daoc__shape_cols *
     } else {
         daoc__buf_puts(b, "has no declared type");
     }
-    daoc__buf_printf(b, ", entity '%s' %s needs %s", s->name, what, want);
+    daoc__buf_printf(b, ", entity '%s' %s needs %s", m->s->name, what, want);
 }
 
 int daoc__shape_check(const daoc__schema *s, const daoc__shape_cols *found,
@@ -95,25 +120,9 @@ int daoc__shape_check(const daoc__schema *s, const daoc__shape_cols *found,
     if (found->n == 0)
         return DAOC_OK; /* no table yet: the DDL makes it */
     daoc__buf b = DAOC__BUF_INIT;
-    for (size_t i = 0; i < s->nfields; i++) {
-        const daoc__field *f = &s->fields[i];
-        if (f->transient)
-            continue;
-        char *what = daoc__asprintf("field '%s'", f->name);
-        if (!what) {
-            daoc__buf_free(&b);
-            return DAOC_ENOMEM;
-        }
-        column(&b, s, found, h, daoc__field_column(f), h->field_type(f), what, true);
-        daoc__free(what);
-    }
-    if (s->ttl)
-        column(&b, s, found, h, "ttl", h->ttl_type, "ttl = true", true);
-    if (s->ncache_key > 1)
-        column(&b, s, found, h, "cache_key", h->cache_key_type, "composite cache_key", true);
-    if (s->workspaceable)
-        column(&b, s, found, h, "ws_id", h->ws_type, "workspaceable", !upgrade);
-    if (b.failed) {
+    struct msg_ud m = {&b, s};
+    int rc = daoc__shape_each(s, found, h, upgrade, say, &m);
+    if (rc != DAOC_OK || b.failed) {
         daoc__buf_free(&b);
         return DAOC_ENOMEM;
     }

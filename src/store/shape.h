@@ -41,6 +41,26 @@ typedef struct daoc__shape_hooks {
     bool nocase; /* column names compare without case (SQLite) */
 } daoc__shape_hooks;
 
+/* The declared type of column `name` in c ("" when none was declared), or
+ * NULL when c has no such column. */
+const char *daoc__shape_type(const daoc__shape_cols *c, const char *name, bool nocase);
+
+/* One difference: column `col`, needed by `what` ("field 'b'", "ttl =
+ * true", "composite cache_key", "workspaceable") with type `want`, is
+ * missing (found NULL) or declared `found` (a type that does not fit). */
+typedef void (*daoc__shape_diff_fn)(void *ud, const char *col, const char *what, const char *want,
+                                    const char *found);
+
+/* Calls fn for every difference between the table described by `found`
+ * and what s needs, by the rules of daoc__shape_check (which words them);
+ * found->n == 0 reports every column missing.  DAOC_OK or DAOC_ENOMEM. */
+int daoc__shape_each(const daoc__schema *s, const daoc__shape_cols *found,
+                     const daoc__shape_hooks *h, bool upgrade, daoc__shape_diff_fn fn, void *ud);
+
+/* The two stores' hooks (sqlite/shape.c, postgres/shape.c). */
+extern const daoc__shape_hooks daoc__sq_shape_hooks;
+extern const daoc__shape_hooks daoc__pg_shape_hooks;
+
 /* Compares the table of s, described by `found`, with what s needs: every
  * stored field's column, "ttl" (ttl schemas) and "cache_key" (composite
  * cache keys) must be there with a compatible type; "ws_id" must have one

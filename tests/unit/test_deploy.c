@@ -6,7 +6,8 @@
  * empty; once the tables exist it opens without creating anything.  The
  * per-deployment members (store/deploy.h) run scripts all or nothing,
  * inside the caller's transaction when there is one, return typed rows,
- * list tables and derive a table from a schema.  The deploy part runs on
+ * list tables and derive a table from a schema, and read a table's catalog
+ * (store/catalog.h: columns, indexes, foreign keys) for migrations lint.  The deploy part runs on
  * the store DAOC_DATABASE names; the open part on SQLite files.
  */
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include "db/db.h"
 #include "fixture.h"
 #include "harness.h"
+#include "store/catalog.h"
 #include "store/deploy.h"
 
 static daoc_db *open_sqlite(const char *path, const char *create, daoc_error **err, int *rc)
@@ -167,5 +169,88 @@ TEST(deploy_members_run_scripts_all_or_nothing)
     daoc__buf_free(&b);
     snprintf(sql, sizeof sql, "DROP TABLE %s;", t1);
     ASSERT_INT(d->exec(st, sql, &msg), DAOC_OK);
+    daoc_db_close(db);
+}
+
+/* The catalog of a table made by hand: its columns, every index with its
+ * key columns (the primary key and a UNIQUE constraint among them; a
+ * partial index and an expression index covering nothing), its foreign
+ * keys with their ON DELETE; the lookups lint makes on them; the fixes'
+ * text in each store's dialect. */
+TEST(catalog_reads_indexes_and_foreign_keys)
+{
+    daoc_db *db = fixture_open(NO_DEFS, "deploy");
+    ASSERT_NOT_NULL(db);
+    daoc__store *st = db->store;
+    const daoc__catalog_dialect *d = st->deploy->catalog;
+    char *msg = NULL, sql[2048], p[32], c[32];
+    snprintf(p, sizeof p, "cat_p_%d", (int)getpid());
+    snprintf(c, sizeof c, "cat_c_%d", (int)getpid());
+    snprintf(sql, sizeof sql,
+             "DROP TABLE IF EXISTS %s; DROP TABLE IF EXISTS %s;"
+             "CREATE TABLE %s (id TEXT PRIMARY KEY);"
+             "CREATE TABLE %s (id TEXT PRIMARY KEY, a TEXT, b TEXT,"
+             "  p_id TEXT REFERENCES %s (id) ON DELETE SET NULL, q_id TEXT REFERENCES %s (id),"
+             "  UNIQUE (b, a));"
+             "CREATE INDEX %s_p ON %s (p_id, a);"
+             "CREATE UNIQUE INDEX %s_part ON %s (a) WHERE a IS NOT NULL;"
+             "CREATE INDEX %s_expr ON %s (lower(q_id));",
+             c, p, p, c, p, p, c, c, c, c, c, c);
+    ASSERT_INT(d->read == NULL, 0);
+    ASSERT_INT(st->deploy->exec(st, sql, &msg), DAOC_OK);
+    daoc__cat_table t = DAOC__CAT_TABLE_INIT;
+    ASSERT_INT(d->read(st, c, &t, &msg), DAOC_OK);
+    ASSERT_INT(t.cols.n, 5);
+    ASSERT_STR(daoc__shape_type(&t.cols, "p_id", t.nocase) ? "p_id" : "none", "p_id");
+    const char *ab[] = {"a", "b"}, *a[] = {"a"}, *b[] = {"b"}, *id[] = {"id"};
+    ASSERT_NOT_NULL(daoc__cat_unique_on(&t, ab, 2)); /* UNIQUE (b, a), in any order */
+    ASSERT_NOT_NULL(daoc__cat_unique_on(&t, id, 1)); /* the primary key */
+    ASSERT_NULL(daoc__cat_unique_on(&t, a, 1));      /* only the partial one */
+    ASSERT_NULL(daoc__cat_unique_on(&t, b, 1));      /* b is unique with a only */
+    ASSERT_NOT_NULL(daoc__cat_index_leading(&t, "p_id"));
+    ASSERT_NOT_NULL(daoc__cat_index_leading(&t, "b"));
+    ASSERT_NULL(daoc__cat_index_leading(&t, "a"));    /* partial */
+    ASSERT_NULL(daoc__cat_index_leading(&t, "q_id")); /* an expression of it */
+    ASSERT_INT(t.nfks, 2);
+    int seen = 0;
+    for (size_t i = 0; i < t.nfks; i++) {
+        const daoc__cat_fk *k = &t.fks[i];
+        ASSERT_INT(k->ncols, 1);
+        ASSERT_STR(k->ref_table, p);
+        if (strcmp(k->cols[0], "p_id") == 0) {
+            ASSERT_STR(k->on_delete, "SET NULL");
+            seen |= 1;
+        } else {
+            ASSERT_STR(k->cols[0], "q_id");
+            ASSERT_STR(k->on_delete, "NO ACTION");
+            seen |= 2;
+        }
+    }
+    ASSERT_INT(seen, 3);
+    daoc__cat_free(&t);
+    /* a table that is not there: nothing */
+    ASSERT_INT(d->read(st, "cat_no_such_table", &t, &msg), DAOC_OK);
+    ASSERT_INT(t.cols.n + t.nidx + t.nfks, 0);
+    daoc__cat_free(&t);
+    /* the fixes */
+    daoc__buf fb = DAOC__BUF_INIT;
+    daoc__cat_fix_index(&fb, d, "t", ab, 2, true);
+    ASSERT_STR(fb.data, "CREATE UNIQUE INDEX IF NOT EXISTS \"t_a_b_unique\" ON \"t\" (\"a\", \"b\");");
+    daoc__buf_free(&fb);
+    const char *cols[] = {"p_id", "ws_id"}, *refs[] = {"id", "ws_id"};
+    daoc__cat_fix_fk(&fb, d, "t", "t_p_id_fkey", cols, "p", refs, 2, "CASCADE");
+    const char *kind = getenv("DAOC_DATABASE");
+    if (kind && strcmp(kind, "postgres") == 0)
+        ASSERT_STR(fb.data, "ALTER TABLE \"t\" DROP CONSTRAINT \"t_p_id_fkey\", ADD CONSTRAINT "
+                            "\"t_p_id_fkey\" FOREIGN KEY (\"p_id\", \"ws_id\") REFERENCES \"p\" "
+                            "(\"id\", \"ws_id\") ON DELETE CASCADE;");
+    else
+        ASSERT_STR(fb.data, "rebuild the table (SQLite cannot alter a column or a constraint): "
+                            "CREATE TABLE \"t\"_new with FOREIGN KEY (\"p_id\", \"ws_id\") "
+                            "REFERENCES \"p\" (\"id\", \"ws_id\") ON DELETE CASCADE, copy the "
+                            "rows, drop \"t\" and rename the new one");
+    daoc__buf_free(&fb);
+    snprintf(sql, sizeof sql, "DROP TABLE %s; DROP TABLE %s;", c, p);
+    ASSERT_INT(st->deploy->exec(st, sql, &msg), DAOC_OK);
     daoc_db_close(db);
 }

@@ -14,6 +14,7 @@
 #include "core/alloc.h"
 #include "core/value.h"
 #include "store/deploy.h"
+#include "store/catalog.h"
 #include "store/meta.h"
 #include "store/postgres/pg_int.h"
 
@@ -169,4 +170,5 @@ const daoc__store_deploy_ops daoc__pg_deploy_ops = {
     .table_sql = pg_table_sql,
     .quote_literal = pg_quote_literal,
     .meta = &daoc__pg_meta_dialect,
+    .catalog = &daoc__pg_catalog_dialect,
 };

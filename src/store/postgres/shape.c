@@ -78,7 +78,7 @@ static bool same(const char *want, const char *found)
 }
 
 /* The hidden columns' types are the ones daoc__pg_ddl (sql.c) writes. */
-static const daoc__shape_hooks hooks = {
+const daoc__shape_hooks daoc__pg_shape_hooks = {
     .field_type = daoc__pg_col_type,
     .ttl_type = "TIMESTAMP WITH TIME ZONE",
     .cache_key_type = "TEXT",
@@ -105,7 +105,7 @@ int daoc__pg_shape_check(daoc__pg *q, const daoc__schema *s, bool upgrade, char 
     for (int i = 0; i < PQntuples(r); i++)
         daoc__shape_add(&cols, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1));
     PQclear(r);
-    rc = daoc__shape_check(s, &cols, &hooks, upgrade, msg);
+    rc = daoc__shape_check(s, &cols, &daoc__pg_shape_hooks, upgrade, msg);
     daoc__shape_cols_free(&cols);
     return rc;
 }

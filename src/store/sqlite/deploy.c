@@ -10,6 +10,7 @@
 #include "core/alloc.h"
 #include "core/value.h"
 #include "store/deploy.h"
+#include "store/catalog.h"
 #include "store/meta.h"
 #include "store/sqlite/sqlite_int.h"
 
@@ -118,4 +119,5 @@ const daoc__store_deploy_ops daoc__sqlite_deploy_ops = {
     .table_sql = sq_table_sql,
     .quote_literal = daoc__deploy_quote_standard, /* SQLite reads '' as ' and nothing else */
     .meta = &daoc__sqlite_meta_dialect,
+    .catalog = &daoc__sqlite_catalog_dialect,
 };

@@ -35,7 +35,7 @@ static bool same(const char *want, const char *found)
 }
 
 /* The hidden columns' types are the ones daoc__sq_ddl (sql.c) writes. */
-static const daoc__shape_hooks hooks = {
+const daoc__shape_hooks daoc__sq_shape_hooks = {
     .field_type = daoc__sq_col_type,
     .ttl_type = "REAL",
     .cache_key_type = "TEXT",
@@ -63,7 +63,7 @@ int daoc__sq_shape_check(daoc__sqlite *q, const daoc__schema *s, bool upgrade, c
         src = SQLITE_OK;
     }
     int rc =
-        src == SQLITE_DONE ? daoc__shape_check(s, &cols, &hooks, upgrade, msg) : daoc__sq_error(q, src, msg);
+        src == SQLITE_DONE ? daoc__shape_check(s, &cols, &daoc__sq_shape_hooks, upgrade, msg) : daoc__sq_error(q, src, msg);
     sqlite3_finalize(st);
     daoc__shape_cols_free(&cols);
     return rc;
