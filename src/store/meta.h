@@ -56,7 +56,9 @@ typedef struct daoc__meta_ledger {
  * batch_delete_expired_rows(<column>) (Kong 3.2+: a statement trigger that
  * deletes a few expired rows of its table, which plugin migrations attach
  * to their TTL tables) attached to cluster_events and, when the table
- * exists, clustering_data_planes.  Then the row ('cluster_id', a new random
+ * exists, clustering_data_planes, and the routes columns `expression` and
+ * `priority` (Kong's expressions router; daoc's routes have no such
+ * fields).  Then the row ('cluster_id', a new random
  * UUID) of the `parameters` entity table, unless it has one (Kong's
  * 013_220_to_230): that table must exist.  Run by the core's 000_base
  * migration, after the entity tables. */

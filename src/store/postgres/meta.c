@@ -73,7 +73,8 @@ static int pg_reset(daoc__store *st, char **msg)
  * table, up to two rows whose column TG_ARGV[0] has passed, skipping rows
  * other sessions hold, so expired rows never pile up and no insert waits;
  * it serves cluster_events and clustering_data_planes (an entity table,
- * made before).  Then the clustering tables no entity has. */
+ * made before).  Then the clustering tables no entity has, and the
+ * routes columns of Kong's expressions router. */
 static const char PG_CORE_BASE[] =
     "CREATE TABLE IF NOT EXISTS \"cluster_events\" (\n"
     "  \"id\" UUID PRIMARY KEY,\n"
@@ -122,7 +123,11 @@ static const char PG_CORE_BASE[] =
     "CREATE INDEX IF NOT EXISTS \"clustering_rpc_requests_node_id_idx\" ON "
     "\"clustering_rpc_requests\" (\"node_id\");\n"
     "CREATE TABLE IF NOT EXISTS \"clustering_sync_version\" (\n"
-    "  \"version\" BIGSERIAL PRIMARY KEY\n);\n";
+    "  \"version\" BIGSERIAL PRIMARY KEY\n);\n"
+    /* the expressions router's columns (Kong 3.0), which daoc's routes
+     * (traditional flavor) have no field for */
+    "ALTER TABLE IF EXISTS ONLY \"routes\" ADD COLUMN IF NOT EXISTS \"expression\" TEXT;\n"
+    "ALTER TABLE IF EXISTS ONLY \"routes\" ADD COLUMN IF NOT EXISTS \"priority\" BIGINT;\n";
 
 const daoc__meta_dialect daoc__pg_meta_dialect = {
     .core_base = PG_CORE_BASE,
