@@ -336,12 +336,34 @@ fail:
 
 extern const unsigned char daoc__lua_src_core_entities[];
 extern const size_t daoc__lua_src_core_entities_len;
+extern const unsigned char daoc__lua_src_core_entities_more[];
+extern const size_t daoc__lua_src_core_entities_more_len;
 
+/* core_entities.lua's definitions, then core_entities_more.lua's, in one
+ * array. */
 int daoc__lua_load_core_daos(struct daoc__lua *ls, daoc_value **defs, daoc_error **err)
 {
-    return daoc__lua_load_daos_buffer(ls, "core", "[daoc core entities]",
-                                      (const char *)daoc__lua_src_core_entities,
-                                      daoc__lua_src_core_entities_len, defs, err);
+    daoc_value *more = NULL;
+    int rc = daoc__lua_load_daos_buffer(ls, "core", "[daoc core entities]",
+                                        (const char *)daoc__lua_src_core_entities,
+                                        daoc__lua_src_core_entities_len, defs, err);
+    if (rc == DAOC_OK)
+        rc = daoc__lua_load_daos_buffer(ls, "core", "[daoc core entities (3.x)]",
+                                        (const char *)daoc__lua_src_core_entities_more,
+                                        daoc__lua_src_core_entities_more_len, &more, err);
+    size_t moved = 0;
+    while (rc == DAOC_OK && more && moved < more->len) /* a push takes its item, even failing */
+        rc = daoc_arr_push(*defs, more->u.a[moved++]);
+    if (more) { /* the pushed ones are *defs' now; the rest are freed */
+        memmove(more->u.a, more->u.a + moved, (more->len - moved) * sizeof *more->u.a);
+        more->len -= moved;
+    }
+    daoc_value_free(more);
+    if (rc != DAOC_OK) {
+        daoc_value_free(*defs);
+        *defs = NULL;
+    }
+    return rc;
 }
 
 typedef int (*buffer_loader)(struct daoc__lua *ls, const char *plugin, const char *chunkname,

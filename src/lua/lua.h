@@ -28,8 +28,9 @@ void daoc__lua_close(struct daoc__lua *L);
  * (syntax error with file and line, non-array table, ...) return DAOC_ELUA
  * or DAOC_ESCHEMA with *err set. */
 /* The definitions of the core entities written in Lua (src/lua/
- * core_entities.lua: services), loaded as a plugin's daos.lua is; *defs is
- * an array owned by the caller. */
+ * core_entities.lua: services, routes, ...; then core_entities_more.lua:
+ * parameters, vaults, keys, ...), loaded as a plugin's daos.lua is; *defs
+ * is one array owned by the caller. */
 int daoc__lua_load_core_daos(struct daoc__lua *L, daoc_value **defs, daoc_error **err);
 int daoc__lua_load_plugin_daos(struct daoc__lua *L, const char *plugin, daoc_value **defs,
                                bool *found, daoc_error **err);

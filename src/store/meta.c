@@ -95,7 +95,11 @@ int daoc__meta_core_base(daoc__store *st, char **msg)
     const daoc__meta_dialect *d = dialect(st);
     if (!d)
         return DAOC_EINVAL;
-    return st->deploy->exec(st, d->core_base, msg);
+    int rc = st->deploy->exec(st, d->core_base, msg);
+    char id[37];
+    if (rc == DAOC_OK && (rc = daoc__uuid_v4(id)) == DAOC_OK)
+        rc = run(st, d->cluster_id, args(false, 1, daoc_str(id)), NULL, NULL, msg);
+    return rc;
 }
 
 int daoc__meta_scratch(daoc__store *st, const char *name, bool create, char **msg)

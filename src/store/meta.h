@@ -47,13 +47,21 @@ typedef struct daoc__meta_ledger {
 } daoc__meta_ledger;
 
 /* What Kong's core migrations make besides the entity tables, that
- * plugins' migrations and the cluster events rely on, made when missing
+ * plugins' migrations and the cluster rely on, made when missing
  * (idempotent): Kong's `cluster_events` table (id, node_id, at, nbf,
- * expire_at, channel, data; indexes on at, channel, expire_at) and, on
- * PostgreSQL, the trigger function batch_delete_expired_rows(<column>)
- * (Kong 3.2+: a statement trigger that deletes a few expired rows of its
- * table, which plugin migrations attach to their TTL tables) attached to
- * cluster_events.  Run by the core's 000_base migration. */
+ * expire_at, channel, data; indexes on at, channel, expire_at),
+ * `clustering_rpc_requests` (id BIGSERIAL, node_id, reply_to, ttl,
+ * payload JSON; index on node_id) and `clustering_sync_version` (version
+ * BIGSERIAL), and, on PostgreSQL, the trigger function
+ * batch_delete_expired_rows(<column>) (Kong 3.2+: a statement trigger that
+ * deletes a few expired rows of its table, which plugin migrations attach
+ * to their TTL tables) attached to cluster_events and, when the table
+ * exists, clustering_data_planes, and the routes columns `expression` and
+ * `priority` (Kong's expressions router; daoc's routes have no such
+ * fields).  Then the row ('cluster_id', a new random
+ * UUID) of the `parameters` entity table, unless it has one (Kong's
+ * 013_220_to_230): that table must exist.  Run by the core's 000_base
+ * migration, after the entity tables. */
 int daoc__meta_core_base(daoc__store *st, char **msg);
 
 /* A scratch database beside the store's own, on the same server, for `daoc
@@ -173,6 +181,7 @@ typedef struct daoc__meta_dialect {
     const char *unlock;       /* key, owner */
     int (*reset)(daoc__store *st, char **msg);
     const char *core_base;    /* script: daoc__meta_core_base */
+    const char *cluster_id;   /* param the uuid: parameters' cluster_id unless it has one */
     const char *unrecord;     /* subsystem, name, last: daoc__meta_unrecord */
     const char *ledger_del;   /* subsystem, name */
     /* daoc__meta_scratch: the text before and after the quoted database

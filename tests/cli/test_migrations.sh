@@ -107,8 +107,81 @@ run migrations bootstrap
 expect "bootstrap" 0 "Bootstrapping database..." "migrating core on database" \
   "core migrated up to: 000_base (executed)" "core migrated up to: 025_390_to_3100 (executed)" \
   "24 migrations processed" "24 executed" "Database is up-to-date"
+# Kong's cluster_id, written at bootstrap, read as Kong reads it
+cat > cluster_id.lua <<'EOF'
+local p, err = kong.db.parameters:select({ key = "cluster_id" })
+assert(p, err or "no cluster_id")
+assert(p.value:match("^%x+%-%x+%-4%x+%-[89ab]%x+%-%x+$") and #p.value == 36, p.value)
+print("cluster_id " .. p.value)
+EOF
+DAOC_CREATE_TABLES=off run runner cluster_id.lua
+expect "bootstrap writes parameters' cluster_id (a random uuid)" 0 "cluster_id "
+first_id="$out"
+if [ "$STORE" = postgres ]; then
+  # every table Kong 3.10's core migrations (000_base ... 025_390_to_3100)
+  # leave, with every column, read from the migrations (ws_id from
+  # 009_200_to_210's workspaces operations)
+  cat > layout.lua <<'EOF'
+local want = {
+  cluster_events = "id node_id at nbf expire_at channel data",
+  workspaces = "id name comment created_at meta config updated_at",
+  services = "id created_at updated_at name retries protocol host port path connect_timeout "
+    .. "write_timeout read_timeout tags client_certificate_id tls_verify tls_verify_depth "
+    .. "ca_certificates enabled ws_id",
+  routes = "id created_at updated_at name service_id protocols methods hosts paths snis sources "
+    .. "destinations regex_priority strip_path preserve_host tags https_redirect_status_code "
+    .. "headers path_handling request_buffering response_buffering expression priority ws_id",
+  certificates = "id created_at cert key tags cert_alt key_alt updated_at ws_id",
+  snis = "id created_at name certificate_id tags updated_at ws_id",
+  consumers = "id created_at username custom_id tags updated_at ws_id",
+  plugins = "id created_at name consumer_id service_id route_id config enabled cache_key "
+    .. "protocols tags instance_name updated_at ws_id",
+  upstreams = "id created_at name hash_on hash_fallback hash_on_header hash_fallback_header "
+    .. "hash_on_cookie hash_on_cookie_path slots healthchecks tags algorithm host_header "
+    .. "client_certificate_id hash_on_query_arg hash_fallback_query_arg hash_on_uri_capture "
+    .. "hash_fallback_uri_capture use_srv_name updated_at ws_id",
+  targets = "id created_at upstream_id target weight tags cache_key updated_at ws_id",
+  tags = "entity_id entity_name tags",
+  ca_certificates = "id created_at cert tags cert_digest updated_at",
+  clustering_data_planes = "id hostname ip last_seen config_hash ttl version sync_status "
+    .. "updated_at labels cert_details rpc_capabilities",
+  parameters = "key value created_at",
+  sm_vaults = "id ws_id prefix name description config created_at updated_at tags",
+  key_sets = "id name tags ws_id created_at updated_at",
+  keys = "id set_id name cache_key ws_id kid jwk pem tags created_at updated_at",
+  filter_chains = "id name enabled route_id service_id ws_id cache_key filters tags created_at "
+    .. "updated_at",
+  clustering_rpc_requests = "id node_id reply_to ttl payload",
+  clustering_sync_version = "version",
+  schema_meta = "key subsystem last_executed executed pending",
+  locks = "key owner ttl",
+}
+local rows = assert(kong.db.connector:query([[SELECT table_name, column_name
+  FROM information_schema.columns WHERE table_schema = current_schema()]]))
+local have = {}
+for _, r in ipairs(rows) do have[r.table_name .. "." .. r.column_name] = true end
+local missing, n = {}, 0
+for t, cols in pairs(want) do
+  for c in cols:gmatch("%S+") do
+    n = n + 1
+    if not have[t .. "." .. c] then missing[#missing + 1] = t .. "." .. c end
+  end
+end
+table.sort(missing)
+-- 025_390_to_3100 widens the sync version's sequence to BIGINT
+local seq = assert(kong.db.connector:query([[SELECT data_type FROM information_schema.sequences
+  WHERE sequence_name = 'clustering_sync_version_version_seq']]))
+if not seq[1] or seq[1].data_type ~= "bigint" then missing[#missing + 1] = "(bigint sequence)" end
+print(#missing == 0 and ("layout ok: " .. n .. " columns") or ("missing: " .. table.concat(missing, " ")))
+EOF
+  DAOC_CREATE_TABLES=off run runner layout.lua
+  expect "bootstrap leaves every table and column Kong 3.10's core migrations leave" 0 "layout ok"
+fi
 run migrations bootstrap
 expect "bootstrap again" 0 "Database already bootstrapped"
+DAOC_CREATE_TABLES=off run runner cluster_id.lua
+if [ "$out" = "$first_id" ]; then ok "a second bootstrap keeps the cluster_id"
+else bad "the cluster_id changed: $first_id -> $out"; fi
 run migrations list
 expect "list when up to date" 0 "Executed migrations:" "core: 000_base, 003_100_to_110"
 

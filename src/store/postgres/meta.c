@@ -71,7 +71,10 @@ static int pg_reset(daoc__store *st, char **msg)
 /* Kong's cluster_events and batch_delete_expired_rows (store/meta.h,
  * daoc__meta_core_base): the function deletes, after an insert into its
  * table, up to two rows whose column TG_ARGV[0] has passed, skipping rows
- * other sessions hold, so expired rows never pile up and no insert waits. */
+ * other sessions hold, so expired rows never pile up and no insert waits;
+ * it serves cluster_events and clustering_data_planes (an entity table,
+ * made before).  Then the clustering tables no entity has, and the
+ * routes columns of Kong's expressions router. */
 static const char PG_CORE_BASE[] =
     "CREATE TABLE IF NOT EXISTS \"cluster_events\" (\n"
     "  \"id\" UUID PRIMARY KEY,\n"
@@ -97,10 +100,39 @@ static const char PG_CORE_BASE[] =
     "$expired$;\n"
     "DROP TRIGGER IF EXISTS \"cluster_events_ttl_trigger\" ON \"cluster_events\";\n"
     "CREATE TRIGGER \"cluster_events_ttl_trigger\" AFTER INSERT ON \"cluster_events\" "
-    "FOR EACH STATEMENT EXECUTE PROCEDURE batch_delete_expired_rows(\"expire_at\");\n";
+    "FOR EACH STATEMENT EXECUTE PROCEDURE batch_delete_expired_rows(\"expire_at\");\n"
+    "DO $dp$\n"
+    "BEGIN\n"
+    "  IF to_regclass('clustering_data_planes') IS NOT NULL THEN\n"
+    "    DROP TRIGGER IF EXISTS \"clustering_data_planes_ttl_trigger\" ON "
+    "\"clustering_data_planes\";\n"
+    "    CREATE TRIGGER \"clustering_data_planes_ttl_trigger\" AFTER INSERT ON "
+    "\"clustering_data_planes\" FOR EACH STATEMENT EXECUTE PROCEDURE "
+    "batch_delete_expired_rows(\"ttl\");\n"
+    "  END IF;\n"
+    "END\n"
+    "$dp$;\n"
+    /* Kong 3.7's RPC requests and 3.9's sync version (a BIGINT counter
+     * since 3.10) */
+    "CREATE TABLE IF NOT EXISTS \"clustering_rpc_requests\" (\n"
+    "  \"id\" BIGSERIAL PRIMARY KEY,\n"
+    "  \"node_id\" UUID NOT NULL,\n"
+    "  \"reply_to\" UUID NOT NULL,\n"
+    "  \"ttl\" TIMESTAMP WITH TIME ZONE NOT NULL,\n"
+    "  \"payload\" JSON NOT NULL\n);\n"
+    "CREATE INDEX IF NOT EXISTS \"clustering_rpc_requests_node_id_idx\" ON "
+    "\"clustering_rpc_requests\" (\"node_id\");\n"
+    "CREATE TABLE IF NOT EXISTS \"clustering_sync_version\" (\n"
+    "  \"version\" BIGSERIAL PRIMARY KEY\n);\n"
+    /* the expressions router's columns (Kong 3.0), which daoc's routes
+     * (traditional flavor) have no field for */
+    "ALTER TABLE IF EXISTS ONLY \"routes\" ADD COLUMN IF NOT EXISTS \"expression\" TEXT;\n"
+    "ALTER TABLE IF EXISTS ONLY \"routes\" ADD COLUMN IF NOT EXISTS \"priority\" BIGINT;\n";
 
 const daoc__meta_dialect daoc__pg_meta_dialect = {
     .core_base = PG_CORE_BASE,
+    .cluster_id = "INSERT INTO \"parameters\" (\"key\", \"value\") VALUES ('cluster_id', $1::text) "
+                  "ON CONFLICT DO NOTHING",
     .unrecord = "UPDATE schema_meta SET executed = ARRAY_REMOVE(executed, $2::text), "
                 "pending = ARRAY_REMOVE(pending, $2::text), last_executed = $3::text "
                 "WHERE key = 'schema_meta' AND subsystem = $1::text",

@@ -77,9 +77,10 @@ static int sq_reset(daoc__store *st, char **msg)
     return rc;
 }
 
-/* Kong's cluster_events (store/meta.h, daoc__meta_core_base), times as REAL
- * epoch seconds as every SQLite table here; expired rows are deleted by
- * whoever reads them (issue 12), not by a trigger. */
+/* Kong's cluster_events and the clustering tables no entity has
+ * (store/meta.h, daoc__meta_core_base), times as REAL epoch seconds as
+ * every SQLite table here; expired rows are deleted by whoever reads them
+ * (issue 12), not by a trigger. */
 static const char SQ_CORE_BASE[] =
     "CREATE TABLE IF NOT EXISTS \"cluster_events\" (\n"
     "  \"id\" TEXT NOT NULL PRIMARY KEY,\n"
@@ -93,10 +94,22 @@ static const char SQ_CORE_BASE[] =
     "CREATE INDEX IF NOT EXISTS \"cluster_events_channel_idx\" ON \"cluster_events\" "
     "(\"channel\");\n"
     "CREATE INDEX IF NOT EXISTS \"cluster_events_expire_at_idx\" ON \"cluster_events\" "
-    "(\"expire_at\");\n";
+    "(\"expire_at\");\n"
+    "CREATE TABLE IF NOT EXISTS \"clustering_rpc_requests\" (\n"
+    "  \"id\" INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+    "  \"node_id\" TEXT NOT NULL,\n"
+    "  \"reply_to\" TEXT NOT NULL,\n"
+    "  \"ttl\" REAL NOT NULL,\n"
+    "  \"payload\" TEXT NOT NULL\n);\n"
+    "CREATE INDEX IF NOT EXISTS \"clustering_rpc_requests_node_id_idx\" ON "
+    "\"clustering_rpc_requests\" (\"node_id\");\n"
+    "CREATE TABLE IF NOT EXISTS \"clustering_sync_version\" (\n"
+    "  \"version\" INTEGER PRIMARY KEY AUTOINCREMENT\n);\n";
 
 const daoc__meta_dialect daoc__sqlite_meta_dialect = {
     .core_base = SQ_CORE_BASE,
+    .cluster_id = "INSERT INTO \"parameters\" (\"key\", \"value\") VALUES ('cluster_id', ?1) "
+                  "ON CONFLICT DO NOTHING",
     .unrecord = "UPDATE \"schema_meta\" SET \"executed\" = " SQ_REMOVE("executed") ", "
                 "\"pending\" = " SQ_REMOVE("pending") ", \"last_executed\" = ?3 "
                 "WHERE \"key\" = 'schema_meta' AND \"subsystem\" = ?1",
