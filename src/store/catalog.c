@@ -201,8 +201,14 @@ static void rebuild(daoc__buf *b, const char *table)
 {
     daoc__buf_puts(b, "rebuild the table (SQLite cannot alter a column or a constraint): CREATE "
                       "TABLE ");
-    daoc__sql_ident(b, table);
-    daoc__buf_puts(b, "_new with ");
+    daoc__buf new_name = DAOC__BUF_INIT;
+    daoc__buf_printf(&new_name, "%s_new", table);
+    if (new_name.failed)
+        b->failed = true;
+    else
+        daoc__sql_ident(b, new_name.data);
+    daoc__buf_free(&new_name);
+    daoc__buf_puts(b, " with ");
 }
 
 void daoc__cat_fix_column_type(daoc__buf *b, const daoc__catalog_dialect *d, const char *table,

@@ -76,7 +76,7 @@ expect "lint before bootstrap: list's answer, exit 3" 3 \
 run migrations bootstrap
 [ "$rc" -eq 0 ] && ok "bootstrap" || bad "bootstrap: exit $rc: $out $errout"
 run migrations lint
-expect "a database daoc bootstrapped lints clean" 0 "no findings: 16 tables match their entities"
+expect "a database daoc bootstrapped lints clean" 0 "no findings: 22 tables match their entities"
 
 T=lint_items
 # ---- the fixture's table broken by hand ---------------------------------
@@ -94,7 +94,7 @@ else
            sed -e '/UNIQUE ("ws_id", "name"),/d' -e 's/ON DELETE CASCADE/ON DELETE SET NULL/')
   sql "BEGIN; ALTER TABLE $T RENAME TO ${T}_old; $create; INSERT INTO $T SELECT * FROM ${T}_old;
        DROP TABLE ${T}_old; COMMIT;"
-  FK_FIX="rebuild the table (SQLite cannot alter a column or a constraint): CREATE TABLE \"$T\"_new with FOREIGN KEY (\"consumer_id\", \"ws_id\") REFERENCES \"consumers\" (\"id\", \"ws_id\") ON DELETE CASCADE, copy the rows, drop \"$T\" and rename the new one"
+  FK_FIX="rebuild the table (SQLite cannot alter a column or a constraint): CREATE TABLE \"${T}_new\" with FOREIGN KEY (\"consumer_id\", \"ws_id\") REFERENCES \"consumers\" (\"id\", \"ws_id\") ON DELETE CASCADE, copy the rows, drop \"$T\" and rename the new one"
 fi
 L_UNIQUE="table '$T' (ws_id, name): entity '$T' field 'name': unique per workspace, but no unique constraint or index is on exactly these columns; fix: CREATE UNIQUE INDEX IF NOT EXISTS \"${T}_ws_id_name_unique\" ON \"$T\" (\"ws_id\", \"name\");"
 L_FK="table '$T' (consumer_id): entity '$T' field 'consumer': its foreign key to 'consumers' has ON DELETE SET NULL, on_delete = \"cascade\" needs CASCADE; fix: $FK_FIX"
@@ -102,7 +102,7 @@ L_FKIDX="table '$T' (consumer_id): entity '$T' field 'consumer': no index begins
 L_TTL="table '$T' (ttl): entity '$T' ttl = true: no index begins with this column; fix: CREATE INDEX IF NOT EXISTS \"${T}_ttl_idx\" ON \"$T\" (\"ttl\");"
 run migrations lint
 expect "each finding on its line, with its fix: exit 1" 1 "$L_UNIQUE" "$L_FK" "$L_FKIDX" "$L_TTL" \
-  "4 findings in 16 tables"
+  "4 findings in 22 tables"
 first="$out"
 run migrations lint
 if [ "$rc" -eq 1 ] && [ "$out" = "$first" ] && [ "$(sql "SELECT count(*) FROM locks")" = 0 ]; then
@@ -113,10 +113,10 @@ else bad "lint twice: exit $rc, $(sql "SELECT count(*) FROM locks") locks; $out"
 while IFS= read -r stmt; do sql "$stmt" || bad "fix failed: $stmt"; done < <(fixes)
 run migrations lint
 if [ "$STORE" = postgres ]; then
-  expect "the printed fixes repair every finding" 0 "no findings: 16 tables match their entities"
+  expect "the printed fixes repair every finding" 0 "no findings: 22 tables match their entities"
 else
   expect "the printed indexes repair those findings; the foreign key needs a rebuild" 1 "$L_FK" \
-    "1 finding in 16 tables"
+    "1 finding in 22 tables"
 fi
 
 # ---- a field without a column, a table that is missing -----------------
@@ -138,7 +138,7 @@ if [ "$rc" -eq 1 ] && grep -Fq "table '$T': entity '$T': the table is missing; f
 else bad "missing table: exit $rc: $out"; fi
 sql "$(sed -n 's/^table .*; fix: \(CREATE TABLE .*\)$/\1/p' <<<"$out")"
 run migrations lint
-expect "the printed CREATE TABLE makes it as daoc would" 0 "no findings: 16 tables match their entities"
+expect "the printed CREATE TABLE makes it as daoc would" 0 "no findings: 22 tables match their entities"
 
 echo "RESULT passed=$passed failed=$failed"
 [ "$failed" -eq 0 ]
