@@ -26,6 +26,7 @@
 #include "errtext.h"
 #include "harness.h"
 #include "schema/schema.h"
+#include "store/deploy.h"
 #include "store/postgres/pg_int.h"
 #include "store/store.h"
 
@@ -852,6 +853,55 @@ TEST(statements_prepared_before_a_table_changed_are_prepared_again)
     daoc_value_free(row);
     daoc_value_free(k);
     PQfinish(c);
+    st->ops->close(st);
+}
+
+/* A migration's own transaction: its DDL (deploy->exec) retypes a column,
+ * then an up function reads the table through the DAO in the same
+ * transaction.  The statement this connection prepared before is forgotten
+ * by the DDL itself, so the read works instead of aborting the migration. */
+TEST(ddl_in_a_transaction_makes_its_connection_prepare_again)
+{
+    daoc__store *st = open_store();
+    ASSERT_NOT_NULL(st);
+    ASSERT_INT(insj(st, S_owners, "{'id':'" U1 "','name':'a'}", NULL), DAOC_OK);
+    char *msg = NULL;
+    ASSERT_INT(st->ops->begin(st, &msg), DAOC_OK);
+    daoc_value *k = J("{'id':'" U1 "'}");
+    daoc__key key = {-1, k};
+    daoc_value *row = NULL;
+    ASSERT_INT(st->ops->select(st, S_owners, &key, NULL, &row, &msg), DAOC_OK); /* prepared */
+    daoc_value_free(row);
+    row = NULL;
+    int rc = st->deploy->exec(st, "ALTER TABLE pg_owners ALTER COLUMN name TYPE VARCHAR(80)", &msg);
+    if (rc != DAOC_OK)
+        fprintf(stderr, "  exec: %s\n", msg ? msg : "?");
+    ASSERT_INT(rc, DAOC_OK);
+    rc = st->ops->select(st, S_owners, &key, NULL, &row, &msg);
+    if (rc != DAOC_OK)
+        fprintf(stderr, "  select after the DDL: %s\n", msg ? msg : "?");
+    ASSERT_INT(rc, DAOC_OK);
+    ASSERT_NOT_NULL(row);
+    ASSERT_STR(daoc_obj_get(row, "name")->u.s, "a");
+    daoc_value_free(row);
+    row = NULL;
+    /* the same through query (connector:query in an up_f) */
+    daoc_value *none = NULL;
+    rc = st->deploy->query(st, "ALTER TABLE pg_owners ALTER COLUMN name TYPE TEXT", NULL, &none,
+                           &msg);
+    ASSERT_INT(rc, DAOC_OK);
+    daoc_value_free(none);
+    rc = st->ops->select(st, S_owners, &key, NULL, &row, &msg);
+    if (rc != DAOC_OK)
+        fprintf(stderr, "  select after the query's DDL: %s\n", msg ? msg : "?");
+    ASSERT_INT(rc, DAOC_OK);
+    daoc_value_free(row);
+    row = NULL;
+    ASSERT_INT(st->ops->commit(st, &msg), DAOC_OK);
+    /* and after the commit, on whichever pooled connection */
+    ASSERT_INT(st->ops->select(st, S_owners, &key, NULL, &row, &msg), DAOC_OK);
+    daoc_value_free(row);
+    daoc_value_free(k);
     st->ops->close(st);
 }
 

@@ -21,11 +21,24 @@
 enum { OID_BOOL = 16, OID_INT8 = 20, OID_INT2 = 21, OID_INT4 = 23, OID_FLOAT4 = 700,
        OID_FLOAT8 = 701, OID_NUMERIC = 1700 };
 
+/* A script changes tables (a migration's DDL): the statements this
+ * connection prepared before may no longer fit them, and inside the
+ * script's transaction the server would refuse them and abort it ("cached
+ * plan must not change result type").  The connection forgets them, so the
+ * DAO's next call in the same transaction (a migration's up function)
+ * prepares afresh.  Cheap: a statement is prepared again once, on use. */
+static int exec_forgetting(daoc__pg *q, const char *sql, char **msg)
+{
+    int rc = daoc__pg_exec(q, sql, msg);
+    daoc__pg_conn_forget(q->cur);
+    return rc;
+}
+
 static int run_script(daoc__store *st, const char *sql, char **msg)
 {
     int rc;
     daoc__pg *q = (daoc__pg *)st;
-    ON_CONN(q, false, msg, daoc__pg_exec(q, sql, msg));
+    ON_CONN(q, false, msg, exec_forgetting(q, sql, msg));
     return rc;
 }
 
@@ -88,6 +101,20 @@ static daoc_value *rows_of(const PGresult *r)
     return out;
 }
 
+/* A command tag of a statement that leaves every table's shape alone. */
+static bool reads_or_writes_rows(const char *tag)
+{
+    static const char *const dml[] = {"SELECT", "INSERT", "UPDATE", "DELETE", "MERGE",
+                                      "COPY",   "FETCH",  "MOVE",   "SHOW",   "SET",
+                                      "BEGIN",  "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"};
+    for (size_t i = 0; tag && i < sizeof dml / sizeof dml[0]; i++) {
+        size_t n = strlen(dml[i]);
+        if (strncmp(tag, dml[i], n) == 0 && (tag[n] == '\0' || tag[n] == ' '))
+            return true;
+    }
+    return false;
+}
+
 static int query_on(daoc__pg *q, const char *sql, int n, const char *const *vals,
                     daoc_value **rows, char **msg)
 {
@@ -95,6 +122,8 @@ static int query_on(daoc__pg *q, const char *sql, int n, const char *const *vals
     int rc = daoc__pg_exec_params(q, sql, n, vals, &r, msg);
     if (rc != DAOC_OK)
         return rc;
+    if (!reads_or_writes_rows(PQcmdStatus(r))) /* DDL through connector:query: as exec */
+        daoc__pg_conn_forget(q->cur);
     *rows = rows_of(r);
     PQclear(r);
     return *rows ? DAOC_OK : DAOC_ENOMEM;
