@@ -6,9 +6,7 @@
 set -u
 BIN="${DAOC_BIN:?DAOC_BIN not set}"
 EX="${DAOC_SRC_DIR:?DAOC_SRC_DIR not set}/examples/plugins"
-passed=0; failed=0
-ok() { passed=$((passed + 1)); echo "ok - $1"; }
-bad() { failed=$((failed + 1)); echo "FAIL $1"; }
+. "$(dirname "$0")/lib.sh"
 unset DAOC_PLUGINS DAOC_DATABASE DAOC_PREFIX
 # the examples' own configuration, with the database file here
 run() { (cd "$EX" && DAOC_SQLITE_PATH="$OLDPWD/$1.db" "$BIN" -c examples.conf runner "$1.lua"); }
@@ -72,5 +70,4 @@ expect_line "0.5: dao.apis:insert as seed 000 writes it" 'keyauth-v05: api mockb
 # attribute Kong 0.x had and daoc has no use for, never an error
 if ! grep -qv '^\[warn\]' errs.txt; then ok "examples load with notices only"; else bad "load: $(cat errs.txt)"; fi
 
-echo "RESULT passed=$passed failed=$failed"
-[ $failed -eq 0 ]
+finish

@@ -10,9 +10,7 @@
 # PostgreSQL), from an empty directory, with DAOC_BIN and DAOC_SRC_DIR set.
 set -u
 BIN="${DAOC_BIN:?DAOC_BIN not set}"
-passed=0; failed=0
-ok() { passed=$((passed + 1)); echo "ok - $1"; }
-bad() { failed=$((failed + 1)); echo "FAIL $1"; }
+. "$(dirname "$0")/lib.sh"
 STORE="${DAOC_DATABASE:-sqlite}"
 export DAOC_SQLITE_PATH="$PWD/mig.db"
 rm -f mig.db
@@ -71,24 +69,6 @@ return {
 EOF
 export DAOC_LUA_PACKAGE_PATH="$PWD/?.lua;$PWD/?/init.lua"
 
-run() { # $@: arguments of daoc; sets $out, $errout, $rc
-  out=$("$BIN" "$@" 2>stderr.txt </dev/null); rc=$?
-  errout=$(cat stderr.txt)
-}
-expect() { # $1 name, $2 exit code, $3... lines stdout must hold (fixed strings)
-  local name="$1" want="$2"; shift 2
-  if [ "$rc" -ne "$want" ]; then
-    bad "$name: exit $rc, wanted $want; stdout: $out; stderr: $errout"; return
-  fi
-  for line in "$@"; do
-    if ! grep -Fq -- "$line" <<<"$out"; then bad "$name: no '$line' in stdout:"; echo "$out"; return; fi
-  done
-  ok "$name"
-}
-expect_err() { # $1 name, $2 exit code, $3 text stderr must hold
-  if [ "$rc" -eq "$2" ] && grep -Fq -- "$3" <<<"$errout"; then ok "$1"
-  else bad "$1: exit $rc (wanted $2), stderr: $errout"; fi
-}
 
 export DAOC_PLUGINS=""
 run migrations list
@@ -417,5 +397,4 @@ EOF2
   expect "fixup_plugin_config rewrote the stored configuration" 0 'config {"allow": ["a"]}'
 fi
 
-echo "RESULT passed=$passed failed=$failed"
-[ "$failed" -eq 0 ]
+finish

@@ -12,9 +12,7 @@
 # store the environment selects (scripts/run-tests.sh: both).
 set -u
 BIN="${DAOC_BIN:?DAOC_BIN not set}"
-passed=0; failed=0
-ok() { passed=$((passed + 1)); echo "ok - $1"; }
-bad() { failed=$((failed + 1)); echo "FAIL $1"; }
+. "$(dirname "$0")/lib.sh"
 STORE="${DAOC_DATABASE:-sqlite}"
 export DAOC_SQLITE_PATH="$PWD/check.db"
 rm -f check.db
@@ -76,10 +74,6 @@ EOF
 export DAOC_LUA_PACKAGE_PATH="$PWD/?.lua;$PWD/?/init.lua"
 export DAOC_PLUGINS=ck-demo
 
-run() { # $@: arguments of daoc; sets $out, $errout, $rc
-  out=$("$BIN" "$@" 2>stderr.txt </dev/null); rc=$?
-  errout=$(cat stderr.txt)
-}
 has() { # $1 name, $2 text, $3 where (out/errout)
   if grep -Fq -- "$2" <<<"${!3}"; then ok "$1"; else bad "$1: no '$2' in $3: ${!3}"; fi
 }
@@ -154,5 +148,4 @@ run migrations check
 has "nothing pending: nothing to check" "No pending migrations to check" out
 
 "${PSQL[@]}" -d "$DAOC_PG_DATABASE" -c "DROP DATABASE IF EXISTS \"$SCRATCH\"" >/dev/null
-echo "RESULT passed=$passed failed=$failed"
-[ "$failed" -eq 0 ]
+finish

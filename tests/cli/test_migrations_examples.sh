@@ -10,9 +10,7 @@
 set -u
 BIN="${DAOC_BIN:?DAOC_BIN not set}"
 EX="${DAOC_SRC_DIR:?DAOC_SRC_DIR not set}/examples/plugins"
-passed=0; failed=0
-ok() { passed=$((passed + 1)); echo "ok - $1"; }
-bad() { failed=$((failed + 1)); echo "FAIL $1"; }
+. "$(dirname "$0")/lib.sh"
 STORE="${DAOC_DATABASE:-sqlite}"
 export DAOC_SQLITE_PATH="$PWD/examples.db" DAOC_LUA_PACKAGE_PATH="$EX/?.lua;$EX/?/init.lua"
 export DAOC_PLUGINS="key-auth,keyauth-v11,keyauth-v014,keyauth-v05"
@@ -77,5 +75,4 @@ else
   else bad "down on SQLite: exit $rc: $out"; fi
 fi
 
-echo "RESULT passed=$passed failed=$failed"
-[ "$failed" -eq 0 ]
+finish

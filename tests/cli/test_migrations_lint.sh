@@ -15,9 +15,7 @@
 set -u
 BIN="${DAOC_BIN:?DAOC_BIN not set}"
 EX="${DAOC_SRC_DIR:?DAOC_SRC_DIR not set}/examples/plugins"
-passed=0; failed=0
-ok() { passed=$((passed + 1)); echo "ok - $1"; }
-bad() { failed=$((failed + 1)); echo "FAIL $1"; }
+. "$(dirname "$0")/lib.sh"
 STORE="${DAOC_DATABASE:-sqlite}"
 export DAOC_SQLITE_PATH="$PWD/lint.db"
 rm -f lint.db
@@ -43,20 +41,6 @@ write_daos ""
 export DAOC_LUA_PACKAGE_PATH="$PWD/?.lua;$PWD/?/init.lua;$EX/?.lua;$EX/?/init.lua"
 export DAOC_PLUGINS="lint-demo,key-auth,keyauth-v11,keyauth-v014,keyauth-v05"
 
-run() { # $@: arguments of daoc; sets $out, $errout, $rc
-  out=$("$BIN" "$@" 2>stderr.txt </dev/null); rc=$?
-  errout=$(cat stderr.txt)
-}
-expect() { # $1 name, $2 exit code, $3... lines stdout must hold (fixed strings)
-  local name="$1" want="$2"; shift 2
-  if [ "$rc" -ne "$want" ]; then
-    bad "$name: exit $rc, wanted $want; stdout: $out; stderr: $errout"; return
-  fi
-  for line in "$@"; do
-    if ! grep -Fxq -- "$line" <<<"$out"; then bad "$name: no line '$line' in stdout:"; echo "$out"; return; fi
-  done
-  ok "$name"
-}
 sql() { # $1: SQL run on the database in use
   if [ "$STORE" = postgres ]; then
     psql -h "$DAOC_PG_HOST" -p "$DAOC_PG_PORT" -U "$DAOC_PG_USER" -d "$DAOC_PG_DATABASE" -qAt \
@@ -70,13 +54,13 @@ fixes() { # the statements after "fix: " in $out that begin with CREATE or ALTER
 }
 
 run migrations lint
-expect "lint before bootstrap: list's answer, exit 3" 3 \
+expect_lines "lint before bootstrap: list's answer, exit 3" 3 \
   "Database needs bootstrapping or is older than Kong 1.0."
 
 run migrations bootstrap
 [ "$rc" -eq 0 ] && ok "bootstrap" || bad "bootstrap: exit $rc: $out $errout"
 run migrations lint
-expect "a database daoc bootstrapped lints clean" 0 "no findings: 22 tables match their entities"
+expect_lines "a database daoc bootstrapped lints clean" 0 "no findings: 22 tables match their entities"
 
 T=lint_items
 # ---- the fixture's table broken by hand ---------------------------------
@@ -101,7 +85,7 @@ L_FK="table '$T' (consumer_id): entity '$T' field 'consumer': its foreign key to
 L_FKIDX="table '$T' (consumer_id): entity '$T' field 'consumer': no index begins with this column; fix: CREATE INDEX IF NOT EXISTS \"${T}_consumer_id_idx\" ON \"$T\" (\"consumer_id\");"
 L_TTL="table '$T' (ttl): entity '$T' ttl = true: no index begins with this column; fix: CREATE INDEX IF NOT EXISTS \"${T}_ttl_idx\" ON \"$T\" (\"ttl\");"
 run migrations lint
-expect "each finding on its line, with its fix: exit 1" 1 "$L_UNIQUE" "$L_FK" "$L_FKIDX" "$L_TTL" \
+expect_lines "each finding on its line, with its fix: exit 1" 1 "$L_UNIQUE" "$L_FK" "$L_FKIDX" "$L_TTL" \
   "4 findings in 22 tables"
 first="$out"
 run migrations lint
@@ -113,9 +97,9 @@ else bad "lint twice: exit $rc, $(sql "SELECT count(*) FROM locks") locks; $out"
 while IFS= read -r stmt; do sql "$stmt" || bad "fix failed: $stmt"; done < <(fixes)
 run migrations lint
 if [ "$STORE" = postgres ]; then
-  expect "the printed fixes repair every finding" 0 "no findings: 22 tables match their entities"
+  expect_lines "the printed fixes repair every finding" 0 "no findings: 22 tables match their entities"
 else
-  expect "the printed indexes repair those findings; the foreign key needs a rebuild" 1 "$L_FK" \
+  expect_lines "the printed indexes repair those findings; the foreign key needs a rebuild" 1 "$L_FK" \
     "1 finding in 22 tables"
 fi
 
@@ -124,7 +108,7 @@ write_daos '{ extra = { type = "integer" } },'
 if [ "$STORE" = postgres ]; then TYPE=BIGINT; else TYPE=INTEGER; fi
 L_COL="table '$T' (extra): entity '$T' field 'extra': the column is missing; fix: ALTER TABLE \"$T\" ADD COLUMN \"extra\" $TYPE;"
 run migrations lint
-expect "a schema field without its column" 1 "$L_COL"
+expect_lines "a schema field without its column" 1 "$L_COL"
 sql "$(fixes | grep -F '"extra"')"
 run migrations lint
 if [ "$rc" -ne 0 ] && grep -Fq "'extra'" <<<"$out"; then bad "the added column: $out"
@@ -138,7 +122,6 @@ if [ "$rc" -eq 1 ] && grep -Fq "table '$T': entity '$T': the table is missing; f
 else bad "missing table: exit $rc: $out"; fi
 sql "$(sed -n 's/^table .*; fix: \(CREATE TABLE .*\)$/\1/p' <<<"$out")"
 run migrations lint
-expect "the printed CREATE TABLE makes it as daoc would" 0 "no findings: 22 tables match their entities"
+expect_lines "the printed CREATE TABLE makes it as daoc would" 0 "no findings: 22 tables match their entities"
 
-echo "RESULT passed=$passed failed=$failed"
-[ "$failed" -eq 0 ]
+finish

@@ -8,9 +8,7 @@
 set -u
 BIN="${DAOC_BIN:?DAOC_BIN not set}"
 FX="${DAOC_SRC_DIR:?DAOC_SRC_DIR not set}/tests/fixtures/seeds"
-passed=0; failed=0
-ok() { passed=$((passed + 1)); echo "ok - $1"; }
-bad() { failed=$((failed + 1)); echo "FAIL $1"; }
+. "$(dirname "$0")/lib.sh"
 unset DAOC_DATABASE DAOC_PREFIX
 seed() { # $1 seed script name, $2 plugins: runs it into $out
   rm -f "$1.db"
@@ -50,5 +48,4 @@ seed seed003 "seed003"
 expect_line "003: kong.dao insert with a flat consumer_id" 'seed003: inserted key abcd for consumer_id seed003'
 expect_line "003: a duplicate key, 0.x-style error" "seed003: [sqlite error] key=already exists with value 'abcd'"
 
-echo "RESULT passed=$passed failed=$failed"
-[ $failed -eq 0 ]
+finish
