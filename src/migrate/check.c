@@ -107,12 +107,9 @@ static int trial(check_ctx *c, size_t k, size_t i, const step *steps, size_t n, 
         if (rc != DAOC_OK && rc != DAOC_ENOMEM) {
             o->failed = (int)j;
             snprintf(o->where, sizeof o->where, "%s", p.last[0] ? p.last : "its start");
-            const char *why = e ? daoc_error_message(e) : daoc_strerror(rc);
-            const char *rest = strstr(why, "failed to run migration '") == why
-                                   ? strstr(why + 25, "' ") : NULL;
-            if (rest) /* where names the step: keep the cause only */
-                rest = strstr(rest, ": ");
-            snprintf(o->why, sizeof o->why, "%s", rest ? rest + 2 : why);
+            /* where names the step: the cause alone */
+            snprintf(o->why, sizeof o->why, "%s",
+                     p.cause[0] ? p.cause : e ? daoc_error_message(e) : daoc_strerror(rc));
             rc = DAOC_OK;
             daoc_error_free(e);
             break;

@@ -281,8 +281,10 @@ static int run_sql(daoc__mig_engine *e, const char *name, const char *kind, cons
     return rc;
 }
 
-static int run_fn(daoc__mig_engine *e, const char *name, int ref, int format, const char *kind,
-                  daoc_error **err)
+/* cause (when not NULL, of cause_size bytes): the failure's own text,
+ * without Kong's "failed to run migration ..." prefix that *err carries. */
+static int run_fn_cause(daoc__mig_engine *e, const char *name, int ref, int format,
+                        const char *kind, char *cause, size_t cause_size, daoc_error **err)
 {
     char *msg = NULL;
     int rc = daoc__lua_run_migration_fn(e->db->lua, ref, format, &msg);
@@ -291,11 +293,19 @@ static int run_fn(daoc__mig_engine *e, const char *name, int ref, int format, co
         return rc;
     }
     if (rc != DAOC_OK) {
-        rc = daoc__mig_fail(err, "failed to run migration '%s' %s: %s", name, kind,
-                            msg ? msg : daoc_strerror(rc));
+        const char *why = msg ? msg : daoc_strerror(rc);
+        if (cause)
+            snprintf(cause, cause_size, "%s", why);
+        rc = daoc__mig_fail(err, "failed to run migration '%s' %s: %s", name, kind, why);
         daoc__free(msg);
     }
     return rc;
+}
+
+static int run_fn(daoc__mig_engine *e, const char *name, int ref, int format, const char *kind,
+                  daoc_error **err)
+{
+    return run_fn_cause(e, name, ref, format, kind, NULL, 0, err);
 }
 
 /* ---- counted runs (check.c) ---------------------------------------------- */
@@ -344,7 +354,7 @@ static int probe_fn(daoc__mig_engine *e, const char *name, int ref, int format,
     p->kind_count = 0;
     daoc_error *mine = NULL;
     daoc__lua_set_query_hook(e->db->lua, probe_hook, p);
-    int rc = run_fn(e, name, ref, format, kind, &mine);
+    int rc = run_fn_cause(e, name, ref, format, kind, p->cause, sizeof p->cause, &mine);
     daoc__lua_set_query_hook(e->db->lua, NULL, NULL);
     if (rc == DAOC_ENOMEM || !p->stopped) {
         if (err)
@@ -363,6 +373,7 @@ int daoc__mig_phase(daoc__mig_engine *e, size_t k, size_t i, bool teardown, daoc
     p->count = 0;
     p->stopped = false;
     p->last[0] = '\0';
+    p->cause[0] = '\0';
     if (k == 0 || k >= e->nsubs || i >= e->sets[k].n || !e->pg)
         return daoc__mig_fail(err, "no migration to check");
     const daoc__migration *m = &e->sets[k].m[i];
@@ -388,9 +399,11 @@ int daoc__mig_phase(daoc__mig_engine *e, size_t k, size_t i, bool teardown, daoc
         int rc = st->deploy->exec(st, one, &msg);
         daoc__free(one);
         if (rc != DAOC_OK) {
-            if (rc != DAOC_ENOMEM)
-                rc = daoc__mig_fail(err, "failed to run migration '%s' up: %s", m->name,
-                                    msg ? msg : daoc_strerror(rc));
+            if (rc != DAOC_ENOMEM) {
+                const char *why = msg ? msg : daoc_strerror(rc);
+                snprintf(p->cause, sizeof p->cause, "%s", why);
+                rc = daoc__mig_fail(err, "failed to run migration '%s' up: %s", m->name, why);
+            }
             daoc__free(msg);
             return rc;
         }

@@ -68,6 +68,7 @@ typedef struct daoc__mig_probe {
     const char *kind; /* the step running: "up", "up_f", "teardown" */
     long kind_count; /* its units so far */
     char last[160];  /* the last unit started: "up statement 2 (ALTER TABLE ...)" */
+    char cause[1024]; /* a failure's own text ("" when none), *err's without its prefix */
 } daoc__mig_probe;
 
 /* Runs one phase of migration i of plugin subsystem k (k > 0, PostgreSQL),
@@ -76,8 +77,8 @@ typedef struct daoc__mig_probe {
  * p->budget first; the rest is reset.  A unit refused by the budget ends
  * the phase with DAOC_OK and p->stopped (up_f or teardown then see their
  * query fail, and whatever they return is ignored).  A failure is Kong's
- * "failed to run migration '<name>' <step>: <why>" in *err, p->last
- * naming the last statement started. */
+ * "failed to run migration '<name>' <step>: <why>" in *err, <why> in
+ * p->cause, p->last naming the last statement started. */
 int daoc__mig_phase(daoc__mig_engine *e, size_t k, size_t i, bool teardown, daoc__mig_probe *p,
                     daoc_error **err);
 
