@@ -192,8 +192,8 @@ int daoc__args_parse_multipart(const char *body, size_t len, const char *content
     const char *bv;
     size_t bn;
     if (!header_param(content_type, strlen(content_type), "boundary", &bv, &bn) || bn == 0 ||
-        bn > MAX_BOUNDARY)
-        return DAOC_EINVAL;
+        bn > MAX_BOUNDARY || memchr(bv, '\r', bn) || memchr(bv, '\n', bn))
+        return DAOC_EINVAL;       /* (a line break in it would also make scans quadratic) */
     char delim[MAX_BOUNDARY + 3]; /* "\n--" + boundary, without the NUL */
     delim[0] = '\n';
     delim[1] = '-';

@@ -403,6 +403,7 @@ TEST(multipart_boundary_forms)
     ASSERT_INT(mp(c, sizeof c - 1, "multipart/form-data; boundary=", 10, &a), DAOC_EINVAL);
     ASSERT_INT(mp(c, sizeof c - 1, "multipart/form-data; boundary=\"\"", 10, &a), DAOC_EINVAL);
     ASSERT_INT(mp(c, sizeof c - 1, "multipart/form-data; xboundary=q", 10, &a), DAOC_EINVAL);
+    ASSERT_INT(mp(c, sizeof c - 1, "multipart/form-data; boundary=\"q\nq\"", 10, &a), DAOC_EINVAL);
     char ct[300] = "multipart/form-data; boundary=";
     memset(ct + strlen(ct), 'b', 201);
     ASSERT_INT(mp(c, sizeof c - 1, ct, 10, &a), DAOC_EINVAL);
