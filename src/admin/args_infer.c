@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "admin/args.h"
+#include "core/alloc.h"
 #include "core/value.h"
 
 static bool is_blank(char c)
@@ -23,7 +24,7 @@ static bool is_blank(char c)
  * when s is not a number (or on ENOMEM: the string is kept either way). */
 static daoc_value *to_number(const char *s, size_t n)
 {
-    if (n == 0 || n > 512 || memchr(s, 0, n))
+    if (n == 0 || memchr(s, 0, n))
         return NULL;
     size_t a = 0, b = n;
     while (a < b && is_blank(s[a]))
@@ -32,25 +33,32 @@ static daoc_value *to_number(const char *s, size_t n)
         b--;
     if (a == b)
         return NULL;
-    char text[513];
-    memcpy(text, s + a, b - a);
-    text[b - a] = 0;
+    char *text = daoc__strndup(s + a, b - a);
+    if (!text)
+        return NULL;
+    daoc_value *v = NULL;
+    char *end;
     /* strtod also reads "inf", "nan" and "infinity", which Lua refuses;
      * no other number (hex ones included) has an 'i' or an 'n' */
     if (strpbrk(text, "iInN"))
-        return NULL;
-    char *end;
+        goto done;
     errno = 0;
     long long ll = strtoll(text, &end, 10);
-    if (*end == 0 && errno == 0)
-        return daoc_int((int64_t)ll);
+    if (*end == 0 && errno == 0) {
+        v = daoc_int((int64_t)ll);
+        goto done;
+    }
     errno = 0;
     double d = strtod(text, &end);
     if (*end != 0 || end == text || !isfinite(d))
-        return NULL;
+        goto done;
     if (d == trunc(d) && d >= -9223372036854775808.0 && d < 9223372036854775808.0)
-        return daoc_int((int64_t)d);
-    return daoc_num(d);
+        v = daoc_int((int64_t)d);
+    else
+        v = daoc_num(d);
+done:
+    daoc__free(text);
+    return v;
 }
 
 /* The definition of field name[0..n) in `fields`, or NULL. */

@@ -290,6 +290,10 @@ TEST(infer_numbers_like_tonumber)
     ASSERT_STR(decode("port=inf&w=nan&ports=infinity", false, FIELDS),
                "{'port':'inf','w':'nan','ports':['infinity']}");
     ASSERT_STR(decode("port=1e999", false, FIELDS), "{'port':'1e999'}");
+    char longnum[700] = "port=";
+    memset(longnum + 5, '0', 600);
+    strcpy(longnum + 605, "42");
+    ASSERT_STR(decode(longnum, false, FIELDS), "{'port':42}");
     ASSERT_STR(decode("port=12abc&w=1.5.5", false, FIELDS), "{'port':'12abc','w':'1.5.5'}");
     ASSERT_STR(decode("port=%20", false, FIELDS), "{'port':' '}");
     ASSERT_STR(decode("port=1%002", false, FIELDS), "{'port':'1\\u00002'}");
