@@ -28,6 +28,11 @@
  * array. */
 #define DAOC__ARGS_MAX_INDEX 1000
 
+/* At most this many nulls fill array holes in one daoc__args_nest call
+ * ("a[1000]=x&b[1000]=y" uses 1998), so a short request cannot make a huge
+ * value; more is DAOC__ARGS_ETOOMANY. */
+#define DAOC__ARGS_MAX_HOLES 10000
+
 typedef struct daoc__arg {
     char *key; /* decoded, NUL-terminated (key_len bytes, may hold NUL) */
     size_t key_len;
@@ -69,7 +74,8 @@ void daoc__args_free(daoc__args *a);
  *   type than an earlier one replaces it).
  * Values are strings; a pair without '=' is true (as ngx gives it); a json
  * pair's value is decoded as JSON, and kept as the string when it is not
- * JSON.  DAOC_OK, DAOC_ENOMEM or DAOC_EINVAL (NULL arguments). */
+ * JSON.  DAOC_OK, DAOC_ENOMEM, DAOC_EINVAL (NULL arguments) or
+ * DAOC__ARGS_ETOOMANY (more than DAOC__ARGS_MAX_HOLES holes). */
 int daoc__args_nest(const daoc__args *a, bool allow_maps, daoc_value **out);
 
 /* Kong's schema-driven inference, in place, of the strings of object v

@@ -170,8 +170,9 @@ static int merge(daoc_value **slot, daoc_value *src)
     return rc;
 }
 
-/* Puts val (taken) at path sg[0..ns) below *slot. */
-static int put(daoc_value **slot, const seg *sg, size_t ns, daoc_value *val)
+/* Puts val (taken) at path sg[0..ns) below *slot; *holes is what is left
+ * of the budget of nulls that fill array holes. */
+static int put(daoc_value **slot, const seg *sg, size_t ns, daoc_value *val, size_t *holes)
 {
     if (ns == 0)
         return merge(slot, val);
@@ -192,6 +193,11 @@ static int put(daoc_value **slot, const seg *sg, size_t ns, daoc_value *val)
     } else {
         if (sg->kind == SEG_APPEND || cur->len < sg->n) {
             size_t upto = sg->kind == SEG_APPEND ? cur->len + 1 : sg->n;
+            if (upto - cur->len - 1 > *holes) {
+                daoc_value_free(val);
+                return DAOC__ARGS_ETOOMANY;
+            }
+            *holes -= upto - cur->len - 1;
             while (cur->len < upto)
                 if (daoc_arr_push(cur, daoc_null()) != DAOC_OK)
                     break;
@@ -206,7 +212,7 @@ static int put(daoc_value **slot, const seg *sg, size_t ns, daoc_value *val)
         daoc_value_free(val);
         return DAOC_ENOMEM;
     }
-    return put(next, sg + 1, ns - 1, val);
+    return put(next, sg + 1, ns - 1, val, holes);
 }
 
 static int value_of(const daoc__arg *a, daoc_value **out)
@@ -237,13 +243,14 @@ int daoc__args_nest(const daoc__args *a, bool allow_maps, daoc_value **out)
     if (!root)
         return DAOC_ENOMEM;
     seg segs[MAX_SEGS];
+    size_t holes = DAOC__ARGS_MAX_HOLES;
     for (size_t i = 0; i < a->n; i++) {
         const daoc__arg *arg = &a->v[i];
         size_t ns = key_path(arg->key, arg->key_len, allow_maps, segs);
         daoc_value *val;
         int rc = value_of(arg, &val);
         if (rc == DAOC_OK)
-            rc = put(&root, segs, ns, val);
+            rc = put(&root, segs, ns, val, &holes);
         if (rc != DAOC_OK) {
             daoc_value_free(root);
             return rc;

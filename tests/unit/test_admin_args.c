@@ -222,6 +222,22 @@ TEST(nest_repeated_keys_merge)
     ASSERT_STR(decode("a[1]=x&a.b=2", false, NULL), "{'a':{'b':'2'}}");
 }
 
+TEST(nest_bounds_array_holes)
+{
+    /* 1000 sparse arrays of 1000 would be a million nulls from 12 KB */
+    char *qs = malloc(1000 * 16);
+    size_t n = 0;
+    for (int i = 0; i < 11; i++)
+        n += (size_t)sprintf(qs + n, "%sa%d[1000]=x", i ? "&" : "", i);
+    qs[n] = 0;
+    ASSERT_INT(strncmp(decode(qs, false, NULL), "rc ", 3), 0);
+    ASSERT_STR(decode(qs, false, NULL), "rc -10"); /* DAOC__ARGS_ETOOMANY */
+    n = (size_t)(strstr(qs, "&a10[") - qs);        /* ten of them: 9990 holes */
+    qs[n] = 0;
+    ASSERT_TRUE(strncmp(decode(qs, false, NULL), "{'a0':[null,", 12) == 0);
+    free(qs);
+}
+
 TEST(nest_key_without_value_is_true)
 {
     ASSERT_STR(decode("custom_id", false, NULL), "{'custom_id':true}");
