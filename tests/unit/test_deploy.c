@@ -246,7 +246,7 @@ TEST(catalog_reads_indexes_and_foreign_keys)
                             "(\"id\", \"ws_id\") ON DELETE CASCADE;");
     else
         ASSERT_STR(fb.data, "rebuild the table (SQLite cannot alter a column or a constraint): "
-                            "CREATE TABLE \"t\"_new with FOREIGN KEY (\"p_id\", \"ws_id\") "
+                            "CREATE TABLE \"t_new\" with FOREIGN KEY (\"p_id\", \"ws_id\") "
                             "REFERENCES \"p\" (\"id\", \"ws_id\") ON DELETE CASCADE, copy the "
                             "rows, drop \"t\" and rename the new one");
     daoc__buf_free(&fb);
