@@ -15,7 +15,7 @@ ifeq ($(origin CC),default)
 CC := gcc
 endif
 
-PKGS := luajit jansson sqlite3 libpq libcrypto libpcre2-8
+PKGS := luajit jansson sqlite3 libpq libcrypto libpcre2-8 libmicrohttpd
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread
 
@@ -77,7 +77,7 @@ build/daoc: $(CLI_OBJ) build/libdaoc.a
 	$(CC) -o $@ $(CLI_OBJ) build/libdaoc.a $(PKG_LIBS) -Wl,-E $(LDFLAGS)
 define write_pc
 	@mkdir -p build
-	@printf 'prefix=%s\nlibdir=$${prefix}/lib\nincludedir=$${prefix}/include\n\nName: daoc\nDescription: datastore layer for API-gateway plugins\nVersion: 0.1.0\nRequires.private: luajit jansson sqlite3 libpq libcrypto libpcre2-8\nLibs: -L$${libdir} -ldaoc\nLibs.private: -lm -lpthread\nCflags: -I$${includedir}\n' '$(PREFIX)' > $(1)
+	@printf 'prefix=%s\nlibdir=$${prefix}/lib\nincludedir=$${prefix}/include\n\nName: daoc\nDescription: datastore layer for API-gateway plugins\nVersion: 0.1.0\nRequires.private: luajit jansson sqlite3 libpq libcrypto libpcre2-8 libmicrohttpd\nLibs: -L$${libdir} -ldaoc\nLibs.private: -lm -lpthread\nCflags: -I$${includedir}\n' '$(PREFIX)' > $(1)
 endef
 build/daoc.pc: Makefile
 	$(call write_pc,$@)

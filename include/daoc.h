@@ -508,8 +508,42 @@ DAOC_MUSTCHECK DAOC_EXPORT int daoc_dao_delete_by(daoc_dao *dao, const char *fie
  * object, or a string (the key's single part). */
 DAOC_MUSTCHECK DAOC_EXPORT int daoc_dao_cache_key(daoc_dao *dao, const daoc_value *entity,
                                                   char **out, daoc_error **err);
+/* Checks entity as daoc_dao_insert would before it writes -- shorthand
+ * fields applied, auto fields filled, the schema and its entity checks --
+ * without reading or writing the store (foreign keys are not looked up).
+ * DAOC_OK, or DAOC_EDAO with the schema violation (code 2) in *err: what
+ * Kong's POST /schemas/<entity>/validate answers. */
+DAOC_MUSTCHECK DAOC_EXPORT int daoc_dao_validate_insert(daoc_dao *dao, const daoc_value *entity,
+                                                        daoc_error **err);
+/* The subschema registered under `key` (a plugin's schema in the plugins
+ * DAO, by the plugin's name), described as daoc_dao_schema describes a
+ * schema; owned by the caller, NULL when there is none. */
+DAOC_EXPORT daoc_value *daoc_dao_subschema(const daoc_dao *dao, const char *key);
 /* The entity name of a DAO.  Borrowed. */
 DAOC_EXPORT const char *daoc_dao_name(const daoc_dao *dao);
+
+/* ------------------------------------------------------------------------
+ * Admin API: Kong's Admin API generated from the loaded schemas, over
+ * HTTP (docs/admin-api.md).  daoc_admin_start opens the database of cfg
+ * (the config is copied; each server thread opens its own handle from the
+ * copy on its first request), builds the routes and listens on every
+ * address of admin_listen (Kong's syntax; port 0 picks a free port, see
+ * daoc_admin_port).  It returns at once: requests are served by internal
+ * threads until daoc_admin_stop.  Failures: those of daoc_db_open, and
+ * DAOC_ECONFIG / DAOC_EIO naming an address that cannot be listened on.
+ * ---------------------------------------------------------------------- */
+typedef struct daoc_admin daoc_admin;
+
+DAOC_MUSTCHECK DAOC_EXPORT int daoc_admin_start(daoc_admin **out, const daoc_config *cfg,
+                                                daoc_error **err);
+/* How many addresses it listens on, and the port of the i-th (-1 past
+ * the last). */
+DAOC_EXPORT size_t daoc_admin_listeners(const daoc_admin *a);
+DAOC_EXPORT int daoc_admin_port(const daoc_admin *a, size_t i);
+/* Stops accepting connections, waits up to grace_ms for the requests in
+ * flight to be answered, then closes every connection and handle and
+ * frees a.  Accepts NULL. */
+DAOC_EXPORT void daoc_admin_stop(daoc_admin *a, int grace_ms);
 
 #ifdef __cplusplus
 }

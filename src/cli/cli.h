@@ -1,6 +1,7 @@
 /*
  * cli.h -- what the files of the command line share (main.c: options,
- * configuration loading; migrations.c: `daoc migrations`).
+ * configuration loading; migrations.c: `daoc migrations`; serve.c:
+ * `daoc serve`).
  */
 #ifndef DAOC_CLI_CLI_H
 #define DAOC_CLI_CLI_H
@@ -14,6 +15,7 @@
 daoc_config *daoc_cli_config(const char *conf);
 
 int daoc_cli_migrations(const char *conf, int argc, char **argv);
+int daoc_cli_serve(const char *conf, int argc, char **argv);
 void daoc_cli_migrations_usage(FILE *f);
 
 #endif

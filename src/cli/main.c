@@ -4,10 +4,11 @@
  *
  *   daoc [-c FILE] [-v] runner SCRIPT [ARGS...]
  *   daoc [-c FILE] migrations COMMAND [OPTIONS]   (migrations.c)
+ *   daoc [-c FILE] serve [--listen ADDRESSES]    (serve.c)
  *   daoc --version | --help
  *
  * Errors are printed as "daoc: <what failed>: <why>" on stderr with a
- * non-zero exit.  The Admin API command comes later.
+ * non-zero exit.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +38,7 @@ static void usage(FILE *f)
           "  migrations COMMAND       bootstrap, up, finish, list, status, reset: the\n"
           "                           database schema, as `kong migrations` (daoc migrations\n"
           "                           --help)\n"
+          "  serve                    Kong's Admin API on admin_listen until SIGTERM\n"
           "\n"
           "Options:\n"
           "  -c, --conf FILE   configuration file (kong.conf style); default: ./daoc.conf\n"
@@ -185,6 +187,8 @@ int main(int argc, char **argv)
         return cmd_runner(conf, argc - i, argv + i);
     if (strcmp(cmd, "migrations") == 0)
         return daoc_cli_migrations(conf, argc - i, argv + i);
+    if (strcmp(cmd, "serve") == 0)
+        return daoc_cli_serve(conf, argc - i, argv + i);
     fprintf(stderr, "daoc: unknown command '%s' (see daoc --help)\n", cmd);
     return 2;
 }

@@ -308,6 +308,52 @@ static int set_pg_ro_database(daoc_config *cfg, const char *value, char **why)
     return set_str(&cfg->pg_ro.database, value, why);
 }
 
+/* Kong's admin_listen: "off", or a comma-separated list of
+ * "<address>:<port> [flag ...]" (the address an IPv4 address, a name, or
+ * [IPv6]); the listeners are opened by daoc serve (src/admin/listen.c),
+ * here only the shape is checked. */
+static int set_admin_listen(daoc_config *cfg, const char *value, char **why)
+{
+    const char *p = value;
+    while (*p == ' ')
+        p++;
+    if (strcmp(p, "off") != 0) {
+        for (const char *item = p; *item;) {
+            size_t n = strcspn(item, ",");
+            while (n && *item == ' ')
+                item++, n--;
+            size_t alen = strcspn(item, " ,");
+            const char *colon = NULL;
+            for (size_t i = 0; i < alen; i++)
+                if (item[i] == ':')
+                    colon = item + i;
+            long port = colon ? strtol(colon + 1, NULL, 10) : 0;
+            bool digits = colon && colon + 1 < item + alen;
+            for (const char *d = colon ? colon + 1 : item; digits && d < item + alen; d++)
+                digits = *d >= '0' && *d <= '9';
+            if (!colon || colon == item || !digits || port < 0 || port > 65535) {
+                *why = daoc__strdup("must be 'off' or a list of '<address>:<port> [ssl]' "
+                                    "(e.g. '127.0.0.1:8001')");
+                return DAOC_ECONFIG;
+            }
+            item += n + (item[n] == ',');
+        }
+    }
+    return set_str(&cfg->admin_listen, value, why);
+}
+static int set_admin_token(daoc_config *cfg, const char *value, char **why)
+{
+    return set_str(&cfg->admin_token, value, why);
+}
+static int set_admin_gui_url(daoc_config *cfg, const char *value, char **why)
+{
+    if (*value && !strstr(value, "://")) {
+        *why = daoc__strdup("must be a URL such as 'http://admin.example:8002'");
+        return DAOC_ECONFIG;
+    }
+    return set_str(&cfg->admin_gui_url, value, why);
+}
+
 #define SLOT(member) offsetof(daoc_config, member)
 
 /* Every key: its setter, Kong's default, and where its text is kept. */
@@ -339,6 +385,9 @@ static const struct key_def {
     {"pg_ro_user", set_pg_ro_user, "", SLOT(pg_ro.user)},
     {"pg_ro_password", set_pg_ro_password, "", SLOT(pg_ro.password)},
     {"pg_ro_database", set_pg_ro_database, "", SLOT(pg_ro.database)},
+    {"admin_listen", set_admin_listen, "127.0.0.1:8001", SLOT(admin_listen)},
+    {"admin_token", set_admin_token, "", SLOT(admin_token)},
+    {"admin_gui_url", set_admin_gui_url, "", SLOT(admin_gui_url)},
 };
 #define NKEYS (sizeof KEYS / sizeof KEYS[0])
 

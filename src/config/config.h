@@ -50,6 +50,11 @@ struct daoc_config {
     char *lua_memory_limit_raw;
     size_t lua_memory_limit; /* bytes, default 512m; 0 = no limit */
 
+    /* the Admin API (daoc serve) */
+    char *admin_listen;   /* Kong's syntax, default "127.0.0.1:8001" */
+    char *admin_token;    /* "" = no token required */
+    char *admin_gui_url;  /* "" = CORS answers the request's Origin */
+
     daoc_log_fn log;
     void *log_ud;
 };

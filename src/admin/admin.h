@@ -1,0 +1,210 @@
+/*
+ * admin.h -- the Admin API without its transport: one HTTP request as
+ * plain data in, one response as plain data out, answered from the
+ * schemas of an open database the way Kong's Admin API answers
+ * (docs/admin-api.md).  The HTTP server (server.c) and the tests and
+ * fuzz targets drive the same daoc__adm_handle, so everything a client
+ * can reach is reachable without a socket.
+ *
+ * The layer sits above db and uses only the public API (include/daoc.h)
+ * and core: it knows entities through daoc_dao_schema() alone.
+ *
+ *   app.c     the route table, built once from the loaded schemas
+ *   route.c   a request path to a route (percent-decoded segments)
+ *   handle.c  the request cycle: auth, CORS, OPTIONS, 404/405, dispatch
+ *   crud.c    the generated entity endpoints
+ *   info.c    /, /status, /endpoints, /schemas, /plugins/enabled
+ *   body.c    request bodies and query strings to values (args.c, multipart.c)
+ *   reply.c   response bodies: entities, pages, Kong's error shapes
+ *   server.c  libmicrohttpd, a database handle per thread, shutdown
+ */
+#ifndef DAOC_ADMIN_ADMIN_H
+#define DAOC_ADMIN_ADMIN_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/buf.h"
+#include "daoc.h"
+
+/* HTTP methods as bits (route masks). */
+enum {
+    DAOC__M_GET = 1 << 0,
+    DAOC__M_HEAD = 1 << 1,
+    DAOC__M_POST = 1 << 2,
+    DAOC__M_PUT = 1 << 3,
+    DAOC__M_PATCH = 1 << 4,
+    DAOC__M_DELETE = 1 << 5,
+    DAOC__M_OPTIONS = 1 << 6,
+    DAOC__M_OTHER = 1 << 7
+};
+
+/* One foreign field of an entity: field name and the entity it references
+ * (index into app->ents). */
+typedef struct daoc__adm_fk {
+    char *field;
+    size_t ref;
+} daoc__adm_fk;
+
+/* What the Admin API needs of one entity, read from its schema. */
+typedef struct daoc__adm_entity {
+    char *name;         /* the DAO's name: kong.db.<name> */
+    char *coll;         /* admin_api_name or name: /<coll> */
+    char *nested;       /* admin_api_nested_name or coll: /<parent>/:p/<nested> */
+    char *endpoint_key; /* or NULL */
+    const char *endpoint_type; /* its field's type ("string", "integer", ...) */
+    char *pk;           /* the single primary key field, or NULL (composite) */
+    bool generate;      /* generate_admin_api ~= false */
+    bool has_tags, ttl;
+    daoc__adm_fk *fks;
+    size_t nfks;
+    daoc_value *schema; /* a copy of daoc_dao_schema() */
+    const daoc_value *fields; /* schema's "fields" (borrowed from schema) */
+} daoc__adm_entity;
+
+/* The server's shared, read-only state (after daoc__adm_app_new) plus
+ * atomic counters. */
+typedef struct daoc__adm_app {
+    daoc__adm_entity *ents;
+    size_t n;
+    daoc_value *plugins; /* array of the enabled plugins' names */
+    daoc_value *endpoints; /* the sorted route patterns of /endpoints */
+    char node_id[37];
+    char hostname[256];
+    char *token;        /* admin_token, or NULL */
+    char *gui_origin;   /* the origin of admin_gui_url, or NULL */
+    daoc_value *configuration; /* the sanitized configuration of GET / */
+    size_t max_body;    /* bytes */
+    atomic_uint_fast64_t total_requests, accepted, active, reading, writing;
+} daoc__adm_app;
+
+/* Builds the route table from db's entities and cfg.  *out owned by the
+ * caller (daoc__adm_app_free).  DAOC_OK, DAOC_ENOMEM, DAOC_ECONFIG with
+ * *err. */
+int daoc__adm_app_new(daoc__adm_app **out, daoc_db *db, const daoc_config *cfg, daoc_error **err);
+void daoc__adm_app_free(daoc__adm_app *app);
+/* The entity named `name` (DAO name) or NULL. */
+const daoc__adm_entity *daoc__adm_entity_named(const daoc__adm_app *app, const char *name);
+
+/* One request, all borrowed.  path: as sent, percent-encoded, without the
+ * query; query: the text after '?', or NULL. */
+typedef struct daoc__adm_req {
+    const char *method;
+    const char *path;
+    const char *query;
+    const char *content_type; /* the Content-Type header, or NULL */
+    int content_types;        /* how many Content-Type headers came */
+    const char *origin;       /* Origin, or NULL */
+    const char *acrh;         /* Access-Control-Request-Headers, or NULL */
+    const char *authorization;
+    const char *body;
+    size_t body_len;
+} daoc__adm_req;
+
+#define DAOC__ADM_MAX_HEADERS 8
+
+/* One response.  body is JSON unless content_type says otherwise; names
+ * and values of headers are static or owned by hbuf. */
+typedef struct daoc__adm_res {
+    int status;
+    daoc__buf body;
+    const char *content_type;
+    size_t nheaders;
+    const char *hname[DAOC__ADM_MAX_HEADERS];
+    char *hval[DAOC__ADM_MAX_HEADERS]; /* owned */
+} daoc__adm_res;
+
+void daoc__adm_res_free(daoc__adm_res *res);
+/* Adds a header (value copied); a no-op past DAOC__ADM_MAX_HEADERS. */
+void daoc__adm_res_header(daoc__adm_res *res, const char *name, const char *value);
+
+/* Answers req from db (a handle of this thread) into res (zeroed first).
+ * Never fails: what goes wrong is the response (500 at worst). */
+void daoc__adm_handle(daoc__adm_app *app, daoc_db *db, const daoc__adm_req *req,
+                      daoc__adm_res *res);
+
+/* ---- routes (route.c) ---------------------------------------------------- */
+
+typedef enum daoc__adm_kind {
+    DAOC__R_NONE = 0,
+    DAOC__R_ROOT,
+    DAOC__R_STATUS,
+    DAOC__R_ENDPOINTS,
+    DAOC__R_SCHEMA,          /* /schemas/:name */
+    DAOC__R_SCHEMA_VALIDATE, /* /schemas/:name/validate */
+    DAOC__R_PLUGIN_SCHEMA,   /* /schemas/plugins/:name */
+    DAOC__R_PLUGIN_VALIDATE, /* /schemas/plugins/validate */
+    DAOC__R_PLUGINS_ENABLED, /* /plugins/enabled */
+    DAOC__R_TAGS,            /* /tags */
+    DAOC__R_TAG,             /* /tags/:tag */
+    DAOC__R_COLL,            /* /S */
+    DAOC__R_ENTITY,          /* /S/:s */
+    DAOC__R_FOREIGN,         /* /S/:s/F */
+    DAOC__R_NESTED_COLL,     /* /P/:p/S */
+    DAOC__R_NESTED_ENTITY    /* /P/:p/S/:s */
+} daoc__adm_kind;
+
+#define DAOC__ADM_MAX_SEGS 6
+
+typedef struct daoc__adm_route {
+    daoc__adm_kind kind;
+    unsigned methods;  /* allowed, HEAD and OPTIONS included */
+    size_t ent;        /* S (COLL, ENTITY, FOREIGN; the child of NESTED_*) */
+    size_t parent;     /* P of NESTED_* */
+    const char *fk;    /* FOREIGN: the field; NESTED_*: S's field referencing P */
+    char *seg[DAOC__ADM_MAX_SEGS]; /* decoded segments (owned) */
+    size_t seglen[DAOC__ADM_MAX_SEGS];
+    size_t nseg;
+    const char *param; /* the :s (ENTITY, FOREIGN, NESTED_ENTITY) */
+    size_t param_len;
+    const char *pparam; /* the :p of NESTED_* (decoded) */
+    size_t pparam_len;
+    const char *raw_pparam; /* :p as sent (next links) */
+    size_t raw_pparam_len;
+} daoc__adm_route;
+
+/* Matches a percent-encoded path.  DAOC_OK with r->kind (DAOC__R_NONE:
+ * no route), DAOC_ENOMEM.  A trailing slash is ignored. */
+int daoc__adm_route_match(const daoc__adm_app *app, const char *path, daoc__adm_route *r);
+void daoc__adm_route_free(daoc__adm_route *r);
+/* "GET, HEAD, OPTIONS, POST": the methods of a mask, sorted, into buf. */
+void daoc__adm_methods_text(unsigned methods, char *buf, size_t size);
+
+/* ---- replies (reply.c) ----------------------------------------------------- */
+
+/* {"message": msg} with status. */
+void daoc__adm_message(daoc__adm_res *res, int status, const char *msg);
+/* value as the body, with status; a value that cannot be encoded is 500. */
+void daoc__adm_json(daoc__adm_res *res, int status, const daoc_value *v);
+/* A DAO failure (rc, err) as Kong's handle_error answers it: the error
+ * object with 400/404/405/409, or 500 {"message":"An unexpected error
+ * occurred"}. */
+void daoc__adm_dao_error(daoc__adm_res *res, int rc, const daoc_error *err);
+/* Kong's error body of a code the Admin API makes itself (size, offset,
+ * options): {"code", "name", "message"} with 400. */
+void daoc__adm_kong_error(daoc__adm_res *res, int code, const char *name, const char *message);
+/* Appends s to b percent-encoded as ngx.escape_uri encodes it. */
+void daoc__adm_escape_uri(daoc__buf *b, const char *s, size_t n);
+
+/* ---- request arguments (body.c) ---------------------------------------------- */
+
+/* The query string as a value ({"size": "3", "tags": "a,b"}; a key given
+ * without '=' is true), or a 400 "Too many arguments" into res (returns
+ * false then). */
+bool daoc__adm_query(const daoc__adm_req *req, daoc_value **out, daoc__adm_res *res);
+/* The request body as a value, decoded by its content type and, for forms,
+ * inferred with the entity's fields (NULL: none).  false with the response
+ * (400, 415) set when it cannot be read.  An empty body is {}. */
+bool daoc__adm_body(const daoc__adm_req *req, const daoc_value *fields, bool allow_maps,
+                    daoc_value **out, daoc__adm_res *res);
+
+/* ---- handlers ------------------------------------------------------------------ */
+
+void daoc__adm_crud(daoc__adm_app *app, daoc_db *db, const daoc__adm_req *req, unsigned method,
+                    const daoc__adm_route *r, const daoc_value *query, daoc__adm_res *res);
+void daoc__adm_info(daoc__adm_app *app, daoc_db *db, const daoc__adm_req *req, unsigned method,
+                    const daoc__adm_route *r, const daoc_value *query, daoc__adm_res *res);
+
+#endif

@@ -1,0 +1,669 @@
+/*
+ * crud.c -- the endpoints Kong's Admin API generates for every entity
+ * (kong/api/endpoints.lua), answered through the public DAO functions:
+ *   /S            GET: a page ({"data", "offset", "next"}); POST: insert, 201
+ *   /S/:s         GET 200 | 404; PUT upsert, always 200; PATCH update;
+ *                 DELETE 204, also when there was nothing to delete
+ *   /S/:s/F       the entity S's foreign field F references: GET, PATCH,
+ *                 PUT (creating it and linking S when F is null), DELETE 405
+ *   /P/:p/S       S's page for P (page_for_<F>), POST with F set to P
+ *   /P/:p/S/:s    S, when it belongs to P (else 404); DELETE 404 when absent
+ * A :s that is a UUID addresses the primary key; otherwise the endpoint key
+ * (its value converted to the field's type), else the primary key again
+ * (and a non-UUID fails its validation: 400 "invalid primary key").
+ * Options as Kong passes them: nulls = true; ttl taken out of the body of
+ * a write for ttl entities; ?tags= (a,b: all of them; a/b: any) and size
+ * and offset on top-level pages.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "admin/admin.h"
+#include "core/alloc.h"
+#include "core/rand.h"
+
+typedef struct call {
+    daoc__adm_app *app;
+    daoc_db *db;
+    const daoc__adm_req *req;
+    unsigned method;
+    const daoc__adm_route *r;
+    const daoc_value *q;
+    daoc__adm_res *res;
+} call;
+
+/* ---- addressing an entity by its :param ---------------------------------- */
+
+typedef struct sel {
+    const char *field; /* endpoint key, or NULL: by primary key */
+    daoc_value *key;   /* {pk = v}, or the endpoint key's value */
+} sel;
+
+static void sel_free(sel *s)
+{
+    daoc_value_free(s->key);
+    s->key = NULL;
+}
+
+/* The endpoint key's value, converted as Kong's arguments.infer_value
+ * converts it for the field's type. */
+static daoc_value *typed(const char *type, const char *s, size_t n)
+{
+    if (type && (strcmp(type, "integer") == 0 || strcmp(type, "number") == 0)) {
+        char *end = NULL;
+        char buf[64];
+        if (n < sizeof buf) {
+            memcpy(buf, s, n);
+            buf[n] = '\0';
+            double d = strtod(buf, &end);
+            if (n && end && *end == '\0') {
+                if (strcmp(type, "integer") == 0 && d == (double)(int64_t)d)
+                    return daoc_int((int64_t)d);
+                return daoc_num(d);
+            }
+        }
+    } else if (type && strcmp(type, "boolean") == 0) {
+        if (n == 4 && memcmp(s, "true", 4) == 0)
+            return daoc_bool(true);
+        if (n == 5 && memcmp(s, "false", 5) == 0)
+            return daoc_bool(false);
+    }
+    return daoc_strn(s, n);
+}
+
+static int sel_of(const daoc__adm_entity *e, const char *s, size_t n, sel *out)
+{
+    out->field = NULL;
+    out->key = NULL;
+    if (e->endpoint_key && !(e->pk && strcmp(e->pk, "id") == 0 && daoc__is_uuid(s, n))) {
+        out->field = e->endpoint_key;
+        out->key = typed(e->endpoint_type, s, n);
+        return out->key ? DAOC_OK : DAOC_ENOMEM;
+    }
+    out->key = daoc_obj();
+    if (!out->key || daoc_obj_set(out->key, e->pk ? e->pk : "id", daoc_strn(s, n)) != DAOC_OK)
+        return DAOC_ENOMEM;
+    return DAOC_OK;
+}
+
+/* The primary key values of an entity: {pk1 = ..., ...}. */
+static daoc_value *pk_of(const daoc__adm_entity *e, const daoc_value *entity)
+{
+    daoc_value *pk = daoc_obj();
+    const daoc_value *names = daoc_obj_get(e->schema, "primary_key");
+    for (size_t i = 0; pk && names && i < daoc_value_len(names); i++) {
+        const char *f = daoc_value_str(daoc_arr_get(names, i), NULL);
+        const daoc_value *v = f ? daoc_obj_get(entity, f) : NULL;
+        if (f && v && daoc_obj_set(pk, f, daoc_value_copy(v)) != DAOC_OK) {
+            daoc_value_free(pk);
+            pk = NULL;
+        }
+    }
+    return pk;
+}
+
+enum op { OP_SELECT, OP_UPDATE, OP_UPSERT, OP_DELETE };
+
+/* One DAO call on the entity sel addresses; *out the entity (NULL: none). */
+static int run(enum op op, daoc_dao *dao, const sel *s, const daoc_value *body,
+               const daoc_value *opts, daoc_value **out, daoc_error **err)
+{
+    *out = NULL;
+    switch (op) {
+    case OP_SELECT:
+        return s->field ? daoc_dao_select_by(dao, s->field, s->key, opts, out, err)
+                        : daoc_dao_select(dao, s->key, opts, out, err);
+    case OP_UPDATE:
+        return s->field ? daoc_dao_update_by(dao, s->field, s->key, body, opts, out, err)
+                        : daoc_dao_update(dao, s->key, body, opts, out, err);
+    case OP_UPSERT:
+        return s->field ? daoc_dao_upsert_by(dao, s->field, s->key, body, opts, out, err)
+                        : daoc_dao_upsert(dao, s->key, body, opts, out, err);
+    case OP_DELETE:
+        return s->field ? daoc_dao_delete_by(dao, s->field, s->key, opts, err)
+                        : daoc_dao_delete(dao, s->key, opts, err);
+    }
+    return DAOC_EINVAL;
+}
+
+/* ---- options ---------------------------------------------------------------- */
+
+static daoc_value *base_opts(void)
+{
+    daoc_value *o = daoc_obj();
+    if (o && daoc_obj_set(o, "nulls", daoc_bool(true)) != DAOC_OK) {
+        daoc_value_free(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* A write's options: ttl moves from the body (ttl entities). */
+static daoc_value *write_opts(const daoc__adm_entity *e, daoc_value *body)
+{
+    daoc_value *o = base_opts();
+    if (!o || !e->ttl || !body || daoc_value_type(body) != DAOC_TOBJ)
+        return o;
+    const daoc_value *ttl = daoc_obj_get(body, "ttl");
+    if (!ttl)
+        return o;
+    daoc_value *v = NULL;
+    size_t n = 0;
+    const char *s = daoc_value_type(ttl) == DAOC_TSTR ? daoc_value_str(ttl, &n) : NULL;
+    char *end = NULL;
+    long long t = s && n ? strtoll(s, &end, 10) : 0;
+    v = s && n && end && *end == '\0' ? daoc_int(t) : daoc_value_copy(ttl);
+    if (daoc_obj_set(o, "ttl", v) != DAOC_OK) {
+        daoc_value_free(o);
+        return NULL;
+    }
+    daoc_obj_del(body, "ttl");
+    return o;
+}
+
+static const char *qstr(const daoc_value *q, const char *key, size_t *n)
+{
+    const daoc_value *v = daoc_obj_get(q, key);
+    if (v && daoc_value_type(v) == DAOC_TARR) /* repeated: the first */
+        v = daoc_arr_get(v, 0);
+    return v && daoc_value_type(v) == DAOC_TSTR ? daoc_value_str(v, n) : NULL;
+}
+
+/* ?tags= into opts (tags, tags_cond); false with the response set. */
+static bool tags_opts(call *c, daoc_value *opts)
+{
+    const daoc_value *raw = daoc_obj_get(c->q, "tags");
+    if (!raw)
+        return true;
+    size_t n = 0;
+    const char *t = qstr(c->q, "tags", &n);
+    if (!t || n == 0) {
+        c->res->status = 400;
+        daoc__buf_reset(&c->res->body);
+        daoc__buf_puts(&c->res->body, "{\"code\":11,\"name\":\"invalid options\",\"message\":"
+                                      "\"invalid option (tags: cannot be null)\",\"options\":"
+                                      "{\"tags\":\"cannot be null\"}}");
+        return false;
+    }
+    bool comma = memchr(t, ',', n) != NULL, slash = memchr(t, '/', n) != NULL;
+    daoc_value *list = daoc_arr();
+    const char sep = slash ? '/' : ',';
+    for (size_t i = 0; list && i <= n;) {
+        const char *p = memchr(t + i, sep, n - i);
+        size_t len = p ? (size_t)(p - (t + i)) : n - i;
+        if (daoc_arr_push(list, daoc_strn(t + i, len)) != DAOC_OK) {
+            daoc_value_free(list);
+            list = NULL;
+        }
+        i += len + 1;
+    }
+    if (!list) {
+        daoc__adm_message(c->res, 500, "An unexpected error occurred");
+        return false;
+    }
+    int rc = DAOC_OK;
+    if (comma && slash) { /* neither cond: the DAO's "invalid filter syntax" */
+        daoc_value_free(list);
+        rc = daoc_obj_set(opts, "tags", daoc_strn(t, n));
+    } else {
+        rc = daoc_obj_set(opts, "tags", list);
+        if (rc == DAOC_OK)
+            rc = daoc_obj_set(opts, "tags_cond", daoc_str(slash ? "or" : "and"));
+    }
+    if (rc != DAOC_OK) {
+        daoc__adm_message(c->res, 500, "An unexpected error occurred");
+        return false;
+    }
+    return true;
+}
+
+/* ?size=: *size (0: the default); false with the response set. */
+static bool size_arg(call *c, int64_t *size)
+{
+    *size = 0;
+    const daoc_value *raw = daoc_obj_get(c->q, "size");
+    if (!raw)
+        return true;
+    size_t n = 0;
+    const char *s = qstr(c->q, "size", &n);
+    char buf[64];
+    char *end = NULL;
+    double d = 0;
+    if (s && n && n < sizeof buf) {
+        memcpy(buf, s, n);
+        buf[n] = '\0';
+        d = strtod(buf, &end);
+    }
+    if (!s || !n || n >= sizeof buf || !end || *end != '\0' || d != d) {
+        daoc__adm_kong_error(c->res, DAOC_ERR_INVALID_SIZE, "invalid size", "size must be a number");
+        return false;
+    }
+    if (d < 1 || d > 1000 || d != (double)(int64_t)d) {
+        daoc__adm_kong_error(c->res, DAOC_ERR_INVALID_SIZE, "invalid size",
+                             "size must be an integer between 1 and 1000");
+        return false;
+    }
+    *size = (int64_t)d;
+    return true;
+}
+
+/* {"data": rows, "offset": tok?, "next": link | null}; takes rows. */
+static void page_reply(call *c, daoc_value *rows, char *offset, daoc__buf *next)
+{
+    daoc_value *page = daoc_obj();
+    int rc = page ? daoc_obj_set(page, "data", rows) : DAOC_ENOMEM;
+    if (!page)
+        daoc_value_free(rows);
+    if (rc == DAOC_OK && offset)
+        rc = daoc_obj_set(page, "offset", daoc_str(offset));
+    if (rc == DAOC_OK)
+        rc = daoc_obj_set(page, "next", offset && !next->failed ? daoc_str(next->data)
+                                                                 : daoc_null());
+    if (rc == DAOC_OK)
+        daoc__adm_json(c->res, 200, page);
+    else
+        daoc__adm_message(c->res, 500, "An unexpected error occurred");
+    daoc_value_free(page);
+}
+
+/* ---- the routes --------------------------------------------------------------- */
+
+static daoc_dao *dao_of(call *c, size_t i)
+{
+    return daoc_db_dao(c->db, c->app->ents[i].name);
+}
+
+/* GET /consumers?custom_id=X: Kong's custom endpoint */
+static bool consumers_by_custom_id(call *c, const daoc__adm_entity *e)
+{
+    const daoc_value *raw = daoc_obj_get(c->q, "custom_id");
+    if (strcmp(e->name, "consumers") != 0 || !raw)
+        return false;
+    size_t n = 0;
+    const char *id = daoc_value_type(raw) == DAOC_TSTR ? daoc_value_str(raw, &n) : NULL;
+    if (!id || n == 0) {
+        daoc__adm_message(c->res, 400, "custom_id must be an unempty string");
+        return true;
+    }
+    daoc_value *v = daoc_strn(id, n), *opts = base_opts(), *found = NULL;
+    daoc_error *err = NULL;
+    int rc = v && opts ? daoc_dao_select_by(dao_of(c, c->r->ent), "custom_id", v, opts, &found,
+                                            &err)
+                       : DAOC_ENOMEM;
+    if (rc != DAOC_OK) {
+        daoc__adm_dao_error(c->res, rc, err);
+    } else {
+        daoc_value *rows = daoc_arr();
+        if (rows && found && daoc_arr_push(rows, found) != DAOC_OK) {
+            daoc_value_free(rows);
+            rows = NULL;
+        }
+        found = NULL;
+        daoc__buf none = DAOC__BUF_INIT;
+        if (rows)
+            page_reply(c, rows, NULL, &none);
+        else
+            daoc__adm_message(c->res, 500, "An unexpected error occurred");
+    }
+    daoc_value_free(found);
+    daoc_value_free(v);
+    daoc_value_free(opts);
+    daoc_error_free(err);
+    return true;
+}
+
+static void get_collection(call *c)
+{
+    const daoc__adm_entity *e = &c->app->ents[c->r->ent];
+    if (consumers_by_custom_id(c, e))
+        return;
+    int64_t size = 0;
+    daoc_value *opts = base_opts();
+    if (!opts) {
+        daoc__adm_message(c->res, 500, "An unexpected error occurred");
+        return;
+    }
+    if (!size_arg(c, &size) || (e->has_tags && !tags_opts(c, opts))) {
+        daoc_value_free(opts);
+        return;
+    }
+    const char *offset = qstr(c->q, "offset", NULL);
+    daoc_value *rows = NULL;
+    char *next_offset = NULL;
+    daoc_error *err = NULL;
+    int rc = daoc_dao_page(dao_of(c, c->r->ent), size, offset, opts, &rows, &next_offset, &err);
+    if (rc != DAOC_OK) {
+        daoc__adm_dao_error(c->res, rc, err);
+    } else {
+        daoc__buf next = DAOC__BUF_INIT;
+        if (next_offset) {
+            daoc__buf_printf(&next, "/%s?offset=", e->coll);
+            daoc__adm_escape_uri(&next, next_offset, strlen(next_offset));
+            size_t tn = 0;
+            const char *tags = e->has_tags ? qstr(c->q, "tags", &tn) : NULL;
+            if (tags) {
+                daoc__buf_puts(&next, "&tags=");
+                daoc__adm_escape_uri(&next, tags, tn);
+            }
+            size_t sn = 0;
+            const char *sz = qstr(c->q, "size", &sn);
+            if (sz) {
+                daoc__buf_puts(&next, "&size=");
+                daoc__buf_append(&next, sz, sn);
+            }
+        }
+        page_reply(c, rows, next_offset, &next);
+        daoc__buf_free(&next);
+    }
+    daoc_free(next_offset);
+    daoc_value_free(opts);
+    daoc_error_free(err);
+}
+
+static void post_collection(call *c, daoc_value *fk_value)
+{
+    const daoc__adm_entity *e = &c->app->ents[c->r->ent];
+    daoc_value *body = NULL;
+    if (!daoc__adm_body(c->req, e->fields, true, &body, c->res)) {
+        daoc_value_free(fk_value);
+        return;
+    }
+    if (fk_value && daoc_obj_set(body, c->r->fk, fk_value) != DAOC_OK) {
+        daoc_value_free(body);
+        daoc__adm_message(c->res, 500, "An unexpected error occurred");
+        return;
+    }
+    daoc_value *opts = write_opts(e, body), *out = NULL;
+    daoc_error *err = NULL;
+    int rc = opts ? daoc_dao_insert(dao_of(c, c->r->ent), body, opts, &out, &err) : DAOC_ENOMEM;
+    if (rc == DAOC_OK)
+        daoc__adm_json(c->res, 201, out);
+    else
+        daoc__adm_dao_error(c->res, rc, err);
+    daoc_value_free(out);
+    daoc_value_free(opts);
+    daoc_value_free(body);
+    daoc_error_free(err);
+}
+
+/* Selects the entity of entity index `ei` that s[0..n) addresses.  false
+ * with the response set on a failure (or a 404 when absent and not_found
+ * is set; else *out NULL). */
+static bool lookup(call *c, size_t ei, const char *s, size_t n, daoc_value **out)
+{
+    *out = NULL;
+    sel k;
+    daoc_value *opts = base_opts();
+    daoc_error *err = NULL;
+    int rc = opts ? sel_of(&c->app->ents[ei], s, n, &k) : DAOC_ENOMEM;
+    if (rc == DAOC_OK) {
+        rc = run(OP_SELECT, dao_of(c, ei), &k, NULL, opts, out, &err);
+        sel_free(&k);
+    }
+    daoc_value_free(opts);
+    if (rc != DAOC_OK) {
+        daoc__adm_dao_error(c->res, rc, err);
+        daoc_error_free(err);
+        return false;
+    }
+    return true;
+}
+
+/* /S/:s with method m (GET, PUT, PATCH, DELETE); fk_value (taken): the
+ * parent's key a nested PUT/PATCH puts into the body. */
+static void entity_op(call *c, size_t ei, const char *s, size_t n, daoc_value *fk_value,
+                      bool fk_unless_set)
+{
+    const daoc__adm_entity *e = &c->app->ents[ei];
+    daoc_value *body = NULL, *opts = NULL, *out = NULL;
+    daoc_error *err = NULL;
+    enum op op = c->method == DAOC__M_PUT     ? OP_UPSERT
+                 : c->method == DAOC__M_PATCH  ? OP_UPDATE
+                 : c->method == DAOC__M_DELETE ? OP_DELETE
+                                               : OP_SELECT;
+    if (op == OP_UPSERT || op == OP_UPDATE) {
+        if (!daoc__adm_body(c->req, e->fields, true, &body, c->res)) {
+            daoc_value_free(fk_value);
+            return;
+        }
+        if (fk_value && !(fk_unless_set && daoc_obj_get(body, c->r->fk))) {
+            if (daoc_obj_set(body, c->r->fk, fk_value) != DAOC_OK) {
+                daoc__adm_message(c->res, 500, "An unexpected error occurred");
+                daoc_value_free(body);
+                return;
+            }
+            fk_value = NULL;
+        }
+        opts = write_opts(e, body);
+    } else {
+        opts = base_opts();
+    }
+    daoc_value_free(fk_value);
+    sel k = {NULL, NULL};
+    int rc = opts ? sel_of(e, s, n, &k) : DAOC_ENOMEM;
+    if (rc == DAOC_OK)
+        rc = run(op, dao_of(c, ei), &k, body, opts, &out, &err);
+    if (rc != DAOC_OK)
+        daoc__adm_dao_error(c->res, rc, err);
+    else if (op == OP_DELETE)
+        c->res->status = 204;
+    else if (!out)
+        daoc__adm_message(c->res, 404, "Not found");
+    else
+        daoc__adm_json(c->res, 200, out);
+    sel_free(&k);
+    daoc_value_free(out);
+    daoc_value_free(opts);
+    daoc_value_free(body);
+    daoc_error_free(err);
+}
+
+/* Does child's field fk reference parent (its primary key)? */
+static bool belongs(const daoc__adm_entity *pe, const daoc_value *parent, const daoc_value *child,
+                    const char *fk)
+{
+    const daoc_value *ref = daoc_obj_get(child, fk);
+    if (!ref || daoc_value_type(ref) != DAOC_TOBJ)
+        return false;
+    const daoc_value *names = daoc_obj_get(pe->schema, "primary_key");
+    for (size_t i = 0; names && i < daoc_value_len(names); i++) {
+        const char *f = daoc_value_str(daoc_arr_get(names, i), NULL);
+        const daoc_value *a = f ? daoc_obj_get(ref, f) : NULL, *b = f ? daoc_obj_get(parent, f) : NULL;
+        size_t na = 0, nb = 0;
+        const char *sa = a && daoc_value_type(a) == DAOC_TSTR ? daoc_value_str(a, &na) : NULL;
+        const char *sb = b && daoc_value_type(b) == DAOC_TSTR ? daoc_value_str(b, &nb) : NULL;
+        if (!sa || !sb || na != nb || memcmp(sa, sb, na) != 0)
+            return false;
+    }
+    return true;
+}
+
+static void nested(call *c)
+{
+    const daoc__adm_route *r = c->r;
+    const daoc__adm_entity *pe = &c->app->ents[r->parent];
+    daoc_value *parent = NULL;
+    if (!lookup(c, r->parent, r->pparam, r->pparam_len, &parent))
+        return;
+    if (!parent) {
+        daoc__adm_message(c->res, 404, "Not found");
+        return;
+    }
+    daoc_value *fkv = pk_of(pe, parent);
+    if (!fkv) {
+        daoc_value_free(parent);
+        daoc__adm_message(c->res, 500, "An unexpected error occurred");
+        return;
+    }
+    if (r->kind == DAOC__R_NESTED_COLL && c->method == DAOC__M_POST) {
+        post_collection(c, fkv);
+    } else if (r->kind == DAOC__R_NESTED_COLL) {
+        int64_t size = 0;
+        daoc_value *opts = base_opts(), *rows = NULL;
+        char *next_offset = NULL;
+        daoc_error *err = NULL;
+        if (opts && size_arg(c, &size)) {
+            int rc = daoc_dao_page_for(dao_of(c, r->ent), r->fk, fkv, size,
+                                       qstr(c->q, "offset", NULL), opts, &rows, &next_offset, &err);
+            if (rc != DAOC_OK) {
+                daoc__adm_dao_error(c->res, rc, err);
+            } else {
+                daoc__buf next = DAOC__BUF_INIT;
+                if (next_offset) {
+                    daoc__buf_printf(&next, "/%s/", pe->coll);
+                    daoc__buf_append(&next, r->raw_pparam, r->raw_pparam_len);
+                    daoc__buf_printf(&next, "/%s?offset=", c->app->ents[r->ent].nested);
+                    daoc__adm_escape_uri(&next, next_offset, strlen(next_offset));
+                }
+                page_reply(c, rows, next_offset, &next);
+                daoc__buf_free(&next);
+            }
+        } else if (!opts) {
+            daoc__adm_message(c->res, 500, "An unexpected error occurred");
+        }
+        daoc_free(next_offset);
+        daoc_value_free(opts);
+        daoc_error_free(err);
+        daoc_value_free(fkv);
+    } else if (c->method == DAOC__M_PUT) { /* the child, linked to the parent */
+        entity_op(c, r->ent, r->param, r->param_len, fkv, false);
+    } else {
+        daoc_value *child = NULL;
+        if (lookup(c, r->ent, r->param, r->param_len, &child)) {
+            if (!child || !belongs(pe, parent, child, r->fk))
+                daoc__adm_message(c->res, 404, "Not found");
+            else if (c->method == DAOC__M_GET)
+                daoc__adm_json(c->res, 200, child);
+            else
+                entity_op(c, r->ent, r->param, r->param_len,
+                          c->method == DAOC__M_PATCH ? daoc_value_copy(fkv) : NULL, true);
+        }
+        daoc_value_free(child);
+        daoc_value_free(fkv);
+    }
+    daoc_value_free(parent);
+}
+
+/* /S/:s/F: the entity S.F references */
+static void foreign(call *c)
+{
+    const daoc__adm_route *r = c->r;
+    const daoc__adm_entity *e = &c->app->ents[r->ent];
+    size_t pi = 0;
+    for (size_t f = 0; f < e->nfks; f++)
+        if (strcmp(e->fks[f].field, r->fk) == 0)
+            pi = e->fks[f].ref;
+    daoc_value *ent = NULL;
+    if (!lookup(c, r->ent, r->param, r->param_len, &ent))
+        return;
+    if (!ent) {
+        daoc__adm_message(c->res, 404, "Not found");
+        return;
+    }
+    const daoc_value *ref = daoc_obj_get(ent, r->fk);
+    const daoc__adm_entity *pe = &c->app->ents[pi];
+    const daoc_value *refid = ref && daoc_value_type(ref) == DAOC_TOBJ && pe->pk
+                                  ? daoc_obj_get(ref, pe->pk)
+                                  : NULL;
+    size_t idn = 0;
+    const char *id = refid && daoc_value_type(refid) == DAOC_TSTR ? daoc_value_str(refid, &idn)
+                                                                 : NULL;
+    if (c->method == DAOC__M_DELETE) {
+        if (id)
+            daoc__adm_message(c->res, 405, "Method not allowed");
+        else
+            daoc__adm_message(c->res, 404, "Not found");
+    } else if (id) {
+        /* by primary key, whatever the endpoint key */
+        daoc_value *key = daoc_obj(), *opts = NULL, *body = NULL, *out = NULL;
+        daoc_error *err = NULL;
+        int rc = key ? daoc_obj_set(key, pe->pk, daoc_strn(id, idn)) : DAOC_ENOMEM;
+        if (rc == DAOC_OK && c->method != DAOC__M_GET &&
+            !daoc__adm_body(c->req, pe->fields, true, &body, c->res)) {
+            daoc_value_free(key);
+            daoc_value_free(ent);
+            return;
+        }
+        opts = body ? write_opts(pe, body) : base_opts();
+        daoc_dao *pdao = dao_of(c, pi);
+        if (rc == DAOC_OK && !opts)
+            rc = DAOC_ENOMEM;
+        if (rc == DAOC_OK)
+            rc = c->method == DAOC__M_GET     ? daoc_dao_select(pdao, key, opts, &out, &err)
+                 : c->method == DAOC__M_PATCH ? daoc_dao_update(pdao, key, body, opts, &out, &err)
+                                              : daoc_dao_upsert(pdao, key, body, opts, &out, &err);
+        if (rc != DAOC_OK)
+            daoc__adm_dao_error(c->res, rc, err);
+        else if (!out)
+            daoc__adm_message(c->res, 404, "Not found");
+        else
+            daoc__adm_json(c->res, 200, out);
+        daoc_value_free(key);
+        daoc_value_free(opts);
+        daoc_value_free(body);
+        daoc_value_free(out);
+        daoc_error_free(err);
+    } else if (c->method == DAOC__M_PUT && pe->pk) {
+        /* S.F is null: create the referenced entity and link S to it */
+        char uuid[37];
+        daoc_value *key = daoc_obj(), *opts = NULL, *body = NULL, *out = NULL, *link = NULL,
+                   *linked = NULL;
+        daoc_error *err = NULL;
+        int rc = key && daoc__uuid_v4(uuid) == DAOC_OK ? daoc_obj_set(key, pe->pk, daoc_str(uuid))
+                                                       : DAOC_ENOMEM;
+        if (rc == DAOC_OK && !daoc__adm_body(c->req, pe->fields, true, &body, c->res)) {
+            daoc_value_free(key);
+            daoc_value_free(ent);
+            return;
+        }
+        opts = write_opts(pe, body);
+        if (rc == DAOC_OK && !opts)
+            rc = DAOC_ENOMEM;
+        if (rc == DAOC_OK)
+            rc = daoc_dao_upsert(dao_of(c, pi), key, body, opts, &out, &err);
+        daoc_value *epk = rc == DAOC_OK ? pk_of(e, ent) : NULL;
+        if (rc == DAOC_OK && (!epk || !(link = daoc_obj()) ||
+                              daoc_obj_set(link, r->fk, daoc_value_copy(key)) != DAOC_OK))
+            rc = DAOC_ENOMEM;
+        if (rc == DAOC_OK)
+            rc = daoc_dao_update(dao_of(c, r->ent), epk, link, NULL, &linked, &err);
+        if (rc != DAOC_OK)
+            daoc__adm_dao_error(c->res, rc, err);
+        else
+            daoc__adm_json(c->res, 200, out);
+        daoc_value_free(epk);
+        daoc_value_free(link);
+        daoc_value_free(linked);
+        daoc_value_free(key);
+        daoc_value_free(opts);
+        daoc_value_free(body);
+        daoc_value_free(out);
+        daoc_error_free(err);
+    } else {
+        daoc__adm_message(c->res, 404, "Not found");
+    }
+    daoc_value_free(ent);
+}
+
+void daoc__adm_crud(daoc__adm_app *app, daoc_db *db, const daoc__adm_req *req, unsigned method,
+                    const daoc__adm_route *r, const daoc_value *query, daoc__adm_res *res)
+{
+    call c = {app, db, req, method, r, query, res};
+    if (!dao_of(&c, r->ent)) {
+        daoc__adm_message(res, 404, "Not found");
+        return;
+    }
+    switch (r->kind) {
+    case DAOC__R_COLL:
+        if (method == DAOC__M_POST)
+            post_collection(&c, NULL);
+        else
+            get_collection(&c);
+        break;
+    case DAOC__R_ENTITY: entity_op(&c, r->ent, r->param, r->param_len, NULL, false); break;
+    case DAOC__R_FOREIGN: foreign(&c); break;
+    case DAOC__R_NESTED_COLL:
+    case DAOC__R_NESTED_ENTITY: nested(&c); break;
+    default: daoc__adm_message(res, 404, "Not found"); break;
+    }
+}

@@ -1,0 +1,225 @@
+/*
+ * route.c -- a request path to an Admin API route.  The path is split on
+ * '/' first and each segment percent-decoded after (so "%2F" inside a
+ * name stays inside its segment), then matched the way Kong's router
+ * ranks routes: the fixed routes (/status, /schemas/..., /plugins/enabled,
+ * /tags) before the generated ones, whose shapes follow the route table
+ * (app.c):
+ *   /S                 GET POST
+ *   /S/:s              GET PUT PATCH DELETE
+ *   /S/:s/F            GET PUT PATCH DELETE   (F a foreign field of S)
+ *   /P/:p/S            GET POST               (S has a foreign field to P)
+ *   /P/:p/S/:s         GET PUT PATCH DELETE
+ * Every route also answers HEAD where it answers GET, and OPTIONS.  One
+ * trailing slash is ignored, as Kong retries a path without it.
+ */
+#include <string.h>
+
+#include "admin/admin.h"
+#include "core/alloc.h"
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* A percent-decoded copy of s[0..n) (bad escapes kept as they are). */
+static char *decode(const char *s, size_t n, size_t *out_len)
+{
+    char *d = daoc__malloc(n + 1);
+    if (!d)
+        return NULL;
+    size_t j = 0;
+    for (size_t i = 0; i < n; i++) {
+        int hi, lo;
+        if (s[i] == '%' && i + 2 < n && (hi = hexval(s[i + 1])) >= 0 &&
+            (lo = hexval(s[i + 2])) >= 0) {
+            d[j++] = (char)(hi * 16 + lo);
+            i += 2;
+        } else {
+            d[j++] = s[i];
+        }
+    }
+    d[j] = '\0';
+    *out_len = j;
+    return d;
+}
+
+void daoc__adm_route_free(daoc__adm_route *r)
+{
+    for (size_t i = 0; i < r->nseg; i++)
+        daoc__free(r->seg[i]);
+    r->nseg = 0;
+}
+
+static bool is(const daoc__adm_route *r, size_t i, const char *lit)
+{
+    return i < r->nseg && strcmp(r->seg[i], lit) == 0 && strlen(lit) == r->seglen[i];
+}
+
+static const daoc__adm_entity *collection(const daoc__adm_app *app, const char *name)
+{
+    for (size_t i = 0; i < app->n; i++)
+        if (app->ents[i].generate && strcmp(app->ents[i].coll, name) == 0)
+            return &app->ents[i];
+    return NULL;
+}
+
+/* The child S (generated) whose nested name is `name` and that has a
+ * foreign field to entity p; *fk its field. */
+static const daoc__adm_entity *child(const daoc__adm_app *app, size_t p, const char *name,
+                                     const char **fk)
+{
+    for (size_t i = 0; i < app->n; i++) {
+        const daoc__adm_entity *c = &app->ents[i];
+        if (!c->generate || strcmp(c->nested, name) != 0)
+            continue;
+        for (size_t f = 0; f < c->nfks; f++)
+            if (c->fks[f].ref == p) {
+                *fk = c->fks[f].field;
+                return c;
+            }
+    }
+    return NULL;
+}
+
+enum {
+    GETS = DAOC__M_GET | DAOC__M_HEAD | DAOC__M_OPTIONS,
+    COLL = GETS | DAOC__M_POST,
+    ENTITY = GETS | DAOC__M_PUT | DAOC__M_PATCH | DAOC__M_DELETE,
+    POSTS = DAOC__M_POST | DAOC__M_OPTIONS
+};
+
+static void fixed(daoc__adm_route *r)
+{
+    size_t n = r->nseg;
+    if (n == 0) {
+        r->kind = DAOC__R_ROOT, r->methods = GETS;
+    } else if (n == 1 && is(r, 0, "status")) {
+        r->kind = DAOC__R_STATUS, r->methods = GETS;
+    } else if (n == 1 && is(r, 0, "endpoints")) {
+        r->kind = DAOC__R_ENDPOINTS, r->methods = GETS;
+    } else if (is(r, 0, "schemas") && n == 3 && is(r, 1, "plugins")) {
+        if (is(r, 2, "validate"))
+            r->kind = DAOC__R_PLUGIN_VALIDATE, r->methods = POSTS;
+        else
+            r->kind = DAOC__R_PLUGIN_SCHEMA, r->methods = GETS;
+    } else if (is(r, 0, "schemas") && n == 3 && is(r, 2, "validate")) {
+        r->kind = DAOC__R_SCHEMA_VALIDATE, r->methods = POSTS;
+    } else if (is(r, 0, "schemas") && n == 2) {
+        r->kind = DAOC__R_SCHEMA, r->methods = GETS;
+    } else if (n == 2 && is(r, 0, "plugins") && is(r, 1, "enabled")) {
+        r->kind = DAOC__R_PLUGINS_ENABLED, r->methods = GETS;
+    } else if (is(r, 0, "tags") && n <= 2) {
+        r->kind = n == 1 ? DAOC__R_TAGS : DAOC__R_TAG, r->methods = GETS;
+    }
+}
+
+static void generated(const daoc__adm_app *app, daoc__adm_route *r)
+{
+    const daoc__adm_entity *s = collection(app, r->seg[0]);
+    if (!s)
+        return;
+    size_t si = (size_t)(s - app->ents);
+    r->ent = si;
+    if (r->nseg == 1) {
+        r->kind = DAOC__R_COLL, r->methods = COLL;
+        return;
+    }
+    r->param = r->seg[1];
+    r->param_len = r->seglen[1];
+    if (r->nseg == 2) {
+        r->kind = DAOC__R_ENTITY, r->methods = ENTITY;
+        return;
+    }
+    if (r->nseg == 3)
+        for (size_t f = 0; f < s->nfks; f++)
+            if (strcmp(s->fks[f].field, r->seg[2]) == 0) {
+                r->kind = DAOC__R_FOREIGN, r->methods = ENTITY;
+                r->fk = s->fks[f].field;
+                return;
+            }
+    const char *fk = NULL;
+    const daoc__adm_entity *c = child(app, si, r->seg[2], &fk);
+    if (!c)
+        return;
+    r->parent = si;
+    r->ent = (size_t)(c - app->ents);
+    r->fk = fk;
+    r->pparam = r->seg[1];
+    r->pparam_len = r->seglen[1];
+    r->param = NULL;
+    if (r->nseg == 3) {
+        r->kind = DAOC__R_NESTED_COLL, r->methods = COLL;
+    } else if (r->nseg == 4) {
+        r->kind = DAOC__R_NESTED_ENTITY, r->methods = ENTITY;
+        r->param = r->seg[3];
+        r->param_len = r->seglen[3];
+    }
+}
+
+int daoc__adm_route_match(const daoc__adm_app *app, const char *path, daoc__adm_route *r)
+{
+    memset(r, 0, sizeof *r);
+    if (!path || path[0] != '/')
+        return DAOC_OK;
+    size_t len = strlen(path);
+    if (len > 1 && path[len - 1] == '/')
+        len--;
+    const char *p = path + 1, *end = path + len;
+    while (p < end) {
+        const char *slash = memchr(p, '/', (size_t)(end - p));
+        const char *segend = slash ? slash : end;
+        if (segend == p || r->nseg == DAOC__ADM_MAX_SEGS) { /* "//", or too deep */
+            daoc__adm_route_free(r);
+            return DAOC_OK;
+        }
+        if (!(r->seg[r->nseg] = decode(p, (size_t)(segend - p), &r->seglen[r->nseg]))) {
+            daoc__adm_route_free(r);
+            return DAOC_ENOMEM;
+        }
+        if (r->nseg == 1) { /* :p as sent, for next links */
+            r->raw_pparam = p;
+            r->raw_pparam_len = (size_t)(segend - p);
+        }
+        r->nseg++;
+        p = segend + (slash != NULL);
+    }
+    fixed(r);
+    if (r->kind == DAOC__R_NONE && r->nseg > 0)
+        generated(app, r);
+    return DAOC_OK;
+}
+
+void daoc__adm_methods_text(unsigned methods, char *buf, size_t size)
+{
+    /* sorted as Kong sorts them */
+    static const struct {
+        unsigned bit;
+        const char *name;
+    } order[] = {{DAOC__M_DELETE, "DELETE"}, {DAOC__M_GET, "GET"},   {DAOC__M_HEAD, "HEAD"},
+                 {DAOC__M_OPTIONS, "OPTIONS"}, {DAOC__M_PATCH, "PATCH"}, {DAOC__M_POST, "POST"},
+                 {DAOC__M_PUT, "PUT"}};
+    size_t n = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+        if (!(methods & order[i].bit))
+            continue;
+        size_t want = strlen(order[i].name) + (n ? 2 : 0);
+        if (n + want + 1 > size)
+            break;
+        if (n) {
+            memcpy(buf + n, ", ", 2);
+            n += 2;
+        }
+        memcpy(buf + n, order[i].name, strlen(order[i].name));
+        n += strlen(order[i].name);
+        buf[n] = '\0';
+    }
+}
