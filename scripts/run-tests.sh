@@ -131,7 +131,7 @@ if PG_ENV="$("$ROOT/scripts/pg-start.sh" 2>"$WORK/pg-start.log")"; then
     count "$name.lua[postgres]" "$WORK/lua_$name-pg.log" $rc
   done
   # the operator's CLI suites that run on either store, here on PostgreSQL
-  for t in "$ROOT"/tests/cli/test_migrations*.sh; do
+  for t in "$ROOT"/tests/cli/test_migrations*.sh "$ROOT"/tests/cli/test_admin*.sh; do
     [ -f "$t" ] || continue
     name=$(basename "$t" .sh)
     d="$WORK/pgcli-$name"; mkdir -p "$d"

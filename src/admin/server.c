@@ -10,8 +10,8 @@
  * daoc__adm_handle (handle.c).  MHD is told not to unescape anything:
  * the router decodes path segments itself and the query string is
  * rebuilt raw for the argument decoder.
- * Limits: bodies of more than 10 MiB are refused (413), headers beyond the
- * connection memory of 64 KiB by MHD (431), idle connections close after
+ * Limits: bodies of more than 10 MiB are refused (413), headers and query
+ * strings beyond the connection memory of 256 KiB by MHD (431, 414), idle connections close after
  * 60 s.  daoc_admin_stop stops accepting, lets in-flight requests finish
  * (up to its grace period), then closes everything.
  */
@@ -329,7 +329,7 @@ int daoc_admin_start(daoc_admin **out, const daoc_config *cfg, daoc_error **err)
         struct MHD_Daemon *d = MHD_start_daemon(
             flags, 0, NULL, NULL, on_request, a, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
             MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
-            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024, MHD_OPTION_CONNECTION_LIMIT,
+            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)256 * 1024, MHD_OPTION_CONNECTION_LIMIT,
             (unsigned)1024, MHD_OPTION_NOTIFY_COMPLETED, on_completed, a,
             MHD_OPTION_NOTIFY_CONNECTION, on_connection, a, MHD_OPTION_UNESCAPE_CALLBACK,
             no_unescape, NULL, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_END);

@@ -1,0 +1,331 @@
+#!/usr/bin/env bash
+# `daoc serve` over a real socket, driven with curl as an Admin API client
+# drives Kong's: the fixed routes (/, /status, /schemas, /endpoints), the
+# routes generated for core entities and for a plugin's entity (key-auth:
+# admin_api_name key-auths, nested key-auth), nested and foreign-entity
+# routes, JSON / form / multipart bodies, paging with next links, Kong's
+# status codes and error bodies (reference C3 of
+# ../shared/reference/kong-migrations-cache-admin.md), CORS and OPTIONS,
+# admin_token, and a graceful stop on SIGTERM.  Runs on the store the
+# environment selects (DAOC_DATABASE; scripts/run-tests.sh runs it on
+# SQLite and on PostgreSQL), from an empty directory, with DAOC_BIN and
+# DAOC_SRC_DIR set.
+set -u
+BIN="${DAOC_BIN:?DAOC_BIN not set}"
+EX="${DAOC_SRC_DIR:?DAOC_SRC_DIR not set}/examples/plugins"
+. "$(dirname "$0")/lib.sh"
+export DAOC_SQLITE_PATH="$PWD/admin.db"
+rm -f admin.db
+export DAOC_LUA_PACKAGE_PATH="$EX/?.lua;$EX/?/init.lua"
+export DAOC_PLUGINS="key-auth"
+
+start() { # $@: extra environment; sets $PID, $PORT, $U
+  env "$@" "$BIN" serve --listen 127.0.0.1:0 > serve.out 2> serve.err &
+  PID=$!
+  PORT=""
+  for _ in $(seq 1 100); do
+    PORT=$(sed -n 's/^daoc: Admin API listening on 127.0.0.1:\([0-9]*\)$/\1/p' serve.out)
+    [ -n "$PORT" ] && break
+    kill -0 "$PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  U="http://127.0.0.1:$PORT"
+  [ -n "$PORT" ]
+}
+stop() { # SIGTERM; sets $stop_rc; a sanitizer report (leak, overflow) fails
+  kill -TERM "$PID" 2>/dev/null
+  wait "$PID"; stop_rc=$?
+  if grep -q 'Sanitizer' serve.err; then bad "sanitizer report from daoc serve:"; head -30 serve.err
+  else ok "no sanitizer report from daoc serve"; fi
+}
+
+# req METHOD PATH [curl args...]: sets $code, $body, $headers
+req() {
+  local m="$1" p="$2"; shift 2
+  if [ "$m" = HEAD ]; then
+    code=$(curl -s -I -o /dev/null -D headers.txt -w '%{http_code}' "$@" "$U$p")
+    body=""
+  else
+    code=$(curl -s -o body.txt -D headers.txt -w '%{http_code}' -X "$m" "$@" "$U$p")
+    body=$(cat body.txt)
+  fi
+  headers=$(tr -d '\r' < headers.txt)
+}
+# is NAME CODE [fixed strings the body holds...]
+is() {
+  local name="$1" want="$2"; shift 2
+  if [ "$code" != "$want" ]; then bad "$name: HTTP $code, wanted $want: $body"; return; fi
+  for s in "$@"; do
+    if ! grep -Fq -- "$s" <<<"$body"; then bad "$name: no '$s' in: $body"; return; fi
+  done
+  ok "$name"
+}
+# body_is NAME CODE EXACT
+body_is() {
+  if [ "$code" = "$2" ] && [ "$body" = "$3" ]; then ok "$1"
+  else bad "$1: HTTP $code, body $body; wanted $2 $3"; fi
+}
+header_is() { # NAME HEADER VALUE
+  local got
+  got=$(sed -n "s/^$2: //Ip" <<<"$headers" | head -1)
+  if [ "$got" = "$3" ]; then ok "$1"; else bad "$1: $2 is '$got', wanted '$3'"; fi
+}
+json() { curl_json=(-H 'Content-Type: application/json' --data-binary "$1"); }
+field() { # the first string value of key $1 in $body
+  grep -o "\"$1\":\"[^\"]*\"" <<<"$body" | head -1 | sed "s/^\"$1\":\"//; s/\"\$//"
+}
+
+if ! start; then
+  bad "daoc serve starts: $(cat serve.err)"; finish; exit 1
+fi
+ok "daoc serve starts and prints its port"
+
+# ---- fixed routes (C3 1-12) ----
+req GET /
+is "GET /: Kong's root fields" 200 '"tagline":"Welcome to kong"' '"edition":"community"' \
+  '"enabled_in_cluster":[]' '"node_id":"' '"pids":{"master":'
+req GET /status
+req HEAD /status
+len=$(sed -n 's/^content-length: //Ip' <<<"$headers")
+if [ "$code" = 200 ] && [ -n "$len" ] && [ "$len" -gt 100 ] && grep -qi '^content-type: application/json' <<<"$headers"
+then ok "HEAD /status: 200, GET's headers (Content-Length $len), no body"; else bad "HEAD /status: $code $headers"; fi
+req OPTIONS /
+if [ "$code" = 204 ] && [ -z "$body" ]; then ok "OPTIONS /: 204, no body"; else bad "OPTIONS /: $code"; fi
+header_is "OPTIONS /: Allow" Allow "GET, HEAD, OPTIONS"
+header_is "OPTIONS /: Access-Control-Allow-Headers" Access-Control-Allow-Headers "Content-Type"
+header_is "OPTIONS /: Access-Control-Allow-Origin" Access-Control-Allow-Origin "*"
+for m in POST PUT PATCH DELETE GEEEET; do
+  json '{}'; req "$m" / "${curl_json[@]}"
+  body_is "$m / is 405" 405 '{"message":"Method not allowed"}'
+done
+for m in GET POST PUT DELETE OPTIONS; do
+  req "$m" /non-existing
+  body_is "$m /non-existing is 404" 404 '{"message":"Not found"}'
+done
+req HEAD /non-existing
+if [ "$code" = 404 ] && [ -z "$body" ]; then ok "HEAD /non-existing: 404, no body"; else bad "HEAD 404: $code"; fi
+req GET /status
+is "GET /status: counters and database.reachable" 200 '"total_requests":' '"database":{"reachable":true}'
+if grep -Fq configuration_hash <<<"$body"; then bad "/status has configuration_hash"; else ok "/status: no configuration_hash in DB mode"; fi
+req GET '/status?unit=V'
+body_is "/status?unit=V is 400" 400 "{\"message\":\"invalid unit 'V' (expected 'k/K', 'm/M', or 'g/G')\"}"
+req GET /schemas/routes
+is "GET /schemas/routes: fields and entity_checks" 200 '"fields":[' '"service":{"type":"foreign"'
+if grep -Fq '"service":{"type":"foreign","schema"' <<<"$body"; then bad "service embeds a schema"; else ok "the foreign field has no schema"; fi
+req GET /schemas/not-present
+body_is "GET /schemas/not-present" 404 "{\"message\":\"No entity named 'not-present'\"}"
+json '{"host":"example.com"}'; req POST /schemas/services/validate "${curl_json[@]}"
+body_is "POST /schemas/services/validate" 200 '{"message":"schema validation successful"}'
+json '{"port":"x"}'; req POST /schemas/services/validate "${curl_json[@]}"
+is "validate: a bad entity is a schema violation" 400 '"code":2' '"name":"schema violation"'
+req GET /consumers
+body_is "validate stored nothing" 200 '{"data":[],"next":null}'
+req GET /schemas/plugins/foobar
+body_is "GET /schemas/plugins/foobar" 404 "{\"message\":\"No plugin named 'foobar'\"}"
+req GET /plugins/enabled
+body_is "GET /plugins/enabled" 200 '{"enabled_plugins":["key-auth"]}'
+req GET /endpoints
+is "GET /endpoints lists generated routes" 200 '"/consumers/{consumers}/key-auth/{keyauth_credentials}"' \
+  '"/key-auths/{keyauth_credentials}/consumer"' '"/services/{services}/routes"'
+
+# ---- consumers (C3 13-26) ----
+req POST /consumers -d username=form-user
+is "POST /consumers, form" 201 '"username":"form-user"' '"custom_id":null'
+req POST /consumers -F username=multipart-user
+is "POST /consumers, multipart" 201 '"username":"multipart-user"'
+json '{"username":"json-user"}'; req POST /consumers "${curl_json[@]}"
+is "POST /consumers, JSON" 201 '"username":"json-user"'
+JID=$(field id)
+if grep -Eq '"created_at":[0-9]+' <<<"$body"; then ok "created_at is a number"; else bad "created_at: $body"; fi
+json '{}'; req POST /consumers "${curl_json[@]}"
+is "POST /consumers {}: @entity violation" 400 '"name":"schema violation"' \
+  "\"@entity\":[\"at least one of these fields must be non-empty: 'custom_id', 'username'\"]"
+req POST /consumers
+is "POST /consumers with no body: the same violation" 400 '"@entity"'
+json '{"username":"json-user"}'; req POST /consumers "${curl_json[@]}"
+is "POST /consumers, an existing username: 409" 409 '"name":"unique constraint violation"' \
+  "\"message\":\"UNIQUE violation detected on '{username=\\\"json-user\\\"}'\""
+req POST /consumers -H 'Content-Type: invalid' --data-binary 'username=x'
+if [ "$code" = 415 ]; then ok "Content-Type invalid: 415"; else bad "Content-Type invalid: $code"; fi
+req POST /consumers -H 'Content-Type:' --data-binary 'username=x'
+if [ "$code" = 415 ]; then ok "a body without Content-Type: 415"; else bad "no Content-Type: $code $body"; fi
+req POST /consumers -H 'Content-Type: application/json'
+body_is "JSON content type, no body" 400 '{"message":"Cannot parse JSON body"}'
+req PUT "/consumers/$JID" -H 'Content-Type: application/json' --data-binary '{"username":'
+body_is "PUT with malformed JSON" 400 '{"message":"Cannot parse JSON body"}'
+req POST /consumers -H 'Content-Type: application/json' -H 'Content-Type: application/json' --data-binary '{}'
+body_is "two Content-Type headers" 400 'Multiple Content-Type headers not allowed'
+for m in DELETE PATCH; do
+  req "$m" /consumers; body_is "$m /consumers is 405" 405 '{"message":"Method not allowed"}'
+done
+for m in DELETE PUT PATCH; do
+  req "$m" /routes; body_is "$m /routes is 405" 405 '{"message":"Method not allowed"}'
+done
+for i in $(seq 1 7); do req POST /consumers -d "username=page-$i" -d "tags[]=paged"; done
+# 10 consumers now: pages of 3, 3, 3, 1 through the next links
+sizes=""; link="/consumers?size=3"; pages=0
+while [ -n "$link" ] && [ $pages -lt 10 ]; do
+  req GET "$link"; pages=$((pages + 1))
+  sizes="$sizes $(grep -o '"username":' <<<"$body" | wc -l)"
+  link=$(sed -n 's/.*"next":"\([^"]*\)".*/\1/p' <<<"$body")
+done
+if [ "$sizes" = " 3 3 3 1" ]; then ok "paging through next: 3 3 3 1"; else bad "paging: $sizes"; fi
+req GET "/consumers?size=3"
+n=$(sed -n 's/.*"next":"\([^"]*\)".*/\1/p' <<<"$body")
+if [[ "$n" == /consumers\?offset=*\&size=3 ]]; then ok "next carries the offset and &size=3"; else bad "next: $n"; fi
+req GET "/consumers?size=0"
+body_is "size=0" 400 '{"code":9,"name":"invalid size","message":"size must be an integer between 1 and 1000"}'
+req GET "/consumers?size=x"
+body_is "size=x" 400 '{"code":9,"name":"invalid size","message":"size must be a number"}'
+req GET "/consumers?offset=x"
+body_is "offset=x" 400 "{\"code\":7,\"name\":\"invalid offset\",\"message\":\"'x' is not a valid offset: bad base64 encoding\"}"
+req GET "/consumers?tags=paged&size=2"
+is "?tags= filters, next carries tags" 200 '"next":"/consumers?offset=' '&tags=paged&size=2"'
+req GET "/consumers?tags="
+is "?tags= empty" 400 '"message":"invalid option (tags: cannot be null)"'
+req GET "/consumers?tags=a,b/c"
+is "?tags= mixing , and /" 400 'invalid option (tags: invalid filter syntax)'
+req GET "/consumers?foo=bar&size=100"
+is "unknown query args are ignored" 200 '"data":['
+json '{"username":"cid-user","custom_id":"cid-1"}'; req POST /consumers "${curl_json[@]}"
+CID=$(field id)
+req GET "/consumers?custom_id=cid-1"
+is "?custom_id=X" 200 "\"data\":[{\"id\":\"$CID\"" '"next":null'
+req GET "/consumers?custom_id=nope"
+body_is "?custom_id of nobody" 200 '{"data":[],"next":null}'
+for q in "custom_id=" "custom_id"; do
+  req GET "/consumers?$q"; body_is "?$q" 400 '{"message":"custom_id must be an unempty string"}'
+done
+req GET "/consumers/$CID"
+is "GET by id" 200 "\"id\":\"$CID\"" '"tags":null'
+req GET /consumers/cid-user
+is "GET by username" 200 "\"id\":\"$CID\""
+json '{"username":"a b/c"}'; req POST /consumers "${curl_json[@]}"
+req GET "/consumers/a%20b%2Fc"
+is "GET by an escaped username" 200 '"username":"a b/c"'
+json '{"username":"円"}'; req POST /consumers "${curl_json[@]}"
+req GET "/consumers/%E5%86%86"
+is "GET by a UTF-8 username" 200 '"username":"円"'
+req GET /consumers/_inexistent_
+body_is "GET an absent consumer" 404 '{"message":"Not found"}'
+before=$(sed -n 's/.*"updated_at":\([0-9]*\).*/\1/p' <<<"$(curl -s "$U/consumers/$CID")")
+sleep 1.1
+json '{"username":"cid-renamed"}'; req PATCH /consumers/cid-user "${curl_json[@]}"
+after=$(sed -n 's/.*"updated_at":\([0-9]*\).*/\1/p' <<<"$body")
+if [ "$code" = 200 ] && [ "$(field id)" = "$CID" ] && [ "$after" -gt "$before" ]; then
+  ok "PATCH by username: same id, later updated_at"; else bad "PATCH: $code $body ($before -> $after)"; fi
+json '{"username":"x"}'; req PATCH /consumers/_inexistent_ "${curl_json[@]}"
+is "PATCH an absent consumer: 404" 404
+json '{"foo":"bar"}'; req PATCH "/consumers/$CID" "${curl_json[@]}"
+is "PATCH an unknown field: 400" 400 '"message":"schema violation (foo: unknown field)"'
+NEWID=8d1e9f40-4c4e-4b8a-9a51-3f2b1c0d7e61
+json '{"custom_id":"put-1"}'; req PUT "/consumers/$NEWID" "${curl_json[@]}"
+is "PUT a new uuid: 200, not 201" 200 "\"id\":\"$NEWID\"" '"custom_id":"put-1"'
+json '{}'; req PUT /consumers/put-name "${curl_json[@]}"
+is "PUT /consumers/<name> {}: the name is the username" 200 '"username":"put-name"' '"custom_id":null'
+PID2=$(field id)
+json '{}'; req PUT /consumers/put-name "${curl_json[@]}"
+is "PUT again keeps the id" 200 "\"id\":\"$PID2\""
+json '{}'; req PUT /consumers/2b6a4b1e-7a0e-4c55-8f3e-6c1d2e3f4a5b "${curl_json[@]}"
+is "PUT a new uuid with {}: the @entity violation" 400 '"code":2' '"@entity"'
+req DELETE /consumers/put-name
+body_is "DELETE by username: 204" 204 ""
+req DELETE /consumers/put-name
+body_is "DELETE again: 204 all the same" 204 ""
+req DELETE "/consumers/$NEWID"
+body_is "DELETE by id: 204" 204 ""
+
+# ---- a plugin's entity: nested and foreign routes (C1.5, C3 30, 47-48) ----
+req POST /consumers/json-user/key-auth -d key=secret-1
+is "POST /consumers/:c/key-auth" 201 '"key":"secret-1"' "\"consumer\":{\"id\":\"$JID\"}"
+KID=$(field id)
+req GET /consumers/json-user/key-auth
+is "GET /consumers/:c/key-auth" 200 '"key":"secret-1"' '"next":null'
+req GET /consumers/nobody/key-auth
+body_is "nested collection of an absent parent" 404 '{"message":"Not found"}'
+req GET "/consumers/json-user/key-auth/$KID"
+is "GET /consumers/:c/key-auth/:id" 200 '"key":"secret-1"'
+req GET "/consumers/cid-renamed/key-auth/$KID"
+body_is "the credential of another consumer: 404" 404 '{"message":"Not found"}'
+req GET /key-auths/secret-1
+is "GET /key-auths/:key (endpoint key)" 200 "\"id\":\"$KID\""
+req GET /key-auths/secret-1/consumer
+is "GET /key-auths/:k/consumer" 200 "\"id\":\"$JID\"" '"username":"json-user"'
+req DELETE /key-auths/secret-1/consumer
+body_is "DELETE /key-auths/:k/consumer: 405" 405 '{"message":"Method not allowed"}'
+json '{"custom_id":"via-credential"}'; req PATCH /key-auths/secret-1/consumer "${curl_json[@]}"
+is "PATCH /key-auths/:k/consumer updates the consumer" 200 '"custom_id":"via-credential"'
+req DELETE /consumers/json-user/key-auth/0b5f0c2e-1111-4c4e-9a51-3f2b1c0d7e61
+body_is "nested DELETE of an absent credential: 404" 404 '{"message":"Not found"}'
+req POST /consumers/json-user/key-auth -d key=secret-2 -d ttl=100
+is "a ttl entity takes ttl from the body" 201 '"key":"secret-2"'
+req POST /consumers/json-user/key-auth -d key=secret-3 -d ttl=-1
+is "a bad ttl: invalid option" 400 '"code":11'
+req DELETE "/consumers/json-user/key-auth/$KID"
+body_is "nested DELETE: 204" 204 ""
+req GET "/key-auths/$KID"
+body_is "the credential is gone" 404 '{"message":"Not found"}'
+
+# ---- services and routes (C3 38, 41-44, 51-52) ----
+req GET /routes
+body_is "GET /routes, empty" 200 '{"data":[],"next":null}'
+req POST /services -d url=http://service.test/
+is "POST /services url=: the shorthand" 201 '"protocol":"http"' '"host":"service.test"' '"port":80' \
+  '"path":"/"' '"connect_timeout":60000' '"name":null'
+SID=$(field id)
+req POST /services -d url=https://secure.test/
+is "an https url: port 443" 201 '"port":443'
+req POST /services -d url=
+is "url= empty: 400" 400
+json '{"name":"r1","paths":["/x"],"regex_priority":9007199254740992}'
+req POST "/services/$SID/routes" "${curl_json[@]}"
+is "POST /services/:s/routes" 201 "\"service\":{\"id\":\"$SID\"}"
+RID=$(field id)
+req GET "/routes/$RID"
+is "2^53 stays exact" 200 '9007199254740992'
+req GET /routes/r1/service
+is "GET /routes/:r/service" 200 "\"id\":\"$SID\""
+req POST /routes -d name=r2 -d 'paths[]=/a' -d 'paths[]=/b' -d 'methods=GET'
+is "form arrays (paths[]) and a scalar for a set (methods)" 201 '"paths":["/a","/b"]' '"methods":["GET"]'
+req DELETE "/services/$SID"
+is "DELETE a service a route references" 400 '"name":"foreign key violation"'
+req DELETE /services/0e0e0e0e-1111-4c4e-9a51-3f2b1c0d7e61
+body_is "DELETE an absent service: 204" 204 ""
+req OPTIONS /routes
+header_is "OPTIONS /routes: Allow" Allow "GET, HEAD, OPTIONS, POST"
+req OPTIONS /routes/test -H 'Access-Control-Request-Headers: X-Header-1,X-Header-2'
+header_is "OPTIONS /routes/test: Allow" Allow "DELETE, GET, HEAD, OPTIONS, PATCH, PUT"
+header_is "OPTIONS echoes Access-Control-Request-Headers" Access-Control-Allow-Headers "X-Header-1,X-Header-2"
+req GET / -H 'Origin: http://example.com'
+header_is "Allow-Origin echoes the Origin" Access-Control-Allow-Origin "http://example.com"
+args="name=key-auth"; for i in $(seq 1 1001); do args="$args&config.x=$i"; done
+req POST /plugins --data-binary "$args" -H 'Content-Type: application/x-www-form-urlencoded'
+body_is "1001 form arguments" 400 '{"message":"Too many arguments"}'
+req GET "/plugins?$args"
+body_is "1001 query arguments" 400 '{"message":"Too many arguments"}'
+req GET /tags
+is "GET /tags lists the tagged entities" 200 '"tag":"paged"' '"entity_name":"consumers"'
+req GET /tags/paged
+is "GET /tags/:tag" 200 '"tag":"paged"'
+
+stop
+if [ "$stop_rc" = 0 ]; then ok "SIGTERM: exit 0"; else bad "SIGTERM: exit $stop_rc: $(tail -3 serve.err)"; fi
+
+# ---- admin_token ----
+if start DAOC_ADMIN_TOKEN=s3cret; then
+  req GET /
+  is "a token is required: 401 without" 401 '"message":"Unauthorized"'
+  req GET / -H 'Authorization: Bearer wrong'
+  is "a wrong token: 401" 401
+  req GET / -H 'Authorization: Bearer s3cret'
+  is "the token: 200" 200 '"tagline"'
+  req OPTIONS /consumers
+  if [ "$code" = 204 ]; then ok "preflight OPTIONS needs no token"; else bad "OPTIONS with a token set: $code"; fi
+  stop
+else
+  bad "daoc serve with admin_token starts: $(cat serve.err)"
+fi
+"$BIN" serve --listen nonsense > /dev/null 2> bad.err; rc=$?
+if [ "$rc" = 1 ] && grep -Fq "admin_listen" bad.err; then ok "a bad --listen: exit 1 naming admin_listen"
+else bad "bad --listen: exit $rc: $(cat bad.err)"; fi
+finish
