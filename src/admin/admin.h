@@ -195,10 +195,12 @@ void daoc__adm_escape_uri(daoc__buf *b, const char *s, size_t n);
  * false then). */
 bool daoc__adm_query(const daoc__adm_req *req, daoc_value **out, daoc__adm_res *res);
 /* The request body as a value, decoded by its content type and, for forms,
- * inferred with the entity's fields (NULL: none).  false with the response
- * (400, 415) set when it cannot be read.  An empty body is {}. */
-bool daoc__adm_body(const daoc__adm_req *req, const daoc_value *fields, bool allow_maps,
-                    daoc_value **out, daoc__adm_res *res);
+ * inferred with the fields of dao's entity and, when the form names one
+ * (plugins: name=rate-limiting), else sub_name (a PATCH: the stored
+ * entity's), of the subschema it selects.  false with the response (400,
+ * 415) set when it cannot be read.  An empty body is {}. */
+bool daoc__adm_body(const daoc__adm_req *req, daoc_dao *dao, const char *sub_name,
+                    bool allow_maps, daoc_value **out, daoc__adm_res *res);
 
 /* ---- handlers ------------------------------------------------------------------ */
 

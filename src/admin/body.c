@@ -26,10 +26,14 @@ static bool prefix(const char *ct, const char *what)
     return strncasecmp(ct, what, n) == 0 && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
 }
 
-/* The args as one nested value; false with the response set. */
-static bool nest(daoc__args *a, int rc, const daoc_value *fields, bool allow_maps,
+/* The args as one nested value, inferred with dao's fields and those of
+ * the subschema its name selects (dao NULL: strings stay); false with the
+ * response set. */
+static bool nest(daoc__args *a, int rc, daoc_dao *dao, const char *sub_name, bool allow_maps,
                  daoc_value **out, daoc__adm_res *res)
 {
+    const daoc_value *fields = dao ? daoc_obj_get(daoc_dao_schema(dao), "fields") : NULL;
+    daoc_value *sub = NULL;
     if (rc == DAOC__ARGS_ETOOMANY) {
         daoc__args_free(a);
         daoc__adm_message(res, 400, "Too many arguments");
@@ -40,6 +44,12 @@ static bool nest(daoc__args *a, int rc, const daoc_value *fields, bool allow_map
     daoc__args_free(a);
     if (rc == DAOC_OK && fields)
         rc = daoc__args_infer(*out, fields);
+    const daoc_value *name = rc == DAOC_OK && dao ? daoc_obj_get(*out, "name") : NULL;
+    if (name && daoc_value_type(name) == DAOC_TSTR)
+        sub_name = daoc_value_str(name, NULL);
+    if (rc == DAOC_OK && dao && sub_name && (sub = daoc_dao_subschema(dao, sub_name)))
+        rc = daoc__args_infer(*out, daoc_obj_get(sub, "fields"));
+    daoc_value_free(sub);
     if (rc == DAOC_OK)
         return true;
     daoc_value_free(*out);
@@ -57,11 +67,11 @@ bool daoc__adm_query(const daoc__adm_req *req, daoc_value **out, daoc__adm_res *
     daoc__args a = {0};
     const char *q = req->query ? req->query : "";
     int rc = daoc__args_parse_urlencoded(q, strlen(q), MAX_ARGS, &a);
-    return nest(&a, rc, NULL, false, out, res);
+    return nest(&a, rc, NULL, NULL, false, out, res);
 }
 
-bool daoc__adm_body(const daoc__adm_req *req, const daoc_value *fields, bool allow_maps,
-                    daoc_value **out, daoc__adm_res *res)
+bool daoc__adm_body(const daoc__adm_req *req, daoc_dao *dao, const char *sub_name,
+                    bool allow_maps, daoc_value **out, daoc__adm_res *res)
 {
     *out = NULL;
     if (req->content_types > 1) {
@@ -95,12 +105,12 @@ bool daoc__adm_body(const daoc__adm_req *req, const daoc_value *fields, bool all
     if (prefix(ct, "application/x-www-form-urlencoded")) {
         int rc = daoc__args_parse_urlencoded(req->body ? req->body : "", req->body_len, MAX_ARGS,
                                              &a);
-        return nest(&a, rc, fields, allow_maps, out, res);
+        return nest(&a, rc, dao, sub_name, allow_maps, out, res);
     }
     if (prefix(ct, "multipart/form-data")) {
         int rc = daoc__args_parse_multipart(req->body ? req->body : "", req->body_len, ct,
                                             MAX_ARGS, &a);
-        return nest(&a, rc, fields, allow_maps, out, res);
+        return nest(&a, rc, dao, sub_name, allow_maps, out, res);
     }
     res->status = 415;
     return false;

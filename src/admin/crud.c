@@ -364,7 +364,7 @@ static void post_collection(call *c, daoc_value *fk_value)
 {
     const daoc__adm_entity *e = &c->app->ents[c->r->ent];
     daoc_value *body = NULL;
-    if (!daoc__adm_body(c->req, e->fields, true, &body, c->res)) {
+    if (!daoc__adm_body(c->req, dao_of(c, c->r->ent), NULL, true, &body, c->res)) {
         daoc_value_free(fk_value);
         return;
     }
@@ -422,7 +422,23 @@ static void entity_op(call *c, size_t ei, const char *s, size_t n, daoc_value *f
                  : c->method == DAOC__M_DELETE ? OP_DELETE
                                                : OP_SELECT;
     if (op == OP_UPSERT || op == OP_UPDATE) {
-        if (!daoc__adm_body(c->req, e->fields, true, &body, c->res)) {
+        /* a form PATCH of a plugin is read with the stored plugin's schema */
+        daoc_value *stored = NULL;
+        const daoc_value *sn = NULL;
+        if (op == OP_UPDATE && strcmp(e->name, "plugins") == 0 && c->req->content_type &&
+            strncmp(c->req->content_type, "application/json", 16) != 0) {
+            if (!lookup(c, ei, s, n, &stored)) {
+                daoc_value_free(fk_value);
+                return;
+            }
+            sn = stored ? daoc_obj_get(stored, "name") : NULL;
+        }
+        bool read = daoc__adm_body(c->req, dao_of(c, ei),
+                                   sn && daoc_value_type(sn) == DAOC_TSTR ? daoc_value_str(sn, NULL)
+                                                                          : NULL,
+                                   true, &body, c->res);
+        daoc_value_free(stored);
+        if (!read) {
             daoc_value_free(fk_value);
             return;
         }
@@ -579,7 +595,7 @@ static void foreign(call *c)
         daoc_error *err = NULL;
         int rc = key ? daoc_obj_set(key, pe->pk, daoc_strn(id, idn)) : DAOC_ENOMEM;
         if (rc == DAOC_OK && c->method != DAOC__M_GET &&
-            !daoc__adm_body(c->req, pe->fields, true, &body, c->res)) {
+            !daoc__adm_body(c->req, dao_of(c, pi), NULL, true, &body, c->res)) {
             daoc_value_free(key);
             daoc_value_free(ent);
             return;
@@ -611,7 +627,7 @@ static void foreign(call *c)
         daoc_error *err = NULL;
         int rc = key && daoc__uuid_v4(uuid) == DAOC_OK ? daoc_obj_set(key, pe->pk, daoc_str(uuid))
                                                        : DAOC_ENOMEM;
-        if (rc == DAOC_OK && !daoc__adm_body(c->req, pe->fields, true, &body, c->res)) {
+        if (rc == DAOC_OK && !daoc__adm_body(c->req, dao_of(c, pi), NULL, true, &body, c->res)) {
             daoc_value_free(key);
             daoc_value_free(ent);
             return;

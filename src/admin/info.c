@@ -267,11 +267,10 @@ static void named_404(daoc__adm_res *res, const char *what, const char *name)
     daoc__buf_free(&msg);
 }
 
-static void validate(daoc_dao *dao, const daoc__adm_req *req, const daoc_value *fields,
-                     daoc__adm_res *res)
+static void validate(daoc_dao *dao, const daoc__adm_req *req, daoc__adm_res *res)
 {
     daoc_value *body = NULL;
-    if (!daoc__adm_body(req, fields, true, &body, res))
+    if (!daoc__adm_body(req, dao, NULL, true, &body, res))
         return;
     daoc_error *err = NULL;
     int rc = daoc_dao_validate_insert(dao, body, &err);
@@ -302,7 +301,7 @@ static void schemas(daoc__adm_app *app, daoc_db *db, const daoc__adm_req *req,
         else if (r->kind == DAOC__R_SCHEMA)
             daoc__adm_json(res, 200, e->schema);
         else
-            validate(dao, req, e->fields, res);
+            validate(dao, req, res);
         return;
     }
     daoc_dao *plugins = daoc_db_dao(db, "plugins");
@@ -311,7 +310,7 @@ static void schemas(daoc__adm_app *app, daoc_db *db, const daoc__adm_req *req,
         if (!plugins || !pe)
             named_404(res, "entity", "plugins");
         else
-            validate(plugins, req, pe->fields, res);
+            validate(plugins, req, res);
         return;
     }
     const char *name = r->seg[2];

@@ -12,12 +12,18 @@
 #include "dao/write_internal.h"
 
 /* merge_values(top, bottom): moves every key of `top` into `bottom`;
- * records (non-abstract) are merged field-wise, everything else replaced. */
+ * records (non-abstract) are merged field-wise, everything else replaced.
+ * As Kong's each_field(bottom), a field is read through the subschema the
+ * stored entity selects: a plugin's abstract `config` is its plugin's
+ * config record, merged field by field. */
 static int merge(const daoc__schema *s, daoc_value *top, daoc_value *bottom)
 {
+    const daoc__schema *sub = s && s->subschema_key ? daoc__subschema_of(s, bottom) : NULL;
     while (top->len) {
         daoc__kv kv = top->u.o[top->len - 1];
         const daoc__field *f = s ? daoc__schema_field(s, kv.key, kv.klen) : NULL;
+        if (f && sub)
+            f = daoc__subschema_field(sub, f);
         daoc_value *under = daoc__obj_getn(bottom, kv.key, kv.klen);
         if (f && f->type == DAOC__F_RECORD && !f->abstract && f->record &&
             kv.val->type == DAOC_TOBJ && under && under->type == DAOC_TOBJ) {

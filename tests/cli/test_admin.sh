@@ -308,6 +308,50 @@ is "GET /tags lists the tagged entities" 200 '"tag":"paged"' '"entity_name":"con
 req GET /tags/paged
 is "GET /tags/:tag" 200 '"tag":"paged"'
 
+# ---- plugins (C3 27-38) ----
+req POST /consumers/cid-renamed/plugins -d name=key-auth
+is "key-auth takes no consumer (typedefs.no_consumer)" 400 '"consumer":"value must be null"'
+req POST "/services/$SID/plugins" -d name=key-auth -d config.hide_credentials=true \
+  -d 'config.key_names[1]=token'
+is "POST /services/:s/plugins, form: config inferred with the plugin's schema" 201 \
+  '"hide_credentials":true' '"key_names":["token"]' "\"service\":{\"id\":\"$SID\"}"
+PLID=$(field id)
+req POST "/services/$SID/plugins" -d name=key-auth
+is "the same plugin twice on a service: 409" 409 '"name":"unique constraint violation"' \
+  "UNIQUE violation detected on '{consumer=null,name=\\\"key-auth\\\",route=null,service={id=\\\"$SID\\\"}}'"
+json '{}'; req POST "/services/$SID/plugins" "${curl_json[@]}"
+is "POST /services/:s/plugins {}: name required" 400 '"fields":{"name":"required field missing"}'
+req PATCH "/services/$SID/plugins/$PLID" -d config.key_in_body=true
+is "PATCH a plugin's config: merged, the rest kept" 200 '"key_in_body":true' '"hide_credentials":true' \
+  '"key_names":["token"]'
+json '{"foo":"bar"}'; req PATCH "/plugins/$PLID" "${curl_json[@]}"
+is "PATCH /plugins/:id an unknown field" 400 '"message":"schema violation (foo: unknown field)"'
+json '{"config":"bar"}'; req PATCH "/plugins/$PLID" "${curl_json[@]}"
+is "PATCH /plugins/:id config not a record" 400 'schema violation (config: expected a record)'
+json '{"service":null}'; req PATCH "/plugins/$PLID" "${curl_json[@]}"
+is "PATCH {service: null} unlinks it" 200 '"service":null'
+json "{\"service\":{\"id\":\"$SID\"}}"; req PATCH "/plugins/$PLID" "${curl_json[@]}"
+json '{"name":"foo"}'; req POST /plugins "${curl_json[@]}"
+is "an unknown plugin" 400 "plugin 'foo' not enabled; add it to the 'plugins' configuration property"
+req POST /services -d name=other-service -d host=other.test
+OSID=$(field id)
+req GET "/services/$OSID/plugins/$PLID"
+body_is "a plugin of another service: 404" 404 '{"message":"Not found"}'
+req GET "/services/$SID/plugins/$PLID" -H 'Content-Type: application/json' --data-binary '{bad'
+is "GET ignores an invalid JSON body" 200 '"name":"key-auth"'
+req DELETE "/services/$SID/plugins/$NEWID"
+body_is "nested DELETE of an absent plugin: 404" 404 '{"message":"Not found"}'
+req GET /schemas/plugins/key-auth
+is "GET /schemas/plugins/key-auth" 200 '"key_names":{"type":"array"' '"default":["apikey"]'
+json '{"name":"key-auth","config":{"hide_credentials":"x"}}'; req POST /schemas/plugins/validate "${curl_json[@]}"
+is "POST /schemas/plugins/validate: a bad config" 400 '"name":"schema violation"'
+req DELETE "/plugins/$NEWID"
+body_is "DELETE /plugins/<absent uuid>: 204" 204 ""
+req DELETE /plugins/not-found
+body_is "DELETE /plugins/not-found: 204" 204 ""
+req GET /
+is "GET / lists key-auth as enabled in the cluster" 200 '"enabled_in_cluster":["key-auth"]'
+
 stop
 if [ "$stop_rc" = 0 ]; then ok "SIGTERM: exit 0"; else bad "SIGTERM: exit $stop_rc: $(tail -3 serve.err)"; fi
 

@@ -250,4 +250,16 @@ t.test("a 1.1 schema: run_on is left out, a legacy uuid takes \"\" for none", fu
   assert(kong.db.plugins:delete({ id = p.id }))
 end)
 
+t.test("update merges config with the stored one (the plugin's record, as Kong's merge_values)", function()
+  local s = service("merge1")
+  local p = assert(kong.db.plugins:insert({ name = "cfg-current", service = { id = s.id },
+                                            config = { upstream = "u", times = 3 } }))
+  local u, err = kong.db.plugins:update({ id = p.id }, { config = { greeting = "hi" } })
+  t.is_nil(err)
+  t.eq(u.config.greeting, "hi")
+  t.eq(u.config.times, 3)
+  t.eq(u.config.upstream, "u")
+  t.same(kong.db.plugins:select({ id = p.id }).config, u.config)
+end)
+
 t.done()
