@@ -1,7 +1,7 @@
 # daoc -- build, test, bench and install.
 #
 #   make            build/daoc, build/libdaoc.so, build/libdaoc.a, build/daoc.pc
-#   make run        install missing packages, build, run the quick start
+#   make run        install missing packages, build, run the quick start, serve the Admin API
 #   make test       ASan+UBSan build, every suite, last line "N passed, N failed"
 #   make bench      benchmarks (ratios to raw sqlite3), see docs/PERFORMANCE.md
 #   make fuzz       build the libFuzzer targets (clang) and run each briefly
@@ -174,6 +174,9 @@ bench: deps $(patsubst bench/%.c,build/bench/%,$(BENCH_SRC)) build/daoc
 run: deps
 	@$(MAKE) --no-print-directory all
 	cd examples && ../build/daoc -c quickstart.conf runner quickstart.lua
+	cd examples/plugins && ../../build/daoc -c examples.conf migrations bootstrap
+	@printf '\nThe Admin API of the example plugins, on http://127.0.0.1:8001 (Ctrl-C stops it). Try:\n  curl -s -X POST http://127.0.0.1:8001/consumers -d username=alice\n  curl -s -X POST http://127.0.0.1:8001/consumers/alice/key-auth -d key=s3cret\n\n'
+	cd examples/plugins && exec ../../build/daoc -c examples.conf serve
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
