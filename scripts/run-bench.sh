@@ -10,6 +10,8 @@
 #   BENCH_PLUGINS_ROWS (5000), BENCH_PLUGINS_ROUNDS (5) bench_plugins (plugins:insert / consumers:insert)
 #   BENCH_PG_ROWS (1000000), BENCH_PG_ROUNDS (3), BENCH_PG_SECONDS (2)   bench_pg
 #   BENCH_MIG_ROUNDS (5)   bench_migrations (bootstrap of core + 10 plugins, list, status)
+#   BENCH_ADMIN_SECONDS (5) bench_admin (the Admin API under wrk: GET on SQLite,
+#                   POST on PostgreSQL, latency)
 #   DAOC_BENCH_PG   libpq connection string of a server to use; when unset, a
 #                   private cluster is started with scripts/pg-start.sh and
 #                   stopped afterwards (on every exit path).
@@ -41,3 +43,5 @@ DAOC_BENCH_PG="$DAOC_BENCH_PG" build/bench/bench_pg "${BENCH_PG_ROWS:-1000000}" 
   "${BENCH_PG_ROUNDS:-3}" "${BENCH_PG_SECONDS:-2}"
 echo "== bench_migrations ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $where)"
 DAOC_BENCH_PG="$DAOC_BENCH_PG" build/bench/bench_migrations "${BENCH_MIG_ROUNDS:-5}"
+echo "== bench_admin ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $where)"
+DAOC_BENCH_PG="$DAOC_BENCH_PG" build/bench/bench_admin "${BENCH_ADMIN_SECONDS:-5}"

@@ -1,0 +1,287 @@
+/*
+ * bench_admin.c -- the Admin API (daoc_admin_start) under wrk, each figure
+ * next to a baseline measured in the same run:
+ *   1. GET /consumers/<id> on SQLite against libmicrohttpd's own minimal
+ *      server (the same flags: epoll, turbo, a pool of one thread per
+ *      CPU, the two-call idiom) answering a fixed JSON body of the same
+ *      size; goal: ratio >= 0.5.
+ *   2. POST /consumers on PostgreSQL against daoc_dao_insert from C, as
+ *      many threads as the server has, each with its own handle; goal:
+ *      ratio >= 0.8.
+ *   3. Latency of GET /consumers/<id> at a moderate load (wrk -c 4, one
+ *      connection per request stream), p50/p99 as wrk reports them.
+ * wrk shares the two CPUs with the server, so absolute rates are lower
+ * bounds; both sides of a ratio pay the same.  Needs wrk on PATH.
+ *   usage: bench_admin SECONDS   (DAOC_BENCH_PG: libpq connection string;
+ *   without it the PostgreSQL part is skipped)
+ */
+#define BENCH_NAME "bench_admin"
+#include <microhttpd.h>
+#include <pthread.h>
+#include <unistd.h>
+
+#include "daoc.h"
+#include "bench_util.h"
+
+static char g_body[512];
+static size_t g_body_len;
+
+static enum MHD_Result fixed(void *cls, struct MHD_Connection *c, const char *url,
+                             const char *method, const char *version, const char *data,
+                             size_t *size, void **con_cls)
+{
+    (void)cls, (void)url, (void)method, (void)version, (void)data, (void)size;
+    static int first;
+    if (!*con_cls) { /* answer on the second call: keeps the connection alive */
+        *con_cls = &first;
+        return MHD_YES;
+    }
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(g_body_len, g_body, MHD_RESPMEM_PERSISTENT);
+    MHD_add_response_header(r, "Content-Type", "application/json; charset=utf-8");
+    enum MHD_Result ok = MHD_queue_response(c, 200, r);
+    MHD_destroy_response(r);
+    return ok;
+}
+
+typedef struct wrk_result {
+    double rps, p50_ms, p99_ms;
+    long errors;
+} wrk_result;
+
+static double to_ms(const char *v)
+{
+    double x = strtod(v, NULL);
+    if (strstr(v, "us"))
+        return x / 1000;
+    if (strstr(v, "ms"))
+        return x;
+    return x * 1000; /* "s" */
+}
+
+static wrk_result wrk(const char *url, int conns, double seconds, const char *script)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "wrk -t2 -c%d -d%.0fs --latency %s%s '%s' 2>&1", conns, seconds,
+             script ? "-s " : "", script ? script : "", url);
+    FILE *p = popen(cmd, "r");
+    if (!p)
+        die("wrk", "cannot run");
+    wrk_result w = {0, 0, 0, 0};
+    char line[512];
+    while (fgets(line, sizeof line, p)) {
+        char v[64];
+        long a, b, c2, d;
+        if (sscanf(line, " Requests/sec: %lf", &w.rps) == 1)
+            continue;
+        if (sscanf(line, " 50%% %63s", v) == 1)
+            w.p50_ms = to_ms(v);
+        else if (sscanf(line, " 99%% %63s", v) == 1)
+            w.p99_ms = to_ms(v);
+        else if (sscanf(line, " Socket errors: connect %ld, read %ld, write %ld, timeout %ld", &a,
+                        &b, &c2, &d) == 4)
+            w.errors += a + b + c2 + d;
+        else if (sscanf(line, " Non-2xx or 3xx responses: %ld", &a) == 1)
+            w.errors += a;
+    }
+    if (pclose(p) != 0)
+        die("wrk", "failed (is it installed? scripts/deps.sh bench)");
+    return w;
+}
+
+static daoc_admin *start(daoc_config *cfg)
+{
+    daoc_error *err = NULL;
+    daoc_admin *a = NULL;
+    if (daoc_config_set(cfg, "admin_listen", "127.0.0.1:0", &err) != DAOC_OK ||
+        daoc_config_set(cfg, "create_tables", "on", &err) != DAOC_OK ||
+        daoc_admin_start(&a, cfg, &err) != DAOC_OK)
+        die_err("daoc_admin_start", err);
+    return a;
+}
+
+/* One consumer, whose JSON becomes the baseline's body; *id its id. */
+static void seed(daoc_config *cfg, char id[37])
+{
+    daoc_db *db = NULL;
+    daoc_error *err = NULL;
+    if (daoc_config_set(cfg, "create_tables", "on", &err) != DAOC_OK ||
+        daoc_db_open(&db, cfg, &err) != DAOC_OK)
+        die_err("open", err);
+    daoc_value *in = daoc_obj(), *out = NULL, *opts = daoc_obj();
+    if (daoc_obj_set(in, "username", daoc_str("bench-user")) != DAOC_OK ||
+        daoc_obj_set(opts, "nulls", daoc_bool(true)) != DAOC_OK ||
+        daoc_dao_insert(daoc_db_dao(db, "consumers"), in, opts, &out, &err) != DAOC_OK)
+        die_err("insert", err);
+    snprintf(id, 37, "%s", daoc_value_str(daoc_obj_get(out, "id"), NULL));
+    char *json = NULL;
+    size_t n = 0;
+    if (daoc_json_encode(out, &json, &n) != DAOC_OK || n >= sizeof g_body)
+        die("encode", "failed");
+    memcpy(g_body, json, n);
+    g_body_len = n;
+    daoc_free(json);
+    daoc_value_free(in);
+    daoc_value_free(out);
+    daoc_value_free(opts);
+    daoc_db_close(db);
+}
+
+typedef struct ins_arg {
+    daoc_config *cfg;
+    double seconds;
+    int id;
+    long done;
+} ins_arg;
+
+static void *inserter(void *p)
+{
+    ins_arg *a = p;
+    daoc_db *db = NULL;
+    daoc_error *err = NULL;
+    if (daoc_db_open(&db, a->cfg, &err) != DAOC_OK)
+        die_err("open", err);
+    daoc_dao *dao = daoc_db_dao(db, "consumers");
+    daoc_value *opts = daoc_obj();
+    if (daoc_obj_set(opts, "nulls", daoc_bool(true)) != DAOC_OK)
+        die("opts", "failed");
+    double end = now() + a->seconds;
+    char name[64];
+    while (now() < end) {
+        snprintf(name, sizeof name, "c-%d-%ld", a->id, a->done);
+        daoc_value *in = daoc_obj(), *out = NULL;
+        if (daoc_obj_set(in, "username", daoc_str(name)) != DAOC_OK ||
+            daoc_dao_insert(dao, in, opts, &out, &err) != DAOC_OK)
+            die_err("insert", err);
+        daoc_value_free(in);
+        daoc_value_free(out);
+        a->done++;
+    }
+    daoc_value_free(opts);
+    daoc_db_close(db);
+    return NULL;
+}
+
+static double dao_insert_rate(daoc_config *cfg, int threads, double seconds)
+{
+    pthread_t t[16];
+    ins_arg args[16];
+    double t0 = now();
+    for (int i = 0; i < threads; i++) {
+        args[i] = (ins_arg){cfg, seconds, i, 0};
+        pthread_create(&t[i], NULL, inserter, &args[i]);
+    }
+    long total = 0;
+    for (int i = 0; i < threads; i++) {
+        pthread_join(t[i], NULL);
+        total += args[i].done;
+    }
+    return (double)total / (now() - t0);
+}
+
+/* a username no other request of the run uses: the thread's number (set
+ * in setup, which runs in wrk's main state) and a counter */
+static const char POST_SCRIPT[] =
+    "local threads = 0\n"
+    "function setup(thread)\n"
+    "  threads = threads + 1\n"
+    "  thread:set('tid', threads)\n"
+    "end\n"
+    "local n = 0\n"
+    "request = function()\n"
+    "  n = n + 1\n"
+    "  return wrk.format('POST', '/consumers', { ['Content-Type'] = "
+    "'application/x-www-form-urlencoded' }, 'username=w' .. tid .. '-' .. n)\n"
+    "end\n";
+
+static void cleanup(const char *dir, const char *path, const char *script)
+{
+    unlink(script);
+    const char *const tails[] = {"", "-wal", "-shm"};
+    for (int i = 0; i < 3; i++) {
+        char f[160];
+        snprintf(f, sizeof f, "%s%s", path, tails[i]);
+        unlink(f);
+    }
+    rmdir(dir);
+}
+
+int main(int argc, char **argv)
+{
+    double seconds = argc > 1 ? atof(argv[1]) : 5;
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    int threads = ncpu > 0 && ncpu < 16 ? (int)ncpu : 2;
+    char dir[] = "/tmp/daoc-bench-admin-XXXXXX";
+    if (!mkdtemp(dir))
+        die("mkdtemp", "failed");
+    char path[128], url[256], script[160];
+    snprintf(path, sizeof path, "%s/admin.db", dir);
+    snprintf(script, sizeof script, "%s/post.lua", dir);
+    FILE *f = fopen(script, "w");
+    if (!f || fputs(POST_SCRIPT, f) < 0 || fclose(f) != 0)
+        die("script", "cannot write");
+
+    /* 1. GET by primary key on SQLite vs MHD's minimal server */
+    daoc_config *cfg = NULL;
+    daoc_error *err = NULL;
+    if (daoc_config_load(&cfg, NULL, &err) != DAOC_OK ||
+        daoc_config_set(cfg, "sqlite_path", path, &err) != DAOC_OK)
+        die_err("config", err);
+    char id[37];
+    seed(cfg, id);
+    struct MHD_Daemon *d = MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO, 0, NULL, NULL, fixed,
+        NULL, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads, MHD_OPTION_END);
+    if (!d)
+        die("MHD", "cannot start the baseline");
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/consumers/%s", info->port, id);
+    (void)wrk(url, 50, 1, NULL); /* warm-up */
+    wrk_result base = wrk(url, 50, seconds, NULL);
+    MHD_stop_daemon(d);
+    daoc_admin *a = start(cfg);
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/consumers/%s", daoc_admin_port(a, 0), id);
+    (void)wrk(url, 50, 1, NULL);
+    wrk_result get = wrk(url, 50, seconds, NULL);
+    wrk_result lat = wrk(url, 4, seconds, NULL);
+    daoc_admin_stop(a, 1000);
+    daoc_config_free(cfg);
+    printf("GET /consumers/{id}, SQLite, wrk -t2 -c50, %d server threads, body %zu bytes\n",
+           threads, g_body_len);
+    printf("  libmicrohttpd minimal server %10.0f req/s  (errors %ld)\n", base.rps, base.errors);
+    printf("  daoc serve                   %10.0f req/s  (errors %ld)  ratio %.2f (goal >= 0.5)\n",
+           get.rps, get.errors, get.rps / base.rps);
+    printf("  latency at wrk -c4: %.0f req/s, p50 %.3f ms, p99 %.3f ms (errors %ld)\n", lat.rps,
+           lat.p50_ms, lat.p99_ms, lat.errors);
+
+    /* 2. POST on PostgreSQL vs the DAO insert from C */
+    const char *pg = getenv("DAOC_BENCH_PG");
+    if (!pg || !*pg) {
+        printf("POST /consumers on PostgreSQL: skipped (set DAOC_BENCH_PG)\n");
+        cleanup(dir, path, script);
+        return 0;
+    }
+    PGconn *c = PQconnectdb(pg);
+    if (PQstatus(c) != CONNECTION_OK)
+        die("PostgreSQL", PQerrorMessage(c));
+    PQclear(PQexec(c, "SET client_min_messages TO WARNING; DROP SCHEMA IF EXISTS bench_admin "
+                      "CASCADE; CREATE SCHEMA bench_admin"));
+    cfg = bench_pg_config(pg, "bench_admin");
+    if (daoc_config_set(cfg, "pg_pool_size", "8", &err) != DAOC_OK)
+        die_err("config", err);
+    seed(cfg, id);
+    double dao = dao_insert_rate(cfg, threads, seconds);
+    a = start(cfg);
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", daoc_admin_port(a, 0));
+    wrk_result post = wrk(url, 16, seconds, script);
+    daoc_admin_stop(a, 1000);
+    daoc_config_free(cfg);
+    PQclear(PQexec(c, "DROP SCHEMA IF EXISTS bench_admin CASCADE"));
+    PQfinish(c);
+    printf("POST /consumers, PostgreSQL, wrk -t2 -c16 (form bodies)\n");
+    printf("  daoc_dao_insert from C, %d threads %10.0f rows/s\n", threads, dao);
+    printf("  daoc serve                      %10.0f req/s  (errors %ld)  ratio %.2f (goal >= 0.8)\n",
+           post.rps, post.errors, post.rps / dao);
+    cleanup(dir, path, script);
+    return 0;
+}
