@@ -99,11 +99,13 @@ typedef struct daoc__adm_req {
     const char *origin;       /* Origin, or NULL */
     const char *acrh;         /* Access-Control-Request-Headers, or NULL */
     const char *authorization;
+    const char *if_match;      /* If-Match, or NULL */
+    const char *if_none_match; /* If-None-Match, or NULL */
     const char *body;
     size_t body_len;
 } daoc__adm_req;
 
-#define DAOC__ADM_MAX_HEADERS 8
+#define DAOC__ADM_MAX_HEADERS 12
 
 /* One response.  body is JSON unless content_type says otherwise; names
  * and values of headers are static or owned by hbuf. */

@@ -1,7 +1,8 @@
 /*
  * server.c -- the Admin API over HTTP (daoc_admin_start in daoc.h), on
  * libmicrohttpd: one daemon per admin_listen address, each with an
- * internal epoll thread pool (one thread per CPU, MHD_USE_TURBO), and a
+ * internal epoll thread pool (one thread per CPU, or on PostgreSQL one per
+ * pooled connection when pg_pool_size is larger; MHD_USE_TURBO), and a
  * database handle per server thread, opened by the thread on its first
  * request (a daoc_db is used by one thread at a time).  The request cycle
  * is MHD's: the first call of the access handler only records the request
@@ -10,8 +11,10 @@
  * daoc__adm_handle (handle.c).  MHD is told not to unescape anything:
  * the router decodes path segments itself and the query string is
  * rebuilt raw for the argument decoder.
- * Limits: bodies of more than 10 MiB are refused (413), headers and query
- * strings beyond the connection memory of 256 KiB by MHD (431, 414), idle connections close after
+ * Limits: bodies of more than 10 MiB are refused (413); the request line and
+ * headers must fit the connection's 80 KiB of memory (MHD zeroes it for
+ * every request, so it is kept as small as Kong's 1000 query arguments
+ * allow; past it MHD refuses the request); idle connections close after
  * 60 s.  daoc_admin_stop stops accepting, lets in-flight requests finish
  * (up to its grace period), then closes everything.
  */
@@ -140,9 +143,10 @@ static enum MHD_Result send_res(struct MHD_Connection *conn, daoc__adm_res *res,
         MHD_add_response_header(r, res->hname[i], res->hval[i]);
     struct timespec t1;
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    char timing[64];
-    double ms = (double)(t1.tv_sec - st->t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - st->t0.tv_nsec) / 1e6;
-    snprintf(timing, sizeof timing, "app;dur=%.3f", ms);
+    char timing[64]; /* milliseconds with 3 decimals, from integer microseconds */
+    long long us = (long long)(t1.tv_sec - st->t0.tv_sec) * 1000000 +
+                   (t1.tv_nsec - st->t0.tv_nsec) / 1000;
+    snprintf(timing, sizeof timing, "app;dur=%lld.%03lld", us / 1000, us % 1000);
     MHD_add_response_header(r, "Server-Timing", timing);
     MHD_add_response_header(r, "Server", "daoc/" DAOC_VERSION_STRING);
     enum MHD_Result ok = MHD_queue_response(conn, (unsigned)res->status, r);
@@ -200,6 +204,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             .acrh = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                                 "Access-Control-Request-Headers"),
             .authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization"),
+            .if_match = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-Match"),
+            .if_none_match = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-None-Match"),
             .body = st->body.data,
             .body_len = st->body.len,
         };
@@ -313,8 +319,15 @@ int daoc_admin_start(daoc_admin **out, const daoc_config *cfg, daoc_error **err)
     if (rc == DAOC_OK)
         rc = daoc__adm_app_new(&a->app, first, a->cfg, err);
     const char *listen = rc == DAOC_OK ? daoc_config_get(a->cfg, "admin_listen") : NULL;
+    /* one thread per CPU; on PostgreSQL, where a thread mostly waits for
+     * the server, one per pooled connection when there are more */
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned threads = ncpu > 0 && ncpu < 64 ? (unsigned)ncpu : 2;
+    if (rc == DAOC_OK && strcmp(daoc_config_get(a->cfg, "database"), "postgres") == 0) {
+        long pool = strtol(daoc_config_get(a->cfg, "pg_pool_size"), NULL, 10);
+        if (pool > (long)threads && pool <= 64)
+            threads = (unsigned)pool;
+    }
     for (const char *item = listen; rc == DAOC_OK && item && *item && strcmp(item, "off") != 0;) {
         size_t n = strcspn(item, ",");
         struct sockaddr_storage ss;
@@ -329,7 +342,7 @@ int daoc_admin_start(daoc_admin **out, const daoc_config *cfg, daoc_error **err)
         struct MHD_Daemon *d = MHD_start_daemon(
             flags, 0, NULL, NULL, on_request, a, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
             MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
-            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)256 * 1024, MHD_OPTION_CONNECTION_LIMIT,
+            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)80 * 1024, MHD_OPTION_CONNECTION_LIMIT,
             (unsigned)1024, MHD_OPTION_NOTIFY_COMPLETED, on_completed, a,
             MHD_OPTION_NOTIFY_CONNECTION, on_connection, a, MHD_OPTION_UNESCAPE_CALLBACK,
             no_unescape, NULL, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_END);

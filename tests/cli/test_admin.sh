@@ -42,12 +42,13 @@ stop() { # SIGTERM; sets $stop_rc; a sanitizer report (leak, overflow) fails
 # req METHOD PATH [curl args...]: sets $code, $body, $headers
 req() {
   local m="$1" p="$2"; shift 2
+  rm -f body.txt headers.txt # curl leaves its output file alone when there is no body
   if [ "$m" = HEAD ]; then
     code=$(curl -s -I -o /dev/null -D headers.txt -w '%{http_code}' "$@" "$U$p")
     body=""
   else
     code=$(curl -s -o body.txt -D headers.txt -w '%{http_code}' -X "$m" "$@" "$U$p")
-    body=$(cat body.txt)
+    body=$(cat body.txt 2>/dev/null)
   fi
   headers=$(tr -d '\r' < headers.txt)
 }
@@ -351,6 +352,42 @@ req DELETE /plugins/not-found
 body_is "DELETE /plugins/not-found: 204" 204 ""
 req GET /
 is "GET / lists key-auth as enabled in the cluster" 200 '"enabled_in_cluster":["key-auth"]'
+
+# ---- beyond Kong: request ids, ETag, If-None-Match, If-Match ----
+req GET /consumers/cid-renamed
+rid1=$(sed -n 's/^x-kong-admin-request-id: //Ip' <<<"$headers")
+etag=$(sed -n 's/^etag: //Ip' <<<"$headers")
+req GET /consumers/cid-renamed
+rid2=$(sed -n 's/^x-kong-admin-request-id: //Ip' <<<"$headers")
+if [[ "$rid1" =~ ^[0-9a-f]{32}$ ]] && [ "$rid1" != "$rid2" ]; then ok "a request id on every answer, each its own"
+else bad "request ids: '$rid1' '$rid2'"; fi
+if [[ "$etag" =~ ^W/\"[0-9a-f]{32}\"$ ]]; then ok "an entity carries an ETag"; else bad "ETag: '$etag'"; fi
+req GET /consumers/cid-renamed -H "If-None-Match: $etag"
+if [ "$code" = 304 ] && [ -z "$body" ]; then ok "If-None-Match with the current ETag: 304, no body"
+else bad "If-None-Match: $code $body"; fi
+req PATCH /consumers/cid-renamed -H 'If-Match: W/"00000000000000000000000000000000"' -d custom_id=lost
+body_is "If-Match with a stale ETag: 412" 412 '{"message":"Precondition failed"}'
+req GET /consumers/cid-renamed
+is "the 412 changed nothing" 200 '"custom_id":"cid-1"'
+req PATCH /consumers/cid-renamed -H "If-Match: $etag" -d custom_id=won
+is "If-Match with the current ETag: the write goes through" 200 '"custom_id":"won"'
+req PATCH /consumers/cid-renamed -H "If-Match: $etag" -d custom_id=again
+body_is "the same ETag after the write: 412 (lost update refused)" 412 '{"message":"Precondition failed"}'
+req DELETE /consumers/absent-one -H 'If-Match: *'
+body_is "If-Match: * on an absent entity: 412" 412 '{"message":"Precondition failed"}'
+
+# ---- robustness: malformed HTTP, a slow client, 64 connections at once ----
+exec 3<>"/dev/tcp/127.0.0.1/$PORT"; printf 'GARBAGE \x01\x02\r\n\r\n' >&3
+reply=$(timeout 5 head -c 12 <&3 | tr -d '\0'); exec 3>&-
+case "$reply" in HTTP/1.1\ 4*) ok "malformed request line: a 4xx ($reply)" ;; *) bad "malformed request: '$reply'" ;; esac
+exec 4<>"/dev/tcp/127.0.0.1/$PORT"; printf 'GET /consumers HTTP/1.1\r\nHost: x\r\nX-Slow: ' >&4
+req GET /status
+is "a slow client holding a half-sent request does not block others" 200 '"reachable":true'
+exec 4>&-
+urls=(); for i in $(seq 1 640); do urls+=(-o /dev/null "$U/consumers/cid-renamed"); done
+codes=$(curl -s -Z --parallel-max 64 -w '%{http_code}\n' "${urls[@]}" 2>/dev/null | sort | uniq -c | tr -s ' ')
+if [ "$codes" = " 640 200" ]; then ok "640 GETs over 64 parallel connections: all 200"
+else bad "parallel GETs: $codes"; fi
 
 stop
 if [ "$stop_rc" = 0 ]; then ok "SIGTERM: exit 0"; else bad "SIGTERM: exit $stop_rc: $(tail -3 serve.err)"; fi
