@@ -186,6 +186,19 @@ static bool tags_opts(call *c, daoc_value *opts)
         return false;
     }
     bool comma = memchr(t, ',', n) != NULL, slash = memchr(t, '/', n) != NULL;
+    /* Kong's TAGS_AND_REGEX / TAGS_OR_REGEX: tags of printable ASCII but
+     * ',' and '/', or bytes 0x80-0xF4, split by one kind of separator,
+     * none empty; anything else goes to the DAO without a condition, whose
+     * answer is "invalid filter syntax" */
+    bool syntax = !(comma && slash) && t[0] != ',' && t[0] != '/';
+    for (size_t i = 0; syntax && i < n; i++) {
+        unsigned char b = (unsigned char)t[i];
+        bool sep = b == (slash ? '/' : ',');
+        syntax = sep ? i + 1 < n && t[i + 1] != (char)b
+                     : (b >= 0x21 && b <= 0x7E && b != ',' && b != '/') || (b >= 0x80 && b <= 0xF4);
+    }
+    if (!syntax)
+        comma = slash = true;
     daoc_value *list = daoc_arr();
     const char sep = slash ? '/' : ',';
     for (size_t i = 0; list && i <= n;) {

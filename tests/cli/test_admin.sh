@@ -186,6 +186,12 @@ req GET "/consumers?tags="
 is "?tags= empty" 400 '"message":"invalid option (tags: cannot be null)"'
 req GET "/consumers?tags=a,b/c"
 is "?tags= mixing , and /" 400 'invalid option (tags: invalid filter syntax)'
+req GET "/consumers?tags=%FF"
+is "?tags= with a byte no tag may hold" 400 'invalid option (tags: invalid filter syntax)'
+req GET "/consumers?tags=paged,"
+is "?tags= with an empty tag" 400 'invalid option (tags: invalid filter syntax)'
+req GET "/consumers?tags=paged/nothing"
+is "?tags=a/b: any of them" 200 '"username":"page-1"'
 req GET "/consumers?foo=bar&size=100"
 is "unknown query args are ignored" 200 '"data":['
 json '{"username":"cid-user","custom_id":"cid-1"}'; req POST /consumers "${curl_json[@]}"
