@@ -14,6 +14,7 @@
  *   handle.c  the request cycle: auth, CORS, OPTIONS, 404/405, dispatch
  *   crud.c    the generated entity endpoints
  *   info.c    /, /status, /endpoints, /schemas, /plugins/enabled
+ *   openapi.c /openapi.json, from the route table
  *   body.c    request bodies and query strings to values (args.c, multipart.c)
  *   reply.c   response bodies: entities, pages, Kong's error shapes
  *   server.c  libmicrohttpd, a database handle per thread, shutdown
@@ -141,6 +142,7 @@ typedef enum daoc__adm_kind {
     DAOC__R_PLUGINS_ENABLED, /* /plugins/enabled */
     DAOC__R_TAGS,            /* /tags */
     DAOC__R_TAG,             /* /tags/:tag */
+    DAOC__R_OPENAPI,         /* /openapi.json */
     DAOC__R_COLL,            /* /S */
     DAOC__R_ENTITY,          /* /S/:s */
     DAOC__R_FOREIGN,         /* /S/:s/F */
@@ -210,5 +212,7 @@ void daoc__adm_crud(daoc__adm_app *app, daoc_db *db, const daoc__adm_req *req, u
                     const daoc__adm_route *r, const daoc_value *query, daoc__adm_res *res);
 void daoc__adm_info(daoc__adm_app *app, daoc_db *db, const daoc__adm_req *req, unsigned method,
                     const daoc__adm_route *r, const daoc_value *query, daoc__adm_res *res);
+/* GET /openapi.json (openapi.c). */
+void daoc__adm_openapi(const daoc__adm_app *app, daoc__adm_res *res);
 
 #endif

@@ -46,7 +46,7 @@ int daoc__adm_endpoints(daoc__adm_app *app);
 int daoc__adm_endpoints(daoc__adm_app *app)
 {
     static const char *const fixed[] = {
-        "/",       "/status",          "/endpoints", "/schemas/{name}", "/schemas/{name}/validate",
+        "/",       "/status",          "/endpoints", "/openapi.json", "/schemas/{name}", "/schemas/{name}/validate",
         "/schemas/plugins/{name}", "/schemas/plugins/validate", "/plugins/enabled", "/tags",
         "/tags/{tags}"};
     daoc_value *list = daoc_arr();
@@ -424,6 +424,7 @@ void daoc__adm_info(daoc__adm_app *app, daoc_db *db, const daoc__adm_req *req, u
     }
     case DAOC__R_TAGS:
     case DAOC__R_TAG: tags(app, db, r, query, res); break;
+    case DAOC__R_OPENAPI: daoc__adm_openapi(app, res); break;
     default: schemas(app, db, req, r, res); break;
     }
 }

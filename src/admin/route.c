@@ -105,6 +105,8 @@ static void fixed(daoc__adm_route *r)
         r->kind = DAOC__R_STATUS, r->methods = GETS;
     } else if (n == 1 && is(r, 0, "endpoints")) {
         r->kind = DAOC__R_ENDPOINTS, r->methods = GETS;
+    } else if (n == 1 && is(r, 0, "openapi.json")) {
+        r->kind = DAOC__R_OPENAPI, r->methods = GETS;
     } else if (is(r, 0, "schemas") && n == 3 && is(r, 1, "plugins")) {
         if (is(r, 2, "validate"))
             r->kind = DAOC__R_PLUGIN_VALIDATE, r->methods = POSTS;

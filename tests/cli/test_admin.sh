@@ -129,6 +129,13 @@ req GET /endpoints
 is "GET /endpoints lists generated routes" 200 '"/consumers/{consumers}/key-auth/{keyauth_credentials}"' \
   '"/key-auths/{keyauth_credentials}/consumer"' '"/services/{services}/routes"'
 
+req GET /openapi.json
+is "GET /openapi.json: an OpenAPI 3.1 document of the routes" 200 '"openapi":"3.1.0"' \
+  '"/consumers/{consumers}/key-auth/{keyauth_credentials}":{' '"/key-auths/{keyauth_credentials}/consumer":{' \
+  '"$ref":"#/components/schemas/keyauth_credentials"' '"keyauth_credentials_page":{' '"Error":{'
+if grep -Fq '"/workspaces"' <<<"$body"; then bad "openapi lists workspaces (generate_admin_api = false)"
+else ok "openapi leaves out what has no routes"; fi
+
 # ---- consumers (C3 13-26) ----
 req POST /consumers -d username=form-user
 is "POST /consumers, form" 201 '"username":"form-user"' '"custom_id":null'

@@ -1,0 +1,336 @@
+/*
+ * openapi.c -- GET /openapi.json: an OpenAPI 3.1 document of this node's
+ * Admin API, generated from the same route table the router uses (app.c),
+ * so it lists exactly the routes that answer.  Each entity becomes a
+ * component schema (its fields as JSON Schema: string, integer, number,
+ * boolean, array -- a set with uniqueItems --, map as an object of
+ * values, record as an object of its fields, foreign as {"id"}, json as
+ * any value; required fields and one_of as enum), each route its
+ * operations with their parameters, request bodies and responses: the
+ * entity, a page {data, offset, next}, Kong's error object or a message.
+ * Built once per request from the app: nothing here touches the database.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "admin/admin.h"
+
+typedef struct oa {
+    int rc;
+} oa;
+
+static daoc_value *obj(oa *o)
+{
+    daoc_value *v = daoc_obj();
+    if (!v)
+        o->rc = DAOC_ENOMEM;
+    return v;
+}
+
+static void put(oa *o, daoc_value *in, const char *k, daoc_value *v)
+{
+    if (o->rc != DAOC_OK || !in) {
+        daoc_value_free(v);
+        if (o->rc == DAOC_OK)
+            o->rc = DAOC_ENOMEM;
+        return;
+    }
+    if (daoc_obj_set(in, k, v) != DAOC_OK)
+        o->rc = DAOC_ENOMEM;
+}
+
+static void push(oa *o, daoc_value *arr, daoc_value *v)
+{
+    if (o->rc != DAOC_OK || !arr) {
+        daoc_value_free(v);
+        return;
+    }
+    if (daoc_arr_push(arr, v) != DAOC_OK)
+        o->rc = DAOC_ENOMEM;
+}
+
+static daoc_value *ref(oa *o, const char *what)
+{
+    char buf[256];
+    snprintf(buf, sizeof buf, "#/components/schemas/%s", what);
+    daoc_value *r = obj(o);
+    put(o, r, "$ref", daoc_str(buf));
+    return r;
+}
+
+static const char *str_of(const daoc_value *v, const char *k)
+{
+    const daoc_value *x = daoc_obj_get(v, k);
+    return x && daoc_value_type(x) == DAOC_TSTR ? daoc_value_str(x, NULL) : NULL;
+}
+
+static daoc_value *field_schema(oa *o, const daoc_value *def, int depth);
+
+/* {"type":"object","properties":{...},"required":[...]} of a fields array */
+static daoc_value *record_schema(oa *o, const daoc_value *fields, int depth)
+{
+    daoc_value *s = obj(o), *props = obj(o), *req = daoc_arr();
+    put(o, s, "type", daoc_str("object"));
+    for (size_t i = 0; fields && i < daoc_value_len(fields); i++) {
+        const daoc_value *def = NULL;
+        const char *k = daoc_obj_key_at(daoc_arr_get(fields, i), 0, &def);
+        if (!k || !def)
+            continue;
+        put(o, props, k, field_schema(o, def, depth + 1));
+        const daoc_value *r = daoc_obj_get(def, "required");
+        if (r && daoc_value_type(r) == DAOC_TBOOL && daoc_value_bool(r) &&
+            !daoc_obj_get(def, "default") && !daoc_obj_get(def, "auto"))
+            push(o, req, daoc_str(k));
+    }
+    put(o, s, "properties", props);
+    if (req && daoc_value_len(req))
+        put(o, s, "required", req);
+    else
+        daoc_value_free(req);
+    return s;
+}
+
+static daoc_value *field_schema(oa *o, const daoc_value *def, int depth)
+{
+    daoc_value *s = obj(o);
+    const char *type = str_of(def, "type");
+    if (!type || depth > 16)
+        return s; /* any value */
+    if (strcmp(type, "string") == 0 || strcmp(type, "integer") == 0 ||
+        strcmp(type, "number") == 0 || strcmp(type, "boolean") == 0) {
+        daoc_value *types = daoc_arr();
+        push(o, types, daoc_str(type));
+        push(o, types, daoc_str("null"));
+        put(o, s, "type", types);
+        const daoc_value *one_of = daoc_obj_get(def, "one_of");
+        if (one_of && daoc_value_type(one_of) == DAOC_TARR)
+            put(o, s, "enum", daoc_value_copy(one_of));
+        if (daoc_obj_get(def, "uuid"))
+            put(o, s, "format", daoc_str("uuid"));
+    } else if (strcmp(type, "array") == 0 || strcmp(type, "set") == 0) {
+        put(o, s, "type", daoc_str("array"));
+        const daoc_value *el = daoc_obj_get(def, "elements");
+        put(o, s, "items", el ? field_schema(o, el, depth + 1) : obj(o));
+        if (strcmp(type, "set") == 0)
+            put(o, s, "uniqueItems", daoc_bool(true));
+    } else if (strcmp(type, "map") == 0) {
+        put(o, s, "type", daoc_str("object"));
+        const daoc_value *vals = daoc_obj_get(def, "values");
+        put(o, s, "additionalProperties", vals ? field_schema(o, vals, depth + 1) : obj(o));
+    } else if (strcmp(type, "record") == 0) {
+        daoc_value_free(s);
+        return record_schema(o, daoc_obj_get(def, "fields"), depth + 1);
+    } else if (strcmp(type, "foreign") == 0) {
+        daoc_value *props = obj(o), *id = obj(o);
+        put(o, id, "type", daoc_str("string"));
+        put(o, props, "id", id);
+        daoc_value *types = daoc_arr();
+        push(o, types, daoc_str("object"));
+        push(o, types, daoc_str("null"));
+        put(o, s, "type", types);
+        put(o, s, "properties", props);
+    }
+    return s;
+}
+
+static daoc_value *content(oa *o, daoc_value *schema)
+{
+    daoc_value *c = obj(o), *media = obj(o);
+    put(o, media, "schema", schema);
+    put(o, c, "application/json", media);
+    return c;
+}
+
+static daoc_value *response(oa *o, const char *desc, daoc_value *schema)
+{
+    daoc_value *r = obj(o);
+    put(o, r, "description", daoc_str(desc));
+    if (schema)
+        put(o, r, "content", content(o, schema));
+    return r;
+}
+
+static daoc_value *path_param(oa *o, const char *name)
+{
+    daoc_value *p = obj(o), *s = obj(o);
+    put(o, p, "name", daoc_str(name));
+    put(o, p, "in", daoc_str("path"));
+    put(o, p, "required", daoc_bool(true));
+    put(o, s, "type", daoc_str("string"));
+    put(o, p, "schema", s);
+    return p;
+}
+
+/* One operation: summary, parameters, body, responses. */
+static daoc_value *op(oa *o, const char *summary, const char *const *params, size_t np,
+                      const char *body_ref, const char *ok_code, const char *ok_ref, bool page)
+{
+    daoc_value *x = obj(o), *ps = daoc_arr(), *rs = obj(o);
+    put(o, x, "summary", daoc_str(summary));
+    for (size_t i = 0; i < np; i++)
+        push(o, ps, path_param(o, params[i]));
+    if (page) {
+        static const char *const q[] = {"size", "offset", "tags"};
+        for (size_t i = 0; i < 3; i++) {
+            daoc_value *p = obj(o), *s = obj(o);
+            put(o, p, "name", daoc_str(q[i]));
+            put(o, p, "in", daoc_str("query"));
+            put(o, s, "type", daoc_str(i == 0 ? "integer" : "string"));
+            put(o, p, "schema", s);
+            push(o, ps, p);
+        }
+    }
+    put(o, x, "parameters", ps);
+    if (body_ref) {
+        daoc_value *rb = obj(o);
+        put(o, rb, "content", content(o, ref(o, body_ref)));
+        put(o, x, "requestBody", rb);
+    }
+    if (strcmp(ok_code, "204") == 0)
+        put(o, rs, "204", response(o, "No Content", NULL));
+    else
+        put(o, rs, ok_code, response(o, "OK", ok_ref ? ref(o, ok_ref) : NULL));
+    put(o, rs, "400", response(o, "Bad Request", ref(o, "Error")));
+    put(o, rs, "404", response(o, "Not Found", ref(o, "Message")));
+    if (body_ref)
+        put(o, rs, "409", response(o, "Conflict", ref(o, "Error")));
+    put(o, x, "responses", rs);
+    return x;
+}
+
+static daoc_value *page_schema(oa *o, const char *ent)
+{
+    daoc_value *s = obj(o), *props = obj(o), *data = obj(o), *off = obj(o), *next = obj(o);
+    put(o, s, "type", daoc_str("object"));
+    put(o, data, "type", daoc_str("array"));
+    put(o, data, "items", ref(o, ent));
+    put(o, props, "data", data);
+    put(o, off, "type", daoc_str("string"));
+    put(o, props, "offset", off);
+    daoc_value *nt = daoc_arr();
+    push(o, nt, daoc_str("string"));
+    push(o, nt, daoc_str("null"));
+    put(o, next, "type", nt);
+    put(o, props, "next", next);
+    put(o, s, "properties", props);
+    return s;
+}
+
+static void entity_paths(oa *o, const daoc__adm_app *app, const daoc__adm_entity *e,
+                         daoc_value *paths)
+{
+    char p[512], page[300];
+    snprintf(page, sizeof page, "%s_page", e->name);
+    const char *one[] = {e->name};
+    daoc_value *coll = obj(o);
+    put(o, coll, "get", op(o, "List", NULL, 0, NULL, "200", page, true));
+    put(o, coll, "post", op(o, "Create", NULL, 0, e->name, "201", e->name, false));
+    snprintf(p, sizeof p, "/%s", e->coll);
+    put(o, paths, p, coll);
+    daoc_value *ent = obj(o);
+    put(o, ent, "get", op(o, "Retrieve", one, 1, NULL, "200", e->name, false));
+    put(o, ent, "put", op(o, "Create or replace", one, 1, e->name, "200", e->name, false));
+    put(o, ent, "patch", op(o, "Update", one, 1, e->name, "200", e->name, false));
+    put(o, ent, "delete", op(o, "Delete", one, 1, NULL, "204", NULL, false));
+    snprintf(p, sizeof p, "/%s/{%s}", e->coll, e->name);
+    put(o, paths, p, ent);
+    for (size_t f = 0; f < e->nfks; f++) {
+        const daoc__adm_entity *pe = &app->ents[e->fks[f].ref];
+        daoc_value *fe = obj(o);
+        put(o, fe, "get", op(o, "Retrieve the referenced entity", one, 1, NULL, "200", pe->name,
+                             false));
+        put(o, fe, "put", op(o, "Create or replace the referenced entity", one, 1, pe->name,
+                             "200", pe->name, false));
+        put(o, fe, "patch", op(o, "Update the referenced entity", one, 1, pe->name, "200",
+                               pe->name, false));
+        snprintf(p, sizeof p, "/%s/{%s}/%s", e->coll, e->name, e->fks[f].field);
+        put(o, paths, p, fe);
+        if (!pe->generate)
+            continue;
+        const char *two[] = {pe->name, e->name};
+        snprintf(p, sizeof p, "/%s/{%s}/%s", pe->coll, pe->name, e->nested);
+        if (!daoc_obj_get(paths, p)) {
+            daoc_value *nc = obj(o);
+            put(o, nc, "get", op(o, "List for the parent", two, 1, NULL, "200", page, true));
+            put(o, nc, "post", op(o, "Create for the parent", two, 1, e->name, "201", e->name,
+                                  false));
+            put(o, paths, p, nc);
+            daoc_value *ne = obj(o);
+            put(o, ne, "get", op(o, "Retrieve", two, 2, NULL, "200", e->name, false));
+            put(o, ne, "put", op(o, "Create or replace", two, 2, e->name, "200", e->name, false));
+            put(o, ne, "patch", op(o, "Update", two, 2, e->name, "200", e->name, false));
+            put(o, ne, "delete", op(o, "Delete", two, 2, NULL, "204", NULL, false));
+            snprintf(p, sizeof p, "/%s/{%s}/%s/{%s}", pe->coll, pe->name, e->nested, e->name);
+            put(o, paths, p, ne);
+        }
+    }
+}
+
+static daoc_value *error_schemas(oa *o, daoc_value *schemas)
+{
+    daoc_value *err = obj(o), *props = obj(o), *req = daoc_arr();
+    static const char *const k[][2] = {{"code", "integer"}, {"name", "string"},
+                                       {"message", "string"}, {"fields", "object"},
+                                       {"options", "object"}};
+    for (size_t i = 0; i < 5; i++) {
+        daoc_value *p = obj(o);
+        put(o, p, "type", daoc_str(k[i][1]));
+        put(o, props, k[i][0], p);
+    }
+    push(o, req, daoc_str("message"));
+    put(o, err, "type", daoc_str("object"));
+    put(o, err, "properties", props);
+    put(o, err, "required", req);
+    put(o, schemas, "Error", err);
+    daoc_value *msg = obj(o), *mp = obj(o), *m = obj(o), *mreq = daoc_arr();
+    put(o, m, "type", daoc_str("string"));
+    put(o, mp, "message", m);
+    push(o, mreq, daoc_str("message"));
+    put(o, msg, "type", daoc_str("object"));
+    put(o, msg, "properties", mp);
+    put(o, msg, "required", mreq);
+    put(o, schemas, "Message", msg);
+    return schemas;
+}
+
+void daoc__adm_openapi(const daoc__adm_app *app, daoc__adm_res *res)
+{
+    oa o = {DAOC_OK};
+    daoc_value *doc = obj(&o), *info = obj(&o), *paths = obj(&o), *comp = obj(&o),
+               *schemas = obj(&o);
+    put(&o, doc, "openapi", daoc_str("3.1.0"));
+    put(&o, info, "title", daoc_str("daoc Admin API"));
+    put(&o, info, "version", daoc_str(DAOC_VERSION_STRING));
+    put(&o, info, "description",
+        daoc_str("Kong's Admin API, generated from the schemas this node loaded"));
+    put(&o, doc, "info", info);
+    static const char *const fixed[] = {"/", "/status", "/endpoints", "/plugins/enabled", "/tags",
+                                        "/openapi.json"};
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {
+        daoc_value *item = obj(&o), *get = obj(&o), *rs = obj(&o);
+        put(&o, get, "summary", daoc_str(fixed[i]));
+        daoc_value *any = obj(&o);
+        put(&o, any, "type", daoc_str("object"));
+        put(&o, rs, "200", response(&o, "OK", any));
+        put(&o, get, "responses", rs);
+        put(&o, item, "get", get);
+        put(&o, paths, fixed[i], item);
+    }
+    for (size_t i = 0; i < app->n; i++) {
+        const daoc__adm_entity *e = &app->ents[i];
+        put(&o, schemas, e->name, record_schema(&o, e->fields, 0));
+        char page[300];
+        snprintf(page, sizeof page, "%s_page", e->name);
+        put(&o, schemas, page, page_schema(&o, e->name));
+        if (e->generate && strcmp(e->name, "tags") != 0)
+            entity_paths(&o, app, e, paths);
+    }
+    put(&o, comp, "schemas", error_schemas(&o, schemas));
+    put(&o, doc, "paths", paths);
+    put(&o, doc, "components", comp);
+    if (o.rc == DAOC_OK)
+        daoc__adm_json(res, 200, doc);
+    else
+        daoc__adm_message(res, 500, "An unexpected error occurred");
+    daoc_value_free(doc);
+}
