@@ -86,6 +86,8 @@ typedef struct daoc__adm_app {
  * *err. */
 int daoc__adm_app_new(daoc__adm_app **out, daoc_db *db, const daoc_config *cfg, daoc_error **err);
 void daoc__adm_app_free(daoc__adm_app *app);
+/* The definition of field `name` in a schema's fields array, or NULL. */
+const daoc_value *daoc__adm_field(const daoc_value *fields, const char *name);
 /* The entity named `name` (DAO name) or NULL. */
 const daoc__adm_entity *daoc__adm_entity_named(const daoc__adm_app *app, const char *name);
 

@@ -30,8 +30,7 @@ static bool bool_of(const daoc_value *o, const char *key, bool def)
     return v && daoc_value_type(v) == DAOC_TBOOL ? daoc_value_bool(v) : def;
 }
 
-/* The definition of field `name` in a schema's fields array, or NULL. */
-static const daoc_value *field_def(const daoc_value *fields, const char *name)
+const daoc_value *daoc__adm_field(const daoc_value *fields, const char *name)
 {
     for (size_t i = 0; fields && i < daoc_value_len(fields); i++) {
         const daoc_value *one = daoc_arr_get(fields, i);
@@ -102,14 +101,14 @@ static int read_entity(daoc__adm_entity *e, const char *name, const daoc_value *
     if (!e->coll || !e->nested || (str_of(schema, "endpoint_key") && !e->endpoint_key))
         return DAOC_ENOMEM;
     if (e->endpoint_key) {
-        const daoc_value *def = field_def(e->fields, e->endpoint_key);
+        const daoc_value *def = daoc__adm_field(e->fields, e->endpoint_key);
         e->endpoint_type = def ? str_of(def, "type") : NULL;
     }
     const daoc_value *pk = daoc_obj_get(schema, "primary_key");
     if (pk && daoc_value_len(pk) == 1 && daoc_value_type(daoc_arr_get(pk, 0)) == DAOC_TSTR &&
         !(e->pk = daoc__strdup(daoc_value_str(daoc_arr_get(pk, 0), NULL))))
         return DAOC_ENOMEM;
-    e->has_tags = field_def(e->fields, "tags") != NULL;
+    e->has_tags = daoc__adm_field(e->fields, "tags") != NULL;
     return DAOC_OK;
 }
 

@@ -13,7 +13,8 @@
  * (and a non-UUID fails its validation: 400 "invalid primary key").
  * Options as Kong passes them: nulls = true; ttl taken out of the body of
  * a write for ttl entities; ?tags= (a,b: all of them; a/b: any) and size
- * and offset on top-level pages.
+ * and offset on top-level pages.  Beyond Kong, whose /consumers alone
+ * takes ?custom_id=: every unique field filters a top-level page.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -286,23 +287,75 @@ static daoc_dao *dao_of(call *c, size_t i)
     return daoc_db_dao(c->db, c->app->ents[i].name);
 }
 
-/* GET /consumers?custom_id=X: Kong's custom endpoint */
-static bool consumers_by_custom_id(call *c, const daoc__adm_entity *e)
+/* GET /S?<field>=X on a unique field (or the primary key, or the endpoint
+ * key): the one entity that has it, as a page {"data": [e], "next": null}
+ * or {"data": [], ...} -- Kong's /consumers?custom_id=, for every unique
+ * field.  A field without a unique index is refused (400, naming the
+ * fields that can filter); arguments that are not fields are ignored, as
+ * Kong ignores them.  false when no argument is a field. */
+static bool filter_by_unique(call *c, const daoc__adm_entity *e)
 {
-    const daoc_value *raw = daoc_obj_get(c->q, "custom_id");
-    if (strcmp(e->name, "consumers") != 0 || !raw)
+    const daoc_value *raw = NULL;
+    const char *field = NULL;
+    const daoc_value *def = NULL;
+    for (size_t i = 0; !field && i < daoc_value_len(c->q); i++) {
+        const char *k = daoc_obj_key_at(c->q, i, &raw);
+        if (!k || strcmp(k, "size") == 0 || strcmp(k, "offset") == 0 || strcmp(k, "tags") == 0 ||
+            strcmp(k, "ttl") == 0)
+            continue;
+        if ((def = daoc__adm_field(e->fields, k)))
+            field = k;
+    }
+    if (!field)
         return false;
-    size_t n = 0;
-    const char *id = daoc_value_type(raw) == DAOC_TSTR ? daoc_value_str(raw, &n) : NULL;
-    if (!id || n == 0) {
-        daoc__adm_message(c->res, 400, "custom_id must be an unempty string");
+    const daoc_value *u = daoc_obj_get(def, "unique");
+    bool unique = (u && daoc_value_type(u) == DAOC_TBOOL && daoc_value_bool(u)) ||
+                  (e->pk && strcmp(e->pk, field) == 0) ||
+                  (e->endpoint_key && strcmp(e->endpoint_key, field) == 0);
+    if (!unique) {
+        daoc__buf msg = DAOC__BUF_INIT;
+        daoc__buf_printf(&msg, "cannot filter on '%s': no unique index serves it (filter on", field);
+        const char *sep = " ";
+        for (size_t i = 0; i < daoc_value_len(e->fields); i++) {
+            const daoc_value *fd = NULL;
+            const char *k = daoc_obj_key_at(daoc_arr_get(e->fields, i), 0, &fd);
+            const daoc_value *fu = fd ? daoc_obj_get(fd, "unique") : NULL;
+            if (k && ((fu && daoc_value_bool(fu)) || (e->pk && strcmp(k, e->pk) == 0))) {
+                daoc__buf_printf(&msg, "%s'%s'", sep, k);
+                sep = ", ";
+            }
+        }
+        daoc__buf_puts(&msg, ")");
+        if (msg.failed)
+            daoc__adm_message(c->res, 500, "An unexpected error occurred");
+        else
+            daoc__adm_message(c->res, 400, msg.data);
+        daoc__buf_free(&msg);
         return true;
     }
-    daoc_value *v = daoc_strn(id, n), *opts = base_opts(), *found = NULL;
+    size_t n = 0;
+    const char *text = daoc_value_type(raw) == DAOC_TSTR ? daoc_value_str(raw, &n) : NULL;
+    if (!text || n == 0) {
+        daoc__buf msg = DAOC__BUF_INIT;
+        daoc__buf_printf(&msg, "%s must be an unempty string", field);
+        daoc__adm_message(c->res, 400, msg.failed ? "bad filter" : msg.data);
+        daoc__buf_free(&msg);
+        return true;
+    }
+    const daoc_value *type = daoc_obj_get(def, "type");
+    daoc_value *v = typed(type ? daoc_value_str(type, NULL) : NULL, text, n), *opts = base_opts(),
+               *found = NULL, *key = NULL;
     daoc_error *err = NULL;
-    int rc = v && opts ? daoc_dao_select_by(dao_of(c, c->r->ent), "custom_id", v, opts, &found,
-                                            &err)
-                       : DAOC_ENOMEM;
+    int rc = v && opts ? DAOC_OK : DAOC_ENOMEM;
+    if (rc == DAOC_OK && e->pk && strcmp(e->pk, field) == 0) {
+        if (!(key = daoc_obj()) || daoc_obj_set(key, field, v) != DAOC_OK)
+            rc = DAOC_ENOMEM;
+        v = NULL;
+        if (rc == DAOC_OK)
+            rc = daoc_dao_select(dao_of(c, c->r->ent), key, opts, &found, &err);
+    } else if (rc == DAOC_OK) {
+        rc = daoc_dao_select_by(dao_of(c, c->r->ent), field, v, opts, &found, &err);
+    }
     if (rc != DAOC_OK) {
         daoc__adm_dao_error(c->res, rc, err);
     } else {
@@ -319,6 +372,7 @@ static bool consumers_by_custom_id(call *c, const daoc__adm_entity *e)
             daoc__adm_message(c->res, 500, "An unexpected error occurred");
     }
     daoc_value_free(found);
+    daoc_value_free(key);
     daoc_value_free(v);
     daoc_value_free(opts);
     daoc_error_free(err);
@@ -328,7 +382,7 @@ static bool consumers_by_custom_id(call *c, const daoc__adm_entity *e)
 static void get_collection(call *c)
 {
     const daoc__adm_entity *e = &c->app->ents[c->r->ent];
-    if (consumers_by_custom_id(c, e))
+    if (filter_by_unique(c, e))
         return;
     int64_t size = 0;
     daoc_value *opts = base_opts();

@@ -210,6 +210,13 @@ body_is "?custom_id of nobody" 200 '{"data":[],"next":null}'
 for q in "custom_id=" "custom_id"; do
   req GET "/consumers?$q"; body_is "?$q" 400 '{"message":"custom_id must be an unempty string"}'
 done
+req GET "/consumers?username=cid-user"
+is "?username= (a unique field) filters the page" 200 "\"data\":[{\"id\":\"$CID\"" '"next":null'
+req GET "/consumers?id=$CID"
+is "?id= filters by primary key" 200 "\"data\":[{\"id\":\"$CID\""
+req GET "/consumers?created_at=1"
+is "?created_at= (no unique index): 400 naming what can filter" 400 \
+  "cannot filter on 'created_at': no unique index serves it (filter on 'id', 'username', 'custom_id')"
 req GET "/consumers/$CID"
 is "GET by id" 200 "\"id\":\"$CID\"" '"tags":null'
 req GET /consumers/cid-user
