@@ -15,10 +15,13 @@
  * headers must fit the connection's 80 KiB of memory (MHD zeroes it for
  * every request, so it is kept as small as Kong's 1000 query arguments
  * allow; past it MHD refuses the request); idle connections close after
- * 60 s.  daoc_admin_stop stops accepting, lets in-flight requests finish
+ * 60 s.  With admin_access_log set, each answer appends one line to that
+ * file (Combined Log Format, then seconds taken and the request id).
+ * daoc_admin_stop stops accepting, lets in-flight requests finish
  * (up to its grace period), then closes everything.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -44,6 +47,8 @@ struct daoc_admin {
     struct MHD_Daemon *d[MAX_LISTENERS];
     int port[MAX_LISTENERS];
     size_t nd;
+    FILE *access;        /* admin_access_log, or NULL */
+    pthread_mutex_t log_lock;
     pthread_key_t key;
     pthread_mutex_t lock; /* dbs */
     daoc_db **dbs;
@@ -125,8 +130,46 @@ static void free_body(void *p)
     daoc__free(p);
 }
 
-static enum MHD_Result send_res(struct MHD_Connection *conn, daoc__adm_res *res,
-                                const req_state *st)
+/* One line of the access log: the Combined Log Format, then the time
+ * taken in seconds and the request id. */
+static void access_line(daoc_admin *a, struct MHD_Connection *conn, const char *method,
+                        const char *url, const char *version, const daoc__adm_res *res,
+                        size_t len, double secs)
+{
+    char addr[INET6_ADDRSTRLEN] = "-";
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (ci && ci->client_addr) {
+        const struct sockaddr *sa = ci->client_addr;
+        if (sa->sa_family == AF_INET)
+            inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, addr,
+                      sizeof addr);
+        else if (sa->sa_family == AF_INET6)
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, addr,
+                      sizeof addr);
+    }
+    const char *ua = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "User-Agent");
+    const char *referer = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Referer");
+    const char *rid = "-";
+    for (size_t i = 0; i < res->nheaders; i++)
+        if (strcmp(res->hname[i], "X-Kong-Admin-Request-ID") == 0)
+            rid = res->hval[i];
+    char when[64];
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(when, sizeof when, "%d/%b/%Y:%H:%M:%S +0000", &tm);
+    pthread_mutex_lock(&a->log_lock);
+    fprintf(a->access, "%s - - [%s] \"%s %s %s\" %d %zu \"%s\" \"%s\" %.6f %s\n", addr, when,
+            method, url, version, res->status, len, referer ? referer : "-", ua ? ua : "-", secs,
+            rid);
+    fflush(a->access);
+    pthread_mutex_unlock(&a->log_lock);
+}
+
+static enum MHD_Result send_res(daoc_admin *a, struct MHD_Connection *conn, daoc__adm_res *res,
+                                const req_state *st, const char *method, const char *url,
+                                const char *version)
 {
     size_t len = 0;
     char *data = res->status == 204 ? NULL : daoc__buf_take(&res->body, &len);
@@ -147,6 +190,8 @@ static enum MHD_Result send_res(struct MHD_Connection *conn, daoc__adm_res *res,
     long long us = (long long)(t1.tv_sec - st->t0.tv_sec) * 1000000 +
                    (t1.tv_nsec - st->t0.tv_nsec) / 1000;
     snprintf(timing, sizeof timing, "app;dur=%lld.%03lld", us / 1000, us % 1000);
+    if (a->access)
+        access_line(a, conn, method, url, version, res, len, (double)us / 1e6);
     MHD_add_response_header(r, "Server-Timing", timing);
     MHD_add_response_header(r, "Server", "daoc/" DAOC_VERSION_STRING);
     enum MHD_Result ok = MHD_queue_response(conn, (unsigned)res->status, r);
@@ -158,7 +203,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_size, void **con_cls)
 {
-    (void)version;
     daoc_admin *a = cls;
     req_state *st = *con_cls;
     if (!st) {
@@ -215,7 +259,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             daoc__adm_handle(a->app, db, &req, &res);
         daoc__buf_free(&q);
     }
-    enum MHD_Result ok = send_res(conn, &res, st);
+    enum MHD_Result ok = send_res(a, conn, &res, st, method, url, version);
     daoc__adm_res_free(&res);
     return ok;
 }
@@ -308,12 +352,17 @@ int daoc_admin_start(daoc_admin **out, const daoc_config *cfg, daoc_error **err)
     if (!a)
         return DAOC_ENOMEM;
     pthread_mutex_init(&a->lock, NULL);
+    pthread_mutex_init(&a->log_lock, NULL);
     int rc = pthread_key_create(&a->key, NULL) == 0 ? DAOC_OK : DAOC_ENOMEM;
     bool keyed = rc == DAOC_OK;
     daoc_db *first = NULL;
     /* the configuration: a copy every thread opens its handle from */
     if (rc == DAOC_OK && !(a->cfg = daoc__config_copy(cfg)))
         rc = DAOC_ENOMEM;
+    const char *log = rc == DAOC_OK ? daoc_config_get(a->cfg, "admin_access_log") : NULL;
+    if (log && strcmp(log, "off") != 0 && !(a->access = fopen(log, "a")))
+        rc = daoc__err_fail(err, DAOC_EIO, "admin_access_log: cannot open '%s': %s", log,
+                            strerror(errno));
     if (rc == DAOC_OK)
         rc = daoc_db_open(&first, a->cfg, err);
     if (rc == DAOC_OK)
@@ -366,6 +415,9 @@ int daoc_admin_start(daoc_admin **out, const daoc_config *cfg, daoc_error **err)
             MHD_stop_daemon(a->d[i]);
         daoc__adm_app_free(a->app);
         daoc_config_free(a->cfg);
+        if (a->access)
+            fclose(a->access);
+        pthread_mutex_destroy(&a->log_lock);
         if (keyed)
             pthread_key_delete(a->key);
         pthread_mutex_destroy(&a->lock);
@@ -406,6 +458,9 @@ void daoc_admin_stop(daoc_admin *a, int grace_ms)
     daoc__free(a->dbs);
     daoc__adm_app_free(a->app);
     daoc_config_free(a->cfg);
+    if (a->access)
+        fclose(a->access);
+    pthread_mutex_destroy(&a->log_lock);
     pthread_key_delete(a->key);
     pthread_mutex_destroy(&a->lock);
     daoc__free(a);

@@ -354,6 +354,15 @@ static int set_admin_gui_url(daoc_config *cfg, const char *value, char **why)
     return set_str(&cfg->admin_gui_url, value, why);
 }
 
+static int set_admin_access_log(daoc_config *cfg, const char *value, char **why)
+{
+    if (!*value) {
+        *why = daoc__strdup("must be 'off' or a file path");
+        return DAOC_ECONFIG;
+    }
+    return set_str(&cfg->admin_access_log, value, why);
+}
+
 #define SLOT(member) offsetof(daoc_config, member)
 
 /* Every key: its setter, Kong's default, and where its text is kept. */
@@ -388,6 +397,7 @@ static const struct key_def {
     {"admin_listen", set_admin_listen, "127.0.0.1:8001", SLOT(admin_listen)},
     {"admin_token", set_admin_token, "", SLOT(admin_token)},
     {"admin_gui_url", set_admin_gui_url, "", SLOT(admin_gui_url)},
+    {"admin_access_log", set_admin_access_log, "off", SLOT(admin_access_log)},
 };
 #define NKEYS (sizeof KEYS / sizeof KEYS[0])
 

@@ -54,6 +54,7 @@ struct daoc_config {
     char *admin_listen;   /* Kong's syntax, default "127.0.0.1:8001" */
     char *admin_token;    /* "" = no token required */
     char *admin_gui_url;  /* "" = CORS answers the request's Origin */
+    char *admin_access_log; /* a file the access log is appended to, or "off" */
 
     daoc_log_fn log;
     void *log_ud;

@@ -413,7 +413,7 @@ stop
 if [ "$stop_rc" = 0 ]; then ok "SIGTERM: exit 0"; else bad "SIGTERM: exit $stop_rc: $(tail -3 serve.err)"; fi
 
 # ---- admin_token ----
-if start DAOC_ADMIN_TOKEN=s3cret; then
+if start DAOC_ADMIN_TOKEN=s3cret DAOC_ADMIN_ACCESS_LOG="$PWD/access.log"; then
   req GET /
   is "a token is required: 401 without" 401 '"message":"Unauthorized"'
   req GET / -H 'Authorization: Bearer wrong'
@@ -423,6 +423,9 @@ if start DAOC_ADMIN_TOKEN=s3cret; then
   req OPTIONS /consumers
   if [ "$code" = 204 ]; then ok "preflight OPTIONS needs no token"; else bad "OPTIONS with a token set: $code"; fi
   stop
+  if grep -Eq '^127\.0\.0\.1 - - \[[0-9]{2}/[A-Z][a-z]{2}/[0-9]{4}:[0-9:]{8} \+0000\] "GET / HTTP/1\.1" 401 [0-9]+ "-" "curl/[^"]*" [0-9.]+ [0-9a-f]{32}$' access.log &&
+     [ "$(wc -l < access.log)" = 4 ]; then ok "admin_access_log: one Combined Log Format line per request"
+  else bad "access log:"; cat access.log; fi
 else
   bad "daoc serve with admin_token starts: $(cat serve.err)"
 fi
