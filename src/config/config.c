@@ -337,6 +337,11 @@ static int set_admin_listen(daoc_config *cfg, const char *value, char **why)
                 return DAOC_ECONFIG;
             }
             item += n + (item[n] == ',');
+            if (item[-1] == ',' && !item[strspn(item, " ")]) { /* "a:1," */
+                *why = daoc__strdup("must be 'off' or a list of '<address>:<port> [ssl]' "
+                                    "(e.g. '127.0.0.1:8001')");
+                return DAOC_ECONFIG;
+            }
         }
     }
     return set_str(&cfg->admin_listen, value, why);

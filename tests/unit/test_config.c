@@ -28,6 +28,10 @@ static void clear_env(void)
     unsetenv("DAOC_LUA_PACKAGE_PATH");
     unsetenv("DAOC_PREFIX");
     unsetenv("DAOC_LUA_MEMORY_LIMIT");
+    unsetenv("DAOC_ADMIN_LISTEN");
+    unsetenv("DAOC_ADMIN_TOKEN");
+    unsetenv("DAOC_ADMIN_GUI_URL");
+    unsetenv("DAOC_ADMIN_ACCESS_LOG");
     static const char *const pg[] = {"HOST", "PORT", "USER", "PASSWORD", "DATABASE", "SCHEMA",
                                      "SSL", "SSL_VERIFY", "TIMEOUT", "POOL_SIZE", "RO_HOST",
                                      "RO_PORT", "RO_USER", "RO_PASSWORD", "RO_DATABASE"};
@@ -227,6 +231,33 @@ TEST(postgres_bad_values)
     ASSERT_STR(daoc_error_string(e), why);
     daoc_error_free(e);
     clear_env();
+}
+
+/* The Admin API's keys: Kong's admin_listen syntax, checked at load. */
+TEST(admin_keys)
+{
+    clear_env();
+    daoc_config *c = NULL;
+    ASSERT_INT(daoc_config_load(&c, NULL, NULL), DAOC_OK);
+    ASSERT_STR(daoc_config_get(c, "admin_listen"), "127.0.0.1:8001");
+    ASSERT_STR(daoc_config_get(c, "admin_token"), "");
+    ASSERT_STR(daoc_config_get(c, "admin_access_log"), "off");
+    static const char *const good[] = {"off", "127.0.0.1:0", "0.0.0.0:8001 reuseport backlog=16384",
+                                       "127.0.0.1:8001, [::1]:8001", "localhost:9000 ssl"};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+        ASSERT_INT(daoc_config_set(c, "admin_listen", good[i], NULL), DAOC_OK);
+    static const char *const bad[] = {"8001", "127.0.0.1", "127.0.0.1:", "127.0.0.1:70000",
+                                      ":8001", "127.0.0.1:80x", "127.0.0.1:8001,"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char why[256] = "";
+        ASSERT_INT(t_config_set(c, "admin_listen", bad[i], why, sizeof why), DAOC_ECONFIG);
+        ASSERT_TRUE(strstr(why, "admin_listen: must be 'off' or a list of") != NULL);
+    }
+    char why[256] = "";
+    ASSERT_INT(t_config_set(c, "admin_gui_url", "admin.example", why, sizeof why), DAOC_ECONFIG);
+    ASSERT_INT(daoc_config_set(c, "admin_gui_url", "http://admin.example:8002", NULL), DAOC_OK);
+    ASSERT_INT(t_config_set(c, "admin_access_log", "", why, sizeof why), DAOC_ECONFIG);
+    daoc_config_free(c);
 }
 
 TEST(line_without_equals)
