@@ -142,7 +142,10 @@ $(TS)/libdaoc.a: $(TLIB_OBJ)
 $(TS)/tests/%: tests/unit/%.c tests/harness.h tests/unit/fixture.h tests/unit/errtext.h tests/unit/lua_env.h $(TS)/libdaoc.a
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) -Itests -O1 -g -fsanitize=thread $(PKG_CFLAGS) -DDAOC_TESTING -o $@ $< $(TS)/libdaoc.a $(PKG_LIBS)
-tsan-build: $(TTESTS)
+TCLI_OBJ := $(patsubst %.c,$(TS)/%.o,$(CLI_SRC))
+$(TS)/daoc: $(TCLI_OBJ) $(TS)/libdaoc.a
+	$(CC) -fsanitize=thread -o $@ $(TCLI_OBJ) $(TS)/libdaoc.a $(PKG_LIBS) -Wl,-E
+tsan-build: $(TTESTS) $(TS)/daoc
 
 # --- fuzzing (clang + libFuzzer) --------------------------------------------
 F := build/fuzz

@@ -163,6 +163,18 @@ if PG_ENV="$("$ROOT/scripts/pg-start.sh" 2>"$WORK/pg-start.log")"; then
       "$ROOT/$DAOC_TSAN_DIR/tests/$name" > "$WORK/tsan_$name-pg.log" 2>&1; rc=$?
     count "$name[postgres,tsan]" "$WORK/tsan_$name-pg.log" $rc
   fi
+  # daoc serve's threads (MHD's pool, a handle per thread, the shared
+  # PostgreSQL pool) under ThreadSanitizer: the Admin API suite with the
+  # TSan build; any report fails it (test_admin.sh checks serve's stderr).
+  if [ -n "${DAOC_TSAN_DIR:-}" ] && [ -x "$ROOT/$DAOC_TSAN_DIR/daoc" ]; then
+    name=test_admin
+    d="$WORK/tsan-$name"; mkdir -p "$d"
+    pg_db "tsan_$name" && (cd "$d" && DAOC_DATABASE=postgres DAOC_PG_HOST="$DAOC_PG_HOST" \
+      DAOC_PG_PORT="$DAOC_PG_PORT" DAOC_PG_USER="$DAOC_PG_USER" DAOC_PG_DATABASE="tsan_$name" \
+      TSAN_OPTIONS="second_deadlock_stack=1" DAOC_BIN="$ROOT/$DAOC_TSAN_DIR/daoc" \
+      bash "$ROOT/tests/cli/$name.sh") > "$WORK/tsan_$name-pg.log" 2>&1; rc=$?
+    count "$name[postgres,tsan]" "$WORK/tsan_$name-pg.log" $rc
+  fi
   # Last, because it stops and restarts the server (scripts/pg-restart.sh).
   name=test_pg_faults
   pg_db "$name" && pg_run "$name" env DAOC_TEST_PG_DIR="$PG_DIR" "$ROOT/$B/tests/$name" \
