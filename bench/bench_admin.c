@@ -20,8 +20,8 @@
 #include <pthread.h>
 #include <unistd.h>
 
-#include "daoc.h"
 #include "bench_util.h"
+#include "daoc.h"
 
 static char g_body[512];
 static size_t g_body_len;
@@ -230,8 +230,8 @@ int main(int argc, char **argv)
     char id[37];
     seed(cfg, id);
     struct MHD_Daemon *d = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO, 0, NULL, NULL, fixed,
-        NULL, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads, MHD_OPTION_END);
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO, 0, NULL, NULL, fixed, NULL,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads, MHD_OPTION_END);
     if (!d)
         die("MHD", "cannot start the baseline");
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
@@ -281,8 +281,9 @@ int main(int argc, char **argv)
     PQfinish(c);
     printf("POST /consumers, PostgreSQL, wrk -t2 -c16 (form bodies)\n");
     printf("  daoc_dao_insert from C, %d threads %10.0f rows/s\n", pg_threads, dao);
-    printf("  daoc serve                      %10.0f req/s  (errors %ld)  ratio %.2f (goal >= 0.8)\n",
-           post.rps, post.errors, post.rps / dao);
+    printf(
+        "  daoc serve                      %10.0f req/s  (errors %ld)  ratio %.2f (goal >= 0.8)\n",
+        post.rps, post.errors, post.rps / dao);
     cleanup(dir, path, script);
     return 0;
 }

@@ -51,17 +51,17 @@ typedef struct daoc__adm_fk {
 
 /* What the Admin API needs of one entity, read from its schema. */
 typedef struct daoc__adm_entity {
-    char *name;         /* the DAO's name: kong.db.<name> */
-    char *coll;         /* admin_api_name or name: /<coll> */
-    char *nested;       /* admin_api_nested_name or coll: /<parent>/:p/<nested> */
-    char *endpoint_key; /* or NULL */
+    char *name;                /* the DAO's name: kong.db.<name> */
+    char *coll;                /* admin_api_name or name: /<coll> */
+    char *nested;              /* admin_api_nested_name or coll: /<parent>/:p/<nested> */
+    char *endpoint_key;        /* or NULL */
     const char *endpoint_type; /* its field's type ("string", "integer", ...) */
-    char *pk;           /* the single primary key field, or NULL (composite) */
-    bool generate;      /* generate_admin_api ~= false */
+    char *pk;                  /* the single primary key field, or NULL (composite) */
+    bool generate;             /* generate_admin_api ~= false */
     bool has_tags, ttl;
     daoc__adm_fk *fks;
     size_t nfks;
-    daoc_value *schema; /* a copy of daoc_dao_schema() */
+    daoc_value *schema;       /* a copy of daoc_dao_schema() */
     const daoc_value *fields; /* schema's "fields" (borrowed from schema) */
 } daoc__adm_entity;
 
@@ -70,14 +70,14 @@ typedef struct daoc__adm_entity {
 typedef struct daoc__adm_app {
     daoc__adm_entity *ents;
     size_t n;
-    daoc_value *plugins; /* array of the enabled plugins' names */
+    daoc_value *plugins;   /* array of the enabled plugins' names */
     daoc_value *endpoints; /* the sorted route patterns of /endpoints */
     char node_id[37];
     char hostname[256];
-    char *token;        /* admin_token, or NULL */
-    char *gui_origin;   /* the origin of admin_gui_url, or NULL */
+    char *token;               /* admin_token, or NULL */
+    char *gui_origin;          /* the origin of admin_gui_url, or NULL */
     daoc_value *configuration; /* the sanitized configuration of GET / */
-    size_t max_body;    /* bytes */
+    size_t max_body;           /* bytes */
     atomic_uint_fast64_t total_requests, accepted, active, reading, writing;
 } daoc__adm_app;
 
@@ -156,10 +156,10 @@ typedef enum daoc__adm_kind {
 
 typedef struct daoc__adm_route {
     daoc__adm_kind kind;
-    unsigned methods;  /* allowed, HEAD and OPTIONS included */
-    size_t ent;        /* S (COLL, ENTITY, FOREIGN; the child of NESTED_*) */
-    size_t parent;     /* P of NESTED_* */
-    const char *fk;    /* FOREIGN: the field; NESTED_*: S's field referencing P */
+    unsigned methods;              /* allowed, HEAD and OPTIONS included */
+    size_t ent;                    /* S (COLL, ENTITY, FOREIGN; the child of NESTED_*) */
+    size_t parent;                 /* P of NESTED_* */
+    const char *fk;                /* FOREIGN: the field; NESTED_*: S's field referencing P */
     char *seg[DAOC__ADM_MAX_SEGS]; /* decoded segments (owned) */
     size_t seglen[DAOC__ADM_MAX_SEGS];
     size_t nseg;
@@ -205,8 +205,8 @@ bool daoc__adm_query(const daoc__adm_req *req, daoc_value **out, daoc__adm_res *
  * (plugins: name=rate-limiting), else sub_name (a PATCH: the stored
  * entity's), of the subschema it selects.  false with the response (400,
  * 415) set when it cannot be read.  An empty body is {}. */
-bool daoc__adm_body(const daoc__adm_req *req, daoc_dao *dao, const char *sub_name,
-                    bool allow_maps, daoc_value **out, daoc__adm_res *res);
+bool daoc__adm_body(const daoc__adm_req *req, daoc_dao *dao, const char *sub_name, bool allow_maps,
+                    daoc_value **out, daoc__adm_res *res);
 
 /* ---- handlers ------------------------------------------------------------------ */
 

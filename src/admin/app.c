@@ -144,16 +144,15 @@ static int link_foreign(daoc__adm_app *app)
 /* Secrets GET / never shows (Kong masks them as "******"). */
 static bool secret_key(const char *k)
 {
-    return strstr(k, "password") || strstr(k, "token") || strstr(k, "_key") ||
-           strstr(k, "secret");
+    return strstr(k, "password") || strstr(k, "token") || strstr(k, "_key") || strstr(k, "secret");
 }
 
 static int configuration(daoc__adm_app *app, const daoc_config *cfg)
 {
     static const char *const keys[] = {
-        "database",    "sqlite_path",   "plugins",       "lua_package_path", "prefix",
-        "pg_host",     "pg_port",       "pg_user",       "pg_password",      "pg_database",
-        "pg_schema",   "pg_ssl",        "pg_timeout",    "pg_pool_size",     "pg_ro_host",
+        "database",       "sqlite_path",  "plugins",     "lua_package_path", "prefix",
+        "pg_host",        "pg_port",      "pg_user",     "pg_password",      "pg_database",
+        "pg_schema",      "pg_ssl",       "pg_timeout",  "pg_pool_size",     "pg_ro_host",
         "pg_ro_password", "admin_listen", "admin_token", "admin_gui_url"};
     app->configuration = daoc_obj();
     for (size_t i = 0; app->configuration && i < sizeof keys / sizeof keys[0]; i++) {

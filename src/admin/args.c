@@ -22,9 +22,7 @@ static int hexval(unsigned char c)
     return -1;
 }
 
-/* Decodes s[0..n) into a new NUL-terminated buffer (never longer than n);
- * *outlen receives its length.  NULL on ENOMEM. */
-static char *unescape(const char *s, size_t n, size_t *outlen)
+char *daoc__pct_decode(const char *s, size_t n, bool plus_is_space, size_t *outlen)
 {
     char *d = daoc__malloc(n + 1);
     if (!d)
@@ -32,7 +30,7 @@ static char *unescape(const char *s, size_t n, size_t *outlen)
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c == '+') {
+        if (c == '+' && plus_is_space) {
             d[o++] = ' ';
         } else if (c == '%' && i + 2 < n && hexval((unsigned char)s[i + 1]) >= 0 &&
                    hexval((unsigned char)s[i + 2]) >= 0) {
@@ -109,9 +107,10 @@ int daoc__args_parse_urlencoded(const char *s, size_t len, size_t max, daoc__arg
             if (out->n >= max)
                 return DAOC__ARGS_ETOOMANY;
             size_t klen = 0, vlen = 0;
-            char *k = unescape(s + i, eq - i, &klen);
+            char *k = daoc__pct_decode(s + i, eq - i, true, &klen);
             bool has = eq < j;
-            char *v = has ? unescape(s + eq + 1, j - eq - 1, &vlen) : daoc__strdup("");
+            char *v =
+                has ? daoc__pct_decode(s + eq + 1, j - eq - 1, true, &vlen) : daoc__strdup("");
             if (!k || !v) {
                 daoc__free(k);
                 daoc__free(v);

@@ -91,4 +91,10 @@ int daoc__args_nest(const daoc__args *a, bool allow_maps, daoc_value **out);
  * DAOC_ENOMEM; v not an object, or fields NULL, changes nothing. */
 int daoc__args_infer(daoc_value *v, const daoc_value *fields);
 
+/* s[0..n) percent-decoded ("%41" -> 'A'; a bad escape stays as it is;
+ * '+' is a space when plus_is_space: forms and query strings, not paths)
+ * into a new NUL-terminated buffer (never longer than n) owned by the
+ * caller (daoc__free); *outlen its length.  NULL on ENOMEM. */
+char *daoc__pct_decode(const char *s, size_t n, bool plus_is_space, size_t *outlen);
+
 #endif

@@ -70,8 +70,8 @@ bool daoc__adm_query(const daoc__adm_req *req, daoc_value **out, daoc__adm_res *
     return nest(&a, rc, NULL, NULL, false, out, res);
 }
 
-bool daoc__adm_body(const daoc__adm_req *req, daoc_dao *dao, const char *sub_name,
-                    bool allow_maps, daoc_value **out, daoc__adm_res *res)
+bool daoc__adm_body(const daoc__adm_req *req, daoc_dao *dao, const char *sub_name, bool allow_maps,
+                    daoc_value **out, daoc__adm_res *res)
 {
     *out = NULL;
     if (req->content_types > 1) {
@@ -103,13 +103,13 @@ bool daoc__adm_body(const daoc__adm_req *req, daoc_dao *dao, const char *sub_nam
     }
     daoc__args a = {0};
     if (prefix(ct, "application/x-www-form-urlencoded")) {
-        int rc = daoc__args_parse_urlencoded(req->body ? req->body : "", req->body_len, MAX_ARGS,
-                                             &a);
+        int rc =
+            daoc__args_parse_urlencoded(req->body ? req->body : "", req->body_len, MAX_ARGS, &a);
         return nest(&a, rc, dao, sub_name, allow_maps, out, res);
     }
     if (prefix(ct, "multipart/form-data")) {
-        int rc = daoc__args_parse_multipart(req->body ? req->body : "", req->body_len, ct,
-                                            MAX_ARGS, &a);
+        int rc =
+            daoc__args_parse_multipart(req->body ? req->body : "", req->body_len, ct, MAX_ARGS, &a);
         return nest(&a, rc, dao, sub_name, allow_maps, out, res);
     }
     res->status = 415;

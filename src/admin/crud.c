@@ -249,7 +249,8 @@ static bool size_arg(call *c, int64_t *size)
         d = strtod(buf, &end);
     }
     if (!s || !n || n >= sizeof buf || !end || *end != '\0' || d != d) {
-        daoc__adm_kong_error(c->res, DAOC_ERR_INVALID_SIZE, "invalid size", "size must be a number");
+        daoc__adm_kong_error(c->res, DAOC_ERR_INVALID_SIZE, "invalid size",
+                             "size must be a number");
         return false;
     }
     if (d < 1 || d > 1000 || d != (double)(int64_t)d) {
@@ -271,8 +272,8 @@ static void page_reply(call *c, daoc_value *rows, char *offset, daoc__buf *next)
     if (rc == DAOC_OK && offset)
         rc = daoc_obj_set(page, "offset", daoc_str(offset));
     if (rc == DAOC_OK)
-        rc = daoc_obj_set(page, "next", offset && !next->failed ? daoc_str(next->data)
-                                                                 : daoc_null());
+        rc = daoc_obj_set(page, "next",
+                          offset && !next->failed ? daoc_str(next->data) : daoc_null());
     if (rc == DAOC_OK)
         daoc__adm_json(c->res, 200, page);
     else
@@ -314,7 +315,8 @@ static bool filter_by_unique(call *c, const daoc__adm_entity *e)
                   (e->endpoint_key && strcmp(e->endpoint_key, field) == 0);
     if (!unique) {
         daoc__buf msg = DAOC__BUF_INIT;
-        daoc__buf_printf(&msg, "cannot filter on '%s': no unique index serves it (filter on", field);
+        daoc__buf_printf(&msg, "cannot filter on '%s': no unique index serves it (filter on",
+                         field);
         const char *sep = " ";
         for (size_t i = 0; i < daoc_value_len(e->fields); i++) {
             const daoc_value *fd = NULL;
@@ -484,7 +486,7 @@ static void entity_op(call *c, size_t ei, const char *s, size_t n, daoc_value *f
     const daoc__adm_entity *e = &c->app->ents[ei];
     daoc_value *body = NULL, *opts = NULL, *out = NULL;
     daoc_error *err = NULL;
-    enum op op = c->method == DAOC__M_PUT     ? OP_UPSERT
+    enum op op = c->method == DAOC__M_PUT      ? OP_UPSERT
                  : c->method == DAOC__M_PATCH  ? OP_UPDATE
                  : c->method == DAOC__M_DELETE ? OP_DELETE
                                                : OP_SELECT;
@@ -500,10 +502,10 @@ static void entity_op(call *c, size_t ei, const char *s, size_t n, daoc_value *f
             }
             sn = stored ? daoc_obj_get(stored, "name") : NULL;
         }
-        bool read = daoc__adm_body(c->req, dao_of(c, ei),
-                                   sn && daoc_value_type(sn) == DAOC_TSTR ? daoc_value_str(sn, NULL)
-                                                                          : NULL,
-                                   true, &body, c->res);
+        bool read =
+            daoc__adm_body(c->req, dao_of(c, ei),
+                           sn && daoc_value_type(sn) == DAOC_TSTR ? daoc_value_str(sn, NULL) : NULL,
+                           true, &body, c->res);
         daoc_value_free(stored);
         if (!read) {
             daoc_value_free(fk_value);
@@ -551,7 +553,8 @@ static bool belongs(const daoc__adm_entity *pe, const daoc_value *parent, const 
     const daoc_value *names = daoc_obj_get(pe->schema, "primary_key");
     for (size_t i = 0; names && i < daoc_value_len(names); i++) {
         const char *f = daoc_value_str(daoc_arr_get(names, i), NULL);
-        const daoc_value *a = f ? daoc_obj_get(ref, f) : NULL, *b = f ? daoc_obj_get(parent, f) : NULL;
+        const daoc_value *a = f ? daoc_obj_get(ref, f) : NULL,
+                         *b = f ? daoc_obj_get(parent, f) : NULL;
         size_t na = 0, nb = 0;
         const char *sa = a && daoc_value_type(a) == DAOC_TSTR ? daoc_value_str(a, &na) : NULL;
         const char *sb = b && daoc_value_type(b) == DAOC_TSTR ? daoc_value_str(b, &nb) : NULL;
@@ -645,12 +648,11 @@ static void foreign(call *c)
     }
     const daoc_value *ref = daoc_obj_get(ent, r->fk);
     const daoc__adm_entity *pe = &c->app->ents[pi];
-    const daoc_value *refid = ref && daoc_value_type(ref) == DAOC_TOBJ && pe->pk
-                                  ? daoc_obj_get(ref, pe->pk)
-                                  : NULL;
+    const daoc_value *refid =
+        ref && daoc_value_type(ref) == DAOC_TOBJ && pe->pk ? daoc_obj_get(ref, pe->pk) : NULL;
     size_t idn = 0;
-    const char *id = refid && daoc_value_type(refid) == DAOC_TSTR ? daoc_value_str(refid, &idn)
-                                                                 : NULL;
+    const char *id =
+        refid && daoc_value_type(refid) == DAOC_TSTR ? daoc_value_str(refid, &idn) : NULL;
     if (c->method == DAOC__M_DELETE) {
         if (id)
             daoc__adm_message(c->res, 405, "Method not allowed");
@@ -743,10 +745,18 @@ void daoc__adm_crud(daoc__adm_app *app, daoc_db *db, const daoc__adm_req *req, u
         else
             get_collection(&c);
         break;
-    case DAOC__R_ENTITY: entity_op(&c, r->ent, r->param, r->param_len, NULL, false); break;
-    case DAOC__R_FOREIGN: foreign(&c); break;
+    case DAOC__R_ENTITY:
+        entity_op(&c, r->ent, r->param, r->param_len, NULL, false);
+        break;
+    case DAOC__R_FOREIGN:
+        foreign(&c);
+        break;
     case DAOC__R_NESTED_COLL:
-    case DAOC__R_NESTED_ENTITY: nested(&c); break;
-    default: daoc__adm_message(res, 404, "Not found"); break;
+    case DAOC__R_NESTED_ENTITY:
+        nested(&c);
+        break;
+    default:
+        daoc__adm_message(res, 404, "Not found");
+        break;
     }
 }

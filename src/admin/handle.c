@@ -28,8 +28,8 @@ static unsigned method_bit(const char *m)
     static const struct {
         const char *name;
         unsigned bit;
-    } names[] = {{"GET", DAOC__M_GET},       {"HEAD", DAOC__M_HEAD},     {"POST", DAOC__M_POST},
-                 {"PUT", DAOC__M_PUT},       {"PATCH", DAOC__M_PATCH},   {"DELETE", DAOC__M_DELETE},
+    } names[] = {{"GET", DAOC__M_GET},        {"HEAD", DAOC__M_HEAD},   {"POST", DAOC__M_POST},
+                 {"PUT", DAOC__M_PUT},        {"PATCH", DAOC__M_PATCH}, {"DELETE", DAOC__M_DELETE},
                  {"OPTIONS", DAOC__M_OPTIONS}};
     for (size_t i = 0; m && i < sizeof names / sizeof names[0]; i++)
         if (strcmp(m, names[i].name) == 0)
@@ -144,8 +144,7 @@ static void dispatch(daoc__adm_app *app, daoc_db *db, const daoc__adm_req *req, 
     }
 }
 
-void daoc__adm_handle(daoc__adm_app *app, daoc_db *db, const daoc__adm_req *req,
-                      daoc__adm_res *res)
+void daoc__adm_handle(daoc__adm_app *app, daoc_db *db, const daoc__adm_req *req, daoc__adm_res *res)
 {
     memset(res, 0, sizeof *res);
     res->content_type = "application/json; charset=utf-8";

@@ -45,10 +45,17 @@ static int cmp_str(const void *a, const void *b)
 int daoc__adm_endpoints(daoc__adm_app *app);
 int daoc__adm_endpoints(daoc__adm_app *app)
 {
-    static const char *const fixed[] = {
-        "/",       "/status",          "/endpoints", "/openapi.json", "/schemas/{name}", "/schemas/{name}/validate",
-        "/schemas/plugins/{name}", "/schemas/plugins/validate", "/plugins/enabled", "/tags",
-        "/tags/{tags}"};
+    static const char *const fixed[] = {"/",
+                                        "/status",
+                                        "/endpoints",
+                                        "/openapi.json",
+                                        "/schemas/{name}",
+                                        "/schemas/{name}/validate",
+                                        "/schemas/plugins/{name}",
+                                        "/schemas/plugins/validate",
+                                        "/plugins/enabled",
+                                        "/tags",
+                                        "/tags/{tags}"};
     daoc_value *list = daoc_arr();
     daoc__buf b = DAOC__BUF_INIT;
     int rc = list ? DAOC_OK : DAOC_ENOMEM;
@@ -352,7 +359,8 @@ static void tags(daoc__adm_app *app, daoc_db *db, const daoc__adm_route *r, cons
         size = (int64_t)d;
     }
     const daoc_value *off = daoc_obj_get(q, "offset");
-    const char *offset = off && daoc_value_type(off) == DAOC_TSTR ? daoc_value_str(off, NULL) : NULL;
+    const char *offset =
+        off && daoc_value_type(off) == DAOC_TSTR ? daoc_value_str(off, NULL) : NULL;
     daoc_value *rows = NULL, *tag = NULL;
     char *next = NULL;
     daoc_error *err = NULL;
@@ -402,8 +410,12 @@ void daoc__adm_info(daoc__adm_app *app, daoc_db *db, const daoc__adm_req *req, u
 {
     (void)method;
     switch (r->kind) {
-    case DAOC__R_ROOT: root(app, db, res); break;
-    case DAOC__R_STATUS: status(app, db, query, res); break;
+    case DAOC__R_ROOT:
+        root(app, db, res);
+        break;
+    case DAOC__R_STATUS:
+        status(app, db, query, res);
+        break;
     case DAOC__R_ENDPOINTS: {
         daoc_value *o = daoc_obj();
         if (o && daoc_obj_set(o, "data", daoc_value_copy(app->endpoints)) == DAOC_OK)
@@ -423,8 +435,14 @@ void daoc__adm_info(daoc__adm_app *app, daoc_db *db, const daoc__adm_req *req, u
         break;
     }
     case DAOC__R_TAGS:
-    case DAOC__R_TAG: tags(app, db, r, query, res); break;
-    case DAOC__R_OPENAPI: daoc__adm_openapi(app, res); break;
-    default: schemas(app, db, req, r, res); break;
+    case DAOC__R_TAG:
+        tags(app, db, r, query, res);
+        break;
+    case DAOC__R_OPENAPI:
+        daoc__adm_openapi(app, res);
+        break;
+    default:
+        schemas(app, db, req, r, res);
+        break;
     }
 }

@@ -237,12 +237,13 @@ static void entity_paths(oa *o, const daoc__adm_app *app, const daoc__adm_entity
     for (size_t f = 0; f < e->nfks; f++) {
         const daoc__adm_entity *pe = &app->ents[e->fks[f].ref];
         daoc_value *fe = obj(o);
-        put(o, fe, "get", op(o, "Retrieve the referenced entity", one, 1, NULL, "200", pe->name,
-                             false));
-        put(o, fe, "put", op(o, "Create or replace the referenced entity", one, 1, pe->name,
-                             "200", pe->name, false));
-        put(o, fe, "patch", op(o, "Update the referenced entity", one, 1, pe->name, "200",
-                               pe->name, false));
+        put(o, fe, "get",
+            op(o, "Retrieve the referenced entity", one, 1, NULL, "200", pe->name, false));
+        put(o, fe, "put",
+            op(o, "Create or replace the referenced entity", one, 1, pe->name, "200", pe->name,
+               false));
+        put(o, fe, "patch",
+            op(o, "Update the referenced entity", one, 1, pe->name, "200", pe->name, false));
         snprintf(p, sizeof p, "/%s/{%s}/%s", e->coll, e->name, e->fks[f].field);
         put(o, paths, p, fe);
         if (!pe->generate)
@@ -252,8 +253,8 @@ static void entity_paths(oa *o, const daoc__adm_app *app, const daoc__adm_entity
         if (!daoc_obj_get(paths, p)) {
             daoc_value *nc = obj(o);
             put(o, nc, "get", op(o, "List for the parent", two, 1, NULL, "200", page, true));
-            put(o, nc, "post", op(o, "Create for the parent", two, 1, e->name, "201", e->name,
-                                  false));
+            put(o, nc, "post",
+                op(o, "Create for the parent", two, 1, e->name, "201", e->name, false));
             put(o, paths, p, nc);
             daoc_value *ne = obj(o);
             put(o, ne, "get", op(o, "Retrieve", two, 2, NULL, "200", e->name, false));
@@ -269,8 +270,10 @@ static void entity_paths(oa *o, const daoc__adm_app *app, const daoc__adm_entity
 static daoc_value *error_schemas(oa *o, daoc_value *schemas)
 {
     daoc_value *err = obj(o), *props = obj(o), *req = daoc_arr();
-    static const char *const k[][2] = {{"code", "integer"}, {"name", "string"},
-                                       {"message", "string"}, {"fields", "object"},
+    static const char *const k[][2] = {{"code", "integer"},
+                                       {"name", "string"},
+                                       {"message", "string"},
+                                       {"fields", "object"},
                                        {"options", "object"}};
     for (size_t i = 0; i < 5; i++) {
         daoc_value *p = obj(o);
@@ -304,8 +307,8 @@ void daoc__adm_openapi(const daoc__adm_app *app, daoc__adm_res *res)
     put(&o, info, "description",
         daoc_str("Kong's Admin API, generated from the schemas this node loaded"));
     put(&o, doc, "info", info);
-    static const char *const fixed[] = {"/", "/status", "/endpoints", "/plugins/enabled", "/tags",
-                                        "/openapi.json"};
+    static const char *const fixed[] = {"/",     "/status",      "/endpoints", "/plugins/enabled",
+                                        "/tags", "/openapi.json"};
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {
         daoc_value *item = obj(&o), *get = obj(&o), *rs = obj(&o);
         put(&o, get, "summary", daoc_str(fixed[i]));

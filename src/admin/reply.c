@@ -83,11 +83,16 @@ static int status_of(int code)
     case DAOC_ERR_FOREIGN_KEYS_UNRESOLVED:
     case DAOC_ERR_REFERENCED_BY_OTHERS:
     case DAOC_ERR_INVALID_FOREIGN_KEY:
-    case DAOC_ERR_INVALID_WORKSPACE: return 400;
-    case DAOC_ERR_UNIQUE_VIOLATION: return 409;
-    case DAOC_ERR_NOT_FOUND: return 404;
-    case DAOC_ERR_OPERATION_UNSUPPORTED: return 405;
-    default: return 500;
+    case DAOC_ERR_INVALID_WORKSPACE:
+        return 400;
+    case DAOC_ERR_UNIQUE_VIOLATION:
+        return 409;
+    case DAOC_ERR_NOT_FOUND:
+        return 404;
+    case DAOC_ERR_OPERATION_UNSUPPORTED:
+        return 405;
+    default:
+        return 500;
     }
 }
 

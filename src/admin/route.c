@@ -16,40 +16,8 @@
 #include <string.h>
 
 #include "admin/admin.h"
+#include "admin/args.h"
 #include "core/alloc.h"
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* A percent-decoded copy of s[0..n) (bad escapes kept as they are). */
-static char *decode(const char *s, size_t n, size_t *out_len)
-{
-    char *d = daoc__malloc(n + 1);
-    if (!d)
-        return NULL;
-    size_t j = 0;
-    for (size_t i = 0; i < n; i++) {
-        int hi, lo;
-        if (s[i] == '%' && i + 2 < n && (hi = hexval(s[i + 1])) >= 0 &&
-            (lo = hexval(s[i + 2])) >= 0) {
-            d[j++] = (char)(hi * 16 + lo);
-            i += 2;
-        } else {
-            d[j++] = s[i];
-        }
-    }
-    d[j] = '\0';
-    *out_len = j;
-    return d;
-}
 
 void daoc__adm_route_free(daoc__adm_route *r)
 {
@@ -182,7 +150,8 @@ int daoc__adm_route_match(const daoc__adm_app *app, const char *path, daoc__adm_
             daoc__adm_route_free(r);
             return DAOC_OK;
         }
-        if (!(r->seg[r->nseg] = decode(p, (size_t)(segend - p), &r->seglen[r->nseg]))) {
+        r->seg[r->nseg] = daoc__pct_decode(p, (size_t)(segend - p), false, &r->seglen[r->nseg]);
+        if (!r->seg[r->nseg]) {
             daoc__adm_route_free(r);
             return DAOC_ENOMEM;
         }
@@ -205,7 +174,7 @@ void daoc__adm_methods_text(unsigned methods, char *buf, size_t size)
     static const struct {
         unsigned bit;
         const char *name;
-    } order[] = {{DAOC__M_DELETE, "DELETE"}, {DAOC__M_GET, "GET"},   {DAOC__M_HEAD, "HEAD"},
+    } order[] = {{DAOC__M_DELETE, "DELETE"},   {DAOC__M_GET, "GET"},     {DAOC__M_HEAD, "HEAD"},
                  {DAOC__M_OPTIONS, "OPTIONS"}, {DAOC__M_PATCH, "PATCH"}, {DAOC__M_POST, "POST"},
                  {DAOC__M_PUT, "PUT"}};
     size_t n = 0;

@@ -34,8 +34,8 @@
 #include <unistd.h>
 
 #include "admin/admin.h"
-#include "core/alloc.h"
 #include "config/config.h"
+#include "core/alloc.h"
 #include "core/buf.h"
 #include "core/error.h"
 
@@ -47,7 +47,7 @@ struct daoc_admin {
     struct MHD_Daemon *d[MAX_LISTENERS];
     int port[MAX_LISTENERS];
     size_t nd;
-    FILE *access;        /* admin_access_log, or NULL */
+    FILE *access; /* admin_access_log, or NULL */
     pthread_mutex_t log_lock;
     pthread_key_t key;
     pthread_mutex_t lock; /* dbs */
@@ -133,8 +133,8 @@ static void free_body(void *p)
 /* One line of the access log: the Combined Log Format, then the time
  * taken in seconds and the request id. */
 static void access_line(daoc_admin *a, struct MHD_Connection *conn, const char *method,
-                        const char *url, const char *version, const daoc__adm_res *res,
-                        size_t len, double secs)
+                        const char *url, const char *version, const daoc__adm_res *res, size_t len,
+                        double secs)
 {
     char addr[INET6_ADDRSTRLEN] = "-";
     const union MHD_ConnectionInfo *ci =
@@ -187,8 +187,8 @@ static enum MHD_Result send_res(daoc_admin *a, struct MHD_Connection *conn, daoc
     struct timespec t1;
     clock_gettime(CLOCK_MONOTONIC, &t1);
     char timing[64]; /* milliseconds with 3 decimals, from integer microseconds */
-    long long us = (long long)(t1.tv_sec - st->t0.tv_sec) * 1000000 +
-                   (t1.tv_nsec - st->t0.tv_nsec) / 1000;
+    long long us =
+        (long long)(t1.tv_sec - st->t0.tv_sec) * 1000000 + (t1.tv_nsec - st->t0.tv_nsec) / 1000;
     snprintf(timing, sizeof timing, "app;dur=%lld.%03lld", us / 1000, us % 1000);
     if (a->access)
         access_line(a, conn, method, url, version, res, len, (double)us / 1e6);
@@ -200,8 +200,8 @@ static enum MHD_Result send_res(daoc_admin *a, struct MHD_Connection *conn, daoc
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_size, void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_size, void **con_cls)
 {
     daoc_admin *a = cls;
     req_state *st = *con_cls;
@@ -296,8 +296,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 /* ---- listeners ------------------------------------------------------------------- */
 
 /* One "<address>:<port> [flags]" of admin_listen into addr. */
-static bool parse_listener(const char *item, size_t n, struct sockaddr_storage *ss,
-                           socklen_t *sl)
+static bool parse_listener(const char *item, size_t n, struct sockaddr_storage *ss, socklen_t *sl)
 {
     char buf[256];
     size_t alen = 0;
@@ -336,8 +335,8 @@ static bool parse_listener(const char *item, size_t n, struct sockaddr_storage *
     s4->sin_port = htons((uint16_t)port);
     *sl = sizeof *s4;
     const char *v4 = strcmp(host, "localhost") == 0 ? "127.0.0.1"
-                     : strcmp(host, "*") == 0     ? "0.0.0.0"
-                                                  : host;
+                     : strcmp(host, "*") == 0       ? "0.0.0.0"
+                                                    : host;
     return inet_pton(AF_INET, v4, &s4->sin_addr) == 1;
 }
 
@@ -382,8 +381,8 @@ int daoc_admin_start(daoc_admin **out, const daoc_config *cfg, daoc_error **err)
         struct sockaddr_storage ss;
         socklen_t sl = 0;
         if (a->nd == MAX_LISTENERS || !parse_listener(item, n, &ss, &sl)) {
-            rc = daoc__err_fail(err, DAOC_ECONFIG, "admin_listen: cannot listen on '%.*s'",
-                                (int)n, item);
+            rc = daoc__err_fail(err, DAOC_ECONFIG, "admin_listen: cannot listen on '%.*s'", (int)n,
+                                item);
             break;
         }
         unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO |

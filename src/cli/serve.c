@@ -96,8 +96,9 @@ int daoc_cli_serve(const char *conf, int argc, char **argv)
                 host = k;
         printf("daoc: Admin API listening on %.*s:%d\n", (int)host, p, daoc_admin_port(a, i));
         if (!loopback(item, n) && !token)
-            fprintf(stderr, "[warn] the Admin API listens on %.*s, beyond this host, and no "
-                            "admin_token is set: anyone who reaches it can change everything\n",
+            fprintf(stderr,
+                    "[warn] the Admin API listens on %.*s, beyond this host, and no "
+                    "admin_token is set: anyone who reaches it can change everything\n",
                     (int)host, p);
         item += n + (item[n] == ',');
     }
