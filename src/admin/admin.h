@@ -191,6 +191,10 @@ void daoc__adm_dao_error(daoc__adm_res *res, int rc, const daoc_error *err);
 /* Kong's error body of a code the Admin API makes itself (size, offset,
  * options): {"code", "name", "message"} with 400. */
 void daoc__adm_kong_error(daoc__adm_res *res, int code, const char *name, const char *message);
+/* ?size= of a page (crud.c): *size 0 when absent, else 1..1000; false
+ * with Kong's code 9 answer in res ("size must be a number", "size must
+ * be an integer between 1 and 1000"). */
+bool daoc__adm_size_arg(const daoc_value *q, int64_t *size, daoc__adm_res *res);
 /* Appends s to b percent-encoded as ngx.escape_uri encodes it. */
 void daoc__adm_escape_uri(daoc__buf *b, const char *s, size_t n);
 

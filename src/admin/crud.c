@@ -232,14 +232,14 @@ static bool tags_opts(call *c, daoc_value *opts)
 }
 
 /* ?size=: *size (0: the default); false with the response set. */
-static bool size_arg(call *c, int64_t *size)
+bool daoc__adm_size_arg(const daoc_value *q, int64_t *size, daoc__adm_res *res)
 {
     *size = 0;
-    const daoc_value *raw = daoc_obj_get(c->q, "size");
+    const daoc_value *raw = daoc_obj_get(q, "size");
     if (!raw)
         return true;
     size_t n = 0;
-    const char *s = qstr(c->q, "size", &n);
+    const char *s = qstr(q, "size", &n);
     char buf[64];
     char *end = NULL;
     double d = 0;
@@ -249,17 +249,21 @@ static bool size_arg(call *c, int64_t *size)
         d = strtod(buf, &end);
     }
     if (!s || !n || n >= sizeof buf || !end || *end != '\0' || d != d) {
-        daoc__adm_kong_error(c->res, DAOC_ERR_INVALID_SIZE, "invalid size",
-                             "size must be a number");
+        daoc__adm_kong_error(res, DAOC_ERR_INVALID_SIZE, "invalid size", "size must be a number");
         return false;
     }
     if (d < 1 || d > 1000 || d != (double)(int64_t)d) {
-        daoc__adm_kong_error(c->res, DAOC_ERR_INVALID_SIZE, "invalid size",
+        daoc__adm_kong_error(res, DAOC_ERR_INVALID_SIZE, "invalid size",
                              "size must be an integer between 1 and 1000");
         return false;
     }
     *size = (int64_t)d;
     return true;
+}
+
+static bool size_arg(call *c, int64_t *size)
+{
+    return daoc__adm_size_arg(c->q, size, c->res);
 }
 
 /* {"data": rows, "offset": tok?, "next": link | null}; takes rows. */

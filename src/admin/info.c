@@ -340,24 +340,9 @@ static void tags(daoc__adm_app *app, daoc_db *db, const daoc__adm_route *r, cons
         daoc__adm_message(res, 404, "Not found");
         return;
     }
-    const daoc_value *sz = daoc_obj_get(q, "size");
     int64_t size = 0;
-    if (sz) {
-        const char *s = daoc_value_type(sz) == DAOC_TSTR ? daoc_value_str(sz, NULL) : "";
-        char *end = NULL;
-        double d = strtod(s, &end);
-        if (!*s || !end || *end) {
-            daoc__adm_kong_error(res, DAOC_ERR_INVALID_SIZE, "invalid size",
-                                 "size must be a number");
-            return;
-        }
-        if (d < 1 || d > 1000 || d != (double)(int64_t)d) {
-            daoc__adm_kong_error(res, DAOC_ERR_INVALID_SIZE, "invalid size",
-                                 "size must be an integer between 1 and 1000");
-            return;
-        }
-        size = (int64_t)d;
-    }
+    if (!daoc__adm_size_arg(q, &size, res))
+        return;
     const daoc_value *off = daoc_obj_get(q, "offset");
     const char *offset =
         off && daoc_value_type(off) == DAOC_TSTR ? daoc_value_str(off, NULL) : NULL;
