@@ -15,7 +15,8 @@
  * headers must fit the connection's 80 KiB of memory (MHD zeroes it for
  * every request, so it is kept as small as Kong's 1000 query arguments
  * allow; past it MHD refuses the request); idle connections close after
- * 60 s.  With admin_access_log set, each answer appends one line to that
+ * 60 s.  A listener with the flag `ssl` serves HTTPS (MHD's GnuTLS) with
+ * the PEM files admin_ssl_cert and admin_ssl_cert_key.  With admin_access_log set, each answer appends one line to that
  * file (Combined Log Format, then seconds taken and the request id).
  * daoc_admin_stop stops accepting, lets in-flight requests finish
  * (up to its grace period), then closes everything.
@@ -48,6 +49,7 @@ struct daoc_admin {
     int port[MAX_LISTENERS];
     size_t nd;
     FILE *access; /* admin_access_log, or NULL */
+    char *tls_cert, *tls_key; /* PEM text of admin_ssl_cert(_key), kept for MHD */
     pthread_mutex_t log_lock;
     pthread_key_t key;
     pthread_mutex_t lock; /* dbs */
@@ -295,6 +297,52 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 
 /* ---- listeners ------------------------------------------------------------------- */
 
+/* Does the admin_listen item s[0..n) carry the flag `ssl`? */
+static bool has_ssl(const char *s, size_t n)
+{
+    for (size_t i = 0; i + 3 <= n; i++)
+        if ((i == 0 || s[i - 1] == ' ') && memcmp(s + i, "ssl", 3) == 0 &&
+            (i + 3 == n || s[i + 3] == ' '))
+            return true;
+    return false;
+}
+
+/* The whole file at path as a NUL-terminated string (owned), or NULL. */
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    daoc__buf b = DAOC__BUF_INIT;
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 && b.len < (1u << 20))
+        daoc__buf_append(&b, chunk, n);
+    fclose(f);
+    size_t len = 0;
+    return daoc__buf_take(&b, &len);
+}
+
+/* The certificate and key of the ssl listeners, read on first need. */
+static int tls_files(daoc_admin *a, daoc_error **err)
+{
+    if (a->tls_cert)
+        return DAOC_OK;
+    const char *cert = daoc_config_get(a->cfg, "admin_ssl_cert");
+    const char *key = daoc_config_get(a->cfg, "admin_ssl_cert_key");
+    if (!*cert || !*key)
+        return daoc__err_fail(err, DAOC_ECONFIG,
+                              "admin_listen: an 'ssl' listener needs admin_ssl_cert and "
+                              "admin_ssl_cert_key");
+    if (!(a->tls_cert = slurp(cert)))
+        return daoc__err_fail(err, DAOC_EIO, "admin_ssl_cert: cannot read '%s': %s", cert,
+                              strerror(errno));
+    if (!(a->tls_key = slurp(key)))
+        return daoc__err_fail(err, DAOC_EIO, "admin_ssl_cert_key: cannot read '%s': %s", key,
+                              strerror(errno));
+    return DAOC_OK;
+}
+
 /* One "<address>:<port> [flags]" of admin_listen into addr. */
 static bool parse_listener(const char *item, size_t n, struct sockaddr_storage *ss, socklen_t *sl)
 {
@@ -385,15 +433,24 @@ int daoc_admin_start(daoc_admin **out, const daoc_config *cfg, daoc_error **err)
                                 item);
             break;
         }
+        bool tls = has_ssl(item, n);
+        if (tls && (rc = tls_files(a, err)) != DAOC_OK)
+            break;
         unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO |
-                         MHD_USE_ITC | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0);
+                         MHD_USE_ITC | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0) |
+                         (tls ? MHD_USE_TLS : 0);
+        struct MHD_OptionItem tls_opts[] = {
+            {tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, a->tls_key},
+            {MHD_OPTION_HTTPS_MEM_CERT, 0, a->tls_cert},
+            {MHD_OPTION_END, 0, NULL}};
         struct MHD_Daemon *d = MHD_start_daemon(
             flags, 0, NULL, NULL, on_request, a, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
             MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
             MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)80 * 1024, MHD_OPTION_CONNECTION_LIMIT,
             (unsigned)1024, MHD_OPTION_NOTIFY_COMPLETED, on_completed, a,
             MHD_OPTION_NOTIFY_CONNECTION, on_connection, a, MHD_OPTION_UNESCAPE_CALLBACK,
-            no_unescape, NULL, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_END);
+            no_unescape, NULL, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_ARRAY,
+            tls_opts, MHD_OPTION_END);
         if (!d) {
             rc = daoc__err_fail(err, DAOC_EIO,
                                 "admin_listen: cannot listen on '%.*s' (in use, or not an "
@@ -416,6 +473,8 @@ int daoc_admin_start(daoc_admin **out, const daoc_config *cfg, daoc_error **err)
         daoc_config_free(a->cfg);
         if (a->access)
             fclose(a->access);
+        daoc__free(a->tls_cert);
+        daoc__free(a->tls_key);
         pthread_mutex_destroy(&a->log_lock);
         if (keyed)
             pthread_key_delete(a->key);
@@ -459,6 +518,8 @@ void daoc_admin_stop(daoc_admin *a, int grace_ms)
     daoc_config_free(a->cfg);
     if (a->access)
         fclose(a->access);
+    daoc__free(a->tls_cert);
+    daoc__free(a->tls_key);
     pthread_mutex_destroy(&a->log_lock);
     pthread_key_delete(a->key);
     pthread_mutex_destroy(&a->lock);

@@ -368,6 +368,15 @@ static int set_admin_access_log(daoc_config *cfg, const char *value, char **why)
     return set_str(&cfg->admin_access_log, value, why);
 }
 
+static int set_admin_ssl_cert(daoc_config *cfg, const char *value, char **why)
+{
+    return set_str(&cfg->admin_ssl_cert, value, why);
+}
+static int set_admin_ssl_cert_key(daoc_config *cfg, const char *value, char **why)
+{
+    return set_str(&cfg->admin_ssl_cert_key, value, why);
+}
+
 #define SLOT(member) offsetof(daoc_config, member)
 
 /* Every key: its setter, Kong's default, and where its text is kept. */
@@ -403,6 +412,8 @@ static const struct key_def {
     {"admin_token", set_admin_token, "", SLOT(admin_token)},
     {"admin_gui_url", set_admin_gui_url, "", SLOT(admin_gui_url)},
     {"admin_access_log", set_admin_access_log, "off", SLOT(admin_access_log)},
+    {"admin_ssl_cert", set_admin_ssl_cert, "", SLOT(admin_ssl_cert)},
+    {"admin_ssl_cert_key", set_admin_ssl_cert_key, "", SLOT(admin_ssl_cert_key)},
 };
 #define NKEYS (sizeof KEYS / sizeof KEYS[0])
 

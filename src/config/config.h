@@ -55,6 +55,7 @@ struct daoc_config {
     char *admin_token;    /* "" = no token required */
     char *admin_gui_url;  /* "" = CORS answers the request's Origin */
     char *admin_access_log; /* a file the access log is appended to, or "off" */
+    char *admin_ssl_cert, *admin_ssl_cert_key; /* PEM files of the `ssl` listeners */
 
     daoc_log_fn log;
     void *log_ud;

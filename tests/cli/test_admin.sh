@@ -429,6 +429,30 @@ if start DAOC_ADMIN_TOKEN=s3cret DAOC_ADMIN_ACCESS_LOG="$PWD/access.log"; then
 else
   bad "daoc serve with admin_token starts: $(cat serve.err)"
 fi
+# ---- an ssl listener ----
+openssl req -x509 -newkey rsa:2048 -nodes -keyout admin.key -out admin.crt -days 2 \
+  -subj /CN=127.0.0.1 > /dev/null 2>&1
+env DAOC_ADMIN_SSL_CERT="$PWD/admin.crt" DAOC_ADMIN_SSL_CERT_KEY="$PWD/admin.key" \
+  "$BIN" serve --listen "127.0.0.1:0 ssl" > serve.out 2> serve.err &
+PID=$!
+PORT=""
+for _ in $(seq 1 100); do
+  PORT=$(sed -n 's/^daoc: Admin API listening on 127.0.0.1:\([0-9]*\)$/\1/p' serve.out)
+  [ -n "$PORT" ] && break
+  kill -0 "$PID" 2>/dev/null || break
+  sleep 0.1
+done
+got=$(curl -s --cacert admin.crt "https://127.0.0.1:$PORT/status" 2>&1)
+if grep -Fq '"reachable":true' <<<"$got"; then ok "an ssl listener serves HTTPS with admin_ssl_cert"
+else bad "https: '$got' $(cat serve.err)"; fi
+if curl -s -m 5 -o /dev/null "http://127.0.0.1:$PORT/status"; then bad "plain HTTP on the ssl port answered"
+else ok "plain HTTP on the ssl port gets no answer"; fi
+stop
+"$BIN" serve --listen "127.0.0.1:0 ssl" > /dev/null 2> bad.err; rc=$?
+if [ "$rc" = 1 ] && grep -Fq "needs admin_ssl_cert and admin_ssl_cert_key" bad.err; then
+  ok "ssl without a certificate: exit 1 saying what is missing"
+else bad "ssl without a certificate: exit $rc: $(cat bad.err)"; fi
+
 "$BIN" serve --listen nonsense > /dev/null 2> bad.err; rc=$?
 if [ "$rc" = 1 ] && grep -Fq "admin_listen" bad.err; then ok "a bad --listen: exit 1 naming admin_listen"
 else bad "bad --listen: exit $rc: $(cat bad.err)"; fi
