@@ -16,6 +16,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "daoc.h"
+
 #ifndef BENCH_NAME
 #error "define BENCH_NAME before including bench_util.h"
 #endif
