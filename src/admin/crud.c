@@ -459,9 +459,9 @@ static void post_collection(call *c, daoc_value *fk_value)
     daoc_error_free(err);
 }
 
-/* Selects the entity of entity index `ei` that s[0..n) addresses.  false
- * with the response set on a failure (or a 404 when absent and not_found
- * is set; else *out NULL). */
+/* Selects the entity of entity index `ei` that s[0..n) addresses into
+ * *out (NULL when there is none).  false with the response set when the
+ * DAO fails. */
 static bool lookup(call *c, size_t ei, const char *s, size_t n, daoc_value **out)
 {
     *out = NULL;
