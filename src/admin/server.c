@@ -211,11 +211,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (!(st = daoc__calloc(1, sizeof *st)))
             return MHD_NO;
         clock_gettime(CLOCK_MONOTONIC, &st->t0);
-        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-        if (cl && strtoull(cl, NULL, 10) > a->app->max_body)
-            st->too_big = true;
         *con_cls = st;
         atomic_fetch_add(&a->inflight, 1);
+        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+        if (cl && strtoull(cl, NULL, 10) > a->app->max_body) {
+            /* refused before a byte of it is read (MHD then closes the
+             * connection, as it must with a body left unread) */
+            daoc__adm_res res;
+            memset(&res, 0, sizeof res);
+            res.content_type = "application/json; charset=utf-8";
+            daoc__adm_message(&res, 413, "Request body too large");
+            enum MHD_Result ok = send_res(a, conn, &res, st, method, url, version);
+            daoc__adm_res_free(&res);
+            return ok;
+        }
         return MHD_YES;
     }
     if (*upload_size) {

@@ -396,6 +396,11 @@ body_is "the same ETag after the write: 412 (lost update refused)" 412 '{"messag
 req DELETE /consumers/absent-one -H 'If-Match: *'
 body_is "If-Match: * on an absent entity: 412" 412 '{"message":"Precondition failed"}'
 
+head -c $((10 * 1024 * 1024 + 1)) /dev/zero > big.bin
+req POST /consumers -H 'Content-Type: application/json' --data-binary @big.bin
+body_is "a body over 10 MiB (Content-Length): 413" 413 '{"message":"Request body too large"}'
+rm -f big.bin
+
 # ---- robustness: malformed HTTP, a slow client, 64 connections at once ----
 exec 3<>"/dev/tcp/127.0.0.1/$PORT"; printf 'GARBAGE \x01\x02\r\n\r\n' >&3
 reply=$(timeout 5 head -c 12 <&3 | tr -d '\0'); exec 3>&-
