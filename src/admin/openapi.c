@@ -58,6 +58,15 @@ static daoc_value *ref(oa *o, const char *what)
     return r;
 }
 
+/* ["<type>", "null"]: a JSON Schema type that also admits null */
+static daoc_value *nullable(oa *o, const char *type)
+{
+    daoc_value *types = daoc_arr();
+    push(o, types, daoc_str(type));
+    push(o, types, daoc_str("null"));
+    return types;
+}
+
 static const char *str_of(const daoc_value *v, const char *k)
 {
     const daoc_value *x = daoc_obj_get(v, k);
@@ -98,10 +107,7 @@ static daoc_value *field_schema(oa *o, const daoc_value *def, int depth)
         return s; /* any value */
     if (strcmp(type, "string") == 0 || strcmp(type, "integer") == 0 ||
         strcmp(type, "number") == 0 || strcmp(type, "boolean") == 0) {
-        daoc_value *types = daoc_arr();
-        push(o, types, daoc_str(type));
-        push(o, types, daoc_str("null"));
-        put(o, s, "type", types);
+        put(o, s, "type", nullable(o, type));
         const daoc_value *one_of = daoc_obj_get(def, "one_of");
         if (one_of && daoc_value_type(one_of) == DAOC_TARR)
             put(o, s, "enum", daoc_value_copy(one_of));
@@ -124,10 +130,7 @@ static daoc_value *field_schema(oa *o, const daoc_value *def, int depth)
         daoc_value *props = obj(o), *id = obj(o);
         put(o, id, "type", daoc_str("string"));
         put(o, props, "id", id);
-        daoc_value *types = daoc_arr();
-        push(o, types, daoc_str("object"));
-        push(o, types, daoc_str("null"));
-        put(o, s, "type", types);
+        put(o, s, "type", nullable(o, "object"));
         put(o, s, "properties", props);
     }
     return s;
@@ -207,10 +210,7 @@ static daoc_value *page_schema(oa *o, const char *ent)
     put(o, props, "data", data);
     put(o, off, "type", daoc_str("string"));
     put(o, props, "offset", off);
-    daoc_value *nt = daoc_arr();
-    push(o, nt, daoc_str("string"));
-    push(o, nt, daoc_str("null"));
-    put(o, next, "type", nt);
+    put(o, next, "type", nullable(o, "string"));
     put(o, props, "next", next);
     put(o, s, "properties", props);
     return s;

@@ -397,6 +397,29 @@ static bool parse_listener(const char *item, size_t n, struct sockaddr_storage *
     return inet_pton(AF_INET, v4, &s4->sin_addr) == 1;
 }
 
+/* Stops the daemons (their threads joined), closes the handles the
+ * threads opened and frees a: the end of daoc_admin_stop, and of a start
+ * that failed part way.  keyed: the thread-handle key was created. */
+static void release(daoc_admin *a, bool keyed)
+{
+    for (size_t i = 0; i < a->nd; i++)
+        MHD_stop_daemon(a->d[i]);
+    for (size_t i = 0; i < a->ndbs; i++)
+        daoc_db_close(a->dbs[i]);
+    daoc__free(a->dbs);
+    daoc__adm_app_free(a->app);
+    daoc_config_free(a->cfg);
+    if (a->access)
+        fclose(a->access);
+    daoc__free(a->tls_cert);
+    daoc__free(a->tls_key);
+    pthread_mutex_destroy(&a->log_lock);
+    if (keyed)
+        pthread_key_delete(a->key);
+    pthread_mutex_destroy(&a->lock);
+    daoc__free(a);
+}
+
 int daoc_admin_start(daoc_admin **out, const daoc_config *cfg, daoc_error **err)
 {
     if (err)
@@ -476,19 +499,7 @@ int daoc_admin_start(daoc_admin **out, const daoc_config *cfg, daoc_error **err)
         daoc_db_close(first);
     }
     if (rc != DAOC_OK) {
-        for (size_t i = 0; i < a->nd; i++)
-            MHD_stop_daemon(a->d[i]);
-        daoc__adm_app_free(a->app);
-        daoc_config_free(a->cfg);
-        if (a->access)
-            fclose(a->access);
-        daoc__free(a->tls_cert);
-        daoc__free(a->tls_key);
-        pthread_mutex_destroy(&a->log_lock);
-        if (keyed)
-            pthread_key_delete(a->key);
-        pthread_mutex_destroy(&a->lock);
-        daoc__free(a);
+        release(a, keyed);
         return rc;
     }
     *out = a;
@@ -518,19 +529,5 @@ void daoc_admin_stop(daoc_admin *a, int grace_ms)
         struct timespec ts = {0, 5 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
-    for (size_t i = 0; i < a->nd; i++)
-        MHD_stop_daemon(a->d[i]);
-    for (size_t i = 0; i < a->ndbs; i++)
-        daoc_db_close(a->dbs[i]);
-    daoc__free(a->dbs);
-    daoc__adm_app_free(a->app);
-    daoc_config_free(a->cfg);
-    if (a->access)
-        fclose(a->access);
-    daoc__free(a->tls_cert);
-    daoc__free(a->tls_key);
-    pthread_mutex_destroy(&a->log_lock);
-    pthread_key_delete(a->key);
-    pthread_mutex_destroy(&a->lock);
-    daoc__free(a);
+    release(a, true);
 }

@@ -13,29 +13,22 @@ run() { # $@: arguments of daoc, stdin empty; sets $out, $errout, $rc
   errout=$(cat stderr.txt)
 }
 
+# $1 grep flags, $2 name, $3 exit code, $4... what stdout must hold
+expect_with() {
+  local flags="$1" name="$2" want="$3" what="'"; shift 3
+  [ "$flags" = -Fxq ] && what="line '"
+  if [ "$rc" -ne "$want" ]; then
+    bad "$name: exit $rc, wanted $want; stdout: $out; stderr: $errout"; return
+  fi
+  for line in "$@"; do
+    if ! grep "$flags" -- "$line" <<<"$out"; then bad "$name: no $what$line' in stdout:"; echo "$out"; return; fi
+  done
+  ok "$name"
+}
 # $1 name, $2 exit code, $3... texts stdout must hold (fixed strings, anywhere)
-expect() {
-  local name="$1" want="$2"; shift 2
-  if [ "$rc" -ne "$want" ]; then
-    bad "$name: exit $rc, wanted $want; stdout: $out; stderr: $errout"; return
-  fi
-  for line in "$@"; do
-    if ! grep -Fq -- "$line" <<<"$out"; then bad "$name: no '$line' in stdout:"; echo "$out"; return; fi
-  done
-  ok "$name"
-}
-
+expect() { expect_with -Fq "$@"; }
 # $1 name, $2 exit code, $3... whole lines stdout must hold
-expect_lines() {
-  local name="$1" want="$2"; shift 2
-  if [ "$rc" -ne "$want" ]; then
-    bad "$name: exit $rc, wanted $want; stdout: $out; stderr: $errout"; return
-  fi
-  for line in "$@"; do
-    if ! grep -Fxq -- "$line" <<<"$out"; then bad "$name: no line '$line' in stdout:"; echo "$out"; return; fi
-  done
-  ok "$name"
-}
+expect_lines() { expect_with -Fxq "$@"; }
 
 # $1 name, $2 exit code, $3 text stderr must hold
 expect_err() {

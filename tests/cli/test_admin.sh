@@ -19,8 +19,8 @@ rm -f admin.db
 export DAOC_LUA_PACKAGE_PATH="$EX/?.lua;$EX/?/init.lua"
 export DAOC_PLUGINS="key-auth"
 
-start() { # $@: extra environment; sets $PID, $PORT, $U
-  env "$@" "$BIN" serve --listen 127.0.0.1:0 > serve.out 2> serve.err &
+start() { # $@: extra environment; $LISTEN (default 127.0.0.1:0); sets $PID, $PORT, $U
+  env "$@" "$BIN" serve --listen "${LISTEN:-127.0.0.1:0}" > serve.out 2> serve.err &
   PID=$!
   PORT=""
   for _ in $(seq 1 100); do
@@ -437,16 +437,8 @@ fi
 # ---- an ssl listener ----
 openssl req -x509 -newkey rsa:2048 -nodes -keyout admin.key -out admin.crt -days 2 \
   -subj /CN=127.0.0.1 > /dev/null 2>&1
-env DAOC_ADMIN_SSL_CERT="$PWD/admin.crt" DAOC_ADMIN_SSL_CERT_KEY="$PWD/admin.key" \
-  "$BIN" serve --listen "127.0.0.1:0 ssl" > serve.out 2> serve.err &
-PID=$!
-PORT=""
-for _ in $(seq 1 100); do
-  PORT=$(sed -n 's/^daoc: Admin API listening on 127.0.0.1:\([0-9]*\)$/\1/p' serve.out)
-  [ -n "$PORT" ] && break
-  kill -0 "$PID" 2>/dev/null || break
-  sleep 0.1
-done
+LISTEN="127.0.0.1:0 ssl" start DAOC_ADMIN_SSL_CERT="$PWD/admin.crt" \
+  DAOC_ADMIN_SSL_CERT_KEY="$PWD/admin.key"
 got=$(curl -s --cacert admin.crt "https://127.0.0.1:$PORT/status" 2>&1)
 if grep -Fq '"reachable":true' <<<"$got"; then ok "an ssl listener serves HTTPS with admin_ssl_cert"
 else bad "https: '$got' $(cat serve.err)"; fi
