@@ -389,6 +389,70 @@ DAOC_MUSTCHECK DAOC_EXPORT int daoc_db_run_lua_file(daoc_db *db, const char *pat
                                                     char **argv, daoc_error **err);
 
 /* ------------------------------------------------------------------------
+ * A plugin's own Admin API routes: the kong.plugins.<name>.api modules of
+ * the enabled plugins, of every generation (Kong's { ["/path/:param"] =
+ * { before = fn, GET = fn, ... } } shape; 1.x+ modules whose routes name
+ * a `schema`, 0.x ones without), loaded into db's Lua state on first use.
+ * The Admin API (daoc_admin_start) mounts them; a C program with its own
+ * HTTP server can do the same.
+ * ---------------------------------------------------------------------- */
+
+/* *routes (owned by the caller) receives an array of objects
+ *   {"plugin": "acl", "path": "/consumers/:consumers/acls/:acls",
+ *    "methods": ["GET", "PUT"], "before": true|false,
+ *    "schema": "acls" (1.x+ routes that name one; absent otherwise),
+ *    "style": "new" (1.x+ module) | "old" (0.x module)}
+ * ordered by plugin (as enabled) then path, the same on every handle of
+ * one configuration: an element's index is its route number below.
+ * Failures: DAOC_ELUA (a module that fails to load, with file and line),
+ * DAOC_ENOMEM. */
+DAOC_MUSTCHECK DAOC_EXPORT int daoc_db_plugin_api_routes(daoc_db *db, daoc_value **routes,
+                                                         daoc_error **err);
+
+/* What a route's handler answered: status, body bytes and headers. */
+typedef struct daoc_api_reply {
+    int status;
+    char *body; /* owned (daoc_free), NULL when empty */
+    size_t body_len;
+    daoc_value *headers; /* owned object of name -> string ("Content-Type"
+                            included), or NULL */
+} daoc_api_reply;
+
+/* Clears a reply (frees what it holds; the struct itself is the
+ * caller's). */
+DAOC_EXPORT void daoc_api_reply_free(daoc_api_reply *reply);
+
+/* The caller's answer to a generated endpoint a handler asks for
+ * (parent() in 1.x+ handlers, the kong.api.endpoints helpers).  call is
+ *   {"kind": "parent" (the generated endpoint of the route's own path)
+ *            | "collection" | "entity" | "nested_collection"
+ *            | "nested_entity" | "foreign",
+ *    "schema": entity, "foreign_schema": entity, "field": foreign field,
+ *    "method": "GET", "params": {...}, "uri": {...}, "post": {...}}
+ * (params as the handler left them: path parameters percent-encoded, as
+ * sent).  It fills reply and returns DAOC_OK; anything else makes the
+ * handler fail (500). */
+typedef int (*daoc_api_generated_fn)(void *ud, const daoc_value *call, daoc_api_reply *reply);
+
+/* Runs route number `route` for one request:
+ *   {"method": "GET", "path": "/consumers/bob/acls/admins",
+ *    "pattern": the route's path, "params": {"consumers": "bob", ...}
+ *    (path parameters as sent), "uri": query arguments, "post": body
+ *    arguments (decoded, nested), "json": true when the body was JSON,
+ *    "headers": {lower-case name: value}, "host", "port", "scheme",
+ *    "query": the raw query string, "has_parent": true when the route
+ *    overrides a generated one, which parent() then answers}
+ * reply (zeroed first) receives the handler's answer; a handler that
+ * fails is answered 500 {"message":"An unexpected error occurred"} and
+ * its error logged (warn level through the configured log callback), and
+ * still returns DAOC_OK.  Failures: DAOC_EINVAL (no such route),
+ * DAOC_ELUA (the state cannot run it), DAOC_ENOMEM. */
+DAOC_MUSTCHECK DAOC_EXPORT int daoc_db_plugin_api_call(daoc_db *db, size_t route,
+                                                       const daoc_value *request,
+                                                       daoc_api_generated_fn generated, void *ud,
+                                                       daoc_api_reply *reply, daoc_error **err);
+
+/* ------------------------------------------------------------------------
  * Migrations: `daoc migrations <command>` as a function, with the
  * semantics, messages and exit codes of `kong migrations` (the command
  * names in messages being daoc's).  command is one of bootstrap, up,

@@ -17,6 +17,8 @@
  *   openapi.c /openapi.json, from the route table
  *   body.c    request bodies and query strings to values (args.c, multipart.c)
  *   reply.c   response bodies: entities, pages, Kong's error shapes
+ *   plugin.c  a plugin's own routes (its api.lua), run in Lua through
+ *             the public API, and the generated endpoints they call back
  *   server.c  libmicrohttpd, a database handle per thread, shutdown
  */
 #ifndef DAOC_ADMIN_ADMIN_H
@@ -29,6 +31,9 @@
 
 #include "core/buf.h"
 #include "daoc.h"
+
+/* The most segments a path may have (deeper paths match nothing). */
+#define DAOC__ADM_MAX_SEGS 6
 
 /* HTTP methods as bits (route masks). */
 enum {
@@ -65,6 +70,21 @@ typedef struct daoc__adm_entity {
     const daoc_value *fields; /* schema's "fields" (borrowed from schema) */
 } daoc__adm_entity;
 
+/* One route of a plugin's api.lua (daoc_db_plugin_api_routes), its path
+ * split: a segment is a literal or, with param set, a parameter's name. */
+typedef struct daoc__adm_proute {
+    size_t index; /* the route's number for daoc_db_plugin_api_call */
+    char *path;   /* as the plugin wrote it */
+    char *plugin;
+    char *schema;   /* the entity a 1.x+ route names, or NULL */
+    bool before;    /* a `before` handler runs first */
+    bool new_style; /* a 1.x+ module: handlers get parent() */
+    unsigned methods; /* the methods it has a handler for */
+    size_t nseg;
+    char *seg[DAOC__ADM_MAX_SEGS];
+    bool param[DAOC__ADM_MAX_SEGS];
+} daoc__adm_proute;
+
 /* The server's shared, read-only state (after daoc__adm_app_new) plus
  * atomic counters. */
 typedef struct daoc__adm_app {
@@ -78,6 +98,8 @@ typedef struct daoc__adm_app {
     char *gui_origin;          /* the origin of admin_gui_url, or NULL */
     daoc_value *configuration; /* the sanitized configuration of GET / */
     size_t max_body;           /* bytes */
+    daoc__adm_proute *proutes; /* the plugins' own routes */
+    size_t nproutes;
     atomic_uint_fast64_t total_requests, accepted, active, reading, writing;
 } daoc__adm_app;
 
@@ -106,6 +128,14 @@ typedef struct daoc__adm_req {
     const char *if_none_match; /* If-None-Match, or NULL */
     const char *body;
     size_t body_len;
+    const daoc_value *body_value; /* the body already decoded (a plugin route's
+                                     call of a generated endpoint), or NULL */
+    const char *host;             /* Host, or NULL */
+    bool tls;                     /* came over HTTPS */
+    /* all request headers into obj ({lower-case name: value}), for plugin
+     * routes; NULL when the transport has none to give */
+    int (*headers)(void *ctx, daoc_value *obj);
+    void *headers_ctx;
 } daoc__adm_req;
 
 #define DAOC__ADM_MAX_HEADERS 12
@@ -119,11 +149,14 @@ typedef struct daoc__adm_res {
     size_t nheaders;
     const char *hname[DAOC__ADM_MAX_HEADERS];
     char *hval[DAOC__ADM_MAX_HEADERS]; /* owned */
+    char *hown[DAOC__ADM_MAX_HEADERS]; /* hname[i] when owned, else NULL */
 } daoc__adm_res;
 
 void daoc__adm_res_free(daoc__adm_res *res);
 /* Adds a header (value copied); a no-op past DAOC__ADM_MAX_HEADERS. */
 void daoc__adm_res_header(daoc__adm_res *res, const char *name, const char *value);
+/* The same with the name copied too (a name a plugin's handler chose). */
+void daoc__adm_res_header_dup(daoc__adm_res *res, const char *name, const char *value);
 
 /* Answers req from db (a handle of this thread) into res (zeroed first).
  * Never fails: what goes wrong is the response (500 at worst). */
@@ -149,10 +182,9 @@ typedef enum daoc__adm_kind {
     DAOC__R_ENTITY,          /* /S/:s */
     DAOC__R_FOREIGN,         /* /S/:s/F */
     DAOC__R_NESTED_COLL,     /* /P/:p/S */
-    DAOC__R_NESTED_ENTITY    /* /P/:p/S/:s */
+    DAOC__R_NESTED_ENTITY,   /* /P/:p/S/:s */
+    DAOC__R_PLUGIN           /* a plugin's own route, no generated one */
 } daoc__adm_kind;
-
-#define DAOC__ADM_MAX_SEGS 6
 
 typedef struct daoc__adm_route {
     daoc__adm_kind kind;
@@ -169,6 +201,11 @@ typedef struct daoc__adm_route {
     size_t pparam_len;
     const char *raw_pparam; /* :p as sent (next links) */
     size_t raw_pparam_len;
+    const char *raw[DAOC__ADM_MAX_SEGS]; /* the segments as sent */
+    size_t rawlen[DAOC__ADM_MAX_SEGS];
+    const daoc__adm_proute *plugin; /* a plugin's route of this path, or NULL;
+                                       with another kind, it overrides that
+                                       route (same shape) */
 } daoc__adm_route;
 
 /* Matches a percent-encoded path.  DAOC_OK with r->kind (DAOC__R_NONE:
@@ -218,6 +255,16 @@ void daoc__adm_crud(daoc__adm_app *app, daoc_db *db, const daoc__adm_req *req, u
                     const daoc__adm_route *r, const daoc_value *query, daoc__adm_res *res);
 void daoc__adm_info(daoc__adm_app *app, daoc_db *db, const daoc__adm_req *req, unsigned method,
                     const daoc__adm_route *r, const daoc_value *query, daoc__adm_res *res);
+/* A request a plugin's route answers (plugin.c): whether it does (the
+ * route's plugin handles method m), and the answer. */
+bool daoc__adm_plugin_handles(const daoc__adm_route *r, unsigned m);
+void daoc__adm_plugin(daoc__adm_app *app, daoc_db *db, const daoc__adm_req *req, unsigned m,
+                      const daoc__adm_route *r, const daoc_value *query, daoc__adm_res *res);
+/* app.c: the plugins' routes of db into app (DAOC_ELUA with *err when a
+ * module fails to load). */
+int daoc__adm_plugin_routes(daoc__adm_app *app, daoc_db *db, daoc_error **err);
+void daoc__adm_proutes_free(daoc__adm_app *app);
+
 /* GET /openapi.json (openapi.c). */
 void daoc__adm_openapi(const daoc__adm_app *app, daoc__adm_res *res);
 

@@ -74,6 +74,12 @@ bool daoc__adm_body(const daoc__adm_req *req, daoc_dao *dao, const char *sub_nam
                     daoc_value **out, daoc__adm_res *res)
 {
     *out = NULL;
+    if (req->body_value) {
+        *out = daoc_value_copy(req->body_value);
+        if (!*out)
+            daoc__adm_message(res, 500, "An unexpected error occurred");
+        return *out != NULL;
+    }
     if (req->content_types > 1) {
         res->status = 400;
         res->content_type = "text/plain";

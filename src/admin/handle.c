@@ -14,6 +14,7 @@
  * answers 304, and If-Match on a PUT, PATCH or DELETE of an entity answers
  * 412 {"message":"Precondition failed"} unless the entity's current ETag
  * matches, the check and the write in one transaction (no lost update).
+ * A method a plugin's own route handles goes to plugin.c instead.
  */
 #include <inttypes.h>
 #include <openssl/crypto.h>
@@ -179,8 +180,12 @@ void daoc__adm_handle(daoc__adm_app *app, daoc_db *db, const daoc__adm_req *req,
     } else {
         daoc_value *query = NULL;
         unsigned as = m == DAOC__M_HEAD ? DAOC__M_GET : m;
-        if (daoc__adm_query(req, &query, res))
-            dispatch(app, db, req, as, &r, query, res);
+        if (daoc__adm_query(req, &query, res)) {
+            if (daoc__adm_plugin_handles(&r, m))
+                daoc__adm_plugin(app, db, req, m, &r, query, res);
+            else
+                dispatch(app, db, req, as, &r, query, res);
+        }
         daoc_value_free(query);
         char tag[40];
         if (res->status == 200 && entity_route(&r) && as != DAOC__M_DELETE &&

@@ -86,6 +86,16 @@ int daoc__adm_endpoints(daoc__adm_app *app)
                 rc = add(list, &b);
         }
     }
+    for (size_t i = 0; rc == DAOC_OK && i < app->nproutes; i++) { /* plugins' api.lua */
+        const daoc__adm_proute *p = &app->proutes[i];
+        if (!p->methods && !p->before)
+            continue;
+        for (size_t s = 0; s < p->nseg; s++)
+            daoc__buf_printf(&b, p->param[s] ? "/{%s}" : "/%s", p->seg[s]);
+        if (p->nseg == 0)
+            daoc__buf_puts(&b, "/");
+        rc = add(list, &b);
+    }
     daoc__buf_free(&b);
     if (rc != DAOC_OK) {
         daoc_value_free(list);

@@ -17,9 +17,27 @@
 void daoc__adm_res_free(daoc__adm_res *res)
 {
     daoc__buf_free(&res->body);
-    for (size_t i = 0; i < res->nheaders; i++)
+    for (size_t i = 0; i < res->nheaders; i++) {
         daoc__free(res->hval[i]);
+        daoc__free(res->hown[i]);
+        res->hown[i] = NULL;
+    }
     res->nheaders = 0;
+}
+
+void daoc__adm_res_header_dup(daoc__adm_res *res, const char *name, const char *value)
+{
+    if (res->nheaders >= DAOC__ADM_MAX_HEADERS)
+        return;
+    char *n = daoc__strdup(name), *v = daoc__strdup(value);
+    if (!n || !v) {
+        daoc__free(n);
+        daoc__free(v);
+        return;
+    }
+    res->hown[res->nheaders] = n;
+    res->hname[res->nheaders] = n;
+    res->hval[res->nheaders++] = v;
 }
 
 void daoc__adm_res_header(daoc__adm_res *res, const char *name, const char *value)

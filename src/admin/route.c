@@ -12,6 +12,12 @@
  *   /P/:p/S/:s         GET PUT PATCH DELETE
  * Every route also answers HEAD where it answers GET, and OPTIONS.  One
  * trailing slash is ignored, as Kong retries a path without it.
+ * A plugin's own route (its api.lua, app->proutes) is matched too, and
+ * ranked against the route above as Kong's router ranks paths: at the
+ * first segment where one has a literal and the other a parameter, the
+ * literal wins; a plugin's route of the same shape overrides the
+ * generated one for the methods it handles (and its `before` runs for
+ * all of them), the generated one answering the rest.
  */
 #include <string.h>
 
@@ -134,6 +140,81 @@ static void generated(const daoc__adm_app *app, daoc__adm_route *r)
     }
 }
 
+/* Which segments of the matched route are parameters (bit i: segment i). */
+static unsigned params_of(const daoc__adm_route *r)
+{
+    switch (r->kind) {
+    case DAOC__R_SCHEMA:
+    case DAOC__R_SCHEMA_VALIDATE:
+    case DAOC__R_TAG:
+    case DAOC__R_ENTITY:
+    case DAOC__R_FOREIGN:
+    case DAOC__R_NESTED_COLL:
+        return 1u << 1;
+    case DAOC__R_PLUGIN_SCHEMA:
+        return 1u << 2;
+    case DAOC__R_NESTED_ENTITY:
+        return 1u << 1 | 1u << 3;
+    default:
+        return 0;
+    }
+}
+
+/* <0 when shape a (parameter bits over n segments) ranks before b. */
+static int rank(unsigned a, unsigned b, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned pa = a >> i & 1u, pb = b >> i & 1u;
+        if (pa != pb)
+            return pa ? 1 : -1; /* the literal first */
+    }
+    return 0;
+}
+
+static unsigned proute_params(const daoc__adm_proute *p)
+{
+    unsigned bits = 0;
+    for (size_t i = 0; i < p->nseg; i++)
+        if (p->param[i])
+            bits |= 1u << i;
+    return bits;
+}
+
+/* The best plugin route matching r's segments, ranked against r's own. */
+static void plugin_route(const daoc__adm_app *app, daoc__adm_route *r)
+{
+    const daoc__adm_proute *best = NULL;
+    unsigned best_bits = 0;
+    for (size_t i = 0; i < app->nproutes; i++) {
+        const daoc__adm_proute *p = &app->proutes[i];
+        if (p->nseg != r->nseg)
+            continue;
+        bool match = true;
+        for (size_t s = 0; match && s < p->nseg; s++)
+            match = p->param[s] || is(r, s, p->seg[s]);
+        unsigned bits = proute_params(p);
+        if (match && (!best || rank(bits, best_bits, p->nseg) < 0)) {
+            best = p;
+            best_bits = bits;
+        }
+    }
+    if (!best)
+        return;
+    int order = r->kind == DAOC__R_NONE ? -1 : rank(best_bits, params_of(r), r->nseg);
+    if (order > 0)
+        return; /* the route matched already is more specific */
+    unsigned mine = best->methods | DAOC__M_OPTIONS;
+    if (mine & DAOC__M_GET)
+        mine |= DAOC__M_HEAD;
+    r->plugin = best;
+    if (order < 0) {
+        r->kind = DAOC__R_PLUGIN;
+        r->methods = mine;
+    } else {
+        r->methods |= mine;
+    }
+}
+
 int daoc__adm_route_match(const daoc__adm_app *app, const char *path, daoc__adm_route *r)
 {
     memset(r, 0, sizeof *r);
@@ -155,6 +236,8 @@ int daoc__adm_route_match(const daoc__adm_app *app, const char *path, daoc__adm_
             daoc__adm_route_free(r);
             return DAOC_ENOMEM;
         }
+        r->raw[r->nseg] = p;
+        r->rawlen[r->nseg] = (size_t)(segend - p);
         if (r->nseg == 1) { /* :p as sent, for next links */
             r->raw_pparam = p;
             r->raw_pparam_len = (size_t)(segend - p);
@@ -165,6 +248,8 @@ int daoc__adm_route_match(const daoc__adm_app *app, const char *path, daoc__adm_
     fixed(r);
     if (r->kind == DAOC__R_NONE && r->nseg > 0)
         generated(app, r);
+    if (app->nproutes)
+        plugin_route(app, r);
     return DAOC_OK;
 }
 

@@ -16,12 +16,13 @@
  * every request, so it is kept as small as Kong's 1000 query arguments
  * allow; past it MHD refuses the request); idle connections close after
  * 60 s.  A listener with the flag `ssl` serves HTTPS (MHD's GnuTLS) with
- * the PEM files admin_ssl_cert and admin_ssl_cert_key.  With admin_access_log set, each answer appends one line to that
- * file (Combined Log Format, then seconds taken and the request id).
+ * the PEM files admin_ssl_cert and admin_ssl_cert_key.  With admin_access_log set, each answer
+ * appends one line to that file (Combined Log Format, then seconds taken and the request id).
  * daoc_admin_stop stops accepting, lets in-flight requests finish
  * (up to its grace period), then closes everything.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -48,7 +49,7 @@ struct daoc_admin {
     struct MHD_Daemon *d[MAX_LISTENERS];
     int port[MAX_LISTENERS];
     size_t nd;
-    FILE *access; /* admin_access_log, or NULL */
+    FILE *access;             /* admin_access_log, or NULL */
     char *tls_cert, *tls_key; /* PEM text of admin_ssl_cert(_key), kept for MHD */
     pthread_mutex_t log_lock;
     pthread_key_t key;
@@ -127,6 +128,35 @@ static enum MHD_Result count_ct(void *cls, enum MHD_ValueKind kind, const char *
     return MHD_YES;
 }
 
+/* Every request header into the object cls ({lower-case name: value}). */
+static enum MHD_Result add_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                  const char *value)
+{
+    (void)kind;
+    char name[128];
+    size_t n = strlen(key);
+    if (n >= sizeof name)
+        return MHD_YES;
+    for (size_t i = 0; i <= n; i++)
+        name[i] = (char)tolower((unsigned char)key[i]);
+    if (daoc_obj_get(cls, name)) /* the first of repeated headers */
+        return MHD_YES;
+    return daoc_obj_set(cls, name, daoc_str(value ? value : "")) == DAOC_OK ? MHD_YES : MHD_NO;
+}
+
+static int all_headers(void *ctx, daoc_value *obj)
+{
+    MHD_get_connection_values(ctx, MHD_HEADER_KIND, add_header, obj);
+    return DAOC_OK;
+}
+
+static bool tls_of(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+    return ci && ci->tls_session;
+}
+
 static void free_body(void *p)
 {
     daoc__free(p);
@@ -182,7 +212,7 @@ static enum MHD_Result send_res(daoc_admin *a, struct MHD_Connection *conn, daoc
         daoc__free(data);
         return MHD_NO;
     }
-    if (data || res->status != 204)
+    if (res->content_type && (data || res->status != 204))
         MHD_add_response_header(r, "Content-Type", res->content_type);
     for (size_t i = 0; i < res->nheaders; i++)
         MHD_add_response_header(r, res->hname[i], res->hval[i]);
@@ -263,6 +293,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             .if_none_match = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-None-Match"),
             .body = st->body.data,
             .body_len = st->body.len,
+            .host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Host"),
+            .tls = tls_of(conn),
+            .headers = all_headers,
+            .headers_ctx = conn,
         };
         if (!db || q.failed)
             daoc__adm_message(&res, 500, "An unexpected error occurred");

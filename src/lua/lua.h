@@ -54,6 +54,19 @@ int daoc__lua_plugin_installed(struct daoc__lua *L, const char *plugin, bool *in
 int daoc__lua_run_file(struct daoc__lua *L, const char *path, int argc, char **argv,
                        daoc_error **err);
 
+/* ---- a plugin's own Admin API routes (api.c, admin_api.lua) ------------ */
+
+/* The routes of the kong.plugins.<p>.api modules of plugins[0..n), as
+ * daoc_db_plugin_api_routes describes them (*routes owned by the caller).
+ * Modules load once per state; later calls answer the same list. */
+int daoc__lua_api_routes(struct daoc__lua *ls, const char *const *plugins, size_t n,
+                         daoc_value **routes, daoc_error **err);
+/* daoc_db_plugin_api_call in this state; the routes of plugins[0..n)
+ * load first when this state has not loaded them yet. */
+int daoc__lua_api_call(struct daoc__lua *ls, const char *const *plugins, size_t nplugins,
+                       size_t route, const daoc_value *request, daoc_api_generated_fn generated,
+                       void *ud, daoc_api_reply *reply, daoc_error **err);
+
 /* ---- migrations (migrations.c, migrations.lua) ------------------------- */
 
 /* The generations of migration files a plugin may ship. */

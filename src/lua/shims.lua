@@ -547,6 +547,7 @@ sandbox._G = sandbox
 -- modules of LuaJIT/OpenResty that are safe to hand out as they are
 local passthrough = { ["table.new"] = true, ["table.clear"] = true, ["table.nkeys"] = true,
                       ["table.isempty"] = true, ["table.isarray"] = true, ["bit"] = true,
+                      ["string.buffer"] = true,
                       ["string"] = true, ["table"] = true, ["math"] = true }
 
 local LOADING = {}
@@ -919,4 +920,5 @@ return {
   plugin_schema_extract = plugin_schema_extract,
   dao05 = legacy.dao05,
   db_errors = libs.db_errors,
+  preload = preload,
 }

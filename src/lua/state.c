@@ -87,6 +87,8 @@ static int setup(lua_State *L)
     lua_setfield(L, LUA_REGISTRYINDEX, "daoc.dao05");
     lua_getfield(L, -1, "db_errors");
     lua_setfield(L, LUA_REGISTRYINDEX, "daoc.db_errors");
+    lua_getfield(L, -1, "preload");
+    lua_setfield(L, LUA_REGISTRYINDEX, "daoc.preload");
     lua_getfield(L, -1, "sandbox");
     ls->sandbox_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     lua_pop(L, 1);

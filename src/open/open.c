@@ -197,9 +197,9 @@ static int existing_tables(daoc_db *db, daoc_error **err)
     char *msg = NULL;
     int rc = db->store->deploy->list_tables(db->store, &db->tables, &msg);
     if (rc != DAOC_OK && rc != DAOC_ENOMEM) {
-        int erc = daoc__db_set_err(err, "store error",
-                                   daoc__asprintf("cannot list the tables: %s",
-                                                  msg ? msg : daoc_strerror(rc)));
+        int erc = daoc__db_set_err(
+            err, "store error",
+            daoc__asprintf("cannot list the tables: %s", msg ? msg : daoc_strerror(rc)));
         rc = erc == DAOC_OK ? rc : erc;
     }
     daoc__free(msg);
@@ -263,9 +263,9 @@ static int open_db(daoc_db **out, const daoc_config *cfg, bool deferred, daoc_er
     char *msg = NULL;
     rc = deferred ? DAOC_OK : db->store->ops->begin(db->store, &msg);
     if (rc != DAOC_OK) {
-        int erc = daoc__db_set_err(err, "store error",
-                          daoc__asprintf("cannot start a transaction: %s",
-                                         msg ? msg : daoc_strerror(rc)));
+        int erc = daoc__db_set_err(
+            err, "store error",
+            daoc__asprintf("cannot start a transaction: %s", msg ? msg : daoc_strerror(rc)));
         daoc__free(msg);
         if (erc != DAOC_OK)
             rc = erc;
@@ -291,9 +291,9 @@ static int open_db(daoc_db **out, const daoc_config *cfg, bool deferred, daoc_er
     in_tx = false;
     rc = deferred ? DAOC_OK : db->store->ops->commit(db->store, &msg);
     if (rc != DAOC_OK) {
-        int erc = daoc__db_set_err(err, "store error",
-                          daoc__asprintf("cannot create the tables: %s",
-                                         msg ? msg : daoc_strerror(rc)));
+        int erc = daoc__db_set_err(
+            err, "store error",
+            daoc__asprintf("cannot create the tables: %s", msg ? msg : daoc_strerror(rc)));
         daoc__free(msg);
         if (erc != DAOC_OK)
             rc = erc;
@@ -352,5 +352,39 @@ int daoc_db_run_lua_file(daoc_db *db, const char *path, int argc, char **argv, d
     int rc = ensure_lua(db, err);
     if (rc == DAOC_OK)
         rc = daoc__lua_run_file(db->lua, path, argc, argv, err);
+    return daoc__err_fill(err, rc);
+}
+
+/* A plugin's own Admin API routes: the Lua layer loads and runs them
+ * (src/lua/api.c); the plugins are those the configuration enables. */
+int daoc_db_plugin_api_routes(daoc_db *db, daoc_value **routes, daoc_error **err)
+{
+    daoc__err_reset(err);
+    if (routes)
+        *routes = NULL;
+    if (!db || !routes)
+        return daoc__err_fail(err, DAOC_EINVAL, "%s is NULL", db ? "routes" : "db");
+    int rc = ensure_lua(db, err);
+    if (rc == DAOC_OK)
+        rc = daoc__lua_api_routes(db->lua, (const char *const *)db->cfg->plugins, db->cfg->nplugins,
+                                  routes, err);
+    return daoc__err_fill(err, rc);
+}
+
+int daoc_db_plugin_api_call(daoc_db *db, size_t route, const daoc_value *request,
+                            daoc_api_generated_fn generated, void *ud, daoc_api_reply *reply,
+                            daoc_error **err)
+{
+    daoc__err_reset(err);
+    if (reply)
+        memset(reply, 0, sizeof *reply);
+    if (!db || !request || !generated || !reply)
+        return daoc__err_fail(err, DAOC_EINVAL, "a required argument is NULL");
+    int rc = ensure_lua(db, err);
+    if (rc == DAOC_OK)
+        rc = daoc__lua_api_call(db->lua, (const char *const *)db->cfg->plugins, db->cfg->nplugins,
+                                route, request, generated, ud, reply, err);
+    if (rc == DAOC_EINVAL && err && !*err)
+        return daoc__err_fail(err, DAOC_EINVAL, "no plugin route %zu", route);
     return daoc__err_fill(err, rc);
 }
