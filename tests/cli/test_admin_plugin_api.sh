@@ -5,7 +5,8 @@
 # parent() and post_process, a `before` that rewrites self.params, the
 # kong.api.endpoints helpers, kong.response, ngx.print, errors), a Kong
 # 0.13 one (api-v013: crud_helpers, dao_factory, helpers.responses,
-# yield_error) and one that fails to load (api-broken).  Runs on the store
+# yield_error), a 0.5 one (api-v05: find_by_keys, 0.5's crud_helpers)
+# and one that fails to load (api-broken).  Runs on the store
 # the environment selects, from an empty directory, with DAOC_BIN and
 # DAOC_SRC_DIR set.
 set -u
@@ -16,7 +17,7 @@ FX="${DAOC_SRC_DIR:?DAOC_SRC_DIR not set}/tests/fixtures"
 export DAOC_SQLITE_PATH="$PWD/plugin_api.db"
 rm -f plugin_api.db
 export DAOC_LUA_PACKAGE_PATH="$FX/?.lua;$FX/?/init.lua"
-export DAOC_PLUGINS="api-modern,api-v013,api-broken"
+export DAOC_PLUGINS="api-modern,api-v013,api-v05,api-broken"
 
 if ! start; then
   bad "daoc serve starts: $(cat serve.err)"; finish; exit 1
@@ -113,6 +114,25 @@ req GET "/consumers/bob/gadgets/$gid"
 is "0.13 gone" 404
 req PUT /consumers/bob/gadgets
 body_is "0.13 method without a handler: 405" 405 '{"message":"Method not allowed"}'
+
+# ---- Kong 0.5 api.lua ----
+req POST /consumers/bob/secrets -d secret=s1
+is "0.5 POST: crud.post on a BaseDao class's entity" 201 '"secret":"s1"' '"consumer_id":"'
+req POST /consumers/bob/secrets -d secret=s1
+is "0.5 a unique conflict: 409 with 0.5's message" 409 'secret'
+req POST /consumers/bob/secrets -d secret=s2
+req GET "/consumers/bob/secrets?size=1"
+is "0.5 paginated_set through find_by_keys: data and next" 200 '"data":[{' '"next":"http://127.0.0.1:'
+req GET /consumers/bob/secrets
+sid=$(field id)
+req GET "/consumers/bob/secrets/$sid"
+is "0.5 GET one: dao_factory.v05_secrets:find_by_keys" 200 "\"id\":\"$sid\""
+req PATCH "/consumers/bob/secrets/$sid" -d secret=s9
+is "0.5 PATCH: crud.patch(params, old_entity, dao)" 200 '"secret":"s9"'
+req DELETE "/consumers/bob/secrets/$sid"
+body_is "0.5 DELETE: crud.delete(entity, dao)" 204 ""
+req GET "/consumers/bob/secrets/$sid"
+is "0.5 gone" 404
 
 stop
 if [ "$stop_rc" = 0 ]; then ok "SIGTERM: exit 0"; else bad "SIGTERM: exit $stop_rc"; fi
