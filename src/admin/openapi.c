@@ -267,6 +267,55 @@ static void entity_paths(oa *o, const daoc__adm_app *app, const daoc__adm_entity
     }
 }
 
+/* A plugin's own routes (its api.lua): their methods, parameters and, for
+ * a route naming a schema, that entity as the body; the answer is the
+ * handler's own, so no schema is promised for it. */
+static void plugin_paths(oa *o, const daoc__adm_app *app, daoc_value *paths)
+{
+    static const struct {
+        unsigned bit;
+        const char *name;
+        bool body;
+    } ms[] = {{DAOC__M_GET, "get", false},
+              {DAOC__M_POST, "post", true},
+              {DAOC__M_PUT, "put", true},
+              {DAOC__M_PATCH, "patch", true},
+              {DAOC__M_DELETE, "delete", false}};
+    for (size_t i = 0; i < app->nproutes; i++) {
+        const daoc__adm_proute *p = &app->proutes[i];
+        if (!p->methods)
+            continue;
+        daoc__buf b = DAOC__BUF_INIT;
+        const char *params[DAOC__ADM_MAX_SEGS];
+        size_t np = 0;
+        for (size_t s = 0; s < p->nseg; s++) {
+            daoc__buf_printf(&b, p->param[s] ? "/{%s}" : "/%s", p->seg[s]);
+            if (p->param[s])
+                params[np++] = p->seg[s];
+        }
+        if (!p->nseg)
+            daoc__buf_puts(&b, "/");
+        if (b.failed) {
+            o->rc = DAOC_ENOMEM;
+            daoc__buf_free(&b);
+            return;
+        }
+        daoc_value *item = (daoc_value *)daoc_obj_get(paths, b.data);
+        bool fresh = item == NULL;
+        if (fresh)
+            item = obj(o);
+        char summary[300];
+        snprintf(summary, sizeof summary, "plugin %s: %s", p->plugin, p->path);
+        for (size_t m = 0; item && m < sizeof ms / sizeof ms[0]; m++)
+            if ((p->methods & ms[m].bit) && !daoc_obj_get(item, ms[m].name))
+                put(o, item, ms[m].name,
+                    op(o, summary, params, np, ms[m].body ? p->schema : NULL, "200", NULL, false));
+        if (fresh)
+            put(o, paths, b.data, item);
+        daoc__buf_free(&b);
+    }
+}
+
 static daoc_value *error_schemas(oa *o, daoc_value *schemas)
 {
     daoc_value *err = obj(o), *props = obj(o), *req = daoc_arr();
@@ -328,6 +377,7 @@ void daoc__adm_openapi(const daoc__adm_app *app, daoc__adm_res *res)
         if (e->generate && strcmp(e->name, "tags") != 0)
             entity_paths(&o, app, e, paths);
     }
+    plugin_paths(&o, app, paths);
     put(&o, comp, "schemas", error_schemas(&o, schemas));
     put(&o, doc, "paths", paths);
     put(&o, doc, "components", comp);

@@ -30,6 +30,11 @@ req GET /endpoints
 is "/endpoints lists the plugins' routes" 200 '"/widgets/{widgets}/describe"' '"/plain"' \
   '"/consumers/{username_or_id}/gadgets"' '"/consumers/{username_or_id}/gadgets/{gadget_id}"'
 
+req GET /openapi.json
+is "/openapi.json describes the plugins' routes and their parameters" 200 \
+  '"/widgets/{widgets}/describe":{"get":{"summary":"plugin api-modern: /widgets/:widgets/describe"' \
+  '"/echo/{thing}":{"post":' '"name":"thing","in":"path"' '"/plain":{"get":'
+
 # ---- Kong 1.x+ api.lua ----
 req POST /consumers -d username=bob
 is "a consumer" 201 '"username":"bob"'
