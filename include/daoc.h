@@ -412,7 +412,7 @@ DAOC_MUSTCHECK DAOC_EXPORT int daoc_db_plugin_api_routes(daoc_db *db, daoc_value
 /* What a route's handler answered: status, body bytes and headers. */
 typedef struct daoc_api_reply {
     int status;
-    char *body; /* owned (daoc_free), NULL when empty */
+    char *body; /* owned: malloc'd (daoc_free frees it), NULL when empty */
     size_t body_len;
     daoc_value *headers; /* owned object of name -> string ("Content-Type"
                             included), or NULL */

@@ -169,6 +169,7 @@ int daoc__lua_api_routes(struct daoc__lua *ls, const char *const *plugins, size_
     if (!list)
         return DAOC_ENOMEM;
     ls->api_loaded = true;
+    ls->api_nroutes = daoc_value_len(list);
     *routes = list;
     return DAOC_OK;
 }
@@ -265,13 +266,12 @@ int daoc__lua_api_call(struct daoc__lua *ls, const char *const *plugins, size_t 
     if (!ls->api_loaded) { /* this state's first request: its modules load */
         daoc_value *routes = NULL;
         int rc = daoc__lua_api_routes(ls, plugins, nplugins, &routes, err);
-        size_t n = daoc_value_len(routes);
         daoc_value_free(routes);
         if (rc != DAOC_OK)
             return rc;
-        if (route >= n)
-            return DAOC_EINVAL;
     }
+    if (route >= ls->api_nroutes)
+        return DAOC_EINVAL;
     if (!lua_checkstack(L, 16))
         return DAOC_ENOMEM;
     struct gen g = {ls, generated, ud};

@@ -38,7 +38,8 @@ struct daoc__lua {
     daoc__lua_query_hook query_hook; /* daoc__lua_set_query_hook, or NULL */
     void *query_hook_ud;
     /* (additions by api.c) */
-    bool api_loaded; /* the plugins' api modules are loaded in this state */
+    bool api_loaded;    /* the plugins' api modules are loaded in this state */
+    size_t api_nroutes; /* how many routes they have */
 };
 
 /* Pushes v as a Lua value: objects/arrays as tables (arrays get cjson's
