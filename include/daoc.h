@@ -383,6 +383,10 @@ DAOC_MUSTCHECK DAOC_EXPORT int daoc_db_begin(daoc_db *db, daoc_error **err);
 DAOC_MUSTCHECK DAOC_EXPORT int daoc_db_commit(daoc_db *db, daoc_error **err);
 DAOC_EXPORT int daoc_db_rollback(daoc_db *db, daoc_error **err);
 
+/* The bytes the Lua states of every open database handle of this process
+ * hold (within 64 KiB per handle): the Admin API's /status reports it. */
+DAOC_EXPORT size_t daoc_lua_memory(void);
+
 /* Runs a Lua script with `kong.db`, `kong.log` and `ngx.null` ready.  An
  * uncaught Lua error returns DAOC_ELUA with the message in *err. */
 DAOC_MUSTCHECK DAOC_EXPORT int daoc_db_run_lua_file(daoc_db *db, const char *path, int argc,

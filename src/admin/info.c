@@ -14,6 +14,7 @@
  * The route patterns of /endpoints are built once with the app
  * (daoc__adm_endpoints).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -215,6 +216,53 @@ static void root(daoc__adm_app *app, daoc_db *db, daoc__adm_res *res)
 
 /* ---- /status ------------------------------------------------------------------ */
 
+/* Bytes as Kong's bytes_to_str writes them: "1234" for b, "1.21 KiB" for
+ * k with scale 2, and so on. */
+static daoc_value *bytes_str(size_t n, const char *unit, int scale)
+{
+    char buf[64];
+    static const struct {
+        char u;
+        const char *name;
+        double div;
+    } units[] = {{'k', "KiB", 1024.0}, {'m', "MiB", 1048576.0}, {'g', "GiB", 1073741824.0}};
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+        if ((unit[0] | 0x20) == units[i].u) {
+            snprintf(buf, sizeof buf, "%.*f %s", scale, (double)n / units[i].div, units[i].name);
+            return daoc_str(buf);
+        }
+    snprintf(buf, sizeof buf, "%zu", n);
+    return daoc_str(buf);
+}
+
+/* Kong's memory section: one Lua VM entry for this process (every server
+ * thread's Lua state counted: daoc_lua_memory), and no shared dicts:
+ * daoc has no nginx shared memory zones. */
+static daoc_value *memory(const char *unit, int scale)
+{
+    daoc_value *m = daoc_obj(), *vms = daoc_arr(), *vm = daoc_obj();
+    int rc = m && vms && vm ? DAOC_OK : DAOC_ENOMEM;
+    if (rc == DAOC_OK)
+        rc = set(vm, "pid", daoc_int((int64_t)getpid()));
+    if (rc == DAOC_OK)
+        rc = set(vm, "http_allocated_gc", bytes_str(daoc_lua_memory(), unit, scale));
+    if (rc == DAOC_OK)
+        rc = daoc_arr_push(vms, vm); /* takes vm, even when it fails */
+    else
+        daoc_value_free(vm);
+    if (rc == DAOC_OK)
+        rc = set(m, "workers_lua_vms", vms); /* takes vms */
+    else
+        daoc_value_free(vms);
+    if (rc == DAOC_OK)
+        rc = set(m, "lua_shared_dicts", daoc_obj());
+    if (rc != DAOC_OK) {
+        daoc_value_free(m);
+        return NULL;
+    }
+    return m;
+}
+
 static void status(daoc__adm_app *app, daoc_db *db, const daoc_value *q, daoc__adm_res *res)
 {
     const daoc_value *unit = daoc_obj_get(q, "unit");
@@ -230,6 +278,23 @@ static void status(daoc__adm_app *app, daoc_db *db, const daoc_value *q, daoc__a
                 daoc__adm_message(res, 400, msg.data);
             daoc__buf_free(&msg);
             return;
+        }
+    }
+    /* ?scale= (Kong's tonumber: anything else is the default, 2) */
+    int scale = 2;
+    const daoc_value *sc = daoc_obj_get(q, "scale");
+    const char *unit_s =
+        unit && daoc_value_type(unit) == DAOC_TSTR ? daoc_value_str(unit, NULL) : "b";
+    if (sc && daoc_value_type(sc) == DAOC_TSTR) {
+        char *end = NULL;
+        const char *t = daoc_value_str(sc, NULL);
+        double d = strtod(t, &end);
+        if (end != t && *end == '\0') {
+            if (d < 0 && strcasecmp(unit_s, "b") != 0) {
+                daoc__adm_message(res, 400, "scale must be equal or greater than 0");
+                return;
+            }
+            scale = d > 9 ? 9 : d < 0 ? 0 : (int)d;
         }
     }
     /* reachable: one read goes through */
@@ -256,6 +321,8 @@ static void status(daoc__adm_app *app, daoc_db *db, const daoc_value *q, daoc__a
         rc = set(server, counters[i].k, daoc_int((int64_t)counters[i].v));
     if (rc == DAOC_OK)
         rc = set(database, "reachable", daoc_bool(reachable));
+    if (rc == DAOC_OK)
+        rc = set(o, "memory", memory(unit_s, scale));
     if (rc == DAOC_OK)
         rc = set(o, "server", server);
     else

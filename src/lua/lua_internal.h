@@ -34,6 +34,7 @@ struct daoc__lua {
     char budget_msg[LUA_IDSIZE + 320]; /* what the hook raises once the budget is spent */
     size_t mem_used;  /* bytes the state holds (state.c's allocator) */
     size_t mem_limit; /* lua_memory_limit; 0 = none */
+    long long mem_published; /* the part of mem_used counted in daoc_lua_memory() */
     /* (additions by kongdb_connector.c) */
     daoc__lua_query_hook query_hook; /* daoc__lua_set_query_hook, or NULL */
     void *query_hook_ud;

@@ -11,6 +11,7 @@
  * plugin file that allocates without end fails with Lua's "not enough
  * memory" (named with its file by defs.c) instead of taking the process.
  */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,8 +71,7 @@ static int setup(lua_State *L)
     daoc__lua_lib_prims(L);
     load_embedded(L, daoc__lua_src_typedefs, daoc__lua_src_typedefs_len, "=[daoc typedefs]");
     lua_setfield(L, -2, "typedefs_chunk");
-    load_embedded(L, daoc__lua_src_legacy_dao, daoc__lua_src_legacy_dao_len,
-                  "=[daoc legacy_dao]");
+    load_embedded(L, daoc__lua_src_legacy_dao, daoc__lua_src_legacy_dao_len, "=[daoc legacy_dao]");
     lua_setfield(L, -2, "legacy_dao_chunk");
     lua_call(L, 1, 1);
 
@@ -103,6 +103,26 @@ static int setup(lua_State *L)
     return 0;
 }
 
+/* The bytes every state of the process holds, as each last published its
+ * own (within PUBLISH_STEP of the truth per state): /status reads it. */
+static _Atomic long long process_lua_bytes;
+#define PUBLISH_STEP (64 * 1024)
+
+static void publish(struct daoc__lua *ls, bool always)
+{
+    long long diff = (long long)ls->mem_used - ls->mem_published;
+    if (always || diff >= PUBLISH_STEP || diff <= -PUBLISH_STEP) {
+        atomic_fetch_add_explicit(&process_lua_bytes, diff, memory_order_relaxed);
+        ls->mem_published = (long long)ls->mem_used;
+    }
+}
+
+size_t daoc_lua_memory(void)
+{
+    long long n = atomic_load_explicit(&process_lua_bytes, memory_order_relaxed);
+    return n > 0 ? (size_t)n : 0;
+}
+
 /* lua_Alloc over the C heap, bounded by ls->mem_limit. */
 static void *bounded_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
@@ -110,14 +130,17 @@ static void *bounded_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
     if (nsize == 0) {
         free(ptr);
         ls->mem_used -= ptr ? osize : 0;
+        publish(ls, false);
         return NULL;
     }
     size_t old = ptr ? osize : 0;
     if (ls->mem_limit && nsize > old && ls->mem_used - old + nsize > ls->mem_limit)
         return NULL;
     void *p = realloc(ptr, nsize);
-    if (p)
+    if (p) {
         ls->mem_used = ls->mem_used - old + nsize;
+        publish(ls, false);
+    }
     return p;
 }
 
@@ -159,5 +182,7 @@ void daoc__lua_close(struct daoc__lua *ls)
         return;
     if (ls->L)
         lua_close(ls->L);
+    ls->mem_used = 0;
+    publish(ls, true);
     daoc__free(ls);
 }

@@ -53,8 +53,16 @@ if [ "$code" = 404 ] && [ -z "$body" ]; then ok "HEAD /non-existing: 404, no bod
 req GET /status
 is "GET /status: counters and database.reachable" 200 '"total_requests":' '"database":{"reachable":true}'
 if grep -Fq configuration_hash <<<"$body"; then bad "/status has configuration_hash"; else ok "/status: no configuration_hash in DB mode"; fi
+body_before_unit=$body
 req GET '/status?unit=V'
 body_is "/status?unit=V is 400" 400 "{\"message\":\"invalid unit 'V' (expected 'k/K', 'm/M', or 'g/G')\"}"
+if grep -Eq '"memory":\{"workers_lua_vms":\[\{"pid":[0-9]+,"http_allocated_gc":"[1-9][0-9]*"\}\],"lua_shared_dicts":\{\}\}' <<<"$body_before_unit"
+then ok "/status: memory.workers_lua_vms, the process's Lua bytes as Kong's string"; else bad "/status memory: $body_before_unit"; fi
+req GET '/status?unit=m&scale=3'
+is "/status?unit=m&scale=3: MiB with 3 decimals" 200 '"http_allocated_gc":"' ' MiB"'
+if grep -Eq '"http_allocated_gc":"[0-9]+\.[0-9]{3} MiB"' <<<"$body"; then ok "the MiB figure has 3 decimals"; else bad "MiB: $body"; fi
+req GET '/status?unit=k&scale=-1'
+body_is "/status: a negative scale with a unit is 400" 400 '{"message":"scale must be equal or greater than 0"}'
 req GET /schemas/routes
 is "GET /schemas/routes: fields and entity_checks" 200 '"fields":[' '"service":{"type":"foreign"'
 if grep -Fq '"service":{"type":"foreign","schema"' <<<"$body"; then bad "service embeds a schema"; else ok "the foreign field has no schema"; fi
