@@ -1,12 +1,14 @@
 /*
  * fuzz_admin_handle.c -- libFuzzer target: arbitrary bytes as one Admin
  * API request, answered by daoc__adm_handle against a real SQLite
- * database with the core entities: the router (percent-decoding, route
- * shapes, trailing slashes), the query and body decoders, the generated
- * handlers and the replies.  The input is split on the first two newlines
- * into "METHOD PATH[?QUERY]", a Content-Type (empty: none) and the body.
- * Every answer must be an HTTP status with a body the size it claims;
- * nothing may crash or leak.
+ * database with the core entities and, when DAOC_SRC_DIR names the
+ * source tree (scripts/run-fuzz.sh sets it), the fixture plugins
+ * api-modern and api-v013 with their own api.lua routes: the router
+ * (percent-decoding, route shapes, trailing slashes, plugin routes ranked
+ * against generated ones), the query and body decoders, the generated
+ * handlers, the plugins' Lua handlers and the replies.  The input is split on the first two
+ * newlines into "METHOD PATH[?QUERY]", a Content-Type (empty: none) and the body. Every answer must
+ * be an HTTP status with a body the size it claims; nothing may crash or leak.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -33,8 +35,17 @@ static void setup(void)
     daoc_config *cfg = NULL;
     if (daoc_config_load(&cfg, NULL, NULL) != DAOC_OK ||
         daoc_config_set(cfg, "sqlite_path", path, NULL) != DAOC_OK ||
-        daoc_config_set(cfg, "create_tables", "on", NULL) != DAOC_OK ||
-        daoc_db_open(&g_db, cfg, NULL) != DAOC_OK ||
+        daoc_config_set(cfg, "create_tables", "on", NULL) != DAOC_OK)
+        abort();
+    const char *src = getenv("DAOC_SRC_DIR");
+    if (src && *src) {
+        char pp[2048];
+        snprintf(pp, sizeof pp, "%s/tests/fixtures/?.lua;%s/tests/fixtures/?/init.lua", src, src);
+        if (daoc_config_set(cfg, "lua_package_path", pp, NULL) != DAOC_OK ||
+            daoc_config_set(cfg, "plugins", "api-modern,api-v013", NULL) != DAOC_OK)
+            abort();
+    }
+    if (daoc_db_open(&g_db, cfg, NULL) != DAOC_OK ||
         daoc__adm_app_new(&g_app, g_db, cfg, NULL) != DAOC_OK)
         abort();
     daoc_config_free(cfg);

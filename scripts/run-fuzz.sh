@@ -18,6 +18,7 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 CORPORA="$ROOT/build/fuzz/corpus"
 ARTIFACTS="$ROOT/build/fuzz/artifacts"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}"
+export DAOC_SRC_DIR="$ROOT" # fuzz_admin_handle loads the fixture plugins from it
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 
 found=0
