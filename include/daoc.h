@@ -429,8 +429,9 @@ DAOC_EXPORT void daoc_api_reply_free(daoc_api_reply *reply);
 /* The caller's answer to a generated endpoint a handler asks for
  * (parent() in 1.x+ handlers, the kong.api.endpoints helpers).  call is
  *   {"kind": "parent" (the generated endpoint of the route's own path)
- *            | "collection" | "entity" | "nested_collection"
- *            | "nested_entity" | "foreign",
+ *            | "collection" | "entity" (with a foreign schema: the nested
+ *            or foreign-entity route; the schema holding `field` is the
+ *            child, as Kong's helpers name them in either order),
  *    "schema": entity, "foreign_schema": entity, "field": foreign field,
  *    "method": "GET", "params": {...}, "uri": {...}, "post": {...}}
  * (params as the handler left them: path parameters percent-encoded, as

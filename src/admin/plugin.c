@@ -180,7 +180,21 @@ static size_t ent_index(const daoc__adm_app *app, const char *name, bool *found)
     return e ? (size_t)(e - app->ents) : 0;
 }
 
-/* The generated route call names, into rr; false when it names none. */
+/* The foreign field `field` of entity e when it references entity ref. */
+static const char *fk_to(const daoc__adm_app *app, size_t e, const char *field, size_t ref)
+{
+    const daoc__adm_entity *c = &app->ents[e];
+    for (size_t i = 0; field && i < c->nfks; i++)
+        if (c->fks[i].ref == ref && strcmp(c->fks[i].field, field) == 0)
+            return c->fks[i].field;
+    return NULL;
+}
+
+/* The generated route call names, into rr; false when it names none.
+ * With a foreign schema, Kong's helpers name the child and the parent in
+ * either order (1.x's get_entity_endpoint(credentials, consumers,
+ * "consumer") is /key-auths/:k/consumer; 3.x's nested entity endpoint
+ * passes the parent first): the one holding `field` is the child. */
 static bool target(const gen_ctx *g, const daoc_value *call, daoc__adm_route *rr, int *rc)
 {
     const char *kind = str_of(call, "kind");
@@ -201,28 +215,23 @@ static bool target(const gen_ctx *g, const daoc_value *call, daoc__adm_route *rr
         size_t s = ent_index(app, str_of(call, "schema"), &ok);
         size_t f = ent_index(app, str_of(call, "foreign_schema"), &pok);
         const char *field = str_of(call, "field");
+        bool collection = strcmp(kind, "collection") == 0 || strcmp(kind, "nested_collection") == 0;
         if (!ok)
             return false;
-        if (strcmp(kind, "collection") == 0) {
-            rr->kind = DAOC__R_COLL, rr->ent = s;
-        } else if (strcmp(kind, "entity") == 0) {
-            rr->kind = DAOC__R_ENTITY, rr->ent = s;
-        } else if (!pok || !field) {
-            return false;
-        } else if (strcmp(kind, "foreign") == 0) { /* /F.coll/:F/<field> -> s */
-            rr->kind = DAOC__R_FOREIGN, rr->ent = f;
+        if (!pok || !field) {
+            rr->kind = collection ? DAOC__R_COLL : DAOC__R_ENTITY;
+            rr->ent = s;
+        } else if (collection) { /* /P/:p/S: schema the child */
+            rr->kind = DAOC__R_NESTED_COLL, rr->ent = s, rr->parent = f;
+            if (!(rr->fk = fk_to(app, s, field, f)))
+                return false;
+        } else if ((rr->fk = fk_to(app, s, field, f))) { /* /S/:s/F */
+            rr->kind = DAOC__R_FOREIGN, rr->ent = s;
+        } else if ((rr->fk = fk_to(app, f, field, s))) { /* /P/:p/S/:s */
+            rr->kind = DAOC__R_NESTED_ENTITY, rr->ent = f, rr->parent = s;
         } else {
-            rr->kind = strcmp(kind, "nested_collection") == 0 ? DAOC__R_NESTED_COLL
-                                                              : DAOC__R_NESTED_ENTITY;
-            rr->ent = s, rr->parent = f;
-        }
-        /* the field, as the entity's own string (the route outlives call) */
-        const daoc__adm_entity *child = &app->ents[rr->kind == DAOC__R_FOREIGN ? f : s];
-        for (size_t i = 0; field && i < child->nfks; i++)
-            if (strcmp(child->fks[i].field, field) == 0)
-                rr->fk = child->fks[i].field;
-        if (rr->kind >= DAOC__R_FOREIGN && !rr->fk)
             return false;
+        }
     }
     const daoc__adm_entity *e = &app->ents[rr->ent];
     if (rr->kind == DAOC__R_NESTED_COLL || rr->kind == DAOC__R_NESTED_ENTITY)

@@ -308,6 +308,7 @@ end
 -- generated endpoints (parent(), kong.api.endpoints)
 ---------------------------------------------------------------------------
 local generated_cb -- the C callback of the running request
+local PARENTS = setmetatable({}, { __mode = "k" }) -- the parent() functions handed out
 
 -- post_process(entity) on what a generated endpoint answered (an entity,
 -- or each entity of a page)
@@ -342,7 +343,10 @@ local function schema_name(s) return type(s) == "table" and s.name or s end
 
 local function generated_endpoint(kind, schema, foreign_schema, field, http)
   return function(self, _, _, post_process)
-    if type(post_process) ~= "function" then post_process = nil end
+    -- a handler from these helpers mounted over a generated route is
+    -- called with parent() fourth (1.x modules did not know of it): that
+    -- is no post_process
+    if type(post_process) ~= "function" or PARENTS[post_process] then post_process = nil end
     return run_generated(self, { kind = kind, schema = schema_name(schema),
                                  foreign_schema = schema_name(foreign_schema),
                                  field = field, method = http or self.req.method }, post_process)
@@ -466,10 +470,11 @@ function endpoints.post_collection_endpoint(schema, foreign_schema, field, metho
   return generated_endpoint(foreign_schema and "nested_collection" or "collection", schema,
                             foreign_schema, field, "POST")
 end
+-- with a foreign schema: /S/:s/F or /P/:p/S/:s, the C side telling them
+-- apart by which schema holds the field (1.x and 3.x order them apart)
 for _, m in ipairs({ "get", "put", "patch", "delete" }) do
-  endpoints[m .. "_entity_endpoint"] = function(schema, foreign_schema, field, method, is_foreign)
-    local kind = not foreign_schema and "entity" or is_foreign and "foreign" or "nested_entity"
-    return generated_endpoint(kind, schema, foreign_schema, field, m:upper())
+  endpoints[m .. "_entity_endpoint"] = function(schema, foreign_schema, field)
+    return generated_endpoint("entity", schema, foreign_schema, field, m:upper())
   end
 end
 function endpoints.new(_, routes) return routes or {} end
@@ -759,8 +764,10 @@ local function run(r, self)
   if r.new then
     if self.has_parent then -- the route overrides a generated one
       parent = function(post_process)
+        if type(post_process) ~= "function" then post_process = nil end
         return run_generated(self, { kind = "parent", method = method }, post_process)
       end
+      PARENTS[parent] = true
     end
     if h.before then h.before(self, kong.db, helpers_new, parent) end
     if fn then return fn(self, kong.db, helpers_new, parent) end

@@ -61,12 +61,22 @@ req PUT /consumers/bob/widgets/w2 -d color=red
 is "PUT: before lets it through, the generated nested upsert by name" 200 '"name":"w2"' '"color":"red"'
 req GET /consumers/bob/widgets
 is "the generated nested collection" 200 '"name":"w1"' '"name":"w2"'
+req POST /consumers/bob/widgets -d name=w3
+is "a 1.x helper mounted over a generated route inserts once (parent() is no post_process)" 201 \
+  '"name":"w3"'
+req GET /widgets/w1/owner
+is "get_entity_endpoint(child, parent, field): the foreign entity" 200 '"username":"bob"'
+req GET /people/bob/things/w3
+is "get_entity_endpoint(parent, child, field): the nested entity" 200 '"name":"w3"'
+req POST /consumers -d username=eve
+req GET /people/eve/things/w3
+is "the nested entity of another parent: 404" 404
 req DELETE /consumers/bob/widgets/w2
 body_is "DELETE through before" 204 ""
 req GET /consumers/bob/widgets/w2
 is "gone" 404
 req GET "/all-widgets?size=1"
-is "endpoints.get_collection_endpoint mounted on another path" 200 '"data":[{"' '"name":"w1"'
+is "endpoints.get_collection_endpoint mounted on another path (next: Kong's, the collection's path)" 200 '"data":[{"' '"name":"w' '"next":"/widgets?offset='
 req GET /plain
 body_is "set_status, set_header, ngx.print" 201 "hello"
 header_is "the header" x-foo bar
