@@ -174,6 +174,7 @@ typedef enum daoc__adm_kind {
     DAOC__R_SCHEMA_VALIDATE, /* /schemas/:name/validate */
     DAOC__R_PLUGIN_SCHEMA,   /* /schemas/plugins/:name */
     DAOC__R_PLUGIN_VALIDATE, /* /schemas/plugins/validate */
+    DAOC__R_PLUGIN_CONFIG,   /* /plugins/schema/:name (Kong's deprecated form) */
     DAOC__R_PLUGINS_ENABLED, /* /plugins/enabled */
     DAOC__R_TAGS,            /* /tags */
     DAOC__R_TAG,             /* /tags/:tag */

@@ -9,6 +9,7 @@
  *   POST /schemas/:name/validate, /schemas/plugins/validate
  *                          the body checked as an insert, nothing stored
  *   GET /schemas/plugins/:name   a plugin's schema; 404 "No plugin named ..."
+ *   GET /plugins/schema/:name    (Kong's deprecated form) its config record
  *   GET /plugins/enabled   {"enabled_plugins": [...]}
  *   GET /tags, /tags/:tag  every (tag, entity_name, entity_id), or one tag's
  * The route patterns of /endpoints are built once with the app
@@ -55,6 +56,8 @@ int daoc__adm_endpoints(daoc__adm_app *app)
                                         "/schemas/plugins/{name}",
                                         "/schemas/plugins/validate",
                                         "/plugins/enabled",
+                                        "/plugins/schema/{name}",
+                                        "/upstreams/{upstreams}/targets/all",
                                         "/tags",
                                         "/tags/{tags}"};
     daoc_value *list = daoc_arr();
@@ -399,8 +402,18 @@ static void schemas(daoc__adm_app *app, daoc_db *db, const daoc__adm_req *req,
     }
     const char *name = r->seg[2];
     daoc_value *sub = plugin_enabled(app, name) ? daoc_dao_subschema(plugins, name) : NULL;
+    const daoc_value *config = NULL;
+    const daoc_value *fields = sub ? daoc_obj_get(sub, "fields") : NULL;
+    for (size_t i = 0; r->kind == DAOC__R_PLUGIN_CONFIG && fields && i < daoc_value_len(fields);
+         i++) {
+        const daoc_value *f = daoc_arr_get(fields, i);
+        if (f && daoc_value_type(f) == DAOC_TOBJ && daoc_obj_get(f, "config"))
+            config = daoc_obj_get(f, "config");
+    }
     if (!sub)
         named_404(res, "plugin", name);
+    else if (r->kind == DAOC__R_PLUGIN_CONFIG) /* the config record alone */
+        daoc__adm_json(res, 200, config ? config : sub);
     else
         daoc__adm_json(res, 200, sub);
     daoc_value_free(sub);

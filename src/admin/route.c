@@ -10,6 +10,9 @@
  *   /S/:s/F            GET PUT PATCH DELETE   (F a foreign field of S)
  *   /P/:p/S            GET POST               (S has a foreign field to P)
  *   /P/:p/S/:s         GET PUT PATCH DELETE
+ * and Kong's own: /plugins/schema/:name (deprecated, the config's schema),
+ * /upstreams/:u/targets/all (the page), and /targets, /targets/:t,
+ * /targets/:t/upstream disabled (404).
  * Every route also answers HEAD where it answers GET, and OPTIONS.  One
  * trailing slash is ignored, as Kong retries a path without it.
  * A plugin's own route (its api.lua, app->proutes) is matched too, and
@@ -90,6 +93,8 @@ static void fixed(daoc__adm_route *r)
         r->kind = DAOC__R_SCHEMA_VALIDATE, r->methods = POSTS;
     } else if (is(r, 0, "schemas") && n == 2) {
         r->kind = DAOC__R_SCHEMA, r->methods = GETS;
+    } else if (n == 3 && is(r, 0, "plugins") && is(r, 1, "schema")) {
+        r->kind = DAOC__R_PLUGIN_CONFIG, r->methods = GETS;
     } else if (n == 2 && is(r, 0, "plugins") && is(r, 1, "enabled")) {
         r->kind = DAOC__R_PLUGINS_ENABLED, r->methods = GETS;
     } else if (is(r, 0, "tags") && n <= 2) {
@@ -101,6 +106,10 @@ static void generated(const daoc__adm_app *app, daoc__adm_route *r)
 {
     const daoc__adm_entity *s = collection(app, r->seg[0]);
     if (!s)
+        return;
+    /* Kong disables /targets, /targets/:targets and its /upstream (use
+     * /upstreams/:upstreams/targets): 404 for every method */
+    if (strcmp(s->name, "targets") == 0 && r->nseg <= 3)
         return;
     size_t si = (size_t)(s - app->ents);
     r->ent = si;
@@ -133,6 +142,8 @@ static void generated(const daoc__adm_app *app, daoc__adm_route *r)
     r->param = NULL;
     if (r->nseg == 3) {
         r->kind = DAOC__R_NESTED_COLL, r->methods = COLL;
+    } else if (r->nseg == 4 && strcmp(c->name, "targets") == 0 && is(r, 3, "all")) {
+        r->kind = DAOC__R_NESTED_COLL, r->methods = GETS; /* Kong's targets/all */
     } else if (r->nseg == 4) {
         r->kind = DAOC__R_NESTED_ENTITY, r->methods = ENTITY;
         r->param = r->seg[3];
@@ -152,6 +163,7 @@ static unsigned params_of(const daoc__adm_route *r)
     case DAOC__R_NESTED_COLL:
         return 1u << 1;
     case DAOC__R_PLUGIN_SCHEMA:
+    case DAOC__R_PLUGIN_CONFIG:
         return 1u << 2;
     case DAOC__R_NESTED_ENTITY:
         return 1u << 1 | 1u << 3;

@@ -63,6 +63,24 @@ is "/status?unit=m&scale=3: MiB with 3 decimals" 200 '"http_allocated_gc":"' ' M
 if grep -Eq '"http_allocated_gc":"[0-9]+\.[0-9]{3} MiB"' <<<"$body"; then ok "the MiB figure has 3 decimals"; else bad "MiB: $body"; fi
 req GET '/status?unit=k&scale=-1'
 body_is "/status: a negative scale with a unit is 400" 400 '{"message":"scale must be equal or greater than 0"}'
+
+# ---- Kong's own routes beside the generated ones ----
+req GET /plugins/schema/key-auth
+is "GET /plugins/schema/key-auth (Kong's deprecated form): the config record" 200 '"type":"record"' '"key_names"'
+req GET /plugins/schema/nope
+body_is "/plugins/schema/<unknown>: 404" 404 "{\"message\":\"No plugin named 'nope'\"}"
+for p in /targets /targets/x /targets/x/upstream; do
+  req GET "$p"
+  body_is "GET $p: disabled as in Kong" 404 '{"message":"Not found"}'
+done
+req POST /targets -d target=a.test:80
+body_is "POST /targets: disabled as in Kong" 404 '{"message":"Not found"}'
+req POST /upstreams -d name=up1.test
+is "an upstream" 201 '"name":"up1.test"'
+req POST /upstreams/up1.test/targets -d target=a.test:8000
+is "a target of it" 201 '"target":"a.test:8000"'
+req GET /upstreams/up1.test/targets/all
+is "GET /upstreams/:u/targets/all: the targets' page" 200 '"target":"a.test:8000"' '"data":[{'
 req GET /schemas/routes
 is "GET /schemas/routes: fields and entity_checks" 200 '"fields":[' '"service":{"type":"foreign"'
 if grep -Fq '"service":{"type":"foreign","schema"' <<<"$body"; then bad "service embeds a schema"; else ok "the foreign field has no schema"; fi
