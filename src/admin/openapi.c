@@ -222,18 +222,26 @@ static void entity_paths(oa *o, const daoc__adm_app *app, const daoc__adm_entity
     char p[512], page[300];
     snprintf(page, sizeof page, "%s_page", e->name);
     const char *one[] = {e->name};
+    /* Kong disables /targets, /targets/:t and /targets/:t/upstream */
+    bool disabled = strcmp(e->name, "targets") == 0;
     daoc_value *coll = obj(o);
     put(o, coll, "get", op(o, "List", NULL, 0, NULL, "200", page, true));
     put(o, coll, "post", op(o, "Create", NULL, 0, e->name, "201", e->name, false));
     snprintf(p, sizeof p, "/%s", e->coll);
-    put(o, paths, p, coll);
+    if (disabled)
+        daoc_value_free(coll);
+    else
+        put(o, paths, p, coll);
     daoc_value *ent = obj(o);
     put(o, ent, "get", op(o, "Retrieve", one, 1, NULL, "200", e->name, false));
     put(o, ent, "put", op(o, "Create or replace", one, 1, e->name, "200", e->name, false));
     put(o, ent, "patch", op(o, "Update", one, 1, e->name, "200", e->name, false));
     put(o, ent, "delete", op(o, "Delete", one, 1, NULL, "204", NULL, false));
     snprintf(p, sizeof p, "/%s/{%s}", e->coll, e->name);
-    put(o, paths, p, ent);
+    if (disabled)
+        daoc_value_free(ent);
+    else
+        put(o, paths, p, ent);
     for (size_t f = 0; f < e->nfks; f++) {
         const daoc__adm_entity *pe = &app->ents[e->fks[f].ref];
         daoc_value *fe = obj(o);
@@ -245,7 +253,10 @@ static void entity_paths(oa *o, const daoc__adm_app *app, const daoc__adm_entity
         put(o, fe, "patch",
             op(o, "Update the referenced entity", one, 1, pe->name, "200", pe->name, false));
         snprintf(p, sizeof p, "/%s/{%s}/%s", e->coll, e->name, e->fks[f].field);
-        put(o, paths, p, fe);
+        if (disabled)
+            daoc_value_free(fe);
+        else
+            put(o, paths, p, fe);
         if (!pe->generate)
             continue;
         const char *two[] = {pe->name, e->name};

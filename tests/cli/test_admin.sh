@@ -79,6 +79,10 @@ req POST /upstreams -d name=up1.test
 is "an upstream" 201 '"name":"up1.test"'
 req POST /upstreams/up1.test/targets -d target=a.test:8000
 is "a target of it" 201 '"target":"a.test:8000"'
+req GET /openapi.json
+if grep -Fq '"/targets"' <<<"$body" || grep -Fq '"/targets/{targets}"' <<<"$body"; then
+  bad "openapi.json lists the disabled /targets routes"
+else ok "openapi.json leaves out the disabled /targets routes"; fi
 req GET /upstreams/up1.test/targets/all
 is "GET /upstreams/:u/targets/all: the targets' page" 200 '"target":"a.test:8000"' '"data":[{'
 req GET /schemas/routes
