@@ -266,6 +266,19 @@ void daoc__adm_plugin(daoc__adm_app *app, daoc_db *db, const daoc__adm_req *req,
 int daoc__adm_plugin_routes(daoc__adm_app *app, daoc_db *db, daoc_error **err);
 void daoc__adm_proutes_free(daoc__adm_app *app);
 
+/* certificates.c: a certificate addressed by an sni's name (Kong's
+ * routes/certificates.lua).  For a certificate route whose :param (or
+ * parent :p) is not a UUID: 1 with r's param pointing at id (the
+ * certificate's, or a new one for a PUT) and *body, when not NULL, the
+ * body to use instead of the one sent (owned); -1 with res answered (404
+ * "SNI not found", an error); 0 when the route is none of those. */
+int daoc__adm_cert_prepare(const daoc__adm_app *app, daoc_db *db, const daoc__adm_req *req,
+                           unsigned m, daoc__adm_route *r, char id[37], daoc_value **body,
+                           daoc__adm_res *res);
+/* After a GET of one certificate answered 200: its snis' names added. */
+void daoc__adm_cert_names(const daoc__adm_app *app, daoc_db *db, const daoc__adm_route *r,
+                          unsigned m, daoc__adm_res *res);
+
 /* GET /openapi.json (openapi.c). */
 void daoc__adm_openapi(const daoc__adm_app *app, daoc__adm_res *res);
 

@@ -180,12 +180,20 @@ void daoc__adm_handle(daoc__adm_app *app, daoc_db *db, const daoc__adm_req *req,
     } else {
         daoc_value *query = NULL;
         unsigned as = m == DAOC__M_HEAD ? DAOC__M_GET : m;
+        char cert_id[37];
+        daoc_value *cert_body = NULL;
+        daoc__adm_req creq = *req;
         if (daoc__adm_query(req, &query, res)) {
-            if (daoc__adm_plugin_handles(&r, m))
+            if (daoc__adm_plugin_handles(&r, m)) {
                 daoc__adm_plugin(app, db, req, m, &r, query, res);
-            else
-                dispatch(app, db, req, as, &r, query, res);
+            } else if (daoc__adm_cert_prepare(app, db, req, as, &r, cert_id, &cert_body, res) >=
+                       0) {
+                creq.body_value = cert_body;
+                dispatch(app, db, &creq, as, &r, query, res);
+                daoc__adm_cert_names(app, db, &r, as, res);
+            }
         }
+        daoc_value_free(cert_body);
         daoc_value_free(query);
         char tag[40];
         if (res->status == 200 && entity_route(&r) && as != DAOC__M_DELETE &&

@@ -85,6 +85,34 @@ if grep -Fq '"/targets"' <<<"$body" || grep -Fq '"/targets/{targets}"' <<<"$body
 else ok "openapi.json leaves out the disabled /targets routes"; fi
 req GET /upstreams/up1.test/targets/all
 is "GET /upstreams/:u/targets/all: the targets' page" 200 '"target":"a.test:8000"' '"data":[{'
+# certificates by an sni's name (Kong's routes/certificates.lua)
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout c1.key \
+  -out c1.crt -days 2 -subj /CN=one.test > /dev/null 2>&1
+req POST /certificates --data-urlencode "cert@c1.crt" --data-urlencode "key@c1.key" \
+  -d 'snis[]=one.test' -d 'snis[]=uno.test'
+is "POST /certificates with two snis" 201 '"snis":["one.test","uno.test"]'
+cid=$(field id)
+req GET /certificates/uno.test
+is "GET /certificates/<sni name>: the certificate, with its snis" 200 "\"id\":\"$cid\"" \
+  '"snis":["one.test","uno.test"]'
+req GET "/certificates/$cid"
+is "GET /certificates/<id> carries its snis too (select_with_name_list)" 200 \
+  '"snis":["one.test","uno.test"]'
+req GET /certificates/nobody.test
+body_is "GET /certificates/<unknown sni>: 404" 404 '{"message":"SNI not found"}'
+req GET /certificates/one.test/snis
+is "GET /certificates/<sni name>/snis" 200 '"name":"one.test"' '"name":"uno.test"'
+req PATCH /certificates/one.test -d 'tags[]=t1'
+is "PATCH /certificates/<sni name>" 200 '"tags":["t1"]' "\"id\":\"$cid\""
+req PUT /certificates/dos.test --data-urlencode "cert@c1.crt" --data-urlencode "key@c1.key" \
+  -d 'snis[]=tres.test'
+is "PUT /certificates/<new sni name>: a new certificate, the name added to its snis" 200 \
+  '"snis":["dos.test","tres.test"]'
+if [ "$(field id)" != "$cid" ]; then ok "the PUT made a new certificate"; else bad "PUT reused $cid"; fi
+req DELETE /certificates/dos.test
+body_is "DELETE /certificates/<sni name>" 204 ""
+req GET /certificates/dos.test
+is "its sni went with it" 404
 req GET /schemas/routes
 is "GET /schemas/routes: fields and entity_checks" 200 '"fields":[' '"service":{"type":"foreign"'
 if grep -Fq '"service":{"type":"foreign","schema"' <<<"$body"; then bad "service embeds a schema"; else ok "the foreign field has no schema"; fi
