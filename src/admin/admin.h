@@ -213,6 +213,8 @@ typedef struct daoc__adm_route {
  * no route), DAOC_ENOMEM.  A trailing slash is ignored. */
 int daoc__adm_route_match(const daoc__adm_app *app, const char *path, daoc__adm_route *r);
 void daoc__adm_route_free(daoc__adm_route *r);
+/* The DAOC__M_* bit of a method name (DAOC__M_OTHER when none; handle.c). */
+unsigned daoc__adm_method_bit(const char *m);
 /* "GET, HEAD, OPTIONS, POST": the methods of a mask, sorted, into buf. */
 void daoc__adm_methods_text(unsigned methods, char *buf, size_t size);
 

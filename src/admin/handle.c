@@ -24,7 +24,7 @@
 
 #include "admin/admin.h"
 
-static unsigned method_bit(const char *m)
+unsigned daoc__adm_method_bit(const char *m)
 {
     static const struct {
         const char *name;
@@ -154,7 +154,7 @@ void daoc__adm_handle(daoc__adm_app *app, daoc_db *db, const daoc__adm_req *req,
     snprintf(rid, sizeof rid, "%.8s%024" PRIx64, app->node_id, n + 1);
     daoc__adm_res_header(res, "X-Kong-Admin-Request-ID", rid);
     cors(app, req, res);
-    unsigned m = method_bit(req->method);
+    unsigned m = daoc__adm_method_bit(req->method);
     if (app->token && m != DAOC__M_OPTIONS && !token_ok(app->token, req->authorization)) {
         daoc__adm_res_header(res, "WWW-Authenticate", "Bearer");
         daoc__adm_message(res, 401, "Unauthorized");

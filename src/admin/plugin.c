@@ -21,20 +21,6 @@
 #include "admin/args.h"
 #include "core/alloc.h"
 
-static unsigned method_of(const char *m)
-{
-    static const struct {
-        const char *name;
-        unsigned bit;
-    } names[] = {{"GET", DAOC__M_GET},        {"HEAD", DAOC__M_HEAD},   {"POST", DAOC__M_POST},
-                 {"PUT", DAOC__M_PUT},        {"PATCH", DAOC__M_PATCH}, {"DELETE", DAOC__M_DELETE},
-                 {"OPTIONS", DAOC__M_OPTIONS}};
-    for (size_t i = 0; m && i < sizeof names / sizeof names[0]; i++)
-        if (strcmp(m, names[i].name) == 0)
-            return names[i].bit;
-    return 0;
-}
-
 /* The text of v, NULL when v is absent or not a string. */
 static const char *text(const daoc_value *v)
 {
@@ -106,7 +92,7 @@ int daoc__adm_plugin_routes(daoc__adm_app *app, daoc_db *db, daoc_error **err)
         p->before = daoc_value_bool(daoc_obj_get(r, "before"));
         p->new_style = style && strcmp(style, "new") == 0;
         for (size_t m = 0; m < daoc_value_len(methods); m++)
-            p->methods |= method_of(text(daoc_arr_get(methods, m)));
+            p->methods |= daoc__adm_method_bit(text(daoc_arr_get(methods, m))) & ~DAOC__M_OTHER;
         p->path = daoc__strdup(path ? path : "");
         p->plugin = daoc__strdup(plugin ? plugin : "");
         p->schema = schema ? daoc__strdup(schema) : NULL;
@@ -282,9 +268,9 @@ static int generated(void *ud, const daoc_value *call, daoc_api_reply *reply)
     res.content_type = "application/json; charset=utf-8";
     int rc = DAOC_OK;
     const char *mname = str_of(call, "method");
-    unsigned m = method_of(mname);
-    if (m == DAOC__M_HEAD || m == 0)
-        m = m ? DAOC__M_GET : g->m;
+    unsigned m = daoc__adm_method_bit(mname);
+    if (m == DAOC__M_HEAD || m == DAOC__M_OTHER)
+        m = m == DAOC__M_HEAD ? DAOC__M_GET : g->m;
     if (!target(g, call, &rr, &rc)) {
         if (rc == DAOC_OK)
             daoc__adm_message(&res, 405, "Method not allowed");
