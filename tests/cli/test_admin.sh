@@ -404,6 +404,36 @@ req POST /consumers -H 'Content-Type: application/json' --data-binary @big.bin
 body_is "a body over 10 MiB (Content-Length): 413" 413 '{"message":"Request body too large"}'
 rm -f big.bin
 
+# ---- plugins by instance_name (the plugins' endpoint key) ----
+req POST /services -d name=inst-service -d host=inst.test
+ISID=$(field id)
+json "{\"name\":\"key-auth\",\"service\":{\"id\":\"$ISID\"}}"; req PUT /plugins/my-instance "${curl_json[@]}"
+is "PUT /plugins/<instance_name>: 200, the name set as instance_name" 200 '"instance_name":"my-instance"' \
+  '"name":"key-auth"' "\"service\":{\"id\":\"$ISID\"}"
+IPID=$(field id)
+req GET /plugins/my-instance
+is "GET /plugins/<instance_name>" 200 "\"id\":\"$IPID\"" '"instance_name":"my-instance"'
+req GET "/plugins/$IPID"
+is "GET /plugins/<id> of a named instance" 200 '"instance_name":"my-instance"'
+json "{\"name\":\"key-auth\",\"service\":{\"id\":\"$ISID\"},\"config\":{\"hide_credentials\":true}}"
+req PUT /plugins/my-instance "${curl_json[@]}"
+is "PUT /plugins/<instance_name> again with another config: the same id" 200 "\"id\":\"$IPID\"" \
+  '"hide_credentials":true' '"instance_name":"my-instance"'
+json '{"name":"key-auth"}'; req PUT /plugins/%E5%86%86 "${curl_json[@]}"
+is "PUT /plugins/<UTF-8 instance_name>, percent-encoded" 200 '"instance_name":"円"'
+UPID=$(field id)
+req GET /plugins/%E5%86%86
+is "GET /plugins/%E5%86%86" 200 "\"id\":\"$UPID\"" '"instance_name":"円"'
+req GET /plugins/no-such-instance
+body_is "GET /plugins/<absent instance_name>: 404" 404 '{"message":"Not found"}'
+req GET /plugins/6c0a3b7e-2f4d-4e1a-9b8c-0d1e2f3a4b5c
+body_is "GET /plugins/<absent uuid>: 404" 404 '{"message":"Not found"}'
+req DELETE /plugins/my-instance
+body_is "DELETE /plugins/<instance_name>: 204" 204 ""
+req GET "/plugins/$IPID"
+body_is "the named instance is gone" 404 '{"message":"Not found"}'
+req DELETE "/plugins/$UPID"
+
 # ---- robustness: malformed HTTP, a slow client, 64 connections at once ----
 exec 3<>"/dev/tcp/127.0.0.1/$PORT"; printf 'GARBAGE \x01\x02\r\n\r\n' >&3
 reply=$(timeout 5 head -c 12 <&3 | tr -d '\0'); exec 3>&-
