@@ -292,6 +292,16 @@ DAOC_MUSTCHECK DAOC_EXPORT int daoc_config_set(daoc_config *cfg, const char *key
 /* Current value of a key as text; borrowed, NULL for unknown keys. */
 DAOC_EXPORT const char *daoc_config_get(const daoc_config *cfg, const char *key);
 DAOC_EXPORT void daoc_config_set_log(daoc_config *cfg, daoc_log_fn fn, void *ud);
+/* The log function and its ud set on cfg (NULL when none). */
+DAOC_EXPORT void daoc_config_get_log(const daoc_config *cfg, daoc_log_fn *fn, void **ud);
+/* Kong's log level names in order of severity: debug 0, info 1, notice 2,
+ * warn 3, error 4, crit 5, alert 6, emerg 7; -1 for anything else.  The
+ * key log_level (default notice) names the least severe message
+ * daoc_admin_start's server passes on to the log function (a daoc level
+ * maps to the name of the same word, DAOC_LOG_ERR to error); a program
+ * filters the messages of its other calls itself.  The Admin API changes
+ * it for a while (PUT /debug/node/log-level/:level). */
+DAOC_EXPORT int daoc_log_level_index(const char *name);
 DAOC_EXPORT void daoc_config_free(daoc_config *cfg);
 
 /* ------------------------------------------------------------------------

@@ -85,6 +85,22 @@ typedef struct daoc__adm_proute {
     bool param[DAOC__ADM_MAX_SEGS];
 } daoc__adm_proute;
 
+/* The server's log level (loglevel.c). */
+typedef struct daoc__adm_loglevel {
+    daoc_log_fn fn; /* the embedder's, or NULL */
+    void *ud;
+    int base;                /* the configured level (daoc_log_level_index) */
+    _Atomic uint64_t state;  /* the level now, and until when (loglevel.c) */
+} daoc__adm_loglevel;
+
+void daoc__adm_loglevel_init(daoc__adm_loglevel *l, daoc_log_fn fn, void *ud, const char *level);
+/* The level now (0 debug .. 7 emerg). */
+int daoc__adm_loglevel_get(daoc__adm_loglevel *l);
+/* Level `level` for timeout_s seconds (0: until the next change). */
+void daoc__adm_loglevel_set(daoc__adm_loglevel *l, int level, int64_t timeout_s);
+/* A daoc_log_fn for a daoc__adm_loglevel *ud. */
+void daoc__adm_log(void *ud, daoc_log_level lvl, const char *msg);
+
 /* The server's shared, read-only state (after daoc__adm_app_new) plus
  * atomic counters. */
 typedef struct daoc__adm_app {
@@ -98,6 +114,8 @@ typedef struct daoc__adm_app {
     char *gui_origin;          /* the origin of admin_gui_url, or NULL */
     daoc_value *configuration; /* the sanitized configuration of GET / */
     size_t max_body;           /* bytes */
+    daoc__adm_loglevel *loglevel; /* the server's (borrowed), or NULL without one */
+    struct daoc__adm_health *health; /* targets marked (un)healthy (health.c) */
     daoc__adm_proute *proutes; /* the plugins' own routes */
     size_t nproutes;
     atomic_uint_fast64_t total_requests, accepted, active, reading, writing;
@@ -179,6 +197,14 @@ typedef enum daoc__adm_kind {
     DAOC__R_TAGS,            /* /tags */
     DAOC__R_TAG,             /* /tags/:tag */
     DAOC__R_OPENAPI,         /* /openapi.json */
+    DAOC__R_LOG_LEVEL,       /* /debug/node/log-level (node.c) */
+    DAOC__R_LOG_LEVEL_SET,   /* /debug/node/log-level/:level */
+    DAOC__R_CONFIG,          /* /config */
+    DAOC__R_TIMERS,          /* /timers */
+    DAOC__R_STATUS_DNS,      /* /status/dns */
+    DAOC__R_VAULT_SCHEMA,    /* /schemas/vaults/:name */
+    DAOC__R_UPSTREAM_HEALTH, /* /upstreams/:u/health (health.c) */
+    DAOC__R_TARGET_HEALTH,   /* /upstreams/:u/targets/:t[/:address]/(un)healthy */
     DAOC__R_COLL,            /* /S */
     DAOC__R_ENTITY,          /* /S/:s */
     DAOC__R_FOREIGN,         /* /S/:s/F */
@@ -258,6 +284,15 @@ void daoc__adm_crud(daoc__adm_app *app, daoc_db *db, const daoc__adm_req *req, u
                     const daoc__adm_route *r, const daoc_value *query, daoc__adm_res *res);
 void daoc__adm_info(daoc__adm_app *app, daoc_db *db, const daoc__adm_req *req, unsigned method,
                     const daoc__adm_route *r, const daoc_value *query, daoc__adm_res *res);
+/* node.c: /debug/node/log-level, /config, /timers, /status/dns,
+ * /schemas/vaults/:name. */
+void daoc__adm_node(daoc__adm_app *app, daoc_db *db, const daoc__adm_req *req, unsigned method,
+                    const daoc__adm_route *r, const daoc_value *query, daoc__adm_res *res);
+/* health.c: /upstreams/:u/health and the targets' (un)healthy. */
+void daoc__adm_health(daoc__adm_app *app, daoc_db *db, const daoc__adm_req *req, unsigned method,
+                      const daoc__adm_route *r, const daoc_value *query, daoc__adm_res *res);
+int daoc__adm_health_new(daoc__adm_app *app);
+void daoc__adm_health_free(daoc__adm_app *app);
 /* A request a plugin's route answers (plugin.c): whether it does (the
  * route's plugin handles method m), and the answer. */
 bool daoc__adm_plugin_handles(const daoc__adm_route *r, unsigned m);

@@ -70,6 +70,7 @@ void daoc__adm_app_free(daoc__adm_app *app)
     daoc_value_free(app->plugins);
     daoc_value_free(app->endpoints);
     daoc__adm_proutes_free(app);
+    daoc__adm_health_free(app);
     daoc_value_free(app->configuration);
     daoc__free(app->token);
     daoc__free(app->gui_origin);
@@ -231,6 +232,8 @@ int daoc__adm_app_new(daoc__adm_app **out, daoc_db *db, const daoc_config *cfg, 
     if (rc == DAOC_OK && gethostname(app->hostname, sizeof app->hostname - 1) != 0)
         strcpy(app->hostname, "localhost");
     app->max_body = 10u << 20;
+    if (rc == DAOC_OK)
+        rc = daoc__adm_health_new(app);
     if (rc == DAOC_OK)
         rc = daoc__adm_plugin_routes(app, db, err);
     if (rc == DAOC_OK)

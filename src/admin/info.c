@@ -58,6 +58,17 @@ int daoc__adm_endpoints(daoc__adm_app *app)
                                         "/plugins/enabled",
                                         "/plugins/schema/{name}",
                                         "/upstreams/{upstreams}/targets/all",
+                                        "/upstreams/{upstreams}/health",
+                                        "/upstreams/{upstreams}/targets/{targets}/healthy",
+                                        "/upstreams/{upstreams}/targets/{targets}/unhealthy",
+                                        "/upstreams/{upstreams}/targets/{targets}/{address}/healthy",
+                                        "/upstreams/{upstreams}/targets/{targets}/{address}/unhealthy",
+                                        "/debug/node/log-level",
+                                        "/debug/node/log-level/{log_level}",
+                                        "/config",
+                                        "/timers",
+                                        "/status/dns",
+                                        "/schemas/vaults/{name}",
                                         "/tags",
                                         "/tags/{tags}"};
     daoc_value *list = daoc_arr();
@@ -515,6 +526,18 @@ void daoc__adm_info(daoc__adm_app *app, daoc_db *db, const daoc__adm_req *req, u
         break;
     case DAOC__R_OPENAPI:
         daoc__adm_openapi(app, res);
+        break;
+    case DAOC__R_LOG_LEVEL:
+    case DAOC__R_LOG_LEVEL_SET:
+    case DAOC__R_CONFIG:
+    case DAOC__R_TIMERS:
+    case DAOC__R_STATUS_DNS:
+    case DAOC__R_VAULT_SCHEMA:
+        daoc__adm_node(app, db, req, method, r, query, res);
+        break;
+    case DAOC__R_UPSTREAM_HEALTH:
+    case DAOC__R_TARGET_HEALTH:
+        daoc__adm_health(app, db, req, method, r, query, res);
         break;
     default:
         schemas(app, db, req, r, res);

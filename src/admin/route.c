@@ -11,7 +11,9 @@
  *   /P/:p/S            GET POST               (S has a foreign field to P)
  *   /P/:p/S/:s         GET PUT PATCH DELETE
  * and Kong's own: /plugins/schema/:name (deprecated, the config's schema),
- * /upstreams/:u/targets/all (the page), and /targets, /targets/:t,
+ * /upstreams/:u/targets/all (the page), /upstreams/:u/health and the
+ * targets' (un)healthy, /debug/node/log-level, /config, /timers,
+ * /status/dns, /schemas/vaults/:name, and /targets, /targets/:t,
  * /targets/:t/upstream disabled (404).
  * Every route also answers HEAD where it answers GET, and OPTIONS.  One
  * trailing slash is ignored, as Kong retries a path without it.
@@ -97,9 +99,38 @@ static void fixed(daoc__adm_route *r)
         r->kind = DAOC__R_PLUGIN_CONFIG, r->methods = GETS;
     } else if (n == 2 && is(r, 0, "plugins") && is(r, 1, "enabled")) {
         r->kind = DAOC__R_PLUGINS_ENABLED, r->methods = GETS;
+    } else if (n == 3 && is(r, 0, "schemas") && is(r, 1, "vaults") && !is(r, 2, "validate")) {
+        r->kind = DAOC__R_VAULT_SCHEMA, r->methods = GETS;
+    } else if (n == 3 && is(r, 0, "debug") && is(r, 1, "node") && is(r, 2, "log-level")) {
+        r->kind = DAOC__R_LOG_LEVEL, r->methods = GETS;
+    } else if (n == 4 && is(r, 0, "debug") && is(r, 1, "node") && is(r, 2, "log-level")) {
+        r->kind = DAOC__R_LOG_LEVEL_SET, r->methods = DAOC__M_PUT | DAOC__M_OPTIONS;
+    } else if (n == 1 && is(r, 0, "config")) {
+        r->kind = DAOC__R_CONFIG, r->methods = COLL;
+    } else if (n == 1 && is(r, 0, "timers")) {
+        r->kind = DAOC__R_TIMERS, r->methods = GETS;
+    } else if (n == 2 && is(r, 0, "status") && is(r, 1, "dns")) {
+        r->kind = DAOC__R_STATUS_DNS, r->methods = GETS;
     } else if (is(r, 0, "tags") && n <= 2) {
         r->kind = n == 1 ? DAOC__R_TAGS : DAOC__R_TAG, r->methods = GETS;
     }
+}
+
+/* Kong's /upstreams/:u/health and /upstreams/:u/targets/:t[/:address]/
+ * healthy|unhealthy (r->param the :u). */
+static bool health_route(daoc__adm_route *r)
+{
+    if (r->nseg == 3 && is(r, 2, "health")) {
+        r->kind = DAOC__R_UPSTREAM_HEALTH, r->methods = GETS;
+        return true;
+    }
+    size_t n = r->nseg;
+    if ((n == 5 || n == 6) && is(r, 2, "targets") &&
+        (is(r, n - 1, "healthy") || is(r, n - 1, "unhealthy"))) {
+        r->kind = DAOC__R_TARGET_HEALTH, r->methods = DAOC__M_PUT | DAOC__M_OPTIONS;
+        return true;
+    }
+    return false;
 }
 
 static void generated(const daoc__adm_app *app, daoc__adm_route *r)
@@ -130,6 +161,8 @@ static void generated(const daoc__adm_app *app, daoc__adm_route *r)
                 r->fk = s->fks[f].field;
                 return;
             }
+    if (strcmp(s->name, "upstreams") == 0 && health_route(r))
+        return;
     const char *fk = NULL;
     const daoc__adm_entity *c = child(app, si, r->seg[2], &fk);
     if (!c)
@@ -164,7 +197,14 @@ static unsigned params_of(const daoc__adm_route *r)
         return 1u << 1;
     case DAOC__R_PLUGIN_SCHEMA:
     case DAOC__R_PLUGIN_CONFIG:
+    case DAOC__R_VAULT_SCHEMA:
         return 1u << 2;
+    case DAOC__R_LOG_LEVEL_SET:
+        return 1u << 3;
+    case DAOC__R_UPSTREAM_HEALTH:
+        return 1u << 1;
+    case DAOC__R_TARGET_HEALTH:
+        return r->nseg == 6 ? (1u << 1 | 1u << 3 | 1u << 4) : (1u << 1 | 1u << 3);
     case DAOC__R_NESTED_ENTITY:
         return 1u << 1 | 1u << 3;
     default:

@@ -57,6 +57,7 @@ struct daoc_admin {
     daoc_db **dbs;
     size_t ndbs;
     atomic_int inflight;
+    daoc__adm_loglevel loglevel; /* every handle logs through it */
 };
 
 /* One request's state between the handler's calls. */
@@ -472,6 +473,11 @@ int daoc_admin_start(daoc_admin **out, const daoc_config *cfg, daoc_error **err)
     /* the configuration: a copy every thread opens its handle from */
     if (rc == DAOC_OK && !(a->cfg = daoc__config_copy(cfg)))
         rc = DAOC_ENOMEM;
+    if (rc == DAOC_OK) { /* log_level, changeable while serving */
+        daoc__adm_loglevel_init(&a->loglevel, a->cfg->log, a->cfg->log_ud,
+                                daoc_config_get(a->cfg, "log_level"));
+        daoc_config_set_log(a->cfg, daoc__adm_log, &a->loglevel);
+    }
     const char *log = rc == DAOC_OK ? daoc_config_get(a->cfg, "admin_access_log") : NULL;
     if (log && strcmp(log, "off") != 0 && !(a->access = fopen(log, "a")))
         rc = daoc__err_fail(err, DAOC_EIO, "admin_access_log: cannot open '%s': %s", log,
@@ -480,6 +486,8 @@ int daoc_admin_start(daoc_admin **out, const daoc_config *cfg, daoc_error **err)
         rc = daoc_db_open(&first, a->cfg, err);
     if (rc == DAOC_OK)
         rc = daoc__adm_app_new(&a->app, first, a->cfg, err);
+    if (rc == DAOC_OK)
+        a->app->loglevel = &a->loglevel;
     const char *listen = rc == DAOC_OK ? daoc_config_get(a->cfg, "admin_listen") : NULL;
     /* two threads per CPU (bench_admin: GET by id +25% over one per CPU
      * on 2 CPUs, while a thread waits on its socket or the database file

@@ -13,6 +13,9 @@
 /* The configuration of `-c FILE` (or the default file), its log going to
  * stderr; NULL after printing why it could not be read. */
 daoc_config *daoc_cli_config(const char *conf);
+/* Prints every message the library logs (serve: the server filters by
+ * log_level itself, and changes it while it runs). */
+void daoc_cli_log_everything(void);
 
 int daoc_cli_migrations(const char *conf, int argc, char **argv);
 int daoc_cli_serve(const char *conf, int argc, char **argv);

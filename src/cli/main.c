@@ -18,6 +18,12 @@
 #include "daoc.h"
 
 static int verbosity = DAOC_LOG_NOTICE;
+static bool verbose; /* -v: log_level debug */
+
+void daoc_cli_log_everything(void)
+{
+    verbosity = DAOC_LOG_DEBUG;
+}
 
 static void log_to_stderr(void *ud, daoc_log_level level, const char *msg)
 {
@@ -91,6 +97,12 @@ daoc_config *daoc_cli_config(const char *conf)
         daoc_error_free(err);
         return NULL;
     }
+    if (verbose && daoc_config_set(cfg, "log_level", "debug", NULL) != DAOC_OK) {
+        daoc_config_free(cfg);
+        return NULL;
+    }
+    /* log_level (Kong's names; crit and above drop daoc's errors too) */
+    verbosity = daoc_log_level_index(daoc_config_get(cfg, "log_level"));
     daoc_config_set_log(cfg, log_to_stderr, NULL);
     return cfg;
 }
@@ -164,7 +176,7 @@ int main(int argc, char **argv)
         } else if (strncmp(a, "--conf=", 7) == 0) {
             conf = a + 7;
         } else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
-            verbosity = DAOC_LOG_DEBUG;
+            verbose = true;
         } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             usage(stdout);
             return 0;

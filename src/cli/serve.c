@@ -55,6 +55,7 @@ int daoc_cli_serve(const char *conf, int argc, char **argv)
     daoc_config *cfg = daoc_cli_config(conf);
     if (!cfg)
         return 1;
+    daoc_cli_log_everything();
     daoc_error *err = NULL;
     int rc = DAOC_OK;
     if (listen)

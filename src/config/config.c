@@ -377,6 +377,25 @@ static int set_admin_ssl_cert_key(daoc_config *cfg, const char *value, char **wh
     return set_str(&cfg->admin_ssl_cert_key, value, why);
 }
 
+static int set_log_level(daoc_config *cfg, const char *value, char **why)
+{
+    if (daoc_log_level_index(value) < 0) {
+        *why = daoc__strdup("must be one of debug, info, notice, warn, error, crit, alert, emerg");
+        return DAOC_ECONFIG;
+    }
+    return set_str(&cfg->log_level, value, why);
+}
+
+int daoc_log_level_index(const char *name)
+{
+    static const char *const names[] = {"debug", "info",  "notice", "warn",
+                                        "error", "crit", "alert",  "emerg"};
+    for (int i = 0; name && i < (int)(sizeof names / sizeof names[0]); i++)
+        if (strcmp(name, names[i]) == 0)
+            return i;
+    return -1;
+}
+
 #define SLOT(member) offsetof(daoc_config, member)
 
 /* Every key: its setter, Kong's default, and where its text is kept. */
@@ -414,6 +433,7 @@ static const struct key_def {
     {"admin_access_log", set_admin_access_log, "off", SLOT(admin_access_log)},
     {"admin_ssl_cert", set_admin_ssl_cert, "", SLOT(admin_ssl_cert)},
     {"admin_ssl_cert_key", set_admin_ssl_cert_key, "", SLOT(admin_ssl_cert_key)},
+    {"log_level", set_log_level, "notice", SLOT(log_level)},
 };
 #define NKEYS (sizeof KEYS / sizeof KEYS[0])
 
@@ -463,6 +483,12 @@ const char *daoc_config_get(const daoc_config *cfg, const char *key)
         return NULL;
     const struct key_def *k = find_key(key);
     return k ? *raw_slot(cfg, k) : NULL;
+}
+
+void daoc_config_get_log(const daoc_config *cfg, daoc_log_fn *fn, void **ud)
+{
+    *fn = cfg ? cfg->log : NULL;
+    *ud = cfg ? cfg->log_ud : NULL;
 }
 
 void daoc_config_set_log(daoc_config *cfg, daoc_log_fn fn, void *ud)

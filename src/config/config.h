@@ -57,6 +57,10 @@ struct daoc_config {
     char *admin_access_log; /* a file the access log is appended to, or "off" */
     char *admin_ssl_cert, *admin_ssl_cert_key; /* PEM files of the `ssl` listeners */
 
+    /* Kong's log_level: debug, info, notice (default), warn, error, crit,
+     * alert, emerg -- the least severe message the server passes on */
+    char *log_level;
+
     daoc_log_fn log;
     void *log_ud;
 };

@@ -260,6 +260,42 @@ TEST(admin_keys)
     daoc_config_free(c);
 }
 
+/* log_level: Kong's eight names; the log function set can be read back. */
+static void t_log(void *ud, daoc_log_level lvl, const char *msg)
+{
+    (void)ud;
+    (void)lvl;
+    (void)msg;
+}
+
+TEST(log_level_key)
+{
+    clear_env();
+    daoc_config *c = NULL;
+    ASSERT_INT(daoc_config_load(&c, NULL, NULL), DAOC_OK);
+    ASSERT_STR(daoc_config_get(c, "log_level"), "notice");
+    static const char *const names[] = {"debug", "info", "notice", "warn",
+                                        "error", "crit", "alert",  "emerg"};
+    for (int i = 0; i < 8; i++) {
+        ASSERT_INT(daoc_log_level_index(names[i]), i);
+        ASSERT_INT(daoc_config_set(c, "log_level", names[i], NULL), DAOC_OK);
+    }
+    ASSERT_INT(daoc_log_level_index("DEBUG"), -1);
+    ASSERT_INT(daoc_log_level_index(NULL), -1);
+    char why[256] = "";
+    ASSERT_INT(t_config_set(c, "log_level", "verbose", why, sizeof why), DAOC_ECONFIG);
+    ASSERT_TRUE(strstr(why, "log_level: must be one of debug, info, notice") != NULL);
+    ASSERT_STR(daoc_config_get(c, "log_level"), "emerg");
+    daoc_log_fn fn = NULL;
+    void *ud = &fn;
+    daoc_config_get_log(c, &fn, &ud);
+    ASSERT_TRUE(fn == NULL && ud == NULL);
+    daoc_config_set_log(c, t_log, c);
+    daoc_config_get_log(c, &fn, &ud);
+    ASSERT_TRUE(fn == t_log && ud == c);
+    daoc_config_free(c);
+}
+
 TEST(line_without_equals)
 {
     clear_env();
