@@ -216,6 +216,15 @@ static daoc_value *page_schema(oa *o, const char *ent)
     return s;
 }
 
+/* item under path p, unless the route is one Kong disables (then freed). */
+static void put_path(oa *o, daoc_value *paths, const char *p, daoc_value *item, bool disabled)
+{
+    if (disabled)
+        daoc_value_free(item);
+    else
+        put(o, paths, p, item);
+}
+
 static void entity_paths(oa *o, const daoc__adm_app *app, const daoc__adm_entity *e,
                          daoc_value *paths)
 {
@@ -228,20 +237,14 @@ static void entity_paths(oa *o, const daoc__adm_app *app, const daoc__adm_entity
     put(o, coll, "get", op(o, "List", NULL, 0, NULL, "200", page, true));
     put(o, coll, "post", op(o, "Create", NULL, 0, e->name, "201", e->name, false));
     snprintf(p, sizeof p, "/%s", e->coll);
-    if (disabled)
-        daoc_value_free(coll);
-    else
-        put(o, paths, p, coll);
+    put_path(o, paths, p, coll, disabled);
     daoc_value *ent = obj(o);
     put(o, ent, "get", op(o, "Retrieve", one, 1, NULL, "200", e->name, false));
     put(o, ent, "put", op(o, "Create or replace", one, 1, e->name, "200", e->name, false));
     put(o, ent, "patch", op(o, "Update", one, 1, e->name, "200", e->name, false));
     put(o, ent, "delete", op(o, "Delete", one, 1, NULL, "204", NULL, false));
     snprintf(p, sizeof p, "/%s/{%s}", e->coll, e->name);
-    if (disabled)
-        daoc_value_free(ent);
-    else
-        put(o, paths, p, ent);
+    put_path(o, paths, p, ent, disabled);
     for (size_t f = 0; f < e->nfks; f++) {
         const daoc__adm_entity *pe = &app->ents[e->fks[f].ref];
         daoc_value *fe = obj(o);
@@ -253,10 +256,7 @@ static void entity_paths(oa *o, const daoc__adm_app *app, const daoc__adm_entity
         put(o, fe, "patch",
             op(o, "Update the referenced entity", one, 1, pe->name, "200", pe->name, false));
         snprintf(p, sizeof p, "/%s/{%s}/%s", e->coll, e->name, e->fks[f].field);
-        if (disabled)
-            daoc_value_free(fe);
-        else
-            put(o, paths, p, fe);
+        put_path(o, paths, p, fe, disabled);
         if (!pe->generate)
             continue;
         const char *two[] = {pe->name, e->name};
@@ -275,6 +275,29 @@ static void entity_paths(oa *o, const daoc__adm_app *app, const daoc__adm_entity
             snprintf(p, sizeof p, "/%s/{%s}/%s/{%s}", pe->coll, pe->name, e->nested, e->name);
             put(o, paths, p, ne);
         }
+    }
+}
+
+/* Kong's health routes of an upstream's targets (health.c). */
+static void health_paths(oa *o, daoc_value *paths)
+{
+    const char *u[] = {"upstreams"}, *ut[] = {"upstreams", "targets"},
+               *uta[] = {"upstreams", "targets", "address"};
+    daoc_value *h = obj(o);
+    put(o, h, "get", op(o, "The targets with their health", u, 1, NULL, "200", NULL, false));
+    put(o, paths, "/upstreams/{upstreams}/health", h);
+    static const char *const marks[] = {"healthy", "unhealthy"};
+    for (size_t i = 0; i < 2; i++) {
+        char p[128], summary[64];
+        snprintf(summary, sizeof summary, "Mark the target %s", marks[i]);
+        daoc_value *t = obj(o), *a = obj(o);
+        put(o, t, "put", op(o, summary, ut, 2, NULL, "204", NULL, false));
+        snprintf(p, sizeof p, "/upstreams/{upstreams}/targets/{targets}/%s", marks[i]);
+        put(o, paths, p, t);
+        snprintf(summary, sizeof summary, "Mark one address of the target %s", marks[i]);
+        put(o, a, "put", op(o, summary, uta, 3, NULL, "204", NULL, false));
+        snprintf(p, sizeof p, "/upstreams/{upstreams}/targets/{targets}/{address}/%s", marks[i]);
+        put(o, paths, p, a);
     }
 }
 
@@ -367,8 +390,9 @@ void daoc__adm_openapi(const daoc__adm_app *app, daoc__adm_res *res)
     put(&o, info, "description",
         daoc_str("Kong's Admin API, generated from the schemas this node loaded"));
     put(&o, doc, "info", info);
-    static const char *const fixed[] = {"/",     "/status",      "/endpoints", "/plugins/enabled",
-                                        "/tags", "/openapi.json"};
+    static const char *const fixed[] = {"/",       "/status",     "/endpoints",
+                                        "/plugins/enabled", "/tags", "/openapi.json",
+                                        "/timers", "/debug/node/log-level"};
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {
         daoc_value *item = obj(&o), *get = obj(&o), *rs = obj(&o);
         put(&o, get, "summary", daoc_str(fixed[i]));
@@ -388,6 +412,8 @@ void daoc__adm_openapi(const daoc__adm_app *app, daoc__adm_res *res)
         if (e->generate && strcmp(e->name, "tags") != 0)
             entity_paths(&o, app, e, paths);
     }
+    if (daoc__adm_entity_named(app, "upstreams"))
+        health_paths(&o, paths);
     plugin_paths(&o, app, paths);
     put(&o, comp, "schemas", error_schemas(&o, schemas));
     put(&o, doc, "paths", paths);
