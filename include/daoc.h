@@ -381,6 +381,43 @@ DAOC_EXPORT const daoc_value *daoc_dao_schema(const daoc_dao *dao);
 DAOC_MUSTCHECK DAOC_EXPORT int daoc_db_cleanup_ttl(daoc_db *db, int budget_ms, int64_t *deleted,
                                                    daoc_error **err);
 
+/* ---- CRUD events (Kong's post_crud_event, "dao:crud") ----
+ * Every change a handle's DAOs make -- insert, update, upsert, delete,
+ * from C, Lua or the Admin API -- is an event:
+ *   operation    "create", "update" or "delete" (an upsert is an update
+ *                when the row existed, else a create)
+ *   entity_name  the DAO's name ("consumers", "keyauth_credentials")
+ *   entity       the entity as written, nulls removed (delete: the
+ *                entity deleted)
+ *   old_entity   update: the entity before; else NULL
+ *   cache_keys   daoc_dao_cache_key of entity and, when it differs, of
+ *                old_entity: the keys a cache must drop
+ * An event is told only once the change is committed, in the thread that
+ * committed it: after the write returns, or at the daoc_db_commit of the
+ * transaction around it; never for a change rolled back (a savepoint or
+ * the whole transaction).  A delete that cascades tells one "delete" per
+ * entity its cascade deletes, after the parent's.  A handle without a
+ * subscriber builds no event (nothing is read or copied for them).
+ * Everything the event points to is valid during the call only. */
+typedef struct daoc_crud_event {
+    const char *operation;
+    const char *entity_name;
+    const daoc_value *entity;
+    const daoc_value *old_entity;
+    const char *const *cache_keys;
+    size_t ncache_keys;
+} daoc_crud_event;
+typedef void (*daoc_crud_fn)(void *ud, const daoc_crud_event *ev);
+/* Subscribes fn to db's CRUD events (in order of subscription; a
+ * subscriber's own writes are told too, after the event that caused
+ * them).  DAOC_OK, DAOC_ENOMEM, DAOC_EINVAL (db NULL, fn NULL, or a
+ * handle of the migrations engine). */
+DAOC_MUSTCHECK DAOC_EXPORT int daoc_db_on_crud(daoc_db *db, daoc_crud_fn fn, void *ud);
+/* This process's node id (a UUID, made once per process, as Kong's node
+ * id): the node_id of the Admin API's answers, and of the cluster events
+ * the process will write.  Static storage. */
+DAOC_EXPORT const char *daoc_node_id(void);
+
 /* Groups DAO writes into one transaction: every write between begin and
  * commit becomes visible at commit, or none does after rollback.  Calls
  * nest: an inner begin is a savepoint, an inner rollback undoes only what

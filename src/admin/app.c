@@ -227,8 +227,8 @@ int daoc__adm_app_new(daoc__adm_app **out, daoc_db *db, const daoc_config *cfg, 
     const char *gui = daoc_config_get(cfg, "admin_gui_url");
     if (rc == DAOC_OK && gui && *gui)
         app->gui_origin = origin_of(gui);
-    if (rc == DAOC_OK)
-        rc = daoc__uuid_v4(app->node_id);
+    if (rc == DAOC_OK) /* the process's, as every server of the process answers */
+        memcpy(app->node_id, daoc_node_id(), sizeof app->node_id);
     if (rc == DAOC_OK && gethostname(app->hostname, sizeof app->hostname - 1) != 0)
         strcpy(app->hostname, "localhost");
     app->max_body = 10u << 20;

@@ -29,7 +29,21 @@ typedef struct daoc__dao_env {
     const char *default_ws; /* 37 bytes owned by ud, "" until known */
     /* a diagnostic for the configured log (NULL: dropped) */
     void (*log)(void *ud, daoc_log_level lvl, const char *msg);
+    /* crud: told of every change a write makes; a failure undoes the
+     * write.  create and update (upsert: update when the row existed)
+     * come once the store wrote the row (inside the write's transaction
+     * when it has one; an insert has none of its own): entity as the
+     * caller receives it, old (update) the stored entity before.  delete
+     * comes inside the delete's transaction before the store deletes,
+     * with the stored entity as old and entity NULL, so that what a
+     * cascade will delete can still be read.  While it is set, upsert
+     * and delete read the stored row first.  NULL: not told. */
+    int (*crud)(void *ud, daoc_dao *dao, int op, const daoc_value *entity, const daoc_value *old,
+                daoc_error **err);
 } daoc__dao_env;
+
+/* The operations of daoc__dao_env.crud (Kong's post_crud_event names). */
+enum { DAOC__CRUD_CREATE, DAOC__CRUD_UPDATE, DAOC__CRUD_DELETE };
 
 /* ---- custom DAOs ----------------------------------------------------
  * Kong gives some core entities a custom DAO (kong/db/dao/<entity>.lua)

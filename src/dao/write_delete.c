@@ -17,8 +17,9 @@
 #include "dao/dao.h"
 #include "dao/write_internal.h"
 
-/* The custom DAO's before_delete hook: opens the delete's transaction
- * (*in_tx) and hands the hook the stored row, when there is one. */
+/* The custom DAO's before_delete hook and the owner's crud: opens the
+ * delete's transaction (*in_tx) and hands them the stored row, when there
+ * is one. */
 static int before_delete(daoc_dao *dao, const daoc__key *k, const daoc__read_opts *ro,
                          const daoc_value *opts, bool *in_tx, daoc_error **err)
 {
@@ -27,8 +28,10 @@ static int before_delete(daoc_dao *dao, const daoc__key *k, const daoc__read_opt
     int rc = daoc__dao_begin_read(dao, k, &rro, in_tx, &stored, err);
     if (rc == DAOC_OK && stored) {
         rc = daoc__dao_row_to_entity(dao, stored, true);
-        if (rc == DAOC_OK)
+        if (rc == DAOC_OK && dao->custom.before_delete)
             rc = dao->custom.before_delete(dao->custom.ud, dao, stored, opts, err);
+        if (rc == DAOC_OK)
+            rc = daoc__dao_crud(dao, DAOC__CRUD_DELETE, NULL, stored, err);
     }
     daoc_value_free(stored);
     return rc;
@@ -55,7 +58,7 @@ int daoc__dao_delete_ex(daoc_dao *dao, long field, const daoc_value *key, const 
     daoc__key k = {field, key};
     daoc__read_opts ro = {o.skip_ttl, o.show_ws_id, daoc__dao_ws(&o)};
     bool in_tx = false;
-    if (dao->custom.before_delete) {
+    if (dao->custom.before_delete || daoc__dao_crud_on(dao)) {
         rc = before_delete(dao, &k, &ro, opts, &in_tx, err);
         if (rc != DAOC_OK)
             goto done;

@@ -69,6 +69,8 @@ static int insert(daoc_dao *dao, const daoc_value *entity, const daoc_value *opt
     rc = daoc__dao_finish_row(dao, row, &o, out, err);
     if (rc == DAOC_OK)
         rc = daoc__dao_run_after_write(dao, DAOC__WRITE_INSERT, entity, *out, opts, err);
+    if (rc == DAOC_OK)
+        rc = daoc__dao_crud(dao, DAOC__CRUD_CREATE, *out, NULL, err);
     if (rc == DAOC_OK && in_tx)
         rc = daoc__dao_commit_write(dao, &in_tx, err);
     if (rc != DAOC_OK) {

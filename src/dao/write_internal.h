@@ -45,6 +45,20 @@ static inline int daoc__dao_run_after_write(daoc_dao *dao, daoc__write_kind kind
                : DAOC_OK;
 }
 
+/* Whether the owner wants to be told of changes (dao.h, env->crud). */
+static inline bool daoc__dao_crud_on(const daoc_dao *dao)
+{
+    return dao->env && dao->env->crud;
+}
+
+/* Tells the owner of a change (env->crud), when it wants to be told. */
+static inline int daoc__dao_crud(daoc_dao *dao, int op, const daoc_value *entity,
+                                 const daoc_value *old, daoc_error **err)
+{
+    return daoc__dao_crud_on(dao) ? dao->env->crud(dao->env->ud, dao, op, entity, old, err)
+                                  : DAOC_OK;
+}
+
 /* ---- write_checks.c ---- */
 /* The input's shorthand fields applied in place (daoc__schema_shorthands);
  * their errors => code 2. */

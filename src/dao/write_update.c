@@ -79,7 +79,7 @@ int daoc__dao_update_key(daoc_dao *dao, long field, const daoc_value *key, const
         return DAOC_EINVAL;
     *out = NULL;
     daoc__dao_opts o;
-    daoc_value *e = NULL, *stored = NULL, *row = NULL, *rbw = NULL;
+    daoc_value *e = NULL, *stored = NULL, *row = NULL, *rbw = NULL, *old = NULL;
     if (dao && dao->tags_view)
         return daoc__dao_tags_refuse(dao, false, err);
     char *ck = NULL, *msg = NULL;
@@ -105,6 +105,9 @@ int daoc__dao_update_key(daoc_dao *dao, long field, const daoc_value *key, const
     /* the stored entity as it was, for the transformations' checks */
     if (rc == DAOC_OK && daoc__schema_has_transformations(dao->schema) &&
         !(rbw = daoc_value_copy(stored)))
+        rc = DAOC_ENOMEM;
+    /* and for the owner's crud (the old entity) */
+    if (rc == DAOC_OK && daoc__dao_crud_on(dao) && !(old = daoc_value_copy(stored)))
         rc = DAOC_ENOMEM;
     if (rc == DAOC_OK)
         rc = merge(dao->schema, e, stored);
@@ -142,6 +145,8 @@ int daoc__dao_update_key(daoc_dao *dao, long field, const daoc_value *key, const
     if (rc == DAOC_OK)
         rc = daoc__dao_run_after_write(dao, DAOC__WRITE_UPDATE, entity, *out, opts, err);
     if (rc == DAOC_OK)
+        rc = daoc__dao_crud(dao, DAOC__CRUD_UPDATE, *out, old, err);
+    if (rc == DAOC_OK)
         rc = daoc__dao_commit_write(dao, &in_tx, err);
     if (rc != DAOC_OK) {
         daoc_value_free(*out);
@@ -154,6 +159,7 @@ fail:
     daoc__free(ck);
     daoc_value_free(stored);
     daoc_value_free(rbw);
+    daoc_value_free(old);
     daoc_value_free(e);
     return rc;
 }

@@ -81,10 +81,13 @@ int daoc__dao_upsert_key(daoc_dao *dao, long field, const daoc_value *key, const
 
     daoc__store *st = dao->store;
     daoc__key k = {field, key};
-    if (has_immutable(dao->schema) || dao->custom.after_write) {
+    if (has_immutable(dao->schema) || dao->custom.after_write || daoc__dao_crud_on(dao)) {
         daoc__read_opts ro = {true, false, daoc__dao_ws(&o)};
         rc = daoc__dao_begin_read(dao, &k, &ro, &in_tx, &stored, err);
         if (rc != DAOC_OK)
+            goto fail;
+        if (stored && !has_immutable(dao->schema) && daoc__dao_crud_on(dao) &&
+            (rc = daoc__dao_row_to_entity(dao, stored, true)) != DAOC_OK)
             goto fail;
         if (stored && has_immutable(dao->schema)) {
             rc = daoc__dao_row_to_entity(dao, stored, false);
@@ -106,6 +109,8 @@ int daoc__dao_upsert_key(daoc_dao *dao, long field, const daoc_value *key, const
     row = NULL;
     if (rc == DAOC_OK)
         rc = daoc__dao_run_after_write(dao, DAOC__WRITE_UPSERT, entity, *out, opts, err);
+    if (rc == DAOC_OK)
+        rc = daoc__dao_crud(dao, stored ? DAOC__CRUD_UPDATE : DAOC__CRUD_CREATE, *out, stored, err);
     if (rc == DAOC_OK && in_tx)
         rc = daoc__dao_commit_write(dao, &in_tx, err);
     if (rc != DAOC_OK) {

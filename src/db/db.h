@@ -24,6 +24,7 @@ struct daoc_db {
     daoc__dao_env dao_env; /* what every DAO borrows from this handle (db.c) */
     daoc_value *tables;    /* owned: the tables present at open when create_tables is
                               off (deploy->list_tables), else NULL */
+    struct daoc__crud_state *crud; /* owned: the CRUD events (crud_events.c) */
     bool defer_tables;     /* opened for the migrations engine (src/migrate): entities
                               compiled, no table made or checked and no default
                               workspace looked for until daoc__db_make_tables */
@@ -54,6 +55,12 @@ int daoc__db_set_err(daoc_error **err, const char *name, char *msg);
 /* Adds the core entities (consumers, workspaces, ...) and makes sure the
  * "default" workspace exists.  Inside the opener's transaction. */
 int daoc__db_add_core_entities(daoc_db *db, daoc_error **err);
+
+/* crud_events.c: from now on db's transactions are followed, and once
+ * db has a subscriber (daoc_db_on_crud) every change of its DAOs is held
+ * for it until its commit; stop undoes it (close). */
+int daoc__db_crud_start(daoc_db *db);
+void daoc__db_crud_stop(daoc_db *db);
 
 /* Logs through the configured callback (printf-style). */
 void daoc__db_log(const daoc_db *db, daoc_log_level lvl, const char *fmt, ...)

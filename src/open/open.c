@@ -250,7 +250,7 @@ static int open_db(daoc_db **out, const daoc_config *cfg, bool deferred, daoc_er
     if (!db->cfg)
         goto fail;
     db->dao_env = (daoc__dao_env){
-        db, env_dao_of, env_workspace_by_name, env_ensure_default_ws, db->default_ws, env_log};
+        db, env_dao_of, env_workspace_by_name, env_ensure_default_ws, db->default_ws, env_log, NULL};
     rc = open_store(db, err);
     if (rc != DAOC_OK)
         goto fail;
@@ -307,6 +307,10 @@ static int open_db(daoc_db **out, const daoc_config *cfg, bool deferred, daoc_er
         if (daoc_db_cleanup_ttl(db, 50, &n, NULL) == DAOC_OK && n > 0)
             daoc__db_log(db, DAOC_LOG_INFO, "removed %lld expired rows", (long long)n);
     }
+    /* from here on the handle's transactions are followed, for the
+     * CRUD events its subscribers will hear of (crud_events.c) */
+    if (!deferred && (rc = daoc__db_crud_start(db)) != DAOC_OK)
+        goto fail;
     *out = db;
     return DAOC_OK;
 fail:
@@ -330,6 +334,7 @@ void daoc_db_close(daoc_db *db)
 {
     if (!db)
         return;
+    daoc__db_crud_stop(db);
     /* DAOs (and the schemas they own, whose callables may live in Lua)
      * go before the Lua state; the store outlives nothing. */
     for (size_t i = db->ndaos; i-- > 0;)

@@ -41,6 +41,7 @@
 
 #include "daoc.h"
 #include "schema/schema.h"
+#include "store/tx.h"
 
 typedef struct daoc__store daoc__store;
 
@@ -212,7 +213,19 @@ struct daoc__store {
      * holds in this workspace, as Kong's 2.1 migration did; its unique
      * constraints stay global (stricter) until migrations rebuild them. */
     char default_ws[37];
+    /* Told of every transaction verb the begin/commit/rollback members
+     * ran (daoc__store_tx): level is the depth it acted on (1 = the
+     * outermost), ok whether it took effect (an outermost commit that
+     * failed rolled back).  Set by the layer above (src/db: the CRUD
+     * events a transaction holds until its commit); NULL: none. */
+    void (*tx_hook)(void *ud, daoc__tx_verb verb, int level, bool ok);
+    void *tx_hook_ud;
 };
+
+/* A store's begin/commit/rollback member: the verb on tx (tx.h), then
+ * st->tx_hook told. */
+int daoc__store_tx(daoc__store *st, daoc__tx *tx, const daoc__tx_ops *ops, void *ud,
+                   daoc__tx_verb verb, char **msg);
 
 /* Constructors (one per store). */
 struct daoc__config;

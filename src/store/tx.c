@@ -3,6 +3,7 @@
  * decides which SQL verb a begin, commit or rollback at a given depth runs,
  * for every store.
  */
+#include "store/store.h"
 #include "store/tx.h"
 
 #include <stdio.h>
@@ -92,5 +93,25 @@ int daoc__tx_rollback(daoc__tx *tx, const daoc__tx_ops *ops, void *ud)
     int rc = ops->outer(ud, DAOC__TX_ROLLBACK, NULL);
     tx->depth = 0;
     tx->broken = false;
+    return rc;
+}
+
+int daoc__store_tx(daoc__store *st, daoc__tx *tx, const daoc__tx_ops *ops, void *ud,
+                   daoc__tx_verb verb, char **msg)
+{
+    int level = verb == DAOC__TX_BEGIN ? tx->depth + 1 : tx->depth;
+    int rc = verb == DAOC__TX_BEGIN    ? daoc__tx_begin(tx, ops, ud, msg)
+             : verb == DAOC__TX_COMMIT ? daoc__tx_commit(tx, ops, ud, msg)
+                                       : daoc__tx_rollback(tx, ops, ud);
+    if (!st->tx_hook || level <= 0)
+        return rc;
+    if (verb == DAOC__TX_BEGIN) {
+        if (rc == DAOC_OK)
+            st->tx_hook(st->tx_hook_ud, verb, level, true);
+    } else if (verb == DAOC__TX_COMMIT && level == 1) {
+        st->tx_hook(st->tx_hook_ud, verb, level, rc == DAOC_OK);
+    } else if (rc != DAOC_EINVAL) { /* an inner level ends whatever its verb's outcome */
+        st->tx_hook(st->tx_hook_ud, verb, level, true);
+    }
     return rc;
 }

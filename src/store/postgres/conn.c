@@ -496,21 +496,21 @@ int daoc__pg_begin(daoc__store *st, char **msg)
 {
     daoc__pg *q = (daoc__pg *)st;
     daoc__pg_arm(q);
-    return daoc__tx_begin(&q->tx, &daoc__pg_tx_ops, q, msg);
+    return daoc__store_tx(st, &q->tx, &daoc__pg_tx_ops, q, DAOC__TX_BEGIN, msg);
 }
 
 int daoc__pg_rollback(daoc__store *st)
 {
     daoc__pg *q = (daoc__pg *)st;
     daoc__pg_arm(q);
-    return daoc__tx_rollback(&q->tx, &daoc__pg_tx_ops, q);
+    return daoc__store_tx(st, &q->tx, &daoc__pg_tx_ops, q, DAOC__TX_ROLLBACK, NULL);
 }
 
 int daoc__pg_commit(daoc__store *st, char **msg)
 {
     daoc__pg *q = (daoc__pg *)st;
     daoc__pg_arm(q);
-    return daoc__tx_commit(&q->tx, &daoc__pg_tx_ops, q, msg);
+    return daoc__store_tx(st, &q->tx, &daoc__pg_tx_ops, q, DAOC__TX_COMMIT, msg);
 }
 
 /* ---- open / close ------------------------------------------------------ */

@@ -122,19 +122,19 @@ static const daoc__tx_ops sq_tx_ops = {.outer = sq_outer, .exec = sq_tx_exec};
 int daoc__sq_begin(daoc__store *st, char **msg)
 {
     daoc__sqlite *q = (daoc__sqlite *)st;
-    return daoc__tx_begin(&q->tx, &sq_tx_ops, q, msg);
+    return daoc__store_tx(st, &q->tx, &sq_tx_ops, q, DAOC__TX_BEGIN, msg);
 }
 
 int daoc__sq_commit(daoc__store *st, char **msg)
 {
     daoc__sqlite *q = (daoc__sqlite *)st;
-    return daoc__tx_commit(&q->tx, &sq_tx_ops, q, msg);
+    return daoc__store_tx(st, &q->tx, &sq_tx_ops, q, DAOC__TX_COMMIT, msg);
 }
 
 int daoc__sq_rollback(daoc__store *st)
 {
     daoc__sqlite *q = (daoc__sqlite *)st;
-    return daoc__tx_rollback(&q->tx, &sq_tx_ops, q);
+    return daoc__store_tx(st, &q->tx, &sq_tx_ops, q, DAOC__TX_ROLLBACK, NULL);
 }
 
 /* ---- open / close ------------------------------------------------------ */

@@ -1,0 +1,218 @@
+/*
+ * test_crud_events.c -- the CRUD events of a handle (daoc_db_on_crud,
+ * src/db/crud_events.c): each write tells its event once committed, with
+ * Kong's operation, the entity without nulls, the old entity of an
+ * update, and the cache keys of both; a rolled-back change (the
+ * transaction, a savepoint, a refused write) tells nothing; a delete
+ * tells its cascades after it; a subscriber's own writes are told after
+ * the event that caused them.  Runs on every store (fixture.h).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "fixture.h"
+#include "harness.h"
+
+static const char *const DEFS[] = {
+    "{'name':'creds','primary_key':['id'],'cache_key':['key'],'fields':["
+    "{'id':{'type':'string','uuid':true,'auto':true}},"
+    "{'key':{'type':'string','required':true,'unique':true}},"
+    "{'note':{'type':'string'}},"
+    "{'consumer':{'type':'foreign','reference':'consumers','on_delete':'cascade'}}]}",
+    NULL};
+
+typedef struct seen {
+    char log[8192]; /* "op entity key,key|..." */
+    int n;
+    daoc_db *db;      /* a subscriber that writes: its db */
+    bool write_back;  /* ... when a consumer named 'writer' is created */
+    char last_entity[512], last_old[512];
+} seen;
+
+static void on_crud(void *ud, const daoc_crud_event *ev)
+{
+    seen *s = ud;
+    s->n++;
+    size_t l = strlen(s->log);
+    snprintf(s->log + l, sizeof s->log - l, "%s %s", ev->operation, ev->entity_name);
+    for (size_t i = 0; i < ev->ncache_keys; i++) {
+        l = strlen(s->log);
+        snprintf(s->log + l, sizeof s->log - l, "%s%s", i ? "," : " ", ev->cache_keys[i]);
+    }
+    l = strlen(s->log);
+    snprintf(s->log + l, sizeof s->log - l, "|");
+    char *e = ev->entity ? enc(ev->entity) : NULL, *o = ev->old_entity ? enc(ev->old_entity) : NULL;
+    snprintf(s->last_entity, sizeof s->last_entity, "%s", e ? e : "-");
+    snprintf(s->last_old, sizeof s->last_old, "%s", o ? o : "-");
+    daoc_free(e);
+    daoc_free(o);
+    const daoc_value *u = ev->entity ? daoc_obj_get(ev->entity, "username") : NULL;
+    if (s->write_back && u && strcmp(daoc_value_str(u, NULL), "writer") == 0) {
+        daoc_value *c = J("{'username':'written-by-subscriber'}"), *out = NULL;
+        if (daoc_dao_insert(daoc_db_dao(s->db, "consumers"), c, NULL, &out, NULL) != DAOC_OK)
+            abort();
+        daoc_value_free(out);
+        daoc_value_free(c);
+    }
+}
+
+static daoc_db *open_db(seen *s)
+{
+    daoc_db *db = fixture_open(DEFS, "crud");
+    if (!db)
+        return NULL;
+    memset(s, 0, sizeof *s);
+    s->db = db;
+    if (daoc_db_on_crud(db, on_crud, s) != DAOC_OK)
+        abort();
+    return db;
+}
+
+static daoc_value *insert(daoc_db *db, const char *dao, const char *json)
+{
+    daoc_value *e = J(json), *out = NULL;
+    daoc_error *err = NULL;
+    int rc = daoc_dao_insert(daoc_db_dao(db, dao), e, NULL, &out, &err);
+    if (rc != DAOC_OK)
+        fprintf(stderr, "insert %s: %s\n", json, err ? daoc_error_string(err) : "");
+    daoc_value_free(e);
+    daoc_error_free(err);
+    return out;
+}
+
+static const char *sget(const daoc_value *o, const char *k)
+{
+    return daoc_value_str(daoc_obj_get(o, k), NULL);
+}
+
+TEST(insert_update_delete_tell_their_events_with_cache_keys)
+{
+    seen s;
+    daoc_db *db = open_db(&s);
+    ASSERT_TRUE(db != NULL);
+    daoc_value *c = insert(db, "consumers", "{'username':'alice'}");
+    ASSERT_TRUE(c != NULL);
+    char want[2048];
+    snprintf(want, sizeof want, "create consumers consumers:%s:::::|", sget(c, "id"));
+    ASSERT_STR(s.log, want);
+    /* nulls removed, as Kong's remove_nulls */
+    ASSERT_TRUE(strstr(s.last_entity, "\"username\":\"alice\"") != NULL);
+    ASSERT_TRUE(strstr(s.last_entity, "custom_id") == NULL);
+    ASSERT_STR(s.last_old, "-");
+
+    char j[300];
+    snprintf(j, sizeof j, "{'key':'k1','consumer':{'id':'%s'}}", sget(c, "id"));
+    daoc_value *cr = insert(db, "creds", j);
+    ASSERT_TRUE(cr != NULL);
+    /* a unique cache_key field changed: the old key and the new one */
+    s.log[0] = '\0';
+    daoc_value *pk = J("{}"), *upd = J("{'key':'k2'}"), *out = NULL;
+    ASSERT_INT(daoc_obj_set(pk, "id", daoc_str(sget(cr, "id"))), DAOC_OK);
+    ASSERT_INT(daoc_dao_update(daoc_db_dao(db, "creds"), pk, upd, NULL, &out, NULL), DAOC_OK);
+    ASSERT_STR(s.log, "update creds creds:k2:::::,creds:k1:::::|");
+    ASSERT_TRUE(strstr(s.last_old, "\"key\":\"k1\"") != NULL);
+    ASSERT_TRUE(strstr(s.last_entity, "\"key\":\"k2\"") != NULL);
+    daoc_value_free(out);
+    daoc_value_free(upd);
+
+    /* deleting the consumer tells its cascade after it */
+    s.log[0] = '\0';
+    daoc_value *cpk = J("{}");
+    ASSERT_INT(daoc_obj_set(cpk, "id", daoc_str(sget(c, "id"))), DAOC_OK);
+    ASSERT_INT(daoc_dao_delete(daoc_db_dao(db, "consumers"), cpk, NULL, NULL), DAOC_OK);
+    snprintf(want, sizeof want, "delete consumers consumers:%s:::::|delete creds creds:k2:::::|",
+             sget(c, "id"));
+    ASSERT_STR(s.log, want);
+    ASSERT_TRUE(strstr(s.last_entity, "\"key\":\"k2\"") != NULL); /* the deleted entity */
+    ASSERT_STR(s.last_old, "-");
+    /* deleting what is not there tells nothing */
+    s.log[0] = '\0';
+    ASSERT_INT(daoc_dao_delete(daoc_db_dao(db, "consumers"), cpk, NULL, NULL), DAOC_OK);
+    ASSERT_STR(s.log, "");
+    daoc_value_free(cpk);
+    daoc_value_free(pk);
+    daoc_value_free(cr);
+    daoc_value_free(c);
+    daoc_db_close(db);
+}
+
+TEST(a_rolled_back_change_tells_nothing)
+{
+    seen s;
+    daoc_db *db = open_db(&s);
+    ASSERT_TRUE(db != NULL);
+    ASSERT_INT(daoc_db_begin(db, NULL), DAOC_OK);
+    daoc_value *a = insert(db, "consumers", "{'username':'a'}");
+    ASSERT_TRUE(a != NULL);
+    ASSERT_STR(s.log, ""); /* held until the commit */
+    ASSERT_INT(daoc_db_rollback(db, NULL), DAOC_OK);
+    ASSERT_STR(s.log, "");
+
+    /* a savepoint rolled back drops its own changes only */
+    ASSERT_INT(daoc_db_begin(db, NULL), DAOC_OK);
+    daoc_value *b = insert(db, "consumers", "{'username':'b'}");
+    ASSERT_INT(daoc_db_begin(db, NULL), DAOC_OK);
+    daoc_value *c = insert(db, "consumers", "{'username':'c'}");
+    ASSERT_INT(daoc_db_rollback(db, NULL), DAOC_OK);
+    ASSERT_INT(daoc_db_begin(db, NULL), DAOC_OK);
+    daoc_value *d = insert(db, "consumers", "{'username':'d'}");
+    ASSERT_INT(daoc_db_commit(db, NULL), DAOC_OK);
+    ASSERT_STR(s.log, "");
+    ASSERT_INT(daoc_db_commit(db, NULL), DAOC_OK);
+    char want[1024];
+    snprintf(want, sizeof want, "create consumers consumers:%s:::::|create consumers consumers:%s:::::|",
+             sget(b, "id"), sget(d, "id"));
+    ASSERT_STR(s.log, want);
+
+    /* a refused write (a unique violation) tells nothing */
+    s.log[0] = '\0';
+    daoc_value *dup = insert(db, "consumers", "{'username':'b'}");
+    ASSERT_TRUE(dup == NULL);
+    ASSERT_STR(s.log, "");
+    daoc_value_free(a);
+    daoc_value_free(b);
+    daoc_value_free(c);
+    daoc_value_free(d);
+    daoc_db_close(db);
+}
+
+TEST(upsert_is_create_then_update_and_a_subscribers_write_is_told_after)
+{
+    seen s;
+    daoc_db *db = open_db(&s);
+    ASSERT_TRUE(db != NULL);
+    daoc_value *pk = J("{'id':'6c0a3b7e-2f4d-4e1a-9b8c-0d1e2f3a4b5c'}"),
+               *e1 = J("{'username':'u1'}"), *e2 = J("{'username':'u2'}"), *out = NULL;
+    ASSERT_INT(daoc_dao_upsert(daoc_db_dao(db, "consumers"), pk, e1, NULL, &out, NULL), DAOC_OK);
+    daoc_value_free(out);
+    ASSERT_INT(daoc_dao_upsert(daoc_db_dao(db, "consumers"), pk, e2, NULL, &out, NULL), DAOC_OK);
+    daoc_value_free(out);
+    ASSERT_STR(s.log, "create consumers consumers:6c0a3b7e-2f4d-4e1a-9b8c-0d1e2f3a4b5c:::::|"
+                      "update consumers consumers:6c0a3b7e-2f4d-4e1a-9b8c-0d1e2f3a4b5c:::::|");
+    ASSERT_TRUE(strstr(s.last_old, "\"username\":\"u1\"") != NULL);
+    daoc_value_free(pk);
+    daoc_value_free(e1);
+    daoc_value_free(e2);
+
+    s.log[0] = '\0';
+    s.write_back = true;
+    daoc_value *w = insert(db, "consumers", "{'username':'writer'}");
+    ASSERT_TRUE(w != NULL);
+    ASSERT_INT(s.n, 4);
+    ASSERT_TRUE(strstr(s.last_entity, "written-by-subscriber") != NULL);
+    daoc_value_free(w);
+    daoc_db_close(db);
+}
+
+TEST(on_crud_refuses_misuse)
+{
+    ASSERT_INT(daoc_db_on_crud(NULL, on_crud, NULL), DAOC_EINVAL);
+    seen s;
+    daoc_db *db = open_db(&s);
+    ASSERT_TRUE(db != NULL);
+    ASSERT_INT(daoc_db_on_crud(db, NULL, NULL), DAOC_EINVAL);
+    ASSERT_TRUE(strlen(daoc_node_id()) == 36);
+    ASSERT_TRUE(daoc_node_id() == daoc_node_id());
+    daoc_db_close(db);
+}
+
