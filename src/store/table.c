@@ -4,7 +4,8 @@
  * statements the store derives, give a workspaceable table made before
  * workspaces its ws_id column (its rows going to the default workspace, as
  * Kong's 2.1 migration did), then what needs ws_id, then a tagged table's
- * triggers of the tags table (store/tags.h), all between the
+ * triggers of the tags table (store/tags.h), and its cluster_events
+ * triggers (store/events_ddl.h), all between the
  * store's begin and end.  The SQL text comes from the store (its DDL) and
  * from ddl.c (the upgrade); this file only orders the steps.
  */
@@ -50,6 +51,20 @@ static int tags_step(const daoc__table_hooks *h, void *ctx, const daoc__schema *
     return rc;
 }
 
+/* The cluster_events triggers of a table, once (store/events_ddl.h). */
+static int events_step(const daoc__table_hooks *h, void *ctx, const daoc__schema *s, char **msg)
+{
+    bool has = false;
+    int rc = h->run1(ctx, h->has_events_sql, daoc__schema_table(s), &has, msg);
+    if (rc != DAOC_OK || has)
+        return rc;
+    daoc__buf b = DAOC__BUF_INIT;
+    h->events_sql(&b, s);
+    rc = b.failed ? DAOC_ENOMEM : h->exec(ctx, b.data, msg);
+    daoc__buf_free(&b);
+    return rc;
+}
+
 static int steps(const daoc__table_hooks *h, void *ctx, const char *default_ws,
                  const daoc__schema *s, char **msg)
 {
@@ -72,6 +87,8 @@ static int steps(const daoc__table_hooks *h, void *ctx, const char *default_ws,
     }
     if (rc == DAOC_OK && h->tags_sql && daoc__tags_tracked(s))
         rc = tags_step(h, ctx, s, msg);
+    if (rc == DAOC_OK && h->events_sql)
+        rc = events_step(h, ctx, s, msg);
     return rc;
 }
 

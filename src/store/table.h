@@ -35,6 +35,11 @@ typedef struct daoc__table_hooks {
      * that tells whether they exist: one row when table <param> has them. */
     void (*tags_sql)(daoc__buf *b, const daoc__schema *s);
     const char *has_tags_sql;
+    /* cluster_events and the triggers that write s's changes into it
+     * (store/events_ddl.h), and the catalog query that tells whether
+     * table <param> has them; NULL = none. */
+    void (*events_sql)(daoc__buf *b, const daoc__schema *s);
+    const char *has_events_sql;
     /* "SELECT 1 ... WHERE <table> = <param> AND <column> = 'ws_id'" in the
      * store's catalog, the ws_id type and the store's placeholder. */
     const char *has_ws_sql, *ws_type, *param;
@@ -45,7 +50,8 @@ typedef struct daoc__table_hooks {
  * ws_id upgrade of a workspaceable table made before workspaces (the
  * column, and its rows put in default_ws when known), the statements that
  * need ws_id, for a tracked schema its tags triggers when it has none
- * (and its rows copied into the tags table then), end, and s registered
+ * (and its rows copied into the tags table then), its cluster_events
+ * triggers when it has none, end, and s registered
  * in reg. */
 int daoc__table_ensure(const daoc__table_hooks *h, void *ctx, daoc__store_registry *reg,
                        const char *default_ws, const daoc__schema *s, char **msg);

@@ -5,13 +5,19 @@
  * update, and the cache keys of both; a rolled-back change (the
  * transaction, a savepoint, a refused write) tells nothing; a delete
  * tells its cascades after it; a subscriber's own writes are told after
- * the event that caused them.  Runs on every store (fixture.h).
+ * the event that caused them.  And the cluster_events outbox the
+ * database's triggers write (store/events_ddl.h): after each case the
+ * keys of its rows are exactly the keys the events told (the same
+ * DAO:cache_key computed in SQL, for strings, numbers, foreign keys,
+ * composite keys and the primary-key fallback), none for
+ * what was rolled back.  Runs on every store (fixture.h).
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "fixture.h"
 #include "harness.h"
+#include "store/deploy.h"
 
 static const char *const DEFS[] = {
     "{'name':'creds','primary_key':['id'],'cache_key':['key'],'fields':["
@@ -19,10 +25,16 @@ static const char *const DEFS[] = {
     "{'key':{'type':'string','required':true,'unique':true}},"
     "{'note':{'type':'string'}},"
     "{'consumer':{'type':'foreign','reference':'consumers','on_delete':'cascade'}}]}",
+    "{'name':'nums','primary_key':['id'],'cache_key':['n'],'fields':["
+    "{'id':{'type':'string','uuid':true,'auto':true}},{'n':{'type':'number','unique':true}}]}",
+    "{'name':'pairs','primary_key':['id'],'cache_key':['a','i'],'fields':["
+    "{'id':{'type':'string','uuid':true,'auto':true}},{'a':{'type':'string'}},"
+    "{'i':{'type':'integer'}}]}",
     NULL};
 
 typedef struct seen {
     char log[8192]; /* "op entity key,key|..." */
+    char all[8192]; /* the same, never reset */
     int n;
     daoc_db *db;      /* a subscriber that writes: its db */
     bool write_back;  /* ... when a consumer named 'writer' is created */
@@ -41,6 +53,13 @@ static void on_crud(void *ud, const daoc_crud_event *ev)
     }
     l = strlen(s->log);
     snprintf(s->log + l, sizeof s->log - l, "|");
+    /* the whole entry into `all` too */
+    const char *entry = strrchr(s->log, '|');
+    const char *start = entry;
+    while (start > s->log && start[-1] != '|')
+        start--;
+    l = strlen(s->all);
+    snprintf(s->all + l, sizeof s->all - l, "%.*s|", (int)(entry - start), start);
     char *e = ev->entity ? enc(ev->entity) : NULL, *o = ev->old_entity ? enc(ev->old_entity) : NULL;
     snprintf(s->last_entity, sizeof s->last_entity, "%s", e ? e : "-");
     snprintf(s->last_old, sizeof s->last_old, "%s", o ? o : "-");
@@ -56,11 +75,97 @@ static void on_crud(void *ud, const daoc_crud_event *ev)
     }
 }
 
+static int cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Splits "op entity k1,k2|..." (the events told) or "k|k|" (rows) into
+ * its keys, sorted, joined by ' '. */
+static void sorted_keys(const char *text, bool events, char *out, size_t size)
+{
+    char *copy = strdup(text), *keys[512];
+    size_t n = 0;
+    for (char *item = strtok(copy, "|"); item && n < 512; item = strtok(NULL, "|")) {
+        char *k = item;
+        if (events) { /* past "op entity " */
+            k = strchr(item, ' ');
+            k = k ? strchr(k + 1, ' ') : NULL;
+            if (!k)
+                continue;
+            k++;
+        }
+        for (char *p = k; p && *p && n < 512;) {
+            char *comma = events ? strchr(p, ',') : NULL;
+            if (comma)
+                *comma = '\0';
+            keys[n++] = p;
+            p = comma ? comma + 1 : NULL;
+        }
+    }
+    qsort(keys, n, sizeof keys[0], cmp);
+    out[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        size_t l = strlen(out);
+        snprintf(out + l, size - l, "%s%s", i ? " " : "", keys[i]);
+    }
+    free(copy);
+}
+
+/* The keys of the outbox rows (data), written by the database's triggers
+ * for this process's tests, as sorted_keys; every row on Kong's channel
+ * of its entity and with the any-node id. */
+static void outbox_keys(daoc_db *db, char *out, size_t size)
+{
+    daoc_value *rows = NULL;
+    char *msg = NULL;
+    if (db->store->deploy->query(db->store,
+                                 "SELECT channel, data, node_id FROM cluster_events", NULL, &rows,
+                                 &msg) != DAOC_OK) {
+        snprintf(out, size, "query failed: %s", msg ? msg : "?");
+        daoc_free(msg);
+        return;
+    }
+    static char text[16384];
+    text[0] = '\0';
+    for (size_t i = 0; i < daoc_value_len(rows); i++) {
+        const daoc_value *r = daoc_arr_get(rows, i);
+        const char *data = daoc_value_str(daoc_obj_get(r, "data"), NULL);
+        const char *chan = daoc_value_str(daoc_obj_get(r, "channel"), NULL);
+        const char *node = daoc_value_str(daoc_obj_get(r, "node_id"), NULL);
+        bool core = strncmp(data, "consumers:", 10) != 0 && strncmp(data, "creds:", 6) != 0 &&
+                    strncmp(data, "nums:", 5) != 0 &&
+                    strncmp(data, "pairs:", 6) != 0;
+        size_t l = strlen(text);
+        if (core || strcmp(chan, "invalidations") != 0 ||
+            strcmp(node, "00000000-0000-0000-0000-000000000000") != 0)
+            snprintf(text + l, sizeof text - l, "UNEXPECTED(%s %s %s)|", chan, data, node);
+        else
+            snprintf(text + l, sizeof text - l, "%s|", data);
+    }
+    daoc_value_free(rows);
+    sorted_keys(text, false, out, size);
+}
+
+/* The outbox holds the keys of exactly the events told. */
+#define ASSERT_OUTBOX_MATCHES(db, s)                                                               \
+    do {                                                                                           \
+        static char told_[8192], rows_[8192];                                                      \
+        sorted_keys((s).all, true, told_, sizeof told_);                                           \
+        outbox_keys(db, rows_, sizeof rows_);                                                      \
+        ASSERT_STR(rows_, told_);                                                                  \
+    } while (0)
+
 static daoc_db *open_db(seen *s)
 {
     daoc_db *db = fixture_open(DEFS, "crud");
     if (!db)
         return NULL;
+    daoc_value *rows = NULL;
+    if (db->store->deploy->query(db->store, "DELETE FROM cluster_events", NULL, &rows, NULL) !=
+        DAOC_OK)
+        abort();
+    daoc_value_free(rows);
     memset(s, 0, sizeof *s);
     s->db = db;
     if (daoc_db_on_crud(db, on_crud, s) != DAOC_OK)
@@ -129,6 +234,7 @@ TEST(insert_update_delete_tell_their_events_with_cache_keys)
     s.log[0] = '\0';
     ASSERT_INT(daoc_dao_delete(daoc_db_dao(db, "consumers"), cpk, NULL, NULL), DAOC_OK);
     ASSERT_STR(s.log, "");
+    ASSERT_OUTBOX_MATCHES(db, s);
     daoc_value_free(cpk);
     daoc_value_free(pk);
     daoc_value_free(cr);
@@ -169,6 +275,7 @@ TEST(a_rolled_back_change_tells_nothing)
     daoc_value *dup = insert(db, "consumers", "{'username':'b'}");
     ASSERT_TRUE(dup == NULL);
     ASSERT_STR(s.log, "");
+    ASSERT_OUTBOX_MATCHES(db, s);
     daoc_value_free(a);
     daoc_value_free(b);
     daoc_value_free(c);
@@ -200,7 +307,48 @@ TEST(upsert_is_create_then_update_and_a_subscribers_write_is_told_after)
     ASSERT_TRUE(w != NULL);
     ASSERT_INT(s.n, 4);
     ASSERT_TRUE(strstr(s.last_entity, "written-by-subscriber") != NULL);
+    ASSERT_OUTBOX_MATCHES(db, s);
     daoc_value_free(w);
+    daoc_db_close(db);
+}
+
+/* The key computed in SQL is DAO:cache_key's for every kind of value. */
+TEST(the_outbox_keys_are_the_dao_cache_keys_of_every_kind)
+{
+    seen s;
+    daoc_db *db = open_db(&s);
+    ASSERT_TRUE(db != NULL);
+    static const char *const rows[][2] = {
+        {"nums", "{'n':1}"},           {"nums", "{'n':1.5}"},  {"nums", "{'n':-0.25}"},
+        {"nums", "{'n':100000000}"},   {"nums", "{}"}, /* empty: the primary key */
+        {"pairs", "{'a':'x','i':7}"},  {"pairs", "{'a':'y'}"}, {"pairs", "{}"},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        daoc_value *v = insert(db, rows[i][0], rows[i][1]);
+        ASSERT_TRUE(v != NULL);
+        daoc_value_free(v);
+    }
+    ASSERT_TRUE(strstr(s.all, "create nums nums:1.5:::::|") != NULL);
+    ASSERT_TRUE(strstr(s.all, "create pairs pairs:y:::::|") != NULL);
+    ASSERT_TRUE(strstr(s.all, "create pairs pairs:x:7::::|") != NULL);
+    ASSERT_OUTBOX_MATCHES(db, s);
+    /* an update through every row keeps matching: each one's key changes */
+    daoc_value *page = NULL;
+    char *next = NULL;
+    ASSERT_INT(daoc_dao_page(daoc_db_dao(db, "nums"), 100, NULL, NULL, &page, &next, NULL),
+               DAOC_OK);
+    for (size_t i = 0; i < daoc_value_len(page); i++) {
+        char nj[40];
+        snprintf(nj, sizeof nj, "{'n':%zu.5}", 40 + i); /* n is unique */
+        daoc_value *pk = J("{}"), *upd = J(nj), *out = NULL;
+        ASSERT_INT(daoc_obj_set(pk, "id", daoc_str(sget(daoc_arr_get(page, i), "id"))), DAOC_OK);
+        ASSERT_INT(daoc_dao_update(daoc_db_dao(db, "nums"), pk, upd, NULL, &out, NULL), DAOC_OK);
+        daoc_value_free(out);
+        daoc_value_free(upd);
+        daoc_value_free(pk);
+    }
+    daoc_value_free(page);
+    ASSERT_OUTBOX_MATCHES(db, s);
     daoc_db_close(db);
 }
 

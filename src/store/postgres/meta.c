@@ -12,6 +12,7 @@
  * dropped.
  */
 #include "store/meta.h"
+#include "store/postgres/pg_int.h"
 #include "store/deploy.h"
 
 #define PG_EXECUTED_INSERT                                                                         \
@@ -76,19 +77,7 @@ static int pg_reset(daoc__store *st, char **msg)
  * made before).  Then the clustering tables no entity has, and the
  * routes columns of Kong's expressions router. */
 static const char PG_CORE_BASE[] =
-    "CREATE TABLE IF NOT EXISTS \"cluster_events\" (\n"
-    "  \"id\" UUID PRIMARY KEY,\n"
-    "  \"node_id\" UUID NOT NULL,\n"
-    "  \"at\" TIMESTAMP WITH TIME ZONE NOT NULL,\n"
-    "  \"nbf\" TIMESTAMP WITH TIME ZONE,\n"
-    "  \"expire_at\" TIMESTAMP WITH TIME ZONE NOT NULL,\n"
-    "  \"channel\" TEXT,\n"
-    "  \"data\" TEXT\n);\n"
-    "CREATE INDEX IF NOT EXISTS \"cluster_events_at_idx\" ON \"cluster_events\" (\"at\");\n"
-    "CREATE INDEX IF NOT EXISTS \"cluster_events_channel_idx\" ON \"cluster_events\" "
-    "(\"channel\");\n"
-    "CREATE INDEX IF NOT EXISTS \"cluster_events_expire_at_idx\" ON \"cluster_events\" "
-    "(\"expire_at\");\n"
+    DAOC__PG_CLUSTER_EVENTS_DDL
     "CREATE OR REPLACE FUNCTION batch_delete_expired_rows() RETURNS trigger LANGUAGE plpgsql AS "
     "$expired$\n"
     "BEGIN\n"

@@ -38,6 +38,7 @@
 #include "store/ddl.h"
 #include "store/tags.h"
 #include "store/postgres/pg_int.h"
+#include "store/events_ddl.h"
 #include "store/table.h"
 
 static void clear_msg(char **msg)
@@ -150,6 +151,8 @@ static const daoc__table_hooks pg_table_hooks = {
                     "c.relnamespace = current_schema()::regnamespace AND p.proname = 'sync_tags'",
     .has_ws_sql = "SELECT 1 FROM information_schema.columns WHERE table_schema = "
                   "current_schema() AND table_name = $1 AND column_name = 'ws_id'",
+    .events_sql = daoc__pg_events_ddl,
+    .has_events_sql = daoc__pg_has_events_sql,
     .ws_type = "UUID",
     .param = "$1",
 };

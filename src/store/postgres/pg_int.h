@@ -291,6 +291,23 @@ void daoc__pg_tags_ddl(daoc__buf *b, const daoc__schema *s);
 void daoc__pg_cname(char out[PG_NAMEDATALEN], const char *table, const char *col,
                     const char *suffix);
 const char *daoc__pg_table(const daoc__schema *s);
+
+/* Kong's cluster_events table and its indexes (core 000_base; meta.c and
+ * the events triggers, events.c). */
+#define DAOC__PG_CLUSTER_EVENTS_DDL                                                               \
+    "CREATE TABLE IF NOT EXISTS \"cluster_events\" (\n"                                           \
+    "  \"id\" UUID PRIMARY KEY,\n"                                                                \
+    "  \"node_id\" UUID NOT NULL,\n"                                                              \
+    "  \"at\" TIMESTAMP WITH TIME ZONE NOT NULL,\n"                                               \
+    "  \"nbf\" TIMESTAMP WITH TIME ZONE,\n"                                                       \
+    "  \"expire_at\" TIMESTAMP WITH TIME ZONE NOT NULL,\n"                                        \
+    "  \"channel\" TEXT,\n"                                                                       \
+    "  \"data\" TEXT\n);\n"                                                                      \
+    "CREATE INDEX IF NOT EXISTS \"cluster_events_at_idx\" ON \"cluster_events\" (\"at\");\n"      \
+    "CREATE INDEX IF NOT EXISTS \"cluster_events_channel_idx\" ON \"cluster_events\" "            \
+    "(\"channel\");\n"                                                                            \
+    "CREATE INDEX IF NOT EXISTS \"cluster_events_expire_at_idx\" ON \"cluster_events\" "          \
+    "(\"expire_at\");\n"
 const char *daoc__pg_col(const daoc__field *f);
 /* The column type daoc__pg_ddl writes for stored field f. */
 const char *daoc__pg_col_type(const daoc__field *f);

@@ -15,6 +15,7 @@
 #include "store/ddl.h"
 #include "store/deploy.h"
 #include "store/meta.h"
+#include "store/sqlite/sqlite_int.h"
 
 /* The rows' arrays: one name appended, or every copy of it removed. */
 #define SQ_APPEND(col) "json_insert(COALESCE(\"schema_meta\".\"" col "\", '[]'), '$[#]', ?2)"
@@ -82,19 +83,7 @@ static int sq_reset(daoc__store *st, char **msg)
  * every SQLite table here; expired rows are deleted by whoever reads them
  * (issue 12), not by a trigger. */
 static const char SQ_CORE_BASE[] =
-    "CREATE TABLE IF NOT EXISTS \"cluster_events\" (\n"
-    "  \"id\" TEXT NOT NULL PRIMARY KEY,\n"
-    "  \"node_id\" TEXT NOT NULL,\n"
-    "  \"at\" REAL NOT NULL,\n"
-    "  \"nbf\" REAL,\n"
-    "  \"expire_at\" REAL NOT NULL,\n"
-    "  \"channel\" TEXT,\n"
-    "  \"data\" TEXT\n);\n"
-    "CREATE INDEX IF NOT EXISTS \"cluster_events_at_idx\" ON \"cluster_events\" (\"at\");\n"
-    "CREATE INDEX IF NOT EXISTS \"cluster_events_channel_idx\" ON \"cluster_events\" "
-    "(\"channel\");\n"
-    "CREATE INDEX IF NOT EXISTS \"cluster_events_expire_at_idx\" ON \"cluster_events\" "
-    "(\"expire_at\");\n"
+    DAOC__SQ_CLUSTER_EVENTS_DDL
     "CREATE TABLE IF NOT EXISTS \"clustering_rpc_requests\" (\n"
     "  \"id\" INTEGER PRIMARY KEY AUTOINCREMENT,\n"
     "  \"node_id\" TEXT NOT NULL,\n"

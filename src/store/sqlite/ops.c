@@ -17,6 +17,7 @@
 #include "core/value.h"
 #include "store/ddl.h"
 #include "store/sqlite/sqlite_int.h"
+#include "store/events_ddl.h"
 #include "store/table.h"
 #include "store/tags.h"
 
@@ -104,6 +105,8 @@ static const daoc__table_hooks sq_table_hooks = {
     .run1 = tbl_run1,
     .create_sql = daoc__sq_ddl,
     .after_ws_sql = daoc__sq_ws_index_ddl, /* the paging index needs ws_id */
+    .events_sql = daoc__sq_events_ddl,
+    .has_events_sql = daoc__sq_has_events_sql,
     .has_ws_sql = "SELECT 1 FROM pragma_table_info(?1) WHERE name = 'ws_id'",
     .ws_type = "TEXT",
     .param = "?1",

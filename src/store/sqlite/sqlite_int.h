@@ -126,6 +126,23 @@ void daoc__sq_sql(daoc__buf *b, const daoc__schema *s, uint32_t code,
                   const daoc__store_registry *reg);
 /* Appends the CREATE TABLE / CREATE INDEX statements of s. */
 void daoc__sq_ddl(daoc__buf *b, const daoc__schema *s);
+
+/* Kong's cluster_events table and its indexes, times as REAL epoch
+ * seconds (meta.c and the events triggers, events.c). */
+#define DAOC__SQ_CLUSTER_EVENTS_DDL                                                               \
+    "CREATE TABLE IF NOT EXISTS \"cluster_events\" (\n"                                           \
+    "  \"id\" TEXT NOT NULL PRIMARY KEY,\n"                                                       \
+    "  \"node_id\" TEXT NOT NULL,\n"                                                              \
+    "  \"at\" REAL NOT NULL,\n"                                                                   \
+    "  \"nbf\" REAL,\n"                                                                           \
+    "  \"expire_at\" REAL NOT NULL,\n"                                                            \
+    "  \"channel\" TEXT,\n"                                                                       \
+    "  \"data\" TEXT\n);\n"                                                                      \
+    "CREATE INDEX IF NOT EXISTS \"cluster_events_at_idx\" ON \"cluster_events\" (\"at\");\n"      \
+    "CREATE INDEX IF NOT EXISTS \"cluster_events_channel_idx\" ON \"cluster_events\" "            \
+    "(\"channel\");\n"                                                                            \
+    "CREATE INDEX IF NOT EXISTS \"cluster_events_expire_at_idx\" ON \"cluster_events\" "          \
+    "(\"expire_at\");\n"
 /* The (ws_id, pk) index of a workspaceable table, which pages of one
  * workspace read in order (nothing for other tables).  Run after the
  * table's ws_id upgrade: a table from before workspaces has no ws_id yet

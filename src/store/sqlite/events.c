@@ -1,0 +1,89 @@
+/*
+ * events.c -- SQLite's cluster_events triggers of an entity table
+ * (store/events_ddl.h): AFTER INSERT, UPDATE and DELETE triggers insert
+ * the events of NEW's and OLD's cache keys, computed from their columns
+ * (a boolean's 0/1 written true/false, an integral REAL without its ".0",
+ * as Lua's tostring), with a random version-4 UUID and the time as REAL
+ * epoch seconds; the insert trigger also removes two expired events, as
+ * PostgreSQL's trigger does there.
+ */
+#include "store/events_ddl.h"
+#include "store/sqlite/sqlite_int.h"
+
+static void text_of(daoc__buf *b, const char *row, const char *col, daoc__ftype t)
+{
+    switch (t) {
+    case DAOC__F_BOOLEAN:
+        daoc__buf_printf(b, "CASE %s.\"%s\" WHEN 1 THEN 'true' WHEN 0 THEN 'false' END", row, col);
+        break;
+    case DAOC__F_NUMBER:
+        daoc__buf_printf(b,
+                         "CASE WHEN %s.\"%s\" = CAST(%s.\"%s\" AS INTEGER) THEN "
+                         "CAST(CAST(%s.\"%s\" AS INTEGER) AS TEXT) ELSE CAST(%s.\"%s\" AS TEXT) END",
+                         row, col, row, col, row, col, row, col);
+        break;
+    case DAOC__F_STRING:
+    case DAOC__F_INTEGER:
+        daoc__buf_printf(b, "CAST(%s.\"%s\" AS TEXT)", row, col);
+        break;
+    default:
+        daoc__buf_puts(b, "NULL");
+        break;
+    }
+}
+
+static const daoc__events_dialect sq = {.text_of = text_of};
+
+#define SQ_NOW "((julianday('now') - 2440587.5) * 86400.0)"
+#define SQ_UUID                                                                                    \
+    "lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || "                           \
+    "substr(hex(randomblob(2)), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || "      \
+    "substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))"
+
+/* INSERT ... SELECT of the event of row's key [WHERE cond]. */
+static void insert(daoc__buf *b, const daoc__schema *s, const char *row, const char *unless)
+{
+    daoc__buf_puts(b, "  INSERT INTO \"cluster_events\" (\"id\", \"node_id\", \"at\", \"expire_at\", "
+                      "\"channel\", \"data\") SELECT " SQ_UUID ", '" DAOC__EVENTS_ANY_NODE
+                      "', " SQ_NOW ", " SQ_NOW " + " DAOC__EVENTS_TTL_S ", ");
+    daoc__events_literal(b, daoc__events_channel(s));
+    daoc__buf_puts(b, ", ");
+    daoc__events_key_sql(b, &sq, s, row);
+    if (unless) { /* the old key, unless it is the new one */
+        daoc__buf_puts(b, " WHERE ");
+        daoc__events_key_sql(b, &sq, s, row);
+        daoc__buf_puts(b, " IS NOT ");
+        daoc__events_key_sql(b, &sq, s, unless);
+    }
+    daoc__buf_puts(b, ";\n");
+}
+
+void daoc__sq_events_ddl(daoc__buf *b, const daoc__schema *s)
+{
+    const char *t = daoc__schema_table(s);
+    daoc__buf_puts(b, DAOC__SQ_CLUSTER_EVENTS_DDL);
+    daoc__buf_printf(b,
+                     "CREATE TRIGGER IF NOT EXISTS \"%s" DAOC__EVENTS_TRIGGER "_ins\" AFTER INSERT "
+                     "ON \"%s\" BEGIN\n",
+                     t, t);
+    insert(b, s, "NEW", NULL);
+    daoc__buf_puts(b, "  DELETE FROM \"cluster_events\" WHERE \"rowid\" IN (SELECT \"rowid\" FROM "
+                      "\"cluster_events\" WHERE \"expire_at\" <= " SQ_NOW
+                      " ORDER BY \"expire_at\" LIMIT 2);\nEND;\n");
+    daoc__buf_printf(b,
+                     "CREATE TRIGGER IF NOT EXISTS \"%s" DAOC__EVENTS_TRIGGER "_upd\" AFTER UPDATE "
+                     "ON \"%s\" BEGIN\n",
+                     t, t);
+    insert(b, s, "NEW", NULL);
+    insert(b, s, "OLD", "NEW");
+    daoc__buf_printf(b,
+                     "END;\nCREATE TRIGGER IF NOT EXISTS \"%s" DAOC__EVENTS_TRIGGER "_del\" AFTER "
+                     "DELETE ON \"%s\" BEGIN\n",
+                     t, t);
+    insert(b, s, "OLD", NULL);
+    daoc__buf_puts(b, "END;\n");
+}
+
+const char daoc__sq_has_events_sql[] =
+    "SELECT 1 FROM \"sqlite_master\" WHERE \"type\" = 'trigger' AND \"name\" = ?1 || '"
+    DAOC__EVENTS_TRIGGER "_del'";
