@@ -48,7 +48,9 @@ typedef enum daoc__sqp {
     DAOC__SQP_LIMIT,   /* page: size + 1 */
     DAOC__SQP_AFTER,   /* page: pk part idx of the previous page's last row */
     DAOC__SQP_WS,      /* the workspace id */
-    DAOC__SQP_NOW      /* the current time (stores without a server clock) */
+    DAOC__SQP_NOW,     /* the current time (stores without a server clock) */
+    DAOC__SQP_QVAL,    /* query: the value of condition idx */
+    DAOC__SQP_QAFTER   /* query: the sort value of the previous page's last row */
 } daoc__sqp;
 
 /* statement shapes */
@@ -62,7 +64,9 @@ enum {
     DAOC__SH_PROBE_PK, /* SELECT 1 by primary key (no ttl filter) */
     DAOC__SH_PROBE_FK, /* SELECT 1 by key field; ws: WHERE "ws_id" = key 0 */
     DAOC__SH_CLEANUP,  /* one batch of expired rows */
-    DAOC__SH_TRUNCATE
+    DAOC__SH_TRUNCATE,
+    DAOC__SH_QUERY,    /* a page with query conditions and order (sql_query.c) */
+    DAOC__SH_COUNT     /* the count of a query's rows (or its estimate) */
 };
 
 /* One statement, decoded from a store's code. */
@@ -77,6 +81,12 @@ typedef struct daoc__sh_stmt {
     bool after;     /* page: rows after the previous page's last key */
     bool tags_all;  /* page: rows with every given tag */
     bool tags_any;  /* page: rows with one of the given tags */
+    /* query, count: the conditions and order (store.h); after_null: the
+     * previous page's last row had a null sort value; estimate: count's
+     * planner estimate (the dialect's estimate_head) */
+    const struct daoc__page_query *query;
+    bool after_null;
+    bool estimate;
 } daoc__sh_stmt;
 
 typedef struct daoc__sh daoc__sh;
@@ -102,6 +112,12 @@ typedef struct daoc__sh_dialect {
     const char *cleanup_end; /* after cleanup's LIMIT, before its ')' */
     int cleanup_batch;
     const char *truncate_head, *truncate_tail; /* around the table name */
+    /* query: after "ORDER BY <col> ASC" / "DESC" so that nulls sort last
+     * ascending, first descending (PostgreSQL's default: "") */
+    const char *nulls_asc, *nulls_desc;
+    /* count with estimate: the head of the statement whose plan's row
+     * estimate answers (NULL: the store counts) */
+    const char *estimate_head;
 } daoc__sh_dialect;
 
 /* A statement under construction. */
@@ -116,5 +132,12 @@ struct daoc__sh {
 /* Appends the SQL of statement st to sh->b (sets sh->b->failed for an
  * unknown shape). */
 void daoc__sh_build(daoc__sh *sh, const daoc__sh_stmt *st);
+
+/* Parts the query shapes (sql_query.c) share with the others. */
+void daoc__sh_select_list(daoc__sh *sh, bool show_ws);
+void daoc__sh_ttl_filter(daoc__sh *sh);
+void daoc__sh_ws_cond(daoc__sh *sh);
+/* sql_query.c: DAOC__SH_QUERY and DAOC__SH_COUNT. */
+void daoc__sh_query(daoc__sh *sh, const daoc__sh_stmt *st);
 
 #endif
