@@ -8,9 +8,10 @@
  * Keyset order with nulls.  A null sort value sorts after every other
  * value ascending, before them descending, in both stores (the dialect's
  * nulls_asc / nulls_desc).  The rows after the previous page's last row
- * (v, p) are, ascending: c > v, or c = v and pk > p, or c null; after a
- * null (null, p): c null and pk > p.  Descending: c < v, or c = v and
- * pk < p; after (null, p): c not null, or pk < p.
+ * (v, p) are, ascending: c >= v and (c > v or pk > p), or c null (unless
+ * the field is required); after a null (null, p): c null and pk > p.
+ * Descending: c <= v and (c < v or pk < p); after (null, p): c not null,
+ * or pk < p.  The first form bounds c, so an index on c can serve it.
  *
  * Identifiers come only from compiled schemas; every value is a parameter
  * (DAOC__SQP_QVAL, DAOC__SQP_QAFTER, DAOC__SQP_AFTER).  This file runs no SQL.
@@ -81,18 +82,19 @@ static void keyset(daoc__sh *sh, const daoc__sh_stmt *st)
         puts_(sh, ")");
         return;
     }
+    /* c >= v AND (c > v OR pk > p): a range on c an index can start at */
+    puts_(sh, " AND ((");
+    col(sh, f);
+    puts_(sh, q->desc ? " <= " : " >= ");
+    sh->d->value(sh, f, DAOC__SQP_QAFTER, 0);
     puts_(sh, " AND (");
     col(sh, f);
     puts_(sh, cmp);
     sh->d->value(sh, f, DAOC__SQP_QAFTER, 0);
-    puts_(sh, " OR (");
-    col(sh, f);
-    puts_(sh, " = ");
-    sh->d->value(sh, f, DAOC__SQP_QAFTER, 0);
-    puts_(sh, " AND ");
+    puts_(sh, " OR ");
     pk_after(sh, cmp);
-    puts_(sh, ")");
-    if (!q->desc) {
+    puts_(sh, "))");
+    if (!q->desc && !f->required) { /* the nulls come after every value */
         puts_(sh, " OR ");
         col(sh, f);
         puts_(sh, " IS NULL");
