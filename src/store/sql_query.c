@@ -6,12 +6,17 @@
  * or the planner's estimate of it.
  *
  * Keyset order with nulls.  A null sort value sorts after every other
- * value ascending, before them descending, in both stores (the dialect's
- * nulls_asc / nulls_desc).  The rows after the previous page's last row
- * (v, p) are, ascending: c >= v and (c > v or pk > p), or c null (unless
- * the field is required); after a null (null, p): c null and pk > p.
- * Descending: c <= v and (c < v or pk < p); after (null, p): c not null,
- * or pk < p.  The first form bounds c, so an index on c can serve it.
+ * value ascending, before them descending, in both stores.  A sort column
+ * that may hold nulls is read in two parts, each a statement an index on
+ * the column serves in order (daoc__sh_query_parts): the rows with a
+ * value (c IS NOT NULL, ordered by c and pk) and those without (c IS NULL,
+ * ordered by pk); the store runs the second only when the first leaves
+ * the page short.  After the previous page's last row (v, p), the part
+ * with values takes c >= v AND (c > v OR pk > p) (descending: <=, <, <), a
+ * range an index can start at, and the null part all its rows; after
+ * (null, p) the null part takes pk > p (<) and the part with values all
+ * its rows or none, by the direction.  A column that holds no nulls (a
+ * required field, the primary key) is one part.
  *
  * Identifiers come only from compiled schemas; every value is a parameter
  * (DAOC__SQP_QVAL, DAOC__SQP_QAFTER, DAOC__SQP_AFTER).  This file runs no SQL.
@@ -63,29 +68,14 @@ static void pk_after(daoc__sh *sh, const char *cmp)
     puts_(sh, ")");
 }
 
-/* The keyset condition (see the head of this file). */
-static void keyset(daoc__sh *sh, const daoc__sh_stmt *st)
+/* c >= v AND (c > v OR pk > p) (descending: <=, <, <): the rows after
+ * (v, p) among those with a value, a range on c an index can start at. */
+static void after_value(daoc__sh *sh, const daoc__field *f, bool desc)
 {
-    const daoc__page_query *q = st->query;
-    const char *cmp = q->desc ? " < " : " > ";
-    if (q->sort < 0) {
-        puts_(sh, " AND ");
-        pk_after(sh, cmp);
-        return;
-    }
-    const daoc__field *f = &sh->s->fields[q->sort];
-    if (st->after_null) {
-        puts_(sh, " AND (");
-        col(sh, f);
-        puts_(sh, q->desc ? " IS NOT NULL OR " : " IS NULL AND ");
-        pk_after(sh, cmp);
-        puts_(sh, ")");
-        return;
-    }
-    /* c >= v AND (c > v OR pk > p): a range on c an index can start at */
-    puts_(sh, " AND ((");
+    const char *cmp = desc ? " < " : " > ";
+    puts_(sh, " AND ");
     col(sh, f);
-    puts_(sh, q->desc ? " <= " : " >= ");
+    puts_(sh, desc ? " <= " : " >= ");
     sh->d->value(sh, f, DAOC__SQP_QAFTER, 0);
     puts_(sh, " AND (");
     col(sh, f);
@@ -93,17 +83,77 @@ static void keyset(daoc__sh *sh, const daoc__sh_stmt *st)
     sh->d->value(sh, f, DAOC__SQP_QAFTER, 0);
     puts_(sh, " OR ");
     pk_after(sh, cmp);
-    puts_(sh, "))");
-    if (!q->desc && !f->required) { /* the nulls come after every value */
-        puts_(sh, " OR ");
-        col(sh, f);
-        puts_(sh, " IS NULL");
-    }
     puts_(sh, ")");
 }
 
+/* The part's condition on the sort column and the keyset (see the head of
+ * this file). */
+static void keyset(daoc__sh *sh, const daoc__sh_stmt *st)
+{
+    const daoc__page_query *q = st->query;
+    const char *cmp = q->desc ? " < " : " > ";
+    const daoc__field *f = q->sort >= 0 ? &sh->s->fields[q->sort] : NULL;
+    switch (st->part) {
+    case DAOC__SH_PART_VALUES:
+        puts_(sh, " AND ");
+        col(sh, f);
+        puts_(sh, " IS NOT NULL");
+        if (st->after)
+            after_value(sh, f, q->desc);
+        break;
+    case DAOC__SH_PART_NULLS:
+        puts_(sh, " AND ");
+        col(sh, f);
+        puts_(sh, " IS NULL");
+        if (st->after) {
+            puts_(sh, " AND ");
+            pk_after(sh, cmp);
+        }
+        break;
+    default: /* a sort column that holds no nulls, or the primary key */
+        if (!st->after)
+            break;
+        if (f) {
+            after_value(sh, f, q->desc);
+        } else {
+            puts_(sh, " AND ");
+            pk_after(sh, cmp);
+        }
+        break;
+    }
+}
+
+void daoc__sh_query_part(daoc__sh_stmt *st, uint8_t part, bool after, bool after_null)
+{
+    st->part = part;
+    st->after_null = after_null;
+    st->after = part == DAOC__SH_PART_VALUES  ? after && !after_null
+                : part == DAOC__SH_PART_NULLS ? after && after_null
+                                              : after;
+}
+
+size_t daoc__sh_query_parts(const daoc__schema *s, const daoc__page_query *q, bool after,
+                            bool after_null, uint8_t parts[2])
+{
+    if (q->sort < 0 || s->fields[q->sort].required) {
+        parts[0] = DAOC__SH_PART_ALL;
+        return 1;
+    }
+    size_t n = 0;
+    if (!q->desc) { /* values, then the nulls */
+        if (!after || !after_null)
+            parts[n++] = DAOC__SH_PART_VALUES;
+        parts[n++] = DAOC__SH_PART_NULLS;
+    } else { /* the nulls, then the values */
+        if (!after || after_null)
+            parts[n++] = DAOC__SH_PART_NULLS;
+        parts[n++] = DAOC__SH_PART_VALUES;
+    }
+    return n;
+}
+
 /* FROM "<table>" WHERE <fk> <tags> <conditions> [keyset] <ttl> <ws> */
-static void from_where(daoc__sh *sh, const daoc__sh_stmt *st, bool after)
+static void from_where(daoc__sh *sh, const daoc__sh_stmt *st, bool query)
 {
     const daoc__schema *s = sh->s;
     puts_(sh, " FROM ");
@@ -125,7 +175,7 @@ static void from_where(daoc__sh *sh, const daoc__sh_stmt *st, bool after)
         puts_(sh, op_text(q->conds[i].op));
         sh->d->value(sh, f, DAOC__SQP_QVAL, i);
     }
-    if (after && q)
+    if (query && q)
         keyset(sh, st);
     if (s->ttl && !st->skip_ttl)
         daoc__sh_ttl_filter(sh);
@@ -152,13 +202,12 @@ void daoc__sh_query(daoc__sh *sh, const daoc__sh_stmt *st)
     }
     puts_(sh, "SELECT ");
     daoc__sh_select_list(sh, st->show_ws);
-    from_where(sh, st, st->after);
+    from_where(sh, st, true);
     const char *dir = q->desc ? " DESC" : " ASC";
     puts_(sh, " ORDER BY ");
-    if (q->sort >= 0) {
+    if (q->sort >= 0 && st->part != DAOC__SH_PART_NULLS) {
         col(sh, &s->fields[q->sort]);
         puts_(sh, dir);
-        puts_(sh, q->desc ? sh->d->nulls_desc : sh->d->nulls_asc);
         puts_(sh, ", ");
     }
     for (size_t j = 0; j < s->npk; j++) {

@@ -83,11 +83,16 @@ typedef struct daoc__sh_stmt {
     bool tags_any;  /* page: rows with one of the given tags */
     /* query, count: the conditions and order (store.h); after_null: the
      * previous page's last row had a null sort value; estimate: count's
-     * planner estimate (the dialect's estimate_head) */
+     * planner estimate (the dialect's estimate_head); part: which rows of
+     * a sort column that may hold nulls (daoc__sh_query_part) */
     const struct daoc__page_query *query;
     bool after_null;
     bool estimate;
+    uint8_t part; /* query: DAOC__SH_PART_* */
 } daoc__sh_stmt;
+
+/* The parts of a query on a sort column that may hold nulls (sql_query.c). */
+enum { DAOC__SH_PART_ALL, DAOC__SH_PART_VALUES, DAOC__SH_PART_NULLS };
 
 typedef struct daoc__sh daoc__sh;
 
@@ -112,9 +117,6 @@ typedef struct daoc__sh_dialect {
     const char *cleanup_end; /* after cleanup's LIMIT, before its ')' */
     int cleanup_batch;
     const char *truncate_head, *truncate_tail; /* around the table name */
-    /* query: after "ORDER BY <col> ASC" / "DESC" so that nulls sort last
-     * ascending, first descending (PostgreSQL's default: "") */
-    const char *nulls_asc, *nulls_desc;
     /* count with estimate: the head of the statement whose plan's row
      * estimate answers (NULL: the store counts) */
     const char *estimate_head;
@@ -139,5 +141,14 @@ void daoc__sh_ttl_filter(daoc__sh *sh);
 void daoc__sh_ws_cond(daoc__sh *sh);
 /* sql_query.c: DAOC__SH_QUERY and DAOC__SH_COUNT. */
 void daoc__sh_query(daoc__sh *sh, const daoc__sh_stmt *st);
+/* The parts a queried page reads, in order, into parts (1 or 2 of them):
+ * after = the page follows another, after_null = whose last sort value
+ * was null. */
+struct daoc__page_query;
+size_t daoc__sh_query_parts(const daoc__schema *s, const struct daoc__page_query *q, bool after,
+                            bool after_null, uint8_t parts[2]);
+/* Sets st up to read `part` (st->after: whether the part has a keyset
+ * bound, which it takes from after / after_null). */
+void daoc__sh_query_part(daoc__sh_stmt *st, uint8_t part, bool after, bool after_null);
 
 #endif

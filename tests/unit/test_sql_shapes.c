@@ -358,45 +358,73 @@ TEST(query_shapes)
     daoc_value *v = daoc_str("m");
     daoc__page_cond conds[2] = {{name, DAOC__Q_GTE, v}, {name, DAOC__Q_LT, v}};
 
-    /* a range, sorted on a nullable foreign key after a row with one */
+    /* a range, sorted on a nullable foreign key after a row with one: the
+     * rows with values after it, then every null */
     daoc__page_query q = {conds, 2, service, false, v};
-    daoc__sh_stmt st = {.op = DAOC__SH_QUERY, .field = -1, .query = &q, .after = true,
-                        .tags_all = true};
+    uint8_t parts[2];
+    ASSERT_INT(daoc__sh_query_parts(routes, &q, true, false, parts), 2);
+    ASSERT_INT(parts[0], DAOC__SH_PART_VALUES);
+    ASSERT_INT(parts[1], DAOC__SH_PART_NULLS);
+    daoc__sh_stmt st = {.op = DAOC__SH_QUERY, .field = -1, .query = &q, .tags_all = true};
+    daoc__sh_query_part(&st, parts[0], true, false);
     SHAPE(routes, &st,
           "SELECT \"id\", \"name\", \"service_id\", \"tags\" FROM \"routes\" AS \"t\" WHERE 1 AND "
           "NOT EXISTS (SELECT 1 FROM json_each(?10) AS \"r\" WHERE \"r\".value NOT IN (SELECT "
           "\"e\".value FROM json_each(\"t\".\"tags\") AS \"e\")) AND \"name\" >= ?14 AND \"name\" "
-          "< ?15 AND ((\"service_id\" >= ?13 AND (\"service_id\" > ?13 OR (\"id\") > (?12))) OR "
-          "\"service_id\" IS NULL) ORDER BY \"service_id\" ASC NULLS LAST, \"id\" ASC LIMIT ?11",
+          "< ?15 AND \"service_id\" IS NOT NULL AND \"service_id\" >= ?13 AND (\"service_id\" > "
+          "?13 OR (\"id\") > (?12)) ORDER BY \"service_id\" ASC, \"id\" ASC LIMIT ?11",
           "SELECT \"id\", \"name\", \"service_id\", \"tags\" FROM \"routes\" WHERE TRUE AND "
-          "\"tags\" @> $1::TEXT[] AND \"name\" >= $2 AND \"name\" < $3 AND ((\"service_id\" >= $4 "
-          "AND (\"service_id\" > $5 OR (\"id\") > ($6))) OR \"service_id\" IS NULL) ORDER BY "
+          "\"tags\" @> $1::TEXT[] AND \"name\" >= $2 AND \"name\" < $3 AND \"service_id\" IS NOT "
+          "NULL AND \"service_id\" >= $4 AND (\"service_id\" > $5 OR (\"id\") > ($6)) ORDER BY "
           "\"service_id\" ASC, \"id\" ASC LIMIT $7 -- 6:0 11:0 11:1 12:0 12:0 8:0 7:0");
-
-    /* descending after a null */
-    q = (daoc__page_query){NULL, 0, service, true, NULL};
-    st = (daoc__sh_stmt){.op = DAOC__SH_QUERY, .field = -1, .query = &q, .after = true,
-                         .after_null = true};
+    daoc__sh_query_part(&st, parts[1], true, false);
     SHAPE(routes, &st,
           "SELECT \"id\", \"name\", \"service_id\", \"tags\" FROM \"routes\" AS \"t\" WHERE 1 AND "
-          "(\"service_id\" IS NOT NULL OR (\"id\") < (?12)) ORDER BY \"service_id\" DESC NULLS "
-          "FIRST, \"id\" DESC LIMIT ?11",
+          "NOT EXISTS (SELECT 1 FROM json_each(?10) AS \"r\" WHERE \"r\".value NOT IN (SELECT "
+          "\"e\".value FROM json_each(\"t\".\"tags\") AS \"e\")) AND \"name\" >= ?14 AND \"name\" "
+          "< ?15 AND \"service_id\" IS NULL ORDER BY \"id\" ASC LIMIT ?11",
           "SELECT \"id\", \"name\", \"service_id\", \"tags\" FROM \"routes\" WHERE TRUE AND "
-          "(\"service_id\" IS NOT NULL OR (\"id\") < ($1)) ORDER BY \"service_id\" DESC, \"id\" "
-          "DESC LIMIT $2 -- 8:0 7:0");
+          "\"tags\" @> $1::TEXT[] AND \"name\" >= $2 AND \"name\" < $3 AND \"service_id\" IS NULL "
+          "ORDER BY \"id\" ASC LIMIT $4 -- 6:0 11:0 11:1 7:0");
+    ASSERT_INT(daoc__sh_query_parts(routes, &q, true, true, parts), 1); /* after a null */
+    ASSERT_INT(parts[0], DAOC__SH_PART_NULLS);
 
-    /* a required field in a workspace with ttl: no null branch */
+    /* descending after a null: the remaining nulls, then every value */
+    q = (daoc__page_query){NULL, 0, service, true, NULL};
+    ASSERT_INT(daoc__sh_query_parts(routes, &q, true, true, parts), 2);
+    ASSERT_INT(parts[0], DAOC__SH_PART_NULLS);
+    ASSERT_INT(parts[1], DAOC__SH_PART_VALUES);
+    st = (daoc__sh_stmt){.op = DAOC__SH_QUERY, .field = -1, .query = &q};
+    daoc__sh_query_part(&st, parts[0], true, true);
+    SHAPE(routes, &st,
+          "SELECT \"id\", \"name\", \"service_id\", \"tags\" FROM \"routes\" AS \"t\" WHERE 1 AND "
+          "\"service_id\" IS NULL AND (\"id\") < (?12) ORDER BY \"id\" DESC LIMIT ?11",
+          "SELECT \"id\", \"name\", \"service_id\", \"tags\" FROM \"routes\" WHERE TRUE AND "
+          "\"service_id\" IS NULL AND (\"id\") < ($1) ORDER BY \"id\" DESC LIMIT $2 -- 8:0 7:0");
+    daoc__sh_query_part(&st, parts[1], true, true);
+    SHAPE(routes, &st,
+          "SELECT \"id\", \"name\", \"service_id\", \"tags\" FROM \"routes\" AS \"t\" WHERE 1 AND "
+          "\"service_id\" IS NOT NULL ORDER BY \"service_id\" DESC, \"id\" DESC LIMIT ?11",
+          "SELECT \"id\", \"name\", \"service_id\", \"tags\" FROM \"routes\" WHERE TRUE AND "
+          "\"service_id\" IS NOT NULL ORDER BY \"service_id\" DESC, \"id\" DESC LIMIT $1 -- 7:0");
+    ASSERT_INT(daoc__sh_query_parts(routes, &q, true, false, parts), 1);
+    ASSERT_INT(parts[0], DAOC__SH_PART_VALUES);
+
+    /* a required field in a workspace with ttl: one part */
     q = (daoc__page_query){NULL, 0, wname, false, v};
-    st = (daoc__sh_stmt){.op = DAOC__SH_QUERY, .field = -1, .query = &q, .after = true,
-                         .ws = true, .show_ws = true};
+    ASSERT_INT(daoc__sh_query_parts(wp, &q, true, false, parts), 1);
+    ASSERT_INT(parts[0], DAOC__SH_PART_ALL);
+    st = (daoc__sh_stmt){.op = DAOC__SH_QUERY, .field = -1, .query = &q, .ws = true,
+                         .show_ws = true};
+    daoc__sh_query_part(&st, parts[0], true, false);
     SHAPE(wp, &st,
           "SELECT \"id\", \"name\", \"code\", \"tags\", \"ttl\", \"ws_id\" FROM \"wparents\" AS "
-          "\"t\" WHERE 1 AND ((\"name\" >= ?13 AND (\"name\" > ?13 OR (\"id\") > (?12)))) AND "
-          "(\"ttl\" IS NULL OR \"ttl\" >= ?7) AND \"ws_id\" = ?8 ORDER BY \"name\" ASC NULLS "
-          "LAST, \"id\" ASC LIMIT ?11",
+          "\"t\" WHERE 1 AND \"name\" >= ?13 AND (\"name\" > ?13 OR (\"id\") > (?12)) AND "
+          "(\"ttl\" IS NULL OR \"ttl\" >= ?7) AND \"ws_id\" = ?8 ORDER BY \"name\" ASC, \"id\" "
+          "ASC LIMIT ?11",
           "SELECT \"id\", \"name\", \"code\", \"tags\", date_part('epoch', \"ttl\" - "
-          "CURRENT_TIMESTAMP), \"ws_id\" FROM \"wparents\" WHERE TRUE AND ((\"name\" >= $1 AND "
-          "(\"name\" > $2 OR (\"id\") > ($3)))) AND (\"ttl\" IS NULL OR \"ttl\" >= "
+          "CURRENT_TIMESTAMP), \"ws_id\" FROM \"wparents\" WHERE TRUE AND \"name\" >= $1 AND "
+          "(\"name\" > $2 OR (\"id\") > ($3)) AND (\"ttl\" IS NULL OR \"ttl\" >= "
           "CURRENT_TIMESTAMP) AND \"ws_id\" = $4 ORDER BY \"name\" ASC, \"id\" ASC LIMIT $5 -- "
           "12:0 12:0 8:0 9:0 7:0");
 

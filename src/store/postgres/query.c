@@ -2,8 +2,9 @@
  * query.c -- the PostgreSQL store's queried pages and counts (beyond
  * Kong: daoc_dao_page's `filter` and `sort`, daoc_dao_count).  Their shapes
  * vary with the conditions asked for, so each call builds its text and
- * parameter plan (store/sql_query.c through sql.c's dialect) and runs it
- * as an unnamed statement: the server parses it each time, which a query
+ * parameter plan (store/sql_query.c through sql.c's dialect; a sort column
+ * that may hold nulls in two parts, the second run only when the first
+ * leaves the page short) and runs it as an unnamed statement: the server parses it each time, which a query
  * page can afford, and the handle's statement cache stays one entry per
  * fixed shape.  Results come in text format (rowio.c reads both).
  *
@@ -31,9 +32,17 @@ static void shape(const daoc__schema *s, const daoc__page_req *req, bool count, 
     st->ws = s->workspaceable && req->ws_id;
     st->show_ws = !count && req->show_ws_id && s->workspaceable;
     st->query = qy;
-    st->after = !count && qy && req->after && req->after->type == DAOC_TARR && req->after->len > 0;
-    st->after_null = st->after && qy->sort >= 0 && daoc__is_nil_or_null(qy->after_sort);
     st->estimate = count && estimate;
+}
+
+/* Whether req follows another page, and whether that one's last sort value
+ * was null. */
+static bool after_of(const daoc__page_req *req, bool *after_null)
+{
+    const daoc__page_query *qy = req->query;
+    bool after = qy && req->after && req->after->type == DAOC_TARR && req->after->len > 0;
+    *after_null = after && qy->sort >= 0 && daoc__is_nil_or_null(qy->after_sort);
+    return after;
 }
 
 /* Builds, binds and runs shape st; *res NULL (and DAOC_OK) when a bound
@@ -58,27 +67,17 @@ static int run(daoc__pg *q, const daoc__schema *s, const daoc__page_req *req,
     return rc;
 }
 
-int daoc__pg_query_page(daoc__pg *q, const daoc__schema *s, const daoc__page_req *req,
-                        daoc_value **rows, bool *more, char **msg)
+/* Appends to arr the rows of one part of a queried page, at most `limit`. */
+static int run_part(daoc__pg *q, const daoc__schema *s, const daoc__page_req *req,
+                    const daoc__sh_stmt *st, int64_t limit, daoc_value *arr, char **msg)
 {
-    daoc__sh_stmt st;
-    shape(s, req, false, false, &st);
-    int64_t size = req->size > 0 ? req->size : 1;
     PGresult *res = NULL;
-    int rc = run(q, s, req, &st, size + 1, &res, msg);
-    if (rc != DAOC_OK)
-        return rc;
-    daoc_value *arr = daoc_arr();
-    rc = arr ? DAOC_OK : DAOC_ENOMEM;
-    int n = res ? PQntuples(res) : 0;
+    int rc = run(q, s, req, st, limit, &res, msg);
+    int n = rc == DAOC_OK && res ? PQntuples(res) : 0;
     for (int r = 0; rc == DAOC_OK && r < n; r++) {
-        if (r == size) {
-            *more = true;
-            break;
-        }
         daoc_value *row = NULL;
         rc = daoc__pg_row(s, res, r, &row, msg);
-        if (rc == DAOC_OK && st.show_ws) {
+        if (rc == DAOC_OK && st->show_ws) {
             int c = PQnfields(res) - 1;
             rc = PQgetisnull(res, r, c)
                      ? daoc__store_put_ws(row, NULL, 0)
@@ -91,10 +90,34 @@ int daoc__pg_query_page(daoc__pg *q, const daoc__schema *s, const daoc__page_req
             daoc_value_free(row);
     }
     PQclear(res);
+    return rc;
+}
+
+int daoc__pg_query_page(daoc__pg *q, const daoc__schema *s, const daoc__page_req *req,
+                        daoc_value **rows, bool *more, char **msg)
+{
+    daoc__sh_stmt st;
+    shape(s, req, false, false, &st);
+    bool after_null = false, after = after_of(req, &after_null);
+    uint8_t parts[2];
+    size_t nparts = daoc__sh_query_parts(s, req->query, after, after_null, parts);
+    int64_t size = req->size > 0 ? req->size : 1;
+    daoc_value *arr = daoc_arr();
+    int rc = arr ? DAOC_OK : DAOC_ENOMEM;
+    /* the second part only when the first leaves the page (and its one
+     * look-ahead row) short */
+    for (size_t i = 0; rc == DAOC_OK && i < nparts && (int64_t)arr->len <= size; i++) {
+        daoc__sh_query_part(&st, parts[i], after, after_null);
+        rc = run_part(q, s, req, &st, size + 1 - (int64_t)arr->len, arr, msg);
+    }
     if (rc != DAOC_OK) {
         daoc_value_free(arr);
-        *more = false;
         return rc;
+    }
+    if ((int64_t)arr->len > size) {
+        *more = true;
+        while ((int64_t)arr->len > size)
+            daoc_value_free(daoc__arr_take(arr, arr->len - 1));
     }
     *rows = arr;
     return DAOC_OK;

@@ -194,8 +194,6 @@ static const daoc__sh_dialect POSTGRES = {
     .cleanup_batch = PG_CLEANUP_BATCH,
     .truncate_head = "TRUNCATE ",
     .truncate_tail = " RESTART IDENTITY CASCADE",
-    .nulls_asc = "",
-    .nulls_desc = "",
     .estimate_head = "EXPLAIN SELECT 1",
 };
 

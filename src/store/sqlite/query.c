@@ -2,7 +2,9 @@
  * query.c -- the SQLite store's queried pages and counts (beyond Kong:
  * daoc_dao_page's `filter` and `sort`, daoc_dao_count).  Their shapes vary
  * with the conditions asked for, so each call builds its statement
- * (store/sql_query.c through sql.c's dialect), prepares it, binds by the
+ * (store/sql_query.c through sql.c's dialect; a sort column that may hold
+ * nulls in two parts, the second run only when the first leaves the page
+ * short), prepares it, binds by the
  * parameter layout of sqlite_int.h and finalizes it: preparing one costs a
  * few microseconds, far less than the statement-per-shape cache it would
  * take.  A count is always exact: SQLite keeps no cheap estimate of a
@@ -27,8 +29,16 @@ static void shape(const daoc__schema *s, const daoc__page_req *req, bool count,
     st->tags_any = tags && req->tags_or;
     st->ws = s->workspaceable && req->ws_id;
     st->query = qy;
-    st->after = !count && qy && req->after && req->after->type == DAOC_TARR && req->after->len > 0;
-    st->after_null = st->after && qy->sort >= 0 && daoc__is_nil_or_null(qy->after_sort);
+}
+
+/* Whether req follows another page, and whether that one's last sort value
+ * was null. */
+static bool after_of(const daoc__page_req *req, bool *after_null)
+{
+    const daoc__page_query *qy = req->query;
+    bool after = qy && req->after && req->after->type == DAOC_TARR && req->after->len > 0;
+    *after_null = after && qy->sort >= 0 && daoc__is_nil_or_null(qy->after_sort);
+    return after;
 }
 
 static int prepare(daoc__sqlite *q, const daoc__schema *s, const daoc__sh_stmt *st,
@@ -68,7 +78,7 @@ static int bind(daoc__sqlite *q, sqlite3_stmt *stmt, const daoc__schema *s,
     for (size_t j = 0; st->after && src == SQLITE_OK && j < s->npk && j < req->after->len; j++)
         src = daoc__sq_bind_field(q, stmt, SQ_P_AFTER(ncol, j), &s->fields[s->pk[j]],
                                   req->after->u.a[j]);
-    if (src == SQLITE_OK && st->after && qy->sort >= 0 && !st->after_null)
+    if (src == SQLITE_OK && st->after && qy->sort >= 0 && st->part != DAOC__SH_PART_NULLS)
         src = daoc__sq_bind_field(q, stmt, SQ_P_QAFTER(ncol, s->npk), &s->fields[qy->sort],
                                   qy->after_sort);
     if (src == SQLITE_OK && s->ttl && !st->skip_ttl)
@@ -87,35 +97,26 @@ static int bind_error(int src, char **msg)
     return DAOC_ESTORE;
 }
 
-int daoc__sq_query_page(daoc__sqlite *q, const daoc__schema *s, const daoc__page_req *req,
-                        daoc_value **rows, bool *more, char **msg)
+/* Appends to arr the rows of one part of a queried page, at most `limit`. */
+static int run_part(daoc__sqlite *q, const daoc__schema *s, const daoc__page_req *req,
+                    const daoc__sh_stmt *st, int64_t limit, daoc_value *arr, char **msg)
 {
-    daoc__sh_stmt st;
-    shape(s, req, false, &st);
     sqlite3_stmt *stmt = NULL;
-    int rc = prepare(q, s, &st, &stmt, msg);
+    int rc = prepare(q, s, st, &stmt, msg);
     if (rc != DAOC_OK)
         return rc;
     double now = s->ttl ? daoc__now() : 0.0;
-    int64_t size = req->size > 0 ? req->size : 1;
     daoc__sq_bind_begin(q);
-    int src = bind(q, stmt, s, req, &st, now);
+    int src = bind(q, stmt, s, req, st, now);
     if (src == SQLITE_OK)
-        src = sqlite3_bind_int64(stmt, SQ_P_LIMIT(daoc__sq_ncol(s)), size + 1);
+        src = sqlite3_bind_int64(stmt, SQ_P_LIMIT(daoc__sq_ncol(s)), limit);
     if (src == SQLITE_OK)
         src = daoc__sq_bind_finish(q, stmt);
     if (src != SQLITE_OK) {
         sqlite3_finalize(stmt);
         return bind_error(src, msg);
     }
-    daoc_value *arr = daoc_arr();
-    rc = arr ? DAOC_OK : DAOC_ENOMEM;
-    int64_t n = 0;
     while (rc == DAOC_OK && (src = sqlite3_step(stmt)) == SQLITE_ROW) {
-        if (n == size) {
-            *more = true;
-            break;
-        }
         daoc_value *row = NULL;
         rc = daoc__sq_row(s, stmt, now, &row, msg);
         if (rc == DAOC_OK)
@@ -124,15 +125,38 @@ int daoc__sq_query_page(daoc__sqlite *q, const daoc__schema *s, const daoc__page
             rc = daoc_arr_push(arr, row);
         else
             daoc_value_free(row);
-        n++;
     }
     if (rc == DAOC_OK && src != SQLITE_ROW && src != SQLITE_DONE)
         rc = daoc__sq_error(q, src, msg);
     sqlite3_finalize(stmt);
+    return rc;
+}
+
+int daoc__sq_query_page(daoc__sqlite *q, const daoc__schema *s, const daoc__page_req *req,
+                        daoc_value **rows, bool *more, char **msg)
+{
+    daoc__sh_stmt st;
+    shape(s, req, false, &st);
+    bool after_null = false, after = after_of(req, &after_null);
+    uint8_t parts[2];
+    size_t nparts = daoc__sh_query_parts(s, req->query, after, after_null, parts);
+    int64_t size = req->size > 0 ? req->size : 1;
+    daoc_value *arr = daoc_arr();
+    int rc = arr ? DAOC_OK : DAOC_ENOMEM;
+    /* the second part only when the first leaves the page (and its one
+     * look-ahead row) short */
+    for (size_t i = 0; rc == DAOC_OK && i < nparts && (int64_t)arr->len <= size; i++) {
+        daoc__sh_query_part(&st, parts[i], after, after_null);
+        rc = run_part(q, s, req, &st, size + 1 - (int64_t)arr->len, arr, msg);
+    }
     if (rc != DAOC_OK) {
         daoc_value_free(arr);
-        *more = false;
         return rc;
+    }
+    if ((int64_t)arr->len > size) {
+        *more = true;
+        while ((int64_t)arr->len > size)
+            daoc_value_free(daoc__arr_take(arr, arr->len - 1));
     }
     *rows = arr;
     return DAOC_OK;

@@ -168,8 +168,6 @@ static const daoc__sh_dialect SQLITE = {
     .cleanup_batch = SQ_CLEANUP_BATCH,
     .truncate_head = "DELETE FROM ",
     .truncate_tail = "",
-    .nulls_asc = " NULLS LAST",
-    .nulls_desc = " NULLS FIRST",
     .estimate_head = NULL,
 };
 
