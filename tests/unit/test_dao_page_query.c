@@ -397,7 +397,55 @@ TEST(refusals)
     daoc_free(by_name);
     daoc_free(by_num_desc);
     daoc_free(plain);
+    /* the tags entity is read from the tags table: no query */
+    daoc_value *opts = J("{'sort':'tag'}");
+    char *next = NULL;
+    ASSERT_INT(daoc_dao_page(daoc_db_dao(db, "tags"), 2, NULL, opts, &rows, &next, &err),
+               DAOC_EDAO);
+    ASSERT_INT(daoc_error_code(err), DAOC_ERR_INVALID_OPTIONS);
+    ASSERT_STR(daoc_error_message(err),
+               "invalid option (sort: cannot be used with the tags entity)");
+    daoc_error_free(err);
+    err = NULL;
+    daoc_value_free(opts);
     /* nothing changed */
     ASSERT_INT(count_page(db, NULL), 10);
+    daoc_db_close(db);
+}
+
+TEST(page_for_takes_a_query)
+{
+    OPEN(db);
+    char owner[37];
+    ASSERT_TRUE(ins(db, "owners", "{'name':'o'}", owner));
+    for (int i = 1; i <= 6; i++) {
+        char j[200];
+        snprintf(j, sizeof j, "{'num':%d,'owner':{'id':'%s'}}", i, owner);
+        ASSERT_TRUE(ins(db, "pets", j, NULL));
+    }
+    ASSERT_TRUE(ins(db, "pets", "{'num':7}", NULL));
+    char j[100];
+    snprintf(j, sizeof j, "{'id':'%s'}", owner);
+    daoc_value *fk = J(j), *opts = J("{'filter':{'num':{'gt':2}},'sort':'-num'}"), *rows = NULL;
+    char *next = NULL;
+    daoc_error *err = NULL;
+    ASSERT_INT(daoc_dao_page_for(daoc_db_dao(db, "pets"), "owner", fk, 3, NULL, opts, &rows, &next,
+                                 &err),
+               DAOC_OK);
+    ASSERT_INT(daoc_value_len(rows), 3);
+    ASSERT_INT(daoc_value_int(daoc_obj_get(daoc_arr_get(rows, 0), "num")), 6);
+    ASSERT_NOT_NULL(next);
+    daoc_value_free(rows);
+    char *second = NULL;
+    ASSERT_INT(daoc_dao_page_for(daoc_db_dao(db, "pets"), "owner", fk, 3, next, opts, &rows,
+                                 &second, &err),
+               DAOC_OK);
+    ASSERT_INT(daoc_value_len(rows), 1); /* num 3: 7 has no owner */
+    ASSERT_INT(daoc_value_int(daoc_obj_get(daoc_arr_get(rows, 0), "num")), 3);
+    ASSERT_NULL(second);
+    daoc_value_free(rows);
+    daoc_free(next);
+    daoc_value_free(fk);
+    daoc_value_free(opts);
     daoc_db_close(db);
 }
