@@ -421,8 +421,7 @@ static bool filter_arg(const daoc__adm_entity *e, const char *k)
 {
     char name[256], op[64];
     return k && !reserved_arg(k) &&
-           (daoc__adm_field(e->fields, k) ||
-            bracket_field(e, k, name, sizeof name, op, sizeof op));
+           (daoc__adm_field(e->fields, k) || bracket_field(e, k, name, sizeof name, op, sizeof op));
 }
 
 /* The field filters of the query string (beyond Kong): ?<field>=v and

@@ -318,8 +318,8 @@ int daoc__dao_query_offset(const daoc_dao *dao, daoc__dao_query *q, const char *
     if (ok && pk && q->q.sort >= 0) {
         bool bad = false;
         const daoc_value *sv = v->u.a[1];
-        q->after_sort = sv->type == DAOC_TNULL ? daoc_null()
-                                               : normalize(&s->fields[q->q.sort], sv, &bad);
+        q->after_sort =
+            sv->type == DAOC_TNULL ? daoc_null() : normalize(&s->fields[q->q.sort], sv, &bad);
         if (!q->after_sort)
             rc = DAOC_ENOMEM;
     }
@@ -378,8 +378,8 @@ int daoc_dao_count(daoc_dao *dao, const daoc_value *opts, int64_t *total, bool *
     *total = 0;
     *estimated = false;
     if (dao->tags_view)
-        return daoc__err_fill(err, refuse(dao, "count", "cannot be used with the tags entity",
-                                          err));
+        return daoc__err_fill(err,
+                              refuse(dao, "count", "cannot be used with the tags entity", err));
     daoc__dao_opts o;
     int rc = daoc__dao_opts_parse_paging(dao, opts, &o, err);
     if (rc != DAOC_OK)
@@ -393,11 +393,11 @@ int daoc_dao_count(daoc_dao *dao, const daoc_value *opts, int64_t *total, bool *
     daoc__dao_query dq;
     rc = daoc__dao_query_parse(dao, opts, &dq, err);
     if (rc == DAOC_OK) {
-        daoc__page_req req = {-1,        NULL,       o.tags,           o.tags_or, NULL, 0,
-                              o.skip_ttl, false,     daoc__dao_ws(&o), dq.active ? &dq.q : NULL};
+        daoc__page_req req = {-1, NULL,       o.tags, o.tags_or,        NULL,
+                              0,  o.skip_ttl, false,  daoc__dao_ws(&o), dq.active ? &dq.q : NULL};
         char *msg = NULL;
-        rc = dao->store->ops->count(dao->store, dao->schema, &req, estimate, total, estimated,
-                                    &msg);
+        rc =
+            dao->store->ops->count(dao->store, dao->schema, &req, estimate, total, estimated, &msg);
         if (rc != DAOC_OK)
             rc = daoc__dao_store_fail(dao, err, rc, NULL, NULL, msg);
     }

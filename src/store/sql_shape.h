@@ -64,7 +64,7 @@ enum {
     DAOC__SH_PROBE_PK, /* SELECT 1 by primary key (no ttl filter) */
     DAOC__SH_PROBE_FK, /* SELECT 1 by key field; ws: WHERE "ws_id" = key 0 */
     DAOC__SH_CLEANUP,  /* one batch of expired rows */
-    DAOC__SH_TRUNCATE,
+    DAOC__SH_TRUNCATE, /* every row of the table */
     DAOC__SH_QUERY,    /* a page with query conditions and order (sql_query.c) */
     DAOC__SH_COUNT     /* the count of a query's rows (or its estimate) */
 };

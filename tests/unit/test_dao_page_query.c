@@ -121,9 +121,9 @@ TEST(ranges_and_equality_on_indexed_fields)
     daoc_value *rows = NULL;
     char *next = NULL;
     daoc_error *err = NULL;
-    ASSERT_INT(page(db, 0, NULL, "{'filter':{'num':{'gte':3,'lt':7}},'sort':'num'}", &rows, &next,
-                    &err),
-               DAOC_OK);
+    ASSERT_INT(
+        page(db, 0, NULL, "{'filter':{'num':{'gte':3,'lt':7}},'sort':'num'}", &rows, &next, &err),
+        DAOC_OK);
     ASSERT_INT(daoc_value_len(rows), 4);
     ASSERT_STR(sget(daoc_arr_get(rows, 0), "name"), "p03");
     ASSERT_STR(sget(daoc_arr_get(rows, 3), "name"), "p06");
@@ -289,13 +289,12 @@ TEST(count_exact_and_estimated)
     ASSERT_TRUE(ten_pets(db));
     ASSERT_INT(count(db, NULL, &total, &est, &err), DAOC_OK);
     ASSERT_INT(total, 10);
-    ASSERT_INT(count(db, "{'count':'exact','filter':{'num':{'gt':2}},'sort':'name'}", &total,
-                     &est, &err),
-               DAOC_OK);
+    ASSERT_INT(
+        count(db, "{'count':'exact','filter':{'num':{'gt':2}},'sort':'name'}", &total, &est, &err),
+        DAOC_OK);
     ASSERT_INT(total, 8);
     ASSERT_TRUE(!est);
-    ASSERT_INT(count(db, "{'tags':['t1'],'filter':{'num':{'lt':6}}}", &total, &est, &err),
-               DAOC_OK);
+    ASSERT_INT(count(db, "{'tags':['t1'],'filter':{'num':{'lt':6}}}", &total, &est, &err), DAOC_OK);
     ASSERT_INT(total, 3);
     /* estimated: SQLite counts (and says so); PostgreSQL plans */
     ASSERT_INT(count(db, "{'count':'estimated','filter':{'num':{'gt':2}}}", &total, &est, &err),
@@ -429,9 +428,9 @@ TEST(page_for_takes_a_query)
     daoc_value *fk = J(j), *opts = J("{'filter':{'num':{'gt':2}},'sort':'-num'}"), *rows = NULL;
     char *next = NULL;
     daoc_error *err = NULL;
-    ASSERT_INT(daoc_dao_page_for(daoc_db_dao(db, "pets"), "owner", fk, 3, NULL, opts, &rows, &next,
-                                 &err),
-               DAOC_OK);
+    ASSERT_INT(
+        daoc_dao_page_for(daoc_db_dao(db, "pets"), "owner", fk, 3, NULL, opts, &rows, &next, &err),
+        DAOC_OK);
     ASSERT_INT(daoc_value_len(rows), 3);
     ASSERT_INT(daoc_value_int(daoc_obj_get(daoc_arr_get(rows, 0), "num")), 6);
     ASSERT_NOT_NULL(next);

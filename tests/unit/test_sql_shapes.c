@@ -316,8 +316,7 @@ static const daoc__schema *named(const char *name)
 }
 
 /* The SQLite and PostgreSQL text (with its plan) of shape st of s. */
-static void query_text(const daoc__schema *s, const daoc__sh_stmt *st, daoc__buf *sq,
-                       daoc__buf *pg)
+static void query_text(const daoc__schema *s, const daoc__sh_stmt *st, daoc__buf *sq, daoc__buf *pg)
 {
     daoc__sq_sql_stmt(sq, s, st);
     pg_sqlb sb = {DAOC__BUF_INIT, NULL, 0, 0, false, &g_reg};
@@ -414,8 +413,8 @@ TEST(query_shapes)
     q = (daoc__page_query){NULL, 0, wname, false, v};
     ASSERT_INT(daoc__sh_query_parts(wp, &q, true, false, parts), 1);
     ASSERT_INT(parts[0], DAOC__SH_PART_ALL);
-    st = (daoc__sh_stmt){.op = DAOC__SH_QUERY, .field = -1, .query = &q, .ws = true,
-                         .show_ws = true};
+    st = (daoc__sh_stmt){
+        .op = DAOC__SH_QUERY, .field = -1, .query = &q, .ws = true, .show_ws = true};
     daoc__sh_query_part(&st, parts[0], true, false);
     SHAPE(wp, &st,
           "SELECT \"id\", \"name\", \"code\", \"tags\", \"ttl\", \"ws_id\" FROM \"wparents\" AS "

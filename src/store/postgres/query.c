@@ -4,9 +4,9 @@
  * vary with the conditions asked for, so each call builds its text and
  * parameter plan (store/sql_query.c through sql.c's dialect; a sort column
  * that may hold nulls in two parts, the second run only when the first
- * leaves the page short) and runs it as an unnamed statement: the server parses it each time, which a query
- * page can afford, and the handle's statement cache stays one entry per
- * fixed shape.  Results come in text format (rowio.c reads both).
+ * leaves the page short) and runs it as an unnamed statement: the server parses it each time, which
+ * a query page can afford, and the handle's statement cache stays one entry per fixed shape.
+ * Results come in text format (rowio.c reads both).
  *
  * An estimated count is the planner's row estimate of the query (EXPLAIN,
  * its first line's "rows=N"): pg_class.reltuples scaled by the
@@ -79,10 +79,9 @@ static int run_part(daoc__pg *q, const daoc__schema *s, const daoc__page_req *re
         rc = daoc__pg_row(s, res, r, &row, msg);
         if (rc == DAOC_OK && st->show_ws) {
             int c = PQnfields(res) - 1;
-            rc = PQgetisnull(res, r, c)
-                     ? daoc__store_put_ws(row, NULL, 0)
-                     : daoc__store_put_ws(row, PQgetvalue(res, r, c),
-                                          (size_t)PQgetlength(res, r, c));
+            rc = PQgetisnull(res, r, c) ? daoc__store_put_ws(row, NULL, 0)
+                                        : daoc__store_put_ws(row, PQgetvalue(res, r, c),
+                                                             (size_t)PQgetlength(res, r, c));
         }
         if (rc == DAOC_OK)
             rc = daoc_arr_push(arr, row);
@@ -137,8 +136,8 @@ static int64_t plan_rows(const PGresult *res)
     return end != p + 6 && v >= 0 ? (int64_t)v : -1;
 }
 
-static int count_on(daoc__pg *q, const daoc__schema *s, const daoc__page_req *req,
-                    bool estimate, int64_t *n, bool *estimated, char **msg)
+static int count_on(daoc__pg *q, const daoc__schema *s, const daoc__page_req *req, bool estimate,
+                    int64_t *n, bool *estimated, char **msg)
 {
     daoc__sh_stmt st;
     shape(s, req, true, estimate, &st);
@@ -165,8 +164,8 @@ static int count_on(daoc__pg *q, const daoc__schema *s, const daoc__page_req *re
     return DAOC_OK;
 }
 
-int daoc__pg_count(daoc__store *st, const daoc__schema *s, const daoc__page_req *req,
-                   bool estimate, int64_t *n, bool *estimated, char **msg)
+int daoc__pg_count(daoc__store *st, const daoc__schema *s, const daoc__page_req *req, bool estimate,
+                   int64_t *n, bool *estimated, char **msg)
 {
     daoc__pg *q = (daoc__pg *)st;
     *n = 0;

@@ -17,8 +17,7 @@
 #include "store/sqlite/sqlite_int.h"
 
 /* The shape of req (count: the count statement). */
-static void shape(const daoc__schema *s, const daoc__page_req *req, bool count,
-                  daoc__sh_stmt *st)
+static void shape(const daoc__schema *s, const daoc__page_req *req, bool count, daoc__sh_stmt *st)
 {
     const daoc__page_query *qy = req->query;
     *st = (daoc__sh_stmt){.op = count ? DAOC__SH_COUNT : DAOC__SH_QUERY};
