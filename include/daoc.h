@@ -575,10 +575,33 @@ DAOC_MUSTCHECK DAOC_EXPORT int daoc_dao_select_by(daoc_dao *dao, const char *fie
                                                   daoc_value **out, daoc_error **err);
 /* One page.  size <= 0 means the default page size.  offset is NULL for the
  * first page.  *rows receives an array; *next_offset a token owned by the
- * caller (daoc_free), or NULL on the last page. */
+ * caller (daoc_free), or NULL on the last page.
+ *
+ * Beyond Kong, two options query the page (page and page_for alike), on
+ * the fields an index serves: the primary key (when it is one field),
+ * unique fields and foreign keys.
+ *   filter = {<field> = v, <field> = {eq = v, gt = v, gte = v, lt = v, lte = v}}
+ *       conditions, all of which a row meets (AND; also with tags, ttl and
+ *       the workspace); v has the field's type (a foreign key: its entity's
+ *       key, or {"<key>": v}); a row whose field is null meets none.
+ *   sort = "<field>" or "-<field>" (descending): keyset order on (field,
+ *       primary key), so equal values neither skip nor repeat rows across
+ *       pages; null values sort last ("-": first).
+ * Another order than the primary key's gives offsets of its own, which a
+ * page of another order refuses (code 7).  An unknown or unindexed field,
+ * an unknown operator or a value of another type is code 11 (options
+ * {filter = ...} / {sort = ...}). */
 DAOC_MUSTCHECK DAOC_EXPORT int daoc_dao_page(daoc_dao *dao, int64_t size, const char *offset,
                                              const daoc_value *opts, daoc_value **rows,
                                              char **next_offset, daoc_error **err);
+/* Beyond Kong: the number of rows the pages of `opts` (tags, filter,
+ * workspace, skip_ttl; sort and paging ignored) hold.  opts.count =
+ * "exact" (the default) counts them; "estimated" lets the store answer
+ * with its planner's estimate (PostgreSQL: EXPLAIN's row estimate; SQLite
+ * always counts), *estimated saying whether it did.  Any other value is
+ * code 11. */
+DAOC_MUSTCHECK DAOC_EXPORT int daoc_dao_count(daoc_dao *dao, const daoc_value *opts,
+                                              int64_t *total, bool *estimated, daoc_error **err);
 /* page_for_<foreign_field>(fk, size, offset, opts). */
 DAOC_MUSTCHECK DAOC_EXPORT int daoc_dao_page_for(daoc_dao *dao, const char *foreign_field,
                                                  const daoc_value *fk, int64_t size,

@@ -14,8 +14,15 @@
  * Options as Kong passes them: nulls = true; ttl taken out of the body of
  * a write for ttl entities; ?tags= (a,b: all of them; a/b: any) and size
  * and offset on top-level pages.  Beyond Kong, whose /consumers alone
- * takes ?custom_id=: every unique field filters a top-level page.
+ * takes ?custom_id=: every unique field filters a top-level page (the one
+ * entity that has the value), and a top-level page takes a query on the
+ * fields an index serves (primary key, unique fields, foreign keys):
+ * ?<field>=v, ?<field>[gt|gte|lt|lte|eq]=v (combined with AND, and with
+ * ?tags=), ?sort=<field> / ?sort=-<field>, and ?count=exact|estimated
+ * adding "total" (and "total_estimated") to the page; the DAO refuses
+ * what no index serves (400, code 11).  The next link carries them all.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -266,8 +273,10 @@ static bool size_arg(call *c, int64_t *size)
     return daoc__adm_size_arg(c->q, size, c->res);
 }
 
-/* {"data": rows, "offset": tok?, "next": link | null}; takes rows. */
-static void page_reply(call *c, daoc_value *rows, char *offset, daoc__buf *next)
+/* {"data": rows, "offset": tok?, "next": link | null} and the members of
+ * `extra` (NULL: none; "total", "total_estimated"); takes rows. */
+static void page_reply(call *c, daoc_value *rows, char *offset, daoc__buf *next,
+                       const daoc_value *extra)
 {
     daoc_value *page = daoc_obj();
     int rc = page ? daoc_obj_set(page, "data", rows) : DAOC_ENOMEM;
@@ -278,6 +287,11 @@ static void page_reply(call *c, daoc_value *rows, char *offset, daoc__buf *next)
     if (rc == DAOC_OK)
         rc = daoc_obj_set(page, "next",
                           offset && !next->failed ? daoc_str(next->data) : daoc_null());
+    for (size_t i = 0; rc == DAOC_OK && extra && i < daoc_value_len(extra); i++) {
+        const daoc_value *v = NULL;
+        const char *k = daoc_obj_key_at(extra, i, &v);
+        rc = daoc_obj_set(page, k, daoc_value_copy(v));
+    }
     if (rc == DAOC_OK)
         daoc__adm_json(c->res, 200, page);
     else
@@ -298,18 +312,36 @@ static daoc_dao *dao_of(call *c, size_t i)
  * field.  A field without a unique index is refused (400, naming the
  * fields that can filter); arguments that are not fields are ignored, as
  * Kong ignores them.  false when no argument is a field. */
+/* Query arguments that are not field filters. */
+static bool reserved_arg(const char *k)
+{
+    static const char *const names[] = {"size", "offset", "tags", "ttl", "sort", "count"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(k, names[i]) == 0)
+            return true;
+    return false;
+}
+
+static bool filter_arg(const daoc__adm_entity *e, const char *k);
+
 static bool filter_by_unique(call *c, const daoc__adm_entity *e)
 {
     const daoc_value *raw = NULL;
     const char *field = NULL;
     const daoc_value *def = NULL;
-    for (size_t i = 0; !field && i < daoc_value_len(c->q); i++) {
-        const char *k = daoc_obj_key_at(c->q, i, &raw);
-        if (!k || strcmp(k, "size") == 0 || strcmp(k, "offset") == 0 || strcmp(k, "tags") == 0 ||
-            strcmp(k, "ttl") == 0)
+    if (daoc_obj_get(c->q, "sort") || daoc_obj_get(c->q, "count"))
+        return false; /* a query (query_opts) */
+    for (size_t i = 0; i < daoc_value_len(c->q); i++) {
+        const daoc_value *v = NULL;
+        const char *k = daoc_obj_key_at(c->q, i, &v);
+        if (!k || reserved_arg(k))
             continue;
-        if ((def = daoc__adm_field(e->fields, k)))
+        if (!field && (def = daoc__adm_field(e->fields, k))) {
             field = k;
+            raw = v;
+        } else if (filter_arg(e, k)) {
+            return false; /* a range: a query */
+        }
     }
     if (!field)
         return false;
@@ -317,28 +349,8 @@ static bool filter_by_unique(call *c, const daoc__adm_entity *e)
     bool unique = (u && daoc_value_type(u) == DAOC_TBOOL && daoc_value_bool(u)) ||
                   (e->pk && strcmp(e->pk, field) == 0) ||
                   (e->endpoint_key && strcmp(e->endpoint_key, field) == 0);
-    if (!unique) {
-        daoc__buf msg = DAOC__BUF_INIT;
-        daoc__buf_printf(&msg, "cannot filter on '%s': no unique index serves it (filter on",
-                         field);
-        const char *sep = " ";
-        for (size_t i = 0; i < daoc_value_len(e->fields); i++) {
-            const daoc_value *fd = NULL;
-            const char *k = daoc_obj_key_at(daoc_arr_get(e->fields, i), 0, &fd);
-            const daoc_value *fu = fd ? daoc_obj_get(fd, "unique") : NULL;
-            if (k && ((fu && daoc_value_bool(fu)) || (e->pk && strcmp(k, e->pk) == 0))) {
-                daoc__buf_printf(&msg, "%s'%s'", sep, k);
-                sep = ", ";
-            }
-        }
-        daoc__buf_puts(&msg, ")");
-        if (msg.failed)
-            daoc__adm_message(c->res, 500, "An unexpected error occurred");
-        else
-            daoc__adm_message(c->res, 400, msg.data);
-        daoc__buf_free(&msg);
-        return true;
-    }
+    if (!unique)
+        return false; /* a query: the DAO's filter serves it or says what can */
     size_t n = 0;
     const char *text = daoc_value_type(raw) == DAOC_TSTR ? daoc_value_str(raw, &n) : NULL;
     if (!text || n == 0) {
@@ -373,7 +385,7 @@ static bool filter_by_unique(call *c, const daoc__adm_entity *e)
         found = NULL;
         daoc__buf none = DAOC__BUF_INIT;
         if (rows)
-            page_reply(c, rows, NULL, &none);
+            page_reply(c, rows, NULL, &none, NULL);
         else
             daoc__adm_message(c->res, 500, "An unexpected error occurred");
     }
@@ -383,6 +395,144 @@ static bool filter_by_unique(call *c, const daoc__adm_entity *e)
     daoc_value_free(opts);
     daoc_error_free(err);
     return true;
+}
+
+/* A query argument "<field>[<op>]" naming a field of e: its definition,
+ * with the field's name and the operator in name/op (NUL-terminated). */
+static const daoc_value *bracket_field(const daoc__adm_entity *e, const char *k, char *name,
+                                       size_t nsize, char *op, size_t osize)
+{
+    const char *lb = strchr(k, '[');
+    size_t n = strlen(k);
+    if (!lb || n < 3 || k[n - 1] != ']' || lb == k)
+        return NULL;
+    size_t fl = (size_t)(lb - k), ol = n - fl - 2;
+    if (fl >= nsize || ol >= osize || memchr(lb + 1, '[', ol) || memchr(lb + 1, ']', ol))
+        return NULL;
+    memcpy(name, k, fl);
+    name[fl] = '\0';
+    memcpy(op, lb + 1, ol);
+    op[ol] = '\0';
+    return daoc__adm_field(e->fields, name);
+}
+
+/* Whether query argument k filters on a field: "<field>" or "<field>[op]". */
+static bool filter_arg(const daoc__adm_entity *e, const char *k)
+{
+    char name[256], op[64];
+    return k && !reserved_arg(k) &&
+           (daoc__adm_field(e->fields, k) || bracket_field(e, k, name, sizeof name, op, sizeof op));
+}
+
+/* The field filters of the query string (beyond Kong): ?<field>=v and
+ * ?<field>[gt|gte|lt|lte|eq]=v, each value converted for the field's type,
+ * into opts.filter = {<field> = {<op> = v}}; ?sort= into opts.sort.  The
+ * DAO says which fields an index serves.  false with the response set
+ * (memory only). */
+static bool query_opts(call *c, const daoc__adm_entity *e, daoc_value *opts)
+{
+    daoc_value *filter = daoc_obj();
+    int rc = filter ? DAOC_OK : DAOC_ENOMEM;
+    for (size_t i = 0; rc == DAOC_OK && i < daoc_value_len(c->q); i++) {
+        const char *k = daoc_obj_key_at(c->q, i, NULL);
+        char name[256], op[64];
+        const daoc_value *def = NULL;
+        if (!k || reserved_arg(k))
+            continue;
+        if ((def = daoc__adm_field(e->fields, k))) {
+            snprintf(name, sizeof name, "%s", k);
+            snprintf(op, sizeof op, "eq");
+        } else if (!(def = bracket_field(e, k, name, sizeof name, op, sizeof op))) {
+            continue; /* not a field: ignored, as Kong ignores it */
+        }
+        const daoc_value *type = daoc_obj_get(def, "type");
+        const char *tn = type ? daoc_value_str(type, NULL) : NULL;
+        size_t n = 0;
+        const char *t = qstr(c->q, k, &n);
+        daoc_value *v = t ? typed(tn, t, n) : daoc_value_copy(daoc_obj_get(c->q, k));
+        daoc_value *ops = (daoc_value *)daoc_obj_get(filter, name);
+        if (!ops) {
+            ops = daoc_obj();
+            if ((rc = daoc_obj_set(filter, name, ops)) != DAOC_OK) {
+                daoc_value_free(v);
+                break;
+            }
+        }
+        rc = daoc_obj_set(ops, op, v);
+    }
+    if (rc == DAOC_OK && daoc_value_len(filter) > 0) {
+        rc = daoc_obj_set(opts, "filter", filter);
+        filter = NULL;
+    }
+    daoc_value_free(filter);
+    const daoc_value *sort = daoc_obj_get(c->q, "sort");
+    if (rc == DAOC_OK && sort) {
+        size_t n = 0;
+        const char *t = qstr(c->q, "sort", &n);
+        rc = daoc_obj_set(opts, "sort", t ? daoc_strn(t, n) : daoc_value_copy(sort));
+    }
+    if (rc != DAOC_OK)
+        daoc__adm_message(c->res, 500, "An unexpected error occurred");
+    return rc == DAOC_OK;
+}
+
+/* "&<key>=<value>" with both escaped. */
+static void link_arg(daoc__buf *b, const char *key, const char *v, size_t n)
+{
+    daoc__buf_putc(b, '&');
+    daoc__adm_escape_uri(b, key, strlen(key));
+    daoc__buf_putc(b, '=');
+    daoc__adm_escape_uri(b, v, n);
+}
+
+/* The next page's link: the offset and every argument that shaped this
+ * page (size, tags, sort, count and the field filters). */
+static void next_link(call *c, const daoc__adm_entity *e, const char *offset, daoc__buf *next)
+{
+    daoc__buf_printf(next, "/%s?offset=", e->coll);
+    daoc__adm_escape_uri(next, offset, strlen(offset));
+    static const char *const args[] = {"tags", "size", "sort", "count"};
+    for (size_t i = 0; i < sizeof args / sizeof args[0]; i++) {
+        size_t n = 0;
+        const char *t = qstr(c->q, args[i], &n);
+        if (t && (i != 0 || e->has_tags))
+            link_arg(next, args[i], t, n);
+    }
+    for (size_t i = 0; i < daoc_value_len(c->q); i++) {
+        const char *k = daoc_obj_key_at(c->q, i, NULL);
+        size_t n = 0;
+        const char *t = filter_arg(e, k) ? qstr(c->q, k, &n) : NULL;
+        if (t)
+            link_arg(next, k, t, n);
+    }
+}
+
+/* ?count=exact|estimated: "total" (and "total_estimated") into *out. */
+static int count_rows(call *c, daoc_value *opts, daoc_value **out, daoc_error **err)
+{
+    *out = NULL;
+    const daoc_value *raw = daoc_obj_get(c->q, "count");
+    if (!raw)
+        return DAOC_OK;
+    size_t n = 0;
+    const char *t = qstr(c->q, "count", &n);
+    int rc = daoc_obj_set(opts, "count", t ? daoc_strn(t, n) : daoc_value_copy(raw));
+    int64_t total = 0;
+    bool estimated = false;
+    if (rc == DAOC_OK)
+        rc = daoc_dao_count(dao_of(c, c->r->ent), opts, &total, &estimated, err);
+    daoc_obj_del(opts, "count");
+    if (rc != DAOC_OK)
+        return rc;
+    daoc_value *o = daoc_obj();
+    if (!o || daoc_obj_set(o, "total", daoc_int(total)) != DAOC_OK ||
+        (t && strcmp(t, "estimated") == 0 &&
+         daoc_obj_set(o, "total_estimated", daoc_bool(estimated)) != DAOC_OK)) {
+        daoc_value_free(o);
+        return DAOC_ENOMEM;
+    }
+    *out = o;
+    return DAOC_OK;
 }
 
 static void get_collection(call *c)
@@ -396,38 +546,27 @@ static void get_collection(call *c)
         daoc__adm_message(c->res, 500, "An unexpected error occurred");
         return;
     }
-    if (!size_arg(c, &size) || (e->has_tags && !tags_opts(c, opts))) {
+    if (!size_arg(c, &size) || (e->has_tags && !tags_opts(c, opts)) || !query_opts(c, e, opts)) {
         daoc_value_free(opts);
         return;
     }
     const char *offset = qstr(c->q, "offset", NULL);
-    daoc_value *rows = NULL;
+    daoc_value *rows = NULL, *counted = NULL;
     char *next_offset = NULL;
     daoc_error *err = NULL;
-    int rc = daoc_dao_page(dao_of(c, c->r->ent), size, offset, opts, &rows, &next_offset, &err);
+    int rc = count_rows(c, opts, &counted, &err);
+    if (rc == DAOC_OK)
+        rc = daoc_dao_page(dao_of(c, c->r->ent), size, offset, opts, &rows, &next_offset, &err);
     if (rc != DAOC_OK) {
         daoc__adm_dao_error(c->res, rc, err);
     } else {
         daoc__buf next = DAOC__BUF_INIT;
-        if (next_offset) {
-            daoc__buf_printf(&next, "/%s?offset=", e->coll);
-            daoc__adm_escape_uri(&next, next_offset, strlen(next_offset));
-            size_t tn = 0;
-            const char *tags = e->has_tags ? qstr(c->q, "tags", &tn) : NULL;
-            if (tags) {
-                daoc__buf_puts(&next, "&tags=");
-                daoc__adm_escape_uri(&next, tags, tn);
-            }
-            size_t sn = 0;
-            const char *sz = qstr(c->q, "size", &sn);
-            if (sz) {
-                daoc__buf_puts(&next, "&size=");
-                daoc__buf_append(&next, sz, sn);
-            }
-        }
-        page_reply(c, rows, next_offset, &next);
+        if (next_offset)
+            next_link(c, e, next_offset, &next);
+        page_reply(c, rows, next_offset, &next, counted);
         daoc__buf_free(&next);
     }
+    daoc_value_free(counted);
     daoc_free(next_offset);
     daoc_value_free(opts);
     daoc_error_free(err);
@@ -605,7 +744,7 @@ static void nested(call *c)
                     daoc__buf_printf(&next, "/%s?offset=", c->app->ents[r->ent].nested);
                     daoc__adm_escape_uri(&next, next_offset, strlen(next_offset));
                 }
-                page_reply(c, rows, next_offset, &next);
+                page_reply(c, rows, next_offset, &next, NULL);
                 daoc__buf_free(&next);
             }
         } else if (!opts) {

@@ -8,7 +8,8 @@
  * any value; required fields and one_of as enum), each route its
  * operations with their parameters, request bodies and responses: the
  * entity, a page {data, offset, next}, Kong's error object or a message.
- * Built once per request from the app: nothing here touches the database.
+ * A top-level collection's GET also lists the query beyond Kong (filters
+ * on indexed fields, sort, count; crud.c).  Built once per request from the app: nothing here touches the database.
  */
 #include <stdio.h>
 #include <string.h>
@@ -201,6 +202,89 @@ static daoc_value *op(oa *o, const char *summary, const char *const *params, siz
     return x;
 }
 
+/* A query parameter of a collection: name, JSON Schema type, what it does
+ * and (NULL-terminated, may be NULL) the values it takes. */
+static daoc_value *query_param(oa *o, const char *name, const char *type, const char *desc,
+                               const daoc_value *values)
+{
+    daoc_value *p = obj(o), *s = obj(o);
+    put(o, p, "name", daoc_str(name));
+    put(o, p, "in", daoc_str("query"));
+    put(o, p, "description", daoc_str(desc));
+    put(o, s, "type", daoc_str(type));
+    if (values)
+        put(o, s, "enum", daoc_value_copy(values));
+    put(o, p, "schema", s);
+    return p;
+}
+
+/* The JSON Schema type of a filter value of field def (a foreign key: its
+ * entity's key, a string). */
+static const char *filter_type(const daoc_value *def)
+{
+    const char *t = str_of(def, "type");
+    if (t && (strcmp(t, "integer") == 0 || strcmp(t, "number") == 0 || strcmp(t, "boolean") == 0))
+        return t;
+    return "string";
+}
+
+/* Whether an index serves field `name` of e (the DAO's rule, page_query.c:
+ * the single-field primary key, unique scalar fields, foreign keys). */
+static bool indexed(const daoc__adm_entity *e, const char *name, const daoc_value *def)
+{
+    const char *t = str_of(def, "type");
+    if (!t)
+        return false;
+    if (strcmp(t, "foreign") == 0)
+        return true;
+    if (strcmp(t, "string") != 0 && strcmp(t, "integer") != 0 && strcmp(t, "number") != 0 &&
+        strcmp(t, "boolean") != 0)
+        return false;
+    const daoc_value *u = daoc_obj_get(def, "unique");
+    return (u && daoc_value_type(u) == DAOC_TBOOL && daoc_value_bool(u)) ||
+           (e->pk && strcmp(e->pk, name) == 0);
+}
+
+/* Beyond Kong: the query parameters of a top-level collection's GET --
+ * filters on every indexed field (?f=, ?f[gt|gte|lt|lte|eq]=), sort and
+ * count -- appended to op x's parameters. */
+static void query_params(oa *o, const daoc__adm_entity *e, daoc_value *x)
+{
+    daoc_value *ps = (daoc_value *)daoc_obj_get(x, "parameters");
+    daoc_value *sorts = daoc_arr(), *counts = daoc_arr();
+    static const char *const ops[] = {"gt", "gte", "lt", "lte", "eq"};
+    for (size_t i = 0; ps && i < daoc_value_len(e->fields); i++) {
+        const daoc_value *def = NULL;
+        const char *name = daoc_obj_key_at(daoc_arr_get(e->fields, i), 0, &def);
+        if (!name || !def || !indexed(e, name, def))
+            continue;
+        char buf[300], desc[400];
+        snprintf(desc, sizeof desc, "rows whose %s equals this value", name);
+        push(o, ps, query_param(o, name, filter_type(def), desc, NULL));
+        for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++) {
+            snprintf(buf, sizeof buf, "%s[%s]", name, ops[k]);
+            snprintf(desc, sizeof desc, "rows whose %s is %s this value (conditions combine "
+                     "with AND)", name, k == 0 ? "greater than" : k == 1 ? "at least" :
+                     k == 2 ? "less than" : k == 3 ? "at most" : "equal to");
+            push(o, ps, query_param(o, buf, filter_type(def), desc, NULL));
+        }
+        push(o, sorts, daoc_str(name));
+        snprintf(buf, sizeof buf, "-%s", name);
+        push(o, sorts, daoc_str(buf));
+    }
+    push(o, counts, daoc_str("exact"));
+    push(o, counts, daoc_str("estimated"));
+    push(o, ps, query_param(o, "sort", "string",
+                            "order on an indexed field, descending with '-' (keyset pages: the "
+                            "offset belongs to this order)", sorts));
+    push(o, ps, query_param(o, "count", "string",
+                            "adds total (the rows matching the filters); estimated: the "
+                            "store's estimate, total_estimated saying whether it is one",
+                            counts));
+    daoc_value_free(sorts);
+    daoc_value_free(counts);
+}
+
 static daoc_value *page_schema(oa *o, const char *ent)
 {
     daoc_value *s = obj(o), *props = obj(o), *data = obj(o), *off = obj(o), *next = obj(o);
@@ -212,6 +296,11 @@ static daoc_value *page_schema(oa *o, const char *ent)
     put(o, props, "offset", off);
     put(o, next, "type", nullable(o, "string"));
     put(o, props, "next", next);
+    daoc_value *total = obj(o), *est = obj(o);
+    put(o, total, "type", daoc_str("integer"));
+    put(o, props, "total", total);
+    put(o, est, "type", daoc_str("boolean"));
+    put(o, props, "total_estimated", est);
     put(o, s, "properties", props);
     return s;
 }
@@ -234,7 +323,10 @@ static void entity_paths(oa *o, const daoc__adm_app *app, const daoc__adm_entity
     /* Kong disables /targets, /targets/:t and /targets/:t/upstream */
     bool disabled = strcmp(e->name, "targets") == 0;
     daoc_value *coll = obj(o);
-    put(o, coll, "get", op(o, "List", NULL, 0, NULL, "200", page, true));
+    daoc_value *list = op(o, "List", NULL, 0, NULL, "200", page, true);
+    if (list)
+        query_params(o, e, list);
+    put(o, coll, "get", list);
     put(o, coll, "post", op(o, "Create", NULL, 0, e->name, "201", e->name, false));
     snprintf(p, sizeof p, "/%s", e->coll);
     put_path(o, paths, p, coll, disabled);

@@ -156,6 +156,38 @@ int daoc__offset_decode(const char *strategy, const char *token, daoc_value **pk
  * field, each of the field's type (a UUID string for a uuid field, no NUL
  * inside strings, a foreign key's value typed as the referenced key). */
 bool daoc__offset_fits(const daoc__schema *s, const daoc_value *pk_values);
+/* decode that also accepts null elements (a queried page's sort value). */
+int daoc__offset_decode_nulls(const char *strategy, const char *token, daoc_value **values,
+                              daoc_error **err);
+/* Whether v (not null) can be a value of field f (a foreign field: of its
+ * entity's key). */
+bool daoc__offset_value_fits(const daoc__field *f, const daoc_value *v);
+
+/* ---- queried pages (page_query.c) ------------------------------------ */
+
+/* daoc_dao_page's `filter` and `sort` options, parsed: the store's query
+ * with the values it borrows (owned here). */
+typedef struct daoc__dao_query {
+    bool active;            /* filter or sort given */
+    daoc__page_query q;     /* q.conds points into conds */
+    daoc__page_cond *conds;
+    daoc_value *values;     /* array owning the conditions' values */
+    daoc_value *after_sort; /* owned: the decoded offset's sort value */
+} daoc__dao_query;
+
+/* Parses `filter` and `sort` of opts (NULL: none) into *q; invalid ones
+ * are code 11 (DAOC_EDAO).  Free with daoc__dao_query_free. */
+int daoc__dao_query_parse(const daoc_dao *dao, const daoc_value *opts, daoc__dao_query *q,
+                          daoc_error **err);
+void daoc__dao_query_free(daoc__dao_query *q);
+/* A queried page's offset: *after receives the primary-key values and
+ * q->after_sort the sort value; a token of another sort (or none) is code
+ * 7.  Plain pk order takes Kong's tokens. */
+int daoc__dao_query_offset(const daoc_dao *dao, daoc__dao_query *q, const char *token,
+                           daoc_value **after, daoc_error **err);
+/* The token of the page after `row` under q's order. */
+int daoc__dao_query_token(const daoc_dao *dao, const daoc__dao_query *q, const daoc_value *row,
+                          char **out);
 
 /* ---- the tags view (tags_view.c) --------------------------------------- */
 

@@ -69,8 +69,23 @@ static int bad(const char *strategy, const char *token, const char *why, daoc_er
                              err);
 }
 
+static int decode(const char *strategy, const char *token, bool nulls, daoc_value **pk_values,
+                  daoc_error **err);
+
 int daoc__offset_decode(const char *strategy, const char *token, daoc_value **pk_values,
                         daoc_error **err)
+{
+    return decode(strategy, token, false, pk_values, err);
+}
+
+int daoc__offset_decode_nulls(const char *strategy, const char *token, daoc_value **values,
+                              daoc_error **err)
+{
+    return decode(strategy, token, true, values, err);
+}
+
+static int decode(const char *strategy, const char *token, bool nulls, daoc_value **pk_values,
+                  daoc_error **err)
 {
     *pk_values = NULL;
     char *raw = NULL;
@@ -90,7 +105,8 @@ int daoc__offset_decode(const char *strategy, const char *token, daoc_value **pk
     bool ok = rc == DAOC_OK && v && v->type == DAOC_TARR && v->len > 0;
     for (size_t i = 0; ok && i < v->len; i++) {
         uint8_t t = v->u.a[i]->type;
-        ok = t == DAOC_TSTR || t == DAOC_TINT || t == DAOC_TNUM || t == DAOC_TBOOL;
+        ok = t == DAOC_TSTR || t == DAOC_TINT || t == DAOC_TNUM || t == DAOC_TBOOL ||
+             (nulls && t == DAOC_TNULL);
     }
     if (!ok) {
         daoc_value_free(v);
@@ -119,6 +135,11 @@ static bool fits(const daoc__field *f, const daoc_value *v)
     default:
         return false;
     }
+}
+
+bool daoc__offset_value_fits(const daoc__field *f, const daoc_value *v)
+{
+    return f && v && fits(f, v);
 }
 
 bool daoc__offset_fits(const daoc__schema *s, const daoc_value *pk_values)

@@ -252,12 +252,28 @@ static int page_impl(daoc_dao *dao, long fk_field, const daoc_value *fk, const d
         return DAOC_EDAO;
     }
 
-    if (!raw && fk_field >= 0 && dao->custom.page_for)
+    daoc__dao_query dq;
+    if ((rc = daoc__dao_query_parse(dao, opts, &dq, err)) != DAOC_OK) {
+        daoc__dao_query_free(&dq);
+        return rc;
+    }
+    if (!raw && fk_field >= 0 && dao->custom.page_for) {
+        if (dq.active) {
+            daoc__dao_query_free(&dq);
+            return daoc__dao_fail(dao, err, DAOC_ERR_INVALID_OPTIONS, NULL,
+                                  "filter and sort cannot be used with this page_for");
+        }
         return dao->custom.page_for(dao->custom.ud, dao, fk_field, fk, n, offset, opts, rows,
                                     next_offset, err);
+    }
 
     daoc_value *after = NULL;
-    if (offset) {
+    if (offset && dq.active) {
+        if ((rc = daoc__dao_query_offset(dao, &dq, offset, &after, err)) != DAOC_OK) {
+            daoc__dao_query_free(&dq);
+            return rc;
+        }
+    } else if (offset) {
         rc = daoc__offset_decode(dao->store->ops->name, offset, &after, err);
         if (rc != DAOC_OK)
             return rc;
@@ -269,24 +285,30 @@ static int page_impl(daoc_dao *dao, long fk_field, const daoc_value *fk, const d
         }
     }
 
-    if (dao->tags_view)
+    if (dao->tags_view) {
+        daoc__dao_query_free(&dq);
         return daoc__dao_tags_page(dao, fk_field >= 0 ? fk : NULL, after, n, &o, rows, next_offset,
                                    err);
+    }
     daoc__page_req req = {fk_field, fk_field >= 0 ? fk : NULL, o.tags, o.tags_or, after, n,
-                          o.skip_ttl, o.show_ws_id, daoc__dao_ws(&o)};
+                          o.skip_ttl, o.show_ws_id, daoc__dao_ws(&o), dq.active ? &dq.q : NULL};
     daoc_value *got = NULL;
     bool more = false;
     char *msg = NULL;
     rc = dao->store->ops->page(dao->store, s, &req, &got, &more, &msg);
     daoc_value_free(after);
-    if (rc != DAOC_OK)
+    if (rc != DAOC_OK) {
+        daoc__dao_query_free(&dq);
         return daoc__dao_store_fail(dao, err, rc, NULL, NULL, msg);
+    }
     for (size_t i = 0; i < got->len && rc == DAOC_OK; i++)
         rc = daoc__dao_row_out(dao, got->u.a[i], &o, err);
     if (rc == DAOC_OK && !raw && dao->custom.on_read)
         rc = dao->custom.on_read(dao->custom.ud, dao, got, opts, err);
     if (rc == DAOC_OK && more && got->len)
-        rc = daoc__offset_encode(s, got->u.a[got->len - 1], next_offset);
+        rc = dq.active ? daoc__dao_query_token(dao, &dq, got->u.a[got->len - 1], next_offset)
+                       : daoc__offset_encode(s, got->u.a[got->len - 1], next_offset);
+    daoc__dao_query_free(&dq);
     if (rc != DAOC_OK) {
         daoc_value_free(got);
         return rc;

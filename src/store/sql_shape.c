@@ -69,6 +69,11 @@ static void select_list(daoc__sh *sh, bool show_ws)
     }
 }
 
+void daoc__sh_select_list(daoc__sh *sh, bool show_ws)
+{
+    select_list(sh, show_ws);
+}
+
 static void returning(daoc__sh *sh, const daoc__sh_stmt *st)
 {
     puts_(sh, " RETURNING ");
@@ -80,6 +85,11 @@ static void ws_cond(daoc__sh *sh)
 {
     puts_(sh, " AND \"ws_id\" = ");
     value(sh, NULL, DAOC__SQP_WS, 0);
+}
+
+void daoc__sh_ws_cond(daoc__sh *sh)
+{
+    ws_cond(sh);
 }
 
 static void key_cond(daoc__sh *sh, long field)
@@ -110,6 +120,11 @@ static void ttl_filter(daoc__sh *sh)
     puts_(sh, " AND (\"ttl\" IS NULL OR \"ttl\" >= ");
     sh->d->now(sh);
     puts_(sh, ")");
+}
+
+void daoc__sh_ttl_filter(daoc__sh *sh)
+{
+    ttl_filter(sh);
 }
 
 /* WHERE <key> [ttl filter] [ws condition] of a statement by key. */
@@ -404,6 +419,10 @@ void daoc__sh_build(daoc__sh *sh, const daoc__sh_stmt *st)
         break;
     case DAOC__SH_CLEANUP:
         cleanup(sh);
+        break;
+    case DAOC__SH_QUERY:
+    case DAOC__SH_COUNT:
+        daoc__sh_query(sh, st);
         break;
     case DAOC__SH_TRUNCATE:
         puts_(sh, sh->d->truncate_head);

@@ -48,7 +48,9 @@ typedef enum daoc__sqp {
     DAOC__SQP_LIMIT,   /* page: size + 1 */
     DAOC__SQP_AFTER,   /* page: pk part idx of the previous page's last row */
     DAOC__SQP_WS,      /* the workspace id */
-    DAOC__SQP_NOW      /* the current time (stores without a server clock) */
+    DAOC__SQP_NOW,     /* the current time (stores without a server clock) */
+    DAOC__SQP_QVAL,    /* query: the value of condition idx */
+    DAOC__SQP_QAFTER   /* query: the sort value of the previous page's last row */
 } daoc__sqp;
 
 /* statement shapes */
@@ -62,7 +64,9 @@ enum {
     DAOC__SH_PROBE_PK, /* SELECT 1 by primary key (no ttl filter) */
     DAOC__SH_PROBE_FK, /* SELECT 1 by key field; ws: WHERE "ws_id" = key 0 */
     DAOC__SH_CLEANUP,  /* one batch of expired rows */
-    DAOC__SH_TRUNCATE
+    DAOC__SH_TRUNCATE, /* every row of the table */
+    DAOC__SH_QUERY,    /* a page with query conditions and order (sql_query.c) */
+    DAOC__SH_COUNT     /* the count of a query's rows (or its estimate) */
 };
 
 /* One statement, decoded from a store's code. */
@@ -77,7 +81,18 @@ typedef struct daoc__sh_stmt {
     bool after;     /* page: rows after the previous page's last key */
     bool tags_all;  /* page: rows with every given tag */
     bool tags_any;  /* page: rows with one of the given tags */
+    /* query, count: the conditions and order (store.h); after_null: the
+     * previous page's last row had a null sort value; estimate: count's
+     * planner estimate (the dialect's estimate_head); part: which rows of
+     * a sort column that may hold nulls (daoc__sh_query_part) */
+    const struct daoc__page_query *query;
+    bool after_null;
+    bool estimate;
+    uint8_t part; /* query: DAOC__SH_PART_* */
 } daoc__sh_stmt;
+
+/* The parts of a query on a sort column that may hold nulls (sql_query.c). */
+enum { DAOC__SH_PART_ALL, DAOC__SH_PART_VALUES, DAOC__SH_PART_NULLS };
 
 typedef struct daoc__sh daoc__sh;
 
@@ -102,6 +117,9 @@ typedef struct daoc__sh_dialect {
     const char *cleanup_end; /* after cleanup's LIMIT, before its ')' */
     int cleanup_batch;
     const char *truncate_head, *truncate_tail; /* around the table name */
+    /* count with estimate: the head of the statement whose plan's row
+     * estimate answers (NULL: the store counts) */
+    const char *estimate_head;
 } daoc__sh_dialect;
 
 /* A statement under construction. */
@@ -116,5 +134,21 @@ struct daoc__sh {
 /* Appends the SQL of statement st to sh->b (sets sh->b->failed for an
  * unknown shape). */
 void daoc__sh_build(daoc__sh *sh, const daoc__sh_stmt *st);
+
+/* Parts the query shapes (sql_query.c) share with the others. */
+void daoc__sh_select_list(daoc__sh *sh, bool show_ws);
+void daoc__sh_ttl_filter(daoc__sh *sh);
+void daoc__sh_ws_cond(daoc__sh *sh);
+/* sql_query.c: DAOC__SH_QUERY and DAOC__SH_COUNT. */
+void daoc__sh_query(daoc__sh *sh, const daoc__sh_stmt *st);
+/* The parts a queried page reads, in order, into parts (1 or 2 of them):
+ * after = the page follows another, after_null = whose last sort value
+ * was null. */
+struct daoc__page_query;
+size_t daoc__sh_query_parts(const daoc__schema *s, const struct daoc__page_query *q, bool after,
+                            bool after_null, uint8_t parts[2]);
+/* Sets st up to read `part` (st->after: whether the part has a keyset
+ * bound, which it takes from after / after_null). */
+void daoc__sh_query_part(daoc__sh_stmt *st, uint8_t part, bool after, bool after_null);
 
 #endif

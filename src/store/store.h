@@ -97,6 +97,32 @@ typedef struct daoc__key {
  * key = the cache key string. */
 #define DAOC__KEY_CACHE_KEY (-2)
 
+/* Beyond Kong: the conditions and order of a queried page (daoc_dao_page's
+ * `filter` and `sort` options), on fields an index serves (the DAO checked
+ * that, and each value's type).  A condition compares field `field` with
+ * `value`, shaped as a row holds it (a foreign field: {"<pk>": v}); rows
+ * whose field is null match no condition.  The order is (sort field, pk)
+ * ascending, or both descending; a null sort value sorts after every other
+ * value (before them when descending), both stores alike. */
+typedef enum daoc__qop { DAOC__Q_EQ = 1, DAOC__Q_GT, DAOC__Q_GTE, DAOC__Q_LT, DAOC__Q_LTE } daoc__qop;
+
+typedef struct daoc__page_cond {
+    long field;
+    daoc__qop op;
+    const daoc_value *value;
+} daoc__page_cond;
+
+typedef struct daoc__page_query {
+    const daoc__page_cond *conds;
+    size_t nconds;
+    long sort;                   /* field index, or -1: the primary key */
+    bool desc;
+    /* with the page request's `after`: the sort field's value of the
+     * previous page's last row (a null value: that row's was null);
+     * unused when sort = -1 */
+    const daoc_value *after_sort;
+} daoc__page_query;
+
 /* A page request. */
 typedef struct daoc__page_req {
     long fk_field;               /* page_for_<field>: index, or -1 */
@@ -109,6 +135,9 @@ typedef struct daoc__page_req {
     bool skip_ttl;
     bool show_ws_id;             /* as in daoc__read_opts */
     const char *ws_id;
+    /* NULL: keyset order on the primary key (a cached statement); else the
+     * query's conditions and order, built for the call */
+    const daoc__page_query *query;
 } daoc__page_req;
 
 typedef struct daoc__store_ops {
@@ -144,6 +173,13 @@ typedef struct daoc__store_ops {
      * *rows receives an array; *more is set when a further row exists. */
     int (*page)(daoc__store *st, const daoc__schema *s, const daoc__page_req *req,
                 daoc_value **rows, bool *more, char **msg);
+
+    /* Beyond Kong: the number of rows req would page through if it had
+     * no size and no `after` (its foreign key, tags, query conditions, ttl
+     * and workspace apply).  estimate: the store may answer with its
+     * planner's estimate instead (*estimated says whether it did). */
+    int (*count)(daoc__store *st, const daoc__schema *s, const daoc__page_req *req,
+                 bool estimate, int64_t *n, bool *estimated, char **msg);
 
     /* Inserts a complete, validated entity.  *row receives the stored row. */
     int (*insert)(daoc__store *st, const daoc__schema *s, const daoc_value *entity,

@@ -218,8 +218,8 @@ is "?username= (a unique field) filters the page" 200 "\"data\":[{\"id\":\"$CID\
 req GET "/consumers?id=$CID"
 is "?id= filters by primary key" 200 "\"data\":[{\"id\":\"$CID\""
 req GET "/consumers?created_at=1"
-is "?created_at= (no unique index): 400 naming what can filter" 400 \
-  "cannot filter on 'created_at': no unique index serves it (filter on 'id', 'username', 'custom_id')"
+is "?created_at= (no index): 400 naming what can filter" 400 '"code":11' \
+  "cannot filter on 'created_at': no index serves it (filter on 'id', 'username', 'custom_id')"
 req GET "/consumers/$CID"
 is "GET by id" 200 "\"id\":\"$CID\"" '"tags":null'
 req GET /consumers/cid-user

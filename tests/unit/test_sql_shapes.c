@@ -8,7 +8,9 @@
  * compares an FNV-1a hash of it per schema with the value recorded here.
  * A change of the generated SQL must be deliberate: update the hashes (run
  * with DAOC_SQL_SHAPES_OUT=<file> to get the full text for a diff and the
- * new values).  Runs no SQL and needs no database.
+ * new values).  The query shapes (store/sql_query.c), built per call
+ * from a daoc__page_query, are pinned as text for a few representative
+ * queries.  Runs no SQL and needs no database.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -301,4 +303,153 @@ TEST(statement_text_is_unchanged)
         daoc__schema_free(g_s[i]);
     g_n = 0;
     ASSERT_INT(bad, 0);
+}
+
+/* ---- the query shapes (store/sql_query.c), built per call ----------------- */
+
+static const daoc__schema *named(const char *name)
+{
+    for (size_t i = 0; i < g_n; i++)
+        if (strcmp(g_s[i]->name, name) == 0)
+            return g_s[i];
+    return NULL;
+}
+
+/* The SQLite and PostgreSQL text (with its plan) of shape st of s. */
+static void query_text(const daoc__schema *s, const daoc__sh_stmt *st, daoc__buf *sq, daoc__buf *pg)
+{
+    daoc__sq_sql_stmt(sq, s, st);
+    pg_sqlb sb = {DAOC__BUF_INIT, NULL, 0, 0, false, &g_reg};
+    daoc__pg_sql_stmt(&sb, s, st);
+    daoc__buf_puts(&sb.b, " --");
+    for (int i = 0; i < sb.nparams; i++)
+        daoc__buf_printf(&sb.b, " %u:%" PRIu32, (unsigned)sb.params[i].kind, sb.params[i].idx);
+    daoc__buf_append(pg, sb.b.data, sb.b.len);
+    daoc__buf_putc(pg, '\0');
+    daoc__buf_putc(sq, '\0');
+    daoc__buf_free(&sb.b);
+    daoc__free(sb.params);
+}
+
+#define SHAPE(s, st, want_sq, want_pg)                                                             \
+    do {                                                                                           \
+        daoc__buf a_ = DAOC__BUF_INIT, b_ = DAOC__BUF_INIT;                                        \
+        query_text(s, st, &a_, &b_);                                                               \
+        bool same_ = strcmp(a_.data, want_sq) == 0 && strcmp(b_.data, want_pg) == 0;               \
+        if (!same_)                                                                                \
+            fprintf(stderr, "  sq: %s\n  pg: %s\n", a_.data, b_.data);                             \
+        daoc__buf_free(&a_);                                                                       \
+        daoc__buf_free(&b_);                                                                       \
+        if (!same_)                                                                                \
+            shapes_bad++;                                                                          \
+    } while (0)
+
+TEST(query_shapes)
+{
+    int shapes_bad = 0;
+    ASSERT_INT(load(), 0);
+    const daoc__schema *routes = named("routes"), *wp = named("wparents");
+    ASSERT_NOT_NULL(routes);
+    ASSERT_NOT_NULL(wp);
+    long name = daoc__schema_field_index(routes, "name", 4);
+    long service = daoc__schema_field_index(routes, "service", 7);
+    long wname = daoc__schema_field_index(wp, "name", 4);
+    daoc_value *v = daoc_str("m");
+    daoc__page_cond conds[2] = {{name, DAOC__Q_GTE, v}, {name, DAOC__Q_LT, v}};
+
+    /* a range, sorted on a nullable foreign key after a row with one: the
+     * rows with values after it, then every null */
+    daoc__page_query q = {conds, 2, service, false, v};
+    uint8_t parts[2];
+    ASSERT_INT(daoc__sh_query_parts(routes, &q, true, false, parts), 2);
+    ASSERT_INT(parts[0], DAOC__SH_PART_VALUES);
+    ASSERT_INT(parts[1], DAOC__SH_PART_NULLS);
+    daoc__sh_stmt st = {.op = DAOC__SH_QUERY, .field = -1, .query = &q, .tags_all = true};
+    daoc__sh_query_part(&st, parts[0], true, false);
+    SHAPE(routes, &st,
+          "SELECT \"id\", \"name\", \"service_id\", \"tags\" FROM \"routes\" AS \"t\" WHERE 1 AND "
+          "NOT EXISTS (SELECT 1 FROM json_each(?10) AS \"r\" WHERE \"r\".value NOT IN (SELECT "
+          "\"e\".value FROM json_each(\"t\".\"tags\") AS \"e\")) AND \"name\" >= ?14 AND \"name\" "
+          "< ?15 AND \"service_id\" IS NOT NULL AND \"service_id\" >= ?13 AND (\"service_id\" > "
+          "?13 OR (\"id\") > (?12)) ORDER BY \"service_id\" ASC, \"id\" ASC LIMIT ?11",
+          "SELECT \"id\", \"name\", \"service_id\", \"tags\" FROM \"routes\" WHERE TRUE AND "
+          "\"tags\" @> $1::TEXT[] AND \"name\" >= $2 AND \"name\" < $3 AND \"service_id\" IS NOT "
+          "NULL AND \"service_id\" >= $4 AND (\"service_id\" > $5 OR (\"id\") > ($6)) ORDER BY "
+          "\"service_id\" ASC, \"id\" ASC LIMIT $7 -- 6:0 11:0 11:1 12:0 12:0 8:0 7:0");
+    daoc__sh_query_part(&st, parts[1], true, false);
+    SHAPE(routes, &st,
+          "SELECT \"id\", \"name\", \"service_id\", \"tags\" FROM \"routes\" AS \"t\" WHERE 1 AND "
+          "NOT EXISTS (SELECT 1 FROM json_each(?10) AS \"r\" WHERE \"r\".value NOT IN (SELECT "
+          "\"e\".value FROM json_each(\"t\".\"tags\") AS \"e\")) AND \"name\" >= ?14 AND \"name\" "
+          "< ?15 AND \"service_id\" IS NULL ORDER BY \"id\" ASC LIMIT ?11",
+          "SELECT \"id\", \"name\", \"service_id\", \"tags\" FROM \"routes\" WHERE TRUE AND "
+          "\"tags\" @> $1::TEXT[] AND \"name\" >= $2 AND \"name\" < $3 AND \"service_id\" IS NULL "
+          "ORDER BY \"id\" ASC LIMIT $4 -- 6:0 11:0 11:1 7:0");
+    ASSERT_INT(daoc__sh_query_parts(routes, &q, true, true, parts), 1); /* after a null */
+    ASSERT_INT(parts[0], DAOC__SH_PART_NULLS);
+
+    /* descending after a null: the remaining nulls, then every value */
+    q = (daoc__page_query){NULL, 0, service, true, NULL};
+    ASSERT_INT(daoc__sh_query_parts(routes, &q, true, true, parts), 2);
+    ASSERT_INT(parts[0], DAOC__SH_PART_NULLS);
+    ASSERT_INT(parts[1], DAOC__SH_PART_VALUES);
+    st = (daoc__sh_stmt){.op = DAOC__SH_QUERY, .field = -1, .query = &q};
+    daoc__sh_query_part(&st, parts[0], true, true);
+    SHAPE(routes, &st,
+          "SELECT \"id\", \"name\", \"service_id\", \"tags\" FROM \"routes\" AS \"t\" WHERE 1 AND "
+          "\"service_id\" IS NULL AND (\"id\") < (?12) ORDER BY \"id\" DESC LIMIT ?11",
+          "SELECT \"id\", \"name\", \"service_id\", \"tags\" FROM \"routes\" WHERE TRUE AND "
+          "\"service_id\" IS NULL AND (\"id\") < ($1) ORDER BY \"id\" DESC LIMIT $2 -- 8:0 7:0");
+    daoc__sh_query_part(&st, parts[1], true, true);
+    SHAPE(routes, &st,
+          "SELECT \"id\", \"name\", \"service_id\", \"tags\" FROM \"routes\" AS \"t\" WHERE 1 AND "
+          "\"service_id\" IS NOT NULL ORDER BY \"service_id\" DESC, \"id\" DESC LIMIT ?11",
+          "SELECT \"id\", \"name\", \"service_id\", \"tags\" FROM \"routes\" WHERE TRUE AND "
+          "\"service_id\" IS NOT NULL ORDER BY \"service_id\" DESC, \"id\" DESC LIMIT $1 -- 7:0");
+    ASSERT_INT(daoc__sh_query_parts(routes, &q, true, false, parts), 1);
+    ASSERT_INT(parts[0], DAOC__SH_PART_VALUES);
+
+    /* a required field in a workspace with ttl: one part */
+    q = (daoc__page_query){NULL, 0, wname, false, v};
+    ASSERT_INT(daoc__sh_query_parts(wp, &q, true, false, parts), 1);
+    ASSERT_INT(parts[0], DAOC__SH_PART_ALL);
+    st = (daoc__sh_stmt){
+        .op = DAOC__SH_QUERY, .field = -1, .query = &q, .ws = true, .show_ws = true};
+    daoc__sh_query_part(&st, parts[0], true, false);
+    SHAPE(wp, &st,
+          "SELECT \"id\", \"name\", \"code\", \"tags\", \"ttl\", \"ws_id\" FROM \"wparents\" AS "
+          "\"t\" WHERE 1 AND \"name\" >= ?13 AND (\"name\" > ?13 OR (\"id\") > (?12)) AND "
+          "(\"ttl\" IS NULL OR \"ttl\" >= ?7) AND \"ws_id\" = ?8 ORDER BY \"name\" ASC, \"id\" "
+          "ASC LIMIT ?11",
+          "SELECT \"id\", \"name\", \"code\", \"tags\", date_part('epoch', \"ttl\" - "
+          "CURRENT_TIMESTAMP), \"ws_id\" FROM \"wparents\" WHERE TRUE AND \"name\" >= $1 AND "
+          "(\"name\" > $2 OR (\"id\") > ($3)) AND (\"ttl\" IS NULL OR \"ttl\" >= "
+          "CURRENT_TIMESTAMP) AND \"ws_id\" = $4 ORDER BY \"name\" ASC, \"id\" ASC LIMIT $5 -- "
+          "12:0 12:0 8:0 9:0 7:0");
+
+    /* counts: exact, and PostgreSQL's estimate */
+    q = (daoc__page_query){conds, 1, -1, false, NULL};
+    st = (daoc__sh_stmt){.op = DAOC__SH_COUNT, .field = -1, .query = &q, .ws = true};
+    daoc__buf a = DAOC__BUF_INIT;
+    st.estimate = true;
+    daoc__sq_sql_stmt(&a, routes, &st);
+    ASSERT_TRUE(a.failed); /* SQLite has no estimate: it counts */
+    daoc__buf_free(&a);
+    st.estimate = false;
+    SHAPE(routes, &st, "SELECT count(*) FROM \"routes\" AS \"t\" WHERE 1 AND \"name\" >= ?14",
+          "SELECT count(*) FROM \"routes\" WHERE TRUE AND \"name\" >= $1 -- 11:0");
+    st.estimate = true;
+    st.ws = false;
+    pg_sqlb sb = {DAOC__BUF_INIT, NULL, 0, 0, false, &g_reg};
+    daoc__pg_sql_stmt(&sb, routes, &st);
+    daoc__buf_putc(&sb.b, '\0');
+    ASSERT_STR(sb.b.data, "EXPLAIN SELECT 1 FROM \"routes\" WHERE TRUE AND \"name\" >= $1");
+    daoc__buf_free(&sb.b);
+    daoc__free(sb.params);
+    daoc_value_free(v);
+    daoc__registry_free(&g_reg);
+    for (size_t i = 0; i < g_n; i++)
+        daoc__schema_free(g_s[i]);
+    g_n = 0;
+    ASSERT_INT(shapes_bad, 0);
 }

@@ -274,6 +274,8 @@ static int page_on(daoc__store *st, const daoc__schema *s, const daoc__page_req 
     *rows = NULL;
     *more = false;
     clear_msg(msg);
+    if (req->query)
+        return daoc__pg_query_page(q, s, req, rows, more, msg);
     unsigned v = 0;
     if (req->skip_ttl)
         v |= PG_PG_SKIP_TTL;
@@ -625,6 +627,7 @@ const daoc__store_ops daoc__pg_ops = {
     .rollback = daoc__pg_rollback,
     .select = pg_select,
     .page = pg_page,
+    .count = daoc__pg_count,
     .insert = pg_insert,
     .update = pg_update,
     .upsert = pg_upsert,

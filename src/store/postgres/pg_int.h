@@ -81,7 +81,9 @@ typedef enum pg_pkind {
     PGP_TAGS = DAOC__SQP_TAGS,   /* page: tags (TEXT[] literal) */
     PGP_LIMIT = DAOC__SQP_LIMIT, /* page: size + 1 */
     PGP_AFTER = DAOC__SQP_AFTER, /* page: pk part idx of the previous page's last row */
-    PGP_WS = DAOC__SQP_WS        /* the workspace id (pg_bind.ws_id), or NULL */
+    PGP_WS = DAOC__SQP_WS,       /* the workspace id (pg_bind.ws_id), or NULL */
+    PGP_QVAL = DAOC__SQP_QVAL,   /* query: the value of condition idx */
+    PGP_QAFTER = DAOC__SQP_QAFTER /* query: the previous page's last sort value */
 } pg_pkind;
 
 typedef struct pg_param {
@@ -279,6 +281,9 @@ int daoc__pg_commit(daoc__store *st, char **msg);
 int daoc__pg_rollback(daoc__store *st);
 
 /* ---- sql.c ---- */
+/* Builds the SQL and the parameter plan of shape st of s (the query
+ * shapes, built for each call). */
+void daoc__pg_sql_stmt(pg_sqlb *sb, const daoc__schema *s, const daoc__sh_stmt *st);
 /* Builds the SQL and the parameter plan of statement (s, code). */
 void daoc__pg_sql(pg_sqlb *sb, const daoc__schema *s, uint32_t code);
 /* Appends the CREATE TABLE / CREATE INDEX statements of s. */
@@ -390,6 +395,14 @@ bool daoc__pg_row_exact(const daoc__schema *s, const daoc_value *const *fv);
  * has_ttl is false.  DAOC_OK or DAOC_ENOMEM. */
 int daoc__pg_row_from_entity(const daoc__schema *s, const daoc_value *const *fv, bool has_ttl,
                              int64_t remaining, daoc_value **out);
+
+/* ---- query.c ---- */
+/* The page member for a request with a query, on q->cur (store.h). */
+int daoc__pg_query_page(daoc__pg *q, const daoc__schema *s, const daoc__page_req *req,
+                        daoc_value **rows, bool *more, char **msg);
+/* The count member (store.h). */
+int daoc__pg_count(daoc__store *st, const daoc__schema *s, const daoc__page_req *req,
+                   bool estimate, int64_t *n, bool *estimated, char **msg);
 
 /* ---- viol.c ---- */
 /* Maps the error result of a write on s to *viol (DAOC_ECONSTRAINT), or

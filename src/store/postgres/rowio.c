@@ -88,6 +88,22 @@ static void source(const daoc__schema *s, const pg_param *p, const pg_bind *ctx,
     case PGP_TAGS:
         *v = ctx->page ? ctx->page->tags : NULL;
         break;
+    case PGP_QVAL: {
+        const daoc__page_query *qy = ctx->page ? ctx->page->query : NULL;
+        if (qy && p->idx < qy->nconds) {
+            *f = &s->fields[qy->conds[p->idx].field];
+            *v = qy->conds[p->idx].value;
+        }
+        break;
+    }
+    case PGP_QAFTER: {
+        const daoc__page_query *qy = ctx->page ? ctx->page->query : NULL;
+        if (qy && qy->sort >= 0) {
+            *f = &s->fields[qy->sort];
+            *v = qy->after_sort;
+        }
+        break;
+    }
     case PGP_AFTER: {
         const daoc_value *a = ctx->page ? ctx->page->after : NULL;
         *f = &s->fields[s->pk[p->idx]];

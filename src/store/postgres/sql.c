@@ -194,7 +194,14 @@ static const daoc__sh_dialect POSTGRES = {
     .cleanup_batch = PG_CLEANUP_BATCH,
     .truncate_head = "TRUNCATE ",
     .truncate_tail = " RESTART IDENTITY CASCADE",
+    .estimate_head = "EXPLAIN SELECT 1",
 };
+
+void daoc__pg_sql_stmt(pg_sqlb *sb, const daoc__schema *s, const daoc__sh_stmt *st)
+{
+    daoc__sh sh = {&sb->b, s, &POSTGRES, sb->reg, sb};
+    daoc__sh_build(&sh, st);
+}
 
 static int shape_op(int op)
 {

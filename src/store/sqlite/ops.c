@@ -49,6 +49,11 @@ static int put_ws(const daoc__schema *s, sqlite3_stmt *st, bool show, daoc_value
     return daoc__store_put_ws(row, t, t ? (size_t)sqlite3_column_bytes(st, c) : 0);
 }
 
+int daoc__sq_put_ws(const daoc__schema *s, sqlite3_stmt *st, bool show, daoc_value *row)
+{
+    return put_ws(s, st, show, row);
+}
+
 /* Binds the workspace parameter when the statement uses it. */
 static int bind_ws(sqlite3_stmt *st, const daoc__schema *s, size_t ncol, const char *ws)
 {
@@ -230,6 +235,8 @@ static int sq_page(daoc__store *st, const daoc__schema *s, const daoc__page_req 
     *rows = NULL;
     *more = false;
     clear_msg(msg);
+    if (req->query)
+        return daoc__sq_query_page(q, s, req, rows, more, msg);
     unsigned v = 0;
     if (req->skip_ttl)
         v |= SQ_PG_SKIP_TTL;
@@ -557,6 +564,7 @@ const daoc__store_ops daoc__sqlite_ops = {
     .rollback = daoc__sq_rollback,
     .select = sq_select,
     .page = sq_page,
+    .count = daoc__sq_count,
     .insert = sq_insert,
     .update = sq_update,
     .upsert = sq_upsert,

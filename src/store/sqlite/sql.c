@@ -104,6 +104,12 @@ static void value(daoc__sh *sh, const daoc__field *f, daoc__sqp kind, size_t idx
     case DAOC__SQP_AFTER:
         n = SQ_P_AFTER(ncol, idx);
         break;
+    case DAOC__SQP_QAFTER:
+        n = SQ_P_QAFTER(ncol, s->npk);
+        break;
+    case DAOC__SQP_QVAL:
+        n = SQ_P_QVAL(ncol, s->npk, idx);
+        break;
     default:
         sh->b->failed = true;
         return;
@@ -162,7 +168,17 @@ static const daoc__sh_dialect SQLITE = {
     .cleanup_batch = SQ_CLEANUP_BATCH,
     .truncate_head = "DELETE FROM ",
     .truncate_tail = "",
+    .estimate_head = NULL,
 };
+
+void daoc__sq_sql_stmt(daoc__buf *b, const daoc__schema *s, const daoc__sh_stmt *st)
+{
+    daoc__sh_stmt copy = *st;
+    copy.show_ws = true; /* as every statement of this store */
+    size_t ncol = daoc__sq_ncol(s);
+    daoc__sh sh = {b, s, &SQLITE, NULL, &ncol};
+    daoc__sh_build(&sh, &copy);
+}
 
 void daoc__sq_sql(daoc__buf *b, const daoc__schema *s, uint32_t code,
                   const daoc__store_registry *reg)

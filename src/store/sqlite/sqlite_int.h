@@ -79,6 +79,10 @@ static inline uint32_t daoc__sq_code(int op, long field, unsigned variant)
 #define SQ_P_TAGS(ncol) SQ_P_KEY(ncol, 1)
 #define SQ_P_LIMIT(ncol) SQ_P_KEY(ncol, 2)
 #define SQ_P_AFTER(ncol, j) SQ_P_KEY(ncol, 3 + (j))
+/* query parameters (after the page's): the sort value of the previous
+ * page's last row, then the value of each condition */
+#define SQ_P_QAFTER(ncol, npk) SQ_P_AFTER(ncol, npk)
+#define SQ_P_QVAL(ncol, npk, i) SQ_P_AFTER(ncol, (npk) + 1 + (i))
 
 
 /* A JSON parameter waiting for the scratch buffer to stop growing. */
@@ -102,6 +106,18 @@ typedef struct daoc__sqlite {
 /* ---- ops.c ---- */
 extern const daoc__store_ops daoc__sqlite_ops;
 
+/* Adds "ws_id" (the last column of the select list) of st's current row
+ * to row when show is set and s is workspaceable. */
+int daoc__sq_put_ws(const daoc__schema *s, sqlite3_stmt *st, bool show, daoc_value *row);
+
+/* ---- query.c ---- */
+/* The store's page member for a request with a query (store.h). */
+int daoc__sq_query_page(daoc__sqlite *q, const daoc__schema *s, const daoc__page_req *req,
+                        daoc_value **rows, bool *more, char **msg);
+/* The store's count member: always exact (*estimated false). */
+int daoc__sq_count(daoc__store *st, const daoc__schema *s, const daoc__page_req *req,
+                   bool estimate, int64_t *n, bool *estimated, char **msg);
+
 /* ---- open.c ---- */
 void daoc__sq_close(daoc__store *st);
 /* Cached statement for (s, code), preparing it on first use. */
@@ -121,6 +137,10 @@ int daoc__sq_exec(daoc__sqlite *q, const char *sql, char **msg);
 /* ---- sql.c ---- */
 /* Number of stored (non-transient) columns of s. */
 size_t daoc__sq_ncol(const daoc__schema *s);
+/* Appends the SQL of statement st of s to b (the query shapes, built for
+ * each call). */
+struct daoc__sh_stmt;
+void daoc__sq_sql_stmt(daoc__buf *b, const daoc__schema *s, const struct daoc__sh_stmt *st);
 /* Appends the SQL of statement (s, code) to b. */
 void daoc__sq_sql(daoc__buf *b, const daoc__schema *s, uint32_t code,
                   const daoc__store_registry *reg);
