@@ -1252,7 +1252,8 @@ TEST(tags_are_kept_paged_and_backfilled)
     ASSERT_STR(buf, "001/big,002/red|002/big");
     pg_tag_pairs(st, "big", 1, buf, sizeof buf);
     ASSERT_STR(buf, "001/big|002/big");
-    query1(c, "SELECT count(*) FROM pg_trigger WHERE tgrelid = 'pg_things'::regclass AND NOT tgisinternal", got,
+    query1(c, "SELECT count(*) FROM pg_trigger WHERE tgrelid = 'pg_things'::regclass AND NOT tgisinternal "
+                 "AND tgname NOT LIKE '%_daoc_events_%'", got,
            sizeof got);
     ASSERT_STR(got, "2");
     /* a TRUNCATE fires no row trigger: the statement trigger clears them */
@@ -1282,7 +1283,8 @@ TEST(tags_are_kept_paged_and_backfilled)
     ASSERT_INT(st->ops->ensure_table(st, S_things, &msg), DAOC_OK);
     pg_tag_pairs(st, NULL, 100, buf, sizeof buf);
     ASSERT_STR(buf, "004/old");
-    query1(c, "SELECT count(*) FROM pg_trigger WHERE tgrelid = 'pg_things'::regclass AND NOT tgisinternal", got,
+    query1(c, "SELECT count(*) FROM pg_trigger WHERE tgrelid = 'pg_things'::regclass AND NOT tgisinternal "
+                 "AND tgname NOT LIKE '%_daoc_events_%'", got,
            sizeof got);
     ASSERT_STR(got, "2");
     daoc_config_free(cfg);
@@ -1332,7 +1334,8 @@ TEST(kongs_tags_table_and_trigger_are_used_as_they_are)
         fprintf(stderr, "  open: %s\n", err ? daoc_error_string(err) : "?");
     ASSERT_INT(rc, DAOC_OK);
     char got[300];
-    query1(c, "SELECT count(*) FROM pg_trigger WHERE tgrelid = 'kongdb.consumers'::regclass AND NOT tgisinternal",
+    query1(c, "SELECT count(*) FROM pg_trigger WHERE tgrelid = 'kongdb.consumers'::regclass AND NOT tgisinternal "
+                 "AND tgname NOT LIKE '%_daoc_events_%'",
            got, sizeof got);
     ASSERT_STR(got, "1");
     daoc_dao *tags = daoc_db_dao(db, "tags"), *consumers = daoc_db_dao(db, "consumers");
