@@ -418,6 +418,47 @@ DAOC_MUSTCHECK DAOC_EXPORT int daoc_db_on_crud(daoc_db *db, daoc_crud_fn fn, voi
  * the process will write.  Static storage. */
 DAOC_EXPORT const char *daoc_node_id(void);
 
+/* ---- Cluster events (Kong's kong.cluster_events) ----
+ * Every change committed to an entity table, by any node, writes Kong's
+ * invalidation events into the cluster_events table in its own
+ * transaction (the tables' triggers): channel "invalidations" (or
+ * "invalidations_kong_core_db_cache" for the entities of Kong's core
+ * cache), data the entity's cache key (daoc_dao_cache_key; the old one
+ * too when an update changed it).  A daoc_cluster is a node's reader of
+ * them: it tells its subscribers of each event once, by channel.
+ *   - PostgreSQL: a connection of its own LISTENs, and each commit's
+ *     NOTIFY is told within milliseconds; when LISTEN cannot work (a
+ *     pooler in transaction mode) a notice says so and the reads below
+ *     do.
+ *   - Every db_update_frequency seconds (default 5) it also reads the
+ *     table, for anything a notification missed; on SQLite that is how
+ *     processes sharing the file hear of each other's changes.
+ *   - db_update_propagation seconds (default 0) delay every event (a read
+ *     replica's lag): events are then told by the reads alone.
+ * Events already in the table when the reader opens are not told. */
+typedef struct daoc_cluster daoc_cluster;
+typedef void (*daoc_cluster_fn)(void *ud, const char *channel, const char *data);
+/* Opens cfg's database for reading its cluster events.  *out owned by the
+ * caller (daoc_cluster_close).  Store failures as daoc_db_open's. */
+DAOC_MUSTCHECK DAOC_EXPORT int daoc_cluster_open(daoc_cluster **out, const daoc_config *cfg,
+                                                 daoc_error **err);
+/* fn is told of every event of `channel` (NULL: of every channel), in
+ * the thread that reads (daoc_cluster_start's, or daoc_cluster_poll's
+ * caller); channel and data are valid during the call. */
+DAOC_MUSTCHECK DAOC_EXPORT int daoc_cluster_subscribe(daoc_cluster *c, const char *channel,
+                                                      daoc_cluster_fn fn, void *ud);
+/* Starts the reader's thread (LISTEN and the periodic reads) until
+ * daoc_cluster_close. */
+DAOC_MUSTCHECK DAOC_EXPORT int daoc_cluster_start(daoc_cluster *c, daoc_error **err);
+/* Without the thread: one read now, in the caller's thread; *told (may
+ * be NULL) the events told. */
+DAOC_MUSTCHECK DAOC_EXPORT int daoc_cluster_poll(daoc_cluster *c, size_t *told, daoc_error **err);
+/* {listening, reads, notifications, told, db_update_frequency,
+ * db_update_propagation}, owned by the caller; NULL on ENOMEM. */
+DAOC_EXPORT daoc_value *daoc_cluster_stats(daoc_cluster *c);
+/* Stops the thread (if started) and frees everything. */
+DAOC_EXPORT void daoc_cluster_close(daoc_cluster *c);
+
 /* Groups DAO writes into one transaction: every write between begin and
  * commit becomes visible at commit, or none does after rollback.  Calls
  * nest: an inner begin is a savepoint, an inner rollback undoes only what

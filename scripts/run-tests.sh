@@ -117,7 +117,7 @@ if PG_ENV="$("$ROOT/scripts/pg-start.sh" 2>"$WORK/pg-start.log")"; then
        DAOC_PG_USER="$DAOC_PG_USER" DAOC_PG_DATABASE="$db" \
        DAOC_TEST_RO_HOST="$RO_HOST" DAOC_TEST_RO_PORT="$RO_PORT" "$@")
   }
-  for name in test_dao_conformance test_dao_page_query test_core_dao test_crud_events test_store_contract test_bad_input test_deploy test_meta test_table_shape test_pg_store test_pg_pool test_plugin_failure; do
+  for name in test_dao_conformance test_dao_page_query test_core_dao test_crud_events test_cluster_events test_store_contract test_bad_input test_deploy test_meta test_table_shape test_pg_store test_pg_pool test_plugin_failure; do
     pg_db "$name" && pg_run "$name" "$ROOT/$B/tests/$name" > "$WORK/$name-pg.log" 2>&1; rc=$?
     count "$name[postgres]" "$WORK/$name-pg.log" $rc
   done
@@ -159,6 +159,13 @@ if PG_ENV="$("$ROOT/scripts/pg-start.sh" 2>"$WORK/pg-start.log")"; then
   # The pool under ThreadSanitizer (built by make test as $DAOC_TSAN_DIR).
   if [ -n "${DAOC_TSAN_DIR:-}" ] && [ -x "$ROOT/$DAOC_TSAN_DIR/tests/test_pg_pool" ]; then
     name=test_pg_pool
+    pg_db "tsan_$name" && pg_run "tsan_$name" env TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1" \
+      "$ROOT/$DAOC_TSAN_DIR/tests/$name" > "$WORK/tsan_$name-pg.log" 2>&1; rc=$?
+    count "$name[postgres,tsan]" "$WORK/tsan_$name-pg.log" $rc
+  fi
+  # The cluster events reader's thread (LISTEN, reads) under ThreadSanitizer.
+  if [ -n "${DAOC_TSAN_DIR:-}" ] && [ -x "$ROOT/$DAOC_TSAN_DIR/tests/test_cluster_events" ]; then
+    name=test_cluster_events
     pg_db "tsan_$name" && pg_run "tsan_$name" env TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1" \
       "$ROOT/$DAOC_TSAN_DIR/tests/$name" > "$WORK/tsan_$name-pg.log" 2>&1; rc=$?
     count "$name[postgres,tsan]" "$WORK/tsan_$name-pg.log" $rc

@@ -377,6 +377,31 @@ static int set_admin_ssl_cert_key(daoc_config *cfg, const char *value, char **wh
     return set_str(&cfg->admin_ssl_cert_key, value, why);
 }
 
+/* A number of seconds: > 0 (positive) or >= 0. */
+static int seconds(const char *value, bool positive, char **why)
+{
+    char *end = NULL;
+    double d = strtod(value, &end);
+    if (!*value || !end || *end || d != d || d < 0 || (positive && d <= 0) || d > 86400) {
+        *why = daoc__strdup(positive ? "must be a number of seconds greater than 0"
+                                     : "must be a number of seconds, 0 or more");
+        return DAOC_ECONFIG;
+    }
+    return DAOC_OK;
+}
+
+static int set_db_update_frequency(daoc_config *cfg, const char *value, char **why)
+{
+    int rc = seconds(value, true, why);
+    return rc == DAOC_OK ? set_str(&cfg->db_update_frequency, value, why) : rc;
+}
+
+static int set_db_update_propagation(daoc_config *cfg, const char *value, char **why)
+{
+    int rc = seconds(value, false, why);
+    return rc == DAOC_OK ? set_str(&cfg->db_update_propagation, value, why) : rc;
+}
+
 static int set_log_level(daoc_config *cfg, const char *value, char **why)
 {
     if (daoc_log_level_index(value) < 0) {
@@ -434,6 +459,8 @@ static const struct key_def {
     {"admin_ssl_cert", set_admin_ssl_cert, "", SLOT(admin_ssl_cert)},
     {"admin_ssl_cert_key", set_admin_ssl_cert_key, "", SLOT(admin_ssl_cert_key)},
     {"log_level", set_log_level, "notice", SLOT(log_level)},
+    {"db_update_frequency", set_db_update_frequency, "5", SLOT(db_update_frequency)},
+    {"db_update_propagation", set_db_update_propagation, "0", SLOT(db_update_propagation)},
 };
 #define NKEYS (sizeof KEYS / sizeof KEYS[0])
 

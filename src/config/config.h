@@ -61,6 +61,11 @@ struct daoc_config {
      * alert, emerg -- the least severe message the server passes on */
     char *log_level;
 
+    /* Kong's cluster events (src/events): how often a node reads them
+     * when no notification wakes it, and how long a change waits before
+     * other nodes apply it (a replica's lag), in seconds */
+    char *db_update_frequency, *db_update_propagation;
+
     daoc_log_fn log;
     void *log_ud;
 };

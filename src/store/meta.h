@@ -183,6 +183,9 @@ typedef struct daoc__meta_dialect {
     const char *core_base;    /* script: daoc__meta_core_base */
     const char *cluster_id;   /* param the uuid: parameters' cluster_id unless it has one */
     const char *unrecord;     /* subsystem, name, last: daoc__meta_unrecord */
+    /* store/events.h: after (epoch s), limit; and the clock the events'
+     * `at` is written with */
+    const char *events_read, *events_now;
     const char *ledger_del;   /* subsystem, name */
     /* daoc__meta_scratch: the text before and after the quoted database
      * name ({NULL, NULL}: the store has no databases beside its own) */

@@ -3,8 +3,9 @@
  * (store/events_ddl.h): a PL/pgSQL function per table computes the cache
  * keys of NEW and OLD from their columns, inserts the events (the
  * statement's clock, truncated to ms as Kong's CURRENT_TIMESTAMP(3), for
- * `at`; expire_at an hour later) and NOTIFYs; an AFTER ROW trigger runs
- * it.  Kong's batch_delete_expired_rows trigger of cluster_events removes
+ * `at`; expire_at an hour later) and NOTIFYs each one as
+ * "<id>\n<channel>\n<key>" (delivered at commit); an AFTER ROW trigger
+ * runs it.  Kong's batch_delete_expired_rows trigger of cluster_events removes
  * expired events.
  */
 #include "store/events_ddl.h"
@@ -27,13 +28,21 @@ static void text_of(daoc__buf *b, const char *row, const char *col, daoc__ftype 
 
 static const daoc__events_dialect pg = {.text_of = text_of};
 
+/* The event of key `var`, and its notification "<id>\n<channel>\n<key>"
+ * (the key left out when the payload would pass PostgreSQL's 8000
+ * bytes: the reader then reads the row). */
 static void insert(daoc__buf *b, const char *chan, const char *var)
 {
-    daoc__buf_puts(b, "    INSERT INTO \"cluster_events\" (\"id\", \"node_id\", \"at\", \"expire_at\", "
-                      "\"channel\", \"data\") VALUES (gen_random_uuid(), '" DAOC__EVENTS_ANY_NODE
+    daoc__buf_puts(b, "    i := gen_random_uuid();\n"
+                      "    INSERT INTO \"cluster_events\" (\"id\", \"node_id\", \"at\", \"expire_at\", "
+                      "\"channel\", \"data\") VALUES (i, '" DAOC__EVENTS_ANY_NODE
                       "', t, t + INTERVAL '" DAOC__EVENTS_TTL_S " seconds', ");
     daoc__events_literal(b, chan);
-    daoc__buf_printf(b, ", %s);\n", var);
+    daoc__buf_printf(b, ", %s);\n    PERFORM pg_notify('" DAOC__EVENTS_NOTIFY "', i::text || E'\\n' || ",
+                     var);
+    daoc__events_literal(b, chan);
+    daoc__buf_printf(b, " || E'\\n' || CASE WHEN octet_length(%s) < 7900 THEN %s ELSE '' END);\n",
+                     var, var);
 }
 
 void daoc__pg_events_ddl(daoc__buf *b, const daoc__schema *s)
@@ -43,7 +52,7 @@ void daoc__pg_events_ddl(daoc__buf *b, const daoc__schema *s)
     daoc__buf_printf(b,
                      "CREATE OR REPLACE FUNCTION \"%s" DAOC__EVENTS_TRIGGER "\" () RETURNS trigger "
                      "LANGUAGE plpgsql AS $ev$\n"
-                     "DECLARE\n  k text;\n  o text;\n"
+                     "DECLARE\n  k text;\n  o text;\n  i uuid;\n"
                      "  t timestamptz := date_trunc('milliseconds', clock_timestamp());\n"
                      "BEGIN\n"
                      "  IF TG_OP <> 'DELETE' THEN\n    k := ",
@@ -55,10 +64,8 @@ void daoc__pg_events_ddl(daoc__buf *b, const daoc__schema *s)
     insert(b, chan, "k");
     daoc__buf_puts(b, "  END IF;\n  IF o IS NOT NULL AND o IS DISTINCT FROM k THEN\n");
     insert(b, chan, "o");
-    daoc__buf_puts(b, "  END IF;\n  PERFORM pg_notify('" DAOC__EVENTS_NOTIFY "', ");
-    daoc__events_literal(b, chan);
     daoc__buf_printf(b,
-                     ");\n  RETURN NULL;\nEND;\n$ev$;\n"
+                     "  END IF;\n  RETURN NULL;\nEND;\n$ev$;\n"
                      "DROP TRIGGER IF EXISTS \"%s" DAOC__EVENTS_TRIGGER "\" ON \"%s\";\n"
                      "CREATE TRIGGER \"%s" DAOC__EVENTS_TRIGGER "\" AFTER INSERT OR UPDATE OR "
                      "DELETE ON \"%s\" FOR EACH ROW EXECUTE FUNCTION \"%s" DAOC__EVENTS_TRIGGER

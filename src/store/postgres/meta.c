@@ -126,6 +126,11 @@ const daoc__meta_dialect daoc__pg_meta_dialect = {
                 "pending = ARRAY_REMOVE(pending, $2::text), last_executed = $3::text "
                 "WHERE key = 'schema_meta' AND subsystem = $1::text",
     .ledger_del = "DELETE FROM daoc_migrations WHERE subsystem = $1::text AND name = $2::text",
+    .events_read = "SELECT \"id\"::text AS \"id\", \"channel\", \"data\", "
+                   "EXTRACT(EPOCH FROM \"at\")::float8 AS \"at\", EXTRACT(EPOCH FROM \"nbf\")::float8 "
+                   "AS \"nbf\" FROM \"cluster_events\" WHERE \"at\" > to_timestamp($1::float8) AND "
+                   "\"at\" <= clock_timestamp() ORDER BY \"at\", \"id\" LIMIT $2::int",
+    .events_now = "SELECT EXTRACT(EPOCH FROM clock_timestamp())::float8 AS \"now\"",
     .scratch_create = {"CREATE DATABASE ", NULL},
     .scratch_drop = {"DROP DATABASE IF EXISTS ", " WITH (FORCE)"},
     .now_param = false,

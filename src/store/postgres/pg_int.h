@@ -217,6 +217,11 @@ int daoc__pg_pool_get(pg_pool *p, pg_slot *slot, pg_conn **out, char **msg);
  * when it broke or is inside a transaction.  Thread-safe; wakes a waiter. */
 void daoc__pg_pool_put(pg_conn *c, pg_slot *slot);
 const char *daoc__pg_pool_where(const pg_pool *p);
+/* A connection of p's target that belongs to no pool (the events
+ * listener, listen.c), opened within pg_timeout; daoc__pg_conn_free
+ * closes it. */
+int daoc__pg_pool_connect(pg_pool *p, pg_conn **out, char **msg);
+void daoc__pg_conn_free(pg_conn *c);
 /* Counts for tests and diagnostics (any may be NULL); idle includes the
  * connections parked in slots. */
 void daoc__pg_pool_stats(pg_pool *p, int *open, int *idle, int *cap);

@@ -529,6 +529,16 @@ static pg_pool *pool_new(const daoc_config *cfg, const char *host, int port, con
     return p;
 }
 
+int daoc__pg_pool_connect(pg_pool *p, pg_conn **out, char **msg)
+{
+    return conn_open(p, now_ms() + p->timeout_ms, out, msg);
+}
+
+void daoc__pg_conn_free(pg_conn *c)
+{
+    conn_free(c);
+}
+
 int daoc__pg_pool_ref(const daoc_config *cfg, bool replica, pg_pool **out)
 {
     *out = NULL;

@@ -103,6 +103,11 @@ const daoc__meta_dialect daoc__sqlite_meta_dialect = {
                 "\"pending\" = " SQ_REMOVE("pending") ", \"last_executed\" = ?3 "
                 "WHERE \"key\" = 'schema_meta' AND \"subsystem\" = ?1",
     .ledger_del = "DELETE FROM \"daoc_migrations\" WHERE \"subsystem\" = ?1 AND \"name\" = ?2",
+    /* the clock the triggers write `at` with (store/sqlite/events.c) */
+    .events_read = "SELECT \"id\", \"channel\", \"data\", \"at\", \"nbf\" FROM \"cluster_events\" "
+                   "WHERE \"at\" > ?1 AND \"at\" <= (julianday('now') - 2440587.5) * 86400.0 "
+                   "ORDER BY \"at\", \"id\" LIMIT ?2",
+    .events_now = "SELECT (julianday('now') - 2440587.5) * 86400.0 AS \"now\"",
     .now_param = true,
     .bootstrap =
         "CREATE TABLE IF NOT EXISTS \"schema_meta\" (\"key\" TEXT, \"subsystem\" TEXT, "

@@ -1,0 +1,432 @@
+/*
+ * cluster.c -- Kong's cluster events for a node (daoc_cluster_*, daoc.h):
+ * the node reads what the database's triggers wrote into cluster_events
+ * (store/events_ddl.h) and tells its subscribers, by channel, of each
+ * event once.
+ *
+ *   - On PostgreSQL a listener connection (store/events.h) waits in LISTEN:
+ *     each committed change's NOTIFY carries "<id>\n<channel>\n<key>", which
+ *     is told at once (milliseconds after the commit).  When the listener
+ *     cannot be had, or a probe NOTIFY sent on it does not come back within
+ *     a second (a pooler in transaction mode gives LISTEN no session), the
+ *     node says so once and relies on the reads below.
+ *   - Every db_update_frequency seconds (and after a notification too long
+ *     to carry its key) the node reads the events of the last window:
+ *     those after its previous read's start minus LOOKBACK_S (a change's
+ *     `at` is its statement's clock, its commit comes later) -- the
+ *     fallback for missed notifications, and all there is on SQLite.
+ *     Nothing older than the reader's opening is told (a transaction
+ *     running then whose `at` came before it is missed, as in Kong).
+ *   - Each event is told once: the ids told are remembered for the window.
+ *   - db_update_propagation > 0 (a replica's lag): an event is told only
+ *     once it is that old, by the reads alone.
+ * The thread of daoc_cluster_start does both; daoc_cluster_poll is one
+ * read in the caller's thread (for a program with its own loop, and
+ * tests).  Subscribers run in whichever thread tells them.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config/config.h"
+#include "core/alloc.h"
+#include "core/error.h"
+#include "core/rand.h"
+#include "daoc.h"
+#include "store/events.h"
+#include "store/store.h"
+
+#define LOOKBACK_S 5.0
+#define PAGE 1000
+#define MAX_PAGES 50
+
+typedef struct sub {
+    char *channel; /* NULL: every channel */
+    daoc_cluster_fn fn;
+    void *ud;
+} sub;
+
+typedef struct seen {
+    char id[37];
+    double at; /* epoch seconds (database clock) */
+} seen;
+
+struct daoc_cluster {
+    daoc_config *cfg; /* owned copy */
+    daoc__store *st;  /* owned: the reads */
+    daoc__listener *lst;
+    pthread_mutex_t mu; /* subs, seen, cursor, counters */
+    sub *subs;
+    size_t nsubs;
+    seen *seen;
+    size_t nseen, capseen;
+    double cursor; /* database time of the previous read's start */
+    double floor;  /* database time at open: nothing older is told */
+    double freq, prop;
+    bool listening;
+    bool said_polling;
+    pthread_t thread;
+    bool started;
+    int wake[2];
+    atomic_bool stop;
+    uint64_t reads, notifications, told;
+};
+
+/* Logs m (taken; NULL: nothing) through the configuration's function. */
+static void say(daoc_cluster *c, daoc_log_level lvl, char *m)
+{
+    daoc_log_fn fn = NULL;
+    void *ud = NULL;
+    daoc_config_get_log(c->cfg, &fn, &ud);
+    if (fn && m)
+        fn(ud, lvl, m);
+    daoc__free(m);
+}
+
+static bool was_seen(daoc_cluster *c, const char *id)
+{
+    for (size_t i = 0; i < c->nseen; i++)
+        if (strcmp(c->seen[i].id, id) == 0)
+            return true;
+    return false;
+}
+
+static void mark_seen(daoc_cluster *c, const char *id, double at)
+{
+    if (c->nseen == c->capseen) {
+        size_t cap = c->capseen ? 2 * c->capseen : 64;
+        seen *s = daoc__realloc(c->seen, cap * sizeof *s);
+        if (!s)
+            return; /* told twice at worst */
+        c->seen = s;
+        c->capseen = cap;
+    }
+    seen *s = &c->seen[c->nseen++];
+    snprintf(s->id, sizeof s->id, "%s", id);
+    s->at = at;
+}
+
+static void prune_seen(daoc_cluster *c, double before)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < c->nseen; i++)
+        if (c->seen[i].at >= before)
+            c->seen[k++] = c->seen[i];
+    c->nseen = k;
+}
+
+/* Tells the subscribers of channel (under mu). */
+static void tell(daoc_cluster *c, const char *channel, const char *data)
+{
+    c->told++;
+    for (size_t i = 0; i < c->nsubs; i++)
+        if (!c->subs[i].channel || strcmp(c->subs[i].channel, channel) == 0)
+            c->subs[i].fn(c->subs[i].ud, channel, data);
+}
+
+/* One read of the window; *told the events told. */
+static int read_window(daoc_cluster *c, size_t *told, char **msg)
+{
+    double now = 0;
+    int rc = daoc__events_now(c->st, &now, msg);
+    if (rc != DAOC_OK)
+        return rc;
+    double upto = now - c->prop; /* an event younger than this waits */
+    double after = c->cursor - LOOKBACK_S;
+    if (after < c->floor)
+        after = c->floor;
+    size_t n = 0;
+    for (int page = 0; rc == DAOC_OK && page < MAX_PAGES; page++) {
+        daoc_value *rows = NULL;
+        rc = daoc__events_read(c->st, after, PAGE, &rows, msg);
+        size_t len = rc == DAOC_OK ? daoc_value_len(rows) : 0;
+        for (size_t i = 0; i < len; i++) {
+            const daoc_value *r = daoc_arr_get(rows, i);
+            const char *id = daoc_value_str(daoc_obj_get(r, "id"), NULL);
+            const char *ch = daoc_value_str(daoc_obj_get(r, "channel"), NULL);
+            const daoc_value *dv = daoc_obj_get(r, "data");
+            double at = daoc_value_num(daoc_obj_get(r, "at"));
+            after = at;
+            if (!id || !ch || at > upto || was_seen(c, id))
+                continue;
+            mark_seen(c, id, at);
+            tell(c, ch, dv && daoc_value_type(dv) == DAOC_TSTR ? daoc_value_str(dv, NULL) : "");
+            n++;
+        }
+        daoc_value_free(rows);
+        if (len < PAGE)
+            break;
+    }
+    if (rc == DAOC_OK) {
+        c->cursor = upto;
+        c->reads++;
+        prune_seen(c, c->cursor - 2 * LOOKBACK_S);
+    }
+    if (told)
+        *told = n;
+    return rc;
+}
+
+/* A notification's payload: "<id>\n<channel>\n<data>".  false when it
+ * carries no data (the next read gets the event). */
+static bool notified(daoc_cluster *c, const char *p)
+{
+    const char *nl1 = strchr(p, '\n'), *nl2 = nl1 ? strchr(nl1 + 1, '\n') : NULL;
+    if (!nl1 || !nl2 || nl1 - p != 36)
+        return true; /* not one of ours (a probe): nothing to read */
+    if (!nl2[1])
+        return false;
+    char id[37], ch[128];
+    memcpy(id, p, 36);
+    id[36] = '\0';
+    size_t cl = (size_t)(nl2 - nl1 - 1);
+    if (cl >= sizeof ch)
+        return false;
+    memcpy(ch, nl1 + 1, cl);
+    ch[cl] = '\0';
+    c->notifications++;
+    if (!was_seen(c, id)) {
+        mark_seen(c, id, c->cursor + LOOKBACK_S); /* kept a window past the next read */
+        tell(c, ch, nl2 + 1);
+    }
+    return true;
+}
+
+/* The listener, probed: a NOTIFY it sends itself must come back. */
+static void listen_open(daoc_cluster *c)
+{
+    char *msg = NULL;
+    daoc__listener *l = NULL;
+    int rc = daoc__listener_open(c->cfg, &l, &msg);
+    if (rc == DAOC_EINVAL) /* SQLite */
+        return;
+    if (rc == DAOC_OK) {
+        char *why = NULL;
+        rc = daoc__listener_probe(l, 1000, &why);
+        if (rc != DAOC_OK) {
+            daoc__free(msg);
+            msg = why;
+        }
+    }
+    if (rc != DAOC_OK) {
+        daoc__listener_close(l);
+        if (!c->said_polling)
+            say(c, DAOC_LOG_NOTICE,
+                daoc__asprintf("cluster events: LISTEN/NOTIFY is not available (%s); reading "
+                               "cluster_events every %g s (db_update_frequency)",
+                               msg ? msg : daoc_strerror(rc), c->freq));
+        c->said_polling = true;
+        daoc__free(msg);
+        return;
+    }
+    c->lst = l;
+    pthread_mutex_lock(&c->mu);
+    c->listening = true;
+    pthread_mutex_unlock(&c->mu);
+}
+
+static void *run(void *arg)
+{
+    daoc_cluster *c = arg;
+    double next_read = daoc__mono_ms() + c->freq * 1000, next_listen = 0;
+    while (!atomic_load(&c->stop)) {
+        double now = daoc__mono_ms();
+        if (!c->lst && c->prop <= 0 && now >= next_listen) {
+            listen_open(c);
+            next_listen = now + 30000; /* try again later when it failed */
+        }
+        int wait = (int)(next_read - now);
+        if (wait < 0)
+            wait = 0;
+        bool read_now = wait == 0;
+        if (c->lst) {
+            daoc_value *payloads = daoc_arr();
+            char *msg = NULL;
+            int rc = payloads ? daoc__listener_wait(c->lst, wait, c->wake[0], payloads, &msg)
+                              : DAOC_ENOMEM;
+            pthread_mutex_lock(&c->mu);
+            for (size_t i = 0; i < daoc_value_len(payloads); i++)
+                if (!notified(c, daoc_value_str(daoc_arr_get(payloads, i), NULL)))
+                    read_now = true;
+            pthread_mutex_unlock(&c->mu);
+            daoc_value_free(payloads);
+            if (rc != DAOC_OK) {
+                say(c, DAOC_LOG_WARN,
+                    daoc__asprintf("cluster events: %s; reading cluster_events meanwhile",
+                                   msg ? msg : daoc_strerror(rc)));
+                daoc__free(msg);
+                daoc__listener_close(c->lst);
+                c->lst = NULL;
+                pthread_mutex_lock(&c->mu);
+                c->listening = false;
+                pthread_mutex_unlock(&c->mu);
+                read_now = true;
+            }
+        } else {
+            struct pollfd pf = {c->wake[0], POLLIN, 0};
+            (void)poll(&pf, 1, wait);
+        }
+        if (atomic_load(&c->stop))
+            break;
+        if (read_now || daoc__mono_ms() >= next_read) {
+            char *msg = NULL;
+            pthread_mutex_lock(&c->mu);
+            int rc = read_window(c, NULL, &msg);
+            pthread_mutex_unlock(&c->mu);
+            if (rc != DAOC_OK)
+                say(c, DAOC_LOG_WARN,
+                    daoc__asprintf("cluster events: cannot read cluster_events: %s",
+                                   msg ? msg : daoc_strerror(rc)));
+            daoc__free(msg);
+            next_read = daoc__mono_ms() + c->freq * 1000;
+        }
+    }
+    return NULL;
+}
+
+/* ---- the public API ------------------------------------------------------------ */
+
+int daoc_cluster_open(daoc_cluster **out, const daoc_config *cfg, daoc_error **err)
+{
+    daoc__err_reset(err);
+    if (!out || !cfg)
+        return daoc__err_fail(err, DAOC_EINVAL, "%s is NULL", out ? "cfg" : "out");
+    *out = NULL;
+    daoc_cluster *c = daoc__calloc(1, sizeof *c);
+    if (!c)
+        return DAOC_ENOMEM;
+    c->wake[0] = c->wake[1] = -1;
+    pthread_mutex_init(&c->mu, NULL);
+    char *msg = NULL;
+    int rc = (c->cfg = daoc__config_copy(cfg)) ? DAOC_OK : DAOC_ENOMEM;
+    if (rc == DAOC_OK) {
+        c->freq = strtod(daoc_config_get(c->cfg, "db_update_frequency"), NULL);
+        c->prop = strtod(daoc_config_get(c->cfg, "db_update_propagation"), NULL);
+        if (strcmp(c->cfg->database, "postgres") == 0)
+            rc = daoc__pg_open(&c->st, c->cfg, &msg);
+        else
+            rc = daoc__sqlite_open(&c->st, c->cfg->sqlite_path, &msg);
+    }
+    /* from now on: `at` has whole milliseconds, so an event of this very
+     * millisecond is after the floor, not before */
+    if (rc == DAOC_OK && (rc = daoc__events_now(c->st, &c->floor, &msg)) == DAOC_OK)
+        c->cursor = c->floor -= 0.002;
+    if (rc == DAOC_OK && pipe(c->wake) != 0)
+        rc = DAOC_EIO;
+    if (rc == DAOC_OK) {
+        (void)fcntl(c->wake[0], F_SETFL, O_NONBLOCK);
+        (void)fcntl(c->wake[1], F_SETFL, O_NONBLOCK);
+    }
+    if (rc != DAOC_OK) {
+        rc = daoc__err_fail(err, rc, "cluster events: %s", msg ? msg : daoc_strerror(rc));
+        daoc__free(msg);
+        daoc_cluster_close(c);
+        return rc;
+    }
+    *out = c;
+    return DAOC_OK;
+}
+
+int daoc_cluster_subscribe(daoc_cluster *c, const char *channel, daoc_cluster_fn fn, void *ud)
+{
+    if (!c || !fn)
+        return DAOC_EINVAL;
+    char *ch = channel ? daoc__strdup(channel) : NULL;
+    if (channel && !ch)
+        return DAOC_ENOMEM;
+    pthread_mutex_lock(&c->mu);
+    sub *s = daoc__realloc(c->subs, (c->nsubs + 1) * sizeof *s);
+    if (s) {
+        c->subs = s;
+        c->subs[c->nsubs++] = (sub){ch, fn, ud};
+    }
+    pthread_mutex_unlock(&c->mu);
+    if (!s) {
+        daoc__free(ch);
+        return DAOC_ENOMEM;
+    }
+    return DAOC_OK;
+}
+
+int daoc_cluster_start(daoc_cluster *c, daoc_error **err)
+{
+    daoc__err_reset(err);
+    if (!c || c->started)
+        return daoc__err_fail(err, DAOC_EINVAL, c ? "already started" : "cluster is NULL");
+    if (pthread_create(&c->thread, NULL, run, c) != 0)
+        return daoc__err_fail(err, DAOC_EIO, "cannot start the cluster events thread");
+    c->started = true;
+    return DAOC_OK;
+}
+
+int daoc_cluster_poll(daoc_cluster *c, size_t *told, daoc_error **err)
+{
+    daoc__err_reset(err);
+    if (told)
+        *told = 0;
+    if (!c || c->started)
+        return daoc__err_fail(err, DAOC_EINVAL,
+                              c ? "the cluster's own thread reads (daoc_cluster_start)"
+                                : "cluster is NULL");
+    char *msg = NULL;
+    pthread_mutex_lock(&c->mu);
+    int rc = read_window(c, told, &msg);
+    pthread_mutex_unlock(&c->mu);
+    if (rc != DAOC_OK)
+        rc = daoc__err_fail(err, rc, "cluster events: cannot read cluster_events: %s",
+                            msg ? msg : daoc_strerror(rc));
+    daoc__free(msg);
+    return rc;
+}
+
+daoc_value *daoc_cluster_stats(daoc_cluster *c)
+{
+    if (!c)
+        return NULL;
+    daoc_value *o = daoc_obj();
+    pthread_mutex_lock(&c->mu);
+    bool ok = o && daoc_obj_set(o, "listening", daoc_bool(c->listening)) == DAOC_OK &&
+              daoc_obj_set(o, "reads", daoc_int((int64_t)c->reads)) == DAOC_OK &&
+              daoc_obj_set(o, "notifications", daoc_int((int64_t)c->notifications)) == DAOC_OK &&
+              daoc_obj_set(o, "told", daoc_int((int64_t)c->told)) == DAOC_OK &&
+              daoc_obj_set(o, "db_update_frequency", daoc_num(c->freq)) == DAOC_OK &&
+              daoc_obj_set(o, "db_update_propagation", daoc_num(c->prop)) == DAOC_OK;
+    pthread_mutex_unlock(&c->mu);
+    if (!ok) {
+        daoc_value_free(o);
+        return NULL;
+    }
+    return o;
+}
+
+void daoc_cluster_close(daoc_cluster *c)
+{
+    if (!c)
+        return;
+    if (c->started) {
+        atomic_store(&c->stop, true);
+        if (write(c->wake[1], "x", 1) < 0) {
+            /* the thread also wakes within db_update_frequency */
+        }
+        pthread_join(c->thread, NULL);
+    }
+    daoc__listener_close(c->lst);
+    if (c->st)
+        c->st->ops->close(c->st);
+    for (size_t i = 0; i < c->nsubs; i++)
+        daoc__free(c->subs[i].channel);
+    daoc__free(c->subs);
+    daoc__free(c->seen);
+    for (int i = 0; i < 2; i++)
+        if (c->wake[i] >= 0)
+            close(c->wake[i]);
+    daoc_config_free(c->cfg);
+    pthread_mutex_destroy(&c->mu);
+    daoc__free(c);
+}

@@ -1,0 +1,65 @@
+/*
+ * events.c -- reading the cluster_events outbox (events.h), the part both
+ * stores share: the parameters of each store's statements (its meta
+ * dialect's events_read, events_now) and the choice of listener.
+ */
+#include "store/events.h"
+
+#include <string.h>
+
+#include "store/deploy.h"
+#include "store/meta.h"
+
+static const daoc__meta_dialect *dialect(daoc__store *st)
+{
+    return st && st->deploy ? st->deploy->meta : NULL;
+}
+
+int daoc__events_now(daoc__store *st, double *now, char **msg)
+{
+    if (msg)
+        *msg = NULL;
+    const daoc__meta_dialect *d = dialect(st);
+    if (!d || !d->events_now)
+        return DAOC_EINVAL;
+    daoc_value *rows = NULL;
+    int rc = st->deploy->query(st, d->events_now, NULL, &rows, msg);
+    const daoc_value *v = rc == DAOC_OK ? daoc_obj_get(daoc_arr_get(rows, 0), "now") : NULL;
+    if (rc == DAOC_OK && !v)
+        rc = DAOC_ESTORE;
+    if (rc == DAOC_OK)
+        *now = daoc_value_num(v);
+    daoc_value_free(rows);
+    return rc;
+}
+
+int daoc__events_read(daoc__store *st, double after, int limit, daoc_value **rows, char **msg)
+{
+    if (msg)
+        *msg = NULL;
+    *rows = NULL;
+    const daoc__meta_dialect *d = dialect(st);
+    if (!d || !d->events_read)
+        return DAOC_EINVAL;
+    daoc_value *p = daoc_arr();
+    int rc = p ? DAOC_OK : DAOC_ENOMEM;
+    if (rc == DAOC_OK)
+        rc = daoc_arr_push(p, daoc_num(after));
+    if (rc == DAOC_OK)
+        rc = daoc_arr_push(p, daoc_int(limit));
+    if (rc == DAOC_OK)
+        rc = st->deploy->query(st, d->events_read, p, rows, msg);
+    daoc_value_free(p);
+    return rc;
+}
+
+int daoc__listener_open(const daoc_config *cfg, daoc__listener **out, char **msg)
+{
+    if (msg)
+        *msg = NULL;
+    *out = NULL;
+    const char *db = daoc_config_get(cfg, "database");
+    if (!db || strcmp(db, "postgres") != 0)
+        return DAOC_EINVAL;
+    return daoc__pg_listener_open(cfg, out, msg);
+}

@@ -1,0 +1,230 @@
+/*
+ * test_cluster_events.c -- a node's reader of the cluster events
+ * (daoc_cluster_*, src/events/cluster.c) against the events the database's
+ * triggers write: a committed change is told once, on Kong's channel,
+ * with the entity's cache key; a rolled-back one never; events older than
+ * the reader are not told; db_update_propagation holds events back; with
+ * the reader's thread a change arrives by itself (PostgreSQL: through
+ * LISTEN/NOTIFY, so without waiting for db_update_frequency).  Runs on
+ * every store (DAOC_DATABASE).
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "fixture.h"
+#include "harness.h"
+
+typedef struct heard {
+    pthread_mutex_t mu;
+    char log[8192];
+    int n;
+} heard;
+
+static void on_event(void *ud, const char *channel, const char *data)
+{
+    heard *h = ud;
+    pthread_mutex_lock(&h->mu);
+    size_t l = strlen(h->log);
+    snprintf(h->log + l, sizeof h->log - l, "%s %s|", channel, data);
+    h->n++;
+    pthread_mutex_unlock(&h->mu);
+}
+
+static int count(heard *h)
+{
+    pthread_mutex_lock(&h->mu);
+    int n = h->n;
+    pthread_mutex_unlock(&h->mu);
+    return n;
+}
+
+static bool pg(void)
+{
+    const char *d = getenv("DAOC_DATABASE");
+    return d && strcmp(d, "postgres") == 0;
+}
+
+/* A configuration of a fresh database (SQLite: its own file). */
+static daoc_config *config(const char *tag, const char *freq, const char *prop)
+{
+    static int seq;
+    daoc_config *cfg = NULL;
+    char why[300];
+    if (t_config_load(&cfg, NULL, why, sizeof why) != DAOC_OK)
+        abort();
+    if (!pg()) {
+        char path[512];
+        const char *tmp = getenv("DAOC_TEST_TMP");
+        snprintf(path, sizeof path, "%s/%s_%d_%d.db", tmp ? tmp : "/tmp", tag, (int)getpid(),
+                 seq++);
+        unlink(path);
+        if (daoc_config_set(cfg, "sqlite_path", path, NULL) != DAOC_OK)
+            abort();
+    }
+    if (daoc_config_set(cfg, "create_tables", "on", NULL) != DAOC_OK ||
+        daoc_config_set(cfg, "db_update_frequency", freq, NULL) != DAOC_OK ||
+        daoc_config_set(cfg, "db_update_propagation", prop, NULL) != DAOC_OK)
+        abort();
+    return cfg;
+}
+
+static daoc_value *consumer(daoc_db *db, const char *name)
+{
+    char j[200];
+    static int seq; /* a shared server keeps rows between runs: names of this run */
+    snprintf(j, sizeof j, "{'username':'%s-%d-%d-%ld'}", name, (int)getpid(), seq++,
+             (long)time(NULL));
+    daoc_value *e = J(j), *out = NULL;
+    int rc = daoc_dao_insert(daoc_db_dao(db, "consumers"), e, NULL, &out, NULL);
+    daoc_value_free(e);
+    return rc == DAOC_OK ? out : NULL;
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+TEST(a_committed_change_is_told_once_and_a_rolled_back_one_never)
+{
+    daoc_config *cfg = config("cl", "5", "0");
+    daoc_db *db = NULL;
+    ASSERT_INT(daoc_db_open(&db, cfg, NULL), DAOC_OK);
+    daoc_value *before = consumer(db, "before-the-reader");
+    ASSERT_TRUE(before != NULL);
+    sleep_ms(20); /* the reader counts from its opening, less 2 ms */
+    daoc_cluster *c = NULL;
+    ASSERT_INT(daoc_cluster_open(&c, cfg, NULL), DAOC_OK);
+    heard h = {PTHREAD_MUTEX_INITIALIZER, "", 0};
+    ASSERT_INT(daoc_cluster_subscribe(c, "invalidations", on_event, &h), DAOC_OK);
+    size_t told = 99;
+    ASSERT_INT(daoc_cluster_poll(c, &told, NULL), DAOC_OK);
+    ASSERT_INT((int)told, 0); /* what came before the reader is not told */
+
+    daoc_value *a = consumer(db, "a");
+    ASSERT_TRUE(a != NULL);
+    ASSERT_INT(daoc_db_begin(db, NULL), DAOC_OK);
+    daoc_value *b = consumer(db, "rolled-back");
+    ASSERT_INT(daoc_db_rollback(db, NULL), DAOC_OK);
+    ASSERT_INT(daoc_cluster_poll(c, &told, NULL), DAOC_OK);
+    ASSERT_INT((int)told, 1);
+    char want[200];
+    snprintf(want, sizeof want, "invalidations consumers:%s:::::|",
+             daoc_value_str(daoc_obj_get(a, "id"), NULL));
+    ASSERT_STR(h.log, want);
+    ASSERT_INT(daoc_cluster_poll(c, &told, NULL), DAOC_OK);
+    ASSERT_INT((int)told, 0); /* once */
+    ASSERT_INT(count(&h), 1);
+
+    /* another channel: a core cache entity */
+    heard core = {PTHREAD_MUTEX_INITIALIZER, "", 0};
+    ASSERT_INT(daoc_cluster_subscribe(c, "invalidations_kong_core_db_cache", on_event, &core),
+               DAOC_OK);
+    char sj[200];
+    snprintf(sj, sizeof sj, "{'name':'s-%d-%ld','host':'example.test'}", (int)getpid(),
+             (long)time(NULL));
+    daoc_value *svc = J(sj), *out = NULL;
+    ASSERT_INT(daoc_dao_insert(daoc_db_dao(db, "services"), svc, NULL, &out, NULL), DAOC_OK);
+    ASSERT_INT(daoc_cluster_poll(c, &told, NULL), DAOC_OK);
+    ASSERT_INT((int)told, 1);
+    ASSERT_INT(count(&h), 1);
+    ASSERT_INT(count(&core), 1);
+    ASSERT_TRUE(strncmp(core.log, "invalidations_kong_core_db_cache services:", 42) == 0);
+    daoc_value *st = daoc_cluster_stats(c);
+    char *js = enc(st);
+    ASSERT_TRUE(strstr(js, "\"told\":2") != NULL);
+    daoc_free(js);
+    daoc_value_free(st);
+    daoc_value_free(out);
+    daoc_value_free(svc);
+    daoc_value_free(a);
+    daoc_value_free(b);
+    daoc_value_free(before);
+    daoc_cluster_close(c);
+    daoc_db_close(db);
+    daoc_config_free(cfg);
+}
+
+TEST(db_update_propagation_holds_events_back)
+{
+    daoc_config *cfg = config("clp", "5", "0.4");
+    daoc_db *db = NULL;
+    ASSERT_INT(daoc_db_open(&db, cfg, NULL), DAOC_OK);
+    daoc_cluster *c = NULL;
+    ASSERT_INT(daoc_cluster_open(&c, cfg, NULL), DAOC_OK);
+    heard h = {PTHREAD_MUTEX_INITIALIZER, "", 0};
+    ASSERT_INT(daoc_cluster_subscribe(c, NULL, on_event, &h), DAOC_OK);
+    daoc_value *a = consumer(db, "late");
+    ASSERT_TRUE(a != NULL);
+    size_t told = 99;
+    ASSERT_INT(daoc_cluster_poll(c, &told, NULL), DAOC_OK);
+    ASSERT_INT((int)told, 0); /* younger than 0.4 s */
+    sleep_ms(600);
+    ASSERT_INT(daoc_cluster_poll(c, &told, NULL), DAOC_OK);
+    ASSERT_INT((int)told, 1);
+    daoc_value_free(a);
+    daoc_cluster_close(c);
+    daoc_db_close(db);
+    daoc_config_free(cfg);
+}
+
+TEST(the_reader_thread_tells_changes_by_itself)
+{
+    /* PostgreSQL: a frequency far beyond the wait, so only NOTIFY can do it */
+    daoc_config *cfg = config("clt", pg() ? "60" : "0.1", "0");
+    daoc_db *db = NULL;
+    ASSERT_INT(daoc_db_open(&db, cfg, NULL), DAOC_OK);
+    daoc_cluster *c = NULL;
+    ASSERT_INT(daoc_cluster_open(&c, cfg, NULL), DAOC_OK);
+    heard h = {PTHREAD_MUTEX_INITIALIZER, "", 0};
+    ASSERT_INT(daoc_cluster_subscribe(c, "invalidations", on_event, &h), DAOC_OK);
+    ASSERT_INT(daoc_cluster_start(c, NULL), DAOC_OK);
+    ASSERT_INT(daoc_cluster_poll(c, NULL, NULL), DAOC_EINVAL); /* the thread reads */
+    /* PostgreSQL: wait until the listener is up (its probe) */
+    for (int i = 0; pg() && i < 100; i++) {
+        daoc_value *st = daoc_cluster_stats(c);
+        bool on = daoc_value_bool(daoc_obj_get(st, "listening"));
+        daoc_value_free(st);
+        if (on)
+            break;
+        sleep_ms(50);
+    }
+    daoc_value *a = consumer(db, "t1");
+    ASSERT_TRUE(a != NULL);
+    for (int i = 0; i < 100 && count(&h) < 1; i++)
+        sleep_ms(50);
+    daoc_value *st = daoc_cluster_stats(c);
+    char *js = enc(st);
+    if (count(&h) != 1)
+        fprintf(stderr, "stats: %s\n", js);
+    ASSERT_INT(count(&h), 1);
+    if (pg())
+        ASSERT_TRUE(strstr(js, "\"listening\":true") != NULL && strstr(js, "\"notifications\":1"));
+    daoc_free(js);
+    daoc_value_free(st);
+    daoc_value_free(a);
+    daoc_cluster_close(c);
+    daoc_db_close(db);
+    daoc_config_free(cfg);
+}
+
+TEST(misuse)
+{
+    ASSERT_INT(daoc_cluster_open(NULL, NULL, NULL), DAOC_EINVAL);
+    ASSERT_INT(daoc_cluster_subscribe(NULL, NULL, on_event, NULL), DAOC_EINVAL);
+    ASSERT_INT(daoc_cluster_poll(NULL, NULL, NULL), DAOC_EINVAL);
+    ASSERT_INT(daoc_cluster_start(NULL, NULL), DAOC_EINVAL);
+    ASSERT_TRUE(daoc_cluster_stats(NULL) == NULL);
+    daoc_cluster_close(NULL);
+    daoc_config *cfg = NULL;
+    ASSERT_INT(daoc_config_load(&cfg, NULL, NULL), DAOC_OK);
+    char why[200] = "";
+    ASSERT_INT(t_config_set(cfg, "db_update_frequency", "0", why, sizeof why), DAOC_ECONFIG);
+    ASSERT_TRUE(strstr(why, "greater than 0") != NULL);
+    ASSERT_INT(t_config_set(cfg, "db_update_propagation", "-1", why, sizeof why), DAOC_ECONFIG);
+    ASSERT_INT(daoc_config_set(cfg, "db_update_propagation", "0", NULL), DAOC_OK);
+    daoc_config_free(cfg);
+}
