@@ -107,6 +107,20 @@ static int run(lua_State *L)
     for (int i = 0; i < r->argc; i++)
         lua_pushstring(L, r->argv[i]);
     lua_call(L, r->argc, 0);
+    /* the timers still pending run once with premature = true (shims.lua) */
+    lua_getglobal(L, "ngx");
+    if (lua_istable(L, -1)) {
+        lua_getfield(L, -1, "timer");
+        if (lua_istable(L, -1)) {
+            lua_getfield(L, -1, "_exit");
+            if (lua_isfunction(L, -1))
+                lua_call(L, 0, 0);
+            else
+                lua_pop(L, 1);
+        }
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
     return 0;
 }
 

@@ -7,7 +7,9 @@
  * Each primitive is small and stateless; the Lua side gives them Kong's
  * module shapes.  Nothing here prints or touches files.
  */
+#include <errno.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/alloc.h"
 #include "core/b64.h"
@@ -135,6 +137,21 @@ static int l_now(lua_State *L)
     return 1;
 }
 
+/* sleep(seconds): this thread waits (ngx.sleep and the timers, shims.lua);
+ * at most a day at a time. */
+static int l_sleep(lua_State *L)
+{
+    double s = luaL_checknumber(L, 1);
+    if (s != s || s <= 0)
+        return 0;
+    if (s > 86400)
+        s = 86400;
+    struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+    return 0;
+}
+
 /* log(level, msg): level is a daoc_log_level */
 static int l_log(lua_State *L)
 {
@@ -171,6 +188,7 @@ void daoc__lua_shim_prims(struct daoc__lua *ls)
         {"uuid", l_uuid},               {"is_uuid", l_is_uuid},
         {"random_string", l_random_string},
         {"now", l_now},                 {"log", l_log},
+        {"sleep", l_sleep},
         {"builtin", l_builtin},         {NULL, NULL},
     };
     lua_State *L = ls->L;

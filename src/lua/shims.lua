@@ -112,7 +112,82 @@ end
 function ngx.now() return floor(prim.now() * 1000) / 1000 end
 function ngx.time() return floor(prim.now()) end
 function ngx.update_time() end
-function ngx.sleep() end
+
+-- ngx.timer.at / every and ngx.sleep, for the one thread of a Lua state:
+-- a timer runs when its time has come while the code sleeps (ngx.sleep),
+-- in the order of their times, with premature = false; when the runner's
+-- script ends, every timer still pending runs once with premature = true,
+-- as OpenResty's timers do when their worker exits.
+local timers = {}
+local function run_due()
+  while true do
+    local now, best, bi = prim.now(), nil, nil
+    for i = 1, #timers do
+      local t = timers[i]
+      if t.at <= now and (not best or t.at < best.at) then best, bi = t, i end
+    end
+    if not best then return end
+    table.remove(timers, bi)
+    if best.every then
+      best.at = best.at + best.every
+      if best.at < now then best.at = now + best.every end
+      timers[#timers + 1] = best
+    end
+    local ok, err = pcall(best.fn, false, unpack(best.args, 1, best.n))
+    if not ok then
+      prim.log(4, "timer callback failed: " .. tostring(err))
+    end
+  end
+end
+local function add_timer(name, delay, every, fn, ...)
+  if type(delay) ~= "number" or delay ~= delay or delay < 0 then
+    error("bad argument #1 to '" .. name .. "' (expecting a non-negative number)", 3)
+  end
+  if type(fn) ~= "function" then
+    error("bad argument #2 to '" .. name .. "' (function expected, got " .. type(fn) .. ")", 3)
+  end
+  timers[#timers + 1] = { at = prim.now() + delay, every = every, fn = fn,
+                          args = { ... }, n = select("#", ...) }
+  return true
+end
+ngx.timer = {
+  at = function(delay, fn, ...) return add_timer("at", delay, nil, fn, ...) end,
+  every = function(interval, fn, ...)
+    if type(interval) == "number" and interval <= 0 then
+      error("bad argument #1 to 'every' (expecting a positive number)", 2)
+    end
+    return add_timer("every", interval, interval, fn, ...)
+  end,
+  running_count = function() return 0 end,
+  pending_count = function() return #timers end,
+}
+-- the runner, when the script has ended (src/lua/runner.c)
+function ngx.timer._exit()
+  local pending = timers
+  timers = {}
+  for i = 1, #pending do
+    local t = pending[i]
+    pcall(t.fn, true, unpack(t.args, 1, t.n))
+  end
+end
+function ngx.sleep(seconds)
+  local s = tonumber(seconds)
+  if not s or s ~= s or s < 0 then
+    error("bad argument #1 to 'sleep' (expecting a non-negative number)", 2)
+  end
+  local deadline = prim.now() + s
+  repeat
+    run_due()
+    local now = prim.now()
+    if now >= deadline then break end
+    local wake = deadline
+    for i = 1, #timers do
+      if timers[i].at < wake then wake = timers[i].at end
+    end
+    prim.sleep(wake - now)
+  until prim.now() >= deadline
+  run_due()
+end
 function ngx.localtime() return os.date("%Y-%m-%d %H:%M:%S") end
 function ngx.utctime() return os.date("!%Y-%m-%d %H:%M:%S") end
 function ngx.today() return os.date("%Y-%m-%d") end

@@ -53,7 +53,44 @@ local function run_child(name, text, args)
   return rc, out:gsub("rc=%d+%s*$", ""), err
 end
 
+t.test("ngx.sleep waits, and runs the timers that come due meanwhile, in time order", function()
+  local t0 = ngx.now()
+  local order = {}
+  t.eq(ngx.timer.at(0.04, function(premature, a, b)
+    order[#order + 1] = "second " .. tostring(premature) .. " " .. a .. b
+  end, "x", "y"), true)
+  t.eq(ngx.timer.at(0.01, function(premature) order[#order + 1] = "first" end), true)
+  local n = 0
+  t.eq(ngx.timer.every(0.02, function(premature) if not premature then n = n + 1 end end), true)
+  t.eq(ngx.timer.pending_count(), 3)
+  ngx.sleep(0.1)
+  t.truthy(ngx.now() - t0 >= 0.099) -- ngx.now() has whole milliseconds
+  t.eq(order[1], "first")
+  t.eq(order[2], "second false xy")
+  t.truthy(n >= 3)
+  t.eq(ngx.timer.pending_count(), 1) -- the recurring one
+  local ok, err = pcall(ngx.timer.at, -1, function() end)
+  t.eq(ok, false)
+  t.match(err, "expecting a non%-negative number")
+  t.eq(pcall(ngx.timer.at, 1, "not a function"), false)
+  t.eq(pcall(ngx.timer.every, 0, function() end), false)
+  t.eq(pcall(ngx.sleep, "soon"), false)
+  ngx.update_time()
+  t.eq(type(ngx.now()), "number")
+end)
+
 if bin then
+  t.test("timers still pending when the script ends run once, premature", function()
+    local rc, out = run_child("timers.lua", [[
+ngx.timer.at(30, function(premature, what) print("late", premature, what) end, "w")
+ngx.timer.at(0, function(premature) print("due", premature) end)
+ngx.sleep(0)
+print("end of script")
+]])
+    t.eq(rc, 0)
+    t.eq(out, "due\tfalse\nend of script\nlate\ttrue\tw\n")
+  end)
+
   t.test("a child script gets its arguments in arg and ...", function()
     local rc, out = run_child("args.lua", "print(arg[1], arg[2], select('#', ...), ...)\n",
                               "one two")
