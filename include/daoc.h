@@ -453,6 +453,13 @@ DAOC_MUSTCHECK DAOC_EXPORT int daoc_cluster_start(daoc_cluster *c, daoc_error **
 /* Without the thread: one read now, in the caller's thread; *told (may
  * be NULL) the events told. */
 DAOC_MUSTCHECK DAOC_EXPORT int daoc_cluster_poll(daoc_cluster *c, size_t *told, daoc_error **err);
+/* Kong's cluster_events:broadcast: one event of `channel` with `data`
+ * for every other node (this one is not told of it), told after `delay`
+ * seconds (db_update_propagation when larger).  DAOC_EDAO with "could not
+ * insert invalidation row: <why>" when the database refuses. */
+DAOC_MUSTCHECK DAOC_EXPORT int daoc_cluster_broadcast(daoc_cluster *c, const char *channel,
+                                                      const char *data, double delay,
+                                                      daoc_error **err);
 /* {listening, reads, notifications, told, db_update_frequency,
  * db_update_propagation}, owned by the caller; NULL on ENOMEM. */
 DAOC_EXPORT daoc_value *daoc_cluster_stats(daoc_cluster *c);

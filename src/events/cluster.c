@@ -19,7 +19,8 @@
  *     running then whose `at` came before it is missed, as in Kong).
  *   - Each event is told once: the ids told are remembered for the window.
  *   - db_update_propagation > 0 (a replica's lag): an event is told only
- *     once it is that old, by the reads alone.
+ *     once it is that old, by the reads alone; a broadcast event with a
+ *     delay (its nbf) is told by the first read after its time.
  * The thread of daoc_cluster_start does both; daoc_cluster_poll is one
  * read in the caller's thread (for a program with its own loop, and
  * tests).  Subscribers run in whichever thread tells them.
@@ -68,6 +69,7 @@ struct daoc_cluster {
     size_t nseen, capseen;
     double cursor; /* database time of the previous read's start */
     double floor;  /* database time at open: nothing older is told */
+    double held_at; /* the `at` of the oldest event waiting for its nbf, or 0 */
     double freq, prop;
     bool listening;
     bool said_polling;
@@ -141,6 +143,9 @@ static int read_window(daoc_cluster *c, size_t *told, char **msg)
     double after = c->cursor - LOOKBACK_S;
     if (after < c->floor)
         after = c->floor;
+    if (c->held_at > 0 && c->held_at - 0.001 < after) /* an event waiting for its nbf */
+        after = c->held_at - 0.001;
+    c->held_at = 0;
     size_t n = 0;
     for (int page = 0; rc == DAOC_OK && page < MAX_PAGES; page++) {
         daoc_value *rows = NULL;
@@ -152,9 +157,15 @@ static int read_window(daoc_cluster *c, size_t *told, char **msg)
             const char *ch = daoc_value_str(daoc_obj_get(r, "channel"), NULL);
             const daoc_value *dv = daoc_obj_get(r, "data");
             double at = daoc_value_num(daoc_obj_get(r, "at"));
+            const daoc_value *nbf = daoc_obj_get(r, "nbf");
             after = at;
             if (!id || !ch || at > upto || was_seen(c, id))
                 continue;
+            if (nbf && daoc_value_type(nbf) != DAOC_TNULL && daoc_value_num(nbf) > now) {
+                if (c->held_at == 0 || at < c->held_at)
+                    c->held_at = at; /* read again until its time comes */
+                continue;
+            }
             mark_seen(c, id, at);
             tell(c, ch, dv && daoc_value_type(dv) == DAOC_TSTR ? daoc_value_str(dv, NULL) : "");
             n++;
@@ -380,6 +391,33 @@ int daoc_cluster_poll(daoc_cluster *c, size_t *told, daoc_error **err)
     pthread_mutex_unlock(&c->mu);
     if (rc != DAOC_OK)
         rc = daoc__err_fail(err, rc, "cluster events: cannot read cluster_events: %s",
+                            msg ? msg : daoc_strerror(rc));
+    daoc__free(msg);
+    return rc;
+}
+
+int daoc_cluster_broadcast(daoc_cluster *c, const char *channel, const char *data, double delay,
+                           daoc_error **err)
+{
+    daoc__err_reset(err);
+    if (!c || !channel || !data)
+        return daoc__err_fail(err, DAOC_EINVAL, "%s is NULL",
+                              !c ? "cluster" : !channel ? "channel" : "data");
+    if (delay < 0 || delay != delay)
+        return daoc__err_fail(err, DAOC_EINVAL, "delay must be 0 or more");
+    if (c->prop > delay)
+        delay = c->prop; /* Kong: db_update_propagation overrides it */
+    char id[37], *msg = NULL;
+    int rc = daoc__uuid_v4(id);
+    pthread_mutex_lock(&c->mu); /* the store is one handle */
+    if (rc == DAOC_OK)
+        rc = daoc__events_insert(c->st, id, daoc_node_id(), channel, data, delay, &msg);
+    /* this node's own event is not told back to it */
+    if (rc == DAOC_OK)
+        mark_seen(c, id, c->cursor + LOOKBACK_S);
+    pthread_mutex_unlock(&c->mu);
+    if (rc != DAOC_OK)
+        rc = daoc__err_fail(err, rc, "could not insert invalidation row: %s",
                             msg ? msg : daoc_strerror(rc));
     daoc__free(msg);
     return rc;

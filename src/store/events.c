@@ -53,6 +53,29 @@ int daoc__events_read(daoc__store *st, double after, int limit, daoc_value **row
     return rc;
 }
 
+int daoc__events_insert(daoc__store *st, const char *id, const char *node_id, const char *channel,
+                        const char *data, double delay_s, char **msg)
+{
+    if (msg)
+        *msg = NULL;
+    const daoc__meta_dialect *d = dialect(st);
+    if (!d || !d->events_insert || !id || !node_id || !channel || !data)
+        return DAOC_EINVAL;
+    daoc_value *p = daoc_arr();
+    int rc = p ? DAOC_OK : DAOC_ENOMEM;
+    const char *texts[] = {id, node_id, channel, data};
+    for (size_t i = 0; rc == DAOC_OK && i < 4; i++)
+        rc = daoc_arr_push(p, daoc_str(texts[i]));
+    if (rc == DAOC_OK)
+        rc = daoc_arr_push(p, daoc_num(delay_s));
+    daoc_value *rows = NULL;
+    if (rc == DAOC_OK)
+        rc = st->deploy->query(st, d->events_insert, p, &rows, msg);
+    daoc_value_free(rows);
+    daoc_value_free(p);
+    return rc;
+}
+
 int daoc__listener_open(const daoc_config *cfg, daoc__listener **out, char **msg)
 {
     if (msg)

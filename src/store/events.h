@@ -26,6 +26,13 @@ int daoc__events_now(daoc__store *st, double *now, char **msg);
  * none).  *rows is owned by the caller. */
 int daoc__events_read(daoc__store *st, double after, int limit, daoc_value **rows, char **msg);
 
+/* One event written by hand (Kong's cluster_events:broadcast): id and
+ * node_id UUIDs, at = the database's clock, nbf = at + delay_s when
+ * delay_s > 0; on PostgreSQL NOTIFYd as the triggers do.  Inside the
+ * caller's transaction when there is one. */
+int daoc__events_insert(daoc__store *st, const char *id, const char *node_id, const char *channel,
+                        const char *data, double delay_s, char **msg);
+
 typedef struct daoc__listener daoc__listener;
 /* A listener of cfg's database: DAOC_OK with *out, DAOC_EINVAL when the
  * store has no such thing (SQLite), or the failure to connect or LISTEN

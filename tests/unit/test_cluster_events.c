@@ -211,6 +211,42 @@ TEST(the_reader_thread_tells_changes_by_itself)
     daoc_config_free(cfg);
 }
 
+TEST(a_broadcast_reaches_the_other_nodes_not_its_own_and_waits_its_delay)
+{
+    daoc_config *cfg = config("clb", "5", "0");
+    daoc_db *db = NULL;
+    ASSERT_INT(daoc_db_open(&db, cfg, NULL), DAOC_OK); /* makes the tables */
+    daoc_cluster *a = NULL, *b = NULL;
+    ASSERT_INT(daoc_cluster_open(&a, cfg, NULL), DAOC_OK);
+    ASSERT_INT(daoc_cluster_open(&b, cfg, NULL), DAOC_OK);
+    heard ha = {PTHREAD_MUTEX_INITIALIZER, "", 0}, hb = {PTHREAD_MUTEX_INITIALIZER, "", 0};
+    ASSERT_INT(daoc_cluster_subscribe(a, NULL, on_event, &ha), DAOC_OK);
+    ASSERT_INT(daoc_cluster_subscribe(b, "my-channel", on_event, &hb), DAOC_OK);
+    ASSERT_INT(daoc_cluster_broadcast(a, "my-channel", "payload 1", 0, NULL), DAOC_OK);
+    ASSERT_INT(daoc_cluster_broadcast(a, "my-channel", "later", 0.3, NULL), DAOC_OK);
+    size_t told = 99;
+    ASSERT_INT(daoc_cluster_poll(a, &told, NULL), DAOC_OK);
+    ASSERT_INT((int)told, 0); /* its own */
+    ASSERT_INT(daoc_cluster_poll(b, &told, NULL), DAOC_OK);
+    ASSERT_INT((int)told, 1);
+    ASSERT_STR(hb.log, "my-channel payload 1|");
+    sleep_ms(400);
+    ASSERT_INT(daoc_cluster_poll(b, &told, NULL), DAOC_OK);
+    ASSERT_INT((int)told, 1);
+    ASSERT_STR(hb.log, "my-channel payload 1|my-channel later|");
+    ASSERT_INT(daoc_cluster_poll(a, &told, NULL), DAOC_OK);
+    ASSERT_INT((int)told, 0);
+    ASSERT_INT(count(&ha), 0);
+    daoc_error *err = NULL;
+    ASSERT_INT(daoc_cluster_broadcast(a, NULL, "x", 0, &err), DAOC_EINVAL);
+    daoc_error_free(err);
+    ASSERT_INT(daoc_cluster_broadcast(a, "c", "x", -1, NULL), DAOC_EINVAL);
+    daoc_cluster_close(a);
+    daoc_cluster_close(b);
+    daoc_db_close(db);
+    daoc_config_free(cfg);
+}
+
 TEST(misuse)
 {
     ASSERT_INT(daoc_cluster_open(NULL, NULL, NULL), DAOC_EINVAL);

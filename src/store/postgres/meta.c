@@ -131,6 +131,14 @@ const daoc__meta_dialect daoc__pg_meta_dialect = {
                    "AS \"nbf\" FROM \"cluster_events\" WHERE \"at\" > to_timestamp($1::float8) AND "
                    "\"at\" <= clock_timestamp() ORDER BY \"at\", \"id\" LIMIT $2::int",
     .events_now = "SELECT EXTRACT(EPOCH FROM clock_timestamp())::float8 AS \"now\"",
+    .events_insert = "WITH \"e\" AS (INSERT INTO \"cluster_events\" (\"id\", \"node_id\", \"at\", "
+                     "\"nbf\", \"expire_at\", \"channel\", \"data\") SELECT $1::uuid, $2::uuid, \"t\", "
+                     "CASE WHEN $5::float8 > 0 THEN \"t\" + $5::float8 * INTERVAL '1 second' END, "
+                     "\"t\" + INTERVAL '3600 seconds', $3::text, $4::text FROM (SELECT "
+                     "date_trunc('milliseconds', clock_timestamp()) AS \"t\") AS \"n\" RETURNING "
+                     "\"id\", \"channel\", \"data\") SELECT pg_notify('daoc_cluster_events', "
+                     "\"id\"::text || E'\\n' || \"channel\" || E'\\n' || CASE WHEN $5::float8 <= 0 AND "
+                     "octet_length(\"data\") < 7900 THEN \"data\" ELSE '' END) FROM \"e\"",
     .scratch_create = {"CREATE DATABASE ", NULL},
     .scratch_drop = {"DROP DATABASE IF EXISTS ", " WITH (FORCE)"},
     .now_param = false,
