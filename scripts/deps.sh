@@ -8,7 +8,7 @@ set -euo pipefail
 want=(gcc make pkg-config libluajit2-5.1-dev luajit2 libjansson-dev libsqlite3-dev libpq-dev libyaml-dev
       libssl-dev libpcre2-dev libmicrohttpd-dev lua-penlight lua-socket)
 case "${1:-build}" in
-  test)  want+=(openssl clang libclang-rt-14-dev valgrind postgresql sqlite3 curl) ;;
+  test)  want+=(openssl clang libclang-rt-14-dev valgrind postgresql pgbouncer sqlite3 curl) ;;
   bench) want+=(clang postgresql sqlite3 curl wrk) ;;
 esac
 missing=()

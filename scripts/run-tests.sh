@@ -121,6 +121,24 @@ if PG_ENV="$("$ROOT/scripts/pg-start.sh" 2>"$WORK/pg-start.log")"; then
     pg_db "$name" && pg_run "$name" "$ROOT/$B/tests/$name" > "$WORK/$name-pg.log" 2>&1; rc=$?
     count "$name[postgres]" "$WORK/$name-pg.log" $rc
   done
+  # The same suites through PgBouncer in transaction pooling mode (Debian's
+  # pgbouncer): pg_pooling = transaction, nothing relying on a session;
+  # the cluster events are read every db_update_frequency there.
+  if BOUNCER_ENV="$("$ROOT/scripts/pgbouncer-start.sh" "$DAOC_PG_HOST" "$DAOC_PG_PORT" \
+                    "$DAOC_PG_USER" 2>"$WORK/bouncer-start.log")"; then
+    BOUNCER_DIR="$(eval "$BOUNCER_ENV"; echo "$BOUNCER_DIR")"
+    BOUNCER_PORT="$(eval "$BOUNCER_ENV"; echo "$DAOC_BOUNCER_PORT")"
+    for name in test_dao_conformance test_dao_page_query test_core_dao test_crud_events test_cluster_events test_store_contract; do
+      pg_db "bnc_$name" && (cd "$WORK" && DAOC_DATABASE=postgres DAOC_PG_HOST=127.0.0.1 \
+        DAOC_PG_PORT="$BOUNCER_PORT" DAOC_PG_USER="$DAOC_PG_USER" DAOC_PG_DATABASE="bnc_$name" \
+        DAOC_PG_POOLING=transaction "$ROOT/$B/tests/$name") > "$WORK/bnc_$name.log" 2>&1; rc=$?
+      count "$name[pgbouncer]" "$WORK/bnc_$name.log" $rc
+    done
+    "$ROOT/scripts/pgbouncer-stop.sh" "$BOUNCER_DIR"
+  else
+    echo "  could not start PgBouncer: counted as 1 failure"; sed 's/^/    /' "$WORK/bouncer-start.log"
+    total_f=$((total_f + 1)); broken+=("pgbouncer")
+  fi
   for t in "$ROOT"/tests/lua/test_*.lua; do
     name=$(basename "$t" .lua)
     d="$WORK/pg-$name"; mkdir -p "$d"

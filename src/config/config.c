@@ -377,6 +377,16 @@ static int set_admin_ssl_cert_key(daoc_config *cfg, const char *value, char **wh
     return set_str(&cfg->admin_ssl_cert_key, value, why);
 }
 
+static int set_pg_pooling(daoc_config *cfg, const char *value, char **why)
+{
+    if (strcmp(value, "session") != 0 && strcmp(value, "transaction") != 0) {
+        *why = daoc__strdup("must be 'session' or 'transaction'");
+        return DAOC_ECONFIG;
+    }
+    cfg->pg_tx_pooling = strcmp(value, "transaction") == 0;
+    return set_str(&cfg->pg_pooling, value, why);
+}
+
 /* A number of seconds: > 0 (positive) or >= 0. */
 static int seconds(const char *value, bool positive, char **why)
 {
@@ -445,6 +455,7 @@ static const struct key_def {
     {"pg_schema", set_pg_schema, "", SLOT(pg_schema)},
     {"pg_ssl", set_pg_ssl, "off", SLOT(pg_ssl_raw)},
     {"pg_ssl_verify", set_pg_ssl_verify, "off", SLOT(pg_ssl_verify_raw)},
+    {"pg_pooling", set_pg_pooling, "session", SLOT(pg_pooling)},
     {"pg_timeout", set_pg_timeout, "5000", SLOT(pg_timeout_raw)},
     {"pg_pool_size", set_pg_pool_size, "4", SLOT(pg_pool_size_raw)},
     {"pg_ro_host", set_pg_ro_host, "", SLOT(pg_ro.host)},

@@ -41,6 +41,11 @@ struct daoc_config {
     char *pg_schema;         /* "" = the server's default search_path */
     char *pg_ssl_raw, *pg_ssl_verify_raw;
     bool pg_ssl, pg_ssl_verify; /* on/off (default off) */
+    /* "session" (default) or "transaction": the server is reached through
+     * a pooler that hands out its connections per transaction (PgBouncer's
+     * pool_mode = transaction), so nothing may rely on a session */
+    char *pg_pooling;
+    bool pg_tx_pooling;
     char *pg_timeout_raw;
     int pg_timeout;          /* milliseconds, default 5000 */
     char *pg_pool_size_raw;

@@ -6,10 +6,11 @@
  *
  *   - On PostgreSQL a listener connection (store/events.h) waits in LISTEN:
  *     each committed change's NOTIFY carries "<id>\n<channel>\n<key>", which
- *     is told at once (milliseconds after the commit).  When the listener
- *     cannot be had, or a probe NOTIFY sent on it does not come back within
- *     a second (a pooler in transaction mode gives LISTEN no session), the
- *     node says so once and relies on the reads below.
+ *     is told at once (milliseconds after the commit).  With pg_pooling =
+ *     transaction (a pooler gives LISTEN no session to wait in), or when
+ *     the listener cannot be had, or a probe NOTIFY sent on it does not come
+ *     back within a second (an undeclared pooler, at best), the node says
+ *     so once and relies on the reads below.
  *   - Every db_update_frequency seconds (and after a notification too long
  *     to carry its key) the node reads the events of the last window:
  *     those after its previous read's start minus LOOKBACK_S (a change's
@@ -214,6 +215,15 @@ static void listen_open(daoc_cluster *c)
 {
     char *msg = NULL;
     daoc__listener *l = NULL;
+    if (c->cfg->pg_tx_pooling) { /* the pooler gives LISTEN no session to wait in */
+        if (!c->said_polling)
+            say(c, DAOC_LOG_NOTICE,
+                daoc__asprintf("cluster events: pg_pooling = transaction, so no LISTEN; reading "
+                               "cluster_events every %g s (db_update_frequency)",
+                               c->freq));
+        c->said_polling = true;
+        return;
+    }
     int rc = daoc__listener_open(c->cfg, &l, &msg);
     if (rc == DAOC_EINVAL) /* SQLite */
         return;

@@ -218,6 +218,9 @@ int daoc__pg_exec_params(daoc__pg *q, const char *sql, int nparams, const char *
 
 static PGresult *run_prepared(daoc__pg *q, const pg_stmt *st)
 {
+    if (q->cur->unnamed) /* parsed, bound and run in one round trip, text results */
+        return await(q, PQsendQueryParams(q->cur->pg, st->sql, st->nparams, NULL, q->vals, NULL,
+                                          NULL, 0));
     return await(q, PQsendQueryPrepared(q->cur->pg, st->name, st->nparams, q->vals, NULL, NULL,
                                         st->binary ? 1 : 0));
 }
@@ -365,6 +368,11 @@ int daoc__pg_stmt(daoc__pg *q, const daoc__schema *s, uint32_t code, pg_stmt **o
     int rc;
     if (!st && (rc = build(q, s, code, &st)) != DAOC_OK)
         return rc;
+    if (c->unnamed) { /* nothing prepared: run_prepared sends the text */
+        st->binary = false;
+        *out = st;
+        return DAOC_OK;
+    }
     if (st->name_conn == c->serial) { /* prepared there, found there last time */
         *out = st;
         return DAOC_OK;
@@ -546,6 +554,13 @@ int daoc__pg_open(daoc__store **out, const daoc_config *cfg, char **msg)
         *msg = NULL;
     if (!cfg)
         return DAOC_EINVAL;
+    if (cfg->pg_tx_pooling && cfg->pg_schema && cfg->pg_schema[0]) {
+        if (msg)
+            *msg = daoc__strdup("pg_schema cannot be used with pg_pooling = transaction: a "
+                                "pooler that hands out connections per transaction keeps no "
+                                "search_path");
+        return DAOC_ECONFIG;
+    }
     daoc__pg *q = daoc__calloc(1, sizeof *q);
     if (!q)
         return DAOC_ENOMEM;

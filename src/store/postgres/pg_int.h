@@ -128,6 +128,8 @@ typedef struct pg_conn {
     size_t prep_cap, prep_len;
     uint32_t next_id;     /* statement names daoc_<n>, never reused */
     bool broken;          /* lost: discarded when returned */
+    bool unnamed;         /* pg_pooling = transaction: no prepared statement outlives
+                             its call (a pooler may hand the next one another server) */
     bool timed_out;       /* broken because the server did not answer in time (wait.c) */
     double borrowed_at;   /* daoc__mono_coarse_ms() when last handed out (pool.c) */
     double idle_since;    /* a time no later than its last return in good order */

@@ -67,6 +67,7 @@ struct pg_pool {
     int timeout_ms;
     char *where;  /* "host:port" or the socket path, for messages */
     char *schema; /* pg_schema or NULL */
+    bool tx_pooling; /* pg_pooling = transaction */
     const char *keys[NKEYS + 1];
     char *vals[NKEYS + 1]; /* owned copies */
     pg_pool *next;         /* registry */
@@ -212,6 +213,7 @@ static int conn_open(pg_pool *p, int64_t deadline, pg_conn **out, char **msg)
         PQclear(r);
     }
     c->pool = p;
+    c->unnamed = p->tx_pooling;
     *out = c;
     return DAOC_OK;
 fail:
@@ -467,6 +469,7 @@ static pg_pool *pool_new(const daoc_config *cfg, const char *host, int port, con
         return NULL;
     }
     p->key = key;
+    p->tx_pooling = cfg->pg_tx_pooling;
     p->timeout_ms = cfg->pg_timeout > 0 ? cfg->pg_timeout : 5000;
     p->cap = cfg->pg_pool_size > 0 ? cfg->pg_pool_size : 4;
     pthread_condattr_t ca;
@@ -505,7 +508,11 @@ static pg_pool *pool_new(const daoc_config *cfg, const char *host, int port, con
     if (password && password[0])
         KV("password", password);
     KV("connect_timeout", ctimeout);
-    KV("options", options);
+    /* a transaction pooler passes no startup options (PgBouncer refuses
+     * them): the server's own TimeZone then, which the timestamp reader
+     * allows for (text.c), and pg_timeout enforced by the client alone */
+    if (!p->tx_pooling)
+        KV("options", options);
     KV("application_name", "daoc");
     KV("client_encoding", "UTF8");
     KV("sslmode", sslmode);
@@ -550,9 +557,10 @@ int daoc__pg_pool_ref(const daoc_config *cfg, bool replica, pg_pool **out)
     const char *password = replica ? or_default(r->password, m->password ? m->password : "")
                                    : (m->password ? m->password : "");
     const char *database = or_default(r->database, or_default(m->database, ""));
-    char *key = daoc__asprintf("%s\x1f%d\x1f%s\x1f%s\x1f%s\x1f%s\x1f%d%d\x1f%d", host, port, user,
-                               password, database, cfg->pg_schema ? cfg->pg_schema : "",
-                               cfg->pg_ssl, cfg->pg_ssl_verify, cfg->pg_timeout);
+    char *key = daoc__asprintf("%s\x1f%d\x1f%s\x1f%s\x1f%s\x1f%s\x1f%d%d%d\x1f%d", host, port,
+                               user, password, database, cfg->pg_schema ? cfg->pg_schema : "",
+                               cfg->pg_ssl, cfg->pg_ssl_verify, cfg->pg_tx_pooling,
+                               cfg->pg_timeout);
     if (!key)
         return DAOC_ENOMEM;
     int size = cfg->pg_pool_size > 0 ? cfg->pg_pool_size : 4;
