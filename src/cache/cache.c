@@ -102,9 +102,10 @@ struct daoc_cache_ref *daoc__cache_entry_new(const char *key, size_t len, uint64
     memset(e, 0, sizeof *e);
     atomic_init(&e->refs, 1);
     e->keylen = (uint32_t)len;
-    e->hash = h;
     e->value = value;
-    e->bytes = sizeof *e + len + 1 + ENTRY_OVERHEAD + daoc__value_bytes(value);
+    size_t bytes = sizeof *e + len + 1 + ENTRY_OVERHEAD +
+                   daoc__value_bytes(value);
+    e->bytes = bytes > UINT32_MAX ? UINT32_MAX : (uint32_t)bytes;
     memcpy(e->key, key, len);
     e->key[len] = 0;
     return e;
@@ -205,7 +206,7 @@ static int load_and_store(daoc__cache_shard *s, uint64_t h, const char *key, siz
         ne->cls = cls;
         ne->expires = daoc__cache_deadline(now, ne->value ? e->ttl : e->neg_ttl);
         if (!(f && f->invalidated))
-            (void)daoc__cache_install(s, ne, now); /* ENOMEM: answered, not stored */
+            (void)daoc__cache_install(s, ne, h, now); /* ENOMEM: answered, not stored */
         *result = ne;
     } else {
         daoc__cache_count(s, cls, DAOC__CS_LOAD_ERRORS);
@@ -260,9 +261,9 @@ int daoc_cache_get(daoc_cache *c, const char *key, size_t len, const daoc_cache_
         return daoc__err_fail(err, DAOC_EINVAL, "cache options must not be NaN");
     uint64_t h = daoc__cache_hash(key, len);
     daoc__cache_shard *s = daoc__cache_shard_of(c, h);
-    int64_t now = daoc__cache_now();
     daoc__cache_lock(s);
     struct daoc_cache_ref *x = daoc__cache_find(s, h, key, len);
+    int64_t now = x && !x->expires ? 0 : daoc__cache_now(); /* the clock only when needed */
     if (x && (!x->expires || now < x->expires)) {
         daoc__cache_flight *f = NULL;
         if (e.refresh > 0 && loader && x->expires && !x->refreshing &&
@@ -427,7 +428,7 @@ int daoc_cache_set(daoc_cache *c, const char *key, size_t len, const daoc_value 
     daoc__cache_flight *f = daoc__cache_flight_find(s, h, key, len);
     if (f)
         f->invalidated = true; /* a load under way is older than this value */
-    rc = daoc__cache_install(s, ne, now);
+    rc = daoc__cache_install(s, ne, h, now);
     daoc__cache_unlock(s);
     daoc_cache_release(ne);
     return rc;

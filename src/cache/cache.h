@@ -46,17 +46,18 @@ typedef struct daoc__cache_class {
     size_t bytes, entries;
 } daoc__cache_class;
 
+/* 32 bytes before the key: a hit with a key of up to 32 bytes reads 64
+ * bytes of the entry. */
 struct daoc_cache_ref {
     atomic_uint refs;
     uint32_t keylen;
-    uint64_t hash;
-    daoc_value *value; /* NULL: a cached miss; immutable */
-    size_t bytes;      /* what the entry counts against the bound */
     int64_t expires;   /* under lock: monotonic ns, 0 = never */
-    uint32_t cls;      /* under lock: index in the shard's classes */
+    daoc_value *value; /* NULL: a cached miss; immutable */
+    uint32_t bytes;    /* what the entry counts against the bound */
+    uint16_t cls;      /* under lock: index in the shard's classes */
     uint8_t used;      /* under lock: CLOCK reference bit */
-    uint8_t stale;     /* under lock: a resurrected value */
-    uint8_t refreshing; /* under lock: a caller is refreshing it early */
+    uint8_t stale : 1;      /* under lock: a resurrected value */
+    uint8_t refreshing : 1; /* under lock: a caller is refreshing it early */
     char key[];
 };
 
@@ -152,7 +153,8 @@ static inline struct daoc_cache_ref *daoc__cache_find(const daoc__cache_shard *s
  * and evicting as the bound needs; an entry bigger than the shard's whole
  * bound is not stored.  cls: e's class (daoc__cache_class_of).  Returns
  * DAOC_OK or DAOC_ENOMEM (nothing changed). */
-int daoc__cache_install(daoc__cache_shard *s, struct daoc_cache_ref *e, int64_t now);
+int daoc__cache_install(daoc__cache_shard *s, struct daoc_cache_ref *e, uint64_t h,
+                        int64_t now);
 /* Removes the entry of key; returns whether there was one. */
 bool daoc__cache_remove(daoc__cache_shard *s, uint64_t h, const char *key, size_t len);
 /* Removes every entry. */

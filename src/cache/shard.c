@@ -116,12 +116,12 @@ static bool evict_one(daoc__cache_shard *s, int64_t now)
     }
 }
 
-int daoc__cache_install(daoc__cache_shard *s, struct daoc_cache_ref *e, int64_t now)
+int daoc__cache_install(daoc__cache_shard *s, struct daoc_cache_ref *e, uint64_t h, int64_t now)
 {
     if (s->mask) {
-        for (size_t i = e->hash & s->mask; s->slots[i].e; i = (i + 1) & s->mask) {
+        for (size_t i = h & s->mask; s->slots[i].e; i = (i + 1) & s->mask) {
             struct daoc_cache_ref *o = s->slots[i].e;
-            if (s->slots[i].hash == e->hash && o->keylen == e->keylen &&
+            if (s->slots[i].hash == h && o->keylen == e->keylen &&
                 memcmp(o->key, e->key, e->keylen) == 0) {
                 remove_at(s, i);
                 account_out(s, o);
@@ -136,7 +136,7 @@ int daoc__cache_install(daoc__cache_shard *s, struct daoc_cache_ref *e, int64_t 
     if ((s->count + 1) * 2 > (s->mask ? s->mask + 1 : 0) && grow(s) != DAOC_OK)
         return DAOC_ENOMEM;
     daoc__cache_ref_take(e);
-    put_slot(s->slots, s->mask, e->hash, e);
+    put_slot(s->slots, s->mask, h, e);
     e->used = 0;
     s->count++;
     s->bytes += e->bytes;
