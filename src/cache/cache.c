@@ -200,8 +200,6 @@ static int load_and_store(daoc__cache_shard *s, uint64_t h, const char *key, siz
     uint32_t cls = daoc__cache_class_of(s, key, len);
     daoc__cache_count(s, cls, DAOC__CS_LOADS);
     struct daoc_cache_ref *old = daoc__cache_find(s, h, key, len);
-    if (old)
-        old->refreshing = 0;
     if (rc == DAOC_OK) {
         ne->cls = cls;
         ne->expires = daoc__cache_deadline(now, ne->value ? e->ttl : e->neg_ttl);
@@ -266,11 +264,12 @@ int daoc_cache_get(daoc_cache *c, const char *key, size_t len, const daoc_cache_
     int64_t now = x && !x->expires ? 0 : daoc__cache_now(); /* the clock only when needed */
     if (x && (!x->expires || now < x->expires)) {
         daoc__cache_flight *f = NULL;
-        if (e.refresh > 0 && loader && x->expires && !x->refreshing &&
+        /* in the refresh window, the caller that finds no flight for the key
+         * starts one and refreshes; the others keep hitting meanwhile */
+        if (e.refresh > 0 && loader && x->expires &&
             x->expires - now <= (int64_t)(e.refresh * 1e9) &&
-            !daoc__cache_flight_find(s, h, key, len) &&
-            (f = daoc__cache_flight_start(s, h, key, len)))
-            x->refreshing = 1; /* this caller refreshes; the others keep hitting */
+            !daoc__cache_flight_find(s, h, key, len))
+            f = daoc__cache_flight_start(s, h, key, len);
         x->used = 1;
         daoc__cache_count(s, x->cls, DAOC__CS_HITS);
         daoc__cache_ref_take(x);

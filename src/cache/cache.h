@@ -56,8 +56,7 @@ struct daoc_cache_ref {
     uint32_t bytes;    /* what the entry counts against the bound */
     uint16_t cls;      /* under lock: index in the shard's classes */
     uint8_t used;      /* under lock: CLOCK reference bit */
-    uint8_t stale : 1;      /* under lock: a resurrected value */
-    uint8_t refreshing : 1; /* under lock: a caller is refreshing it early */
+    uint8_t stale;     /* under lock: a resurrected value */
     char key[];
 };
 
