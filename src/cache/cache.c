@@ -138,7 +138,7 @@ typedef struct eff {
     double ttl, neg_ttl, res, refresh;
 } eff;
 
-static int resolve(const daoc_cache *c, const daoc_cache_get_opts *o, eff *e)
+static inline int resolve(const daoc_cache *c, const daoc_cache_get_opts *o, eff *e)
 {
     e->ttl = c->opts.ttl;
     e->neg_ttl = c->opts.neg_ttl;
@@ -239,29 +239,18 @@ static int load_failed(daoc_error **err, int rc, const char *text)
     return daoc__err_fail(err, rc, "%s", text[0] ? text : daoc_strerror(rc));
 }
 
-int daoc_cache_get(daoc_cache *c, const char *key, size_t len, const daoc_cache_get_opts *opts,
-                   daoc_cache_loader_fn loader, void *ud, daoc_cache_ref **ref, int *hit_level,
-                   daoc_error **err)
+/* daoc_cache_get from the lookup on, with s locked and x the entry of key
+ * (or NULL): an entry that expires (the clock, the refresh window), a
+ * miss (a flight to join or to start).  Unlocks s. */
+__attribute__((noinline)) static int get_locked(daoc__cache_shard *s, uint64_t h,
+                                                const char *key, size_t len, const eff *ep,
+                                                daoc_cache_loader_fn loader, void *ud,
+                                                struct daoc_cache_ref *x, daoc_cache_ref **ref,
+                                                int *hit_level, daoc_error **err)
 {
-    daoc__err_reset(err);
-    int lvl_dummy;
-    if (!hit_level)
-        hit_level = &lvl_dummy;
-    *hit_level = -1;
-    if (!ref)
-        return daoc__err_fail(err, DAOC_EINVAL, "ref must not be NULL");
-    *ref = NULL;
-    int rc = check_key(c, key, len, err);
-    if (rc != DAOC_OK)
-        return rc;
-    eff e;
-    if (resolve(c, opts, &e) != DAOC_OK)
-        return daoc__err_fail(err, DAOC_EINVAL, "cache options must not be NaN");
-    uint64_t h = daoc__cache_hash(key, len);
-    daoc__cache_shard *s = daoc__cache_shard_of(c, h);
-    daoc__cache_lock(s);
-    struct daoc_cache_ref *x = daoc__cache_find(s, h, key, len);
-    int64_t now = x && !x->expires ? 0 : daoc__cache_now(); /* the clock only when needed */
+    eff e = *ep;
+    int rc;
+    int64_t now = daoc__cache_now();
     if (x && (!x->expires || now < x->expires)) {
         daoc__cache_flight *f = NULL;
         /* in the refresh window, the caller that finds no flight for the key
@@ -329,6 +318,41 @@ int daoc_cache_get(daoc_cache *c, const char *key, size_t len, const daoc_cache_
     answer(res, ref);
     *hit_level = lvl;
     return DAOC_OK;
+}
+
+int daoc_cache_get(daoc_cache *c, const char *key, size_t len, const daoc_cache_get_opts *opts,
+                   daoc_cache_loader_fn loader, void *ud, daoc_cache_ref **ref, int *hit_level,
+                   daoc_error **err)
+{
+    if (err)
+        *err = NULL; /* daoc__err_reset, inline: this is the hit path */
+    int lvl_dummy;
+    if (!hit_level)
+        hit_level = &lvl_dummy;
+    *hit_level = -1;
+    if (!ref)
+        return daoc__err_fail(err, DAOC_EINVAL, "ref must not be NULL");
+    *ref = NULL;
+    int rc = check_key(c, key, len, err);
+    if (rc != DAOC_OK)
+        return rc;
+    eff e;
+    if (resolve(c, opts, &e) != DAOC_OK)
+        return daoc__err_fail(err, DAOC_EINVAL, "cache options must not be NaN");
+    uint64_t h = daoc__cache_hash(key, len);
+    daoc__cache_shard *s = daoc__cache_shard_of(c, h);
+    daoc__cache_lock(s);
+    struct daoc_cache_ref *x = daoc__cache_find(s, h, key, len);
+    if (x && !x->expires) { /* never expires: no clock, no refresh window */
+        x->used = 1;
+        daoc__cache_count(s, x->cls, DAOC__CS_HITS);
+        daoc__cache_ref_take(x);
+        daoc__cache_unlock(s);
+        *hit_level = 1;
+        answer(x, ref);
+        return DAOC_OK;
+    }
+    return get_locked(s, h, key, len, &e, loader, ud, x, ref, hit_level, err);
 }
 
 int daoc_cache_get_bulk(daoc_cache *c, daoc_cache_bulk_item *items, size_t n)

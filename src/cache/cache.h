@@ -125,7 +125,12 @@ static inline int64_t daoc__cache_deadline(int64_t now, double ttl)
 }
 
 /* ---- shard.c: everything here runs with the shard locked ---- */
-void daoc__cache_lock(daoc__cache_shard *s);
+void daoc__cache_lock_wait(daoc__cache_shard *s);
+static inline void daoc__cache_lock(daoc__cache_shard *s)
+{
+    if (atomic_exchange_explicit(&s->lock, 1, memory_order_acquire))
+        daoc__cache_lock_wait(s); /* held: spin, then yield */
+}
 static inline void daoc__cache_unlock(daoc__cache_shard *s)
 {
     atomic_store_explicit(&s->lock, 0, memory_order_release);

@@ -14,7 +14,7 @@
 #include "core/alloc.h"
 #include "core/value.h"
 
-void daoc__cache_lock(daoc__cache_shard *s)
+void daoc__cache_lock_wait(daoc__cache_shard *s)
 {
     unsigned spins = 0;
     for (;;) {
