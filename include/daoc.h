@@ -825,7 +825,9 @@ DAOC_EXPORT void daoc_cache_purge(daoc_cache *c);
  *  bytes, entries, classes = {<class> = {the same nine}}}.
  * hits: calls answered from memory; misses: calls that found no live
  * entry (those that waited for another caller's load included); stale:
- * resurrected values served; loads / load_errors: loader runs and their
+ * resurrected values served; invalidations: entries invalidate_local
+ * removed; evictions: entries the byte bound pushed out; loads /
+ * load_errors: loader runs and their
  * failures; bytes / entries: what is held now. */
 DAOC_MUSTCHECK DAOC_EXPORT int daoc_cache_stats(daoc_cache *c, daoc_value **out);
 

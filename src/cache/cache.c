@@ -468,7 +468,8 @@ bool daoc_cache_invalidate_local(daoc_cache *c, const char *key, size_t len)
     if (f)
         f->invalidated = true;
     bool had = daoc__cache_remove(s, h, key, len);
-    daoc__cache_count(s, daoc__cache_class_of(s, key, len), DAOC__CS_INVALIDATIONS);
+    if (had)
+        daoc__cache_count(s, daoc__cache_class_of(s, key, len), DAOC__CS_INVALIDATIONS);
     daoc__cache_unlock(s);
     return had;
 }

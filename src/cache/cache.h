@@ -155,8 +155,9 @@ static inline struct daoc_cache_ref *daoc__cache_find(const daoc__cache_shard *s
 }
 /* Puts e in the table (one more reference), replacing the entry of its key
  * and evicting as the bound needs; an entry bigger than the shard's whole
- * bound is not stored.  cls: e's class (daoc__cache_class_of).  Returns
- * DAOC_OK or DAOC_ENOMEM (nothing changed). */
+ * bound is not stored.  e->cls must be set (daoc__cache_class_of).
+ * Returns DAOC_OK, or DAOC_ENOMEM when the table could not grow: e is then
+ * not stored (the entry it replaces and those evicted stay out). */
 int daoc__cache_install(daoc__cache_shard *s, struct daoc_cache_ref *e, uint64_t h,
                         int64_t now);
 /* Removes the entry of key; returns whether there was one. */

@@ -367,7 +367,7 @@ TEST(invalidate_local_and_hook)
     ASSERT_INT(seen, 1);
     ASSERT_STR(hook_key, "consumers:i");
     ASSERT_INT(daoc_cache_peek(c, "consumers:i", 11, NULL, NULL, NULL), DAOC_ENOTFOUND);
-    ASSERT_INT(stat_of(c, "consumers", "invalidations"), 3);
+    ASSERT_INT(stat_of(c, "consumers", "invalidations"), 2); /* the one with no entry: none */
     daoc_cache_free(c);
 }
 
