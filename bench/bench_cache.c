@@ -41,10 +41,11 @@ static inline uint64_t mix(uint64_t a, uint64_t b)
     __uint128_t r = (__uint128_t)a * b;
     return (uint64_t)r ^ (uint64_t)(r >> 64);
 }
+static uint64_t seed = 0x5eed5eed12345678ull; /* as the cache's random one */
 static inline uint64_t hash(const char *key, size_t len)
 {
     const uint64_t k0 = 0xa0761d6478bd642full, k1 = 0xe7037ed1a0b428dbull;
-    uint64_t h = k0 ^ (len * k1);
+    uint64_t h = k0 ^ seed ^ (len * k1);
     size_t i = 0;
     for (; i + 8 <= len; i += 8) {
         uint64_t w;

@@ -820,7 +820,7 @@ DAOC_EXPORT bool daoc_cache_invalidate(daoc_cache *c, const char *key, size_t ke
 /* Removes every entry (expired ones too). */
 DAOC_EXPORT void daoc_cache_purge(daoc_cache *c);
 
-/* The counters as a new object owned by the caller:
+/* The counters as a new object owned by the caller (daoc_value_free):
  * {hits, misses, stale, evictions, invalidations, loads, load_errors,
  *  bytes, entries, classes = {<class> = {the same nine}}}.
  * hits: calls answered from memory; misses: calls that found no live

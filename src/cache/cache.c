@@ -13,6 +13,7 @@
 #include "cache/cache.h"
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/rand.h"
 #include "core/value.h"
 
 #define ENTRY_OVERHEAD 16 /* malloc's, roughly: counted against the bound */
@@ -67,6 +68,9 @@ int daoc_cache_new(const daoc_cache_opts *opts, daoc_cache **out, daoc_error **e
     c->nshards = n;
     c->shift = shift;
     c->opts = o;
+    char rnd[17];
+    if (daoc__random_string(rnd, 16) == DAOC_OK) /* else the fixed constants alone */
+        c->seed = daoc__cache_hash(0, rnd, 16);
     for (unsigned i = 0; i < n; i++) {
         atomic_init(&sh[i].lock, 0);
         sh[i].limit = o.mem_size / n;
@@ -339,7 +343,7 @@ int daoc_cache_get(daoc_cache *c, const char *key, size_t len, const daoc_cache_
     eff e;
     if (resolve(c, opts, &e) != DAOC_OK)
         return daoc__err_fail(err, DAOC_EINVAL, "cache options must not be NaN");
-    uint64_t h = daoc__cache_hash(key, len);
+    uint64_t h = daoc__cache_hash(c->seed, key, len);
     daoc__cache_shard *s = daoc__cache_shard_of(c, h);
     daoc__cache_lock(s);
     struct daoc_cache_ref *x = daoc__cache_find(s, h, key, len);
@@ -384,7 +388,7 @@ int daoc_cache_renew(daoc_cache *c, const char *key, size_t len, const daoc_cach
     eff e;
     if (resolve(c, opts, &e) != DAOC_OK)
         return daoc__err_fail(err, DAOC_EINVAL, "cache options must not be NaN");
-    uint64_t h = daoc__cache_hash(key, len);
+    uint64_t h = daoc__cache_hash(c->seed, key, len);
     char text[256];
     struct daoc_cache_ref *res;
     int lvl;
@@ -405,7 +409,7 @@ int daoc_cache_peek(daoc_cache *c, const char *key, size_t len, daoc_cache_ref *
         *ref = NULL;
     if (check_key(c, key, len, NULL) != DAOC_OK)
         return DAOC_EINVAL;
-    uint64_t h = daoc__cache_hash(key, len);
+    uint64_t h = daoc__cache_hash(c->seed, key, len);
     daoc__cache_shard *s = daoc__cache_shard_of(c, h);
     int64_t now = daoc__cache_now();
     daoc__cache_lock(s);
@@ -439,7 +443,7 @@ int daoc_cache_set(daoc_cache *c, const char *key, size_t len, const daoc_value 
     daoc_value *copy = NULL;
     if (value && !(copy = daoc_value_copy(value)))
         return DAOC_ENOMEM;
-    uint64_t h = daoc__cache_hash(key, len);
+    uint64_t h = daoc__cache_hash(c->seed, key, len);
     struct daoc_cache_ref *ne = daoc__cache_entry_new(key, len, h, copy);
     if (!ne)
         return DAOC_ENOMEM;
@@ -461,7 +465,7 @@ bool daoc_cache_invalidate_local(daoc_cache *c, const char *key, size_t len)
 {
     if (check_key(c, key, len, NULL) != DAOC_OK)
         return false;
-    uint64_t h = daoc__cache_hash(key, len);
+    uint64_t h = daoc__cache_hash(c->seed, key, len);
     daoc__cache_shard *s = daoc__cache_shard_of(c, h);
     daoc__cache_lock(s);
     daoc__cache_flight *f = daoc__cache_flight_find(s, h, key, len);

@@ -84,6 +84,7 @@ struct daoc_cache {
     daoc__cache_shard *shards;
     unsigned nshards;
     unsigned shift; /* 64 - log2(nshards); hash >> shift picks the shard */
+    uint64_t seed;  /* of the hash, random */
     daoc_cache_opts opts;
 };
 
@@ -93,11 +94,13 @@ static inline uint64_t daoc__cache_mix(uint64_t a, uint64_t b)
     __uint128_t r = (__uint128_t)a * b;
     return (uint64_t)r ^ (uint64_t)(r >> 64);
 }
-/* 64-bit hash of key: 8-byte words folded with a 128-bit multiply. */
-static inline uint64_t daoc__cache_hash(const char *key, size_t len)
+/* 64-bit hash of key: 8-byte words folded with a 128-bit multiply.  The
+ * seed is random per cache, so keys (which come from stored data) cannot
+ * be chosen to collide in one shard. */
+static inline uint64_t daoc__cache_hash(uint64_t seed, const char *key, size_t len)
 {
     const uint64_t k0 = 0xa0761d6478bd642full, k1 = 0xe7037ed1a0b428dbull;
-    uint64_t h = k0 ^ (len * k1);
+    uint64_t h = k0 ^ seed ^ (len * k1);
     size_t i = 0;
     for (; i + 8 <= len; i += 8) {
         uint64_t w;
