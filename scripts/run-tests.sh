@@ -44,6 +44,18 @@ for t in "$B"/tests/test_*; do
   count "$name" "$WORK/$name.log" $rc
 done
 
+# Suites whose threads share state without a server, under ThreadSanitizer
+# (built by make test as $DAOC_TSAN_DIR; the PostgreSQL ones run below).
+if [ -n "${DAOC_TSAN_DIR:-}" ]; then
+  echo "== unit suites (ThreadSanitizer)"
+  for name in test_cache; do
+    t="$ROOT/$DAOC_TSAN_DIR/tests/$name"
+    [ -x "$t" ] || continue
+    (cd "$WORK" && TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1" "$t") > "$WORK/tsan_$name.log" 2>&1; rc=$?
+    count "$name[tsan]" "$WORK/tsan_$name.log" $rc
+  done
+fi
+
 echo "== Lua suites (daoc runner, ASan+UBSan)"
 for t in "$ROOT"/tests/lua/test_*.lua; do
   [ -f "$t" ] || continue
