@@ -902,6 +902,26 @@ DAOC_EXPORT void daoc_cache_purge(daoc_cache *c);
  * failures; bytes / entries: what is held now. */
 DAOC_MUSTCHECK DAOC_EXPORT int daoc_cache_stats(daoc_cache *c, daoc_value **out);
 
+/* A cache made from cfg's keys, as Kong makes kong.cache: mem_cache_size
+ * (default 128m), db_cache_ttl (0: never expires), db_cache_neg_ttl
+ * (empty: db_cache_ttl's), db_resurrect_ttl (30).  *out owned by the
+ * caller (daoc_cache_free). */
+DAOC_MUSTCHECK DAOC_EXPORT int daoc_db_cache_new(const daoc_config *cfg, daoc_cache **out,
+                                                 daoc_error **err);
+/* The options daoc_db_cache_new uses (no on_invalidate hook: set one, then
+ * daoc_cache_new). */
+DAOC_EXPORT daoc_cache_opts daoc_db_cache_opts(const daoc_config *cfg);
+/* The cache db's Lua code reaches as kong.cache (and kong.core_cache):
+ * `cache` (borrowed: it must outlive db; NULL: none given) -- one cache per
+ * process, shared by all its handles, is what Kong does.  Without one, db
+ * makes one of its own from its configuration on first use.  A program
+ * that also wants other nodes' changes dropped from it subscribes
+ * daoc_cache_invalidate_local to a daoc_cluster (channels "invalidations"
+ * and "invalidations_kong_core_db_cache"), and its own handles' changes to
+ * daoc_db_on_crud (the events' cache_keys); `daoc runner` and `daoc serve`
+ * do both. */
+DAOC_EXPORT void daoc_db_set_cache(daoc_db *db, daoc_cache *cache);
+
 #ifdef __cplusplus
 }
 #endif
