@@ -129,7 +129,7 @@ valgrind: deps-test vg-build
 # --- thread sanitizer: the suites that share state across threads ------------
 TS := build/tsan
 TLIB_OBJ := $(patsubst %.c,$(TS)/%.o,$(LIB_SRC)) $(patsubst build/gen/%.c,$(TS)/gen/%.o,$(GEN_SRC))
-TTESTS := $(TS)/tests/test_pg_pool $(TS)/tests/test_pg_faults $(TS)/tests/test_cluster_events
+TTESTS := $(TS)/tests/test_pg_pool $(TS)/tests/test_pg_faults $(TS)/tests/test_cluster_events $(TS)/tests/test_cache
 $(TS)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) -O1 -g -fsanitize=thread $(PKG_CFLAGS) -DDAOC_TESTING -MMD -MP -c -o $@ $<

@@ -732,6 +732,196 @@ DAOC_EXPORT int daoc_admin_port(const daoc_admin *a, size_t i);
  * frees a.  Accepts NULL. */
 DAOC_EXPORT void daoc_admin_stop(daoc_admin *a, int grace_ms);
 
+/* ------------------------------------------------------------------------
+ * Entity cache (src/cache/): an in-process cache of values by string key
+ * with mlcache's semantics (kong/resty/mlcache): ttl, neg_ttl (cached
+ * misses), resurrect_ttl (a stale value served again when the loader
+ * fails), single-flight loading (one loader per key at a time; concurrent
+ * callers wait and share its answer), stale-while-revalidate, a memory
+ * bound in bytes with approximate-LRU (CLOCK) eviction, and counters per
+ * entity class (the key's text before its first ':', Kong's cache_key
+ * "consumers:<id>:::::<ws>" is class "consumers"; keys without ':' are
+ * class "*").
+ *
+ * Times are seconds (double) on the monotonic clock; a ttl of 0 means the
+ * entry never expires, as in mlcache.  The cache is safe to use from any
+ * number of threads at once.  It never prints and never logs.  Cluster
+ * broadcast is not its business: daoc_cache_invalidate calls the
+ * on_invalidate hook of the options, through which the layer above
+ * broadcasts.
+ * ---------------------------------------------------------------------- */
+typedef struct daoc_cache daoc_cache;
+/* A counted reference to a cached value: what a hit returns, without any
+ * copy.  The value it holds stays valid and unchanged until the reference
+ * is released, whatever happens to the cache entry meanwhile (an
+ * invalidation, an eviction, a newer value, daoc_cache_free). */
+typedef struct daoc_cache_ref daoc_cache_ref;
+
+/* Called by daoc_cache_invalidate after the local removal, on the
+ * caller's thread; key is borrowed for the call. */
+typedef void (*daoc_cache_invalidate_fn)(void *ud, const char *key, size_t keylen);
+
+typedef struct daoc_cache_opts {
+    size_t mem_size;      /* bound on the bytes held (keys, values, entries); default 128m */
+    double ttl;           /* seconds a value lives; 0 = no expiry (default) */
+    double neg_ttl;       /* seconds a miss (NULL value) lives; 0 = no expiry (default) */
+    double resurrect_ttl; /* seconds a stale value is served again after a loader
+                             error; 0 = never resurrect; default 30 */
+    unsigned shards;      /* lock shards, rounded up to a power of two <= 1024; default 64 */
+    daoc_cache_invalidate_fn on_invalidate; /* optional */
+    void *on_invalidate_ud;
+} daoc_cache_opts;
+
+/* The defaults above. */
+DAOC_EXPORT daoc_cache_opts daoc_cache_opts_default(void);
+
+/* Kong's size syntax ("128m", "512k", "1g", "4096"; k/m/g are powers of
+ * 1024, case-insensitive) into *out bytes.  DAOC_EINVAL for anything else
+ * (empty, signs, spaces, other suffixes, more than 2^40 bytes); *out is
+ * left unchanged then. */
+DAOC_MUSTCHECK DAOC_EXPORT int daoc_cache_parse_size(const char *text, size_t *out);
+
+/* A new cache, owned by the caller (daoc_cache_free).  opts NULL = the
+ * defaults (mem_size 0 and shards 0 also mean the default).  DAOC_EINVAL
+ * (with *err) for a negative or NaN time, more than 1024 shards or a
+ * mem_size below 4096 bytes; bytes are bounded per shard (mem_size /
+ * shards each). */
+DAOC_MUSTCHECK DAOC_EXPORT int daoc_cache_new(const daoc_cache_opts *opts, daoc_cache **out,
+                                              daoc_error **err);
+/* Frees the cache and every entry no reference holds; references still
+ * held stay valid until released.  No call may be running on c.  Accepts
+ * NULL. */
+DAOC_EXPORT void daoc_cache_free(daoc_cache *c);
+
+/* The value of a reference: borrowed, valid until daoc_cache_release(ref);
+ * never NULL (a cached miss is answered with no reference at all).  It is
+ * shared with other threads: never modify it. */
+DAOC_EXPORT const daoc_value *daoc_cache_value(const daoc_cache_ref *ref);
+/* Drops a reference (from any thread).  Accepts NULL. */
+DAOC_EXPORT void daoc_cache_release(daoc_cache_ref *ref);
+
+/* Per-call options.  A field < 0 means "the cache's own setting"; start
+ * from DAOC_CACHE_GET_OPTS_INIT.  refresh: when a hit finds its entry
+ * within `refresh` seconds of expiring, one caller (exactly one per entry
+ * at a time) runs the loader inline and gets the new value; the others keep
+ * getting the current one.  0 (the default) = no early refresh. */
+typedef struct daoc_cache_get_opts {
+    double ttl, neg_ttl, resurrect_ttl, refresh;
+} daoc_cache_get_opts;
+#define DAOC_CACHE_GET_OPTS_INIT {-1.0, -1.0, -1.0, 0.0}
+
+/* Loads the value of key on a miss.  Returns DAOC_OK and sets *value to a
+ * new value (the cache takes it over) or leaves it NULL: "not found", cached
+ * as a miss for neg_ttl.  Or returns a negative DAOC_E* status (others are
+ * taken as DAOC_ESTORE) and may write a NUL-terminated message into err
+ * (errlen bytes); *value is then ignored (freed when set).  Runs on the
+ * calling thread, outside every lock of the cache; it may use the cache
+ * for other keys, not for its own key. */
+typedef int (*daoc_cache_loader_fn)(void *ud, const char *key, size_t keylen, daoc_value **value,
+                                    char *err, size_t errlen);
+
+/* mlcache's get.  On DAOC_OK *ref is a new reference owned by the caller
+ * (daoc_cache_release), or NULL for a miss (a cached one, one the loader
+ * just answered, or, without a loader, a key not in the cache).
+ * *hit_level (optional): 1 = answered from memory (a value or a cached
+ * miss), 3 = the loader ran for this call (by this caller, or by another
+ * one this call waited for), 4 = the loader failed and a stale value was
+ * resurrected for resurrect_ttl seconds, -1 = no entry and no loader.
+ * Exactly one loader runs per key at a time (single flight).  A failed
+ * load with nothing to resurrect returns the loader's status with *err
+ * (named after the status, its message the loader's text) and caches
+ * nothing.  opts NULL = the cache's settings.  A key is any bytes,
+ * keylen >= 1. */
+DAOC_MUSTCHECK DAOC_EXPORT int daoc_cache_get(daoc_cache *c, const char *key, size_t keylen,
+                                              const daoc_cache_get_opts *opts,
+                                              daoc_cache_loader_fn loader, void *ud,
+                                              daoc_cache_ref **ref, int *hit_level,
+                                              daoc_error **err);
+
+/* One key of daoc_cache_get_bulk: inputs, then the answers as
+ * daoc_cache_get gives them (ref and err owned by the caller). */
+typedef struct daoc_cache_bulk_item {
+    const char *key;
+    size_t keylen;
+    const daoc_cache_get_opts *opts; /* NULL = the cache's settings */
+    daoc_cache_loader_fn loader;     /* may be NULL */
+    void *ud;
+    int status;
+    daoc_cache_ref *ref;
+    int hit_level;
+    daoc_error *err;
+} daoc_cache_bulk_item;
+/* daoc_cache_get for each of items[0..n), in order, each answer in its
+ * item.  Returns DAOC_OK when every item's status is DAOC_OK, else the
+ * first failing item's status (the answers are all there either way). */
+DAOC_MUSTCHECK DAOC_EXPORT int daoc_cache_get_bulk(daoc_cache *c, daoc_cache_bulk_item *items,
+                                                   size_t n);
+
+/* Looks at key without loading, counting or touching its recency (mlcache's
+ * probe).  DAOC_ENOTFOUND when there is no entry.  Otherwise DAOC_OK:
+ * *ref (optional) a new reference owned by the caller, NULL for a cached
+ * miss; *ttl (optional) the seconds left, 0 for an entry that never
+ * expires, negative once expired; *stale (optional) true when the entry
+ * has expired or is a resurrected value. */
+DAOC_MUSTCHECK DAOC_EXPORT int daoc_cache_peek(daoc_cache *c, const char *key, size_t keylen,
+                                               daoc_cache_ref **ref, double *ttl, bool *stale);
+
+/* Stores a private copy of value for key (NULL = a cached miss), for
+ * opts' ttl (neg_ttl for NULL), replacing any entry.  The caller keeps
+ * value.  DAOC_ENOMEM, or DAOC_EINVAL for a bad key. */
+DAOC_MUSTCHECK DAOC_EXPORT int daoc_cache_set(daoc_cache *c, const char *key, size_t keylen,
+                                              const daoc_value *value,
+                                              const daoc_cache_get_opts *opts, daoc_error **err);
+
+/* Runs the loader now, whatever is cached (mlcache's renew), stores its
+ * answer as get would and returns it (*ref as daoc_cache_get).  A failed
+ * load leaves the cache as it was and returns the failure. */
+DAOC_MUSTCHECK DAOC_EXPORT int daoc_cache_renew(daoc_cache *c, const char *key, size_t keylen,
+                                                const daoc_cache_get_opts *opts,
+                                                daoc_cache_loader_fn loader, void *ud,
+                                                daoc_cache_ref **ref, daoc_error **err);
+
+/* Removes key from this process's cache (a load running for it then
+ * answers its callers but stores nothing).  Returns whether an entry was
+ * there. */
+DAOC_EXPORT bool daoc_cache_invalidate_local(daoc_cache *c, const char *key, size_t keylen);
+/* daoc_cache_invalidate_local, then the on_invalidate hook (the layer above
+ * broadcasts to the cluster through it). */
+DAOC_EXPORT bool daoc_cache_invalidate(daoc_cache *c, const char *key, size_t keylen);
+/* Removes every entry (expired ones too). */
+DAOC_EXPORT void daoc_cache_purge(daoc_cache *c);
+
+/* The counters as a new object owned by the caller (daoc_value_free):
+ * {hits, misses, stale, evictions, invalidations, loads, load_errors,
+ *  bytes, entries, classes = {<class> = {the same nine}}}.
+ * hits: calls answered from memory; misses: calls that found no live
+ * entry (those that waited for another caller's load included); stale:
+ * resurrected values served; invalidations: entries invalidate_local
+ * removed; evictions: entries the byte bound pushed out; loads /
+ * load_errors: loader runs and their
+ * failures; bytes / entries: what is held now. */
+DAOC_MUSTCHECK DAOC_EXPORT int daoc_cache_stats(daoc_cache *c, daoc_value **out);
+
+/* A cache made from cfg's keys, as Kong makes kong.cache: mem_cache_size
+ * (default 128m), db_cache_ttl (0: never expires), db_cache_neg_ttl
+ * (empty: db_cache_ttl's), db_resurrect_ttl (30).  *out owned by the
+ * caller (daoc_cache_free). */
+DAOC_MUSTCHECK DAOC_EXPORT int daoc_db_cache_new(const daoc_config *cfg, daoc_cache **out,
+                                                 daoc_error **err);
+/* The options daoc_db_cache_new uses (no on_invalidate hook: set one, then
+ * daoc_cache_new). */
+DAOC_EXPORT daoc_cache_opts daoc_db_cache_opts(const daoc_config *cfg);
+/* The cache db's Lua code reaches as kong.cache (and kong.core_cache):
+ * `cache` (borrowed: it must outlive db; NULL: none given) -- one cache per
+ * process, shared by all its handles, is what Kong does.  Without one, db
+ * makes one of its own from its configuration on first use.  A program
+ * that also wants other nodes' changes dropped from it subscribes
+ * daoc_cache_invalidate_local to a daoc_cluster (channels "invalidations"
+ * and "invalidations_kong_core_db_cache"), and its own handles' changes to
+ * daoc_db_on_crud (the events' cache_keys); `daoc runner` and `daoc serve`
+ * do both. */
+DAOC_EXPORT void daoc_db_set_cache(daoc_db *db, daoc_cache *cache);
+
 #ifdef __cplusplus
 }
 #endif

@@ -8,6 +8,7 @@
 #   BENCH_OPEN_ENTITIES (3), BENCH_OPEN_ROUNDS (5) bench_open (opening with 4/10/40 plugins)
 #   DAOC_BENCH_KONG_DIR   a Kong checkout: bench_open also opens ten of its bundled plugins
 #   BENCH_PLUGINS_ROWS (5000), BENCH_PLUGINS_ROUNDS (5) bench_plugins (plugins:insert / consumers:insert)
+#   BENCH_CACHE_ROUNDS (5), BENCH_CACHE_OPS (2000000) bench_cache (a cache hit against a bare hash table)
 #   BENCH_PG_ROWS (1000000), BENCH_PG_ROUNDS (3), BENCH_PG_SECONDS (2)   bench_pg
 #   BENCH_MIG_ROUNDS (5)   bench_migrations (bootstrap of core + 10 plugins, list, status)
 #   BENCH_ADMIN_SECONDS (5) bench_admin (the Admin API under wrk: GET on SQLite,
@@ -28,6 +29,8 @@ echo "== bench_open ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores)"
 DAOC_SRC_DIR="$PWD" build/bench/bench_open "${BENCH_OPEN_ENTITIES:-3}" "${BENCH_OPEN_ROUNDS:-5}"
 echo "== bench_plugins ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores)"
 DAOC_SRC_DIR="$PWD" build/bench/bench_plugins "${BENCH_PLUGINS_ROWS:-5000}" "${BENCH_PLUGINS_ROUNDS:-5}"
+echo "== bench_cache ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores)"
+build/bench/bench_cache "${BENCH_CACHE_ROUNDS:-5}" "${BENCH_CACHE_OPS:-2000000}"
 
 PG_DIR=""
 trap '[ -n "$PG_DIR" ] && scripts/pg-stop.sh "$PG_DIR"' EXIT

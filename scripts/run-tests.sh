@@ -44,6 +44,18 @@ for t in "$B"/tests/test_*; do
   count "$name" "$WORK/$name.log" $rc
 done
 
+# Suites whose threads share state without a server, under ThreadSanitizer
+# (built by make test as $DAOC_TSAN_DIR; the PostgreSQL ones run below).
+if [ -n "${DAOC_TSAN_DIR:-}" ]; then
+  echo "== unit suites (ThreadSanitizer)"
+  for name in test_cache; do
+    t="$ROOT/$DAOC_TSAN_DIR/tests/$name"
+    [ -x "$t" ] || continue
+    (cd "$WORK" && TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1" "$t") > "$WORK/tsan_$name.log" 2>&1; rc=$?
+    count "$name[tsan]" "$WORK/tsan_$name.log" $rc
+  done
+fi
+
 echo "== Lua suites (daoc runner, ASan+UBSan)"
 for t in "$ROOT"/tests/lua/test_*.lua; do
   [ -f "$t" ] || continue
@@ -134,6 +146,13 @@ if PG_ENV="$("$ROOT/scripts/pg-start.sh" 2>"$WORK/pg-start.log")"; then
         DAOC_PG_POOLING=transaction "$ROOT/$B/tests/$name") > "$WORK/bnc_$name.log" 2>&1; rc=$?
       count "$name[pgbouncer]" "$WORK/bnc_$name.log" $rc
     done
+    # two runner nodes through the pooler: invalidations by the reads
+    name=test_cache_nodes
+    d="$WORK/bnc-$name"; mkdir -p "$d"
+    pg_db "bnc_$name" && (cd "$d" && DAOC_DATABASE=postgres DAOC_PG_HOST=127.0.0.1 \
+      DAOC_PG_PORT="$BOUNCER_PORT" DAOC_PG_USER="$DAOC_PG_USER" DAOC_PG_DATABASE="bnc_$name" \
+      DAOC_PG_POOLING=transaction bash "$ROOT/tests/cli/$name.sh") > "$WORK/bnc_$name.log" 2>&1; rc=$?
+    count "$name[pgbouncer]" "$WORK/bnc_$name.log" $rc
     "$ROOT/scripts/pgbouncer-stop.sh" "$BOUNCER_DIR"
   else
     echo "  could not start PgBouncer: counted as 1 failure"; sed 's/^/    /' "$WORK/bouncer-start.log"
@@ -149,7 +168,7 @@ if PG_ENV="$("$ROOT/scripts/pg-start.sh" 2>"$WORK/pg-start.log")"; then
     count "$name.lua[postgres]" "$WORK/lua_$name-pg.log" $rc
   done
   # the operator's CLI suites that run on either store, here on PostgreSQL
-  for t in "$ROOT"/tests/cli/test_migrations*.sh "$ROOT"/tests/cli/test_admin*.sh; do
+  for t in "$ROOT"/tests/cli/test_migrations*.sh "$ROOT"/tests/cli/test_admin*.sh "$ROOT"/tests/cli/test_cache*.sh; do
     [ -f "$t" ] || continue
     name=$(basename "$t" .sh)
     d="$WORK/pgcli-$name"; mkdir -p "$d"

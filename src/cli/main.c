@@ -107,7 +107,7 @@ daoc_config *daoc_cli_config(const char *conf)
     return cfg;
 }
 
-static int open_db(const char *conf, daoc_db **db)
+static int open_db(const char *conf, daoc_db **db, daoc_cli_node **node)
 {
     daoc_config *cfg = daoc_cli_config(conf);
     daoc_error *err = NULL;
@@ -121,13 +121,15 @@ static int open_db(const char *conf, daoc_db **db)
         return 1;
     }
     rc = daoc_db_open(db, cfg, &err);
-    daoc_config_free(cfg);
     if (rc != DAOC_OK) {
+        daoc_config_free(cfg);
         fprintf(stderr, "daoc: cannot open the database: %s\n",
                 err ? daoc_error_string(err) : daoc_strerror(rc));
         daoc_error_free(err);
         return 1;
     }
+    *node = daoc_cli_node_start(cfg, *db); /* kong.cache, kept true by the cluster */
+    daoc_config_free(cfg);
     return 0;
 }
 
@@ -142,7 +144,8 @@ static int cmd_runner(const char *conf, int argc, char **argv)
         return 0;
     }
     daoc_db *db = NULL;
-    if (open_db(conf, &db) != 0)
+    daoc_cli_node *node = NULL;
+    if (open_db(conf, &db, &node) != 0)
         return 1;
     daoc_error *err = NULL;
     int rc = daoc_db_run_lua_file(db, argv[0], argc, argv, &err);
@@ -156,6 +159,7 @@ static int cmd_runner(const char *conf, int argc, char **argv)
         status = 1;
     }
     daoc_error_free(err);
+    daoc_cli_node_stop(node, db);
     daoc_db_close(db);
     fflush(stdout);
     return status;

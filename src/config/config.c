@@ -392,7 +392,7 @@ static int seconds(const char *value, bool positive, char **why)
 {
     char *end = NULL;
     double d = strtod(value, &end);
-    if (!*value || !end || *end || d != d || d < 0 || (positive && d <= 0) || d > 86400) {
+    if (!*value || !end || *end || d != d || d < 0 || (positive && d <= 0) || d > 3.2e8) {
         *why = daoc__strdup(positive ? "must be a number of seconds greater than 0"
                                      : "must be a number of seconds, 0 or more");
         return DAOC_ECONFIG;
@@ -410,6 +410,34 @@ static int set_db_update_propagation(daoc_config *cfg, const char *value, char *
 {
     int rc = seconds(value, false, why);
     return rc == DAOC_OK ? set_str(&cfg->db_update_propagation, value, why) : rc;
+}
+
+static int set_mem_cache_size(daoc_config *cfg, const char *value, char **why)
+{
+    size_t n = 0;
+    if (daoc_cache_parse_size(value, &n) != DAOC_OK || n < 4096) {
+        *why = daoc__strdup("must be a size such as '128m' (k, m, g; at least 4k)");
+        return DAOC_ECONFIG;
+    }
+    return set_str(&cfg->mem_cache_size, value, why);
+}
+
+static int set_db_cache_ttl(daoc_config *cfg, const char *value, char **why)
+{
+    int rc = seconds(value, false, why);
+    return rc == DAOC_OK ? set_str(&cfg->db_cache_ttl, value, why) : rc;
+}
+
+static int set_db_cache_neg_ttl(daoc_config *cfg, const char *value, char **why)
+{
+    int rc = *value ? seconds(value, false, why) : DAOC_OK; /* "": db_cache_ttl's */
+    return rc == DAOC_OK ? set_str(&cfg->db_cache_neg_ttl, value, why) : rc;
+}
+
+static int set_db_resurrect_ttl(daoc_config *cfg, const char *value, char **why)
+{
+    int rc = seconds(value, false, why);
+    return rc == DAOC_OK ? set_str(&cfg->db_resurrect_ttl, value, why) : rc;
 }
 
 static int set_log_level(daoc_config *cfg, const char *value, char **why)
@@ -472,6 +500,10 @@ static const struct key_def {
     {"log_level", set_log_level, "notice", SLOT(log_level)},
     {"db_update_frequency", set_db_update_frequency, "5", SLOT(db_update_frequency)},
     {"db_update_propagation", set_db_update_propagation, "0", SLOT(db_update_propagation)},
+    {"mem_cache_size", set_mem_cache_size, "128m", SLOT(mem_cache_size)},
+    {"db_cache_ttl", set_db_cache_ttl, "0", SLOT(db_cache_ttl)},
+    {"db_cache_neg_ttl", set_db_cache_neg_ttl, "", SLOT(db_cache_neg_ttl)},
+    {"db_resurrect_ttl", set_db_resurrect_ttl, "30", SLOT(db_resurrect_ttl)},
 };
 #define NKEYS (sizeof KEYS / sizeof KEYS[0])
 

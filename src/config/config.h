@@ -70,6 +70,8 @@ struct daoc_config {
      * when no notification wakes it, and how long a change waits before
      * other nodes apply it (a replica's lag), in seconds */
     char *db_update_frequency, *db_update_propagation;
+    /* Kong's entity cache (daoc_db_cache_new): its bound and times */
+    char *mem_cache_size, *db_cache_ttl, *db_cache_neg_ttl, *db_resurrect_ttl;
 
     daoc_log_fn log;
     void *log_ud;

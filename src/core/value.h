@@ -143,6 +143,11 @@ daoc_value *daoc__bump_obj(daoc__bump *b, size_t cap);
 size_t daoc__bump_size(const daoc_value *v);
 daoc_value *daoc__bump_copy(daoc__bump *b, const daoc_value *v);
 
+/* value_size.c: an estimate of the heap bytes v holds (nodes, string
+ * bytes, slots, non-interned keys, malloc overhead); 0 for NULL.  For
+ * memory accounting (the entity cache), not an exact figure. */
+size_t daoc__value_bytes(const daoc_value *v);
+
 /* Object lookups with explicit key length; borrowed, NULL when absent. */
 daoc_value *daoc__obj_getn(const daoc_value *o, const char *key, size_t klen);
 /* Index of key or -1. */

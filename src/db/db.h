@@ -25,6 +25,8 @@ struct daoc_db {
     daoc_value *tables;    /* owned: the tables present at open when create_tables is
                               off (deploy->list_tables), else NULL */
     struct daoc__crud_state *crud; /* owned: the CRUD events (crud_events.c) */
+    daoc_cache *cache;     /* kong.cache (cache_node.c): borrowed, or owned when own_cache */
+    bool own_cache;
     bool defer_tables;     /* opened for the migrations engine (src/migrate): entities
                               compiled, no table made or checked and no default
                               workspace looked for until daoc__db_make_tables */
@@ -61,6 +63,10 @@ int daoc__db_add_core_entities(daoc_db *db, daoc_error **err);
  * for it until its commit; stop undoes it (close). */
 int daoc__db_crud_start(daoc_db *db);
 void daoc__db_crud_stop(daoc_db *db);
+
+/* cache_node.c: db's entity cache, made from its configuration on first
+ * use unless the program gave one; NULL with *err when it cannot be. */
+daoc_cache *daoc__db_cache(daoc_db *db, daoc_error **err);
 
 /* Logs through the configured callback (printf-style). */
 void daoc__db_log(const daoc_db *db, daoc_log_level lvl, const char *fmt, ...)

@@ -217,7 +217,7 @@ static void listen_open(daoc_cluster *c)
     daoc__listener *l = NULL;
     if (c->cfg->pg_tx_pooling) { /* the pooler gives LISTEN no session to wait in */
         if (!c->said_polling)
-            say(c, DAOC_LOG_NOTICE,
+            say(c, DAOC_LOG_INFO, /* as configured: no news */
                 daoc__asprintf("cluster events: pg_pooling = transaction, so no LISTEN; reading "
                                "cluster_events every %g s (db_update_frequency)",
                                c->freq));

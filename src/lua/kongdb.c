@@ -160,6 +160,10 @@ static void push_kong(lua_State *L, struct daoc__lua *ls)
 
     daoc__kdb_push_log(L, ls);
     lua_setfield(L, -2, "log");
+    daoc__kdb_push_cache(L, ls); /* kong.cache and kong.core_cache: one cache here */
+    lua_pushvalue(L, -1);
+    lua_setfield(L, -3, "core_cache");
+    lua_setfield(L, -2, "cache");
     if (ls->db->default_ws[0]) { /* Kong's id of the "default" workspace */
         lua_pushstring(L, ls->db->default_ws);
         lua_setfield(L, -2, "default_workspace");

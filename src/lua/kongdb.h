@@ -84,6 +84,9 @@ void daoc__kdb_push_connector(lua_State *L, struct daoc__lua *ls);
  * object at the top of the stack (kongdb_connector.c). */
 void daoc__kdb_apply_strategy_overlay(lua_State *L, struct daoc__lua *ls, const daoc_dao *dao);
 
+/* Pushes a kong.cache table (kongcache.c). */
+void daoc__kdb_push_cache(lua_State *L, struct daoc__lua *ls);
+
 /* Pushes the kong.log table (callable, with one function per level). */
 void daoc__kdb_push_log(lua_State *L, struct daoc__lua *ls);
 

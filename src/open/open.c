@@ -335,6 +335,7 @@ void daoc_db_close(daoc_db *db)
     if (!db)
         return;
     daoc__db_crud_stop(db);
+    daoc_db_set_cache(db, NULL); /* frees one of its own */
     /* DAOs (and the schemas they own, whose callables may live in Lua)
      * go before the Lua state; the store outlives nothing. */
     for (size_t i = db->ndaos; i-- > 0;)

@@ -1,0 +1,501 @@
+/*
+ * cache.c -- the entity cache's public calls (daoc_cache_* in daoc.h):
+ * creating and freeing it, entries and references, and the mlcache
+ * operations on top of shard.c (table, eviction), flight.c (single-flight
+ * loads) and stats.c (counters).  The hit path is: hash, lock the shard,
+ * probe, check the deadline, set the CLOCK bit, count, take a reference,
+ * unlock -- no copy, no allocation.  A miss runs the loader with no lock
+ * held; what it answers is stored (ttl, or neg_ttl for "not found") unless
+ * the key was invalidated, set or purged meanwhile.
+ */
+#include <math.h>
+
+#include "cache/cache.h"
+#include "core/alloc.h"
+#include "core/error.h"
+#include "core/rand.h"
+#include "core/value.h"
+
+#define ENTRY_OVERHEAD 16 /* malloc's, roughly: counted against the bound */
+
+daoc_cache_opts daoc_cache_opts_default(void)
+{
+    daoc_cache_opts o;
+    memset(&o, 0, sizeof o);
+    o.mem_size = (size_t)128 << 20;
+    o.resurrect_ttl = 30;
+    o.shards = 64;
+    return o;
+}
+
+static bool bad_time(double t) { return isnan(t) || t < 0; }
+
+int daoc_cache_new(const daoc_cache_opts *opts, daoc_cache **out, daoc_error **err)
+{
+    daoc__err_reset(err);
+    if (!out)
+        return daoc__err_fail(err, DAOC_EINVAL, "out must not be NULL");
+    *out = NULL;
+    daoc_cache_opts o = opts ? *opts : daoc_cache_opts_default();
+    if (!o.mem_size)
+        o.mem_size = (size_t)128 << 20;
+    if (!o.shards)
+        o.shards = 64;
+    if (bad_time(o.ttl) || bad_time(o.neg_ttl) || bad_time(o.resurrect_ttl))
+        return daoc__err_fail(err, DAOC_EINVAL, "ttl, neg_ttl and resurrect_ttl must be >= 0");
+    if (o.shards > 1024)
+        return daoc__err_fail(err, DAOC_EINVAL, "at most 1024 shards (got %u)", o.shards);
+    if (o.mem_size < 4096)
+        return daoc__err_fail(err, DAOC_EINVAL, "mem_size must be at least 4096 bytes (got %zu)",
+                              o.mem_size);
+    unsigned n = 1, shift = 64;
+    while (n < o.shards) {
+        n *= 2;
+        shift--;
+    }
+    while (n > 1 && o.mem_size / n < 4096) { /* each shard holds at least 4k */
+        n /= 2;
+        shift++;
+    }
+    o.shards = n;
+    daoc_cache *c = daoc__calloc(1, sizeof *c);
+    daoc__cache_shard *sh = c ? daoc__calloc(n, sizeof *sh) : NULL;
+    if (!sh) {
+        daoc__free(c);
+        return DAOC_ENOMEM;
+    }
+    c->shards = sh;
+    c->nshards = n;
+    c->shift = shift;
+    c->opts = o;
+    char rnd[17];
+    if (daoc__random_string(rnd, 16) == DAOC_OK) /* else the fixed constants alone */
+        c->seed = daoc__cache_hash(0, rnd, 16);
+    for (unsigned i = 0; i < n; i++) {
+        atomic_init(&sh[i].lock, 0);
+        sh[i].limit = o.mem_size / n;
+        if (daoc__cache_shard_stats_init(&sh[i]) != DAOC_OK) {
+            daoc_cache_free(c);
+            return DAOC_ENOMEM;
+        }
+    }
+    *out = c;
+    return DAOC_OK;
+}
+
+void daoc_cache_free(daoc_cache *c)
+{
+    if (!c)
+        return;
+    for (unsigned i = 0; i < c->nshards; i++)
+        daoc__cache_shard_free(&c->shards[i]);
+    daoc__free(c->shards);
+    daoc__free(c);
+}
+
+/* ---- entries and references ---- */
+
+struct daoc_cache_ref *daoc__cache_entry_new(const char *key, size_t len, uint64_t h,
+                                             daoc_value *value)
+{
+    struct daoc_cache_ref *e = daoc__malloc(sizeof *e + len + 1);
+    if (!e) {
+        daoc_value_free(value);
+        return NULL;
+    }
+    memset(e, 0, sizeof *e);
+    atomic_init(&e->refs, 1);
+    e->keylen = (uint32_t)len;
+    e->value = value;
+    size_t bytes = sizeof *e + len + 1 + ENTRY_OVERHEAD +
+                   daoc__value_bytes(value);
+    e->bytes = bytes > UINT32_MAX ? UINT32_MAX : (uint32_t)bytes;
+    memcpy(e->key, key, len);
+    e->key[len] = 0;
+    return e;
+}
+
+const daoc_value *daoc_cache_value(const daoc_cache_ref *ref) { return ref ? ref->value : NULL; }
+
+void daoc_cache_release(daoc_cache_ref *ref)
+{
+    if (!ref || atomic_fetch_sub_explicit(&ref->refs, 1, memory_order_acq_rel) != 1)
+        return;
+    daoc_value_free(ref->value);
+    daoc__free(ref);
+}
+
+/* Hands the caller's reference on e out as the public answer: a cached
+ * miss is no reference at all. */
+static void answer(struct daoc_cache_ref *e, daoc_cache_ref **ref)
+{
+    if (e && !e->value) {
+        daoc_cache_release(e);
+        e = NULL;
+    }
+    *ref = e;
+}
+
+/* ---- options ---- */
+
+typedef struct eff {
+    double ttl, neg_ttl, res, refresh;
+} eff;
+
+static inline int resolve(const daoc_cache *c, const daoc_cache_get_opts *o, eff *e)
+{
+    e->ttl = c->opts.ttl;
+    e->neg_ttl = c->opts.neg_ttl;
+    e->res = c->opts.resurrect_ttl;
+    e->refresh = 0;
+    if (!o)
+        return DAOC_OK;
+    if (isnan(o->ttl) || isnan(o->neg_ttl) || isnan(o->resurrect_ttl) || isnan(o->refresh))
+        return DAOC_EINVAL;
+    if (o->ttl >= 0)
+        e->ttl = o->ttl;
+    if (o->neg_ttl >= 0)
+        e->neg_ttl = o->neg_ttl;
+    if (o->resurrect_ttl >= 0)
+        e->res = o->resurrect_ttl;
+    if (o->refresh > 0)
+        e->refresh = o->refresh;
+    return DAOC_OK;
+}
+
+static int check_key(const daoc_cache *c, const char *key, size_t len, daoc_error **err)
+{
+    if (!c || !key || !len || len > UINT32_MAX)
+        return daoc__err_fail(err, DAOC_EINVAL, "%s", !c ? "cache must not be NULL"
+                                                          : "key must be a non-empty string");
+    return DAOC_OK;
+}
+
+/* ---- loading ---- */
+
+/* Runs the loader, then, under the shard lock, stores its answer (unless
+ * f was invalidated) or, when it failed and resurrect allows, serves the
+ * stale entry of key again for e->res seconds.  *result receives a
+ * reference for the caller (NULL when there is no answer) and *level 3 or
+ * 4 (1 when a live entry turned up after a failed load).  Finishes f when
+ * given.  Returns the load's status (DAOC_OK after a resurrection). */
+static int load_and_store(daoc__cache_shard *s, uint64_t h, const char *key, size_t len,
+                          const eff *e, daoc_cache_loader_fn loader, void *ud,
+                          daoc__cache_flight *f, bool resurrect, struct daoc_cache_ref **result,
+                          int *level, char *errtext, size_t errlen)
+{
+    daoc_value *v = NULL;
+    errtext[0] = 0;
+    int rc = loader(ud, key, len, &v, errtext, errlen);
+    errtext[errlen - 1] = 0;
+    if (rc != DAOC_OK) {
+        daoc_value_free(v);
+        v = NULL;
+        if (rc > 0)
+            rc = DAOC_ESTORE;
+    }
+    struct daoc_cache_ref *ne = NULL;
+    if (rc == DAOC_OK && !(ne = daoc__cache_entry_new(key, len, h, v)))
+        rc = DAOC_ENOMEM;
+    *result = NULL;
+    *level = 3;
+    int64_t now = daoc__cache_now();
+    daoc__cache_lock(s);
+    uint32_t cls = daoc__cache_class_of(s, key, len);
+    daoc__cache_count(s, cls, DAOC__CS_LOADS);
+    struct daoc_cache_ref *old = daoc__cache_find(s, h, key, len);
+    if (rc == DAOC_OK) {
+        ne->cls = cls;
+        ne->expires = daoc__cache_deadline(now, ne->value ? e->ttl : e->neg_ttl);
+        if (!(f && f->invalidated))
+            (void)daoc__cache_install(s, ne, h, now); /* ENOMEM: answered, not stored */
+        *result = ne;
+    } else {
+        daoc__cache_count(s, cls, DAOC__CS_LOAD_ERRORS);
+        if (old && resurrect && rc != DAOC_ENOMEM) {
+            bool live = !old->expires || now < old->expires;
+            if (!live && e->res > 0) {
+                old->expires = daoc__cache_deadline(now, e->res);
+                old->stale = 1;
+                old->used = 1;
+                daoc__cache_count(s, old->cls, DAOC__CS_STALE);
+                *level = 4;
+            } else if (live) {
+                *level = 1;
+            }
+            if (live || e->res > 0) {
+                daoc__cache_ref_take(old);
+                *result = old;
+                rc = DAOC_OK;
+            }
+        }
+    }
+    if (f)
+        daoc__cache_flight_unlink(s, f);
+    daoc__cache_unlock(s);
+    if (f)
+        daoc__cache_flight_finish(f, rc, *level, *result, errtext);
+    return rc;
+}
+
+static int load_failed(daoc_error **err, int rc, const char *text)
+{
+    return daoc__err_fail(err, rc, "%s", text[0] ? text : daoc_strerror(rc));
+}
+
+/* daoc_cache_get from the lookup on, with s locked and x the entry of key
+ * (or NULL): an entry that expires (the clock, the refresh window), a
+ * miss (a flight to join or to start).  Unlocks s. */
+__attribute__((noinline)) static int get_locked(daoc__cache_shard *s, uint64_t h,
+                                                const char *key, size_t len, const eff *ep,
+                                                daoc_cache_loader_fn loader, void *ud,
+                                                struct daoc_cache_ref *x, daoc_cache_ref **ref,
+                                                int *hit_level, daoc_error **err)
+{
+    eff e = *ep;
+    int rc;
+    int64_t now = daoc__cache_now();
+    if (x && (!x->expires || now < x->expires)) {
+        daoc__cache_flight *f = NULL;
+        /* in the refresh window, the caller that finds no flight for the key
+         * starts one and refreshes; the others keep hitting meanwhile */
+        if (e.refresh > 0 && loader && x->expires &&
+            x->expires - now <= (int64_t)(e.refresh * 1e9) &&
+            !daoc__cache_flight_find(s, h, key, len))
+            f = daoc__cache_flight_start(s, h, key, len);
+        x->used = 1;
+        daoc__cache_count(s, x->cls, DAOC__CS_HITS);
+        daoc__cache_ref_take(x);
+        daoc__cache_unlock(s);
+        *hit_level = 1;
+        if (!f) {
+            answer(x, ref);
+            return DAOC_OK;
+        }
+        char text[256];
+        struct daoc_cache_ref *res;
+        int lvl;
+        rc = load_and_store(s, h, key, len, &e, loader, ud, f, true, &res, &lvl, text,
+                            sizeof text);
+        daoc__cache_flight_release(f);
+        if (rc == DAOC_OK) {
+            daoc_cache_release(x);
+            answer(res, ref);
+            *hit_level = lvl;
+        } else {
+            answer(x, ref); /* the refresh failed: the current value stands */
+        }
+        return DAOC_OK;
+    }
+    uint32_t cls = daoc__cache_class_of(s, key, len);
+    daoc__cache_count(s, cls, DAOC__CS_MISSES);
+    if (!loader) {
+        daoc__cache_unlock(s);
+        return DAOC_OK;
+    }
+    daoc__cache_flight *f = daoc__cache_flight_find(s, h, key, len);
+    if (f) { /* another caller is loading it: wait for its answer */
+        atomic_fetch_add_explicit(&f->refs, 1, memory_order_relaxed);
+        daoc__cache_unlock(s);
+        daoc__cache_flight_wait(f);
+        rc = f->status;
+        if (f->result)
+            daoc__cache_ref_take(f->result);
+        answer(f->result, ref);
+        *hit_level = rc == DAOC_OK ? f->level : -1;
+        if (rc != DAOC_OK)
+            rc = load_failed(err, rc, f->err);
+        daoc__cache_flight_release(f);
+        return rc;
+    }
+    f = daoc__cache_flight_start(s, h, key, len);
+    daoc__cache_unlock(s);
+    if (!f)
+        return DAOC_ENOMEM;
+    char text[256];
+    struct daoc_cache_ref *res;
+    int lvl;
+    rc = load_and_store(s, h, key, len, &e, loader, ud, f, true, &res, &lvl, text, sizeof text);
+    daoc__cache_flight_release(f);
+    if (rc != DAOC_OK)
+        return load_failed(err, rc, text);
+    answer(res, ref);
+    *hit_level = lvl;
+    return DAOC_OK;
+}
+
+int daoc_cache_get(daoc_cache *c, const char *key, size_t len, const daoc_cache_get_opts *opts,
+                   daoc_cache_loader_fn loader, void *ud, daoc_cache_ref **ref, int *hit_level,
+                   daoc_error **err)
+{
+    if (err)
+        *err = NULL; /* daoc__err_reset, inline: this is the hit path */
+    int lvl_dummy;
+    if (!hit_level)
+        hit_level = &lvl_dummy;
+    *hit_level = -1;
+    if (!ref)
+        return daoc__err_fail(err, DAOC_EINVAL, "ref must not be NULL");
+    *ref = NULL;
+    int rc = check_key(c, key, len, err);
+    if (rc != DAOC_OK)
+        return rc;
+    eff e;
+    if (resolve(c, opts, &e) != DAOC_OK)
+        return daoc__err_fail(err, DAOC_EINVAL, "cache options must not be NaN");
+    uint64_t h = daoc__cache_hash(c->seed, key, len);
+    daoc__cache_shard *s = daoc__cache_shard_of(c, h);
+    daoc__cache_lock(s);
+    struct daoc_cache_ref *x = daoc__cache_find(s, h, key, len);
+    if (x && !x->expires) { /* never expires: no clock, no refresh window */
+        x->used = 1;
+        daoc__cache_count(s, x->cls, DAOC__CS_HITS);
+        daoc__cache_ref_take(x);
+        daoc__cache_unlock(s);
+        *hit_level = 1;
+        answer(x, ref);
+        return DAOC_OK;
+    }
+    return get_locked(s, h, key, len, &e, loader, ud, x, ref, hit_level, err);
+}
+
+int daoc_cache_get_bulk(daoc_cache *c, daoc_cache_bulk_item *items, size_t n)
+{
+    if (!items && n)
+        return DAOC_EINVAL;
+    int first = DAOC_OK;
+    for (size_t i = 0; i < n; i++) {
+        daoc_cache_bulk_item *it = &items[i];
+        it->status = daoc_cache_get(c, it->key, it->keylen, it->opts, it->loader, it->ud,
+                                    &it->ref, &it->hit_level, &it->err);
+        if (it->status != DAOC_OK && first == DAOC_OK)
+            first = it->status;
+    }
+    return first;
+}
+
+int daoc_cache_renew(daoc_cache *c, const char *key, size_t len, const daoc_cache_get_opts *opts,
+                     daoc_cache_loader_fn loader, void *ud, daoc_cache_ref **ref,
+                     daoc_error **err)
+{
+    daoc__err_reset(err);
+    if (!ref || !loader)
+        return daoc__err_fail(err, DAOC_EINVAL, "ref and loader must not be NULL");
+    *ref = NULL;
+    int rc = check_key(c, key, len, err);
+    if (rc != DAOC_OK)
+        return rc;
+    eff e;
+    if (resolve(c, opts, &e) != DAOC_OK)
+        return daoc__err_fail(err, DAOC_EINVAL, "cache options must not be NaN");
+    uint64_t h = daoc__cache_hash(c->seed, key, len);
+    char text[256];
+    struct daoc_cache_ref *res;
+    int lvl;
+    rc = load_and_store(daoc__cache_shard_of(c, h), h, key, len, &e, loader, ud, NULL, false, &res,
+                        &lvl, text, sizeof text);
+    if (rc != DAOC_OK)
+        return load_failed(err, rc, text);
+    answer(res, ref);
+    return DAOC_OK;
+}
+
+/* ---- direct access ---- */
+
+int daoc_cache_peek(daoc_cache *c, const char *key, size_t len, daoc_cache_ref **ref, double *ttl,
+                    bool *stale)
+{
+    if (ref)
+        *ref = NULL;
+    if (check_key(c, key, len, NULL) != DAOC_OK)
+        return DAOC_EINVAL;
+    uint64_t h = daoc__cache_hash(c->seed, key, len);
+    daoc__cache_shard *s = daoc__cache_shard_of(c, h);
+    int64_t now = daoc__cache_now();
+    daoc__cache_lock(s);
+    struct daoc_cache_ref *x = daoc__cache_find(s, h, key, len);
+    if (!x) {
+        daoc__cache_unlock(s);
+        return DAOC_ENOTFOUND;
+    }
+    if (ttl)
+        *ttl = x->expires ? (double)(x->expires - now) / 1e9 : 0;
+    if (stale)
+        *stale = x->stale || (x->expires && x->expires <= now);
+    if (ref && x->value) {
+        daoc__cache_ref_take(x);
+        *ref = x;
+    }
+    daoc__cache_unlock(s);
+    return DAOC_OK;
+}
+
+int daoc_cache_set(daoc_cache *c, const char *key, size_t len, const daoc_value *value,
+                   const daoc_cache_get_opts *opts, daoc_error **err)
+{
+    daoc__err_reset(err);
+    int rc = check_key(c, key, len, err);
+    if (rc != DAOC_OK)
+        return rc;
+    eff e;
+    if (resolve(c, opts, &e) != DAOC_OK)
+        return daoc__err_fail(err, DAOC_EINVAL, "cache options must not be NaN");
+    daoc_value *copy = NULL;
+    if (value && !(copy = daoc_value_copy(value)))
+        return DAOC_ENOMEM;
+    uint64_t h = daoc__cache_hash(c->seed, key, len);
+    struct daoc_cache_ref *ne = daoc__cache_entry_new(key, len, h, copy);
+    if (!ne)
+        return DAOC_ENOMEM;
+    daoc__cache_shard *s = daoc__cache_shard_of(c, h);
+    int64_t now = daoc__cache_now();
+    daoc__cache_lock(s);
+    ne->cls = daoc__cache_class_of(s, key, len);
+    ne->expires = daoc__cache_deadline(now, copy ? e.ttl : e.neg_ttl);
+    daoc__cache_flight *f = daoc__cache_flight_find(s, h, key, len);
+    if (f)
+        f->invalidated = true; /* a load under way is older than this value */
+    rc = daoc__cache_install(s, ne, h, now);
+    daoc__cache_unlock(s);
+    daoc_cache_release(ne);
+    return rc;
+}
+
+bool daoc_cache_invalidate_local(daoc_cache *c, const char *key, size_t len)
+{
+    if (check_key(c, key, len, NULL) != DAOC_OK)
+        return false;
+    uint64_t h = daoc__cache_hash(c->seed, key, len);
+    daoc__cache_shard *s = daoc__cache_shard_of(c, h);
+    daoc__cache_lock(s);
+    daoc__cache_flight *f = daoc__cache_flight_find(s, h, key, len);
+    if (f)
+        f->invalidated = true;
+    bool had = daoc__cache_remove(s, h, key, len);
+    if (had)
+        daoc__cache_count(s, daoc__cache_class_of(s, key, len), DAOC__CS_INVALIDATIONS);
+    daoc__cache_unlock(s);
+    return had;
+}
+
+bool daoc_cache_invalidate(daoc_cache *c, const char *key, size_t len)
+{
+    bool had = daoc_cache_invalidate_local(c, key, len);
+    if (c && key && len && c->opts.on_invalidate)
+        c->opts.on_invalidate(c->opts.on_invalidate_ud, key, len);
+    return had;
+}
+
+void daoc_cache_purge(daoc_cache *c)
+{
+    if (!c)
+        return;
+    for (unsigned i = 0; i < c->nshards; i++) {
+        daoc__cache_shard *s = &c->shards[i];
+        daoc__cache_lock(s);
+        for (daoc__cache_flight *f = s->flights; f; f = f->next)
+            f->invalidated = true;
+        daoc__cache_clear(s);
+        daoc__cache_unlock(s);
+    }
+}

@@ -1,0 +1,225 @@
+/*
+ * cache.h -- internal layout of the entity cache (daoc_cache_* in daoc.h).
+ *
+ * A cache is a power-of-two array of shards; a key's 64-bit hash picks the
+ * shard (high bits) and the slot (low bits).  Each shard has its own lock
+ * (a short spin lock: no loader, no wait and no allocation of a value runs
+ * under it), an open-addressing table with linear probing of {hash, entry}
+ * slots, a CLOCK hand for eviction by bytes, the list of loads in flight
+ * (flight.c) and its counters per entity class (stats.c).
+ *
+ * An entry (struct daoc_cache_ref) is immutable once made except for the
+ * fields marked "under lock": a new value for a key is a new entry
+ * replacing the old one, so a hit hands out the entry itself with one more
+ * reference and never copies.  The table holds one reference; the last
+ * release frees the entry and its value.
+ */
+#ifndef DAOC_CACHE_CACHE_H
+#define DAOC_CACHE_CACHE_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <time.h>
+
+#include "daoc.h"
+
+/* counters, in the order daoc_cache_stats names them */
+enum {
+    DAOC__CS_HITS,
+    DAOC__CS_MISSES,
+    DAOC__CS_STALE,
+    DAOC__CS_EVICTIONS,
+    DAOC__CS_INVALIDATIONS,
+    DAOC__CS_LOADS,
+    DAOC__CS_LOAD_ERRORS,
+    DAOC__CS_N
+};
+extern const char *const daoc__cache_counter_names[DAOC__CS_N];
+
+typedef struct daoc__cache_class {
+    char *name; /* owned */
+    size_t len;
+    uint64_t n[DAOC__CS_N];
+    size_t bytes, entries;
+} daoc__cache_class;
+
+/* 32 bytes before the key: a hit with a key of up to 32 bytes reads 64
+ * bytes of the entry. */
+struct daoc_cache_ref {
+    atomic_uint refs;
+    uint32_t keylen;
+    int64_t expires;   /* under lock: monotonic ns, 0 = never */
+    daoc_value *value; /* NULL: a cached miss; immutable */
+    uint32_t bytes;    /* what the entry counts against the bound */
+    uint16_t cls;      /* under lock: index in the shard's classes */
+    uint8_t used;      /* under lock: CLOCK reference bit */
+    uint8_t stale;     /* under lock: a resurrected value */
+    char key[];
+};
+
+typedef struct daoc__cache_slot {
+    uint64_t hash;
+    struct daoc_cache_ref *e; /* NULL: empty */
+} daoc__cache_slot;
+
+typedef struct daoc__cache_flight daoc__cache_flight;
+
+typedef struct daoc__cache_shard {
+    atomic_int lock;
+    daoc__cache_slot *slots;
+    size_t mask; /* slots - 1; 0 before the first insert */
+    size_t count;
+    size_t hand; /* CLOCK */
+    size_t bytes, limit;
+    daoc__cache_flight *flights;
+    daoc__cache_class *cls;
+    size_t ncls, capcls;
+    char pad[64]; /* keeps the next shard's lock off this shard's lines */
+} daoc__cache_shard;
+
+struct daoc_cache {
+    daoc__cache_shard *shards;
+    unsigned nshards;
+    unsigned shift; /* 64 - log2(nshards); hash >> shift picks the shard */
+    uint64_t seed;  /* of the hash, random */
+    daoc_cache_opts opts;
+};
+
+/* ---- hashing and time (inline: the hit path) ---- */
+static inline uint64_t daoc__cache_mix(uint64_t a, uint64_t b)
+{
+    __uint128_t r = (__uint128_t)a * b;
+    return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+/* 64-bit hash of key: 8-byte words folded with a 128-bit multiply.  The
+ * seed is random per cache, so keys (which come from stored data) cannot
+ * be chosen to collide in one shard. */
+static inline uint64_t daoc__cache_hash(uint64_t seed, const char *key, size_t len)
+{
+    const uint64_t k0 = 0xa0761d6478bd642full, k1 = 0xe7037ed1a0b428dbull;
+    uint64_t h = k0 ^ seed ^ (len * k1);
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy(&w, key + i, 8);
+        h = daoc__cache_mix(h ^ w, k1);
+    }
+    uint64_t t = 0;
+    if (i < len)
+        memcpy(&t, key + i, len - i);
+    return daoc__cache_mix(h ^ t ^ k0, k1 ^ len);
+}
+static inline int64_t daoc__cache_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+/* seconds -> ns from now; 0 for "never" */
+static inline int64_t daoc__cache_deadline(int64_t now, double ttl)
+{
+    if (!(ttl > 0))
+        return 0;
+    int64_t d = ttl > 1e9 ? (int64_t)1e18 : (int64_t)(ttl * 1e9);
+    return now + (d > 0 ? d : 1);
+}
+
+/* ---- shard.c: everything here runs with the shard locked ---- */
+void daoc__cache_lock_wait(daoc__cache_shard *s);
+static inline void daoc__cache_lock(daoc__cache_shard *s)
+{
+    if (atomic_exchange_explicit(&s->lock, 1, memory_order_acquire))
+        daoc__cache_lock_wait(s); /* held: spin, then yield */
+}
+static inline void daoc__cache_unlock(daoc__cache_shard *s)
+{
+    atomic_store_explicit(&s->lock, 0, memory_order_release);
+}
+static inline daoc__cache_shard *daoc__cache_shard_of(daoc_cache *c, uint64_t h)
+{
+    return &c->shards[c->nshards > 1 ? h >> c->shift : 0];
+}
+/* The entry of key, or NULL. */
+static inline struct daoc_cache_ref *daoc__cache_find(const daoc__cache_shard *s, uint64_t h,
+                                                      const char *key, size_t len)
+{
+    if (!s->mask)
+        return NULL;
+    for (size_t i = h & s->mask;; i = (i + 1) & s->mask) {
+        const daoc__cache_slot *sl = &s->slots[i];
+        if (!sl->e)
+            return NULL;
+        if (sl->hash == h && sl->e->keylen == len && memcmp(sl->e->key, key, len) == 0)
+            return sl->e;
+    }
+}
+/* Puts e in the table (one more reference), replacing the entry of its key
+ * and evicting as the bound needs; an entry bigger than the shard's whole
+ * bound is not stored.  e->cls must be set (daoc__cache_class_of).
+ * Returns DAOC_OK, or DAOC_ENOMEM when the table could not grow: e is then
+ * not stored (the entry it replaces and those evicted stay out). */
+int daoc__cache_install(daoc__cache_shard *s, struct daoc_cache_ref *e, uint64_t h,
+                        int64_t now);
+/* Removes the entry of key; returns whether there was one. */
+bool daoc__cache_remove(daoc__cache_shard *s, uint64_t h, const char *key, size_t len);
+/* Removes every entry. */
+void daoc__cache_clear(daoc__cache_shard *s);
+void daoc__cache_shard_free(daoc__cache_shard *s);
+
+/* ---- entries (cache.c) ---- */
+/* A new entry with one reference (the caller's), taking over value; NULL
+ * on ENOMEM (value freed). */
+struct daoc_cache_ref *daoc__cache_entry_new(const char *key, size_t len, uint64_t h,
+                                             daoc_value *value);
+static inline void daoc__cache_ref_take(struct daoc_cache_ref *e)
+{
+    atomic_fetch_add_explicit(&e->refs, 1, memory_order_relaxed);
+}
+
+/* ---- stats.c ---- */
+/* The index of key's class in s (added on first use); a full or failed
+ * class table answers class 0, "*", which every shard has. */
+uint32_t daoc__cache_class_of(daoc__cache_shard *s, const char *key, size_t len);
+int daoc__cache_shard_stats_init(daoc__cache_shard *s);
+static inline void daoc__cache_count(daoc__cache_shard *s, uint32_t cls, int which)
+{
+    s->cls[cls].n[which]++;
+}
+
+/* ---- flight.c: single-flight loads ---- */
+struct daoc__cache_flight {
+    daoc__cache_flight *next; /* in the shard's list, under its lock */
+    uint64_t hash;
+    char *key;
+    size_t keylen;
+    atomic_uint refs;  /* the loading caller + each waiter */
+    bool invalidated;  /* under the shard lock: store nothing when done */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool done;             /* under mu */
+    int status;            /* the answer, set before done */
+    int level;
+    struct daoc_cache_ref *result; /* one reference held by the flight */
+    char err[256];
+};
+/* Under the shard lock: the flight of key, or NULL. */
+daoc__cache_flight *daoc__cache_flight_find(daoc__cache_shard *s, uint64_t h, const char *key,
+                                            size_t len);
+/* Under the shard lock: a new flight for key, linked into s, one reference
+ * (the caller's).  NULL on ENOMEM. */
+daoc__cache_flight *daoc__cache_flight_start(daoc__cache_shard *s, uint64_t h, const char *key,
+                                             size_t len);
+/* Under the shard lock: unlinks f from s. */
+void daoc__cache_flight_unlink(daoc__cache_shard *s, daoc__cache_flight *f);
+/* Publishes the answer (takes a reference on result when not NULL) and
+ * wakes the waiters. */
+void daoc__cache_flight_finish(daoc__cache_flight *f, int status, int level,
+                               struct daoc_cache_ref *result, const char *err);
+/* Waits for the answer. */
+void daoc__cache_flight_wait(daoc__cache_flight *f);
+void daoc__cache_flight_release(daoc__cache_flight *f);
+
+#endif
