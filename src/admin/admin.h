@@ -116,9 +116,12 @@ typedef struct daoc__adm_app {
     size_t max_body;           /* bytes */
     daoc__adm_loglevel *loglevel; /* the server's (borrowed), or NULL without one */
     struct daoc__adm_health *health; /* targets marked (un)healthy (health.c) */
+    daoc_cache *cache;     /* the server's (cache.c), or NULL without a server */
+    daoc_cluster *cluster; /* its reader of the cluster events, or NULL */
     daoc__adm_proute *proutes; /* the plugins' own routes */
     size_t nproutes;
     atomic_uint_fast64_t total_requests, accepted, active, reading, writing;
+    atomic_uint_fast64_t broadcast_failures; /* kong.cache:invalidate's (cache.c) */
 } daoc__adm_app;
 
 /* Builds the route table from db's entities and cfg.  *out owned by the
@@ -205,6 +208,7 @@ typedef enum daoc__adm_kind {
     DAOC__R_VAULT_SCHEMA,    /* /schemas/vaults/:name */
     DAOC__R_UPSTREAM_HEALTH, /* /upstreams/:u/health (health.c) */
     DAOC__R_TARGET_HEALTH,   /* /upstreams/:u/targets/:t[/:address]/(un)healthy */
+    DAOC__R_CACHE,           /* /cache, /cache/:key (cache.c) */
     DAOC__R_COLL,            /* /S */
     DAOC__R_ENTITY,          /* /S/:s */
     DAOC__R_FOREIGN,         /* /S/:s/F */
@@ -292,6 +296,15 @@ void daoc__adm_node(daoc__adm_app *app, daoc_db *db, const daoc__adm_req *req, u
 void daoc__adm_health(daoc__adm_app *app, daoc_db *db, const daoc__adm_req *req, unsigned method,
                       const daoc__adm_route *r, const daoc_value *query, daoc__adm_res *res);
 int daoc__adm_health_new(daoc__adm_app *app);
+/* cache.c: the server's cache and cluster events reader (a failed reader
+ * is logged: the cache stays local), each handle joined to them, their
+ * end (after the handles closed), /cache routes and /status's "cache". */
+int daoc__adm_cache_start(daoc__adm_app *app, const daoc_config *cfg, daoc_error **err);
+void daoc__adm_cache_attach(daoc__adm_app *app, daoc_db *db);
+void daoc__adm_cache_stop(daoc__adm_app *app);
+void daoc__adm_cache_route(daoc__adm_app *app, unsigned method, const daoc__adm_route *r,
+                           daoc__adm_res *res);
+int daoc__adm_cache_status(const daoc__adm_app *app, daoc_value *status);
 void daoc__adm_health_free(daoc__adm_app *app);
 /* A request a plugin's route answers (plugin.c): whether it does (the
  * route's plugin handles method m), and the answer. */

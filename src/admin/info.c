@@ -66,6 +66,8 @@ int daoc__adm_endpoints(daoc__adm_app *app)
                                         "/debug/node/log-level",
                                         "/debug/node/log-level/{log_level}",
                                         "/config",
+                                        "/cache",
+                                        "/cache/{key}",
                                         "/timers",
                                         "/status/dns",
                                         "/schemas/vaults/{name}",
@@ -337,6 +339,8 @@ static void status(daoc__adm_app *app, daoc_db *db, const daoc_value *q, daoc__a
         rc = set(database, "reachable", daoc_bool(reachable));
     if (rc == DAOC_OK)
         rc = set(o, "memory", memory(unit_s, scale));
+    if (rc == DAOC_OK) /* beyond Kong: the entity cache's counters */
+        rc = daoc__adm_cache_status(app, o);
     if (rc == DAOC_OK)
         rc = set(o, "server", server);
     else
@@ -538,6 +542,9 @@ void daoc__adm_info(daoc__adm_app *app, daoc_db *db, const daoc__adm_req *req, u
     case DAOC__R_UPSTREAM_HEALTH:
     case DAOC__R_TARGET_HEALTH:
         daoc__adm_health(app, db, req, method, r, query, res);
+        break;
+    case DAOC__R_CACHE:
+        daoc__adm_cache_route(app, method, r, res);
         break;
     default:
         schemas(app, db, req, r, res);

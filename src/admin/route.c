@@ -105,6 +105,10 @@ static void fixed(daoc__adm_route *r)
         r->kind = DAOC__R_LOG_LEVEL, r->methods = GETS;
     } else if (n == 4 && is(r, 0, "debug") && is(r, 1, "node") && is(r, 2, "log-level")) {
         r->kind = DAOC__R_LOG_LEVEL_SET, r->methods = DAOC__M_PUT | DAOC__M_OPTIONS;
+    } else if (n == 1 && is(r, 0, "cache")) {
+        r->kind = DAOC__R_CACHE, r->methods = DAOC__M_DELETE | DAOC__M_OPTIONS;
+    } else if (n == 2 && is(r, 0, "cache")) {
+        r->kind = DAOC__R_CACHE, r->methods = GETS | DAOC__M_DELETE;
     } else if (n == 1 && is(r, 0, "config")) {
         r->kind = DAOC__R_CONFIG, r->methods = COLL;
     } else if (n == 1 && is(r, 0, "timers")) {
@@ -203,6 +207,8 @@ static unsigned params_of(const daoc__adm_route *r)
         return 1u << 3;
     case DAOC__R_UPSTREAM_HEALTH:
         return 1u << 1;
+    case DAOC__R_CACHE:
+        return r->nseg == 2 ? 1u << 1 : 0;
     case DAOC__R_TARGET_HEALTH:
         return r->nseg == 6 ? (1u << 1 | 1u << 3 | 1u << 4) : (1u << 1 | 1u << 3);
     case DAOC__R_NESTED_ENTITY:

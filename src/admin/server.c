@@ -83,6 +83,7 @@ static daoc_db *thread_db(daoc_admin *a)
         return db;
     if (daoc_db_open(&db, a->cfg, NULL) != DAOC_OK)
         return NULL;
+    daoc__adm_cache_attach(a->app, db);
     pthread_mutex_lock(&a->lock);
     daoc_db **grown = daoc__realloc(a->dbs, (a->ndbs + 1) * sizeof *grown);
     if (grown) {
@@ -442,6 +443,8 @@ static void release(daoc_admin *a, bool keyed)
     for (size_t i = 0; i < a->ndbs; i++)
         daoc_db_close(a->dbs[i]);
     daoc__free(a->dbs);
+    if (a->app)
+        daoc__adm_cache_stop(a->app);
     daoc__adm_app_free(a->app);
     daoc_config_free(a->cfg);
     if (a->access)
@@ -488,6 +491,8 @@ int daoc_admin_start(daoc_admin **out, const daoc_config *cfg, daoc_error **err)
         rc = daoc__adm_app_new(&a->app, first, a->cfg, err);
     if (rc == DAOC_OK)
         a->app->loglevel = &a->loglevel;
+    if (rc == DAOC_OK)
+        rc = daoc__adm_cache_start(a->app, a->cfg, err);
     const char *listen = rc == DAOC_OK ? daoc_config_get(a->cfg, "admin_listen") : NULL;
     /* two threads per CPU (bench_admin: GET by id +25% over one per CPU
      * on 2 CPUs, while a thread waits on its socket or the database file

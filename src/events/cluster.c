@@ -261,6 +261,8 @@ static void *run(void *arg)
         if (!c->lst && c->prop <= 0 && now >= next_listen) {
             listen_open(c);
             next_listen = now + 30000; /* try again later when it failed */
+            if (c->lst) /* what came before the LISTEN took hold: read it now */
+                next_read = now;
         }
         int wait = (int)(next_read - now);
         if (wait < 0)

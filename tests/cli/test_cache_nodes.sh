@@ -9,10 +9,15 @@
 # event is in the commit itself); kong.cache:invalidate(key) on A drops
 # B's copy of a key no entity has; a node's own change drops its own copy
 # at once.  Runs on the store the environment selects, from an empty
-# directory, with DAOC_BIN set.
+# directory, with DAOC_BIN and DAOC_SRC_DIR set.  Then two `daoc serve`
+# nodes: B's plugin route reads a consumer through kong.cache (fixture
+# api-cache), A's PATCH drops it from B (GET /cache/<key> on B: 404), and
+# Kong's /cache routes.
 set -u
 BIN="${DAOC_BIN:?DAOC_BIN not set}"
+FX="${DAOC_SRC_DIR:?DAOC_SRC_DIR not set}/tests/fixtures"
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/admin_lib.sh"
 export DAOC_SQLITE_PATH="$PWD/nodes.db"
 rm -f nodes.db
 if [ "${DAOC_DATABASE:-sqlite}" = postgres ] && [ "${DAOC_PG_POOLING:-session}" != transaction ]; then
@@ -126,4 +131,45 @@ out=$("$BIN" runner own.lua 2> own.err)
 if [ "$out" = "fresh
 gone" ]; then ok "a node's own update and delete drop its cached copy at once"
 else bad "own changes: $out $(cat own.err)"; fi
+# ---- two daoc serve nodes ----
+export DAOC_LUA_PACKAGE_PATH="$FX/?.lua;$FX/?/init.lua" DAOC_PLUGINS=api-cache
+if ! start; then bad "node A starts: $(cat serve.err)"; finish; exit 1; fi
+A_PID=$PID; A_U=$U; mv serve.err a.err
+if ! start; then bad "node B starts: $(cat serve.err)"; kill "$A_PID"; finish; exit 1; fi
+B_U=$U
+U=$A_U; req POST /consumers -d "username=served-$$"
+CID=$(field id); KEY="consumers:$CID:::::"
+U=$B_U; req GET "/cached-consumers/$CID"
+is "B loads the consumer into its cache" 200 '"hit_level":3' "\"username\":\"served-$$\""
+req GET "/cached-consumers/$CID"
+is "B's second read is a hit" 200 '"hit_level":1'
+req GET "/cache/$KEY"
+is "GET /cache/<key> on B: the cached consumer" 200 "\"id\":\"$CID\"" "\"username\":\"served-$$\""
+U=$A_U; req PATCH "/consumers/$CID" -d "username=served-renamed-$$"
+is "A renames it" 200 "served-renamed-$$"
+U=$B_U
+gone=""
+for _ in $(seq 1 $(awk -v b="$bound" 'BEGIN { print int(b * 100) + 1 }')); do
+  code=$(curl -s -o /dev/null -w '%{http_code}' "$U/cache/$KEY")
+  [ "$code" = 404 ] && { gone=1; break; }
+  sleep 0.01
+done
+if [ -n "$gone" ]; then ok "A's change drops the consumer from B's cache within $bound s"
+else bad "B still caches $KEY after $bound s"; fi
+req GET "/cached-consumers/$CID"
+is "B's next read loads the new name" 200 '"hit_level":3' "served-renamed-$$"
+req DELETE "/cache/$KEY"
+body_is "DELETE /cache/<key>: 204" 204 ""
+req GET "/cache/$KEY"
+body_is "then it is not cached" 404 '{"message":"Not found"}'
+req GET "/cached-consumers/$CID"
+req DELETE /cache
+body_is "DELETE /cache: 204" 204 ""
+req GET "/cache/$KEY"
+body_is "after DELETE /cache nothing is" 404 '{"message":"Not found"}'
+req GET /status
+is "/status has the cache's counters" 200 '"cache":{"hits":' '"cluster_events":{'
+stop
+kill -TERM "$A_PID" 2>/dev/null; wait "$A_PID"
+if grep -q Sanitizer a.err; then bad "sanitizer report from node A"; else ok "no sanitizer report from node A"; fi
 finish
