@@ -437,6 +437,7 @@ DAOC_EXPORT const char *daoc_node_id(void);
  *     replica's lag): events are then told by the reads alone.
  * Events already in the table when the reader opens are not told. */
 typedef struct daoc_cluster daoc_cluster;
+typedef struct daoc_cache daoc_cache; /* the entity cache, below */
 typedef void (*daoc_cluster_fn)(void *ud, const char *channel, const char *data);
 /* Opens cfg's database for reading its cluster events.  *out owned by the
  * caller (daoc_cluster_close).  Store failures as daoc_db_open's. */
@@ -460,6 +461,13 @@ DAOC_MUSTCHECK DAOC_EXPORT int daoc_cluster_poll(daoc_cluster *c, size_t *told, 
 DAOC_MUSTCHECK DAOC_EXPORT int daoc_cluster_broadcast(daoc_cluster *c, const char *channel,
                                                       const char *data, double delay,
                                                       daoc_error **err);
+/* Subscribes daoc_cache_invalidate_local of `cache` to Kong's two
+ * invalidation channels: the other nodes' changes drop their keys. */
+DAOC_MUSTCHECK DAOC_EXPORT int daoc_cluster_feed_cache(daoc_cluster *c, daoc_cache *cache);
+/* A daoc_cache_invalidate_fn (daoc_cache_opts.on_invalidate) whose ud is
+ * a daoc_cluster: kong.cache:invalidate's broadcast on "invalidations"
+ * (best effort, as Kong: a failure leaves the others to their ttl). */
+DAOC_EXPORT void daoc_cluster_invalidation(void *cluster, const char *key, size_t keylen);
 /* {listening, reads, notifications, told, db_update_frequency,
  * db_update_propagation}, owned by the caller; NULL on ENOMEM. */
 DAOC_EXPORT daoc_value *daoc_cluster_stats(daoc_cluster *c);
@@ -921,6 +929,10 @@ DAOC_EXPORT daoc_cache_opts daoc_db_cache_opts(const daoc_config *cfg);
  * daoc_db_on_crud (the events' cache_keys); `daoc runner` and `daoc serve`
  * do both. */
 DAOC_EXPORT void daoc_db_set_cache(daoc_db *db, daoc_cache *cache);
+/* daoc_db_set_cache, with db's committed changes dropping their cache keys
+ * from `cache` at once (daoc_db_on_crud).  DAOC_OK, DAOC_EINVAL,
+ * DAOC_ENOMEM (then db keeps its own cache). */
+DAOC_MUSTCHECK DAOC_EXPORT int daoc_db_use_cache(daoc_db *db, daoc_cache *cache);
 
 #ifdef __cplusplus
 }

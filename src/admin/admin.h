@@ -121,7 +121,6 @@ typedef struct daoc__adm_app {
     daoc__adm_proute *proutes; /* the plugins' own routes */
     size_t nproutes;
     atomic_uint_fast64_t total_requests, accepted, active, reading, writing;
-    atomic_uint_fast64_t broadcast_failures; /* kong.cache:invalidate's (cache.c) */
 } daoc__adm_app;
 
 /* Builds the route table from db's entities and cfg.  *out owned by the

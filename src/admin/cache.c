@@ -12,55 +12,28 @@
  * nodes' (a daoc_cluster reader on Kong's two invalidation channels);
  * kong.cache:invalidate broadcasts.  Only the public API is used.
  */
-#include <string.h>
-
 #include "admin/admin.h"
-
-static void drop(void *ud, const char *channel, const char *data)
-{
-    (void)channel;
-    if (data && *data)
-        (void)daoc_cache_invalidate_local(ud, data, strlen(data));
-}
-
-static void drop_changed(void *ud, const daoc_crud_event *ev)
-{
-    for (size_t i = 0; i < ev->ncache_keys; i++)
-        (void)daoc_cache_invalidate_local(ud, ev->cache_keys[i], strlen(ev->cache_keys[i]));
-}
-
-static void broadcast(void *ud, const char *key, size_t n)
-{
-    daoc__adm_app *app = ud;
-    daoc__buf k = DAOC__BUF_INIT;
-    daoc__buf_append(&k, key, n);
-    daoc__buf_putc(&k, '\0');
-    /* a failed broadcast leaves the others to their ttl, as Kong (which logs it) */
-    if (app->cluster && !k.failed &&
-        daoc_cluster_broadcast(app->cluster, "invalidations", k.data, 0, NULL) != DAOC_OK)
-        atomic_fetch_add(&app->broadcast_failures, 1);
-    daoc__buf_free(&k);
-}
 
 int daoc__adm_cache_start(daoc__adm_app *app, const daoc_config *cfg, daoc_error **err)
 {
-    daoc_cache_opts o = daoc_db_cache_opts(cfg);
-    o.on_invalidate = broadcast;
-    o.on_invalidate_ud = app;
-    int rc = daoc_cache_new(&o, &app->cache, err);
-    if (rc != DAOC_OK)
-        return rc;
     daoc_error *why = NULL;
-    rc = daoc_cluster_open(&app->cluster, cfg, &why);
-    if (rc == DAOC_OK &&
-        ((rc = daoc_cluster_subscribe(app->cluster, "invalidations", drop, app->cache)) !=
-             DAOC_OK ||
-         (rc = daoc_cluster_subscribe(app->cluster, "invalidations_kong_core_db_cache", drop,
-                                      app->cache)) != DAOC_OK ||
-         (rc = daoc_cluster_start(app->cluster, &why)) != DAOC_OK)) {
+    int rc = daoc_cluster_open(&app->cluster, cfg, &why);
+    daoc_cache_opts o = daoc_db_cache_opts(cfg);
+    if (rc == DAOC_OK) { /* kong.cache:invalidate tells the others */
+        o.on_invalidate = daoc_cluster_invalidation;
+        o.on_invalidate_ud = app->cluster;
+    }
+    int crc = daoc_cache_new(&o, &app->cache, err);
+    if (crc != DAOC_OK) {
+        daoc_error_free(why);
         daoc_cluster_close(app->cluster);
         app->cluster = NULL;
+        return crc;
     }
+    /* a reader that cannot start stays open: the cache's hook broadcasts
+     * through it */
+    if (rc == DAOC_OK && (rc = daoc_cluster_feed_cache(app->cluster, app->cache)) == DAOC_OK)
+        rc = daoc_cluster_start(app->cluster, &why);
     if (rc != DAOC_OK) { /* the cache stays local: said, not fatal */
         daoc_log_fn fn = NULL;
         void *ud = NULL;
@@ -74,18 +47,15 @@ int daoc__adm_cache_start(daoc__adm_app *app, const daoc_config *cfg, daoc_error
             daoc__buf_free(&m);
         }
         daoc_error_free(why);
-        app->cluster = NULL;
     }
     return DAOC_OK;
 }
 
 void daoc__adm_cache_attach(daoc__adm_app *app, daoc_db *db)
 {
-    if (!app->cache || !db)
-        return;
-    /* a handle whose changes the cache would not hear of keeps its own */
-    if (daoc_db_on_crud(db, drop_changed, app->cache) == DAOC_OK)
-        daoc_db_set_cache(db, app->cache);
+    if (app->cache && db && daoc_db_use_cache(db, app->cache) != DAOC_OK) {
+        /* db keeps a cache of its own (daoc_db_use_cache) */
+    }
 }
 
 void daoc__adm_cache_stop(daoc__adm_app *app)

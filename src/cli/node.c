@@ -22,35 +22,19 @@ struct daoc_cli_node {
     daoc_cluster *cluster;
 };
 
-static void drop(void *ud, const char *channel, const char *data)
+/* The reader of the other nodes' changes, or NULL (said on stderr). */
+static daoc_cluster *reader(const daoc_config *cfg)
 {
-    (void)channel;
-    if (data && *data)
-        (void)daoc_cache_invalidate_local(ud, data, strlen(data));
-}
-
-static void drop_changed(void *ud, const daoc_crud_event *ev)
-{
-    for (size_t i = 0; i < ev->ncache_keys; i++)
-        (void)daoc_cache_invalidate_local(ud, ev->cache_keys[i], strlen(ev->cache_keys[i]));
-}
-
-static void broadcast(void *ud, const char *key, size_t n)
-{
-    daoc_cli_node *node = ud;
-    if (!node->cluster)
-        return;
-    char *k = malloc(n + 1);
-    if (!k)
-        return;
-    memcpy(k, key, n);
-    k[n] = '\0';
+    daoc_cluster *c = NULL;
     daoc_error *err = NULL;
-    if (daoc_cluster_broadcast(node->cluster, "invalidations", k, 0, &err) != DAOC_OK)
-        fprintf(stderr, "[warn] kong.cache:invalidate: %s\n",
-                err ? daoc_error_message(err) : "broadcast failed");
-    daoc_error_free(err);
-    free(k);
+    int rc = daoc_cluster_open(&c, cfg, &err);
+    if (rc != DAOC_OK) {
+        fprintf(stderr, "[warn] no cluster events (the cache hears of no other node): %s\n",
+                err ? daoc_error_message(err) : daoc_strerror(rc));
+        daoc_error_free(err);
+        return NULL;
+    }
+    return c;
 }
 
 daoc_cli_node *daoc_cli_node_start(const daoc_config *cfg, daoc_db *db)
@@ -58,35 +42,28 @@ daoc_cli_node *daoc_cli_node_start(const daoc_config *cfg, daoc_db *db)
     daoc_cli_node *node = calloc(1, sizeof *node);
     if (!node)
         return NULL;
+    node->cluster = reader(cfg);
     daoc_cache_opts o = daoc_db_cache_opts(cfg);
-    o.on_invalidate = broadcast;
-    o.on_invalidate_ud = node;
+    if (node->cluster) { /* kong.cache:invalidate tells the others */
+        o.on_invalidate = daoc_cluster_invalidation;
+        o.on_invalidate_ud = node->cluster;
+    }
     daoc_error *err = NULL;
     if (daoc_cache_new(&o, &node->cache, &err) != DAOC_OK) {
         fprintf(stderr, "daoc: cannot make the cache: %s\n",
                 err ? daoc_error_message(err) : "out of memory");
         daoc_error_free(err);
+        daoc_cluster_close(node->cluster);
         free(node);
         return NULL;
     }
-    daoc_db_set_cache(db, node->cache);
-    if (daoc_db_on_crud(db, drop_changed, node->cache) != DAOC_OK)
-        fprintf(stderr, "[warn] the cache will not hear of this process's changes\n");
-    int rc = daoc_cluster_open(&node->cluster, cfg, &err);
-    if (rc == DAOC_OK &&
-        ((rc = daoc_cluster_subscribe(node->cluster, "invalidations", drop, node->cache)) !=
-             DAOC_OK ||
-         (rc = daoc_cluster_subscribe(node->cluster, "invalidations_kong_core_db_cache", drop,
-                                      node->cache)) != DAOC_OK ||
-         (rc = daoc_cluster_start(node->cluster, &err)) != DAOC_OK)) {
-        daoc_cluster_close(node->cluster);
-        node->cluster = NULL;
-    }
-    if (rc != DAOC_OK) {
+    if (daoc_db_use_cache(db, node->cache) != DAOC_OK)
+        fprintf(stderr, "[warn] the cache would not hear of this process's changes: not used\n");
+    if (node->cluster && (daoc_cluster_feed_cache(node->cluster, node->cache) != DAOC_OK ||
+                          daoc_cluster_start(node->cluster, &err) != DAOC_OK)) {
         fprintf(stderr, "[warn] no cluster events (the cache hears of no other node): %s\n",
-                err ? daoc_error_message(err) : daoc_strerror(rc));
+                err ? daoc_error_message(err) : "out of memory");
         daoc_error_free(err);
-        node->cluster = NULL;
     }
     return node;
 }
@@ -95,7 +72,7 @@ void daoc_cli_node_stop(daoc_cli_node *node, daoc_db *db)
 {
     if (!node)
         return;
-    daoc_cluster_close(node->cluster); /* no more invalidations */
+    daoc_cluster_close(node->cluster); /* no more invalidations, no more broadcasts */
     if (db)
         daoc_db_set_cache(db, NULL);
     daoc_cache_free(node->cache);

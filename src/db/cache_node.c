@@ -51,3 +51,19 @@ daoc_cache *daoc__db_cache(daoc_db *db, daoc_error **err)
         db->own_cache = true;
     return db->cache;
 }
+
+static void drop_changed(void *ud, const daoc_crud_event *ev)
+{
+    for (size_t i = 0; i < ev->ncache_keys; i++)
+        (void)daoc_cache_invalidate_local(ud, ev->cache_keys[i], strlen(ev->cache_keys[i]));
+}
+
+int daoc_db_use_cache(daoc_db *db, daoc_cache *cache)
+{
+    if (!db || !cache)
+        return DAOC_EINVAL;
+    int rc = daoc_db_on_crud(db, drop_changed, cache);
+    if (rc == DAOC_OK) /* a handle whose changes it would not hear of keeps its own */
+        daoc_db_set_cache(db, cache);
+    return rc;
+}

@@ -435,6 +435,34 @@ int daoc_cluster_broadcast(daoc_cluster *c, const char *channel, const char *dat
     return rc;
 }
 
+/* ---- feeding a cache ------------------------------------------------------------ */
+
+static void drop(void *ud, const char *channel, const char *data)
+{
+    (void)channel;
+    if (data && *data)
+        (void)daoc_cache_invalidate_local(ud, data, strlen(data));
+}
+
+int daoc_cluster_feed_cache(daoc_cluster *c, daoc_cache *cache)
+{
+    if (!c || !cache)
+        return DAOC_EINVAL;
+    int rc = daoc_cluster_subscribe(c, "invalidations", drop, cache);
+    return rc == DAOC_OK ? daoc_cluster_subscribe(c, "invalidations_kong_core_db_cache", drop, cache)
+                         : rc;
+}
+
+void daoc_cluster_invalidation(void *cluster, const char *key, size_t keylen)
+{
+    char *k = daoc__strndup(key, keylen);
+    /* best effort, as Kong (which logs it): the others then keep their copy
+     * until its ttl */
+    if (cluster && k && daoc_cluster_broadcast(cluster, "invalidations", k, 0, NULL) != DAOC_OK) {
+    }
+    daoc__free(k);
+}
+
 daoc_value *daoc_cluster_stats(daoc_cluster *c)
 {
     if (!c)
