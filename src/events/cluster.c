@@ -41,6 +41,7 @@
 #include "core/error.h"
 #include "core/rand.h"
 #include "daoc.h"
+#include "events/events.h"
 #include "store/events.h"
 #include "store/store.h"
 
@@ -189,23 +190,15 @@ static int read_window(daoc_cluster *c, size_t *told, char **msg)
  * carries no data (the next read gets the event). */
 static bool notified(daoc_cluster *c, const char *p)
 {
-    const char *nl1 = strchr(p, '\n'), *nl2 = nl1 ? strchr(nl1 + 1, '\n') : NULL;
-    if (!nl1 || !nl2 || nl1 - p != 36)
-        return true; /* not one of ours (a probe): nothing to read */
-    if (!nl2[1])
-        return false;
     char id[37], ch[128];
-    memcpy(id, p, 36);
-    id[36] = '\0';
-    size_t cl = (size_t)(nl2 - nl1 - 1);
-    if (cl >= sizeof ch)
-        return false;
-    memcpy(ch, nl1 + 1, cl);
-    ch[cl] = '\0';
+    const char *data = NULL;
+    int kind = daoc__events_payload(p, id, ch, sizeof ch, &data);
+    if (kind <= 0)
+        return kind < 0; /* a probe: nothing to read; no data: read the table */
     c->notifications++;
     if (!was_seen(c, id)) {
         mark_seen(c, id, c->cursor + LOOKBACK_S); /* kept a window past the next read */
-        tell(c, ch, nl2 + 1);
+        tell(c, ch, data);
     }
     return true;
 }

@@ -15,6 +15,7 @@
 
 #include "fixture.h"
 #include "harness.h"
+#include "events/events.h"
 
 typedef struct heard {
     pthread_mutex_t mu;
@@ -257,6 +258,32 @@ TEST(a_broadcast_reaches_the_other_nodes_not_its_own_and_waits_its_delay)
     daoc_cluster_close(b);
     daoc_db_close(db);
     daoc_config_free(cfg);
+}
+
+TEST(notification_payloads)
+{
+    char id[37], ch[128];
+    const char *data = NULL;
+    ASSERT_INT(daoc__events_payload("6c0a3b7e-2f4d-4e1a-9b8c-0d1e2f3a4b5c\ninvalidations\nk:1:::::",
+                                    id, ch, sizeof ch, &data),
+               1);
+    ASSERT_STR(id, "6c0a3b7e-2f4d-4e1a-9b8c-0d1e2f3a4b5c");
+    ASSERT_STR(ch, "invalidations");
+    ASSERT_STR(data, "k:1:::::");
+    ASSERT_INT(daoc__events_payload("6c0a3b7e-2f4d-4e1a-9b8c-0d1e2f3a4b5c\nc\n", id, ch, sizeof ch,
+                                    &data),
+               0); /* too long to carry: read the table */
+    ASSERT_INT(daoc__events_payload("daoc-probe-1", id, ch, sizeof ch, &data), -1);
+    ASSERT_INT(daoc__events_payload("short\nc\nd", id, ch, sizeof ch, &data), -1);
+    ASSERT_INT(daoc__events_payload("6c0a3b7e-2f4d-4e1a-9b8c-0d1e2f3a4b5c\n\nd", id, ch, sizeof ch,
+                                    &data),
+               -1);
+    char big[400];
+    memset(big, 'c', sizeof big);
+    memcpy(big, "6c0a3b7e-2f4d-4e1a-9b8c-0d1e2f3a4b5c\n", 37);
+    memcpy(big + 300, "\nd", 3);
+    big[399] = '\0';
+    ASSERT_INT(daoc__events_payload(big, id, ch, sizeof ch, &data), -1); /* channel too long */
 }
 
 TEST(misuse)
