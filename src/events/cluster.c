@@ -19,6 +19,8 @@
  *     Nothing older than the reader's opening is told (a transaction
  *     running then whose `at` came before it is missed, as in Kong).
  *   - Each event is told once: the ids told are remembered for the window.
+ *   - Expired events (an hour old) are removed by the reads, at most 1000
+ *     every EXPIRE_EVERY_S, rather than by every write.
  *   - db_update_propagation > 0 (a replica's lag): an event is told only
  *     once it is that old, by the reads alone; a broadcast event with a
  *     delay (its nbf) is told by the first read after its time.
@@ -48,6 +50,7 @@
 #define LOOKBACK_S 5.0
 #define PAGE 1000
 #define MAX_PAGES 50
+#define EXPIRE_EVERY_S 60.0
 
 typedef struct sub {
     char *channel; /* NULL: every channel */
@@ -72,6 +75,7 @@ struct daoc_cluster {
     double cursor; /* database time of the previous read's start */
     double floor;  /* database time at open: nothing older is told */
     double held_at; /* the `at` of the oldest event waiting for its nbf, or 0 */
+    double next_expire; /* database time of the next removal of expired events */
     double freq, prop;
     bool listening;
     bool said_polling;
@@ -180,6 +184,13 @@ static int read_window(daoc_cluster *c, size_t *told, char **msg)
         c->cursor = upto;
         c->reads++;
         prune_seen(c, c->cursor - 2 * LOOKBACK_S);
+        /* expired events go now and then (Kong: a timer every 300 s) */
+        if (now >= c->next_expire) {
+            char *why = NULL;
+            if (daoc__events_expire(c->st, &why) == DAOC_OK)
+                c->next_expire = now + EXPIRE_EVERY_S;
+            daoc__free(why);
+        }
     }
     if (told)
         *told = n;

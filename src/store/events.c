@@ -76,6 +76,19 @@ int daoc__events_insert(daoc__store *st, const char *id, const char *node_id, co
     return rc;
 }
 
+int daoc__events_expire(daoc__store *st, char **msg)
+{
+    if (msg)
+        *msg = NULL;
+    const daoc__meta_dialect *d = dialect(st);
+    if (!d || !d->events_expire)
+        return DAOC_EINVAL;
+    daoc_value *rows = NULL;
+    int rc = st->deploy->query(st, d->events_expire, NULL, &rows, msg);
+    daoc_value_free(rows);
+    return rc;
+}
+
 int daoc__listener_open(const daoc_config *cfg, daoc__listener **out, char **msg)
 {
     if (msg)

@@ -33,6 +33,10 @@ int daoc__events_read(daoc__store *st, double after, int limit, daoc_value **row
 int daoc__events_insert(daoc__store *st, const char *id, const char *node_id, const char *channel,
                         const char *data, double delay_s, char **msg);
 
+/* Removes up to 1000 expired events (the readers call it now and then:
+ * nothing removes them on every write). */
+int daoc__events_expire(daoc__store *st, char **msg);
+
 typedef struct daoc__listener daoc__listener;
 /* A listener of cfg's database: DAOC_OK with *out, DAOC_EINVAL when the
  * store has no such thing (SQLite), or the failure to connect or LISTEN

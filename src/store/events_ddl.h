@@ -25,7 +25,7 @@
 #define DAOC__EVENTS_TTL_S "3600"
 /* the suffix of the trigger's name: a new version of the trigger gets a
  * new suffix, so an old database gets the new one */
-#define DAOC__EVENTS_TRIGGER "_daoc_events_v1"
+#define DAOC__EVENTS_TRIGGER "_daoc_events_v2"
 
 /* What differs between the stores. */
 typedef struct daoc__events_dialect {

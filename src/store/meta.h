@@ -186,8 +186,9 @@ typedef struct daoc__meta_dialect {
     /* store/events.h: after (epoch s), limit; and the clock the events'
      * `at` is written with */
     const char *events_read, *events_now;
-    /* id, node_id, channel, data, delay_s: one event (broadcast) */
-    const char *events_insert;
+    /* id, node_id, channel, data, delay_s: one event (broadcast); and the
+     * removal of up to 1000 expired events */
+    const char *events_insert, *events_expire;
     const char *ledger_del;   /* subsystem, name */
     /* daoc__meta_scratch: the text before and after the quoted database
      * name ({NULL, NULL}: the store has no databases beside its own) */

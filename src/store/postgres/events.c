@@ -49,6 +49,8 @@ void daoc__pg_events_ddl(daoc__buf *b, const daoc__schema *s)
 {
     const char *t = daoc__pg_table(s), *chan = daoc__events_channel(s);
     daoc__buf_puts(b, DAOC__PG_CLUSTER_EVENTS_DDL);
+    /* the first version, replaced */
+    daoc__buf_printf(b, "DROP TRIGGER IF EXISTS \"%s_daoc_events_v1\" ON \"%s\";\n", t, t);
     daoc__buf_printf(b,
                      "CREATE OR REPLACE FUNCTION \"%s" DAOC__EVENTS_TRIGGER "\" () RETURNS trigger "
                      "LANGUAGE plpgsql AS $ev$\n"

@@ -131,6 +131,8 @@ const daoc__meta_dialect daoc__pg_meta_dialect = {
                    "AS \"nbf\" FROM \"cluster_events\" WHERE \"at\" > to_timestamp($1::float8) AND "
                    "\"at\" <= clock_timestamp() ORDER BY \"at\", \"id\" LIMIT $2::int",
     .events_now = "SELECT EXTRACT(EPOCH FROM clock_timestamp())::float8 AS \"now\"",
+    .events_expire = "DELETE FROM \"cluster_events\" WHERE \"id\" IN (SELECT \"id\" FROM "
+                     "\"cluster_events\" WHERE \"expire_at\" <= clock_timestamp() LIMIT 1000)",
     .events_insert = "WITH \"e\" AS (INSERT INTO \"cluster_events\" (\"id\", \"node_id\", \"at\", "
                      "\"nbf\", \"expire_at\", \"channel\", \"data\") SELECT $1::uuid, $2::uuid, \"t\", "
                      "CASE WHEN $5::float8 > 0 THEN \"t\" + $5::float8 * INTERVAL '1 second' END, "

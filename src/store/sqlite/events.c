@@ -3,9 +3,9 @@
  * (store/events_ddl.h): AFTER INSERT, UPDATE and DELETE triggers insert
  * the events of NEW's and OLD's cache keys, computed from their columns
  * (a boolean's 0/1 written true/false, an integral REAL without its ".0",
- * as Lua's tostring), with a random version-4 UUID and the time as REAL
- * epoch seconds; the insert trigger also removes two expired events, as
- * PostgreSQL's trigger does there.
+ * as Lua's tostring), with 128 random bits as the id and the time as REAL
+ * epoch seconds.  Expired events are removed by the readers
+ * (store/events.h, daoc__events_expire), not on every write.
  */
 #include "store/events_ddl.h"
 #include "store/sqlite/sqlite_int.h"
@@ -35,10 +35,8 @@ static void text_of(daoc__buf *b, const char *row, const char *col, daoc__ftype 
 static const daoc__events_dialect sq = {.text_of = text_of};
 
 #define SQ_NOW "((julianday('now') - 2440587.5) * 86400.0)"
-#define SQ_UUID                                                                                    \
-    "lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || "                           \
-    "substr(hex(randomblob(2)), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || "      \
-    "substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))"
+/* an event's id: 128 random bits (SQLite's rows need no UUID's dashes) */
+#define SQ_UUID "lower(hex(randomblob(16)))"
 
 /* INSERT ... SELECT of the event of row's key [WHERE cond]. */
 static void insert(daoc__buf *b, const daoc__schema *s, const char *row, const char *unless)
@@ -62,14 +60,16 @@ void daoc__sq_events_ddl(daoc__buf *b, const daoc__schema *s)
 {
     const char *t = daoc__schema_table(s);
     daoc__buf_puts(b, DAOC__SQ_CLUSTER_EVENTS_DDL);
+    /* the first version's triggers (one per verb), replaced */
+    static const char *const verbs[] = {"ins", "upd", "del"};
+    for (size_t i = 0; i < 3; i++)
+        daoc__buf_printf(b, "DROP TRIGGER IF EXISTS \"%s_daoc_events_v1_%s\";\n", t, verbs[i]);
     daoc__buf_printf(b,
                      "CREATE TRIGGER IF NOT EXISTS \"%s" DAOC__EVENTS_TRIGGER "_ins\" AFTER INSERT "
                      "ON \"%s\" BEGIN\n",
                      t, t);
     insert(b, s, "NEW", NULL);
-    daoc__buf_puts(b, "  DELETE FROM \"cluster_events\" WHERE \"rowid\" IN (SELECT \"rowid\" FROM "
-                      "\"cluster_events\" WHERE \"expire_at\" <= " SQ_NOW
-                      " ORDER BY \"expire_at\" LIMIT 2);\nEND;\n");
+    daoc__buf_puts(b, "END;\n");
     daoc__buf_printf(b,
                      "CREATE TRIGGER IF NOT EXISTS \"%s" DAOC__EVENTS_TRIGGER "_upd\" AFTER UPDATE "
                      "ON \"%s\" BEGIN\n",

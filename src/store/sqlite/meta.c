@@ -108,6 +108,10 @@ const daoc__meta_dialect daoc__sqlite_meta_dialect = {
                    "WHERE \"at\" > ?1 AND \"at\" <= (julianday('now') - 2440587.5) * 86400.0 "
                    "ORDER BY \"at\", \"id\" LIMIT ?2",
     .events_now = "SELECT (julianday('now') - 2440587.5) * 86400.0 AS \"now\"",
+    .events_expire = "DELETE FROM \"cluster_events\" WHERE \"rowid\" IN (SELECT \"rowid\" FROM "
+                     "\"cluster_events\" WHERE \"at\" <= (julianday('now') - 2440587.5) * "
+                     "86400.0 - 3600 AND \"expire_at\" <= (julianday('now') - 2440587.5) * 86400.0 "
+                     "LIMIT 1000)",
     .events_insert = "INSERT INTO \"cluster_events\" (\"id\", \"node_id\", \"at\", \"nbf\", "
                      "\"expire_at\", \"channel\", \"data\") SELECT ?1, ?2, \"t\", CASE WHEN ?5 > 0 "
                      "THEN \"t\" + ?5 END, \"t\" + 3600, ?3, ?4 FROM (SELECT (julianday('now') - "
