@@ -18,6 +18,7 @@
 #include "core/alloc.h"
 #include "core/value.h"
 #include "store/postgres/pg_int.h"
+#include "store/query_page.h"
 
 static void shape(const daoc__schema *s, const daoc__page_req *req, bool count, bool estimate,
                   daoc__sh_stmt *st)
@@ -37,14 +38,6 @@ static void shape(const daoc__schema *s, const daoc__page_req *req, bool count, 
 
 /* Whether req follows another page, and whether that one's last sort value
  * was null. */
-static bool after_of(const daoc__page_req *req, bool *after_null)
-{
-    const daoc__page_query *qy = req->query;
-    bool after = qy && req->after && req->after->type == DAOC_TARR && req->after->len > 0;
-    *after_null = after && qy->sort >= 0 && daoc__is_nil_or_null(qy->after_sort);
-    return after;
-}
-
 /* Builds, binds and runs shape st; *res NULL (and DAOC_OK) when a bound
  * value can match no row (a NUL byte: rowio.c). */
 static int run(daoc__pg *q, const daoc__schema *s, const daoc__page_req *req,
@@ -68,9 +61,20 @@ static int run(daoc__pg *q, const daoc__schema *s, const daoc__page_req *req,
 }
 
 /* Appends to arr the rows of one part of a queried page, at most `limit`. */
-static int run_part(daoc__pg *q, const daoc__schema *s, const daoc__page_req *req,
-                    const daoc__sh_stmt *st, int64_t limit, daoc_value *arr, char **msg)
+/* What run_part needs of the page (its daoc__query_part_fn ctx). */
+struct part_ctx {
+    daoc__pg *q;
+    const daoc__schema *s;
+    const daoc__page_req *req;
+};
+
+static int run_part(void *ctx, const daoc__sh_stmt *st, int64_t limit, daoc_value *arr,
+                    char **msg)
 {
+    const struct part_ctx *pc = ctx;
+    daoc__pg *q = pc->q;
+    const daoc__schema *s = pc->s;
+    const daoc__page_req *req = pc->req;
     PGresult *res = NULL;
     int rc = run(q, s, req, st, limit, &res, msg);
     int n = rc == DAOC_OK && res ? PQntuples(res) : 0;
@@ -97,29 +101,8 @@ int daoc__pg_query_page(daoc__pg *q, const daoc__schema *s, const daoc__page_req
 {
     daoc__sh_stmt st;
     shape(s, req, false, false, &st);
-    bool after_null = false, after = after_of(req, &after_null);
-    uint8_t parts[2];
-    size_t nparts = daoc__sh_query_parts(s, req->query, after, after_null, parts);
-    int64_t size = req->size > 0 ? req->size : 1;
-    daoc_value *arr = daoc_arr();
-    int rc = arr ? DAOC_OK : DAOC_ENOMEM;
-    /* the second part only when the first leaves the page (and its one
-     * look-ahead row) short */
-    for (size_t i = 0; rc == DAOC_OK && i < nparts && (int64_t)arr->len <= size; i++) {
-        daoc__sh_query_part(&st, parts[i], after, after_null);
-        rc = run_part(q, s, req, &st, size + 1 - (int64_t)arr->len, arr, msg);
-    }
-    if (rc != DAOC_OK) {
-        daoc_value_free(arr);
-        return rc;
-    }
-    if ((int64_t)arr->len > size) {
-        *more = true;
-        while ((int64_t)arr->len > size)
-            daoc_value_free(daoc__arr_take(arr, arr->len - 1));
-    }
-    *rows = arr;
-    return DAOC_OK;
+    struct part_ctx pc = {q, s, req};
+    return daoc__query_page(s, req, &st, run_part, &pc, rows, more, msg);
 }
 
 /* The "rows=N" of EXPLAIN's first line, or -1. */

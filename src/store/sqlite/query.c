@@ -13,6 +13,7 @@
 #include "core/alloc.h"
 #include "core/rand.h"
 #include "core/value.h"
+#include "store/query_page.h"
 #include "store/sql_shape.h"
 #include "store/sqlite/sqlite_int.h"
 
@@ -32,14 +33,6 @@ static void shape(const daoc__schema *s, const daoc__page_req *req, bool count, 
 
 /* Whether req follows another page, and whether that one's last sort value
  * was null. */
-static bool after_of(const daoc__page_req *req, bool *after_null)
-{
-    const daoc__page_query *qy = req->query;
-    bool after = qy && req->after && req->after->type == DAOC_TARR && req->after->len > 0;
-    *after_null = after && qy->sort >= 0 && daoc__is_nil_or_null(qy->after_sort);
-    return after;
-}
-
 static int prepare(daoc__sqlite *q, const daoc__schema *s, const daoc__sh_stmt *st,
                    sqlite3_stmt **out, char **msg)
 {
@@ -97,9 +90,20 @@ static int bind_error(int src, char **msg)
 }
 
 /* Appends to arr the rows of one part of a queried page, at most `limit`. */
-static int run_part(daoc__sqlite *q, const daoc__schema *s, const daoc__page_req *req,
-                    const daoc__sh_stmt *st, int64_t limit, daoc_value *arr, char **msg)
+/* What run_part needs of the page (its daoc__query_part_fn ctx). */
+struct part_ctx {
+    daoc__sqlite *q;
+    const daoc__schema *s;
+    const daoc__page_req *req;
+};
+
+static int run_part(void *ctx, const daoc__sh_stmt *st, int64_t limit, daoc_value *arr,
+                    char **msg)
 {
+    const struct part_ctx *pc = ctx;
+    daoc__sqlite *q = pc->q;
+    const daoc__schema *s = pc->s;
+    const daoc__page_req *req = pc->req;
     sqlite3_stmt *stmt = NULL;
     int rc = prepare(q, s, st, &stmt, msg);
     if (rc != DAOC_OK)
@@ -136,29 +140,8 @@ int daoc__sq_query_page(daoc__sqlite *q, const daoc__schema *s, const daoc__page
 {
     daoc__sh_stmt st;
     shape(s, req, false, &st);
-    bool after_null = false, after = after_of(req, &after_null);
-    uint8_t parts[2];
-    size_t nparts = daoc__sh_query_parts(s, req->query, after, after_null, parts);
-    int64_t size = req->size > 0 ? req->size : 1;
-    daoc_value *arr = daoc_arr();
-    int rc = arr ? DAOC_OK : DAOC_ENOMEM;
-    /* the second part only when the first leaves the page (and its one
-     * look-ahead row) short */
-    for (size_t i = 0; rc == DAOC_OK && i < nparts && (int64_t)arr->len <= size; i++) {
-        daoc__sh_query_part(&st, parts[i], after, after_null);
-        rc = run_part(q, s, req, &st, size + 1 - (int64_t)arr->len, arr, msg);
-    }
-    if (rc != DAOC_OK) {
-        daoc_value_free(arr);
-        return rc;
-    }
-    if ((int64_t)arr->len > size) {
-        *more = true;
-        while ((int64_t)arr->len > size)
-            daoc_value_free(daoc__arr_take(arr, arr->len - 1));
-    }
-    *rows = arr;
-    return DAOC_OK;
+    struct part_ctx pc = {q, s, req};
+    return daoc__query_page(s, req, &st, run_part, &pc, rows, more, msg);
 }
 
 int daoc__sq_count(daoc__store *store, const daoc__schema *s, const daoc__page_req *req,
