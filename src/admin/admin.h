@@ -251,6 +251,8 @@ void daoc__adm_methods_text(unsigned methods, char *buf, size_t size);
 
 /* {"message": msg} with status. */
 void daoc__adm_message(daoc__adm_res *res, int status, const char *msg);
+/* Kong's 500 {"message":"An unexpected error occurred"}. */
+void daoc__adm_oom(daoc__adm_res *res);
 /* value as the body, with status; a value that cannot be encoded is 500. */
 void daoc__adm_json(daoc__adm_res *res, int status, const daoc_value *v);
 /* A DAO failure (rc, err) as Kong's handle_error answers it: the error

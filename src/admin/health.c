@@ -109,10 +109,6 @@ static int mark_set(struct daoc__adm_health *h, const char *key, bool whole, boo
     return rc;
 }
 
-static void oom(daoc__adm_res *res)
-{
-    daoc__adm_message(res, 500, "An unexpected error occurred");
-}
 
 static double num_at(const daoc_value *v, const char *const *path, size_t n)
 {
@@ -305,6 +301,15 @@ typedef struct weights {
     double total, available;
 } weights;
 
+/* Kong's {total, available, unavailable} of a balancer's weights into wo. */
+static int put_weights(daoc_value *wo, double total, double available)
+{
+    int rc = daoc_obj_set(wo, "total", daoc_num(total));
+    if (rc == DAOC_OK)
+        rc = daoc_obj_set(wo, "available", daoc_num(available));
+    return rc == DAOC_OK ? daoc_obj_set(wo, "unavailable", daoc_num(total - available)) : rc;
+}
+
 /* Adds `health` and `data` to target t (of upstream uid). */
 static int with_health(struct daoc__adm_health *h, const char *uid, bool hc, daoc_value *t,
                        weights *sum)
@@ -355,9 +360,8 @@ static int with_health(struct daoc__adm_health *h, const char *uid, bool hc, dao
     daoc_value_free(ips);
     sum->total += total;
     sum->available += avail;
-    if (rc == DAOC_OK && (rc = daoc_obj_set(wo, "total", daoc_num(total))) == DAOC_OK &&
-        (rc = daoc_obj_set(wo, "available", daoc_num(avail))) == DAOC_OK)
-        rc = daoc_obj_set(wo, "unavailable", daoc_num(total - avail));
+    if (rc == DAOC_OK)
+        rc = put_weights(wo, total, avail);
     if (rc == DAOC_OK && (rc = daoc_obj_set(data, "host", daoc_str(host))) == DAOC_OK &&
         (rc = daoc_obj_set(data, "port", daoc_int(port))) == DAOC_OK &&
         (rc = daoc_obj_set(data, "nodeWeight", daoc_num(w))) == DAOC_OK) {
@@ -431,7 +435,7 @@ static void health_page(daoc__adm_app *app, daoc_db *db, const daoc__adm_route *
     if (rc != DAOC_OK && err) {
         daoc__adm_dao_error(res, rc, err);
     } else if (rc != DAOC_OK) {
-        oom(res);
+        daoc__adm_oom(res);
     } else if (balancer) {
         /* Kong: healthy while the available weight is above the
          * upstream's healthchecks.threshold (percent) */
@@ -441,9 +445,8 @@ static void health_page(daoc__adm_app *app, daoc_db *db, const daoc__adm_route *
                        sum.available > 0;
         daoc_value *data = daoc_obj(), *details = daoc_obj(), *wo = daoc_obj();
         rc = data && details && wo ? DAOC_OK : DAOC_ENOMEM;
-        if (rc == DAOC_OK && (rc = daoc_obj_set(wo, "total", daoc_num(sum.total))) == DAOC_OK &&
-            (rc = daoc_obj_set(wo, "available", daoc_num(sum.available))) == DAOC_OK)
-            rc = daoc_obj_set(wo, "unavailable", daoc_num(sum.total - sum.available));
+        if (rc == DAOC_OK)
+            rc = put_weights(wo, sum.total, sum.available);
         if (rc == DAOC_OK && (rc = daoc_obj_set(details, "healthy", daoc_bool(healthy))) == DAOC_OK)
             rc = daoc_obj_set(details, "weight", wo);
         wo = NULL;
@@ -466,7 +469,7 @@ static void health_page(daoc__adm_app *app, daoc_db *db, const daoc__adm_route *
         if (rc == DAOC_OK)
             daoc__adm_json(res, 200, out);
         else
-            oom(res);
+            daoc__adm_oom(res);
     } else {
         daoc__buf link = DAOC__BUF_INIT;
         if (next) {
@@ -486,7 +489,7 @@ static void health_page(daoc__adm_app *app, daoc_db *db, const daoc__adm_route *
         if (rc == DAOC_OK)
             daoc__adm_json(res, 200, out);
         else
-            oom(res);
+            daoc__adm_oom(res);
         daoc__buf_free(&link);
     }
     daoc_free(next);
@@ -533,7 +536,7 @@ static void set_health(daoc__adm_app *app, daoc_db *db, const daoc__adm_route *r
         if (msg.data && !msg.failed)
             daoc__adm_message(res, 400, msg.data);
         else if (key.failed || mark_set(app->health, key.data, r->nseg == 5, healthy) != DAOC_OK)
-            oom(res);
+            daoc__adm_oom(res);
         else
             res->status = 204;
     }
@@ -549,7 +552,7 @@ void daoc__adm_health(daoc__adm_app *app, daoc_db *db, const daoc__adm_req *req,
     (void)req;
     (void)method;
     if (!app->health)
-        oom(res);
+        daoc__adm_oom(res);
     else if (r->kind == DAOC__R_UPSTREAM_HEALTH)
         health_page(app, db, r, query, res);
     else

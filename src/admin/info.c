@@ -24,10 +24,6 @@
 #include "admin/admin.h"
 #include "core/alloc.h"
 
-static void oom(daoc__adm_res *res)
-{
-    daoc__adm_message(res, 500, "An unexpected error occurred");
-}
 
 /* ---- /endpoints ------------------------------------------------------------ */
 
@@ -226,7 +222,7 @@ static void root(daoc__adm_app *app, daoc_db *db, daoc__adm_res *res)
     if (rc == DAOC_OK)
         daoc__adm_json(res, 200, o);
     else
-        oom(res);
+        daoc__adm_oom(res);
     daoc_value_free(o);
 }
 
@@ -289,7 +285,7 @@ static void status(daoc__adm_app *app, daoc_db *db, const daoc_value *q, daoc__a
             daoc__buf msg = DAOC__BUF_INIT;
             daoc__buf_printf(&msg, "invalid unit '%s' (expected 'k/K', 'm/M', or 'g/G')", u);
             if (msg.failed)
-                oom(res);
+                daoc__adm_oom(res);
             else
                 daoc__adm_message(res, 400, msg.data);
             daoc__buf_free(&msg);
@@ -352,7 +348,7 @@ static void status(daoc__adm_app *app, daoc_db *db, const daoc_value *q, daoc__a
     if (rc == DAOC_OK)
         daoc__adm_json(res, 200, o);
     else
-        oom(res);
+        daoc__adm_oom(res);
     daoc_value_free(o);
 }
 
@@ -363,7 +359,7 @@ static void named_404(daoc__adm_res *res, const char *what, const char *name)
     daoc__buf msg = DAOC__BUF_INIT;
     daoc__buf_printf(&msg, "No %s named '%s'", what, name);
     if (msg.failed)
-        oom(res);
+        daoc__adm_oom(res);
     else
         daoc__adm_message(res, 404, msg.data);
     daoc__buf_free(&msg);
@@ -489,7 +485,7 @@ static void tags(daoc__adm_app *app, daoc_db *db, const daoc__adm_route *r, cons
     if (rc == DAOC_OK)
         daoc__adm_json(res, 200, page);
     else
-        oom(res);
+        daoc__adm_oom(res);
     daoc__buf_free(&link);
     daoc_free(next);
     daoc_value_free(page);
@@ -511,7 +507,7 @@ void daoc__adm_info(daoc__adm_app *app, daoc_db *db, const daoc__adm_req *req, u
         if (o && daoc_obj_set(o, "data", daoc_value_copy(app->endpoints)) == DAOC_OK)
             daoc__adm_json(res, 200, o);
         else
-            oom(res);
+            daoc__adm_oom(res);
         daoc_value_free(o);
         break;
     }
@@ -520,7 +516,7 @@ void daoc__adm_info(daoc__adm_app *app, daoc_db *db, const daoc__adm_req *req, u
         if (o && daoc_obj_set(o, "enabled_plugins", daoc_value_copy(app->plugins)) == DAOC_OK)
             daoc__adm_json(res, 200, o);
         else
-            oom(res);
+            daoc__adm_oom(res);
         daoc_value_free(o);
         break;
     }

@@ -22,10 +22,6 @@
 static const char *const LEVELS[] = {"debug", "info",  "notice", "warn",
                                      "error", "crit", "alert",  "emerg"};
 
-static void oom(daoc__adm_res *res)
-{
-    daoc__adm_message(res, 500, "An unexpected error occurred");
-}
 
 static int current_level(daoc__adm_app *app)
 {
@@ -117,7 +113,7 @@ static void timers(daoc__adm_res *res)
     if (rc == DAOC_OK)
         daoc__adm_json(res, 200, o);
     else
-        oom(res);
+        daoc__adm_oom(res);
     daoc_value_free(o);
     daoc_value_free(worker);
     daoc_value_free(stats);

@@ -73,6 +73,11 @@ void daoc__adm_message(daoc__adm_res *res, int status, const char *msg)
     daoc__buf_putc(&res->body, '}');
 }
 
+void daoc__adm_oom(daoc__adm_res *res)
+{
+    daoc__adm_message(res, 500, "An unexpected error occurred");
+}
+
 void daoc__adm_json(daoc__adm_res *res, int status, const daoc_value *v)
 {
     char *text = NULL;
