@@ -19,8 +19,10 @@
  *     Nothing older than the reader's opening is told (a transaction
  *     running then whose `at` came before it is missed, as in Kong).
  *   - Each event is told once: the ids told are remembered for the window.
- *   - Expired events (an hour old) are removed by the reads, at most 1000
- *     every EXPIRE_EVERY_S, rather than by every write.
+ *   - Expired events (an hour old) are removed by the reads every
+ *     EXPIRE_EVERY_S, by batches, rather than by every write; a read that
+ *     finds more than EXPIRE_BATCHES full batches leaves the rest to the
+ *     next read.
  *   - db_update_propagation > 0 (a replica's lag): an event is told only
  *     once it is that old, by the reads alone; a broadcast event with a
  *     delay (its nbf) is told by the first read after its time.
@@ -45,12 +47,14 @@
 #include "daoc.h"
 #include "events/events.h"
 #include "store/events.h"
+#include "store/events_ddl.h"
 #include "store/store.h"
 
 #define LOOKBACK_S 5.0
 #define PAGE 1000
 #define MAX_PAGES 50
 #define EXPIRE_EVERY_S 60.0
+#define EXPIRE_BATCHES 20
 
 typedef struct sub {
     char *channel; /* NULL: every channel */
@@ -184,11 +188,19 @@ static int read_window(daoc_cluster *c, size_t *told, char **msg)
         c->cursor = upto;
         c->reads++;
         prune_seen(c, c->cursor - 2 * LOOKBACK_S);
-        /* expired events go now and then (Kong: a timer every 300 s) */
+        /* expired events go now and then (Kong: a timer every 300 s), by
+         * batches while batches come full, at most EXPIRE_BATCHES of them
+         * per read: a read that stops there removes more at the next */
         if (now >= c->next_expire) {
+            size_t removed = 0;
+            int batches = 0;
             char *why = NULL;
-            if (daoc__events_expire(c->st, &why) == DAOC_OK)
-                c->next_expire = now + EXPIRE_EVERY_S;
+            while (batches < EXPIRE_BATCHES &&
+                   daoc__events_expire(c->st, &removed, &why) == DAOC_OK &&
+                   removed >= DAOC__EVENTS_EXPIRE_N)
+                batches++;
+            if (!why)
+                c->next_expire = batches < EXPIRE_BATCHES ? now + EXPIRE_EVERY_S : now;
             daoc__free(why);
         }
     }

@@ -76,15 +76,18 @@ int daoc__events_insert(daoc__store *st, const char *id, const char *node_id, co
     return rc;
 }
 
-int daoc__events_expire(daoc__store *st, char **msg)
+int daoc__events_expire(daoc__store *st, size_t *removed, char **msg)
 {
     if (msg)
         *msg = NULL;
+    *removed = 0;
     const daoc__meta_dialect *d = dialect(st);
     if (!d || !d->events_expire)
         return DAOC_EINVAL;
     daoc_value *rows = NULL;
     int rc = st->deploy->query(st, d->events_expire, NULL, &rows, msg);
+    if (rc == DAOC_OK)
+        *removed = daoc_value_len(rows);
     daoc_value_free(rows);
     return rc;
 }

@@ -33,9 +33,11 @@ int daoc__events_read(daoc__store *st, double after, int limit, daoc_value **row
 int daoc__events_insert(daoc__store *st, const char *id, const char *node_id, const char *channel,
                         const char *data, double delay_s, char **msg);
 
-/* Removes up to 1000 expired events (the readers call it now and then:
- * nothing removes them on every write). */
-int daoc__events_expire(daoc__store *st, char **msg);
+/* Removes up to DAOC__EVENTS_EXPIRE_BATCH expired events (events_ddl.h),
+ * skipping those another session is removing (PostgreSQL), and sets
+ * *removed to how many it removed: the readers call it now and then, and
+ * again while a call removes a full batch.  DAOC_OK or a store failure. */
+int daoc__events_expire(daoc__store *st, size_t *removed, char **msg);
 
 typedef struct daoc__listener daoc__listener;
 /* A listener of cfg's database: DAOC_OK with *out, DAOC_EINVAL when the

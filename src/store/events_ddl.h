@@ -23,9 +23,17 @@
 #define DAOC__EVENTS_ANY_NODE "00000000-0000-0000-0000-000000000000"
 /* Kong: event_ttl_in_db = max(db_update_propagation * 10, 3600) */
 #define DAOC__EVENTS_TTL_S "3600"
+/* expired events one removal takes at most (store/events.h), as a number
+ * and as SQL text */
+#define DAOC__EVENTS_EXPIRE_N 5000
+#define DAOC__EVENTS_STR_(x) #x
+#define DAOC__EVENTS_STR(x) DAOC__EVENTS_STR_(x)
+#define DAOC__EVENTS_EXPIRE_BATCH DAOC__EVENTS_STR(DAOC__EVENTS_EXPIRE_N)
 /* the suffix of the trigger's name: a new version of the trigger gets a
- * new suffix, so an old database gets the new one */
-#define DAOC__EVENTS_TRIGGER "_daoc_events_v2"
+ * new suffix, so an old database gets the new one (and its older versions,
+ * DAOC__EVENTS_OLD, are dropped) */
+#define DAOC__EVENTS_TRIGGER "_daoc_events_v3"
+#define DAOC__EVENTS_OLD {"_daoc_events_v1", "_daoc_events_v2"}
 
 /* What differs between the stores. */
 typedef struct daoc__events_dialect {

@@ -187,7 +187,8 @@ typedef struct daoc__meta_dialect {
      * `at` is written with */
     const char *events_read, *events_now;
     /* id, node_id, channel, data, delay_s: one event (broadcast); and the
-     * removal of up to 1000 expired events */
+     * removal of up to DAOC__EVENTS_EXPIRE_BATCH expired events, a row per
+     * event removed */
     const char *events_insert, *events_expire;
     const char *ledger_del;   /* subsystem, name */
     /* daoc__meta_scratch: the text before and after the quoted database

@@ -382,12 +382,31 @@ local fn = assert(kong.db.connector:query([[SELECT count(*) AS n FROM pg_proc WH
 local ce = assert(kong.db.connector:query([[SELECT count(*) AS n FROM pg_class WHERE
   relname = 'cluster_events' AND relkind = 'r']]))
 print("core base " .. fn[1].n .. " " .. ce[1].n)
+-- Kong's expiry trigger runs after Kong's own inserts into cluster_events
+-- (up to two expired rows each), not after the entity triggers' inserts
+local function expired()
+  return assert(kong.db.connector:query([[SELECT count(*) AS n FROM cluster_events
+    WHERE channel = 'expiry-test']]))[1].n
+end
+local function put(age)
+  assert(kong.db.connector:query([[INSERT INTO cluster_events (id, node_id, at, expire_at,
+    channel, data) SELECT gen_random_uuid(), gen_random_uuid(), now(), now() + INTERVAL ']] .. age
+    .. [[', 'expiry-test', 'x' FROM generate_series(1, ]] .. (age == "1 hour" and 1 or 5) .. ")"))
+end
+put("-1 hour")
+local e1 = expired()
+assert(kong.db.consumers:insert({ username = "ops-expiry" }))
+local e2 = expired()
+put("1 hour")
+print("expiry " .. e1 .. " " .. e2 .. " " .. expired())
 print("ok " .. row.key)
 EOF2
   run runner ops.lua
   expect "the plugin's table has Kong 2.1's workspace constraints" 0 \
     "mig_ops_creds_consumer_id_fkey" "mig_ops_creds_id_ws_id_unique" "mig_ops_creds_ws_id_key_unique" "ok k1"
   expect "000_base made Kong's cluster_events and batch_delete_expired_rows" 0 "core base 1 1"
+  expect "Kong's expiry trigger follows Kong's inserts into cluster_events, not an entity write's" 0 \
+    "expiry 3 3 2"
   run migrations finish
   expect "finish runs the operations' teardowns" 0 "mig-ops migrated up to: 002_280_to_300 (executed)"
   cat > ops2.lua <<'EOF2'

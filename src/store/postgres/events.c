@@ -5,8 +5,9 @@
  * statement's clock, truncated to ms as Kong's CURRENT_TIMESTAMP(3), for
  * `at`; expire_at an hour later) and NOTIFYs each one as
  * "<id>\n<channel>\n<key>" (delivered at commit); an AFTER ROW trigger
- * runs it.  Kong's batch_delete_expired_rows trigger of cluster_events removes
- * expired events.
+ * runs it.  Kong's batch_delete_expired_rows trigger of cluster_events is
+ * limited to inserts made outside a trigger (pg_int.h): the readers remove
+ * the expired events these triggers write.
  */
 #include "store/events_ddl.h"
 #include "store/postgres/pg_int.h"
@@ -49,8 +50,21 @@ void daoc__pg_events_ddl(daoc__buf *b, const daoc__schema *s)
 {
     const char *t = daoc__pg_table(s), *chan = daoc__events_channel(s);
     daoc__buf_puts(b, DAOC__PG_CLUSTER_EVENTS_DDL);
-    /* the first version, replaced */
-    daoc__buf_printf(b, "DROP TRIGGER IF EXISTS \"%s_daoc_events_v1\" ON \"%s\";\n", t, t);
+    /* the older versions, replaced */
+    static const char *const old[] = DAOC__EVENTS_OLD;
+    for (size_t v = 0; v < sizeof old / sizeof old[0]; v++)
+        daoc__buf_printf(b,
+                         "DROP TRIGGER IF EXISTS \"%s%s\" ON \"%s\";\n"
+                         "DROP FUNCTION IF EXISTS \"%s%s\" ();\n",
+                         t, old[v], t, t, old[v]);
+    /* Kong's expiry trigger as 000_base made it before it was limited to
+     * Kong's own inserts (pg_int.h) */
+    daoc__buf_puts(b, "DO $ttl$\nBEGIN\n  IF EXISTS (SELECT 1 FROM pg_trigger g JOIN pg_class c ON "
+                      "c.oid = g.tgrelid WHERE c.relname = 'cluster_events' AND c.relnamespace = "
+                      "current_schema()::regnamespace AND g.tgname = 'cluster_events_ttl_trigger' "
+                      "AND g.tgqual IS NULL) THEN\n    DROP TRIGGER \"cluster_events_ttl_trigger\" "
+                      "ON \"cluster_events\";\n    " DAOC__PG_EVENTS_TTL_TRIGGER
+                      "  END IF;\nEND\n$ttl$;\n");
     daoc__buf_printf(b,
                      "CREATE OR REPLACE FUNCTION \"%s" DAOC__EVENTS_TRIGGER "\" () RETURNS trigger "
                      "LANGUAGE plpgsql AS $ev$\n"

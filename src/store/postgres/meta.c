@@ -11,6 +11,7 @@
  * dropped and re-created, or, without the privilege for that, its tables
  * dropped.
  */
+#include "store/events_ddl.h"
 #include "store/meta.h"
 #include "store/postgres/pg_int.h"
 #include "store/deploy.h"
@@ -72,7 +73,8 @@ static int pg_reset(daoc__store *st, char **msg)
 /* Kong's cluster_events and batch_delete_expired_rows (store/meta.h,
  * daoc__meta_core_base): the function deletes, after an insert into its
  * table, up to two rows whose column TG_ARGV[0] has passed, skipping rows
- * other sessions hold, so expired rows never pile up and no insert waits;
+ * other sessions hold, so expired rows do not pile up and no insert waits
+ * (on cluster_events only after Kong's own inserts, pg_int.h);
  * it serves cluster_events and clustering_data_planes (an entity table,
  * made before).  Then the clustering tables no entity has, and the
  * routes columns of Kong's expressions router. */
@@ -88,8 +90,7 @@ static const char PG_CORE_BASE[] =
     "END;\n"
     "$expired$;\n"
     "DROP TRIGGER IF EXISTS \"cluster_events_ttl_trigger\" ON \"cluster_events\";\n"
-    "CREATE TRIGGER \"cluster_events_ttl_trigger\" AFTER INSERT ON \"cluster_events\" "
-    "FOR EACH STATEMENT EXECUTE PROCEDURE batch_delete_expired_rows(\"expire_at\");\n"
+    DAOC__PG_EVENTS_TTL_TRIGGER
     "DO $dp$\n"
     "BEGIN\n"
     "  IF to_regclass('clustering_data_planes') IS NOT NULL THEN\n"
@@ -131,8 +132,10 @@ const daoc__meta_dialect daoc__pg_meta_dialect = {
                    "AS \"nbf\" FROM \"cluster_events\" WHERE \"at\" > to_timestamp($1::float8) AND "
                    "\"at\" <= clock_timestamp() ORDER BY \"at\", \"id\" LIMIT $2::int",
     .events_now = "SELECT EXTRACT(EPOCH FROM clock_timestamp())::float8 AS \"now\"",
-    .events_expire = "DELETE FROM \"cluster_events\" WHERE \"id\" IN (SELECT \"id\" FROM "
-                     "\"cluster_events\" WHERE \"expire_at\" <= clock_timestamp() LIMIT 1000)",
+    .events_expire = "DELETE FROM \"cluster_events\" WHERE ctid IN (SELECT ctid FROM "
+                     "\"cluster_events\" WHERE \"expire_at\" <= clock_timestamp() ORDER BY "
+                     "\"expire_at\" LIMIT " DAOC__EVENTS_EXPIRE_BATCH " FOR UPDATE SKIP LOCKED) "
+                     "RETURNING 1 AS \"n\"",
     .events_insert = "WITH \"e\" AS (INSERT INTO \"cluster_events\" (\"id\", \"node_id\", \"at\", "
                      "\"nbf\", \"expire_at\", \"channel\", \"data\") SELECT $1::uuid, $2::uuid, \"t\", "
                      "CASE WHEN $5::float8 > 0 THEN \"t\" + $5::float8 * INTERVAL '1 second' END, "

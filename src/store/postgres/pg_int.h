@@ -320,6 +320,15 @@ const char *daoc__pg_table(const daoc__schema *s);
     "(\"channel\");\n"                                                                            \
     "CREATE INDEX IF NOT EXISTS \"cluster_events_expire_at_idx\" ON \"cluster_events\" "          \
     "(\"expire_at\");\n"
+/* Kong's expiry trigger of cluster_events (batch_delete_expired_rows after
+ * each insert statement), for the inserts Kong makes (trigger depth 0):
+ * the inserts of daoc's entity triggers (depth 1) skip it, and their
+ * events are removed by the readers (events/cluster.c), which keeps an
+ * entity write from running a second, dynamic DELETE statement. */
+#define DAOC__PG_EVENTS_TTL_TRIGGER                                                               \
+    "CREATE TRIGGER \"cluster_events_ttl_trigger\" AFTER INSERT ON \"cluster_events\" FOR EACH "   \
+    "STATEMENT WHEN (pg_trigger_depth() < 1) EXECUTE PROCEDURE "                                  \
+    "batch_delete_expired_rows(\"expire_at\");\n"
 const char *daoc__pg_col(const daoc__field *f);
 /* The column type daoc__pg_ddl writes for stored field f. */
 const char *daoc__pg_col_type(const daoc__field *f);

@@ -60,10 +60,11 @@ void daoc__sq_events_ddl(daoc__buf *b, const daoc__schema *s)
 {
     const char *t = daoc__schema_table(s);
     daoc__buf_puts(b, DAOC__SQ_CLUSTER_EVENTS_DDL);
-    /* the first version's triggers (one per verb), replaced */
-    static const char *const verbs[] = {"ins", "upd", "del"};
-    for (size_t i = 0; i < 3; i++)
-        daoc__buf_printf(b, "DROP TRIGGER IF EXISTS \"%s_daoc_events_v1_%s\";\n", t, verbs[i]);
+    /* the older versions' triggers (one per verb), replaced */
+    static const char *const verbs[] = {"ins", "upd", "del"}, *const old[] = DAOC__EVENTS_OLD;
+    for (size_t v = 0; v < sizeof old / sizeof old[0]; v++)
+        for (size_t i = 0; i < 3; i++)
+            daoc__buf_printf(b, "DROP TRIGGER IF EXISTS \"%s%s_%s\";\n", t, old[v], verbs[i]);
     daoc__buf_printf(b,
                      "CREATE TRIGGER IF NOT EXISTS \"%s" DAOC__EVENTS_TRIGGER "_ins\" AFTER INSERT "
                      "ON \"%s\" BEGIN\n",

@@ -14,6 +14,7 @@
 #include "core/value.h"
 #include "store/ddl.h"
 #include "store/deploy.h"
+#include "store/events_ddl.h"
 #include "store/meta.h"
 #include "store/sqlite/sqlite_int.h"
 
@@ -111,7 +112,7 @@ const daoc__meta_dialect daoc__sqlite_meta_dialect = {
     .events_expire = "DELETE FROM \"cluster_events\" WHERE \"rowid\" IN (SELECT \"rowid\" FROM "
                      "\"cluster_events\" WHERE \"at\" <= (julianday('now') - 2440587.5) * "
                      "86400.0 - 3600 AND \"expire_at\" <= (julianday('now') - 2440587.5) * 86400.0 "
-                     "LIMIT 1000)",
+                     "LIMIT " DAOC__EVENTS_EXPIRE_BATCH ") RETURNING 1 AS \"n\"",
     .events_insert = "INSERT INTO \"cluster_events\" (\"id\", \"node_id\", \"at\", \"nbf\", "
                      "\"expire_at\", \"channel\", \"data\") SELECT ?1, ?2, \"t\", CASE WHEN ?5 > 0 "
                      "THEN \"t\" + ?5 END, \"t\" + 3600, ?3, ?4 FROM (SELECT (julianday('now') - "
