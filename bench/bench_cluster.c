@@ -31,7 +31,14 @@
  *   DAOC_BENCH_PG (required: else skipped), DAOC_BIN (build/daoc),
  *   DAOC_SRC_DIR (.), BENCH_CLUSTER_FREQ (60)
  * Tables are bootstrapped (`daoc migrations bootstrap`) in schema
- * bench_cluster of that server, dropped afterwards.
+ * bench_cluster of that server, dropped afterwards.  With
+ * DAOC_BENCH_BOUNCER (the libpq connection string of a PgBouncer in
+ * transaction mode in front of the same server; its dbname is replaced)
+ * the same runs again through it, in a database bench_cluster made for it
+ * (pg_pooling = transaction refuses pg_schema): no LISTEN there, so B
+ * hears of changes by its reads every BENCH_CLUSTER_BOUNCER_FREQ (0.3) s;
+ * BENCH_CLUSTER_BOUNCER_UPDATES (100) updates, each after a random wait
+ * of up to that period (else each update would land just after a read).
  */
 #define BENCH_NAME "bench_cluster"
 #include <arpa/inet.h>
@@ -264,68 +271,65 @@ static void report(const char *what, series *s)
            1e3 * pct(s, 0.50), 1e3 * pct(s, 0.99), 1e3 * s->v[s->n - 1], s->lost);
 }
 
-static void env_from_conninfo(const char *conninfo)
+/* The nodes' configuration as environment (inherited by the servers):
+ * conninfo's server, schema (NULL: none), pg_pooling. */
+static void node_env(const char *conninfo, const char *schema, const char *pooling)
 {
     PQconninfoOption *opts = PQconninfoParse(conninfo, NULL);
     if (!opts)
-        die("DAOC_BENCH_PG", "not a libpq connection string");
+        die("connection string", conninfo);
     static const char *const map[][2] = {{"host", "DAOC_PG_HOST"},
                                          {"port", "DAOC_PG_PORT"},
                                          {"user", "DAOC_PG_USER"},
                                          {"password", "DAOC_PG_PASSWORD"},
                                          {"dbname", "DAOC_PG_DATABASE"},
                                          {NULL, NULL}};
+    for (int k = 0; map[k][0]; k++)
+        unsetenv(map[k][1]);
     for (PQconninfoOption *o = opts; o->keyword; o++)
         for (int k = 0; map[k][0]; k++)
             if (o->val && *o->val && strcmp(o->keyword, map[k][0]) == 0)
                 setenv(map[k][1], o->val, 1);
     PQconninfoFree(opts);
     setenv("DAOC_DATABASE", "postgres", 1);
-    setenv("DAOC_PG_SCHEMA", SCHEMA, 1);
+    if (schema)
+        setenv("DAOC_PG_SCHEMA", schema, 1);
+    else
+        unsetenv("DAOC_PG_SCHEMA");
+    setenv("DAOC_PG_POOLING", pooling, 1);
     setenv("DAOC_PG_TIMEOUT", "60000", 1);
 }
 
-int main(int argc, char **argv)
-{
-    int updates = argc > 1 ? atoi(argv[1]) : 1000;
-    const char *pg = getenv("DAOC_BENCH_PG");
-    if (!pg || !*pg) {
-        printf("cross-node invalidation: skipped (set DAOC_BENCH_PG)\n");
-        return 0;
-    }
-    if (updates < 1)
-        die("UPDATES", "must be >= 1");
-    const char *bin = getenv("DAOC_BIN") ? getenv("DAOC_BIN") : "build/daoc";
-    const char *src = getenv("DAOC_SRC_DIR") ? getenv("DAOC_SRC_DIR") : ".";
-    const char *freq = getenv("BENCH_CLUSTER_FREQ") ? getenv("BENCH_CLUSTER_FREQ") : "60";
-    if (!mkdtemp(g_dir))
-        die("mkdtemp", strerror(errno));
-    PGconn *pc = PQconnectdb(pg);
-    if (PQstatus(pc) != CONNECTION_OK)
-        die("PostgreSQL", PQerrorMessage(pc));
-    PQclear(PQexec(pc, "SET client_min_messages TO WARNING; DROP SCHEMA IF EXISTS " SCHEMA
-                       " CASCADE; CREATE SCHEMA " SCHEMA));
+typedef struct pass {
+    const char *title;
+    const char *boot;   /* conninfo the tables are bootstrapped through */
+    const char *nodes;  /* conninfo the nodes use */
+    const char *schema; /* NULL: the database's own */
+    const char *pooling;
+    const char *freq; /* B's db_update_frequency */
+    const char *why;  /* what the frequency means here */
+    bool jitter;      /* wait a random part of freq before each update */
+} pass;
 
-    /* the nodes' configuration: environment, inherited by both servers */
-    env_from_conninfo(pg);
-    char lpath[1024];
-    snprintf(lpath, sizeof lpath, "%s/tests/fixtures/?.lua;%s/tests/fixtures/?/init.lua", src, src);
-    setenv("DAOC_PLUGINS", "api-cache", 1);
-    setenv("DAOC_LUA_PACKAGE_PATH", lpath, 1);
-    static char freq_env[64];
-    snprintf(freq_env, sizeof freq_env, "DAOC_DB_UPDATE_FREQUENCY=%s", freq);
+static void measure(const pass *ps, const char *bin, int updates)
+{
+    node_env(ps->boot, ps->schema, "session");
+    char freq_env[64];
+    snprintf(freq_env, sizeof freq_env, "DAOC_DB_UPDATE_FREQUENCY=%s", ps->freq);
     const char *const b_env[] = {freq_env, NULL};
     const char *const boot[] = {bin, "migrations", "bootstrap", NULL};
     run(boot, "bootstrap.log");
+    node_env(ps->nodes, ps->schema, ps->pooling);
     node a = serve(bin, NULL, "a.err");
     node b = serve(bin, b_env, "b.err");
 
     /* embedded B */
     daoc_error *err = NULL;
-    daoc_config *cfg = bench_pg_config(pg, SCHEMA);
+    daoc_config *cfg = bench_pg_config(ps->nodes, ps->schema ? ps->schema : "");
     daoc_db *db = NULL;
     daoc_cluster *cl = NULL;
-    if (daoc_config_set(cfg, "db_update_frequency", freq, &err) != DAOC_OK ||
+    if (daoc_config_set(cfg, "db_update_frequency", ps->freq, &err) != DAOC_OK ||
+        daoc_config_set(cfg, "pg_pooling", ps->pooling, &err) != DAOC_OK ||
         daoc_db_open(&db, cfg, &err) != DAOC_OK ||
         daoc_db_cache_new(cfg, &g_w.cache, &err) != DAOC_OK)
         die_err("embedded node", err);
@@ -355,8 +359,10 @@ int main(int argc, char **argv)
             die("POST /consumers on A", "no id");
         snprintf(ids[i], 37, "%.36s", p + 6);
     }
-    struct timespec pause = {0, 500 * 1000 * 1000};
-    nanosleep(&pause, NULL); /* the creations' own events reach the B nodes first */
+    /* the creations' own events reach the B nodes first */
+    double settle = atof(ps->freq) + 0.5 < 2 ? atof(ps->freq) + 0.5 : 0.5;
+    struct timespec pause = {(time_t)settle, (long)((settle - (double)(time_t)settle) * 1e9)};
+    nanosleep(&pause, NULL);
 
     series s_resp = {calloc((size_t)updates, sizeof(double)), 0, 0};
     series s_send = {calloc((size_t)updates, sizeof(double)), 0, 0};
@@ -367,6 +373,7 @@ int main(int argc, char **argv)
     long polls = 0;
     double poll_time = 0;
     int peek_late = 0;
+    unsigned long long rnd = 42;
     for (int i = 0; i < updates; i++) {
         char path[256], form[64];
         char *key = NULL;
@@ -402,6 +409,14 @@ int main(int argc, char **argv)
         atomic_store(&g_w.seen, 0.0);
         pthread_mutex_unlock(&g_w.mu);
 
+        /* without it, updates fall just after a read, phase-locked to the
+         * reads: each would wait a whole period */
+        if (ps->jitter) {
+            rnd = rnd * 6364136223846793005ULL + 1442695040888963407ULL;
+            double d = atof(ps->freq) * (double)(rnd >> 11) / 9007199254740992.0;
+            struct timespec j = {(time_t)d, (long)((d - (double)(time_t)d) * 1e9)};
+            nanosleep(&j, NULL);
+        }
         /* the update, through A */
         snprintf(path, sizeof path, "/consumers/%s", ids[i]);
         snprintf(form, sizeof form, "username=bc-%d-renamed", i);
@@ -447,21 +462,22 @@ int main(int argc, char **argv)
         daoc_free(key);
     }
 
-    printf("cross-node invalidation, PostgreSQL, %d updates (PATCH /consumers/{id} on node A, "
+    printf("cross-node invalidation, %s, %d updates (PATCH /consumers/{id} on node A, "
            "daoc serve)\n",
-           updates);
-    printf("  B's db_update_frequency %s s: only LISTEN/NOTIFY can make it fast; lost = not gone "
-           "within %.0f s\n",
-           freq, LOST_AFTER);
+           ps->title, updates);
+    printf("  B's db_update_frequency %s s (%s); lost = not gone within %.0f s\n", ps->freq,
+           ps->why, LOST_AFTER);
+    if (ps->jitter)
+        printf("  each update after a random wait in [0, %s s): not in phase with B's reads\n",
+               ps->freq);
     printf("  served B (daoc serve, GET /cache/{key} polled, one poll %.3f ms on average):\n",
            polls ? 1e3 * poll_time / (double)polls : 0.0);
-    report("from A's response (goal p99 <= 20 ms)", &s_resp);
+    report(ps->jitter ? "from A's response" : "from A's response (goal p99 <= 20 ms)", &s_resp);
     report("from the PATCH's send", &s_send);
     printf("  embedded B (public API, the reader's subscription timestamps the drop%s):\n",
            peek_late ? ", SOME KEYS STILL CACHED THEN" : "");
     report("from A's response", &e_resp);
     report("from the PATCH's send", &e_send);
-
     /* what told served B: its reader's counters (GET /status) */
     if (http(&cb, "GET", "/status", NULL) == 200) {
         const char *ce = strstr(cb.body, "\"cluster_events\":");
@@ -477,13 +493,16 @@ int main(int argc, char **argv)
     daoc_cluster_close(cl);
     daoc_db_close(db);
     daoc_cache_free(g_w.cache);
+    g_w.cache = NULL;
     daoc_config_free(cfg);
     stop(a);
     stop(b);
     free(ids);
     free(s_resp.v), free(s_send.v), free(e_resp.v), free(e_send.v);
-    PQclear(PQexec(pc, "DROP SCHEMA IF EXISTS " SCHEMA " CASCADE"));
-    PQfinish(pc);
+}
+
+static void cleanup_dir(void)
+{
     const char *const logs[] = {"bootstrap.log", "a.err", "b.err"};
     for (int i = 0; i < 3; i++) {
         char f[256];
@@ -491,5 +510,62 @@ int main(int argc, char **argv)
         unlink(f);
     }
     rmdir(g_dir);
+}
+
+int main(int argc, char **argv)
+{
+    int updates = argc > 1 ? atoi(argv[1]) : 1000;
+    const char *pg = getenv("DAOC_BENCH_PG");
+    if (!pg || !*pg) {
+        printf("cross-node invalidation: skipped (set DAOC_BENCH_PG)\n");
+        return 0;
+    }
+    if (updates < 1)
+        die("UPDATES", "must be >= 1");
+    const char *bin = getenv("DAOC_BIN") ? getenv("DAOC_BIN") : "build/daoc";
+    const char *src = getenv("DAOC_SRC_DIR") ? getenv("DAOC_SRC_DIR") : ".";
+    const char *freq = getenv("BENCH_CLUSTER_FREQ") ? getenv("BENCH_CLUSTER_FREQ") : "60";
+    const char *bouncer = getenv("DAOC_BENCH_BOUNCER");
+    const char *bfreq =
+        getenv("BENCH_CLUSTER_BOUNCER_FREQ") ? getenv("BENCH_CLUSTER_BOUNCER_FREQ") : "0.3";
+    int bupdates = getenv("BENCH_CLUSTER_BOUNCER_UPDATES")
+                       ? atoi(getenv("BENCH_CLUSTER_BOUNCER_UPDATES"))
+                       : 100;
+    if (bupdates < 1)
+        die("BENCH_CLUSTER_BOUNCER_UPDATES", "must be >= 1");
+    if (!mkdtemp(g_dir))
+        die("mkdtemp", strerror(errno));
+    char lpath[1024];
+    snprintf(lpath, sizeof lpath, "%s/tests/fixtures/?.lua;%s/tests/fixtures/?/init.lua", src, src);
+    setenv("DAOC_PLUGINS", "api-cache", 1);
+    setenv("DAOC_LUA_PACKAGE_PATH", lpath, 1);
+    PGconn *pc = PQconnectdb(pg);
+    if (PQstatus(pc) != CONNECTION_OK)
+        die("PostgreSQL", PQerrorMessage(pc));
+
+    PQclear(PQexec(pc, "SET client_min_messages TO WARNING; DROP SCHEMA IF EXISTS " SCHEMA
+                       " CASCADE; CREATE SCHEMA " SCHEMA));
+    pass direct = {"PostgreSQL (LISTEN/NOTIFY)", pg, pg, SCHEMA, "session", freq,
+                   "so only LISTEN/NOTIFY can make it fast", false};
+    measure(&direct, bin, updates);
+    PQclear(PQexec(pc, "DROP SCHEMA IF EXISTS " SCHEMA " CASCADE"));
+
+    if (bouncer && *bouncer) {
+        /* pg_pooling = transaction refuses pg_schema: a database of its own */
+        PQclear(PQexec(pc, "DROP DATABASE IF EXISTS " SCHEMA " WITH (FORCE)"));
+        PGresult *r = PQexec(pc, "CREATE DATABASE " SCHEMA);
+        if (PQresultStatus(r) != PGRES_COMMAND_OK)
+            die("CREATE DATABASE", PQerrorMessage(pc));
+        PQclear(r);
+        char boot[1024], nodes[1024];
+        snprintf(boot, sizeof boot, "%s dbname=" SCHEMA, pg);
+        snprintf(nodes, sizeof nodes, "%s dbname=" SCHEMA, bouncer);
+        pass pooled = {"PgBouncer, pool_mode = transaction (no LISTEN)", boot, nodes, NULL,
+                       "transaction", bfreq, "the reads alone: the figure is bounded by it", true};
+        measure(&pooled, bin, bupdates);
+        PQclear(PQexec(pc, "DROP DATABASE IF EXISTS " SCHEMA " WITH (FORCE)"));
+    }
+    PQfinish(pc);
+    cleanup_dir();
     return 0;
 }
