@@ -163,12 +163,12 @@ static void conn_open(conn *c, int port)
 static int http(conn *c, const char *method, const char *path, const char *form)
 {
     char req[1024];
-    int n = form ? snprintf(req, sizeof req,
-                            "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
-                            "application/x-www-form-urlencoded\r\nContent-Length: %zu\r\n\r\n%s",
-                            method, path, strlen(form), form)
-                 : snprintf(req, sizeof req, "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", method,
-                            path);
+    int n =
+        form ? snprintf(req, sizeof req,
+                        "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+                        "application/x-www-form-urlencoded\r\nContent-Length: %zu\r\n\r\n%s",
+                        method, path, strlen(form), form)
+             : snprintf(req, sizeof req, "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", method, path);
     if (n < 0 || (size_t)n >= sizeof req || send(c->fd, req, (size_t)n, 0) != n)
         die("send", "failed");
     char *end = NULL;
@@ -267,8 +267,8 @@ static void report(const char *what, series *s)
         return;
     }
     qsort(s->v, (size_t)s->n, sizeof *s->v, cmp_d);
-    printf("  %-44s p50 %7.3f ms  p99 %7.3f ms  max %7.3f ms  lost %d\n", what,
-           1e3 * pct(s, 0.50), 1e3 * pct(s, 0.99), 1e3 * s->v[s->n - 1], s->lost);
+    printf("  %-44s p50 %7.3f ms  p99 %7.3f ms  max %7.3f ms  lost %d\n", what, 1e3 * pct(s, 0.50),
+           1e3 * pct(s, 0.99), 1e3 * s->v[s->n - 1], s->lost);
 }
 
 /* The nodes' configuration as environment (inherited by the servers):
@@ -278,12 +278,9 @@ static void node_env(const char *conninfo, const char *schema, const char *pooli
     PQconninfoOption *opts = PQconninfoParse(conninfo, NULL);
     if (!opts)
         die("connection string", conninfo);
-    static const char *const map[][2] = {{"host", "DAOC_PG_HOST"},
-                                         {"port", "DAOC_PG_PORT"},
-                                         {"user", "DAOC_PG_USER"},
-                                         {"password", "DAOC_PG_PASSWORD"},
-                                         {"dbname", "DAOC_PG_DATABASE"},
-                                         {NULL, NULL}};
+    static const char *const map[][2] = {
+        {"host", "DAOC_PG_HOST"},         {"port", "DAOC_PG_PORT"},       {"user", "DAOC_PG_USER"},
+        {"password", "DAOC_PG_PASSWORD"}, {"dbname", "DAOC_PG_DATABASE"}, {NULL, NULL}};
     for (int k = 0; map[k][0]; k++)
         unsetenv(map[k][1]);
     for (PQconninfoOption *o = opts; o->keyword; o++)
@@ -346,7 +343,7 @@ static void measure(const pass *ps, const char *bin, int updates)
     static conn ca, cb;
     conn_open(&ca, a.port);
     conn_open(&cb, b.port);
-    char (*ids)[37] = calloc((size_t)updates, 37);
+    char(*ids)[37] = calloc((size_t)updates, 37);
     if (!ids)
         die("calloc", "out of memory");
     for (int i = 0; i < updates; i++) {
@@ -545,8 +542,14 @@ int main(int argc, char **argv)
 
     PQclear(PQexec(pc, "SET client_min_messages TO WARNING; DROP SCHEMA IF EXISTS " SCHEMA
                        " CASCADE; CREATE SCHEMA " SCHEMA));
-    pass direct = {"PostgreSQL (LISTEN/NOTIFY)", pg, pg, SCHEMA, "session", freq,
-                   "so only LISTEN/NOTIFY can make it fast", false};
+    pass direct = {"PostgreSQL (LISTEN/NOTIFY)",
+                   pg,
+                   pg,
+                   SCHEMA,
+                   "session",
+                   freq,
+                   "so only LISTEN/NOTIFY can make it fast",
+                   false};
     measure(&direct, bin, updates);
     PQclear(PQexec(pc, "DROP SCHEMA IF EXISTS " SCHEMA " CASCADE"));
 
@@ -560,8 +563,14 @@ int main(int argc, char **argv)
         char boot[1024], nodes[1024];
         snprintf(boot, sizeof boot, "%s dbname=" SCHEMA, pg);
         snprintf(nodes, sizeof nodes, "%s dbname=" SCHEMA, bouncer);
-        pass pooled = {"PgBouncer, pool_mode = transaction (no LISTEN)", boot, nodes, NULL,
-                       "transaction", bfreq, "the reads alone: the figure is bounded by it", true};
+        pass pooled = {"PgBouncer, pool_mode = transaction (no LISTEN)",
+                       boot,
+                       nodes,
+                       NULL,
+                       "transaction",
+                       bfreq,
+                       "the reads alone: the figure is bounded by it",
+                       true};
         measure(&pooled, bin, bupdates);
         PQclear(PQexec(pc, "DROP DATABASE IF EXISTS " SCHEMA " WITH (FORCE)"));
     }
