@@ -13,6 +13,15 @@
 #   BENCH_MIG_ROUNDS (5)   bench_migrations (bootstrap of core + 10 plugins, list, status)
 #   BENCH_ADMIN_SECONDS (5) bench_admin (the Admin API under wrk: GET on SQLite,
 #                   POST on PostgreSQL, latency)
+#   BENCH_CLUSTER_UPDATES (1000), BENCH_CLUSTER_FREQ (60) bench_cluster (cross-node
+#                   invalidation latency: PATCH on one daoc serve, the key gone from
+#                   another's cache and from an embedded node's; B's db_update_frequency)
+#   BENCH_CLUSTER_BOUNCER_UPDATES (100), BENCH_CLUSTER_BOUNCER_FREQ (0.3) the same through
+#                   PgBouncer in transaction mode (the reads alone), when pgbouncer is
+#                   installed and the cluster is private, on port BENCH_BOUNCER_PORT (56434);
+#                   or set DAOC_BENCH_BOUNCER (its libpq connection string) yourself
+#   BENCH_LUA_CACHE_OPS (2000000), BENCH_LUA_CACHE_BIG (1000000) lua_cache.lua (kong.cache:get
+#                   hits from daoc runner, 10k keys and BIG keys; mem_cache_size 2g)
 #   DAOC_BENCH_PG   libpq connection string of a server to use; when unset, a
 #                   private cluster is started with scripts/pg-start.sh and
 #                   stopped afterwards (on every exit path).
@@ -32,12 +41,28 @@ DAOC_SRC_DIR="$PWD" build/bench/bench_plugins "${BENCH_PLUGINS_ROWS:-5000}" "${B
 echo "== bench_cache ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores)"
 build/bench/bench_cache "${BENCH_CACHE_ROUNDS:-5}" "${BENCH_CACHE_OPS:-2000000}"
 
+echo "== lua_cache ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores)"
+LC_DIR="$(mktemp -d "${TMPDIR:-/tmp}/daoc-bench-lua-cache.XXXXXX")"
+for keys in 10000 "${BENCH_LUA_CACHE_BIG:-1000000}"; do
+  DAOC_SQLITE_PATH="$LC_DIR/lc.db" DAOC_MEM_CACHE_SIZE=2g \
+    build/daoc runner bench/lua_cache.lua "$keys" "${BENCH_LUA_CACHE_OPS:-2000000}"
+done
+rm -rf "$LC_DIR"
+
 PG_DIR=""
-trap '[ -n "$PG_DIR" ] && scripts/pg-stop.sh "$PG_DIR"' EXIT
+BOUNCER_DIR=""
+trap '[ -n "$BOUNCER_DIR" ] && scripts/pgbouncer-stop.sh "$BOUNCER_DIR";
+      [ -n "$PG_DIR" ] && scripts/pg-stop.sh "$PG_DIR"' EXIT
 if [ -z "${DAOC_BENCH_PG:-}" ]; then
   eval "$(scripts/pg-start.sh)"
   DAOC_BENCH_PG="host=$DAOC_PG_HOST port=$DAOC_PG_PORT user=$DAOC_PG_USER dbname=$DAOC_PG_DATABASE"
   where="private cluster, unix socket, fsync off"
+  if [ -z "${DAOC_BENCH_BOUNCER:-}" ] && [ -x "${PGBOUNCER:-/usr/sbin/pgbouncer}" ] &&
+     out="$(DAOC_TEST_BOUNCER_PORT="${BENCH_BOUNCER_PORT:-56434}" \
+            scripts/pgbouncer-start.sh "$DAOC_PG_HOST" "$DAOC_PG_PORT" "$DAOC_PG_USER")"; then
+    eval "$out"
+    DAOC_BENCH_BOUNCER="host=127.0.0.1 port=$DAOC_BOUNCER_PORT user=$DAOC_PG_USER dbname=$DAOC_PG_DATABASE"
+  fi
 else
   where="DAOC_BENCH_PG"
 fi
@@ -48,3 +73,6 @@ echo "== bench_migrations ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $where)"
 DAOC_BENCH_PG="$DAOC_BENCH_PG" build/bench/bench_migrations "${BENCH_MIG_ROUNDS:-5}"
 echo "== bench_admin ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $where)"
 DAOC_BENCH_PG="$DAOC_BENCH_PG" build/bench/bench_admin "${BENCH_ADMIN_SECONDS:-5}"
+echo "== bench_cluster ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $where)"
+DAOC_BENCH_PG="$DAOC_BENCH_PG" DAOC_BENCH_BOUNCER="${DAOC_BENCH_BOUNCER:-}" DAOC_BIN=build/daoc \
+  DAOC_SRC_DIR="$PWD" build/bench/bench_cluster "${BENCH_CLUSTER_UPDATES:-1000}"
