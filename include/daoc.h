@@ -700,7 +700,9 @@ DAOC_MUSTCHECK DAOC_EXPORT int daoc_dao_delete_by(daoc_dao *dao, const char *fie
                                                   daoc_error **err);
 /* Kong's cache key string ("name:a:b:c:d:e:ws") of an entity, owned by the
  * caller (daoc_free).  See DAO:cache_key in the Kong docs.  entity is an
- * object, or a string (the key's single part). */
+ * object, or a string (the key's single part).  The ws part (Kong 2.1) is
+ * empty unless the entity is workspaceable; then it is the object's
+ * "ws_id" when it has one, else the default workspace's id. */
 DAOC_MUSTCHECK DAOC_EXPORT int daoc_dao_cache_key(daoc_dao *dao, const daoc_value *entity,
                                                   char **out, daoc_error **err);
 /* Checks entity as daoc_dao_insert would before it writes -- shorthand

@@ -3,7 +3,9 @@
  * "name:a1:a2:a3:a4:a5:ws" built from explicit arguments or from an entity's
  * cache_key fields (foreign values contribute their referenced key, empty
  * values ""), falling back to the primary key when every cache_key part is
- * empty.  The workspace part is always empty: daoc has no workspaces yet.
+ * empty.  The workspace part (Kong 2.1 on) is empty unless the entity is
+ * workspaceable; then it is the entity's ws_id when it carries one, else
+ * the operation's workspace, else the default workspace's id.
  *
  * It also serves select_by_cache_key: single-field cache keys through
  * select_by_<field>, composite ones through the stored cache_key column.
@@ -28,16 +30,40 @@ static void put_part(daoc__buf *b, const daoc_value *v)
     daoc__value_tostring(b, v);
 }
 
-static int finish(daoc__buf *b, size_t nparts, char **out)
+const char *daoc__dao_key_ws(const daoc_dao *dao, const daoc_value *entity, const char *ws)
+{
+    if (!dao->schema->workspaceable)
+        return NULL;
+    const daoc_value *v = entity && entity->type == DAOC_TOBJ
+                              ? daoc__obj_getn(entity, "ws_id", 5)
+                              : NULL;
+    if (v && v->type == DAOC_TSTR && v->len)
+        return v->u.s;
+    if (ws && *ws)
+        return ws;
+    if (dao->env && dao->env->default_ws && !dao->env->default_ws[0] &&
+        dao->env->ensure_default_ws) {
+        daoc_error *e = NULL; /* not known yet: made or read now */
+        (void)dao->env->ensure_default_ws(dao->env->ud, &e);
+        daoc_error_free(e);
+    }
+    return dao->env && dao->env->default_ws && dao->env->default_ws[0] ? dao->env->default_ws
+                                                                        : NULL;
+}
+
+/* Pads a1..a5 and appends the workspace part (NULL: empty). */
+static int finish(daoc__buf *b, size_t nparts, const char *ws, char **out)
 {
     for (size_t i = nparts; i < 6; i++)
-        daoc__buf_putc(b, ':'); /* pad a1..a5 and the empty ws part */
+        daoc__buf_putc(b, ':');
+    if (ws)
+        daoc__buf_puts(b, ws);
     *out = daoc__buf_take(b, NULL);
     return *out ? DAOC_OK : DAOC_ENOMEM;
 }
 
 int daoc__dao_cache_key_args(const daoc_dao *dao, const daoc_value *const *args, size_t nargs,
-                             char **out)
+                             const char *ws, char **out)
 {
     *out = NULL;
     if (nargs > 5)
@@ -48,7 +74,7 @@ int daoc__dao_cache_key_args(const daoc_dao *dao, const daoc_value *const *args,
         daoc__buf_putc(&b, ':');
         put_part(&b, args[i]);
     }
-    return finish(&b, nargs, out);
+    return finish(&b, nargs, daoc__dao_key_ws(dao, NULL, ws), out);
 }
 
 static bool all_empty(const daoc__schema *s, const size_t *idx, size_t n, const daoc_value *e)
@@ -66,7 +92,8 @@ static bool all_empty(const daoc__schema *s, const size_t *idx, size_t n, const 
     return true;
 }
 
-int daoc__dao_cache_key_of(const daoc_dao *dao, const daoc_value *entity, char **out)
+int daoc__dao_cache_key_of(const daoc_dao *dao, const daoc_value *entity, const char *ws,
+                           char **out)
 {
     *out = NULL;
     const daoc__schema *s = dao->schema;
@@ -87,7 +114,7 @@ int daoc__dao_cache_key_of(const daoc_dao *dao, const daoc_value *entity, char *
         daoc__buf_putc(&b, ':');
         put_part(&b, daoc__obj_getn(entity, f->name, f->name_len));
     }
-    return finish(&b, n, out);
+    return finish(&b, n, daoc__dao_key_ws(dao, entity, ws), out);
 }
 
 int daoc_dao_cache_key(daoc_dao *dao, const daoc_value *entity, char **out, daoc_error **err)
@@ -101,9 +128,9 @@ int daoc_dao_cache_key(daoc_dao *dao, const daoc_value *entity, char **out, daoc
     int rc;
     if (entity->type == DAOC_TSTR) {
         const daoc_value *args[1] = {entity};
-        rc = daoc__dao_cache_key_args(dao, args, 1, out);
+        rc = daoc__dao_cache_key_args(dao, args, 1, NULL, out);
     } else {
-        rc = daoc__dao_cache_key_of(dao, entity, out);
+        rc = daoc__dao_cache_key_of(dao, entity, NULL, out);
     }
     if (rc == DAOC_EINVAL)
         return daoc__err_fail(err, rc, "key must be a string or an entity table");
@@ -137,7 +164,7 @@ static int select_composite(daoc_dao *dao, const daoc_value *key_or_entity,
     daoc_value *key = NULL;
     if (key_or_entity->type == DAOC_TOBJ) {
         char *str = NULL;
-        rc = daoc__dao_cache_key_of(dao, key_or_entity, &str);
+        rc = daoc__dao_cache_key_of(dao, key_or_entity, daoc__dao_ws(&o), &str);
         if (rc != DAOC_OK)
             return rc;
         key = daoc_str(str);

@@ -37,9 +37,10 @@ typedef struct daoc__dao_env {
      * comes inside the delete's transaction before the store deletes,
      * with the stored entity as old and entity NULL, so that what a
      * cascade will delete can still be read.  While it is set, upsert
-     * and delete read the stored row first.  NULL: not told. */
+     * and delete read the stored row first.  ws: the workspace id the
+     * write is scoped to (NULL: global).  NULL: not told. */
     int (*crud)(void *ud, daoc_dao *dao, int op, const daoc_value *entity, const daoc_value *old,
-                daoc_error **err);
+                const char *ws, daoc_error **err);
 } daoc__dao_env;
 
 /* The operations of daoc__dao_env.crud (Kong's post_crud_event names). */
@@ -314,14 +315,23 @@ int daoc__dao_page_raw(daoc_dao *dao, long fk_field, const daoc_value *fk, const
 int daoc__dao_select_by_cache_key(daoc_dao *dao, const daoc_value *key_or_entity,
                                   const daoc_value *opts, daoc_value **out, daoc_error **err);
 
-/* cache_key(a1..a5) with explicit arguments (NULL or null => ""); nargs <= 5.
- * The last (workspace) part is empty. */
+/* The workspace part of a cache key of dao's entity (Kong 2.1's
+ * DAO:cache_key): NULL (empty) when the entity is not workspaceable; else
+ * entity's ws_id when it has one (entity may be NULL), else ws when not
+ * NULL or empty (the operation's), else the default workspace's id
+ * (borrowed from the env; read first when not known yet). */
+const char *daoc__dao_key_ws(const daoc_dao *dao, const daoc_value *entity, const char *ws);
+
+/* cache_key(a1..a5) with explicit arguments (NULL or null => ""); nargs <=
+ * 5; the workspace part as daoc__dao_key_ws(dao, NULL, ws). */
 int daoc__dao_cache_key_args(const daoc_dao *dao, const daoc_value *const *args, size_t nargs,
-                             char **out);
+                             const char *ws, char **out);
 
 /* Composite cache key of an entity (schema cache_key fields, falling back to
- * the primary key); new string (daoc__free). */
-int daoc__dao_cache_key_of(const daoc_dao *dao, const daoc_value *entity, char **out);
+ * the primary key; the workspace part as daoc__dao_key_ws(dao, entity,
+ * ws)); new string (daoc__free). */
+int daoc__dao_cache_key_of(const daoc_dao *dao, const daoc_value *entity, const char *ws,
+                           char **out);
 
 /* row_to_entity: process_auto_fields(select) in place. */
 int daoc__dao_row_to_entity(const daoc_dao *dao, daoc_value *row, bool nulls);

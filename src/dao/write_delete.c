@@ -31,7 +31,7 @@ static int before_delete(daoc_dao *dao, const daoc__key *k, const daoc__read_opt
         if (rc == DAOC_OK && dao->custom.before_delete)
             rc = dao->custom.before_delete(dao->custom.ud, dao, stored, opts, err);
         if (rc == DAOC_OK)
-            rc = daoc__dao_crud(dao, DAOC__CRUD_DELETE, NULL, stored, err);
+            rc = daoc__dao_crud(dao, DAOC__CRUD_DELETE, NULL, stored, ro->ws_id, err);
     }
     daoc_value_free(stored);
     return rc;

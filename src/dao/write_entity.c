@@ -17,12 +17,13 @@
 #include "dao/write_internal.h"
 
 /* The composite cache_key column value, when the schema has one. */
-int daoc__dao_cache_key_column(const daoc_dao *dao, const daoc_value *e, char **ck)
+int daoc__dao_cache_key_column(const daoc_dao *dao, const daoc_value *e, const char *ws,
+                               char **ck)
 {
     *ck = NULL;
     if (dao->schema->ncache_key < 2)
         return DAOC_OK;
-    return daoc__dao_cache_key_of(dao, e, ck);
+    return daoc__dao_cache_key_of(dao, e, ws, ck);
 }
 
 /* Deep copy of the caller's entity as an object.  A Lua sequence ({"a"})

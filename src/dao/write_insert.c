@@ -45,7 +45,7 @@ static int insert(daoc_dao *dao, const daoc_value *entity, const daoc_value *opt
     if (rc == DAOC_OK)
         rc = daoc__dao_check_nul(dao, e, err);
     if (rc == DAOC_OK)
-        rc = daoc__dao_cache_key_column(dao, e, &ck);
+        rc = daoc__dao_cache_key_column(dao, e, daoc__dao_ws(&o), &ck);
     if (rc != DAOC_OK)
         goto fail;
     /* an after_write hook writes with the row: one store transaction */
@@ -70,7 +70,7 @@ static int insert(daoc_dao *dao, const daoc_value *entity, const daoc_value *opt
     if (rc == DAOC_OK)
         rc = daoc__dao_run_after_write(dao, DAOC__WRITE_INSERT, entity, *out, opts, err);
     if (rc == DAOC_OK)
-        rc = daoc__dao_crud(dao, DAOC__CRUD_CREATE, *out, NULL, err);
+        rc = daoc__dao_crud(dao, DAOC__CRUD_CREATE, *out, NULL, daoc__dao_ws(&o), err);
     if (rc == DAOC_OK && in_tx)
         rc = daoc__dao_commit_write(dao, &in_tx, err);
     if (rc != DAOC_OK) {

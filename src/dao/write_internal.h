@@ -53,9 +53,9 @@ static inline bool daoc__dao_crud_on(const daoc_dao *dao)
 
 /* Tells the owner of a change (env->crud), when it wants to be told. */
 static inline int daoc__dao_crud(daoc_dao *dao, int op, const daoc_value *entity,
-                                 const daoc_value *old, daoc_error **err)
+                                 const daoc_value *old, const char *ws, daoc_error **err)
 {
-    return daoc__dao_crud_on(dao) ? dao->env->crud(dao->env->ud, dao, op, entity, old, err)
+    return daoc__dao_crud_on(dao) ? dao->env->crud(dao->env->ud, dao, op, entity, old, ws, err)
                                   : DAOC_OK;
 }
 
@@ -85,8 +85,10 @@ int daoc__dao_check_immutable(daoc_dao *dao, const daoc_value *upd, const daoc_v
  * when it is not a table). */
 int daoc__dao_copy_entity(const daoc__schema *s, const daoc_value *entity, daoc_value **out,
                           daoc_error **err);
-/* The composite cache_key column value of e, or *ck = NULL. */
-int daoc__dao_cache_key_column(const daoc_dao *dao, const daoc_value *e, char **ck);
+/* The composite cache_key column value of e written in workspace ws (the
+ * operation's, NULL: global), or *ck = NULL. */
+int daoc__dao_cache_key_column(const daoc_dao *dao, const daoc_value *e, const char *ws,
+                               char **ck);
 /* row_to_entity of a stored row with the options, into *out (row is
  * consumed whatever the outcome). */
 int daoc__dao_finish_row(daoc_dao *dao, daoc_value *row, const daoc__dao_opts *o, daoc_value **out,

@@ -125,7 +125,7 @@ int daoc__dao_update_key(daoc_dao *dao, long field, const daoc_value *key, const
     if (rc == DAOC_OK)
         rc = daoc__dao_check_nul(dao, stored, err);
     if (rc == DAOC_OK)
-        rc = daoc__dao_cache_key_column(dao, stored, &ck);
+        rc = daoc__dao_cache_key_column(dao, stored, daoc__dao_ws(&o), &ck);
     if (rc != DAOC_OK)
         goto fail;
     daoc__write_opts wo = {o.has_ttl, o.ttl, ck, daoc__dao_ws(&o), o.show_ws_id};
@@ -145,7 +145,7 @@ int daoc__dao_update_key(daoc_dao *dao, long field, const daoc_value *key, const
     if (rc == DAOC_OK)
         rc = daoc__dao_run_after_write(dao, DAOC__WRITE_UPDATE, entity, *out, opts, err);
     if (rc == DAOC_OK)
-        rc = daoc__dao_crud(dao, DAOC__CRUD_UPDATE, *out, old, err);
+        rc = daoc__dao_crud(dao, DAOC__CRUD_UPDATE, *out, old, daoc__dao_ws(&o), err);
     if (rc == DAOC_OK)
         rc = daoc__dao_commit_write(dao, &in_tx, err);
     if (rc != DAOC_OK) {

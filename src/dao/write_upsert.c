@@ -75,7 +75,7 @@ int daoc__dao_upsert_key(daoc_dao *dao, long field, const daoc_value *key, const
     if (rc == DAOC_OK)
         rc = daoc__dao_check_nul(dao, e, err);
     if (rc == DAOC_OK)
-        rc = daoc__dao_cache_key_column(dao, e, &ck);
+        rc = daoc__dao_cache_key_column(dao, e, daoc__dao_ws(&o), &ck);
     if (rc != DAOC_OK)
         goto fail;
 
@@ -110,7 +110,8 @@ int daoc__dao_upsert_key(daoc_dao *dao, long field, const daoc_value *key, const
     if (rc == DAOC_OK)
         rc = daoc__dao_run_after_write(dao, DAOC__WRITE_UPSERT, entity, *out, opts, err);
     if (rc == DAOC_OK)
-        rc = daoc__dao_crud(dao, stored ? DAOC__CRUD_UPDATE : DAOC__CRUD_CREATE, *out, stored, err);
+        rc = daoc__dao_crud(dao, stored ? DAOC__CRUD_UPDATE : DAOC__CRUD_CREATE, *out, stored,
+                            daoc__dao_ws(&o), err);
     if (rc == DAOC_OK && in_tx)
         rc = daoc__dao_commit_write(dao, &in_tx, err);
     if (rc != DAOC_OK) {

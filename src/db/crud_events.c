@@ -193,12 +193,14 @@ static int add_key(held *h, char *key)
     return DAOC_OK;
 }
 
-static int key_of(daoc_dao *dao, const daoc_value *entity, held *h, daoc_error **err)
+/* The cache key of entity, changed in workspace ws (the DAO's rule for
+ * the workspace part: dao.h, daoc__dao_key_ws). */
+static int key_of(daoc_dao *dao, const daoc_value *entity, const char *ws, held *h)
 {
     if (!entity)
         return DAOC_OK;
     char *key = NULL;
-    int rc = daoc_dao_cache_key(dao, entity, &key, err);
+    int rc = daoc__dao_cache_key_of(dao, entity, ws, &key);
     return rc == DAOC_OK ? add_key(h, key) : rc;
 }
 
@@ -218,13 +220,13 @@ static int hold(struct daoc__crud_state *c, held *h)
 }
 
 static int change(daoc_db *db, daoc_dao *dao, int op, const daoc_value *entity,
-                  const daoc_value *old, int depth, daoc_error **err);
+                  const daoc_value *old, const char *ws, int depth, daoc_error **err);
 
 /* A delete's cascades: every entity with a foreign field to dao's on
  * delete cascade, of the entity `old`, told as deleted first (Kong's
  * find_cascade_delete_entities). */
-static int cascades(daoc_db *db, daoc_dao *dao, const daoc_value *old, int depth,
-                    daoc_error **err)
+static int cascades(daoc_db *db, daoc_dao *dao, const daoc_value *old, const char *ws,
+                    int depth, daoc_error **err)
 {
     if (depth >= CASCADE_DEPTH)
         return DAOC_OK;
@@ -241,18 +243,20 @@ static int cascades(daoc_db *db, daoc_dao *dao, const daoc_value *old, int depth
             if (fd->type != DAOC__F_FOREIGN || fd->on_delete != DAOC__ON_DELETE_CASCADE ||
                 !fd->reference || strcmp(fd->reference, s->name) != 0 || !pkv)
                 continue;
-            daoc_value *fk = daoc_obj();
-            rc = fk ? daoc_obj_set(fk, s->fields[s->pk[0]].name, daoc_value_copy(pkv))
-                    : DAOC_ENOMEM;
+            daoc_value *fk = daoc_obj(), *opts = daoc_obj(); /* the parent's workspace */
+            rc = fk && opts ? daoc_obj_set(fk, s->fields[s->pk[0]].name, daoc_value_copy(pkv))
+                            : DAOC_ENOMEM;
+            if (rc == DAOC_OK)
+                rc = daoc_obj_set(opts, "workspace", ws ? daoc_str(ws) : daoc_null());
             char *offset = NULL;
             do {
                 daoc_value *rows = NULL;
                 char *next = NULL;
                 if (rc == DAOC_OK)
-                    rc = daoc_dao_page_for(child, fd->name, fk, 1000, offset, NULL, &rows, &next,
+                    rc = daoc_dao_page_for(child, fd->name, fk, 1000, offset, opts, &rows, &next,
                                            err);
                 for (size_t i = 0; rc == DAOC_OK && i < daoc_value_len(rows); i++)
-                    rc = change(db, child, DAOC__CRUD_DELETE, NULL, daoc_arr_get(rows, i),
+                    rc = change(db, child, DAOC__CRUD_DELETE, NULL, daoc_arr_get(rows, i), ws,
                                 depth + 1, err);
                 daoc_value_free(rows);
                 daoc_free(offset);
@@ -260,13 +264,14 @@ static int cascades(daoc_db *db, daoc_dao *dao, const daoc_value *old, int depth
             } while (rc == DAOC_OK && offset);
             daoc_free(offset);
             daoc_value_free(fk);
+            daoc_value_free(opts);
         }
     }
     return rc;
 }
 
 static int change(daoc_db *db, daoc_dao *dao, int op, const daoc_value *entity,
-                  const daoc_value *old, int depth, daoc_error **err)
+                  const daoc_value *old, const char *ws, int depth, daoc_error **err)
 {
     held h = {op, daoc__strdup(dao->schema->name), NULL, NULL, NULL, 0};
     int rc = h.entity_name ? DAOC_OK : DAOC_ENOMEM;
@@ -278,23 +283,23 @@ static int change(daoc_db *db, daoc_dao *dao, int op, const daoc_value *entity,
     if (rc == DAOC_OK && o && !(h.old = without_nulls(o)))
         rc = DAOC_ENOMEM;
     if (rc == DAOC_OK)
-        rc = key_of(dao, e, &h, err);
+        rc = key_of(dao, e, ws, &h);
     if (rc == DAOC_OK)
-        rc = key_of(dao, o, &h, err);
+        rc = key_of(dao, o, ws, &h);
     if (rc == DAOC_OK)
         rc = hold(db->crud, &h);
     held_free(&h);
     if (rc == DAOC_OK && op == DAOC__CRUD_DELETE)
-        rc = cascades(db, dao, old, depth, err); /* children after the parent */
+        rc = cascades(db, dao, old, ws, depth, err); /* children after the parent */
     return rc;
 }
 
 static int on_crud(void *ud, daoc_dao *dao, int op, const daoc_value *entity,
-                   const daoc_value *old, daoc_error **err)
+                   const daoc_value *old, const char *ws, daoc_error **err)
 {
     daoc_db *db = ud;
     daoc_error *why = NULL;
-    int rc = change(db, dao, op, entity, old, 0, &why);
+    int rc = change(db, dao, op, entity, old, ws, 0, &why);
     /* as Kong, a change that cannot be told is logged, not undone (an
      * insert outside a transaction is committed already) */
     if (rc != DAOC_OK)

@@ -141,21 +141,30 @@ static void add_part(lua_State *L, luaL_Buffer *b, int i)
 
 /* cache_key(key, a2, a3, a4, a5, ws_id): with a string key the seven
  * colon-separated parts "name:key:a2:a3:a4:a5:ws"; with an entity table the
- * schema's cache_key fields (or primary key). */
+ * schema's cache_key fields (or primary key).  A workspaceable entity's ws
+ * part, when ws_id is nil or null, is the entity's ws_id (a table key),
+ * else the default workspace's id (Kong 2.1's DAO:cache_key; the handle
+ * has no request workspace); other entities' is ws_id or "". */
 static int m_cache_key(lua_State *L)
 {
     daoc__kdb_up up;
     daoc__kdb_up_get(L, &up);
+    lua_settop(L, 7);
+    int wt = lua_type(L, 7);
+    bool no_ws = wt == LUA_TNIL || (wt == LUA_TLIGHTUSERDATA && !lua_touserdata(L, 7));
     if (lua_type(L, 2) == LUA_TSTRING) {
         luaL_Buffer b;
         /* the parts are pushed while the buffer is open: keep them on a
          * stack slot of their own */
-        lua_settop(L, 7);
+        const char *ws = no_ws ? daoc__dao_key_ws(up.dao, NULL, NULL) : NULL;
         luaL_buffinit(L, &b);
         luaL_addstring(&b, up.dao->schema->name);
         for (int i = 2; i <= 7; i++) {
             luaL_addchar(&b, ':');
-            add_part(L, &b, i);
+            if (i == 7 && ws)
+                luaL_addstring(&b, ws);
+            else
+                add_part(L, &b, i);
         }
         luaL_pushresult(&b);
         return 1;
@@ -166,16 +175,25 @@ static int m_cache_key(lua_State *L)
     daoc_value *a[1];
     daoc__kdb_args(L, up.ls, 1, idx, a);
     char *key = NULL;
-    daoc_error *err = NULL;
-    int rc = daoc_dao_cache_key(up.dao, a[0], &key, &err);
+    const char *ws = no_ws ? NULL : lua_tostring(L, 7);
+    int rc = a[0] ? daoc__dao_cache_key_of(up.dao, a[0], ws, &key) : DAOC_EINVAL;
+    if (rc == DAOC_OK && !up.dao->schema->workspaceable && ws) {
+        size_t n = strlen(key); /* Kong: the given ws_id, workspaceable or not */
+        char *k = daoc__malloc(n + strlen(ws) + 1);
+        if (k) {
+            memcpy(k, key, n);
+            strcpy(k + n, ws);
+        }
+        daoc__free(key);
+        key = k;
+        rc = k ? DAOC_OK : DAOC_ENOMEM;
+    }
     daoc__kdb_free(1, a);
     if (rc != DAOC_OK) {
         daoc__free(key);
-        char why[256];
-        const char *m = err ? daoc_error_message(err) : NULL;
-        snprintf(why, sizeof why, "%s", m ? m : daoc_strerror(rc));
-        daoc_error_free(err);
-        return luaL_error(L, "cannot build the cache key: %s", why);
+        return luaL_error(L, "cannot build the cache key: %s",
+                          rc == DAOC_EINVAL ? "key must be a string or an entity table"
+                                            : daoc_strerror(rc));
     }
     lua_pushstring(L, key);
     daoc__free(key);

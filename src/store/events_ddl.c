@@ -33,7 +33,8 @@ static void part(daoc__buf *b, const daoc__events_dialect *d, const daoc__field 
     daoc__buf_puts(b, ", '')");
 }
 
-/* '<name>' || ':' || part ... padded to Kong's seven parts. */
+/* '<name>' || ':' || part ... padded to Kong's seven parts, the last the
+ * row's ws_id when s is workspaceable. */
 static void parts(daoc__buf *b, const daoc__events_dialect *d, const daoc__schema *s,
                   const size_t *idx, size_t n, const char *row)
 {
@@ -48,6 +49,11 @@ static void parts(daoc__buf *b, const daoc__events_dialect *d, const daoc__schem
     for (size_t i = n; i < 6; i++)
         daoc__buf_putc(b, ':');
     daoc__buf_putc(b, '\'');
+    if (s->workspaceable) { /* Kong 2.1: the row's workspace */
+        daoc__buf_puts(b, " || COALESCE(");
+        d->text_of(b, row, "ws_id", DAOC__F_STRING);
+        daoc__buf_puts(b, ", '')");
+    }
 }
 
 void daoc__events_key_sql(daoc__buf *b, const daoc__events_dialect *d, const daoc__schema *s,
@@ -69,6 +75,21 @@ void daoc__events_key_sql(daoc__buf *b, const daoc__events_dialect *d, const dao
     daoc__buf_puts(b, " ELSE ");
     parts(b, d, s, s->cache_key, 1, row);
     daoc__buf_puts(b, " END");
+}
+
+void daoc__events_ck_fixup(daoc__buf *b, const daoc__events_dialect *d, const daoc__schema *s,
+                           const char *table)
+{
+    if (!s->workspaceable || s->ncache_key < 2)
+        return;
+    daoc__buf q = DAOC__BUF_INIT;
+    daoc__buf_printf(&q, "\"%s\"", table);
+    daoc__buf_printf(b, "UPDATE \"%s\" SET \"cache_key\" = \"cache_key\" || ", table);
+    d->text_of(b, q.failed ? "\"\"" : q.data, "ws_id", DAOC__F_STRING);
+    daoc__buf_puts(b, " WHERE \"cache_key\" LIKE '%:' AND \"ws_id\" IS NOT NULL;\n");
+    if (q.failed)
+        b->failed = true;
+    daoc__buf_free(&q);
 }
 
 const char *daoc__events_channel(const daoc__schema *s)

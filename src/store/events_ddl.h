@@ -32,8 +32,8 @@
 /* the suffix of the trigger's name: a new version of the trigger gets a
  * new suffix, so an old database gets the new one (and its older versions,
  * DAOC__EVENTS_OLD, are dropped) */
-#define DAOC__EVENTS_TRIGGER "_daoc_events_v3"
-#define DAOC__EVENTS_OLD {"_daoc_events_v1", "_daoc_events_v2"}
+#define DAOC__EVENTS_TRIGGER "_daoc_events_v4"
+#define DAOC__EVENTS_OLD {"_daoc_events_v1", "_daoc_events_v2", "_daoc_events_v3"}
 
 /* What differs between the stores. */
 typedef struct daoc__events_dialect {
@@ -45,11 +45,18 @@ typedef struct daoc__events_dialect {
 
 /* The SQL expression of the cache key of row `row` of s's table (Kong's
  * DAO:cache_key: the cache_key fields, or the primary key when they are
- * all empty; a composite key as the stored cache_key column holds it). */
+ * all empty; a composite key as the stored cache_key column holds it; the
+ * workspace part the row's ws_id when s is workspaceable). */
 void daoc__events_key_sql(daoc__buf *b, const daoc__events_dialect *d, const daoc__schema *s,
                           const char *row);
 /* Kong's channel of s's cache: "invalidations", or for the entities of its
  * core cache "invalidations_kong_core_db_cache". */
+/* The statement that gives the rows of table (s's) the workspace part of
+ * their stored composite cache_key when an older daoc wrote it empty (run
+ * before the triggers are made); nothing unless s is workspaceable with a
+ * composite cache_key. */
+void daoc__events_ck_fixup(daoc__buf *b, const daoc__events_dialect *d, const daoc__schema *s,
+                           const char *table);
 const char *daoc__events_channel(const daoc__schema *s);
 /* Appends s (a name from a compiled schema) as an SQL string literal. */
 void daoc__events_literal(daoc__buf *b, const char *s);

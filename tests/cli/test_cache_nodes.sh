@@ -145,10 +145,17 @@ A_PID=$PID; A_U=$U; mv serve.err a.err
 if ! start; then bad "node B starts: $(cat serve.err)"; kill "$A_PID"; finish; exit 1; fi
 B_U=$U
 U=$A_U; req POST /consumers -d "username=served-$$"
-CID=$(field id); KEY="consumers:$CID:::::"
+CID=$(field id)
 sleep "$bound" # the creation's own event reaches B first (it would drop B's copy)
 U=$B_U; req GET "/cached-consumers/$CID"
 is "B loads the consumer into its cache" 200 '"hit_level":3' "\"username\":\"served-$$\""
+# the key B cached it under: kong.db.consumers:cache_key, with the default
+# workspace's id as its last part (consumers are workspaceable)
+KEY=$(field key)
+case "$KEY" in
+  "consumers:$CID:::::"????????-????-????-????-????????????) ok "the cache key has Kong's seven parts, the workspace last" ;;
+  *) bad "the cache key: '$KEY'" ;;
+esac
 req GET "/cached-consumers/$CID"
 is "B's second read is a hit" 200 '"hit_level":1'
 req GET "/cache/$KEY"

@@ -485,6 +485,15 @@ t.test("5.7: cache_key formats", function()
   -- no cache_key: the primary key
   t.eq(services:cache_key({ id = U, name = "n" }), "audit_services:" .. U .. ":::::")
   t.eq(db.te_counters:cache_key({ bucket = "b", period = 7 }), "te_counters:b:7::::")
+  -- a workspaceable entity (Kong 2.1): the default workspace's id, unless
+  -- the entity or the sixth argument names one
+  local def = assert(db.workspaces:select_by_name("default")).id
+  t.eq(db.consumers:cache_key("k"), "consumers:k:::::" .. def)
+  t.eq(db.consumers:cache_key({ id = U }), "consumers:" .. U .. ":::::" .. def)
+  t.eq(db.consumers:cache_key({ id = U, ws_id = "w1" }), "consumers:" .. U .. ":::::w1")
+  t.eq(db.consumers:cache_key("k", nil, nil, nil, nil, "w2"), "consumers:k:::::w2")
+  t.eq(db.consumers:cache_key({ id = U }, nil, nil, nil, nil, "w2"), "consumers:" .. U .. ":::::w2")
+  t.eq(services:cache_key({ id = U }, nil, nil, nil, nil, "w3"), "audit_services:" .. U .. ":::::w3")
 end)
 
 -- ---- output shapes -------------------------------------------------------------------

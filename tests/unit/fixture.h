@@ -48,6 +48,22 @@ static inline char *enc(const daoc_value *v)
     return s;
 }
 
+/* The id of db's "default" workspace (the workspace part of a
+ * workspaceable entity's cache key), in a static buffer; "" when absent. */
+static inline const char *t_default_ws(daoc_db *db)
+{
+    static char id[37];
+    id[0] = '\0';
+    daoc_value *name = daoc_str("default"), *ws = NULL;
+    if (daoc_dao_select_by(daoc_db_dao(db, "workspaces"), "name", name, NULL, &ws, NULL) ==
+            DAOC_OK &&
+        ws)
+        snprintf(id, sizeof id, "%s", daoc_value_str(daoc_obj_get(ws, "id"), NULL));
+    daoc_value_free(ws);
+    daoc_value_free(name);
+    return id;
+}
+
 /* Opens a fresh database holding the core entities plus `defs` (JSON
  * definitions, NULL-terminated), every table empty.  `tag` names the SQLite
  * file.  NULL (with a message on stderr) on failure. */

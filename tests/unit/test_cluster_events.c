@@ -121,8 +121,8 @@ TEST(a_committed_change_is_told_once_and_a_rolled_back_one_never)
     ASSERT_INT(daoc_cluster_poll(c, &told, NULL), DAOC_OK);
     ASSERT_INT((int)told, 1);
     char want[200];
-    snprintf(want, sizeof want, "invalidations consumers:%s:::::|",
-             daoc_value_str(daoc_obj_get(a, "id"), NULL));
+    snprintf(want, sizeof want, "invalidations consumers:%s:::::%s|",
+             daoc_value_str(daoc_obj_get(a, "id"), NULL), t_default_ws(db));
     ASSERT_STR(h.log, want);
     ASSERT_INT(daoc_cluster_poll(c, &told, NULL), DAOC_OK);
     ASSERT_INT((int)told, 0); /* once */
@@ -339,6 +339,56 @@ TEST(expired_events_are_removed_by_the_readers_not_by_entity_writes)
     ASSERT_INT((int)events_on(db, "expired-test"), 0);
     ASSERT_INT((int)events_on(db, "invalidations"), 3); /* not expired: kept */
     daoc_cluster_close(c);
+    daoc_db_close(db);
+    daoc_config_free(cfg);
+}
+
+/* A stored composite cache_key that an older daoc wrote with an empty
+ * workspace part gets its row's ws_id when the table's triggers are made
+ * again (here: a second handle adding the entity after the triggers were
+ * dropped, as a database from before them). */
+TEST(an_older_composite_cache_key_gets_its_workspace_part)
+{
+    static const char def_json[] =
+        "{'name':'wck','primary_key':['id'],'cache_key':['a','i'],'workspaceable':true,"
+        "'fields':[{'id':{'type':'string','uuid':true,'auto':true}},{'a':{'type':'string'}},"
+        "{'i':{'type':'integer'}}]}";
+    daoc_config *cfg = config("ck", "5", "0");
+    daoc_db *db = NULL;
+    ASSERT_INT(daoc_db_open(&db, cfg, NULL), DAOC_OK);
+    daoc_value *def = J(def_json), *e = J("{'a':'x','i':7}"), *out = NULL;
+    ASSERT_INT(daoc__db_add_entity(db, def, NULL, NULL), DAOC_OK);
+    daoc_dao *dao = daoc_db_dao(db, "wck");
+    ASSERT_INT(daoc__dao_truncate(dao, NULL), DAOC_OK);
+    ASSERT_INT(daoc_dao_insert(dao, e, NULL, &out, NULL), DAOC_OK);
+    char want[100];
+    snprintf(want, sizeof want, "wck:x:7::::%s", t_default_ws(db));
+    /* as an older daoc left it: no workspace part, no triggers */
+    const char *old = pg() ? "UPDATE wck SET cache_key = 'wck:x:7::::'; DROP TRIGGER "
+                             "wck_daoc_events_v4 ON wck"
+                           : "UPDATE wck SET cache_key = 'wck:x:7::::'; DROP TRIGGER "
+                             "wck_daoc_events_v4_ins; DROP TRIGGER wck_daoc_events_v4_upd; "
+                             "DROP TRIGGER wck_daoc_events_v4_del";
+    ASSERT_INT(db->store->deploy->exec(db->store, old, NULL), DAOC_OK);
+    daoc_db *db2 = NULL;
+    ASSERT_INT(daoc_db_open(&db2, cfg, NULL), DAOC_OK);
+    ASSERT_INT(daoc__db_add_entity(db2, def, NULL, NULL), DAOC_OK);
+    daoc_value *rows = NULL;
+    ASSERT_INT(db->store->deploy->query(db->store, "SELECT cache_key FROM wck", NULL, &rows, NULL),
+               DAOC_OK);
+    ASSERT_STR(daoc_value_str(daoc_obj_get(daoc_arr_get(rows, 0), "cache_key"), NULL), want);
+    daoc_value_free(rows);
+    /* and it is found by its key */
+    daoc_value *found = NULL, *k = daoc_str(want);
+    ASSERT_INT(daoc__dao_select_by_cache_key(daoc_db_dao(db2, "wck"), k, NULL, &found, NULL),
+               DAOC_OK);
+    ASSERT_TRUE(found != NULL);
+    daoc_value_free(found);
+    daoc_value_free(k);
+    daoc_value_free(out);
+    daoc_value_free(e);
+    daoc_value_free(def);
+    daoc_db_close(db2);
     daoc_db_close(db);
     daoc_config_free(cfg);
 }

@@ -14,6 +14,8 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "fixture.h"
 #include "harness.h"
@@ -29,6 +31,9 @@ static const char *const DEFS[] = {
     "{'id':{'type':'string','uuid':true,'auto':true}},{'n':{'type':'number','unique':true}}]}",
     "{'name':'pairs','primary_key':['id'],'cache_key':['a','i'],'fields':["
     "{'id':{'type':'string','uuid':true,'auto':true}},{'a':{'type':'string'}},"
+    "{'i':{'type':'integer'}}]}",
+    "{'name':'wpairs','primary_key':['id'],'cache_key':['a','i'],'workspaceable':true,"
+    "'fields':[{'id':{'type':'string','uuid':true,'auto':true}},{'a':{'type':'string'}},"
     "{'i':{'type':'integer'}}]}",
     NULL};
 
@@ -135,7 +140,8 @@ static void outbox_keys(daoc_db *db, char *out, size_t size)
         const char *node = daoc_value_str(daoc_obj_get(r, "node_id"), NULL);
         bool core = strncmp(data, "consumers:", 10) != 0 && strncmp(data, "creds:", 6) != 0 &&
                     strncmp(data, "nums:", 5) != 0 &&
-                    strncmp(data, "pairs:", 6) != 0;
+                    strncmp(data, "pairs:", 6) != 0 && strncmp(data, "wpairs:", 7) != 0 &&
+                    strncmp(data, "workspaces:", 11) != 0;
         size_t l = strlen(text);
         if (core || strcmp(chan, "invalidations") != 0 ||
             strcmp(node, "00000000-0000-0000-0000-000000000000") != 0)
@@ -173,16 +179,24 @@ static daoc_db *open_db(seen *s)
     return db;
 }
 
-static daoc_value *insert(daoc_db *db, const char *dao, const char *json)
+static daoc_value *insert_in(daoc_db *db, const char *dao, const char *json, const char *ws)
 {
-    daoc_value *e = J(json), *out = NULL;
+    daoc_value *e = J(json), *out = NULL, *opts = NULL;
+    if (ws && ((opts = daoc_obj()) == NULL || daoc_obj_set(opts, "workspace", daoc_str(ws))))
+        abort();
     daoc_error *err = NULL;
-    int rc = daoc_dao_insert(daoc_db_dao(db, dao), e, NULL, &out, &err);
+    int rc = daoc_dao_insert(daoc_db_dao(db, dao), e, opts, &out, &err);
+    daoc_value_free(opts);
     if (rc != DAOC_OK)
         fprintf(stderr, "insert %s: %s\n", json, err ? daoc_error_string(err) : "");
     daoc_value_free(e);
     daoc_error_free(err);
     return out;
+}
+
+static daoc_value *insert(daoc_db *db, const char *dao, const char *json)
+{
+    return insert_in(db, dao, json, NULL);
 }
 
 static const char *sget(const daoc_value *o, const char *k)
@@ -198,7 +212,8 @@ TEST(insert_update_delete_tell_their_events_with_cache_keys)
     daoc_value *c = insert(db, "consumers", "{'username':'alice'}");
     ASSERT_TRUE(c != NULL);
     char want[2048];
-    snprintf(want, sizeof want, "create consumers consumers:%s:::::|", sget(c, "id"));
+    snprintf(want, sizeof want, "create consumers consumers:%s:::::%s|", sget(c, "id"),
+             t_default_ws(db));
     ASSERT_STR(s.log, want);
     /* nulls removed, as Kong's remove_nulls */
     ASSERT_TRUE(strstr(s.last_entity, "\"username\":\"alice\"") != NULL);
@@ -225,8 +240,8 @@ TEST(insert_update_delete_tell_their_events_with_cache_keys)
     daoc_value *cpk = J("{}");
     ASSERT_INT(daoc_obj_set(cpk, "id", daoc_str(sget(c, "id"))), DAOC_OK);
     ASSERT_INT(daoc_dao_delete(daoc_db_dao(db, "consumers"), cpk, NULL, NULL), DAOC_OK);
-    snprintf(want, sizeof want, "delete consumers consumers:%s:::::|delete creds creds:k2:::::|",
-             sget(c, "id"));
+    snprintf(want, sizeof want, "delete consumers consumers:%s:::::%s|delete creds creds:k2:::::|",
+             sget(c, "id"), t_default_ws(db));
     ASSERT_STR(s.log, want);
     ASSERT_TRUE(strstr(s.last_entity, "\"key\":\"k2\"") != NULL); /* the deleted entity */
     ASSERT_STR(s.last_old, "-");
@@ -266,8 +281,11 @@ TEST(a_rolled_back_change_tells_nothing)
     ASSERT_STR(s.log, "");
     ASSERT_INT(daoc_db_commit(db, NULL), DAOC_OK);
     char want[1024];
-    snprintf(want, sizeof want, "create consumers consumers:%s:::::|create consumers consumers:%s:::::|",
-             sget(b, "id"), sget(d, "id"));
+    char ws[37];
+    snprintf(ws, sizeof ws, "%s", t_default_ws(db));
+    snprintf(want, sizeof want,
+             "create consumers consumers:%s:::::%s|create consumers consumers:%s:::::%s|",
+             sget(b, "id"), ws, sget(d, "id"), ws);
     ASSERT_STR(s.log, want);
 
     /* a refused write (a unique violation) tells nothing */
@@ -294,8 +312,13 @@ TEST(upsert_is_create_then_update_and_a_subscribers_write_is_told_after)
     daoc_value_free(out);
     ASSERT_INT(daoc_dao_upsert(daoc_db_dao(db, "consumers"), pk, e2, NULL, &out, NULL), DAOC_OK);
     daoc_value_free(out);
-    ASSERT_STR(s.log, "create consumers consumers:6c0a3b7e-2f4d-4e1a-9b8c-0d1e2f3a4b5c:::::|"
-                      "update consumers consumers:6c0a3b7e-2f4d-4e1a-9b8c-0d1e2f3a4b5c:::::|");
+    char want[400];
+    const char *ws = t_default_ws(db);
+    snprintf(want, sizeof want,
+             "create consumers consumers:6c0a3b7e-2f4d-4e1a-9b8c-0d1e2f3a4b5c:::::%s|"
+             "update consumers consumers:6c0a3b7e-2f4d-4e1a-9b8c-0d1e2f3a4b5c:::::%s|",
+             ws, ws);
+    ASSERT_STR(s.log, want);
     ASSERT_TRUE(strstr(s.last_old, "\"username\":\"u1\"") != NULL);
     daoc_value_free(pk);
     daoc_value_free(e1);
@@ -309,6 +332,58 @@ TEST(upsert_is_create_then_update_and_a_subscribers_write_is_told_after)
     ASSERT_TRUE(strstr(s.last_entity, "written-by-subscriber") != NULL);
     ASSERT_OUTBOX_MATCHES(db, s);
     daoc_value_free(w);
+    daoc_db_close(db);
+}
+
+/* A workspaceable entity's key ends with the workspace the write was in
+ * (Kong 2.1's DAO:cache_key), in the events and in the outbox alike; a
+ * composite key's stored column too. */
+TEST(the_workspace_part_is_the_writes_workspace)
+{
+    seen s;
+    daoc_db *db = open_db(&s);
+    ASSERT_TRUE(db != NULL);
+    char def[37], name[64], json[200];
+    snprintf(def, sizeof def, "%s", t_default_ws(db));
+    ASSERT_TRUE(strlen(def) == 36);
+    snprintf(name, sizeof name, "ws-%d-%ld", (int)getpid(), (long)time(NULL));
+    snprintf(json, sizeof json, "{'name':'%s'}", name);
+    daoc_value *ws = insert(db, "workspaces", json);
+    ASSERT_TRUE(ws != NULL);
+    const char *w2 = sget(ws, "id");
+    s.log[0] = '\0';
+    daoc_value *c = insert_in(db, "consumers", "{'username':'in-ws2'}", name);
+    daoc_value *p2 = insert_in(db, "wpairs", "{'a':'x','i':7}", name);
+    daoc_value *p1 = insert(db, "wpairs", "{'a':'x','i':7}"); /* the same key, default ws */
+    ASSERT_TRUE(c && p2 && p1);
+    char want[1024];
+    snprintf(want, sizeof want,
+             "create consumers consumers:%s:::::%s|create wpairs wpairs:x:7::::%s|"
+             "create wpairs wpairs:x:7::::%s|",
+             sget(c, "id"), w2, w2, def);
+    ASSERT_STR(s.log, want);
+    ASSERT_OUTBOX_MATCHES(db, s);
+    /* daoc_dao_cache_key: the entity's ws_id, else the default workspace */
+    char *k = NULL;
+    ASSERT_INT(daoc_dao_cache_key(daoc_db_dao(db, "consumers"), c, &k, NULL), DAOC_OK);
+    snprintf(want, sizeof want, "consumers:%s:::::%s", sget(c, "id"), def);
+    ASSERT_STR(k, want);
+    daoc_free(k);
+    ASSERT_INT(daoc_obj_set(c, "ws_id", daoc_str(w2)), DAOC_OK);
+    ASSERT_INT(daoc_dao_cache_key(daoc_db_dao(db, "consumers"), c, &k, NULL), DAOC_OK);
+    snprintf(want, sizeof want, "consumers:%s:::::%s", sget(c, "id"), w2);
+    ASSERT_STR(k, want);
+    daoc_free(k);
+    /* an entity that is not workspaceable has an empty part */
+    daoc_value *n = insert(db, "nums", "{'n':3}");
+    ASSERT_INT(daoc_dao_cache_key(daoc_db_dao(db, "nums"), n, &k, NULL), DAOC_OK);
+    ASSERT_STR(k, "nums:3:::::");
+    daoc_free(k);
+    daoc_value_free(n);
+    daoc_value_free(p1);
+    daoc_value_free(p2);
+    daoc_value_free(c);
+    daoc_value_free(ws);
     daoc_db_close(db);
 }
 

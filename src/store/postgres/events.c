@@ -57,6 +57,7 @@ void daoc__pg_events_ddl(daoc__buf *b, const daoc__schema *s)
                          "DROP TRIGGER IF EXISTS \"%s%s\" ON \"%s\";\n"
                          "DROP FUNCTION IF EXISTS \"%s%s\" ();\n",
                          t, old[v], t, t, old[v]);
+    daoc__events_ck_fixup(b, &pg, s, t);
     /* Kong's expiry trigger as 000_base made it before it was limited to
      * Kong's own inserts (pg_int.h) */
     daoc__buf_puts(b, "DO $ttl$\nBEGIN\n  IF EXISTS (SELECT 1 FROM pg_trigger g JOIN pg_class c ON "

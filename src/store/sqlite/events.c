@@ -60,6 +60,7 @@ void daoc__sq_events_ddl(daoc__buf *b, const daoc__schema *s)
 {
     const char *t = daoc__schema_table(s);
     daoc__buf_puts(b, DAOC__SQ_CLUSTER_EVENTS_DDL);
+    daoc__events_ck_fixup(b, &sq, s, t);
     /* the older versions' triggers (one per verb), replaced */
     static const char *const verbs[] = {"ins", "upd", "del"}, *const old[] = DAOC__EVENTS_OLD;
     for (size_t v = 0; v < sizeof old / sizeof old[0]; v++)
