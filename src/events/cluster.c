@@ -18,7 +18,8 @@
  *     fallback for missed notifications, and all there is on SQLite.
  *     Nothing older than the reader's opening is told (a transaction
  *     running then whose `at` came before it is missed, as in Kong).
- *   - Each event is told once: the ids told are remembered for the window.
+ *   - Each event is told once: the ids told are remembered for the window
+ *     (seen.c: a hash index, as a busy window holds thousands).
  *   - Expired events (an hour old) are removed by the reads every
  *     EXPIRE_EVERY_S, by batches, rather than by every write; a read that
  *     finds more than EXPIRE_BATCHES full batches leaves the rest to the
@@ -62,11 +63,6 @@ typedef struct sub {
     void *ud;
 } sub;
 
-typedef struct seen {
-    char id[37];
-    double at; /* epoch seconds (database clock) */
-} seen;
-
 struct daoc_cluster {
     daoc_config *cfg; /* owned copy */
     daoc__store *st;  /* owned: the reads */
@@ -74,8 +70,7 @@ struct daoc_cluster {
     pthread_mutex_t mu; /* subs, seen, cursor, counters */
     sub *subs;
     size_t nsubs;
-    seen *seen;
-    size_t nseen, capseen;
+    daoc__seen seen;
     double cursor; /* database time of the previous read's start */
     double floor;  /* database time at open: nothing older is told */
     double held_at; /* the `at` of the oldest event waiting for its nbf, or 0 */
@@ -103,34 +98,12 @@ static void say(daoc_cluster *c, daoc_log_level lvl, char *m)
 
 static bool was_seen(daoc_cluster *c, const char *id)
 {
-    for (size_t i = 0; i < c->nseen; i++)
-        if (strcmp(c->seen[i].id, id) == 0)
-            return true;
-    return false;
+    return daoc__seen_has(&c->seen, id);
 }
 
 static void mark_seen(daoc_cluster *c, const char *id, double at)
 {
-    if (c->nseen == c->capseen) {
-        size_t cap = c->capseen ? 2 * c->capseen : 64;
-        seen *s = daoc__realloc(c->seen, cap * sizeof *s);
-        if (!s)
-            return; /* told twice at worst */
-        c->seen = s;
-        c->capseen = cap;
-    }
-    seen *s = &c->seen[c->nseen++];
-    snprintf(s->id, sizeof s->id, "%s", id);
-    s->at = at;
-}
-
-static void prune_seen(daoc_cluster *c, double before)
-{
-    size_t k = 0;
-    for (size_t i = 0; i < c->nseen; i++)
-        if (c->seen[i].at >= before)
-            c->seen[k++] = c->seen[i];
-    c->nseen = k;
+    daoc__seen_add(&c->seen, id, at);
 }
 
 /* Tells the subscribers of channel (under mu). */
@@ -187,7 +160,7 @@ static int read_window(daoc_cluster *c, size_t *told, char **msg)
     if (rc == DAOC_OK) {
         c->cursor = upto;
         c->reads++;
-        prune_seen(c, c->cursor - 2 * LOOKBACK_S);
+        daoc__seen_prune(&c->seen, c->cursor - 2 * LOOKBACK_S);
         /* expired events go now and then (Kong: a timer every 300 s), by
          * batches while batches come full, at most EXPIRE_BATCHES of them
          * per read: a read that stops there removes more at the next */
@@ -516,7 +489,7 @@ void daoc_cluster_close(daoc_cluster *c)
     for (size_t i = 0; i < c->nsubs; i++)
         daoc__free(c->subs[i].channel);
     daoc__free(c->subs);
-    daoc__free(c->seen);
+    daoc__seen_free(&c->seen);
     for (int i = 0; i < 2; i++)
         if (c->wake[i] >= 0)
             close(c->wake[i]);

@@ -393,6 +393,45 @@ TEST(an_older_composite_cache_key_gets_its_workspace_part)
     daoc_config_free(cfg);
 }
 
+/* The told ids: found after marking, forgotten by pruning (which keeps
+ * the rest found), and a second mark of one id is no second entry. */
+TEST(the_told_ids_are_found_and_pruned)
+{
+    daoc__seen s = {0};
+    char id[37];
+    ASSERT_TRUE(!daoc__seen_has(&s, "x"));
+    for (int i = 0; i < 20000; i++) {
+        snprintf(id, sizeof id, "%08x-0000-4000-8000-%012d", (unsigned)i * 2654435761u, i);
+        daoc__seen_add(&s, id, i < 10000 ? 1.0 : 2.0);
+    }
+    ASSERT_INT((int)s.n, 20000);
+    daoc__seen_add(&s, id, 2.0); /* the last one again */
+    ASSERT_INT((int)s.n, 20000);
+    int found = 0;
+    for (int i = 0; i < 20000; i++) {
+        snprintf(id, sizeof id, "%08x-0000-4000-8000-%012d", (unsigned)i * 2654435761u, i);
+        found += daoc__seen_has(&s, id);
+    }
+    ASSERT_INT(found, 20000);
+    ASSERT_TRUE(!daoc__seen_has(&s, "00000000-0000-4000-8000-000000099999"));
+    daoc__seen_prune(&s, 1.5);
+    ASSERT_INT((int)s.n, 10000);
+    found = 0;
+    int kept = 0;
+    for (int i = 0; i < 20000; i++) {
+        snprintf(id, sizeof id, "%08x-0000-4000-8000-%012d", (unsigned)i * 2654435761u, i);
+        bool has = daoc__seen_has(&s, id);
+        found += has;
+        kept += has && i >= 10000;
+    }
+    ASSERT_INT(found, 10000);
+    ASSERT_INT(kept, 10000);
+    daoc__seen_prune(&s, 3.0);
+    ASSERT_INT((int)s.n, 0);
+    ASSERT_TRUE(!daoc__seen_has(&s, id));
+    daoc__seen_free(&s);
+}
+
 TEST(misuse)
 {
     ASSERT_INT(daoc_cluster_open(NULL, NULL, NULL), DAOC_EINVAL);
