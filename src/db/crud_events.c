@@ -343,6 +343,18 @@ void daoc__db_crud_stop(daoc_db *db)
     db->crud = NULL;
 }
 
+void daoc__db_crud_off(daoc_db *db, daoc_crud_fn fn, void *ud)
+{
+    struct daoc__crud_state *c = db ? db->crud : NULL;
+    if (!c)
+        return;
+    size_t k = 0;
+    for (size_t i = 0; i < c->nsubs; i++)
+        if (c->subs[i].fn != fn || c->subs[i].ud != ud)
+            c->subs[k++] = c->subs[i];
+    c->nsubs = k;
+}
+
 int daoc_db_on_crud(daoc_db *db, daoc_crud_fn fn, void *ud)
 {
     if (!db || !fn)

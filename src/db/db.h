@@ -63,6 +63,9 @@ int daoc__db_add_core_entities(daoc_db *db, daoc_error **err);
  * for it until its commit; stop undoes it (close). */
 int daoc__db_crud_start(daoc_db *db);
 void daoc__db_crud_stop(daoc_db *db);
+/* Unsubscribes fn with ud (daoc_db_on_crud's) from db's CRUD events; the
+ * DAOs keep telling changes (to nobody) while the handle lives. */
+void daoc__db_crud_off(daoc_db *db, daoc_crud_fn fn, void *ud);
 
 /* cache_node.c: db's entity cache, made from its configuration on first
  * use unless the program gave one; NULL with *err when it cannot be. */

@@ -38,6 +38,8 @@ struct daoc__lua {
     /* (additions by kongdb_connector.c) */
     daoc__lua_query_hook query_hook; /* daoc__lua_set_query_hook, or NULL */
     void *query_hook_ud;
+    /* (additions by worker_events.c) */
+    bool crud_subscribed; /* on_crud is one of the handle's subscribers */
     /* (additions by api.c) */
     bool api_loaded;    /* the plugins' api modules are loaded in this state */
     size_t api_nroutes; /* how many routes they have */
@@ -178,6 +180,10 @@ void daoc__lua_sandbox_prims(lua_State *L);
 /* sandbox_prims.c: adds the C primitives of the shims (json, base64, uuid, clock,
  * log, builtin validators) to the table at the top of the stack. */
 void daoc__lua_shim_prims(struct daoc__lua *ls);
+/* worker_events.c: prim.crud_subscribe (on the table at the top); and the
+ * end of the state's subscription, before it closes. */
+void daoc__lua_worker_events_prims(struct daoc__lua *ls);
+void daoc__lua_crud_off(struct daoc__lua *ls);
 
 /* defs.c: whether msg starts with Lua's "<file>:<line>: " position (the
  * message handlers of plugin-file loads leave such messages as they are). */

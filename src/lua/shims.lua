@@ -113,6 +113,101 @@ function ngx.now() return floor(prim.now() * 1000) / 1000 end
 function ngx.time() return floor(prim.now()) end
 function ngx.update_time() end
 
+local kong -- the sandbox's (below)
+-- kong.worker_events (Kong's API over lua-resty-events, for the one worker
+-- of a Lua state): handlers by source and event name; an event posted is
+-- queued and its handlers run at the next ngx.sleep, worker_events.poll()
+-- or the script's end, in the order posted (Kong runs them asynchronously
+-- too), as handler(data, event, source, pid).  The handle's committed
+-- changes arrive as Kong's "dao:crud" events (event = the operation) and
+-- are posted again as "crud" events named "<entity>" and
+-- "<entity>:<operation>", as Kong's runloop does; data = { operation,
+-- entity, old_entity, schema }.
+local we_handlers = {} -- source -> event name (or true: all) -> handlers
+local we_queue, we_running = {}, false
+local we_crud_on = false
+local function we_post(source, event, data)
+  we_queue[#we_queue + 1] = { source = source, event = event, data = data }
+end
+local function we_call(list, e)
+  if not list then return end
+  for i = 1, #list do
+    local ok, err = pcall(list[i], e.data, e.event, e.source, 0)
+    if not ok then
+      prim.log(4, "worker-events: event callback failed; source=" .. tostring(e.source) ..
+        ", event=" .. tostring(e.event) .. ": " .. tostring(err))
+    end
+  end
+end
+local function we_run()
+  if we_running then return end
+  we_running = true
+  while #we_queue > 0 do
+    local q = we_queue
+    we_queue = {}
+    for i = 1, #q do
+      local by = we_handlers[q[i].source]
+      if by then
+        we_call(by[q[i].event], q[i])
+        we_call(by[true], q[i])
+      end
+    end
+  end
+  we_running = false
+end
+local function we_crud(ev) -- from the handle (worker_events.c), after a commit
+  local dao = kong.db and kong.db[ev.entity_name]
+  local data = { operation = ev.operation, entity = ev.entity, old_entity = ev.old_entity,
+                 schema = dao and dao.schema or { name = ev.entity_name } }
+  we_post("dao:crud", ev.operation, data)
+  we_post("crud", ev.entity_name, data)
+  we_post("crud", ev.entity_name .. ":" .. ev.operation, data)
+end
+local worker_events = {}
+function worker_events.register(handler, source, ...)
+  if type(handler) ~= "function" then
+    error("bad argument #1 to 'register' (function expected, got " .. type(handler) .. ")", 2)
+  end
+  if type(source) ~= "string" then error("source is required", 2) end
+  local by = we_handlers[source] or {}
+  we_handlers[source] = by
+  local n = select("#", ...)
+  for i = 1, math.max(n, 1) do
+    local ev = n == 0 and true or select(i, ...)
+    local list = by[ev] or {}
+    by[ev] = list
+    list[#list + 1] = handler
+  end
+  if not we_crud_on and (source == "crud" or source == "dao:crud") then
+    we_crud_on = true
+    prim.crud_subscribe(we_crud)
+  end
+  return true
+end
+function worker_events.unregister(handler, source, ...)
+  local by = we_handlers[source]
+  if not by then return false end
+  local n, found = select("#", ...), false
+  for i = 1, math.max(n, 1) do
+    local list = by[n == 0 and true or select(i, ...)]
+    for j = list and #list or 0, 1, -1 do
+      if list[j] == handler then table.remove(list, j); found = true end
+    end
+  end
+  return found
+end
+function worker_events.post(source, event, data)
+  if type(source) ~= "string" or source == "" then return nil, "source is required" end
+  if type(event) ~= "string" or event == "" then return nil, "event is required" end
+  we_post(source, event, data)
+  return true
+end
+worker_events.post_local = worker_events.post
+function worker_events.poll()
+  we_run()
+  return "done"
+end
+
 -- ngx.timer.at / every and ngx.sleep, for the one thread of a Lua state:
 -- a timer runs when its time has come while the code sleeps (ngx.sleep),
 -- in the order of their times, with premature = false; when the runner's
@@ -163,6 +258,7 @@ ngx.timer = {
 }
 -- the runner, when the script has ended (src/lua/runner.c)
 function ngx.timer._exit()
+  we_run()
   local pending = timers
   timers = {}
   for i = 1, #pending do
@@ -177,6 +273,7 @@ function ngx.sleep(seconds)
   end
   local deadline = prim.now() + s
   repeat
+    we_run()
     run_due()
     local now = prim.now()
     if now >= deadline then break end
@@ -187,6 +284,7 @@ function ngx.sleep(seconds)
     prim.sleep(wake - now)
   until prim.now() >= deadline
   run_due()
+  we_run()
 end
 function ngx.localtime() return os.date("%Y-%m-%d %H:%M:%S") end
 function ngx.utctime() return os.date("!%Y-%m-%d %H:%M:%S") end
@@ -547,9 +645,10 @@ preload["kong.plugins.base_plugin"] = function() return BasePlugin end
 ---------------------------------------------------------------------------
 local sandbox = {}
 
-local kong = {}
+kong = {}
 sandbox.kong = kong
 _G.kong = _G.kong or kong
+kong.worker_events = worker_events
 
 -- the legacy access paths (legacy_dao.lua): kong.dao and singletons.dao
 -- speak Kong 0.8-0.14's DAO, the `dao` global Kong 0.5's; all of them are

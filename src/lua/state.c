@@ -67,6 +67,7 @@ static int setup(lua_State *L)
     load_embedded(L, daoc__lua_src_shims, daoc__lua_src_shims_len, "=[daoc shims]");
     lua_newtable(L); /* prim */
     daoc__lua_shim_prims(ls);
+    daoc__lua_worker_events_prims(ls);
     daoc__lua_sandbox_prims(L);
     daoc__lua_lib_prims(L);
     load_embedded(L, daoc__lua_src_typedefs, daoc__lua_src_typedefs_len, "=[daoc typedefs]");
@@ -180,6 +181,7 @@ void daoc__lua_close(struct daoc__lua *ls)
 {
     if (!ls)
         return;
+    daoc__lua_crud_off(ls);
     if (ls->L)
         lua_close(ls->L);
     ls->mem_used = 0;
