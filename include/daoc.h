@@ -936,6 +936,17 @@ DAOC_EXPORT void daoc_db_set_cache(daoc_db *db, daoc_cache *cache);
  * DAOC_ENOMEM (then db keeps its own cache). */
 DAOC_MUSTCHECK DAOC_EXPORT int daoc_db_use_cache(daoc_db *db, daoc_cache *cache);
 
+/* Kong's cache warm-up: every entity of the types db_cache_warmup_entities
+ * lists (comma-separated, default "services"), of every workspace, stored
+ * in db's cache (daoc_db_set_cache's, or its own) under its cache key with
+ * the cache's ttl.  "routes" and "plugins" are skipped and an unknown name
+ * is warned about and skipped, as Kong does (through the configuration's
+ * log); it stops, with Kong's warning, once the cache would evict to take
+ * more (mem_cache_size).  *loaded (may be NULL): the entities stored.
+ * DAOC_OK, DAOC_EINVAL, DAOC_ENOMEM or a read's failure (DAOC_EDAO). */
+DAOC_MUSTCHECK DAOC_EXPORT int daoc_db_cache_warmup(daoc_db *db, size_t *loaded,
+                                                    daoc_error **err);
+
 #ifdef __cplusplus
 }
 #endif

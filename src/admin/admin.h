@@ -298,9 +298,11 @@ void daoc__adm_health(daoc__adm_app *app, daoc_db *db, const daoc__adm_req *req,
                       const daoc__adm_route *r, const daoc_value *query, daoc__adm_res *res);
 int daoc__adm_health_new(daoc__adm_app *app);
 /* cache.c: the server's cache and cluster events reader (a failed reader
- * is logged: the cache stays local), each handle joined to them, their
- * end (after the handles closed), /cache routes and /status's "cache". */
-int daoc__adm_cache_start(daoc__adm_app *app, const daoc_config *cfg, daoc_error **err);
+ * is logged: the cache stays local), warmed up through `first` (joined to
+ * them; db_cache_warmup_entities), each handle joined to them, their end
+ * (after the handles closed), /cache routes and /status's "cache". */
+int daoc__adm_cache_start(daoc__adm_app *app, const daoc_config *cfg, daoc_db *first,
+                          daoc_error **err);
 void daoc__adm_cache_attach(daoc__adm_app *app, daoc_db *db);
 void daoc__adm_cache_stop(daoc__adm_app *app);
 void daoc__adm_cache_route(daoc__adm_app *app, unsigned method, const daoc__adm_route *r,

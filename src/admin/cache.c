@@ -14,7 +14,24 @@
  */
 #include "admin/admin.h"
 
-int daoc__adm_cache_start(daoc__adm_app *app, const daoc_config *cfg, daoc_error **err)
+/* Logs m through the configuration's function. */
+static void say(const daoc_config *cfg, daoc_log_level lvl, const char *what, const daoc_error *e,
+                int rc)
+{
+    daoc_log_fn fn = NULL;
+    void *ud = NULL;
+    daoc_config_get_log(cfg, &fn, &ud);
+    if (!fn)
+        return;
+    daoc__buf m = DAOC__BUF_INIT;
+    daoc__buf_printf(&m, "%s: %s", what, e ? daoc_error_message(e) : daoc_strerror(rc));
+    if (!m.failed)
+        fn(ud, lvl, m.data);
+    daoc__buf_free(&m);
+}
+
+int daoc__adm_cache_start(daoc__adm_app *app, const daoc_config *cfg, daoc_db *first,
+                          daoc_error **err)
 {
     daoc_error *why = NULL;
     int rc = daoc_cluster_open(&app->cluster, cfg, &why);
@@ -34,18 +51,14 @@ int daoc__adm_cache_start(daoc__adm_app *app, const daoc_config *cfg, daoc_error
      * through it */
     if (rc == DAOC_OK && (rc = daoc_cluster_feed_cache(app->cluster, app->cache)) == DAOC_OK)
         rc = daoc_cluster_start(app->cluster, &why);
-    if (rc != DAOC_OK) { /* the cache stays local: said, not fatal */
-        daoc_log_fn fn = NULL;
-        void *ud = NULL;
-        daoc_config_get_log(cfg, &fn, &ud);
-        if (fn) {
-            daoc__buf m = DAOC__BUF_INIT;
-            daoc__buf_printf(&m, "no cluster events, the cache hears of no other node: %s",
-                             why ? daoc_error_message(why) : daoc_strerror(rc));
-            if (!m.failed)
-                fn(ud, DAOC_LOG_WARN, m.data);
-            daoc__buf_free(&m);
-        }
+    if (rc != DAOC_OK) /* the cache stays local: said, not fatal */
+        say(cfg, DAOC_LOG_WARN, "no cluster events, the cache hears of no other node", why, rc);
+    daoc_error_free(why);
+    why = NULL;
+    if (first) { /* after the reader started: a change made meanwhile is heard */
+        daoc__adm_cache_attach(app, first);
+        if ((rc = daoc_db_cache_warmup(first, NULL, &why)) != DAOC_OK)
+            say(cfg, DAOC_LOG_WARN, "cache warmup failed", why, rc);
         daoc_error_free(why);
     }
     return DAOC_OK;

@@ -492,7 +492,7 @@ int daoc_admin_start(daoc_admin **out, const daoc_config *cfg, daoc_error **err)
     if (rc == DAOC_OK)
         a->app->loglevel = &a->loglevel;
     if (rc == DAOC_OK)
-        rc = daoc__adm_cache_start(a->app, a->cfg, err);
+        rc = daoc__adm_cache_start(a->app, a->cfg, first, err);
     const char *listen = rc == DAOC_OK ? daoc_config_get(a->cfg, "admin_listen") : NULL;
     /* two threads per CPU (bench_admin: GET by id +25% over one per CPU
      * on 2 CPUs, while a thread waits on its socket or the database file

@@ -9,6 +9,7 @@
  *     as they come (PostgreSQL: milliseconds after their commit);
  *   - kong.cache:invalidate(key): dropped here, then broadcast to the
  *     others (the cache's on_invalidate hook).
+ * At start it is warmed up (db_cache_warmup_entities, default services).
  * A reader that cannot start leaves the cache local, with a warning.
  */
 #include <stdio.h>
@@ -64,7 +65,13 @@ daoc_cli_node *daoc_cli_node_start(const daoc_config *cfg, daoc_db *db)
         fprintf(stderr, "[warn] no cluster events (the cache hears of no other node): %s\n",
                 err ? daoc_error_message(err) : "out of memory");
         daoc_error_free(err);
+        err = NULL;
     }
+    /* db_cache_warmup_entities, as a Kong worker starts */
+    if (daoc_db_cache_warmup(db, NULL, &err) != DAOC_OK)
+        fprintf(stderr, "[warn] cache warmup failed: %s\n",
+                err ? daoc_error_message(err) : "out of memory");
+    daoc_error_free(err);
     return node;
 }
 

@@ -440,6 +440,11 @@ static int set_db_resurrect_ttl(daoc_config *cfg, const char *value, char **why)
     return rc == DAOC_OK ? set_str(&cfg->db_resurrect_ttl, value, why) : rc;
 }
 
+static int set_db_cache_warmup(daoc_config *cfg, const char *value, char **why)
+{
+    return set_str(&cfg->db_cache_warmup, value, why); /* names checked when it runs, as Kong */
+}
+
 static int set_log_level(daoc_config *cfg, const char *value, char **why)
 {
     if (daoc_log_level_index(value) < 0) {
@@ -504,6 +509,7 @@ static const struct key_def {
     {"db_cache_ttl", set_db_cache_ttl, "0", SLOT(db_cache_ttl)},
     {"db_cache_neg_ttl", set_db_cache_neg_ttl, "", SLOT(db_cache_neg_ttl)},
     {"db_resurrect_ttl", set_db_resurrect_ttl, "30", SLOT(db_resurrect_ttl)},
+    {"db_cache_warmup_entities", set_db_cache_warmup, "services", SLOT(db_cache_warmup)},
 };
 #define NKEYS (sizeof KEYS / sizeof KEYS[0])
 

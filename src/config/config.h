@@ -72,6 +72,7 @@ struct daoc_config {
     char *db_update_frequency, *db_update_propagation;
     /* Kong's entity cache (daoc_db_cache_new): its bound and times */
     char *mem_cache_size, *db_cache_ttl, *db_cache_neg_ttl, *db_resurrect_ttl;
+    char *db_cache_warmup; /* db_cache_warmup_entities: comma-separated names */
 
     daoc_log_fn log;
     void *log_ud;
