@@ -129,7 +129,7 @@ if PG_ENV="$("$ROOT/scripts/pg-start.sh" 2>"$WORK/pg-start.log")"; then
        DAOC_PG_USER="$DAOC_PG_USER" DAOC_PG_DATABASE="$db" \
        DAOC_TEST_RO_HOST="$RO_HOST" DAOC_TEST_RO_PORT="$RO_PORT" "$@")
   }
-  for name in test_dao_conformance test_dao_page_query test_core_dao test_crud_events test_cluster_events test_store_contract test_bad_input test_deploy test_meta test_table_shape test_pg_store test_pg_pool test_plugin_failure; do
+  for name in test_dao_conformance test_dao_page_query test_core_dao test_crud_events test_cluster_events test_cache_warmup test_store_contract test_bad_input test_deploy test_meta test_table_shape test_pg_store test_pg_pool test_plugin_failure; do
     pg_db "$name" && pg_run "$name" "$ROOT/$B/tests/$name" > "$WORK/$name-pg.log" 2>&1; rc=$?
     count "$name[postgres]" "$WORK/$name-pg.log" $rc
   done
