@@ -554,7 +554,10 @@ function crud.paginated_set(self, dao, post_process)
   self.params.size, self.params.offset = nil, nil
   local filter = next(self.params) and self.params or nil
   local rows, err, next_offset, total
-  if dao.find_page then
+  -- an entity of a Kong 0.5 plugin (a BaseDao class), in either factory,
+  -- gets 0.5's page: { data, next } only
+  local v05 = dao.__daoc_base_dao or dao.__daoc_v05 or not dao.find_page
+  if not v05 then
     rows, err, next_offset = dao:find_page(filter, offset, size)
     if err then return yield_error(err) end
     total, err = dao:count(filter)
@@ -575,8 +578,8 @@ function crud.paginated_set(self, dao, post_process)
       port = self.req.parsed_url.port,
       query = ngx.encode_args({ offset = next_offset, size = size }) })
   end
-  return responses.send_HTTP_OK({ data = data, total = total, offset = next_offset,
-                                  ["next"] = next_url })
+  return responses.send_HTTP_OK({ data = data, total = total,
+                                  offset = not v05 and next_offset or nil, ["next"] = next_url })
 end
 function crud.get(primary_keys, dao, post_process)
   local row, err = dao:find(primary_keys)

@@ -640,6 +640,7 @@ local dao = setmetatable({}, {
     local d = type(name) == "string" and kong.db[name]
     if not d then return nil end
     local v = setmetatable(view(V14, d), { __index = d })
+    if classes[name] then rawset(v, "__daoc_v05", true) end -- a 0.5 plugin's entity
     rawset(self, name, v)
     return v
   end,
