@@ -27,6 +27,7 @@
 local env = ...
 local kong, null, BaseDao = env.kong, env.null, env.BaseDao
 local classes, fn_defaults, cache_keys = env.classes, env.fn_defaults, env.cache_keys
+local field_funcs, funcs_ran = env.field_funcs, env.funcs_ran
 local type, pairs, ipairs, next, setmetatable, getmetatable, tostring, error, rawget, rawset =
   type, pairs, ipairs, next, setmetatable, getmetatable, tostring, error, rawget, rawset
 local concat, sort = table.concat, table.sort
@@ -109,6 +110,51 @@ local function apply_fn_defaults(d, e, given)
   for k, fn in pairs(fns) do
     if e[k] == nil and given[k] == nil then e[k] = fn(given) end
   end
+end
+
+-- 0.x's field funcs as its validate_entity ran them on a write: over the
+-- flat row t the caller gave (a copy), func(value, t, column) for every
+-- field on insert and for the fields given on a partial update; a func
+-- may change t (basic-auth hashes t.password) or return new fields to
+-- merge (its third value).  A func's `false, err` is left to the schema's
+-- validator, which runs it again and reports it; one that raises is
+-- skipped (its validator runs it, with a value).  Returns the row and
+-- whether any func ran (the write then tells the validators not to run
+-- them a second time on what they changed: funcs_ran).
+local function apply_funcs(d, t, partial)
+  local funcs = field_funcs[d.schema.name]
+  if not funcs then return t, false end
+  local row = {}
+  for k, v in pairs(t) do row[k] = v end
+  local names = {}
+  for k in pairs(funcs) do names[#names + 1] = k end
+  sort(names)
+  local failed = false
+  for _, k in ipairs(names) do
+    if not partial or row[k] ~= nil then
+      local v = row[k]
+      -- a func that raises (one written for values only, given nil) changes
+      -- nothing here: its validator runs it when there is a value
+      local called, ok, err, new = pcall(funcs[k], v ~= null and v or nil, row, k)
+      if called and ok == false and err ~= nil then
+        failed = true
+      elseif called and type(new) == "table" then
+        for nk, nv in pairs(new) do row[nk] = nv end
+      end
+    end
+  end
+  if failed then return t, false end -- as given: the validators report it
+  return row, true
+end
+
+-- a DAO call with the validators told that the funcs ran already
+local function with_funcs_ran(ran, fn, ...)
+  if not ran then return fn(...) end
+  funcs_ran.on = true
+  local ok, a, b, c = pcall(fn, ...)
+  funcs_ran.on = false
+  if not ok then error(a, 0) end
+  return a, b, c
 end
 
 -- 0.x's aliases (kong/dao/schemas_validation.lua): a string given for an
@@ -350,9 +396,11 @@ function V14:insert(tbl, options)
   check_arg(tbl, 1, "table")
   if options ~= nil then check_arg(options, 2, "table") end
   local d = self.__daoc
-  local t = coerce(d, nest(d, tbl))
-  apply_fn_defaults(d, t, tbl)
-  local row, err, err_t = d:insert(t, options and options.ttl and { ttl = options.ttl } or nil)
+  local given, ran = apply_funcs(d, tbl, false)
+  local t = coerce(d, nest(d, given))
+  apply_fn_defaults(d, t, given)
+  local row, err, err_t = with_funcs_ran(ran, d.insert, d, t,
+                                         options and options.ttl and { ttl = options.ttl } or nil)
   if not row then return nil, err14(d, err, err_t) end
   return flatten(d, row)
 end
@@ -424,14 +472,16 @@ function V14:update(tbl, filter_keys, options)
   local old, err, err_t = d:select(pk)
   if err then return nil, err14(d, err, err_t) end
   if not old then return nil end
+  local ran
+  all, ran = apply_funcs(d, all, not options.full)
   local values = coerce(d, nest(d, all))
   for k in pairs(pk) do values[k] = nil end
   local row
   if options.full then
     apply_fn_defaults(d, values, all)
-    row, err, err_t = d:upsert(pk, values)
+    row, err, err_t = with_funcs_ran(ran, d.upsert, d, pk, values)
   else
-    row, err, err_t = d:update(pk, values)
+    row, err, err_t = with_funcs_ran(ran, d.update, d, pk, values)
   end
   if not row then
     if type(err_t) == "table" and err_t.name == "not found" then return nil end
@@ -524,9 +574,10 @@ function BaseDao:insert(t)
   assert(t ~= nil, "Cannot insert a nil element")
   assert(type(t) == "table", "Entity to insert must be a table")
   local d = daoc_of(self)
-  local e = nest(d, t)
-  apply_fn_defaults(d, e, t)
-  local row, err, err_t = d:insert(e)
+  local given, ran = apply_funcs(d, t, false)
+  local e = nest(d, given)
+  apply_fn_defaults(d, e, given)
+  local row, err, err_t = with_funcs_ran(ran, d.insert, d, e)
   if not row then return nil, err05(d, err, err_t) end
   return flatten(d, row)
 end
@@ -540,14 +591,15 @@ function BaseDao:update(t, full)
   local old, err, err_t = d:select(pk)
   if err then return false, err05(d, err, err_t) end
   if not old then return false end
-  local values = nest(d, t)
+  local given, ran = apply_funcs(d, t, not full)
+  local values = nest(d, given)
   for k in pairs(pk) do values[k] = nil end
   local row
   if full then
-    apply_fn_defaults(d, values, t)
-    row, err, err_t = d:upsert(pk, values)
+    apply_fn_defaults(d, values, given)
+    row, err, err_t = with_funcs_ran(ran, d.upsert, d, pk, values)
   else
-    row, err, err_t = d:update(pk, values)
+    row, err, err_t = with_funcs_ran(ran, d.update, d, pk, values)
   end
   if not row then return nil, err05(d, err, err_t) end
   return flatten(d, row)

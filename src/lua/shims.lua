@@ -655,9 +655,12 @@ kong.worker_events = worker_events
 -- views of kong.db's one DAO object per entity
 local legacy_classes = {}  -- dao name -> 0.5 BaseDao:extend() class
 local fn_defaults = {}     -- entity name -> { field = default function }
+local field_funcs = {}     -- entity name -> { field = 0.x func }, run by the DAO views
+local funcs_ran = { on = false } -- set while a view's write has run them (legacy_dao.lua)
 local cache_keys = {}      -- entity name -> the old-style schema's cache_key
 local legacy = prim.legacy_dao_chunk({ kong = kong, null = null, BaseDao = BaseDao,
                                        classes = legacy_classes, fn_defaults = fn_defaults,
+                                       field_funcs = field_funcs, funcs_ran = funcs_ran,
                                        cache_keys = cache_keys })
 kong.dao = legacy.dao
 sandbox.dao = legacy.dao05
@@ -830,7 +833,7 @@ local function legacy_field_validators(name, f, defer)
          and not ngx.re.find(value, regex, "jo") then
         return nil, name .. " has an invalid value"
       end
-      if type(func) == "function" then
+      if type(func) == "function" and not funcs_ran.on then
         probe_hit = false
         local ok, err = func(value, siblings and probe or {}, name)
         if siblings and probe_hit then
@@ -862,7 +865,7 @@ local function legacy_checks(defer, self_check, schema, t, dao)
   for k in pairs(pending) do names[#names + 1] = k end
   table.sort(names, function(a, b) return tostring(a) < tostring(b) end)
   for _, k in ipairs(names) do
-    if t[k] ~= nil then
+    if t[k] ~= nil and not funcs_ran.on then
       local why = legacy_failure(pending[k](t[k], t, k))
       if why then return why end
     end
@@ -963,6 +966,16 @@ local function remember_defaults(name, schema)
     end
   end
   fn_defaults[name] = fns
+  local funcs
+  for f, def in pairs(type(schema.fields) == "table" and schema.fields or {}) do
+    local fn = type(def) == "table" and def.func
+    local mt = type(fn) == "table" and getmetatable(fn)
+    if type(fn) == "function" or (type(mt) == "table" and mt.__call) then
+      funcs = funcs or {}
+      funcs[f] = fn
+    end
+  end
+  field_funcs[name] = funcs
 end
 
 local function legacy_extract(defs, props, plugin)
