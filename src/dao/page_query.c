@@ -2,7 +2,8 @@
  * page_query.c -- beyond Kong: the query options of daoc_dao_page and
  * daoc_dao_page_for (`filter`, `sort`) and daoc_dao_count, on the fields
  * an index serves (the single-field primary key, unique fields, foreign
- * keys: the indexes every store's table layout has).
+ * keys, created_at: the indexes every store's table layout has; a table
+ * Kong's migrations made has no created_at index, and is scanned).
  *
  *   filter = { <field> = <value> | { eq|gt|gte|lt|lte = <value>, ... } }
  *   sort   = "<field>" | "-<field>" (descending)
@@ -43,7 +44,7 @@ static bool served(const daoc__schema *s, size_t i)
     if (f->type != DAOC__F_STRING && f->type != DAOC__F_INTEGER && f->type != DAOC__F_NUMBER &&
         f->type != DAOC__F_BOOLEAN)
         return false;
-    return f->unique || (s->npk == 1 && s->pk[0] == i);
+    return f->unique || (s->npk == 1 && s->pk[0] == i) || daoc__field_created_at_index(f);
 }
 
 /* Code 11 with options = {key: <message>}. */

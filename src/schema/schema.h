@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "core/value.h"
 #include "daoc.h"
@@ -406,6 +407,16 @@ static inline const daoc__field *daoc__field_ref_key(const daoc__field *f)
         f = &f->ref->fields[f->ref->pk[0]];
     }
     return f;
+}
+
+/* Beyond Kong: a stored timestamp field named created_at gets an index on
+ * the tables daoc makes (store DDL), so that pages filter and sort on it
+ * (dao/page_query.c). */
+static inline bool daoc__field_created_at_index(const daoc__field *f)
+{
+    return !f->transient && f->timestamp && f->name_len == 10 &&
+           memcmp(f->name, "created_at", 10) == 0 &&
+           (f->type == DAOC__F_INTEGER || f->type == DAOC__F_NUMBER);
 }
 
 #endif

@@ -116,12 +116,21 @@ is "?count=estimated says whether it is an estimate" 200 '"total_estimated":'
 req GET "/consumers?count=some"
 is "?count= another value: 400" 400 '"code":11' "count: must be 'exact' or 'estimated'"
 
+# ---- created_at (an index on the tables daoc makes) -----------------------------
+now=$(date +%s)
+req GET "/consumers?created_at%5Bgte%5D=$((now - 3600))&count=exact"
+is "?created_at[gte]= an hour ago: every consumer" 200 '"total":7'
+req GET "/consumers?created_at%5Bgt%5D=$((now + 3600))"
+body_is "?created_at[gt]= in an hour: none" 200 '{"data":[],"next":null}'
+req GET "/consumers?sort=-created_at&size=3"
+is "?sort=-created_at pages" 200 '"next":"/consumers?' '"created_at":'
+
 # ---- refusals -----------------------------------------------------------------
-req GET "/consumers?created_at%5Bgte%5D=1"
+req GET "/consumers?updated_at%5Bgte%5D=1"
 is "a range on an unindexed field: 400 naming what can filter" 400 '"code":11' \
-  "cannot filter on 'created_at': no index serves it (filter on 'id', 'username', 'custom_id')"
-req GET "/consumers?sort=created_at"
-is "?sort= on an unindexed field: 400" 400 '"code":11' "cannot sort on 'created_at'"
+  "cannot filter on 'updated_at': no index serves it (filter on 'id', 'created_at', 'username', 'custom_id')"
+req GET "/consumers?sort=updated_at"
+is "?sort= on an unindexed field: 400" 400 '"code":11' "cannot sort on 'updated_at'"
 req GET "/consumers?username%5Blike%5D=a"
 is "an unknown operator: 400" 400 '"code":11' "unknown operator for 'username'"
 req GET "/routes?service=nope"

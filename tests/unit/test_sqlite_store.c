@@ -248,8 +248,9 @@ TEST(ddl_idempotent_and_layout)
     ASSERT_STR(
         (const char *)sqlite3_column_text(q, 0),
         "acls_consumer_id_idx,cluster_events_at_idx,"
-        "keyauth_credentials_consumer_id_idx,keyauth_credentials_ttl_idx,"
-        "plugins_service_id_idx,routes_service_id_idx");
+        "keyauth_credentials_consumer_id_idx,keyauth_credentials_created_at_idx,"
+        "keyauth_credentials_ttl_idx,plugins_service_id_idx,routes_service_id_idx,"
+        "services_created_at_idx");
     sqlite3_finalize(q);
     /* no tags table to keep up: no tags trigger (store/tags.c); only the
      * cluster_events ones (store/events_ddl.h) */

@@ -338,7 +338,7 @@ void daoc__pg_ddl(daoc__buf *b, const daoc__schema *s)
         const daoc__field *f = &s->fields[i];
         if (f->transient)
             continue;
-        if (f->type == DAOC__F_FOREIGN)
+        if (f->type == DAOC__F_FOREIGN || daoc__field_created_at_index(f))
             index_stmt(b, t, daoc__pg_col(f), " ");
         else if (s->has_tags && f->name_len == 4 && memcmp(f->name, "tags", 4) == 0 &&
                  (f->type == DAOC__F_SET || f->type == DAOC__F_ARRAY))

@@ -273,7 +273,7 @@ void daoc__sq_ddl(daoc__buf *b, const daoc__schema *s)
         index_stmt(b, t, "ttl");
     for (size_t i = 0; i < s->nfields; i++) {
         const daoc__field *f = &s->fields[i];
-        if (f->type == DAOC__F_FOREIGN && !f->transient)
+        if ((f->type == DAOC__F_FOREIGN && !f->transient) || daoc__field_created_at_index(f))
             index_stmt(b, t, col_name(f));
     }
 }
