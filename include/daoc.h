@@ -830,6 +830,12 @@ typedef struct daoc_cache_get_opts {
 typedef int (*daoc_cache_loader_fn)(void *ud, const char *key, size_t keylen, daoc_value **value,
                                     char *err, size_t errlen);
 
+/* Called by a loader while it runs (mlcache's third return value): the
+ * value it is loading is kept for ttl seconds instead of the options' ttl
+ * (neg_ttl for a miss); 0 = never expires; a negative ttl = answered to
+ * the callers, not cached.  Elsewhere, or with NaN, it does nothing. */
+DAOC_EXPORT void daoc_cache_load_ttl(double ttl);
+
 /* mlcache's get.  On DAOC_OK *ref is a new reference owned by the caller
  * (daoc_cache_release), or NULL for a miss (a cached one, one the loader
  * just answered, or, without a loader, a key not in the cache).

@@ -179,6 +179,20 @@ static int check_key(const daoc_cache *c, const char *key, size_t len, daoc_erro
  * reference for the caller (NULL when there is no answer) and *level 3 or
  * 4 (1 when a live entry turned up after a failed load).  Finishes f when
  * given.  Returns the load's status (DAOC_OK after a resurrection). */
+/* The ttl a running loader gave its value (daoc_cache_load_ttl), per
+ * thread: a loader runs on its caller's thread; a load inside a loader (of
+ * another key) keeps the outer one's. */
+static _Thread_local bool tl_has_ttl;
+static _Thread_local double tl_ttl;
+
+void daoc_cache_load_ttl(double ttl)
+{
+    if (ttl != ttl)
+        return; /* NaN: no override */
+    tl_has_ttl = true;
+    tl_ttl = ttl;
+}
+
 static int load_and_store(daoc__cache_shard *s, uint64_t h, const char *key, size_t len,
                           const eff *e, daoc_cache_loader_fn loader, void *ud,
                           daoc__cache_flight *f, bool resurrect, struct daoc_cache_ref **result,
@@ -186,7 +200,14 @@ static int load_and_store(daoc__cache_shard *s, uint64_t h, const char *key, siz
 {
     daoc_value *v = NULL;
     errtext[0] = 0;
+    bool outer_has = tl_has_ttl;
+    double outer_ttl = tl_ttl;
+    tl_has_ttl = false;
     int rc = loader(ud, key, len, &v, errtext, errlen);
+    bool has_ttl = tl_has_ttl;
+    double ttl = tl_ttl;
+    tl_has_ttl = outer_has;
+    tl_ttl = outer_ttl;
     errtext[errlen - 1] = 0;
     if (rc != DAOC_OK) {
         daoc_value_free(v);
@@ -206,8 +227,11 @@ static int load_and_store(daoc__cache_shard *s, uint64_t h, const char *key, siz
     struct daoc_cache_ref *old = daoc__cache_find(s, h, key, len);
     if (rc == DAOC_OK) {
         ne->cls = cls;
-        ne->expires = daoc__cache_deadline(now, ne->value ? e->ttl : e->neg_ttl);
-        if (!(f && f->invalidated))
+        ne->expires = daoc__cache_deadline(now, has_ttl && ttl >= 0 ? ttl
+                                                : ne->value ? e->ttl
+                                                            : e->neg_ttl);
+        /* a negative ttl from the loader: answered, not stored (mlcache) */
+        if (!(f && f->invalidated) && !(has_ttl && ttl < 0))
             (void)daoc__cache_install(s, ne, h, now); /* ENOMEM: answered, not stored */
         *result = ne;
     } else {

@@ -7,7 +7,9 @@
  *                                 -1 absent with no callback); cb(...) returns
  *                                 value, err: a nil value is a cached miss,
  *                                 an err fails the get ("failed to get from
- *                                 node cache: <err>") and caches nothing
+ *                                 node cache: <err>") and caches nothing; a
+ *                                 third value, a number, is the entry's ttl
+ *                                 (neg_ttl for a miss; < 0: not cached)
  *   get_bulk(bulk, opts)       -> { v1, err1, hit1, ..., n = n } for
  *                                 bulk = { key, opts, cb, arg, ..., n = n }
  *   probe(key)                 -> ttl, err, value (nil when absent or stale)
@@ -118,13 +120,17 @@ static int lua_loader(void *ud, const char *key, size_t keylen, daoc_value **val
         return DAOC_ENOMEM;
     for (int i = 0; i <= x->nargs; i++)
         lua_pushvalue(L, x->cb + i);
-    if (lua_pcall(L, x->nargs, 2, 0) != 0) {
+    if (lua_pcall(L, x->nargs, 3, 0) != 0) {
         snprintf(err, errlen, "callback threw an error: %s",
                  lua_isstring(L, -1) ? lua_tostring(L, -1) : "(not a string)");
         lua_settop(L, top);
         return DAOC_ESTORE;
     }
     int rc = DAOC_OK;
+    /* value, err, ttl: mlcache's ttl override (a number; < 0: not cached) */
+    if (lua_type(L, -1) == LUA_TNUMBER && lua_isnil(L, -2))
+        daoc_cache_load_ttl(lua_tonumber(L, -1));
+    lua_pop(L, 1);
     if (lua_isnil(L, -2)) {
         if (!lua_isnil(L, -1)) {
             snprintf(err, errlen, "%s", lua_isstring(L, -1) ? lua_tostring(L, -1) : "error");

@@ -185,6 +185,96 @@ TEST(ttl_expiry)
     daoc_cache_free(c);
 }
 
+/* mlcache's third return value: the loader's ttl for the value it loads
+ * (daoc_cache_load_ttl) -- kept that long instead of the options' ttl, 0
+ * never expires, negative answered but not cached; a load of another key
+ * inside the loader keeps the outer loader's ttl. */
+static double ttl_given;
+static int ttl_loader(void *ud, const char *key, size_t keylen, daoc_value **value, char *err,
+                      size_t errlen)
+{
+    ld *l = ud;
+    atomic_fetch_add(&l->runs, 1);
+    (void)key;
+    (void)keylen;
+    (void)err;
+    (void)errlen;
+    daoc_cache_load_ttl(ttl_given);
+    *value = daoc_str(l->answer);
+    return DAOC_OK;
+}
+
+static daoc_cache *g_nest_cache;
+static int nesting_loader(void *ud, const char *key, size_t keylen, daoc_value **value,
+                          char *err, size_t errlen)
+{
+    daoc_cache_load_ttl(0.05);
+    ld inner = {.answer = "inner"};
+    daoc_cache_ref *r = NULL;
+    ttl_given = 100;
+    int rc = daoc_cache_get(g_nest_cache, "other", 5, NULL, ttl_loader, &inner, &r, NULL, NULL);
+    daoc_cache_release(r);
+    (void)key;
+    (void)keylen;
+    (void)err;
+    (void)errlen;
+    *value = daoc_str(((ld *)ud)->answer);
+    return rc;
+}
+
+TEST(the_loader_may_set_its_values_ttl)
+{
+    daoc_cache *c = mk(100, 100, 0, 0, 0);
+    ASSERT_NOT_NULL(c);
+    ld l = {.answer = "v"};
+    daoc_cache_ref *r = NULL;
+    double ttl = 0;
+    bool stale = false;
+    ttl_given = 0.05; /* shorter than the cache's 100 s */
+    ASSERT_INT(daoc_cache_get(c, "k1", 2, NULL, ttl_loader, &l, &r, NULL, NULL), DAOC_OK);
+    daoc_cache_release(r);
+    ASSERT_INT(daoc_cache_peek(c, "k1", 2, NULL, &ttl, &stale), DAOC_OK);
+    ASSERT_TRUE(ttl > 0 && ttl <= 0.05);
+    ttl_given = 0; /* never expires */
+    ASSERT_INT(daoc_cache_get(c, "k2", 2, NULL, ttl_loader, &l, &r, NULL, NULL), DAOC_OK);
+    daoc_cache_release(r);
+    ASSERT_INT(daoc_cache_peek(c, "k2", 2, NULL, &ttl, &stale), DAOC_OK);
+    ASSERT_TRUE(ttl == 0);
+    ttl_given = -1; /* answered, not cached */
+    int lvl = 0;
+    ASSERT_INT(daoc_cache_get(c, "k3", 2, NULL, ttl_loader, &l, &r, &lvl, NULL), DAOC_OK);
+    ASSERT_NOT_NULL(r);
+    ASSERT_STR(daoc_value_str(daoc_cache_value(r), NULL), "v");
+    ASSERT_INT(lvl, 3);
+    daoc_cache_release(r);
+    r = NULL;
+    ASSERT_INT(daoc_cache_peek(c, "k3", 2, &r, &ttl, &stale), DAOC_ENOTFOUND);
+    ASSERT_TRUE(r == NULL);
+    int runs = atomic_load(&l.runs);
+    ASSERT_INT(daoc_cache_get(c, "k3", 2, NULL, ttl_loader, &l, &r, NULL, NULL), DAOC_OK);
+    daoc_cache_release(r);
+    ASSERT_INT(atomic_load(&l.runs), runs + 1); /* loaded again */
+    /* a plain loader afterwards: the options' ttl again */
+    ASSERT_INT(daoc_cache_get(c, "k4", 2, NULL, load_fn, &l, &r, NULL, NULL), DAOC_OK);
+    daoc_cache_release(r);
+    ASSERT_INT(daoc_cache_peek(c, "k4", 2, NULL, &ttl, &stale), DAOC_OK);
+    ASSERT_TRUE(ttl > 99);
+    /* nested: the inner load's ttl is its own, the outer keeps 0.05 */
+    g_nest_cache = c;
+    ASSERT_INT(daoc_cache_get(c, "k5", 2, NULL, nesting_loader, &l, &r, NULL, NULL), DAOC_OK);
+    daoc_cache_release(r);
+    ASSERT_INT(daoc_cache_peek(c, "k5", 2, NULL, &ttl, &stale), DAOC_OK);
+    ASSERT_TRUE(ttl > 0 && ttl <= 0.05);
+    ASSERT_INT(daoc_cache_peek(c, "other", 5, NULL, &ttl, &stale), DAOC_OK);
+    ASSERT_TRUE(ttl > 99);
+    daoc_cache_load_ttl(5); /* outside a loader: nothing */
+    ASSERT_INT(daoc_cache_get(c, "k6", 2, NULL, load_fn, &l, &r, NULL, NULL), DAOC_OK);
+    daoc_cache_release(r);
+    ASSERT_INT(daoc_cache_peek(c, "k6", 2, NULL, &ttl, &stale), DAOC_OK);
+    ASSERT_TRUE(ttl > 99);
+    daoc_cache_free(c);
+}
+
 TEST(neg_ttl_caches_misses)
 {
     daoc_cache *c = mk(10, 0.05, 0, 0, 0);
