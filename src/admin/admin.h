@@ -98,6 +98,10 @@ void daoc__adm_loglevel_init(daoc__adm_loglevel *l, daoc_log_fn fn, void *ud, co
 int daoc__adm_loglevel_get(daoc__adm_loglevel *l);
 /* Level `level` for timeout_s seconds (0: until the next change). */
 void daoc__adm_loglevel_set(daoc__adm_loglevel *l, int level, int64_t timeout_s);
+/* node.c: a daoc_cluster_fn for channel "log_level" (ud: the app): another
+ * node's PUT /debug/cluster/log-level, {"log_level": <nginx level>,
+ * "timeout": s}, applied here. */
+void daoc__adm_cluster_log_level(void *ud, const char *channel, const char *data);
 /* A daoc_log_fn for a daoc__adm_loglevel *ud. */
 void daoc__adm_log(void *ud, daoc_log_level lvl, const char *msg);
 
@@ -201,6 +205,7 @@ typedef enum daoc__adm_kind {
     DAOC__R_OPENAPI,         /* /openapi.json */
     DAOC__R_LOG_LEVEL,       /* /debug/node/log-level (node.c) */
     DAOC__R_LOG_LEVEL_SET,   /* /debug/node/log-level/:level */
+    DAOC__R_CLUSTER_LOG_LEVEL, /* /debug/cluster/log-level/:level (node.c) */
     DAOC__R_CONFIG,          /* /config */
     DAOC__R_TIMERS,          /* /timers */
     DAOC__R_STATUS_DNS,      /* /status/dns */

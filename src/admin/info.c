@@ -61,6 +61,7 @@ int daoc__adm_endpoints(daoc__adm_app *app)
                                         "/upstreams/{upstreams}/targets/{targets}/{address}/unhealthy",
                                         "/debug/node/log-level",
                                         "/debug/node/log-level/{log_level}",
+                                        "/debug/cluster/log-level/{log_level}",
                                         "/config",
                                         "/cache",
                                         "/cache/{key}",
@@ -529,6 +530,7 @@ void daoc__adm_info(daoc__adm_app *app, daoc_db *db, const daoc__adm_req *req, u
         break;
     case DAOC__R_LOG_LEVEL:
     case DAOC__R_LOG_LEVEL_SET:
+    case DAOC__R_CLUSTER_LOG_LEVEL:
     case DAOC__R_CONFIG:
     case DAOC__R_TIMERS:
     case DAOC__R_STATUS_DNS:

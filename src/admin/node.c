@@ -11,7 +11,11 @@
  *   GET  /status/dns   501, as Kong answers without its new DNS client:
  *        daoc resolves no name
  *   GET  /schemas/vaults/:name   a vault's schema; 404 "No vault named ..."
- * Kong's /debug/cluster/log-level/:level needs cluster events (not yet).
+ *   PUT  /debug/cluster/log-level/:level   the same, then broadcast to the
+ *        other nodes on channel "log_level" as Kong's cluster_events does
+ *        ({"log_level": <nginx's number>, "timeout": s}); each node applies
+ *        what it hears (daoc__adm_cluster_log_level).  500 "failed
+ *        broadcasting to cluster: ..." without a reader or a database.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -43,8 +47,49 @@ static const daoc_value *timeout_arg(const daoc__adm_req *req, const daoc_value 
     return t;
 }
 
+/* nginx's numbers for Kong's levels (ngx.DEBUG = 8 ... ngx.EMERG = 1) */
+static int ngx_level(int index) { return 8 - index; }
+
+/* Broadcasts the change to the other nodes: false with res set. */
+static bool broadcast(daoc__adm_app *app, int level, double timeout, daoc__adm_res *res)
+{
+    daoc__buf data = DAOC__BUF_INIT, msg = DAOC__BUF_INIT;
+    daoc__buf_printf(&data, "{\"log_level\":%d,\"timeout\":%.0f}", ngx_level(level), timeout);
+    daoc_error *err = NULL;
+    int rc = data.failed ? DAOC_ENOMEM
+             : app->cluster ? daoc_cluster_broadcast(app->cluster, "log_level", data.data, 0, &err)
+                            : DAOC_EINVAL;
+    if (rc != DAOC_OK) {
+        daoc__buf_printf(&msg, "failed broadcasting to cluster: %s",
+                         err ? daoc_error_message(err)
+                         : app->cluster ? daoc_strerror(rc)
+                                        : "no cluster events reader");
+        daoc__adm_message(res, 500, msg.failed ? "failed broadcasting to cluster" : msg.data);
+    }
+    daoc_error_free(err);
+    daoc__buf_free(&data);
+    daoc__buf_free(&msg);
+    return rc == DAOC_OK;
+}
+
+void daoc__adm_cluster_log_level(void *ud, const char *channel, const char *data)
+{
+    daoc__adm_app *app = ud;
+    (void)channel;
+    daoc_value *v = NULL;
+    if (!app->loglevel || daoc_json_decode(data, strlen(data), &v, NULL) != DAOC_OK)
+        return;
+    const daoc_value *l = daoc_obj_get(v, "log_level"), *t = daoc_obj_get(v, "timeout");
+    double n = l ? daoc_value_num(l) : 0, timeout = t ? daoc_value_num(t) : 60;
+    int index = 8 - (int)n;
+    if (l && n == (int)n && index >= 0 && index <= 7 && timeout >= 0 && timeout == timeout)
+        daoc__adm_loglevel_set(app->loglevel, index,
+                               timeout > 1e9 ? 1000000000 : (int64_t)timeout);
+    daoc_value_free(v);
+}
+
 static void put_log_level(daoc__adm_app *app, const daoc__adm_req *req, const daoc__adm_route *r,
-                          const daoc_value *q, daoc__adm_res *res)
+                          const daoc_value *q, bool cluster, daoc__adm_res *res)
 {
     const char *name = r->seg[3];
     int level = daoc_log_level_index(name);
@@ -73,7 +118,8 @@ static void put_log_level(daoc__adm_app *app, const daoc__adm_req *req, const da
         daoc__adm_message(res, 200, msg.failed ? "log level unchanged" : msg.data);
     } else {
         daoc__adm_loglevel_set(app->loglevel, level, timeout > 1e9 ? 1000000000 : (int64_t)timeout);
-        daoc__adm_message(res, 200, "log level changed");
+        if (!cluster || broadcast(app, level, timeout, res))
+            daoc__adm_message(res, 200, "log level changed");
     }
     daoc__buf_free(&msg);
     daoc_value_free(body);
@@ -149,7 +195,8 @@ void daoc__adm_node(daoc__adm_app *app, daoc_db *db, const daoc__adm_req *req, u
         break;
     }
     case DAOC__R_LOG_LEVEL_SET:
-        put_log_level(app, req, r, query, res);
+    case DAOC__R_CLUSTER_LOG_LEVEL:
+        put_log_level(app, req, r, query, r->kind == DAOC__R_CLUSTER_LOG_LEVEL, res);
         break;
     case DAOC__R_CONFIG:
         daoc__adm_message(res, 400, "this endpoint is only available when Kong is configured "

@@ -12,7 +12,7 @@
  *   /P/:p/S/:s         GET PUT PATCH DELETE
  * and Kong's own: /plugins/schema/:name (deprecated, the config's schema),
  * /upstreams/:u/targets/all (the page), /upstreams/:u/health and the
- * targets' (un)healthy, /debug/node/log-level, /config, /timers,
+ * targets' (un)healthy, /debug/node/log-level, /debug/cluster/log-level, /config, /timers,
  * /status/dns, /schemas/vaults/:name, and /targets, /targets/:t,
  * /targets/:t/upstream disabled (404).
  * Every route also answers HEAD where it answers GET, and OPTIONS.  One
@@ -105,6 +105,8 @@ static void fixed(daoc__adm_route *r)
         r->kind = DAOC__R_LOG_LEVEL, r->methods = GETS;
     } else if (n == 4 && is(r, 0, "debug") && is(r, 1, "node") && is(r, 2, "log-level")) {
         r->kind = DAOC__R_LOG_LEVEL_SET, r->methods = DAOC__M_PUT | DAOC__M_OPTIONS;
+    } else if (n == 4 && is(r, 0, "debug") && is(r, 1, "cluster") && is(r, 2, "log-level")) {
+        r->kind = DAOC__R_CLUSTER_LOG_LEVEL, r->methods = DAOC__M_PUT | DAOC__M_OPTIONS;
     } else if (n == 1 && is(r, 0, "cache")) {
         r->kind = DAOC__R_CACHE, r->methods = DAOC__M_DELETE | DAOC__M_OPTIONS;
     } else if (n == 2 && is(r, 0, "cache")) {
@@ -204,6 +206,7 @@ static unsigned params_of(const daoc__adm_route *r)
     case DAOC__R_VAULT_SCHEMA:
         return 1u << 2;
     case DAOC__R_LOG_LEVEL_SET:
+    case DAOC__R_CLUSTER_LOG_LEVEL:
         return 1u << 3;
     case DAOC__R_UPSTREAM_HEALTH:
         return 1u << 1;

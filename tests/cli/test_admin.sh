@@ -217,9 +217,9 @@ req GET "/consumers?username=cid-user"
 is "?username= (a unique field) filters the page" 200 "\"data\":[{\"id\":\"$CID\"" '"next":null'
 req GET "/consumers?id=$CID"
 is "?id= filters by primary key" 200 "\"data\":[{\"id\":\"$CID\""
-req GET "/consumers?created_at=1"
-is "?created_at= (no index): 400 naming what can filter" 400 '"code":11' \
-  "cannot filter on 'created_at': no index serves it (filter on 'id', 'username', 'custom_id')"
+req GET "/consumers?updated_at=1"
+is "?updated_at= (no index): 400 naming what can filter" 400 '"code":11' \
+  "cannot filter on 'updated_at': no index serves it (filter on 'id', 'created_at', 'username', 'custom_id')"
 req GET "/consumers/$CID"
 is "GET by id" 200 "\"id\":\"$CID\"" '"tags":null'
 req GET /consumers/cid-user

@@ -184,6 +184,23 @@ req GET "/cache/$KEY"
 body_is "after DELETE /cache nothing is" 404 '{"message":"Not found"}'
 req GET /status
 is "/status has the cache's counters" 200 '"cache":{"hits":' '"cluster_events":{'
+# Kong's /debug/cluster/log-level: set on A, heard by B through the
+# cluster events (channel "log_level")
+U=$A_U; req PUT "/debug/cluster/log-level/debug?timeout=30"
+body_is "PUT /debug/cluster/log-level/debug on A" 200 '{"message":"log level changed"}'
+req GET /debug/node/log-level
+body_is "A's own level" 200 '{"message":"log level: debug"}'
+U=$B_U
+heard=""
+for _ in $(seq 1 $(awk -v b="$bound" 'BEGIN { print int(b * 20) + 1 }')); do
+  req GET /debug/node/log-level
+  [ "$body" = '{"message":"log level: debug"}' ] && { heard=1; break; }
+  sleep 0.05
+done
+if [ -n "$heard" ]; then ok "B hears the cluster log level within $bound s"
+else bad "B's level: $body"; fi
+req PUT "/debug/cluster/log-level/loud"
+body_is "an unknown level: 400" 400 '{"message":"unknown log level: loud"}'
 stop
 kill -TERM "$A_PID" 2>/dev/null; wait "$A_PID"
 if grep -q Sanitizer a.err; then bad "sanitizer report from node A"; else ok "no sanitizer report from node A"; fi
