@@ -102,6 +102,9 @@ void daoc__adm_loglevel_set(daoc__adm_loglevel *l, int level, int64_t timeout_s)
  * node's PUT /debug/cluster/log-level, {"log_level": <nginx level>,
  * "timeout": s}, applied here. */
 void daoc__adm_cluster_log_level(void *ud, const char *channel, const char *data);
+/* health.c: a daoc_cluster_fn for "balancer:post_health" (ud: the app):
+ * another node's target mark, marked here too. */
+void daoc__adm_cluster_post_health(void *ud, const char *channel, const char *data);
 /* A daoc_log_fn for a daoc__adm_loglevel *ud. */
 void daoc__adm_log(void *ud, daoc_log_level lvl, const char *msg);
 

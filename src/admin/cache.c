@@ -51,7 +51,9 @@ int daoc__adm_cache_start(daoc__adm_app *app, const daoc_config *cfg, daoc_db *f
      * through it */
     if (rc == DAOC_OK && (rc = daoc_cluster_feed_cache(app->cluster, app->cache)) == DAOC_OK &&
         (rc = daoc_cluster_subscribe(app->cluster, "log_level", daoc__adm_cluster_log_level,
-                                     app)) == DAOC_OK)
+                                     app)) == DAOC_OK &&
+        (rc = daoc_cluster_subscribe(app->cluster, "balancer:post_health",
+                                     daoc__adm_cluster_post_health, app)) == DAOC_OK)
         rc = daoc_cluster_start(app->cluster, &why);
     if (rc != DAOC_OK) /* the cache stays local: said, not fatal */
         say(cfg, DAOC_LOG_WARN, "no cluster events, the cache hears of no other node", why, rc);

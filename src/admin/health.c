@@ -14,7 +14,10 @@
  * is 0, DNS_ERROR when its name does not resolve, else HEALTHY when one of
  * its addresses is (an address is healthy until marked otherwise), else
  * UNHEALTHY.  daoc runs no health check: the marks are the only source,
- * kept per process (Kong also tells the other nodes: with cluster events).
+ * kept per process and, as Kong's targets:post_health does, told to the
+ * other nodes on channel "balancer:post_health" as
+ * "<hostname>|<ip or empty>|<port>|<1|0>|<upstream id>|<upstream name>";
+ * what a node hears it marks too (daoc__adm_cluster_post_health).
  */
 #include <netdb.h>
 #include <pthread.h>
@@ -500,6 +503,67 @@ static void health_page(daoc__adm_app *app, daoc_db *db, const daoc__adm_route *
     daoc_value_free(u);
 }
 
+/* Kong's packet of a mark, broadcast (best effort, as Kong's): target ts,
+ * addr "<ip>:<port>" or NULL for the whole target. */
+static void tell_cluster(daoc__adm_app *app, const char *ts, const char *addr, bool healthy,
+                         const char *uid, const char *uname)
+{
+    char host[256], ip[INET6_ADDRSTRLEN + 1] = "";
+    int port = 0;
+    if (!split_target(ts, host, sizeof host, &port))
+        return;
+    if (addr) {
+        const char *colon = strrchr(addr, ':');
+        size_t n = colon ? (size_t)(colon - addr) : 0;
+        if (!colon || n >= sizeof ip)
+            return;
+        memcpy(ip, addr, n);
+        ip[n] = '\0';
+        port = atoi(colon + 1);
+    }
+    daoc__buf p = DAOC__BUF_INIT;
+    bool v6 = strchr(host, ':') != NULL; /* Kong's format_host: [v6] */
+    daoc__buf_printf(&p, "%s%s%s|%s|%d|%d|%s|%s", v6 ? "[" : "", host, v6 ? "]" : "", ip, port,
+                     healthy ? 1 : 0, uid, uname ? uname : "");
+    if (!p.failed) {
+        daoc_error *err = NULL;
+        if (daoc_cluster_broadcast(app->cluster, "balancer:post_health", p.data, 0, &err) !=
+            DAOC_OK)
+            daoc_error_free(err);
+    }
+    daoc__buf_free(&p);
+}
+
+void daoc__adm_cluster_post_health(void *ud, const char *channel, const char *data)
+{
+    daoc__adm_app *app = ud;
+    (void)channel;
+    const char *f[6];
+    size_t len[6];
+    const char *p = data;
+    for (int i = 0; i < 6; i++) {
+        const char *bar = i < 5 ? strchr(p, '|') : p + strlen(p);
+        if (!bar || !app->health)
+            return;
+        f[i] = p;
+        len[i] = (size_t)(bar - p);
+        p = bar + 1;
+    }
+    int port = atoi(f[2]);
+    bool healthy = len[3] == 1 && f[3][0] == '1';
+    if (len[0] == 0 || len[4] == 0 || port <= 0 || port > 65535)
+        return;
+    /* the target is "<hostname>:<port>" (an address's mark is consulted
+     * with the target's own port only: with_health) */
+    daoc__buf key = DAOC__BUF_INIT;
+    daoc__buf_printf(&key, "%.*s %.*s:%d", (int)len[4], f[4], (int)len[0], f[0], port);
+    if (len[1])
+        daoc__buf_printf(&key, " %.*s:%d", (int)len[1], f[1], port);
+    if (!key.failed)
+        (void)mark_set(app->health, key.data, len[1] == 0, healthy);
+    daoc__buf_free(&key);
+}
+
 static void set_health(daoc__adm_app *app, daoc_db *db, const daoc__adm_route *r,
                        daoc__adm_res *res)
 {
@@ -539,6 +603,9 @@ static void set_health(daoc__adm_app *app, daoc_db *db, const daoc__adm_route *r
             daoc__adm_oom(res);
         else
             res->status = 204;
+        if (res->status == 204 && app->cluster)
+            tell_cluster(app, ts, r->nseg == 6 ? key.data + strlen(uid) + strlen(ts) + 2 : NULL,
+                         healthy, uid, str_of(u, "name"));
     }
     daoc__buf_free(&key);
     daoc__buf_free(&msg);
