@@ -105,6 +105,10 @@ void daoc__adm_cluster_log_level(void *ud, const char *channel, const char *data
 /* health.c: a daoc_cluster_fn for "balancer:post_health" (ud: the app):
  * another node's target mark, marked here too. */
 void daoc__adm_cluster_post_health(void *ud, const char *channel, const char *data);
+/* The mark key of a post_health packet into key[size], *whole (no
+ * address) and *healthy: 0, or -1 for a packet that is not one. */
+int daoc__adm_health_packet(const char *data, char *key, size_t size, bool *whole,
+                            bool *healthy);
 /* A daoc_log_fn for a daoc__adm_loglevel *ud. */
 void daoc__adm_log(void *ud, daoc_log_level lvl, const char *msg);
 

@@ -20,6 +20,7 @@
  * what a node hears it marks too (daoc__adm_cluster_post_health).
  */
 #include <netdb.h>
+#include <stdio.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -534,34 +535,54 @@ static void tell_cluster(daoc__adm_app *app, const char *ts, const char *addr, b
     daoc__buf_free(&p);
 }
 
-void daoc__adm_cluster_post_health(void *ud, const char *channel, const char *data)
+int daoc__adm_health_packet(const char *data, char *key, size_t size, bool *whole,
+                            bool *healthy)
 {
-    daoc__adm_app *app = ud;
-    (void)channel;
     const char *f[6];
     size_t len[6];
     const char *p = data;
     for (int i = 0; i < 6; i++) {
         const char *bar = i < 5 ? strchr(p, '|') : p + strlen(p);
-        if (!bar || !app->health)
-            return;
+        if (!bar)
+            return -1;
         f[i] = p;
         len[i] = (size_t)(bar - p);
         p = bar + 1;
     }
-    int port = atoi(f[2]);
-    bool healthy = len[3] == 1 && f[3][0] == '1';
-    if (len[0] == 0 || len[4] == 0 || port <= 0 || port > 65535)
-        return;
+    char digits[8];
+    if (len[2] == 0 || len[2] >= sizeof digits || strspn(f[2], "0123456789") < len[2])
+        return -1;
+    memcpy(digits, f[2], len[2]);
+    digits[len[2]] = '\0';
+    int port = atoi(digits);
+    if (len[0] == 0 || len[4] == 0 || port <= 0 || port > 65535 || len[3] != 1 ||
+        (f[3][0] != '0' && f[3][0] != '1'))
+        return -1;
+    static const int named[] = {0, 1, 4}; /* parts of the key: no blank in them */
+    for (int i = 0; i < 3; i++)
+        if (memchr(f[named[i]], ' ', len[named[i]]))
+            return -1;
     /* the target is "<hostname>:<port>" (an address's mark is consulted
      * with the target's own port only: with_health) */
-    daoc__buf key = DAOC__BUF_INIT;
-    daoc__buf_printf(&key, "%.*s %.*s:%d", (int)len[4], f[4], (int)len[0], f[0], port);
-    if (len[1])
-        daoc__buf_printf(&key, " %.*s:%d", (int)len[1], f[1], port);
-    if (!key.failed)
-        (void)mark_set(app->health, key.data, len[1] == 0, healthy);
-    daoc__buf_free(&key);
+    int n = len[1] ? snprintf(key, size, "%.*s %.*s:%d %.*s:%d", (int)len[4], f[4], (int)len[0],
+                              f[0], port, (int)len[1], f[1], port)
+                   : snprintf(key, size, "%.*s %.*s:%d", (int)len[4], f[4], (int)len[0], f[0],
+                              port);
+    if (n < 0 || (size_t)n >= size)
+        return -1;
+    *whole = len[1] == 0;
+    *healthy = f[3][0] == '1';
+    return 0;
+}
+
+void daoc__adm_cluster_post_health(void *ud, const char *channel, const char *data)
+{
+    daoc__adm_app *app = ud;
+    (void)channel;
+    char key[1024];
+    bool whole = false, healthy = false;
+    if (app->health && daoc__adm_health_packet(data, key, sizeof key, &whole, &healthy) == 0)
+        (void)mark_set(app->health, key, whole, healthy);
 }
 
 static void set_health(daoc__adm_app *app, daoc_db *db, const daoc__adm_route *r,
