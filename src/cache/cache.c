@@ -225,6 +225,13 @@ static int load_and_store(daoc__cache_shard *s, uint64_t h, const char *key, siz
     uint32_t cls = daoc__cache_class_of(s, key, len);
     daoc__cache_count(s, cls, DAOC__CS_LOADS);
     struct daoc_cache_ref *old = daoc__cache_find(s, h, key, len);
+    if (rc == DAOC_OK && !f) {
+        /* renew: a get's load running for key started before this one
+         * ended; its answer goes to its callers, this value stays */
+        daoc__cache_flight *running = daoc__cache_flight_find(s, h, key, len);
+        if (running)
+            running->invalidated = true;
+    }
     if (rc == DAOC_OK) {
         ne->cls = cls;
         ne->expires = daoc__cache_deadline(now, has_ttl && ttl >= 0 ? ttl

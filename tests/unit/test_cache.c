@@ -275,6 +275,53 @@ TEST(the_loader_may_set_its_values_ttl)
     daoc_cache_free(c);
 }
 
+/* renew while a get's slower load of the same key runs: the renewed
+ * value stays; the get's answer goes to its caller only. */
+typedef struct slow_ctx {
+    daoc_cache *c;
+    char got[32];
+} slow_ctx;
+static int slow_old_loader(void *ud, const char *key, size_t keylen, daoc_value **value,
+                           char *err, size_t errlen)
+{
+    (void)ud, (void)key, (void)keylen, (void)err, (void)errlen;
+    sleep_s(0.2);
+    *value = daoc_str("old");
+    return DAOC_OK;
+}
+static void *slow_get(void *arg)
+{
+    slow_ctx *x = arg;
+    daoc_cache_ref *r = NULL;
+    if (daoc_cache_get(x->c, "rk", 2, NULL, slow_old_loader, NULL, &r, NULL, NULL) == DAOC_OK &&
+        r)
+        snprintf(x->got, sizeof x->got, "%s", daoc_value_str(daoc_cache_value(r), NULL));
+    daoc_cache_release(r);
+    return NULL;
+}
+
+TEST(renew_during_a_slower_load_keeps_the_renewed_value)
+{
+    daoc_cache *c = mk(100, 100, 0, 0, 0);
+    ASSERT_NOT_NULL(c);
+    slow_ctx x = {c, ""};
+    pthread_t th;
+    ASSERT_INT(pthread_create(&th, NULL, slow_get, &x), 0);
+    sleep_s(0.05); /* the get's load is running */
+    ld l = {.answer = "new"};
+    daoc_cache_ref *r = NULL;
+    ASSERT_INT(daoc_cache_renew(c, "rk", 2, NULL, load_fn, &l, &r, NULL), DAOC_OK);
+    ASSERT_STR(daoc_value_str(daoc_cache_value(r), NULL), "new");
+    daoc_cache_release(r);
+    pthread_join(th, NULL);
+    ASSERT_STR(x.got, "old"); /* its caller's answer */
+    char b[64];
+    int lvl = 0;
+    ASSERT_INT(get_s(c, "rk", NULL, NULL, b, sizeof b, &lvl), DAOC_OK);
+    ASSERT_STR(b, "new");
+    daoc_cache_free(c);
+}
+
 TEST(neg_ttl_caches_misses)
 {
     daoc_cache *c = mk(10, 0.05, 0, 0, 0);
