@@ -873,6 +873,13 @@ typedef struct daoc_cache_bulk_item {
 DAOC_MUSTCHECK DAOC_EXPORT int daoc_cache_get_bulk(daoc_cache *c, daoc_cache_bulk_item *items,
                                                    size_t n);
 
+/* Whether ref (a reference daoc_cache_get or _peek gave) is still the
+ * live entry of its key: not replaced, invalidated, evicted or expired.
+ * When it is, that counts as a hit (and recency), as a get's would.  For
+ * a caller that keeps its own copy of the value next to the reference
+ * (kong.cache's per-Lua-state copies) and wants to know it may serve it. */
+DAOC_EXPORT bool daoc_cache_still(daoc_cache *c, const daoc_cache_ref *ref);
+
 /* Looks at key without loading, counting or touching its recency (mlcache's
  * probe).  DAOC_ENOTFOUND when there is no entry.  Otherwise DAOC_OK:
  * *ref (optional) a new reference owned by the caller, NULL for a cached

@@ -433,6 +433,24 @@ int daoc_cache_renew(daoc_cache *c, const char *key, size_t len, const daoc_cach
 
 /* ---- direct access ---- */
 
+bool daoc_cache_still(daoc_cache *c, const daoc_cache_ref *ref)
+{
+    if (!c || !ref)
+        return false;
+    uint64_t h = daoc__cache_hash(c->seed, ref->key, ref->keylen);
+    daoc__cache_shard *s = daoc__cache_shard_of(c, h);
+    int64_t now = daoc__cache_now();
+    daoc__cache_lock(s);
+    struct daoc_cache_ref *x = daoc__cache_find(s, h, ref->key, ref->keylen);
+    bool live = x == ref && (!x->expires || now < x->expires);
+    if (live) { /* a hit, as daoc_cache_get counts one */
+        x->used = 1;
+        daoc__cache_count(s, x->cls, DAOC__CS_HITS);
+    }
+    daoc__cache_unlock(s);
+    return live;
+}
+
 int daoc_cache_peek(daoc_cache *c, const char *key, size_t len, daoc_cache_ref **ref, double *ttl,
                     bool *stale)
 {

@@ -15,9 +15,15 @@
  *   probe(key)                 -> ttl, err, value (nil when absent or stale)
  *   renew(key, opts, cb, ...)  -> value, err, ttl: the callback runs now
  *   invalidate(key), invalidate_local(key), purge()
- * opts: ttl, neg_ttl, resurrect_ttl (seconds).  Values are copied in and
- * out as data (tables, strings, numbers, booleans); a function in a value
- * is refused, since other threads read the same entry.
+ * opts: ttl, neg_ttl, resurrect_ttl (seconds).  Values are copied in as
+ * data (tables, strings, numbers, booleans); a function in a value is
+ * refused, since other threads read the same entry.  Out, each Lua state
+ * keeps its copy of what it read next to a reference on the entry (Kong's
+ * L1, mlcache's lrucache): a get finds the copy and, while the entry is
+ * still the key's live one (daoc_cache_still: not replaced, invalidated,
+ * evicted or expired), answers it -- the same table again, which callers
+ * must not modify, as in Kong -- instead of copying the value out anew.
+ * At most L1_MAX copies per state (then they are all dropped).
  */
 #include <string.h>
 
@@ -25,6 +31,106 @@
 #include "db/db.h"
 #include "lua/kongdb.h"
 #include "lua/lua_internal.h"
+
+#define L1_MAX 16384
+#define L1_REF_MT "daoc.cache_l1_ref"
+
+static int l1_ref_gc(lua_State *L)
+{
+    daoc_cache_ref **u = lua_touserdata(L, 1);
+    if (u && *u) {
+        daoc_cache_release(*u);
+        *u = NULL;
+    }
+    return 0;
+}
+
+/* Drops every copy (their references go with the tables' collection). */
+static void l1_reset(lua_State *L, struct daoc__lua *ls)
+{
+    if (ls->l1_vals) {
+        luaL_unref(L, LUA_REGISTRYINDEX, ls->l1_vals);
+        luaL_unref(L, LUA_REGISTRYINDEX, ls->l1_refs);
+    }
+    ls->l1_vals = ls->l1_refs = 0;
+    ls->l1_n = 0;
+}
+
+/* The copy of key (at k) when its entry is still live: pushed, true. */
+static bool l1_hit(lua_State *L, struct daoc__lua *ls, daoc_cache *c, int k)
+{
+    if (!ls->l1_vals)
+        return false;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, ls->l1_refs);
+    lua_pushvalue(L, k);
+    lua_rawget(L, -2);
+    daoc_cache_ref **u = lua_touserdata(L, -1);
+    bool live = u && *u && daoc_cache_still(c, *u);
+    lua_pop(L, 2);
+    if (!live)
+        return false;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, ls->l1_vals);
+    lua_pushvalue(L, k);
+    lua_rawget(L, -2);
+    lua_remove(L, -2);
+    return true;
+}
+
+/* Keeps the value at the top (ref's copy) for key (at k), taking over ref. */
+static void l1_keep(lua_State *L, struct daoc__lua *ls, int k, daoc_cache_ref *ref)
+{
+    if (!lua_checkstack(L, 6)) {
+        daoc_cache_release(ref);
+        return;
+    }
+    if (ls->l1_n >= L1_MAX)
+        l1_reset(L, ls);
+    if (!ls->l1_vals) {
+        lua_newtable(L);
+        ls->l1_vals = luaL_ref(L, LUA_REGISTRYINDEX);
+        lua_newtable(L);
+        ls->l1_refs = luaL_ref(L, LUA_REGISTRYINDEX);
+    }
+    int v = lua_gettop(L);
+    daoc_cache_ref **u = lua_newuserdata(L, sizeof *u);
+    *u = ref;
+    if (luaL_newmetatable(L, L1_REF_MT)) {
+        lua_pushcfunction(L, l1_ref_gc);
+        lua_setfield(L, -2, "__gc");
+    }
+    lua_setmetatable(L, -2);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, ls->l1_refs);
+    lua_pushvalue(L, k);
+    lua_rawget(L, -2);
+    bool had = !lua_isnil(L, -1);
+    lua_pop(L, 1);
+    lua_pushvalue(L, k);
+    lua_pushvalue(L, v + 1); /* the userdata */
+    lua_rawset(L, -3);
+    lua_pop(L, 2); /* refs, userdata */
+    lua_rawgeti(L, LUA_REGISTRYINDEX, ls->l1_vals);
+    lua_pushvalue(L, k);
+    lua_pushvalue(L, v);
+    lua_rawset(L, -3);
+    lua_pop(L, 1);
+    if (!had)
+        ls->l1_n++;
+}
+
+/* Forgets key's copy (at k). */
+static void l1_drop(lua_State *L, struct daoc__lua *ls, int k)
+{
+    if (!ls->l1_vals)
+        return;
+    int refs[2] = {ls->l1_refs, ls->l1_vals};
+    for (int i = 0; i < 2; i++) {
+        lua_rawgeti(L, LUA_REGISTRYINDEX, refs[i]);
+        lua_pushvalue(L, k);
+        lua_pushnil(L);
+        lua_rawset(L, -3);
+        lua_pop(L, 1);
+    }
+}
 
 static struct daoc__lua *state_of(lua_State *L)
 {
@@ -174,12 +280,17 @@ static int do_get(lua_State *L, struct daoc__lua *ls, int k, int o, int cb, int 
     bool has_cb = !lua_isnoneornil(L, cb);
     if (has_cb && !lua_isfunction(L, cb))
         luaL_error(L, "callback must be a function");
+    daoc_cache *c = cache_of(L, ls);
+    if (l1_hit(L, ls, c, k)) {
+        lua_pushnil(L);
+        lua_pushinteger(L, 1);
+        return 3;
+    }
     loader_ctx x = {L, ls, cb, nargs};
     daoc_cache_ref *ref = NULL;
     int level = 0;
     daoc_error *err = NULL;
-    int rc = daoc_cache_get(cache_of(L, ls), key, n, &opts, has_cb ? lua_loader : NULL, &x, &ref,
-                            &level, &err);
+    int rc = daoc_cache_get(c, key, n, &opts, has_cb ? lua_loader : NULL, &x, &ref, &level, &err);
     if (rc != DAOC_OK) {
         lua_pushnil(L);
         lua_pushfstring(L, "failed to get from node cache: %s",
@@ -188,7 +299,15 @@ static int do_get(lua_State *L, struct daoc__lua *ls, int k, int o, int cb, int 
         daoc_error_free(err);
         return 3;
     }
-    push_ref(L, ls, ref);
+    if (!ref) {
+        lua_pushnil(L);
+    } else {
+        if (daoc__lua_push_value(ls, daoc_cache_value(ref)) != DAOC_OK) {
+            daoc_cache_release(ref);
+            luaL_error(L, "not enough memory");
+        }
+        l1_keep(L, ls, k, ref); /* the copy is kept: the next get may answer it */
+    }
     lua_pushnil(L);
     lua_pushinteger(L, level);
     return 3;
@@ -285,6 +404,7 @@ static int l_invalidate(lua_State *L)
     size_t n = 0;
     const char *key = key_arg(L, 2, &n);
     (void)daoc_cache_invalidate(cache_of(L, state_of(L)), key, n);
+    l1_drop(L, state_of(L), 2);
     return 0;
 }
 
@@ -293,12 +413,14 @@ static int l_invalidate_local(lua_State *L)
     size_t n = 0;
     const char *key = key_arg(L, 2, &n);
     (void)daoc_cache_invalidate_local(cache_of(L, state_of(L)), key, n);
+    l1_drop(L, state_of(L), 2);
     return 0;
 }
 
 static int l_purge(lua_State *L)
 {
     daoc_cache_purge(cache_of(L, state_of(L)));
+    l1_reset(L, state_of(L));
     return 0;
 }
 

@@ -38,6 +38,9 @@ struct daoc__lua {
     /* (additions by kongdb_connector.c) */
     daoc__lua_query_hook query_hook; /* daoc__lua_set_query_hook, or NULL */
     void *query_hook_ud;
+    /* (additions by kongcache.c) */
+    int l1_vals, l1_refs; /* registry refs of the copies and their entries (0: none) */
+    size_t l1_n;          /* entries in them */
     /* (additions by worker_events.c) */
     bool crud_subscribed; /* on_crud is one of the handle's subscribers */
     /* (additions by api.c) */

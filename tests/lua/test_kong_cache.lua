@@ -47,4 +47,28 @@ t.test("invalidate drops the entry: the next get loads", function()
   t.eq(v, 2); t.eq(hit, 3)
 end)
 
+t.test("a hit answers this state's copy while the entry stands; a change makes a new one", function()
+  local function load() return { n = 1, list = { "a" } } end
+  local v1 = cache:get("kc:l1", nil, load)
+  local v2, _, hit = cache:get("kc:l1", nil, load)
+  t.eq(hit, 1)
+  t.eq(rawequal(v1, v2), true) -- the same table, as Kong's L1
+  t.eq(v2.list[1], "a")
+  cache:invalidate_local("kc:l1")
+  local v3, _, hit3 = cache:get("kc:l1", nil, function() return { n = 2 } end)
+  t.eq(hit3, 3); t.eq(v3.n, 2)
+  -- replaced behind this state's back (renew): the copy is not answered
+  cache:renew("kc:l1", nil, function() return { n = 3 } end)
+  local v4, _, hit4 = cache:get("kc:l1", nil, load)
+  t.eq(v4.n, 3); t.eq(hit4, 1)
+  -- expired: loaded again
+  cache:get("kc:l1exp", { ttl = 0.05 }, function() return { n = 1 } end)
+  ngx.sleep(0.08)
+  local v5, _, hit5 = cache:get("kc:l1exp", { ttl = 0.05 }, function() return { n = 5 } end)
+  t.eq(v5.n, 5); t.eq(hit5, 3)
+  cache:purge()
+  local v6, _, hit6 = cache:get("kc:l1", nil, function() return { n = 6 } end)
+  t.eq(v6.n, 6); t.eq(hit6, 3)
+end)
+
 t.done()
