@@ -322,6 +322,38 @@ TEST(renew_during_a_slower_load_keeps_the_renewed_value)
     daoc_cache_free(c);
 }
 
+/* daoc_cache_still: true while the reference is its key's live entry (and
+ * then counted as a hit); false once replaced, invalidated or expired. */
+TEST(still_tells_whether_a_reference_is_the_live_entry)
+{
+    daoc_cache *c = mk(100, 100, 0, 0, 0);
+    ASSERT_NOT_NULL(c);
+    ld l = {.answer = "v"};
+    daoc_cache_ref *r = NULL;
+    ASSERT_INT(daoc_cache_get(c, "consumers:s", 11, NULL, load_fn, &l, &r, NULL, NULL), DAOC_OK);
+    long long hits = stat_of(c, NULL, "hits");
+    ASSERT_TRUE(daoc_cache_still(c, r));
+    ASSERT_INT((int)(stat_of(c, NULL, "hits") - hits), 1);
+    ASSERT_TRUE(daoc_cache_invalidate_local(c, "consumers:s", 11));
+    ASSERT_TRUE(!daoc_cache_still(c, r));
+    daoc_cache_release(r);
+    ASSERT_INT(daoc_cache_get(c, "consumers:s", 11, NULL, load_fn, &l, &r, NULL, NULL), DAOC_OK);
+    daoc_value *nv = daoc_str("w");
+    ASSERT_INT(daoc_cache_set(c, "consumers:s", 11, nv, NULL, NULL), DAOC_OK);
+    daoc_value_free(nv);
+    ASSERT_TRUE(!daoc_cache_still(c, r)); /* replaced */
+    daoc_cache_release(r);
+    daoc_cache_get_opts go = DAOC_CACHE_GET_OPTS_INIT;
+    go.ttl = 0.03;
+    ASSERT_INT(daoc_cache_get(c, "consumers:t", 11, &go, load_fn, &l, &r, NULL, NULL), DAOC_OK);
+    ASSERT_TRUE(daoc_cache_still(c, r));
+    sleep_s(0.06);
+    ASSERT_TRUE(!daoc_cache_still(c, r)); /* expired */
+    daoc_cache_release(r);
+    ASSERT_TRUE(!daoc_cache_still(c, NULL) && !daoc_cache_still(NULL, NULL));
+    daoc_cache_free(c);
+}
+
 TEST(neg_ttl_caches_misses)
 {
     daoc_cache *c = mk(10, 0.05, 0, 0, 0);
