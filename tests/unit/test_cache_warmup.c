@@ -19,9 +19,12 @@ typedef struct logbook {
     char text[8192];
 } logbook;
 
+/* keeps the warm-up's lines (PostgreSQL's DDL notices would fill it) */
 static void on_log(void *ud, daoc_log_level lvl, const char *msg)
 {
     logbook *b = ud;
+    if (!strstr(msg, "warmup") && !strstr(msg, "mem_cache_size"))
+        return;
     size_t l = strlen(b->text);
     snprintf(b->text + l, sizeof b->text - l, "%d %s\n", (int)lvl, msg);
 }
