@@ -18,12 +18,14 @@
  * opts: ttl, neg_ttl, resurrect_ttl (seconds).  Values are copied in as
  * data (tables, strings, numbers, booleans); a function in a value is
  * refused, since other threads read the same entry.  Out, each Lua state
- * keeps its copy of what it read next to a reference on the entry (Kong's
- * L1, mlcache's lrucache): a get finds the copy and, while the entry is
- * still the key's live one (daoc_cache_still: not replaced, invalidated,
- * evicted or expired), answers it -- the same table again, which callers
- * must not modify, as in Kong -- instead of copying the value out anew.
- * At most L1_MAX copies per state (then they are all dropped).
+ * keeps its copy of a table it read next to a reference on the entry
+ * (Kong's L1, mlcache's lrucache): a get finds the copy and, while the
+ * entry is still the key's live one (daoc_cache_still: not replaced,
+ * invalidated, evicted or expired), answers it -- the same table again,
+ * which callers must not modify, as in Kong -- instead of copying the
+ * value out anew (a scalar is copied: as quick as the lookup).  At most
+ * L1_MAX copies (Kong's L1 size) while the state holds less than half its
+ * lua_memory_limit; past either, all are dropped at once.
  */
 #include <string.h>
 
@@ -32,7 +34,7 @@
 #include "lua/kongdb.h"
 #include "lua/lua_internal.h"
 
-#define L1_MAX 16384
+#define L1_MAX 500000 /* Kong's LRU_SIZE (kong/cache/init.lua) */
 #define L1_REF_MT "daoc.cache_l1_ref"
 
 static int l1_ref_gc(lua_State *L)
@@ -83,7 +85,9 @@ static void l1_keep(lua_State *L, struct daoc__lua *ls, int k, daoc_cache_ref *r
         daoc_cache_release(ref);
         return;
     }
-    if (ls->l1_n >= L1_MAX)
+    /* bounded by count, and by the state's memory: past half its
+     * lua_memory_limit the copies go (and are collected) */
+    if (ls->l1_n >= L1_MAX || (ls->mem_limit && ls->mem_used > ls->mem_limit / 2))
         l1_reset(L, ls);
     if (!ls->l1_vals) {
         lua_newtable(L);
@@ -306,7 +310,10 @@ static int do_get(lua_State *L, struct daoc__lua *ls, int k, int o, int cb, int 
             daoc_cache_release(ref);
             luaL_error(L, "not enough memory");
         }
-        l1_keep(L, ls, k, ref); /* the copy is kept: the next get may answer it */
+        if (lua_istable(L, -1))
+            l1_keep(L, ls, k, ref); /* the copy is kept: the next get may answer it */
+        else
+            daoc_cache_release(ref); /* a scalar is as quick to copy as to look up */
     }
     lua_pushnil(L);
     lua_pushinteger(L, level);

@@ -191,14 +191,17 @@ body_is "PUT /debug/cluster/log-level/debug on A" 200 '{"message":"log level cha
 req GET /debug/node/log-level
 body_is "A's own level" 200 '{"message":"log level: debug"}'
 U=$B_U
-heard=""
-for _ in $(seq 1 $(awk -v b="$bound" 'BEGIN { print int(b * 20) + 1 }')); do
-  req GET /debug/node/log-level
-  [ "$body" = '{"message":"log level: debug"}' ] && { heard=1; break; }
-  sleep 0.05
-done
-if [ -n "$heard" ]; then ok "B hears the cluster log level within $bound s"
-else bad "B's level: $body"; fi
+# eventually NAME PATH TEXT: GET PATH on $U until its body holds TEXT,
+# for at most $bound s
+eventually() {
+  for _ in $(seq 1 $(awk -v b="$bound" 'BEGIN { print int(b * 20) + 1 }')); do
+    req GET "$2"
+    case "$body" in *"$3"*) ok "$1 within $bound s"; return ;; esac
+    sleep 0.05
+  done
+  bad "$1: $body"
+}
+eventually "B hears the cluster log level" /debug/node/log-level '"log level: debug"'
 req PUT "/debug/cluster/log-level/loud"
 body_is "an unknown level: 400" 400 '{"message":"unknown log level: loud"}'
 # a target marked unhealthy on A is unhealthy on B too (Kong's
@@ -211,26 +214,14 @@ req POST "/upstreams/up-nodes-$$/targets" -d target=127.0.0.1:8182 -d weight=10
 req PUT "/upstreams/up-nodes-$$/targets/127.0.0.1:8181/unhealthy"
 body_is "A marks a target unhealthy" 204 ""
 U=$B_U
-seen_h=""
-for _ in $(seq 1 $(awk -v b="$bound" 'BEGIN { print int(b * 20) + 1 }')); do
-  req GET "/upstreams/up-nodes-$$/health"
-  case "$body" in *'"target":"127.0.0.1:8181","weight":10,"health":"UNHEALTHY"'*) seen_h=1; break ;; esac
-  sleep 0.05
-done
-if [ -n "$seen_h" ]; then ok "B sees the target UNHEALTHY within $bound s"
-else bad "B's health: $body"; fi
+eventually "B sees the target UNHEALTHY" "/upstreams/up-nodes-$$/health" \
+  '"target":"127.0.0.1:8181","weight":10,"health":"UNHEALTHY"'
 is "B's other target stays HEALTHY" 200 '"target":"127.0.0.1:8182","weight":10,"health":"HEALTHY"'
 U=$A_U; req PUT "/upstreams/up-nodes-$$/targets/127.0.0.1:8181/127.0.0.1:8181/healthy"
 body_is "A marks the address healthy again" 204 ""
 U=$B_U
-seen_h=""
-for _ in $(seq 1 $(awk -v b="$bound" 'BEGIN { print int(b * 20) + 1 }')); do
-  req GET "/upstreams/up-nodes-$$/health"
-  case "$body" in *'"target":"127.0.0.1:8181","weight":10,"health":"HEALTHY"'*) seen_h=1; break ;; esac
-  sleep 0.05
-done
-if [ -n "$seen_h" ]; then ok "B sees the address HEALTHY again"
-else bad "B's health after the address mark: $body"; fi
+eventually "B sees the address HEALTHY again" "/upstreams/up-nodes-$$/health" \
+  '"target":"127.0.0.1:8181","weight":10,"health":"HEALTHY"'
 stop
 kill -TERM "$A_PID" 2>/dev/null; wait "$A_PID"
 if grep -q Sanitizer a.err; then bad "sanitizer report from node A"; else ok "no sanitizer report from node A"; fi
