@@ -229,7 +229,8 @@ static const char *filter_type(const daoc_value *def)
 }
 
 /* Whether an index serves field `name` of e (the DAO's rule, page_query.c:
- * the single-field primary key, unique scalar fields, foreign keys). */
+ * the single-field primary key, unique scalar fields, foreign keys, a
+ * created_at timestamp: schema.h's daoc__field_created_at_index). */
 static bool indexed(const daoc__adm_entity *e, const char *name, const daoc_value *def)
 {
     const char *t = str_of(def, "type");
@@ -240,9 +241,12 @@ static bool indexed(const daoc__adm_entity *e, const char *name, const daoc_valu
     if (strcmp(t, "string") != 0 && strcmp(t, "integer") != 0 && strcmp(t, "number") != 0 &&
         strcmp(t, "boolean") != 0)
         return false;
-    const daoc_value *u = daoc_obj_get(def, "unique");
+    const daoc_value *u = daoc_obj_get(def, "unique"), *ts = daoc_obj_get(def, "timestamp");
+    bool stamp = ts && daoc_value_type(ts) == DAOC_TBOOL && daoc_value_bool(ts);
     return (u && daoc_value_type(u) == DAOC_TBOOL && daoc_value_bool(u)) ||
-           (e->pk && strcmp(e->pk, name) == 0);
+           (e->pk && strcmp(e->pk, name) == 0) ||
+           (stamp && strcmp(name, "created_at") == 0 && strcmp(t, "boolean") != 0 &&
+            strcmp(t, "string") != 0);
 }
 
 /* Beyond Kong: the query parameters of a top-level collection's GET --
@@ -393,6 +397,43 @@ static void health_paths(oa *o, daoc_value *paths)
     }
 }
 
+/* Kong's routes that are not an entity's: the schemas, tags by tag, the
+ * cache, the log level, /config and /status/dns (node.c, cache.c). */
+static void node_paths(oa *o, daoc_value *paths)
+{
+    static const struct {
+        const char *path, *method, *summary, *param, *ok;
+    } rs[] = {
+        {"/schemas/{name}", "get", "An entity's schema", "name", "200"},
+        {"/schemas/{name}/validate", "post", "Validate an entity", "name", "200"},
+        {"/schemas/plugins/{name}", "get", "A plugin's configuration schema", "name", "200"},
+        {"/schemas/plugins/validate", "post", "Validate a plugin's configuration", NULL, "200"},
+        {"/schemas/vaults/{name}", "get", "A vault's schema", "name", "200"},
+        {"/tags/{tags}", "get", "The entities with a tag", "tags", "200"},
+        {"/cache", "delete", "Drop every entry of this node's cache", NULL, "204"},
+        {"/cache/{key}", "get", "The value this node caches for key", "key", "200"},
+        {"/cache/{key}", "delete", "Drop key from this node's cache", "key", "204"},
+        {"/debug/node/log-level/{log_level}", "put", "Set this node's log level", "log_level",
+         "200"},
+        {"/debug/cluster/log-level/{log_level}", "put", "Set every node's log level",
+         "log_level", "200"},
+        {"/config", "get", "Kong's DB-less configuration: 400 with a database", NULL, "200"},
+        {"/status/dns", "get", "DNS statistics: 501, daoc resolves no name", NULL, "200"},
+    };
+    /* a path's methods are next to each other in rs */
+    for (size_t i = 0; i < sizeof rs / sizeof rs[0];) {
+        daoc_value *item = obj(o);
+        size_t j = i;
+        for (; j < sizeof rs / sizeof rs[0] && strcmp(rs[j].path, rs[i].path) == 0; j++) {
+            const char *params[1] = {rs[j].param};
+            put(o, item, rs[j].method,
+                op(o, rs[j].summary, params, rs[j].param ? 1 : 0, NULL, rs[j].ok, NULL, false));
+        }
+        put(o, paths, rs[i].path, item);
+        i = j;
+    }
+}
+
 /* A plugin's own routes (its api.lua): their methods, parameters and, for
  * a route naming a schema, that entity as the body; the answer is the
  * handler's own, so no schema is promised for it. */
@@ -504,6 +545,7 @@ void daoc__adm_openapi(const daoc__adm_app *app, daoc__adm_res *res)
         if (e->generate && strcmp(e->name, "tags") != 0)
             entity_paths(&o, app, e, paths);
     }
+    node_paths(&o, paths);
     if (daoc__adm_entity_named(app, "upstreams"))
         health_paths(&o, paths);
     plugin_paths(&o, app, paths);
