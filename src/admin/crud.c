@@ -22,9 +22,11 @@
  * adding "total" (and "total_estimated") to the page; the DAO refuses
  * what no index serves (400, code 11).  The next link carries them all.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "admin/admin.h"
 #include "core/alloc.h"
@@ -77,6 +79,56 @@ static daoc_value *typed(const char *type, const char *s, size_t n)
             return daoc_bool(false);
     }
     return daoc_strn(s, n);
+}
+
+/* An ISO 8601 date-time as epoch seconds: "YYYY-MM-DDTHH:MM:SS", a
+ * fraction optional, then "Z" or "+HH:MM" / "-HH:MM" (a timestamp
+ * filter's value, beside epoch seconds).  false when s is not one. */
+static bool iso8601(const char *s, size_t n, double *out)
+{
+    char buf[64];
+    if (n < 20 || n >= sizeof buf)
+        return false;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    int y, mo, d, h, mi, se, used = 0;
+    if (sscanf(buf, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &se, &used) != 6 ||
+        used != 19 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60 ||
+        y < 1970 || y > 9999)
+        return false;
+    const char *p = buf + 19;
+    double frac = 0;
+    if (*p == '.') {
+        double scale = 0.1;
+        if (!(p[1] >= '0' && p[1] <= '9'))
+            return false;
+        for (p++; *p >= '0' && *p <= '9'; p++, scale /= 10)
+            frac += (*p - '0') * scale;
+    }
+    long off = 0;
+    if (*p == 'Z' && p[1] == '\0') {
+        off = 0;
+    } else if ((*p == '+' || *p == '-') && strlen(p) == 6 && p[3] == ':' && p[1] >= '0' &&
+               p[1] <= '9' && p[2] >= '0' && p[2] <= '9' && p[4] >= '0' && p[4] <= '9' &&
+               p[5] >= '0' && p[5] <= '9') {
+        off = ((p[1] - '0') * 10 + (p[2] - '0')) * 3600L + ((p[4] - '0') * 10 + (p[5] - '0')) * 60L;
+        if (*p == '-')
+            off = -off;
+    } else {
+        return false;
+    }
+    struct tm tm = {0};
+    tm.tm_year = y - 1900;
+    tm.tm_mon = mo - 1;
+    tm.tm_mday = d;
+    tm.tm_hour = h;
+    tm.tm_min = mi;
+    tm.tm_sec = se;
+    time_t t = timegm(&tm);
+    if (t == (time_t)-1)
+        return false;
+    *out = (double)t - (double)off + frac;
+    return true;
 }
 
 static int sel_of(const daoc__adm_entity *e, const char *s, size_t n, sel *out)
@@ -425,7 +477,8 @@ static bool filter_arg(const daoc__adm_entity *e, const char *k)
 }
 
 /* The field filters of the query string (beyond Kong): ?<field>=v and
- * ?<field>[gt|gte|lt|lte|eq]=v, each value converted for the field's type,
+ * ?<field>[gt|gte|lt|lte|eq]=v, each value converted for the field's type
+ * (a timestamp's also from ISO 8601, iso8601),
  * into opts.filter = {<field> = {<op> = v}}; ?sort= into opts.sort.  The
  * DAO says which fields an index serves.  false with the response set
  * (memory only). */
@@ -450,6 +503,18 @@ static bool query_opts(call *c, const daoc__adm_entity *e, daoc_value *opts)
         size_t n = 0;
         const char *t = qstr(c->q, k, &n);
         daoc_value *v = t ? typed(tn, t, n) : daoc_value_copy(daoc_obj_get(c->q, k));
+        const daoc_value *stamp = daoc_obj_get(def, "timestamp");
+        double at = 0;
+        if (v && daoc_value_type(v) == DAOC_TSTR && stamp && daoc_value_type(stamp) == DAOC_TBOOL &&
+            daoc_value_bool(stamp) && iso8601(t, n, &at)) { /* beside epoch seconds */
+            daoc_value_free(v);
+            bool whole = tn && strcmp(tn, "integer") == 0;
+            if (whole && at != floor(at)) /* integer seconds: the same rows */
+                at = strcmp(op, "gt") == 0 || strcmp(op, "lte") == 0   ? floor(at)
+                     : strcmp(op, "gte") == 0 || strcmp(op, "lt") == 0 ? ceil(at)
+                                                                       : at;
+            v = whole && at == floor(at) ? daoc_int((int64_t)at) : daoc_num(at);
+        }
         daoc_value *ops = (daoc_value *)daoc_obj_get(filter, name);
         if (!ops) {
             ops = daoc_obj();

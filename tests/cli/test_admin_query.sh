@@ -122,6 +122,16 @@ req GET "/consumers?created_at%5Bgte%5D=$((now - 3600))&count=exact"
 is "?created_at[gte]= an hour ago: every consumer" 200 '"total":7'
 req GET "/consumers?created_at%5Bgt%5D=$((now + 3600))"
 body_is "?created_at[gt]= in an hour: none" 200 '{"data":[],"next":null}'
+hour_ago=$(date -u -d @$((now - 3600)) +%Y-%m-%dT%H:%M:%SZ)
+req GET "/consumers?created_at%5Bgte%5D=$hour_ago&count=exact"
+is "?created_at[gte]= as ISO 8601 (UTC)" 200 '"total":7'
+# ten minutes ago written in UTC+5 (read without its offset it would be
+# 4 h 50 min ahead, and match nothing)
+ahead=$(date -u -d @$((now - 600 + 5 * 3600)) +%Y-%m-%dT%H:%M:%S.500+05:00)
+req GET "/consumers?created_at%5Bgte%5D=$(sed 's/+/%2B/' <<<"$ahead")&count=exact"
+is "?created_at[gte]= as ISO 8601 with an offset and a fraction" 200 '"total":7'
+req GET "/consumers?created_at%5Bgte%5D=2026-13-01T00:00:00Z"
+is "a malformed date: 400" 400 '"code":11'
 req GET "/consumers?sort=-created_at&size=3"
 is "?sort=-created_at pages" 200 '"next":"/consumers?' '"created_at":'
 
