@@ -171,6 +171,24 @@ static int check_key(const daoc_cache *c, const char *key, size_t len, daoc_erro
     return DAOC_OK;
 }
 
+/* The checks get, renew and set begin with: the key, then the options
+ * resolved into *e. */
+static int key_and_opts(const daoc_cache *c, const char *key, size_t len,
+                        const daoc_cache_get_opts *opts, eff *e, daoc_error **err)
+{
+    int rc = check_key(c, key, len, err);
+    if (rc == DAOC_OK && resolve(c, opts, e) != DAOC_OK)
+        rc = daoc__err_fail(err, DAOC_EINVAL, "cache options must not be NaN");
+    return rc;
+}
+
+/* A hit on live entry x (s locked): its CLOCK bit and the class's count. */
+static inline void count_hit(daoc__cache_shard *s, struct daoc_cache_ref *x)
+{
+    x->used = 1;
+    daoc__cache_count(s, x->cls, DAOC__CS_HITS);
+}
+
 /* ---- loading ---- */
 
 /* Runs the loader, then, under the shard lock, stores its answer (unless
@@ -294,8 +312,7 @@ __attribute__((noinline)) static int get_locked(daoc__cache_shard *s, uint64_t h
             x->expires - now <= (int64_t)(e.refresh * 1e9) &&
             !daoc__cache_flight_find(s, h, key, len))
             f = daoc__cache_flight_start(s, h, key, len);
-        x->used = 1;
-        daoc__cache_count(s, x->cls, DAOC__CS_HITS);
+        count_hit(s, x);
         daoc__cache_ref_take(x);
         daoc__cache_unlock(s);
         *hit_level = 1;
@@ -368,19 +385,16 @@ int daoc_cache_get(daoc_cache *c, const char *key, size_t len, const daoc_cache_
     if (!ref)
         return daoc__err_fail(err, DAOC_EINVAL, "ref must not be NULL");
     *ref = NULL;
-    int rc = check_key(c, key, len, err);
+    eff e;
+    int rc = key_and_opts(c, key, len, opts, &e, err);
     if (rc != DAOC_OK)
         return rc;
-    eff e;
-    if (resolve(c, opts, &e) != DAOC_OK)
-        return daoc__err_fail(err, DAOC_EINVAL, "cache options must not be NaN");
     uint64_t h = daoc__cache_hash(c->seed, key, len);
     daoc__cache_shard *s = daoc__cache_shard_of(c, h);
     daoc__cache_lock(s);
     struct daoc_cache_ref *x = daoc__cache_find(s, h, key, len);
     if (x && !x->expires) { /* never expires: no clock, no refresh window */
-        x->used = 1;
-        daoc__cache_count(s, x->cls, DAOC__CS_HITS);
+        count_hit(s, x);
         daoc__cache_ref_take(x);
         daoc__cache_unlock(s);
         *hit_level = 1;
@@ -413,12 +427,10 @@ int daoc_cache_renew(daoc_cache *c, const char *key, size_t len, const daoc_cach
     if (!ref || !loader)
         return daoc__err_fail(err, DAOC_EINVAL, "ref and loader must not be NULL");
     *ref = NULL;
-    int rc = check_key(c, key, len, err);
+    eff e;
+    int rc = key_and_opts(c, key, len, opts, &e, err);
     if (rc != DAOC_OK)
         return rc;
-    eff e;
-    if (resolve(c, opts, &e) != DAOC_OK)
-        return daoc__err_fail(err, DAOC_EINVAL, "cache options must not be NaN");
     uint64_t h = daoc__cache_hash(c->seed, key, len);
     char text[256];
     struct daoc_cache_ref *res;
@@ -443,10 +455,8 @@ bool daoc_cache_still(daoc_cache *c, const daoc_cache_ref *ref)
     daoc__cache_lock(s);
     struct daoc_cache_ref *x = daoc__cache_find(s, h, ref->key, ref->keylen);
     bool live = x == ref && (!x->expires || now < x->expires);
-    if (live) { /* a hit, as daoc_cache_get counts one */
-        x->used = 1;
-        daoc__cache_count(s, x->cls, DAOC__CS_HITS);
-    }
+    if (live)
+        count_hit(s, x); /* a hit, as daoc_cache_get counts one */
     daoc__cache_unlock(s);
     return live;
 }
@@ -483,12 +493,10 @@ int daoc_cache_set(daoc_cache *c, const char *key, size_t len, const daoc_value 
                    const daoc_cache_get_opts *opts, daoc_error **err)
 {
     daoc__err_reset(err);
-    int rc = check_key(c, key, len, err);
+    eff e;
+    int rc = key_and_opts(c, key, len, opts, &e, err);
     if (rc != DAOC_OK)
         return rc;
-    eff e;
-    if (resolve(c, opts, &e) != DAOC_OK)
-        return daoc__err_fail(err, DAOC_EINVAL, "cache options must not be NaN");
     daoc_value *copy = NULL;
     if (value && !(copy = daoc_value_copy(value)))
         return DAOC_ENOMEM;
