@@ -155,6 +155,22 @@ static int add_cond(const daoc_dao *dao, daoc__dao_query *q, long field, daoc__q
     return DAOC_OK;
 }
 
+/* Field `name` for option `key` (filter, sort): its index in *field, or
+ * code 11 when it is unknown or no index serves it. */
+static int served_field(const daoc_dao *dao, const char *key, const char *name, long *field,
+                        daoc_error **err)
+{
+    *field = daoc__schema_field_index(dao->schema, name, strlen(name));
+    if (*field < 0) {
+        char msg[300];
+        snprintf(msg, sizeof msg, "unknown field '%.200s'", name);
+        return refuse(dao, key, msg, err);
+    }
+    if (!served(dao->schema, (size_t)*field))
+        return unserved(dao, key, key, name, err);
+    return DAOC_OK;
+}
+
 /* An object whose every key is an operator name. */
 static bool is_ops(const daoc_value *v)
 {
@@ -179,14 +195,10 @@ static int parse_filter(const daoc_dao *dao, const daoc_value *filter, daoc__dao
     for (size_t i = 0; i < filter->len; i++) {
         const char *name = filter->u.o[i].key;
         const daoc_value *v = filter->u.o[i].val;
-        long field = daoc__schema_field_index(s, name, strlen(name));
-        if (field < 0) {
-            char msg[300];
-            snprintf(msg, sizeof msg, "unknown field '%.200s'", name);
-            return refuse(dao, "filter", msg, err);
-        }
-        if (!served(s, (size_t)field))
-            return unserved(dao, "filter", "filter", name, err);
+        long field = 0;
+        int frc = served_field(dao, "filter", name, &field, err);
+        if (frc != DAOC_OK)
+            return frc;
         if (!is_ops(v)) {
             if (v->type == DAOC_TOBJ && s->fields[field].type != DAOC__F_FOREIGN) {
                 char msg[300];
@@ -222,14 +234,10 @@ static int parse_sort(const daoc_dao *dao, const daoc_value *sort, daoc__dao_que
     bool desc = name[0] == '-';
     if (desc)
         name++;
-    long field = daoc__schema_field_index(s, name, strlen(name));
-    if (field < 0) {
-        char msg[300];
-        snprintf(msg, sizeof msg, "unknown field '%.200s'", name);
-        return refuse(dao, "sort", msg, err);
-    }
-    if (!served(s, (size_t)field))
-        return unserved(dao, "sort", "sort", name, err);
+    long field = 0;
+    int frc = served_field(dao, "sort", name, &field, err);
+    if (frc != DAOC_OK)
+        return frc;
     q->q.desc = desc;
     q->q.sort = s->npk == 1 && s->pk[0] == (size_t)field ? -1 : field;
     return DAOC_OK;
