@@ -60,7 +60,6 @@ static int run(daoc__pg *q, const daoc__schema *s, const daoc__page_req *req,
     return rc;
 }
 
-/* Appends to arr the rows of one part of a queried page, at most `limit`. */
 /* What run_part needs of the page (its daoc__query_part_fn ctx). */
 struct part_ctx {
     daoc__pg *q;
@@ -68,6 +67,7 @@ struct part_ctx {
     const daoc__page_req *req;
 };
 
+/* Appends to arr the rows of one part of a queried page, at most `limit`. */
 static int run_part(void *ctx, const daoc__sh_stmt *st, int64_t limit, daoc_value *arr,
                     char **msg)
 {

@@ -89,7 +89,6 @@ static int bind_error(int src, char **msg)
     return DAOC_ESTORE;
 }
 
-/* Appends to arr the rows of one part of a queried page, at most `limit`. */
 /* What run_part needs of the page (its daoc__query_part_fn ctx). */
 struct part_ctx {
     daoc__sqlite *q;
@@ -97,6 +96,7 @@ struct part_ctx {
     const daoc__page_req *req;
 };
 
+/* Appends to arr the rows of one part of a queried page, at most `limit`. */
 static int run_part(void *ctx, const daoc__sh_stmt *st, int64_t limit, daoc_value *arr,
                     char **msg)
 {
