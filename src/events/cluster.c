@@ -96,16 +96,6 @@ static void say(daoc_cluster *c, daoc_log_level lvl, char *m)
     daoc__free(m);
 }
 
-static bool was_seen(daoc_cluster *c, const char *id)
-{
-    return daoc__seen_has(&c->seen, id);
-}
-
-static void mark_seen(daoc_cluster *c, const char *id, double at)
-{
-    daoc__seen_add(&c->seen, id, at);
-}
-
 /* Tells the subscribers of channel (under mu). */
 static void tell(daoc_cluster *c, const char *channel, const char *data)
 {
@@ -142,14 +132,14 @@ static int read_window(daoc_cluster *c, size_t *told, char **msg)
             double at = daoc_value_num(daoc_obj_get(r, "at"));
             const daoc_value *nbf = daoc_obj_get(r, "nbf");
             after = at;
-            if (!id || !ch || at > upto || was_seen(c, id))
+            if (!id || !ch || at > upto || daoc__seen_has(&c->seen, id))
                 continue;
             if (nbf && daoc_value_type(nbf) != DAOC_TNULL && daoc_value_num(nbf) > now) {
                 if (c->held_at == 0 || at < c->held_at)
                     c->held_at = at; /* read again until its time comes */
                 continue;
             }
-            mark_seen(c, id, at);
+            daoc__seen_add(&c->seen, id, at);
             tell(c, ch, dv && daoc_value_type(dv) == DAOC_TSTR ? daoc_value_str(dv, NULL) : "");
             n++;
         }
@@ -192,8 +182,9 @@ static bool notified(daoc_cluster *c, const char *p)
     if (kind <= 0)
         return kind < 0; /* a probe: nothing to read; no data: read the table */
     c->notifications++;
-    if (!was_seen(c, id)) {
-        mark_seen(c, id, c->cursor + LOOKBACK_S); /* kept a window past the next read */
+    if (!daoc__seen_has(&c->seen, id)) {
+        /* kept a window past the next read */
+        daoc__seen_add(&c->seen, id, c->cursor + LOOKBACK_S);
         tell(c, ch, data);
     }
     return true;
@@ -415,7 +406,7 @@ int daoc_cluster_broadcast(daoc_cluster *c, const char *channel, const char *dat
         rc = daoc__events_insert(c->st, id, daoc_node_id(), channel, data, delay, &msg);
     /* this node's own event is not told back to it */
     if (rc == DAOC_OK)
-        mark_seen(c, id, c->cursor + LOOKBACK_S);
+        daoc__seen_add(&c->seen, id, c->cursor + LOOKBACK_S);
     pthread_mutex_unlock(&c->mu);
     if (rc != DAOC_OK)
         rc = daoc__err_fail(err, rc, "could not insert invalidation row: %s",
