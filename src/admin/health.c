@@ -505,27 +505,20 @@ static void health_page(daoc__adm_app *app, daoc_db *db, const daoc__adm_route *
 }
 
 /* Kong's packet of a mark, broadcast (best effort, as Kong's): target ts,
- * addr "<ip>:<port>" or NULL for the whole target. */
-static void tell_cluster(daoc__adm_app *app, const char *ts, const char *addr, bool healthy,
-                         const char *uid, const char *uname)
+ * and the address ip:port marked, or ip NULL for the whole target. */
+static void tell_cluster(daoc__adm_app *app, const char *ts, const char *ip, int aport,
+                         bool healthy, const char *uid, const char *uname)
 {
-    char host[256], ip[INET6_ADDRSTRLEN + 1] = "";
+    char host[256];
     int port = 0;
     if (!split_target(ts, host, sizeof host, &port))
         return;
-    if (addr) {
-        const char *colon = strrchr(addr, ':');
-        size_t n = colon ? (size_t)(colon - addr) : 0;
-        if (!colon || n >= sizeof ip)
-            return;
-        memcpy(ip, addr, n);
-        ip[n] = '\0';
-        port = atoi(colon + 1);
-    }
+    if (ip)
+        port = aport;
     daoc__buf p = DAOC__BUF_INIT;
     bool v6 = strchr(host, ':') != NULL; /* Kong's format_host: [v6] */
-    daoc__buf_printf(&p, "%s%s%s|%s|%d|%d|%s|%s", v6 ? "[" : "", host, v6 ? "]" : "", ip, port,
-                     healthy ? 1 : 0, uid, uname ? uname : "");
+    daoc__buf_printf(&p, "%s%s%s|%s|%d|%d|%s|%s", v6 ? "[" : "", host, v6 ? "]" : "",
+                     ip ? ip : "", port, healthy ? 1 : 0, uid, uname ? uname : "");
     if (!p.failed) {
         daoc_error *err = NULL;
         if (daoc_cluster_broadcast(app->cluster, "balancer:post_health", p.data, 0, &err) !=
@@ -607,13 +600,13 @@ static void set_health(daoc__adm_app *app, daoc_db *db, const daoc__adm_route *r
         daoc__adm_message(res, 400, msg.failed ? "invalid address" : msg.data);
     } else {
         daoc__buf_printf(&key, "%s %s", uid, ts);
+        char norm[INET6_ADDRSTRLEN] = "";
         if (r->nseg == 6) { /* one address: ip[:port], the port 8000 by default */
             unsigned char bin[16];
             bool v6 = strchr(host, ':') != NULL;
             if (inet_pton(v6 ? AF_INET6 : AF_INET, host, bin) != 1) {
                 daoc__buf_printf(&msg, "invalid address: %s", r->seg[4]);
             } else {
-                char norm[INET6_ADDRSTRLEN];
                 inet_ntop(v6 ? AF_INET6 : AF_INET, bin, norm, sizeof norm);
                 daoc__buf_printf(&key, " %s:%d", norm, port);
             }
@@ -625,8 +618,8 @@ static void set_health(daoc__adm_app *app, daoc_db *db, const daoc__adm_route *r
         else
             res->status = 204;
         if (res->status == 204 && app->cluster)
-            tell_cluster(app, ts, r->nseg == 6 ? key.data + strlen(uid) + strlen(ts) + 2 : NULL,
-                         healthy, uid, str_of(u, "name"));
+            tell_cluster(app, ts, r->nseg == 6 ? norm : NULL, port, healthy, uid,
+                         str_of(u, "name"));
     }
     daoc__buf_free(&key);
     daoc__buf_free(&msg);
