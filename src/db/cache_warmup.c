@@ -34,8 +34,8 @@ static double evictions(daoc_cache *c)
 }
 
 /* One entity type: DAOC_OK (*full when the cache filled), or a failure. */
-static int warm_dao(daoc_db *db, daoc_dao *dao, daoc_cache *c, double ev0, size_t *loaded,
-                    bool *full, daoc_error **err)
+static int warm_dao(daoc_dao *dao, daoc_cache *c, double ev0, size_t *loaded, bool *full,
+                    daoc_error **err)
 {
     daoc_value *opts = daoc_obj();
     int rc = opts ? daoc_obj_set(opts, "workspace", daoc_null()) : DAOC_ENOMEM;
@@ -71,7 +71,6 @@ static int warm_dao(daoc_db *db, daoc_dao *dao, daoc_cache *c, double ev0, size_
     daoc_value_free(opts);
     if (rc == DAOC_OK && !*full && since)
         *full = evictions(c) > ev0;
-    (void)db;
     return rc;
 }
 
@@ -133,7 +132,7 @@ int daoc_db_cache_warmup(daoc_db *db, size_t *loaded, daoc_error **err)
         }
         daoc__db_log(db, DAOC_LOG_DEBUG, "Preloading '%s' into the cache...", name);
         double t0 = daoc__mono_ms();
-        rc = warm_dao(db, dao, c, ev0, &n, &full, err);
+        rc = warm_dao(dao, c, ev0, &n, &full, err);
         if (rc == DAOC_OK && !full)
             daoc__db_log(db, DAOC_LOG_DEBUG, "finished preloading '%s' into the cache (in %.0fms)",
                          name, daoc__mono_ms() - t0);
