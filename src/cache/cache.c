@@ -185,7 +185,8 @@ static int key_and_opts(const daoc_cache *c, const char *key, size_t len,
 /* A hit on live entry x (s locked): its CLOCK bit and the class's count. */
 static inline void count_hit(daoc__cache_shard *s, struct daoc_cache_ref *x)
 {
-    x->used = 1;
+    if (!x->used) /* a line another thread reads stays clean */
+        x->used = 1;
     daoc__cache_count(s, x->cls, DAOC__CS_HITS);
 }
 
@@ -386,21 +387,27 @@ int daoc_cache_get(daoc_cache *c, const char *key, size_t len, const daoc_cache_
         return daoc__err_fail(err, DAOC_EINVAL, "ref must not be NULL");
     *ref = NULL;
     eff e;
-    int rc = key_and_opts(c, key, len, opts, &e, err);
-    if (rc != DAOC_OK)
-        return rc;
+    /* the checks' own path only for bad arguments: the options are resolved
+     * after the lookup, which a hit that never expires does not need */
+    if (!c || !key || !len || len > UINT32_MAX ||
+        (opts && (isnan(opts->ttl) || isnan(opts->neg_ttl) || isnan(opts->resurrect_ttl) ||
+                  isnan(opts->refresh))))
+        return key_and_opts(c, key, len, opts, &e, err);
     uint64_t h = daoc__cache_hash(c->seed, key, len);
     daoc__cache_shard *s = daoc__cache_shard_of(c, h);
     daoc__cache_lock(s);
     struct daoc_cache_ref *x = daoc__cache_find(s, h, key, len);
     if (x && !x->expires) { /* never expires: no clock, no refresh window */
         count_hit(s, x);
-        daoc__cache_ref_take(x);
+        struct daoc_cache_ref *out = x->value ? x : NULL; /* a cached miss: no reference */
+        if (out)
+            daoc__cache_ref_take(out);
         daoc__cache_unlock(s);
         *hit_level = 1;
-        answer(x, ref);
+        *ref = out;
         return DAOC_OK;
     }
+    (void)resolve(c, opts, &e); /* checked above */
     return get_locked(s, h, key, len, &e, loader, ud, x, ref, hit_level, err);
 }
 

@@ -142,6 +142,25 @@ static inline daoc__cache_shard *daoc__cache_shard_of(daoc_cache *c, uint64_t h)
 {
     return &c->shards[c->nshards > 1 ? h >> c->shift : 0];
 }
+/* Whether the len bytes at a and b are equal: keys of up to 64 bytes (a
+ * Kong cache key is some 30 to 60) by 8-byte words inline, which is fewer
+ * instructions than a call of memcmp on the hit path. */
+static inline bool daoc__cache_key_eq(const char *a, const char *b, size_t len)
+{
+    if (len > 64)
+        return memcmp(a, b, len) == 0;
+    uint64_t diff = 0;
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t x, y;
+        memcpy(&x, a + i, 8);
+        memcpy(&y, b + i, 8);
+        diff |= x ^ y;
+    }
+    for (; i < len; i++)
+        diff |= (uint8_t)(a[i] ^ b[i]);
+    return diff == 0;
+}
 /* The entry of key, or NULL. */
 static inline struct daoc_cache_ref *daoc__cache_find(const daoc__cache_shard *s, uint64_t h,
                                                       const char *key, size_t len)
@@ -152,7 +171,7 @@ static inline struct daoc_cache_ref *daoc__cache_find(const daoc__cache_shard *s
         const daoc__cache_slot *sl = &s->slots[i];
         if (!sl->e)
             return NULL;
-        if (sl->hash == h && sl->e->keylen == len && memcmp(sl->e->key, key, len) == 0)
+        if (sl->hash == h && sl->e->keylen == len && daoc__cache_key_eq(sl->e->key, key, len))
             return sl->e;
     }
 }

@@ -8,6 +8,7 @@
  * missing one key at once cause exactly one load.  Also run by make test
  * under ThreadSanitizer (build/tsan).
  */
+#include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -140,6 +141,23 @@ TEST(bad_options)
     o.shards = 4096;
     ASSERT_INT(daoc_cache_new(&o, &c, &e), DAOC_EINVAL);
     daoc_error_free(e);
+    /* NaN options are refused on a hit too (a hit that never expires is
+     * answered before the options are resolved) */
+    c = mk(0, 0, 0, 0, 0);
+    ld l = {.answer = "v"};
+    char b[16];
+    int lvl;
+    ASSERT_INT(get_s(c, "consumers:n", NULL, &l, b, sizeof b, &lvl), DAOC_OK);
+    daoc_cache_get_opts go = DAOC_CACHE_GET_OPTS_INIT;
+    go.refresh = NAN;
+    daoc_cache_ref *r = NULL;
+    e = NULL;
+    ASSERT_INT(daoc_cache_get(c, "consumers:n", 11, &go, NULL, NULL, &r, &lvl, &e), DAOC_EINVAL);
+    ASSERT_NULL(r);
+    ASSERT_INT(lvl, -1);
+    ASSERT_NOT_NULL(e);
+    daoc_error_free(e);
+    daoc_cache_free(c);
 }
 
 TEST(ttl_expiry)
@@ -368,6 +386,15 @@ TEST(neg_ttl_caches_misses)
     ASSERT_STR(b, "(miss)");
     ASSERT_INT(lvl, 1);
     ASSERT_INT(atomic_load(&l.runs), 1);
+    daoc_cache *forever = mk(0, 0, 0, 0, 0); /* a miss that never expires: the fast path */
+    ld none = {.answer = NULL};
+    ASSERT_INT(get_s(forever, "consumers:y", NULL, &none, b, sizeof b, &lvl), DAOC_OK);
+    ASSERT_INT(get_s(forever, "consumers:y", NULL, &none, b, sizeof b, &lvl), DAOC_OK);
+    ASSERT_STR(b, "(miss)");
+    ASSERT_INT(lvl, 1);
+    ASSERT_INT(atomic_load(&none.runs), 1);
+    ASSERT_INT(stat_of(forever, "consumers", "hits"), 1);
+    daoc_cache_free(forever);
     daoc_cache_ref *r = (daoc_cache_ref *)&l; /* must become NULL */
     ASSERT_INT(daoc_cache_peek(c, "consumers:x", 11, &r, NULL, NULL), DAOC_OK);
     ASSERT_NULL(r);
