@@ -182,12 +182,17 @@ static int key_and_opts(const daoc_cache *c, const char *key, size_t len,
     return rc;
 }
 
-/* A hit on live entry x (s locked): its CLOCK bit and the class's count. */
+/* A hit on live entry x (s locked): its CLOCK bit and its count of hits
+ * (added to its class's when it leaves the table or stats are read). */
 static inline void count_hit(daoc__cache_shard *s, struct daoc_cache_ref *x)
 {
     if (!x->used) /* a line another thread reads stays clean */
         x->used = 1;
-    daoc__cache_count(s, x->cls, DAOC__CS_HITS);
+    if (x->hits == UINT32_MAX) {
+        s->cls[x->cls].n[DAOC__CS_HITS] += x->hits;
+        x->hits = 0;
+    }
+    x->hits++;
 }
 
 /* ---- loading ---- */

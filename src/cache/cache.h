@@ -46,7 +46,7 @@ typedef struct daoc__cache_class {
     size_t bytes, entries;
 } daoc__cache_class;
 
-/* 32 bytes before the key: a hit with a key of up to 32 bytes reads 64
+/* 36 bytes before the key: a hit with a key of up to 28 bytes reads 64
  * bytes of the entry. */
 struct daoc_cache_ref {
     atomic_uint refs;
@@ -57,6 +57,10 @@ struct daoc_cache_ref {
     uint16_t cls;      /* under lock: index in the shard's classes */
     uint8_t used;      /* under lock: CLOCK reference bit */
     uint8_t stale;     /* under lock: a resurrected value */
+    uint32_t hits;     /* under lock: hits not yet added to its class's count
+                        * (on the entry's own line, which the hit writes
+                        * anyway, rather than the class's, which every hit of
+                        * the shard would pass between threads) */
     char key[];
 };
 
@@ -186,6 +190,8 @@ int daoc__cache_install(daoc__cache_shard *s, struct daoc_cache_ref *e, uint64_t
 bool daoc__cache_remove(daoc__cache_shard *s, uint64_t h, const char *key, size_t len);
 /* Removes every entry. */
 void daoc__cache_clear(daoc__cache_shard *s);
+/* Adds each live entry's hits to its class's count (for the stats). */
+void daoc__cache_fold_hits(daoc__cache_shard *s);
 void daoc__cache_shard_free(daoc__cache_shard *s);
 
 /* ---- entries (cache.c) ---- */

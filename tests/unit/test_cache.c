@@ -673,6 +673,15 @@ TEST(counters_per_class)
     ASSERT_INT(stat_of(c, "consumers", "bytes") + stat_of(c, "routes", "bytes") +
                    stat_of(c, "*", "bytes"),
                stat_of(c, NULL, "bytes"));
+    /* an entry's hits are kept on it until read or until it goes: neither
+     * counts them twice, nor loses them */
+    ASSERT_INT(get_s(c, "consumers:1:::::", NULL, &l, b, sizeof b, &lvl), DAOC_OK);
+    ASSERT_INT(stat_of(c, "consumers", "hits"), 3);
+    ASSERT_INT(stat_of(c, "consumers", "hits"), 3);
+    ASSERT_INT(get_s(c, "consumers:1:::::", NULL, &l, b, sizeof b, &lvl), DAOC_OK);
+    ASSERT_TRUE(daoc_cache_invalidate_local(c, "consumers:1:::::", 16));
+    ASSERT_INT(stat_of(c, "consumers", "hits"), 4);
+    ASSERT_INT(stat_of(c, NULL, "hits"), 4);
     daoc_cache_free(c);
 }
 
