@@ -28,7 +28,10 @@ daoc_cache_opts daoc_cache_opts_default(void)
     return o;
 }
 
-static bool bad_time(double t) { return isnan(t) || t < 0; }
+static bool bad_time(double t)
+{
+    return isnan(t) || t < 0;
+}
 
 int daoc_cache_new(const daoc_cache_opts *opts, daoc_cache **out, daoc_error **err)
 {
@@ -107,15 +110,17 @@ struct daoc_cache_ref *daoc__cache_entry_new(const char *key, size_t len, uint64
     atomic_init(&e->refs, 1);
     e->keylen = (uint32_t)len;
     e->value = value;
-    size_t bytes = sizeof *e + len + 1 + ENTRY_OVERHEAD +
-                   daoc__value_bytes(value);
+    size_t bytes = sizeof *e + len + 1 + ENTRY_OVERHEAD + daoc__value_bytes(value);
     e->bytes = bytes > UINT32_MAX ? UINT32_MAX : (uint32_t)bytes;
     memcpy(e->key, key, len);
     e->key[len] = 0;
     return e;
 }
 
-const daoc_value *daoc_cache_value(const daoc_cache_ref *ref) { return ref ? ref->value : NULL; }
+const daoc_value *daoc_cache_value(const daoc_cache_ref *ref)
+{
+    return ref ? ref->value : NULL;
+}
 
 void daoc_cache_release(daoc_cache_ref *ref)
 {
@@ -166,8 +171,8 @@ static inline int resolve(const daoc_cache *c, const daoc_cache_get_opts *o, eff
 static int check_key(const daoc_cache *c, const char *key, size_t len, daoc_error **err)
 {
     if (!c || !key || !len || len > UINT32_MAX)
-        return daoc__err_fail(err, DAOC_EINVAL, "%s", !c ? "cache must not be NULL"
-                                                          : "key must be a non-empty string");
+        return daoc__err_fail(err, DAOC_EINVAL, "%s",
+                              !c ? "cache must not be NULL" : "key must be a non-empty string");
     return DAOC_OK;
 }
 
@@ -259,8 +264,8 @@ static int load_and_store(daoc__cache_shard *s, uint64_t h, const char *key, siz
     if (rc == DAOC_OK) {
         ne->cls = cls;
         ne->expires = daoc__cache_deadline(now, has_ttl && ttl >= 0 ? ttl
-                                                : ne->value ? e->ttl
-                                                            : e->neg_ttl);
+                                                : ne->value         ? e->ttl
+                                                                    : e->neg_ttl);
         /* a negative ttl from the loader: answered, not stored (mlcache) */
         if (!(f && f->invalidated) && !(has_ttl && ttl < 0))
             (void)daoc__cache_install(s, ne, h, now); /* ENOMEM: answered, not stored */
@@ -301,8 +306,8 @@ static int load_failed(daoc_error **err, int rc, const char *text)
 /* daoc_cache_get from the lookup on, with s locked and x the entry of key
  * (or NULL): an entry that expires (the clock, the refresh window), a
  * miss (a flight to join or to start).  Unlocks s. */
-__attribute__((noinline)) static int get_locked(daoc__cache_shard *s, uint64_t h,
-                                                const char *key, size_t len, const eff *ep,
+__attribute__((noinline)) static int get_locked(daoc__cache_shard *s, uint64_t h, const char *key,
+                                                size_t len, const eff *ep,
                                                 daoc_cache_loader_fn loader, void *ud,
                                                 struct daoc_cache_ref *x, daoc_cache_ref **ref,
                                                 int *hit_level, daoc_error **err)
@@ -329,8 +334,7 @@ __attribute__((noinline)) static int get_locked(daoc__cache_shard *s, uint64_t h
         char text[256];
         struct daoc_cache_ref *res;
         int lvl;
-        rc = load_and_store(s, h, key, len, &e, loader, ud, f, true, &res, &lvl, text,
-                            sizeof text);
+        rc = load_and_store(s, h, key, len, &e, loader, ud, f, true, &res, &lvl, text, sizeof text);
         daoc__cache_flight_release(f);
         if (rc == DAOC_OK) {
             daoc_cache_release(x);
@@ -378,12 +382,16 @@ __attribute__((noinline)) static int get_locked(daoc__cache_shard *s, uint64_t h
     return DAOC_OK;
 }
 
-int daoc_cache_get(daoc_cache *c, const char *key, size_t len, const daoc_cache_get_opts *opts,
-                   daoc_cache_loader_fn loader, void *ud, daoc_cache_ref **ref, int *hit_level,
-                   daoc_error **err)
+/* daoc_cache_get for whatever its fast path below does not answer: bad
+ * arguments, misses, entries that expire or are in a refresh window. */
+__attribute__((noinline)) static int get_slow(daoc_cache *c, const char *key, size_t len,
+                                              const daoc_cache_get_opts *opts,
+                                              daoc_cache_loader_fn loader, void *ud,
+                                              daoc_cache_ref **ref, int *hit_level,
+                                              daoc_error **err)
 {
     if (err)
-        *err = NULL; /* daoc__err_reset, inline: this is the hit path */
+        *err = NULL;
     int lvl_dummy;
     if (!hit_level)
         hit_level = &lvl_dummy;
@@ -416,6 +424,39 @@ int daoc_cache_get(daoc_cache *c, const char *key, size_t len, const daoc_cache_
     return get_locked(s, h, key, len, &e, loader, ud, x, ref, hit_level, err);
 }
 
+/* The hit path, as few instructions as it can be (they bound how many hits
+ * a CPU overlaps): valid arguments and no refresh window asked, a live
+ * entry is answered here; anything else goes to get_slow, which looks the
+ * key up again (a miss then costs a second lookup, next to its load). */
+int daoc_cache_get(daoc_cache *c, const char *key, size_t len, const daoc_cache_get_opts *opts,
+                   daoc_cache_loader_fn loader, void *ud, daoc_cache_ref **ref, int *hit_level,
+                   daoc_error **err)
+{
+    if (c && key && len && len <= UINT32_MAX && ref &&
+        (!opts || (!isnan(opts->ttl) && !isnan(opts->neg_ttl) && !isnan(opts->resurrect_ttl) &&
+                   !isnan(opts->refresh) && !(opts->refresh > 0)))) {
+        uint64_t h = daoc__cache_hash(c->seed, key, len);
+        daoc__cache_shard *s = daoc__cache_shard_of(c, h);
+        daoc__cache_lock(s);
+        struct daoc_cache_ref *x = daoc__cache_find(s, h, key, len);
+        if (x && (!x->expires || daoc__cache_now() < x->expires)) {
+            count_hit(s, x);
+            struct daoc_cache_ref *out = x->value ? x : NULL; /* a cached miss: no reference */
+            if (out)
+                daoc__cache_ref_take(out);
+            daoc__cache_unlock(s);
+            if (hit_level)
+                *hit_level = 1;
+            if (err)
+                *err = NULL;
+            *ref = out;
+            return DAOC_OK;
+        }
+        daoc__cache_unlock(s);
+    }
+    return get_slow(c, key, len, opts, loader, ud, ref, hit_level, err);
+}
+
 int daoc_cache_get_bulk(daoc_cache *c, daoc_cache_bulk_item *items, size_t n)
 {
     if (!items && n)
@@ -423,8 +464,8 @@ int daoc_cache_get_bulk(daoc_cache *c, daoc_cache_bulk_item *items, size_t n)
     int first = DAOC_OK;
     for (size_t i = 0; i < n; i++) {
         daoc_cache_bulk_item *it = &items[i];
-        it->status = daoc_cache_get(c, it->key, it->keylen, it->opts, it->loader, it->ud,
-                                    &it->ref, &it->hit_level, &it->err);
+        it->status = daoc_cache_get(c, it->key, it->keylen, it->opts, it->loader, it->ud, &it->ref,
+                                    &it->hit_level, &it->err);
         if (it->status != DAOC_OK && first == DAOC_OK)
             first = it->status;
     }
@@ -432,8 +473,7 @@ int daoc_cache_get_bulk(daoc_cache *c, daoc_cache_bulk_item *items, size_t n)
 }
 
 int daoc_cache_renew(daoc_cache *c, const char *key, size_t len, const daoc_cache_get_opts *opts,
-                     daoc_cache_loader_fn loader, void *ud, daoc_cache_ref **ref,
-                     daoc_error **err)
+                     daoc_cache_loader_fn loader, void *ud, daoc_cache_ref **ref, daoc_error **err)
 {
     daoc__err_reset(err);
     if (!ref || !loader)

@@ -144,7 +144,7 @@ static inline void daoc__cache_unlock(daoc__cache_shard *s)
 }
 static inline daoc__cache_shard *daoc__cache_shard_of(daoc_cache *c, uint64_t h)
 {
-    return &c->shards[c->nshards > 1 ? h >> c->shift : 0];
+    return &c->shards[(h >> 1) >> (c->shift - 1)]; /* h >> shift, also for shift 64 */
 }
 /* Whether the len bytes at a and b are equal: keys of up to 64 bytes (a
  * Kong cache key is some 30 to 60) by 8-byte words inline, which is fewer
@@ -184,8 +184,7 @@ static inline struct daoc_cache_ref *daoc__cache_find(const daoc__cache_shard *s
  * bound is not stored.  e->cls must be set (daoc__cache_class_of).
  * Returns DAOC_OK, or DAOC_ENOMEM when the table could not grow: e is then
  * not stored (the entry it replaces and those evicted stay out). */
-int daoc__cache_install(daoc__cache_shard *s, struct daoc_cache_ref *e, uint64_t h,
-                        int64_t now);
+int daoc__cache_install(daoc__cache_shard *s, struct daoc_cache_ref *e, uint64_t h, int64_t now);
 /* Removes the entry of key; returns whether there was one. */
 bool daoc__cache_remove(daoc__cache_shard *s, uint64_t h, const char *key, size_t len);
 /* Removes every entry. */
@@ -220,12 +219,12 @@ struct daoc__cache_flight {
     uint64_t hash;
     char *key;
     size_t keylen;
-    atomic_uint refs;  /* the loading caller + each waiter */
-    bool invalidated;  /* under the shard lock: store nothing when done */
+    atomic_uint refs; /* the loading caller + each waiter */
+    bool invalidated; /* under the shard lock: store nothing when done */
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    bool done;             /* under mu */
-    int status;            /* the answer, set before done */
+    bool done;  /* under mu */
+    int status; /* the answer, set before done */
     int level;
     struct daoc_cache_ref *result; /* one reference held by the flight */
     char err[256];

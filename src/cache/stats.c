@@ -91,7 +91,8 @@ int daoc_cache_stats(daoc_cache *c, daoc_value **out)
         for (size_t i = 0; i < s->ncls && rc == DAOC_OK; i++) {
             daoc__cache_class *k = &s->cls[i];
             size_t j = 0;
-            while (j < nsums && !(sums[j].len == k->len && memcmp(sums[j].name, k->name, k->len) == 0))
+            while (j < nsums &&
+                   !(sums[j].len == k->len && memcmp(sums[j].name, k->name, k->len) == 0))
                 j++;
             if (j == nsums) {
                 if (nsums == cap) {

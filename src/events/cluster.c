@@ -77,9 +77,9 @@ struct daoc_cluster {
     sub *subs;
     size_t nsubs;
     daoc__seen seen;
-    double cursor; /* database time of the previous read's start */
-    double floor;  /* database time at open: nothing older is told */
-    double held_at; /* the `at` of the oldest event waiting for its nbf, or 0 */
+    double cursor;      /* database time of the previous read's start */
+    double floor;       /* database time at open: nothing older is told */
+    double held_at;     /* the `at` of the oldest event waiting for its nbf, or 0 */
     double next_expire; /* database time of the next removal of expired events */
     double freq, prop;
     bool listening;
@@ -247,7 +247,7 @@ static void *run(void *arg)
         if (!c->lst && c->prop <= 0 && now >= next_listen) {
             listen_open(c);
             next_listen = now + 30000; /* try again later when it failed */
-            if (c->lst) /* what came before the LISTEN took hold: read it now */
+            if (c->lst)                /* what came before the LISTEN took hold: read it now */
                 next_read = now;
         }
         int wait = (int)(next_read - now);
@@ -405,7 +405,9 @@ int daoc_cluster_broadcast(daoc_cluster *c, const char *channel, const char *dat
     daoc__err_reset(err);
     if (!c || !channel || !data)
         return daoc__err_fail(err, DAOC_EINVAL, "%s is NULL",
-                              !c ? "cluster" : !channel ? "channel" : "data");
+                              !c         ? "cluster"
+                              : !channel ? "channel"
+                                         : "data");
     if (delay < 0 || delay != delay)
         return daoc__err_fail(err, DAOC_EINVAL, "delay must be 0 or more");
     if (c->prop > delay)
@@ -440,8 +442,9 @@ int daoc_cluster_feed_cache(daoc_cluster *c, daoc_cache *cache)
     if (!c || !cache)
         return DAOC_EINVAL;
     int rc = daoc_cluster_subscribe(c, "invalidations", drop, cache);
-    return rc == DAOC_OK ? daoc_cluster_subscribe(c, "invalidations_kong_core_db_cache", drop, cache)
-                         : rc;
+    return rc == DAOC_OK
+               ? daoc_cluster_subscribe(c, "invalidations_kong_core_db_cache", drop, cache)
+               : rc;
 }
 
 void daoc_cluster_invalidation(void *cluster, const char *key, size_t keylen)

@@ -223,8 +223,8 @@ static int ttl_loader(void *ud, const char *key, size_t keylen, daoc_value **val
 }
 
 static daoc_cache *g_nest_cache;
-static int nesting_loader(void *ud, const char *key, size_t keylen, daoc_value **value,
-                          char *err, size_t errlen)
+static int nesting_loader(void *ud, const char *key, size_t keylen, daoc_value **value, char *err,
+                          size_t errlen)
 {
     daoc_cache_load_ttl(0.05);
     ld inner = {.answer = "inner"};
@@ -299,8 +299,8 @@ typedef struct slow_ctx {
     daoc_cache *c;
     char got[32];
 } slow_ctx;
-static int slow_old_loader(void *ud, const char *key, size_t keylen, daoc_value **value,
-                           char *err, size_t errlen)
+static int slow_old_loader(void *ud, const char *key, size_t keylen, daoc_value **value, char *err,
+                           size_t errlen)
 {
     (void)ud, (void)key, (void)keylen, (void)err, (void)errlen;
     sleep_s(0.2);
@@ -311,8 +311,7 @@ static void *slow_get(void *arg)
 {
     slow_ctx *x = arg;
     daoc_cache_ref *r = NULL;
-    if (daoc_cache_get(x->c, "rk", 2, NULL, slow_old_loader, NULL, &r, NULL, NULL) == DAOC_OK &&
-        r)
+    if (daoc_cache_get(x->c, "rk", 2, NULL, slow_old_loader, NULL, &r, NULL, NULL) == DAOC_OK && r)
         snprintf(x->got, sizeof x->got, "%s", daoc_value_str(daoc_cache_value(r), NULL));
     daoc_cache_release(r);
     return NULL;
@@ -839,8 +838,7 @@ static void *mixed(void *arg)
                 return why_renew;
             break;
         default:
-            if (daoc_cache_get(c, k, strlen(k), NULL, load_fn, &l, &r, NULL, NULL) != DAOC_OK ||
-                !r)
+            if (daoc_cache_get(c, k, strlen(k), NULL, load_fn, &l, &r, NULL, NULL) != DAOC_OK || !r)
                 return why_get;
             if (daoc_value_str(daoc_cache_value(r), NULL)[0] != 's')
                 return why_value;
