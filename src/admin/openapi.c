@@ -9,7 +9,8 @@
  * operations with their parameters, request bodies and responses: the
  * entity, a page {data, offset, next}, Kong's error object or a message.
  * A top-level collection's GET also lists the query beyond Kong (filters
- * on indexed fields, sort, count; crud.c).  Built once per request from the app: nothing here touches the database.
+ * on indexed fields, sort, count; crud.c).  Built once per request from the app: nothing here
+ * touches the database.
  */
 #include <stdio.h>
 #include <string.h>
@@ -252,7 +253,9 @@ static bool indexed(const daoc__adm_entity *e, const char *name, const daoc_valu
 /* Beyond Kong: the query parameters of a top-level collection's GET --
  * filters on every indexed field (?f=, ?f[gt|gte|lt|lte|eq]=), sort and
  * count -- appended to op x's parameters. */
-static void query_params(oa *o, const daoc__adm_entity *e, daoc_value *x)
+/* The query arguments of e's pages, into operation x; skip: a field the
+ * route fixes (a nested page's foreign key), or NULL. */
+static void query_params(oa *o, const daoc__adm_entity *e, const char *skip, daoc_value *x)
 {
     daoc_value *ps = (daoc_value *)daoc_obj_get(x, "parameters");
     daoc_value *sorts = daoc_arr(), *counts = daoc_arr();
@@ -260,16 +263,22 @@ static void query_params(oa *o, const daoc__adm_entity *e, daoc_value *x)
     for (size_t i = 0; ps && i < daoc_value_len(e->fields); i++) {
         const daoc_value *def = NULL;
         const char *name = daoc_obj_key_at(daoc_arr_get(e->fields, i), 0, &def);
-        if (!name || !def || !indexed(e, name, def))
+        if (!name || !def || !indexed(e, name, def) || (skip && strcmp(name, skip) == 0))
             continue;
         char buf[300], desc[400];
         snprintf(desc, sizeof desc, "rows whose %s equals this value", name);
         push(o, ps, query_param(o, name, filter_type(def), desc, NULL));
         for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++) {
             snprintf(buf, sizeof buf, "%s[%s]", name, ops[k]);
-            snprintf(desc, sizeof desc, "rows whose %s is %s this value (conditions combine "
-                     "with AND)", name, k == 0 ? "greater than" : k == 1 ? "at least" :
-                     k == 2 ? "less than" : k == 3 ? "at most" : "equal to");
+            snprintf(desc, sizeof desc,
+                     "rows whose %s is %s this value (conditions combine "
+                     "with AND)",
+                     name,
+                     k == 0   ? "greater than"
+                     : k == 1 ? "at least"
+                     : k == 2 ? "less than"
+                     : k == 3 ? "at most"
+                              : "equal to");
             push(o, ps, query_param(o, buf, filter_type(def), desc, NULL));
         }
         push(o, sorts, daoc_str(name));
@@ -278,13 +287,16 @@ static void query_params(oa *o, const daoc__adm_entity *e, daoc_value *x)
     }
     push(o, counts, daoc_str("exact"));
     push(o, counts, daoc_str("estimated"));
-    push(o, ps, query_param(o, "sort", "string",
-                            "order on an indexed field, descending with '-' (keyset pages: the "
-                            "offset belongs to this order)", sorts));
-    push(o, ps, query_param(o, "count", "string",
-                            "adds total (the rows matching the filters); estimated: the "
-                            "store's estimate, total_estimated saying whether it is one",
-                            counts));
+    push(o, ps,
+         query_param(o, "sort", "string",
+                     "order on an indexed field, descending with '-' (keyset pages: the "
+                     "offset belongs to this order)",
+                     sorts));
+    push(o, ps,
+         query_param(o, "count", "string",
+                     "adds total (the rows matching the filters); estimated: the "
+                     "store's estimate, total_estimated saying whether it is one",
+                     counts));
     daoc_value_free(sorts);
     daoc_value_free(counts);
 }
@@ -329,7 +341,7 @@ static void entity_paths(oa *o, const daoc__adm_app *app, const daoc__adm_entity
     daoc_value *coll = obj(o);
     daoc_value *list = op(o, "List", NULL, 0, NULL, "200", page, true);
     if (list)
-        query_params(o, e, list);
+        query_params(o, e, NULL, list);
     put(o, coll, "get", list);
     put(o, coll, "post", op(o, "Create", NULL, 0, e->name, "201", e->name, false));
     snprintf(p, sizeof p, "/%s", e->coll);
@@ -359,7 +371,10 @@ static void entity_paths(oa *o, const daoc__adm_app *app, const daoc__adm_entity
         snprintf(p, sizeof p, "/%s/{%s}/%s", pe->coll, pe->name, e->nested);
         if (!daoc_obj_get(paths, p)) {
             daoc_value *nc = obj(o);
-            put(o, nc, "get", op(o, "List for the parent", two, 1, NULL, "200", page, true));
+            daoc_value *nl = op(o, "List for the parent", two, 1, NULL, "200", page, true);
+            if (nl)
+                query_params(o, e, e->fks[f].field, nl);
+            put(o, nc, "get", nl);
             put(o, nc, "post",
                 op(o, "Create for the parent", two, 1, e->name, "201", e->name, false));
             put(o, paths, p, nc);
@@ -415,8 +430,8 @@ static void node_paths(oa *o, daoc_value *paths)
         {"/cache/{key}", "delete", "Drop key from this node's cache", "key", "204"},
         {"/debug/node/log-level/{log_level}", "put", "Set this node's log level", "log_level",
          "200"},
-        {"/debug/cluster/log-level/{log_level}", "put", "Set every node's log level",
-         "log_level", "200"},
+        {"/debug/cluster/log-level/{log_level}", "put", "Set every node's log level", "log_level",
+         "200"},
         {"/config", "get", "Kong's DB-less configuration: 400 with a database", NULL, "200"},
         {"/status/dns", "get", "DNS statistics: 501, daoc resolves no name", NULL, "200"},
     };
@@ -523,9 +538,9 @@ void daoc__adm_openapi(const daoc__adm_app *app, daoc__adm_res *res)
     put(&o, info, "description",
         daoc_str("Kong's Admin API, generated from the schemas this node loaded"));
     put(&o, doc, "info", info);
-    static const char *const fixed[] = {"/",       "/status",     "/endpoints",
-                                        "/plugins/enabled", "/tags", "/openapi.json",
-                                        "/timers", "/debug/node/log-level"};
+    static const char *const fixed[] = {
+        "/",     "/status",       "/endpoints", "/plugins/enabled",
+        "/tags", "/openapi.json", "/timers",    "/debug/node/log-level"};
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {
         daoc_value *item = obj(&o), *get = obj(&o), *rs = obj(&o);
         put(&o, get, "summary", daoc_str(fixed[i]));

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `daoc serve`: the query a top-level collection's GET takes beyond Kong
+# `daoc serve`: the query a collection's GET takes beyond Kong, top-level or nested
 # (docs/admin-api.md, "Filtering, sorting and counting"): ?<field>=v and
 # ?<field>[gt|gte|lt|lte|eq]=v on the fields an index serves, ?sort= with
 # keyset pages that neither skip nor repeat rows when values tie (next
@@ -108,6 +108,28 @@ if [ "$(grep -o '"paths"' <<<"$body" | wc -l)" = 4 ]; then ok "... and its 4 row
 req GET "/routes?service%5Beq%5D=$S2&count=estimated"
 is "?service[eq]= with count=estimated" 200 '"total_estimated":' '"total":'
 
+# ---- nested pages: the same query, on the parent's rows ----------------------
+req GET "/services/$S1/routes?count=exact"
+is "nested ?count=exact: the parent's rows only" 200 '"total":4'
+if [ "$(grep -o '"paths"' <<<"$body" | wc -l)" = 4 ]; then ok "... and its 4 rows"; else bad "nested rows: $body"; fi
+got=$(routes_walk "/services/$S1/routes?sort=-created_at&size=1")
+u=$(tr ' ' '\n' <<<"$got" | grep . | sort -u | tr '\n' ' ')
+if [ "$u" = "/r1 /r3 /r5 /r7 " ]; then ok "nested ?sort=&size=1: the parent's 4 routes over 4 pages"
+else bad "nested walk: $got"; fi
+req GET "/services/$S1/routes?sort=created_at&size=1"
+is "a nested next link carries the query" 200 "\"next\":\"/services/$S1/routes?offset=" \
+  '&size=1' '&sort=created_at'
+req GET "/services/$S1/routes?size=2"
+if [ "$code" = 200 ] && grep -q "\"next\":\"/services/$S1/routes?offset=[^&\"]*\"" <<<"$body"; then
+  ok "without a query the nested next link is Kong's: the offset alone"
+else bad "nested next: $code $body"; fi
+req GET "/services/$S1/routes?service=$S2&count=exact"
+is "a filter on the route's own foreign key is ignored" 200 '"total":4'
+req GET "/services/$S2/routes?created_at%5Bgt%5D=$(( $(date +%s) + 3600 ))&count=exact"
+body_is "nested ?created_at[gt]= in an hour: none" 200 '{"data":[],"next":null,"total":0}'
+req GET "/services/$S1/routes?updated_at%5Bgte%5D=1"
+is "nested: an unindexed field is refused" 400 '"code":11' "cannot filter on 'updated_at'"
+
 # ---- counts ---------------------------------------------------------------
 req GET "/consumers?count=exact&size=1"
 is "?count=exact: total ignores paging" 200 '"total":7'
@@ -160,6 +182,12 @@ is "the refusals changed nothing" 200 '"total":7'
 req GET /openapi.json
 is "openapi: the collection GET lists filters, sort and count" 200 '"name":"username[gte]"' \
   '"name":"service[lt]"' '"name":"sort"' '"enum":["exact","estimated"]' '"total_estimated"'
+
+seg=$(sed 's/.*"\/services\/{services}\/routes":{"get":\(.*\)/\1/; s/"post":.*//' <<<"$body")
+if grep -Fq '"name":"sort"' <<<"$seg" && grep -Fq '"name":"created_at[gte]"' <<<"$seg" &&
+   ! grep -Fq '"name":"service[gt]"' <<<"$seg"; then
+  ok "openapi: a nested page lists the query too, without its route's own foreign key"
+else bad "openapi nested: $seg"; fi
 
 stop
 finish
