@@ -400,28 +400,14 @@ __attribute__((noinline)) static int get_slow(daoc_cache *c, const char *key, si
         return daoc__err_fail(err, DAOC_EINVAL, "ref must not be NULL");
     *ref = NULL;
     eff e;
-    /* the checks' own path only for bad arguments: the options are resolved
-     * after the lookup, which a hit that never expires does not need */
-    if (!c || !key || !len || len > UINT32_MAX ||
-        (opts && (isnan(opts->ttl) || isnan(opts->neg_ttl) || isnan(opts->resurrect_ttl) ||
-                  isnan(opts->refresh))))
-        return key_and_opts(c, key, len, opts, &e, err);
+    int rc = key_and_opts(c, key, len, opts, &e, err);
+    if (rc != DAOC_OK)
+        return rc;
     uint64_t h = daoc__cache_hash(c->seed, key, len);
     daoc__cache_shard *s = daoc__cache_shard_of(c, h);
     daoc__cache_lock(s);
-    struct daoc_cache_ref *x = daoc__cache_find(s, h, key, len);
-    if (x && !x->expires) { /* never expires: no clock, no refresh window */
-        count_hit(s, x);
-        struct daoc_cache_ref *out = x->value ? x : NULL; /* a cached miss: no reference */
-        if (out)
-            daoc__cache_ref_take(out);
-        daoc__cache_unlock(s);
-        *hit_level = 1;
-        *ref = out;
-        return DAOC_OK;
-    }
-    (void)resolve(c, opts, &e); /* checked above */
-    return get_locked(s, h, key, len, &e, loader, ud, x, ref, hit_level, err);
+    return get_locked(s, h, key, len, &e, loader, ud, daoc__cache_find(s, h, key, len), ref,
+                      hit_level, err);
 }
 
 /* The hit path, as few instructions as it can be (they bound how many hits
