@@ -600,10 +600,65 @@ static int count_rows(call *c, daoc_value *opts, daoc_value **out, daoc_error **
     return DAOC_OK;
 }
 
-static void get_collection(call *c)
+/* ?count= on a nested page: the parent's rows only (its key as one more
+ * condition of the filter, for the count alone). */
+static int count_nested(call *c, daoc_value *opts, const daoc_value *fkv, daoc_value **counted,
+                        daoc_error **err)
+{
+    *counted = NULL;
+    if (!daoc_obj_get(c->q, "count"))
+        return DAOC_OK;
+    daoc_value *filter = (daoc_value *)daoc_obj_get(opts, "filter");
+    bool made = !filter;
+    if (made && (daoc_obj_set(opts, "filter", daoc_obj()) != DAOC_OK ||
+                 !(filter = (daoc_value *)daoc_obj_get(opts, "filter"))))
+        return DAOC_ENOMEM;
+    daoc_value *eq = daoc_obj();
+    int rc = eq ? daoc_obj_set(eq, "eq", daoc_value_copy(fkv)) : DAOC_ENOMEM;
+    if (rc == DAOC_OK)
+        rc = daoc_obj_set(filter, c->r->fk, eq); /* eq is the filter's, even on failure */
+    else
+        daoc_value_free(eq);
+    if (rc == DAOC_OK)
+        rc = count_rows(c, opts, counted, err);
+    daoc_obj_del(filter, c->r->fk);
+    if (made)
+        daoc_obj_del(opts, "filter");
+    return rc;
+}
+
+/* A nested page's next link: Kong's (the offset alone), with size and
+ * the query too when a query shaped the page. */
+static void nested_next(call *c, const daoc__adm_entity *pe, const char *offset, bool query,
+                        daoc__buf *next)
+{
+    const daoc__adm_route *r = c->r;
+    const daoc__adm_entity *e = &c->app->ents[r->ent];
+    daoc__buf_printf(next, "/%s/", pe->coll);
+    daoc__buf_append(next, r->raw_pparam, r->raw_pparam_len);
+    daoc__buf_printf(next, "/%s?offset=", e->nested);
+    daoc__adm_escape_uri(next, offset, strlen(offset));
+    for (size_t i = 0; query && i < daoc_value_len(c->q); i++) {
+        const char *k = daoc_obj_key_at(c->q, i, NULL);
+        size_t n = 0;
+        const char *t = k && strcmp(k, r->fk) != 0 &&
+                                (strcmp(k, "size") == 0 || strcmp(k, "sort") == 0 ||
+                                 strcmp(k, "count") == 0 || filter_arg(e, k))
+                            ? qstr(c->q, k, &n)
+                            : NULL;
+        if (t)
+            link_arg(next, k, t, n);
+    }
+}
+
+/* GET /S, and GET /P/:p/S (pe the parent's entity, fkv its key: S's page
+ * for P, page_for_<F>).  Both take the query (field filters, sort,
+ * count) beside size and offset; a nested page ignores tags, as Kong's
+ * does, and a filter on F itself (the route fixes it). */
+static void get_collection(call *c, const daoc__adm_entity *pe, const daoc_value *fkv)
 {
     const daoc__adm_entity *e = &c->app->ents[c->r->ent];
-    if (filter_by_unique(c, e))
+    if (!fkv && filter_by_unique(c, e))
         return;
     int64_t size = 0;
     daoc_value *opts = base_opts();
@@ -611,22 +666,37 @@ static void get_collection(call *c)
         daoc__adm_message(c->res, 500, "An unexpected error occurred");
         return;
     }
-    if (!size_arg(c, &size) || (e->has_tags && !tags_opts(c, opts)) || !query_opts(c, e, opts)) {
+    if (!size_arg(c, &size) || (!fkv && e->has_tags && !tags_opts(c, opts)) ||
+        !query_opts(c, e, opts)) {
         daoc_value_free(opts);
         return;
+    }
+    daoc_value *filter = fkv ? (daoc_value *)daoc_obj_get(opts, "filter") : NULL;
+    if (filter) {
+        daoc_obj_del(filter, c->r->fk);
+        if (daoc_value_len(filter) == 0)
+            daoc_obj_del(opts, "filter");
     }
     const char *offset = qstr(c->q, "offset", NULL);
     daoc_value *rows = NULL, *counted = NULL;
     char *next_offset = NULL;
     daoc_error *err = NULL;
-    int rc = count_rows(c, opts, &counted, &err);
+    int rc = fkv ? count_nested(c, opts, fkv, &counted, &err) : count_rows(c, opts, &counted, &err);
     if (rc == DAOC_OK)
-        rc = daoc_dao_page(dao_of(c, c->r->ent), size, offset, opts, &rows, &next_offset, &err);
+        rc = fkv ? daoc_dao_page_for(dao_of(c, c->r->ent), c->r->fk, fkv, size, offset, opts, &rows,
+                                     &next_offset, &err)
+                 : daoc_dao_page(dao_of(c, c->r->ent), size, offset, opts, &rows, &next_offset,
+                                 &err);
     if (rc != DAOC_OK) {
         daoc__adm_dao_error(c->res, rc, err);
     } else {
         daoc__buf next = DAOC__BUF_INIT;
-        if (next_offset)
+        if (next_offset && fkv)
+            nested_next(c, pe, next_offset,
+                        daoc_obj_get(opts, "filter") || daoc_obj_get(opts, "sort") ||
+                            daoc_obj_get(c->q, "count"),
+                        &next);
+        else if (next_offset)
             next_link(c, e, next_offset, &next);
         page_reply(c, rows, next_offset, &next, counted);
         daoc__buf_free(&next);
@@ -772,96 +842,6 @@ static bool belongs(const daoc__adm_entity *pe, const daoc_value *parent, const 
     return true;
 }
 
-/* ?count= on a nested page: the parent's rows only (its key as one more
- * condition of the filter, for the count alone). */
-static int count_nested(call *c, daoc_value *opts, const daoc_value *fkv, daoc_value **counted,
-                        daoc_error **err)
-{
-    *counted = NULL;
-    if (!daoc_obj_get(c->q, "count"))
-        return DAOC_OK;
-    daoc_value *filter = (daoc_value *)daoc_obj_get(opts, "filter");
-    bool made = !filter;
-    if (made && (daoc_obj_set(opts, "filter", daoc_obj()) != DAOC_OK ||
-                 !(filter = (daoc_value *)daoc_obj_get(opts, "filter"))))
-        return DAOC_ENOMEM;
-    daoc_value *eq = daoc_obj();
-    int rc = eq ? daoc_obj_set(eq, "eq", daoc_value_copy(fkv)) : DAOC_ENOMEM;
-    if (rc == DAOC_OK)
-        rc = daoc_obj_set(filter, c->r->fk, eq); /* eq is the filter's, even on failure */
-    else
-        daoc_value_free(eq);
-    if (rc == DAOC_OK)
-        rc = count_rows(c, opts, counted, err);
-    daoc_obj_del(filter, c->r->fk);
-    if (made)
-        daoc_obj_del(opts, "filter");
-    return rc;
-}
-
-/* GET /P/:p/S: S's page for parent P (page_for_<F>), with the query
- * arguments of a collection (field filters, sort, count) beside size and
- * offset; tags are ignored and the next link carries the offset alone,
- * as Kong's do, unless a query shaped the page.  A filter on F itself is
- * the route's: it is ignored. */
-static void nested_page(call *c, const daoc__adm_entity *pe, const daoc_value *fkv)
-{
-    const daoc__adm_route *r = c->r;
-    const daoc__adm_entity *e = &c->app->ents[r->ent];
-    int64_t size = 0;
-    daoc_value *opts = base_opts(), *rows = NULL, *counted = NULL;
-    char *next_offset = NULL;
-    daoc_error *err = NULL;
-    if (!opts) {
-        daoc__adm_message(c->res, 500, "An unexpected error occurred");
-        return;
-    }
-    if (!size_arg(c, &size) || !query_opts(c, e, opts)) {
-        daoc_value_free(opts);
-        return;
-    }
-    daoc_value *filter = (daoc_value *)daoc_obj_get(opts, "filter");
-    if (filter) {
-        daoc_obj_del(filter, r->fk);
-        if (daoc_value_len(filter) == 0)
-            daoc_obj_del(opts, "filter");
-    }
-    bool query =
-        daoc_obj_get(opts, "filter") || daoc_obj_get(opts, "sort") || daoc_obj_get(c->q, "count");
-    int rc = count_nested(c, opts, fkv, &counted, &err);
-    if (rc == DAOC_OK)
-        rc = daoc_dao_page_for(dao_of(c, r->ent), r->fk, fkv, size, qstr(c->q, "offset", NULL),
-                               opts, &rows, &next_offset, &err);
-    if (rc != DAOC_OK) {
-        daoc__adm_dao_error(c->res, rc, err);
-    } else {
-        daoc__buf next = DAOC__BUF_INIT;
-        if (next_offset) {
-            daoc__buf_printf(&next, "/%s/", pe->coll);
-            daoc__buf_append(&next, r->raw_pparam, r->raw_pparam_len);
-            daoc__buf_printf(&next, "/%s?offset=", e->nested);
-            daoc__adm_escape_uri(&next, next_offset, strlen(next_offset));
-            for (size_t i = 0; query && i < daoc_value_len(c->q); i++) {
-                const char *k = daoc_obj_key_at(c->q, i, NULL);
-                size_t n = 0;
-                const char *t = k && strcmp(k, r->fk) != 0 &&
-                                        (strcmp(k, "size") == 0 || strcmp(k, "sort") == 0 ||
-                                         strcmp(k, "count") == 0 || filter_arg(e, k))
-                                    ? qstr(c->q, k, &n)
-                                    : NULL;
-                if (t)
-                    link_arg(&next, k, t, n);
-            }
-        }
-        page_reply(c, rows, next_offset, &next, counted);
-        daoc__buf_free(&next);
-    }
-    daoc_value_free(counted);
-    daoc_free(next_offset);
-    daoc_value_free(opts);
-    daoc_error_free(err);
-}
-
 static void nested(call *c)
 {
     const daoc__adm_route *r = c->r;
@@ -882,7 +862,7 @@ static void nested(call *c)
     if (r->kind == DAOC__R_NESTED_COLL && c->method == DAOC__M_POST) {
         post_collection(c, fkv);
     } else if (r->kind == DAOC__R_NESTED_COLL) {
-        nested_page(c, pe, fkv);
+        get_collection(c, pe, fkv);
         daoc_value_free(fkv);
     } else if (c->method == DAOC__M_PUT) { /* the child, linked to the parent */
         entity_op(c, r->ent, r->param, r->param_len, fkv, false);
@@ -1016,7 +996,7 @@ void daoc__adm_crud(daoc__adm_app *app, daoc_db *db, const daoc__adm_req *req, u
         if (method == DAOC__M_POST)
             post_collection(&c, NULL);
         else
-            get_collection(&c);
+            get_collection(&c, NULL, NULL);
         break;
     case DAOC__R_ENTITY:
         entity_op(&c, r->ent, r->param, r->param_len, NULL, false);
