@@ -14,10 +14,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "daoc.h"
-#include "errtext.h"
 #include "dao/dao.h"
+#include "daoc.h"
 #include "db/db.h"
+#include "errtext.h"
 
 /* JSON with single quotes for readability (no quotes inside strings). */
 static inline daoc_value *J(const char *text)
@@ -64,10 +64,10 @@ static inline const char *t_default_ws(daoc_db *db)
     return id;
 }
 
-/* Opens a fresh database holding the core entities plus `defs` (JSON
- * definitions, NULL-terminated), every table empty.  `tag` names the SQLite
- * file.  NULL (with a message on stderr) on failure. */
-static inline daoc_db *fixture_open(const char *const *defs, const char *tag)
+/* The configuration of a fresh database on the store the environment
+ * names: on SQLite a new file under $DAOC_TEST_TMP that `tag` names.  NULL
+ * (with a message on stderr) on failure. */
+static inline daoc_config *fixture_config(const char *tag)
 {
     static int seq;
     daoc_config *cfg = NULL;
@@ -84,10 +84,22 @@ static inline daoc_db *fixture_open(const char *const *defs, const char *tag)
                  seq++);
         unlink(path);
         if (t_config_set(cfg, "sqlite_path", path, why, sizeof why) != DAOC_OK) {
+            fprintf(stderr, "config: %s\n", why);
             daoc_config_free(cfg);
             return NULL;
         }
     }
+    return cfg;
+}
+
+/* Opens a fresh database holding the core entities plus `defs` (JSON
+ * definitions, NULL-terminated), every table empty.  `tag` names the SQLite
+ * file.  NULL (with a message on stderr) on failure. */
+static inline daoc_db *fixture_open(const char *const *defs, const char *tag)
+{
+    daoc_config *cfg = fixture_config(tag);
+    if (!cfg)
+        return NULL;
     daoc_db *db = NULL;
     daoc_error *err = NULL;
     /* tables from the schemas: opening creates nothing unless asked */

@@ -29,27 +29,11 @@ static void on_log(void *ud, daoc_log_level lvl, const char *msg)
     snprintf(b->text + l, sizeof b->text - l, "%d %s\n", (int)lvl, msg);
 }
 
-static bool pg(void)
-{
-    const char *d = getenv("DAOC_DATABASE");
-    return d && strcmp(d, "postgres") == 0;
-}
-
 static daoc_db *open_db(const char *entities, const char *size, logbook *b)
 {
-    static int seq;
-    daoc_config *cfg = NULL;
-    char why[300];
-    if (t_config_load(&cfg, NULL, why, sizeof why) != DAOC_OK)
+    daoc_config *cfg = fixture_config("warm");
+    if (!cfg)
         abort();
-    if (!pg()) {
-        char path[512];
-        const char *tmp = getenv("DAOC_TEST_TMP");
-        snprintf(path, sizeof path, "%s/warm_%d_%d.db", tmp ? tmp : "/tmp", (int)getpid(), seq++);
-        unlink(path);
-        if (daoc_config_set(cfg, "sqlite_path", path, NULL) != DAOC_OK)
-            abort();
-    }
     if (daoc_config_set(cfg, "create_tables", "on", NULL) != DAOC_OK ||
         daoc_config_set(cfg, "db_cache_warmup_entities", entities, NULL) != DAOC_OK ||
         daoc_config_set(cfg, "mem_cache_size", size, NULL) != DAOC_OK)

@@ -13,9 +13,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "events/events.h"
 #include "fixture.h"
 #include "harness.h"
-#include "events/events.h"
 #include "store/deploy.h"
 
 typedef struct heard {
@@ -58,20 +58,9 @@ static bool pooled(void)
 /* A configuration of a fresh database (SQLite: its own file). */
 static daoc_config *config(const char *tag, const char *freq, const char *prop)
 {
-    static int seq;
-    daoc_config *cfg = NULL;
-    char why[300];
-    if (t_config_load(&cfg, NULL, why, sizeof why) != DAOC_OK)
+    daoc_config *cfg = fixture_config(tag);
+    if (!cfg)
         abort();
-    if (!pg()) {
-        char path[512];
-        const char *tmp = getenv("DAOC_TEST_TMP");
-        snprintf(path, sizeof path, "%s/%s_%d_%d.db", tmp ? tmp : "/tmp", tag, (int)getpid(),
-                 seq++);
-        unlink(path);
-        if (daoc_config_set(cfg, "sqlite_path", path, NULL) != DAOC_OK)
-            abort();
-    }
     if (daoc_config_set(cfg, "create_tables", "on", NULL) != DAOC_OK ||
         daoc_config_set(cfg, "db_update_frequency", freq, NULL) != DAOC_OK ||
         daoc_config_set(cfg, "db_update_propagation", prop, NULL) != DAOC_OK)
@@ -271,14 +260,14 @@ TEST(notification_payloads)
     ASSERT_STR(id, "6c0a3b7e-2f4d-4e1a-9b8c-0d1e2f3a4b5c");
     ASSERT_STR(ch, "invalidations");
     ASSERT_STR(data, "k:1:::::");
-    ASSERT_INT(daoc__events_payload("6c0a3b7e-2f4d-4e1a-9b8c-0d1e2f3a4b5c\nc\n", id, ch, sizeof ch,
-                                    &data),
-               0); /* too long to carry: read the table */
+    ASSERT_INT(
+        daoc__events_payload("6c0a3b7e-2f4d-4e1a-9b8c-0d1e2f3a4b5c\nc\n", id, ch, sizeof ch, &data),
+        0); /* too long to carry: read the table */
     ASSERT_INT(daoc__events_payload("daoc-probe-1", id, ch, sizeof ch, &data), -1);
     ASSERT_INT(daoc__events_payload("short\nc\nd", id, ch, sizeof ch, &data), -1);
-    ASSERT_INT(daoc__events_payload("6c0a3b7e-2f4d-4e1a-9b8c-0d1e2f3a4b5c\n\nd", id, ch, sizeof ch,
-                                    &data),
-               -1);
+    ASSERT_INT(
+        daoc__events_payload("6c0a3b7e-2f4d-4e1a-9b8c-0d1e2f3a4b5c\n\nd", id, ch, sizeof ch, &data),
+        -1);
     char big[400];
     memset(big, 'c', sizeof big);
     memcpy(big, "6c0a3b7e-2f4d-4e1a-9b8c-0d1e2f3a4b5c\n", 37);
