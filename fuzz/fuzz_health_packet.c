@@ -10,16 +10,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
+
 #include "admin/admin.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *p = malloc(size + 1);
+    char *p = daoc__strndup((const char *)data, size); /* the parser reads a C string */
     if (!p)
         return 0;
-    memcpy(p, data, size);
-    p[size] = 0;
     char key[64];
     bool whole = false, healthy = false;
     if (daoc__adm_health_packet(p, key, sizeof key, &whole, &healthy) == 0) {
@@ -28,6 +28,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (n == 0 || n >= sizeof key || !sp || (whole != (strchr(sp + 1, ' ') == NULL)))
             abort();
     }
-    free(p);
+    daoc__free(p);
     return 0;
 }

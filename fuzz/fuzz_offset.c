@@ -7,17 +7,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
+
 #include "core/error.h"
 #include "dao/dao.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *tok = malloc(size + 1);
+    char *tok = daoc__strndup((const char *)data, size); /* the parser reads a C string */
     if (!tok)
         return 0;
-    memcpy(tok, data, size);
-    tok[size] = 0;
     daoc_value *pkv = NULL;
     daoc_error *err = NULL;
     int rc = daoc__offset_decode("sqlite", tok, &pkv, &err);
@@ -32,6 +32,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     daoc_value_free(pkv);
     daoc_error_free(err);
-    free(tok);
+    daoc__free(tok);
     return 0;
 }
