@@ -24,6 +24,7 @@
 #include "core/alloc.h"
 #include "core/buf.h"
 #include "core/error.h"
+#include "core/list.h"
 
 typedef int (*setter_fn)(daoc_config *cfg, const char *value, char **why);
 
@@ -81,18 +82,10 @@ static int set_plugins(daoc_config *cfg, const char *value, char **why)
 {
     char **list = NULL;
     size_t n = 0;
-    const char *p = value;
-    while (*p) {
-        while (*p == ' ' || *p == '\t' || *p == ',')
-            p++;
-        if (!*p)
-            break;
-        const char *s = p;
-        while (*p && *p != ',')
-            p++;
-        const char *e = p;
-        while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
-            e--;
+    const char *p = value, *s = NULL;
+    size_t len = 0;
+    while (daoc__list_item(&p, &s, &len)) {
+        const char *e = s + len;
         if (!valid_plugin_name(s, (size_t)(e - s))) {
             *why = daoc__asprintf("invalid plugin name '%.*s'", (int)(e - s), s);
             goto fail;

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/list.h"
 #include "core/rand.h"
 #include "db/db.h"
 #include "schema/schema.h"
@@ -78,23 +79,14 @@ static int warm_dao(daoc_dao *dao, daoc_cache *c, double ev0, size_t *loaded, bo
  * the end. */
 static bool next_name(const char **list, char *name, size_t size)
 {
-    const char *p = *list;
-    while (*p == ',' || *p == ' ' || *p == '\t')
-        p++;
-    if (!*p)
+    const char *item = NULL;
+    size_t n = 0;
+    if (!daoc__list_item(list, &item, &n))
         return false;
-    const char *end = p;
-    while (*end && *end != ',')
-        end++;
-    const char *last = end;
-    while (last > p && (last[-1] == ' ' || last[-1] == '\t'))
-        last--;
-    size_t n = (size_t)(last - p);
     if (n >= size)
         n = size - 1;
-    memcpy(name, p, n);
+    memcpy(name, item, n);
     name[n] = '\0';
-    *list = end;
     return true;
 }
 
