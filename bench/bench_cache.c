@@ -15,9 +15,10 @@
  * lookup per thread), in two modes: throughput (independent lookups, which
  * the CPU overlaps: the bare table's best case, while the cache's locked
  * instructions order its memory accesses) and latency (each lookup needs
- * the previous one's answer, as one lookup among a request's other work).  A cache hit is daoc_cache_get (hash, shard lock,
- * probe, deadline, CLOCK bit, counter, reference) + daoc_cache_value +
- * daoc_cache_release.  Reported: the median ns per lookup of each side and
+ * the previous one's answer, as one lookup among a request's other work).
+ * A cache hit is daoc_cache_get (hash, shard sequence count, probe, hazard
+ * slot, deadline, CLOCK bit, the thread's hit counter) + daoc_cache_value
+ * + daoc_cache_release.  Reported: the median ns per lookup of each side and
  * their ratio (cache / baseline; the goal is <= 2.0).  Also the cost of
  * the two monotonic clocks the cache could read.
  */

@@ -761,10 +761,15 @@ DAOC_EXPORT void daoc_admin_stop(daoc_admin *a, int grace_ms);
  * broadcasts.
  * ---------------------------------------------------------------------- */
 typedef struct daoc_cache daoc_cache;
-/* A counted reference to a cached value: what a hit returns, without any
- * copy.  The value it holds stays valid and unchanged until the reference
- * is released, whatever happens to the cache entry meanwhile (an
- * invalidation, an eviction, a newer value, daoc_cache_free). */
+/* A reference to a cached value: what a hit returns, without any copy.
+ * The value it holds stays valid and unchanged until the reference is
+ * released, whatever happens to the cache entry meanwhile (an
+ * invalidation, an eviction, a newer value, daoc_cache_free).
+ * A hit's reference is borrowed from a few slots of the calling thread
+ * (8): taking it writes nothing another thread reads, which is what lets
+ * hits scale across cores.  While all 8 are held, hits take the cache's
+ * lock and give counted references instead; so a reference to be held
+ * beyond the work at hand goes through daoc_cache_keep first. */
 typedef struct daoc_cache_ref daoc_cache_ref;
 
 /* Called by daoc_cache_invalidate after the local removal, on the
@@ -809,6 +814,11 @@ DAOC_EXPORT void daoc_cache_free(daoc_cache *c);
 DAOC_EXPORT const daoc_value *daoc_cache_value(const daoc_cache_ref *ref);
 /* Drops a reference (from any thread).  Accepts NULL. */
 DAOC_EXPORT void daoc_cache_release(daoc_cache_ref *ref);
+/* A reference to the same value that holds none of the calling thread's
+ * slots, for keeping long; takes over ref (released, also on failure).
+ * NULL when ref is NULL, or on ENOMEM (rare: only when ref's entry had
+ * left the cache, which makes its value a copy). */
+DAOC_MUSTCHECK DAOC_EXPORT daoc_cache_ref *daoc_cache_keep(daoc_cache_ref *ref);
 
 /* Per-call options.  A field < 0 means "the cache's own setting"; start
  * from DAOC_CACHE_GET_OPTS_INIT.  refresh: when a hit finds its entry

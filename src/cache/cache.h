@@ -8,11 +8,25 @@
  * slots, a CLOCK hand for eviction by bytes, the list of loads in flight
  * (flight.c) and its counters per entity class (stats.c).
  *
+ * The lock is also a sequence count (odd while held), so that a hit reads
+ * the table without taking it: it probes, names the entry it found in a
+ * hazard slot of its thread (hazard.h), and keeps the answer only when the
+ * count did not move meanwhile; anything else takes the lock.  Everything
+ * such a reader loads is atomic: the slots, the table's pointer and mask,
+ * and an entry's `expires` and `used`.  A slot's entry is stored with
+ * release and loaded with acquire, so a reader who sees an entry a holder
+ * stored (a new one, or one moved by a removal) sees the count that holder
+ * made odd, and gives up.
+ *
  * An entry (struct daoc_cache_ref) is immutable once made except for the
  * fields marked "under lock": a new value for a key is a new entry
- * replacing the old one, so a hit hands out the entry itself with one more
- * reference and never copies.  The table holds one reference; the last
- * release frees the entry and its value.
+ * replacing the old one, so a hit hands out the entry itself and never
+ * copies.  A hit's reference is borrowed: it points at the hazard slot
+ * naming the entry (tagged by bit 0) and writes nothing the entry's other
+ * readers read.  Counted references (refs) are what the locked paths and
+ * daoc_cache_keep give; the table holds one.  When the count reaches 0 the
+ * entry is retired, and freed once no hazard names it.  refs never goes
+ * from 0 back up.
  */
 #ifndef DAOC_CACHE_CACHE_H
 #define DAOC_CACHE_CACHE_H
@@ -24,6 +38,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cache/hits.h"
 #include "daoc.h"
 
 /* counters, in the order daoc_cache_stats names them */
@@ -51,33 +66,34 @@ typedef struct daoc__cache_class {
 struct daoc_cache_ref {
     atomic_uint refs;
     uint32_t keylen;
-    int64_t expires;   /* under lock: monotonic ns, 0 = never */
+    _Atomic int64_t expires; /* under lock: monotonic ns, 0 = never */
     daoc_value *value; /* NULL: a cached miss; immutable */
     uint32_t bytes;    /* what the entry counts against the bound */
     uint16_t cls;      /* under lock: index in the shard's classes */
-    uint8_t used;      /* under lock: CLOCK reference bit */
+    _Atomic uint8_t used; /* CLOCK reference bit: set by hits, cleared under lock */
     uint8_t stale;     /* under lock: a resurrected value */
-    uint32_t hits;     /* under lock: hits not yet added to its class's count
-                        * (on the entry's own line, which the hit writes
-                        * anyway, rather than the class's, which every hit of
-                        * the shard would pass between threads) */
+    uint32_t hits;     /* under lock: hits of the locked paths not yet added
+                        * to its class's count (the lock-free hits count on
+                        * their thread: hits.h) */
     char key[];
 };
 
 typedef struct daoc__cache_slot {
-    uint64_t hash;
-    struct daoc_cache_ref *e; /* NULL: empty */
+    _Atomic uint64_t hash;
+    struct daoc_cache_ref *_Atomic e; /* NULL: empty; stored with release */
 } daoc__cache_slot;
 
 typedef struct daoc__cache_flight daoc__cache_flight;
 
 typedef struct daoc__cache_shard {
-    atomic_int lock;
-    daoc__cache_slot *slots;
-    size_t mask; /* slots - 1; 0 before the first insert */
+    atomic_uint lock;              /* the sequence count: odd = held */
+    daoc__cache_slot *_Atomic slots; /* published before mask on growth */
+    _Atomic size_t mask;           /* slots - 1; 0 before the first insert */
     size_t count;
     size_t hand; /* CLOCK */
     size_t bytes, limit;
+    daoc__cache_slot *old[64]; /* arrays it outgrew, for readers still probing one */
+    unsigned nold;
     daoc__cache_flight *flights;
     daoc__cache_class *cls;
     size_t ncls, capcls;
@@ -85,6 +101,7 @@ typedef struct daoc__cache_shard {
 } daoc__cache_shard;
 
 struct daoc_cache {
+    daoc__hits_owner hits; /* first: flush finds the cache from it */
     daoc__cache_shard *shards;
     unsigned nshards;
     unsigned shift; /* 64 - log2(nshards); hash >> shift picks the shard */
@@ -135,12 +152,16 @@ static inline int64_t daoc__cache_deadline(int64_t now, double ttl)
 void daoc__cache_lock_wait(daoc__cache_shard *s);
 static inline void daoc__cache_lock(daoc__cache_shard *s)
 {
-    if (atomic_exchange_explicit(&s->lock, 1, memory_order_acquire))
+    unsigned v = atomic_load_explicit(&s->lock, memory_order_relaxed);
+    if ((v & 1) || !atomic_compare_exchange_weak_explicit(&s->lock, &v, v + 1,
+                                                          memory_order_acquire,
+                                                          memory_order_relaxed))
         daoc__cache_lock_wait(s); /* held: spin, then yield */
 }
 static inline void daoc__cache_unlock(daoc__cache_shard *s)
 {
-    atomic_store_explicit(&s->lock, 0, memory_order_release);
+    atomic_store_explicit(&s->lock, atomic_load_explicit(&s->lock, memory_order_relaxed) + 1,
+                          memory_order_release);
 }
 static inline daoc__cache_shard *daoc__cache_shard_of(daoc_cache *c, uint64_t h)
 {
@@ -153,31 +174,45 @@ static inline bool daoc__cache_key_eq(const char *a, const char *b, size_t len)
 {
     if (len > 64)
         return memcmp(a, b, len) == 0;
-    uint64_t diff = 0;
     size_t i = 0;
     for (; i + 8 <= len; i += 8) {
         uint64_t x, y;
         memcpy(&x, a + i, 8);
         memcpy(&y, b + i, 8);
-        diff |= x ^ y;
+        if (x != y)
+            return false;
     }
     for (; i < len; i++)
-        diff |= (uint8_t)(a[i] ^ b[i]);
-    return diff == 0;
+        if (a[i] != b[i])
+            return false;
+    return true;
 }
-/* The entry of key, or NULL. */
-static inline struct daoc_cache_ref *daoc__cache_find(const daoc__cache_shard *s, uint64_t h,
+/* The entry of key, or NULL (s locked). */
+static inline struct daoc_cache_ref *daoc__cache_find(daoc__cache_shard *s, uint64_t h,
                                                       const char *key, size_t len)
 {
-    if (!s->mask)
+    size_t mask = atomic_load_explicit(&s->mask, memory_order_relaxed);
+    if (!mask)
         return NULL;
-    for (size_t i = h & s->mask;; i = (i + 1) & s->mask) {
-        const daoc__cache_slot *sl = &s->slots[i];
-        if (!sl->e)
+    daoc__cache_slot *slots = atomic_load_explicit(&s->slots, memory_order_relaxed);
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+        struct daoc_cache_ref *e = atomic_load_explicit(&slots[i].e, memory_order_relaxed);
+        if (!e)
             return NULL;
-        if (sl->hash == h && sl->e->keylen == len && daoc__cache_key_eq(sl->e->key, key, len))
-            return sl->e;
+        if (atomic_load_explicit(&slots[i].hash, memory_order_relaxed) == h && e->keylen == len &&
+            daoc__cache_key_eq(e->key, key, len))
+            return e;
     }
+}
+/* The entry a public reference stands for: a borrowed one (bit 0 set)
+ * points at the hazard slot naming it. */
+static inline struct daoc_cache_ref *daoc__cache_entry_of(const daoc_cache_ref *ref)
+{
+    uintptr_t u = (uintptr_t)ref;
+    if (u & 1)
+        return atomic_load_explicit((void *_Atomic *)(u - 1),
+                                    memory_order_relaxed);
+    return (struct daoc_cache_ref *)(uintptr_t)ref;
 }
 /* Puts e in the table (one more reference), replacing the entry of its key
  * and evicting as the bound needs; an entry bigger than the shard's whole
@@ -198,6 +233,10 @@ void daoc__cache_shard_free(daoc__cache_shard *s);
  * on ENOMEM (value freed). */
 struct daoc_cache_ref *daoc__cache_entry_new(const char *key, size_t len, uint64_t h,
                                              daoc_value *value);
+/* Retires e (its count reached 0). */
+void daoc__cache_entry_retire(struct daoc_cache_ref *e);
+/* One more counted reference on e, which must hold one already (the
+ * table's, or the caller's). */
 static inline void daoc__cache_ref_take(struct daoc_cache_ref *e)
 {
     atomic_fetch_add_explicit(&e->refs, 1, memory_order_relaxed);

@@ -6,7 +6,10 @@
  * entry's `used` bit (no list surgery), the hand clears set bits and
  * evicts the first entry it finds unset, or expired, until the shard's
  * bytes fit its bound.  Every function but the lock runs with the shard
- * locked.
+ * locked; the lock-free readers (cache.c's hit path) are why every slot
+ * is written with an atomic store, and why a table array that grew is
+ * kept, not freed, until the cache goes (the arrays a shard outgrew add
+ * up to less than its current one).
  */
 #include <sched.h>
 
@@ -18,9 +21,12 @@ void daoc__cache_lock_wait(daoc__cache_shard *s)
 {
     unsigned spins = 0;
     for (;;) {
-        if (!atomic_exchange_explicit(&s->lock, 1, memory_order_acquire))
+        unsigned v = atomic_load_explicit(&s->lock, memory_order_relaxed);
+        if (!(v & 1) && atomic_compare_exchange_weak_explicit(&s->lock, &v, v + 1,
+                                                              memory_order_acquire,
+                                                              memory_order_relaxed))
             return;
-        while (atomic_load_explicit(&s->lock, memory_order_relaxed)) {
+        while (atomic_load_explicit(&s->lock, memory_order_relaxed) & 1) {
             if (++spins > 64) {
                 sched_yield(); /* the holder may have been preempted */
                 spins = 0;
@@ -45,23 +51,47 @@ static void account_out(daoc__cache_shard *s, struct daoc_cache_ref *e)
     daoc_cache_release(e);
 }
 
+static inline struct daoc_cache_ref *slot_e(const daoc__cache_slot *sl)
+{
+    return atomic_load_explicit(&sl->e, memory_order_relaxed);
+}
+static inline uint64_t slot_hash(const daoc__cache_slot *sl)
+{
+    return atomic_load_explicit(&sl->hash, memory_order_relaxed);
+}
+/* The hash first, then the entry with release: a reader who loads the
+ * entry with acquire sees the entry's contents. */
+static inline void slot_set(daoc__cache_slot *sl, uint64_t h, struct daoc_cache_ref *e)
+{
+    atomic_store_explicit(&sl->hash, h, memory_order_relaxed);
+    atomic_store_explicit(&sl->e, e, memory_order_release);
+}
+static inline void slot_clear(daoc__cache_slot *sl)
+{
+    atomic_store_explicit(&sl->e, NULL, memory_order_relaxed);
+}
+
 /* Empties slot i and shifts the following run back so that every entry
  * stays reachable from its home slot. */
 static void remove_at(daoc__cache_shard *s, size_t i)
 {
-    s->slots[i].e = NULL;
+    daoc__cache_slot *slots = s->slots;
+    size_t mask = s->mask;
+    slot_clear(&slots[i]);
     size_t j = i;
     for (;;) {
-        j = (j + 1) & s->mask;
-        if (!s->slots[j].e)
+        j = (j + 1) & mask;
+        struct daoc_cache_ref *e = slot_e(&slots[j]);
+        if (!e)
             return;
-        size_t home = s->slots[j].hash & s->mask;
+        uint64_t h = slot_hash(&slots[j]);
+        size_t home = h & mask;
         /* may the entry at j move to the hole at i? yes unless its home
          * lies cyclically in (i, j] */
         bool stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
         if (!stays) {
-            s->slots[i] = s->slots[j];
-            s->slots[j].e = NULL;
+            slot_set(&slots[i], h, e);
+            slot_clear(&slots[j]);
             i = j;
         }
     }
@@ -70,26 +100,31 @@ static void remove_at(daoc__cache_shard *s, size_t i)
 static void put_slot(daoc__cache_slot *slots, size_t mask, uint64_t h, struct daoc_cache_ref *e)
 {
     size_t i = h & mask;
-    while (slots[i].e)
+    while (slot_e(&slots[i]))
         i = (i + 1) & mask;
-    slots[i].hash = h;
-    slots[i].e = e;
+    slot_set(&slots[i], h, e);
 }
 
 static int grow(daoc__cache_shard *s)
 {
-    size_t n = s->mask ? (s->mask + 1) * 2 : 16;
+    size_t mask = s->mask, n = mask ? (mask + 1) * 2 : 16;
+    daoc__cache_slot *old = s->slots;
     daoc__cache_slot *ns = daoc__calloc(n, sizeof *ns);
     if (!ns)
         return DAOC_ENOMEM;
-    if (s->mask)
-        for (size_t i = 0; i <= s->mask; i++)
-            if (s->slots[i].e)
-                put_slot(ns, n - 1, s->slots[i].hash, s->slots[i].e);
-    daoc__free(s->slots);
-    s->slots = ns;
-    s->mask = n - 1;
-    s->hand &= s->mask;
+    if (mask)
+        for (size_t i = 0; i <= mask; i++)
+            if (slot_e(&old[i]))
+                put_slot(ns, n - 1, slot_hash(&old[i]), slot_e(&old[i]));
+    /* the array, then the mask: a reader who sees the new mask sees the
+     * new array, and the old mask fits either */
+    atomic_store_explicit(&s->slots, ns, memory_order_release);
+    atomic_store_explicit(&s->mask, n - 1, memory_order_release);
+    /* a reader may still be probing the old array: it stays until the
+     * cache goes (all of them together are smaller than the new one) */
+    if (old)
+        s->old[s->nold++] = old;
+    s->hand &= n - 1;
     return DAOC_OK;
 }
 
@@ -100,7 +135,7 @@ static bool evict_one(daoc__cache_shard *s, int64_t now)
         return false;
     for (;;) {
         size_t i = s->hand;
-        struct daoc_cache_ref *e = s->slots[i].e;
+        struct daoc_cache_ref *e = slot_e(&s->slots[i]);
         if (!e) {
             s->hand = (i + 1) & s->mask;
             continue;
@@ -121,9 +156,9 @@ static bool evict_one(daoc__cache_shard *s, int64_t now)
 int daoc__cache_install(daoc__cache_shard *s, struct daoc_cache_ref *e, uint64_t h, int64_t now)
 {
     if (s->mask) {
-        for (size_t i = h & s->mask; s->slots[i].e; i = (i + 1) & s->mask) {
-            struct daoc_cache_ref *o = s->slots[i].e;
-            if (s->slots[i].hash == h && o->keylen == e->keylen &&
+        for (size_t i = h & s->mask; slot_e(&s->slots[i]); i = (i + 1) & s->mask) {
+            struct daoc_cache_ref *o = slot_e(&s->slots[i]);
+            if (slot_hash(&s->slots[i]) == h && o->keylen == e->keylen &&
                 memcmp(o->key, e->key, e->keylen) == 0) {
                 remove_at(s, i);
                 account_out(s, o);
@@ -138,8 +173,8 @@ int daoc__cache_install(daoc__cache_shard *s, struct daoc_cache_ref *e, uint64_t
     if ((s->count + 1) * 2 > (s->mask ? s->mask + 1 : 0) && grow(s) != DAOC_OK)
         return DAOC_ENOMEM;
     daoc__cache_ref_take(e);
-    put_slot(s->slots, s->mask, h, e);
     e->used = 0;
+    put_slot(s->slots, s->mask, h, e);
     s->count++;
     s->bytes += e->bytes;
     s->cls[e->cls].bytes += e->bytes;
@@ -151,9 +186,9 @@ bool daoc__cache_remove(daoc__cache_shard *s, uint64_t h, const char *key, size_
 {
     if (!s->mask)
         return false;
-    for (size_t i = h & s->mask; s->slots[i].e; i = (i + 1) & s->mask) {
-        struct daoc_cache_ref *e = s->slots[i].e;
-        if (s->slots[i].hash == h && e->keylen == len && memcmp(e->key, key, len) == 0) {
+    for (size_t i = h & s->mask; slot_e(&s->slots[i]); i = (i + 1) & s->mask) {
+        struct daoc_cache_ref *e = slot_e(&s->slots[i]);
+        if (slot_hash(&s->slots[i]) == h && e->keylen == len && memcmp(e->key, key, len) == 0) {
             remove_at(s, i);
             account_out(s, e);
             return true;
@@ -167,9 +202,9 @@ void daoc__cache_clear(daoc__cache_shard *s)
     if (!s->mask)
         return;
     for (size_t i = 0; i <= s->mask; i++) {
-        struct daoc_cache_ref *e = s->slots[i].e;
+        struct daoc_cache_ref *e = slot_e(&s->slots[i]);
         if (e) {
-            s->slots[i].e = NULL;
+            slot_clear(&s->slots[i]);
             account_out(s, e);
         }
     }
@@ -181,6 +216,8 @@ void daoc__cache_shard_free(daoc__cache_shard *s)
     if (s->cls)
         daoc__cache_clear(s);
     daoc__free(s->slots);
+    for (unsigned i = 0; i < s->nold; i++)
+        daoc__free(s->old[i]);
     for (size_t i = 0; i < s->ncls; i++)
         daoc__free(s->cls[i].name);
     daoc__free(s->cls);
@@ -189,7 +226,7 @@ void daoc__cache_shard_free(daoc__cache_shard *s)
 void daoc__cache_fold_hits(daoc__cache_shard *s)
 {
     for (size_t i = 0; s->mask && i <= s->mask; i++) {
-        struct daoc_cache_ref *e = s->slots[i].e;
+        struct daoc_cache_ref *e = slot_e(&s->slots[i]);
         if (e && e->hits) {
             s->cls[e->cls].n[DAOC__CS_HITS] += e->hits;
             e->hits = 0;

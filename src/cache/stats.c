@@ -2,10 +2,10 @@
  * stats.c -- the entity cache's counters.  Each shard keeps its own table
  * of entity classes (the key's text before its first ':'; "*" for keys
  * without one, and for everything once a shard knows 256 classes) with
- * plain counters updated under the shard's lock, so a hit costs one
- * increment on a line the shard already owns and threads never fight over
- * a shared counter.  daoc_cache_stats sums the shards by class name into
- * a daoc_value object.
+ * plain counters updated under the shard's lock; the lock-free hits count
+ * on their own thread (hits.h) and move here when their counter changes
+ * hands.  daoc_cache_stats sums the shards and every thread's pending hits
+ * by class name into a daoc_value object.
  */
 #include "cache/cache.h"
 #include "core/alloc.h"
@@ -84,6 +84,7 @@ int daoc_cache_stats(daoc_cache *c, daoc_value **out)
     sum *sums = NULL;
     size_t nsums = 0, cap = 0;
     int rc = DAOC_OK;
+    daoc__hits_lock(); /* no thread's hits move while they are added */
     for (unsigned si = 0; si < c->nshards && rc == DAOC_OK; si++) {
         daoc__cache_shard *s = &c->shards[si];
         daoc__cache_lock(s);
@@ -116,11 +117,15 @@ int daoc_cache_stats(daoc_cache *c, daoc_value **out)
             }
             for (int q = 0; q < DAOC__CS_N; q++)
                 sums[j].n[q] += k->n[q];
+            if (i < 256)
+                sums[j].n[DAOC__CS_HITS] +=
+                    daoc__hits_pending(c->hits.id, daoc__hits_key(si, (uint32_t)i));
             sums[j].bytes += k->bytes;
             sums[j].entries += k->entries;
         }
         daoc__cache_unlock(s);
     }
+    daoc__hits_unlock();
     daoc_value *o = rc == DAOC_OK ? daoc_obj() : NULL;
     daoc_value *classes = o ? daoc_obj() : NULL;
     if (!classes)

@@ -81,6 +81,9 @@ static bool l1_hit(lua_State *L, struct daoc__lua *ls, daoc_cache *c, int k)
 /* Keeps the value at the top (ref's copy) for key (at k), taking over ref. */
 static void l1_keep(lua_State *L, struct daoc__lua *ls, int k, daoc_cache_ref *ref)
 {
+    ref = daoc_cache_keep(ref); /* held for long: off the thread's borrowed slots */
+    if (!ref)
+        return;
     if (!lua_checkstack(L, 6)) {
         daoc_cache_release(ref);
         return;

@@ -863,3 +863,133 @@ TEST(threads_mixed_traffic)
     ASSERT_TRUE(stat_of(c, NULL, "evictions") > 0);
     daoc_cache_free(c);
 }
+
+/* A hit's reference is borrowed from one of a few slots of its thread
+ * (bit 0 of the handle tells, which this white-box test reads); with all
+ * of them held, hits still answer, with counted references.  Either kind
+ * keeps its value through an invalidation, daoc_cache_keep turns either
+ * into a counted one (a copy when the entry had gone), and a borrowed one
+ * may be released by another thread. */
+static void *release_elsewhere(void *arg)
+{
+    daoc_cache_ref *r = arg;
+    bool ok = strcmp(daoc_value_str(daoc_cache_value(r), NULL), "b") == 0;
+    daoc_cache_release(r);
+    return ok ? NULL : arg;
+}
+
+TEST(borrowed_and_counted_references)
+{
+    daoc_cache *c = mk(0, 0, 0, 0, 0);
+    daoc_value *v = daoc_str("b");
+    ASSERT_INT(daoc_cache_set(c, "consumers:b", 11, v, NULL, NULL), DAOC_OK);
+    daoc_value_free(v);
+    enum { N = 12 };
+    daoc_cache_ref *r[N];
+    int borrowed = 0;
+    for (int i = 0; i < N; i++) {
+        ASSERT_INT(daoc_cache_get(c, "consumers:b", 11, NULL, NULL, NULL, &r[i], NULL, NULL),
+                   DAOC_OK);
+        ASSERT_TRUE(r[i] != NULL);
+        borrowed += (int)((uintptr_t)r[i] & 1);
+    }
+    ASSERT_INT(borrowed, 8); /* the thread's slots, then counted ones */
+    ASSERT_INT(stat_of(c, "consumers", "hits"), N);
+    ASSERT_TRUE(daoc_cache_invalidate_local(c, "consumers:b", 11));
+    for (int i = 0; i < N; i++)
+        ASSERT_STR(daoc_value_str(daoc_cache_value(r[i]), NULL), "b");
+    /* kept after the entry went: a copy, counted */
+    daoc_cache_ref *k = daoc_cache_keep(r[0]);
+    ASSERT_TRUE(k && !((uintptr_t)k & 1));
+    ASSERT_STR(daoc_value_str(daoc_cache_value(k), NULL), "b");
+    ASSERT_TRUE(!daoc_cache_still(c, k));
+    daoc_cache_release(k);
+    ASSERT_TRUE(daoc_cache_keep(r[N - 1]) == r[N - 1]); /* counted already */
+    for (int i = 1; i < N; i++)
+        daoc_cache_release(r[i]);
+    /* kept while the entry lives: the entry itself */
+    v = daoc_str("b");
+    ASSERT_INT(daoc_cache_set(c, "consumers:b", 11, v, NULL, NULL), DAOC_OK);
+    daoc_value_free(v);
+    daoc_cache_ref *a = NULL;
+    ASSERT_INT(daoc_cache_get(c, "consumers:b", 11, NULL, NULL, NULL, &a, NULL, NULL), DAOC_OK);
+    ASSERT_TRUE((uintptr_t)a & 1);
+    k = daoc_cache_keep(a);
+    ASSERT_TRUE(k && !((uintptr_t)k & 1));
+    ASSERT_TRUE(daoc_cache_still(c, k));
+    /* the slot is free again: the next hit borrows it */
+    ASSERT_INT(daoc_cache_get(c, "consumers:b", 11, NULL, NULL, NULL, &a, NULL, NULL), DAOC_OK);
+    ASSERT_TRUE((uintptr_t)a & 1);
+    pthread_t t;
+    ASSERT_INT(pthread_create(&t, NULL, release_elsewhere, a), 0);
+    void *why = NULL;
+    pthread_join(t, &why);
+    ASSERT_NULL(why);
+    daoc_cache_free(c);
+    ASSERT_STR(daoc_value_str(daoc_cache_value(k), NULL), "b"); /* outlives the cache */
+    daoc_cache_release(k);
+}
+
+/* Hits counted on their threads add up exactly: two threads hitting keys
+ * of two classes in two caches whose counters share the threads' slots
+ * (so counts change hands all the time), and the stats read while they
+ * run never exceed the hits made. */
+typedef struct hitter {
+    daoc_cache *c[2];
+    int n;
+    atomic_int done;
+} hitter;
+
+static void *hit_many(void *arg)
+{
+    hitter *h = arg;
+    static const char *const keys[] = {"consumers:x", "routes:y"};
+    for (int i = 0; i < h->n; i++) {
+        daoc_cache_ref *r = NULL;
+        daoc_cache *c = h->c[i & 1];
+        const char *k = keys[(i >> 1) & 1];
+        if (daoc_cache_get(c, k, strlen(k), NULL, NULL, NULL, &r, NULL, NULL) != DAOC_OK || !r)
+            return arg;
+        daoc_cache_release(r);
+    }
+    atomic_fetch_add(&h->done, 1);
+    return NULL;
+}
+
+TEST(hits_on_threads_add_up_exactly)
+{
+    hitter h = {.n = RUNNING_ON_VALGRIND ? 2000 : 40000};
+    for (int j = 0; j < 2; j++) {
+        ASSERT_TRUE((h.c[j] = mk(0, 0, 0, 0, 1)) != NULL); /* one shard: one counter key */
+        daoc_value *v = daoc_str("v");
+        ASSERT_INT(daoc_cache_set(h.c[j], "consumers:x", 11, v, NULL, NULL), DAOC_OK);
+        ASSERT_INT(daoc_cache_set(h.c[j], "routes:y", 8, v, NULL, NULL), DAOC_OK);
+        daoc_value_free(v);
+    }
+    pthread_t t[2];
+    for (int i = 0; i < 2; i++)
+        ASSERT_INT(pthread_create(&t[i], NULL, hit_many, &h), 0);
+    while (atomic_load(&h.done) < 2) {
+        long long s = stat_of(h.c[0], NULL, "hits");
+        ASSERT_TRUE(s >= 0 && s <= h.n);
+        if (s == h.n)
+            break;
+    }
+    void *why[2];
+    for (int i = 0; i < 2; i++)
+        pthread_join(t[i], &why[i]);
+    ASSERT_NULL(why[0]);
+    ASSERT_NULL(why[1]);
+    for (int j = 0; j < 2; j++) {
+        ASSERT_INT(stat_of(h.c[j], "consumers", "hits"), h.n / 2);
+        ASSERT_INT(stat_of(h.c[j], "routes", "hits"), h.n / 2);
+    }
+    daoc_cache_free(h.c[0]);
+    /* the freed cache's counts left on the threads' slots are dropped
+     * when the second cache's hits claim them back */
+    daoc_cache_ref *r = NULL;
+    ASSERT_INT(daoc_cache_get(h.c[1], "routes:y", 8, NULL, NULL, NULL, &r, NULL, NULL), DAOC_OK);
+    daoc_cache_release(r);
+    ASSERT_INT(stat_of(h.c[1], NULL, "hits"), h.n + 1);
+    daoc_cache_free(h.c[1]);
+}

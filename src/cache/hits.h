@@ -1,0 +1,63 @@
+/*
+ * hits.h -- hits counted per thread (hits.c): the lock-free hit path
+ * counts on its own thread's record (hazard.h) rather than on a counter
+ * the threads share, and daoc_cache_stats adds every thread's counts.
+ *
+ * A record has DAOC__HZ_HITS counters, each named by a tag: an owner (one
+ * cache) and a key (shard << 8 | class), mapped directly from the key.  When a
+ * hit finds its counter named by another owner or key, that count moves to
+ * its owner's own counters (the shard's class) and the counter changes
+ * hands; all of that, and every read of another thread's counters, runs
+ * under one mutex, so a count is never lost nor added twice.
+ */
+#ifndef DAOC_CACHE_HITS_H
+#define DAOC_CACHE_HITS_H
+
+#include "cache/hazard.h"
+
+typedef struct daoc__hits_owner daoc__hits_owner;
+struct daoc__hits_owner {
+    uint64_t id; /* set by daoc__hits_register: never 0, never reused, < 2^46 */
+    /* Adds n hits of key to the owner's own counters; called with the
+     * hits mutex held (it may take a shard lock, never the reverse). */
+    void (*flush)(daoc__hits_owner *o, uint32_t key, uint64_t n);
+    daoc__hits_owner *next; /* under the mutex */
+};
+
+void daoc__hits_register(daoc__hits_owner *o);
+/* After this no flush reaches o; counts still named by it are dropped. */
+void daoc__hits_unregister(daoc__hits_owner *o);
+
+static inline uint32_t daoc__hits_key(uint32_t shard, uint32_t cls)
+{
+    return shard << 8 | (cls & 255u);
+}
+static inline uint64_t daoc__hits_tag(uint64_t owner, uint32_t key)
+{
+    return owner << 18 | key;
+}
+static inline daoc__hz_hit *daoc__hits_slot(daoc__hz_rec *r, uint32_t key)
+{
+    return &r->hits[((key >> 8) * 7u + (key & 255u) * 131u) & (DAOC__HZ_HITS - 1)];
+}
+/* The counter changes hands (flushing what it held), then counts one. */
+void daoc__hits_claim(daoc__hz_hit *x, uint64_t tag);
+/* One hit of key for owner, on the calling thread's record r. */
+static inline void daoc__hits_count(daoc__hz_rec *r, uint64_t owner, uint32_t key)
+{
+    daoc__hz_hit *x = daoc__hits_slot(r, key);
+    uint64_t tag = daoc__hits_tag(owner, key);
+    if (atomic_load_explicit(&x->tag, memory_order_relaxed) == tag)
+        atomic_store_explicit(&x->n, atomic_load_explicit(&x->n, memory_order_relaxed) + 1,
+                              memory_order_relaxed);
+    else
+        daoc__hits_claim(x, tag);
+}
+
+/* The mutex, around a read of daoc__hits_pending. */
+void daoc__hits_lock(void);
+void daoc__hits_unlock(void);
+/* Every thread's count of key for owner, not yet flushed (mutex held). */
+uint64_t daoc__hits_pending(uint64_t owner, uint32_t key);
+
+#endif
