@@ -816,7 +816,11 @@ TEST(single_flight_1000_concurrent_misses)
 }
 
 /* mixed traffic from several threads on few keys and a small bound:
- * eviction, invalidation and loads racing (for ThreadSanitizer) */
+ * eviction, invalidation and loads racing (for ThreadSanitizer); each
+ * thread also holds its last 5 hits' references for a while (more than
+ * its 8 borrowed slots' worth at times, with the renewals), checking
+ * their values only when it lets them go, after other threads' removals
+ * and the reclaimer's scans */
 static char why_renew[] = "renew", why_get[] = "get", why_value[] = "value";
 static void *mixed(void *arg)
 {
@@ -824,6 +828,7 @@ static void *mixed(void *arg)
     ld l = {.answer = "some value of moderate length, to fill the bound quickly"};
     unsigned long long st = (unsigned long long)(uintptr_t)&l;
     char k[32];
+    daoc_cache_ref *held[5] = {NULL};
     for (int i = 0; i < 20000; i++) {
         st = st * 6364136223846793005ULL + 1442695040888963407ULL;
         unsigned x = (unsigned)(st >> 33);
@@ -842,9 +847,18 @@ static void *mixed(void *arg)
                 return why_get;
             if (daoc_value_str(daoc_cache_value(r), NULL)[0] != 's')
                 return why_value;
+            if (x % 3 == 0) { /* held: the oldest one goes */
+                daoc_cache_ref *old = held[i % 5];
+                held[i % 5] = r;
+                r = old;
+                if (r && strcmp(daoc_value_str(daoc_cache_value(r), NULL), l.answer) != 0)
+                    return why_value;
+            }
         }
         daoc_cache_release(r);
     }
+    for (int i = 0; i < 5; i++)
+        daoc_cache_release(held[i]);
     return NULL;
 }
 
