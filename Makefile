@@ -45,13 +45,15 @@ ALIB_OBJ := $(patsubst %.c,$(A)/%.o,$(LIB_SRC)) $(patsubst build/gen/%.c,$(A)/ge
 ACLI_OBJ := $(patsubst %.c,$(A)/%.o,$(CLI_SRC))
 ATESTS := $(patsubst tests/unit/%.c,$(A)/tests/%,$(TEST_SRC))
 
-.PHONY: all run test test-build vg-build tsan-build bench-build bench fuzz valgrind install clean deps deps-test format check
+.PHONY: all run test test-build vg-build tsan-build bench-build bench fuzz valgrind install clean deps deps-test deps-bench format check
 all: build/daoc build/libdaoc.so build/libdaoc.a build/daoc.pc
 
 deps:
 	@scripts/deps.sh build
 deps-test:
 	@scripts/deps.sh test
+deps-bench:
+	@scripts/deps.sh bench
 
 build/tools/embed: tools/embed.c
 	@mkdir -p $(dir $@)
@@ -174,7 +176,7 @@ build/bench/%: bench/%.c bench/bench_util.h build/libdaoc.a
 # the benchmarks are built by make test too (a bench that no longer
 # compiles fails the tests), and run only by make bench
 bench-build: $(patsubst bench/%.c,build/bench/%,$(BENCH_SRC)) build/daoc
-bench: deps bench-build
+bench: deps-bench bench-build
 	@scripts/run-bench.sh
 
 run: deps
