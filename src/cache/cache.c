@@ -538,7 +538,7 @@ __attribute__((noinline)) static bool hit(daoc_cache *c, const char *key, size_t
     if (!r)
         return false;
     uint64_t h = daoc__cache_hash(c->seed, key, len);
-    uint32_t si = (uint32_t)((h >> 1) >> (c->shift - 1));
+    uint32_t si = daoc__cache_shard_index(c, h);
     borrowed b = find_borrowed(&c->shards[si], r, h, key, len);
     struct daoc_cache_ref *x = b.e;
     if (!x)

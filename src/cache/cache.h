@@ -163,9 +163,14 @@ static inline void daoc__cache_unlock(daoc__cache_shard *s)
     atomic_store_explicit(&s->lock, atomic_load_explicit(&s->lock, memory_order_relaxed) + 1,
                           memory_order_release);
 }
+/* The index of the shard of hash h: its high bits. */
+static inline uint32_t daoc__cache_shard_index(const daoc_cache *c, uint64_t h)
+{
+    return (uint32_t)((h >> 1) >> (c->shift - 1)); /* h >> shift, also for shift 64 */
+}
 static inline daoc__cache_shard *daoc__cache_shard_of(daoc_cache *c, uint64_t h)
 {
-    return &c->shards[(h >> 1) >> (c->shift - 1)]; /* h >> shift, also for shift 64 */
+    return &c->shards[daoc__cache_shard_index(c, h)];
 }
 /* Whether the len bytes at a and b are equal: keys of up to 64 bytes (a
  * Kong cache key is some 30 to 60) by 8-byte words inline, which is fewer

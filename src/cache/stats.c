@@ -12,6 +12,7 @@
 #include "core/value.h"
 
 #define MAX_CLASSES 256
+_Static_assert(MAX_CLASSES <= 256, "a class index fits the 8 bits of a hit counter's key (hits.h)");
 
 const char *const daoc__cache_counter_names[DAOC__CS_N] = {
     "hits", "misses", "stale", "evictions", "invalidations", "loads", "load_errors"};
@@ -117,9 +118,8 @@ int daoc_cache_stats(daoc_cache *c, daoc_value **out)
             }
             for (int q = 0; q < DAOC__CS_N; q++)
                 sums[j].n[q] += k->n[q];
-            if (i < 256)
-                sums[j].n[DAOC__CS_HITS] +=
-                    daoc__hits_pending(c->hits.id, daoc__hits_key(si, (uint32_t)i));
+            sums[j].n[DAOC__CS_HITS] +=
+                daoc__hits_pending(c->hits.id, daoc__hits_key(si, (uint32_t)i));
             sums[j].bytes += k->bytes;
             sums[j].entries += k->entries;
         }
