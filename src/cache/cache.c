@@ -97,6 +97,7 @@ int daoc_cache_new(const daoc_cache_opts *opts, daoc_cache **out, daoc_error **e
         c->seed = daoc__cache_hash(0, rnd, 16);
     for (unsigned i = 0; i < n; i++) {
         atomic_init(&sh[i].lock, 0);
+        sh[i].hit_tag = daoc__hits_tag(c->hits.id, daoc__hits_key(i, 0));
         sh[i].limit = o.mem_size / n;
         if (daoc__cache_shard_stats_init(&sh[i]) != DAOC_OK) {
             daoc_cache_free(c);
@@ -329,7 +330,7 @@ static int load_and_store(daoc__cache_shard *s, uint64_t h, const char *key, siz
             running->invalidated = true;
     }
     if (rc == DAOC_OK) {
-        ne->cls = cls;
+        ne->cls = (uint8_t)cls;
         ne->expires = daoc__cache_deadline(now, has_ttl && ttl >= 0 ? ttl
                                                 : ne->value         ? e->ttl
                                                                     : e->neg_ttl);
@@ -478,101 +479,144 @@ __attribute__((noinline)) static int get_slow(daoc_cache *c, const char *key, si
                       hit_level, err);
 }
 
-typedef struct borrowed {
-    struct daoc_cache_ref *e; /* NULL: none */
-    void *_Atomic *slot;      /* the hazard slot naming e */
-} borrowed;
-
-/* The lock-free lookup of key in s for the thread of record r: the live
- * entry of key, named by a free hazard slot of r, or none (no free slot,
- * the shard busy or changed meanwhile, no entry, or not live): the caller
- * then takes the lock.  Writes only r.  A table array that grew stays
- * allocated as long as the cache (shard.c), so the probe needs no hazard
- * of its own. */
-static inline borrowed find_borrowed(daoc__cache_shard *s, daoc__hz_rec *r, uint64_t h,
-                                     const char *key, size_t len)
+/* Whether opts ask nothing the lock-free hit path cannot answer: valid
+ * times and no refresh window. */
+static inline bool plain_opts(const daoc_cache_get_opts *o)
 {
-    borrowed b = {NULL, r->hp};
-    while (atomic_load_explicit(b.slot, memory_order_relaxed))
-        if (++b.slot == r->hp + DAOC__HZ_SLOTS)
-            return (borrowed){NULL, NULL};
+    return !isnan(o->ttl) && !isnan(o->neg_ttl) && !isnan(o->resurrect_ttl) &&
+           !isnan(o->refresh) && !(o->refresh > 0);
+}
+
+/* The lock-free lookup of key in s for the thread of record r: the entry
+ * of key, named by hazard slot *slot (a free one of r), or NULL (no free
+ * slot, the shard busy or changed meanwhile, no entry, or the first entry
+ * of key's hash another key's): the caller then takes the lock.  Whether
+ * the entry is still live is the caller's to check.  Writes only r.  A
+ * table array that grew stays allocated as long as the cache (shard.c),
+ * so the probe needs no hazard of its own.  The probe compares hashes
+ * only, and the key once after it, so that its loop stays small. */
+static inline struct daoc_cache_ref *find_borrowed(daoc__cache_shard *s, daoc__hz_rec *r,
+                                                   uint64_t h, const char *key, size_t len,
+                                                   void *_Atomic **slot)
+{
+    void *_Atomic *hp = r->hp;
+    while (atomic_load_explicit(hp, memory_order_relaxed))
+        if (++hp == r->hp + DAOC__HZ_SLOTS)
+            return NULL;
     unsigned seq = atomic_load_explicit(&s->lock, memory_order_acquire);
     /* the mask, then the array: the array is at least as big as the mask */
     size_t mask = atomic_load_explicit(&s->mask, memory_order_acquire);
     daoc__cache_slot *slots = atomic_load_explicit(&s->slots, memory_order_acquire);
     if ((seq & 1) || !mask)
-        return b;
+        return NULL;
+    struct daoc_cache_ref *e = NULL;
     for (size_t i = h & mask, n = mask; n; i = (i + 1) & mask, n--) {
-        struct daoc_cache_ref *e = atomic_load_explicit(&slots[i].e, memory_order_acquire);
-        if (!e)
+        e = atomic_load_explicit(&slots[i].e, memory_order_acquire);
+        if (!e || atomic_load_explicit(&slots[i].hash, memory_order_relaxed) == h)
             break;
-        if (atomic_load_explicit(&slots[i].hash, memory_order_relaxed) != h)
-            continue;
-        daoc__hz_publish(b.slot, e);
-        /* after e's acquire load: a count a holder moved before storing
-         * e is seen here */
-        if (atomic_load_explicit(&s->lock, memory_order_seq_cst) != seq)
-            break; /* moved: e may already be gone */
-        if (e->keylen == len && daoc__cache_key_eq(e->key, key, len)) {
-            int64_t ex = atomic_load_explicit(&e->expires, memory_order_relaxed);
-            if (!ex || daoc__cache_now() < ex)
-                b.e = e;
-            break;
-        }
-        atomic_store_explicit(b.slot, NULL, memory_order_relaxed); /* same hash */
     }
-    if (!b.e)
-        atomic_store_explicit(b.slot, NULL, memory_order_release);
-    return b;
+    if (!e)
+        return NULL;
+    daoc__hz_publish(hp, e);
+    /* after e's acquire load: a count a holder moved before storing e is
+     * seen here; an unmoved count means e was still in the table, so not
+     * freed, when hp named it */
+    if (atomic_load_explicit(&s->lock, memory_order_seq_cst) == seq && e->keylen == len &&
+        daoc__cache_key_eq(e->key, key, len)) {
+        *slot = hp;
+        return e;
+    }
+    atomic_store_explicit(hp, NULL, memory_order_release);
+    return NULL;
 }
 
-/* A lock-free hit of key: *ref its borrowed reference (NULL for a cached
- * miss), its CLOCK bit and its count; false when the locked path must
- * answer.  A call of its own, with few values live, so that the compiler
- * keeps them in registers (callgrind: 7 instructions fewer per hit than
- * inlined into daoc_cache_get). */
-__attribute__((noinline)) static bool hit(daoc_cache *c, const char *key, size_t len,
-                                          daoc_cache_ref **ref)
+/* The end of a lock-free hit that needs a call: an entry with a deadline
+ * (read the clock), or a thread hit counter that changes hands.  *ref is
+ * the borrowed reference hit() found, live unless its time is past. */
+__attribute__((noinline)) static int hit_called(daoc_cache *c, const char *key, size_t len,
+                                                const daoc_cache_get_opts *opts,
+                                                daoc_cache_loader_fn loader, void *ud,
+                                                daoc_cache_ref **ref, int *hit_level,
+                                                daoc_error **err)
+{
+    void *_Atomic *slot = (void *_Atomic *)((uintptr_t)*ref - 1);
+    struct daoc_cache_ref *e = atomic_load_explicit(slot, memory_order_relaxed);
+    int64_t ex = atomic_load_explicit(&e->expires, memory_order_relaxed);
+    if (ex && daoc__cache_now() >= ex) { /* expired: the locked path */
+        atomic_store_explicit(slot, NULL, memory_order_release);
+        *ref = NULL;
+        return get_slow(c, key, len, opts, loader, ud, ref, hit_level, err);
+    }
+    daoc__hits_count(daoc__hz_tl, e->hit_ix, e->hit_tag);
+    if (!atomic_load_explicit(&e->used, memory_order_relaxed))
+        atomic_store_explicit(&e->used, 1, memory_order_relaxed);
+    if (!e->value) { /* a cached miss: no reference */
+        atomic_store_explicit(slot, NULL, memory_order_release);
+        *ref = NULL;
+    }
+    if (hit_level)
+        *hit_level = 1;
+    if (err)
+        *err = NULL;
+    return DAOC_OK;
+}
+
+/* What hit() answers, besides 0 (the locked path must answer). */
+#define HIT_MISS ((uintptr_t)1) /* a cached miss: a hit without a reference */
+#define HIT_CALL ((uintptr_t)2) /* with the borrowed reference: hit_called must end it */
+
+/* A lock-free hit of key, as few instructions as it can be (they bound how
+ * many hits a CPU overlaps) and calling nothing, so that it needs few
+ * registers: the entry's borrowed reference (its hazard slot | 1), or
+ * HIT_MISS, or the reference | HIT_CALL, or 0.  Sets the CLOCK bit and
+ * counts the hit, except for HIT_CALL. */
+__attribute__((noinline)) static uintptr_t hit(daoc_cache *c, const char *key, size_t len)
 {
     daoc__hz_rec *r = daoc__hz_tl;
     if (!r)
-        return false;
+        return 0;
     uint64_t h = daoc__cache_hash(c->seed, key, len);
-    uint32_t si = daoc__cache_shard_index(c, h);
-    borrowed b = find_borrowed(&c->shards[si], r, h, key, len);
-    struct daoc_cache_ref *x = b.e;
-    if (!x)
-        return false;
-    if (!atomic_load_explicit(&x->used, memory_order_relaxed))
-        atomic_store_explicit(&x->used, 1, memory_order_relaxed);
-    daoc__hits_count(r, c->hits.id, daoc__hits_key(si, x->cls));
-    if (x->value) {
-        *ref = (daoc_cache_ref *)((uintptr_t)b.slot | 1);
-    } else { /* a cached miss: no reference */
-        atomic_store_explicit(b.slot, NULL, memory_order_release);
-        *ref = NULL;
-    }
-    return true;
+    void *_Atomic *slot;
+    struct daoc_cache_ref *e =
+        find_borrowed(&c->shards[daoc__cache_shard_index(c, h)], r, h, key, len, &slot);
+    if (!e)
+        return 0;
+    daoc__hz_hit *x = &r->hits[e->hit_ix];
+    if (atomic_load_explicit(&e->expires, memory_order_relaxed) ||
+        atomic_load_explicit(&x->tag, memory_order_relaxed) != e->hit_tag)
+        return (uintptr_t)slot | 1 | HIT_CALL;
+    atomic_store_explicit(&x->n, atomic_load_explicit(&x->n, memory_order_relaxed) + 1,
+                          memory_order_relaxed);
+    if (!atomic_load_explicit(&e->used, memory_order_relaxed))
+        atomic_store_explicit(&e->used, 1, memory_order_relaxed);
+    if (e->value)
+        return (uintptr_t)slot | 1;
+    atomic_store_explicit(slot, NULL, memory_order_release); /* a cached miss */
+    return HIT_MISS;
 }
 
-/* The hit path, as few instructions as it can be (they bound how many hits
- * a CPU overlaps): valid arguments and no refresh window asked, a live
- * entry is answered here with a borrowed reference; anything else goes to
+/* The hit path: valid arguments and no refresh window asked, hit()
+ * answers a live entry with a borrowed reference; anything else goes to
  * get_slow, which looks the key up again under the lock (a miss then
  * costs a second lookup, next to its load). */
 int daoc_cache_get(daoc_cache *c, const char *key, size_t len, const daoc_cache_get_opts *opts,
                    daoc_cache_loader_fn loader, void *ud, daoc_cache_ref **ref, int *hit_level,
                    daoc_error **err)
 {
-    if (c && key && len && len <= UINT32_MAX && ref &&
-        (!opts || (!isnan(opts->ttl) && !isnan(opts->neg_ttl) && !isnan(opts->resurrect_ttl) &&
-                   !isnan(opts->refresh) && !(opts->refresh > 0))) &&
-        hit(c, key, len, ref)) {
-        if (hit_level)
-            *hit_level = 1;
-        if (err)
-            *err = NULL;
-        return DAOC_OK;
+    if (c && key && len && len <= UINT32_MAX && ref && (!opts || plain_opts(opts))) {
+        uintptr_t got = hit(c, key, len);
+        if (got & HIT_CALL) {
+            *ref = (daoc_cache_ref *)(got & ~HIT_CALL);
+            return hit_called(c, key, len, opts, loader, ud, ref, hit_level, err);
+        }
+        if (got) {
+            *ref = got == HIT_MISS ? NULL : (daoc_cache_ref *)got;
+            if (hit_level)
+                *hit_level = 1;
+            if (err)
+                *err = NULL;
+            return DAOC_OK;
+        }
     }
     return get_slow(c, key, len, opts, loader, ud, ref, hit_level, err);
 }
@@ -680,7 +724,7 @@ int daoc_cache_set(daoc_cache *c, const char *key, size_t len, const daoc_value 
     daoc__cache_shard *s = daoc__cache_shard_of(c, h);
     int64_t now = daoc__cache_now();
     daoc__cache_lock(s);
-    ne->cls = daoc__cache_class_of(s, key, len);
+    ne->cls = (uint8_t)daoc__cache_class_of(s, key, len);
     ne->expires = daoc__cache_deadline(now, copy ? e.ttl : e.neg_ttl);
     daoc__cache_flight *f = daoc__cache_flight_find(s, h, key, len);
     if (f)

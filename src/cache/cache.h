@@ -61,20 +61,22 @@ typedef struct daoc__cache_class {
     size_t bytes, entries;
 } daoc__cache_class;
 
-/* 36 bytes before the key: a hit with a key of up to 28 bytes reads 64
- * bytes of the entry. */
+/* 44 bytes before the key.  A hit reads what follows `hits`: the key's
+ * length, its deadline, value and counter, its CLOCK bit, then the key. */
 struct daoc_cache_ref {
     atomic_uint refs;
+    uint32_t bytes; /* what the entry counts against the bound */
+    uint32_t hits;  /* under lock: hits of the locked paths not yet added
+                     * to its class's count (the lock-free hits count on
+                     * their thread: hits.h) */
     uint32_t keylen;
     _Atomic int64_t expires; /* under lock: monotonic ns, 0 = never */
-    daoc_value *value; /* NULL: a cached miss; immutable */
-    uint32_t bytes;    /* what the entry counts against the bound */
-    uint16_t cls;      /* under lock: index in the shard's classes */
-    _Atomic uint8_t used; /* CLOCK reference bit: set by hits, cleared under lock */
-    uint8_t stale;     /* under lock: a resurrected value */
-    uint32_t hits;     /* under lock: hits of the locked paths not yet added
-                        * to its class's count (the lock-free hits count on
-                        * their thread: hits.h) */
+    daoc_value *value;       /* NULL: a cached miss; immutable */
+    uint64_t hit_tag;        /* its thread hit counter's tag (hits.h), set at install */
+    uint8_t cls;             /* under lock: index in the shard's classes */
+    uint8_t hit_ix;          /* its thread hit counter's index, set at install */
+    _Atomic uint8_t used;    /* CLOCK reference bit: set by hits, cleared under lock */
+    uint8_t stale;           /* under lock: a resurrected value */
     char key[];
 };
 
@@ -93,6 +95,7 @@ typedef struct daoc__cache_shard {
     size_t hand; /* CLOCK */
     size_t bytes, limit;
     daoc__cache_slot *old[64]; /* arrays it outgrew, for readers still probing one */
+    uint64_t hit_tag; /* the cache's owner id and this shard's index, as a hit counter's tag */
     unsigned nold;
     daoc__cache_flight *flights;
     daoc__cache_class *cls;
@@ -115,22 +118,52 @@ static inline uint64_t daoc__cache_mix(uint64_t a, uint64_t b)
     __uint128_t r = (__uint128_t)a * b;
     return (uint64_t)r ^ (uint64_t)(r >> 64);
 }
+static inline uint64_t daoc__cache_word(const char *p)
+{
+    uint64_t w;
+    memcpy(&w, p, 8);
+    return w;
+}
+/* Bytes key[i..len) (1 to 7 of them) as one word, low bytes first, as a
+ * memcpy into a zeroed word would give them; without a call, reading only
+ * inside key[0..len). */
+static inline uint64_t daoc__cache_tail(const char *key, size_t i, size_t len)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    size_t r = len - i;
+    if (len >= 8) /* the word ending at len, its first 8 - r bytes shifted out */
+        return daoc__cache_word(key + len - 8) >> (64 - 8 * r);
+    const unsigned char *k = (const unsigned char *)key;
+    if (len >= 4) { /* two 4-byte words that overlap on the same bytes */
+        uint32_t lo, hi;
+        memcpy(&lo, k, 4);
+        memcpy(&hi, k + len - 4, 4);
+        return lo | (uint64_t)hi << (8 * (len - 4));
+    }
+    return k[0] | (uint64_t)k[len / 2] << (8 * (len / 2)) | (uint64_t)k[len - 1] << (8 * (len - 1));
+#else
+    uint64_t t = 0;
+    memcpy(&t, key + i, len - i);
+    return t;
+#endif
+}
 /* 64-bit hash of key: 8-byte words folded with a 128-bit multiply.  The
  * seed is random per cache, so keys (which come from stored data) cannot
- * be chosen to collide in one shard. */
-static inline uint64_t daoc__cache_hash(uint64_t seed, const char *key, size_t len)
+ * be chosen to collide in one shard.  Calls nothing (the hit path). */
+__attribute__((always_inline)) static inline uint64_t daoc__cache_hash(uint64_t seed, const char *key, size_t len)
 {
     const uint64_t k0 = 0xa0761d6478bd642full, k1 = 0xe7037ed1a0b428dbull;
     uint64_t h = k0 ^ seed ^ (len * k1);
     size_t i = 0;
-    for (; i + 8 <= len; i += 8) {
-        uint64_t w;
-        memcpy(&w, key + i, 8);
-        h = daoc__cache_mix(h ^ w, k1);
+    for (; i + 32 <= len; i += 32) {
+        h = daoc__cache_mix(h ^ daoc__cache_word(key + i), k1);
+        h = daoc__cache_mix(h ^ daoc__cache_word(key + i + 8), k1);
+        h = daoc__cache_mix(h ^ daoc__cache_word(key + i + 16), k1);
+        h = daoc__cache_mix(h ^ daoc__cache_word(key + i + 24), k1);
     }
-    uint64_t t = 0;
-    if (i < len)
-        memcpy(&t, key + i, len - i);
+    for (; i + 8 <= len; i += 8)
+        h = daoc__cache_mix(h ^ daoc__cache_word(key + i), k1);
+    uint64_t t = i < len ? daoc__cache_tail(key, i, len) : 0;
     return daoc__cache_mix(h ^ t ^ k0, k1 ^ len);
 }
 static inline int64_t daoc__cache_now(void)
@@ -175,22 +208,21 @@ static inline daoc__cache_shard *daoc__cache_shard_of(daoc_cache *c, uint64_t h)
 /* Whether the len bytes at a and b are equal: keys of up to 64 bytes (a
  * Kong cache key is some 30 to 60) by 8-byte words inline, which is fewer
  * instructions than a call of memcmp on the hit path. */
+/* Whether a and b (len bytes each) are equal; calls nothing. */
 static inline bool daoc__cache_key_eq(const char *a, const char *b, size_t len)
 {
-    if (len > 64)
-        return memcmp(a, b, len) == 0;
+    uint64_t d = 0;
     size_t i = 0;
-    for (; i + 8 <= len; i += 8) {
-        uint64_t x, y;
-        memcpy(&x, a + i, 8);
-        memcpy(&y, b + i, 8);
-        if (x != y)
-            return false;
+    for (; i + 16 <= len; i += 16)
+        d |= (daoc__cache_word(a + i) ^ daoc__cache_word(b + i)) |
+             (daoc__cache_word(a + i + 8) ^ daoc__cache_word(b + i + 8));
+    if (i + 8 <= len) {
+        d |= daoc__cache_word(a + i) ^ daoc__cache_word(b + i);
+        i += 8;
     }
-    for (; i < len; i++)
-        if (a[i] != b[i])
-            return false;
-    return true;
+    if (i < len)
+        d |= daoc__cache_tail(a, i, len) ^ daoc__cache_tail(b, i, len);
+    return !d;
 }
 /* The entry of key, or NULL (s locked). */
 static inline struct daoc_cache_ref *daoc__cache_find(daoc__cache_shard *s, uint64_t h,

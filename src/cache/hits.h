@@ -36,17 +36,23 @@ static inline uint64_t daoc__hits_tag(uint64_t owner, uint32_t key)
 {
     return owner << 18 | key;
 }
+/* The index of key's counter in a record (DAOC__HZ_HITS of them). */
+static inline uint8_t daoc__hits_index(uint32_t key)
+{
+    _Static_assert(DAOC__HZ_HITS == 256, "a counter's index is 8 bits");
+    return (uint8_t)((key >> 8) * 7u + (key & 255u) * 131u);
+}
 static inline daoc__hz_hit *daoc__hits_slot(daoc__hz_rec *r, uint32_t key)
 {
-    return &r->hits[((key >> 8) * 7u + (key & 255u) * 131u) & (DAOC__HZ_HITS - 1)];
+    return &r->hits[daoc__hits_index(key)];
 }
 /* The counter changes hands (flushing what it held), then counts one. */
 void daoc__hits_claim(daoc__hz_hit *x, uint64_t tag);
-/* One hit of key for owner, on the calling thread's record r. */
-static inline void daoc__hits_count(daoc__hz_rec *r, uint64_t owner, uint32_t key)
+/* One hit for tag (daoc__hits_tag) on counter ix of the calling thread's
+ * record r: the hit path keeps both on the entry. */
+static inline void daoc__hits_count(daoc__hz_rec *r, uint8_t ix, uint64_t tag)
 {
-    daoc__hz_hit *x = daoc__hits_slot(r, key);
-    uint64_t tag = daoc__hits_tag(owner, key);
+    daoc__hz_hit *x = &r->hits[ix];
     if (atomic_load_explicit(&x->tag, memory_order_relaxed) == tag)
         atomic_store_explicit(&x->n, atomic_load_explicit(&x->n, memory_order_relaxed) + 1,
                               memory_order_relaxed);

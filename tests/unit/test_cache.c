@@ -1007,3 +1007,45 @@ TEST(hits_on_threads_add_up_exactly)
     ASSERT_INT(stat_of(h.c[1], NULL, "hits"), h.n + 1);
     daoc_cache_free(h.c[1]);
 }
+
+/* The hit path hashes and compares keys a word at a time, with the last
+ * partial word read in place: keys of every length from 1 to 100 bytes,
+ * differing from each other in only their first, middle or last byte (and
+ * keys that are another's prefix), each find their own value, and absent
+ * keys of those lengths miss. */
+TEST(keys_of_every_length_find_their_own_value)
+{
+    daoc_cache *c = mk(0, 0, 0, 0, 1);
+    ASSERT_NOT_NULL(c);
+    char key[101], want[32], got[64];
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t len = 1; len <= 100; len++)
+            for (int at = 0; at < 3; at++) {
+                memset(key, 'k', len);
+                size_t p = at == 0 ? 0 : at == 1 ? len / 2 : len - 1;
+                key[p] = (char)('A' + at);
+                key[len] = 0;
+                snprintf(want, sizeof want, "%zu/%d", len, at);
+                if (pass == 0) {
+                    daoc_value *v = daoc_str(want);
+                    ASSERT_INT(daoc_cache_set(c, key, len, v, NULL, NULL), DAOC_OK);
+                    daoc_value_free(v);
+                    continue;
+                }
+                int lvl = 0;
+                ASSERT_INT(get_s(c, key, NULL, NULL, got, sizeof got, &lvl), DAOC_OK);
+                ASSERT_STR(got, want);
+                ASSERT_INT(lvl, 1);
+            }
+    ld l = {.answer = "loaded"};
+    for (size_t len = 1; len <= 100; len++) {
+        memset(key, 'k', len); /* no stored key is all 'k' */
+        key[len] = 0;
+        int lvl = 0;
+        ASSERT_INT(get_s(c, key, NULL, &l, got, sizeof got, &lvl), DAOC_OK);
+        ASSERT_STR(got, "loaded");
+        ASSERT_INT(lvl, 3);
+    }
+    ASSERT_INT(atomic_load(&l.runs), 100);
+    daoc_cache_free(c);
+}
