@@ -483,8 +483,8 @@ __attribute__((noinline)) static int get_slow(daoc_cache *c, const char *key, si
  * times and no refresh window. */
 static inline bool plain_opts(const daoc_cache_get_opts *o)
 {
-    return !isnan(o->ttl) && !isnan(o->neg_ttl) && !isnan(o->resurrect_ttl) &&
-           !isnan(o->refresh) && !(o->refresh > 0);
+    return !isnan(o->ttl) && !isnan(o->neg_ttl) && !isnan(o->resurrect_ttl) && !isnan(o->refresh) &&
+           !(o->refresh > 0);
 }
 
 /* The lock-free lookup of key in s for the thread of record r: the entry

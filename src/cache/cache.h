@@ -150,7 +150,8 @@ static inline uint64_t daoc__cache_tail(const char *key, size_t i, size_t len)
 /* 64-bit hash of key: 8-byte words folded with a 128-bit multiply.  The
  * seed is random per cache, so keys (which come from stored data) cannot
  * be chosen to collide in one shard.  Calls nothing (the hit path). */
-__attribute__((always_inline)) static inline uint64_t daoc__cache_hash(uint64_t seed, const char *key, size_t len)
+__attribute__((always_inline)) static inline uint64_t daoc__cache_hash(uint64_t seed,
+                                                                       const char *key, size_t len)
 {
     const uint64_t k0 = 0xa0761d6478bd642full, k1 = 0xe7037ed1a0b428dbull;
     uint64_t h = k0 ^ seed ^ (len * k1);
@@ -205,10 +206,8 @@ static inline daoc__cache_shard *daoc__cache_shard_of(daoc_cache *c, uint64_t h)
 {
     return &c->shards[daoc__cache_shard_index(c, h)];
 }
-/* Whether the len bytes at a and b are equal: keys of up to 64 bytes (a
- * Kong cache key is some 30 to 60) by 8-byte words inline, which is fewer
- * instructions than a call of memcmp on the hit path. */
-/* Whether a and b (len bytes each) are equal; calls nothing. */
+/* Whether a and b (len bytes each) are equal: by 8-byte words inline,
+ * calling nothing (the hit path; a Kong cache key is some 30 to 60 bytes). */
 static inline bool daoc__cache_key_eq(const char *a, const char *b, size_t len)
 {
     uint64_t d = 0;
