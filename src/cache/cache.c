@@ -259,8 +259,7 @@ static int key_and_opts(const daoc_cache *c, const char *key, size_t len,
  * (added to its class's when it leaves the table or stats are read). */
 static inline void count_hit(daoc__cache_shard *s, struct daoc_cache_ref *x)
 {
-    if (!x->used) /* a line another thread reads stays clean */
-        x->used = 1;
+    daoc__cache_mark_used(x);
     if (x->hits == UINT32_MAX) {
         s->cls[x->cls].n[DAOC__CS_HITS] += x->hits;
         x->hits = 0;
@@ -548,8 +547,7 @@ __attribute__((noinline)) static int hit_called(daoc_cache *c, const char *key, 
         return get_slow(c, key, len, opts, loader, ud, ref, hit_level, err);
     }
     daoc__hits_count(daoc__hz_tl, e->hit_ix, e->hit_tag);
-    if (!atomic_load_explicit(&e->used, memory_order_relaxed))
-        atomic_store_explicit(&e->used, 1, memory_order_relaxed);
+    daoc__cache_mark_used(e);
     if (!e->value) { /* a cached miss: no reference */
         atomic_store_explicit(slot, NULL, memory_order_release);
         *ref = NULL;
@@ -587,8 +585,7 @@ __attribute__((noinline)) static uintptr_t hit(daoc_cache *c, const char *key, s
         return (uintptr_t)slot | 1 | HIT_CALL;
     atomic_store_explicit(&x->n, atomic_load_explicit(&x->n, memory_order_relaxed) + 1,
                           memory_order_relaxed);
-    if (!atomic_load_explicit(&e->used, memory_order_relaxed))
-        atomic_store_explicit(&e->used, 1, memory_order_relaxed);
+    daoc__cache_mark_used(e);
     if (e->value)
         return (uintptr_t)slot | 1;
     atomic_store_explicit(slot, NULL, memory_order_release); /* a cached miss */

@@ -223,6 +223,13 @@ static inline bool daoc__cache_key_eq(const char *a, const char *b, size_t len)
         d |= daoc__cache_tail(a, i, len) ^ daoc__cache_tail(b, i, len);
     return !d;
 }
+/* Sets e's CLOCK bit; a line other threads read is written only when the
+ * bit changes. */
+static inline void daoc__cache_mark_used(struct daoc_cache_ref *e)
+{
+    if (!atomic_load_explicit(&e->used, memory_order_relaxed))
+        atomic_store_explicit(&e->used, 1, memory_order_relaxed);
+}
 /* The entry of key, or NULL (s locked). */
 static inline struct daoc_cache_ref *daoc__cache_find(daoc__cache_shard *s, uint64_t h,
                                                       const char *key, size_t len)

@@ -38,8 +38,8 @@ void daoc__hits_claim(daoc__hz_hit *x, uint64_t tag)
     uint64_t n = atomic_load_explicit(&x->n, memory_order_relaxed);
     if (old && n)
         for (daoc__hits_owner *o = g_owners; o; o = o->next)
-            if (o->id == old >> 18) {
-                o->flush(o, (uint32_t)(old & 0x3ffff), n);
+            if (o->id == daoc__hits_tag_owner(old)) {
+                o->flush(o, daoc__hits_tag_key(old), n);
                 break;
             }
     atomic_store_explicit(&x->tag, tag, memory_order_relaxed);

@@ -36,6 +36,14 @@ static inline uint64_t daoc__hits_tag(uint64_t owner, uint32_t key)
 {
     return owner << 18 | key;
 }
+static inline uint64_t daoc__hits_tag_owner(uint64_t tag)
+{
+    return tag >> 18;
+}
+static inline uint32_t daoc__hits_tag_key(uint64_t tag)
+{
+    return (uint32_t)(tag & 0x3ffff);
+}
 /* The index of key's counter in a record (DAOC__HZ_HITS of them). */
 static inline uint8_t daoc__hits_index(uint32_t key)
 {
