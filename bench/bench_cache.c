@@ -43,20 +43,23 @@ static inline uint64_t mix(uint64_t a, uint64_t b)
     return (uint64_t)r ^ (uint64_t)(r >> 64);
 }
 static uint64_t seed = 0x5eed5eed12345678ull; /* as the cache's random one */
+static inline uint64_t word(const char *p)
+{
+    uint64_t w;
+    memcpy(&w, p, 8);
+    return w;
+}
+/* the cache's hash (src/cache/cache.h), for keys of 16 bytes or more */
 static inline uint64_t hash(const char *key, size_t len)
 {
     const uint64_t k0 = 0xa0761d6478bd642full, k1 = 0xe7037ed1a0b428dbull;
     uint64_t h = k0 ^ seed ^ (len * k1);
-    size_t i = 0;
-    for (; i + 8 <= len; i += 8) {
-        uint64_t w;
-        memcpy(&w, key + i, 8);
-        h = mix(h ^ w, k1);
+    for (size_t i = 0; i + 16 < len; i += 16) {
+        h = mix(h ^ word(key + i), k1);
+        h = mix(h ^ word(key + i + 8), k1);
     }
-    uint64_t t = 0;
-    if (i < len)
-        memcpy(&t, key + i, len - i);
-    return mix(h ^ t ^ k0, k1 ^ len);
+    h = mix(h ^ word(key + len - 16), k1);
+    return mix(h ^ word(key + len - 8) ^ k0, k1 ^ len);
 }
 
 typedef struct entry {

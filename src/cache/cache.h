@@ -124,15 +124,12 @@ static inline uint64_t daoc__cache_word(const char *p)
     memcpy(&w, p, 8);
     return w;
 }
-/* Bytes key[i..len) (1 to 7 of them) as one word, low bytes first, as a
+/* Key's len bytes (1 to 7 of them) as one word, low bytes first, as a
  * memcpy into a zeroed word would give them; without a call, reading only
  * inside key[0..len). */
-static inline uint64_t daoc__cache_tail(const char *key, size_t i, size_t len)
+static inline uint64_t daoc__cache_short(const char *key, size_t len)
 {
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    size_t r = len - i;
-    if (len >= 8) /* the word ending at len, its first 8 - r bytes shifted out */
-        return daoc__cache_word(key + len - 8) >> (64 - 8 * r);
     const unsigned char *k = (const unsigned char *)key;
     if (len >= 4) { /* two 4-byte words that overlap on the same bytes */
         uint32_t lo, hi;
@@ -143,28 +140,35 @@ static inline uint64_t daoc__cache_tail(const char *key, size_t i, size_t len)
     return k[0] | (uint64_t)k[len / 2] << (8 * (len / 2)) | (uint64_t)k[len - 1] << (8 * (len - 1));
 #else
     uint64_t t = 0;
-    memcpy(&t, key + i, len - i);
+    memcpy(&t, key, len);
     return t;
 #endif
 }
-/* 64-bit hash of key: 8-byte words folded with a 128-bit multiply.  The
+/* 64-bit hash of key: 8-byte words folded with a 128-bit multiply, 16
+ * bytes a step and the last 16 read where they end (overlapping the step
+ * before; len is folded in too), so that no partial word is left.  The
  * seed is random per cache, so keys (which come from stored data) cannot
  * be chosen to collide in one shard.  Calls nothing (the hit path). */
 __attribute__((always_inline)) static inline uint64_t daoc__cache_hash(uint64_t seed,
                                                                        const char *key, size_t len)
 {
     const uint64_t k0 = 0xa0761d6478bd642full, k1 = 0xe7037ed1a0b428dbull;
-    uint64_t h = k0 ^ seed ^ (len * k1);
-    size_t i = 0;
-    for (; i + 32 <= len; i += 32) {
-        h = daoc__cache_mix(h ^ daoc__cache_word(key + i), k1);
-        h = daoc__cache_mix(h ^ daoc__cache_word(key + i + 8), k1);
-        h = daoc__cache_mix(h ^ daoc__cache_word(key + i + 16), k1);
-        h = daoc__cache_mix(h ^ daoc__cache_word(key + i + 24), k1);
+    uint64_t h = k0 ^ seed ^ (len * k1), t;
+    if (len > 16) {
+        for (size_t i = 0; i + 16 < len; i += 16) {
+            h = daoc__cache_mix(h ^ daoc__cache_word(key + i), k1);
+            h = daoc__cache_mix(h ^ daoc__cache_word(key + i + 8), k1);
+        }
+        h = daoc__cache_mix(h ^ daoc__cache_word(key + len - 16), k1);
+        t = daoc__cache_word(key + len - 8);
+    } else if (len > 8) {
+        h = daoc__cache_mix(h ^ daoc__cache_word(key), k1);
+        t = daoc__cache_word(key + len - 8);
+    } else if (len == 8) {
+        t = daoc__cache_word(key);
+    } else {
+        t = len ? daoc__cache_short(key, len) : 0;
     }
-    for (; i + 8 <= len; i += 8)
-        h = daoc__cache_mix(h ^ daoc__cache_word(key + i), k1);
-    uint64_t t = i < len ? daoc__cache_tail(key, i, len) : 0;
     return daoc__cache_mix(h ^ t ^ k0, k1 ^ len);
 }
 static inline int64_t daoc__cache_now(void)
@@ -206,22 +210,22 @@ static inline daoc__cache_shard *daoc__cache_shard_of(daoc_cache *c, uint64_t h)
 {
     return &c->shards[daoc__cache_shard_index(c, h)];
 }
-/* Whether a and b (len bytes each) are equal: by 8-byte words inline,
- * calling nothing (the hit path; a Kong cache key is some 30 to 60 bytes). */
+/* Whether a and b (len bytes each) are equal: by 8-byte words inline, 16
+ * bytes a step and the last 16 read where they end, calling nothing (the
+ * hit path; a Kong cache key is some 30 to 60 bytes). */
 static inline bool daoc__cache_key_eq(const char *a, const char *b, size_t len)
 {
-    uint64_t d = 0;
-    size_t i = 0;
-    for (; i + 16 <= len; i += 16)
-        d |= (daoc__cache_word(a + i) ^ daoc__cache_word(b + i)) |
-             (daoc__cache_word(a + i + 8) ^ daoc__cache_word(b + i + 8));
-    if (i + 8 <= len) {
-        d |= daoc__cache_word(a + i) ^ daoc__cache_word(b + i);
-        i += 8;
+#define DAOC__KEY_XOR(i) (daoc__cache_word(a + (i)) ^ daoc__cache_word(b + (i)))
+    if (len >= 16) {
+        uint64_t d = DAOC__KEY_XOR(len - 16) | DAOC__KEY_XOR(len - 8);
+        for (size_t i = 0; i + 16 < len; i += 16)
+            d |= DAOC__KEY_XOR(i) | DAOC__KEY_XOR(i + 8);
+        return !d;
     }
-    if (i < len)
-        d |= daoc__cache_tail(a, i, len) ^ daoc__cache_tail(b, i, len);
-    return !d;
+    if (len >= 8)
+        return !(DAOC__KEY_XOR(0) | DAOC__KEY_XOR(len - 8));
+#undef DAOC__KEY_XOR
+    return !len || daoc__cache_short(a, len) == daoc__cache_short(b, len);
 }
 /* Sets e's CLOCK bit; a line other threads read is written only when the
  * bit changes. */

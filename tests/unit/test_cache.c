@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cache/cache.h"
 #include "daoc.h"
 #include "harness.h"
 
@@ -1048,4 +1049,38 @@ TEST(keys_of_every_length_find_their_own_value)
     }
     ASSERT_INT(atomic_load(&l.runs), 100);
     daoc_cache_free(c);
+}
+
+/* The hit path's own key compare and hash (cache.h, white box): a key
+ * that differs from another in any one byte compares unequal and hashes
+ * otherwise, for every length a word loop, an overlapping last block or a
+ * short key can take; equal keys at other alignments compare equal and
+ * hash alike; and each key is read only inside its len bytes (each sits at
+ * the end of its own allocation, so ASan sees a read past it). */
+TEST(key_compare_and_hash_read_every_byte_and_no_more)
+{
+    const uint64_t seed = 0x0123456789abcdefull;
+    for (size_t len = 1; len <= 100; len++) {
+        char *a = malloc(len), *b = malloc(len), *moved = malloc(len + 3);
+        ASSERT_NOT_NULL(a);
+        ASSERT_NOT_NULL(b);
+        ASSERT_NOT_NULL(moved);
+        memset(a, 'k', len);
+        for (size_t off = 0; off < 4; off++) { /* a copy of a, unaligned */
+            memmove(moved + 3 - off, a, len);
+            const char *m = moved + 3 - off;
+            ASSERT_TRUE(daoc__cache_key_eq(a, m, len));
+            ASSERT_TRUE(daoc__cache_hash(seed, a, len) == daoc__cache_hash(seed, m, len));
+        }
+        for (size_t p = 0; p < len; p++) {
+            memcpy(b, a, len);
+            b[p] = 'A';
+            ASSERT_TRUE(!daoc__cache_key_eq(a, b, len));
+            ASSERT_TRUE(!daoc__cache_key_eq(b, a, len));
+            ASSERT_TRUE(daoc__cache_hash(seed, a, len) != daoc__cache_hash(seed, b, len));
+        }
+        free(a);
+        free(b);
+        free(moved);
+    }
 }
