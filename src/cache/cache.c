@@ -563,13 +563,42 @@ __attribute__((noinline)) static int hit_called(daoc_cache *c, const char *key, 
 #define HIT_MISS ((uintptr_t)1) /* a cached miss: a hit without a reference */
 #define HIT_CALL ((uintptr_t)2) /* with the borrowed reference: hit_called must end it */
 
+/* What daoc_cache_get keeps in memory for its slow paths while hit()
+ * runs: stored once before the call and read only where a slow path
+ * needs them, where arguments kept in registers across the call are
+ * saved and all restored after it, on the hit path too. */
+typedef struct slow_args {
+    daoc_cache *c;
+    const char *key;
+    size_t len;
+    const daoc_cache_get_opts *opts;
+    daoc_cache_loader_fn loader;
+    void *ud;
+} slow_args;
+
+/* An empty asm the compiler must assume reads and writes what it names,
+ * so that a value named is in memory there and is read again where it is
+ * used after (GCC and Clang; elsewhere nothing, and only the code's speed
+ * differs). */
+#if defined(__GNUC__)
+#define ESCAPES(p) __asm__("" : : "r"(p) : "memory") /* *p, through p */
+#define IN_MEMORY(a, b, c) __asm__("" : "+m"(a), "+m"(b), "+m"(c))
+#else
+#define ESCAPES(p) ((void)(p))
+#define IN_MEMORY(a, b, c) ((void)0)
+#endif
+
 /* A lock-free hit of key, as few instructions as it can be (they bound how
  * many hits a CPU overlaps) and calling nothing, so that it needs few
  * registers: the entry's borrowed reference (its hazard slot | 1), or
  * HIT_MISS, or the reference | HIT_CALL, or 0.  Sets the CLOCK bit and
- * counts the hit, except for HIT_CALL. */
-__attribute__((noinline)) static uintptr_t hit(daoc_cache *c, const char *key, size_t len)
+ * counts the hit, except for HIT_CALL.  *sa is the caller's, said to be
+ * used here so that the compiler cannot see that it is not and keep its
+ * values in registers after all. */
+__attribute__((noinline)) static uintptr_t hit(daoc_cache *c, const char *key, size_t len,
+                                               slow_args *sa)
 {
+    ESCAPES(sa);
     daoc__hz_rec *r = daoc__hz_tl;
     if (!r)
         return 0;
@@ -595,27 +624,29 @@ __attribute__((noinline)) static uintptr_t hit(daoc_cache *c, const char *key, s
 /* The hit path: valid arguments and no refresh window asked, hit()
  * answers a live entry with a borrowed reference; anything else goes to
  * get_slow, which looks the key up again under the lock (a miss then
- * costs a second lookup, next to its load). */
+ * costs a second lookup, next to its load).  ref, hit_level and err (on
+ * the stack) are read after the call, not held in registers saved across
+ * it. */
 int daoc_cache_get(daoc_cache *c, const char *key, size_t len, const daoc_cache_get_opts *opts,
                    daoc_cache_loader_fn loader, void *ud, daoc_cache_ref **ref, int *hit_level,
                    daoc_error **err)
 {
-    if (c && key && len && len <= UINT32_MAX && ref && (!opts || plain_opts(opts))) {
-        uintptr_t got = hit(c, key, len);
-        if (got & HIT_CALL) {
-            *ref = (daoc_cache_ref *)(got & ~HIT_CALL);
-            return hit_called(c, key, len, opts, loader, ud, ref, hit_level, err);
-        }
-        if (got) {
-            *ref = got == HIT_MISS ? NULL : (daoc_cache_ref *)got;
-            if (hit_level)
-                *hit_level = 1;
-            if (err)
-                *err = NULL;
-            return DAOC_OK;
-        }
+    if (!(c && key && len && len <= UINT32_MAX && ref && (!opts || plain_opts(opts))))
+        return get_slow(c, key, len, opts, loader, ud, ref, hit_level, err);
+    slow_args a = {c, key, len, opts, loader, ud};
+    uintptr_t got = hit(c, key, len, &a);
+    IN_MEMORY(ref, hit_level, err);
+    if (__builtin_expect(got && !(got & HIT_CALL), 1)) {
+        *ref = got == HIT_MISS ? NULL : (daoc_cache_ref *)got;
+        if (hit_level)
+            *hit_level = 1;
+        if (err)
+            *err = NULL;
+        return DAOC_OK;
     }
-    return get_slow(c, key, len, opts, loader, ud, ref, hit_level, err);
+    *ref = (daoc_cache_ref *)(got & ~HIT_CALL); /* NULL for get_slow */
+    return got ? hit_called(a.c, a.key, a.len, a.opts, a.loader, a.ud, ref, hit_level, err)
+               : get_slow(a.c, a.key, a.len, a.opts, a.loader, a.ud, ref, hit_level, err);
 }
 
 int daoc_cache_get_bulk(daoc_cache *c, daoc_cache_bulk_item *items, size_t n)
