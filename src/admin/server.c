@@ -487,6 +487,12 @@ int daoc_admin_start(daoc_admin **out, const daoc_config *cfg, daoc_error **err)
                             strerror(errno));
     if (rc == DAOC_OK)
         rc = daoc_db_open(&first, a->cfg, err);
+    /* the first handle made or checked the tables: the threads' own attach
+     * to them, with no DDL and no lock (on PostgreSQL a CREATE INDEX IF NOT
+     * EXISTS holds a share lock on its table, against every writer of any
+     * node, until the end of the transaction that makes every table) */
+    if (rc == DAOC_OK)
+        rc = daoc_config_set(a->cfg, "create_tables", "off", err);
     if (rc == DAOC_OK)
         rc = daoc__adm_app_new(&a->app, first, a->cfg, err);
     if (rc == DAOC_OK)
