@@ -565,8 +565,8 @@ __attribute__((noinline)) static int hit_called(daoc_cache *c, const char *key, 
 
 /* What daoc_cache_get keeps in memory for its slow paths while hit()
  * runs: stored once before the call and read only where a slow path
- * needs them, where arguments kept in registers across the call are
- * saved and all restored after it, on the hit path too. */
+ * needs them.  Kept in registers instead, the arguments were saved before
+ * the call and all restored after it, on the hit path too. */
 typedef struct slow_args {
     daoc_cache *c;
     const char *key;
@@ -624,9 +624,9 @@ __attribute__((noinline)) static uintptr_t hit(daoc_cache *c, const char *key, s
 /* The hit path: valid arguments and no refresh window asked, hit()
  * answers a live entry with a borrowed reference; anything else goes to
  * get_slow, which looks the key up again under the lock (a miss then
- * costs a second lookup, next to its load).  ref, hit_level and err (on
- * the stack) are read after the call, not held in registers saved across
- * it. */
+ * costs a second lookup, next to its load).  ref, hit_level and err
+ * (passed on the stack on x86-64) are read after the call, not held in
+ * registers saved across it. */
 int daoc_cache_get(daoc_cache *c, const char *key, size_t len, const daoc_cache_get_opts *opts,
                    daoc_cache_loader_fn loader, void *ud, daoc_cache_ref **ref, int *hit_level,
                    daoc_error **err)
