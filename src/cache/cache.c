@@ -612,8 +612,7 @@ __attribute__((noinline)) static uintptr_t hit(daoc_cache *c, const char *key, s
     if (atomic_load_explicit(&e->expires, memory_order_relaxed) ||
         atomic_load_explicit(&x->tag, memory_order_relaxed) != e->hit_tag)
         return (uintptr_t)slot | 1 | HIT_CALL;
-    atomic_store_explicit(&x->n, atomic_load_explicit(&x->n, memory_order_relaxed) + 1,
-                          memory_order_relaxed);
+    daoc__hits_add_one(x);
     daoc__cache_mark_used(e);
     if (e->value)
         return (uintptr_t)slot | 1;

@@ -54,6 +54,13 @@ static inline daoc__hz_hit *daoc__hits_slot(daoc__hz_rec *r, uint32_t key)
 {
     return &r->hits[daoc__hits_index(key)];
 }
+/* One more on counter x, of the calling thread's record (its only writer,
+ * so a plain relaxed store; readers add under the hits mutex). */
+static inline void daoc__hits_add_one(daoc__hz_hit *x)
+{
+    atomic_store_explicit(&x->n, atomic_load_explicit(&x->n, memory_order_relaxed) + 1,
+                          memory_order_relaxed);
+}
 /* The counter changes hands (flushing what it held), then counts one. */
 void daoc__hits_claim(daoc__hz_hit *x, uint64_t tag);
 /* One hit for tag (daoc__hits_tag) on counter ix of the calling thread's
@@ -62,8 +69,7 @@ static inline void daoc__hits_count(daoc__hz_rec *r, uint8_t ix, uint64_t tag)
 {
     daoc__hz_hit *x = &r->hits[ix];
     if (atomic_load_explicit(&x->tag, memory_order_relaxed) == tag)
-        atomic_store_explicit(&x->n, atomic_load_explicit(&x->n, memory_order_relaxed) + 1,
-                              memory_order_relaxed);
+        daoc__hits_add_one(x);
     else
         daoc__hits_claim(x, tag);
 }

@@ -174,7 +174,7 @@ int daoc__cache_install(daoc__cache_shard *s, struct daoc_cache_ref *e, uint64_t
         return DAOC_ENOMEM;
     daoc__cache_ref_take(e);
     e->used = 0;
-    e->hit_tag = s->hit_tag | e->cls;
+    e->hit_tag = s->hit_tag | daoc__hits_key(0, e->cls); /* the shard's tag has class 0 */
     e->hit_ix = daoc__hits_index(daoc__hits_tag_key(e->hit_tag));
     put_slot(s->slots, s->mask, h, e);
     s->count++;
