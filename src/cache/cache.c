@@ -21,6 +21,7 @@
 #include "core/value.h"
 
 #define ENTRY_OVERHEAD 16 /* malloc's, roughly: counted against the bound */
+_Static_assert(sizeof(struct daoc_cache_ref) == 40, "an entry's fields take 40 bytes (cache.h)");
 
 daoc_cache_opts daoc_cache_opts_default(void)
 {
@@ -70,15 +71,11 @@ int daoc_cache_new(const daoc_cache_opts *opts, daoc_cache **out, daoc_error **e
     if (o.mem_size < 4096)
         return daoc__err_fail(err, DAOC_EINVAL, "mem_size must be at least 4096 bytes (got %zu)",
                               o.mem_size);
-    unsigned n = 1, shift = 64;
-    while (n < o.shards) {
+    unsigned n = 1;
+    while (n < o.shards)
         n *= 2;
-        shift--;
-    }
-    while (n > 1 && o.mem_size / n < 4096) { /* each shard holds at least 4k */
+    while (n > 1 && o.mem_size / n < 4096) /* each shard holds at least 4k */
         n /= 2;
-        shift++;
-    }
     o.shards = n;
     daoc_cache *c = daoc__calloc(1, sizeof *c);
     daoc__cache_shard *sh = c ? daoc__calloc(n, sizeof *sh) : NULL;
@@ -88,7 +85,7 @@ int daoc_cache_new(const daoc_cache_opts *opts, daoc_cache **out, daoc_error **e
     }
     c->shards = sh;
     c->nshards = n;
-    c->shift = shift;
+    c->shard_mask = n - 1;
     c->opts = o;
     c->hits.flush = flush_hits;
     daoc__hits_register(&c->hits);
@@ -126,7 +123,7 @@ void daoc_cache_free(daoc_cache *c)
 struct daoc_cache_ref *daoc__cache_entry_new(const char *key, size_t len, uint64_t h,
                                              daoc_value *value)
 {
-    struct daoc_cache_ref *e = daoc__malloc(sizeof *e + len + 1);
+    struct daoc_cache_ref *e = daoc__malloc(sizeof *e + len);
     if (!e) {
         daoc_value_free(value);
         return NULL;
@@ -135,10 +132,9 @@ struct daoc_cache_ref *daoc__cache_entry_new(const char *key, size_t len, uint64
     atomic_init(&e->refs, 1);
     e->keylen = (uint32_t)len;
     e->value = value;
-    size_t bytes = sizeof *e + len + 1 + ENTRY_OVERHEAD + daoc__value_bytes(value);
+    size_t bytes = sizeof *e + len + ENTRY_OVERHEAD + daoc__value_bytes(value);
     e->bytes = bytes > UINT32_MAX ? UINT32_MAX : (uint32_t)bytes;
     memcpy(e->key, key, len);
-    e->key[len] = 0;
     return e;
 }
 
@@ -255,16 +251,12 @@ static int key_and_opts(const daoc_cache *c, const char *key, size_t len,
     return rc;
 }
 
-/* A hit on live entry x (s locked): its CLOCK bit and its count of hits
- * (added to its class's when it leaves the table or stats are read). */
+/* A hit on live entry x (s locked): its CLOCK bit and its class's count
+ * (the lock-free hits count on their thread instead: hits.h). */
 static inline void count_hit(daoc__cache_shard *s, struct daoc_cache_ref *x)
 {
     daoc__cache_mark_used(x);
-    if (x->hits == UINT32_MAX) {
-        s->cls[x->cls].n[DAOC__CS_HITS] += x->hits;
-        x->hits = 0;
-    }
-    x->hits++;
+    daoc__cache_count(s, x->cls, DAOC__CS_HITS);
 }
 
 /* ---- loading ---- */
@@ -499,29 +491,29 @@ static inline struct daoc_cache_ref *find_borrowed(daoc__cache_shard *s, daoc__h
                                                    void *_Atomic **slot)
 {
     void *_Atomic *hp = r->hp;
-    while (atomic_load_explicit(hp, memory_order_relaxed))
+    while (DAOC__UNLIKELY(atomic_load_explicit(hp, memory_order_relaxed)))
         if (++hp == r->hp + DAOC__HZ_SLOTS)
             return NULL;
     unsigned seq = atomic_load_explicit(&s->lock, memory_order_acquire);
     /* the mask, then the array: the array is at least as big as the mask */
     size_t mask = atomic_load_explicit(&s->mask, memory_order_acquire);
     daoc__cache_slot *slots = atomic_load_explicit(&s->slots, memory_order_acquire);
-    if ((seq & 1) || !mask)
+    if (DAOC__UNLIKELY((seq & 1) || !mask))
         return NULL;
     struct daoc_cache_ref *e = NULL;
     for (size_t i = h & mask, n = mask; n; i = (i + 1) & mask, n--) {
         e = atomic_load_explicit(&slots[i].e, memory_order_acquire);
-        if (!e || atomic_load_explicit(&slots[i].hash, memory_order_relaxed) == h)
+        if (DAOC__LIKELY(!e || atomic_load_explicit(&slots[i].hash, memory_order_relaxed) == h))
             break;
     }
-    if (!e)
+    if (DAOC__UNLIKELY(!e))
         return NULL;
     daoc__hz_publish(hp, e);
     /* after e's acquire load: a count a holder moved before storing e is
      * seen here; an unmoved count means e was still in the table, so not
      * freed, when hp named it */
-    if (atomic_load_explicit(&s->lock, memory_order_seq_cst) == seq && e->keylen == len &&
-        daoc__cache_key_eq(e->key, key, len)) {
+    if (DAOC__LIKELY(atomic_load_explicit(&s->lock, memory_order_seq_cst) == seq &&
+                     e->keylen == len && daoc__cache_key_eq(e->key, key, len))) {
         *slot = hp;
         return e;
     }
@@ -600,21 +592,21 @@ __attribute__((noinline)) static uintptr_t hit(daoc_cache *c, const char *key, s
 {
     ESCAPES(sa);
     daoc__hz_rec *r = daoc__hz_tl;
-    if (!r)
+    if (DAOC__UNLIKELY(!r))
         return 0;
     uint64_t h = daoc__cache_hash(c->seed, key, len);
     void *_Atomic *slot;
     struct daoc_cache_ref *e =
         find_borrowed(&c->shards[daoc__cache_shard_index(c, h)], r, h, key, len, &slot);
-    if (!e)
+    if (DAOC__UNLIKELY(!e))
         return 0;
-    daoc__hz_hit *x = &r->hits[e->hit_ix];
-    if (atomic_load_explicit(&e->expires, memory_order_relaxed) ||
-        atomic_load_explicit(&x->tag, memory_order_relaxed) != e->hit_tag)
+    uint8_t ix = e->hit_ix;
+    if (DAOC__UNLIKELY(atomic_load_explicit(&e->expires, memory_order_relaxed) ||
+                       atomic_load_explicit(&r->hit_tag[ix], memory_order_relaxed) != e->hit_tag))
         return (uintptr_t)slot | 1 | HIT_CALL;
-    daoc__hits_add_one(x);
+    daoc__hits_add_one(r, ix);
     daoc__cache_mark_used(e);
-    if (e->value)
+    if (DAOC__LIKELY(e->value))
         return (uintptr_t)slot | 1;
     atomic_store_explicit(slot, NULL, memory_order_release); /* a cached miss */
     return HIT_MISS;

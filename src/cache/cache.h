@@ -61,22 +61,21 @@ typedef struct daoc__cache_class {
     size_t bytes, entries;
 } daoc__cache_class;
 
-/* 44 bytes before the key.  A hit reads what follows `hits`: the key's
- * length, its deadline, value and counter, its CLOCK bit, then the key. */
+/* 40 bytes before the key, which is not NUL-terminated: with a key of 32
+ * bytes an entry is an 80-byte block of malloc's.  A hit reads what
+ * follows `bytes`: the deadline, the value, the counter's tag, the key's
+ * length and the small fields, then the key. */
 struct daoc_cache_ref {
     atomic_uint refs;
-    uint32_t bytes; /* what the entry counts against the bound */
-    uint32_t hits;  /* under lock: hits of the locked paths not yet added
-                     * to its class's count (the lock-free hits count on
-                     * their thread: hits.h) */
-    uint32_t keylen;
+    uint32_t bytes;          /* what the entry counts against the bound */
     _Atomic int64_t expires; /* under lock: monotonic ns, 0 = never */
     daoc_value *value;       /* NULL: a cached miss; immutable */
     uint64_t hit_tag;        /* its thread hit counter's tag (hits.h), set at install */
-    uint8_t cls;             /* under lock: index in the shard's classes */
-    uint8_t hit_ix;          /* its thread hit counter's index, set at install */
-    _Atomic uint8_t used;    /* CLOCK reference bit: set by hits, cleared under lock */
-    uint8_t stale;           /* under lock: a resurrected value */
+    uint32_t keylen;
+    uint8_t cls;          /* under lock: index in the shard's classes */
+    uint8_t hit_ix;       /* its thread hit counter's index, set at install */
+    _Atomic uint8_t used; /* CLOCK reference bit: set by hits, cleared under lock */
+    uint8_t stale;        /* under lock: a resurrected value */
     char key[];
 };
 
@@ -107,10 +106,20 @@ struct daoc_cache {
     daoc__hits_owner hits; /* first: flush finds the cache from it */
     daoc__cache_shard *shards;
     unsigned nshards;
-    unsigned shift; /* 64 - log2(nshards); hash >> shift picks the shard */
-    uint64_t seed;  /* of the hash, random */
+    uint32_t shard_mask; /* nshards - 1: the hash's top 10 bits, masked, pick the shard */
+    uint64_t seed;       /* of the hash, random */
     daoc_cache_opts opts;
 };
+
+/* Which way the hit path's branches mostly go, so that the compiler lays
+ * it out straight (GCC and Clang; elsewhere only the speed differs). */
+#if defined(__GNUC__)
+#define DAOC__LIKELY(x) __builtin_expect(!!(x), 1)
+#define DAOC__UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define DAOC__LIKELY(x) (x)
+#define DAOC__UNLIKELY(x) (x)
+#endif
 
 /* ---- hashing and time (inline: the hit path) ---- */
 static inline uint64_t daoc__cache_mix(uint64_t a, uint64_t b)
@@ -154,7 +163,7 @@ __attribute__((always_inline)) static inline uint64_t daoc__cache_hash(uint64_t 
 {
     const uint64_t k0 = 0xa0761d6478bd642full, k1 = 0xe7037ed1a0b428dbull;
     uint64_t h = k0 ^ seed ^ (len * k1), t;
-    if (len > 16) {
+    if (DAOC__LIKELY(len > 16)) {
         for (size_t i = 0; i + 16 < len; i += 16) {
             h = daoc__cache_mix(h ^ daoc__cache_word(key + i), k1);
             h = daoc__cache_mix(h ^ daoc__cache_word(key + i + 8), k1);
@@ -201,10 +210,12 @@ static inline void daoc__cache_unlock(daoc__cache_shard *s)
     atomic_store_explicit(&s->lock, atomic_load_explicit(&s->lock, memory_order_relaxed) + 1,
                           memory_order_release);
 }
-/* The index of the shard of hash h: its high bits. */
+/* The index of the shard of hash h: of its top 10 bits (at most 1024
+ * shards), as many as there are shards; a slot's index takes the low
+ * bits. */
 static inline uint32_t daoc__cache_shard_index(const daoc_cache *c, uint64_t h)
 {
-    return (uint32_t)((h >> 1) >> (c->shift - 1)); /* h >> shift, also for shift 64 */
+    return (uint32_t)(h >> 54) & c->shard_mask;
 }
 static inline daoc__cache_shard *daoc__cache_shard_of(daoc_cache *c, uint64_t h)
 {
@@ -216,7 +227,7 @@ static inline daoc__cache_shard *daoc__cache_shard_of(daoc_cache *c, uint64_t h)
 static inline bool daoc__cache_key_eq(const char *a, const char *b, size_t len)
 {
 #define DAOC__KEY_XOR(i) (daoc__cache_word(a + (i)) ^ daoc__cache_word(b + (i)))
-    if (len >= 16) {
+    if (DAOC__LIKELY(len >= 16)) {
         uint64_t d = DAOC__KEY_XOR(len - 16) | DAOC__KEY_XOR(len - 8);
         for (size_t i = 0; i + 16 < len; i += 16)
             d |= DAOC__KEY_XOR(i) | DAOC__KEY_XOR(i + 8);
@@ -231,7 +242,7 @@ static inline bool daoc__cache_key_eq(const char *a, const char *b, size_t len)
  * bit changes. */
 static inline void daoc__cache_mark_used(struct daoc_cache_ref *e)
 {
-    if (!atomic_load_explicit(&e->used, memory_order_relaxed))
+    if (DAOC__UNLIKELY(!atomic_load_explicit(&e->used, memory_order_relaxed)))
         atomic_store_explicit(&e->used, 1, memory_order_relaxed);
 }
 /* The entry of key, or NULL (s locked). */
@@ -271,8 +282,6 @@ int daoc__cache_install(daoc__cache_shard *s, struct daoc_cache_ref *e, uint64_t
 bool daoc__cache_remove(daoc__cache_shard *s, uint64_t h, const char *key, size_t len);
 /* Removes every entry. */
 void daoc__cache_clear(daoc__cache_shard *s);
-/* Adds each live entry's hits to its class's count (for the stats). */
-void daoc__cache_fold_hits(daoc__cache_shard *s);
 void daoc__cache_shard_free(daoc__cache_shard *s);
 
 /* ---- entries (cache.c) ---- */

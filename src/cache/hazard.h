@@ -25,17 +25,16 @@
 #define DAOC__HZ_SLOTS 8   /* references a thread borrows at once */
 #define DAOC__HZ_HITS 256 /* per-thread hit counters (hits.c) */
 
-typedef struct daoc__hz_hit {
-    _Atomic uint64_t tag; /* owner id << 18 | shard << 8 | class; 0 = unused */
-    _Atomic uint64_t n;   /* written by the record's thread only */
-} daoc__hz_hit;
-
 typedef struct daoc__hz_rec {
     char pad0[64]; /* the slots share no line with another allocation */
     void *_Atomic hp[DAOC__HZ_SLOTS]; /* borrowed entries; NULL = free */
     struct daoc__hz_rec *_Atomic next; /* all records, newest first; never freed */
     atomic_bool owned;                 /* by a live thread */
-    daoc__hz_hit hits[DAOC__HZ_HITS];
+    /* hit counter i: its tag (owner id << 18 | shard << 8 | class; 0 =
+     * unused) and its count, written by the record's thread only; two
+     * arrays, so that the hit path indexes both by i with no multiply */
+    _Atomic uint64_t hit_tag[DAOC__HZ_HITS];
+    _Atomic uint64_t hit_n[DAOC__HZ_HITS];
     char pad1[64];
 } daoc__hz_rec;
 
@@ -57,7 +56,11 @@ daoc__hz_rec *daoc__hz_records(void);
  * that and this is a plain store; else an exchange (a full barrier). */
 static inline void daoc__hz_publish(void *_Atomic *slot, void *p)
 {
+#if defined(__GNUC__)
+    if (__builtin_expect(daoc__hz_asym, 1)) {
+#else
     if (daoc__hz_asym) {
+#endif
         atomic_store_explicit(slot, p, memory_order_relaxed);
         atomic_signal_fence(memory_order_seq_cst);
     } else {

@@ -31,19 +31,19 @@ void daoc__hits_unregister(daoc__hits_owner *o)
     pthread_mutex_unlock(&g_mu);
 }
 
-void daoc__hits_claim(daoc__hz_hit *x, uint64_t tag)
+void daoc__hits_claim(daoc__hz_rec *r, uint8_t ix, uint64_t tag)
 {
     pthread_mutex_lock(&g_mu);
-    uint64_t old = atomic_load_explicit(&x->tag, memory_order_relaxed);
-    uint64_t n = atomic_load_explicit(&x->n, memory_order_relaxed);
+    uint64_t old = atomic_load_explicit(&r->hit_tag[ix], memory_order_relaxed);
+    uint64_t n = atomic_load_explicit(&r->hit_n[ix], memory_order_relaxed);
     if (old && n)
         for (daoc__hits_owner *o = g_owners; o; o = o->next)
             if (o->id == daoc__hits_tag_owner(old)) {
                 o->flush(o, daoc__hits_tag_key(old), n);
                 break;
             }
-    atomic_store_explicit(&x->tag, tag, memory_order_relaxed);
-    atomic_store_explicit(&x->n, 1, memory_order_relaxed);
+    atomic_store_explicit(&r->hit_tag[ix], tag, memory_order_relaxed);
+    atomic_store_explicit(&r->hit_n[ix], 1, memory_order_relaxed);
     pthread_mutex_unlock(&g_mu);
 }
 
@@ -62,9 +62,10 @@ uint64_t daoc__hits_pending(uint64_t owner, uint32_t key)
     uint64_t sum = 0;
     for (daoc__hz_rec *r = daoc__hz_records(); r;
          r = atomic_load_explicit(&r->next, memory_order_acquire)) {
-        daoc__hz_hit *x = daoc__hits_slot(r, key);
-        if (atomic_load_explicit(&x->tag, memory_order_relaxed) == daoc__hits_tag(owner, key))
-            sum += atomic_load_explicit(&x->n, memory_order_relaxed);
+        uint8_t ix = daoc__hits_index(key);
+        if (atomic_load_explicit(&r->hit_tag[ix], memory_order_relaxed) ==
+            daoc__hits_tag(owner, key))
+            sum += atomic_load_explicit(&r->hit_n[ix], memory_order_relaxed);
     }
     return sum;
 }

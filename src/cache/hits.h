@@ -50,28 +50,25 @@ static inline uint8_t daoc__hits_index(uint32_t key)
     _Static_assert(DAOC__HZ_HITS == 256, "a counter's index is 8 bits");
     return (uint8_t)((key >> 8) * 7u + (key & 255u) * 131u);
 }
-static inline daoc__hz_hit *daoc__hits_slot(daoc__hz_rec *r, uint32_t key)
+/* One more on counter ix of the calling thread's record r (its only
+ * writer, so a plain relaxed store; readers add under the hits mutex). */
+static inline void daoc__hits_add_one(daoc__hz_rec *r, uint8_t ix)
 {
-    return &r->hits[daoc__hits_index(key)];
-}
-/* One more on counter x, of the calling thread's record (its only writer,
- * so a plain relaxed store; readers add under the hits mutex). */
-static inline void daoc__hits_add_one(daoc__hz_hit *x)
-{
-    atomic_store_explicit(&x->n, atomic_load_explicit(&x->n, memory_order_relaxed) + 1,
+    atomic_store_explicit(&r->hit_n[ix],
+                          atomic_load_explicit(&r->hit_n[ix], memory_order_relaxed) + 1,
                           memory_order_relaxed);
 }
-/* The counter changes hands (flushing what it held), then counts one. */
-void daoc__hits_claim(daoc__hz_hit *x, uint64_t tag);
+/* Counter ix of r changes hands to tag (flushing what it held), then
+ * counts one. */
+void daoc__hits_claim(daoc__hz_rec *r, uint8_t ix, uint64_t tag);
 /* One hit for tag (daoc__hits_tag) on counter ix of the calling thread's
  * record r: the hit path keeps both on the entry. */
 static inline void daoc__hits_count(daoc__hz_rec *r, uint8_t ix, uint64_t tag)
 {
-    daoc__hz_hit *x = &r->hits[ix];
-    if (atomic_load_explicit(&x->tag, memory_order_relaxed) == tag)
-        daoc__hits_add_one(x);
+    if (atomic_load_explicit(&r->hit_tag[ix], memory_order_relaxed) == tag)
+        daoc__hits_add_one(r, ix);
     else
-        daoc__hits_claim(x, tag);
+        daoc__hits_claim(r, ix, tag);
 }
 
 /* The mutex, around a read of daoc__hits_pending. */

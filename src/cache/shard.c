@@ -46,8 +46,6 @@ static void account_out(daoc__cache_shard *s, struct daoc_cache_ref *e)
     s->count--;
     s->cls[e->cls].bytes -= e->bytes;
     s->cls[e->cls].entries--;
-    s->cls[e->cls].n[DAOC__CS_HITS] += e->hits;
-    e->hits = 0;
     daoc_cache_release(e);
 }
 
@@ -223,15 +221,4 @@ void daoc__cache_shard_free(daoc__cache_shard *s)
     for (size_t i = 0; i < s->ncls; i++)
         daoc__free(s->cls[i].name);
     daoc__free(s->cls);
-}
-
-void daoc__cache_fold_hits(daoc__cache_shard *s)
-{
-    for (size_t i = 0; s->mask && i <= s->mask; i++) {
-        struct daoc_cache_ref *e = slot_e(&s->slots[i]);
-        if (e && e->hits) {
-            s->cls[e->cls].n[DAOC__CS_HITS] += e->hits;
-            e->hits = 0;
-        }
-    }
 }

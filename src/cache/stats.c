@@ -89,7 +89,6 @@ int daoc_cache_stats(daoc_cache *c, daoc_value **out)
     for (unsigned si = 0; si < c->nshards && rc == DAOC_OK; si++) {
         daoc__cache_shard *s = &c->shards[si];
         daoc__cache_lock(s);
-        daoc__cache_fold_hits(s);
         for (size_t i = 0; i < s->ncls && rc == DAOC_OK; i++) {
             daoc__cache_class *k = &s->cls[i];
             size_t j = 0;
