@@ -14,8 +14,13 @@
  *   - Every db_update_frequency seconds (and after a notification too long
  *     to carry its key) the node reads the events of the last window:
  *     those after its previous read's start minus LOOKBACK_S (a change's
- *     `at` is its statement's clock, its commit comes later) -- the
- *     fallback for missed notifications, and all there is on SQLite.
+ *     `at` is its statement's clock, its commit comes later), or on
+ *     PostgreSQL back to the start of the oldest transaction that was
+ *     writing at that read, by up to HOLD_MAX_S, so that a long
+ *     transaction's events are not missed when it commits -- the fallback
+ *     for missed notifications, and all there is on SQLite (where a write
+ *     transaction longer than LOOKBACK_S may be missed by another
+ *     process).
  *     Nothing older than the reader's opening is told (a transaction
  *     running then whose `at` came before it is missed, as in Kong).
  *   - Each event is told once: the ids told are remembered for the window
@@ -57,6 +62,7 @@
 #include "store/store.h"
 
 #define LOOKBACK_S 5.0
+#define HOLD_MAX_S 60.0
 #define PAGE 1000
 #define MAX_PAGES 50
 #define EXPIRE_EVERY_S 60.0
@@ -78,6 +84,8 @@ struct daoc_cluster {
     size_t nsubs;
     daoc__seen seen;
     double cursor;      /* database time of the previous read's start */
+    double oldest;      /* then, the oldest writing transaction's start (0: none) */
+    double known;       /* every event told with an `at` after this is in seen */
     double floor;       /* database time at open: nothing older is told */
     double held_at;     /* the `at` of the oldest event waiting for its nbf, or 0 */
     double next_expire; /* database time of the next removal of expired events */
@@ -111,19 +119,38 @@ static void tell(daoc_cluster *c, const char *channel, const char *data)
             c->subs[i].fn(c->subs[i].ud, channel, data);
 }
 
+/* Where the next read starts (an event's `at` after it): LOOKBACK_S
+ * before the previous read's start, or back to the start of the oldest
+ * transaction that was writing then (its events, not committed at that
+ * read, are no older: store/events.h) by at most HOLD_MAX_S, and not
+ * before what seen still knows (a transaction that wrote late in its life
+ * has no event older than that); never before the reader's opening; and
+ * back to an event waiting for its nbf. */
+static double window_start(const daoc_cluster *c)
+{
+    double after = c->cursor - LOOKBACK_S;
+    if (c->oldest > 0 && c->oldest - 0.002 < after) {
+        double hold = c->cursor - HOLD_MAX_S;
+        after = c->oldest - 0.002 > hold ? c->oldest - 0.002 : hold;
+    }
+    if (after < c->known)
+        after = c->known;
+    if (after < c->floor)
+        after = c->floor;
+    if (c->held_at > 0 && c->held_at - 0.001 < after)
+        after = c->held_at - 0.001;
+    return after;
+}
+
 /* One read of the window; *told the events told. */
 static int read_window(daoc_cluster *c, size_t *told, char **msg)
 {
-    double now = 0;
-    int rc = daoc__events_now(c->st, &now, msg);
+    double now = 0, oldest = 0;
+    int rc = daoc__events_now(c->st, &now, &oldest, msg);
     if (rc != DAOC_OK)
         return rc;
     double upto = now - c->prop; /* an event younger than this waits */
-    double after = c->cursor - LOOKBACK_S;
-    if (after < c->floor)
-        after = c->floor;
-    if (c->held_at > 0 && c->held_at - 0.001 < after) /* an event waiting for its nbf */
-        after = c->held_at - 0.001;
+    double after = window_start(c);
     c->held_at = 0;
     size_t n = 0;
     for (int page = 0; rc == DAOC_OK && page < MAX_PAGES; page++) {
@@ -155,8 +182,14 @@ static int read_window(daoc_cluster *c, size_t *told, char **msg)
     }
     if (rc == DAOC_OK) {
         c->cursor = upto;
+        c->oldest = oldest;
         c->reads++;
-        daoc__seen_prune(&c->seen, c->cursor - 2 * LOOKBACK_S);
+        /* what the next read may find again stays known */
+        double keep = window_start(c) - LOOKBACK_S;
+        if (keep > c->known) {
+            daoc__seen_prune(&c->seen, keep);
+            c->known = keep;
+        }
         /* expired events go now and then (Kong: a timer every 300 s), by
          * batches while batches come full, at most EXPIRE_BATCHES of them
          * per read: a read that stops there removes more at the next */
@@ -329,7 +362,7 @@ int daoc_cluster_open(daoc_cluster **out, const daoc_config *cfg, daoc_error **e
     }
     /* from now on: `at` has whole milliseconds, so an event of this very
      * millisecond is after the floor, not before */
-    if (rc == DAOC_OK && (rc = daoc__events_now(c->st, &c->floor, &msg)) == DAOC_OK)
+    if (rc == DAOC_OK && (rc = daoc__events_now(c->st, &c->floor, NULL, &msg)) == DAOC_OK)
         c->cursor = c->floor -= 0.002;
     if (rc == DAOC_OK && pipe(c->wake) != 0)
         rc = DAOC_EIO;

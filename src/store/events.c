@@ -15,20 +15,25 @@ static const daoc__meta_dialect *dialect(daoc__store *st)
     return st && st->deploy ? st->deploy->meta : NULL;
 }
 
-int daoc__events_now(daoc__store *st, double *now, char **msg)
+int daoc__events_now(daoc__store *st, double *now, double *oldest, char **msg)
 {
     if (msg)
         *msg = NULL;
+    if (oldest)
+        *oldest = 0;
     const daoc__meta_dialect *d = dialect(st);
     if (!d || !d->events_now)
         return DAOC_EINVAL;
     daoc_value *rows = NULL;
     int rc = st->deploy->query(st, d->events_now, NULL, &rows, msg);
-    const daoc_value *v = rc == DAOC_OK ? daoc_obj_get(daoc_arr_get(rows, 0), "now") : NULL;
+    const daoc_value *row = rc == DAOC_OK ? daoc_arr_get(rows, 0) : NULL;
+    const daoc_value *v = daoc_obj_get(row, "now"), *o = daoc_obj_get(row, "oldest");
     if (rc == DAOC_OK && !v)
         rc = DAOC_ESTORE;
     if (rc == DAOC_OK)
         *now = daoc_value_num(v);
+    if (rc == DAOC_OK && oldest && o && daoc_value_type(o) != DAOC_TNULL)
+        *oldest = daoc_value_num(o);
     daoc_value_free(rows);
     return rc;
 }

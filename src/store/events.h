@@ -17,8 +17,13 @@
 #include "store/store.h"
 
 /* The clock the events' `at` is written with (the database's), epoch
- * seconds. */
-int daoc__events_now(daoc__store *st, double *now, char **msg);
+ * seconds; and in *oldest (when not NULL) the start of the oldest
+ * transaction still running that has written, by that clock, or 0 when
+ * there is none or the store cannot tell (SQLite; a role that may not
+ * see the other sessions).  An event not committed yet has an `at` no
+ * older than its transaction's start, so a reader that reads back to
+ * *oldest next time misses no event of a transaction however long. */
+int daoc__events_now(daoc__store *st, double *now, double *oldest, char **msg);
 
 /* Up to `limit` events whose `at` is after `after` (epoch seconds) and not
  * after the database's clock, ordered by at then id, as objects

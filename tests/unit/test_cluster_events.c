@@ -169,6 +169,46 @@ TEST(db_update_propagation_holds_events_back)
     daoc_config_free(cfg);
 }
 
+/* A transaction whose change is older than the look-back (5 s) when it
+ * commits, with a read in between that advanced the window past it: on
+ * PostgreSQL each read notes the oldest writing transaction's start and
+ * the next one reads back to it, so the change is told when it commits.
+ * SQLite cannot tell another process's transaction (cluster.c). */
+TEST(a_transaction_longer_than_the_look_back_is_told_when_it_commits)
+{
+    if (!pg())
+        return;
+    daoc_config *cfg = config("cllong", "5", "0");
+    daoc_db *db = NULL;
+    ASSERT_INT(daoc_db_open(&db, cfg, NULL), DAOC_OK);
+    daoc_cluster *c = NULL;
+    ASSERT_INT(daoc_cluster_open(&c, cfg, NULL), DAOC_OK);
+    heard h = {PTHREAD_MUTEX_INITIALIZER, "", 0};
+    ASSERT_INT(daoc_cluster_subscribe(c, "invalidations", on_event, &h), DAOC_OK);
+    ASSERT_INT(daoc_db_begin(db, NULL), DAOC_OK);
+    daoc_value *a = consumer(db, "long");
+    ASSERT_TRUE(a != NULL);
+    size_t told = 99;
+    ASSERT_INT(daoc_cluster_poll(c, &told, NULL), DAOC_OK);
+    ASSERT_INT((int)told, 0); /* not committed yet */
+    sleep_ms(6500);
+    ASSERT_INT(daoc_cluster_poll(c, &told, NULL), DAOC_OK); /* its window starts after the change */
+    ASSERT_INT((int)told, 0);
+    ASSERT_INT(daoc_db_commit(db, NULL), DAOC_OK);
+    ASSERT_INT(daoc_cluster_poll(c, &told, NULL), DAOC_OK);
+    ASSERT_INT((int)told, 1);
+    char want[200];
+    snprintf(want, sizeof want, "invalidations consumers:%s:::::%s|",
+             daoc_value_str(daoc_obj_get(a, "id"), NULL), t_default_ws(db));
+    ASSERT_STR(h.log, want);
+    ASSERT_INT(daoc_cluster_poll(c, &told, NULL), DAOC_OK);
+    ASSERT_INT((int)told, 0); /* once */
+    daoc_value_free(a);
+    daoc_cluster_close(c);
+    daoc_db_close(db);
+    daoc_config_free(cfg);
+}
+
 TEST(the_reader_thread_tells_changes_by_itself)
 {
     /* PostgreSQL: a frequency far beyond the wait, so only NOTIFY can do

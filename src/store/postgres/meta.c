@@ -131,7 +131,13 @@ const daoc__meta_dialect daoc__pg_meta_dialect = {
                    "EXTRACT(EPOCH FROM \"at\")::float8 AS \"at\", EXTRACT(EPOCH FROM \"nbf\")::float8 "
                    "AS \"nbf\" FROM \"cluster_events\" WHERE \"at\" > to_timestamp($1::float8) AND "
                    "\"at\" <= clock_timestamp() ORDER BY \"at\", \"id\" LIMIT $2::int",
-    .events_now = "SELECT EXTRACT(EPOCH FROM clock_timestamp())::float8 AS \"now\"",
+    /* and the start of the oldest transaction of this database's other
+     * sessions that has written (has an xid): its events, not committed
+     * yet, have an `at` no older than that (store/events.h) */
+    .events_now = "SELECT EXTRACT(EPOCH FROM clock_timestamp())::float8 AS \"now\", EXTRACT(EPOCH "
+                  "FROM (SELECT min(\"xact_start\") FROM pg_stat_activity WHERE \"datname\" = "
+                  "current_database() AND \"backend_xid\" IS NOT NULL AND \"pid\" <> "
+                  "pg_backend_pid()))::float8 AS \"oldest\"",
     .events_expire = "DELETE FROM \"cluster_events\" WHERE ctid IN (SELECT ctid FROM "
                      "\"cluster_events\" WHERE \"expire_at\" <= clock_timestamp() ORDER BY "
                      "\"expire_at\" LIMIT " DAOC__EVENTS_EXPIRE_BATCH " FOR UPDATE SKIP LOCKED) "
