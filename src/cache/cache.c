@@ -491,20 +491,26 @@ static inline struct daoc_cache_ref *find_borrowed(daoc__cache_shard *s, daoc__h
                                                    void *_Atomic **slot)
 {
     void *_Atomic *hp = r->hp;
-    while (DAOC__UNLIKELY(atomic_load_explicit(hp, memory_order_relaxed)))
-        if (++hp == r->hp + DAOC__HZ_SLOTS)
-            return NULL;
+    if (DAOC__UNLIKELY(atomic_load_explicit(hp, memory_order_relaxed))) /* the first is busy */
+        do
+            if (++hp == r->hp + DAOC__HZ_SLOTS)
+                return NULL;
+        while (atomic_load_explicit(hp, memory_order_relaxed));
     unsigned seq = atomic_load_explicit(&s->lock, memory_order_acquire);
     /* the mask, then the array: the array is at least as big as the mask */
     size_t mask = atomic_load_explicit(&s->mask, memory_order_acquire);
     daoc__cache_slot *slots = atomic_load_explicit(&s->slots, memory_order_acquire);
     if (DAOC__UNLIKELY((seq & 1) || !mask))
         return NULL;
-    struct daoc_cache_ref *e = NULL;
-    for (size_t i = h & mask, n = mask; n; i = (i + 1) & mask, n--) {
+    struct daoc_cache_ref *e;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
         e = atomic_load_explicit(&slots[i].e, memory_order_acquire);
         if (DAOC__LIKELY(!e || atomic_load_explicit(&slots[i].hash, memory_order_relaxed) == h))
             break;
+        /* a table at most half full ends in an empty slot; one that a
+         * holder is changing meanwhile ends here */
+        if (atomic_load_explicit(&s->lock, memory_order_relaxed) != seq)
+            return NULL;
     }
     if (DAOC__UNLIKELY(!e))
         return NULL;
