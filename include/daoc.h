@@ -468,8 +468,10 @@ DAOC_MUSTCHECK DAOC_EXPORT int daoc_cluster_feed_cache(daoc_cluster *c, daoc_cac
  * a daoc_cluster: kong.cache:invalidate's broadcast on "invalidations"
  * (best effort, as Kong: a failure leaves the others to their ttl). */
 DAOC_EXPORT void daoc_cluster_invalidation(void *cluster, const char *key, size_t keylen);
-/* {listening, reads, notifications, told, db_update_frequency,
- * db_update_propagation}, owned by the caller; NULL on ENOMEM. */
+/* {listening, reads, reads_others, notifications, told,
+ * db_update_frequency, db_update_propagation}, owned by the caller; NULL
+ * on ENOMEM.  reads_others: the reads that took only the events no
+ * trigger wrote, while the listener had been told the triggers' ones. */
 DAOC_EXPORT daoc_value *daoc_cluster_stats(daoc_cluster *c);
 /* Stops the thread (if started) and frees everything. */
 DAOC_EXPORT void daoc_cluster_close(daoc_cluster *c);

@@ -23,6 +23,16 @@
  *     process).
  *     Nothing older than the reader's opening is told (a transaction
  *     running then whose `at` came before it is missed, as in Kong).
+ *   - While the listener has been up since before a full read began, it
+ *     has been told every trigger's event since (their NOTIFY is part of
+ *     their transaction), so the thread's periodic reads take only the
+ *     events no trigger wrote (broadcasts, Kong nodes' inserts: a partial
+ *     index of cluster_events holds them), after a probe round trip that
+ *     shows the listener still gets its notifications (PostgreSQL
+ *     delivers them in commit order, so all those committed before the
+ *     probe came first); a probe that fails ends the listener and the read
+ *     is full.  A notification too long to carry its key makes the next
+ *     read full too.
  *   - Each event is told once: the ids told are remembered for the window
  *     (seen.c: a hash index, as a busy window holds thousands).
  *   - Expired events (an hour old) are removed by the reads every
@@ -91,12 +101,14 @@ struct daoc_cluster {
     double next_expire; /* database time of the next removal of expired events */
     double freq, prop;
     bool listening;
+    bool heard_all; /* the listener has been up since before a full read
+                     * began: NOTIFY has told every trigger's event since */
     bool said_polling;
     pthread_t thread;
     bool started;
     int wake[2];
     atomic_bool stop;
-    uint64_t reads, notifications, told;
+    uint64_t reads, reads_others, notifications, told;
 };
 
 /* Logs m (taken; NULL: nothing) through the configuration's function. */
@@ -142,8 +154,9 @@ static double window_start(const daoc_cluster *c)
     return after;
 }
 
-/* One read of the window; *told the events told. */
-static int read_window(daoc_cluster *c, size_t *told, char **msg)
+/* One read of the window; *told the events told.  others_only: the
+ * events no trigger wrote only (the listener was told the others). */
+static int read_window(daoc_cluster *c, bool others_only, size_t *told, char **msg)
 {
     double now = 0, oldest = 0;
     int rc = daoc__events_now(c->st, &now, &oldest, msg);
@@ -155,7 +168,7 @@ static int read_window(daoc_cluster *c, size_t *told, char **msg)
     size_t n = 0;
     for (int page = 0; rc == DAOC_OK && page < MAX_PAGES; page++) {
         daoc_value *rows = NULL;
-        rc = daoc__events_read(c->st, after, PAGE, &rows, msg);
+        rc = daoc__events_read(c->st, after, PAGE, others_only, &rows, msg);
         size_t len = rc == DAOC_OK ? daoc_value_len(rows) : 0;
         for (size_t i = 0; i < len; i++) {
             const daoc_value *r = daoc_arr_get(rows, i);
@@ -184,6 +197,7 @@ static int read_window(daoc_cluster *c, size_t *told, char **msg)
         c->cursor = upto;
         c->oldest = oldest;
         c->reads++;
+        c->reads_others += others_only;
         /* what the next read may find again stays known */
         double keep = window_start(c) - LOOKBACK_S;
         if (keep > c->known) {
@@ -248,7 +262,7 @@ static void listen_open(daoc_cluster *c)
         return;
     if (rc == DAOC_OK) {
         char *why = NULL;
-        rc = daoc__listener_probe(l, 1000, &why);
+        rc = daoc__listener_probe(l, 1000, NULL, &why); /* the first read reads them */
         if (rc != DAOC_OK) {
             daoc__free(msg);
             msg = why;
@@ -266,9 +280,70 @@ static void listen_open(daoc_cluster *c)
         return;
     }
     c->lst = l;
+    c->heard_all = false; /* until a full read after this */
     pthread_mutex_lock(&c->mu);
     c->listening = true;
     pthread_mutex_unlock(&c->mu);
+}
+
+/* The listener is gone (why: taken): the reads read everything again. */
+static void listen_lost(daoc_cluster *c, char *why)
+{
+    say(c, DAOC_LOG_WARN,
+        daoc__asprintf("cluster events: %s; reading cluster_events meanwhile",
+                       why ? why : "the listener failed"));
+    daoc__free(why);
+    daoc__listener_close(c->lst);
+    c->lst = NULL;
+    c->heard_all = false;
+    pthread_mutex_lock(&c->mu);
+    c->listening = false;
+    pthread_mutex_unlock(&c->mu);
+}
+
+/* Tells the notifications in payloads (under mu); false when one carried
+ * no data (the table must be read). */
+static bool tell_notified(daoc_cluster *c, const daoc_value *payloads)
+{
+    bool all = true;
+    pthread_mutex_lock(&c->mu);
+    for (size_t i = 0; i < daoc_value_len(payloads); i++)
+        if (!notified(c, daoc_value_str(daoc_arr_get(payloads, i), NULL)))
+            all = false;
+    pthread_mutex_unlock(&c->mu);
+    return all;
+}
+
+/* A read of the thread's: while the listener has heard everything since
+ * a full read, a probe round trip (a NOTIFY the listener must get back,
+ * after every notification committed before it) stands in for the
+ * triggers' events, and the read takes only the others; else, and when
+ * the probe fails, a full read. */
+static void thread_read(daoc_cluster *c, bool full)
+{
+    bool others_only = false;
+    if (c->lst && c->heard_all && !full) {
+        daoc_value *payloads = daoc_arr();
+        char *why = NULL;
+        int rc = payloads ? daoc__listener_probe(c->lst, 1000, payloads, &why) : DAOC_ENOMEM;
+        others_only = tell_notified(c, payloads) && rc == DAOC_OK;
+        daoc_value_free(payloads);
+        if (rc != DAOC_OK)
+            listen_lost(c, why ? why : daoc__strdup(daoc_strerror(rc)));
+        else
+            daoc__free(why);
+    }
+    char *msg = NULL;
+    pthread_mutex_lock(&c->mu);
+    int rc = read_window(c, others_only, NULL, &msg);
+    pthread_mutex_unlock(&c->mu);
+    if (rc == DAOC_OK && c->lst && !others_only)
+        c->heard_all = true; /* the listener was up before this read began */
+    if (rc != DAOC_OK)
+        say(c, DAOC_LOG_WARN,
+            daoc__asprintf("cluster events: cannot read cluster_events: %s",
+                           msg ? msg : daoc_strerror(rc)));
+    daoc__free(msg);
 }
 
 static void *run(void *arg)
@@ -286,34 +361,25 @@ static void *run(void *arg)
         int wait = (int)(next_read - now);
         if (wait < 0)
             wait = 0;
-        bool read_now = wait == 0;
+        bool due = wait == 0, full = false; /* full: the table must be read whole */
         if (c->lst) {
             daoc_value *payloads = daoc_arr();
             char *msg = NULL;
             int rc = payloads ? daoc__listener_wait(c->lst, wait, c->wake[0], payloads, &msg)
                               : DAOC_ENOMEM;
             size_t got = daoc_value_len(payloads);
-            pthread_mutex_lock(&c->mu);
-            for (size_t i = 0; i < got; i++)
-                if (!notified(c, daoc_value_str(daoc_arr_get(payloads, i), NULL)))
-                    read_now = true;
-            pthread_mutex_unlock(&c->mu);
+            if (!tell_notified(c, payloads))
+                full = true;
             daoc_value_free(payloads);
             if (got > 0 && rc == DAOC_OK) { /* linger: the next ones come together */
                 struct pollfd pf = {c->wake[0], POLLIN, 0};
                 (void)poll(&pf, 1, LINGER_MS);
             }
             if (rc != DAOC_OK) {
-                say(c, DAOC_LOG_WARN,
-                    daoc__asprintf("cluster events: %s; reading cluster_events meanwhile",
-                                   msg ? msg : daoc_strerror(rc)));
+                listen_lost(c, msg ? msg : daoc__strdup(daoc_strerror(rc)));
+                full = true;
+            } else {
                 daoc__free(msg);
-                daoc__listener_close(c->lst);
-                c->lst = NULL;
-                pthread_mutex_lock(&c->mu);
-                c->listening = false;
-                pthread_mutex_unlock(&c->mu);
-                read_now = true;
             }
         } else {
             struct pollfd pf = {c->wake[0], POLLIN, 0};
@@ -321,16 +387,8 @@ static void *run(void *arg)
         }
         if (atomic_load(&c->stop))
             break;
-        if (read_now || daoc__mono_ms() >= next_read) {
-            char *msg = NULL;
-            pthread_mutex_lock(&c->mu);
-            int rc = read_window(c, NULL, &msg);
-            pthread_mutex_unlock(&c->mu);
-            if (rc != DAOC_OK)
-                say(c, DAOC_LOG_WARN,
-                    daoc__asprintf("cluster events: cannot read cluster_events: %s",
-                                   msg ? msg : daoc_strerror(rc)));
-            daoc__free(msg);
+        if (due || full || daoc__mono_ms() >= next_read) {
+            thread_read(c, full);
             next_read = daoc__mono_ms() + c->freq * 1000;
         }
     }
@@ -423,7 +481,7 @@ int daoc_cluster_poll(daoc_cluster *c, size_t *told, daoc_error **err)
                                 : "cluster is NULL");
     char *msg = NULL;
     pthread_mutex_lock(&c->mu);
-    int rc = read_window(c, told, &msg);
+    int rc = read_window(c, false, told, &msg);
     pthread_mutex_unlock(&c->mu);
     if (rc != DAOC_OK)
         rc = daoc__err_fail(err, rc, "cluster events: cannot read cluster_events: %s",
@@ -498,6 +556,7 @@ daoc_value *daoc_cluster_stats(daoc_cluster *c)
     pthread_mutex_lock(&c->mu);
     bool ok = o && daoc_obj_set(o, "listening", daoc_bool(c->listening)) == DAOC_OK &&
               daoc_obj_set(o, "reads", daoc_int((int64_t)c->reads)) == DAOC_OK &&
+              daoc_obj_set(o, "reads_others", daoc_int((int64_t)c->reads_others)) == DAOC_OK &&
               daoc_obj_set(o, "notifications", daoc_int((int64_t)c->notifications)) == DAOC_OK &&
               daoc_obj_set(o, "told", daoc_int((int64_t)c->told)) == DAOC_OK &&
               daoc_obj_set(o, "db_update_frequency", daoc_num(c->freq)) == DAOC_OK &&

@@ -38,7 +38,8 @@ int daoc__events_now(daoc__store *st, double *now, double *oldest, char **msg)
     return rc;
 }
 
-int daoc__events_read(daoc__store *st, double after, int limit, daoc_value **rows, char **msg)
+int daoc__events_read(daoc__store *st, double after, int limit, bool others_only, daoc_value **rows,
+                      char **msg)
 {
     if (msg)
         *msg = NULL;
@@ -46,6 +47,7 @@ int daoc__events_read(daoc__store *st, double after, int limit, daoc_value **row
     const daoc__meta_dialect *d = dialect(st);
     if (!d || !d->events_read)
         return DAOC_EINVAL;
+    const char *sql = others_only && d->events_read_others ? d->events_read_others : d->events_read;
     daoc_value *p = daoc_arr();
     int rc = p ? DAOC_OK : DAOC_ENOMEM;
     if (rc == DAOC_OK)
@@ -53,7 +55,7 @@ int daoc__events_read(daoc__store *st, double after, int limit, daoc_value **row
     if (rc == DAOC_OK)
         rc = daoc_arr_push(p, daoc_int(limit));
     if (rc == DAOC_OK)
-        rc = st->deploy->query(st, d->events_read, p, rows, msg);
+        rc = st->deploy->query(st, sql, p, rows, msg);
     daoc_value_free(p);
     return rc;
 }

@@ -28,8 +28,13 @@ int daoc__events_now(daoc__store *st, double *now, double *oldest, char **msg);
 /* Up to `limit` events whose `at` is after `after` (epoch seconds) and not
  * after the database's clock, ordered by at then id, as objects
  * {id, channel, data, at, nbf} (at, nbf: epoch seconds, nbf null when
- * none).  *rows is owned by the caller. */
-int daoc__events_read(daoc__store *st, double after, int limit, daoc_value **rows, char **msg);
+ * none).  *rows is owned by the caller.  others_only: only the events a
+ * trigger did not write (node_id not DAOC__EVENTS_ANY_NODE: broadcasts,
+ * other writers), for a reader whose listener was told the triggers'
+ * (their NOTIFY is part of their transaction); a store without a
+ * listener reads them all. */
+int daoc__events_read(daoc__store *st, double after, int limit, bool others_only, daoc_value **rows,
+                      char **msg);
 
 /* One event written by hand (Kong's cluster_events:broadcast): id and
  * node_id UUIDs, at = the database's clock, nbf = at + delay_s when
@@ -60,8 +65,12 @@ int daoc__listener_wait(daoc__listener *l, int timeout_ms, int wake_fd, daoc_val
                         char **msg);
 /* Whether notifications reach the listener: it NOTIFYs a token of its
  * own and waits up to timeout_ms for it.  DAOC_ESTORE with *msg when not
- * (behind a pooler in transaction mode, LISTEN holds no session). */
-int daoc__listener_probe(daoc__listener *l, int timeout_ms, char **msg);
+ * (behind a pooler in transaction mode, LISTEN holds no session).  The
+ * other notifications that come meanwhile are appended to `payloads` (an
+ * array; NULL: dropped) as daoc__listener_wait does.  When it answers
+ * DAOC_OK, every notification of a transaction that committed before the
+ * probe's own has come (PostgreSQL delivers them in commit order). */
+int daoc__listener_probe(daoc__listener *l, int timeout_ms, daoc_value *payloads, char **msg);
 void daoc__listener_close(daoc__listener *l);
 
 #endif

@@ -186,6 +186,9 @@ typedef struct daoc__meta_dialect {
     /* store/events.h: after (epoch s), limit; and the clock the events'
      * `at` is written with */
     const char *events_read, *events_now;
+    /* events_read for the events no trigger wrote only (NULL: the store
+     * has no listener) */
+    const char *events_read_others;
     /* id, node_id, channel, data, delay_s: one event (broadcast); and the
      * removal of up to DAOC__EVENTS_EXPIRE_BATCH expired events, a row per
      * event removed */

@@ -254,6 +254,59 @@ TEST(the_reader_thread_tells_changes_by_itself)
     daoc_config_free(cfg);
 }
 
+static int64_t stat_of(daoc_cluster *c, const char *name)
+{
+    daoc_value *st = daoc_cluster_stats(c);
+    int64_t n = daoc_value_int(daoc_obj_get(st, name));
+    daoc_value_free(st);
+    return n;
+}
+
+/* PostgreSQL with LISTEN: once a full read came after the listener took
+ * hold, the periodic reads take only the events no trigger wrote (the
+ * listener was told the triggers' ones, and a probe round trip before each
+ * read makes sure it still is); an event a Kong node writes by hand, with
+ * no NOTIFY, is still told, and nothing twice. */
+TEST(while_the_listener_hears_all_the_reads_take_only_the_other_events)
+{
+    if (!pg() || pooled())
+        return;
+    daoc_config *cfg = config("clo", "0.2", "0");
+    daoc_db *db = NULL;
+    ASSERT_INT(daoc_db_open(&db, cfg, NULL), DAOC_OK);
+    daoc_cluster *c = NULL;
+    ASSERT_INT(daoc_cluster_open(&c, cfg, NULL), DAOC_OK);
+    heard h = {PTHREAD_MUTEX_INITIALIZER, "", 0};
+    ASSERT_INT(daoc_cluster_subscribe(c, "invalidations", on_event, &h), DAOC_OK);
+    ASSERT_INT(daoc_cluster_start(c, NULL), DAOC_OK);
+    for (int i = 0; i < 100 && stat_of(c, "reads_others") < 1; i++)
+        sleep_ms(50);
+    ASSERT_TRUE(stat_of(c, "reads_others") >= 1);
+    daoc_value *a = consumer(db, "heard");
+    ASSERT_TRUE(a != NULL);
+    char sql[300];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO cluster_events (id, node_id, at, expire_at, channel, data) VALUES "
+             "(gen_random_uuid(), gen_random_uuid(), date_trunc('milliseconds', "
+             "clock_timestamp()), now() + INTERVAL '1 hour', 'invalidations', 'by-hand-%d')",
+             (int)getpid());
+    char *msg = NULL;
+    ASSERT_INT(db->store->deploy->exec(db->store, sql, &msg), DAOC_OK);
+    for (int i = 0; i < 100 && count(&h) < 2; i++)
+        sleep_ms(50);
+    int64_t others = stat_of(c, "reads_others");
+    sleep_ms(500); /* two more reads: nothing told again */
+    ASSERT_INT(count(&h), 2);
+    ASSERT_TRUE(strstr(h.log, "invalidations consumers:") != NULL);
+    ASSERT_TRUE(strstr(h.log, "invalidations by-hand-") != NULL);
+    ASSERT_TRUE(stat_of(c, "reads_others") > others);
+    ASSERT_INT((int)stat_of(c, "notifications"), 1);
+    daoc_value_free(a);
+    daoc_cluster_close(c);
+    daoc_db_close(db);
+    daoc_config_free(cfg);
+}
+
 TEST(a_broadcast_reaches_the_other_nodes_not_its_own_and_waits_its_delay)
 {
     daoc_config *cfg = config("clb", "5", "0");

@@ -78,7 +78,7 @@ int daoc__listener_wait(daoc__listener *l, int timeout_ms, int wake_fd, daoc_val
     return DAOC_OK;
 }
 
-int daoc__listener_probe(daoc__listener *l, int timeout_ms, char **msg)
+int daoc__listener_probe(daoc__listener *l, int timeout_ms, daoc_value *payloads, char **msg)
 {
     char token[64], id[37];
     if (daoc__uuid_v4(id) != DAOC_OK)
@@ -98,15 +98,19 @@ int daoc__listener_probe(daoc__listener *l, int timeout_ms, char **msg)
     }
     /* it may have come with the probe's own answer, or come next */
     int64_t deadline = (int64_t)daoc__mono_ms() + timeout_ms;
+    int kept = DAOC_OK; /* ENOMEM: a notification was lost, so the probe failed */
     for (;;) {
         PGnotify *nt;
         bool found = false;
         while (PQconsumeInput(l->c->pg) && (nt = PQnotifies(l->c->pg))) {
-            found = found || (nt->extra && strcmp(nt->extra, token) == 0);
+            if (nt->extra && strcmp(nt->extra, token) == 0)
+                found = true;
+            else if (payloads && kept == DAOC_OK) /* another one: the caller's */
+                kept = daoc_arr_push(payloads, daoc_str(nt->extra ? nt->extra : ""));
             PQfreemem(nt);
         }
         if (found)
-            return DAOC_OK;
+            return kept;
         int64_t left = deadline - (int64_t)daoc__mono_ms();
         if (left <= 0)
             break;

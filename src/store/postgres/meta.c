@@ -131,6 +131,11 @@ const daoc__meta_dialect daoc__pg_meta_dialect = {
                    "EXTRACT(EPOCH FROM \"at\")::float8 AS \"at\", EXTRACT(EPOCH FROM \"nbf\")::float8 "
                    "AS \"nbf\" FROM \"cluster_events\" WHERE \"at\" > to_timestamp($1::float8) AND "
                    "\"at\" <= clock_timestamp() ORDER BY \"at\", \"id\" LIMIT $2::int",
+    .events_read_others = "SELECT \"id\"::text AS \"id\", \"channel\", \"data\", "
+                          "EXTRACT(EPOCH FROM \"at\")::float8 AS \"at\", EXTRACT(EPOCH FROM "
+                          "\"nbf\")::float8 AS \"nbf\" FROM \"cluster_events\" WHERE \"node_id\" <> '"
+                          DAOC__EVENTS_ANY_NODE "' AND \"at\" > to_timestamp($1::float8) AND \"at\" <= "
+                          "clock_timestamp() ORDER BY \"at\", \"id\" LIMIT $2::int",
     /* and the start of the oldest transaction of this database's other
      * sessions that has written (has an xid): its events, not committed
      * yet, have an `at` no older than that (store/events.h) */

@@ -30,6 +30,7 @@
 #include "config/config.h"
 #include "core/buf.h"
 #include "schema/schema.h"
+#include "store/events_ddl.h"
 #include "store/registry.h"
 #include "store/sql_shape.h"
 #include "store/stmt_cache.h"
@@ -319,7 +320,11 @@ const char *daoc__pg_table(const daoc__schema *s);
     "CREATE INDEX IF NOT EXISTS \"cluster_events_channel_idx\" ON \"cluster_events\" "            \
     "(\"channel\");\n"                                                                            \
     "CREATE INDEX IF NOT EXISTS \"cluster_events_expire_at_idx\" ON \"cluster_events\" "          \
-    "(\"expire_at\");\n"
+    "(\"expire_at\");\n"                                                                        \
+    /* the events no trigger wrote, for a reader whose listener was told   \
+     * the triggers' (store/events.h) */                                   \
+    "CREATE INDEX IF NOT EXISTS \"cluster_events_daoc_others_at_idx\" ON \"cluster_events\" "     \
+    "(\"at\") WHERE \"node_id\" <> '" DAOC__EVENTS_ANY_NODE "';\n"
 /* Kong's expiry trigger of cluster_events (batch_delete_expired_rows after
  * each insert statement), for the inserts Kong makes (trigger depth 0):
  * the inserts of daoc's entity triggers (depth 1) skip it, and their
