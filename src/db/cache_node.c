@@ -62,7 +62,7 @@ int daoc_db_use_cache(daoc_db *db, daoc_cache *cache)
 {
     if (!db || !cache)
         return DAOC_EINVAL;
-    int rc = daoc_db_on_crud(db, drop_changed, cache);
+    int rc = daoc__db_on_crud_keys(db, drop_changed, cache); /* no entity copies */
     if (rc == DAOC_OK) /* a handle whose changes it would not hear of keeps its own */
         daoc_db_set_cache(db, cache);
     return rc;

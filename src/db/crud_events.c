@@ -39,6 +39,7 @@ typedef struct held {
 typedef struct sub {
     daoc_crud_fn fn;
     void *ud;
+    bool keys_only; /* reads no entity (daoc__db_on_crud_keys) */
 } sub;
 
 struct daoc__crud_state {
@@ -48,6 +49,7 @@ struct daoc__crud_state {
     size_t nmarks, capmarks;
     sub *subs;
     size_t nsubs;
+    size_t nentities; /* the subscribers that read the entities */
     int depth; /* of the store's transaction (0: none) */
     bool delivering;
     size_t deliver_mark; /* while delivering: where a subscriber's own transaction began */
@@ -278,9 +280,10 @@ static int change(daoc_db *db, daoc_dao *dao, int op, const daoc_value *entity,
     /* Kong's delete event carries the deleted entity as `entity` */
     const daoc_value *e = op == DAOC__CRUD_DELETE ? old : entity;
     const daoc_value *o = op == DAOC__CRUD_DELETE ? NULL : old;
-    if (rc == DAOC_OK && e && !(h.entity = without_nulls(e)))
+    bool copies = db->crud->nentities > 0; /* else only keys are read */
+    if (rc == DAOC_OK && copies && e && !(h.entity = without_nulls(e)))
         rc = DAOC_ENOMEM;
-    if (rc == DAOC_OK && o && !(h.old = without_nulls(o)))
+    if (rc == DAOC_OK && copies && o && !(h.old = without_nulls(o)))
         rc = DAOC_ENOMEM;
     if (rc == DAOC_OK)
         rc = key_of(dao, e, ws, &h);
@@ -352,10 +355,12 @@ void daoc__db_crud_off(daoc_db *db, daoc_crud_fn fn, void *ud)
     for (size_t i = 0; i < c->nsubs; i++)
         if (c->subs[i].fn != fn || c->subs[i].ud != ud)
             c->subs[k++] = c->subs[i];
+        else if (!c->subs[i].keys_only)
+            c->nentities--;
     c->nsubs = k;
 }
 
-int daoc_db_on_crud(daoc_db *db, daoc_crud_fn fn, void *ud)
+static int subscribe(daoc_db *db, daoc_crud_fn fn, void *ud, bool keys_only)
 {
     if (!db || !fn)
         return DAOC_EINVAL;
@@ -366,7 +371,18 @@ int daoc_db_on_crud(daoc_db *db, daoc_crud_fn fn, void *ud)
     if (!s)
         return DAOC_ENOMEM;
     c->subs = s;
-    c->subs[c->nsubs++] = (sub){fn, ud};
+    c->subs[c->nsubs++] = (sub){fn, ud, keys_only};
+    c->nentities += !keys_only;
     db->dao_env.crud = on_crud; /* the DAOs tell changes from now on */
     return DAOC_OK;
+}
+
+int daoc_db_on_crud(daoc_db *db, daoc_crud_fn fn, void *ud)
+{
+    return subscribe(db, fn, ud, false);
+}
+
+int daoc__db_on_crud_keys(daoc_db *db, daoc_crud_fn fn, void *ud)
+{
+    return subscribe(db, fn, ud, true);
 }

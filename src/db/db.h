@@ -66,6 +66,10 @@ void daoc__db_crud_stop(daoc_db *db);
 /* Unsubscribes fn with ud (daoc_db_on_crud's) from db's CRUD events; the
  * DAOs keep telling changes (to nobody) while the handle lives. */
 void daoc__db_crud_off(daoc_db *db, daoc_crud_fn fn, void *ud);
+/* daoc_db_on_crud for a subscriber that reads an event's operation,
+ * entity name and cache keys only: while every subscriber of db is such,
+ * the events carry no entity nor old entity (NULL), and none is copied. */
+int daoc__db_on_crud_keys(daoc_db *db, daoc_crud_fn fn, void *ud);
 
 /* cache_node.c: db's entity cache, made from its configuration on first
  * use unless the program gave one; NULL with *err when it cannot be. */

@@ -427,6 +427,41 @@ TEST(the_outbox_keys_are_the_dao_cache_keys_of_every_kind)
     daoc_db_close(db);
 }
 
+/* The cache's subscription reads keys only (daoc_db_use_cache): while it
+ * is the only kind, the events carry no entity and none is copied; a
+ * subscriber that reads entities gets them, and so do the others then. */
+TEST(a_keys_only_subscriber_gets_no_entity_unless_another_reads_them)
+{
+    daoc_db *db = fixture_open(DEFS, "crudk");
+    ASSERT_TRUE(db != NULL);
+    seen k, f;
+    memset(&k, 0, sizeof k);
+    memset(&f, 0, sizeof f);
+    ASSERT_INT(daoc__db_on_crud_keys(db, on_crud, &k), DAOC_OK);
+    daoc_value *a = insert(db, "consumers", "{'username':'keys-a'}");
+    ASSERT_TRUE(a != NULL);
+    char want[300];
+    snprintf(want, sizeof want, "create consumers consumers:%s:::::%s|", sget(a, "id"),
+             t_default_ws(db));
+    ASSERT_STR(k.log, want);
+    ASSERT_STR(k.last_entity, "-");
+    ASSERT_INT(daoc_db_on_crud(db, on_crud, &f), DAOC_OK);
+    daoc_value *b = insert(db, "consumers", "{'username':'keys-b'}");
+    ASSERT_TRUE(b != NULL);
+    ASSERT_TRUE(strstr(f.last_entity, "\"username\":\"keys-b\"") != NULL);
+    ASSERT_TRUE(strstr(k.last_entity, "\"username\":\"keys-b\"") != NULL);
+    daoc__db_crud_off(db, on_crud, &f);
+    daoc_value *c = insert(db, "consumers", "{'username':'keys-c'}");
+    ASSERT_TRUE(c != NULL);
+    ASSERT_STR(k.last_entity, "-");
+    ASSERT_INT(k.n, 3);
+    ASSERT_INT(f.n, 1);
+    daoc_value_free(a);
+    daoc_value_free(b);
+    daoc_value_free(c);
+    daoc_db_close(db);
+}
+
 TEST(on_crud_refuses_misuse)
 {
     ASSERT_INT(daoc_db_on_crud(NULL, on_crud, NULL), DAOC_EINVAL);
