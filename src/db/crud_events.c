@@ -50,7 +50,7 @@ struct daoc__crud_state {
     sub *subs;
     size_t nsubs;
     size_t nentities; /* the subscribers that read the entities */
-    int depth; /* of the store's transaction (0: none) */
+    int depth;        /* of the store's transaction (0: none) */
     bool delivering;
     size_t deliver_mark; /* while delivering: where a subscriber's own transaction began */
 };
