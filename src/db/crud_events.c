@@ -14,8 +14,11 @@
  *     outermost commit the events go, in order, to the subscribers, in the
  *     committing thread.  A change outside any transaction (an insert) is
  *     committed when the DAO tells it, and goes at once.
- * Other nodes hear of changes through the cluster_events table (issue 12:
- * not yet written).
+ * A subscriber that reads keys only (the cache's, daoc__db_on_crud_keys)
+ * needs no copy of the entities: while all are such, none is made.
+ * Other nodes hear of changes through the cluster_events table, which the
+ * tables' triggers write in the change's own transaction
+ * (store/events_ddl.h).
  */
 #include <pthread.h>
 #include <string.h>
