@@ -322,10 +322,10 @@ static bool tell_notified(daoc_cluster *c, const daoc_value *payloads)
 static void thread_read(daoc_cluster *c, bool full)
 {
     bool others_only = false;
-    if (c->lst && c->heard_all && !full) {
-        daoc_value *payloads = daoc_arr();
+    daoc_value *payloads = c->lst && c->heard_all && !full ? daoc_arr() : NULL;
+    if (payloads) { /* (ENOMEM: a full read) */
         char *why = NULL;
-        int rc = payloads ? daoc__listener_probe(c->lst, 1000, payloads, &why) : DAOC_ENOMEM;
+        int rc = daoc__listener_probe(c->lst, 1000, payloads, &why);
         others_only = tell_notified(c, payloads) && rc == DAOC_OK;
         daoc_value_free(payloads);
         if (rc != DAOC_OK)
