@@ -86,6 +86,35 @@ static void sleep_ms(int ms)
     nanosleep(&ts, NULL);
 }
 
+/* A database handle and a reader of its events subscribed to channel
+ * (NULL: every channel), what most tests begin with. */
+typedef struct reader {
+    daoc_config *cfg;
+    daoc_db *db;
+    daoc_cluster *c;
+    heard h;
+} reader;
+
+static void reader_open(reader *r, const char *tag, const char *freq, const char *prop,
+                        const char *channel)
+{
+    memset(r, 0, sizeof *r);
+    pthread_mutex_init(&r->h.mu, NULL);
+    r->cfg = config(tag, freq, prop);
+    if (daoc_db_open(&r->db, r->cfg, NULL) != DAOC_OK ||
+        daoc_cluster_open(&r->c, r->cfg, NULL) != DAOC_OK ||
+        daoc_cluster_subscribe(r->c, channel, on_event, &r->h) != DAOC_OK)
+        abort();
+}
+
+static void reader_close(reader *r)
+{
+    daoc_cluster_close(r->c);
+    daoc_db_close(r->db);
+    daoc_config_free(r->cfg);
+    pthread_mutex_destroy(&r->h.mu);
+}
+
 TEST(a_committed_change_is_told_once_and_a_rolled_back_one_never)
 {
     daoc_config *cfg = config("cl", "5", "0");
@@ -148,13 +177,11 @@ TEST(a_committed_change_is_told_once_and_a_rolled_back_one_never)
 
 TEST(db_update_propagation_holds_events_back)
 {
-    daoc_config *cfg = config("clp", "5", "0.4");
-    daoc_db *db = NULL;
-    ASSERT_INT(daoc_db_open(&db, cfg, NULL), DAOC_OK);
-    daoc_cluster *c = NULL;
-    ASSERT_INT(daoc_cluster_open(&c, cfg, NULL), DAOC_OK);
-    heard h = {PTHREAD_MUTEX_INITIALIZER, "", 0};
-    ASSERT_INT(daoc_cluster_subscribe(c, NULL, on_event, &h), DAOC_OK);
+    reader r;
+    reader_open(&r, "clp", "5", "0.4", NULL);
+    daoc_db *db = r.db;
+    daoc_cluster *c = r.c;
+    heard *h = &r.h;
     daoc_value *a = consumer(db, "late");
     ASSERT_TRUE(a != NULL);
     size_t told = 99;
@@ -163,10 +190,9 @@ TEST(db_update_propagation_holds_events_back)
     sleep_ms(600);
     ASSERT_INT(daoc_cluster_poll(c, &told, NULL), DAOC_OK);
     ASSERT_INT((int)told, 1);
+    ASSERT_INT(count(h), 1);
     daoc_value_free(a);
-    daoc_cluster_close(c);
-    daoc_db_close(db);
-    daoc_config_free(cfg);
+    reader_close(&r);
 }
 
 /* A transaction whose change is older than the look-back (5 s) when it
@@ -178,13 +204,11 @@ TEST(a_transaction_longer_than_the_look_back_is_told_when_it_commits)
 {
     if (!pg())
         return;
-    daoc_config *cfg = config("cllong", "5", "0");
-    daoc_db *db = NULL;
-    ASSERT_INT(daoc_db_open(&db, cfg, NULL), DAOC_OK);
-    daoc_cluster *c = NULL;
-    ASSERT_INT(daoc_cluster_open(&c, cfg, NULL), DAOC_OK);
-    heard h = {PTHREAD_MUTEX_INITIALIZER, "", 0};
-    ASSERT_INT(daoc_cluster_subscribe(c, "invalidations", on_event, &h), DAOC_OK);
+    reader r;
+    reader_open(&r, "cllong", "5", "0", "invalidations");
+    daoc_db *db = r.db;
+    daoc_cluster *c = r.c;
+    heard *h = &r.h;
     ASSERT_INT(daoc_db_begin(db, NULL), DAOC_OK);
     daoc_value *a = consumer(db, "long");
     ASSERT_TRUE(a != NULL);
@@ -200,13 +224,11 @@ TEST(a_transaction_longer_than_the_look_back_is_told_when_it_commits)
     char want[200];
     snprintf(want, sizeof want, "invalidations consumers:%s:::::%s|",
              daoc_value_str(daoc_obj_get(a, "id"), NULL), t_default_ws(db));
-    ASSERT_STR(h.log, want);
+    ASSERT_STR(h->log, want);
     ASSERT_INT(daoc_cluster_poll(c, &told, NULL), DAOC_OK);
     ASSERT_INT((int)told, 0); /* once */
     daoc_value_free(a);
-    daoc_cluster_close(c);
-    daoc_db_close(db);
-    daoc_config_free(cfg);
+    reader_close(&r);
 }
 
 TEST(the_reader_thread_tells_changes_by_itself)
@@ -271,13 +293,11 @@ TEST(while_the_listener_hears_all_the_reads_take_only_the_other_events)
 {
     if (!pg() || pooled())
         return;
-    daoc_config *cfg = config("clo", "0.2", "0");
-    daoc_db *db = NULL;
-    ASSERT_INT(daoc_db_open(&db, cfg, NULL), DAOC_OK);
-    daoc_cluster *c = NULL;
-    ASSERT_INT(daoc_cluster_open(&c, cfg, NULL), DAOC_OK);
-    heard h = {PTHREAD_MUTEX_INITIALIZER, "", 0};
-    ASSERT_INT(daoc_cluster_subscribe(c, "invalidations", on_event, &h), DAOC_OK);
+    reader r;
+    reader_open(&r, "clo", "0.2", "0", "invalidations");
+    daoc_db *db = r.db;
+    daoc_cluster *c = r.c;
+    heard *h = &r.h;
     ASSERT_INT(daoc_cluster_start(c, NULL), DAOC_OK);
     for (int i = 0; i < 100 && stat_of(c, "reads_others") < 1; i++)
         sleep_ms(50);
@@ -292,19 +312,17 @@ TEST(while_the_listener_hears_all_the_reads_take_only_the_other_events)
              (int)getpid());
     char *msg = NULL;
     ASSERT_INT(db->store->deploy->exec(db->store, sql, &msg), DAOC_OK);
-    for (int i = 0; i < 100 && count(&h) < 2; i++)
+    for (int i = 0; i < 100 && count(h) < 2; i++)
         sleep_ms(50);
     int64_t others = stat_of(c, "reads_others");
     sleep_ms(500); /* two more reads: nothing told again */
-    ASSERT_INT(count(&h), 2);
-    ASSERT_TRUE(strstr(h.log, "invalidations consumers:") != NULL);
-    ASSERT_TRUE(strstr(h.log, "invalidations by-hand-") != NULL);
+    ASSERT_INT(count(h), 2);
+    ASSERT_TRUE(strstr(h->log, "invalidations consumers:") != NULL);
+    ASSERT_TRUE(strstr(h->log, "invalidations by-hand-") != NULL);
     ASSERT_TRUE(stat_of(c, "reads_others") > others);
     ASSERT_INT((int)stat_of(c, "notifications"), 1);
     daoc_value_free(a);
-    daoc_cluster_close(c);
-    daoc_db_close(db);
-    daoc_config_free(cfg);
+    reader_close(&r);
 }
 
 TEST(a_broadcast_reaches_the_other_nodes_not_its_own_and_waits_its_delay)
