@@ -18,9 +18,9 @@
  *     PostgreSQL back to the start of the oldest transaction that was
  *     writing at that read, by up to HOLD_MAX_S, so that a long
  *     transaction's events are not missed when it commits -- the fallback
- *     for missed notifications, and all there is on SQLite (where a write
- *     transaction longer than LOOKBACK_S may be missed by another
- *     process).
+ *     for missed notifications, and all there is on SQLite (where daoc's
+ *     store gives the events a transaction's triggers wrote the time of
+ *     its commit, store/sqlite/events.c, for the same reason).
  *     Nothing older than the reader's opening is told (a transaction
  *     running then whose `at` came before it is missed, as in Kong).
  *   - While the listener has been up since before a full read began, it

@@ -86,6 +86,38 @@ void daoc__sq_events_ddl(daoc__buf *b, const daoc__schema *s)
     daoc__buf_puts(b, "END;\n");
 }
 
+/* The statement of sql, prepared on first use; false while it cannot be
+ * (no cluster_events yet: the table path makes it after the open). */
+static bool ev_stmt(daoc__sqlite *q, sqlite3_stmt **st, const char *sql)
+{
+    return *st || sqlite3_prepare_v2(q->db, sql, -1, st, NULL) == SQLITE_OK;
+}
+
+void daoc__sq_events_mark(daoc__sqlite *q)
+{
+    q->ev_mark = -1;
+    if (!ev_stmt(q, &q->st_ev_mark, "SELECT coalesce(max(\"rowid\"), 0) FROM \"cluster_events\""))
+        return;
+    if (sqlite3_step(q->st_ev_mark) == SQLITE_ROW)
+        q->ev_mark = sqlite3_column_int64(q->st_ev_mark, 0);
+    sqlite3_reset(q->st_ev_mark);
+}
+
+void daoc__sq_events_restamp(daoc__sqlite *q)
+{
+    if (q->ev_mark < 0 ||
+        !ev_stmt(q, &q->st_ev_restamp,
+                 "UPDATE \"cluster_events\" SET \"at\" = " SQ_NOW " WHERE \"rowid\" > ?1 AND "
+                 "\"node_id\" = '" DAOC__EVENTS_ANY_NODE "'"))
+        return;
+    /* a failure leaves the events their statements' time, as before */
+    if (sqlite3_bind_int64(q->st_ev_restamp, 1, q->ev_mark) == SQLITE_OK)
+        (void)sqlite3_step(q->st_ev_restamp);
+    sqlite3_reset(q->st_ev_restamp);
+    sqlite3_clear_bindings(q->st_ev_restamp);
+    q->ev_mark = -1;
+}
+
 const char daoc__sq_has_events_sql[] =
     "SELECT 1 FROM \"sqlite_master\" WHERE \"type\" = 'trigger' AND \"name\" = ?1 || '"
     DAOC__EVENTS_TRIGGER "_del'";

@@ -88,9 +88,14 @@ static int sq_outer(void *ud, daoc__tx_verb verb, char **msg)
 {
     daoc__sqlite *q = ud;
     switch (verb) {
-    case DAOC__TX_BEGIN:
-        return step_verb(q, q->st_begin, msg);
+    case DAOC__TX_BEGIN: {
+        int rc = step_verb(q, q->st_begin, msg);
+        if (rc == DAOC_OK)
+            daoc__sq_events_mark(q);
+        return rc;
+    }
     case DAOC__TX_COMMIT: {
+        daoc__sq_events_restamp(q);
         int rc = step_verb(q, q->st_commit, msg);
         /* COMMIT failed (e.g. busy): leave nothing half-open */
         if (rc != DAOC_OK && sqlite3_get_autocommit(q->db) == 0)
@@ -150,6 +155,8 @@ void daoc__sq_close(daoc__store *st)
     sqlite3_finalize(q->st_begin);
     sqlite3_finalize(q->st_commit);
     sqlite3_finalize(q->st_rollback);
+    sqlite3_finalize(q->st_ev_mark);
+    sqlite3_finalize(q->st_ev_restamp);
     sqlite3_close_v2(q->db);
     daoc__registry_free(&q->reg);
     daoc__free(q->pending);
@@ -175,6 +182,7 @@ int daoc__sqlite_open(daoc__store **out, const char *path, char **msg)
     if (!q)
         return DAOC_ENOMEM;
     q->base.ops = &daoc__sqlite_ops;
+    q->ev_mark = -1;
     q->base.deploy = &daoc__sqlite_deploy_ops;
 
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;

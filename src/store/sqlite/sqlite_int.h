@@ -101,6 +101,9 @@ typedef struct daoc__sqlite {
     sq_pending *pending;
     size_t npending, pending_cap;
     sqlite3_stmt *st_begin, *st_commit, *st_rollback;
+    /* events.c: the events a transaction wrote get its commit's time */
+    sqlite3_stmt *st_ev_mark, *st_ev_restamp;
+    sqlite3_int64 ev_mark; /* cluster_events' last rowid at BEGIN; -1: none */
 } daoc__sqlite;
 
 /* ---- ops.c ---- */
@@ -117,6 +120,17 @@ int daoc__sq_query_page(daoc__sqlite *q, const daoc__schema *s, const daoc__page
 /* The store's count member: always exact (*estimated false). */
 int daoc__sq_count(daoc__store *st, const daoc__schema *s, const daoc__page_req *req,
                    bool estimate, int64_t *n, bool *estimated, char **msg);
+
+/* ---- events.c ---- */
+/* Right after BEGIN IMMEDIATE (the write lock held): notes cluster_events'
+ * last rowid, so that the rows after it are this transaction's. */
+void daoc__sq_events_mark(daoc__sqlite *q);
+/* Right before COMMIT: the events this transaction's triggers wrote get
+ * the time of now as their `at`, so that a transaction longer than the
+ * readers' look-back (events/cluster.c) does not commit events older than
+ * the window they read (another process's readers poll).  Rows written by
+ * hand keep theirs. */
+void daoc__sq_events_restamp(daoc__sqlite *q);
 
 /* ---- open.c ---- */
 void daoc__sq_close(daoc__store *st);
