@@ -39,6 +39,7 @@
 #include <time.h>
 
 #include "cache/hits.h"
+#include "core/hint.h"
 #include "daoc.h"
 
 /* counters, in the order daoc_cache_stats names them */
@@ -110,16 +111,6 @@ struct daoc_cache {
     uint64_t seed;       /* of the hash, random */
     daoc_cache_opts opts;
 };
-
-/* Which way the hit path's branches mostly go, so that the compiler lays
- * it out straight (GCC and Clang; elsewhere only the speed differs). */
-#if defined(__GNUC__)
-#define DAOC__LIKELY(x) __builtin_expect(!!(x), 1)
-#define DAOC__UNLIKELY(x) __builtin_expect(!!(x), 0)
-#else
-#define DAOC__LIKELY(x) (x)
-#define DAOC__UNLIKELY(x) (x)
-#endif
 
 /* ---- hashing and time (inline: the hit path) ---- */
 static inline uint64_t daoc__cache_mix(uint64_t a, uint64_t b)

@@ -22,6 +22,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/hint.h"
+
 #define DAOC__HZ_SLOTS 8   /* references a thread borrows at once */
 #define DAOC__HZ_HITS 256 /* per-thread hit counters (hits.c) */
 
@@ -56,11 +58,7 @@ daoc__hz_rec *daoc__hz_records(void);
  * that and this is a plain store; else an exchange (a full barrier). */
 static inline void daoc__hz_publish(void *_Atomic *slot, void *p)
 {
-#if defined(__GNUC__)
-    if (__builtin_expect(daoc__hz_asym, 1)) {
-#else
-    if (daoc__hz_asym) {
-#endif
+    if (DAOC__LIKELY(daoc__hz_asym)) {
         atomic_store_explicit(slot, p, memory_order_relaxed);
         atomic_signal_fence(memory_order_seq_cst);
     } else {
